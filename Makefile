@@ -1,0 +1,117 @@
+# sftkit — build, test, sample, dataset, bench, install.
+#
+# Sources are found by pattern, so adding a module or a tool never needs an
+# edit here:
+#   src/lib/**/*.c          -> build/<variant>/libsftkit.a
+#   src/tools/<tool>.c      -> bin/<tool>                (SANITIZE=1: build/asan/bin/<tool>)
+#   tests/unit/test_*.c     -> build/<variant>/tests/test_*
+#   tests/fuzz/fuzz_*.c     -> build/fuzz/fuzz_*         (clang -fsanitize=fuzzer)
+#   tests/cli/*.sh          run by tests/run.sh
+#   tests/bench/*.sh        run by `make bench`
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS = libcurl zlib libxxhash libzstd snappy liblz4 libbrotlidec libbrotlienc libpcre2-8 libutf8proc
+
+ifeq ($(SANITIZE),1)
+VARIANT  = asan
+BINDIR   = build/asan/bin
+OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN    = -fsanitize=address,undefined
+else
+VARIANT  = release
+BINDIR   = bin
+OPT      = -O2 -g
+LDSAN    =
+endif
+
+BUILD    = build/$(VARIANT)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -Isrc/lib $(PKG_CFLAGS) \
+             -DSFTKIT_VERSION='"$(VERSION)"' $(CFLAGS)
+LIBS_ALL   = $(PKG_LIBS) -ljq -lm -lpthread $(LDSAN) $(LDFLAGS) $(LDLIBS)
+
+LIB_SRC   := $(shell find src/lib -name '*.c' | sort)
+LIB_OBJ   := $(LIB_SRC:src/lib/%.c=$(BUILD)/obj/%.o)
+TOOL_SRC  := $(sort $(wildcard src/tools/*.c))
+TOOLS     := $(TOOL_SRC:src/tools/%.c=$(BINDIR)/%)
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+MANS      := $(sort $(wildcard man/man1/*.1))
+
+.PHONY: all deps check check-unit sample dataset bench fuzz fuzz-build install uninstall clean distclean lint-man
+
+all: $(TOOLS)
+
+deps:
+	@sh src/deps.sh
+
+# The dependency check is cheap; it runs before every build that needs the libraries.
+$(BUILD)/.deps-ok: src/deps.sh
+	@sh src/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: src/lib/%.c | $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libsftkit.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BINDIR)/%: src/tools/%.c $(BUILD)/libsftkit.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -MF $(BUILD)/obj/tool-$*.d $< $(BUILD)/libsftkit.a $(LIBS_ALL) -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libsftkit.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests/unit -MMD -MP -MF $(BUILD)/obj/unit-$*.d $< $(BUILD)/libsftkit.a $(LIBS_ALL) -o $@
+
+-include $(shell find build/$(VARIANT)/obj -name '*.d' 2>/dev/null)
+
+check: $(TOOLS) $(UNITS)
+	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) SFTKIT_UNITS="$(UNITS)" SANITIZE=$(SANITIZE) sh tests/run.sh
+
+sample: $(TOOLS)
+	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh pipelines/build.sh sample
+
+dataset: $(TOOLS)
+	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh pipelines/build.sh dataset
+
+bench: $(TOOLS)
+	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh tests/bench/run.sh $(BENCH)
+
+# Fuzzing: `make fuzz FUZZ_SECONDS=600 FUZZ=fuzz_json` runs one target (all by default).
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Isrc/lib $(PKG_CFLAGS) -DSFTKIT_VERSION='"$(VERSION)"'
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | $(BUILD)/.deps-ok
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) $< $(LIB_SRC) $(PKG_LIBS) -ljq -lm -lpthread -o $@
+fuzz-build: $(FUZZERS)
+fuzz: $(FUZZERS)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
+
+lint-man:
+	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done
+
+install: $(TOOLS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	for m in $(MANS); do install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done
+
+uninstall:
+	for t in $(TOOLS:$(BINDIR)/%=%); do rm -f $(DESTDIR)$(PREFIX)/bin/$$t; done
+	for m in $(MANS:man/man1/%=%); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$m; done
+
+clean:
+	rm -rf build/release build/asan build/fuzz bin/[!.]*
+
+distclean: clean
+	rm -rf build

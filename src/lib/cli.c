@@ -1,0 +1,358 @@
+/* cli.c — see cli.h. */
+#include "cli.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SFTKIT_VERSION
+#define SFTKIT_VERSION "0"
+#endif
+
+double cli_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv)
+{
+	memset(c, 0, sizeof *c);
+	c->prog = prog;
+	c->usage = usage;
+	c->argc = argc;
+	c->argv = argv;
+	c->tty = isatty(2);
+	c->t_start = cli_now();
+	json_doc_init(&c->doc);
+	jsonl_writer_init(&c->out, 1);
+	/* EPIPE is handled where writes happen: quiet exit, not a signal death */
+	signal(SIGPIPE, SIG_IGN);
+	/* getopt prints "prog: unrecognized option"; name the tool, not the path */
+	if (argc > 0) argv[0] = (char *)prog;
+}
+
+int cli_common_opt(cli *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case CLI_OPT_HELP:
+		fputs(c->usage, stdout);
+		fputs("\nCommon options:\n"
+		      "  -q, --quiet        no end-of-run summary on stderr\n"
+		      "      --rejects FILE write dropped records there, each with a \"reason\"\n"
+		      "      --skip-bad     skip (count, reject) malformed lines instead of stopping\n"
+		      "      --summary FILE write the run's counts as JSON\n"
+		      "      --progress     show progress on stderr even when it is not a terminal\n"
+		      "  -h, --help         this text\n"
+		      "  -V, --version      version\n", stdout);
+		exit(fflush(stdout) ? 1 : 0);
+	case CLI_OPT_VERSION:
+		printf("%s (sftkit) %s\n", c->prog, SFTKIT_VERSION);
+		exit(fflush(stdout) ? 1 : 0);
+	case CLI_OPT_QUIET: c->quiet = 1; return 1;
+	case CLI_OPT_REJECTS: c->rejects_path = arg; return 1;
+	case CLI_OPT_SKIP_BAD: c->skip_bad = 1; return 1;
+	case CLI_OPT_SUMMARY: c->summary_path = arg; return 1;
+	case CLI_OPT_PROGRESS: c->progress = 1; return 1;
+	}
+	return 0;
+}
+
+void cli_usage_error(cli *c, const char *fmt, ...)
+{
+	if (fmt) {
+		va_list ap;
+		fprintf(stderr, "%s: ", c->prog);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	fprintf(stderr, "Try '%s --help' for more information.\n", c->prog);
+	exit(CLI_EXIT_USAGE);
+}
+
+void cli_fatal(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(CLI_EXIT_DATA);
+}
+
+void cli_data_fatal(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: %s:%llu: ", c->prog, c->cur_file ? c->cur_file : "<stdin>",
+	        (unsigned long long)c->cur_line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(CLI_EXIT_DATA);
+}
+
+void cli_warn(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: warning: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void check_write(cli *c, int rc, const char *what)
+{
+	if (rc == 0) return;
+	if (errno == EPIPE) {
+		/* the reader went away (| head): stop quietly, as a filter should */
+		if (c->have_rejects) jsonl_writer_close(&c->rejects);
+		exit(CLI_EXIT_OK);
+	}
+	fprintf(stderr, "%s: write error on %s: %s\n", c->prog, what, strerror(errno));
+	exit(CLI_EXIT_DATA);
+}
+
+void cli_open_output(cli *c, int optind)
+{
+	c->files = c->argv + optind;
+	c->nfiles = c->argc - optind;
+	if (c->rejects_path) {
+		if (jsonl_writer_open(&c->rejects, c->rejects_path))
+			cli_fatal(c, "%s: %s", c->rejects_path, strerror(errno));
+		c->have_rejects = 1;
+	}
+}
+
+static int open_next_input(cli *c)
+{
+	if (c->in_open) { jsonl_close(&c->in); c->in_open = 0; }
+	if (c->nfiles == 0) {
+		if (c->next_arg > 0) return 0;
+		c->next_arg = 1;
+		jsonl_open_fd(&c->in, 0, "<stdin>");
+	} else {
+		if (c->next_arg >= c->nfiles) return 0;
+		const char *path = c->files[c->next_arg++];
+		if (jsonl_open(&c->in, path)) cli_fatal(c, "%s: %s", path, strerror(errno));
+	}
+	c->in_open = 1;
+	c->cur_file = c->in.name;
+	c->cur_line = 0;
+	return 1;
+}
+
+int cli_next_line(cli *c, const char **line, size_t *len)
+{
+	for (;;) {
+		if (!c->in_open && !open_next_input(c)) return 0;
+		int rc = jsonl_next(&c->in, line, len);
+		if (rc > 0) {
+			c->cur_line = c->in.lineno;
+			c->n_read++;
+			c->bytes_in += *len + 1;
+			if ((c->n_read & 0xFFFF) == 0 && (c->tty || c->progress))
+				cli_progress(c, "%llu records", (unsigned long long)c->n_read);
+			return 1;
+		}
+		if (rc < 0) cli_fatal(c, "%s: read error: %s", c->in.name, strerror(c->in.err));
+		jsonl_close(&c->in);
+		c->in_open = 0;
+	}
+}
+
+int cli_next_record(cli *c, const char **line, size_t *len)
+{
+	while (cli_next_line(c, line, len)) {
+		const char *why = NULL;
+		char msg[200];
+		if (json_parse(&c->doc, *line, *len)) {
+			snprintf(msg, sizeof msg, "invalid JSON: %s", c->doc.err);
+			why = msg;
+		} else if (c->doc.nodes[0].type != JSON_OBJECT) {
+			why = "record is not a JSON object";
+		}
+		if (!why) return 1;
+		if (!c->skip_bad) cli_data_fatal(c, "%s", why);
+		c->n_bad++;
+		cli_drop(c, *line, *len, "bad_json", why);
+	}
+	return 0;
+}
+
+void cli_write(cli *c, const void *p, size_t n)
+{
+	check_write(c, jsonl_write(&c->out, p, n), "standard output");
+}
+
+void cli_keep(cli *c, const char *line, size_t len)
+{
+	c->n_kept++;
+	check_write(c, jsonl_write_line(&c->out, line, len), "standard output");
+}
+
+void cli_emit(cli *c, const char *rec, size_t len)
+{
+	cli_keep(c, rec, len);
+}
+
+static void count_reason(cli *c, const char *reason, uint64_t n)
+{
+	for (int i = 0; i < c->nreasons; i++)
+		if (!strcmp(c->reasons[i].name, reason)) { c->reasons[i].n += n; return; }
+	int i = c->nreasons < CLI_MAX_REASONS ? c->nreasons++ : CLI_MAX_REASONS - 1;
+	if (i == CLI_MAX_REASONS - 1 && c->nreasons == CLI_MAX_REASONS && strcmp(c->reasons[i].name, "other"))
+		snprintf(c->reasons[i].name, sizeof c->reasons[i].name, "other"), c->reasons[i].n = 0;
+	else
+		snprintf(c->reasons[i].name, sizeof c->reasons[i].name, "%s", reason);
+	c->reasons[i].n += n;
+}
+
+void cli_count(cli *c, const char *reason, uint64_t n) { count_reason(c, reason, n); }
+
+/* is line (after leading whitespace) a JSON object? cheap check, the record was parsed */
+static int looks_like_object(const char *line, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (line[i] == ' ' || line[i] == '\t')) i++;
+	size_t e = len;
+	while (e > i && (line[e - 1] == ' ' || line[e - 1] == '\t' || line[e - 1] == '\r' || line[e - 1] == '\n')) e--;
+	return e - i >= 2 && line[i] == '{' && line[e - 1] == '}';
+}
+
+void cli_annotate(jbuf *out, const char *line, size_t len, const char *fields, size_t flen)
+{
+	size_t e = len;
+	while (e > 0 && line[e - 1] != '}') e--;
+	size_t close = e - 1;             /* index of the final '}' */
+	size_t p = close;
+	while (p > 0 && (line[p - 1] == ' ' || line[p - 1] == '\t' || line[p - 1] == '\r' || line[p - 1] == '\n')) p--;
+	int empty = p > 0 && line[p - 1] == '{';
+	jbuf_put(out, line, close);
+	if (!empty && flen) jbuf_putc(out, ',');
+	jbuf_put(out, fields, flen);
+	jbuf_putc(out, '}');
+}
+
+void cli_drop(cli *c, const char *line, size_t len, const char *reason, const char *detail)
+{
+	c->n_dropped++;
+	count_reason(c, reason, 1);
+	if (!c->have_rejects) return;
+	jbuf f = JBUF_INIT, out = JBUF_INIT;
+	jbuf_puts(&f, "\"reason\":");
+	json_write_str(&f, reason, strlen(reason));
+	if (detail) {
+		jbuf_puts(&f, ",\"detail\":");
+		json_write_str(&f, detail, strlen(detail));
+	}
+	if (!strcmp(reason, "bad_json") || !looks_like_object(line, len)) {
+		/* not an object we can annotate: wrap it, keeping its bytes */
+		jbuf_putc(&out, '{');
+		jbuf_put(&out, f.p, f.len);
+		jbuf_puts(&out, ",\"file\":");
+		const char *fn = c->cur_file ? c->cur_file : "<stdin>";
+		json_write_str(&out, fn, strlen(fn));
+		jbuf_printf(&out, ",\"line\":%llu,\"raw\":", (unsigned long long)c->cur_line);
+		size_t ok = utf8_valid_prefix(line, len);
+		if (ok == len) {
+			json_write_str(&out, line, len);
+		} else {
+			/* keep what is valid and mark the rest; the record was invalid anyway */
+			jbuf tmp = JBUF_INIT;
+			size_t i = 0;
+			while (i < len) {
+				size_t k = utf8_valid_prefix(line + i, len - i);
+				jbuf_put(&tmp, line + i, k);
+				i += k;
+				if (i < len) { jbuf_printf(&tmp, "\\x%02X", (unsigned char)line[i]); i++; }
+			}
+			json_write_str(&out, tmp.p, tmp.len);
+			jbuf_free(&tmp);
+		}
+		jbuf_putc(&out, '}');
+	} else {
+		cli_annotate(&out, line, len, f.p, f.len);
+	}
+	check_write(c, jsonl_write_line(&c->rejects, out.p, out.len), c->rejects_path);
+	jbuf_free(&f);
+	jbuf_free(&out);
+}
+
+void cli_progress(cli *c, const char *fmt, ...)
+{
+	if (!(c->tty || c->progress)) return;
+	double now = cli_now();
+	if (now - c->t_last_progress < 0.25) return;
+	c->t_last_progress = now;
+	va_list ap;
+	fprintf(stderr, "\r%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	double el = now - c->t_start;
+	if (el > 0 && c->bytes_in)
+		fprintf(stderr, ", %.1f MB/s", (double)c->bytes_in / el / 1e6);
+	fputs("\033[K", stderr);
+}
+
+int cli_finish(cli *c)
+{
+	check_write(c, jsonl_flush(&c->out), "standard output");
+	if (c->have_rejects) {
+		check_write(c, jsonl_writer_close(&c->rejects), c->rejects_path);
+		c->have_rejects = 0;
+	}
+	if (c->t_last_progress > 0) fputs("\r\033[K", stderr);
+	double el = cli_now() - c->t_start;
+	if (!c->quiet) {
+		fprintf(stderr, "%s: read %llu, kept %llu, dropped %llu", c->prog,
+		        (unsigned long long)c->n_read, (unsigned long long)c->n_kept,
+		        (unsigned long long)c->n_dropped);
+		if (c->nreasons) {
+			fputs(" (", stderr);
+			for (int i = 0; i < c->nreasons; i++)
+				fprintf(stderr, "%s%s %llu", i ? ", " : "", c->reasons[i].name,
+				        (unsigned long long)c->reasons[i].n);
+			fputc(')', stderr);
+		}
+		fprintf(stderr, " in %.2fs\n", el);
+	}
+	if (c->summary_path) {
+		jbuf s = JBUF_INIT;
+		jbuf_puts(&s, "{\"tool\":");
+		json_write_str(&s, c->prog, strlen(c->prog));
+		jbuf_printf(&s, ",\"read\":%llu,\"kept\":%llu,\"dropped\":%llu,\"reasons\":{",
+		            (unsigned long long)c->n_read, (unsigned long long)c->n_kept,
+		            (unsigned long long)c->n_dropped);
+		for (int i = 0; i < c->nreasons; i++) {
+			if (i) jbuf_putc(&s, ',');
+			json_write_str(&s, c->reasons[i].name, strlen(c->reasons[i].name));
+			jbuf_printf(&s, ":%llu", (unsigned long long)c->reasons[i].n);
+		}
+		jbuf_printf(&s, "},\"seconds\":%.3f,\"inputs\":[", el);
+		for (int i = 0; i < c->nfiles; i++) {
+			if (i) jbuf_putc(&s, ',');
+			json_write_str(&s, c->files[i], strlen(c->files[i]));
+		}
+		jbuf_puts(&s, "]}\n");
+		FILE *f = fopen(c->summary_path, "w");
+		if (!f || fwrite(s.p, 1, s.len, f) != s.len || fclose(f))
+			cli_fatal(c, "%s: %s", c->summary_path, strerror(errno));
+		jbuf_free(&s);
+	}
+	if (c->in_open) { jsonl_close(&c->in); c->in_open = 0; }
+	json_doc_free(&c->doc);
+	jbuf_free(&c->scratch);
+	return CLI_EXIT_OK;
+}

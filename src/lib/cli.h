@@ -1,0 +1,144 @@
+/*
+ * cli.h — the conventions every sftkit tool keeps (DESIGN.md §3), in one place.
+ *
+ * This is the only module that knows about argv, stdin/stdout, stderr and exit
+ * codes; engines never include it. A tool:
+ *
+ *     static const struct option opts[] = { CLI_COMMON_OPTIONS, {"max", 1, 0, 'm'}, {0} };
+ *     cli c; cli_init(&c, "tok-len", usage_text, argc, argv);
+ *     while ((o = getopt_long(argc, argv, "qhVm:" , opts, NULL)) != -1)
+ *         if (!cli_common_opt(&c, o, optarg)) switch (o) { ... default: cli_usage_error(&c, NULL); }
+ *     cli_open_output(&c);
+ *     while (cli_next_record(&c, &line, &len, &doc) > 0) {
+ *         ... cli_keep(&c, line, len) / cli_drop(&c, line, len, "reason") / cli_emit(&c, buf, n) ...
+ *     }
+ *     return cli_finish(&c);
+ *
+ * Exit status: 0 success, 1 data or runtime error, 2 usage error.
+ * Messages: "tool: file:line: what" on stderr. Output goes through a buffered
+ * writer: EPIPE (the reader went away, `| head`) ends the tool quietly with
+ * status 0; any other write error is reported and exits 1.
+ * Accounting: read = kept + dropped, with counts per reason, printed at the
+ * end unless -q, and written as JSON with --summary FILE.
+ */
+#ifndef SFTKIT_CLI_H
+#define SFTKIT_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "jsonl.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_DATA 1
+#define CLI_EXIT_USAGE 2
+
+/* getopt_long codes for the common options (above the char range) */
+enum {
+	CLI_OPT_HELP = 'h',
+	CLI_OPT_VERSION = 'V',
+	CLI_OPT_QUIET = 'q',
+	CLI_OPT_REJECTS = 0x1000,
+	CLI_OPT_SKIP_BAD,
+	CLI_OPT_SUMMARY,
+	CLI_OPT_PROGRESS,
+	CLI_OPT_TOOL_BASE = 0x1100,    /* tools number their long-only options from here */
+};
+
+#define CLI_COMMON_OPTIONS \
+	{"help", no_argument, 0, CLI_OPT_HELP}, \
+	{"version", no_argument, 0, CLI_OPT_VERSION}, \
+	{"quiet", no_argument, 0, CLI_OPT_QUIET}, \
+	{"rejects", required_argument, 0, CLI_OPT_REJECTS}, \
+	{"skip-bad", no_argument, 0, CLI_OPT_SKIP_BAD}, \
+	{"summary", required_argument, 0, CLI_OPT_SUMMARY}, \
+	{"progress", no_argument, 0, CLI_OPT_PROGRESS}
+/* short options the common set takes; prepend to a tool's own */
+#define CLI_COMMON_SHORT "hVq"
+
+#define CLI_MAX_REASONS 64
+
+typedef struct cli {
+	const char *prog;
+	const char *usage;       /* full --help text */
+	int argc;
+	char **argv;
+	/* common options */
+	int quiet, skip_bad, progress;
+	const char *rejects_path, *summary_path;
+	/* streams */
+	jsonl_writer out;
+	jsonl_writer rejects;
+	int have_rejects;
+	jsonl_reader in;
+	int in_open;
+	int next_arg;            /* index in argv of the next input file */
+	char **files;            /* input file list (after options) */
+	int nfiles;
+	const char *cur_file;    /* for messages */
+	uint64_t cur_line;
+	/* accounting */
+	uint64_t n_read, n_kept, n_dropped, n_bad;
+	struct { char name[48]; uint64_t n; } reasons[CLI_MAX_REASONS];
+	int nreasons;
+	/* progress */
+	uint64_t bytes_in;
+	double t_start, t_last_progress;
+	int tty;
+	/* per-record parse */
+	json_doc doc;
+	jbuf scratch;
+} cli;
+
+void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv);
+/* Handle a common option; 1 if it was one. --help/--version print and exit 0. */
+int cli_common_opt(cli *c, int opt, const char *arg);
+/* Print "prog: msg" (if msg) and "Try 'prog --help'", exit 2. */
+void cli_usage_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* "prog: msg" on stderr (no position), exit 1. */
+void cli_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* "prog: file:line: msg" with the current input position, exit 1. */
+void cli_data_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* "prog: msg" warning, no exit (suppressed by nothing: warnings matter). */
+void cli_warn(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* After option parsing: remaining argv[optind..] are the inputs (none = stdin).
+ * Opens stdout and --rejects. */
+void cli_open_output(cli *c, int optind);
+
+/* Next input line across all inputs. 1 with line set, 0 at the end. Read
+ * errors are fatal. Counts n_read. */
+int cli_next_line(cli *c, const char **line, size_t *len);
+/* Next record parsed as a JSON object into c->doc (root is node 0). A line
+ * that is not a JSON object is fatal with its position unless --skip-bad, in
+ * which case it is counted under reason "bad_json", written to --rejects, and
+ * skipped. Blank lines are errors too (JSONL has none). */
+int cli_next_record(cli *c, const char **line, size_t *len);
+
+/* Outcomes of one record. */
+void cli_keep(cli *c, const char *line, size_t len);     /* write as read, counts kept */
+void cli_emit(cli *c, const char *rec, size_t len);      /* write a new record, counts kept */
+/* Count a drop under reason (a short snake_case word) and write the record to
+ * --rejects with "reason" (and detail, when not NULL) added. */
+void cli_drop(cli *c, const char *line, size_t len, const char *reason, const char *detail);
+/* Count a reason without a record (e.g. per-stage notes); not a drop. */
+void cli_count(cli *c, const char *reason, uint64_t n);
+
+/* Write raw bytes to stdout (for tools whose output is not one line per record). */
+void cli_write(cli *c, const void *p, size_t n);
+
+/* Append fields to a JSON object record without re-encoding it: line must be a
+ * JSON object; fields is ',"k":v,...' text without the leading comma. */
+void cli_annotate(jbuf *out, const char *line, size_t len, const char *fields, size_t flen);
+
+/* Flush outputs, print the summary (unless -q), write --summary. Returns the
+ * exit status for main. */
+int cli_finish(cli *c);
+/* Monotonic seconds. */
+double cli_now(void);
+/* Progress line on stderr when on a terminal (or --progress), at most 4x/s. */
+void cli_progress(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,527 @@
+/* json.c — see json.h. The parser is one iterative loop over the bytes with an
+ * explicit stack of open containers, so depth costs memory, not C stack. */
+#include "json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+void json_doc_init(json_doc *d) { memset(d, 0, sizeof *d); }
+
+void json_doc_free(json_doc *d)
+{
+	free(d->nodes);
+	free(d->stack);
+	memset(d, 0, sizeof *d);
+}
+
+static const char *show_byte(char *buf, size_t n, const char *src, size_t len, size_t pos)
+{
+	if (pos >= len) return "end of input";
+	unsigned char c = (unsigned char)src[pos];
+	if (c >= 0x21 && c < 0x7f) snprintf(buf, n, "'%c'", c);
+	else snprintf(buf, n, "byte 0x%02X", c);
+	return buf;
+}
+
+static int fail(json_doc *d, size_t pos, const char *what)
+{
+	char b[32];
+	d->err_off = pos;
+	snprintf(d->err, sizeof d->err, "%s, found %s at byte %zu", what,
+	         show_byte(b, sizeof b, d->src, d->srclen, pos), pos + 1);
+	return -1;
+}
+
+static int fail_msg(json_doc *d, size_t pos, const char *msg)
+{
+	d->err_off = pos;
+	snprintf(d->err, sizeof d->err, "%s at byte %zu", msg, pos + 1);
+	return -1;
+}
+
+static inline uint32_t push_node(json_doc *d, int type, size_t off)
+{
+	if (d->n == d->cap) xgrow((void **)&d->nodes, &d->cap, d->n + 1, sizeof *d->nodes);
+	json_node *nd = &d->nodes[d->n];
+	nd->type = (uint8_t)type;
+	nd->flags = 0;
+	nd->count = 0;
+	nd->off = off;
+	nd->len = 0;
+	nd->next = (uint32_t)d->n + 1;
+	return (uint32_t)d->n++;
+}
+
+static inline int hexval(unsigned c)
+{
+	if (c - '0' < 10) return (int)(c - '0');
+	c |= 0x20;
+	if (c - 'a' < 6) return (int)(c - 'a' + 10);
+	return -1;
+}
+
+static int read_hex4(const char *s, size_t pos, size_t len, unsigned *out)
+{
+	if (pos + 4 > len) return -1;
+	unsigned v = 0;
+	for (int k = 0; k < 4; k++) {
+		int h = hexval((unsigned char)s[pos + k]);
+		if (h < 0) return -1;
+		v = v << 4 | (unsigned)h;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Length of a valid UTF-8 sequence starting at a non-ASCII byte, or 0. */
+static inline size_t utf8_seq(const unsigned char *s, size_t left)
+{
+	unsigned c = s[0];
+	size_t len;
+	unsigned lo = 0x80, hi = 0xBF;
+	if (c >= 0xC2 && c <= 0xDF) len = 2;
+	else if (c == 0xE0) { len = 3; lo = 0xA0; }
+	else if (c >= 0xE1 && c <= 0xEC) len = 3;
+	else if (c == 0xED) { len = 3; hi = 0x9F; }
+	else if (c >= 0xEE && c <= 0xEF) len = 3;
+	else if (c == 0xF0) { len = 4; lo = 0x90; }
+	else if (c >= 0xF1 && c <= 0xF3) len = 4;
+	else if (c == 0xF4) { len = 4; hi = 0x8F; }
+	else return 0;
+	if (len > left) return 0;
+	if (s[1] < lo || s[1] > hi) return 0;
+	for (size_t k = 2; k < len; k++)
+		if ((s[k] & 0xC0) != 0x80) return 0;
+	return len;
+}
+
+/* Scan a string body starting after the opening quote at *ppos. On success
+ * *ppos is just past the closing quote. */
+static int scan_string(json_doc *d, size_t *ppos, size_t *endq, uint8_t *flags)
+{
+	const char *src = d->src;
+	const unsigned char *s = (const unsigned char *)src;
+	size_t len = d->srclen, pos = *ppos;
+	for (;;) {
+#ifdef __SSE2__
+		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+		while (pos + 16 <= len) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(s + pos));
+			/* signed compare: control bytes (< 0x20) and non-ASCII (>= 0x80, negative) */
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+			                         _mm_cmplt_epi8(x, sp));
+			int mask = _mm_movemask_epi8(m);
+			if (mask) { pos += (size_t)__builtin_ctz((unsigned)mask); goto special; }
+			pos += 16;
+		}
+#endif
+		while (pos < len) {
+			unsigned c = s[pos];
+			if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) goto special;
+			pos++;
+		}
+		return fail_msg(d, pos, "unterminated string");
+special:
+		{
+			unsigned c = s[pos];
+			if (c == '"') {
+				*endq = pos;
+				*ppos = pos + 1;
+				return 0;
+			}
+			if (c >= 0x80) {
+				/* runs of non-ASCII text (CJK, emoji) */
+				do {
+					size_t n = utf8_seq(s + pos, len - pos);
+					if (!n) return fail_msg(d, pos, "invalid UTF-8 in string");
+					pos += n;
+				} while (pos < len && s[pos] >= 0x80);
+				continue;
+			}
+			if (c < 0x20) return fail_msg(d, pos, "unescaped control character in string");
+			/* backslash */
+			*flags |= JSON_F_ESCAPED;
+			if (pos + 1 >= len) return fail_msg(d, pos, "unterminated escape");
+			unsigned e = s[pos + 1];
+			switch (e) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				pos += 2;
+				break;
+			case 'u': {
+				unsigned u;
+				if (read_hex4(src, pos + 2, len, &u)) return fail_msg(d, pos, "invalid \\u escape");
+				pos += 6;
+				if (u >= 0xDC00 && u <= 0xDFFF)
+					return fail_msg(d, pos - 6, "lone low surrogate escape (not representable in UTF-8)");
+				if (u >= 0xD800 && u <= 0xDBFF) {
+					unsigned u2;
+					if (pos + 1 < len && s[pos] == '\\' && s[pos + 1] == 'u' &&
+					    !read_hex4(src, pos + 2, len, &u2) && u2 >= 0xDC00 && u2 <= 0xDFFF)
+						pos += 6;
+					else
+						return fail_msg(d, pos - 6, "lone high surrogate escape (not representable in UTF-8)");
+				}
+				break;
+			}
+			default:
+				return fail_msg(d, pos, "invalid escape in string");
+			}
+		}
+	}
+}
+
+static int scan_number(json_doc *d, size_t *ppos, uint8_t *flags)
+{
+	const unsigned char *s = (const unsigned char *)d->src;
+	size_t len = d->srclen, pos = *ppos;
+	uint8_t f = JSON_F_INTEGER;
+	if (s[pos] == '-') pos++;
+	if (pos >= len) return fail(d, pos, "expected a digit");
+	if (s[pos] == '0') {
+		pos++;
+	} else if (s[pos] >= '1' && s[pos] <= '9') {
+		while (pos < len && (unsigned)(s[pos] - '0') < 10u) pos++;
+	} else {
+		return fail(d, pos, "expected a digit");
+	}
+	if (pos < len && s[pos] == '.') {
+		f = 0;
+		pos++;
+		if (pos >= len || (unsigned)(s[pos] - '0') >= 10u) return fail(d, pos, "expected a digit after '.'");
+		while (pos < len && (unsigned)(s[pos] - '0') < 10u) pos++;
+	}
+	if (pos < len && (s[pos] | 0x20) == 'e') {
+		f = 0;
+		pos++;
+		if (pos < len && (s[pos] == '+' || s[pos] == '-')) pos++;
+		if (pos >= len || (unsigned)(s[pos] - '0') >= 10u) return fail(d, pos, "expected a digit in exponent");
+		while (pos < len && (unsigned)(s[pos] - '0') < 10u) pos++;
+	}
+	*flags = f;
+	*ppos = pos;
+	return 0;
+}
+
+#define IS_WS(c) ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
+
+int json_parse(json_doc *d, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t pos = 0, depth = 0;
+	unsigned maxd = d->max_depth ? d->max_depth : JSON_MAX_DEPTH;
+	d->src = src;
+	d->srclen = len;
+	d->n = 0;
+	d->err[0] = 0;
+	d->err_off = 0;
+
+	while (pos < len && IS_WS(s[pos])) pos++;
+
+value:
+	if (pos >= len) return fail(d, pos, "expected a value");
+	switch (s[pos]) {
+	case '{':
+	case '[': {
+		if (depth >= maxd) return fail_msg(d, pos, "nesting too deep");
+		uint32_t idx = push_node(d, s[pos] == '{' ? JSON_OBJECT : JSON_ARRAY, pos);
+		if (depth == d->stack_cap) xgrow((void **)&d->stack, &d->stack_cap, depth + 1, sizeof *d->stack);
+		d->stack[depth++] = idx;
+		int isobj = s[pos] == '{';
+		pos++;
+		while (pos < len && IS_WS(s[pos])) pos++;
+		if (pos < len && s[pos] == (isobj ? '}' : ']')) goto close;
+		if (isobj) goto key;
+		d->nodes[idx].count++;
+		goto value;
+	}
+	case '"': {
+		uint32_t idx = push_node(d, JSON_STRING, pos + 1);
+		size_t endq;
+		uint8_t fl = 0;
+		pos++;
+		if (scan_string(d, &pos, &endq, &fl)) return -1;
+		d->nodes[idx].flags = fl;
+		d->nodes[idx].len = endq - d->nodes[idx].off;
+		break;
+	}
+	case 't':
+		if (len - pos >= 4 && !memcmp(s + pos, "true", 4)) { push_node(d, JSON_TRUE, pos); d->nodes[d->n - 1].len = 4; pos += 4; break; }
+		return fail(d, pos, "expected a value");
+	case 'f':
+		if (len - pos >= 5 && !memcmp(s + pos, "false", 5)) { push_node(d, JSON_FALSE, pos); d->nodes[d->n - 1].len = 5; pos += 5; break; }
+		return fail(d, pos, "expected a value");
+	case 'n':
+		if (len - pos >= 4 && !memcmp(s + pos, "null", 4)) { push_node(d, JSON_NULL, pos); d->nodes[d->n - 1].len = 4; pos += 4; break; }
+		return fail(d, pos, "expected a value");
+	default:
+		if (s[pos] == '-' || (unsigned)(s[pos] - '0') < 10u) {
+			uint32_t idx = push_node(d, JSON_NUMBER, pos);
+			uint8_t fl = 0;
+			if (scan_number(d, &pos, &fl)) return -1;
+			d->nodes[idx].flags = fl;
+			d->nodes[idx].len = pos - d->nodes[idx].off;
+			break;
+		}
+		return fail(d, pos, "expected a value");
+	}
+
+after_value:
+	if (depth == 0) goto done;
+	while (pos < len && IS_WS(s[pos])) pos++;
+	{
+		json_node *top = &d->nodes[d->stack[depth - 1]];
+		if (top->type == JSON_OBJECT) {
+			if (pos < len && s[pos] == ',') {
+				pos++;
+				while (pos < len && IS_WS(s[pos])) pos++;
+				goto key;
+			}
+			if (pos < len && s[pos] == '}') goto close;
+			return fail(d, pos, "expected ',' or '}' in object");
+		}
+		if (pos < len && s[pos] == ',') {
+			pos++;
+			while (pos < len && IS_WS(s[pos])) pos++;
+			top->count++;
+			goto value;
+		}
+		if (pos < len && s[pos] == ']') goto close;
+		return fail(d, pos, "expected ',' or ']' in array");
+	}
+
+key:
+	if (pos >= len || s[pos] != '"') return fail(d, pos, "expected a string key");
+	{
+		d->nodes[d->stack[depth - 1]].count++;
+		uint32_t idx = push_node(d, JSON_STRING, pos + 1);
+		size_t endq;
+		uint8_t fl = 0;
+		pos++;
+		if (scan_string(d, &pos, &endq, &fl)) return -1;
+		d->nodes[idx].flags = fl;
+		d->nodes[idx].len = endq - d->nodes[idx].off;
+		while (pos < len && IS_WS(s[pos])) pos++;
+		if (pos >= len || s[pos] != ':') return fail(d, pos, "expected ':' after object key");
+		pos++;
+		while (pos < len && IS_WS(s[pos])) pos++;
+		goto value;
+	}
+
+close:
+	{
+		uint32_t idx = d->stack[--depth];
+		pos++;
+		d->nodes[idx].next = (uint32_t)d->n;
+		d->nodes[idx].len = pos - d->nodes[idx].off;
+		goto after_value;
+	}
+
+done:
+	while (pos < len && IS_WS(s[pos])) pos++;
+	if (pos != len) return fail(d, pos, "unexpected data after the JSON value");
+	if (d->n > UINT32_MAX - 2) return fail_msg(d, 0, "too many values");
+	return 0;
+}
+
+uint32_t json_getn(const json_doc *d, uint32_t obj, const char *key, size_t keylen)
+{
+	if (obj == JSON_NONE || d->nodes[obj].type != JSON_OBJECT) return JSON_NONE;
+	uint32_t found = JSON_NONE;
+	JSON_FOR_MEMBERS(d, obj, k, v, i) {
+		const json_node *kn = &d->nodes[k];
+		if (!(kn->flags & JSON_F_ESCAPED)) {
+			if (kn->len == keylen && !memcmp(d->src + kn->off, key, keylen)) found = v;
+		} else if (json_str_eq(d, k, key, keylen)) {
+			found = v;
+		}
+	}
+	return found;
+}
+
+uint32_t json_get(const json_doc *d, uint32_t obj, const char *key)
+{
+	return json_getn(d, obj, key, strlen(key));
+}
+
+uint32_t json_index(const json_doc *d, uint32_t arr, uint32_t k)
+{
+	if (arr == JSON_NONE || d->nodes[arr].type != JSON_ARRAY || k >= d->nodes[arr].count) return JSON_NONE;
+	uint32_t e = arr + 1;
+	while (k--) e = d->nodes[e].next;
+	return e;
+}
+
+size_t json_unescape(const char *raw, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		const char *bsl = memchr(raw + i, '\\', len - i);
+		size_t run = bsl ? (size_t)(bsl - (raw + i)) : len - i;
+		memmove(out + o, raw + i, run);
+		o += run;
+		i += run;
+		if (!bsl) break;
+		char e = raw[i + 1];
+		switch (e) {
+		case 'b': out[o++] = '\b'; i += 2; break;
+		case 'f': out[o++] = '\f'; i += 2; break;
+		case 'n': out[o++] = '\n'; i += 2; break;
+		case 'r': out[o++] = '\r'; i += 2; break;
+		case 't': out[o++] = '\t'; i += 2; break;
+		case 'u': {
+			unsigned u = 0, u2 = 0;
+			read_hex4(raw, i + 2, len, &u);
+			i += 6;
+			if (u >= 0xD800 && u <= 0xDBFF && i + 6 <= len) {
+				read_hex4(raw, i + 2, len, &u2);
+				u = 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00);
+				i += 6;
+			}
+			o += (size_t)utf8_encode(u, out + o);
+			break;
+		}
+		default: out[o++] = e; i += 2; break;
+		}
+	}
+	return o;
+}
+
+size_t json_str_decode(const json_doc *d, uint32_t i, char *out)
+{
+	const json_node *n = &d->nodes[i];
+	if (!(n->flags & JSON_F_ESCAPED)) {
+		memcpy(out, d->src + n->off, n->len);
+		return n->len;
+	}
+	return json_unescape(d->src + n->off, n->len, out);
+}
+
+void json_str_append(const json_doc *d, uint32_t i, jbuf *out)
+{
+	const json_node *n = &d->nodes[i];
+	jbuf_reserve(out, n->len);
+	out->len += json_str_decode(d, i, out->p + out->len);
+	out->p[out->len] = 0;
+}
+
+int json_str_eq(const json_doc *d, uint32_t i, const char *s, size_t n)
+{
+	const json_node *nd = &d->nodes[i];
+	if (nd->type != JSON_STRING) return 0;
+	if (!(nd->flags & JSON_F_ESCAPED)) return nd->len == n && !memcmp(d->src + nd->off, s, n);
+	if (n > nd->len) return 0;
+	char stackbuf[256];
+	char *buf = nd->len <= sizeof stackbuf ? stackbuf : xmalloc(nd->len);
+	size_t m = json_str_decode(d, i, buf);
+	int eq = m == n && !memcmp(buf, s, n);
+	if (buf != stackbuf) free(buf);
+	return eq;
+}
+
+int json_num_i64(const json_doc *d, uint32_t i, int64_t *v)
+{
+	const json_node *n = &d->nodes[i];
+	if (n->type != JSON_NUMBER || !(n->flags & JSON_F_INTEGER)) return -1;
+	const char *p = d->src + n->off, *e = p + n->len;
+	int neg = 0;
+	if (*p == '-') { neg = 1; p++; }
+	uint64_t acc = 0;
+	for (; p < e; p++) {
+		unsigned dg = (unsigned)(*p - '0');
+		if (acc > (UINT64_MAX - dg) / 10) return -1;
+		acc = acc * 10 + dg;
+	}
+	if (neg) {
+		if (acc > (uint64_t)INT64_MAX + 1) return -1;
+		*v = acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)acc;
+	} else {
+		if (acc > (uint64_t)INT64_MAX) return -1;
+		*v = (int64_t)acc;
+	}
+	return 0;
+}
+
+double json_num_double(const json_doc *d, uint32_t i)
+{
+	const json_node *n = &d->nodes[i];
+	char buf[64];
+	if (n->len < sizeof buf) {
+		memcpy(buf, d->src + n->off, n->len);
+		buf[n->len] = 0;
+		return strtod(buf, NULL);
+	}
+	char *tmp = xstrndup(d->src + n->off, n->len);
+	double v = strtod(tmp, NULL);
+	free(tmp);
+	return v;
+}
+
+const char *json_raw(const json_doc *d, uint32_t i, size_t *len)
+{
+	const json_node *n = &d->nodes[i];
+	if (n->type == JSON_STRING) { *len = n->len + 2; return d->src + n->off - 1; }
+	*len = n->len;
+	return d->src + n->off;
+}
+
+void json_write_raw(jbuf *b, const json_doc *d, uint32_t i)
+{
+	size_t n;
+	const char *p = json_raw(d, i, &n);
+	jbuf_put(b, p, n);
+}
+
+static inline int needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
+void json_write_str(jbuf *b, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	jbuf_reserve(b, n + 2);
+	b->p[b->len++] = '"';
+	size_t i = 0;
+	while (i < n) {
+		size_t start = i;
+#ifdef __SSE2__
+		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+		while (i + 16 <= n) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+			/* unsigned x < 0x20: max(x, 0x20) != x ... use subs trick */
+			__m128i ctl = _mm_cmpeq_epi8(_mm_subs_epu8(sp, x), _mm_setzero_si128());
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+			                         _mm_xor_si128(ctl, _mm_set1_epi8(-1)));
+			int mask = _mm_movemask_epi8(m);
+			if (mask) { i += (size_t)__builtin_ctz((unsigned)mask); goto found; }
+			i += 16;
+		}
+#endif
+		while (i < n && !needs_escape(s[i])) i++;
+#ifdef __SSE2__
+found:
+#endif
+		if (i > start) jbuf_put(b, s + start, i - start);
+		if (i >= n) break;
+		unsigned char c = s[i++];
+		char esc[7] = {'\\', 0};
+		size_t el = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u'; esc[2] = '0'; esc[3] = '0';
+			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
+			el = 6;
+		}
+		jbuf_put(b, esc, el);
+	}
+	jbuf_putc(b, '"');
+}

@@ -1,0 +1,72 @@
+/*
+ * util.h — memory helpers shared by every module: checked allocation, a
+ * growable byte buffer (jbuf) and a bump arena for per-record work.
+ *
+ * Allocation failure is the one condition the library does not return to the
+ * caller: x*alloc print "out of memory" and abort, as git's xmalloc does,
+ * because no caller could do anything better and checking every small
+ * allocation would hide the real error paths. Sizes that come from input files
+ * must be checked against what is left of the input before they reach here.
+ *
+ * Nothing here is thread-safe per object; distinct objects may be used from
+ * distinct threads.
+ */
+#ifndef SFTKIT_UTIL_H
+#define SFTKIT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Grow *p (holding *cap elements of elsize) to at least need elements. */
+void xgrow(void **p, size_t *cap, size_t need, size_t elsize);
+
+/* jbuf: a growable byte buffer. Always NUL-terminated after a put (not
+ * counted in len), so p can be passed to C string functions when the content
+ * has no NUL. */
+typedef struct jbuf {
+	char *p;
+	size_t len, cap;
+} jbuf;
+
+#define JBUF_INIT {0, 0, 0}
+void jbuf_free(jbuf *b);
+static inline void jbuf_reset(jbuf *b) { b->len = 0; if (b->p) b->p[0] = 0; }
+void jbuf_reserve(jbuf *b, size_t extra);
+void jbuf_put(jbuf *b, const void *s, size_t n);
+void jbuf_puts(jbuf *b, const char *s);
+void jbuf_putc(jbuf *b, char c);
+void jbuf_printf(jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void jbuf_vprintf(jbuf *b, const char *fmt, va_list ap);
+/* Take ownership of the bytes; b is left empty. */
+char *jbuf_detach(jbuf *b, size_t *len);
+
+/* arena: bump allocator for per-record work; arena_reset keeps the largest
+ * block for reuse so steady-state records allocate nothing from malloc. */
+typedef struct arena_block arena_block;
+typedef struct arena {
+	arena_block *head;
+	size_t block_size;
+} arena;
+
+void arena_init(arena *a, size_t block_size);
+void *arena_alloc(arena *a, size_t n);          /* 16-byte aligned, uninitialised */
+char *arena_strndup(arena *a, const char *s, size_t n);
+void arena_reset(arena *a);
+void arena_free(arena *a);
+
+/* UTF-8: length of the valid UTF-8 prefix of s (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF). */
+size_t utf8_valid_prefix(const char *s, size_t n);
+static inline int utf8_valid(const char *s, size_t n) { return utf8_valid_prefix(s, n) == n; }
+/* Encode code point cp (must be a scalar value) into out; returns bytes written (1..4). */
+int utf8_encode(uint32_t cp, char *out);
+/* Decode one code point at s (n bytes left, valid UTF-8 assumed); returns its length. */
+int utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+#endif
