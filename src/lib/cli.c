@@ -78,9 +78,17 @@ void cli_usage_error(cli *c, const char *fmt, ...)
 	exit(CLI_EXIT_USAGE);
 }
 
+/* On a fatal error, what was already accepted still reaches the reader. */
+static void flush_quietly(cli *c)
+{
+	if (c->out.len && !c->out.err) jsonl_flush(&c->out);
+	if (c->have_rejects) { jsonl_writer_close(&c->rejects); c->have_rejects = 0; }
+}
+
 void cli_fatal(cli *c, const char *fmt, ...)
 {
 	va_list ap;
+	flush_quietly(c);
 	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -92,6 +100,7 @@ void cli_fatal(cli *c, const char *fmt, ...)
 void cli_data_fatal(cli *c, const char *fmt, ...)
 {
 	va_list ap;
+	flush_quietly(c);
 	fprintf(stderr, "%s: %s:%llu: ", c->prog, c->cur_file ? c->cur_file : "<stdin>",
 	        (unsigned long long)c->cur_line);
 	va_start(ap, fmt);
@@ -309,6 +318,7 @@ void cli_progress(cli *c, const char *fmt, ...)
 int cli_finish(cli *c)
 {
 	check_write(c, jsonl_flush(&c->out), "standard output");
+	jsonl_writer_close(&c->out);   /* frees the buffer; fd 1 is not ours to close */
 	if (c->have_rejects) {
 		check_write(c, jsonl_writer_close(&c->rejects), c->rejects_path);
 		c->have_rejects = 0;

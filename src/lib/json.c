@@ -525,3 +525,42 @@ found:
 	}
 	jbuf_putc(b, '"');
 }
+
+void json_write_compact(jbuf *b, const json_doc *d, uint32_t i)
+{
+	const json_node *n = &d->nodes[i];
+	switch (n->type) {
+	case JSON_STRING:
+		if (!(n->flags & JSON_F_ESCAPED)) {
+			/* unescaped raw text needs no escaping either: copy with quotes */
+			json_write_raw(b, d, i);
+		} else {
+			char stackbuf[512];
+			char *tmp = n->len <= sizeof stackbuf ? stackbuf : xmalloc(n->len);
+			size_t m = json_str_decode(d, i, tmp);
+			json_write_str(b, tmp, m);
+			if (tmp != stackbuf) free(tmp);
+		}
+		break;
+	case JSON_ARRAY:
+		jbuf_putc(b, '[');
+		JSON_FOR_ELEMS(d, i, e, k) {
+			if (k) jbuf_putc(b, ',');
+			json_write_compact(b, d, e);
+		}
+		jbuf_putc(b, ']');
+		break;
+	case JSON_OBJECT:
+		jbuf_putc(b, '{');
+		JSON_FOR_MEMBERS(d, i, key, val, k) {
+			if (k) jbuf_putc(b, ',');
+			json_write_compact(b, d, key);
+			jbuf_putc(b, ':');
+			json_write_compact(b, d, val);
+		}
+		jbuf_putc(b, '}');
+		break;
+	default:
+		json_write_raw(b, d, i);
+	}
+}

@@ -129,5 +129,8 @@ const char *json_raw(const json_doc *d, uint32_t i, size_t *len);
 /* Writer. */
 void json_write_str(jbuf *b, const char *s, size_t n);   /* "..." with escapes */
 void json_write_raw(jbuf *b, const json_doc *d, uint32_t i);
+/* Re-encode node i compactly: no insignificant whitespace, strings decoded and
+ * re-escaped by json_write_str, numbers verbatim. */
+void json_write_compact(jbuf *b, const json_doc *d, uint32_t i);
 
 #endif

@@ -17,7 +17,7 @@
 #include <string.h>
 
 static int t_failed_now, t_skipped_now, t_pass, t_fail;
-static char t_skip_why[256];
+static char t_skip_why[1024];
 
 #define T_CHECK(cond) do { if (!(cond)) { t_failed_now++; \
 	fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)

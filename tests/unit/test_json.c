@@ -1,0 +1,272 @@
+/* test_json.c — the JSON reader and writer: JSONTestSuite conformance, the
+ * documented choices for implementation-defined inputs, round trips checked
+ * against libjq, and the writer's escaping. */
+#include "json.h"
+#include "t.h"
+
+#include <dirent.h>
+#include <jq.h>
+
+static int parses(const char *s, size_t n)
+{
+	json_doc d;
+	json_doc_init(&d);
+	int rc = json_parse(&d, s, n);
+	json_doc_free(&d);
+	return rc == 0;
+}
+
+/* Our choices for JSONTestSuite's i_ files (documented in json.h):
+ * huge numbers and 500-deep nesting are accepted; invalid UTF-8, lone
+ * surrogates, UTF-16 and a BOM are rejected. */
+static int i_expected_accept(const char *name)
+{
+	return !strncmp(name, "i_number_", 9) || !strcmp(name, "i_structure_500_nested_arrays.json");
+}
+
+static void test_conformance(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/conformance/json/test_parsing", t_shared());
+	DIR *dh = opendir(dir);
+	if (!dh) T_SKIP("%s absent", dir);
+	struct dirent *de;
+	int ny = 0, nn = 0, ni = 0;
+	while ((de = readdir(dh))) {
+		const char *nm = de->d_name;
+		if (nm[0] == '.' || !strstr(nm, ".json")) continue;
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", dir, nm);
+		size_t len;
+		char *s = t_read_file(path, &len);
+		T_CHECK(s != NULL);
+		if (!s) continue;
+		int ok = parses(s, len);
+		if (nm[0] == 'y') { ny++; T_CHECKF(ok, "%s must be accepted", nm); }
+		else if (nm[0] == 'n') { nn++; T_CHECKF(!ok, "%s must be rejected", nm); }
+		else if (nm[0] == 'i') { ni++; T_CHECKF(ok == i_expected_accept(nm), "%s: our documented choice is to %s it", nm, i_expected_accept(nm) ? "accept" : "reject"); }
+		free(s);
+	}
+	closedir(dh);
+	T_EQ_INT(ny, 95);
+	T_EQ_INT(nn, 188);
+	T_EQ_INT(ni, 35);
+}
+
+/* Re-encode with json_write_compact and check libjq sees the same value. */
+static int roundtrip_equal_jq(const char *s, size_t len, int *jq_rejected)
+{
+	json_doc d;
+	json_doc_init(&d);
+	if (json_parse(&d, s, len)) { json_doc_free(&d); return 0; }
+	jbuf b = JBUF_INIT;
+	json_write_compact(&b, &d, 0);
+	jv a = jv_parse_sized(s, (int)len);
+	jv c = jv_parse_sized(b.p, (int)b.len);
+	int eq = 0;
+	*jq_rejected = 0;
+	if (!jv_is_valid(a)) { *jq_rejected = 1; eq = 1; jv_free(a); jv_free(c); }
+	else if (!jv_is_valid(c)) { jv_free(a); jv_free(c); }
+	else eq = jv_equal(a, c);
+	jbuf_free(&b);
+	json_doc_free(&d);
+	return eq;
+}
+
+static void test_roundtrip_conformance(void)
+{
+	char dir[512];
+	snprintf(dir, sizeof dir, "%s/conformance/json/test_parsing", t_shared());
+	DIR *dh = opendir(dir);
+	if (!dh) T_SKIP("%s absent", dir);
+	struct dirent *de;
+	int n = 0;
+	while ((de = readdir(dh))) {
+		if (de->d_name[0] != 'y') continue;
+		char path[1024];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		size_t len = 0;
+		char *s = t_read_file(path, &len);
+		if (!s) continue;
+		int jqr;
+		T_CHECKF(roundtrip_equal_jq(s, len, &jqr), "%s", de->d_name);
+		n += !jqr;
+		free(s);
+	}
+	closedir(dh);
+	T_CHECKF(n > 80, "only %d files compared with libjq", n);
+}
+
+static void test_roundtrip_corpus(void)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/tokenizers/corpus.jsonl", t_shared());
+	size_t len = 0;
+	char *s = t_read_file(path, &len);
+	if (!s) T_SKIP("%s absent", path);
+	int lines = 0;
+	for (char *p = s, *e; p < s + len; p = e + 1) {
+		e = memchr(p, '\n', (size_t)(s + len - p));
+		if (!e) e = s + len;
+		int jqr;
+		T_CHECKF(roundtrip_equal_jq(p, (size_t)(e - p), &jqr), "corpus line %d", lines + 1);
+		lines++;
+	}
+	T_EQ_INT(lines, 3067);
+	free(s);
+}
+
+static void test_navigation(void)
+{
+	const char *s = " {\"id\":\"x\\u0041\",\"n\":9223372036854775807,\"messages\":[{\"role\":\"user\",\"content\":\"hi\\n\"},"
+	                "{\"role\":\"assistant\",\"content\":\"\"}],\"m\\u0065ta\":{},\"big\":1.0e400,\"id\":\"last\"} ";
+	json_doc d;
+	json_doc_init(&d);
+	T_EQ_INT(json_parse(&d, s, strlen(s)), 0);
+	T_EQ_INT(json_type_of(&d, 0), JSON_OBJECT);
+	T_EQ_INT(d.nodes[0].count, 6);
+	uint32_t id = json_get(&d, 0, "id");
+	T_CHECK(json_str_eq(&d, id, "last", 4));     /* duplicate keys: the last wins */
+	uint32_t n = json_get(&d, 0, "n");
+	int64_t v = 0;
+	T_EQ_INT(json_num_i64(&d, n, &v), 0);
+	T_CHECK(v == INT64_MAX);
+	size_t rl;
+	const char *r = json_raw(&d, n, &rl);
+	T_CHECK(rl == 19 && !memcmp(r, "9223372036854775807", 19));
+	uint32_t big = json_get(&d, 0, "big");
+	T_CHECK(json_num_i64(&d, big, &v) == -1);
+	r = json_raw(&d, big, &rl);
+	T_CHECK(rl == 7 && !memcmp(r, "1.0e400", 7));   /* kept as written */
+	T_CHECK(json_get(&d, 0, "meta") != JSON_NONE);  /* escaped key matched after decoding */
+	uint32_t msgs = json_get(&d, 0, "messages");
+	T_EQ_INT(json_type_of(&d, msgs), JSON_ARRAY);
+	T_EQ_INT(d.nodes[msgs].count, 2);
+	int k = 0;
+	JSON_FOR_ELEMS(&d, msgs, m, i) {
+		uint32_t c = json_get(&d, m, "content");
+		char buf[16];
+		size_t cl = json_str_decode(&d, c, buf);
+		if (i == 0) T_CHECK(cl == 3 && !memcmp(buf, "hi\n", 3));
+		else T_CHECK(cl == 0);
+		k++;
+	}
+	T_EQ_INT(k, 2);
+	T_CHECK(json_index(&d, msgs, 1) != JSON_NONE);
+	T_CHECK(json_index(&d, msgs, 2) == JSON_NONE);
+	T_CHECK(json_get(&d, msgs, "x") == JSON_NONE);  /* not an object */
+	T_CHECK(json_get(&d, 0, "absent") == JSON_NONE);
+	json_doc_free(&d);
+}
+
+static void test_errors(void)
+{
+	json_doc d;
+	json_doc_init(&d);
+	T_EQ_INT(json_parse(&d, "{\"a\":1,}", 8), -1);
+	T_CHECK(strstr(d.err, "expected a string key") != NULL);
+	T_EQ_INT(d.err_off, 7);
+	T_EQ_INT(json_parse(&d, "[1 2]", 5), -1);
+	T_CHECK(strstr(d.err, "expected ',' or ']'") != NULL);
+	T_EQ_INT(json_parse(&d, "\"a\xff\"", 4), -1);
+	T_CHECK(strstr(d.err, "UTF-8") != NULL);
+	T_EQ_INT(json_parse(&d, "\"\\ud800\"", 8), -1);
+	T_CHECK(strstr(d.err, "surrogate") != NULL);
+	T_EQ_INT(json_parse(&d, "", 0), -1);
+	T_EQ_INT(json_parse(&d, "{} x", 4), -1);
+	/* a long string with an error past the SIMD blocks */
+	char big[100];
+	memset(big, 'a', sizeof big);
+	big[0] = '"'; big[90] = 0x01; big[99] = '"';
+	T_EQ_INT(json_parse(&d, big, sizeof big), -1);
+	T_EQ_INT(d.err_off, 90);
+	/* deep nesting is bounded, not a stack overflow */
+	size_t deep = 20000;
+	char *p = malloc(deep * 2);
+	memset(p, '[', deep);
+	memset(p + deep, ']', deep);
+	T_EQ_INT(json_parse(&d, p, deep * 2), -1);
+	T_CHECK(strstr(d.err, "too deep") != NULL);
+	d.max_depth = 30000;
+	T_EQ_INT(json_parse(&d, p, deep * 2), 0);
+	free(p);
+	json_doc_free(&d);
+}
+
+static void test_writer(void)
+{
+	jbuf b = JBUF_INIT;
+	const char in[] = "a\"b\\c\n\t\x01\x1f\x7f é 😀 \b\f\r/";
+	json_write_str(&b, in, sizeof in - 1);
+	T_EQ_STR(b.p, "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\x7f é 😀 \\b\\f\\r/\"");
+	/* round trip through the reader */
+	json_doc d;
+	json_doc_init(&d);
+	T_EQ_INT(json_parse(&d, b.p, b.len), 0);
+	char out[64];
+	size_t n = json_str_decode(&d, 0, out);
+	T_CHECK(n == sizeof in - 1 && !memcmp(out, in, n));
+	/* long strings exercise the block path: escapes at every position mod 16 */
+	for (int pos = 0; pos < 40; pos++) {
+		char s[40];
+		memset(s, 'x', sizeof s);
+		s[pos] = '"';
+		jbuf_reset(&b);
+		json_write_str(&b, s, sizeof s);
+		T_EQ_INT(b.len, 40 + 2 + 1);
+		T_EQ_INT(json_parse(&d, b.p, b.len), 0);
+		T_EQ_INT(json_str_decode(&d, 0, out), 40);
+		T_CHECK(out[pos] == '"');
+	}
+	/* embedded NUL */
+	jbuf_reset(&b);
+	json_write_str(&b, "a\0b", 3);
+	T_EQ_STR(b.p, "\"a\\u0000b\"");
+	json_doc_free(&d);
+	jbuf_free(&b);
+}
+
+static void test_surrogate_pairs(void)
+{
+	const char *s = "[\"\\ud83d\\ude00\",\"\\u00e9\\u4e2d\",\"\\/\"]";
+	json_doc d;
+	json_doc_init(&d);
+	T_EQ_INT(json_parse(&d, s, strlen(s)), 0);
+	char out[16];
+	size_t n = json_str_decode(&d, 1, out);
+	T_CHECK(n == 4 && !memcmp(out, "😀", 4));
+	n = json_str_decode(&d, 2, out);
+	T_CHECK(n == 5 && !memcmp(out, "é中", 5));
+	n = json_str_decode(&d, 3, out);
+	T_CHECK(n == 1 && out[0] == '/');
+	json_doc_free(&d);
+}
+
+static void test_reuse_doc(void)
+{
+	/* one doc across many parses: node storage is reused, results independent */
+	json_doc d;
+	json_doc_init(&d);
+	for (int i = 0; i < 1000; i++) {
+		char s[64];
+		int n = snprintf(s, sizeof s, "{\"i\":%d,\"a\":[%d,%d]}", i, i, i + 1);
+		T_EQ_INT(json_parse(&d, s, (size_t)n), 0);
+		int64_t v;
+		T_EQ_INT(json_num_i64(&d, json_get(&d, 0, "i"), &v), 0);
+		T_EQ_INT(v, i);
+	}
+	json_doc_free(&d);
+}
+
+int main(void)
+{
+	T_RUN(test_conformance);
+	T_RUN(test_roundtrip_conformance);
+	T_RUN(test_roundtrip_corpus);
+	T_RUN(test_navigation);
+	T_RUN(test_errors);
+	T_RUN(test_writer);
+	T_RUN(test_surrogate_pairs);
+	T_RUN(test_reuse_doc);
+	return t_done();
+}
