@@ -70,3 +70,16 @@ jsonl-check -q -f id "$T/big.jsonl" >"$T/big.out"
 t_eq "200 MB line exit 0" 0 $?
 t_ok "200 MB line byte for byte" cmp "$T/big.jsonl" "$T/big.out"
 rm -f "$T/big.jsonl" "$T/big.out"
+
+# every man page is mandoc -Tlint clean (checked here once for all tools)
+if command -v mandoc >/dev/null 2>&1; then
+	for m in "$SFTKIT_ROOT"/man/man1/*.1; do
+		t_ok "man page lint: $(basename "$m")" mandoc -Tlint -W warning "$m"
+	done
+	for tool in "$SFTKIT_BIN"/*; do
+		[ -x "$tool" ] || continue
+		t_ok "man page exists for $(basename "$tool")" test -f "$SFTKIT_ROOT/man/man1/$(basename "$tool").1"
+	done
+else
+	t_skip "man page lint" "mandoc not installed"
+fi

@@ -1,0 +1,37 @@
+/* fuzz_json.c — libFuzzer target for the JSON reader: parse, walk every node,
+ * decode every string, re-encode compactly and parse the result again (it
+ * must parse, and re-encoding it must be a fixed point). */
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	json_doc d, d2;
+	json_doc_init(&d);
+	json_doc_init(&d2);
+	if (json_parse(&d, (const char *)data, size) == 0) {
+		for (uint32_t i = 0; i < d.n; i++) {
+			if (d.nodes[i].type == JSON_STRING) {
+				char *tmp = malloc(d.nodes[i].len + 1);
+				size_t n = json_str_decode(&d, i, tmp);
+				if (!utf8_valid(tmp, n)) abort();
+				free(tmp);
+			} else if (d.nodes[i].type == JSON_NUMBER) {
+				int64_t v;
+				(void)json_num_i64(&d, i, &v);
+			}
+		}
+		jbuf a = JBUF_INIT, b = JBUF_INIT;
+		json_write_compact(&a, &d, 0);
+		if (json_parse(&d2, a.p, a.len)) abort();
+		json_write_compact(&b, &d2, 0);
+		if (a.len != b.len || memcmp(a.p, b.p, a.len)) abort();
+		jbuf_free(&a);
+		jbuf_free(&b);
+	}
+	json_doc_free(&d);
+	json_doc_free(&d2);
+	return 0;
+}
