@@ -30,8 +30,8 @@ LDSAN    =
 endif
 
 BUILD    = build/$(VARIANT)
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -Isrc/lib $(PKG_CFLAGS) \
              -DSFTKIT_VERSION='"$(VERSION)"' $(CFLAGS)
 LIBS_ALL   = $(PKG_LIBS) -ljq -lm -lpthread $(LDSAN) $(LDFLAGS) $(LDLIBS)
