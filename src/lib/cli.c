@@ -366,3 +366,16 @@ int cli_finish(cli *c)
 	jbuf_free(&c->scratch);
 	return CLI_EXIT_OK;
 }
+
+void cli_run_filter(cli *c, cli_rule_fn rule, void *ctx)
+{
+	const char *line;
+	size_t len;
+	char detail[256];
+	while (cli_next_record(c, &line, &len) > 0) {
+		detail[0] = 0;
+		const char *why = rule(ctx, &c->doc, detail, sizeof detail);
+		if (why) cli_drop(c, line, len, why, detail[0] ? detail : NULL);
+		else cli_keep(c, line, len);
+	}
+}

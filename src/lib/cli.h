@@ -133,6 +133,11 @@ void cli_write(cli *c, const void *p, size_t n);
  * JSON object; fields is ',"k":v,...' text without the leading comma. */
 void cli_annotate(jbuf *out, const char *line, size_t len, const char *fields, size_t flen);
 
+/* The whole loop of a keep/drop filter: for each record, rule returns NULL to
+ * keep it (written byte for byte) or a reason to drop it (detail filled). */
+typedef const char *(*cli_rule_fn)(void *ctx, const json_doc *d, char *detail, size_t n);
+void cli_run_filter(cli *c, cli_rule_fn rule, void *ctx);
+
 /* Flush outputs, print the summary (unless -q), write --summary. Returns the
  * exit status for main. */
 int cli_finish(cli *c);

@@ -1,0 +1,281 @@
+/* convert.c — see convert.h. */
+#include "convert.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const conv_preset_names[] = {"openmath", "magicoder", "dolci", "codeforces", NULL};
+
+int conv_preset(conv_spec *s, const char *name)
+{
+	memset(s, 0, sizeof *s);
+	if (!strcmp(name, "openmath")) {
+		s->source = "nvidia/OpenMathInstruct-2";
+		s->user_field = "problem";
+		s->assistant_field = "generated_solution";
+	} else if (!strcmp(name, "magicoder")) {
+		s->source = "ise-uiuc/Magicoder-Evol-Instruct-110K";
+		s->user_field = "instruction";
+		s->assistant_field = "response";
+	} else if (!strcmp(name, "dolci")) {
+		s->source = "allenai/Dolci-Instruct-SFT";
+		s->messages_field = "messages";
+		s->id_field = "id";
+		s->keep[s->nkeep++] = "domain";
+		s->keep[s->nkeep++] = "source_dataset";
+	} else if (!strcmp(name, "codeforces")) {
+		s->source = "open-r1/codeforces-cots/solutions";
+		s->messages_field = "messages";
+		s->id_field = "id";
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static int fail(const char **reason, const char *r, char *err, size_t errlen, const char *fmt, const char *arg)
+{
+	*reason = r;
+	snprintf(err, errlen, fmt, arg ? arg : "");
+	return -1;
+}
+
+/* Is the (raw, escaped) JSON string blank: empty or only whitespace? */
+static int blank_string(const json_doc *d, uint32_t i)
+{
+	const json_node *n = &d->nodes[i];
+	const char *p = d->src + n->off;
+	for (size_t k = 0; k < n->len; k++) {
+		char c = p[k];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+		if (c == '\\' && k + 1 < n->len && (p[k + 1] == 'n' || p[k + 1] == 't' || p[k + 1] == 'r')) { k++; continue; }
+		if (c == '\\' && k + 5 < n->len && !memcmp(p + k + 1, "u0020", 5)) { k += 5; continue; }
+		return 0;
+	}
+	return 1;
+}
+
+static int nonempty_value(const json_doc *d, uint32_t v)
+{
+	if (v == JSON_NONE) return 0;
+	switch (d->nodes[v].type) {
+	case JSON_NULL: case JSON_FALSE: return 0;
+	case JSON_STRING: return d->nodes[v].len > 0;
+	case JSON_ARRAY: case JSON_OBJECT: return d->nodes[v].count > 0;
+	default: return 1;
+	}
+}
+
+/* A message that drop-tool-use or drop-multimodal must see, exempt from the
+ * content checks: tool roles, tool members, content parts. */
+static int special_message(const json_doc *d, uint32_t m)
+{
+	uint32_t role = json_get(d, m, "role");
+	if (json_type_of(d, role) == JSON_STRING &&
+	    (json_str_eq(d, role, "tool", 4) || json_str_eq(d, role, "environment", 11) ||
+	     json_str_eq(d, role, "function", 8) || json_str_eq(d, role, "ipython", 7)))
+		return 1;
+	static const char *const keys[] = {"function_calls", "functions", "tool_calls", "function_call", NULL};
+	for (int k = 0; keys[k]; k++)
+		if (nonempty_value(d, json_get(d, m, keys[k]))) return 1;
+	uint32_t c = json_get(d, m, "content");
+	return json_type_of(d, c) == JSON_ARRAY;
+}
+
+int conv_strip_think(const char *s, size_t n, jbuf *out)
+{
+	size_t i = 0;
+	int stripped = 0;
+	while (i < n) {
+		const char *o = memmem(s + i, n - i, "<think>", 7);
+		if (!o) break;
+		const char *c = memmem(o + 7, (size_t)(s + n - (o + 7)), "</think>", 8);
+		if (!c) return -1;
+		jbuf_put(out, s + i, (size_t)(o - (s + i)));
+		i = (size_t)(c + 8 - s);
+		while (i < n && (s[i] == '\n' || s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++;
+		stripped = 1;
+	}
+	jbuf_put(out, s + i, n - i);
+	return stripped;
+}
+
+/* Append one message {"role":..,"content":..[, tool members]} from message node m. */
+static int put_message(const conv_spec *spec, const json_doc *d, uint32_t m, int is_last, jbuf *out,
+                       const char **reason, char *err, size_t errlen, jbuf *tmp)
+{
+	if (json_type_of(d, m) != JSON_OBJECT) return fail(reason, "bad_message", err, errlen, "a message is not an object%s", NULL);
+	uint32_t role = json_get(d, m, "role");
+	uint32_t content = json_get(d, m, "content");
+	if (json_type_of(d, role) != JSON_STRING || d->nodes[role].len == 0)
+		return fail(reason, "bad_role", err, errlen, "a message has no role string%s", NULL);
+	int special = special_message(d, m);
+	if (!special) {
+		if (content == JSON_NONE) return fail(reason, "missing_content", err, errlen, "a message has no content%s", NULL);
+		if (json_type_of(d, content) != JSON_STRING)
+			return fail(reason, "non_string_content", err, errlen, "a message's content is not a string%s", NULL);
+		if (blank_string(d, content)) return fail(reason, "empty_content", err, errlen, "a message's content is empty%s", NULL);
+	}
+	jbuf_puts(out, "{\"role\":");
+	json_write_raw(out, d, role);
+	jbuf_puts(out, ",\"content\":");
+	if (content == JSON_NONE) {
+		jbuf_puts(out, "null");
+	} else if (spec->strip_think && json_type_of(d, content) == JSON_STRING &&
+	           json_str_eq(d, role, "assistant", 9)) {
+		jbuf_reset(tmp);
+		json_str_append(d, content, tmp);
+		size_t start = tmp->len;
+		int rc = conv_strip_think(tmp->p, start, tmp);
+		if (rc < 0) return fail(reason, "unclosed_think", err, errlen, "an assistant turn has <think> without </think>%s", NULL);
+		const char *txt = tmp->p + start;
+		size_t tl = tmp->len - start;
+		size_t k = 0;
+		while (k < tl && (txt[k] == ' ' || txt[k] == '\n' || txt[k] == '\t' || txt[k] == '\r')) k++;
+		if (k == tl && !special) return fail(reason, "empty_content", err, errlen, "nothing is left of an assistant turn after --strip-think%s", NULL);
+		json_write_str(out, txt, tl);
+	} else {
+		json_write_raw(out, d, content);
+	}
+	/* tool members stay visible for drop-tool-use; other members are not part of the contract */
+	static const char *const keep[] = {"function_calls", "functions", "tool_calls", "function_call", "tool_call_id", "name", NULL};
+	for (int k = 0; keep[k]; k++) {
+		uint32_t v = json_get(d, m, keep[k]);
+		if (v != JSON_NONE && d->nodes[v].type != JSON_NULL) {
+			jbuf_printf(out, ",\"%s\":", keep[k]);
+			json_write_compact(out, d, v);
+		}
+	}
+	jbuf_putc(out, '}');
+	(void)is_last;
+	return 0;
+}
+
+static void put_id(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *out)
+{
+	uint32_t v = spec->id_field ? json_get(d, 0, spec->id_field) : JSON_NONE;
+	if (v != JSON_NONE && d->nodes[v].type == JSON_STRING && d->nodes[v].len) {
+		json_write_raw(out, d, v);
+	} else if (v != JSON_NONE && d->nodes[v].type == JSON_NUMBER) {
+		jbuf_putc(out, '"');
+		json_write_raw(out, d, v);
+		jbuf_putc(out, '"');
+	} else {
+		char num[32];
+		snprintf(num, sizeof num, "/%llu", (unsigned long long)rowno);
+		jbuf tmp = JBUF_INIT;
+		jbuf_puts(&tmp, spec->source ? spec->source : "row");
+		jbuf_puts(&tmp, num);
+		json_write_str(out, tmp.p, tmp.len);
+		jbuf_free(&tmp);
+	}
+}
+
+int conv_record(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *out,
+                const char **reason, char *err, size_t errlen)
+{
+	size_t mark = out->len;
+	jbuf tmp = JBUF_INIT;
+	int rc = -1;
+	*reason = NULL;
+	jbuf_puts(out, "{\"id\":");
+	put_id(spec, d, rowno, out);
+	jbuf_puts(out, ",\"source\":");
+	json_write_str(out, spec->source ? spec->source : "", spec->source ? strlen(spec->source) : 0);
+	jbuf_puts(out, ",\"messages\":[");
+	if (spec->messages_field) {
+		uint32_t ms = json_get(d, 0, spec->messages_field);
+		if (ms == JSON_NONE) { fail(reason, "missing_field", err, errlen, "no field '%s'", spec->messages_field); goto done; }
+		if (d->nodes[ms].type != JSON_ARRAY) { fail(reason, "bad_messages", err, errlen, "field '%s' is not a list", spec->messages_field); goto done; }
+		if (d->nodes[ms].count == 0) { fail(reason, "empty_messages", err, errlen, "field '%s' is an empty list", spec->messages_field); goto done; }
+		uint32_t last = JSON_NONE;
+		JSON_FOR_ELEMS(d, ms, m, k) {
+			if (k) jbuf_putc(out, ',');
+			if (put_message(spec, d, m, k + 1 == d->nodes[ms].count, out, reason, err, errlen, &tmp)) goto done;
+			last = m;
+		}
+		uint32_t lr = json_get(d, last, "role");
+		if (!json_str_eq(d, lr, "assistant", 9) && !special_message(d, last)) {
+			fail(reason, "no_final_assistant", err, errlen, "the last message is not the assistant's%s", NULL);
+			goto done;
+		}
+	} else {
+		struct { const char *field, *role; } turns[3] = {
+			{spec->system_field, "system"}, {spec->user_field, "user"}, {spec->assistant_field, "assistant"}};
+		int n = 0;
+		if (spec->system_text && !spec->system_field) {
+			jbuf_puts(out, "{\"role\":\"system\",\"content\":");
+			json_write_str(out, spec->system_text, strlen(spec->system_text));
+			jbuf_putc(out, '}');
+			n++;
+		}
+		for (int t = 0; t < 3; t++) {
+			if (!turns[t].field) {
+				if (t > 0) { fail(reason, "bad_spec", err, errlen, "no %s field given", turns[t].role); goto done; }
+				continue;
+			}
+			uint32_t v = json_get(d, 0, turns[t].field);
+			if (v == JSON_NONE) { fail(reason, "missing_field", err, errlen, "no field '%s'", turns[t].field); goto done; }
+			if (d->nodes[v].type == JSON_NULL) { fail(reason, "null_content", err, errlen, "field '%s' is null", turns[t].field); goto done; }
+			if (d->nodes[v].type != JSON_STRING) { fail(reason, "non_string_content", err, errlen, "field '%s' is not a string", turns[t].field); goto done; }
+			if (blank_string(d, v)) {
+				if (t == 0) continue;   /* an empty system prompt is simply absent */
+				fail(reason, "empty_content", err, errlen, "field '%s' is empty", turns[t].field);
+				goto done;
+			}
+			if (n++) jbuf_putc(out, ',');
+			jbuf_printf(out, "{\"role\":\"%s\",\"content\":", turns[t].role);
+			if (t == 2 && spec->strip_think) {
+				jbuf_reset(&tmp);
+				json_str_append(d, v, &tmp);
+				size_t start = tmp.len;
+				if (conv_strip_think(tmp.p, start, &tmp) < 0) { fail(reason, "unclosed_think", err, errlen, "<think> without </think>%s", NULL); goto done; }
+				json_write_str(out, tmp.p + start, tmp.len - start);
+			} else {
+				json_write_raw(out, d, v);
+			}
+			jbuf_putc(out, '}');
+		}
+	}
+	jbuf_putc(out, ']');
+	for (int k = 0; k < spec->nkeep; k++) {
+		uint32_t v = json_get(d, 0, spec->keep[k]);
+		if (v == JSON_NONE) continue;
+		jbuf_putc(out, ',');
+		json_write_str(out, spec->keep[k], strlen(spec->keep[k]));
+		jbuf_putc(out, ':');
+		json_write_compact(out, d, v);
+	}
+	jbuf_putc(out, '}');
+	rc = 0;
+done:
+	if (rc) { out->len = mark; if (out->p) out->p[mark] = 0; }
+	jbuf_free(&tmp);
+	return rc;
+}
+
+int conv_check_record(const json_doc *d, const char **reason, char *err, size_t errlen)
+{
+	*reason = NULL;
+	if (d->nodes[0].type != JSON_OBJECT) return fail(reason, "not_a_record", err, errlen, "output is not an object%s", NULL);
+	uint32_t id = json_get(d, 0, "id"), src = json_get(d, 0, "source"), ms = json_get(d, 0, "messages");
+	if (json_type_of(d, id) != JSON_STRING) return fail(reason, "bad_record", err, errlen, "output has no string \"id\"%s", NULL);
+	if (json_type_of(d, src) != JSON_STRING) return fail(reason, "bad_record", err, errlen, "output has no string \"source\"%s", NULL);
+	if (json_type_of(d, ms) != JSON_ARRAY) return fail(reason, "bad_messages", err, errlen, "output has no \"messages\" list%s", NULL);
+	if (d->nodes[ms].count == 0) return fail(reason, "empty_messages", err, errlen, "output has an empty \"messages\" list%s", NULL);
+	uint32_t last = JSON_NONE;
+	JSON_FOR_ELEMS(d, ms, m, k) {
+		(void)k;
+		if (json_type_of(d, m) != JSON_OBJECT) return fail(reason, "bad_message", err, errlen, "a message is not an object%s", NULL);
+		uint32_t role = json_get(d, m, "role"), c = json_get(d, m, "content");
+		if (json_type_of(d, role) != JSON_STRING) return fail(reason, "bad_role", err, errlen, "a message has no role string%s", NULL);
+		if (!special_message(d, m)) {
+			if (json_type_of(d, c) != JSON_STRING) return fail(reason, "non_string_content", err, errlen, "a message's content is not a string%s", NULL);
+			if (blank_string(d, c)) return fail(reason, "empty_content", err, errlen, "a message's content is empty%s", NULL);
+		}
+		last = m;
+	}
+	if (!json_str_eq(d, json_get(d, last, "role"), "assistant", 9) && !special_message(d, last))
+		return fail(reason, "no_final_assistant", err, errlen, "the last message is not the assistant's%s", NULL);
+	return 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * convert.h — turn a source row into a contract record (DESIGN.md §2):
+ *   {"id": "...", "source": "...", "messages": [{"role","content"}, ...], <kept fields>}
+ *
+ * A mapping (conv_spec) says where the conversation comes from: a `messages`
+ * field that already holds one, or user/assistant (and optional system)
+ * fields. Presets fill a spec for the mission's sources. Strings are copied as
+ * their raw JSON text (the reader validated them), so nothing is re-escaped
+ * and nothing is rounded; only --strip-think decodes and re-encodes content.
+ *
+ * Messages that carry tool use (OLMo `functions`/`function_calls`, role
+ * `environment`/`tool`, OpenAI `tool_calls`) or non-text content (a list of
+ * content parts) are passed through with those members intact so that
+ * drop-tool-use and drop-multimodal see them and account for them; they are
+ * exempt from the content checks here.
+ *
+ * Errors: conv_record returns 0 with the record appended to out, or -1 with a
+ * short reason word in *reason and a detail message in err (caller's buffer).
+ * A conv_spec is read-only during conversion and may be shared by threads.
+ */
+#ifndef SFTKIT_CONVERT_H
+#define SFTKIT_CONVERT_H
+
+#include "json.h"
+#include "util.h"
+
+#define CONV_MAX_KEEP 32
+
+typedef struct conv_spec {
+	const char *source;          /* "source" value written */
+	const char *messages_field;  /* conversation already in this field, or NULL */
+	const char *user_field, *assistant_field, *system_field;
+	const char *system_text;     /* fixed system prompt, or NULL */
+	const char *id_field;        /* id column, or NULL for <source>/<row> */
+	const char *keep[CONV_MAX_KEEP];
+	int nkeep;
+	int strip_think;             /* remove <think>...</think> from assistant turns */
+} conv_spec;
+
+/* Fill spec for a preset name (openmath, magicoder, dolci, codeforces). -1 if unknown. */
+int conv_preset(conv_spec *spec, const char *name);
+/* Names of the presets, for --help. */
+extern const char *const conv_preset_names[];
+
+/* Convert the row in doc (root node 0), row number rowno (0-based). */
+int conv_record(const conv_spec *spec, const json_doc *doc, uint64_t rowno, jbuf *out,
+                const char **reason, char *err, size_t errlen);
+
+/* Check that doc (node 0) is a contract record; used for --jq output. Same
+ * reasons as conv_record. */
+int conv_check_record(const json_doc *doc, const char **reason, char *err, size_t errlen);
+
+/* Remove every <think>...</think> block (and the whitespace after it) from
+ * text; an unclosed <think> removes nothing (and returns -1). */
+int conv_strip_think(const char *s, size_t n, jbuf *out);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * detect.h — the rules drop-multimodal and drop-tool-use apply to a contract
+ * record (or any row with a "messages" list).
+ *
+ * Both look at the structure first (content parts, media and tool members,
+ * tool roles) and then at the text of every message. Text rules apply only to
+ * prose: inside fenced code blocks (``` or ~~~) and inline code spans a
+ * placeholder, an <img> tag or a <tool_call> is something the conversation
+ * talks about, not something it carries, so it is kept. The exception is an
+ * embedded data URI (data:image/...;base64, with a payload), which is dropped
+ * wherever it stands. The rules are listed, one test each, in the man pages.
+ *
+ * det_multimodal / det_tool_use return NULL for a clean record, or the reason
+ * (a static snake_case word) with a human-readable detail in detail[n]. A
+ * det_ctx holds scratch memory; use one per thread.
+ */
+#ifndef SFTKIT_DETECT_H
+#define SFTKIT_DETECT_H
+
+#include "json.h"
+#include "util.h"
+
+typedef struct det_ctx {
+	jbuf text;    /* decoded message text */
+} det_ctx;
+
+void det_init(det_ctx *c);
+void det_free(det_ctx *c);
+
+const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t n);
+const char *det_tool_use(det_ctx *c, const json_doc *d, char *detail, size_t n);
+
+/* The text rules alone, on decoded text (exposed for tests). */
+const char *det_multimodal_text(const char *s, size_t n, char *detail, size_t dn);
+const char *det_tool_text(const char *s, size_t n, int *saw_action, int *saw_observation,
+                          char *detail, size_t dn);
+
+#endif

@@ -1,0 +1,194 @@
+/* to-messages — turn rows of any source into contract records
+ * {"id","source","messages":[...]}: presets for the mission's sources, field
+ * mappings, or a jq program (libjq) for anything else. */
+#include "cli.h"
+#include "convert.h"
+
+#include <jq.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: to-messages (--preset NAME | --messages FIELD | --user F --assistant F) [OPTIONS] [FILE...]\n"
+	"       to-messages --jq PROGRAM [OPTIONS] [FILE...]\n"
+	"Turn each row into {\"id\",\"source\",\"messages\":[{\"role\",\"content\"},...]}.\n"
+	"\n"
+	"  -p, --preset NAME       openmath (problem, generated_solution), magicoder (instruction,\n"
+	"                          response), dolci (messages; keeps domain, source_dataset),\n"
+	"                          codeforces (messages, <think> kept)\n"
+	"      --messages FIELD    the conversation is already in FIELD\n"
+	"      --user FIELD        user turn from FIELD\n"
+	"      --assistant FIELD   assistant turn from FIELD\n"
+	"      --system FIELD      system turn from FIELD (absent when empty)\n"
+	"      --system-text TEXT  a fixed system turn\n"
+	"      --keep F1,F2,...    copy these top-level fields\n"
+	"      --id FIELD          id from FIELD (default: the preset's, else <source>/<row>)\n"
+	"  -s, --source NAME       the \"source\" value (default: the preset's repo)\n"
+	"      --strip-think       remove <think>...</think> from assistant turns\n"
+	"      --jq PROGRAM        a jq program (libjq 1.6) whose outputs are records; a missing\n"
+	"                          \"id\"/\"source\" is filled in. jq 1.6 turns integers beyond 2^53\n"
+	"                          into doubles: use a preset or mapping where that matters\n"
+	"\n"
+	"<row> is the 0-based index of the line in the input stream (all inputs in turn).\n"
+	"Rows that cannot become a valid conversation are dropped with a reason:\n"
+	"missing_field, null_content, non_string_content, empty_content, empty_messages,\n"
+	"bad_messages, bad_message, bad_role, no_final_assistant, unclosed_think, jq_error.\n";
+
+enum { O_PRESET = 'p', O_SOURCE = 's', O_MESSAGES = CLI_OPT_TOOL_BASE, O_USER, O_ASSISTANT, O_SYSTEM,
+       O_SYSTEM_TEXT, O_KEEP, O_ID, O_STRIP, O_JQ };
+
+static void add_keep(cli *c, conv_spec *s, char *list)
+{
+	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+		if (s->nkeep == CONV_MAX_KEEP) cli_usage_error(c, "--keep: at most %d fields", CONV_MAX_KEEP);
+		s->keep[s->nkeep++] = tok;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{"preset", required_argument, 0, O_PRESET},
+		{"source", required_argument, 0, O_SOURCE},
+		{"messages", required_argument, 0, O_MESSAGES},
+		{"user", required_argument, 0, O_USER},
+		{"assistant", required_argument, 0, O_ASSISTANT},
+		{"system", required_argument, 0, O_SYSTEM},
+		{"system-text", required_argument, 0, O_SYSTEM_TEXT},
+		{"keep", required_argument, 0, O_KEEP},
+		{"id", required_argument, 0, O_ID},
+		{"strip-think", no_argument, 0, O_STRIP},
+		{"jq", required_argument, 0, O_JQ},
+		{0, 0, 0, 0},
+	};
+	cli c;
+	conv_spec spec;
+	memset(&spec, 0, sizeof spec);
+	const char *preset = NULL, *source = NULL, *jqprog = NULL, *idf = NULL;
+	conv_spec m;
+	memset(&m, 0, sizeof m);
+	int strip = 0, o;
+	cli_init(&c, "to-messages", usage, argc, argv);
+	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "p:s:", opts, NULL)) != -1) {
+		if (cli_common_opt(&c, o, optarg)) continue;
+		switch (o) {
+		case O_PRESET: preset = optarg; break;
+		case O_SOURCE: source = optarg; break;
+		case O_MESSAGES: m.messages_field = optarg; break;
+		case O_USER: m.user_field = optarg; break;
+		case O_ASSISTANT: m.assistant_field = optarg; break;
+		case O_SYSTEM: m.system_field = optarg; break;
+		case O_SYSTEM_TEXT: m.system_text = optarg; break;
+		case O_KEEP: add_keep(&c, &m, optarg); break;
+		case O_ID: idf = optarg; break;
+		case O_STRIP: strip = 1; break;
+		case O_JQ: jqprog = optarg; break;
+		default: cli_usage_error(&c, NULL);
+		}
+	}
+	int mapped = m.messages_field || m.user_field || m.assistant_field;
+	if (!!preset + !!mapped + !!jqprog != 1)
+		cli_usage_error(&c, "give exactly one of --preset, a field mapping, or --jq");
+	if (preset) {
+		if (conv_preset(&spec, preset)) cli_usage_error(&c, "unknown preset '%s' (openmath, magicoder, dolci, codeforces)", preset);
+		for (int k = 0; k < m.nkeep; k++) {
+			if (spec.nkeep == CONV_MAX_KEEP) cli_usage_error(&c, "--keep: too many fields");
+			spec.keep[spec.nkeep++] = m.keep[k];
+		}
+	} else if (mapped) {
+		spec = m;
+		if (!spec.messages_field && (!spec.user_field || !spec.assistant_field))
+			cli_usage_error(&c, "a mapping needs --messages FIELD, or both --user and --assistant");
+		if (spec.system_field && spec.system_text) cli_usage_error(&c, "--system and --system-text exclude each other");
+	}
+	if (source) spec.source = source;
+	if (idf) spec.id_field = idf;
+	if (!spec.source) spec.source = "unknown";
+	spec.strip_think = strip;
+
+	jq_state *jq = NULL;
+	if (jqprog) {
+		jq = jq_init();
+		if (!jq || !jq_compile(jq, jqprog)) cli_usage_error(&c, "--jq: the program does not compile");
+	}
+
+	cli_open_output(&c, optind);
+	const char *line, *reason;
+	size_t len;
+	char err[256];
+	jbuf out = JBUF_INIT;
+	json_doc od;
+	json_doc_init(&od);
+	uint64_t row = 0;
+	while (cli_next_line(&c, &line, &len)) {
+		uint64_t rowno = row++;
+		if (json_parse(&c.doc, line, len) || c.doc.nodes[0].type != JSON_OBJECT) {
+			const char *why = c.doc.err[0] ? c.doc.err : "record is not a JSON object";
+			if (!c.skip_bad) cli_data_fatal(&c, "invalid JSON: %s", why);
+			cli_drop(&c, line, len, "bad_json", why);
+			continue;
+		}
+		if (!jq) {
+			jbuf_reset(&out);
+			if (conv_record(&spec, &c.doc, rowno, &out, &reason, err, sizeof err)) cli_drop(&c, line, len, reason, err);
+			else cli_emit(&c, out.p, out.len);
+			continue;
+		}
+		/* --jq: every output must be a record */
+		jq_start(jq, jv_parse_sized(line, (int)len), 0);
+		jv r;
+		int n_out = 0;
+		while (jv_is_valid(r = jq_next(jq))) {
+			jv s = jv_dump_string(r, 0);
+			const char *txt = jv_string_value(s);
+			size_t tl = (size_t)jv_string_length_bytes(jv_copy(s));
+			n_out++;
+			if (json_parse(&od, txt, tl)) {
+				cli_drop(&c, line, len, "jq_error", "the program's output is not valid JSON");
+			} else {
+				jbuf_reset(&out);
+				/* fill in id and source when the program leaves them out */
+				if (od.nodes[0].type == JSON_OBJECT && (json_get(&od, 0, "id") == JSON_NONE || json_get(&od, 0, "source") == JSON_NONE)) {
+					jbuf f = JBUF_INIT;
+					if (json_get(&od, 0, "id") == JSON_NONE) {
+						char idb[64];
+						snprintf(idb, sizeof idb, "/%llu", (unsigned long long)rowno);
+						jbuf idv = JBUF_INIT;
+						jbuf_puts(&idv, spec.source);
+						jbuf_puts(&idv, idb);
+						jbuf_puts(&f, "\"id\":");
+						json_write_str(&f, idv.p, idv.len);
+						jbuf_free(&idv);
+					}
+					if (json_get(&od, 0, "source") == JSON_NONE) {
+						if (f.len) jbuf_putc(&f, ',');
+						jbuf_puts(&f, "\"source\":");
+						json_write_str(&f, spec.source, strlen(spec.source));
+					}
+					cli_annotate(&out, txt, tl, f.p, f.len);
+					jbuf_free(&f);
+					json_parse(&od, out.p, out.len);
+				} else {
+					jbuf_put(&out, txt, tl);
+				}
+				if (conv_check_record(&od, &reason, err, sizeof err)) cli_drop(&c, line, len, reason, err);
+				else { cli_emit(&c, out.p, out.len); if (n_out > 1) c.n_read++; }
+			}
+			jv_free(s);
+		}
+		if (jv_invalid_has_msg(jv_copy(r))) {
+			jv msg = jv_invalid_get_msg(r);
+			const char *ms = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "error";
+			cli_drop(&c, line, len, "jq_error", ms);
+			jv_free(msg);
+		} else {
+			jv_free(r);
+			if (n_out == 0) cli_drop(&c, line, len, "jq_empty", "the program produced no output");
+		}
+	}
+	if (jq) jq_teardown(&jq);
+	json_doc_free(&od);
+	jbuf_free(&out);
+	return cli_finish(&c);
+}
