@@ -39,6 +39,7 @@ static int lz4_hadoop(const unsigned char *src, size_t n, unsigned char *dst, si
 
 void pq_decompress(int codec, const unsigned char *src, size_t n, unsigned char *dst, size_t dn, pq_err *e)
 {
+	if (dn == 0 && codec != C_NONE) return;   /* an empty page: nothing to inflate */
 	switch (codec) {
 	case C_NONE:
 		if (n != dn) pq_fail(e, "uncompressed page: %zu bytes, header says %zu", n, dn);

@@ -1,0 +1,44 @@
+# parquet-cat: conformance against DuckDB's and hyparquet's rows (../shared),
+# the repo's own mission-shaped fixtures, projection, filters, limits, errors.
+. "$SFTKIT_ROOT/tests/cli/lib.sh"
+P="$FIX/parquet"
+
+if [ -d "$SHARED/conformance/parquet" ]; then
+	python3 "$SFTKIT_ROOT/tests/parquet/compare.py" "$SFTKIT_BIN" "$SHARED"
+else
+	t_skip "parquet conformance" "$SHARED/conformance/parquet absent"
+fi
+
+# repo fixtures: each .parquet was written (by make-fixtures.mjs) from the .jsonl beside it
+for f in "$P"/*.parquet; do
+	[ -e "$f" ] || continue
+	src="${f%%.*}.jsonl"
+	b=$(basename "$f")
+	parquet-cat -q "$f" >"$T/out.jsonl" 2>"$T/err"
+	t_eq "$b decodes" 0 $?
+	t_ok "$b values equal its source rows" python3 "$SFTKIT_ROOT/tests/parquet/same_rows.py" "$src" "$T/out.jsonl"
+done
+
+D="$P/dolci.snappy.v1.parquet"
+if [ -e "$D" ]; then
+	parquet-cat -q --columns id,domain "$D" | head -n 1 >"$T/p"
+	t_grep "projection keeps only the columns asked" '^{"id":"[^"]*","domain":"[^"]*"}$' "$T/p"
+	n_all=$(parquet-cat -q "$D" | wc -l)
+	n_code=$(parquet-cat -q --where domain=Coding "$D" | wc -l)
+	n_other=$(parquet-cat -q --where 'domain!=Coding' "$D" | wc -l)
+	t_eq "where and where-not partition the rows" "$n_all" $((n_code + n_other))
+	t_eq "where keeps only matching rows" "$n_code" "$(parquet-cat -q --where domain=Coding "$D" | grep -c '"domain":"Coding"')"
+	t_eq "limit" 3 "$(parquet-cat -q --limit 3 "$D" | wc -l)"
+	t_status "unknown column is an error" 1 parquet-cat --columns nope "$D"
+	t_grep "unknown column named" "no column 'nope'" "$T/.err"
+	# truncation anywhere fails cleanly
+	size=$(stat -c %s "$D")
+	for cut in 0 4 100 $((size / 2)) $((size - 9)) $((size - 1)); do
+		head -c "$cut" "$D" >"$T/trunc.parquet"
+		t_status "truncated at $cut bytes: exit 1" 1 parquet-cat "$T/trunc.parquet"
+	done
+	t_grep "truncated file message" "^parquet-cat: " "$T/.err"
+fi
+t_status "not parquet: exit 1" 1 parquet-cat "$FIX/jsonl-check/mixed.jsonl"
+t_grep "bad magic named" "not a Parquet file" "$T/.err"
+t_status "no file: usage error" 2 parquet-cat
