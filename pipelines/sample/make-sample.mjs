@@ -1,0 +1,363 @@
+// make-sample.mjs — regenerate the bundled Hub mirror (pipelines/sample/hub/).
+//
+// Writes the four mission datasets in their real repo layouts and schemas,
+// a few hundred synthetic but realistic rows each, with the cases the filters
+// exist for: multimodal and tool-use rows in Dolci, exact and near duplicates
+// across sources, rows far over 8192 tokens. Deterministic (seeded PRNG).
+// Parquet is written by DuckDB (a fixture-time oracle, never a run-time need):
+//
+//   cd /tmp/oracles && node /path/to/sftkit/pipelines/sample/make-sample.mjs /path/to/sftkit
+//
+// The Qwen2.5 tokenizer is copied (gzip'd) from ../shared/tokenizers/qwen2_5.
+import { createRequire } from 'module';
+import fs from 'fs';
+import path from 'path';
+import zlib from 'zlib';
+import { execFileSync } from 'child_process';
+
+const require = createRequire(process.cwd() + '/node_modules/');
+const { DuckDBInstance } = require('@duckdb/node-api');
+
+const root = path.resolve(process.argv[2] || '.');
+const hub = path.join(root, 'pipelines/sample/hub');
+
+let seed = 20260203n;
+function rnd() {   // splitmix64 -> [0,1)
+  seed = (seed + 0x9E3779B97F4A7C15n) & 0xFFFFFFFFFFFFFFFFn;
+  let z = seed;
+  z = ((z ^ (z >> 30n)) * 0xBF58476D1CE4E5B9n) & 0xFFFFFFFFFFFFFFFFn;
+  z = ((z ^ (z >> 27n)) * 0x94D049BB133111EBn) & 0xFFFFFFFFFFFFFFFFn;
+  z = z ^ (z >> 31n);
+  return Number(z >> 11n) / 2 ** 53;
+}
+const pick = (a) => a[Math.floor(rnd() * a.length)];
+const int = (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1));
+
+const langs = ['Python', 'JavaScript', 'Rust', 'Go', 'C', 'C++', 'Java', 'TypeScript', 'Bash', 'SQL'];
+const tasks = [
+  'reverse a linked list in place', 'parse an ISO 8601 timestamp', 'merge two sorted arrays',
+  'find the longest palindromic substring', 'debounce a function call', 'read a CSV file and sum a column',
+  'implement an LRU cache', 'validate an email address', 'compute the Levenshtein distance',
+  'flatten a nested list', 'retry an HTTP request with exponential backoff', 'detect a cycle in a graph',
+  'serialize a binary tree', 'rate-limit requests per user', 'stream a large file line by line',
+  'convert Roman numerals to integers', 'group anagrams together', 'schedule tasks with a priority queue',
+  'memoize a recursive function', 'walk a directory tree and list large files',
+];
+const moods = [
+  "I've been stuck on this for hours and I'm honestly frustrated.",
+  'My team lead asked me to clean this up before the release.',
+  "I'm new to programming, so please explain gently.",
+  'This is for a production service, so correctness matters more than brevity.',
+  "I keep getting an off-by-one error and I don't understand why.",
+  '',
+];
+const words = ('the a function value returns list index error memory thread lock request response cache key '
+  + 'buffer pointer array string number loop condition branch test case input output file stream socket '
+  + 'server client queue stack tree node edge graph path cost time space complexity linear constant '
+  + 'because when while after before since although therefore however moreover simply carefully quickly').split(' ');
+const sentence = (n) => {
+  const w = [];
+  for (let i = 0; i < n; i++) w.push(pick(words));
+  const s = w.join(' ');
+  return s[0].toUpperCase() + s.slice(1) + '.';
+};
+const para = (k) => Array.from({ length: k }, () => sentence(int(8, 18))).join(' ');
+
+function codeFor(lang, task) {
+  const fname = task.split(' ').slice(0, 3).join('_').replace(/[^a-z_]/g, '');
+  switch (lang) {
+    case 'Python':
+      return `def ${fname}(items):\n    """${task}."""\n    result = []\n    for i, x in enumerate(items):\n        if x is not None:\n            result.append((i, x))\n    return result\n`;
+    case 'Rust':
+      return `fn ${fname}(items: &[i64]) -> Vec<i64> {\n    // ${task}\n    items.iter().copied().filter(|x| *x >= 0).collect()\n}\n`;
+    case 'Go':
+      return `func ${fname}(items []int) []int {\n\t// ${task}\n\tout := make([]int, 0, len(items))\n\tfor _, x := range items {\n\t\tout = append(out, x)\n\t}\n\treturn out\n}\n`;
+    case 'SQL':
+      return `SELECT user_id, COUNT(*) AS n\nFROM events\nWHERE created_at >= NOW() - INTERVAL '7 days'\nGROUP BY user_id\nORDER BY n DESC;\n`;
+    case 'Bash':
+      return `#!/bin/sh\n# ${task}\nset -eu\nfind "\${1:-.}" -type f -size +10M -print | sort\n`;
+    default:
+      return `// ${task}\nfunction ${fname}(items) {\n  const out = [];\n  for (let i = 0; i < items.length; i++) {\n    if (items[i] !== undefined) out.push(items[i]);\n  }\n  return out;\n}\n`;
+  }
+}
+const fence = (lang) => lang.toLowerCase().replace('c++', 'cpp');
+
+function codingPair() {
+  const lang = pick(langs), task = pick(tasks), mood = pick(moods);
+  const q = `${mood ? mood + ' ' : ''}How do I ${task} in ${lang}? ${sentence(int(6, 12))}`;
+  const a = `That sounds like a tricky spot, and it's a very common one. Here is a clear way to ${task} in ${lang}:\n\n` +
+    '```' + fence(lang) + '\n' + codeFor(lang, task) + '```\n\n' + para(int(2, 4)) +
+    `\n\nThe approach runs in O(n) time. ${sentence(10)}`;
+  return [q, a];
+}
+
+function mathPair() {
+  const a = int(2, 99), b = int(2, 99), c = int(2, 20);
+  const kinds = [
+    [`What is the value of $${a} \\times ${b} + ${c}$?`, `We compute $${a} \\times ${b} = ${a * b}$, then add ${c}: $${a * b} + ${c} = ${a * b + c}$.\n\nThe answer is $\\boxed{${a * b + c}}$.`, `${a * b + c}`],
+    [`A rectangle has sides ${a} cm and ${b} cm. What is its area in square centimetres?`, `The area of a rectangle is length times width: $${a} \\cdot ${b} = ${a * b}$.\n\nSo the area is $\\boxed{${a * b}}$ square centimetres.`, `${a * b}`],
+    [`Solve for $x$: $${c}x + ${a} = ${c * b + a}$.`, `Subtract ${a} from both sides: $${c}x = ${c * b}$. Divide by ${c}: $x = ${b}$.\n\nThus $x = \\boxed{${b}}$.`, `${b}`],
+    [`Find the remainder when $${a * 101 + b}$ is divided by $${c}$.`, `We have $${a * 101 + b} = ${c} \\cdot ${Math.floor((a * 101 + b) / c)} + ${(a * 101 + b) % c}$.\n\nThe remainder is $\\boxed{${(a * 101 + b) % c}}$.`, `${(a * 101 + b) % c}`],
+  ];
+  return pick(kinds);
+}
+
+function chatPair(domain) {
+  const topics = {
+    Chat: ['How can I stay motivated while learning to code?', 'Any tips for my first week at a new job?'],
+    Safety: ['How do I store user passwords safely?', 'Is it okay to log API keys for debugging?'],
+    Science: ['Why is the sky blue?', 'How do vaccines train the immune system?'],
+    Multilingual: ['¿Cómo puedo mejorar mi pronunciación en inglés?', 'Wie schreibe ich eine höfliche E-Mail an meinen Chef?'],
+    'Precise IF': ['Write exactly three bullet points about code review, each under ten words.', 'Answer in one sentence: what is recursion?'],
+    Other: ['Plan a three-day trip to Lisbon on a budget.', 'Summarize the plot of Hamlet in a paragraph.'],
+    Math: ['Explain why the derivative of sin(x) is cos(x).', 'What is a prime number, intuitively?'],
+  };
+  return [pick(topics[domain] || topics.Other) + ' ' + sentence(int(5, 10)), 'Good question. ' + para(int(2, 5))];
+}
+
+function longText(nwords) {
+  const w = [];
+  for (let i = 0; i < nwords; i++) w.push(pick(words) + (i % 17 === 16 ? '.\n' : ''));
+  return w.join(' ');
+}
+
+// ---------- Magicoder: one JSONL file, instruction/response ----------
+const magic = [];
+for (let i = 0; i < 300; i++) {
+  const [q, a] = codingPair();
+  magic.push({ instruction: q, response: a });
+}
+
+// ---------- Dolci: data/train-*.parquet, messages + domain + source_dataset ----------
+const domains = [['Coding', 0.4], ['Math', 0.15], ['Other', 0.12], ['Precise IF', 0.08], ['Safety', 0.08],
+  ['Science', 0.07], ['Multilingual', 0.07], ['Chat', 0.03]];
+function pickDomain() {
+  let r = rnd();
+  for (const [d, p] of domains) { if ((r -= p) < 0) return d; }
+  return 'Other';
+}
+const msg = (role, content, extra = {}) => ({ role, content, function_calls: null, functions: null, ...extra });
+const dolci = [];
+for (let i = 0; i < 420; i++) {
+  const domain = pickDomain();
+  let q, a;
+  if (domain === 'Coding') [q, a] = codingPair();
+  else if (domain === 'Math') [q, a] = mathPair();
+  else [q, a] = chatPair(domain);
+  const messages = [];
+  if (rnd() < 0.15) messages.push(msg('system', 'You are a kind and patient assistant.'));
+  messages.push(msg('user', q), msg('assistant', a));
+  if (rnd() < 0.2) messages.push(msg('user', 'Thanks! ' + sentence(8)), msg('assistant', para(2)));
+  dolci.push({ id: `dolci-${i}`, messages, domain, source_dataset: pick(['tulu-3-sft', 'wildchat', 'oasst', 'evol-codealpaca', 'numina']) });
+}
+// planted cases (each kind a handful, so reports show them)
+const plant = (k, f) => { for (let j = 0; j < k; j++) f(j); };
+plant(6, (j) => {   // tool use, OLMo style
+  const d = dolci[10 + j * 7];
+  d.messages = [
+    msg('system', 'You can call functions.', { functions: JSON.stringify([{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }]) }),
+    msg('user', 'What is the weather in Paris right now?'),
+    msg('assistant', '', { function_calls: 'get_weather(city="Paris")' }),
+    msg('environment', '{"temp_c": 14, "sky": "cloudy"}'),
+    msg('assistant', 'It is 14°C and cloudy in Paris.'),
+  ];
+});
+plant(6, (j) => {   // multimodal
+  const d = dolci[12 + j * 11];
+  const forms = ['<image>\nWhat is shown in this picture?', 'Describe this chart: ![chart](https://example.com/chart.png)',
+    'Here is a screenshot <|vision_start|><|image_pad|><|vision_end|> what does the error mean?',
+    'Look at this: data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+    '<img src="https://example.com/cat.jpg"> What breed is this cat?', 'Compare <image_1> and <image_2>.'];
+  d.messages[d.messages.length - 2].content = forms[j];
+});
+plant(5, (j) => {   // benign image talk in code: must be kept
+  const d = dolci[15 + j * 13];
+  d.domain = 'Coding';
+  d.messages = [msg('user', 'How do I resize an image with PIL in Python?'),
+    msg('assistant', 'Use Image.resize:\n\n```python\nfrom PIL import Image\nimg = Image.open("in.png")\nimg = img.resize((128, 128))\nimg.save("out.png")\nhtml = \'<img src="out.png">\'\n```\n' + para(1 + j))];
+});
+plant(4, (j) => {   // far over 8192 tokens
+  const d = dolci[20 + j * 17];
+  d.messages[d.messages.length - 1].content = longText(9000 + j * 2000);
+});
+plant(12, (j) => {   // exact copies of Magicoder rows (cross-source)
+  const d = dolci[30 + j * 9];
+  d.domain = 'Coding';
+  d.messages = [msg('user', magic[j].instruction), msg('assistant', magic[j].response)];
+});
+plant(8, (j) => {   // near copies of Magicoder rows (a word changed)
+  const d = dolci[33 + j * 9];
+  d.domain = 'Coding';
+  d.messages = [msg('user', magic[50 + j].instruction.replace(/\?/, ', please?')), msg('assistant', magic[50 + j].response.replace('tricky', 'hard'))];
+});
+plant(6, (j) => {   // exact duplicates within Dolci
+  const src = dolci[100 + j], d = dolci[200 + j * 3];
+  d.messages = JSON.parse(JSON.stringify(src.messages));
+  d.domain = src.domain;
+});
+plant(3, (j) => {   // broken rows to-messages must reject
+  const d = dolci[300 + j];
+  if (j === 0) d.messages = [msg('user', 'Hello?')];                      // no assistant turn
+  if (j === 1) d.messages = [msg('user', 'Hi'), msg('assistant', '')];  // empty answer
+  if (j === 2) d.messages = [];
+});
+
+// ---------- OpenMathInstruct-2: data/{split}-*.parquet ----------
+function mathRows(n, tag) {
+  const rows = [];
+  for (let i = 0; i < n; i++) {
+    const [p, s, ans] = mathPair();
+    rows.push({ problem: p, generated_solution: s, expected_answer: ans, problem_source: pick(['augmented_math', 'augmented_gsm8k', 'math', 'gsm8k']) + (tag ? '' : '') });
+  }
+  return rows;
+}
+const omTrain1M = mathRows(320, '1M');
+plant(10, (j) => { omTrain1M[100 + j * 5] = { ...omTrain1M[j] }; });   // within-source duplicates
+plant(2, (j) => { omTrain1M[200 + j].generated_solution = longText(10000); });
+
+// ---------- codeforces-cots: solutions/train-*.parquet ----------
+const cf = [];
+for (let i = 0; i < 180; i++) {
+  const cid = 1900 + int(0, 150), idx = pick(['A', 'B', 'C', 'D', 'E']);
+  const title = pick(['Array Splitting', 'Binary Strings', 'Tree Queries', 'Game on Grid', 'Minimum Cost Path', 'Balanced Brackets']);
+  const desc = `You are given an array of $n$ integers. ${para(3)}`;
+  const prompt = `You will be given a competitive programming problem.\n\n# Problem\n${desc}\n\n## Input Format\nThe first line contains $n$ ($1 \\le n \\le 2 \\cdot 10^5$).\n\n## Output Format\nPrint one integer.\n\nNow solve the problem in C++17.`;
+  const think = `<think>\n${para(int(4, 9))}\nSo the answer is a prefix-sum argument; complexity O(n).\n</think>`;
+  const code = '```cpp\n#include <bits/stdc++.h>\nusing namespace std;\nint main() {\n    int n; cin >> n;\n    long long s = 0;\n    for (int i = 0; i < n; i++) { long long x; cin >> x; s += x; }\n    cout << s << "\\n";\n}\n```';
+  cf.push({
+    id: `${cid}/${idx}`, aliases: [`${cid}/${idx}`], contest_id: String(cid), contest_name: `Codeforces Round ${cid - 1000} (Div. 2)`,
+    contest_type: 'CF', contest_start: 1700000000 + i * 86400, contest_start_year: 2023 + (i % 3), index: idx,
+    time_limit: pick([1.0, 2.0, 2.5]), memory_limit: pick([256.0, 512.0]), title, description: desc,
+    input_format: 'The first line contains n.', output_format: 'Print one integer.',
+    examples: [{ input: '3\n1 2 3\n', output: '6\n' }, { input: '1\n5\n', output: '5\n' }],
+    note: null, editorial: null, prompt,
+    messages: [{ role: 'user', content: prompt }, { role: 'assistant', content: think + '\n\n' + code }],
+    generation: think + '\n\n' + code, finish_reason: 'stop',
+    api_metadata: { completion_tokens: int(500, 4000), prompt_tokens: int(200, 900), total_tokens: int(700, 4900) },
+    interaction_format: null,
+  });
+}
+plant(2, (j) => { cf[50 + j].messages[1].content = '<think>\n' + longText(12000) + '\n</think>\n\nDone.'; });
+
+// ---------- write ----------
+function writeFile(rel, data) {
+  const p = path.join(hub, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, data);
+}
+fs.rmSync(hub, { recursive: true, force: true });
+const tmp = fs.mkdtempSync('/tmp/sftkit-sample-');
+const inst = await DuckDBInstance.create(':memory:', { threads: '1' });
+const con = await inst.connect();
+async function parquet(rel, rows, columns, codec = 'snappy', rowGroup = 100) {
+  const j = path.join(tmp, 'rows.jsonl');
+  fs.writeFileSync(j, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const out = path.join(hub, rel);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  const cols = Object.entries(columns).map(([k, v]) => `${JSON.stringify(k)}: '${v}'`).join(', ');
+  await con.run(`COPY (SELECT * FROM read_json('${j}', format='newline_delimited', columns={${cols}})) TO '${out}' (FORMAT parquet, COMPRESSION ${codec}, ROW_GROUP_SIZE ${rowGroup})`);
+}
+
+const dolciMsg = 'STRUCT(content VARCHAR, function_calls VARCHAR, functions VARCHAR, role VARCHAR)[]';
+writeFile('datasets/allenai/Dolci-Instruct-SFT/README.md', `---
+license: odc-by
+task_categories:
+- text-generation
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: data/train-*
+dataset_info:
+  features:
+  - name: id
+    dtype: string
+  - name: messages
+    list:
+    - name: content
+      dtype: string
+    - name: role
+      dtype: string
+  splits:
+  - name: train
+    num_examples: ${dolci.length}
+---
+
+# Dolci-Instruct-SFT (sftkit sample mirror)
+
+Synthetic rows in the real dataset's layout and schema, for offline tests.
+`);
+await parquet('datasets/allenai/Dolci-Instruct-SFT/data/train-00000-of-00002.parquet', dolci.slice(0, 210),
+  { id: 'VARCHAR', messages: dolciMsg, domain: 'VARCHAR', source_dataset: 'VARCHAR' }, 'zstd');
+await parquet('datasets/allenai/Dolci-Instruct-SFT/data/train-00001-of-00002.parquet', dolci.slice(210),
+  { id: 'VARCHAR', messages: dolciMsg, domain: 'VARCHAR', source_dataset: 'VARCHAR' }, 'zstd');
+
+const omCols = { problem: 'VARCHAR', generated_solution: 'VARCHAR', expected_answer: 'VARCHAR', problem_source: 'VARCHAR' };
+writeFile('datasets/nvidia/OpenMathInstruct-2/README.md', `---
+license: cc-by-4.0
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: data/train-*
+  - split: train_1M
+    path: data/train_1M-*
+  - split: train_2M
+    path: data/train_2M-*
+  - split: train_5M
+    path: data/train_5M-*
+---
+
+# OpenMathInstruct-2 (sftkit sample mirror)
+`);
+await parquet('datasets/nvidia/OpenMathInstruct-2/data/train_1M-00000-of-00001.parquet', omTrain1M, omCols);
+await parquet('datasets/nvidia/OpenMathInstruct-2/data/train-00000-of-00001.parquet', mathRows(40), omCols);
+await parquet('datasets/nvidia/OpenMathInstruct-2/data/train_2M-00000-of-00001.parquet', mathRows(20), omCols);
+await parquet('datasets/nvidia/OpenMathInstruct-2/data/train_5M-00000-of-00001.parquet', mathRows(20), omCols);
+
+writeFile('datasets/ise-uiuc/Magicoder-Evol-Instruct-110K/README.md', `---
+license: apache-2.0
+size_categories:
+- 100K<n<1M
+---
+
+# Magicoder-Evol-Instruct-110K (sftkit sample mirror)
+`);
+writeFile('datasets/ise-uiuc/Magicoder-Evol-Instruct-110K/data-evol_instruct-decontaminated.jsonl',
+  magic.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+const cfCols = {
+  id: 'VARCHAR', aliases: 'VARCHAR[]', contest_id: 'VARCHAR', contest_name: 'VARCHAR', contest_type: 'VARCHAR',
+  contest_start: 'BIGINT', contest_start_year: 'BIGINT', index: 'VARCHAR', time_limit: 'DOUBLE', memory_limit: 'DOUBLE',
+  title: 'VARCHAR', description: 'VARCHAR', input_format: 'VARCHAR', output_format: 'VARCHAR',
+  examples: 'STRUCT(input VARCHAR, output VARCHAR)[]', note: 'VARCHAR', editorial: 'VARCHAR', prompt: 'VARCHAR',
+  messages: 'STRUCT(content VARCHAR, role VARCHAR)[]', generation: 'VARCHAR', finish_reason: 'VARCHAR',
+  api_metadata: 'STRUCT(completion_tokens BIGINT, prompt_tokens BIGINT, total_tokens BIGINT)', interaction_format: 'VARCHAR',
+};
+writeFile('datasets/open-r1/codeforces-cots/README.md', `---
+license: odc-by
+configs:
+- config_name: solutions
+  default: true
+  data_files:
+  - split: train
+    path: solutions/train-*
+- config_name: solutions_decontaminated
+  data_files:
+  - split: train
+    path: solutions_decontaminated/train-*
+---
+
+# codeforces-cots (sftkit sample mirror)
+`);
+await parquet('datasets/open-r1/codeforces-cots/solutions/train-00000-of-00001.parquet', cf, cfCols, 'snappy', 64);
+await parquet('datasets/open-r1/codeforces-cots/solutions_decontaminated/train-00000-of-00001.parquet', cf.slice(0, 30), cfCols);
+
+// The tokenizer of the default target model, gzip'd (make sample unpacks it into the served mirror).
+const tokSrc = path.resolve(root, '../shared/tokenizers/qwen2_5');
+const mdir = 'models/Qwen/Qwen2.5-7B-Instruct';
+writeFile(mdir + '/tokenizer.json.gz', zlib.gzipSync(fs.readFileSync(path.join(tokSrc, 'tokenizer.json')), { level: 9 }));
+writeFile(mdir + '/tokenizer_config.json', fs.readFileSync(path.join(tokSrc, 'tokenizer_config.json')));
+writeFile(mdir + '/README.md', '---\nlicense: apache-2.0\n---\n\n# Qwen2.5-7B-Instruct (tokenizer files only, sftkit sample mirror)\n');
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log('wrote', hub);

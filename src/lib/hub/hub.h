@@ -1,0 +1,90 @@
+/*
+ * hub.h — a Hugging Face Hub client (libcurl) that shares huggingface_hub's
+ * cache.
+ *
+ * Endpoints used, as the real Hub serves them:
+ *   GET  {endpoint}/api/{datasets|models}/{repo}/revision/{rev}   -> {"sha": commit}
+ *   GET  {endpoint}/api/{kind}/{repo}/tree/{commit}?recursive=true  (Link: rel="next")
+ *   GET  {endpoint}/[datasets/]{repo}/resolve/{commit}/{path}       (302 to a CDN for LFS;
+ *        X-Repo-Commit, X-Linked-Etag, X-Linked-Size; Range for resume)
+ *
+ * Cache (HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub):
+ *   {kind}--{org}--{name}/refs/{rev}                 commit sha of a branch or tag
+ *   {kind}--{org}--{name}/blobs/{etag}               file content (etag: sha256 for LFS
+ *                                                    files, git blob sha1 otherwise)
+ *   {kind}--{org}--{name}/blobs/{etag}.incomplete    a download in progress (resumed by Range)
+ *   {kind}--{org}--{name}/snapshots/{commit}/{path}  relative symlink to ../../blobs/{etag}
+ * plus, sftkit's own, {kind}--{org}--{name}/.sftkit/tree-{commit}.json: the file
+ * listing of an (immutable) commit, so that a second run at a pinned commit
+ * makes no request at all.
+ *
+ * Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN, else the
+ * file HF_TOKEN_PATH or $HF_HOME/token; HF_HUB_OFFLINE=1 (only the cache);
+ * SFTKIT_HUB_RETRIES (default 6), SFTKIT_HUB_BACKOFF_MS (first backoff, 1000).
+ *
+ * Errors: functions return 0 or -1 with a message in the client's err buffer
+ * (hub_error). Messages say what to do: gated, not found or no token, etc.
+ * A client is used from one thread; hub_download_many runs its own workers.
+ */
+#ifndef SFTKIT_HUB_H
+#define SFTKIT_HUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hub hub;
+
+typedef struct hub_file {
+	char *path;        /* path in the repo */
+	uint64_t size;
+	char *etag;        /* sha256 for LFS files, git blob sha1 otherwise */
+	int lfs;
+} hub_file;
+
+typedef struct hub_repo {
+	char kind[16];     /* "datasets" or "models" */
+	char *id;          /* org/name */
+	char *revision;    /* as asked (branch, tag or commit) */
+	char *commit;      /* resolved commit sha */
+	char *cache_dir;   /* {cache}/{kind}--org--name */
+	hub_file *files;   /* sorted by path */
+	size_t nfiles;
+	int from_cache;    /* listing came from the cache, not the network */
+} hub_repo;
+
+typedef struct hub_stats {
+	uint64_t requests;     /* HTTP requests made */
+	uint64_t downloads;    /* files downloaded (not served from the cache) */
+	uint64_t bytes;        /* body bytes received */
+	uint64_t retries;
+} hub_stats;
+
+/* A client configured from the environment. progress: draw a progress bar on
+ * stderr while downloading (the caller decides: a terminal, not -q). */
+hub *hub_new(int progress);
+void hub_free(hub *h);
+const char *hub_error(const hub *h);
+const hub_stats *hub_get_stats(const hub *h);
+int hub_offline(const hub *h);
+const char *hub_cache_root(const hub *h);
+
+/* Resolve revision (NULL = "main") to a commit and list the repo's files.
+ * kind: "datasets" or "models". Offline: from refs/ and the cached listing. */
+int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r);
+void hub_repo_free(hub_repo *r);
+const hub_file *hub_repo_find(const hub_repo *r, const char *path);
+
+/* Make file f available in the cache and return its snapshot path (malloc'd)
+ * in *local. No request when the blob is cached. Verifies size and, for LFS
+ * files, sha256. */
+int hub_download(hub *h, const hub_repo *r, const hub_file *f, char **local);
+
+/* Download several files with up to jobs parallel transfers; locals[i] gets
+ * each path. On failure the first error is kept and -1 returned. */
+int hub_download_many(hub *h, const hub_repo *r, const hub_file *const *files, size_t n,
+		      int jobs, char **locals);
+
+/* GET a small API document into a malloc'd buffer (for tests and --list). */
+int hub_get_json(hub *h, const char *url_path, char **body, size_t *len);
+
+#endif

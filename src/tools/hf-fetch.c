@@ -1,0 +1,334 @@
+/* hf-fetch — the rows of a Hugging Face dataset's config and split as JSONL,
+ * through the huggingface_hub cache; or (--model) a model repo's files. */
+#include "cli.h"
+#include "hub/datafiles.h"
+#include "hub/hub.h"
+#include "hub/rows.h"
+#include "json.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: hf-fetch REPO [--config C] [--split S] [--revision R] [--files GLOB]\n"
+	"                [--columns a,b] [--where COL=VALUE] [--limit N] [--lock FILE] [--jobs N]\n"
+	"       hf-fetch REPO --list [--revision R]\n"
+	"       hf-fetch --model REPO [--revision R] FILE...\n"
+	"Print the rows of a Hugging Face dataset (ORG/NAME) as JSON objects, one per line.\n"
+	"Files are downloaded into the huggingface_hub cache and read from there.\n"
+	"\n"
+	"  -c, --config C       the config (default: the card's default, or the only one)\n"
+	"  -s, --split S        the split (default: train, or the only one)\n"
+	"  -r, --revision R     branch, tag or commit (default: main, or the lock file's commit)\n"
+	"  -f, --files GLOB     read the repo files matching GLOB instead of a config/split\n"
+	"      --columns A,B    only these top-level columns\n"
+	"  -w, --where COL=V    only rows whose top-level COL equals V (COL!=V: differs)\n"
+	"  -n, --limit N        stop after N rows\n"
+	"      --lock FILE      pin revisions: read the repo's commit from FILE if it is there,\n"
+	"                       else record it (one JSON line per repo)\n"
+	"  -j, --jobs N         parallel downloads (default 4)\n"
+	"      --list           print configs, splits and their files as JSON lines\n"
+	"      --model          REPO is a model: download FILE... and print their local paths\n"
+	"\n"
+	"Environment: HF_ENDPOINT, HF_TOKEN (else $HF_HOME/token), HF_HOME, HF_HUB_CACHE,\n"
+	"HF_HUB_OFFLINE=1 (use the cache only), SFTKIT_HUB_RETRIES, SFTKIT_HUB_BACKOFF_MS.\n"
+	"Formats: .parquet, .jsonl, .json (array or lines), .ndjson, each also .gz or .zst.\n";
+
+typedef struct fetch {
+	cli c;
+	hub *h;
+	hub_repo repo;
+	const char *lock;
+	int jobs;
+} fetch;
+
+/* ---- lock file: one JSON line per repo ---- */
+
+static char *lock_lookup(fetch *f, const char *kind, const char *id)
+{
+	FILE *fp = fopen(f->lock, "rb");
+	if (!fp) return NULL;
+	char *line = NULL, *commit = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	json_doc d;
+	json_doc_init(&d);
+	unsigned long ln = 0;
+	while ((n = getline(&line, &cap, fp)) > 0 && !commit) {
+		ln++;
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+		if (!n) continue;
+		if (json_parse(&d, line, n) || json_type_of(&d, 0) != JSON_OBJECT)
+			cli_fatal(&f->c, "%s:%lu: not a JSON object", f->lock, ln);
+		uint32_t r = json_get(&d, 0, "repo"), k = json_get(&d, 0, "kind"), c = json_get(&d, 0, "commit");
+		if (json_type_of(&d, r) != JSON_STRING || json_type_of(&d, c) != JSON_STRING)
+			cli_fatal(&f->c, "%s:%lu: a lock line needs \"repo\" and \"commit\"", f->lock, ln);
+		if (json_str_eq(&d, r, id, strlen(id)) && (k == JSON_NONE || json_str_eq(&d, k, kind, strlen(kind)))) {
+			commit = xmalloc(d.nodes[c].len + 1);
+			commit[json_str_decode(&d, c, commit)] = 0;
+		}
+	}
+	json_doc_free(&d);
+	free(line);
+	fclose(fp);
+	return commit;
+}
+
+/* Add the repo's line, under an flock so parallel pipelines can share one file. */
+static void lock_record(fetch *f)
+{
+	int fd = open(f->lock, O_RDWR | O_CREAT, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX)) cli_fatal(&f->c, "%s: %m", f->lock);
+	char *have = lock_lookup(f, f->repo.kind, f->repo.id);
+	if (!have) {
+		jbuf b = {0};
+		jbuf_puts(&b, "{\"repo\":");
+		json_write_str(&b, f->repo.id, strlen(f->repo.id));
+		jbuf_printf(&b, ",\"kind\":\"%s\",\"revision\":", f->repo.kind);
+		json_write_str(&b, f->repo.revision, strlen(f->repo.revision));
+		jbuf_printf(&b, ",\"commit\":\"%s\"}\n", f->repo.commit);
+		if (lseek(fd, 0, SEEK_END) < 0 || write(fd, b.p, b.len) != (ssize_t)b.len)
+			cli_fatal(&f->c, "%s: %m", f->lock);
+		jbuf_free(&b);
+	}
+	free(have);
+	close(fd);
+}
+
+static void open_repo(fetch *f, const char *kind, const char *id, const char *rev)
+{
+	char *pinned = NULL;
+	if (!rev && f->lock) rev = pinned = lock_lookup(f, kind, id);
+	if (hub_repo_open(f->h, kind, id, rev, &f->repo))
+		cli_fatal(&f->c, "%s", hub_error(f->h));
+	free(pinned);
+	if (f->lock) lock_record(f);
+}
+
+static char **download(fetch *f, const hub_file *const *files, size_t n)
+{
+	char **locals = xcalloc(n ? n : 1, sizeof *locals);
+	if (hub_download_many(f->h, &f->repo, files, n, f->jobs, locals))
+		cli_fatal(&f->c, "%s", hub_error(f->h));
+	return locals;
+}
+
+static void load_card(fetch *f, df_card *card, const char **paths)
+{
+	const hub_file *readme = hub_repo_find(&f->repo, "README.md");
+	memset(card, 0, sizeof *card);
+	if (readme) {
+		char **loc = download(f, &readme, 1);
+		FILE *fp = fopen(loc[0], "rb");
+		if (!fp) cli_fatal(&f->c, "%s: %m", loc[0]);
+		jbuf b = {0};
+		char tmp[8192];
+		size_t n;
+		while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0) jbuf_put(&b, tmp, n);
+		fclose(fp);
+		char err[512];
+		if (df_from_card(b.p ? b.p : "", b.len, card, err, sizeof err))
+			cli_fatal(&f->c, "%s: %s", f->repo.id, err);
+		jbuf_free(&b);
+		free(loc[0]);
+		free(loc);
+	}
+	if (!card->n) df_from_patterns(paths, f->repo.nfiles, card);
+}
+
+static void list_repo(fetch *f, const char **paths)
+{
+	df_card card;
+	load_card(f, &card, paths);
+	size_t *idx = xmalloc((f->repo.nfiles + 1) * sizeof *idx);
+	jbuf b = {0};
+	for (int i = 0; i < card.n; i++) {
+		const df_config *cf = &card.configs[i];
+		for (int s = 0; s < cf->nsplits; s++) {
+			size_t k = df_split_files(cf, &cf->splits[s], paths, f->repo.nfiles, idx);
+			uint64_t bytes = 0;
+			jbuf_reset(&b);
+			jbuf_puts(&b, "{\"config\":");
+			json_write_str(&b, cf->name, strlen(cf->name));
+			jbuf_puts(&b, ",\"split\":");
+			json_write_str(&b, cf->splits[s].name, strlen(cf->splits[s].name));
+			jbuf_printf(&b, ",\"default\":%s,\"commit\":\"%s\",\"files\":[", cf->is_default ? "true" : "false", f->repo.commit);
+			for (size_t j = 0; j < k; j++) {
+				if (j) jbuf_putc(&b, ',');
+				json_write_str(&b, paths[idx[j]], strlen(paths[idx[j]]));
+				bytes += f->repo.files[idx[j]].size;
+			}
+			jbuf_printf(&b, "],\"bytes\":%llu}", (unsigned long long)bytes);
+			cli_emit(&f->c, b.p, b.len);
+		}
+	}
+	jbuf_free(&b);
+	free(idx);
+	df_card_free(&card);
+}
+
+static int on_row(void *ctx, const char *json, size_t len)
+{
+	cli_emit(ctx, json, len);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_COLUMNS = CLI_OPT_TOOL_BASE, O_LOCK, O_LIST, O_MODEL };
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{"config", required_argument, 0, 'c'},
+		{"split", required_argument, 0, 's'},
+		{"revision", required_argument, 0, 'r'},
+		{"files", required_argument, 0, 'f'},
+		{"columns", required_argument, 0, O_COLUMNS},
+		{"where", required_argument, 0, 'w'},
+		{"limit", required_argument, 0, 'n'},
+		{"lock", required_argument, 0, O_LOCK},
+		{"jobs", required_argument, 0, 'j'},
+		{"list", no_argument, 0, O_LIST},
+		{"model", no_argument, 0, O_MODEL},
+		{0, 0, 0, 0},
+	};
+	fetch f;
+	memset(&f, 0, sizeof f);
+	f.jobs = 4;
+	const char *config = NULL, *split = NULL, *rev = NULL, *files_glob = NULL;
+	char *where = NULL;
+	int list = 0, model = 0, o;
+	pq_options po;
+	memset(&po, 0, sizeof po);
+	const char *cols[256];
+	cli_init(&f.c, "hf-fetch", usage, argc, argv);
+	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "c:s:r:f:w:n:j:", opts, NULL)) != -1) {
+		if (cli_common_opt(&f.c, o, optarg)) continue;
+		switch (o) {
+		case 'c': config = optarg; break;
+		case 's': split = optarg; break;
+		case 'r': rev = optarg; break;
+		case 'f': files_glob = optarg; break;
+		case O_COLUMNS:
+			for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ",")) {
+				if (po.ncolumns == 256) cli_usage_error(&f.c, "--columns: at most 256");
+				cols[po.ncolumns++] = t;
+			}
+			po.columns = cols;
+			break;
+		case 'w': where = optarg; break;
+		case 'n': {
+			char *e;
+			po.limit = strtoull(optarg, &e, 10);
+			if (*e || !*optarg || !po.limit) cli_usage_error(&f.c, "--limit: a positive number, not '%s'", optarg);
+			break;
+		}
+		case O_LOCK: f.lock = optarg; break;
+		case 'j': {
+			char *e;
+			long j = strtol(optarg, &e, 10);
+			if (*e || j < 1 || j > 64) cli_usage_error(&f.c, "--jobs: 1 to 64, not '%s'", optarg);
+			f.jobs = (int)j;
+			break;
+		}
+		case O_LIST: list = 1; break;
+		case O_MODEL: model = 1; break;
+		default: cli_usage_error(&f.c, NULL);
+		}
+	}
+	if (where) {
+		char *eq = strchr(where, '=');
+		if (!eq || eq == where) cli_usage_error(&f.c, "--where: COL=VALUE or COL!=VALUE, not '%s'", where);
+		if (eq[-1] == '!') { po.where_negate = 1; eq[-1] = 0; }
+		*eq = 0;
+		po.where_col = where;
+		po.where_val = eq + 1;
+		if (!*po.where_col) cli_usage_error(&f.c, "--where: no column name");
+	}
+	if (optind >= argc) cli_usage_error(&f.c, "no repo given (ORG/NAME)");
+	const char *id = argv[optind];
+	if (!model && optind + 1 < argc) cli_usage_error(&f.c, "one dataset repo at a time ('%s' is extra)", argv[optind + 1]);
+	if (model && optind + 1 >= argc) cli_usage_error(&f.c, "--model: name the files to fetch");
+
+	/* The tool's inputs are not JSONL files: open only stdout. */
+	cli_open_output(&f.c, argc);
+	f.h = hub_new(f.c.tty && !f.c.quiet);
+	open_repo(&f, model ? "models" : "datasets", id, rev);
+
+	if (model) {
+		int n = argc - optind - 1;
+		const hub_file **want = xcalloc(n, sizeof *want);
+		for (int i = 0; i < n; i++) {
+			want[i] = hub_repo_find(&f.repo, argv[optind + 1 + i]);
+			if (!want[i]) cli_fatal(&f.c, "model %s: no file '%s' at commit %s", id, argv[optind + 1 + i], f.repo.commit);
+		}
+		char **loc = download(&f, want, n);
+		for (int i = 0; i < n; i++) {
+			cli_write(&f.c, loc[i], strlen(loc[i]));
+			cli_write(&f.c, "\n", 1);
+			free(loc[i]);
+		}
+		free(loc);
+		free(want);
+		hub_repo_free(&f.repo);
+		hub_free(f.h);
+		f.c.quiet = 1;   /* paths, not records: no record summary */
+		return cli_finish(&f.c);
+	}
+
+	const char **paths = xmalloc((f.repo.nfiles + 1) * sizeof *paths);
+	for (size_t i = 0; i < f.repo.nfiles; i++) paths[i] = f.repo.files[i].path;
+	if (list) {
+		list_repo(&f, paths);
+		free(paths);
+		hub_repo_free(&f.repo);
+		hub_free(f.h);
+		f.c.quiet = 1;
+		return cli_finish(&f.c);
+	}
+
+	size_t *idx = xmalloc((f.repo.nfiles + 1) * sizeof *idx), k = 0;
+	if (files_glob) {
+		for (size_t i = 0; i < f.repo.nfiles; i++)
+			if (df_glob_match(files_glob, paths[i])) idx[k++] = i;
+		if (!k) cli_fatal(&f.c, "dataset %s: no file matches '%s' at commit %s", id, files_glob, f.repo.commit);
+	} else {
+		df_card card;
+		char err[512];
+		load_card(&f, &card, paths);
+		const df_config *cf = df_pick_config(&card, config, err, sizeof err);
+		if (!cf) cli_fatal(&f.c, "dataset %s: %s", id, err);
+		const df_split *sp = df_pick_split(cf, split, err, sizeof err);
+		if (!sp) cli_fatal(&f.c, "dataset %s: %s", id, err);
+		k = df_split_files(cf, sp, paths, f.repo.nfiles, idx);
+		if (!k) cli_fatal(&f.c, "dataset %s: config '%s' split '%s' has no data files sftkit can read", id, cf->name, sp->name);
+		df_card_free(&card);
+	}
+	const hub_file **want = xmalloc(k * sizeof *want);
+	for (size_t i = 0; i < k; i++) want[i] = &f.repo.files[idx[i]];
+	char **loc = download(&f, want, k);
+	uint64_t total = 0;
+	for (size_t i = 0; i < k; i++) {
+		char err[1024];
+		pq_options fo = po;
+		if (po.limit) fo.limit = po.limit - total;
+		uint64_t got = 0;
+		f.c.cur_file = want[i]->path;
+		int rc = rows_cat_file(loc[i], want[i]->path, &fo, on_row, &f.c, &got, err, sizeof err);
+		total += got;
+		if (rc < 0) cli_fatal(&f.c, "%s: %s", id, err);
+		if (po.limit && total >= po.limit) break;
+	}
+	f.c.n_read = f.c.n_kept;
+	for (size_t i = 0; i < k; i++) free(loc[i]);
+	free(loc);
+	free(want);
+	free(idx);
+	free(paths);
+	hub_repo_free(&f.repo);
+	hub_free(f.h);
+	return cli_finish(&f.c);
+}

@@ -1,0 +1,188 @@
+# hf-fetch against the mock Hub (tests/mockhub/server.py) serving the sample
+# mirror and a few layouts built here: configs, default patterns, formats,
+# the cache layout, pinning, offline mode, auth errors, faults and resume.
+. "$SFTKIT_ROOT/tests/cli/lib.sh"
+. "$SFTKIT_ROOT/tests/mockhub/start.sh"
+trap 'mockhub_stop; rm -rf "$T"' EXIT
+export HF_HUB_CACHE="$T/cache" HF_HOME="$T/hfhome" SFTKIT_HUB_BACKOFF_MS=50
+unset HF_TOKEN HF_HUB_OFFLINE 2>/dev/null
+M="$T/mirror"
+mkdir -p "$M/datasets" "$M/models"
+cp -r "$SFTKIT_ROOT/pipelines/sample/hub/datasets/." "$M/datasets/"
+
+# default patterns: split keywords in file names, several formats
+D="$M/datasets/t/formats"
+mkdir -p "$D/data"
+printf '{"a":1,"s":"x"}\n{"a":2,"s":"y"}\n' | gzip >"$D/data/train.jsonl.gz"
+printf '[{"a":10,"s":"v"},\n {"a":11,"s":"w"}]\n' >"$D/data/validation.json"
+printf '{"a":20,"s":"t"}\n' | zstd -q >"$D/data/test.jsonl.zst"
+echo "not data" >"$D/notes.txt"
+# data/{split}-NNNNN-of-NNNNN: any split name
+D2="$M/datasets/t/shards"
+mkdir -p "$D2/data"
+printf '{"k":1}\n{"k":2}\n' >"$D2/data/train_small-00000-of-00002.jsonl"
+printf '{"k":3}\n' >"$D2/data/train_small-00001-of-00002.jsonl"
+printf '{"k":9}\n' >"$D2/data/extra-00000-of-00001.jsonl"
+# YAML configs: string data_files, list, data_dir
+D3="$M/datasets/t/configs"
+mkdir -p "$D3/en" "$D3/fr"
+printf '{"l":"en"}\n' >"$D3/en/part-0.jsonl"
+printf '{"l":"fr"}\n' >"$D3/fr/part-0.jsonl"
+cat >"$D3/README.md" <<'Y'
+---
+pretty_name: >-
+  free-form text the configs reader never needs
+configs:
+  - config_name: en
+    data_files: "en/*.jsonl"
+  - config_name: fr
+    data_dir: fr
+    data_files:
+      - "*.jsonl"
+dataset_info:
+  - config_name: en
+---
+Y
+# a big LFS file for resume tests (over 64 KiB: served through the CDN redirect)
+D4="$M/datasets/t/big"
+mkdir -p "$D4"
+python3 -c 'import json
+for i in range(6000): print(json.dumps({"i": i, "pad": "x" * 40}))' >"$D4/train.jsonl"
+# gated and private repos
+mkdir -p "$M/datasets/t/gated" "$M/datasets/t/private"
+echo '{"g":1}' >"$M/datasets/t/gated/train.jsonl"; touch "$M/datasets/t/gated/.gated"
+echo '{"p":1}' >"$M/datasets/t/private/train.jsonl"; echo "hf_secret" >"$M/datasets/t/private/.token"
+mkdir -p "$M/models/o/m"; echo '{"model_type":"x"}' >"$M/models/o/m/config.json"
+
+LOG="$T/requests.log"
+mockhub_start "$M" --log "$LOG" --page-size 2 || { echo "not ok - mock hub starts"; exit 0; }
+
+# --- configs and splits ---
+hf-fetch -q t/formats >"$T/o" 2>"$T/e"
+t_eq "default split is train (jsonl.gz)" '{"a":1,"s":"x"}
+{"a":2,"s":"y"}' "$(cat "$T/o")"
+t_eq "validation from a .json array" '{"a":10,"s":"v"} {"a":11,"s":"w"}' "$(hf-fetch -q t/formats --split validation | tr '\n' ' ' | sed 's/ $//')"
+t_eq "test from .jsonl.zst" '{"a":20,"s":"t"}' "$(hf-fetch -q t/formats --split test)"
+t_status "unknown split exits 1" 1 hf-fetch -q t/formats --split nope
+t_grep "unknown split names the choices" "splits: test, train, validation" "$T/.err"
+t_eq "data/{split}-NNNNN-of-NNNNN shards, in order" '1 2 3' "$(hf-fetch -q t/shards --split train_small | sed 's/.*://; s/}//' | tr '\n' ' ' | sed 's/ $//')"
+t_eq "--list shows both shard splits" 'extra train_small' "$(hf-fetch t/shards --list | sed 's/.*"split":"\([^"]*\)".*/\1/' | sort | tr '\n' ' ' | sed 's/ $//')"
+t_status "several configs and no default: exit 1" 1 hf-fetch -q t/configs
+t_grep "the error lists the configs" "choose one with --config (en, fr)" "$T/.err"
+t_eq "config with a string data_files" '{"l":"en"}' "$(hf-fetch -q t/configs --config en)"
+t_eq "config with data_dir and a list" '{"l":"fr"}' "$(hf-fetch -q t/configs --config fr)"
+t_eq "YAML configs: codeforces default config" 180 "$(hf-fetch -q open-r1/codeforces-cots | wc -l | tr -d ' ')"
+t_eq "YAML configs: OpenMath train_1M split" 320 "$(hf-fetch -q nvidia/OpenMathInstruct-2 --split train_1M | wc -l | tr -d ' ')"
+t_eq "no configs: Magicoder's single JSONL is train" 300 "$(hf-fetch -q ise-uiuc/Magicoder-Evol-Instruct-110K | wc -l | tr -d ' ')"
+t_eq "--files GLOB" 2 "$(hf-fetch -q t/formats --files 'data/*.json' | wc -l | tr -d ' ')"
+t_eq "--files with a double star" 5 "$(hf-fetch -q t/formats --files '**/*.json*' | wc -l | tr -d ' ')"
+
+# --- projection, filter, limit (Parquet and JSON alike) ---
+t_eq "--where on Parquet" "$(parquet-cat -q "$M"/datasets/allenai/Dolci-Instruct-SFT/data/*.parquet --where domain=Coding --columns id)" \
+	"$(hf-fetch -q allenai/Dolci-Instruct-SFT --where domain=Coding --columns id)"
+t_eq "--where and --columns on JSON" '{"a":2}' "$(hf-fetch -q t/formats --where s=y --columns a)"
+t_eq "--where COL!=V on JSON" '{"s":"x"}' "$(hf-fetch -q t/formats --where 'a!=2' --columns s)"
+t_eq "--limit across files" 5 "$(hf-fetch -q allenai/Dolci-Instruct-SFT --limit 5 | wc -l | tr -d ' ')"
+
+# --- cache layout shared with huggingface_hub ---
+C="$HF_HUB_CACHE/datasets--t--formats"
+commit=$(cat "$C/refs/main")
+t_eq "refs/main holds a commit" 40 "$(printf %s "$commit" | wc -c | tr -d ' ')"
+t_ok "snapshot files are symlinks into blobs" test -L "$C/snapshots/$commit/data/train.jsonl.gz"
+t_eq "the link is relative" "../../../blobs/" "$(readlink "$C/snapshots/$commit/data/train.jsonl.gz" | cut -c1-15)"
+
+# --- a second run at the same revision downloads nothing ---
+: >"$LOG"
+hf-fetch -q allenai/Dolci-Instruct-SFT >/dev/null
+t_eq "second run: only the revision is asked" "GET /api/datasets/allenai/Dolci-Instruct-SFT/revision/main 200" "$(cat "$LOG")"
+dcommit=$(cat "$HF_HUB_CACHE/datasets--allenai--Dolci-Instruct-SFT/refs/main")
+: >"$LOG"
+hf-fetch -q allenai/Dolci-Instruct-SFT --revision "$dcommit" >/dev/null
+t_eq "pinned commit, cached: no request at all" 0 "$(wc -l <"$LOG" | tr -d ' ')"
+
+# --- lock file ---
+hf-fetch -q t/formats --lock "$T/lock.jsonl" >/dev/null
+t_grep "lock records the commit" "\"repo\":\"t/formats\",\"kind\":\"datasets\",\"revision\":\"main\",\"commit\":\"$commit\"" "$T/lock.jsonl"
+hf-fetch -q t/formats --lock "$T/lock.jsonl" >/dev/null
+t_eq "lock has one line per repo" 1 "$(wc -l <"$T/lock.jsonl" | tr -d ' ')"
+echo '{"repo":"t/shards","kind":"datasets","revision":"main","commit":"0000000000000000000000000000000000000000"}' >>"$T/lock.jsonl"
+t_status "a pinned commit the Hub does not have fails" 1 hf-fetch -q t/shards --lock "$T/lock.jsonl"
+
+# --- offline ---
+t_eq "HF_HUB_OFFLINE serves from the cache" 2 "$(HF_HUB_OFFLINE=1 hf-fetch -q t/formats | wc -l | tr -d ' ')"
+HF_HUB_OFFLINE=1 hf-fetch -q t/big >/dev/null 2>"$T/e"
+t_eq "HF_HUB_OFFLINE without a cache: exit 1" 1 $?
+t_grep "offline message says why" "HF_HUB_OFFLINE" "$T/e"
+
+# --- pagination ---
+: >"$LOG"
+t_eq "tree listing follows Link pages (5 entries, 2 a page)" 3 "$(hf-fetch t/formats --revision "$commit" --list >/dev/null; rm -rf "$C/.sftkit"; hf-fetch t/formats --revision "$commit" --list >/dev/null; grep -c '/tree/' "$LOG")"
+
+# --- auth ---
+hf-fetch -q t/gated >/dev/null 2>"$T/e"; t_eq "gated repo: exit 1" 1 $?
+t_grep "gated: says so and what to do" "is gated (HTTP 403): accept its conditions" "$T/e"
+hf-fetch -q t/private >/dev/null 2>"$T/e"; t_eq "private without token: exit 1" 1 $?
+t_grep "private: not found, no token" "not found (HTTP 401).*no token: set HF_TOKEN" "$T/e"
+hf-fetch -q t/no-such-repo >/dev/null 2>"$T/e"; t_eq "unknown repo: exit 1" 1 $?
+t_eq "token from HF_TOKEN" '{"p":1}' "$(HF_TOKEN=hf_secret hf-fetch -q t/private)"
+mkdir -p "$HF_HOME"; echo hf_secret >"$HF_HOME/token"
+t_eq "token from \$HF_HOME/token" '{"p":1}' "$(hf-fetch -q t/private)"
+rm -f "$HF_HOME/token"
+t_status "bad repo id is a usage-level data error" 1 hf-fetch -q not-a-repo-id
+t_status "no repo: usage error" 2 hf-fetch
+
+# --- models ---
+p=$(hf-fetch --model o/m config.json)
+t_eq "--model prints the snapshot path" '{"model_type":"x"}' "$(cat "$p")"
+t_status "--model: missing file exits 1" 1 hf-fetch --model o/m nope.json
+
+mockhub_stop
+# --- faults: 429 with Retry-After, 503, a cut connection resumed with Range ---
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --log "$LOG" --faults 429:1,503:2 || exit 0
+: >"$LOG"
+t_eq "429 then 503s are retried" 6000 "$(hf-fetch -q t/big | wc -l | tr -d ' ')"
+t_eq "the log shows the retries" "429 503 503 302 200" "$(grep -E 'resolve|cdn' "$LOG" | awk '{print $3}' | tr '\n' ' ' | sed 's/ $//')"
+mockhub_stop
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --log "$LOG" --faults drop:100000 || exit 0
+: >"$LOG"
+hf-fetch -q t/big >"$T/o" 2>"$T/e"
+t_eq "a cut connection resumes" 6000 "$(wc -l <"$T/o" | tr -d ' ')"
+t_grep "the resume asked for a Range (206)" "cdn.* 206" "$LOG"
+t_eq "the blob matches the source" "$(sha256sum <"$D4/train.jsonl")" "$(cat "$HF_HUB_CACHE"/datasets--t--big/snapshots/*/train.jsonl | sha256sum)"
+mockhub_stop
+# an interrupted download left as .incomplete resumes on the next run
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --log "$LOG" || exit 0
+hf-fetch -q t/big --list >/dev/null
+etag=$(sha256sum <"$D4/train.jsonl" | cut -d' ' -f1)
+mkdir -p "$HF_HUB_CACHE/datasets--t--big/blobs"
+head -c 50000 "$D4/train.jsonl" >"$HF_HUB_CACHE/datasets--t--big/blobs/$etag.incomplete"
+: >"$LOG"
+t_eq ".incomplete resumes" 6000 "$(hf-fetch -q t/big | wc -l | tr -d ' ')"
+t_grep "it asked only for the rest" "cdn.* 206" "$LOG"
+# a corrupted partial download is caught by sha256
+rm -rf "$HF_HUB_CACHE/datasets--t--big/blobs" "$HF_HUB_CACHE/datasets--t--big/snapshots"
+mkdir -p "$HF_HUB_CACHE/datasets--t--big/blobs"
+head -c 50000 "$D4/train.jsonl" | tr 'x' 'y' >"$HF_HUB_CACHE/datasets--t--big/blobs/$etag.incomplete"
+hf-fetch -q t/big >/dev/null 2>"$T/e"; t_eq "corrupt resume: exit 1" 1 $?
+t_grep "corrupt resume: sha256 mismatch named" "sha256 .* does not match" "$T/e"
+t_eq "then a clean retry works" 6000 "$(hf-fetch -q t/big | wc -l | tr -d ' ')"
+# parallel downloads of many files
+t_eq "--jobs 4 over 2 parquet shards" 420 "$(rm -rf "$HF_HUB_CACHE"; hf-fetch -q -j 4 allenai/Dolci-Instruct-SFT | wc -l | tr -d ' ')"
+mockhub_stop
+# bad data: a broken JSON line, a truncated zstd stream, a row that is not an object
+mkdir -p "$M/datasets/t/bad/data"
+printf '{"a":1}\n{"a":\n' >"$M/datasets/t/bad/data/train.jsonl"
+printf '{"a":1}\n' | zstd -q | head -c 12 >"$M/datasets/t/bad/data/test.jsonl.zst"
+printf '[1, 2]\n' >"$M/datasets/t/bad/data/validation.json"
+mockhub_start "$M" || exit 0
+hf-fetch -q t/bad >"$T/o" 2>"$T/e"; t_eq "broken JSON line: exit 1" 1 $?
+t_grep "broken JSON line: file and line named" "data/train.jsonl:2:" "$T/e"
+t_eq "rows before the bad line were written" '{"a":1}' "$(cat "$T/o")"
+hf-fetch -q t/bad --split test >/dev/null 2>"$T/e"; t_eq "truncated zstd: exit 1" 1 $?
+t_grep "truncated zstd: said so" "truncated zstd stream" "$T/e"
+hf-fetch -q t/bad --split validation >/dev/null 2>"$T/e"; t_eq "array of non-objects: exit 1" 1 $?
+t_grep "non-object row named" "validation.json:1: a row is not a JSON object" "$T/e"
+mockhub_stop
