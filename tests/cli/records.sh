@@ -1,0 +1,92 @@
+# The record tools: to-messages presets and mappings, drop-multimodal and
+# drop-tool-use rules (one check each, and the kept look-alikes), sft-check.
+. "$SFTKIT_ROOT/tests/cli/lib.sh"
+
+# --- to-messages ---
+printf '%s\n' '{"problem":"1+1?","generated_solution":"It is $\\boxed{2}$.","expected_answer":"2","problem_source":"math"}' >"$T/om.jsonl"
+t_eq "openmath preset" '{"id":"nvidia/OpenMathInstruct-2/0","source":"nvidia/OpenMathInstruct-2","messages":[{"role":"user","content":"1+1?"},{"role":"assistant","content":"It is $\\boxed{2}$."}]}' \
+	"$(to-messages -q --preset openmath "$T/om.jsonl")"
+echo '{"instruction":"Write hello","response":"print(1)"}' >"$T/mc.jsonl"
+t_eq "magicoder preset, --source" '{"id":"mc/0","source":"mc","messages":[{"role":"user","content":"Write hello"},{"role":"assistant","content":"print(1)"}]}' \
+	"$(to-messages -q --preset magicoder --source mc "$T/mc.jsonl")"
+echo '{"id":"d1","messages":[{"content":"hi","function_calls":null,"functions":null,"role":"user"},{"content":"hello","function_calls":null,"functions":null,"role":"assistant"}],"domain":"Coding","source_dataset":"x"}' >"$T/d.jsonl"
+to-messages -q --preset dolci "$T/d.jsonl" >"$T/o"
+t_grep "dolci preset keeps the id" '"id":"d1"' "$T/o"
+t_grep "dolci preset keeps domain and source_dataset" '"domain":"Coding","source_dataset":"x"' "$T/o"
+echo '{"id":"d2","messages":[{"content":"hi","function_calls":null,"functions":"[{\"name\":\"f\"}]","role":"user"},{"content":"x","role":"environment"},{"content":"hello","function_calls":null,"functions":null,"role":"assistant"}],"domain":"Chat","source_dataset":"x"}' >"$T/d2.jsonl"
+to-messages -q --preset dolci "$T/d2.jsonl" >"$T/o"
+t_grep "dolci preset keeps OLMo tool members for drop-tool-use" '"functions":"\[{' "$T/o"
+t_grep "dolci preset keeps the environment role" '"role":"environment"' "$T/o"
+t_eq "so drop-tool-use drops it" 0 "$(drop-tool-use -q "$T/o" | wc -l | tr -d ' ')"
+printf '%s\n' '{"id":"1/A","messages":[{"role":"user","content":"solve"},{"role":"assistant","content":"<think>\nhmm\n</think>\n\nanswer"}]}' >"$T/cf.jsonl"
+t_grep "codeforces preset keeps <think>" '<think>' "$(to-messages -q --preset codeforces "$T/cf.jsonl" >"$T/o"; echo "$T/o")"
+t_grep "--strip-think removes it" '"content":"answer"' "$(to-messages -q --preset codeforces --strip-think "$T/cf.jsonl" >"$T/o"; echo "$T/o")"
+echo '{"q":"a","a":"b","sys":"be nice","k":7}' >"$T/g.jsonl"
+t_eq "generic mapping with --system and --keep" '{"id":"s/0","source":"s","messages":[{"role":"system","content":"be nice"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"k":7}' \
+	"$(to-messages -q --source s --user q --assistant a --system sys --keep k "$T/g.jsonl")"
+t_eq "--jq program, id and source filled in" '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"id":"j/0","source":"j"}' \
+	"$(to-messages -q --source j --jq '{messages:[{role:"user",content:.q},{role:"assistant",content:.a}]}' "$T/g.jsonl")"
+printf '%s\n' '{"problem":"x"}' '{"problem":null,"generated_solution":"y"}' '{"problem":"x","generated_solution":"  "}' \
+	'{"problem":"x","generated_solution":5}' >"$T/bad.jsonl"
+to-messages --preset openmath --rejects "$T/rej.jsonl" "$T/bad.jsonl" >"$T/o" 2>"$T/e"
+t_eq "broken rows are all rejected" 0 "$(wc -l <"$T/o" | tr -d ' ')"
+t_eq "each with its reason" "missing_field null_content empty_content non_string_content" "$(jq -r .reason "$T/rej.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+t_grep "summary counts reasons" "read 4, kept 0, dropped 4" "$T/e"
+echo '{"messages":[{"role":"user","content":"hi"}]}' >"$T/na.jsonl"
+t_eq "no final assistant turn is rejected" "no_final_assistant" "$(to-messages -q --messages messages --rejects "$T/r2" "$T/na.jsonl"; jq -r .reason "$T/r2")"
+
+# --- drop-multimodal: one check per rule, and the kept look-alikes ---
+mm() { printf '{"messages":[{"role":"user","content":%s},{"role":"assistant","content":"ok"}]}\n' "$1"; }
+mmcase() { # name json-string-content expected-reason-or-keep
+	mm "$2" >"$T/mm.jsonl"
+	got=$(drop-multimodal -q --rejects "$T/mmr" "$T/mm.jsonl" >/dev/null; if [ -s "$T/mmr" ]; then jq -r .reason "$T/mmr"; else echo keep; fi)
+	t_eq "drop-multimodal: $1" "$3" "$got"
+}
+mmcase "<image> placeholder" '"<image>\nWhat is this?"' multimodal_placeholder
+mmcase "numbered <image_1>" '"Compare <image_1> and <image_2>"' multimodal_placeholder
+mmcase "Qwen vision tokens" '"<|vision_start|><|image_pad|><|vision_end|> describe"' multimodal_placeholder
+mmcase "markdown image" '"See ![chart](http://x/c.png)"' multimodal_markdown_image
+mmcase "HTML img tag" '"<img src=\"cat.jpg\"> what breed?"' multimodal_html_img
+mmcase "data URI (64+ base64 chars)" '"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="' multimodal_data_uri
+mmcase "data URI inside code is still dropped" '"```\ndata:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\n```"' multimodal_data_uri
+mmcase "talk about images is kept" '"How do I resize an image with PIL?"' keep
+mmcase "<img> inside a code block is kept" '"```html\n<img src=\"a.png\">\n```"' keep
+mmcase "<image> in inline code is kept" '"the `<image>` token in LLaVA"' keep
+mmcase "a markdown link is kept" '"see [the docs](http://x)"' keep
+printf '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://x"}},{"type":"text","text":"hi"}]},{"role":"assistant","content":"ok"}]}\n' >"$T/mm.jsonl"
+t_eq "drop-multimodal: content part" multimodal_part "$(drop-multimodal -q --rejects "$T/mmr" "$T/mm.jsonl" >/dev/null; jq -r .reason "$T/mmr")"
+printf '{"images":["a.png"],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}\n' >"$T/mm.jsonl"
+t_eq "drop-multimodal: images member" multimodal_field "$(drop-multimodal -q --rejects "$T/mmr" "$T/mm.jsonl" >/dev/null; jq -r .reason "$T/mmr")"
+mm '"plain"' >"$T/keep.jsonl"
+t_eq "kept records pass byte for byte" "$(cat "$T/keep.jsonl")" "$(drop-multimodal -q "$T/keep.jsonl")"
+
+# --- drop-tool-use ---
+tu() { printf '%s\n' "$2" >"$T/tu.jsonl"
+	got=$(drop-tool-use -q --rejects "$T/tur" "$T/tu.jsonl" >/dev/null; if [ -s "$T/tur" ]; then jq -r .reason "$T/tur"; else echo keep; fi)
+	t_eq "drop-tool-use: $1" "$3" "$got"; }
+tu "OLMo functions member" '{"messages":[{"role":"system","content":"x","functions":"[{\"name\":\"f\"}]"},{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}' tool_field
+tu "OLMo environment role" '{"messages":[{"role":"user","content":"hi"},{"role":"environment","content":"{}"},{"role":"assistant","content":"ok"}]}' tool_role
+tu "OpenAI tool_calls" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"","tool_calls":[{"id":"1"}]},{"role":"tool","content":"1"},{"role":"assistant","content":"ok"}]}' tool_field
+tu "record tools member" '{"tools":[{"type":"function"}],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}' tool_field
+tu "<tool_call> in text" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"<tool_call>{\"name\":\"f\"}</tool_call>"}]}' tool_text
+tu "ReAct trace" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Thought: x\nAction: search[a]\nObservation: b\nFinal"}]}' tool_react_trace
+tu "null OLMo members are kept" '{"messages":[{"role":"user","content":"hi","functions":null,"function_calls":null},{"role":"assistant","content":"ok","functions":null,"function_calls":null}]}' keep
+tu "<tool_call> in a code block is kept" '{"messages":[{"role":"user","content":"parse this"},{"role":"assistant","content":"```python\ns = \"<tool_call>\"\n```"}]}' keep
+
+# --- sft-check ---
+printf '%s\n' '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}' \
+	'{"messages":[{"role":"user","content":"a"}]}' '{"messages":[{"role":"robot","content":"a"},{"role":"assistant","content":"b"}]}' \
+	'{"messages":[{"role":"user","content":"a"},{"role":"system","content":"s"},{"role":"assistant","content":"b"}]}' '{"messages":[]}' '{"x":1}' >"$T/sc.jsonl"
+sft-check "$T/sc.jsonl" >"$T/o" 2>"$T/e"
+t_eq "sft-check fails a bad set (exit 1)" 1 $?
+t_eq "sft-check passes the valid record only" 1 "$(wc -l <"$T/o" | tr -d ' ')"
+t_grep "sft-check names file:line: reason" "sc.jsonl:2: last_not_assistant" "$T/e"
+t_grep "bad role" "sc.jsonl:3: bad_role" "$T/e"
+t_grep "system not first" "sc.jsonl:4: system_not_first" "$T/e"
+t_grep "empty messages" "sc.jsonl:5: empty_messages" "$T/e"
+t_grep "no messages" "sc.jsonl:6: no_messages" "$T/e"
+head -1 "$T/sc.jsonl" >"$T/ok.jsonl"
+t_status "sft-check passes a valid set" 0 sft-check -q "$T/ok.jsonl"
+printf '{"messages":[{"role":"user","content":"a"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}\n' >"$T/alt.jsonl"
+t_status "not alternating passes by default" 0 sft-check -q "$T/alt.jsonl"
+t_status "--strict requires alternation" 1 sft-check -q --strict "$T/alt.jsonl"
