@@ -1,0 +1,151 @@
+/* test_tok — exact ids against the official HF tokenizers for the five models
+ * in ../shared/tokenizers (skipped, saying so, when it is absent), and the
+ * engine's core on a tiny tokenizer of the repo's own. */
+#include "t.h"
+#include "json.h"
+#include "tok/tok.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Compare every corpus line; report the first few mismatches. */
+static void check_model(const char *model)
+{
+	const char *sh = t_shared();
+	if (!sh) T_SKIP("../shared/tokenizers absent");
+	char path[1024], err[512];
+	snprintf(path, sizeof path, "%s/tokenizers/%s", sh, model);
+	tok *t = tok_load(path, err, sizeof err);
+	T_CHECKF(t != NULL, "%s: %s", model, err);
+	if (!t) return;
+	snprintf(path, sizeof path, "%s/tokenizers/corpus.jsonl", sh);
+	FILE *fc = fopen(path, "rb");
+	snprintf(path, sizeof path, "%s/tokenizers/%s/expected/%s.jsonl", sh, model, model);
+	FILE *fe = fopen(path, "rb");
+	T_CHECK(fc && fe);
+	if (!fc || !fe) { tok_free(t); return; }
+	tok_state *s = tok_state_new(t);
+	char *lc = NULL, *le = NULL;
+	size_t cc = 0, ce = 0;
+	ssize_t nc, ne;
+	int line = 0, bad = 0, total = 0;
+	json_doc dc, de;
+	json_doc_init(&dc);
+	json_doc_init(&de);
+	jbuf text = {0};
+	tok_ids ids = {0};
+	while ((nc = getline(&lc, &cc, fc)) > 0 && (ne = getline(&le, &ce, fe)) > 0) {
+		line++;
+		if (json_parse(&dc, lc, nc) || json_parse(&de, le, ne)) { bad++; continue; }
+		jbuf_reset(&text);
+		json_str_append(&dc, json_get(&dc, 0, "text"), &text);
+		ids.n = 0;
+		size_t n = tok_encode(s, text.p ? text.p : "", text.len, &ids);
+		uint32_t ex = json_get(&de, 0, "ids");
+		int64_t nsp = -1;
+		json_num_i64(&de, json_get(&de, 0, "n_special"), &nsp);
+		int ok = ex != JSON_NONE && de.nodes[ex].count == n && (int64_t)n + tok_n_special(t) == nsp;
+		if (ok) JSON_FOR_ELEMS(&de, ex, e, k) {
+			int64_t v;
+			if (json_num_i64(&de, e, &v) || v != ids.v[k]) { ok = 0; break; }
+		}
+		total++;
+		if (!ok && bad++ < 5) {
+			fprintf(stderr, "    %s: corpus line %d: %zu ids, expected %u:", model, line, n, ex != JSON_NONE ? de.nodes[ex].count : 0);
+			for (size_t k = 0; k < n && k < 12; k++) fprintf(stderr, " %d", ids.v[k]);
+			fprintf(stderr, "\n");
+		}
+	}
+	T_CHECKF(bad == 0, "%s: %d of %d corpus lines differ from the official ids", model, bad, total);
+	T_CHECKF(total == 3067, "%s: compared %d lines", model, total);
+	free(lc); free(le);
+	fclose(fc); fclose(fe);
+	json_doc_free(&dc); json_doc_free(&de);
+	jbuf_free(&text);
+	tok_ids_free(&ids);
+	tok_state_free(s);
+	tok_free(t);
+}
+
+static void test_qwen2_5(void) { check_model("qwen2_5"); }
+static void test_qwen3(void) { check_model("qwen3"); }
+static void test_llama3_1(void) { check_model("llama3_1"); }
+static void test_gemma(void) { check_model("gemma"); }
+static void test_mistral(void) { check_model("mistral"); }
+
+/* A tiny byte-level tokenizer: merges apply by rank, added tokens first. */
+static const char tiny[] =
+	"{\"added_tokens\":[{\"id\":9,\"content\":\"<|x|>\",\"lstrip\":false,\"rstrip\":false,\"special\":true}],"
+	"\"normalizer\":null,"
+	"\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\" ?[a-z]+| \"},\"behavior\":\"Isolated\",\"invert\":false},"
+	"\"post_processor\":{\"type\":\"TemplateProcessing\",\"single\":[{\"SpecialToken\":{\"id\":\"<|x|>\",\"type_id\":0}},{\"Sequence\":{\"id\":\"A\",\"type_id\":0}}]},"
+	"\"model\":{\"type\":\"BPE\",\"byte_fallback\":true,\"vocab\":{\"a\":0,\"b\":1,\"ab\":2,\"abb\":3,\"bb\":4,\" \":5,\"<0x7A>\":6,\" a\":7},"
+	"\"merges\":[\"a b\",[\"b\",\"b\"],\"ab b\",[\" \",\"a\"]]}}";
+
+static void test_tiny(void)
+{
+	char err[256];
+	tok *t = tok_load_mem(tiny, strlen(tiny), err, sizeof err);
+	T_CHECKF(t != NULL, "%s", err);
+	if (!t) return;
+	tok_state *s = tok_state_new(t);
+	tok_ids ids = {0};
+	/* "abb": a b -> ab (rank 0), then ab b -> abb (rank 2) */
+	tok_encode(s, "abb", 3, &ids);
+	T_EQ_INT(ids.n, 1);
+	T_EQ_INT(ids.v[0], 3);
+	ids.n = 0;
+	/* added token in the middle; byte fallback for 'z' (no vocab entry) */
+	tok_encode(s, "ab<|x|> az", 10, &ids);
+	T_EQ_INT(ids.n, 4);
+	if (ids.n == 4) { T_EQ_INT(ids.v[0], 2); T_EQ_INT(ids.v[1], 9); T_EQ_INT(ids.v[2], 7); T_EQ_INT(ids.v[3], 6); }
+	T_EQ_INT(tok_n_special(t), 1);
+	/* a long word goes through the heap path and gives the same ids as short ones */
+	char big[4000];
+	for (int i = 0; i < 4000; i += 4) memcpy(big + i, "abba", 4);
+	ids.n = 0;
+	size_t n = tok_encode(s, big, sizeof big, &ids);
+	/* "abbaabba...": ab, b? pairs: a-b (0) first everywhere, then ab-b (2) -> abb, then a alone */
+	T_EQ_INT(n, 2000);
+	int ok = 1;
+	for (size_t i = 0; i < ids.n; i++) ok &= ids.v[i] == (i % 2 ? 0 : 3);
+	T_CHECK(ok);
+	tok_ids_free(&ids);
+	tok_state_free(s);
+	tok_free(t);
+}
+
+static void test_broken(void)
+{
+	char err[256];
+	const char *cases[] = {
+		"", "{", "[]", "{\"model\":{\"type\":\"WordPiece\",\"vocab\":{}}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":\"x\"},\"merges\":[]}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[\"a q\"]}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"normalizer\":{\"type\":\"Precompiled\"}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(\"},\"behavior\":\"Isolated\"}}",
+	};
+	const char *want[] = { "tokenizer.json", "tokenizer.json", "not a JSON object", "unsupported: model WordPiece",
+			       "not a non-negative integer", "not in the vocab", "unsupported: normalizer Precompiled",
+			       "regex does not compile" };
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		err[0] = 0;
+		tok *t = tok_load_mem(cases[i], strlen(cases[i]), err, sizeof err);
+		T_CHECKF(t == NULL, "case %zu loaded", i);
+		T_CHECKF(strstr(err, want[i]) != NULL, "case %zu: '%s' lacks '%s'", i, err, want[i]);
+		tok_free(t);
+	}
+}
+
+int main(void)
+{
+	T_RUN(test_tiny);
+	T_RUN(test_broken);
+	T_RUN(test_qwen2_5);
+	T_RUN(test_qwen3);
+	T_RUN(test_llama3_1);
+	T_RUN(test_gemma);
+	T_RUN(test_mistral);
+	return t_done();
+}
