@@ -1,0 +1,59 @@
+# tok-len: counts, the chat wrapping against the real templates' renderings,
+# --max and rejects, -j order, errors. The repo's own Qwen2.5 tokenizer (the
+# sample mirror's) covers the core; ../shared adds the reference renderings.
+. "$SFTKIT_ROOT/tests/cli/lib.sh"
+TK="$T/qwen"
+mkdir -p "$TK"
+gzip -dc "$SFTKIT_ROOT/pipelines/sample/hub/models/Qwen/Qwen2.5-7B-Instruct/tokenizer.json.gz" >"$TK/tokenizer.json"
+cp "$SFTKIT_ROOT/pipelines/sample/hub/models/Qwen/Qwen2.5-7B-Instruct/tokenizer_config.json" "$TK/"
+
+printf '%s\n' '{"id":"a","messages":[{"role":"user","content":"Hello world"},{"role":"assistant","content":"Hi!"}]}' >"$T/in.jsonl"
+# "Hello world" = Hello, Ġworld (2); "Hi!" = Hi, ! (2)
+t_eq "--no-template sums the contents" 4 "$(tok-len -q -t "$TK" --no-template "$T/in.jsonl" | jq .n_tokens)"
+# ChatML: <|im_start|> user \n ... <|im_end|> \n per turn = 5 + content; plus Qwen2.5's default system turn
+t_eq "chatml wrapping with the template's default system prompt" 35 "$(tok-len -q -t "$TK" "$T/in.jsonl" | jq .n_tokens)"
+t_eq "--default-system overrides it" 22 "$(tok-len -q -t "$TK" --default-system 'Be brief.' "$T/in.jsonl" | jq .n_tokens)"
+t_eq "--ids lists the ids" '[9707,1879,13048,0]' "$(tok-len -q -t "$TK" --no-template --ids "$T/in.jsonl" | jq -c .token_ids)"
+t_eq "an earlier n_tokens is replaced, not duplicated" 1 "$(tok-len -q -t "$TK" "$T/in.jsonl" | tok-len -q -t "$TK" | grep -o n_tokens | wc -l | tr -d ' ')"
+t_eq "--text-field counts one string" 2 "$(echo '{"text":"Hello world"}' | tok-len -q -t "$TK" --text-field text | jq .n_tokens)"
+
+# --max
+python3 -c 'import json
+for i in range(50): print(json.dumps({"id": str(i), "messages": [{"role": "user", "content": "word " * (i * 10)}, {"role": "assistant", "content": "ok"}]}))' >"$T/many.jsonl"
+tok-len -t "$TK" --no-template --max 200 --rejects "$T/rej.jsonl" "$T/many.jsonl" >"$T/kept.jsonl" 2>"$T/e"
+t_eq "--max keeps the short ones" 20 "$(wc -l <"$T/kept.jsonl" | tr -d ' ')"
+t_eq "--max rejects the rest as too_long" "30 too_long" "$(jq -r .reason "$T/rej.jsonl" | sort | uniq -c | tr -s ' ' | sed 's/^ //')"
+t_grep "the summary counts them" "dropped 30 (too_long 30)" "$T/e"
+t_eq "every kept record is within the limit" 0 "$(jq 'select(.n_tokens > 200)' "$T/kept.jsonl" | wc -l | tr -d ' ')"
+t_eq "-j 3 keeps order and counts" "$(tok-len -q -t "$TK" "$T/many.jsonl" | md5sum)" "$(tok-len -q -j 3 -t "$TK" "$T/many.jsonl" | md5sum)"
+
+# errors
+echo '{"model":{"type":"Unigram","vocab":[]}}' >"$T/bad.json"
+t_status "unsupported model: exit 1" 1 tok-len -t "$T/bad.json" "$T/in.jsonl"
+t_grep "and says what" "unsupported: model Unigram" "$T/.err"
+head -c 5000 "$TK/tokenizer.json" >"$T/trunc.json"
+t_status "truncated tokenizer.json: exit 1" 1 tok-len -t "$T/trunc.json" "$T/in.jsonl"
+t_status "no --tokenizer: usage error" 2 tok-len "$T/in.jsonl"
+echo '{"id":"x","messages":"nope"}' | tok-len -q -t "$TK" --rejects "$T/r2" >/dev/null
+t_eq "a record without a messages list is rejected" no_messages "$(jq -r .reason "$T/r2")"
+
+# the reference renderings (Python jinja2, what transformers uses) and their counts
+S="$SHARED/tokenizers"
+if [ -d "$S" ]; then
+	for m in qwen2_5 llama3_1; do
+		tok-len -q -t "$S/$m" "$S/chat.jsonl" >"$T/$m.jsonl"
+		t_eq "$m: chat counts equal the template's on all 300 conversations" "300 0" "$(python3 - "$T/$m.jsonl" "$S/$m/expected/$m.chat.jsonl" <<'PY'
+import json, sys
+ok = bad = 0
+for o, e in zip(open(sys.argv[1]), open(sys.argv[2])):
+    o, e = json.loads(o), json.loads(e)
+    if "error" in e: continue
+    if o["n_tokens"] == e.get("jinja2_n", e["n"]): ok += 1
+    else: bad += 1
+print(ok, bad)
+PY
+)"
+	done
+else
+	t_skip "chat counts against the reference renderings" "$S absent"
+fi
