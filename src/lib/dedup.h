@@ -1,0 +1,52 @@
+/*
+ * dedup.h — the parts of deduplication: a normalized view of a conversation,
+ * exact keys (xxh3-128), MinHash signatures over word n-grams, LSH band keys,
+ * and a union-find.
+ *
+ * Normalization (dd_normalize): every message's role and content (or, with
+ * DD_KEY_USER, user contents only), joined with separators; ASCII letters
+ * folded to lower case, runs of whitespace collapsed to one space, ends
+ * trimmed. Unicode beyond ASCII is compared as is (already NFC from the
+ * sources; documented in dedup(1)). Markdown and code fences are kept.
+ *
+ * MinHash: each word n-gram (n = ngram, words split on whitespace) is hashed
+ * with xxh3-64; signature k is min over shingles of (h * a_k + b_k) >> 32
+ * with fixed odd a_k, so signatures are deterministic across runs and
+ * machines. Two signatures agree at a position with probability equal to the
+ * Jaccard similarity of the shingle sets.
+ */
+#ifndef SFTKIT_DEDUP_H
+#define SFTKIT_DEDUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "json.h"
+#include "util.h"
+
+enum { DD_KEY_ALL, DD_KEY_USER };
+
+/* The normalized text of record root (node 0) of d into out. 0, or -1 when
+ * the record has no messages list. */
+int dd_normalize(const json_doc *d, int key, jbuf *out);
+void dd_fold(const char *s, size_t n, jbuf *out);   /* the text part alone */
+
+typedef struct dd_key { uint64_t lo, hi; } dd_key;
+dd_key dd_exact_key(const char *s, size_t n);
+
+/* sig[nperm]; returns the number of shingles (0 for empty text: sig all max) */
+size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm);
+/* estimated Jaccard: share of equal positions */
+double dd_sig_similarity(const uint32_t *a, const uint32_t *b, int nperm);
+/* key of band b (rows r): a hash of sig[b*r .. b*r+r) and b */
+uint64_t dd_band_key(const uint32_t *sig, int band, int rows);
+/* probability that a pair of similarity s becomes a candidate: 1-(1-s^r)^b */
+double dd_candidate_prob(double s, int bands, int rows);
+
+/* union-find over record indexes */
+typedef struct dd_uf { uint32_t *parent; size_t n, cap; } dd_uf;
+void dd_uf_add(dd_uf *u);                 /* a new singleton, index u->n */
+uint32_t dd_uf_find(dd_uf *u, uint32_t x);
+void dd_uf_union(dd_uf *u, uint32_t a, uint32_t b);  /* the smaller index becomes the root */
+void dd_uf_free(dd_uf *u);
+
+#endif

@@ -1,0 +1,325 @@
+/* dedup — drop exact and near duplicate conversations, within and across
+ * sources, keeping one copy from the preferred source. */
+#include "cli.h"
+#include "dedup.h"
+#include "json.h"
+#include "jsonl.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: dedup [--mode exact|near|both] [--priority S1,S2,...] [--threshold T]\n"
+	"             [--key all|user] [--ngram N] [--bands B --rows R] [--against FILE]\n"
+	"             [--drop-clusters] [--clusters FILE] [OPTIONS] [FILE...]\n"
+	"Keep one record of each group of duplicate conversations; write the kept\n"
+	"records in input order. The survivor is the record of the most preferred\n"
+	"source (--priority, else the order of the input files), then the first seen.\n"
+	"\n"
+	"      --mode M         exact, near or both (default both)\n"
+	"      --priority LIST  sources (the records' \"source\" values) in order of preference\n"
+	"      --key K          what is compared: all (roles and contents, default) or user\n"
+	"      --threshold T    near duplicates: estimated Jaccard >= T (default 0.8)\n"
+	"      --ngram N        words per shingle (default 5)\n"
+	"      --bands B        LSH bands (default 14)\n"
+	"      --rows R         rows per band (default 8); B*R MinHash values\n"
+	"      --against FILE   drop records that duplicate one in FILE (FILE is not written)\n"
+	"      --drop-clusters  drop every member of a duplicate group, survivor included\n"
+	"      --clusters FILE  write each group: {\"survivor\":id,\"members\":[ids]}\n"
+	"\n"
+	"Dropped records go to --rejects with reason duplicate or near_duplicate and\n"
+	"\"dup_of\", the survivor's id.\n";
+
+typedef struct rec {
+	dd_key key;
+	int32_t rank;
+	uint32_t id_off;        /* into ids pool */
+	uint8_t ref;            /* from --against */
+	uint8_t empty;          /* no shingles */
+} rec;
+
+typedef struct dd {
+	cli c;
+	int mode_exact, mode_near, key, ngram, bands, rows, drop_clusters;
+	double threshold;
+	char **prio;
+	int nprio;
+	rec *r;
+	size_t n, cap;
+	jbuf ids;
+	uint32_t *sigs;         /* n * (bands*rows) */
+	dd_uf uf;
+	/* exact: key -> first record; bands: (band,key) -> first record */
+	struct { uint64_t k1, k2; uint32_t idx; } *ht;
+	size_t htcap, htn;
+	jbuf norm;
+	json_doc d;
+} dd;
+
+static void ht_grow(dd *x)
+{
+	size_t cap = x->htcap ? x->htcap * 2 : 1 << 16;
+	__typeof__(x->ht) t = xcalloc(cap, sizeof *t);
+	for (size_t i = 0; i < x->htcap; i++) {
+		if (!x->ht[i].idx) continue;
+		size_t j = (x->ht[i].k1 ^ (x->ht[i].k2 * 0x9E3779B97F4A7C15ull)) & (cap - 1);
+		while (t[j].idx) j = (j + 1) & (cap - 1);
+		t[j] = x->ht[i];
+	}
+	free(x->ht);
+	x->ht = t;
+	x->htcap = cap;
+}
+
+/* The record first seen under (k1,k2), or insert idx and return it. */
+static uint32_t ht_first(dd *x, uint64_t k1, uint64_t k2, uint32_t idx)
+{
+	if ((x->htn + 1) * 2 > x->htcap) ht_grow(x);
+	size_t j = (k1 ^ (k2 * 0x9E3779B97F4A7C15ull)) & (x->htcap - 1);
+	for (; x->ht[j].idx; j = (j + 1) & (x->htcap - 1))
+		if (x->ht[j].k1 == k1 && x->ht[j].k2 == k2) return x->ht[j].idx - 1;
+	x->ht[j].k1 = k1;
+	x->ht[j].k2 = k2;
+	x->ht[j].idx = idx + 1;
+	x->htn++;
+	return idx;
+}
+
+static int nperm(const dd *x) { return x->bands * x->rows; }
+
+/* Pass 1 for one record: keys, signature, unions. */
+static void add_record(dd *x, const json_doc *d, int32_t file_rank, int ref)
+{
+	if (x->n == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 4096;
+		x->r = xrealloc(x->r, x->cap * sizeof *x->r);
+		if (x->mode_near) x->sigs = xrealloc(x->sigs, x->cap * nperm(x) * sizeof *x->sigs);
+	}
+	uint32_t i = (uint32_t)x->n++;
+	rec *r = &x->r[i];
+	memset(r, 0, sizeof *r);
+	r->ref = (uint8_t)ref;
+	dd_uf_add(&x->uf);
+	/* rank: --priority by source, else the input file's position */
+	uint32_t src = json_get(d, 0, "source");
+	r->rank = file_rank;
+	if (x->nprio) {
+		r->rank = x->nprio;
+		for (int k = 0; k < x->nprio && json_type_of(d, src) == JSON_STRING; k++)
+			if (json_str_eq(d, src, x->prio[k], strlen(x->prio[k]))) { r->rank = k; break; }
+	}
+	if (ref) r->rank = -1;
+	uint32_t idn = json_get(d, 0, "id");
+	r->id_off = (uint32_t)x->ids.len;
+	if (json_type_of(d, idn) == JSON_STRING) json_str_append(d, idn, &x->ids);
+	else if (json_type_of(d, idn) == JSON_NUMBER) { size_t l; const char *s = json_raw(d, idn, &l); jbuf_put(&x->ids, s, l); }
+	else jbuf_printf(&x->ids, "#%u", i);
+	jbuf_putc(&x->ids, 0);
+
+	dd_normalize(d, x->key, &x->norm);
+	r->key = dd_exact_key(x->norm.p, x->norm.len);
+	if (x->mode_exact) {
+		uint32_t f = ht_first(x, r->key.lo, r->key.hi, i);
+		if (f != i) dd_uf_union(&x->uf, f, i);
+	}
+	if (x->mode_near) {
+		uint32_t *sig = x->sigs + (size_t)i * nperm(x);
+		r->empty = dd_minhash(x->norm.p, x->norm.len, x->ngram, sig, nperm(x)) == 0;
+		if (r->empty) return;
+		for (int b = 0; b < x->bands; b++) {
+			uint64_t bk = dd_band_key(sig, b, x->rows);
+			/* band tables share the exact table: the second key marks the band */
+			uint32_t f = ht_first(x, bk, 0xB000000000000000ull | (uint64_t)b, i);
+			if (f == i || dd_uf_find(&x->uf, f) == dd_uf_find(&x->uf, i)) continue;
+			const uint32_t *fs = x->sigs + (size_t)f * nperm(x);
+			if (dd_sig_similarity(sig, fs, nperm(x)) >= x->threshold) dd_uf_union(&x->uf, f, i);
+		}
+	}
+}
+
+static int better(const rec *a, uint32_t ai, const rec *b, uint32_t bi)
+{
+	return a->rank != b->rank ? a->rank < b->rank : ai < bi;
+}
+
+static int spool_open(cli *c)
+{
+	char path[] = "/tmp/sftkit-dedup.XXXXXX";
+	const char *td = getenv("TMPDIR");
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s/sftkit-dedup.XXXXXX", td && *td ? td : "/tmp");
+	int fd = mkstemp(buf);
+	if (fd < 0) { fd = mkstemp(path); if (fd < 0) cli_fatal(c, "cannot create a spool file: %m"); unlink(path); }
+	else unlink(buf);
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS };
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{"mode", required_argument, 0, O_MODE},
+		{"priority", required_argument, 0, O_PRIO},
+		{"key", required_argument, 0, O_KEY},
+		{"threshold", required_argument, 0, O_THR},
+		{"ngram", required_argument, 0, O_NGRAM},
+		{"bands", required_argument, 0, O_BANDS},
+		{"rows", required_argument, 0, O_ROWS},
+		{"against", required_argument, 0, O_AGAINST},
+		{"drop-clusters", no_argument, 0, O_DROPC},
+		{"clusters", required_argument, 0, O_CLUSTERS},
+		{0, 0, 0, 0},
+	};
+	dd x;
+	memset(&x, 0, sizeof x);
+	x.mode_exact = x.mode_near = 1;
+	x.threshold = 0.8;
+	x.ngram = 5;
+	x.bands = 14;
+	x.rows = 8;
+	const char *against = NULL, *clusters = NULL;
+	int o;
+	cli_init(&x.c, "dedup", usage, argc, argv);
+	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
+		if (cli_common_opt(&x.c, o, optarg)) continue;
+		char *e;
+		switch (o) {
+		case O_MODE:
+			if (!strcmp(optarg, "exact")) x.mode_near = 0;
+			else if (!strcmp(optarg, "near")) x.mode_exact = 0;
+			else if (strcmp(optarg, "both")) cli_usage_error(&x.c, "--mode: exact, near or both, not '%s'", optarg);
+			break;
+		case O_PRIO:
+			for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ",")) {
+				x.prio = xrealloc(x.prio, (size_t)(x.nprio + 1) * sizeof *x.prio);
+				x.prio[x.nprio++] = t;
+			}
+			break;
+		case O_KEY:
+			if (!strcmp(optarg, "all")) x.key = DD_KEY_ALL;
+			else if (!strcmp(optarg, "user")) x.key = DD_KEY_USER;
+			else cli_usage_error(&x.c, "--key: all or user, not '%s'", optarg);
+			break;
+		case O_THR:
+			x.threshold = strtod(optarg, &e);
+			if (*e || x.threshold <= 0 || x.threshold > 1) cli_usage_error(&x.c, "--threshold: a number in (0,1], not '%s'", optarg);
+			break;
+		case O_NGRAM: x.ngram = (int)strtol(optarg, &e, 10); if (*e || x.ngram < 1 || x.ngram > 32) cli_usage_error(&x.c, "--ngram: 1 to 32"); break;
+		case O_BANDS: x.bands = (int)strtol(optarg, &e, 10); if (*e || x.bands < 1) cli_usage_error(&x.c, "--bands: a positive number"); break;
+		case O_ROWS: x.rows = (int)strtol(optarg, &e, 10); if (*e || x.rows < 1) cli_usage_error(&x.c, "--rows: a positive number"); break;
+		case O_AGAINST: against = optarg; break;
+		case O_DROPC: x.drop_clusters = 1; break;
+		case O_CLUSTERS: clusters = optarg; break;
+		default: cli_usage_error(&x.c, NULL);
+		}
+	}
+	if (x.bands * x.rows > 512) cli_usage_error(&x.c, "--bands x --rows: at most 512 MinHash values");
+	json_doc_init(&x.d);
+
+	/* the reference set first */
+	if (against) {
+		jsonl_reader jr;
+		if (jsonl_open(&jr, against)) cli_fatal(&x.c, "%s: %m", against);
+		const char *line;
+		size_t len;
+		unsigned long ln = 0;
+		while (jsonl_next(&jr, &line, &len) > 0) {
+			ln++;
+			if (json_parse(&x.d, line, len) || json_type_of(&x.d, 0) != JSON_OBJECT)
+				cli_fatal(&x.c, "%s:%lu: not a JSON object", against, ln);
+			add_record(&x, &x.d, -1, 1);
+		}
+		jsonl_close(&jr);
+	}
+	size_t nref = x.n;
+
+	/* pass 1: keys and signatures; every line is spooled for pass 2 */
+	cli_open_output(&x.c, optind);
+	int spool = spool_open(&x.c);
+	jsonl_writer sw;
+	jsonl_writer_init(&sw, spool);
+	const char *line;
+	size_t len;
+	const char *last_file = NULL;
+	int32_t file_rank = -1;
+	while (cli_next_record(&x.c, &line, &len)) {
+		if (x.c.cur_file != last_file) { last_file = x.c.cur_file; file_rank++; }
+		add_record(&x, &x.c.doc, file_rank, 0);
+		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x.c, "spool: %m");
+	}
+	if (jsonl_flush(&sw)) cli_fatal(&x.c, "spool: %m");
+
+	/* the survivor and size of each group */
+	uint32_t *best = xmalloc((x.n ? x.n : 1) * sizeof *best);
+	uint32_t *size = xcalloc(x.n ? x.n : 1, sizeof *size);
+	for (size_t i = 0; i < x.n; i++) best[i] = UINT32_MAX;
+	for (uint32_t i = 0; i < x.n; i++) {
+		uint32_t root = dd_uf_find(&x.uf, i);
+		size[root]++;
+		if (best[root] == UINT32_MAX || better(&x.r[i], i, &x.r[best[root]], best[root])) best[root] = i;
+	}
+	if (clusters) {
+		jsonl_writer cw;
+		if (jsonl_writer_open(&cw, clusters)) cli_fatal(&x.c, "%s: %m", clusters);
+		jbuf b = {0};
+		for (uint32_t i = 0; i < x.n; i++) {
+			uint32_t root = dd_uf_find(&x.uf, i);
+			if (root != i || size[root] < 2) continue;
+			jbuf_reset(&b);
+			const char *sid = x.ids.p + x.r[best[root]].id_off;
+			jbuf_puts(&b, "{\"survivor\":");
+			json_write_str(&b, sid, strlen(sid));
+			jbuf_puts(&b, ",\"members\":[");
+			int first = 1;
+			for (uint32_t k = i; k < x.n; k++) {
+				if (dd_uf_find(&x.uf, k) != root) continue;
+				const char *mid = x.ids.p + x.r[k].id_off;
+				if (!first) jbuf_putc(&b, ',');
+				first = 0;
+				json_write_str(&b, mid, strlen(mid));
+			}
+			jbuf_puts(&b, "]}");
+			if (jsonl_write_line(&cw, b.p, b.len)) cli_fatal(&x.c, "%s: %m", clusters);
+		}
+		if (jsonl_writer_close(&cw)) cli_fatal(&x.c, "%s: %m", clusters);
+		jbuf_free(&b);
+	}
+
+	/* pass 2: the spool, in input order */
+	if (lseek(spool, 0, SEEK_SET) < 0) cli_fatal(&x.c, "spool: %m");
+	jsonl_reader jr;
+	jsonl_open_fd(&jr, spool, "spool");
+	jbuf detail = {0};
+	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
+		uint32_t root = dd_uf_find(&x.uf, i), s = best[root];
+		if (size[root] == 1 || (s == i && !x.drop_clusters)) { cli_keep(&x.c, line, len); continue; }
+		const char *reason = x.r[s].key.lo == x.r[i].key.lo && x.r[s].key.hi == x.r[i].key.hi ? "duplicate" : "near_duplicate";
+		if (s == i) reason = "in_cluster";
+		/* detail carries dup_of: cli_drop writes it as "detail"; add dup_of as its own field */
+		jbuf_reset(&detail);
+		const char *sid = x.ids.p + x.r[s].id_off;
+		jbuf_puts(&detail, "\"dup_of\":");
+		json_write_str(&detail, sid, strlen(sid));
+		jbuf rec = {0};
+		cli_annotate(&rec, line, len, detail.p, detail.len);
+		cli_drop(&x.c, rec.p, rec.len, reason, NULL);
+		jbuf_free(&rec);
+	}
+	jsonl_close(&jr);
+	jbuf_free(&detail);
+	free(best);
+	free(size);
+	free(x.r);
+	free(x.sigs);
+	free(x.ht);
+	free(x.prio);
+	jbuf_free(&x.ids);
+	jbuf_free(&x.norm);
+	dd_uf_free(&x.uf);
+	json_doc_free(&x.d);
+	return cli_finish(&x.c);
+}

@@ -1,0 +1,39 @@
+# dedup: exact and near duplicates, priority, --against, rejects with dup_of, clusters.
+. "$SFTKIT_ROOT/tests/cli/lib.sh"
+python3 - "$T" <<'PY'
+import json, random, sys
+T = sys.argv[1]
+rnd = random.Random(7)
+words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega".split()
+def text(n): return " ".join(rnd.choice(words) for _ in range(n))
+def rec(i, src, u, a): return {"id": "%s-%d" % (src, i), "source": src, "messages": [{"role": "user", "content": u}, {"role": "assistant", "content": a}]}
+base = [(text(30), text(120)) for _ in range(40)]
+A, B = [], []
+for i, (u, a) in enumerate(base): A.append(rec(i, "a", u, a))
+for i in range(10): B.append(rec(100 + i, "b", base[i][0], base[i][1]))                       # exact copies of a-0..9
+for i in range(10, 15):                                                                         # near copies: 2 of 150 words changed (Jaccard of 5-grams ~0.87)
+    w = base[i][1].split(); w[5] = "CHANGED"; w[90] = "edited"
+    B.append(rec(100 + i, "b", base[i][0], " ".join(w)))
+for i in range(15, 20):                                                                         # whitespace and case only
+    B.append(rec(100 + i, "b", "  " + base[i][0].upper() + " ", base[i][1].replace(" ", "\n ")))
+for i in range(20): B.append(rec(200 + i, "b", text(30), text(120)))                           # unique
+with open(T + "/a.jsonl", "w") as f: f.writelines(json.dumps(r) + "\n" for r in A)
+with open(T + "/b.jsonl", "w") as f: f.writelines(json.dumps(r) + "\n" for r in B)
+PY
+dedup --rejects "$T/rej.jsonl" --clusters "$T/cl.jsonl" "$T/a.jsonl" "$T/b.jsonl" >"$T/out.jsonl" 2>"$T/e"
+t_eq "both passes: 40 + 20 unique kept" 60 "$(wc -l <"$T/out.jsonl" | tr -d ' ')"
+t_eq "exact (normalized) copies dropped as duplicate" 15 "$(jq -r 'select(.reason=="duplicate")|.id' "$T/rej.jsonl" | wc -l | tr -d ' ')"
+t_eq "near copies dropped as near_duplicate" 5 "$(jq -r 'select(.reason=="near_duplicate")|.id' "$T/rej.jsonl" | wc -l | tr -d ' ')"
+t_eq "dup_of names the survivor from the first file" "a-10" "$(jq -r 'select(.id=="b-110")|.dup_of' "$T/rej.jsonl")"
+t_grep "summary per reason" "read 80, kept 60, dropped 20 (duplicate 15, near_duplicate 5)" "$T/e"
+t_eq "output keeps input order" "$(cat "$T/a.jsonl" | jq -r .id | head -40 | tr '\n' ' ')" "$(jq -r .id "$T/out.jsonl" | head -40 | tr '\n' ' ')"
+t_eq "--clusters writes one line per group" 20 "$(wc -l <"$T/cl.jsonl" | tr -d ' ')"
+t_eq "--priority prefers source b" "a-0" "$(dedup -q --priority b,a --rejects "$T/r2" "$T/a.jsonl" "$T/b.jsonl" >/dev/null; jq -r 'select(.dup_of=="b-100")|.id' "$T/r2")"
+t_eq "--mode exact leaves near copies" 65 "$(dedup -q --mode exact "$T/a.jsonl" "$T/b.jsonl" | wc -l | tr -d ' ')"
+t_eq "--mode near finds both kinds" 60 "$(dedup -q --mode near "$T/a.jsonl" "$T/b.jsonl" | wc -l | tr -d ' ')"
+t_eq "--against removes what the reference has, without writing it" 20 "$(dedup -q --against "$T/a.jsonl" "$T/b.jsonl" | wc -l | tr -d ' ')"
+t_eq "--drop-clusters drops survivors too" 40 "$(dedup -q --drop-clusters "$T/a.jsonl" "$T/b.jsonl" | wc -l | tr -d ' ')"
+t_eq "stdin works like a file" 60 "$(cat "$T/a.jsonl" "$T/b.jsonl" | dedup -q | wc -l | tr -d ' ')"
+t_eq "--key user: same prompt, other answer is a duplicate" 1 "$(printf '%s\n' '{"id":"1","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}' '{"id":"2","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"b"}]}' | dedup -q --key user | wc -l | tr -d ' ')"
+t_eq "deterministic across runs" "$(dedup -q --rejects "$T/r3" "$T/a.jsonl" "$T/b.jsonl" | md5sum) $(md5sum <"$T/r3")" "$(dedup -q --rejects "$T/r4" "$T/a.jsonl" "$T/b.jsonl" | md5sum) $(md5sum <"$T/r4")"
+t_status "bad --threshold" 2 dedup --threshold 2
