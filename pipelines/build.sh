@@ -1,0 +1,63 @@
+#!/bin/sh
+# build.sh PROFILE — the whole build: four source pipelines, then
+# dedup -> blend -> sft-check -> sft-report, into build/PROFILE/.
+#   sample   offline: the bundled Hub mirror served on 127.0.0.1 by the
+#            test suite's mock Hub, the sample recipe, Qwen2.5's tokenizer
+#   dataset  the real Hub (HF_ENDPOINT), the default recipe, MODEL's tokenizer
+# Variables: MODEL (default Qwen/Qwen2.5-7B-Instruct), MAXTOK (8192), JOBS (2),
+# RECIPE, SEED, VAL (validation fraction, default 0.01).
+set -eu
+profile=${1:-sample}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export PATH="$ROOT/bin:$PATH"
+B="$ROOT/build/$profile"
+OUT="$B/stages"; SUM="$B/summaries"; LOCK="$B/lock.jsonl"
+MODEL=${MODEL:-Qwen/Qwen2.5-7B-Instruct}
+MAXTOK=${MAXTOK:-8192}; JOBS=${JOBS:-2}; VAL=${VAL:-0.01}
+mkdir -p "$OUT" "$SUM"
+case $profile in
+sample)
+	RECIPE=${RECIPE:-$ROOT/pipelines/recipes/sample.recipe}
+	# the mirror as the mock Hub serves it: the tokenizer is stored gzip'd in git
+	M="$B/hub"
+	rm -rf "$M"; mkdir -p "$M"
+	cp -R "$ROOT/pipelines/sample/hub/." "$M/"
+	for gz in $(find "$M" -name '*.gz' -path '*/models/*'); do gzip -d "$gz"; done
+	export SFTKIT_ROOT="$ROOT"
+	. "$ROOT/tests/mockhub/start.sh"
+	trap 'st=$?; kill "$MOCKHUB_PID" 2>/dev/null; exit $st' EXIT; trap 'exit 1' INT TERM
+	mockhub_start "$M"
+	export HF_HUB_CACHE="$B/cache"
+	unset HF_HUB_OFFLINE || true
+	: >"$LOCK"     # the mirror's commits derive from its files: re-pin every run
+	;;
+dataset)
+	RECIPE=${RECIPE:-$ROOT/pipelines/recipes/default.recipe}
+	;;
+*) echo "build.sh: unknown profile '$profile' (sample or dataset)" >&2; exit 2 ;;
+esac
+touch "$LOCK"
+export OUT SUM LOCK MAXTOK JOBS
+
+echo "== tokenizer of $MODEL" >&2
+tokjson=$(hf-fetch --model "$MODEL" --lock "$LOCK" tokenizer.json)
+hf-fetch --model "$MODEL" --lock "$LOCK" tokenizer_config.json >/dev/null
+TOK=$(dirname "$tokjson"); export TOK
+
+for s in dolci openmath magicoder codeforces; do
+	echo "== $s" >&2
+	sh "$ROOT/pipelines/source.sh" "$s"
+done
+
+echo "== dedup" >&2
+dedup -q --priority open-r1/codeforces-cots/solutions,ise-uiuc/Magicoder-Evol-Instruct-110K,allenai/Dolci-Instruct-SFT,nvidia/OpenMathInstruct-2 \
+	--rejects "$OUT/rejects.dedup.jsonl" --clusters "$OUT/dedup.clusters.jsonl" --summary "$SUM/6-dedup.json" \
+	"$OUT/codeforces.jsonl" "$OUT/magicoder.jsonl" "$OUT/dolci.jsonl" "$OUT/openmath.jsonl" >"$OUT/unique.jsonl"
+echo "== blend" >&2
+blend -q --recipe "$RECIPE" ${SEED:+--seed "$SEED"} --val "$VAL" --keep-fields id,source,n_tokens \
+	--lock "$LOCK" --summary "$SUM/7-blend.json" --out-dir "$B" "$OUT/unique.jsonl"
+echo "== sft-check" >&2
+sft-check -q --summary "$SUM/8-sft-check.json" "$B/train.jsonl" "$B/validation.jsonl" >/dev/null
+echo "== sft-report" >&2
+sft-report --manifest "$B/manifest.json" --summaries "$SUM" -o "$B/report.html" "$B/train.jsonl" "$B/validation.jsonl"
+echo "done: $B/train.jsonl ($(wc -l <"$B/train.jsonl") records), $B/validation.jsonl ($(wc -l <"$B/validation.jsonl")), $B/manifest.json, $B/report.html" >&2
