@@ -307,7 +307,7 @@ int main(int argc, char **argv)
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&b.c, "spool: %m");
 		pos += len + 1;
 	}
-	if (jsonl_flush(&sw)) cli_fatal(&b.c, "spool: %m");
+	if (jsonl_writer_close(&sw)) cli_fatal(&b.c, "spool: %m");
 
 	/* draw each part */
 	rng r;
@@ -356,10 +356,10 @@ int main(int argc, char **argv)
 		if (v > np) v = np;
 		p->val = v;
 		if (nval + v > cap_v) { cap_v = (nval + v) * 2; valid = xrealloc(valid, cap_v * sizeof *valid); }
-		memcpy(valid + nval, pick, v * sizeof *pick);
+		if (v) memcpy(valid + nval, pick, v * sizeof *pick);
 		nval += v;
 		if (ntrain + np - v > cap_t) { cap_t = (ntrain + np - v) * 2 + 16; train = xrealloc(train, cap_t * sizeof *train); }
-		memcpy(train + ntrain, pick + v, (np - v) * sizeof *pick);
+		if (np > v) memcpy(train + ntrain, pick + v, (np - v) * sizeof *pick);
 		ntrain += np - v;
 		free(pick);
 	}

@@ -251,7 +251,7 @@ int main(int argc, char **argv)
 		add_record(&x, &x.c.doc, file_rank, 0);
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x.c, "spool: %m");
 	}
-	if (jsonl_flush(&sw)) cli_fatal(&x.c, "spool: %m");
+	if (jsonl_writer_close(&sw)) cli_fatal(&x.c, "spool: %m");
 
 	/* the survivor and size of each group */
 	uint32_t *best = xmalloc((x.n ? x.n : 1) * sizeof *best);

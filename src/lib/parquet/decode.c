@@ -427,7 +427,7 @@ static void decode_values(rd *r, int enc, const pq_node *leaf, pq_col *c, size_t
 /* levels of a v1 page (4-byte length prefix for RLE) */
 static void read_levels_v1(rd *r, pq_col *c, int enc, int maxl, size_t n, uint16_t *out)
 {
-	if (maxl == 0) { memset(out, 0, n * sizeof *out); return; }
+	if (maxl == 0) { if (n) memset(out, 0, n * sizeof *out); return; }
 	int w = 0;
 	while ((1 << w) <= maxl) w++;
 	uint32_t *tmp = scratch(&c->s32, &c->c32, n, sizeof *tmp);
