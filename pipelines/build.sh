@@ -9,7 +9,7 @@
 set -eu
 profile=${1:-sample}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-export PATH="$ROOT/bin:$PATH"
+export PATH="${SFTKIT_BIN:-$ROOT/bin}:$PATH"
 B="$ROOT/build/$profile"
 OUT="$B/stages"; SUM="$B/summaries"; LOCK="$B/lock.jsonl"
 MODEL=${MODEL:-Qwen/Qwen2.5-7B-Instruct}
