@@ -90,3 +90,21 @@ t_status "sft-check passes a valid set" 0 sft-check -q "$T/ok.jsonl"
 printf '{"messages":[{"role":"user","content":"a"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}\n' >"$T/alt.jsonl"
 t_status "not alternating passes by default" 0 sft-check -q "$T/alt.jsonl"
 t_status "--strict requires alternation" 1 sft-check -q --strict "$T/alt.jsonl"
+
+# --- false positives on real code: 1240 code chunks of ../shared's corpus in fences ---
+if [ -f "$SHARED/tokenizers/corpus.jsonl" ]; then
+	python3 - "$SHARED/tokenizers" >"$T/code.jsonl" <<'PY'
+import json, sys
+d = sys.argv[1]
+for m, l in zip(open(d + "/corpus.meta.jsonl"), open(d + "/corpus.jsonl")):
+    m, t = json.loads(m), json.loads(l)["text"]
+    if m["kind"] in ("c", "python", "rust", "js", "shell", "jq", "config"):
+        c = "Here is the code:\n\n```\n%s\n```\n" % t.replace("```", "` ` `")
+        print(json.dumps({"messages": [{"role": "user", "content": "Explain this."}, {"role": "assistant", "content": c}]}))
+PY
+	t_eq "1240 real code chunks in fences" 1240 "$(wc -l <"$T/code.jsonl" | tr -d ' ')"
+	t_eq "drop-multimodal keeps all of them (0 false positives)" 1240 "$(drop-multimodal -q "$T/code.jsonl" | wc -l | tr -d ' ')"
+	t_eq "drop-tool-use keeps all of them (0 false positives)" 1240 "$(drop-tool-use -q "$T/code.jsonl" | wc -l | tr -d ' ')"
+else
+	t_skip "false positives on real code" "$SHARED/tokenizers absent"
+fi
