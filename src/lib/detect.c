@@ -1,6 +1,10 @@
 /* detect.c — see detect.h. */
 #include "detect.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,11 +56,37 @@ static size_t close_inline(const char *s, size_t n, size_t from, size_t r)
 	return 0;
 }
 
+/* Index of the first byte at or after i that is one of the nt trigger bytes
+ * (n when none): 16 bytes at a time, since most prose has no trigger. */
+static size_t next_trigger(const char *s, size_t n, size_t i, const unsigned char *tb, int nt)
+{
+#ifdef __SSE2__
+	__m128i v[8];
+	for (int k = 0; k < nt; k++) v[k] = _mm_set1_epi8((char)tb[k]);
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i m = _mm_cmpeq_epi8(x, v[0]);
+		for (int k = 1; k < nt; k++) m = _mm_or_si128(m, _mm_cmpeq_epi8(x, v[k]));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask) return i + (size_t)__builtin_ctz(mask);
+		i += 16;
+	}
+#endif
+	for (; i < n; i++)
+		for (int k = 0; k < nt; k++)
+			if ((unsigned char)s[i] == tb[k]) return i;
+	return n;
+}
+
 static int walk_prose(const char *s, size_t n, const char *triggers, prose_fn fn, void *ctx)
 {
 	unsigned char trig[256] = {0};
-	for (const char *t = triggers; *t; t++) trig[(unsigned char)*t] = 1;
+	unsigned char tb[8];
+	int nt = 0;
+	for (const char *t = triggers; *t && nt < 6; t++) { trig[(unsigned char)*t] = 1; tb[nt++] = (unsigned char)*t; }
 	trig['`'] = trig['\n'] = 1;
+	tb[nt++] = '`';
+	tb[nt++] = '\n';
 	size_t i = 0;
 	int line_start = 1;
 	while (i < n) {
@@ -90,6 +120,8 @@ static int walk_prose(const char *s, size_t n, const char *triggers, prose_fn fn
 		if (!trig[c]) {
 			if (c != ' ' && c != '\t') line_start = 0;
 			i++;
+			/* past the line's start nothing but a trigger matters: skip to it */
+			if (!line_start) i = next_trigger(s, n, i, tb, nt);
 			continue;
 		}
 		if (c == '\n') { line_start = 1; i++; continue; }
@@ -197,7 +229,6 @@ static int data_uri(const char *s, size_t n)
 const char *det_multimodal_text(const char *s, size_t n, char *detail, size_t dn)
 {
 	if (data_uri(s, n)) { snprintf(detail, dn, "base64 data URI"); return "multimodal_data_uri"; }
-	if (!memchr(s, '<', n) && !memchr(s, '!', n) && !memchr(s, '[', n)) return NULL;
 	struct mm_ctx c = {NULL, detail, dn};
 	walk_prose(s, n, "<![", mm_at, &c);
 	return c.reason;
@@ -296,8 +327,6 @@ static int tool_at(const char *s, size_t n, size_t at, int line_start, void *vct
 
 const char *det_tool_text(const char *s, size_t n, int *act, int *obs, char *detail, size_t dn)
 {
-	if (!memchr(s, '<', n) && !memchr(s, '[', n) && !memmem(s, n, "Action:", 7) && !memmem(s, n, "Observation:", 12))
-		return NULL;
 	struct tool_ctx c = {NULL, detail, dn, act, obs};
 	walk_prose(s, n, "<[AO", tool_at, &c);
 	return c.reason;

@@ -1,0 +1,35 @@
+# bench_records.sh — the keep/drop filters and to-messages against jq 1.6
+# programs doing the same job on the same >= 100 MB input, in the same run.
+set -eu
+. "$SFTKIT_ROOT/tests/bench/lib.sh"
+MB=${BENCH_MB:-150}
+IN="$BENCH_DIR/chat-$MB.jsonl"
+[ -s "$IN" ] || python3 "$SFTKIT_ROOT/tests/bench/gen_chat.py" "$MB" >"$IN"
+size=$(stat -c %s "$IN")
+cat "$IN" >/dev/null
+echo "input: $(mbps "$size" 1) MB of chat JSONL, $(wc -l <"$IN") records"
+
+best() { a=$(bench_time "$1"); b=$(bench_time "$1"); echo "$a $b" | awk '{print ($1<$2)?$1:$2}'; }
+row() { printf '%-40s %8s MB/s\n' "$1" "$(mbps "$size" "$2")"; }
+
+# drop-multimodal vs a jq program with the same structural rules and a subset of the text rules
+JQ_MM='select(([.messages[]? | (.content | if type=="array" then (map(.type? // "") | any(. == "image_url" or . == "input_image" or . == "input_audio")) else ((. // "") | test("<image>|<video>|<audio>|!\\[[^\\]]*\\]\\([^)]*\\)|<img ")) end)] | any) | not)'
+t1=$(best "drop-multimodal -q '$IN' >/dev/null")
+t2=$(best "jq -c '$JQ_MM' '$IN' >/dev/null")
+row "sftkit drop-multimodal" "$t1"; row "jq 1.6 select(no media)" "$t2"
+echo "ratio drop-multimodal vs jq: $(ratio "$t2" "$t1")x (target >= 25x, >= 1000 MB/s)"
+
+JQ_TU='select(([.tools?, .functions?] | map(select(. != null and . != [] and . != "")) | length == 0) and ([.messages[]? | (.role == "tool" or .role == "environment" or (.tool_calls // null) != null or (.function_calls // null) != null or ((.content // "") | type == "string" and test("<tool_call>|<\\|python_tag\\|>")))] | any | not))'
+t1=$(best "drop-tool-use -q '$IN' >/dev/null")
+t2=$(best "jq -c '$JQ_TU' '$IN' >/dev/null")
+row "sftkit drop-tool-use" "$t1"; row "jq 1.6 select(no tools)" "$t2"
+echo "ratio drop-tool-use vs jq: $(ratio "$t2" "$t1")x (target >= 25x)"
+
+# to-messages: rows with instruction/response (Magicoder's shape), made from the same input
+IN2="$BENCH_DIR/pairs-$MB.jsonl"
+[ -s "$IN2" ] || jq -c '{instruction: .messages[0].content, response: .messages[-1].content}' "$IN" >"$IN2"
+size=$(stat -c %s "$IN2")
+t1=$(best "to-messages -q --preset magicoder '$IN2' >/dev/null")
+t2=$(best "jq -c '{id: (\"magicoder/\" + (input_line_number|tostring)), source: \"ise-uiuc/Magicoder-Evol-Instruct-110K\", messages: [{role: \"user\", content: .instruction}, {role: \"assistant\", content: .response}]}' '$IN2' >/dev/null")
+row "sftkit to-messages --preset magicoder" "$t1"; row "jq 1.6 equivalent program" "$t2"
+echo "ratio to-messages vs jq: $(ratio "$t2" "$t1")x (target >= 20x)"
