@@ -38,6 +38,12 @@ static void sm_grow(strmap *m)
 	m->cap = cap;
 }
 
+static void sm_reserve(strmap *m, size_t n)
+{
+	while (m->cap < n * 2) sm_grow(m);
+	if (m->ecap < n) { m->ecap = n; m->e = xrealloc(m->e, m->ecap * sizeof *m->e); }
+}
+
 static int32_t sm_get(const strmap *m, const char *k, size_t n)
 {
 	if (!m->cap) return -1;
@@ -92,6 +98,19 @@ typedef struct mergemap {
 
 static inline uint64_t mkey(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
 static inline size_t mhash(uint64_t k) { return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 20); }
+
+static void mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id);
+static void mm_reserve(mergemap *m, size_t n)
+{
+	size_t cap = 1 << 10;
+	while (cap < n * 2) cap *= 2;
+	if (cap <= m->cap) return;
+	free(m->t);
+	m->t = xmalloc(cap * sizeof *m->t);
+	memset(m->t, 0xFF, cap * sizeof *m->t);   /* key UINT64_MAX: empty */
+	m->cap = cap;
+	m->n = 0;
+}
 
 static void mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id)
 {
@@ -421,6 +440,8 @@ static int load_model(loader *L, uint32_t m)
 	if (json_type_of(d, v) != JSON_OBJECT) return fail(L, "model.vocab: not an object%s", NULL);
 	char *buf = NULL;
 	size_t bcap = 0;
+	sm_reserve(&t->vocab, d->nodes[v].count + 300);
+	jbuf_reserve(&t->vocab.pool, d->nodes[v].len);
 	JSON_FOR_MEMBERS(d, v, k, val, i) {
 		(void)i;
 		int64_t id;
@@ -435,6 +456,7 @@ static int load_model(loader *L, uint32_t m)
 	uint32_t mg = json_get(d, m, "merges");
 	if (mg != JSON_NONE && json_type_of(d, mg) != JSON_ARRAY) { free(buf); return fail(L, "model.merges: not a list%s", NULL); }
 	jbuf cat = {0};
+	if (mg != JSON_NONE) mm_reserve(&t->merges, d->nodes[mg].count + 1);
 	if (mg != JSON_NONE) JSON_FOR_ELEMS(d, mg, e, r) {
 		const char *a, *b;
 		size_t an, bn;
@@ -695,11 +717,25 @@ static void norm_step(const norm_op *op, const char *in, size_t n, jbuf *out)
 		if (op->type == N_NFD) fl |= UTF8PROC_DECOMPOSE;
 		if (op->type == N_NFKC) fl |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
 		if (op->type == N_NFKD) fl |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
-		utf8proc_uint8_t *r = NULL;
-		utf8proc_ssize_t rn = utf8proc_map((const utf8proc_uint8_t *)in, (utf8proc_ssize_t)n, &r, fl);
-		if (rn < 0) jbuf_put(out, in, n);   /* input is valid UTF-8: not reached */
-		else jbuf_put(out, r, (size_t)rn);
-		free(r);
+		/* Only the runs of non-ASCII characters (with the ASCII character before
+		 * each, which a combining mark may compose with) can change: ASCII is
+		 * stable under every normalization form and never composes as the
+		 * second character of a pair. Normalizing runs keeps ASCII-heavy text
+		 * on the fast path. */
+		size_t i = 0;
+		while (i < n) {
+			size_t a = i;
+			while (i < n && (unsigned char)in[i] < 0x80) i++;
+			if (i == n) { jbuf_put(out, in + a, n - a); break; }
+			size_t st = i > a ? i - 1 : i;   /* include the preceding ASCII character */
+			jbuf_put(out, in + a, st - a);
+			while (i < n && (unsigned char)in[i] >= 0x80) i++;
+			utf8proc_uint8_t *r = NULL;
+			utf8proc_ssize_t rn = utf8proc_map((const utf8proc_uint8_t *)in + st, (utf8proc_ssize_t)(i - st), &r, fl);
+			if (rn < 0) jbuf_put(out, in + st, i - st);   /* valid UTF-8 in: not reached */
+			else jbuf_put(out, r, (size_t)rn);
+			free(r);
+		}
 		return;
 	}
 	case N_LOWER:

@@ -1,0 +1,63 @@
+# bench_tok.sh — tok-len's count path against the official HF tokenizers (npm
+# `tokenizers`, native, one thread) on the same texts in the same run; -j
+# scaling; the pathological inputs (time linear in length); tokenizer load.
+set -eu
+. "$SFTKIT_ROOT/tests/bench/lib.sh"
+TK="$BENCH_DIR/qwen"
+mkdir -p "$TK"
+[ -s "$TK/tokenizer.json" ] || gzip -dc "$SFTKIT_ROOT/pipelines/sample/hub/models/Qwen/Qwen2.5-7B-Instruct/tokenizer.json.gz" >"$TK/tokenizer.json"
+ORACLES=${ORACLES:-/tmp/oracles}
+if [ ! -d "$ORACLES/node_modules/tokenizers" ]; then
+	ORACLES="$BENCH_DIR/oracles"
+	[ -d "$ORACLES/node_modules/tokenizers" ] || (mkdir -p "$ORACLES" && cd "$ORACLES" && npm init -y >/dev/null && npm install tokenizers >/dev/null 2>&1)
+fi
+export ORACLES
+# texts: generated chat contents (the common case), then the reference corpus (hard on purpose)
+CHAT="$BENCH_DIR/chat-texts.jsonl"
+[ -s "$CHAT" ] || python3 "$SFTKIT_ROOT/tests/bench/gen_chat.py" 10 | jq -c '{text: ([.messages[].content] | join("\n"))}' >"$CHAT"
+for IN in "$CHAT" "$BENCH_DIR/tok-texts.jsonl"; do
+if [ "$IN" = "$CHAT" ]; then echo "== generated chat texts"; else echo "== the reference corpus x8"; fi
+# texts: the reference corpus when present (hard on purpose), else generated chat contents
+if [ ! -s "$IN" ]; then
+	if [ -f "$SFTKIT_SHARED/tokenizers/corpus.jsonl" ]; then
+		for i in 1 2 3 4 5 6 7 8; do cat "$SFTKIT_SHARED/tokenizers/corpus.jsonl"; done >"$IN"
+	else
+		python3 "$SFTKIT_ROOT/tests/bench/gen_chat.py" 10 | jq -c '{text: ([.messages[].content] | join("\n"))}' >"$IN"
+	fi
+fi
+size=$(stat -c %s "$IN")
+echo "texts: $(mbps "$size" 1) MB, $(wc -l <"$IN") lines (Qwen2.5 tokenizer)"
+t_ours=$(bench_time "tok-len -q -t '$TK' --text-field text '$IN' >'$BENCH_DIR/tok-out.jsonl'")
+ours_total=$(jq -s 'map(.n_tokens) | add' "$BENCH_DIR/tok-out.jsonl")
+peer=$(node "$SFTKIT_ROOT/tests/bench/tok_peer.js" "$TK/tokenizer.json" "$IN")
+peer_total=${peer% *}; t_peer=${peer#* }
+printf '%-40s %8s MB/s (%s tokens)\n' "sftkit tok-len, 1 thread" "$(mbps "$size" "$t_ours")" "$ours_total"
+printf '%-40s %8s MB/s (%s tokens, encode time only)\n' "HF tokenizers (npm) encode, 1 thread" "$(mbps "$size" "$t_peer")" "$peer_total"
+[ "$ours_total" = "$peer_total" ] && echo "token totals identical" || echo "TOKEN TOTALS DIFFER"
+echo "ratio vs HF tokenizers: $(ratio "$t_peer" "$t_ours")x (target >= 20x)"
+t_j2=$(bench_time "tok-len -q -j 2 -t '$TK' --text-field text '$IN' >/dev/null")
+echo "-j 2: $(mbps "$size" "$t_j2") MB/s, $(ratio "$t_ours" "$t_j2")x the 1-thread run ($(nproc) cores)"
+done
+# load time and memory
+t_load=$(bench_time "echo '{\"text\":\"x\"}' | tok-len -q -t '$TK' --text-field text >/dev/null")
+echo "load + 1 line: ${t_load}s (target < 0.3 s); peak RSS $(bench_rss "echo '{\"text\":\"x\"}' | tok-len -q -t '$TK' --text-field text >/dev/null") MB (target < 200)"
+# pathological inputs: time per MB must not grow with length
+echo '{"text":""}' >"$BENCH_DIR/patho-empty.jsonl"
+t0=$(bench_time "tok-len -q -t '$TK' --text-field text '$BENCH_DIR/patho-empty.jsonl' >/dev/null")
+echo "pathological inputs (load time ${t0}s subtracted; s/MB must not grow with length):"
+for kind in nows run number; do
+	for kb in 1000 4000; do
+		python3 - "$kind" "$kb" >"$BENCH_DIR/patho.jsonl" <<'PY'
+import json, random, sys
+kind, kb = sys.argv[1], int(sys.argv[2])
+n = kb * 1000
+if kind == "nows": s = "".join(random.Random(1).choice("abcdefghijklmnopqrstuvwxyz0123456789+/=") for _ in range(n))
+elif kind == "run": s = "a" * n
+else: s = "".join(random.Random(2).choice("0123456789") for _ in range(n))
+print(json.dumps({"text": s}))
+PY
+		t=$(bench_time "tok-len -q -t '$TK' --text-field text '$BENCH_DIR/patho.jsonl' >/dev/null")
+		t=$(echo "$t - $t0" | bc -l)
+		printf '%-28s %6s KB: %8s s  (%s s/MB)\n' "$kind" "$kb" "$t" "$(echo "scale=3; $t * 1000 / $kb" | bc -l)"
+	done
+done
