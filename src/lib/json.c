@@ -424,6 +424,7 @@ int json_str_eq(const json_doc *d, uint32_t i, const char *s, size_t n)
 
 int json_num_i64(const json_doc *d, uint32_t i, int64_t *v)
 {
+	if (i == JSON_NONE) return -1;
 	const json_node *n = &d->nodes[i];
 	if (n->type != JSON_NUMBER || !(n->flags & JSON_F_INTEGER)) return -1;
 	const char *p = d->src + n->off, *e = p + n->len;

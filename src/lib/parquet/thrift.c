@@ -401,8 +401,10 @@ int pq_read_meta(const unsigned char *footer, size_t len, pq_meta *m, pq_err *e)
 			int et;
 			th_list_header(&t, &n, &et);
 			if (et != T_STRUCT) pq_fail(e, "thrift: bad row group list");
+			if (m->rgs) pq_fail(e, "footer lists row groups twice");
 			m->rgs = xcalloc(n ? n : 1, sizeof *m->rgs);
-			for (uint32_t i = 0; i < n; i++) { read_row_group(&t, &m->rgs[i], m->nleaves); m->nrgs = (int)i + 1; }
+			/* counted before reading, so that a failure frees what was read */
+			for (uint32_t i = 0; i < n; i++) { m->nrgs = (int)i + 1; read_row_group(&t, &m->rgs[i], m->nleaves); }
 			continue;
 		}
 		if (id == 6 && type == T_BINARY) { free(m->created_by); m->created_by = th_string(&t); continue; }
