@@ -304,8 +304,37 @@ int main(int argc, char **argv)
 		const df_split *sp = df_pick_split(cf, split, err, sizeof err);
 		if (!sp) cli_fatal(&f.c, "dataset %s: %s", id, err);
 		k = df_split_files(cf, sp, paths, f.repo.nfiles, idx);
-		if (!k) cli_fatal(&f.c, "dataset %s: config '%s' split '%s' has no data files sftkit can read", id, cf->name, sp->name);
-		df_card_free(&card);
+		if (!k) {
+			/* The repo's own files are in a format sftkit does not read (or
+			 * none match): the Hub's Parquet conversion of the same config
+			 * and split, as the dataset viewer serves it. */
+			char *cname = xstrdup(cf->name), *sname = xstrdup(sp->name);
+			df_card_free(&card);
+			if (!f.c.quiet)
+				cli_warn(&f.c, "dataset %s: config '%s' split '%s' has no files sftkit can read; trying the Hub's Parquet conversion (refs/convert/parquet)",
+					 id, cname, sname);
+			hub_repo conv;
+			if (hub_repo_open(f.h, "datasets", id, "refs/convert/parquet", &conv))
+				cli_fatal(&f.c, "dataset %s: config '%s' split '%s' has no data files sftkit can read (.parquet, .jsonl, .json, .ndjson, plain, .gz or .zst), and the Parquet conversion is not available: %s",
+					  id, cname, sname, hub_error(f.h));
+			hub_repo_free(&f.repo);
+			f.repo = conv;
+			free(paths);
+			paths = xmalloc((f.repo.nfiles + 1) * sizeof *paths);
+			free(idx);
+			idx = xmalloc((f.repo.nfiles + 1) * sizeof *idx);
+			char g1[600], g2[600];
+			snprintf(g1, sizeof g1, "%s/%s/*.parquet", cname, sname);
+			snprintf(g2, sizeof g2, "%s/partial-%s/*.parquet", cname, sname);
+			for (size_t i = 0; i < f.repo.nfiles; i++) {
+				paths[i] = f.repo.files[i].path;
+				if (df_glob_match(g1, paths[i]) || df_glob_match(g2, paths[i])) idx[k++] = i;
+			}
+			if (!k) cli_fatal(&f.c, "dataset %s: the Parquet conversion has no files for config '%s' split '%s'", id, cname, sname);
+			free(cname);
+			free(sname);
+		} else
+			df_card_free(&card);
 	}
 	const hub_file **want = xmalloc(k * sizeof *want);
 	for (size_t i = 0; i < k; i++) want[i] = &f.repo.files[idx[i]];

@@ -186,3 +186,22 @@ t_grep "truncated zstd: said so" "truncated zstd stream" "$T/e"
 hf-fetch -q t/bad --split validation >/dev/null 2>"$T/e"; t_eq "array of non-objects: exit 1" 1 $?
 t_grep "non-object row named" "validation.json:1: a row is not a JSON object" "$T/e"
 mockhub_stop
+
+# --- the Hub's Parquet conversion (refs/convert/parquet) when the repo's format is not readable ---
+D5="$M/datasets/t/csvonly"
+mkdir -p "$D5/data" "$D5/.convert-parquet/default/train"
+printf 'a,b\n1,2\n' >"$D5/data/train.csv"
+cp "$M/datasets/nvidia/OpenMathInstruct-2/data/train_2M-00000-of-00001.parquet" "$D5/.convert-parquet/default/train/0000.parquet"
+mockhub_start "$M" --log "$LOG" || exit 0
+hf-fetch t/csvonly >"$T/o" 2>"$T/e"
+t_eq "falls back to refs/convert/parquet" 20 "$(wc -l <"$T/o" | tr -d ' ')"
+t_grep "and says so" "trying the Hub's Parquet conversion" "$T/e"
+t_grep "the revision is asked URL-encoded" "revision/refs%2Fconvert%2Fparquet 200" "$LOG"
+t_eq "explicit --revision refs/convert/parquet" 20 "$(hf-fetch -q t/csvonly --revision refs/convert/parquet | wc -l | tr -d ' ')"
+hf-fetch -q t/formats --split validation --files 'notes.txt' >/dev/null 2>&1; t_eq "an unreadable file asked by glob: exit 1" 1 $?
+rm -rf "$D5/.convert-parquet"
+mockhub_stop
+mockhub_start "$M" || exit 0
+hf-fetch -q t/csvonly >/dev/null 2>"$T/e"; t_eq "no conversion either: exit 1" 1 $?
+t_grep "the message names both" "no data files sftkit can read.*Parquet conversion is not available" "$T/e"
+mockhub_stop

@@ -9,6 +9,8 @@ DIR holds datasets/<org>/<name>/<files> and models/<org>/<name>/<files>. It
 answers what the real Hub answers for these endpoints (status codes, headers,
 JSON shapes, redirects, ranges):
   GET  /api/{datasets,models}/ORG/NAME[/revision/REV]          repo info (sha, siblings)
+       REV may be refs%2Fconvert%2Fparquet: the files under the repo's
+       .convert-parquet/ directory, as the Hub's Parquet conversion branch
   GET  /api/{datasets,models}/ORG/NAME/tree/REV[/PATH]?recursive=true[&cursor=N]
        paginated with a Link: <...>; rel="next" header
   HEAD|GET /datasets/ORG/NAME/resolve/REV/PATH, /ORG/NAME/resolve/REV/PATH
@@ -57,8 +59,21 @@ class Repo:
             h.update(("%s %s\n" % (rel, self.files[rel]["oid"])).encode())
         self.sha = h.hexdigest()
         self.gated = os.path.exists(os.path.join(path, ".gated"))
+        # the Hub's Parquet conversion, served as the revision refs/convert/parquet
+        cp = os.path.join(path, ".convert-parquet")
+        self.convert = Repo(kind, rid, cp) if os.path.isdir(cp) else None
         tf = os.path.join(path, ".token")
         self.token = open(tf).read().strip() if os.path.exists(tf) else None
+
+CONVERT = "refs/convert/parquet"
+
+def at_rev(repo, rev):
+    """The repo's files at rev (main, its sha, or the conversion branch), or None."""
+    if rev in ("main", repo.sha):
+        return repo
+    if repo.convert and rev in (CONVERT, repo.convert.sha):
+        return repo.convert
+    return None
 
 def find_repo(kind, rid):
     key = (kind, rid)
@@ -126,25 +141,29 @@ class H(BaseHTTPRequestHandler):
     def do_GET(self):
         u = urllib.parse.urlparse(self.path)
         q = urllib.parse.parse_qs(u.query)
+        raw = u.path
         path = urllib.parse.unquote(u.path)
-        m = re.match(r"^/api/(datasets|models)/([^/]+/[^/]+)(?:/revision/([^/]+))?/?$", path)
+        uq = urllib.parse.unquote
+        m = re.match(r"^/api/(datasets|models)/([^/]+/[^/]+)(?:/revision/([^/]+))?/?$", raw)
         if m:
-            repo = self.repo_or_error(m.group(1), m.group(2))
+            repo = self.repo_or_error(m.group(1), uq(m.group(2)))
             if not repo:
                 return
-            rev = m.group(3) or "main"
-            if rev not in ("main", repo.sha):
+            rev = uq(m.group(3) or "main")
+            repo = at_rev(repo, rev)
+            if repo is None:
                 return self.error(404, "RevisionNotFound", "Invalid rev id: " + rev)
             return self.send(200, {"id": repo.id, "sha": repo.sha, "private": repo.token is not None,
                                    "gated": "auto" if repo.gated else False,
                                    "siblings": [{"rfilename": p} for p in sorted(repo.files)]})
-        m = re.match(r"^/api/(datasets|models)/([^/]+/[^/]+)/tree/([^/]+)(?:/(.*))?$", path)
+        m = re.match(r"^/api/(datasets|models)/([^/]+/[^/]+)/tree/([^/]+)(?:/(.*))?$", raw)
         if m:
-            repo = self.repo_or_error(m.group(1), m.group(2))
+            repo = self.repo_or_error(m.group(1), uq(m.group(2)))
             if not repo:
                 return
-            rev, sub = m.group(3), (m.group(4) or "").strip("/")
-            if rev not in ("main", repo.sha):
+            rev, sub = uq(m.group(3)), uq(m.group(4) or "").strip("/")
+            repo = at_rev(repo, rev)
+            if repo is None:
                 return self.error(404, "RevisionNotFound", "Invalid rev id: " + rev)
             recursive = q.get("recursive", ["false"])[0] in ("true", "1")
             entries, dirs = [], set()
@@ -177,14 +196,15 @@ class H(BaseHTTPRequestHandler):
                 nq["cursor"] = str(cur + ARGS.page_size)
                 headers["Link"] = '<http://%s%s?%s>; rel="next"' % (self.headers.get("Host"), u.path, urllib.parse.urlencode(nq))
             return self.send(200, page, headers)
-        m = re.match(r"^/(?:(datasets)/)?([^/]+/[^/]+)/resolve/([^/]+)/(.+)$", path)
+        m = re.match(r"^/(?:(datasets)/)?([^/]+/[^/]+)/resolve/([^/]+)/(.+)$", raw)
         if m:
             kind = "datasets" if m.group(1) else "models"
-            repo = self.repo_or_error(kind, m.group(2))
+            repo = self.repo_or_error(kind, uq(m.group(2)))
             if not repo:
                 return
-            rev, fp = m.group(3), m.group(4)
-            if rev not in ("main", repo.sha):
+            rev, fp = uq(m.group(3)), uq(m.group(4))
+            repo = at_rev(repo, rev)
+            if repo is None:
                 return self.error(404, "RevisionNotFound", "Invalid rev id: " + rev)
             f = repo.files.get(fp)
             if f is None:
@@ -195,7 +215,7 @@ class H(BaseHTTPRequestHandler):
                 return self.send(503, {"error": "unavailable"})
             common = {"X-Repo-Commit": repo.sha, "Accept-Ranges": "bytes"}
             if f["sha256"]:
-                loc = "/cdn/%s/%s/%s" % (kind, repo.id, fp)
+                loc = "/cdn/%s/%s/%s%s" % (kind, repo.id, "_convert/" if repo.path.endswith(".convert-parquet") else "", fp)
                 hd = dict(common)
                 hd.update({"Location": loc, "X-Linked-Etag": '"%s"' % f["sha256"], "X-Linked-Size": str(f["size"]),
                            "ETag": '"%s"' % f["sha256"]})
@@ -203,10 +223,12 @@ class H(BaseHTTPRequestHandler):
             hd = dict(common)
             hd["ETag"] = '"%s"' % f["oid"]
             return self.serve_file(f, hd)
-        m = re.match(r"^/cdn/(datasets|models)/([^/]+/[^/]+)/(.+)$", path)
+        m = re.match(r"^/cdn/(datasets|models)/([^/]+/[^/]+)/(_convert/)?(.+)$", path)
         if m:
             repo = find_repo(m.group(1), m.group(2))
-            f = repo.files.get(m.group(3)) if repo else None
+            if repo and m.group(3):
+                repo = repo.convert
+            f = repo.files.get(m.group(4)) if repo else None
             if f is None:
                 return self.send(404, b"NoSuchKey", ctype="text/plain")
             return self.serve_file(f, {"ETag": '"%s"' % f["sha256"], "Accept-Ranges": "bytes"})
