@@ -205,3 +205,17 @@ mockhub_start "$M" || exit 0
 hf-fetch -q t/csvonly >/dev/null 2>"$T/e"; t_eq "no conversion either: exit 1" 1 $?
 t_grep "the message names both" "no data files sftkit can read.*Parquet conversion is not available" "$T/e"
 mockhub_stop
+
+# --- progress: a bar on a terminal, nothing in a pipe ---
+mockhub_start "$M" || exit 0
+rm -rf "$HF_HUB_CACHE/datasets--t--big"
+if command -v script >/dev/null 2>&1; then
+	script -qec "hf-fetch t/big >/dev/null" /dev/null >"$T/tty.txt" 2>&1
+	t_grep "a progress bar on a terminal (MB, rate, ETA)" "MB/s  ETA" "$T/tty.txt"
+else
+	t_skip "progress bar on a terminal" "script(1) is not installed"
+fi
+rm -rf "$HF_HUB_CACHE/datasets--t--big"
+hf-fetch t/big >/dev/null 2>"$T/pipe.txt"
+t_eq "no progress bar in a pipe" 0 "$(grep -c 'ETA' "$T/pipe.txt")"
+mockhub_stop
