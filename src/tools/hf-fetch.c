@@ -338,22 +338,30 @@ int main(int argc, char **argv)
 	}
 	const hub_file **want = xmalloc(k * sizeof *want);
 	for (size_t i = 0; i < k; i++) want[i] = &f.repo.files[idx[i]];
-	char **loc = download(&f, want, k);
+	/* Download in batches of --jobs files and read each batch before the next,
+	 * so that `| head` or --limit stops the downloads too. */
 	uint64_t total = 0;
-	for (size_t i = 0; i < k; i++) {
-		char err[1024];
-		pq_options fo = po;
-		if (po.limit) fo.limit = po.limit - total;
-		uint64_t got = 0;
-		f.c.cur_file = want[i]->path;
-		int rc = rows_cat_file(loc[i], want[i]->path, &fo, on_row, &f.c, &got, err, sizeof err);
-		total += got;
-		if (rc < 0) cli_fatal(&f.c, "%s: %s", id, err);
-		if (po.limit && total >= po.limit) break;
+	int done = 0;
+	for (size_t b = 0; b < k && !done; b += (size_t)f.jobs) {
+		size_t nb = k - b < (size_t)f.jobs ? k - b : (size_t)f.jobs;
+		char **loc = download(&f, want + b, nb);
+		for (size_t i = 0; i < nb; i++) {
+			if (!done) {
+				char err[1024];
+				pq_options fo = po;
+				if (po.limit) fo.limit = po.limit - total;
+				uint64_t got = 0;
+				f.c.cur_file = want[b + i]->path;
+				int rc = rows_cat_file(loc[i], want[b + i]->path, &fo, on_row, &f.c, &got, err, sizeof err);
+				total += got;
+				if (rc < 0) cli_fatal(&f.c, "%s: %s", id, err);
+				if (po.limit && total >= po.limit) done = 1;
+			}
+			free(loc[i]);
+		}
+		free(loc);
 	}
 	f.c.n_read = f.c.n_kept;
-	for (size_t i = 0; i < k; i++) free(loc[i]);
-	free(loc);
 	free(want);
 	free(idx);
 	free(paths);

@@ -219,3 +219,21 @@ rm -rf "$HF_HUB_CACHE/datasets--t--big"
 hf-fetch t/big >/dev/null 2>"$T/pipe.txt"
 t_eq "no progress bar in a pipe" 0 "$(grep -c 'ETA' "$T/pipe.txt")"
 mockhub_stop
+
+# --- | head stops the downloads: 6 shards, --jobs 2, only the first batch is fetched ---
+D6="$M/datasets/t/shards6"
+mkdir -p "$D6/data"
+for i in 0 1 2 3 4 5; do
+	python3 -c "import json,sys
+for j in range(3000): print(json.dumps({'shard': $i, 'j': j, 'pad': 'y' * 30}))" >"$D6/data/train-0000$i-of-00006.jsonl"
+done
+mockhub_start "$M" --log "$LOG" || exit 0
+: >"$LOG"
+hf-fetch -q -j 2 t/shards6 | head -n 5 >"$T/o"
+t_eq "| head gets its rows" 5 "$(wc -l <"$T/o" | tr -d ' ')"
+t_eq "and only the first batch was downloaded" 2 "$(grep -c 'resolve.* 302' "$LOG")"
+rm -rf "$HF_HUB_CACHE/datasets--t--shards6"
+: >"$LOG"
+t_eq "--limit 3001 gives 3001 rows" 3001 "$(hf-fetch -q -j 1 t/shards6 --limit 3001 | wc -l | tr -d ' ')"
+t_eq "and downloads only the 2 shards it reads" 2 "$(grep -c 'resolve.* 302' "$LOG")"
+mockhub_stop

@@ -227,6 +227,7 @@ typedef struct resp {
 	uint64_t written;
 	int truncate_first;       /* a 200 to a Range request: start the file over */
 	int write_failed;
+	sha256_ctx *sha;          /* hash of the file so far, kept while writing */
 } resp;
 
 static void hdr_copy(char *dst, size_t cap, const char *v, size_t n)
@@ -304,8 +305,11 @@ static size_t on_body(char *buf, size_t sz, size_t nitems, void *ud)
 			/* the server ignored our Range: start over */
 			if (ftruncate(fileno(r->fp), 0) || fseek(r->fp, 0, SEEK_SET)) { r->write_failed = 1; return 0; }
 			r->truncate_first = 0;
+			if (r->sha) sha256_init(r->sha);
 		}
+		r->truncate_first = 0;
 		if (fwrite(buf, 1, n, r->fp) != n) { r->write_failed = 1; return 0; }
+		if (r->sha) sha256_update(r->sha, buf, n);
 		r->written += n;
 		pthread_mutex_lock(&r->h->mu);
 		r->h->st.bytes += n;
@@ -753,6 +757,23 @@ static int valid_etag(const char *s)
 	return 1;
 }
 
+/* sha256 of the first n bytes of path into c */
+static int hash_prefix(const char *path, uint64_t n, sha256_ctx *c)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return -1;
+	unsigned char buf[1 << 16];
+	while (n) {
+		size_t want = n < sizeof buf ? (size_t)n : sizeof buf;
+		size_t got = fread(buf, 1, want, f);
+		if (!got) { fclose(f); errno = EIO; return -1; }
+		sha256_update(c, buf, got);
+		n -= got;
+	}
+	fclose(f);
+	return 0;
+}
+
 static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, char **local,
 			char *err, size_t errlen)
 {
@@ -767,6 +788,7 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 	char *url = NULL;
 	FILE *fp = NULL;
 	resp rs = { .h = h };
+	sha256_ctx sha;
 	int rc = -1;
 
 	if (file_size_is(snap, f->size)) { rc = 0; goto out; }
@@ -794,8 +816,12 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 			if (ftruncate(fileno(fp), 0)) { seterr(h, err, errlen, "%s: %s", inc, strerror(errno)); goto out; }
 			have = 0;
 		}
+		/* the hash covers what is already there, then grows with each write */
+		sha256_init(&sha);
+		if (f->lfs && have && hash_prefix(inc, have, &sha)) { seterr(h, err, errlen, "%s: %s", inc, strerror(errno)); goto out; }
 		jbuf_reset(&rs.body);
 		rs.fp = fp;
+		rs.sha = f->lfs ? &sha : NULL;
 		rs.written = 0;
 		rs.truncate_first = have > 0;
 		rs.status = 0;
@@ -857,7 +883,9 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 	}
 	if (f->lfs) {
 		char hex[65];
-		if (sha256_file_hex(inc, hex)) { seterr(h, err, errlen, "%s: %s", inc, strerror(errno)); goto out; }
+		unsigned char dg[32];
+		sha256_final(&sha, dg);
+		sha256_hex(dg, hex);
 		if (strcmp(hex, f->etag)) {
 			seterr(h, err, errlen, "%s: %s: sha256 %s does not match the Hub's %s; removed the download",
 			       r->id, f->path, hex, f->etag);
