@@ -2,6 +2,7 @@
  * page headers) and the metadata structures built from it. Field ids follow
  * parquet.thrift; unknown fields are skipped, so newer writers are read. */
 #include "pq_internal.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -224,6 +225,8 @@ static void read_schema_element(th *t, pq_node *nd)
 		th_skip(t, type);
 	}
 	if (!nd->name) nd->name = xstrdup("");
+	/* names become JSON keys: they must be text */
+	if (!utf8_valid(nd->name, strlen(nd->name))) pq_fail(t->e, "schema: a column name is not valid UTF-8");
 }
 
 static void read_statistics(th *t, pq_chunk *c)
