@@ -29,6 +29,9 @@ static const char usage[] =
 	"      --against FILE   drop records that duplicate one in FILE (FILE is not written)\n"
 	"      --drop-clusters  drop every member of a duplicate group, survivor included\n"
 	"      --clusters FILE  write each group: {\"survivor\":id,\"members\":[ids]}\n"
+	"      --shard I/N      exact mode: handle only the records whose key falls in\n"
+	"                       partition I of N (0-based); the N outputs together are the\n"
+	"                       single-process output\n"
 	"\n"
 	"Dropped records go to --rejects with reason duplicate or near_duplicate and\n"
 	"\"dup_of\", the survivor's id.\n";
@@ -45,6 +48,7 @@ typedef struct dd {
 	cli c;
 	int mode_exact, mode_near, key, ngram, bands, rows, drop_clusters;
 	double threshold;
+	uint32_t shard_i, shard_n;   /* --shard: partition shard_i of shard_n (0 = off) */
 	char **prio;
 	int nprio;
 	rec *r;
@@ -159,7 +163,7 @@ static int spool_open(cli *c)
 
 int main(int argc, char **argv)
 {
-	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS };
+	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"mode", required_argument, 0, O_MODE},
@@ -172,6 +176,7 @@ int main(int argc, char **argv)
 		{"against", required_argument, 0, O_AGAINST},
 		{"drop-clusters", no_argument, 0, O_DROPC},
 		{"clusters", required_argument, 0, O_CLUSTERS},
+		{"shard", required_argument, 0, O_SHARD},
 		{0, 0, 0, 0},
 	};
 	dd x;
@@ -214,10 +219,22 @@ int main(int argc, char **argv)
 		case O_AGAINST: against = optarg; break;
 		case O_DROPC: x.drop_clusters = 1; break;
 		case O_CLUSTERS: clusters = optarg; break;
+		case O_SHARD: {
+			unsigned a, b;
+			char tail;
+			if (sscanf(optarg, "%u/%u%c", &a, &b, &tail) != 2 || !b || a >= b)
+				cli_usage_error(&x.c, "--shard: I/N with 0 <= I < N, not '%s'", optarg);
+			x.shard_i = a;
+			x.shard_n = b;
+			break;
+		}
 		default: cli_usage_error(&x.c, NULL);
 		}
 	}
 	if (x.bands * x.rows > 512) cli_usage_error(&x.c, "--bands x --rows: at most 512 MinHash values");
+	if (x.shard_n && x.mode_near)
+		cli_usage_error(&x.c, "--shard needs --mode exact: near-duplicate groups cross any partition of the keys "
+				      "(run the exact shards first, then near mode in one process on their output)");
 	json_doc_init(&x.d);
 
 	/* the reference set first */
@@ -296,6 +313,12 @@ int main(int argc, char **argv)
 	jbuf detail = {0};
 	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
 		uint32_t root = dd_uf_find(&x.uf, i), s = best[root];
+		if (x.shard_n && (uint32_t)(x.r[i].key.hi % x.shard_n) != x.shard_i) {
+			/* another shard's record: that shard decides it */
+			x.c.n_dropped++;
+			cli_count(&x.c, "other_shard", 1);
+			continue;
+		}
 		if (size[root] == 1 || (s == i && !x.drop_clusters)) { cli_keep(&x.c, line, len); continue; }
 		const char *reason = x.r[s].key.lo == x.r[i].key.lo && x.r[s].key.hi == x.r[i].key.hi ? "duplicate" : "near_duplicate";
 		if (s == i) reason = "in_cluster";

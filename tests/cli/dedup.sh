@@ -37,3 +37,16 @@ t_eq "stdin works like a file" 60 "$(cat "$T/a.jsonl" "$T/b.jsonl" | dedup -q | 
 t_eq "--key user: same prompt, other answer is a duplicate" 1 "$(printf '%s\n' '{"id":"1","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}' '{"id":"2","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"b"}]}' | dedup -q --key user | wc -l | tr -d ' ')"
 t_eq "deterministic across runs" "$(dedup -q --rejects "$T/r3" "$T/a.jsonl" "$T/b.jsonl" | md5sum) $(md5sum <"$T/r3")" "$(dedup -q --rejects "$T/r4" "$T/a.jsonl" "$T/b.jsonl" | md5sum) $(md5sum <"$T/r4")"
 t_status "bad --threshold" 2 dedup --threshold 2
+
+# --shard: N processes under GNU parallel, each a partition of the keys; together the single-process result
+dedup -q --mode exact "$T/a.jsonl" "$T/b.jsonl" | sort >"$T/single.sorted"
+if command -v parallel >/dev/null 2>&1; then
+	parallel -j 3 "dedup -q --mode exact --shard {}/3 '$T/a.jsonl' '$T/b.jsonl' >'$T/shard-{}.jsonl'" ::: 0 1 2
+	t_eq "3 shards under GNU parallel = the single-process output" "$(md5sum <"$T/single.sorted")" "$(cat "$T"/shard-*.jsonl | sort | md5sum)"
+	t_ok "each shard has part of it" test "$(wc -l <"$T/shard-0.jsonl")" -lt "$(wc -l <"$T/single.sorted")"
+else
+	t_skip "shards under GNU parallel" "parallel is not installed"
+fi
+t_eq "shards also over stdin, sequentially" "$(md5sum <"$T/single.sorted")" "$(for i in 0 1; do cat "$T/a.jsonl" "$T/b.jsonl" | dedup -q --mode exact --shard $i/2; done | sort | md5sum)"
+t_status "--shard with near mode is refused (usage)" 2 dedup --shard 0/2 "$T/a.jsonl"
+t_status "a bad --shard" 2 dedup --mode exact --shard 2/2 "$T/a.jsonl"

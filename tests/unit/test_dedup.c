@@ -1,0 +1,125 @@
+/* test_dedup — normalization, exact keys, MinHash estimates against true
+ * Jaccard, the LSH candidate curve, union-find. */
+#include "t.h"
+#include "dedup.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void test_fold(void)
+{
+	jbuf b = {0};
+	dd_fold("  Hello\t\tWORLD \n x  ", 20, &b);
+	T_EQ_STR(b.p, "hello world x");
+	jbuf_free(&b);
+}
+
+static void test_normalize_and_keys(void)
+{
+	const char *a = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi  There\"},{\"role\":\"assistant\",\"content\":\"ok\"}]}";
+	const char *b = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi there \"},{\"role\":\"assistant\",\"content\":\"ok\"}]}";
+	const char *c = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"},{\"role\":\"assistant\",\"content\":\"no\"}]}";
+	json_doc d;
+	json_doc_init(&d);
+	jbuf n1 = {0}, n2 = {0}, n3 = {0};
+	T_CHECK(json_parse(&d, a, strlen(a)) == 0 && dd_normalize(&d, DD_KEY_ALL, &n1) == 0);
+	T_CHECK(json_parse(&d, b, strlen(b)) == 0 && dd_normalize(&d, DD_KEY_ALL, &n2) == 0);
+	T_CHECK(json_parse(&d, c, strlen(c)) == 0 && dd_normalize(&d, DD_KEY_ALL, &n3) == 0);
+	dd_key k1 = dd_exact_key(n1.p, n1.len), k2 = dd_exact_key(n2.p, n2.len), k3 = dd_exact_key(n3.p, n3.len);
+	T_CHECK(k1.lo == k2.lo && k1.hi == k2.hi);     /* case and whitespace fold away */
+	T_CHECK(k1.lo != k3.lo || k1.hi != k3.hi);     /* another answer is another key */
+	/* --key user: the prompts alone */
+	T_CHECK(json_parse(&d, a, strlen(a)) == 0 && dd_normalize(&d, DD_KEY_USER, &n1) == 0);
+	T_CHECK(json_parse(&d, c, strlen(c)) == 0 && dd_normalize(&d, DD_KEY_USER, &n3) == 0);
+	T_CHECK(n1.len == n3.len && !memcmp(n1.p, n3.p, n1.len));
+	T_CHECK(json_parse(&d, "{\"x\":1}", 7) == 0 && dd_normalize(&d, DD_KEY_ALL, &n1) == -1);
+	jbuf_free(&n1); jbuf_free(&n2); jbuf_free(&n3);
+	json_doc_free(&d);
+}
+
+/* texts over a vocabulary of unique words, so that shingle sets are known */
+static void words_text(jbuf *b, const int *ids, int n)
+{
+	jbuf_reset(b);
+	for (int i = 0; i < n; i++) jbuf_printf(b, "%sw%d", i ? " " : "", ids[i]);
+}
+
+static void test_minhash_estimates_jaccard(void)
+{
+	/* A = words 0..199; B = A with the last m words replaced: with 5-grams,
+	 * |A| = |B| = 196 shingles, shared = 196 - m (for m < 196 - 4) */
+	int a[200], b[200];
+	jbuf ta = {0}, tb = {0};
+	for (int i = 0; i < 200; i++) a[i] = i;
+	uint32_t sa[256], sb[256];
+	double worst = 0;
+	for (int m = 10; m <= 90; m += 20) {
+		memcpy(b, a, sizeof a);
+		for (int i = 200 - m; i < 200; i++) b[i] = 1000 + i;
+		words_text(&ta, a, 200);
+		words_text(&tb, b, 200);
+		T_EQ_INT(dd_minhash(ta.p, ta.len, 5, sa, 256), 196);
+		dd_minhash(tb.p, tb.len, 5, sb, 256);
+		int shared = 196 - m;   /* 5-grams entirely within the first 200-m words */
+		double truth = (double)shared / (196 + 196 - shared);
+		double est = dd_sig_similarity(sa, sb, 256);
+		double err = fabs(est - truth);
+		if (err > worst) worst = err;
+		/* 256 values: standard error sqrt(J(1-J)/256) <= 0.032; allow 4 sigma */
+		T_CHECKF(err < 0.13, "m=%d: estimate %.3f, truth %.3f", m, est, truth);
+	}
+	T_CHECKF(worst > 0, "estimates are not all exact (a constant estimator would be)");
+	/* deterministic: same text, same signature */
+	uint32_t s2[256];
+	dd_minhash(ta.p, ta.len, 5, s2, 256);
+	dd_minhash(ta.p, ta.len, 5, sa, 256);
+	T_CHECK(!memcmp(s2, sa, sizeof sa));
+	/* fewer words than the n-gram: one shingle, not an empty set */
+	T_EQ_INT(dd_minhash("two words", 9, 5, sa, 16), 1);
+	T_EQ_INT(dd_minhash("", 0, 5, sa, 16), 0);
+	jbuf_free(&ta); jbuf_free(&tb);
+}
+
+static void test_lsh_curve(void)
+{
+	/* 1 - (1 - s^r)^b for 14 bands x 8 rows */
+	T_CHECK(fabs(dd_candidate_prob(0.8, 14, 8) - (1 - pow(1 - pow(0.8, 8), 14))) < 1e-12);
+	T_CHECK(dd_candidate_prob(0.9, 14, 8) > 0.999);
+	T_CHECK(dd_candidate_prob(0.5, 14, 8) < 0.06);
+	/* band keys: equal bands give equal keys, and the band number is in the key */
+	uint32_t s[16];
+	for (int i = 0; i < 16; i++) s[i] = (uint32_t)i * 7u;
+	T_CHECK(dd_band_key(s, 0, 8) == dd_band_key(s, 0, 8));
+	uint32_t t2[16];
+	memcpy(t2, s, sizeof s);
+	memcpy(t2 + 8, s, 8 * sizeof *s);
+	T_CHECK(dd_band_key(t2, 0, 8) != dd_band_key(t2, 1, 8));
+}
+
+static void test_union_find(void)
+{
+	dd_uf u = {0};
+	for (int i = 0; i < 6; i++) dd_uf_add(&u);
+	dd_uf_union(&u, 4, 5);
+	dd_uf_union(&u, 5, 2);
+	dd_uf_union(&u, 0, 1);
+	T_EQ_INT(dd_uf_find(&u, 4), 2);   /* the smallest index is the root */
+	T_EQ_INT(dd_uf_find(&u, 5), 2);
+	T_EQ_INT(dd_uf_find(&u, 1), 0);
+	T_EQ_INT(dd_uf_find(&u, 3), 3);
+	dd_uf_union(&u, 1, 4);
+	T_EQ_INT(dd_uf_find(&u, 5), 0);
+	dd_uf_free(&u);
+}
+
+int main(void)
+{
+	T_RUN(test_fold);
+	T_RUN(test_normalize_and_keys);
+	T_RUN(test_minhash_estimates_jaccard);
+	T_RUN(test_lsh_curve);
+	T_RUN(test_union_find);
+	return t_done();
+}
