@@ -13,7 +13,7 @@ libzstd-dev libsnappy-dev liblz4-dev libbrotli-dev libpcre2-dev libutf8proc-dev"
 # test time: jq (peer and oracle), python3 (mock Hub), GNU parallel (scaling-out
 # tests), mandoc (man page lint), clang + its runtime (fuzzing), chromium (report
 # screenshot), nodejs/npm (oracles; tests skip when the registry is unreachable)
-PKGS="$PKGS jq python3 parallel mandoc clang libclang-rt-14-dev bc zstd gzip"
+PKGS="$PKGS jq python3 parallel mandoc clang libclang-rt-14-dev bc zstd gzip bsdutils chromium"
 [ "${SFTKIT_DEPS_EXTRA:-}" ] && PKGS="$PKGS $SFTKIT_DEPS_EXTRA"
 
 if [ "${1:-}" = "--print" ]; then echo $PKGS; exit 0; fi

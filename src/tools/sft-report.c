@@ -27,6 +27,8 @@ typedef struct src {
 	char *name;
 	uint64_t n, tokens, chars_only;
 	uint64_t bins[NBINS], turns[NTURN];
+	uint32_t *lens;       /* every record's length, binned at the end */
+	size_t nlens, caplens;
 	char *ex[NEX];
 	uint64_t seen;
 } src;
@@ -95,8 +97,8 @@ static void add(rep *r, const json_doc *d, const char *line, size_t len)
 		s->chars_only++;
 	} else r->with_tokens++;
 	s->tokens += (uint64_t)nt;
-	int b = (int)(nt / 512);
-	s->bins[b < NBINS - 1 ? b : NBINS - 1]++;
+	if (s->nlens == s->caplens) { s->caplens = s->caplens ? s->caplens * 2 : 1024; s->lens = xrealloc(s->lens, s->caplens * sizeof *s->lens); }
+	s->lens[s->nlens++] = nt > UINT32_MAX ? UINT32_MAX : (uint32_t)nt;
 	/* reservoir of NEX examples, seeded: the same set gives the same report */
 	s->seen++;
 	uint64_t j = s->seen <= NEX ? s->seen - 1 : next_rand(&r->rng) % s->seen;
@@ -112,17 +114,36 @@ static void bar_chart(jbuf *o, const char *title, const char *const *labels, con
 	int w = 40 * n + 60, h = 200;
 	jbuf_printf(o, "<figure><figcaption>");
 	html_esc(o, title, strlen(title));
-	jbuf_printf(o, "</figcaption><svg width=\"%d\" height=\"%d\" role=\"img\">", w, h + 60);
+	jbuf_printf(o, "</figcaption><svg width=\"%d\" height=\"%d\" role=\"img\">", w, h + 70);
 	for (int i = 0; i < n; i++) {
 		int bh = (int)(vals[i] * (uint64_t)h / mx);
 		int x = 50 + 40 * i;
-		jbuf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"32\" height=\"%d\" fill=\"%s\"><title>%llu</title></rect>", x, h - bh + 10, bh, color, (unsigned long long)vals[i]);
-		jbuf_printf(o, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%llu</text>", x, h - bh + 6, (unsigned long long)vals[i]);
-		jbuf_printf(o, "<text x=\"%d\" y=\"%d\" font-size=\"9\" transform=\"rotate(45 %d %d)\">", x + 4, h + 24, x + 4, h + 24);
+		jbuf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"32\" height=\"%d\" fill=\"%s\"><title>%llu</title></rect>", x, h - bh + 20, bh, color, (unsigned long long)vals[i]);
+		jbuf_printf(o, "<text x=\"%d\" y=\"%d\" font-size=\"10\">%llu</text>", x, h - bh + 16, (unsigned long long)vals[i]);
+		jbuf_printf(o, "<text x=\"%d\" y=\"%d\" font-size=\"9\" transform=\"rotate(45 %d %d)\">", x + 4, h + 34, x + 4, h + 34);
 		html_esc(o, labels[i], strlen(labels[i]));
 		jbuf_puts(o, "</text>");
 	}
-	jbuf_printf(o, "<line x1=\"45\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/></svg></figure>\n", h + 10, w, h + 10);
+	jbuf_printf(o, "<line x1=\"45\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/></svg></figure>\n", h + 20, w, h + 20);
+}
+
+/* Horizontal bars with full labels, for few long-named categories. */
+static void hbar_chart(jbuf *o, const char *title, const char *const *labels, const uint64_t *vals, int n)
+{
+	uint64_t mx = 1;
+	for (int i = 0; i < n; i++) if (vals[i] > mx) mx = vals[i];
+	int lw = 320, bw = 420, rh = 26;
+	jbuf_puts(o, "<figure><figcaption>");
+	html_esc(o, title, strlen(title));
+	jbuf_printf(o, "</figcaption><svg width=\"%d\" height=\"%d\" role=\"img\">", lw + bw + 80, n * rh + 10);
+	for (int i = 0; i < n; i++) {
+		int w = (int)(vals[i] * (uint64_t)bw / mx);
+		jbuf_printf(o, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">", lw - 6, i * rh + 20);
+		html_esc(o, labels[i], strlen(labels[i]));
+		jbuf_printf(o, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>", lw, i * rh + 6, w, rh - 8, palette[i % 8]);
+		jbuf_printf(o, "<text x=\"%d\" y=\"%d\" font-size=\"12\">%llu</text>", lw + w + 6, i * rh + 20, (unsigned long long)vals[i]);
+	}
+	jbuf_puts(o, "</svg></figure>\n");
 }
 
 static char *slurp(const char *path)
@@ -199,15 +220,27 @@ int main(int argc, char **argv)
 		vals[i] = s->n;
 	}
 	jbuf_puts(&h, "</table>\n");
-	bar_chart(&h, "records per source", labels, vals, r.ns, palette[0]);
+	hbar_chart(&h, "records per source", labels, vals, r.ns);
 
 	/* lengths and turns per source */
 	jbuf_puts(&h, "<h2>Length (tokens) per source</h2>\n");
+	/* one bin width for every source: the smallest power of two from 32 that
+	 * puts the longest record (up to 8192) in 16 bins; the last bin is open */
+	uint32_t mxlen = 0;
+	for (int i = 0; i < r.ns; i++)
+		for (size_t k = 0; k < r.s[i].nlens; k++) if (r.s[i].lens[k] > mxlen) mxlen = r.s[i].lens[k];
+	uint32_t width = 32;
+	while (width < 512 && (uint64_t)width * (NBINS - 1) <= (mxlen < 8192 ? mxlen : 8192)) width *= 2;
+	for (int i = 0; i < r.ns; i++)
+		for (size_t k = 0; k < r.s[i].nlens; k++) {
+			uint32_t b = r.s[i].lens[k] / width;
+			r.s[i].bins[b < NBINS - 1 ? b : NBINS - 1]++;
+		}
 	char binlab[NBINS][24];
 	const char *bl[NBINS];
 	for (int b = 0; b < NBINS; b++) {
-		if (b < NBINS - 1) snprintf(binlab[b], sizeof binlab[b], "%d-%d", b * 512, (b + 1) * 512);
-		else snprintf(binlab[b], sizeof binlab[b], ">%d", (NBINS - 1) * 512);
+		if (b < NBINS - 1) snprintf(binlab[b], sizeof binlab[b], "%u-%u", b * width, (b + 1) * width);
+		else snprintf(binlab[b], sizeof binlab[b], ">=%u", (NBINS - 1) * width);
 		bl[b] = binlab[b];
 	}
 	for (int i = 0; i < r.ns; i++) bar_chart(&h, r.s[i].name, bl, r.s[i].bins, NBINS, palette[(i + 1) % 8]);
@@ -312,6 +345,7 @@ int main(int argc, char **argv)
 			free(r.s[i].ex[k]);
 		}
 		free(r.s[i].name);
+		free(r.s[i].lens);
 	}
 	jbuf_puts(&h, "<footer><p>sftkit " SFTKIT_VERSION "</p></footer></body></html>\n");
 	if (outp) {
