@@ -21,7 +21,8 @@ static const char usage[] =
 	"replacement, shuffle, hold out a validation split, and write DIR/train.jsonl,\n"
 	"DIR/validation.jsonl and DIR/manifest.json (atomically).\n"
 	"\n"
-	"  -r, --recipe FILE      one line per part: NAME COUNT|PERCENT% [FIELD=VALUE|FIELD!=VALUE]...\n"
+	"  -r, --recipe FILE      one line per part: NAME COUNT|P%|P%total [FIELD=VALUE|FIELD!=VALUE]...\n"
+	"                         (P% of the part's records; P%total of the whole blend)\n"
 	"                         and optionally 'seed N'; '#' starts a comment. A record goes\n"
 	"                         to the first part whose conditions it meets.\n"
 	"  -o, --out-dir DIR      where the outputs go (created)\n"
@@ -71,7 +72,8 @@ typedef struct cond { char *field, *value; int negate; } cond;
 typedef struct part {
 	char *name;
 	uint64_t count;       /* requested (resolved for percents) */
-	double percent;       /* > 0 when given as a percentage */
+	double percent;       /* > 0 when given as a percentage of the part */
+	double share;         /* > 0 when given as a percentage of the whole blend */
 	cond *conds;
 	int nconds;
 	uint32_t *recs;       /* record indexes */
@@ -127,7 +129,10 @@ static void read_recipe(blend *b, const char *path)
 			if (!strcmp(b->parts[i].name, p->name)) cli_fatal(&b->c, "%s:%u: part '%s' named twice", path, ln, p->name);
 		char *e;
 		size_t l = strlen(tok[1]);
-		if (l && tok[1][l - 1] == '%') {
+		if (l > 6 && !strcmp(tok[1] + l - 6, "%total")) {
+			p->share = strtod(tok[1], &e);
+			if (e != tok[1] + l - 6 || p->share <= 0 || p->share >= 100) cli_fatal(&b->c, "%s:%u: bad share of the total '%s'", path, ln, tok[1]);
+		} else if (l && tok[1][l - 1] == '%') {
 			p->percent = strtod(tok[1], &e);
 			if (e != tok[1] + l - 1 || p->percent <= 0) cli_fatal(&b->c, "%s:%u: bad percentage '%s'", path, ln, tok[1]);
 		} else {
@@ -314,12 +319,33 @@ int main(int argc, char **argv)
 	rng_seed(&r, b.seed);
 	uint32_t *train = NULL, *valid = NULL;
 	size_t ntrain = 0, nval = 0, cap_t = 0, cap_v = 0;
-	uint64_t total_taken = 0;
+	uint64_t total_taken = 0, fixed = 0;
+	double shares = 0;
 	for (int k = 0; k < b.nparts; k++) {
 		part *p = &b.parts[k];
 		if (p->percent > 0) p->count = (uint64_t)llround(p->n * p->percent / 100.0);
-		total_taken += p->count;
+		if (p->share > 0) shares += p->share / 100.0;
+		else fixed += p->count;
 	}
+	if (shares >= 1.0 - 1e-9 && fixed) cli_fatal(&b.c, "%s: the shares of the total add up to 100%% or more, with other parts besides", recipe);
+	if (shares > 1.0 + 1e-9) cli_fatal(&b.c, "%s: the shares of the total add up to more than 100%%", recipe);
+	if (shares > 0) {
+		/* the whole: what the fixed parts leave for the shares; with shares
+		 * only, the largest blend no share part has to repeat for */
+		double total = 0;
+		if (fixed) total = fixed / (1.0 - shares);
+		else {
+			total = -1;
+			for (int k = 0; k < b.nparts; k++)
+				if (b.parts[k].share > 0) {
+					double t = b.parts[k].n / (b.parts[k].share / 100.0);
+					if (total < 0 || t < total) total = t;
+				}
+		}
+		for (int k = 0; k < b.nparts; k++)
+			if (b.parts[k].share > 0) b.parts[k].count = (uint64_t)llround(total * b.parts[k].share / 100.0);
+	}
+	for (int k = 0; k < b.nparts; k++) total_taken += b.parts[k].count;
 	for (int k = 0; k < b.nparts; k++) {
 		part *p = &b.parts[k];
 		rng pr;

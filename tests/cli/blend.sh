@@ -49,3 +49,8 @@ for i in range(4000): print(json.dumps({'id': str(i), 'source': 's', 'messages':
 else
 	t_skip "memory limit test" "sanitizer builds reserve more address space than the limit"
 fi
+# shares of the total: with fixed parts, the shares take their percentage of the whole
+printf 'seed 1\nc 30 source=dolci domain=Coding\nm 40%%total source=magicoder\n' >"$T/share.recipe"
+blend -q -r "$T/share.recipe" -o "$T/o9" "$T/in.jsonl"
+t_eq "20 + 40%total: the share part is 40% of 50" "20 20" "$(printf 'seed 1\nc 20 source=dolci domain=Coding\nm 50%%total source=magicoder\n' >"$T/s2.recipe"; blend -q -r "$T/s2.recipe" -o "$T/o10" "$T/in.jsonl"; jq -r '[.parts[].taken]|map(tostring)|join(" ")' "$T/o10/manifest.json")"
+t_eq "shares only: the largest blend without repeats (50 = 25 / 50%)" "25 25" "$(printf 'c 50%%total source=dolci domain=Coding\nm 50%%total source=magicoder\n' >"$T/s3.recipe"; blend -q -r "$T/s3.recipe" -o "$T/o11" "$T/in.jsonl"; jq -r '[.parts[].taken]|map(tostring)|join(" ")' "$T/o11/manifest.json")"
