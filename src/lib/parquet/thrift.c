@@ -365,6 +365,7 @@ static int build_tree(pq_meta *m, int idx, int parent, int def, int rep, pq_err 
 	}
 	if (nd->converted == CT_LIST) nd->group_kind = G_LIST;
 	if (nd->converted == CT_MAP || nd->converted == CT_MAP_KEY_VALUE) nd->group_kind = G_MAP;
+	free(nd->children);   /* a node reached twice by a malformed tree */
 	nd->children = xcalloc((size_t)(nd->nchildren ? nd->nchildren : 1), sizeof(int));
 	nd->first_leaf = m->nleaves;
 	for (int k = 0; k < nd->nchildren; k++) {
@@ -387,6 +388,7 @@ int pq_read_meta(const unsigned char *footer, size_t len, pq_meta *m, pq_err *e)
 			int et;
 			th_list_header(&t, &n, &et);
 			if (et != T_STRUCT || n == 0) pq_fail(e, "thrift: bad schema list");
+			if (m->nodes) pq_fail(e, "footer lists the schema twice");
 			m->nodes = xcalloc(n, sizeof *m->nodes);
 			m->nnodes = (int)n;
 			for (uint32_t i = 0; i < n; i++) read_schema_element(&t, &m->nodes[i]);
