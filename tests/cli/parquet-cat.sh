@@ -19,8 +19,11 @@ for f in "$P"/*.parquet; do
 	t_ok "$b values equal its source rows" python3 "$SFTKIT_ROOT/tests/parquet/same_rows.py" "$src" "$T/out.jsonl"
 done
 
-D="$P/dolci.snappy.v1.parquet"
+D="$P/dolci.pw-snappy-v1.parquet"
+t_ok "the Dolci fixture is there" test -e "$D"
 if [ -e "$D" ]; then
+	t_eq "every fixture variant of a source gives the same rows" 1 "$(for f in "$P"/dolci.*.parquet; do parquet-cat -q "$f" | md5sum; done | sort -u | wc -l | tr -d ' ')"
+	t_eq "--where on the mission's filter: the Coding rows of the source" "$(jq -c 'select(.domain=="Coding")|.id' "$P/dolci.jsonl" | md5sum)" "$(parquet-cat -q --where domain=Coding --columns id "$D" | jq -c .id | md5sum)"
 	parquet-cat -q --columns id,domain "$D" | head -n 1 >"$T/p"
 	t_grep "projection keeps only the columns asked" '^{"id":"[^"]*","domain":"[^"]*"}$' "$T/p"
 	n_all=$(parquet-cat -q "$D" | wc -l)
