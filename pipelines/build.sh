@@ -29,14 +29,22 @@ sample)
 	mockhub_start "$M"
 	export HF_HUB_CACHE="$B/cache"
 	unset HF_HUB_OFFLINE || true
-	: >"$LOCK"     # the mirror's commits derive from its files: re-pin every run
+	# the mirror's commits derive from its files: pin them afresh, and touch the
+	# lock (which the stages depend on) only when a commit changed
+	rm -f "$LOCK.new"
+	for r in allenai/Dolci-Instruct-SFT nvidia/OpenMathInstruct-2 ise-uiuc/Magicoder-Evol-Instruct-110K open-r1/codeforces-cots; do
+		hf-fetch -q --list --lock "$LOCK.new" "$r" >/dev/null
+	done
+	hf-fetch --model --lock "$LOCK.new" "$MODEL" tokenizer.json >/dev/null
+	cmp -s "$LOCK.new" "$LOCK" 2>/dev/null || mv "$LOCK.new" "$LOCK"
+	rm -f "$LOCK.new"
 	;;
 dataset)
 	RECIPE=${RECIPE:-$ROOT/pipelines/recipes/default.recipe}
 	;;
 *) echo "build.sh: unknown profile '$profile' (sample or dataset)" >&2; exit 2 ;;
 esac
-touch "$LOCK"
+[ -e "$LOCK" ] || : >"$LOCK"
 export OUT SUM LOCK MAXTOK JOBS
 
 echo "== tokenizer of $MODEL" >&2
@@ -44,20 +52,8 @@ tokjson=$(hf-fetch --model "$MODEL" --lock "$LOCK" tokenizer.json)
 hf-fetch --model "$MODEL" --lock "$LOCK" tokenizer_config.json >/dev/null
 TOK=$(dirname "$tokjson"); export TOK
 
-for s in dolci openmath magicoder codeforces; do
-	echo "== $s" >&2
-	sh "$ROOT/pipelines/source.sh" "$s"
-done
-
-echo "== dedup" >&2
-dedup -q --priority open-r1/codeforces-cots/solutions,ise-uiuc/Magicoder-Evol-Instruct-110K,allenai/Dolci-Instruct-SFT,nvidia/OpenMathInstruct-2 \
-	--rejects "$OUT/rejects.dedup.jsonl" --clusters "$OUT/dedup.clusters.jsonl" --summary "$SUM/6-dedup.json" \
-	"$OUT/codeforces.jsonl" "$OUT/magicoder.jsonl" "$OUT/dolci.jsonl" "$OUT/openmath.jsonl" >"$OUT/unique.jsonl"
-echo "== blend" >&2
-blend -q --recipe "$RECIPE" ${SEED:+--seed "$SEED"} --val "$VAL" --keep-fields id,source,n_tokens \
-	--lock "$LOCK" --summary "$SUM/7-blend.json" --out-dir "$B" "$OUT/unique.jsonl"
-echo "== sft-check" >&2
-sft-check -q --summary "$SUM/8-sft-check.json" "$B/train.jsonl" "$B/validation.jsonl" >/dev/null
-echo "== sft-report" >&2
-sft-report --manifest "$B/manifest.json" --summaries "$SUM" -o "$B/report.html" "$B/train.jsonl" "$B/validation.jsonl"
+BIN=$(cd "${SFTKIT_BIN:-$ROOT/bin}" && pwd)
+export TOK B RECIPE VAL BIN
+cd "$ROOT"
+make -s -f pipelines/build.mk B="$B" RECIPE="$RECIPE" TOK="$TOK" VAL="$VAL" SEED="${SEED:-}" BIN="$BIN"
 echo "done: $B/train.jsonl ($(wc -l <"$B/train.jsonl") records), $B/validation.jsonl ($(wc -l <"$B/validation.jsonl")), $B/manifest.json, $B/report.html" >&2

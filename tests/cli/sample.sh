@@ -3,6 +3,7 @@
 # report renders (headless Chromium when installed).
 . "$SFTKIT_ROOT/tests/cli/lib.sh"
 B="$SFTKIT_ROOT/build/sample"
+rm -rf "$B"
 sh "$SFTKIT_ROOT/pipelines/build.sh" sample >"$T/log" 2>&1
 t_eq "build.sh sample exits 0" 0 $?
 t_ok "train.jsonl passes sft-check" sft-check -q "$B/train.jsonl"
@@ -19,8 +20,16 @@ t_ok "the lock pins every dataset and the model" test "$(wc -l <"$B/lock.jsonl")
 t_grep "the report has the composition" "Composition by source" "$B/report.html"
 h1=$(jq -r '.outputs[0].sha256' "$B/manifest.json")
 sh "$SFTKIT_ROOT/pipelines/build.sh" sample >"$T/log2" 2>&1
-t_eq "a second build is identical" "$h1" "$(jq -r '.outputs[0].sha256' "$B/manifest.json")"
-t_eq "the second build downloaded nothing" 0 "$(grep -c 'hf-fetch: .* MB' "$T/log2")"
+t_eq "a rerun redoes no stage" 0 "$(grep -c '^== \(dolci\|openmath\|magicoder\|codeforces\|dedup\|blend\)' "$T/log2")"
+touch "$SFTKIT_ROOT/pipelines/recipes/sample.recipe"
+sh "$SFTKIT_ROOT/pipelines/build.sh" sample >"$T/log3" 2>&1
+t_eq "a changed recipe redoes blend onwards only" "== blend == sft-check == sft-report" "$(grep '^== ' "$T/log3" | grep -v tokenizer | tr '\n' ' ' | sed 's/ $//')"
+rm -rf "$B/stages" "$B/summaries" "$B/train.jsonl" "$B/validation.jsonl" "$B/manifest.json" "$B/checked"
+touch "$T/mark"; sleep 1
+sh "$SFTKIT_ROOT/pipelines/build.sh" sample >"$T/log4" 2>&1
+t_eq "a full rebuild gives the same bytes" "$h1" "$(jq -r '.outputs[0].sha256' "$B/manifest.json")"
+t_eq "and downloads nothing (no new blob in the Hub cache)" 0 "$(find "$B/cache" -path '*/blobs/*' -newer "$T/mark" | wc -l | tr -d ' ')"
+t_ok "the cache has the blobs" test "$(find "$B/cache" -path '*/blobs/*' | wc -l)" -ge 8
 if command -v chromium >/dev/null 2>&1; then
 	chromium --headless --no-sandbox --disable-gpu --screenshot="$T/shot.png" --window-size=1200,1600 "file://$B/report.html" >/dev/null 2>&1
 	t_ok "chromium renders the report" test -s "$T/shot.png"
@@ -39,4 +48,22 @@ PY
 )"
 else
 	t_skip "the report renders in headless Chromium" "chromium is not installed (SFTKIT_DEPS_EXTRA='chromium' make deps)"
+fi
+
+# scaling out: a filter stage across cores with GNU parallel --pipe, dedup across processes with --shard
+S="$B/stages"
+cat "$S/dolci.jsonl" "$S/magicoder.jsonl" "$S/openmath.jsonl" "$S/codeforces.jsonl" >"$T/all.jsonl"
+if command -v parallel >/dev/null 2>&1; then
+	drop-multimodal -q <"$T/all.jsonl" | drop-tool-use -q >"$T/one.jsonl"
+	parallel --pipe -k --block 50k -j 2 'drop-multimodal -q | drop-tool-use -q' <"$T/all.jsonl" >"$T/par.jsonl"
+	t_eq "filters under parallel --pipe -k = one process" "$(md5sum <"$T/one.jsonl")" "$(md5sum <"$T/par.jsonl")"
+	TK=$(dirname "$(find "$B/cache" -path '*snapshots*' -name tokenizer.json | head -1)")
+	tok-len -q -t "$TK" --max 8192 <"$T/all.jsonl" >"$T/tone.jsonl"
+	parallel --pipe -k --block 50k -j 2 "tok-len -q -t '$TK' --max 8192" <"$T/all.jsonl" >"$T/tpar.jsonl"
+	t_eq "tok-len under parallel --pipe -k = one process" "$(md5sum <"$T/tone.jsonl")" "$(md5sum <"$T/tpar.jsonl")"
+	dedup -q --mode exact "$T/all.jsonl" | sort >"$T/d1"
+	parallel -j 2 "dedup -q --mode exact --shard {}/4 '$T/all.jsonl'" ::: 0 1 2 3 | sort >"$T/d4"
+	t_eq "dedup --shard over 4 processes = one process" "$(md5sum <"$T/d1")" "$(md5sum <"$T/d4")"
+else
+	t_skip "scaling out with GNU parallel" "parallel is not installed"
 fi
