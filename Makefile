@@ -114,4 +114,4 @@ clean:
 	rm -rf build/release build/asan build/fuzz bin/[!.]*
 
 distclean: clean
-	rm -rf build
+	rm -rf build tests/fuzz/corpus-*

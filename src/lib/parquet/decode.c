@@ -281,7 +281,7 @@ static void decode_delta_bp(rd *r, pq_col *c, size_t want, int64_t *out, size_t 
 {
 	uint64_t block = rd_uleb(r), nmini = rd_uleb(r), total = rd_uleb(r);
 	int64_t v = rd_zz(r);
-	if (block == 0 || block % 128 || nmini == 0 || block % nmini || (block / nmini) % 32 || nmini > 64)
+	if (block == 0 || block > (1u << 20) || block % 128 || nmini == 0 || block % nmini || (block / nmini) % 32 || nmini > 64)
 		pq_fail(r->e, "DELTA_BINARY_PACKED: bad header (block %llu, miniblocks %llu)", (unsigned long long)block, (unsigned long long)nmini);
 	if (total > want) pq_fail(r->e, "DELTA_BINARY_PACKED: %llu values where %zu fit", (unsigned long long)total, want);
 	size_t per = block / nmini;
