@@ -1,0 +1,2212 @@
+/* jinja.c — a Jinja2-compatible renderer for chat templates. See jinja.h.
+ *
+ * The template is cut into text and tags (with jinja2's whitespace rules
+ * applied there), parsed into a tree of nodes in the template's arena, and
+ * rendered by walking the tree with values allocated in a per-render arena.
+ * Errors unwind with longjmp to the entry point; the arenas free everything. */
+#include "jinja/jinja.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---------------- values ---------------- */
+
+enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO };
+typedef struct value value;
+typedef struct vlist { value *v; size_t n, cap; } vlist;
+typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; } vdict;
+struct value {
+	int t;
+	union {
+		int b;
+		int64_t i;
+		double f;
+		struct { const char *p; size_t n; } s;
+		vlist *l;
+		vdict *d;
+		int fn;
+		const struct node *m;
+	} u;
+};
+
+enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT };
+
+/* ---------------- nodes ---------------- */
+
+enum {
+	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK,
+	E_LIT, E_NAME, E_ATTR, E_ITEM, E_SLICE, E_CALL, E_FILTER, E_TEST, E_BIN, E_CMP, E_NOT, E_NEG,
+	E_COND, E_LIST, E_TUPLE, E_DICT, E_AND, E_OR
+};
+
+typedef struct node node;
+typedef struct nlist { node **v; int n, cap; } nlist;
+struct node {
+	int type, line, op, negate;
+	value lit;
+	const char *name; size_t nlen;
+	const char *name2; size_t n2len;
+	node *a, *b, *c;
+	nlist args;                 /* call/filter/test args, list/tuple items, dict k,v,k,v, cmp operands */
+	nlist kwv;                  /* keyword argument values */
+	const char **kwn; size_t *kwl;
+	int *ops;                   /* E_CMP operators */
+	nlist body, orelse;
+	nlist conds;                /* N_IF conditions; bodies in bodies[] */
+	nlist *bodies;
+	const char **tn; size_t *tl; int ntn;   /* for targets, macro parameters */
+	nlist defaults;             /* macro parameter defaults (NULL: none) */
+};
+
+struct jinja_tmpl {
+	arena ar;
+	nlist body;
+};
+
+/* ---------------- errors ---------------- */
+
+typedef struct jerr { jmp_buf jb; char *msg; size_t len; } jerr;
+
+static void jfail(jerr *e, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4), noreturn));
+static void jfail(jerr *e, int line, const char *fmt, ...)
+{
+	int k = 0;
+	if (line > 0) k = snprintf(e->msg, e->len, "template line %d: ", line);
+	if (k < 0 || (size_t)k >= e->len) k = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg + k, e->len - k, fmt, ap);
+	va_end(ap);
+	longjmp(e->jb, 1);
+}
+
+/* ---------------- lexing: text and tags ---------------- */
+
+enum { S_TEXT, S_EXPR, S_STMT };
+typedef struct seg { int kind, line; const char *p; size_t n; } seg;
+
+typedef struct lexer {
+	jerr *e;
+	arena *ar;
+	seg *s; int n, cap;
+} lexer;
+
+static void seg_push(lexer *L, int kind, int line, const char *p, size_t n)
+{
+	if (L->n == L->cap) { L->cap = L->cap ? L->cap * 2 : 64; L->s = xrealloc(L->s, (size_t)L->cap * sizeof *L->s); }
+	L->s[L->n].kind = kind; L->s[L->n].line = line; L->s[L->n].p = p; L->s[L->n].n = n;
+	L->n++;
+}
+
+static int count_lines(const char *a, const char *b) { int k = 0; for (; a < b; a++) k += *a == '\n'; return k; }
+
+/* Cut src into segments, applying {%- -%}, trim_blocks and lstrip_blocks. */
+static void lex(lexer *L, const char *src, size_t len)
+{
+	const char *p = src, *end = src + len;
+	int line = 1;
+	int strip_next = 0;      /* '-' on the previous tag's right */
+	int trim_next = 0;       /* trim_blocks after the previous block tag */
+	while (p < end) {
+		const char *t = p;
+		while (t + 1 < end && !(t[0] == '{' && (t[1] == '{' || t[1] == '%' || t[1] == '#'))) t++;
+		if (t + 1 >= end) t = end;
+		/* text p..t */
+		const char *ts = p, *te = t;
+		if (strip_next) while (ts < te && isspace((unsigned char)*ts)) ts++;
+		else if (trim_next && ts < te && *ts == '\n') ts++;
+		else if (trim_next && te - ts >= 2 && ts[0] == '\r' && ts[1] == '\n') ts += 2;
+		strip_next = trim_next = 0;
+		int tline = line + count_lines(p, t);
+		if (t == end) { if (te > ts) seg_push(L, S_TEXT, line, ts, te - ts); break; }
+		char kind = t[1];
+		int lminus = t + 2 < end && t[2] == '-';
+		int lplus = t + 2 < end && t[2] == '+';
+		if (lminus) while (te > ts && isspace((unsigned char)te[-1])) te--;
+		else if (kind != '{' && !lplus) {
+			/* lstrip_blocks: spaces and tabs from the line's start to the tag */
+			const char *q = te;
+			while (q > ts && (q[-1] == ' ' || q[-1] == '\t')) q--;
+			if ((q > ts && q[-1] == '\n') || (q == ts && (ts == src || ts[-1] == '\n'))) te = q;
+		}
+		if (te > ts) seg_push(L, S_TEXT, line, ts, te - ts);
+		/* the tag */
+		const char *close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
+		const char *b = t + 2 + (lminus || lplus);
+		const char *q = b;
+		/* find the close, skipping string literals in expressions and statements */
+		char quote = 0;
+		for (; q + 1 < end; q++) {
+			if (kind != '#') {
+				if (quote) { if (*q == '\\') { q++; continue; } if (*q == quote) quote = 0; continue; }
+				if (*q == '\'' || *q == '"') { quote = *q; continue; }
+			}
+			if (q[0] == close[0] && q[1] == close[1]) break;
+		}
+		if (q + 1 >= end) jfail(L->e, tline, "unclosed %s tag", kind == '{' ? "{{" : kind == '%' ? "{%" : "{#");
+		int rminus = q > b && q[-1] == '-';
+		const char *be = rminus ? q - 1 : q;
+		if (kind == '{') seg_push(L, S_EXPR, tline, b, be - b);
+		else if (kind == '%') {
+			/* raw blocks: everything up to {% endraw %} is text */
+			const char *w = b;
+			while (w < be && isspace((unsigned char)*w)) w++;
+			if (be - w >= 3 && !memcmp(w, "raw", 3) && (w + 3 == be || isspace((unsigned char)w[3]))) {
+				const char *r = q + 2, *found = NULL;
+				for (const char *x = r; x + 1 < end; x++) {
+					if (x[0] == '{' && x[1] == '%') {
+						const char *y = x + 2;
+						if (*y == '-') y++;
+						while (y < end && isspace((unsigned char)*y)) y++;
+						if (end - y >= 6 && !memcmp(y, "endraw", 6)) { found = x; break; }
+					}
+				}
+				if (!found) jfail(L->e, tline, "raw block without endraw");
+				const char *re = found;
+				if (found + 2 < end && found[2] == '-') while (re > r && isspace((unsigned char)re[-1])) re--;
+				if (rminus) while (r < re && isspace((unsigned char)*r)) r++;
+				if (re > r) seg_push(L, S_TEXT, tline, r, re - r);
+				const char *ce = strstr(found, "%}");
+				if (!ce || ce >= end) jfail(L->e, tline, "unclosed endraw tag");
+				line = tline + count_lines(t, ce + 2);
+				strip_next = ce > found && ce[-1] == '-';
+				trim_next = !strip_next;
+				p = ce + 2;
+				continue;
+			}
+			seg_push(L, S_STMT, tline, b, be - b);
+		}
+		line = tline + count_lines(t, q + 2);
+		strip_next = rminus;
+		trim_next = !rminus && kind != '{';
+		p = q + 2;
+	}
+}
+
+/* ---------------- expression tokens ---------------- */
+
+enum { T_END, T_NAME, T_STR, T_INT, T_FLOAT, T_OP };
+typedef struct tok_t { int t; const char *p; size_t n; int64_t i; double f; char *s; size_t sn; } tok_t;
+
+typedef struct parser {
+	jerr *e;
+	arena *ar;
+	seg *segs; int nseg, pos;    /* statement level */
+	const char *p, *end;         /* inside a tag */
+	int line;
+	tok_t cur;
+} parser;
+
+static void *pnew(parser *P, size_t n) { void *x = arena_alloc(P->ar, n); memset(x, 0, n); return x; }
+
+static void nl_push(parser *P, nlist *l, node *n)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 4;
+		node **v = arena_alloc(P->ar, (size_t)cap * sizeof *v);
+		if (l->n) memcpy(v, l->v, (size_t)l->n * sizeof *v);
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = n;
+}
+
+static void next_tok(parser *P)
+{
+	const char *p = P->p;
+	while (p < P->end && isspace((unsigned char)*p)) p++;
+	tok_t *t = &P->cur;
+	memset(t, 0, sizeof *t);
+	t->p = p;
+	if (p >= P->end) { t->t = T_END; P->p = p; return; }
+	unsigned char c = (unsigned char)*p;
+	if (isalpha(c) || c == '_') {
+		const char *q = p;
+		while (q < P->end && (isalnum((unsigned char)*q) || *q == '_')) q++;
+		t->t = T_NAME; t->n = q - p; P->p = q; return;
+	}
+	if (isdigit(c)) {
+		const char *q = p;
+		int isf = 0;
+		while (q < P->end && (isdigit((unsigned char)*q) || *q == '_')) q++;
+		if (q + 1 < P->end && *q == '.' && isdigit((unsigned char)q[1])) { isf = 1; q++; while (q < P->end && isdigit((unsigned char)*q)) q++; }
+		if (q < P->end && (*q == 'e' || *q == 'E')) {
+			const char *r = q + 1;
+			if (r < P->end && (*r == '+' || *r == '-')) r++;
+			if (r < P->end && isdigit((unsigned char)*r)) { isf = 1; q = r; while (q < P->end && isdigit((unsigned char)*q)) q++; }
+		}
+		char buf[64];
+		size_t n = 0;
+		for (const char *x = p; x < q && n < sizeof buf - 1; x++) if (*x != '_') buf[n++] = *x;
+		buf[n] = 0;
+		if (isf) { t->t = T_FLOAT; t->f = strtod(buf, NULL); }
+		else { t->t = T_INT; t->i = strtoll(buf, NULL, 10); }
+		t->n = q - p; P->p = q; return;
+	}
+	if (c == '\'' || c == '"') {
+		/* a Python string literal: escapes decoded */
+		jbuf b = {0};
+		const char *q = p + 1;
+		while (q < P->end && *q != (char)c) {
+			if (*q == '\\' && q + 1 < P->end) {
+				q++;
+				switch (*q) {
+				case 'n': jbuf_putc(&b, '\n'); break;
+				case 't': jbuf_putc(&b, '\t'); break;
+				case 'r': jbuf_putc(&b, '\r'); break;
+				case '\\': jbuf_putc(&b, '\\'); break;
+				case '\'': jbuf_putc(&b, '\''); break;
+				case '"': jbuf_putc(&b, '"'); break;
+				case '0': jbuf_putc(&b, '\0'); break;
+				case 'u': case 'x': {
+					int k = *q == 'u' ? 4 : 2;
+					uint32_t cp = 0;
+					int ok = q + k < P->end;
+					for (int j = 1; j <= k && ok; j++) {
+						char h = q[j];
+						ok = isxdigit((unsigned char)h);
+						cp = cp * 16 + (uint32_t)(isdigit((unsigned char)h) ? h - '0' : (tolower((unsigned char)h) - 'a' + 10));
+					}
+					if (!ok || (cp >= 0xD800 && cp < 0xE000)) { jbuf_free(&b); jfail(P->e, P->line, "bad \\%c escape in a string", *q); }
+					char u[4];
+					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
+					q += k;
+					break;
+				}
+				default: jbuf_putc(&b, '\\'); jbuf_putc(&b, *q);
+				}
+				q++;
+				continue;
+			}
+			jbuf_putc(&b, *q++);
+		}
+		if (q >= P->end) { jbuf_free(&b); jfail(P->e, P->line, "unterminated string literal"); }
+		t->t = T_STR;
+		t->sn = b.len;
+		t->s = arena_strndup(P->ar, b.p ? b.p : "", b.len);
+		jbuf_free(&b);
+		P->p = q + 1;
+		t->n = P->p - p;
+		return;
+	}
+	static const char *const two[] = { "==", "!=", "<=", ">=", "//", "**", NULL };
+	for (int k = 0; two[k]; k++)
+		if (p + 1 < P->end && p[0] == two[k][0] && p[1] == two[k][1]) { t->t = T_OP; t->n = 2; P->p = p + 2; return; }
+	if (strchr("()[]{}.,:|~+-*/%<>=", c)) { t->t = T_OP; t->n = 1; P->p = p + 1; return; }
+	jfail(P->e, P->line, "unexpected character '%c' in an expression", c);
+}
+
+static int is_op(parser *P, const char *op) { return P->cur.t == T_OP && P->cur.n == strlen(op) && !memcmp(P->cur.p, op, P->cur.n); }
+static int is_kw(parser *P, const char *kw) { return P->cur.t == T_NAME && P->cur.n == strlen(kw) && !memcmp(P->cur.p, kw, P->cur.n); }
+static void expect_op(parser *P, const char *op)
+{
+	if (!is_op(P, op)) jfail(P->e, P->line, "expected '%s', found '%.*s'", op, P->cur.t == T_END ? 3 : (int)P->cur.n, P->cur.t == T_END ? "end" : P->cur.p);
+	next_tok(P);
+}
+
+static node *mk(parser *P, int type) { node *n = pnew(P, sizeof *n); n->type = type; n->line = P->line; return n; }
+
+static node *parse_expr(parser *P);
+static node *parse_or(parser *P);
+
+static void parse_args(parser *P, node *n, const char *closer)
+{
+	while (!is_op(P, closer)) {
+		if (P->cur.t == T_NAME) {
+			/* keyword argument? look ahead for '=' (not '==') */
+			const char *save = P->p;
+			tok_t cur = P->cur;
+			next_tok(P);
+			if (is_op(P, "=")) {
+				next_tok(P);
+				int k = n->kwv.n;
+				const char **kn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *kn);
+				size_t *kl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *kl);
+				if (k) { memcpy(kn, n->kwn, (size_t)k * sizeof *kn); memcpy(kl, n->kwl, (size_t)k * sizeof *kl); }
+				kn[k] = cur.p; kl[k] = cur.n;
+				n->kwn = kn; n->kwl = kl;
+				nl_push(P, &n->kwv, parse_expr(P));
+			} else {
+				P->p = save;
+				P->cur = cur;
+				nl_push(P, &n->args, parse_expr(P));
+			}
+		} else nl_push(P, &n->args, parse_expr(P));
+		if (!is_op(P, ",")) break;
+		next_tok(P);
+	}
+	expect_op(P, closer);
+}
+
+static node *parse_primary(parser *P)
+{
+	tok_t t = P->cur;
+	node *n;
+	if (t.t == T_STR) {
+		/* adjacent literals concatenate */
+		jbuf b = {0};
+		while (P->cur.t == T_STR) { jbuf_put(&b, P->cur.s, P->cur.sn); next_tok(P); }
+		n = mk(P, E_LIT);
+		n->lit.t = V_STR;
+		n->lit.u.s.p = arena_strndup(P->ar, b.p ? b.p : "", b.len);
+		n->lit.u.s.n = b.len;
+		jbuf_free(&b);
+		return n;
+	}
+	if (t.t == T_INT) { next_tok(P); n = mk(P, E_LIT); n->lit.t = V_INT; n->lit.u.i = t.i; return n; }
+	if (t.t == T_FLOAT) { next_tok(P); n = mk(P, E_LIT); n->lit.t = V_FLOAT; n->lit.u.f = t.f; return n; }
+	if (t.t == T_NAME) {
+		next_tok(P);
+		n = mk(P, E_LIT);
+		if ((t.n == 4 && (!memcmp(t.p, "true", 4) || !memcmp(t.p, "True", 4)))) { n->lit.t = V_BOOL; n->lit.u.b = 1; return n; }
+		if ((t.n == 5 && (!memcmp(t.p, "false", 5) || !memcmp(t.p, "False", 5)))) { n->lit.t = V_BOOL; n->lit.u.b = 0; return n; }
+		if ((t.n == 4 && (!memcmp(t.p, "none", 4) || !memcmp(t.p, "None", 4)))) { n->lit.t = V_NONE; return n; }
+		n->type = E_NAME; n->name = t.p; n->nlen = t.n;
+		return n;
+	}
+	if (is_op(P, "(")) {
+		next_tok(P);
+		if (is_op(P, ")")) { next_tok(P); n = mk(P, E_TUPLE); return n; }
+		node *e = parse_expr(P);
+		if (is_op(P, ",")) {
+			n = mk(P, E_TUPLE);
+			nl_push(P, &n->args, e);
+			while (is_op(P, ",")) { next_tok(P); if (is_op(P, ")")) break; nl_push(P, &n->args, parse_expr(P)); }
+			expect_op(P, ")");
+			return n;
+		}
+		expect_op(P, ")");
+		return e;
+	}
+	if (is_op(P, "[")) {
+		next_tok(P);
+		n = mk(P, E_LIST);
+		while (!is_op(P, "]")) { nl_push(P, &n->args, parse_expr(P)); if (!is_op(P, ",")) break; next_tok(P); }
+		expect_op(P, "]");
+		return n;
+	}
+	if (is_op(P, "{")) {
+		next_tok(P);
+		n = mk(P, E_DICT);
+		while (!is_op(P, "}")) {
+			nl_push(P, &n->args, parse_expr(P));
+			expect_op(P, ":");
+			nl_push(P, &n->args, parse_expr(P));
+			if (!is_op(P, ",")) break;
+			next_tok(P);
+		}
+		expect_op(P, "}");
+		return n;
+	}
+	if (t.t == T_END) jfail(P->e, P->line, "expression expected, found the end of the tag");
+	jfail(P->e, P->line, "unexpected '%.*s' in an expression", (int)t.n, t.p);
+}
+
+static node *parse_postfix(parser *P, node *n)
+{
+	for (;;) {
+		if (is_op(P, ".")) {
+			next_tok(P);
+			if (P->cur.t != T_NAME && P->cur.t != T_INT) jfail(P->e, P->line, "attribute name expected after '.'");
+			node *a = mk(P, E_ATTR);
+			a->a = n;
+			if (P->cur.t == T_INT) { a->type = E_ITEM; node *ix = mk(P, E_LIT); ix->lit.t = V_INT; ix->lit.u.i = P->cur.i; a->b = ix; }
+			else { a->name = P->cur.p; a->nlen = P->cur.n; }
+			next_tok(P);
+			n = a;
+		} else if (is_op(P, "[")) {
+			next_tok(P);
+			node *lo = NULL, *hi = NULL, *st = NULL;
+			int slice = 0;
+			if (!is_op(P, ":")) lo = parse_expr(P);
+			if (is_op(P, ":")) {
+				slice = 1;
+				next_tok(P);
+				if (!is_op(P, "]") && !is_op(P, ":")) hi = parse_expr(P);
+				if (is_op(P, ":")) { next_tok(P); if (!is_op(P, "]")) st = parse_expr(P); }
+			}
+			expect_op(P, "]");
+			node *a = mk(P, slice ? E_SLICE : E_ITEM);
+			a->a = n; a->b = lo;
+			if (slice) { a->args.n = 0; nl_push(P, &a->args, lo); nl_push(P, &a->args, hi); nl_push(P, &a->args, st); }
+			n = a;
+		} else if (is_op(P, "(")) {
+			next_tok(P);
+			node *c = mk(P, E_CALL);
+			c->a = n;
+			parse_args(P, c, ")");
+			n = c;
+		} else return n;
+	}
+}
+
+static node *parse_filters(parser *P, node *n)
+{
+	for (;;) {
+		if (is_op(P, "|")) {
+			next_tok(P);
+			if (P->cur.t != T_NAME) jfail(P->e, P->line, "filter name expected after '|'");
+			node *f = mk(P, E_FILTER);
+			f->a = n; f->name = P->cur.p; f->nlen = P->cur.n;
+			next_tok(P);
+			if (is_op(P, "(")) { next_tok(P); parse_args(P, f, ")"); }
+			n = f;
+		} else if (is_kw(P, "is")) {
+			next_tok(P);
+			node *t = mk(P, E_TEST);
+			t->a = n;
+			if (is_kw(P, "not")) { t->negate = 1; next_tok(P); }
+			if (P->cur.t != T_NAME) jfail(P->e, P->line, "test name expected after 'is'");
+			t->name = P->cur.p; t->nlen = P->cur.n;
+			next_tok(P);
+			if (is_op(P, "(")) { next_tok(P); parse_args(P, t, ")"); }
+			else if (P->cur.t == T_STR || P->cur.t == T_INT || P->cur.t == T_FLOAT ||
+				 (P->cur.t == T_NAME && !is_kw(P, "and") && !is_kw(P, "or") && !is_kw(P, "else") && !is_kw(P, "if") && !is_kw(P, "is") && !is_kw(P, "in") && !is_kw(P, "not")))
+				nl_push(P, &t->args, parse_postfix(P, parse_primary(P)));
+			n = t;
+		} else return n;
+	}
+}
+
+static node *parse_unary(parser *P)
+{
+	if (is_op(P, "-")) { next_tok(P); node *n = mk(P, E_NEG); n->a = parse_unary(P); return n; }
+	if (is_op(P, "+")) { next_tok(P); return parse_unary(P); }
+	return parse_filters(P, parse_postfix(P, parse_primary(P)));
+}
+
+static node *binop(parser *P, int op, node *a, node *b) { node *n = mk(P, E_BIN); n->op = op; n->a = a; n->b = b; return n; }
+
+static node *parse_pow(parser *P)
+{
+	node *n = parse_unary(P);
+	while (is_op(P, "**")) { next_tok(P); n = binop(P, 'P', n, parse_unary(P)); }
+	return n;
+}
+static node *parse_math2(parser *P)
+{
+	node *n = parse_pow(P);
+	for (;;) {
+		if (is_op(P, "*")) { next_tok(P); n = binop(P, '*', n, parse_pow(P)); }
+		else if (is_op(P, "//")) { next_tok(P); n = binop(P, 'F', n, parse_pow(P)); }
+		else if (is_op(P, "/")) { next_tok(P); n = binop(P, '/', n, parse_pow(P)); }
+		else if (is_op(P, "%")) { next_tok(P); n = binop(P, '%', n, parse_pow(P)); }
+		else return n;
+	}
+}
+static node *parse_concat(parser *P)
+{
+	node *n = parse_math2(P);
+	while (is_op(P, "~")) { next_tok(P); n = binop(P, '~', n, parse_math2(P)); }
+	return n;
+}
+static node *parse_math1(parser *P)
+{
+	node *n = parse_concat(P);
+	for (;;) {
+		if (is_op(P, "+")) { next_tok(P); n = binop(P, '+', n, parse_concat(P)); }
+		else if (is_op(P, "-")) { next_tok(P); n = binop(P, '-', n, parse_concat(P)); }
+		else return n;
+	}
+}
+
+enum { C_EQ = 1, C_NE, C_LT, C_LE, C_GT, C_GE, C_IN, C_NOTIN };
+static node *parse_compare(parser *P)
+{
+	node *first = parse_math1(P), *n = NULL;
+	for (;;) {
+		int op = 0;
+		if (is_op(P, "==")) op = C_EQ; else if (is_op(P, "!=")) op = C_NE;
+		else if (is_op(P, "<=")) op = C_LE; else if (is_op(P, ">=")) op = C_GE;
+		else if (is_op(P, "<")) op = C_LT; else if (is_op(P, ">")) op = C_GT;
+		else if (is_kw(P, "in")) op = C_IN;
+		else if (is_kw(P, "not")) {
+			const char *save = P->p; tok_t cur = P->cur;
+			next_tok(P);
+			if (is_kw(P, "in")) op = C_NOTIN; else { P->p = save; P->cur = cur; }
+		}
+		if (!op) return n ? n : first;
+		next_tok(P);
+		if (!n) { n = mk(P, E_CMP); nl_push(P, &n->args, first); }
+		int k = n->args.n - 1;
+		int *ops = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *ops);
+		if (k) memcpy(ops, n->ops, (size_t)k * sizeof *ops);
+		ops[k] = op;
+		n->ops = ops;
+		nl_push(P, &n->args, parse_math1(P));
+	}
+}
+static node *parse_not(parser *P)
+{
+	if (is_kw(P, "not")) { next_tok(P); node *n = mk(P, E_NOT); n->a = parse_not(P); return n; }
+	return parse_compare(P);
+}
+static node *parse_and(parser *P)
+{
+	node *n = parse_not(P);
+	while (is_kw(P, "and")) { next_tok(P); node *x = mk(P, E_AND); x->a = n; x->b = parse_not(P); n = x; }
+	return n;
+}
+static node *parse_or(parser *P)
+{
+	node *n = parse_and(P);
+	while (is_kw(P, "or")) { next_tok(P); node *x = mk(P, E_OR); x->a = n; x->b = parse_and(P); n = x; }
+	return n;
+}
+static node *parse_expr(parser *P)
+{
+	node *n = parse_or(P);
+	if (is_kw(P, "if")) {
+		next_tok(P);
+		node *c = mk(P, E_COND);
+		c->a = n;
+		c->b = parse_or(P);
+		if (is_kw(P, "else")) { next_tok(P); c->c = parse_expr(P); }
+		return c;
+	}
+	return n;
+}
+
+/* ---------------- statements ---------------- */
+
+static void tag_begin(parser *P, const seg *s)
+{
+	P->p = s->p;
+	P->end = s->p + s->n;
+	P->line = s->line;
+	next_tok(P);
+}
+static void tag_end(parser *P)
+{
+	if (P->cur.t != T_END) jfail(P->e, P->line, "unexpected '%.*s' at the end of the tag", (int)P->cur.n, P->cur.p);
+}
+
+/* Parse until one of the keywords in stop (NULL-terminated) opens a tag; the
+ * keyword's index goes to *which, the parser stands after the keyword. */
+static nlist parse_body(parser *P, const char *const *stop, int *which);
+
+static void name_list(parser *P, node *n)
+{
+	do {
+		if (P->cur.t != T_NAME) jfail(P->e, P->line, "a name expected");
+		int k = n->ntn;
+		const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
+		size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
+		if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
+		tn[k] = P->cur.p; tl[k] = P->cur.n;
+		n->tn = tn; n->tl = tl; n->ntn = k + 1;
+		next_tok(P);
+		if (!is_op(P, ",")) break;
+		next_tok(P);
+	} while (1);
+}
+
+static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *which, int *stopped)
+{
+	tag_begin(P, s);
+	if (P->cur.t != T_NAME) jfail(P->e, P->line, "a statement name expected after {%%");
+	for (int k = 0; stop && stop[k]; k++)
+		if (is_kw(P, stop[k])) { next_tok(P); *which = k; *stopped = 1; return NULL; }
+	tok_t kw = P->cur;
+	next_tok(P);
+	node *n;
+#define KW(s) (kw.n == sizeof(s) - 1 && !memcmp(kw.p, s, kw.n))
+	if (KW("if")) {
+		n = mk(P, N_IF);
+		nl_push(P, &n->conds, parse_expr(P));
+		tag_end(P);
+		static const char *const st[] = { "elif", "else", "endif", NULL };
+		nlist bodies[256];
+		int nb = 0, w = -1;
+		for (;;) {
+			if (nb == 256) jfail(P->e, n->line, "more than 255 elif branches");
+			bodies[nb++] = parse_body(P, st, &w);
+			if (w == 0) { nl_push(P, &n->conds, parse_expr(P)); tag_end(P); continue; }
+			if (w == 1) {
+				tag_end(P);
+				static const char *const st2[] = { "endif", NULL };
+				n->orelse = parse_body(P, st2, &w);
+				tag_end(P);
+			} else tag_end(P);
+			break;
+		}
+		n->bodies = arena_alloc(P->ar, (size_t)nb * sizeof *n->bodies);
+		memcpy(n->bodies, bodies, (size_t)nb * sizeof *bodies);
+		return n;
+	}
+	if (KW("for")) {
+		n = mk(P, N_FOR);
+		name_list(P, n);
+		if (!is_kw(P, "in")) jfail(P->e, P->line, "'in' expected in a for statement");
+		next_tok(P);
+		n->a = parse_or(P);     /* an inline if belongs to the loop, not the expression */
+		if (is_kw(P, "if")) { next_tok(P); n->b = parse_or(P); }
+		if (is_kw(P, "recursive")) jfail(P->e, P->line, "unsupported: recursive for loops");
+		tag_end(P);
+		static const char *const st[] = { "else", "endfor", NULL };
+		int w = -1;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		if (w == 0) {
+			static const char *const st2[] = { "endfor", NULL };
+			n->orelse = parse_body(P, st2, &w);
+			tag_end(P);
+		}
+		return n;
+	}
+	if (KW("set")) {
+		if (P->cur.t != T_NAME) jfail(P->e, P->line, "a name expected after set");
+		n = mk(P, N_SET);
+		n->name = P->cur.p; n->nlen = P->cur.n;
+		next_tok(P);
+		if (is_op(P, ".")) {
+			next_tok(P);
+			if (P->cur.t != T_NAME) jfail(P->e, P->line, "an attribute expected after '.' in set");
+			n->name2 = P->cur.p; n->n2len = P->cur.n;
+			next_tok(P);
+		} else if (is_op(P, ",")) {
+			/* set a, b = ... */
+			P->p = P->cur.p; /* re-read from ',' via name_list: rebuild */
+			n->tn = NULL; n->ntn = 0;
+			const char **tn = arena_alloc(P->ar, sizeof *tn);
+			size_t *tl = arena_alloc(P->ar, sizeof *tl);
+			tn[0] = n->name; tl[0] = n->nlen;
+			n->tn = tn; n->tl = tl; n->ntn = 1;
+			next_tok(P);   /* ',' */
+			next_tok(P);
+			name_list(P, n);
+		}
+		if (is_op(P, "=")) {
+			next_tok(P);
+			n->a = parse_expr(P);
+			if (is_op(P, ",")) {   /* a tuple without parentheses */
+				node *t = mk(P, E_TUPLE);
+				nl_push(P, &t->args, n->a);
+				while (is_op(P, ",")) { next_tok(P); nl_push(P, &t->args, parse_expr(P)); }
+				n->a = t;
+			}
+			tag_end(P);
+			return n;
+		}
+		if (n->name2 || n->ntn) jfail(P->e, P->line, "a block set takes one plain name");
+		tag_end(P);
+		n->type = N_SETBLOCK;
+		static const char *const st[] = { "endset", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		return n;
+	}
+	if (KW("macro")) {
+		if (P->cur.t != T_NAME) jfail(P->e, P->line, "a macro name expected");
+		n = mk(P, N_MACRO);
+		n->name = P->cur.p; n->nlen = P->cur.n;
+		next_tok(P);
+		expect_op(P, "(");
+		while (!is_op(P, ")")) {
+			if (P->cur.t != T_NAME) jfail(P->e, P->line, "a parameter name expected");
+			int k = n->ntn;
+			const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
+			size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
+			if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
+			tn[k] = P->cur.p; tl[k] = P->cur.n;
+			n->tn = tn; n->tl = tl; n->ntn = k + 1;
+			next_tok(P);
+			if (is_op(P, "=")) { next_tok(P); nl_push(P, &n->defaults, parse_expr(P)); }
+			else nl_push(P, &n->defaults, NULL);
+			if (!is_op(P, ",")) break;
+			next_tok(P);
+		}
+		expect_op(P, ")");
+		tag_end(P);
+		static const char *const st[] = { "endmacro", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		if (P->cur.t == T_NAME) next_tok(P);   /* {% endmacro name %} */
+		tag_end(P);
+		return n;
+	}
+	if (KW("break")) { tag_end(P); return mk(P, N_BREAK); }
+	if (KW("continue")) { tag_end(P); return mk(P, N_CONTINUE); }
+	if (KW("generation")) {
+		/* transformers' assistant-mask marker: renders its content */
+		tag_end(P);
+		n = mk(P, N_BLOCK);
+		static const char *const st[] = { "endgeneration", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		return n;
+	}
+	jfail(P->e, s->line, "unsupported: the '%.*s' statement", (int)kw.n, kw.p);
+#undef KW
+}
+
+static nlist parse_body(parser *P, const char *const *stop, int *which)
+{
+	nlist body = {0};
+	int start_line = P->pos < P->nseg ? P->segs[P->pos].line : 0;
+	while (P->pos < P->nseg) {
+		seg *s = &P->segs[P->pos++];
+		if (s->kind == S_TEXT) {
+			node *n = mk(P, N_TEXT);
+			n->line = s->line;
+			n->name = s->p; n->nlen = s->n;
+			nl_push(P, &body, n);
+		} else if (s->kind == S_EXPR) {
+			tag_begin(P, s);
+			node *n = mk(P, N_OUT);
+			n->a = parse_expr(P);
+			tag_end(P);
+			nl_push(P, &body, n);
+		} else {
+			int stopped = 0;
+			node *n = parse_stmt(P, s, stop, which, &stopped);
+			if (stopped) return body;
+			nl_push(P, &body, n);
+		}
+	}
+	if (stop) jfail(P->e, start_line, "missing {%% %s %%}", stop[0][0] == 'e' && stop[1] ? stop[1] : stop[0]);
+	return body;
+}
+
+jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
+{
+	jinja_tmpl *t = xcalloc(1, sizeof *t);
+	arena_init(&t->ar, 1 << 16);
+	jerr e = { .msg = err, .len = errlen };
+	lexer L = { .e = &e, .ar = &t->ar };
+	if (setjmp(e.jb)) {
+		free(L.s);
+		jinja_free(t);
+		return NULL;
+	}
+	/* jinja2 drops one newline at the very end (keep_trailing_newline=False) */
+	if (len && src[len - 1] == '\n') { len--; if (len && src[len - 1] == '\r') len--; }
+	/* the template text must outlive the tree: keep a copy in the arena */
+	char *copy = arena_strndup(&t->ar, src, len);
+	lex(&L, copy, len);
+	parser P = { .e = &e, .ar = &t->ar, .segs = L.s, .nseg = L.n };
+	t->body = parse_body(&P, NULL, NULL);
+	free(L.s);
+	return t;
+}
+
+void jinja_free(jinja_tmpl *t)
+{
+	if (!t) return;
+	arena_free(&t->ar);
+	free(t);
+}
+
+/* ---------------- rendering ---------------- */
+
+typedef struct frame { struct vkey *k; value *v; int n, cap; struct frame *up; } frame;
+
+typedef struct rt {
+	jerr *e;
+	arena *ar;
+	jbuf *out;
+	frame *globals;
+	int brk, cont;     /* loop control */
+	int depth;
+	struct frame *cur; /* the innermost scope, for name lookups */
+} rt;
+
+static value V(int t) { value v; memset(&v, 0, sizeof v); v.t = t; return v; }
+static value vstr(const char *p, size_t n) { value v = V(V_STR); v.u.s.p = p; v.u.s.n = n; return v; }
+static value vint(int64_t i) { value v = V(V_INT); v.u.i = i; return v; }
+static value vbool(int b) { value v = V(V_BOOL); v.u.b = !!b; return v; }
+
+static char *rdup(rt *R, const char *p, size_t n) { return arena_strndup(R->ar, p, n); }
+
+static vlist *list_new(rt *R, size_t cap)
+{
+	vlist *l = arena_alloc(R->ar, sizeof *l);
+	l->n = 0; l->cap = cap ? cap : 4;
+	l->v = arena_alloc(R->ar, l->cap * sizeof *l->v);
+	return l;
+}
+static void list_push(rt *R, vlist *l, value v)
+{
+	if (l->n == l->cap) {
+		value *nv = arena_alloc(R->ar, l->cap * 2 * sizeof *nv);
+		memcpy(nv, l->v, l->n * sizeof *nv);
+		l->v = nv; l->cap *= 2;
+	}
+	l->v[l->n++] = v;
+}
+static value vlistv(vlist *l) { value v = V(V_LIST); v.u.l = l; return v; }
+
+static vdict *dict_new(rt *R)
+{
+	vdict *d = arena_alloc(R->ar, sizeof *d);
+	d->n = 0; d->cap = 4;
+	d->k = arena_alloc(R->ar, d->cap * sizeof *d->k);
+	d->v = arena_alloc(R->ar, d->cap * sizeof *d->v);
+	return d;
+}
+static value *dict_find(const vdict *d, const char *k, size_t n)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->k[i].n == n && !memcmp(d->k[i].p, k, n)) return &d->v[i];
+	return NULL;
+}
+static void dict_set(rt *R, vdict *d, const char *k, size_t n, value v)
+{
+	value *x = dict_find(d, k, n);
+	if (x) { *x = v; return; }
+	if (d->n == d->cap) {
+		struct vkey *nk = arena_alloc(R->ar, d->cap * 2 * sizeof *nk);
+		value *nv = arena_alloc(R->ar, d->cap * 2 * sizeof *nv);
+		memcpy(nk, d->k, d->n * sizeof *nk);
+		memcpy(nv, d->v, d->n * sizeof *nv);
+		d->k = nk; d->v = nv; d->cap *= 2;
+	}
+	d->k[d->n].p = k; d->k[d->n].n = n;
+	d->v[d->n++] = v;
+}
+
+static void frame_set(rt *R, frame *f, const char *k, size_t n, value v)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->k[i].n == n && !memcmp(f->k[i].p, k, n)) { f->v[i] = v; return; }
+	if (f->n == f->cap) {
+		int cap = f->cap ? f->cap * 2 : 8;
+		struct vkey *nk = arena_alloc(R->ar, (size_t)cap * sizeof *nk);
+		value *nv = arena_alloc(R->ar, (size_t)cap * sizeof *nv);
+		if (f->n) { memcpy(nk, f->k, (size_t)f->n * sizeof *nk); memcpy(nv, f->v, (size_t)f->n * sizeof *nv); }
+		f->k = nk; f->v = nv; f->cap = cap;
+	}
+	f->k[f->n].p = k; f->k[f->n].n = n;
+	f->v[f->n++] = v;
+}
+static value lookup(frame *f, const char *k, size_t n)
+{
+	for (; f; f = f->up)
+		for (int i = f->n - 1; i >= 0; i--)
+			if (f->k[i].n == n && !memcmp(f->k[i].p, k, n)) return f->v[i];
+	return V(V_UNDEF);
+}
+
+/* from JSON */
+static value from_json(rt *R, const json_doc *d, uint32_t i)
+{
+	switch (json_type_of(d, i)) {
+	case JSON_NULL: return V(V_NONE);
+	case JSON_TRUE: return vbool(1);
+	case JSON_FALSE: return vbool(0);
+	case JSON_NUMBER: {
+		int64_t x;
+		if (json_num_i64(d, i, &x) == 0) return vint(x);
+		value v = V(V_FLOAT); v.u.f = json_num_double(d, i); return v;
+	}
+	case JSON_STRING: {
+		char *s = arena_alloc(R->ar, d->nodes[i].len + 1);
+		size_t n = json_str_decode(d, i, s);
+		return vstr(s, n);
+	}
+	case JSON_ARRAY: {
+		vlist *l = list_new(R, d->nodes[i].count);
+		JSON_FOR_ELEMS(d, i, e, k) { (void)k; list_push(R, l, from_json(R, d, e)); }
+		return vlistv(l);
+	}
+	case JSON_OBJECT: {
+		vdict *m = dict_new(R);
+		JSON_FOR_MEMBERS(d, i, k, v, j) {
+			(void)j;
+			char *s = arena_alloc(R->ar, d->nodes[k].len + 1);
+			size_t n = json_str_decode(d, k, s);
+			dict_set(R, m, s, n, from_json(R, d, v));
+		}
+		value v = V(V_DICT); v.u.d = m; return v;
+	}
+	}
+	return V(V_UNDEF);
+}
+
+static const char *tname(int t)
+{
+	static const char *const n[] = { "undefined", "none", "bool", "int", "float", "str", "list", "dict", "namespace", "function", "macro" };
+	return n[t];
+}
+
+static int truthy(value v)
+{
+	switch (v.t) {
+	case V_UNDEF: case V_NONE: return 0;
+	case V_BOOL: return v.u.b;
+	case V_INT: return v.u.i != 0;
+	case V_FLOAT: return v.u.f != 0;
+	case V_STR: return v.u.s.n != 0;
+	case V_LIST: return v.u.l->n != 0;
+	case V_DICT: case V_NS: return v.u.d->n != 0 || v.t == V_NS;
+	default: return 1;
+	}
+}
+
+/* Python's repr of a float, the shortest that reads back */
+static void put_float(jbuf *b, double f)
+{
+	if (isnan(f)) { jbuf_puts(b, "nan"); return; }
+	if (isinf(f)) { jbuf_puts(b, f < 0 ? "-inf" : "inf"); return; }
+	char buf[40];
+	int p;
+	for (p = 1; p <= 17; p++) { snprintf(buf, sizeof buf, "%.*e", p - 1, f); if (strtod(buf, NULL) == f) break; }
+	/* buf: d.ddde±XX with p digits */
+	char digits[24]; int nd = 0, neg = buf[0] == '-';
+	const char *q = buf + neg;
+	for (; *q && *q != 'e'; q++) if (isdigit((unsigned char)*q)) digits[nd++] = *q;
+	int exp = atoi(q + 1);
+	while (nd > 1 && digits[nd - 1] == '0') nd--;
+	if (neg) jbuf_putc(b, '-');
+	if (exp >= -5 && exp < 16) {
+		if (exp < 0) {
+			jbuf_puts(b, "0.");
+			for (int k = 0; k < -exp - 1; k++) jbuf_putc(b, '0');
+			jbuf_put(b, digits, (size_t)nd);
+		} else {
+			for (int k = 0; k <= exp; k++) jbuf_putc(b, k < nd ? digits[k] : '0');
+			jbuf_putc(b, '.');
+			if (nd > exp + 1) jbuf_put(b, digits + exp + 1, (size_t)(nd - exp - 1));
+			else jbuf_putc(b, '0');
+		}
+	} else {
+		jbuf_putc(b, digits[0]);
+		if (nd > 1) { jbuf_putc(b, '.'); jbuf_put(b, digits + 1, (size_t)(nd - 1)); }
+		jbuf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+	}
+}
+
+static void put_repr(rt *R, jbuf *b, value v);
+/* str(v) as Python prints it */
+static void put_str(rt *R, jbuf *b, value v)
+{
+	switch (v.t) {
+	case V_UNDEF: return;
+	case V_NONE: jbuf_puts(b, "None"); return;
+	case V_BOOL: jbuf_puts(b, v.u.b ? "True" : "False"); return;
+	case V_INT: jbuf_printf(b, "%lld", (long long)v.u.i); return;
+	case V_FLOAT: put_float(b, v.u.f); return;
+	case V_STR: jbuf_put(b, v.u.s.p, v.u.s.n); return;
+	default: put_repr(R, b, v);
+	}
+}
+static void put_repr(rt *R, jbuf *b, value v)
+{
+	switch (v.t) {
+	case V_STR: {
+		int dq = memchr(v.u.s.p, '\'', v.u.s.n) && !memchr(v.u.s.p, '"', v.u.s.n);
+		char qc = dq ? '"' : '\'';
+		jbuf_putc(b, qc);
+		for (size_t i = 0; i < v.u.s.n; i++) {
+			unsigned char c = (unsigned char)v.u.s.p[i];
+			if (c == '\\') jbuf_puts(b, "\\\\");
+			else if (c == (unsigned char)qc) { jbuf_putc(b, '\\'); jbuf_putc(b, (char)c); }
+			else if (c == '\n') jbuf_puts(b, "\\n");
+			else if (c == '\t') jbuf_puts(b, "\\t");
+			else if (c == '\r') jbuf_puts(b, "\\r");
+			else if (c < 0x20 || c == 0x7f) jbuf_printf(b, "\\x%02x", c);
+			else jbuf_putc(b, (char)c);
+		}
+		jbuf_putc(b, qc);
+		return;
+	}
+	case V_LIST:
+		jbuf_putc(b, '[');
+		for (size_t i = 0; i < v.u.l->n; i++) { if (i) jbuf_puts(b, ", "); put_repr(R, b, v.u.l->v[i]); }
+		jbuf_putc(b, ']');
+		return;
+	case V_DICT: case V_NS:
+		if (v.t == V_NS) jbuf_puts(b, "<Namespace ");
+		jbuf_putc(b, '{');
+		for (size_t i = 0; i < v.u.d->n; i++) {
+			if (i) jbuf_puts(b, ", ");
+			put_repr(R, b, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+			jbuf_puts(b, ": ");
+			put_repr(R, b, v.u.d->v[i]);
+		}
+		jbuf_putc(b, '}');
+		if (v.t == V_NS) jbuf_putc(b, '>');
+		return;
+	case V_FUNC: case V_MACRO: jbuf_puts(b, "<function>"); return;
+	default: put_str(R, b, v);
+	}
+}
+
+/* json.dumps(v, ensure_ascii=False, indent, separators, sort_keys) */
+static void put_json(rt *R, jbuf *b, value v, int indent, int level, const char *isep, const char *ksep, int sort)
+{
+	switch (v.t) {
+	case V_NONE: case V_UNDEF: jbuf_puts(b, "null"); return;
+	case V_BOOL: jbuf_puts(b, v.u.b ? "true" : "false"); return;
+	case V_INT: jbuf_printf(b, "%lld", (long long)v.u.i); return;
+	case V_FLOAT:
+		if (isnan(v.u.f)) jbuf_puts(b, "NaN");
+		else if (isinf(v.u.f)) jbuf_puts(b, v.u.f < 0 ? "-Infinity" : "Infinity");
+		else put_float(b, v.u.f);
+		return;
+	case V_STR:
+		jbuf_putc(b, '"');
+		for (size_t i = 0; i < v.u.s.n; i++) {
+			unsigned char c = (unsigned char)v.u.s.p[i];
+			switch (c) {
+			case '"': jbuf_puts(b, "\\\""); break;
+			case '\\': jbuf_puts(b, "\\\\"); break;
+			case '\n': jbuf_puts(b, "\\n"); break;
+			case '\r': jbuf_puts(b, "\\r"); break;
+			case '\t': jbuf_puts(b, "\\t"); break;
+			case '\b': jbuf_puts(b, "\\b"); break;
+			case '\f': jbuf_puts(b, "\\f"); break;
+			default:
+				if (c < 0x20) jbuf_printf(b, "\\u%04x", c);
+				else jbuf_putc(b, (char)c);
+			}
+		}
+		jbuf_putc(b, '"');
+		return;
+	case V_LIST: case V_DICT: case V_NS: {
+		int isl = v.t == V_LIST;
+		size_t n = isl ? v.u.l->n : v.u.d->n;
+		jbuf_putc(b, isl ? '[' : '{');
+		if (!n) { jbuf_putc(b, isl ? ']' : '}'); return; }
+		size_t *ord = arena_alloc(R->ar, n * sizeof *ord);
+		for (size_t i = 0; i < n; i++) ord[i] = i;
+		if (!isl && sort)   /* insertion sort of the keys */
+			for (size_t i = 1; i < n; i++)
+				for (size_t j = i; j > 0; j--) {
+					struct vkey *x = &v.u.d->k[ord[j - 1]], *y = &v.u.d->k[ord[j]];
+					size_t m = x->n < y->n ? x->n : y->n;
+					int c = memcmp(x->p, y->p, m);
+					if (c > 0 || (c == 0 && x->n > y->n)) { size_t t = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = t; } else break;
+				}
+		for (size_t i = 0; i < n; i++) {
+			if (i) jbuf_puts(b, isep);
+			if (indent >= 0) { jbuf_putc(b, '\n'); for (int k = 0; k < indent * (level + 1); k++) jbuf_putc(b, ' '); }
+			if (isl) put_json(R, b, v.u.l->v[i], indent, level + 1, isep, ksep, sort);
+			else {
+				put_json(R, b, vstr(v.u.d->k[ord[i]].p, v.u.d->k[ord[i]].n), indent, level + 1, isep, ksep, sort);
+				jbuf_puts(b, ksep);
+				put_json(R, b, v.u.d->v[ord[i]], indent, level + 1, isep, ksep, sort);
+			}
+		}
+		if (indent >= 0) { jbuf_putc(b, '\n'); for (int k = 0; k < indent * level; k++) jbuf_putc(b, ' '); }
+		jbuf_putc(b, isl ? ']' : '}');
+		return;
+	}
+	default: jfail(R->e, 0, "tojson: a %s is not JSON serializable", tname(v.t));
+	}
+}
+
+static value tostr(rt *R, value v)
+{
+	if (v.t == V_STR) return v;
+	jbuf b = {0};
+	put_str(R, &b, v);
+	value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jbuf_free(&b);
+	return s;
+}
+
+static int vequal(value a, value b)
+{
+	if ((a.t == V_INT || a.t == V_FLOAT || a.t == V_BOOL) && (b.t == V_INT || b.t == V_FLOAT || b.t == V_BOOL)) {
+		double x = a.t == V_INT ? (double)a.u.i : a.t == V_FLOAT ? a.u.f : a.u.b;
+		double y = b.t == V_INT ? (double)b.u.i : b.t == V_FLOAT ? b.u.f : b.u.b;
+		if (a.t == V_INT && b.t == V_INT) return a.u.i == b.u.i;
+		return x == y;
+	}
+	if (a.t != b.t) return 0;
+	switch (a.t) {
+	case V_UNDEF: case V_NONE: return 1;
+	case V_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
+	case V_LIST:
+		if (a.u.l->n != b.u.l->n) return 0;
+		for (size_t i = 0; i < a.u.l->n; i++) if (!vequal(a.u.l->v[i], b.u.l->v[i])) return 0;
+		return 1;
+	case V_DICT:
+		if (a.u.d->n != b.u.d->n) return 0;
+		for (size_t i = 0; i < a.u.d->n; i++) {
+			value *y = dict_find(b.u.d, a.u.d->k[i].p, a.u.d->k[i].n);
+			if (!y || !vequal(a.u.d->v[i], *y)) return 0;
+		}
+		return 1;
+	default: return a.u.d == b.u.d;
+	}
+}
+
+static int isnum(value v) { return v.t == V_INT || v.t == V_FLOAT || v.t == V_BOOL; }
+static double numval(value v) { return v.t == V_INT ? (double)v.u.i : v.t == V_FLOAT ? v.u.f : v.u.b; }
+
+static int vcompare(rt *R, int line, value a, value b)
+{
+	if (isnum(a) && isnum(b)) {
+		if (a.t == V_INT && b.t == V_INT) return a.u.i < b.u.i ? -1 : a.u.i > b.u.i;
+		double x = numval(a), y = numval(b);
+		return x < y ? -1 : x > y;
+	}
+	if (a.t == V_STR && b.t == V_STR) {
+		size_t m = a.u.s.n < b.u.s.n ? a.u.s.n : b.u.s.n;
+		int c = memcmp(a.u.s.p, b.u.s.p, m);
+		return c ? (c < 0 ? -1 : 1) : (a.u.s.n < b.u.s.n ? -1 : a.u.s.n > b.u.s.n);
+	}
+	jfail(R->e, line, "'<' is not supported between a %s and a %s", tname(a.t), tname(b.t));
+}
+
+static int contains(rt *R, int line, value hay, value needle)
+{
+	if (hay.t == V_STR) {
+		if (needle.t != V_STR) jfail(R->e, line, "'in <string>' needs a string on the left, not a %s", tname(needle.t));
+		if (!needle.u.s.n) return 1;
+		return memmem(hay.u.s.p, hay.u.s.n, needle.u.s.p, needle.u.s.n) != NULL;
+	}
+	if (hay.t == V_LIST) { for (size_t i = 0; i < hay.u.l->n; i++) if (vequal(hay.u.l->v[i], needle)) return 1; return 0; }
+	if (hay.t == V_DICT || hay.t == V_NS) return needle.t == V_STR && dict_find(hay.u.d, needle.u.s.p, needle.u.s.n) != NULL;
+	if (hay.t == V_UNDEF) jfail(R->e, line, "'in' on an undefined value");
+	jfail(R->e, line, "argument of type %s is not iterable", tname(hay.t));
+}
+
+/* Unicode whitespace as Python's str.isspace() sees it */
+static size_t ws_len(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)s[0];
+	if (c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f)) return 1;
+	if (c < 0x80 || n < 2) return 0;
+	uint32_t cp;
+	int k = utf8_decode(s, n, &cp);
+	if (cp == 0x85 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
+	    cp == 0x202f || cp == 0x205f || cp == 0x3000) return (size_t)k;
+	return 0;
+}
+static int in_chars(const char *s, size_t n, value chars)
+{
+	/* is the character at s one of chars (a set of characters)? */
+	uint32_t cp;
+	int k = utf8_decode(s, n, &cp);
+	for (size_t i = 0; i < chars.u.s.n;) {
+		uint32_t c2;
+		int k2 = utf8_decode(chars.u.s.p + i, chars.u.s.n - i, &c2);
+		if (c2 == cp) return k;
+		i += (size_t)k2;
+	}
+	return 0;
+}
+static value strip(rt *R, value s, int left, int right, value *chars)
+{
+	const char *p = s.u.s.p;
+	size_t a = 0, b = s.u.s.n;
+	for (;;) {
+		if (!left || a >= b) break;
+		size_t k = chars ? (size_t)in_chars(p + a, b - a, *chars) : ws_len(p + a, b - a);
+		if (!k) break;
+		a += k;
+	}
+	while (right && b > a) {
+		size_t st = b - 1;
+		while (st > a && ((unsigned char)p[st] & 0xC0) == 0x80) st--;
+		size_t k = chars ? (size_t)in_chars(p + st, b - st, *chars) : ws_len(p + st, b - st);
+		if (!k) break;
+		b = st;
+	}
+	(void)R;
+	return vstr(p + a, b - a);
+}
+
+static value eval(rt *R, const node *n);
+static void exec_body(rt *R, const nlist *body, frame *f);
+
+
+typedef struct args { value *v; int n; const node *kwnode; value *kw; } args;
+
+static value kwarg(const args *a, const char *name, int pos, value dflt)
+{
+	if (a->kwnode)
+		for (int i = 0; i < a->kwnode->kwv.n; i++)
+			if (a->kwnode->kwl[i] == strlen(name) && !memcmp(a->kwnode->kwn[i], name, a->kwnode->kwl[i])) return a->kw[i];
+	if (pos >= 0 && pos < a->n) return a->v[pos];
+	return dflt;
+}
+
+static void need_str(rt *R, int line, value v, const char *what)
+{
+	if (v.t != V_STR) jfail(R->e, line, "%s needs a string, not a %s", what, tname(v.t));
+}
+
+static value call_macro(rt *R, const node *m, const args *a, int line);
+
+static value apply_filter(rt *R, const node *n, value v, const args *a)
+{
+	const char *f = n->name;
+	size_t fl = n->nlen;
+	int line = n->line;
+#define IS(s) (fl == sizeof(s) - 1 && !memcmp(f, s, fl))
+	if (IS("length") || IS("count")) {
+		if (v.t == V_STR) {
+			int64_t c = 0;
+			for (size_t i = 0; i < v.u.s.n; i++) c += ((unsigned char)v.u.s.p[i] & 0xC0) != 0x80;
+			return vint(c);
+		}
+		if (v.t == V_LIST) return vint((int64_t)v.u.l->n);
+		if (v.t == V_DICT || v.t == V_NS) return vint((int64_t)v.u.d->n);
+		if (v.t == V_UNDEF) return vint(0);
+		jfail(R->e, line, "length of a %s", tname(v.t));
+	}
+	if (IS("trim")) {
+		value s = tostr(R, v);
+		value ch = kwarg(a, "chars", 0, V(V_NONE));
+		return strip(R, s, 1, 1, ch.t == V_STR ? &ch : NULL);
+	}
+	if (IS("upper") || IS("lower")) {
+		value s = tostr(R, v);
+		char *o = arena_alloc(R->ar, s.u.s.n + 1);
+		for (size_t i = 0; i < s.u.s.n; i++) o[i] = (char)(IS("upper") ? toupper((unsigned char)s.u.s.p[i]) : tolower((unsigned char)s.u.s.p[i]));
+		return vstr(o, s.u.s.n);
+	}
+	if (IS("capitalize") || IS("title")) {
+		value s = tostr(R, v);
+		char *o = arena_alloc(R->ar, s.u.s.n + 1);
+		int start = 1;
+		for (size_t i = 0; i < s.u.s.n; i++) {
+			unsigned char c = (unsigned char)s.u.s.p[i];
+			if (IS("capitalize")) o[i] = (char)(i == 0 ? toupper(c) : tolower(c));
+			else { o[i] = (char)(start ? toupper(c) : tolower(c)); start = !isalnum(c); }
+		}
+		return vstr(o, s.u.s.n);
+	}
+	if (IS("tojson")) {
+		value ind = kwarg(a, "indent", 0, V(V_NONE));
+		value sep = kwarg(a, "separators", 1, V(V_NONE));
+		value sk = kwarg(a, "sort_keys", -1, vbool(0));
+		int indent = ind.t == V_INT ? (int)ind.u.i : -1;
+		const char *isep = indent >= 0 ? "," : ", ", *ksep = ": ";
+		if (sep.t == V_LIST && sep.u.l->n == 2 && sep.u.l->v[0].t == V_STR && sep.u.l->v[1].t == V_STR) {
+			isep = rdup(R, sep.u.l->v[0].u.s.p, sep.u.l->v[0].u.s.n);
+			ksep = rdup(R, sep.u.l->v[1].u.s.p, sep.u.l->v[1].u.s.n);
+		}
+		jbuf b = {0};
+		put_json(R, &b, v, indent, 0, isep, ksep, truthy(sk));
+		value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+		jbuf_free(&b);
+		return s;
+	}
+	if (IS("items")) {
+		if (v.t == V_UNDEF) return vlistv(list_new(R, 1));
+		if (v.t != V_DICT && v.t != V_NS) jfail(R->e, line, "items of a %s", tname(v.t));
+		vlist *l = list_new(R, v.u.d->n);
+		for (size_t i = 0; i < v.u.d->n; i++) {
+			vlist *p = list_new(R, 2);
+			list_push(R, p, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+			list_push(R, p, v.u.d->v[i]);
+			list_push(R, l, vlistv(p));
+		}
+		return vlistv(l);
+	}
+	if (IS("dictsort")) {
+		if (v.t != V_DICT) jfail(R->e, line, "dictsort of a %s", tname(v.t));
+		vlist *l = list_new(R, v.u.d->n);
+		for (size_t i = 0; i < v.u.d->n; i++) {
+			vlist *p = list_new(R, 2);
+			list_push(R, p, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+			list_push(R, p, v.u.d->v[i]);
+			list_push(R, l, vlistv(p));
+		}
+		for (size_t i = 1; i < l->n; i++)
+			for (size_t j = i; j > 0 && vcompare(R, line, l->v[j - 1].u.l->v[0], l->v[j].u.l->v[0]) > 0; j--) { value t = l->v[j]; l->v[j] = l->v[j - 1]; l->v[j - 1] = t; }
+		return vlistv(l);
+	}
+	if (IS("default") || IS("d")) {
+		value dv = kwarg(a, "default_value", 0, vstr("", 0));
+		value bo = kwarg(a, "boolean", 1, vbool(0));
+		if (v.t == V_UNDEF || (truthy(bo) && !truthy(v))) return dv;
+		return v;
+	}
+	if (IS("join")) {
+		if (v.t != V_LIST) jfail(R->e, line, "join of a %s", tname(v.t));
+		value sep = kwarg(a, "d", 0, vstr("", 0));
+		value attr = kwarg(a, "attribute", 1, V(V_NONE));
+		jbuf b = {0};
+		for (size_t i = 0; i < v.u.l->n; i++) {
+			if (i) put_str(R, &b, sep);
+			value x = v.u.l->v[i];
+			if (attr.t == V_STR && x.t == V_DICT) { value *y = dict_find(x.u.d, attr.u.s.p, attr.u.s.n); x = y ? *y : V(V_UNDEF); }
+			put_str(R, &b, x);
+		}
+		value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+		jbuf_free(&b);
+		return s;
+	}
+	if (IS("first") || IS("last")) {
+		if (v.t == V_LIST) { if (!v.u.l->n) return V(V_UNDEF); return v.u.l->v[IS("first") ? 0 : v.u.l->n - 1]; }
+		if (v.t == V_STR) {
+			if (!v.u.s.n) return V(V_UNDEF);
+			if (IS("first")) { uint32_t cp; int k = utf8_decode(v.u.s.p, v.u.s.n, &cp); return vstr(v.u.s.p, (size_t)k); }
+			size_t st = v.u.s.n - 1;
+			while (st > 0 && ((unsigned char)v.u.s.p[st] & 0xC0) == 0x80) st--;
+			return vstr(v.u.s.p + st, v.u.s.n - st);
+		}
+		jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
+	}
+	if (IS("replace")) {
+		value s = tostr(R, v), old = kwarg(a, "old", 0, V(V_UNDEF)), nw = kwarg(a, "new", 1, V(V_UNDEF));
+		value cnt = kwarg(a, "count", 2, V(V_NONE));
+		need_str(R, line, old, "replace");
+		need_str(R, line, nw, "replace");
+		jbuf b = {0};
+		int64_t left = cnt.t == V_INT ? cnt.u.i : -1;
+		for (size_t i = 0; i < s.u.s.n;) {
+			if (left != 0 && old.u.s.n && i + old.u.s.n <= s.u.s.n && !memcmp(s.u.s.p + i, old.u.s.p, old.u.s.n)) {
+				jbuf_put(&b, nw.u.s.p, nw.u.s.n); i += old.u.s.n; if (left > 0) left--;
+			} else jbuf_putc(&b, s.u.s.p[i++]);
+		}
+		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+		jbuf_free(&b);
+		return r;
+	}
+	if (IS("string") || IS("safe") || IS("e") || IS("escape")) {
+		if (IS("e") || IS("escape")) {
+			value s = tostr(R, v);
+			jbuf b = {0};
+			for (size_t i = 0; i < s.u.s.n; i++) {
+				char c = s.u.s.p[i];
+				if (c == '<') jbuf_puts(&b, "&lt;"); else if (c == '>') jbuf_puts(&b, "&gt;"); else if (c == '&') jbuf_puts(&b, "&amp;");
+				else if (c == '"') jbuf_puts(&b, "&#34;"); else if (c == '\'') jbuf_puts(&b, "&#39;"); else jbuf_putc(&b, c);
+			}
+			value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+			jbuf_free(&b);
+			return r;
+		}
+		return IS("safe") ? v : tostr(R, v);
+	}
+	if (IS("int")) {
+		if (v.t == V_INT) return v;
+		if (v.t == V_FLOAT) return vint((int64_t)v.u.f);
+		if (v.t == V_BOOL) return vint(v.u.b);
+		if (v.t == V_STR) { char *e2; char *tmp = rdup(R, v.u.s.p, v.u.s.n); long long x = strtoll(tmp, &e2, 10); return vint(*e2 ? kwarg(a, "default", 0, vint(0)).u.i : x); }
+		return kwarg(a, "default", 0, vint(0));
+	}
+	if (IS("float")) {
+		value r = V(V_FLOAT);
+		if (isnum(v)) r.u.f = numval(v);
+		else if (v.t == V_STR) r.u.f = strtod(rdup(R, v.u.s.p, v.u.s.n), NULL);
+		return r;
+	}
+	if (IS("abs")) {
+		if (v.t == V_INT) return vint(v.u.i < 0 ? -v.u.i : v.u.i);
+		if (v.t == V_FLOAT) { value r = v; r.u.f = fabs(v.u.f); return r; }
+		jfail(R->e, line, "abs of a %s", tname(v.t));
+	}
+	if (IS("round")) {
+		value prec = kwarg(a, "precision", 0, vint(0));
+		double x = numval(v), m = pow(10, (double)prec.u.i);
+		value r = V(V_FLOAT); r.u.f = round(x * m) / m;
+		return r;
+	}
+	if (IS("list")) {
+		if (v.t == V_LIST) return v;
+		vlist *l = list_new(R, 8);
+		if (v.t == V_STR) for (size_t i = 0; i < v.u.s.n;) { uint32_t cp; int k = utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp); list_push(R, l, vstr(v.u.s.p + i, (size_t)k)); i += (size_t)k; }
+		else if (v.t == V_DICT) for (size_t i = 0; i < v.u.d->n; i++) list_push(R, l, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+		else jfail(R->e, line, "list of a %s", tname(v.t));
+		return vlistv(l);
+	}
+	if (IS("reverse")) {
+		if (v.t == V_STR) { char *o = arena_alloc(R->ar, v.u.s.n + 1); for (size_t i = 0; i < v.u.s.n; i++) o[i] = v.u.s.p[v.u.s.n - 1 - i]; return vstr(o, v.u.s.n); }
+		if (v.t != V_LIST) jfail(R->e, line, "reverse of a %s", tname(v.t));
+		vlist *l = list_new(R, v.u.l->n);
+		for (size_t i = v.u.l->n; i > 0; i--) list_push(R, l, v.u.l->v[i - 1]);
+		return vlistv(l);
+	}
+	if (IS("sort") || IS("unique")) {
+		if (v.t != V_LIST) jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
+		vlist *l = list_new(R, v.u.l->n);
+		for (size_t i = 0; i < v.u.l->n; i++) {
+			if (IS("unique")) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = vequal(l->v[j], v.u.l->v[i]); if (dup) continue; }
+			list_push(R, l, v.u.l->v[i]);
+		}
+		if (IS("sort")) {
+			int rev = truthy(kwarg(a, "reverse", 0, vbool(0)));
+			value attr = kwarg(a, "attribute", 2, V(V_NONE));
+			for (size_t i = 1; i < l->n; i++)
+				for (size_t j = i; j > 0; j--) {
+					value x = l->v[j - 1], y = l->v[j];
+					if (attr.t == V_STR) {
+						value *px = x.t == V_DICT ? dict_find(x.u.d, attr.u.s.p, attr.u.s.n) : NULL;
+						value *py = y.t == V_DICT ? dict_find(y.u.d, attr.u.s.p, attr.u.s.n) : NULL;
+						x = px ? *px : V(V_UNDEF); y = py ? *py : V(V_UNDEF);
+					}
+					int c = vcompare(R, line, x, y);
+					if (rev ? c < 0 : c > 0) { value t = l->v[j]; l->v[j] = l->v[j - 1]; l->v[j - 1] = t; } else break;
+				}
+		}
+		return vlistv(l);
+	}
+	if (IS("map") || IS("select") || IS("reject") || IS("selectattr") || IS("rejectattr")) {
+		if (v.t == V_UNDEF) return vlistv(list_new(R, 1));
+		if (v.t != V_LIST) jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
+		vlist *l = list_new(R, v.u.l->n);
+		value attr = kwarg(a, "attribute", -1, V(V_NONE));
+		for (size_t i = 0; i < v.u.l->n; i++) {
+			value x = v.u.l->v[i];
+			if (IS("map")) {
+				if (attr.t == V_STR) {
+					value *y = x.t == V_DICT ? dict_find(x.u.d, attr.u.s.p, attr.u.s.n) : NULL;
+					list_push(R, l, y ? *y : kwarg(a, "default", -1, V(V_UNDEF)));
+				} else if (a->n >= 1 && a->v[0].t == V_STR) {
+					node fn = *n;
+					fn.name = a->v[0].u.s.p; fn.nlen = a->v[0].u.s.n;
+					args sub = { a->v + 1, a->n - 1, NULL, NULL };
+					list_push(R, l, apply_filter(R, &fn, x, &sub));
+				} else jfail(R->e, line, "map needs a filter name or attribute=");
+				continue;
+			}
+			value subject = x;
+			int argi = 0;
+			if (IS("selectattr") || IS("rejectattr")) {
+				if (a->n < 1 || a->v[0].t != V_STR) jfail(R->e, line, "%.*s needs an attribute name", (int)fl, f);
+				value *y = x.t == V_DICT ? dict_find(x.u.d, a->v[0].u.s.p, a->v[0].u.s.n) : NULL;
+				subject = y ? *y : V(V_UNDEF);
+				argi = 1;
+			}
+			int keep;
+			if (a->n > argi) {
+				if (a->v[argi].t != V_STR) jfail(R->e, line, "%.*s: a test name expected", (int)fl, f);
+				extern int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt);
+				keep = run_test(R, line, a->v[argi].u.s.p, a->v[argi].u.s.n, subject, a->v + argi + 1, a->n - argi - 1);
+			} else keep = truthy(subject);
+			if (IS("reject") || IS("rejectattr")) keep = !keep;
+			if (keep) list_push(R, l, x);
+		}
+		return vlistv(l);
+	}
+	if (IS("indent")) {
+		value s = tostr(R, v);
+		value w = kwarg(a, "width", 0, vint(4)), first = kwarg(a, "first", 1, vbool(0)), blank = kwarg(a, "blank", 2, vbool(0));
+		jbuf pad = {0}, b = {0};
+		if (w.t == V_STR) jbuf_put(&pad, w.u.s.p, w.u.s.n); else for (int64_t i = 0; i < w.u.i; i++) jbuf_putc(&pad, ' ');
+		int at_start = 1, line_no = 0;
+		for (size_t i = 0; i <= s.u.s.n; i++) {
+			if (at_start && i < s.u.s.n) {
+				int empty = s.u.s.p[i] == '\n';
+				if ((line_no > 0 || truthy(first)) && (!empty || truthy(blank))) jbuf_put(&b, pad.p, pad.len);
+				at_start = 0;
+			}
+			if (i == s.u.s.n) break;
+			jbuf_putc(&b, s.u.s.p[i]);
+			if (s.u.s.p[i] == '\n') { at_start = 1; line_no++; }
+		}
+		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+		jbuf_free(&b); jbuf_free(&pad);
+		return r;
+	}
+	if (IS("wordcount")) {
+		value s = tostr(R, v);
+		int64_t c = 0; int in = 0;
+		for (size_t i = 0; i < s.u.s.n; i++) { int w = isalnum((unsigned char)s.u.s.p[i]) || (unsigned char)s.u.s.p[i] >= 0x80 || s.u.s.p[i] == '_'; if (w && !in) c++; in = w; }
+		return vint(c);
+	}
+#undef IS
+	/* a macro used as a filter is not Jinja; an unknown filter is an error */
+	jfail(R->e, line, "unsupported: the filter '%.*s'", (int)fl, f);
+}
+
+int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt)
+{
+#define IS(s) (tl == sizeof(s) - 1 && !memcmp(t, s, tl))
+	if (IS("defined")) return v.t != V_UNDEF;
+	if (IS("undefined")) return v.t == V_UNDEF;
+	if (IS("none")) return v.t == V_NONE;
+	if (IS("string")) return v.t == V_STR;
+	if (IS("number")) return v.t == V_INT || v.t == V_FLOAT;
+	if (IS("integer")) return v.t == V_INT;
+	if (IS("float")) return v.t == V_FLOAT;
+	if (IS("boolean")) return v.t == V_BOOL;
+	if (IS("true")) return v.t == V_BOOL && v.u.b;
+	if (IS("false")) return v.t == V_BOOL && !v.u.b;
+	if (IS("mapping")) return v.t == V_DICT || v.t == V_NS;
+	if (IS("iterable")) return v.t == V_LIST || v.t == V_STR || v.t == V_DICT;
+	if (IS("sequence")) return v.t == V_LIST || v.t == V_STR || v.t == V_DICT;
+	if (IS("callable")) return v.t == V_FUNC || v.t == V_MACRO;
+	if (IS("even") || IS("odd")) { if (v.t != V_INT) jfail(R->e, line, "test %.*s of a %s", (int)tl, t, tname(v.t)); return (v.u.i % 2 == 0) == IS("even"); }
+	if (nt < 1 && (IS("divisibleby") || IS("eq") || IS("equalto") || IS("==") || IS("ne") || IS("lt") || IS("le") || IS("gt") || IS("ge") || IS("in") || IS("sameas")))
+		jfail(R->e, line, "test %.*s needs an argument", (int)tl, t);
+	if (IS("divisibleby")) { if (v.t != V_INT || targs[0].t != V_INT || !targs[0].u.i) jfail(R->e, line, "divisibleby needs integers"); return v.u.i % targs[0].u.i == 0; }
+	if (IS("eq") || IS("equalto") || IS("sameas")) return vequal(v, targs[0]);
+	if (IS("ne")) return !vequal(v, targs[0]);
+	if (IS("lt")) return vcompare(R, line, v, targs[0]) < 0;
+	if (IS("le")) return vcompare(R, line, v, targs[0]) <= 0;
+	if (IS("gt")) return vcompare(R, line, v, targs[0]) > 0;
+	if (IS("ge")) return vcompare(R, line, v, targs[0]) >= 0;
+	if (IS("in")) return contains(R, line, targs[0], v);
+#undef IS
+	jfail(R->e, line, "unsupported: the test '%.*s'", (int)tl, t);
+}
+
+static void eval_args(rt *R, const node *n, args *a)
+{
+	a->n = n->args.n;
+	a->v = arena_alloc(R->ar, (size_t)(a->n + 1) * sizeof *a->v);
+	for (int i = 0; i < a->n; i++) a->v[i] = eval(R, n->args.v[i]);
+	a->kwnode = n->kwv.n ? n : NULL;
+	a->kw = arena_alloc(R->ar, (size_t)(n->kwv.n + 1) * sizeof *a->kw);
+	for (int i = 0; i < n->kwv.n; i++) a->kw[i] = eval(R, n->kwv.v[i]);
+}
+
+static value getattr_v(rt *R, int line, value o, const char *k, size_t n)
+{
+	if (o.t == V_DICT || o.t == V_NS) { value *x = dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
+	if (o.t == V_UNDEF) jfail(R->e, line, "'%.*s' of an undefined value", (int)n, k);
+	if (o.t == V_NONE) jfail(R->e, line, "'None' has no attribute '%.*s'", (int)n, k);
+	return V(V_UNDEF);
+}
+
+static value getitem(rt *R, int line, value o, value k)
+{
+	if (o.t == V_LIST || o.t == V_STR) {
+		if (k.t != V_INT) { if (o.t == V_LIST) jfail(R->e, line, "list indices must be integers, not %s", tname(k.t)); return V(V_UNDEF); }
+		if (o.t == V_LIST) {
+			int64_t i = k.u.i < 0 ? k.u.i + (int64_t)o.u.l->n : k.u.i;
+			if (i < 0 || i >= (int64_t)o.u.l->n) return V(V_UNDEF);
+			return o.u.l->v[i];
+		}
+		/* a string: characters */
+		int64_t cnt = 0;
+		for (size_t i = 0; i < o.u.s.n; i++) cnt += ((unsigned char)o.u.s.p[i] & 0xC0) != 0x80;
+		int64_t want = k.u.i < 0 ? k.u.i + cnt : k.u.i, c = -1;
+		if (want < 0 || want >= cnt) return V(V_UNDEF);
+		for (size_t i = 0; i < o.u.s.n; i++) {
+			if (((unsigned char)o.u.s.p[i] & 0xC0) != 0x80) c++;
+			if (c == want) { uint32_t cp; int l = utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp); return vstr(o.u.s.p + i, (size_t)l); }
+		}
+		return V(V_UNDEF);
+	}
+	if (o.t == V_DICT || o.t == V_NS) {
+		if (k.t != V_STR) return V(V_UNDEF);
+		value *x = dict_find(o.u.d, k.u.s.p, k.u.s.n);
+		return x ? *x : V(V_UNDEF);
+	}
+	if (o.t == V_UNDEF) jfail(R->e, line, "an item of an undefined value");
+	jfail(R->e, line, "a %s is not subscriptable", tname(o.t));
+}
+
+static value slice(rt *R, int line, value o, value lo, value hi, value st)
+{
+	int64_t step = st.t == V_INT ? st.u.i : 1;
+	if (step == 0) jfail(R->e, line, "slice step cannot be zero");
+	/* items: list elements or string characters */
+	size_t n = 0;
+	size_t *starts = NULL;
+	if (o.t == V_LIST) n = o.u.l->n;
+	else if (o.t == V_STR) {
+		starts = arena_alloc(R->ar, (o.u.s.n + 1) * sizeof *starts);
+		for (size_t i = 0; i < o.u.s.n; i++) if (((unsigned char)o.u.s.p[i] & 0xC0) != 0x80) starts[n++] = i;
+		starts[n] = o.u.s.n;
+	} else jfail(R->e, line, "a %s cannot be sliced", tname(o.t));
+	int64_t len = (int64_t)n, a, b;
+	if (step > 0) {
+		a = lo.t == V_INT ? lo.u.i : 0;
+		b = hi.t == V_INT ? hi.u.i : len;
+		if (a < 0) a += len;
+		if (b < 0) b += len;
+		if (a < 0) a = 0;
+		if (a > len) a = len;
+		if (b < 0) b = 0;
+		if (b > len) b = len;
+	} else {
+		/* Python: a defaults to the end, b to before the start */
+		a = lo.t == V_INT ? lo.u.i : len - 1;
+		if (a < 0) a += len;
+		if (a < -1) a = -1;
+		if (a >= len) a = len - 1;
+		if (hi.t == V_INT) {
+			b = hi.u.i;
+			if (b < 0) b += len;
+			if (b < -1) b = -1;
+			if (b >= len) b = len - 1;
+		} else b = -1;
+	}
+	if (o.t == V_LIST) {
+		vlist *l = list_new(R, 8);
+		for (int64_t i = a; step > 0 ? i < b : i > b; i += step) list_push(R, l, o.u.l->v[i]);
+		return vlistv(l);
+	}
+	jbuf bb = {0};
+	for (int64_t i = a; step > 0 ? i < b : i > b; i += step) jbuf_put(&bb, o.u.s.p + starts[i], starts[i + 1] - starts[i]);
+	value r = vstr(rdup(R, bb.p ? bb.p : "", bb.len), bb.len);
+	jbuf_free(&bb);
+	return r;
+}
+
+static value split(rt *R, value s, value sep, int64_t maxsplit, int right)
+{
+	vlist *l = list_new(R, 8);
+	const char *p = s.u.s.p;
+	size_t n = s.u.s.n;
+	if (sep.t != V_STR) {
+		/* whitespace runs; no empty strings */
+		size_t i = 0;
+		int64_t splits = 0;
+		if (right) {
+			/* rsplit without a separator: split from the right */
+			vlist *tmp = list_new(R, 8);
+			size_t e = n;
+			while (e > 0) {
+				while (e > 0 && ws_len(p + e - 1, 1) && (unsigned char)p[e - 1] < 0x80) e--;
+				if (!e) break;
+				size_t b = e;
+				if (maxsplit >= 0 && splits >= maxsplit) { b = 0; list_push(R, tmp, vstr(p, e)); break; }
+				while (b > 0 && !((unsigned char)p[b - 1] < 0x80 && ws_len(p + b - 1, 1))) b--;
+				list_push(R, tmp, vstr(p + b, e - b));
+				splits++;
+				e = b;
+			}
+			for (size_t k = tmp->n; k > 0; k--) list_push(R, l, tmp->v[k - 1]);
+			return vlistv(l);
+		}
+		while (i < n) {
+			size_t w;
+			while (i < n && (w = ws_len(p + i, n - i))) i += w;
+			if (i >= n) break;
+			if (maxsplit >= 0 && splits >= maxsplit) { size_t e = n; while (e > i && ws_len(p + e - 1, 1) && (unsigned char)p[e - 1] < 0x80) e--; list_push(R, l, vstr(p + i, e - i)); break; }
+			size_t st = i;
+			while (i < n && !ws_len(p + i, n - i)) { uint32_t cp; i += (size_t)utf8_decode(p + i, n - i, &cp); }
+			list_push(R, l, vstr(p + st, i - st));
+			splits++;
+		}
+		return vlistv(l);
+	}
+	const char *q = sep.u.s.p;
+	size_t m = sep.u.s.n;
+	if (!m) jfail(R->e, 0, "empty separator");
+	if (right && maxsplit >= 0) {
+		vlist *tmp = list_new(R, 8);
+		size_t e = n;
+		int64_t splits = 0;
+		while (splits < maxsplit) {
+			size_t k = e >= m ? e - m + 1 : 0, found = (size_t)-1;
+			while (k > 0) { k--; if (!memcmp(p + k, q, m)) { found = k; break; } }
+			if (found == (size_t)-1) break;
+			list_push(R, tmp, vstr(p + found + m, e - found - m));
+			e = found;
+			splits++;
+		}
+		list_push(R, tmp, vstr(p, e));
+		for (size_t k = tmp->n; k > 0; k--) list_push(R, l, tmp->v[k - 1]);
+		return vlistv(l);
+	}
+	size_t st = 0;
+	int64_t splits = 0;
+	for (size_t i = 0; i + m <= n;) {
+		if ((maxsplit < 0 || splits < maxsplit) && !memcmp(p + i, q, m)) { list_push(R, l, vstr(p + st, i - st)); i += m; st = i; splits++; }
+		else i++;
+	}
+	list_push(R, l, vstr(p + st, n - st));
+	return vlistv(l);
+}
+
+static value call_method(rt *R, int line, value o, const char *m, size_t ml, const args *a)
+{
+#define IS(s) (ml == sizeof(s) - 1 && !memcmp(m, s, ml))
+	if (o.t == V_STR) {
+		if (IS("strip") || IS("lstrip") || IS("rstrip")) {
+			value ch = kwarg(a, "chars", 0, V(V_NONE));
+			return strip(R, o, !IS("rstrip"), !IS("lstrip"), ch.t == V_STR ? &ch : NULL);
+		}
+		if (IS("split") || IS("rsplit")) {
+			value sep = kwarg(a, "sep", 0, V(V_NONE));
+			value mx = kwarg(a, "maxsplit", 1, vint(-1));
+			return split(R, o, sep, mx.t == V_INT ? mx.u.i : -1, IS("rsplit"));
+		}
+		if (IS("startswith") || IS("endswith")) {
+			value x = kwarg(a, "prefix", 0, V(V_UNDEF));
+			vlist one = { &x, 1, 1 };
+			vlist *cands = x.t == V_LIST ? x.u.l : &one;
+			for (size_t i = 0; i < cands->n; i++) {
+				value c = cands->v[i];
+				need_str(R, line, c, "startswith/endswith");
+				if (c.u.s.n <= o.u.s.n && !memcmp(IS("startswith") ? o.u.s.p : o.u.s.p + o.u.s.n - c.u.s.n, c.u.s.p, c.u.s.n)) return vbool(1);
+			}
+			return vbool(0);
+		}
+		if (IS("upper") || IS("lower") || IS("title") || IS("capitalize")) {
+			node fn; memset(&fn, 0, sizeof fn); fn.name = m; fn.nlen = ml; fn.line = line;
+			return apply_filter(R, &fn, o, a);
+		}
+		if (IS("replace")) {
+			node fn; memset(&fn, 0, sizeof fn); fn.name = "replace"; fn.nlen = 7; fn.line = line;
+			return apply_filter(R, &fn, o, a);
+		}
+		if (IS("find") || IS("count") || IS("index")) {
+			value x = kwarg(a, "sub", 0, V(V_UNDEF));
+			need_str(R, line, x, m);
+			if (IS("count")) {
+				int64_t c = 0;
+				if (!x.u.s.n) return vint((int64_t)o.u.s.n + 1);
+				for (size_t i = 0; i + x.u.s.n <= o.u.s.n;) { if (!memcmp(o.u.s.p + i, x.u.s.p, x.u.s.n)) { c++; i += x.u.s.n; } else i++; }
+				return vint(c);
+			}
+			const char *f = x.u.s.n ? memmem(o.u.s.p, o.u.s.n, x.u.s.p, x.u.s.n) : o.u.s.p;
+			if (!f && IS("index")) jfail(R->e, line, "substring not found");
+			if (!f) return vint(-1);
+			int64_t cps = 0;
+			for (const char *q = o.u.s.p; q < f; q++) cps += ((unsigned char)*q & 0xC0) != 0x80;
+			return vint(cps);
+		}
+		if (IS("join")) {
+			value l = kwarg(a, "iterable", 0, V(V_UNDEF));
+			node fn; memset(&fn, 0, sizeof fn); fn.name = "join"; fn.nlen = 4; fn.line = line;
+			args sub = { &o, 1, NULL, NULL };
+			return apply_filter(R, &fn, l, &sub);
+		}
+		if (IS("isdigit") || IS("isalpha") || IS("isspace") || IS("isalnum")) {
+			if (!o.u.s.n) return vbool(0);
+			for (size_t i = 0; i < o.u.s.n; i++) {
+				unsigned char c = (unsigned char)o.u.s.p[i];
+				int ok = IS("isdigit") ? isdigit(c) : IS("isalpha") ? isalpha(c) : IS("isalnum") ? isalnum(c) : isspace(c);
+				if (!ok) return vbool(0);
+			}
+			return vbool(1);
+		}
+	}
+	if (o.t == V_DICT || o.t == V_NS) {
+		if (IS("items")) { node fn; memset(&fn, 0, sizeof fn); fn.name = "items"; fn.nlen = 5; fn.line = line; return apply_filter(R, &fn, o, a); }
+		if (IS("keys") || IS("values")) {
+			vlist *l = list_new(R, o.u.d->n);
+			for (size_t i = 0; i < o.u.d->n; i++) list_push(R, l, IS("keys") ? vstr(o.u.d->k[i].p, o.u.d->k[i].n) : o.u.d->v[i]);
+			return vlistv(l);
+		}
+		if (IS("get")) {
+			value k = kwarg(a, "key", 0, V(V_UNDEF));
+			value *x = k.t == V_STR ? dict_find(o.u.d, k.u.s.p, k.u.s.n) : NULL;
+			return x ? *x : kwarg(a, "default", 1, V(V_NONE));
+		}
+	}
+	if (o.t == V_LIST) {
+		if (IS("index") || IS("count")) {
+			value x = kwarg(a, "x", 0, V(V_UNDEF));
+			int64_t c = 0;
+			for (size_t i = 0; i < o.u.l->n; i++) if (vequal(o.u.l->v[i], x)) { if (IS("index")) return vint((int64_t)i); c++; }
+			if (IS("index")) jfail(R->e, line, "value is not in list");
+			return vint(c);
+		}
+		if (IS("append") || IS("extend") || IS("pop") || IS("insert") || IS("remove") || IS("clear"))
+			jfail(R->e, line, "unsupported: list.%.*s (the sandbox transformers uses makes lists immutable)", (int)ml, m);
+	}
+#undef IS
+	if (o.t == V_UNDEF) jfail(R->e, line, "'%.*s' of an undefined value", (int)ml, m);
+	jfail(R->e, line, "unsupported: the method %s.%.*s", tname(o.t), (int)ml, m);
+}
+
+static value call_builtin(rt *R, int line, int fn, const args *a)
+{
+	switch (fn) {
+	case F_NAMESPACE: case F_DICT: {
+		value v = V(fn == F_NAMESPACE ? V_NS : V_DICT);
+		v.u.d = dict_new(R);
+		if (a->n == 1 && (a->v[0].t == V_DICT || a->v[0].t == V_NS))
+			for (size_t i = 0; i < a->v[0].u.d->n; i++) dict_set(R, v.u.d, a->v[0].u.d->k[i].p, a->v[0].u.d->k[i].n, a->v[0].u.d->v[i]);
+		if (a->kwnode)
+			for (int i = 0; i < a->kwnode->kwv.n; i++) dict_set(R, v.u.d, a->kwnode->kwn[i], a->kwnode->kwl[i], a->kw[i]);
+		return v;
+	}
+	case F_RANGE: {
+		int64_t lo = 0, hi, st = 1;
+		for (int i = 0; i < a->n; i++) if (a->v[i].t != V_INT) jfail(R->e, line, "range needs integers");
+		if (a->n == 1) hi = a->v[0].u.i;
+		else if (a->n >= 2) { lo = a->v[0].u.i; hi = a->v[1].u.i; if (a->n >= 3) st = a->v[2].u.i; }
+		else jfail(R->e, line, "range needs an argument");
+		if (!st) jfail(R->e, line, "range step cannot be zero");
+		if ((hi - lo) / st > 1000000) jfail(R->e, line, "range of more than a million items");
+		vlist *l = list_new(R, 8);
+		for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st) list_push(R, l, vint(i));
+		return vlistv(l);
+	}
+	case F_RAISE: {
+		jbuf b = {0};
+		if (a->n) put_str(R, &b, a->v[0]);
+		char msg[512];
+		snprintf(msg, sizeof msg, "raise_exception: %.*s", (int)b.len, b.p ? b.p : "");
+		jbuf_free(&b);
+		jfail(R->e, 0, "%s", msg);
+	}
+	case F_STRFTIME: {
+		if (a->n < 1 || a->v[0].t != V_STR) jfail(R->e, line, "strftime_now needs a format string");
+		char fmt[256], out[256];
+		snprintf(fmt, sizeof fmt, "%.*s", (int)a->v[0].u.s.n, a->v[0].u.s.p);
+		time_t now = time(NULL);
+		struct tm tmv;
+		localtime_r(&now, &tmv);
+		size_t n = strftime(out, sizeof out, fmt, &tmv);
+		return vstr(rdup(R, out, n), n);
+	}
+	}
+	jfail(R->e, line, "not callable");
+}
+
+static value call_macro(rt *R, const node *m, const args *a, int line)
+{
+	if (++R->depth > 64) jfail(R->e, line, "macro calls nested more than 64 deep");
+	frame f = { .up = R->globals };
+	for (int i = 0; i < m->ntn; i++) {
+		value v = V(V_UNDEF);
+		if (i < a->n) v = a->v[i];
+		else {
+			int found = 0;
+			if (a->kwnode) for (int k = 0; k < a->kwnode->kwv.n; k++)
+				if (a->kwnode->kwl[k] == m->tl[i] && !memcmp(a->kwnode->kwn[k], m->tn[i], m->tl[i])) { v = a->kw[k]; found = 1; }
+			if (!found && m->defaults.v[i]) v = eval(R, m->defaults.v[i]);
+		}
+		frame_set(R, &f, m->tn[i], m->tl[i], v);
+	}
+	jbuf *saved = R->out;
+	jbuf out = {0};
+	R->out = &out;
+	frame *sf = R->cur;
+	exec_body(R, &m->body, &f);
+	R->cur = sf;
+	R->out = saved;
+	R->depth--;
+	value r = vstr(rdup(R, out.p ? out.p : "", out.len), out.len);
+	jbuf_free(&out);
+	return r;
+}
+
+static value arith(rt *R, const node *n, value a, value b)
+{
+	int op = n->op;
+	if (op == '~') {
+		jbuf s = {0};
+		put_str(R, &s, a);
+		put_str(R, &s, b);
+		value r = vstr(rdup(R, s.p ? s.p : "", s.len), s.len);
+		jbuf_free(&s);
+		return r;
+	}
+	if (op == '+') {
+		if (a.t == V_STR && b.t == V_STR) {
+			char *o = arena_alloc(R->ar, a.u.s.n + b.u.s.n + 1);
+			memcpy(o, a.u.s.p, a.u.s.n);
+			memcpy(o + a.u.s.n, b.u.s.p, b.u.s.n);
+			return vstr(o, a.u.s.n + b.u.s.n);
+		}
+		if (a.t == V_LIST && b.t == V_LIST) {
+			vlist *l = list_new(R, a.u.l->n + b.u.l->n);
+			for (size_t i = 0; i < a.u.l->n; i++) list_push(R, l, a.u.l->v[i]);
+			for (size_t i = 0; i < b.u.l->n; i++) list_push(R, l, b.u.l->v[i]);
+			return vlistv(l);
+		}
+	}
+	if (op == '*' && ((a.t == V_STR && b.t == V_INT) || (a.t == V_INT && b.t == V_STR))) {
+		value s = a.t == V_STR ? a : b;
+		int64_t k = a.t == V_INT ? a.u.i : b.u.i;
+		if (k < 0) k = 0;
+		if ((uint64_t)k * s.u.s.n > (1u << 26)) jfail(R->e, n->line, "a string repeated into more than 64 MB");
+		char *o = arena_alloc(R->ar, s.u.s.n * (size_t)k + 1);
+		for (int64_t i = 0; i < k; i++) memcpy(o + (size_t)i * s.u.s.n, s.u.s.p, s.u.s.n);
+		return vstr(o, s.u.s.n * (size_t)k);
+	}
+	if (!isnum(a) || !isnum(b))
+		jfail(R->e, n->line, "unsupported operand types for %c: %s and %s", op == 'F' ? '/' : op == 'P' ? '*' : op, tname(a.t), tname(b.t));
+	int ints = a.t != V_FLOAT && b.t != V_FLOAT;
+	int64_t x = a.t == V_INT ? a.u.i : a.t == V_BOOL ? a.u.b : 0, y = b.t == V_INT ? b.u.i : b.t == V_BOOL ? b.u.b : 0;
+	double fx = numval(a), fy = numval(b);
+	value r = V(V_FLOAT);
+	switch (op) {
+	case '+': if (ints) return vint(x + y); r.u.f = fx + fy; return r;
+	case '-': if (ints) return vint(x - y); r.u.f = fx - fy; return r;
+	case '*': if (ints) return vint(x * y); r.u.f = fx * fy; return r;
+	case '/': if (fy == 0) jfail(R->e, n->line, "division by zero"); r.u.f = fx / fy; return r;
+	case 'F':
+		if (fy == 0) jfail(R->e, n->line, "division by zero");
+		if (ints) { int64_t q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return vint(q); }
+		r.u.f = floor(fx / fy); return r;
+	case '%':
+		if (fy == 0) jfail(R->e, n->line, "modulo by zero");
+		if (ints) { int64_t m = x % y; if (m != 0 && ((m < 0) != (y < 0))) m += y; return vint(m); }
+		r.u.f = fmod(fx, fy); if (r.u.f != 0 && ((r.u.f < 0) != (fy < 0))) r.u.f += fy; return r;
+	case 'P':
+		if (ints && y >= 0) { int64_t p = 1; for (int64_t i = 0; i < y && i < 64; i++) p *= x; return vint(p); }
+		r.u.f = pow(fx, fy); return r;
+	}
+	jfail(R->e, n->line, "bad operator");
+}
+
+static value eval(rt *R, const node *n)
+{
+	switch (n->type) {
+	case E_LIT: return n->lit;
+	case E_NAME: {
+		value v = lookup(R->cur, n->name, n->nlen);
+		return v;
+	}
+	case E_ATTR: return getattr_v(R, n->line, eval(R, n->a), n->name, n->nlen);
+	case E_ITEM: return getitem(R, n->line, eval(R, n->a), eval(R, n->b));
+	case E_SLICE: {
+		value o = eval(R, n->a);
+		value lo = n->args.v[0] ? eval(R, n->args.v[0]) : V(V_NONE);
+		value hi = n->args.v[1] ? eval(R, n->args.v[1]) : V(V_NONE);
+		value st = n->args.v[2] ? eval(R, n->args.v[2]) : V(V_NONE);
+		return slice(R, n->line, o, lo, hi, st);
+	}
+	case E_CALL: {
+		args a;
+		if (n->a->type == E_ATTR) {
+			value o = eval(R, n->a->a);
+			if (o.t == V_DICT || o.t == V_NS) {
+				value *x = dict_find(o.u.d, n->a->name, n->a->nlen);
+				if (x && (x->t == V_MACRO || x->t == V_FUNC)) { eval_args(R, n, &a); return x->t == V_MACRO ? call_macro(R, x->u.m, &a, n->line) : call_builtin(R, n->line, x->u.fn, &a); }
+			}
+			eval_args(R, n, &a);
+			return call_method(R, n->line, o, n->a->name, n->a->nlen, &a);
+		}
+		value f = eval(R, n->a);
+		eval_args(R, n, &a);
+		if (f.t == V_FUNC) return call_builtin(R, n->line, f.u.fn, &a);
+		if (f.t == V_MACRO) return call_macro(R, f.u.m, &a, n->line);
+		if (n->a->type == E_NAME) jfail(R->e, n->line, "unsupported: the function '%.*s'", (int)n->a->nlen, n->a->name);
+		jfail(R->e, n->line, "a %s is not callable", tname(f.t));
+	}
+	case E_FILTER: {
+		value v = eval(R, n->a);
+		args a;
+		eval_args(R, n, &a);
+		return apply_filter(R, n, v, &a);
+	}
+	case E_TEST: {
+		value v = eval(R, n->a);
+		args a;
+		eval_args(R, n, &a);
+		int r = run_test(R, n->line, n->name, n->nlen, v, a.v, a.n);
+		return vbool(n->negate ? !r : r);
+	}
+	case E_BIN: return arith(R, n, eval(R, n->a), eval(R, n->b));
+	case E_CMP: {
+		value left = eval(R, n->args.v[0]);
+		for (int i = 1; i < n->args.n; i++) {
+			value right = eval(R, n->args.v[i]);
+			int ok;
+			switch (n->ops[i - 1]) {
+			case C_EQ: ok = vequal(left, right); break;
+			case C_NE: ok = !vequal(left, right); break;
+			case C_LT: ok = vcompare(R, n->line, left, right) < 0; break;
+			case C_LE: ok = vcompare(R, n->line, left, right) <= 0; break;
+			case C_GT: ok = vcompare(R, n->line, left, right) > 0; break;
+			case C_GE: ok = vcompare(R, n->line, left, right) >= 0; break;
+			case C_IN: ok = contains(R, n->line, right, left); break;
+			default: ok = !contains(R, n->line, right, left);
+			}
+			if (!ok) return vbool(0);
+			left = right;
+		}
+		return vbool(1);
+	}
+	case E_NOT: return vbool(!truthy(eval(R, n->a)));
+	case E_NEG: {
+		value v = eval(R, n->a);
+		if (v.t == V_INT) return vint(-v.u.i);
+		if (v.t == V_FLOAT) { v.u.f = -v.u.f; return v; }
+		jfail(R->e, n->line, "bad operand type for unary -: %s", tname(v.t));
+	}
+	case E_AND: { value a = eval(R, n->a); return truthy(a) ? eval(R, n->b) : a; }
+	case E_OR: { value a = eval(R, n->a); return truthy(a) ? a : eval(R, n->b); }
+	case E_COND: return truthy(eval(R, n->b)) ? eval(R, n->a) : (n->c ? eval(R, n->c) : V(V_UNDEF));
+	case E_LIST: case E_TUPLE: {
+		vlist *l = list_new(R, (size_t)n->args.n);
+		for (int i = 0; i < n->args.n; i++) list_push(R, l, eval(R, n->args.v[i]));
+		return vlistv(l);
+	}
+	case E_DICT: {
+		value v = V(V_DICT);
+		v.u.d = dict_new(R);
+		for (int i = 0; i + 1 < n->args.n; i += 2) {
+			value k = eval(R, n->args.v[i]);
+			if (k.t != V_STR) jfail(R->e, n->line, "unsupported: dict keys other than strings");
+			dict_set(R, v.u.d, k.u.s.p, k.u.s.n, eval(R, n->args.v[i + 1]));
+		}
+		return v;
+	}
+	}
+	jfail(R->e, n->line, "cannot evaluate this node");
+}
+
+static void assign_targets(rt *R, frame *f, const node *n, value v)
+{
+	if (n->ntn == 1) { frame_set(R, f, n->tn[0], n->tl[0], v); return; }
+	if (v.t != V_LIST || v.u.l->n != (size_t)n->ntn) jfail(R->e, n->line, "cannot unpack into %d names", n->ntn);
+	for (int i = 0; i < n->ntn; i++) frame_set(R, f, n->tn[i], n->tl[i], v.u.l->v[i]);
+}
+
+static void exec_node(rt *R, const node *n, frame *f)
+{
+	switch (n->type) {
+	case N_TEXT: jbuf_put(R->out, n->name, n->nlen); return;
+	case N_OUT: put_str(R, R->out, eval(R, n->a)); return;
+	case N_IF:
+		for (int i = 0; i < n->conds.n; i++)
+			if (truthy(eval(R, n->conds.v[i]))) { exec_body(R, &n->bodies[i], f); return; }
+		exec_body(R, &n->orelse, f);
+		return;
+	case N_FOR: {
+		value it = eval(R, n->a);
+		vlist *items;
+		if (it.t == V_LIST) items = it.u.l;
+		else if (it.t == V_DICT || it.t == V_NS) {
+			items = list_new(R, it.u.d->n);
+			for (size_t i = 0; i < it.u.d->n; i++) list_push(R, items, vstr(it.u.d->k[i].p, it.u.d->k[i].n));
+		} else if (it.t == V_STR) {
+			items = list_new(R, it.u.s.n);
+			for (size_t i = 0; i < it.u.s.n;) { uint32_t cp; int k = utf8_decode(it.u.s.p + i, it.u.s.n - i, &cp); list_push(R, items, vstr(it.u.s.p + i, (size_t)k)); i += (size_t)k; }
+		} else if (it.t == V_UNDEF || it.t == V_NONE) {
+			if (it.t == V_NONE) jfail(R->e, n->line, "'NoneType' object is not iterable");
+			items = list_new(R, 1);
+		} else jfail(R->e, n->line, "a %s is not iterable", tname(it.t));
+		/* the inline filter decides which items count for loop.length */
+		vlist *sel = items;
+		frame body = { .up = f };
+		if (n->b) {
+			sel = list_new(R, items->n);
+			for (size_t i = 0; i < items->n; i++) {
+				body.n = 0;
+				assign_targets(R, &body, n, items->v[i]);
+				frame *sf = R->cur;
+				R->cur = &body;
+				int ok = truthy(eval(R, n->b));
+				R->cur = sf;
+				if (ok) list_push(R, sel, items->v[i]);
+			}
+		}
+		if (!sel->n) { exec_body(R, &n->orelse, f); return; }
+		for (size_t i = 0; i < sel->n; i++) {
+			body.n = 0;
+			value loop = V(V_DICT);
+			loop.u.d = dict_new(R);
+			int64_t len = (int64_t)sel->n, k = (int64_t)i;
+			dict_set(R, loop.u.d, "index", 5, vint(k + 1));
+			dict_set(R, loop.u.d, "index0", 6, vint(k));
+			dict_set(R, loop.u.d, "revindex", 8, vint(len - k));
+			dict_set(R, loop.u.d, "revindex0", 9, vint(len - k - 1));
+			dict_set(R, loop.u.d, "first", 5, vbool(k == 0));
+			dict_set(R, loop.u.d, "last", 4, vbool(k == len - 1));
+			dict_set(R, loop.u.d, "length", 6, vint(len));
+			dict_set(R, loop.u.d, "depth", 5, vint(1));
+			dict_set(R, loop.u.d, "depth0", 6, vint(0));
+			if (k > 0) dict_set(R, loop.u.d, "previtem", 8, sel->v[i - 1]);
+			if (k < len - 1) dict_set(R, loop.u.d, "nextitem", 8, sel->v[i + 1]);
+			frame_set(R, &body, "loop", 4, loop);
+			assign_targets(R, &body, n, sel->v[i]);
+			exec_body(R, &n->body, &body);
+			if (R->brk) { R->brk = 0; break; }
+			R->cont = 0;
+		}
+		return;
+	}
+	case N_SET: {
+		value v = eval(R, n->a);
+		if (n->name2) {
+			value ns = lookup(f, n->name, n->nlen);
+			if (ns.t != V_NS) jfail(R->e, n->line, "cannot set an attribute of a %s (only of a namespace)", tname(ns.t));
+			dict_set(R, ns.u.d, n->name2, n->n2len, v);
+			return;
+		}
+		if (n->ntn > 1) { assign_targets(R, f, n, v); return; }
+		frame_set(R, f, n->name, n->nlen, v);
+		return;
+	}
+	case N_SETBLOCK: {
+		jbuf *saved = R->out;
+		jbuf out = {0};
+		R->out = &out;
+		exec_body(R, &n->body, f);
+		R->out = saved;
+		frame_set(R, f, n->name, n->nlen, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
+		jbuf_free(&out);
+		return;
+	}
+	case N_MACRO: {
+		value m = V(V_MACRO);
+		m.u.m = n;
+		frame_set(R, f, n->name, n->nlen, m);
+		return;
+	}
+	case N_BREAK: R->brk = 1; return;
+	case N_CONTINUE: R->cont = 1; return;
+	case N_BLOCK: exec_body(R, &n->body, f); return;
+	}
+}
+
+static void exec_body(rt *R, const nlist *body, frame *f)
+{
+	frame *saved = R->cur;
+	R->cur = f;
+	for (int i = 0; i < body->n && !R->brk && !R->cont; i++) {
+		exec_node(R, body->v[i], f);
+		R->cur = f;
+	}
+	R->cur = saved;
+}
+
+static void add_globals(rt *R, frame *g)
+{
+	static const struct { const char *n; int fn; } fns[] = {
+		{ "namespace", F_NAMESPACE }, { "range", F_RANGE }, { "raise_exception", F_RAISE },
+		{ "strftime_now", F_STRFTIME }, { "dict", F_DICT },
+	};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+		value v = V(V_FUNC);
+		v.u.fn = fns[i].fn;
+		frame_set(R, g, fns[i].n, strlen(fns[i].n), v);
+	}
+}
+
+int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
+		     uint32_t extra_root, jbuf *out, char *err, size_t errlen)
+{
+	arena ar;
+	arena_init(&ar, 1 << 16);
+	jerr e = { .msg = err, .len = errlen };
+	rt R = { .e = &e, .ar = &ar, .out = out };
+	size_t start = out->len;
+	frame g = { 0 };
+	R.globals = &g;
+	if (setjmp(e.jb)) {
+		out->len = start;
+		if (out->p) out->p[start] = 0;
+		arena_free(&ar);
+		return -1;
+	}
+	add_globals(&R, &g);
+	if (extra && json_type_of(extra, extra_root) == JSON_OBJECT)
+		JSON_FOR_MEMBERS(extra, extra_root, k, v, i) {
+			(void)i;
+			char *s = arena_alloc(&ar, extra->nodes[k].len + 1);
+			size_t n = json_str_decode(extra, k, s);
+			frame_set(&R, &g, s, n, from_json(&R, extra, v));
+		}
+	if (json_type_of(vars, root) != JSON_OBJECT) jfail(&e, 0, "the variables are not a JSON object");
+	JSON_FOR_MEMBERS(vars, root, k, v, i) {
+		(void)i;
+		char *s = arena_alloc(&ar, vars->nodes[k].len + 1);
+		size_t n = json_str_decode(vars, k, s);
+		frame_set(&R, &g, s, n, from_json(&R, vars, v));
+	}
+	frame top = { .up = &g };
+	exec_body(&R, &t->body, &top);
+	arena_free(&ar);
+	return 0;
+}
+
+int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jbuf *out, char *err, size_t errlen)
+{
+	json_doc d;
+	json_doc_init(&d);
+	int rc;
+	if (json_parse(&d, vars_json, len)) { snprintf(err, errlen, "variables: %s", d.err); rc = -1; }
+	else rc = jinja_render_doc(t, &d, 0, NULL, 0, out, err, errlen);
+	json_doc_free(&d);
+	return rc;
+}
