@@ -788,10 +788,11 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 		return NULL;
 	}
 	/* jinja2 drops one newline at the very end (keep_trailing_newline=False) */
-	if (len && src[len - 1] == '\n') { len--; if (len && src[len - 1] == '\r') len--; }
+	size_t n = len;
+	if (n && src[n - 1] == '\n') { n--; if (n && src[n - 1] == '\r') n--; }
 	/* the template text must outlive the tree: keep a copy in the arena */
-	char *copy = arena_strndup(&t->ar, src, len);
-	lex(&L, copy, len);
+	char *copy = arena_strndup(&t->ar, src, n);
+	lex(&L, copy, n);
 	parser P = { .e = &e, .ar = &t->ar, .segs = L.s, .nseg = L.n };
 	t->body = parse_body(&P, NULL, NULL);
 	free(L.s);
