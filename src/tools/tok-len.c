@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "json.h"
 #include "tok/tok.h"
+#include "jinja/jinja.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -11,33 +12,29 @@
 #include <sys/stat.h>
 
 static const char usage[] =
-	"Usage: tok-len --tokenizer DIR|FILE [--max N] [-j N] [--no-template] [--format F]\n"
-	"               [--text-field F] [--ids] [OPTIONS] [FILE...]\n"
-	"Add \"n_tokens\" to each record: the tokens of its conversation under the model's\n"
-	"tokenizer (ids identical to the Hugging Face tokenizers library).\n"
+	"Usage: tok-len --tokenizer DIR|FILE [--max N] [-j N] [--template FILE] [--render]\n"
+	"               [--no-template] [--format F] [--text-field F] [--ids] [OPTIONS] [FILE...]\n"
+	"Add \"n_tokens\" to each record: the tokens of its conversation as the model's\n"
+	"chat template renders it, under the model's tokenizer (ids identical to the\n"
+	"Hugging Face tokenizers library; the template rendered as transformers does).\n"
 	"\n"
-	"  -t, --tokenizer P    a tokenizer.json, or a directory with tokenizer.json (and\n"
-	"                       tokenizer_config.json, whose chat_template picks --format)\n"
+	"  -t, --tokenizer P    a tokenizer.json, or a directory with tokenizer.json and\n"
+	"                       tokenizer_config.json (its chat_template and special tokens)\n"
 	"  -m, --max N          drop records with more than N tokens (reason too_long)\n"
 	"  -j, --jobs N         threads (default 1); output order is kept\n"
+	"      --template FILE  this chat template instead of tokenizer_config.json's\n"
+	"      --render         also add \"rendered\", the text the template produced\n"
 	"      --no-template    count the message contents alone, summed\n"
-	"      --format F       how a conversation is wrapped: chatml (<|im_start|>role\\n\n"
-	"                       ... <|im_end|>\\n), llama3 (<|begin_of_text|>, headers,\n"
-	"                       <|eot_id|>), plain (contents alone); default: from the\n"
-	"                       chat template, else plain\n"
+	"      --format F       template (the default when there is one), or a fixed\n"
+	"                       wrapping: chatml, llama3, plain (contents alone)\n"
+	"      --default-system T  chatml/llama3 wrappings: a system turn when there is none\n"
 	"      --text-field F   count the string field F instead of \"messages\"\n"
 	"      --ids            also add \"token_ids\", the ids counted (for debugging)\n"
-	"      --default-system T count a system turn T when the conversation has none, as\n"
-	"                       templates with a default system prompt do (Qwen2.5's: \"You\n"
-	"                       are Qwen, created by Alibaba Cloud. You are a helpful\n"
-	"                       assistant.\"; detected when the template writes it\n"
-	"                       literally)\n"
 	"\n"
-	"The wrapped count is an approximation of the model's chat template: the\n"
-	"template itself is not run: tools, date headers, reasoning removal and other\n"
-	"template logic are not reproduced. See tok-len(1) for where it is exact.\n";
+	"A conversation the template rejects (raise_exception) is dropped with reason\n"
+	"template_error and the template's message. See tok-len(1) for the dialect.\n";
 
-enum { F_PLAIN, F_CHATML, F_LLAMA3 };
+enum { F_PLAIN, F_CHATML, F_LLAMA3, F_TEMPLATE };
 
 typedef struct job {
 	const tok *t;
@@ -45,6 +42,9 @@ typedef struct job {
 	const char *text_field;
 	const char *default_system;   /* a system turn when the conversation has none */
 	long long max;
+	const jinja_tmpl *tmpl;       /* F_TEMPLATE: the model's chat template */
+	json_doc vars;                /* its variables besides the record's (special tokens, ...) */
+	int want_render;
 } job;
 
 typedef struct item {
@@ -53,7 +53,7 @@ typedef struct item {
 	uint64_t lineno;
 	long long n;         /* tokens, or -1 */
 	const char *reason;  /* drop reason */
-	char detail[96];
+	char detail[400];
 	jbuf out;            /* the annotated record */
 } item;
 
@@ -103,6 +103,18 @@ static void process(const job *j, tok_state *s, item *it, json_doc *d, jbuf *tmp
 			return;
 		}
 		int fmt = j->no_template ? F_PLAIN : j->format;
+		if (fmt == F_TEMPLATE) {
+			/* the model's own template over the record (messages, tools) and the config's tokens */
+			jbuf_reset(render);
+			char err[400];
+			if (jinja_render_doc(j->tmpl, d, 0, &j->vars, 0, render, err, sizeof err)) {
+				it->reason = "template_error";
+				snprintf(it->detail, sizeof it->detail, "%s", err);
+				return;
+			}
+			total = count_text(s, render->p ? render->p : "", render->len, ids);
+			goto counted;
+		}
 		if (fmt == F_LLAMA3) total += count_text(s, "<|begin_of_text|>", 17, ids);
 		if (fmt != F_PLAIN && j->default_system) {
 			uint32_t m0 = d->nodes[ms].count ? ms + 1 : JSON_NONE;
@@ -146,6 +158,7 @@ static void process(const job *j, tok_state *s, item *it, json_doc *d, jbuf *tmp
 			total += count_text(s, render->p, render->len, ids);
 		}
 	}
+counted:
 	it->n = (long long)total;
 	if (j->max >= 0 && it->n > j->max) {
 		it->reason = "too_long";
@@ -156,19 +169,23 @@ static void process(const job *j, tok_state *s, item *it, json_doc *d, jbuf *tmp
 	jbuf_reset(&it->out);
 	jbuf fields = {0};
 	jbuf_printf(&fields, "\"n_tokens\":%lld", it->n);
+	if (j->want_render && j->format == F_TEMPLATE && !j->no_template && !j->text_field) {
+		jbuf_puts(&fields, ",\"rendered\":");
+		json_write_str(&fields, render->p ? render->p : "", render->len);
+	}
 	if (j->want_ids) {
 		jbuf_puts(&fields, ",\"token_ids\":[");
 		for (size_t i = 0; i < ids->n; i++) jbuf_printf(&fields, "%s%d", i ? "," : "", ids->v[i]);
 		jbuf_putc(&fields, ']');
 	}
-	if (json_get(d, 0, "n_tokens") == JSON_NONE && (!j->want_ids || json_get(d, 0, "token_ids") == JSON_NONE)) {
+	if (json_get(d, 0, "n_tokens") == JSON_NONE && json_get(d, 0, "token_ids") == JSON_NONE && json_get(d, 0, "rendered") == JSON_NONE) {
 		cli_annotate(&it->out, it->line, it->len, fields.p, fields.len);
 	} else {
 		jbuf_putc(&it->out, '{');
 		int first = 1;
 		JSON_FOR_MEMBERS(d, 0, key, val, k) {
 			(void)k;
-			if (json_str_eq(d, key, "n_tokens", 8) || json_str_eq(d, key, "token_ids", 9)) continue;
+			if (json_str_eq(d, key, "n_tokens", 8) || json_str_eq(d, key, "token_ids", 9) || json_str_eq(d, key, "rendered", 8)) continue;
 			if (!first) jbuf_putc(&it->out, ',');
 			first = 0;
 			json_write_raw(&it->out, d, key);
@@ -221,7 +238,18 @@ static char *template_default_system(const char *tpl)
 	return NULL;
 }
 
-static int detect_format(const char *tokpath, char **default_system)
+static void add_token_var(jbuf *vars, const json_doc *d, const char *name)
+{
+	uint32_t v = json_get(d, 0, name);
+	if (json_type_of(d, v) == JSON_OBJECT) v = json_get(d, v, "content");   /* AddedToken form */
+	if (json_type_of(d, v) != JSON_STRING) return;   /* null: left undefined, as transformers does */
+	jbuf_printf(vars, ",\"%s\":", name);
+	json_write_raw(vars, d, v);
+}
+
+/* From tokenizer_config.json: the wrapping to approximate with, the chat
+ * template's text (malloc'd, or NULL) and the template's variables. */
+static int detect_format(const char *tokpath, char **default_system, char **tpl_text, jbuf *vars)
 {
 	struct stat st;
 	jbuf p = {0};
@@ -244,7 +272,22 @@ static int detect_format(const char *tokpath, char **default_system)
 	json_doc_init(&d);
 	if (b.p && json_parse(&d, b.p, b.len) == 0) {
 		uint32_t ct = json_get(&d, 0, "chat_template");
+		if (json_type_of(&d, ct) == JSON_ARRAY) {
+			/* named templates: the one called "default" */
+			uint32_t pick = JSON_NONE;
+			JSON_FOR_ELEMS(&d, ct, e, k) {
+				(void)k;
+				if (json_type_of(&d, e) == JSON_OBJECT && json_str_eq(&d, json_get(&d, e, "name"), "default", 7)) pick = json_get(&d, e, "template");
+			}
+			ct = pick;
+		}
+		for (const char *const *nm = (const char *const[]){ "bos_token", "eos_token", "pad_token", "unk_token", NULL }; *nm; nm++)
+			add_token_var(vars, &d, *nm);
 		if (json_type_of(&d, ct) == JSON_STRING) {
+			jbuf tt = {0};
+			json_str_append(&d, ct, &tt);
+			jbuf_put(&tt, "", 0);
+			*tpl_text = jbuf_detach(&tt, NULL);
 			jbuf s = {0};
 			json_str_append(&d, ct, &s);
 			if (s.p && strstr(s.p, "<|im_start|>")) {
@@ -262,7 +305,7 @@ static int detect_format(const char *tokpath, char **default_system)
 
 int main(int argc, char **argv)
 {
-	enum { O_NO_TEMPLATE = CLI_OPT_TOOL_BASE, O_FORMAT, O_TEXT_FIELD, O_IDS, O_DEFAULT_SYSTEM };
+	enum { O_NO_TEMPLATE = CLI_OPT_TOOL_BASE, O_FORMAT, O_TEXT_FIELD, O_IDS, O_DEFAULT_SYSTEM, O_TEMPLATE, O_RENDER };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"tokenizer", required_argument, 0, 't'},
@@ -273,11 +316,13 @@ int main(int argc, char **argv)
 		{"text-field", required_argument, 0, O_TEXT_FIELD},
 		{"ids", no_argument, 0, O_IDS},
 		{"default-system", required_argument, 0, O_DEFAULT_SYSTEM},
+		{"template", required_argument, 0, O_TEMPLATE},
+		{"render", no_argument, 0, O_RENDER},
 		{0, 0, 0, 0},
 	};
 	cli c;
 	job j = { .max = -1, .format = -1 };
-	const char *tokpath = NULL;
+	const char *tokpath = NULL, *template_file = NULL;
 	int jobs = 1, o;
 	cli_init(&c, "tok-len", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "t:m:j:", opts, NULL)) != -1) {
@@ -298,11 +343,14 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "plain")) j.format = F_PLAIN;
 			else if (!strcmp(optarg, "chatml")) j.format = F_CHATML;
 			else if (!strcmp(optarg, "llama3")) j.format = F_LLAMA3;
-			else cli_usage_error(&c, "--format: chatml, llama3 or plain, not '%s'", optarg);
+			else if (!strcmp(optarg, "template")) j.format = F_TEMPLATE;
+			else cli_usage_error(&c, "--format: template, chatml, llama3 or plain, not '%s'", optarg);
 			break;
 		case O_TEXT_FIELD: j.text_field = optarg; break;
 		case O_IDS: j.want_ids = 1; break;
 		case O_DEFAULT_SYSTEM: j.default_system = optarg; break;
+		case O_TEMPLATE: template_file = optarg; break;
+		case O_RENDER: j.want_render = 1; break;
 		default: cli_usage_error(&c, NULL);
 		}
 	}
@@ -311,10 +359,35 @@ int main(int argc, char **argv)
 	tok *t = tok_load(tokpath, err, sizeof err);
 	if (!t) cli_fatal(&c, "%s", err);
 	j.t = t;
-	char *tpl_system = NULL;
-	int fmt = detect_format(tokpath, &tpl_system);
-	if (j.format < 0) j.format = fmt;
+	char *tpl_system = NULL, *tpl_text = NULL;
+	jbuf vars = {0};
+	jbuf_puts(&vars, "{\"add_generation_prompt\":false");
+	int fmt = detect_format(tokpath, &tpl_system, &tpl_text, &vars);
+	jbuf_putc(&vars, '}');
+	if (template_file) {
+		FILE *tf = fopen(template_file, "rb");
+		if (!tf) cli_fatal(&c, "%s: %m", template_file);
+		jbuf tb = {0};
+		char tmp[8192];
+		size_t tn;
+		while ((tn = fread(tmp, 1, sizeof tmp, tf)) > 0) jbuf_put(&tb, tmp, tn);
+		fclose(tf);
+		jbuf_put(&tb, "", 0);
+		free(tpl_text);
+		tpl_text = jbuf_detach(&tb, NULL);
+		if (j.format < 0) j.format = F_TEMPLATE;
+	}
+	if (j.format < 0) j.format = tpl_text ? F_TEMPLATE : fmt;
 	if (!j.default_system && j.format == F_CHATML) j.default_system = tpl_system;
+	jinja_tmpl *tmpl = NULL;
+	json_doc_init(&j.vars);
+	if (j.format == F_TEMPLATE) {
+		if (!tpl_text) cli_usage_error(&c, "--format template: %s has no chat_template (give --template FILE)", tokpath);
+		tmpl = jinja_parse(tpl_text, strlen(tpl_text), err, sizeof err);
+		if (!tmpl) cli_fatal(&c, "chat template%s%s: %s", template_file ? " " : "", template_file ? template_file : "", err);
+		if (json_parse(&j.vars, vars.p, vars.len)) cli_fatal(&c, "tokenizer_config.json: special tokens: %s", j.vars.err);
+		j.tmpl = tmpl;
+	}
 	cli_open_output(&c, optind);
 
 	size_t batch = jobs > 1 ? 1024 * (size_t)jobs : 1;
@@ -370,5 +443,9 @@ int main(int argc, char **argv)
 	free(ws);
 	tok_free(t);
 	free(tpl_system);
+	free(tpl_text);
+	jinja_free(tmpl);
+	json_doc_free(&j.vars);
+	jbuf_free(&vars);
 	return cli_finish(&c);
 }

@@ -10,9 +10,23 @@ cp "$SFTKIT_ROOT/pipelines/sample/hub/models/Qwen/Qwen2.5-7B-Instruct/tokenizer_
 printf '%s\n' '{"id":"a","messages":[{"role":"user","content":"Hello world"},{"role":"assistant","content":"Hi!"}]}' >"$T/in.jsonl"
 # "Hello world" = Hello, Ġworld (2); "Hi!" = Hi, ! (2)
 t_eq "--no-template sums the contents" 4 "$(tok-len -q -t "$TK" --no-template "$T/in.jsonl" | jq .n_tokens)"
-# ChatML: <|im_start|> user \n ... <|im_end|> \n per turn = 5 + content; plus Qwen2.5's default system turn
-t_eq "chatml wrapping with the template's default system prompt" 35 "$(tok-len -q -t "$TK" "$T/in.jsonl" | jq .n_tokens)"
-t_eq "--default-system overrides it" 22 "$(tok-len -q -t "$TK" --default-system 'Be brief.' "$T/in.jsonl" | jq .n_tokens)"
+# the template: <|im_start|> user \n ... <|im_end|> \n per turn = 5 + content; plus Qwen2.5's default system turn
+t_eq "the model's chat template, with its default system prompt" 35 "$(tok-len -q -t "$TK" "$T/in.jsonl" | jq .n_tokens)"
+t_eq "--render shows what was counted" "<|im_start|>system
+You are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>
+<|im_start|>user
+Hello world<|im_end|>
+<|im_start|>assistant
+Hi!<|im_end|>" "$(tok-len -q -t "$TK" --render "$T/in.jsonl" | jq -r .rendered)"
+t_eq "--format chatml approximates it the same here" 35 "$(tok-len -q -t "$TK" --format chatml "$T/in.jsonl" | jq .n_tokens)"
+t_eq "--default-system with a fixed wrapping" 22 "$(tok-len -q -t "$TK" --format chatml --default-system 'Be brief.' "$T/in.jsonl" | jq .n_tokens)"
+printf '%s' "{% for m in messages %}{% if m.role == 'user' and loop.last %}{{ raise_exception('the last turn must be the assistant') }}{% endif %}[{{ m.content }}]{% endfor %}" >"$T/tpl.jinja"
+t_eq "--template FILE ([Hello world][Hi!] is 6 tokens)" 6 "$(tok-len -q -t "$TK" --template "$T/tpl.jinja" "$T/in.jsonl" | jq .n_tokens)"
+echo '{"id":"u","messages":[{"role":"user","content":"x"}]}' | tok-len -q -t "$TK" --template "$T/tpl.jinja" --rejects "$T/tr.jsonl" >/dev/null
+t_eq "a conversation the template rejects is dropped with its message" "template_error raise_exception: the last turn must be the assistant" "$(jq -r '.reason + " " + .detail' "$T/tr.jsonl")"
+printf '%s' "{% for m in messages %}{% include 'x' %}{% endfor %}" >"$T/bad.jinja"
+t_status "an unknown construct stops with its name and line" 1 tok-len -t "$TK" --template "$T/bad.jinja" "$T/in.jsonl"
+t_grep "and says so" "template line 1: unsupported: the 'include' statement" "$T/.err"
 t_eq "--ids lists the ids" '[9707,1879,13048,0]' "$(tok-len -q -t "$TK" --no-template --ids "$T/in.jsonl" | jq -c .token_ids)"
 t_eq "an earlier n_tokens is replaced, not duplicated" 1 "$(tok-len -q -t "$TK" "$T/in.jsonl" | tok-len -q -t "$TK" | grep -o n_tokens | wc -l | tr -d ' ')"
 t_eq "--text-field counts one string" 2 "$(echo '{"text":"Hello world"}' | tok-len -q -t "$TK" --text-field text | jq .n_tokens)"
@@ -40,7 +54,7 @@ t_eq "a record without a messages list is rejected" no_messages "$(jq -r .reason
 # the reference renderings (Python jinja2, what transformers uses) and their counts
 S="$SHARED/tokenizers"
 if [ -d "$S" ]; then
-	for m in qwen2_5 llama3_1; do
+	for m in qwen2_5 qwen3 llama3_1; do
 		tok-len -q -t "$S/$m" "$S/chat.jsonl" >"$T/$m.jsonl"
 		t_eq "$m: chat counts equal the template's on all 300 conversations" "300 0" "$(python3 - "$T/$m.jsonl" "$S/$m/expected/$m.chat.jsonl" <<'PY'
 import json, sys
