@@ -200,6 +200,7 @@ typedef struct parser {
 	seg *segs; int nseg, pos;    /* statement level */
 	const char *p, *end;         /* inside a tag */
 	int line;
+	int depth;                   /* nesting of expressions and blocks */
 	tok_t cur;
 } parser;
 
@@ -476,9 +477,13 @@ static node *parse_filters(parser *P, node *n)
 
 static node *parse_unary(parser *P)
 {
-	if (is_op(P, "-")) { next_tok(P); node *n = mk(P, E_NEG); n->a = parse_unary(P); return n; }
-	if (is_op(P, "+")) { next_tok(P); return parse_unary(P); }
-	return parse_filters(P, parse_postfix(P, parse_primary(P)));
+	if (++P->depth > 200) jfail(P->e, P->line, "expression nested more than 200 deep");
+	node *r = NULL;
+	if (is_op(P, "-")) { next_tok(P); r = mk(P, E_NEG); r->a = parse_unary(P); }
+	else if (is_op(P, "+")) { next_tok(P); r = parse_unary(P); }
+	else r = parse_filters(P, parse_postfix(P, parse_primary(P)));
+	P->depth--;
+	return r;
 }
 
 static node *binop(parser *P, int op, node *a, node *b) { node *n = mk(P, E_BIN); n->op = op; n->a = a; n->b = b; return n; }
@@ -751,6 +756,7 @@ static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *w
 static nlist parse_body(parser *P, const char *const *stop, int *which)
 {
 	nlist body = {0};
+	if (++P->depth > 200) jfail(P->e, P->pos < P->nseg ? P->segs[P->pos].line : 0, "blocks nested more than 200 deep");
 	int start_line = P->pos < P->nseg ? P->segs[P->pos].line : 0;
 	while (P->pos < P->nseg) {
 		seg *s = &P->segs[P->pos++];
@@ -768,11 +774,12 @@ static nlist parse_body(parser *P, const char *const *stop, int *which)
 		} else {
 			int stopped = 0;
 			node *n = parse_stmt(P, s, stop, which, &stopped);
-			if (stopped) return body;
+			if (stopped) { P->depth--; return body; }
 			nl_push(P, &body, n);
 		}
 	}
 	if (stop) jfail(P->e, start_line, "missing {%% %s %%}", stop[0][0] == 'e' && stop[1] ? stop[1] : stop[0]);
+	P->depth--;
 	return body;
 }
 
@@ -818,6 +825,7 @@ typedef struct rt {
 	int brk, cont;     /* loop control */
 	int depth;
 	struct frame *cur; /* the innermost scope, for name lookups */
+	uint64_t steps;    /* a budget, so that no template runs away */
 } rt;
 
 static value V(int t) { value v; memset(&v, 0, sizeof v); v.t = t; return v; }
@@ -2042,8 +2050,13 @@ static void assign_targets(rt *R, frame *f, const node *n, value v)
 	for (int i = 0; i < n->ntn; i++) frame_set(R, f, n->tn[i], n->tl[i], v.u.l->v[i]);
 }
 
+#define STEP_LIMIT 20000000u     /* statements executed in one render */
+#define OUT_LIMIT (256u << 20)     /* bytes rendered */
+
 static void exec_node(rt *R, const node *n, frame *f)
 {
+	if (++R->steps > STEP_LIMIT) jfail(R->e, n->line, "the template ran more than %u steps", STEP_LIMIT);
+	if (R->out->len > OUT_LIMIT) jfail(R->e, n->line, "the rendering grew past %u MB", OUT_LIMIT >> 20);
 	switch (n->type) {
 	case N_TEXT: jbuf_put(R->out, n->name, n->nlen); return;
 	case N_OUT: put_str(R, R->out, eval(R, n->a)); return;
@@ -2083,6 +2096,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 		}
 		if (!sel->n) { exec_body(R, &n->orelse, f); return; }
 		for (size_t i = 0; i < sel->n; i++) {
+			if (++R->steps > STEP_LIMIT) jfail(R->e, n->line, "the template ran more than %u steps", STEP_LIMIT);
 			body.n = 0;
 			value loop = V(V_DICT);
 			loop.u.d = dict_new(R);
