@@ -65,3 +65,12 @@ PY
 		printf '%-28s %6s KB: %8s s  (%s s/MB)\n' "$kind" "$kb" "$t" "$(echo "scale=3; $t * 1000 / $kb" | bc -l)"
 	done
 done
+# the chat template's cost: rendering + counting against counting the contents alone
+CONV="$BENCH_DIR/tok-conv.jsonl"
+[ -s "$CONV" ] || python3 "$SFTKIT_ROOT/tests/bench/gen_chat.py" 30 >"$CONV"
+cp "$SFTKIT_ROOT/pipelines/sample/hub/models/Qwen/Qwen2.5-7B-Instruct/tokenizer_config.json" "$TK/"
+t_plain=$(bench_time "tok-len -q -t '$TK' --no-template '$CONV' >/dev/null")
+t_tmpl=$(bench_time "tok-len -q -t '$TK' '$CONV' >/dev/null")
+t_plain=$(echo "$t_plain - $t_load0" | bc -l); t_tmpl=$(echo "$t_tmpl - $t_load0" | bc -l)
+echo "chat template (Qwen2.5) on $(wc -l <"$CONV") conversations: contents alone ${t_plain}s, rendered ${t_tmpl}s:" \
+	"+$(echo "scale=1; ($t_tmpl - $t_plain) * 100 / $t_plain" | bc -l)% (target < 20%)"

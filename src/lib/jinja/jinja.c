@@ -917,6 +917,8 @@ static value from_json(rt *R, const json_doc *d, uint32_t i)
 		value v = V(V_FLOAT); v.u.f = json_num_double(d, i); return v;
 	}
 	case JSON_STRING: {
+		/* unescaped strings are used in place: the document outlives the render */
+		if (!(d->nodes[i].flags & JSON_F_ESCAPED)) return vstr(d->src + d->nodes[i].off, d->nodes[i].len);
 		char *s = arena_alloc(R->ar, d->nodes[i].len + 1);
 		size_t n = json_str_decode(d, i, s);
 		return vstr(s, n);
@@ -930,9 +932,8 @@ static value from_json(rt *R, const json_doc *d, uint32_t i)
 		vdict *m = dict_new(R);
 		JSON_FOR_MEMBERS(d, i, k, v, j) {
 			(void)j;
-			char *s = arena_alloc(R->ar, d->nodes[k].len + 1);
-			size_t n = json_str_decode(d, k, s);
-			dict_set(R, m, s, n, from_json(R, d, v));
+			value key = from_json(R, d, k);
+			dict_set(R, m, key.u.s.p, key.u.s.n, from_json(R, d, v));
 		}
 		value v = V(V_DICT); v.u.d = m; return v;
 	}
