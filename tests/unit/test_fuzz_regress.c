@@ -10,6 +10,9 @@
 #define LLVMFuzzerTestOneInput fuzz_card_one
 #include "../fuzz/fuzz_card.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_jinja_one
+#include "../fuzz/fuzz_jinja.c"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_rows_one
 #define on_row on_row_rows
 #include "../fuzz/fuzz_rows.c"
@@ -44,6 +47,7 @@ static int run_dir(const char *target, int (*fn)(const unsigned char *, size_t))
 
 static void test_parquet(void) { T_CHECK(run_dir("fuzz_parquet", fuzz_parquet_one) >= 1); }
 static void test_tokjson(void) { T_CHECK(run_dir("fuzz_tokjson", fuzz_tokjson_one) >= 1); }
+static void test_jinja(void) { T_CHECK(run_dir("fuzz_jinja", fuzz_jinja_one) >= 1); }
 static void test_card(void) { if (!run_dir("fuzz_card", fuzz_card_one)) T_SKIP("no fuzz_card regressions recorded"); }
 static void test_rows(void) { if (!run_dir("fuzz_rows", fuzz_rows_one)) T_SKIP("no fuzz_rows regressions recorded"); }
 
@@ -51,6 +55,7 @@ int main(void)
 {
 	T_RUN(test_parquet);
 	T_RUN(test_tokjson);
+	T_RUN(test_jinja);
 	T_RUN(test_card);
 	T_RUN(test_rows);
 	return t_done();

@@ -350,14 +350,23 @@ static node *parse_primary(parser *P)
 	tok_t t = P->cur;
 	node *n;
 	if (t.t == T_STR) {
-		/* adjacent literals concatenate */
-		jbuf b = {0};
-		while (P->cur.t == T_STR) { jbuf_put(&b, P->cur.s, P->cur.sn); next_tok(P); }
+		/* adjacent literals concatenate (in the arena: an error may unwind at any token) */
+		const char *acc = P->cur.s;
+		size_t an = P->cur.sn;
+		next_tok(P);
+		while (P->cur.t == T_STR) {
+			char *c = arena_alloc(P->ar, an + P->cur.sn + 1);
+			memcpy(c, acc, an);
+			memcpy(c + an, P->cur.s, P->cur.sn);
+			c[an + P->cur.sn] = 0;
+			acc = c;
+			an += P->cur.sn;
+			next_tok(P);
+		}
 		n = mk(P, E_LIT);
 		n->lit.t = V_STR;
-		n->lit.u.s.p = arena_strndup(P->ar, b.p ? b.p : "", b.len);
-		n->lit.u.s.n = b.len;
-		jbuf_free(&b);
+		n->lit.u.s.p = acc;
+		n->lit.u.s.n = an;
 		return n;
 	}
 	if (t.t == T_INT) { next_tok(P); n = mk(P, E_LIT); n->lit.t = V_INT; n->lit.u.i = t.i; return n; }
@@ -826,7 +835,21 @@ typedef struct rt {
 	int depth;
 	struct frame *cur; /* the innermost scope, for name lookups */
 	uint64_t steps;    /* a budget, so that no template runs away */
+	jbuf *live[512];   /* malloc'd buffers an error must free */
+	int nlive;
 } rt;
+
+static void live_push(rt *R, jbuf *b)
+{
+	if (R->nlive == 512) jfail(R->e, 0, "templates nested too deep");
+	R->live[R->nlive++] = b;
+}
+static void live_pop(rt *R, jbuf *b)
+{
+	for (int i = R->nlive - 1; i >= 0; i--)
+		if (R->live[i] == b) { memmove(R->live + i, R->live + i + 1, (size_t)(R->nlive - i - 1) * sizeof *R->live); R->nlive--; break; }
+	jbuf_free(b);
+}
 
 static value V(int t) { value v; memset(&v, 0, sizeof v); v.t = t; return v; }
 static value vstr(const char *p, size_t n) { value v = V(V_STR); v.u.s.p = p; v.u.s.n = n; return v; }
@@ -1300,9 +1323,10 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 			ksep = rdup(R, sep.u.l->v[1].u.s.p, sep.u.l->v[1].u.s.n);
 		}
 		jbuf b = {0};
+		live_push(R, &b);
 		put_json(R, &b, v, indent, 0, isep, ksep, truthy(sk));
 		value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		jbuf_free(&b);
+		live_pop(R, &b);
 		return s;
 	}
 	if (IS("items")) {
@@ -1875,6 +1899,7 @@ static value call_macro(rt *R, const node *m, const args *a, int line)
 	}
 	jbuf *saved = R->out;
 	jbuf out = {0};
+	live_push(R, &out);
 	R->out = &out;
 	frame *sf = R->cur;
 	exec_body(R, &m->body, &f);
@@ -1882,7 +1907,7 @@ static value call_macro(rt *R, const node *m, const args *a, int line)
 	R->out = saved;
 	R->depth--;
 	value r = vstr(rdup(R, out.p ? out.p : "", out.len), out.len);
-	jbuf_free(&out);
+	live_pop(R, &out);
 	return r;
 }
 
@@ -2136,11 +2161,12 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_SETBLOCK: {
 		jbuf *saved = R->out;
 		jbuf out = {0};
+		live_push(R, &out);
 		R->out = &out;
 		exec_body(R, &n->body, f);
 		R->out = saved;
 		frame_set(R, f, n->name, n->nlen, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
-		jbuf_free(&out);
+		live_pop(R, &out);
 		return;
 	}
 	case N_MACRO: {
@@ -2190,6 +2216,7 @@ int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, c
 	frame g = { 0 };
 	R.globals = &g;
 	if (setjmp(e.jb)) {
+		for (int i = 0; i < R.nlive; i++) jbuf_free(R.live[i]);
 		out->len = start;
 		if (out->p) out->p[start] = 0;
 		arena_free(&ar);
