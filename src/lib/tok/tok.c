@@ -253,7 +253,8 @@ static pcre2_code *compile_re(loader *L, const char *pat, size_t n)
 		snprintf(L->err, L->errlen, "pre_tokenizer Split: regex does not compile at offset %zu: %s", (size_t)eo, msg);
 		return NULL;
 	}
-	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);   /* the interpreter is the fallback */
+	/* JIT when available; without it pcre2_jit_match says so and the interpreter runs */
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 	return re;
 }
 
@@ -777,7 +778,10 @@ static void split_re(tok_state *s, pcre2_code *re, int removed, const char *txt,
 	for (size_t i = 0; i < in->n; i++) {
 		size_t off = in->v[i].off, end = off + in->v[i].len, pos = off;
 		while (pos < end) {
-			int rc = pcre2_match(re, (PCRE2_SPTR)txt, end, pos, PCRE2_NO_UTF_CHECK, s->md, NULL);
+			/* the JIT entry skips the interpreter's option checks; it fails
+			 * with PCRE2_ERROR_JIT_BADOPTION when the pattern has no JIT code */
+			int rc = pcre2_jit_match(re, (PCRE2_SPTR)txt, end, pos, PCRE2_NO_UTF_CHECK, s->md, NULL);
+			if (rc == PCRE2_ERROR_JIT_BADOPTION) rc = pcre2_match(re, (PCRE2_SPTR)txt, end, pos, PCRE2_NO_UTF_CHECK, s->md, NULL);
 			if (rc < 0) break;
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
 			size_t ms = ov[0], me = ov[1];
