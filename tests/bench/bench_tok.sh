@@ -40,6 +40,7 @@ printf '%-40s %8s MB/s (%s tokens, encode time only)\n' "HF tokenizers (npm) enc
 [ "$ours_total" = "$peer_total" ] && echo "token totals identical" || echo "TOKEN TOTALS DIFFER"
 echo "ratio vs HF tokenizers: $(ratio "$t_peer" "$t_ours")x (target >= 20x)"
 t_j2=$(bench_time "tok-len -q -j 2 -t '$TK' --text-field text '$IN' >/dev/null")
+t_j2=$(echo "$t_j2 - $t_load0" | bc -l)
 echo "-j 2: $(mbps "$size" "$t_j2") MB/s, $(ratio "$t_ours" "$t_j2")x the 1-thread run ($(nproc) cores)"
 done
 # load time and memory
