@@ -1,24 +1,78 @@
 /* dedup.c — see dedup.h. */
 #include "dedup.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void dd_fold(const char *s, size_t n, jbuf *out)
 {
+	/* at most n + 1 bytes are added: reserve once, write through a pointer */
+	jbuf_reserve(out, n + 18);   /* a 16-byte store may run past the last byte kept */
+	char *o = out->p + out->len;
+	const char *base = out->p;
 	int space = 1;   /* drop leading whitespace */
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+#ifdef __SSE2__
+	/* 16 bytes at a time: fold case with SIMD; a chunk without whitespace is
+	 * stored whole, one with whitespace is walked by its mask */
+	const __m128i A1 = _mm_set1_epi8('A' - 1), Z1 = _mm_set1_epi8('Z' + 1), d32 = _mm_set1_epi8(32);
+	const __m128i sp = _mm_set1_epi8(' '), t9 = _mm_set1_epi8(8), t14 = _mm_set1_epi8(14);
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i up = _mm_and_si128(_mm_cmpgt_epi8(x, A1), _mm_cmpgt_epi8(Z1, x));
+		__m128i low = _mm_add_epi8(x, _mm_and_si128(up, d32));
+		/* whitespace: ' ' or 9..13 */
+		__m128i ws = _mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_and_si128(_mm_cmpgt_epi8(x, t9), _mm_cmpgt_epi8(t14, x)));
+		unsigned m = (unsigned)_mm_movemask_epi8(ws);
+		if (!m && !_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\x1f')))) {
+			if (space && o > base && o[-1] != '\x1f') *o++ = ' ';
+			space = 0;
+			_mm_storeu_si128((__m128i *)o, low);
+			o += 16;
+			continue;
+		}
+		/* prose: single spaces between words stay as they are */
+		unsigned msp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, sp));
+		unsigned mus = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('\x1f')));
+		if (m == msp && !(m & 1) && !(m & (m >> 1)) && !mus) {
+			if (space && o > base && o[-1] != '\x1f') *o++ = ' ';
+			_mm_storeu_si128((__m128i *)o, low);
+			o += 16;
+			space = 0;
+			if (m >> 15 & 1) { o--; space = 1; }   /* a trailing space waits for what follows */
+			continue;
+		}
+		unsigned char tmp[16];
+		_mm_storeu_si128((__m128i *)tmp, low);
+		for (int k = 0; k < 16; k++) {
+			if (m >> k & 1) { space = 1; continue; }
+			if (space && o > base && o[-1] != '\x1f') *o++ = ' ';
+			space = 0;
+			*o++ = (char)tmp[k];
+		}
+	}
+#endif
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
 			space = 1;
 			continue;
 		}
-		if (space && out->len && out->p[out->len - 1] != '\x1f') jbuf_putc(out, ' ');
+		if (space && o > base && o[-1] != '\x1f') *o++ = ' ';
 		space = 0;
-		jbuf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+		*o++ = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
 	}
+	out->len = (size_t)(o - out->p);
+	out->p[out->len] = 0;
 }
 
 int dd_normalize(const json_doc *d, int key, jbuf *out)

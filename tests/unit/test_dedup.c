@@ -16,6 +16,39 @@ static void test_fold(void)
 	jbuf_free(&b);
 }
 
+/* the plain definition dd_fold's 16-byte paths must agree with */
+static void ref_fold(const char *s, size_t n, jbuf *out)
+{
+	int space = 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || (c >= 9 && c <= 13)) { space = 1; continue; }
+		if (space && out->len && out->p[out->len - 1] != '\x1f') jbuf_putc(out, ' ');
+		space = 0;
+		jbuf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+	}
+}
+
+static void test_fold_simd_matches(void)
+{
+	static const char alpha[] = "abcXYZ  \t\n\r\v\f\x1f\xc3\xa9 .Q";
+	unsigned seed = 12345;
+	jbuf a = {0}, b = {0};
+	int bad = 0;
+	for (int k = 0; k < 5000; k++) {
+		char buf[200];
+		size_t n = (size_t)(k % 97) + (k % 5 == 0 ? 100 : 0);
+		for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; buf[i] = alpha[(seed >> 16) % (sizeof alpha - 1)]; }
+		jbuf_reset(&a); jbuf_reset(&b);
+		if (k % 3 == 0) { jbuf_puts(&a, "user\x1f"); jbuf_puts(&b, "user\x1f"); }
+		dd_fold(buf, n, &a);
+		ref_fold(buf, n, &b);
+		if (a.len != b.len || memcmp(a.p, b.p, a.len)) bad++;
+	}
+	T_CHECKF(bad == 0, "%d of 5000 random texts fold differently", bad);
+	jbuf_free(&a); jbuf_free(&b);
+}
+
 static void test_normalize_and_keys(void)
 {
 	const char *a = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi  There\"},{\"role\":\"assistant\",\"content\":\"ok\"}]}";
@@ -117,6 +150,7 @@ static void test_union_find(void)
 int main(void)
 {
 	T_RUN(test_fold);
+	T_RUN(test_fold_simd_matches);
 	T_RUN(test_normalize_and_keys);
 	T_RUN(test_minhash_estimates_jaccard);
 	T_RUN(test_lsh_curve);
