@@ -875,7 +875,7 @@ static void bpe(tok_state *s, size_t n, tok_ids *out)
 	const mergemap *mm = &s->t->merges;
 	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
 	int32_t r, m;
-	if (n <= 24) {
+	if (n <= 10) {
 		/* short words: a linear scan for the best pair is faster than a heap */
 		size_t len = n;
 		for (;;) {
