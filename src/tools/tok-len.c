@@ -203,6 +203,8 @@ typedef struct worker {
 	const job *j;
 	item *items;
 	size_t from, to;
+	size_t *next;             /* shared: the next chunk of the batch to take */
+	pthread_mutex_t *mu;
 	tok_state *s;
 	json_doc d;
 	jbuf tmp, render;
@@ -213,7 +215,21 @@ typedef struct worker {
 static void *work(void *arg)
 {
 	worker *w = arg;
-	for (size_t i = w->from; i < w->to; i++) process(w->j, w->s, &w->items[i], &w->d, &w->tmp, &w->render, &w->ids);
+	if (!w->next) {
+		for (size_t i = w->from; i < w->to; i++) process(w->j, w->s, &w->items[i], &w->d, &w->tmp, &w->render, &w->ids);
+		return NULL;
+	}
+	/* chunks of 16 records taken in turn: records differ in length, so a
+	 * fixed split would leave threads idle */
+	for (;;) {
+		pthread_mutex_lock(w->mu);
+		size_t a = *w->next;
+		*w->next = a + 16 < w->to ? a + 16 : w->to;
+		pthread_mutex_unlock(w->mu);
+		if (a >= w->to) break;
+		size_t b = a + 16 < w->to ? a + 16 : w->to;
+		for (size_t i = a; i < b; i++) process(w->j, w->s, &w->items[i], &w->d, &w->tmp, &w->render, &w->ids);
+	}
 	return NULL;
 }
 
@@ -416,13 +432,18 @@ int main(int argc, char **argv)
 			ws[0].to = n;
 			work(&ws[0]);
 		} else {
-			size_t per = (n + jobs - 1) / jobs;
+			/* jobs - 1 threads and this one share the batch */
+			size_t next = 0;
+			pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 			for (int w = 0; w < jobs; w++) {
-				ws[w].from = per * w < n ? per * w : n;
-				ws[w].to = per * (w + 1) < n ? per * (w + 1) : n;
-				pthread_create(&ws[w].tid, NULL, work, &ws[w]);
+				ws[w].from = 0;
+				ws[w].to = n;
+				ws[w].next = &next;
+				ws[w].mu = &mu;
+				if (w) pthread_create(&ws[w].tid, NULL, work, &ws[w]);
 			}
-			for (int w = 0; w < jobs; w++) pthread_join(ws[w].tid, NULL);
+			work(&ws[0]);
+			for (int w = 1; w < jobs; w++) pthread_join(ws[w].tid, NULL);
 		}
 		for (size_t i = 0; i < n; i++) {
 			item *it = &items[i];
