@@ -29,9 +29,10 @@ static const char usage[] =
 	"      --against FILE   drop records that duplicate one in FILE (FILE is not written)\n"
 	"      --drop-clusters  drop every member of a duplicate group, survivor included\n"
 	"      --clusters FILE  write each group: {\"survivor\":id,\"members\":[ids]}\n"
-	"      --shard I/N      exact mode: handle only the records whose key falls in\n"
-	"                       partition I of N (0-based); the N outputs together are the\n"
-	"                       single-process output\n"
+	"      --shard I/N      decide only partition I of N (0-based); the N outputs together\n"
+	"                       are the single-process output. Exact mode partitions by key;\n"
+	"                       near mode by record, the shards exchanging signatures in\n"
+	"      --shard-dir DIR  (a directory they all see; each waits for the others)\n"
 	"\n"
 	"Dropped records go to --rejects with reason duplicate or near_duplicate and\n"
 	"\"dup_of\", the survivor's id.\n";
@@ -49,6 +50,8 @@ typedef struct dd {
 	int mode_exact, mode_near, key, ngram, bands, rows, drop_clusters;
 	double threshold;
 	uint32_t shard_i, shard_n;   /* --shard: partition shard_i of shard_n (0 = off) */
+	const char *shard_dir;       /* near mode: where shards exchange signatures */
+	uint32_t nref;               /* records from --against, before the inputs */
 	char **prio;
 	int nprio;
 	rec *r;
@@ -94,6 +97,23 @@ static uint32_t ht_first(dd *x, uint64_t k1, uint64_t k2, uint32_t idx)
 
 static int nperm(const dd *x) { return x->bands * x->rows; }
 
+/* Join record i with the first record of each LSH band bucket it falls in,
+ * when their signatures agree enough. The groups do not depend on the order
+ * of these joins, so shards may make them after all signatures are known. */
+static void near_union(dd *x, uint32_t i)
+{
+	if (x->r[i].empty) return;
+	const uint32_t *sig = x->sigs + (size_t)i * nperm(x);
+	for (int b = 0; b < x->bands; b++) {
+		uint64_t bk = dd_band_key(sig, b, x->rows);
+		/* band tables share the exact table: the second key marks the band */
+		uint32_t f = ht_first(x, bk, 0xB000000000000000ull | (uint64_t)b, i);
+		if (f == i || dd_uf_find(&x->uf, f) == dd_uf_find(&x->uf, i)) continue;
+		const uint32_t *fs = x->sigs + (size_t)f * nperm(x);
+		if (dd_sig_similarity(sig, fs, nperm(x)) >= x->threshold) dd_uf_union(&x->uf, f, i);
+	}
+}
+
 /* Pass 1 for one record: keys, signature, unions. */
 static void add_record(dd *x, const json_doc *d, int32_t file_rank, int ref)
 {
@@ -131,22 +151,69 @@ static void add_record(dd *x, const json_doc *d, int32_t file_rank, int ref)
 	}
 	if (x->mode_near) {
 		uint32_t *sig = x->sigs + (size_t)i * nperm(x);
-		r->empty = dd_minhash(x->norm.p, x->norm.len, x->ngram, sig, nperm(x)) == 0;
-		if (r->empty) return;
-		for (int b = 0; b < x->bands; b++) {
-			uint64_t bk = dd_band_key(sig, b, x->rows);
-			/* band tables share the exact table: the second key marks the band */
-			uint32_t f = ht_first(x, bk, 0xB000000000000000ull | (uint64_t)b, i);
-			if (f == i || dd_uf_find(&x->uf, f) == dd_uf_find(&x->uf, i)) continue;
-			const uint32_t *fs = x->sigs + (size_t)f * nperm(x);
-			if (dd_sig_similarity(sig, fs, nperm(x)) >= x->threshold) dd_uf_union(&x->uf, f, i);
+		if (x->shard_n && !ref && (i - x->nref) % x->shard_n != x->shard_i) {
+			/* another shard's record: its signature comes from that shard */
+			memset(sig, 0, (size_t)nperm(x) * sizeof *sig);
+			return;
 		}
+		r->empty = dd_minhash(x->norm.p, x->norm.len, x->ngram, sig, nperm(x)) == 0;
+		if (!x->shard_n) near_union(x, i);
 	}
 }
 
 static int better(const rec *a, uint32_t ai, const rec *b, uint32_t bi)
 {
 	return a->rank != b->rank ? a->rank < b->rank : ai < bi;
+}
+
+/* Near mode across processes: write this shard's signatures to DIR, wait for
+ * the other shards' files, read their signatures. Every shard then holds all
+ * signatures and makes the same groups; each writes only its own records. */
+static void exchange_signatures(dd *x)
+{
+	const int np = nperm(x);
+	char fin[4200], tmp[4300];
+	snprintf(fin, sizeof fin, "%s/sig-%u-of-%u.bin", x->shard_dir, x->shard_i, x->shard_n);
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", fin, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f) cli_fatal(&x->c, "%s: %m", tmp);
+	uint64_t hdr[6] = { 0x31474953544b4653ull /* "SFTKSIG1" */, x->shard_n, x->shard_i, (uint64_t)np, x->n, x->nref };
+	int ok = fwrite(hdr, sizeof hdr, 1, f) == 1;
+	for (uint32_t i = x->nref; i < x->n && ok; i++) {
+		if ((i - x->nref) % x->shard_n != x->shard_i) continue;
+		uint8_t e = x->r[i].empty;
+		ok = fwrite(&i, sizeof i, 1, f) == 1 && fwrite(&e, 1, 1, f) == 1 &&
+		     fwrite(x->sigs + (size_t)i * np, sizeof(uint32_t), (size_t)np, f) == (size_t)np;
+	}
+	if (fclose(f) || !ok || rename(tmp, fin)) cli_fatal(&x->c, "%s: %m", fin);
+	const char *to = getenv("SFTKIT_SHARD_TIMEOUT");
+	double limit = to && *to ? atof(to) : 3600, waited = 0;
+	for (uint32_t j = 0; j < x->shard_n; j++) {
+		if (j == x->shard_i) continue;
+		char pj[4200];
+		snprintf(pj, sizeof pj, "%s/sig-%u-of-%u.bin", x->shard_dir, j, x->shard_n);
+		FILE *g;
+		while (!(g = fopen(pj, "rb"))) {
+			if (waited >= limit) cli_fatal(&x->c, "--shard: shard %u/%u did not write %s within %.0f s (SFTKIT_SHARD_TIMEOUT)", j, x->shard_n, pj, limit);
+			usleep(50000);
+			waited += 0.05;
+		}
+		uint64_t h[6];
+		if (fread(h, sizeof h, 1, g) != 1 || h[0] != hdr[0] || h[1] != hdr[1] || h[2] != j || h[3] != hdr[3])
+			cli_fatal(&x->c, "%s: not a signature file of shard %u/%u with these parameters", pj, j, x->shard_n);
+		if (h[4] != hdr[4] || h[5] != hdr[5])
+			cli_fatal(&x->c, "%s: shard %u read %llu records, this one %llu: the shards must read the same inputs", pj, j,
+				  (unsigned long long)h[4], (unsigned long long)hdr[4]);
+		uint32_t idx;
+		uint8_t e;
+		while (fread(&idx, sizeof idx, 1, g) == 1) {
+			if (idx < x->nref || idx >= x->n || (idx - x->nref) % x->shard_n != j || fread(&e, 1, 1, g) != 1 ||
+			    fread(x->sigs + (size_t)idx * np, sizeof(uint32_t), (size_t)np, g) != (size_t)np)
+				cli_fatal(&x->c, "%s: a damaged signature file", pj);
+			x->r[idx].empty = e;
+		}
+		fclose(g);
+	}
 }
 
 static int spool_open(cli *c)
@@ -163,7 +230,7 @@ static int spool_open(cli *c)
 
 int main(int argc, char **argv)
 {
-	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD };
+	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD, O_SHARD_DIR };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"mode", required_argument, 0, O_MODE},
@@ -177,6 +244,7 @@ int main(int argc, char **argv)
 		{"drop-clusters", no_argument, 0, O_DROPC},
 		{"clusters", required_argument, 0, O_CLUSTERS},
 		{"shard", required_argument, 0, O_SHARD},
+		{"shard-dir", required_argument, 0, O_SHARD_DIR},
 		{0, 0, 0, 0},
 	};
 	dd x;
@@ -219,6 +287,7 @@ int main(int argc, char **argv)
 		case O_AGAINST: against = optarg; break;
 		case O_DROPC: x.drop_clusters = 1; break;
 		case O_CLUSTERS: clusters = optarg; break;
+		case O_SHARD_DIR: x.shard_dir = optarg; break;
 		case O_SHARD: {
 			unsigned a, b;
 			char tail;
@@ -232,9 +301,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (x.bands * x.rows > 512) cli_usage_error(&x.c, "--bands x --rows: at most 512 MinHash values");
-	if (x.shard_n && x.mode_near)
-		cli_usage_error(&x.c, "--shard needs --mode exact: near-duplicate groups cross any partition of the keys "
-				      "(run the exact shards first, then near mode in one process on their output)");
+	if (x.shard_n && x.mode_near && !x.shard_dir)
+		cli_usage_error(&x.c, "--shard with near duplicates needs --shard-dir DIR, a directory all shards share "
+				      "(they exchange signatures there); --mode exact needs none");
 	json_doc_init(&x.d);
 
 	/* the reference set first */
@@ -253,6 +322,7 @@ int main(int argc, char **argv)
 		jsonl_close(&jr);
 	}
 	size_t nref = x.n;
+	x.nref = (uint32_t)nref;
 
 	/* pass 1: keys and signatures; every line is spooled for pass 2 */
 	cli_open_output(&x.c, optind);
@@ -269,6 +339,10 @@ int main(int argc, char **argv)
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x.c, "spool: %m");
 	}
 	if (jsonl_writer_close(&sw)) cli_fatal(&x.c, "spool: %m");
+	if (x.shard_n && x.mode_near) {
+		exchange_signatures(&x);
+		for (uint32_t i = 0; i < x.n; i++) near_union(&x, i);
+	}
 
 	/* the survivor and size of each group */
 	uint32_t *best = xmalloc((x.n ? x.n : 1) * sizeof *best);
@@ -313,7 +387,9 @@ int main(int argc, char **argv)
 	jbuf detail = {0};
 	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
 		uint32_t root = dd_uf_find(&x.uf, i), s = best[root];
-		if (x.shard_n && (uint32_t)(x.r[i].key.hi % x.shard_n) != x.shard_i) {
+		int mine = !x.shard_n || (x.mode_near ? (i - x.nref) % x.shard_n == x.shard_i
+						       : (uint32_t)(x.r[i].key.hi % x.shard_n) == x.shard_i);
+		if (!mine) {
 			/* another shard's record: that shard decides it */
 			x.c.n_dropped++;
 			cli_count(&x.c, "other_shard", 1);

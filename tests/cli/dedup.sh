@@ -48,5 +48,26 @@ else
 	t_skip "shards under GNU parallel" "parallel is not installed"
 fi
 t_eq "shards also over stdin, sequentially" "$(md5sum <"$T/single.sorted")" "$(for i in 0 1; do cat "$T/a.jsonl" "$T/b.jsonl" | dedup -q --mode exact --shard $i/2; done | sort | md5sum)"
-t_status "--shard with near mode is refused (usage)" 2 dedup --shard 0/2 "$T/a.jsonl"
+t_status "--shard with near duplicates needs --shard-dir (usage)" 2 dedup --shard 0/2 "$T/a.jsonl"
+# near mode across processes: shards exchange signatures through a directory
+dedup -q "$T/a.jsonl" "$T/b.jsonl" | sort >"$T/near1.sorted"
+if command -v parallel >/dev/null 2>&1; then
+	mkdir -p "$T/sigs"
+	parallel -j 3 "dedup -q --shard {}/3 --shard-dir '$T/sigs' --rejects '$T/nr-{}.jsonl' '$T/a.jsonl' '$T/b.jsonl' >'$T/nshard-{}.jsonl'" ::: 0 1 2
+	t_eq "near + exact, 3 shards under GNU parallel = the single-process output" "$(md5sum <"$T/near1.sorted")" "$(cat "$T"/nshard-*.jsonl | sort | md5sum)"
+	t_eq "and the near duplicates were found across shards" 5 "$(cat "$T"/nr-*.jsonl | jq -r 'select(.reason=="near_duplicate")|.id' | wc -l | tr -d ' ')"
+	mkdir -p "$T/sigs2"
+	SFTKIT_SHARD_TIMEOUT=1 dedup -q --shard 0/2 --shard-dir "$T/sigs2" "$T/a.jsonl" >/dev/null 2>"$T/e"
+	t_eq "a missing shard times out with exit 1" 1 $?
+	t_grep "and names it" "shard 1/2 did not write" "$T/e"
+	printf '{"id":"x","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}\n' >"$T/other.jsonl"
+	mkdir -p "$T/sigs3"
+	dedup -q --shard 1/2 --shard-dir "$T/sigs3" "$T/other.jsonl" >/dev/null 2>&1 &
+	dedup -q --shard 0/2 --shard-dir "$T/sigs3" "$T/a.jsonl" >/dev/null 2>"$T/e3"
+	t_eq "shards over different inputs: exit 1" 1 $?
+	wait
+	t_grep "and says so" "the shards must read the same inputs" "$T/e3"
+else
+	t_skip "near-mode shards under GNU parallel" "parallel is not installed"
+fi
 t_status "a bad --shard" 2 dedup --mode exact --shard 2/2 "$T/a.jsonl"
