@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#include <utf8proc.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -75,12 +76,41 @@ void dd_fold(const char *s, size_t n, jbuf *out)
 	out->p[out->len] = 0;
 }
 
+/* NFC (and with casefold, Unicode case folding) of the non-ASCII runs, with
+ * the character before each, which a combining mark may compose with: ASCII
+ * never changes under NFC, and dd_fold folds its case. */
+void dd_nfc(const char *s, size_t n, int casefold, jbuf *out)
+{
+	size_t i = 0;
+	unsigned char lim = casefold ? 0x80 : 0xCC;   /* below U+0300 NFC changes nothing */
+	while (i < n) {
+		size_t a = i;
+		while (i < n && (unsigned char)s[i] < lim) i++;
+		if (i == n) { jbuf_put(out, s + a, n - a); return; }
+		size_t st = i > a ? i - 1 : i;
+		while (st > a && ((unsigned char)s[st] & 0xC0) == 0x80) st--;
+		jbuf_put(out, s + a, st - a);
+		while (i < n && (unsigned char)s[i] >= 0x80) i++;
+		utf8proc_uint8_t *r = NULL;
+		utf8proc_ssize_t rn = utf8proc_map((const utf8proc_uint8_t *)s + st, (utf8proc_ssize_t)(i - st), &r,
+						   UTF8PROC_STABLE | UTF8PROC_COMPOSE | (casefold ? UTF8PROC_CASEFOLD : 0));
+		if (rn < 0) jbuf_put(out, s + st, i - st);
+		else jbuf_put(out, r, (size_t)rn);
+		free(r);
+	}
+}
+
 int dd_normalize(const json_doc *d, int key, jbuf *out)
+{
+	return dd_normalize_opt(d, key, 1, out);
+}
+
+int dd_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
 {
 	jbuf_reset(out);
 	uint32_t ms = json_get(d, 0, "messages");
 	if (json_type_of(d, ms) != JSON_ARRAY) return -1;
-	jbuf tmp = {0};
+	jbuf tmp = {0}, nfc = {0};
 	JSON_FOR_ELEMS(d, ms, m, k) {
 		(void)k;
 		if (json_type_of(d, m) != JSON_OBJECT) continue;
@@ -93,10 +123,23 @@ int dd_normalize(const json_doc *d, int key, jbuf *out)
 		}
 		jbuf_reset(&tmp);
 		json_str_append(d, c, &tmp);
-		dd_fold(tmp.p ? tmp.p : "", tmp.len, out);
+		if (!fold) jbuf_put(out, tmp.p ? tmp.p : "", tmp.len);
+		else {
+			const char *t = tmp.p ? tmp.p : "";
+			size_t tn = tmp.len, k2 = 0;
+			while (k2 < tn && (unsigned char)t[k2] < 0x80) k2++;
+			if (k2 < tn) {   /* non-ASCII: NFC and Unicode case folding */
+				jbuf_reset(&nfc);
+				dd_nfc(t, tn, 1, &nfc);
+				t = nfc.p;
+				tn = nfc.len;
+			}
+			dd_fold(t, tn, out);
+		}
 		jbuf_putc(out, '\x1f');
 	}
 	jbuf_free(&tmp);
+	jbuf_free(&nfc);
 	if (!out->p) jbuf_put(out, "", 0);
 	return 0;
 }

@@ -6,8 +6,8 @@
  * Normalization (dd_normalize): every message's role and content (or, with
  * DD_KEY_USER, user contents only), joined with separators; ASCII letters
  * folded to lower case, runs of whitespace collapsed to one space, ends
- * trimmed. Unicode beyond ASCII is compared as is (already NFC from the
- * sources; documented in dedup(1)). Markdown and code fences are kept.
+ * trimmed, after Unicode NFC and case folding for non-ASCII text (so
+ * composed and decomposed accents, É and é, compare equal). Markdown and code fences are kept.
  *
  * MinHash: each word n-gram (n = ngram, words split on whitespace) is hashed
  * with xxh3-64; signature k is min over shingles of (h * a_k + b_k) >> 32
@@ -28,6 +28,10 @@ enum { DD_KEY_ALL, DD_KEY_USER };
 /* The normalized text of record root (node 0) of d into out. 0, or -1 when
  * the record has no messages list. */
 int dd_normalize(const json_doc *d, int key, jbuf *out);
+/* fold 0: the role and content text as they are (no NFC, case or whitespace folding) */
+int dd_normalize_opt(const json_doc *d, int key, int fold, jbuf *out);
+/* NFC of s into out (appends); casefold also folds case (Unicode) */
+void dd_nfc(const char *s, size_t n, int casefold, jbuf *out);
 void dd_fold(const char *s, size_t n, jbuf *out);   /* the text part alone */
 
 typedef struct dd_key { uint64_t lo, hi; } dd_key;

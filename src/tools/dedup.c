@@ -5,6 +5,8 @@
 #include "json.h"
 #include "jsonl.h"
 
+#include <jq.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,9 @@ static const char usage[] =
 	"\n"
 	"      --mode M         exact, near or both (default both)\n"
 	"      --priority LIST  sources (the records' \"source\" values) in order of preference\n"
-	"      --key K          what is compared: all (roles and contents, default) or user\n"
+	"      --key K          what is compared: all (roles and contents, default), user\n"
+	"                       (the prompts alone), or a jq program (its outputs)\n"
+	"      --normalize N    default (NFC, case folded, whitespace collapsed) or none\n"
 	"      --threshold T    near duplicates: estimated Jaccard >= T (default 0.8)\n"
 	"      --ngram N        words per shingle (default 5)\n"
 	"      --bands B        LSH bands (default 14)\n"
@@ -51,6 +55,9 @@ typedef struct dd {
 	double threshold;
 	uint32_t shard_i, shard_n;   /* --shard: partition shard_i of shard_n (0 = off) */
 	const char *shard_dir;       /* near mode: where shards exchange signatures */
+	jq_state *jq;                /* --key PROGRAM: what is compared */
+	int fold;                    /* --normalize default (1) or none (0) */
+	jbuf jqtext;
 	uint32_t nref;               /* records from --against, before the inputs */
 	char **prio;
 	int nprio;
@@ -115,7 +122,38 @@ static void near_union(dd *x, uint32_t i)
 }
 
 /* Pass 1 for one record: keys, signature, unions. */
-static void add_record(dd *x, const json_doc *d, int32_t file_rank, int ref)
+/* --key PROGRAM: the program's outputs (strings as text, other values as
+ * JSON), joined by a separator, then normalized like conversations */
+static void jq_view(dd *x, const char *line, size_t len)
+{
+	jbuf_reset(&x->jqtext);
+	jq_start(x->jq, jv_parse_sized(line, (int)len), 0);
+	jv r;
+	while (jv_is_valid(r = jq_next(x->jq))) {
+		if (jv_get_kind(r) == JV_KIND_STRING) jbuf_put(&x->jqtext, jv_string_value(r), (size_t)jv_string_length_bytes(jv_copy(r)));
+		else {
+			jv sdump = jv_dump_string(jv_copy(r), JV_PRINT_SORTED);
+			jbuf_puts(&x->jqtext, jv_string_value(sdump));
+			jv_free(sdump);
+		}
+		jbuf_putc(&x->jqtext, '\x1f');
+		jv_free(r);
+	}
+	if (jv_invalid_has_msg(jv_copy(r))) {
+		jv msg = jv_invalid_get_msg(r);
+		cli_data_fatal(&x->c, "--key: %s", jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "the program failed");
+	}
+	jv_free(r);
+	jbuf_reset(&x->norm);
+	const char *t = x->jqtext.p ? x->jqtext.p : "";
+	if (!x->fold) { jbuf_put(&x->norm, t, x->jqtext.len); return; }
+	jbuf tmp = {0};
+	dd_nfc(t, x->jqtext.len, 1, &tmp);
+	dd_fold(tmp.p ? tmp.p : "", tmp.len, &x->norm);
+	jbuf_free(&tmp);
+}
+
+static void add_record(dd *x, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
 {
 	if (x->n == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 4096;
@@ -143,7 +181,8 @@ static void add_record(dd *x, const json_doc *d, int32_t file_rank, int ref)
 	else jbuf_printf(&x->ids, "#%u", i);
 	jbuf_putc(&x->ids, 0);
 
-	dd_normalize(d, x->key, &x->norm);
+	if (x->jq) jq_view(x, line, len);
+	else dd_normalize_opt(d, x->key, x->fold, &x->norm);
 	r->key = dd_exact_key(x->norm.p, x->norm.len);
 	if (x->mode_exact) {
 		uint32_t f = ht_first(x, r->key.lo, r->key.hi, i);
@@ -230,7 +269,7 @@ static int spool_open(cli *c)
 
 int main(int argc, char **argv)
 {
-	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD, O_SHARD_DIR };
+	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD, O_SHARD_DIR, O_NORM };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"mode", required_argument, 0, O_MODE},
@@ -245,12 +284,14 @@ int main(int argc, char **argv)
 		{"clusters", required_argument, 0, O_CLUSTERS},
 		{"shard", required_argument, 0, O_SHARD},
 		{"shard-dir", required_argument, 0, O_SHARD_DIR},
+		{"normalize", required_argument, 0, O_NORM},
 		{0, 0, 0, 0},
 	};
 	dd x;
 	memset(&x, 0, sizeof x);
 	x.mode_exact = x.mode_near = 1;
 	x.threshold = 0.8;
+	x.fold = 1;
 	x.ngram = 5;
 	x.bands = 14;
 	x.rows = 8;
@@ -275,7 +316,15 @@ int main(int argc, char **argv)
 		case O_KEY:
 			if (!strcmp(optarg, "all")) x.key = DD_KEY_ALL;
 			else if (!strcmp(optarg, "user")) x.key = DD_KEY_USER;
-			else cli_usage_error(&x.c, "--key: all or user, not '%s'", optarg);
+			else {
+				x.jq = jq_init();
+				if (!x.jq || !jq_compile(x.jq, optarg)) cli_usage_error(&x.c, "--key: all, user, or a jq program; '%s' does not compile", optarg);
+			}
+			break;
+		case O_NORM:
+			if (!strcmp(optarg, "default")) x.fold = 1;
+			else if (!strcmp(optarg, "none")) x.fold = 0;
+			else cli_usage_error(&x.c, "--normalize: default or none, not '%s'", optarg);
 			break;
 		case O_THR:
 			x.threshold = strtod(optarg, &e);
@@ -317,7 +366,7 @@ int main(int argc, char **argv)
 			ln++;
 			if (json_parse(&x.d, line, len) || json_type_of(&x.d, 0) != JSON_OBJECT)
 				cli_fatal(&x.c, "%s:%lu: not a JSON object", against, ln);
-			add_record(&x, &x.d, -1, 1);
+			add_record(&x, &x.d, line, len, -1, 1);
 		}
 		jsonl_close(&jr);
 	}
@@ -335,7 +384,7 @@ int main(int argc, char **argv)
 	int32_t file_rank = -1;
 	while (cli_next_record(&x.c, &line, &len)) {
 		if (x.c.cur_file != last_file) { last_file = x.c.cur_file; file_rank++; }
-		add_record(&x, &x.c.doc, file_rank, 0);
+		add_record(&x, &x.c.doc, line, len, file_rank, 0);
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x.c, "spool: %m");
 	}
 	if (jsonl_writer_close(&sw)) cli_fatal(&x.c, "spool: %m");
@@ -418,6 +467,8 @@ int main(int argc, char **argv)
 	free(x.prio);
 	jbuf_free(&x.ids);
 	jbuf_free(&x.norm);
+	jbuf_free(&x.jqtext);
+	if (x.jq) jq_teardown(&x.jq);
 	dd_uf_free(&x.uf);
 	json_doc_free(&x.d);
 	return cli_finish(&x.c);

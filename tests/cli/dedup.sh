@@ -71,3 +71,16 @@ else
 	t_skip "near-mode shards under GNU parallel" "parallel is not installed"
 fi
 t_status "a bad --shard" 2 dedup --mode exact --shard 2/2 "$T/a.jsonl"
+
+# what is compared: NFC, --normalize none, --key as a jq program
+printf '%s\n' '{"id":"c","messages":[{"role":"user","content":"caf\u00e9"},{"role":"assistant","content":"ok"}]}' \
+	'{"id":"d","messages":[{"role":"user","content":"cafe\u0301"},{"role":"assistant","content":"ok"}]}' \
+	'{"id":"e","messages":[{"role":"user","content":"CAFE\u0301 "},{"role":"assistant","content":"ok"}]}' >"$T/nfc.jsonl"
+t_eq "composed and decomposed accents, case and spaces: one survivor" c "$(dedup -q --mode exact "$T/nfc.jsonl" | jq -r .id)"
+t_eq "--normalize none compares the text as it is" "c d e" "$(dedup -q --mode exact --normalize none "$T/nfc.jsonl" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+printf '%s\n' '{"id":"1","task":"t1","messages":[{"role":"user","content":"a"},{"role":"assistant","content":"x"}]}' \
+	'{"id":"2","task":"t1","messages":[{"role":"user","content":"b"},{"role":"assistant","content":"y"}]}' \
+	'{"id":"3","task":"t2","messages":[{"role":"user","content":"a"},{"role":"assistant","content":"x"}]}' >"$T/jq.jsonl"
+t_eq "--key as a jq program (.task)" "1 3" "$(dedup -q --mode exact --key .task "$T/jq.jsonl" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+t_eq "--key with several outputs" "1 2 3" "$(dedup -q --mode exact --key '.task, .messages[0].content' "$T/jq.jsonl" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+t_status "--key that does not compile" 2 dedup --key '.[' "$T/jq.jsonl"
