@@ -127,6 +127,8 @@ int dd_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
 		else {
 			const char *t = tmp.p ? tmp.p : "";
 			size_t tn = tmp.len, k2 = 0;
+			/* ASCII? eight bytes at a time */
+			for (uint64_t w; k2 + 8 <= tn; k2 += 8) { memcpy(&w, t + k2, 8); if (w & 0x8080808080808080ull) break; }
 			while (k2 < tn && (unsigned char)t[k2] < 0x80) k2++;
 			if (k2 < tn) {   /* non-ASCII: NFC and Unicode case folding */
 				jbuf_reset(&nfc);
