@@ -69,6 +69,10 @@ typedef struct dd {
 	/* exact: key -> first record; bands: (band,key) -> first record */
 	struct { uint64_t k1, k2; uint32_t idx; } *ht;
 	size_t htcap, htn;
+	/* LSH band buckets: one table per band of {32-bit fingerprint, record + 1};
+	 * a fingerprint collision only adds a candidate, which verification rejects */
+	struct bslot { uint32_t fp, idx; } **bt;
+	size_t btcap, btn;
 	jbuf norm;
 	json_doc d;
 } dd;
@@ -89,6 +93,36 @@ static void ht_grow(dd *x)
 }
 
 /* The record first seen under (k1,k2), or insert idx and return it. */
+static void bt_grow(dd *x)
+{
+	size_t cap = x->btcap ? x->btcap * 2 : 1 << 14;
+	for (int b = 0; b < x->bands; b++) {
+		struct bslot *t = xcalloc(cap, sizeof *t);
+		for (size_t i = 0; i < x->btcap; i++) {
+			if (!x->bt[b][i].idx) continue;
+			size_t j = (x->bt[b][i].fp * 0x9E3779B1u) & (cap - 1);
+			while (t[j].idx) j = (j + 1) & (cap - 1);
+			t[j] = x->bt[b][i];
+		}
+		free(x->bt[b]);
+		x->bt[b] = t;
+	}
+	x->btcap = cap;
+}
+
+/* The first record whose band b has fingerprint fp, or idx after adding it. */
+static uint32_t bt_first(dd *x, int b, uint32_t fp, uint32_t idx, int *added)
+{
+	struct bslot *t = x->bt[b];
+	size_t j = (fp * 0x9E3779B1u) & (x->btcap - 1);
+	for (; t[j].idx; j = (j + 1) & (x->btcap - 1))
+		if (t[j].fp == fp) return t[j].idx - 1;
+	t[j].fp = fp;
+	t[j].idx = idx + 1;
+	*added = 1;
+	return idx;
+}
+
 static uint32_t ht_first(dd *x, uint64_t k1, uint64_t k2, uint32_t idx)
 {
 	if ((x->htn + 1) * 2 > x->htcap) ht_grow(x);
@@ -111,14 +145,18 @@ static void near_union(dd *x, uint32_t i)
 {
 	if (x->r[i].empty) return;
 	const uint32_t *sig = x->sigs + (size_t)i * nperm(x);
+	if (!x->bt) x->bt = xcalloc((size_t)x->bands, sizeof *x->bt);
+	if ((x->btn + 1) * 2 > x->btcap) bt_grow(x);
+	int added = 0;
 	for (int b = 0; b < x->bands; b++) {
-		uint64_t bk = dd_band_key(sig, b, x->rows);
-		/* band tables share the exact table: the second key marks the band */
-		uint32_t f = ht_first(x, bk, 0xB000000000000000ull | (uint64_t)b, i);
+		uint32_t fp = (uint32_t)dd_band_key(sig, b, x->rows);
+		uint32_t f = bt_first(x, b, fp, i, &added);
 		if (f == i || dd_uf_find(&x->uf, f) == dd_uf_find(&x->uf, i)) continue;
 		const uint32_t *fs = x->sigs + (size_t)f * nperm(x);
 		if (dd_sig_similarity(sig, fs, nperm(x)) >= x->threshold) dd_uf_union(&x->uf, f, i);
 	}
+	x->btn++;
+	(void)added;
 }
 
 /* Pass 1 for one record: keys, signature, unions. */
@@ -464,6 +502,8 @@ int main(int argc, char **argv)
 	free(x.r);
 	free(x.sigs);
 	free(x.ht);
+	for (int b = 0; x.bt && b < x.bands; b++) free(x.bt[b]);
+	free(x.bt);
 	free(x.prio);
 	jbuf_free(&x.ids);
 	jbuf_free(&x.norm);
