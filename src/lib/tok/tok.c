@@ -641,7 +641,7 @@ static void sp_push(spans *s, size_t off, size_t len)
 	s->n++;
 }
 
-#define CACHE_BITS 15
+#define CACHE_BITS 17
 typedef struct cache_ent { uint64_t h; uint32_t koff, klen, ioff, in; } cache_ent;
 
 struct tok_state {
