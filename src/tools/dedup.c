@@ -305,6 +305,227 @@ static int spool_open(cli *c)
 	return fd;
 }
 
+/* ---- exact mode alone: about 22 bytes per record ----
+ * The key (16 bytes) and the rank (2) per record; after the input, an order
+ * sorted by (key, rank, position) (4) makes the groups; the keys are then freed
+ * and a survivor index per record (4) drives the second pass. Ids are read
+ * back from the spool only for the survivors of groups, to write dup_of. */
+
+static int32_t rank_of(const dd *x, const json_doc *d, int32_t file_rank)
+{
+	if (!x->nprio) return file_rank;
+	uint32_t src = json_get(d, 0, "source");
+	for (int k = 0; k < x->nprio && json_type_of(d, src) == JSON_STRING; k++)
+		if (json_str_eq(d, src, x->prio[k], strlen(x->prio[k]))) return k;
+	return x->nprio;
+}
+
+static void id_of(const json_doc *d, uint32_t i, jbuf *out)
+{
+	uint32_t idn = json_get(d, 0, "id");
+	if (json_type_of(d, idn) == JSON_STRING) json_str_append(d, idn, out);
+	else if (json_type_of(d, idn) == JSON_NUMBER) { size_t l; const char *s = json_raw(d, idn, &l); jbuf_put(out, s, l); }
+	else jbuf_printf(out, "#%u", i);
+}
+
+static dd_key lean_key(dd *x, const json_doc *d, const char *line, size_t len)
+{
+	if (x->jq) jq_view(x, line, len);
+	else dd_normalize_opt(d, x->key, x->fold, &x->norm);
+	return dd_exact_key(x->norm.p ? x->norm.p : "", x->norm.len);
+}
+
+static const dd_key *lean_keys;
+static const uint16_t *lean_rank;
+static int lean_cmp(const void *a, const void *b)
+{
+	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+	const dd_key *ki = &lean_keys[i], *kj = &lean_keys[j];
+	if (ki->hi != kj->hi) return ki->hi < kj->hi ? -1 : 1;
+	if (ki->lo != kj->lo) return ki->lo < kj->lo ? -1 : 1;
+	if ((lean_rank[i] & 0x7FFF) != (lean_rank[j] & 0x7FFF)) return (lean_rank[i] & 0x7FFF) < (lean_rank[j] & 0x7FFF) ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+struct lean_pair { uint32_t surv, off; };
+static int pair_cmp(const void *a, const void *b)
+{
+	const struct lean_pair *x = a, *y = b;
+	if (x->surv != y->surv) return x->surv < y->surv ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+#define LEAN_SINGLE UINT32_MAX
+#define LEAN_OTHER 0x8000u     /* rank flag: another shard decides this record */
+
+static int exact_lean(dd *x, const char *against, const char *clusters, int optind_)
+{
+	dd_key *keys = NULL;
+	uint16_t *rank = NULL;
+	size_t n = 0, cap = 0;
+	jbuf refids = {0};
+	uint32_t *refoff = NULL;
+	json_doc d;
+	json_doc_init(&d);
+#define LEAN_PUSH(k, r) do { if (n == cap) { cap = cap ? cap * 2 : 1 << 16; keys = xrealloc(keys, cap * sizeof *keys); rank = xrealloc(rank, cap * sizeof *rank); } \
+	keys[n] = (k); rank[n] = (r); n++; } while (0)
+	if (against) {
+		jsonl_reader jr;
+		if (jsonl_open(&jr, against)) cli_fatal(&x->c, "%s: %m", against);
+		const char *line;
+		size_t len;
+		unsigned long ln = 0;
+		while (jsonl_next(&jr, &line, &len) > 0) {
+			ln++;
+			if (json_parse(&d, line, len) || json_type_of(&d, 0) != JSON_OBJECT) cli_fatal(&x->c, "%s:%lu: not a JSON object", against, ln);
+			refoff = xrealloc(refoff, (n + 1) * sizeof *refoff);
+			refoff[n] = (uint32_t)refids.len;
+			id_of(&d, (uint32_t)n, &refids);
+			jbuf_putc(&refids, 0);
+			LEAN_PUSH(lean_key(x, &d, line, len), 0);
+		}
+		jsonl_close(&jr);
+	}
+	size_t nref = n;
+	cli_open_output(&x->c, optind_);
+	int spool = spool_open(&x->c);
+	jsonl_writer sw;
+	jsonl_writer_init(&sw, spool);
+	const char *line, *last_file = NULL;
+	size_t len;
+	int32_t file_rank = -1;
+	while (cli_next_record(&x->c, &line, &len)) {
+		if (x->c.cur_file != last_file) { last_file = x->c.cur_file; file_rank++; }
+		int32_t r = rank_of(x, &x->c.doc, file_rank) + 1;   /* 0: the reference set */
+		if (r > 0x7FFE) r = 0x7FFE;
+		dd_key k = lean_key(x, &x->c.doc, line, len);
+		if (x->shard_n && (uint32_t)(k.hi % x->shard_n) != x->shard_i) r |= LEAN_OTHER;
+		LEAN_PUSH(k, (uint16_t)r);
+		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x->c, "spool: %m");
+	}
+	if (jsonl_writer_close(&sw)) cli_fatal(&x->c, "spool: %m");
+#undef LEAN_PUSH
+	/* groups: equal keys, best (rank, position) first */
+	uint32_t *ord = xmalloc((n ? n : 1) * sizeof *ord);
+	for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)i;
+	lean_keys = keys;
+	lean_rank = rank;
+	qsort(ord, n, sizeof *ord, lean_cmp);
+	uint32_t *surv = xmalloc((n ? n : 1) * sizeof *surv);
+	for (size_t i = 0; i < n; i++) surv[i] = LEAN_SINGLE;
+	for (size_t a = 0; a < n;) {
+		size_t b = a + 1;
+		while (b < n && keys[ord[b]].hi == keys[ord[a]].hi && keys[ord[b]].lo == keys[ord[a]].lo) b++;
+		if (b - a > 1)
+			for (size_t k = a; k < b; k++) surv[ord[k]] = ord[a];
+		a = b;
+	}
+	free(ord);
+	free(keys);
+	/* the survivors' ids, read back from the spool (only for groups) */
+	size_t nsv = 0, svcap = 0;
+	uint32_t *svidx = NULL, *svoff = NULL;
+	jbuf svids = {0};
+	jsonl_reader jr;
+	if (lseek(spool, 0, SEEK_SET) < 0) cli_fatal(&x->c, "spool: %m");
+	jsonl_open_fd(&jr, spool, "spool");
+	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
+		if (surv[i] != i) continue;
+		if (json_parse(&d, line, len)) cli_fatal(&x->c, "spool changed under us");
+		if (nsv == svcap) { svcap = svcap ? svcap * 2 : 1024; svidx = xrealloc(svidx, svcap * sizeof *svidx); svoff = xrealloc(svoff, svcap * sizeof *svoff); }
+		svidx[nsv] = i;
+		svoff[nsv] = (uint32_t)svids.len;
+		id_of(&d, i, &svids);
+		jbuf_putc(&svids, 0);
+		nsv++;
+	}
+	jsonl_close(&jr);
+	/* pass 2 */
+	if (lseek(spool, 0, SEEK_SET) < 0) cli_fatal(&x->c, "spool: %m");
+	jsonl_open_fd(&jr, spool, "spool");
+	jbuf rec = {0}, fld = {0}, cl = {0};
+	struct lean_pair *pairs = NULL;
+	size_t npairs = 0, pcap = 0;
+	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
+		uint32_t s = surv[i];
+		if (rank[i] & LEAN_OTHER) { x->c.n_dropped++; cli_count(&x->c, "other_shard", 1); continue; }
+		const char *sid = NULL;
+		if (s != LEAN_SINGLE) {
+			if (s < nref) sid = refids.p + refoff[s];
+			else {
+				size_t lo = 0, hi = nsv;
+				while (lo < hi) { size_t mid = (lo + hi) / 2; if (svidx[mid] < s) lo = mid + 1; else hi = mid; }
+				sid = svids.p + svoff[lo];
+			}
+			if (clusters) {
+				if (json_parse(&d, line, len)) cli_fatal(&x->c, "spool changed under us");
+				if (npairs == pcap) { pcap = pcap ? pcap * 2 : 1024; pairs = xrealloc(pairs, pcap * sizeof *pairs); }
+				pairs[npairs].surv = s;
+				pairs[npairs].off = (uint32_t)cl.len;
+				npairs++;
+				id_of(&d, i, &cl);
+				jbuf_putc(&cl, 0);
+			}
+		}
+		if (s == LEAN_SINGLE || (s == i && !x->drop_clusters)) { cli_keep(&x->c, line, len); continue; }
+		jbuf_reset(&fld);
+		jbuf_puts(&fld, "\"dup_of\":");
+		json_write_str(&fld, sid, strlen(sid));
+		jbuf_reset(&rec);
+		cli_annotate(&rec, line, len, fld.p, fld.len);
+		cli_drop(&x->c, rec.p, rec.len, s == i ? "in_cluster" : "duplicate", NULL);
+	}
+	jsonl_close(&jr);
+	if (clusters) {
+		/* members in input order within each group, groups by survivor */
+		jsonl_writer cw;
+		if (jsonl_writer_open(&cw, clusters)) cli_fatal(&x->c, "%s: %m", clusters);
+		/* by survivor, members in input order (their offsets grow with it) */
+		qsort(pairs, npairs, sizeof *pairs, pair_cmp);
+		jbuf o = {0};
+		for (size_t a = 0; a < npairs;) {
+			size_t b = a;
+			uint32_t sv = pairs[a].surv;
+			const char *sid;
+			if (sv < nref) sid = refids.p + refoff[sv];
+			else {
+				size_t lo = 0, hi = nsv;
+				while (lo < hi) { size_t mid = (lo + hi) / 2; if (svidx[mid] < sv) lo = mid + 1; else hi = mid; }
+				sid = svids.p + svoff[lo];
+			}
+			jbuf_reset(&o);
+			jbuf_puts(&o, "{\"survivor\":");
+			json_write_str(&o, sid, strlen(sid));
+			jbuf_puts(&o, ",\"members\":[");
+			if (sv < nref) { json_write_str(&o, sid, strlen(sid)); jbuf_putc(&o, ','); }
+			for (; b < npairs && pairs[b].surv == sv; b++) {
+				if (b > a) jbuf_putc(&o, ',');
+				const char *mid = cl.p + pairs[b].off;
+				json_write_str(&o, mid, strlen(mid));
+			}
+			jbuf_puts(&o, "]}");
+			if (jsonl_write_line(&cw, o.p, o.len)) cli_fatal(&x->c, "%s: %m", clusters);
+			a = b;
+		}
+		jbuf_free(&o);
+		if (jsonl_writer_close(&cw)) cli_fatal(&x->c, "%s: %m", clusters);
+	}
+	free(pairs);
+	jbuf_free(&cl);
+	jbuf_free(&rec);
+	jbuf_free(&fld);
+	jbuf_free(&svids);
+	jbuf_free(&refids);
+	free(svidx);
+	free(svoff);
+	free(refoff);
+	free(surv);
+	free(rank);
+	json_doc_free(&d);
+	close(spool);
+	return cli_finish(&x->c);
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD, O_SHARD_DIR, O_NORM };
@@ -392,6 +613,17 @@ int main(int argc, char **argv)
 		cli_usage_error(&x.c, "--shard with near duplicates needs --shard-dir DIR, a directory all shards share "
 				      "(they exchange signatures there); --mode exact needs none");
 	json_doc_init(&x.d);
+
+	/* exact mode alone takes the lean path */
+	if (x.mode_exact && !x.mode_near && !getenv("SFTKIT_DEDUP_GENERIC")) {
+		int rc = exact_lean(&x, against, clusters, optind);
+		free(x.prio);
+		jbuf_free(&x.norm);
+		jbuf_free(&x.jqtext);
+		if (x.jq) jq_teardown(&x.jq);
+		json_doc_free(&x.d);
+		return rc;
+	}
 
 	/* the reference set first */
 	if (against) {

@@ -84,3 +84,11 @@ printf '%s\n' '{"id":"1","task":"t1","messages":[{"role":"user","content":"a"},{
 t_eq "--key as a jq program (.task)" "1 3" "$(dedup -q --mode exact --key .task "$T/jq.jsonl" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
 t_eq "--key with several outputs" "1 2 3" "$(dedup -q --mode exact --key '.task, .messages[0].content' "$T/jq.jsonl" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
 t_status "--key that does not compile" 2 dedup --key '.[' "$T/jq.jsonl"
+
+# exact mode alone runs a leaner path (~22 bytes per record): same outputs as the general one
+for opts in "--mode exact" "--mode exact --priority b,a" "--mode exact --drop-clusters" "--mode exact --against $T/a.jsonl"; do
+	dedup -q $opts --rejects "$T/lr" --clusters "$T/lc" "$T/a.jsonl" "$T/b.jsonl" >"$T/lo"
+	SFTKIT_DEDUP_GENERIC=1 dedup -q $opts --rejects "$T/gr" --clusters "$T/gc" "$T/a.jsonl" "$T/b.jsonl" >"$T/go"
+	t_eq "lean = general exact path ($opts): output, rejects, clusters" "$(md5sum <"$T/go") $(md5sum <"$T/gr") $(sort "$T/gc" | md5sum)" \
+		"$(md5sum <"$T/lo") $(md5sum <"$T/lr") $(sort "$T/lc" | md5sum)"
+done
