@@ -17,8 +17,63 @@ static const uint32_t K[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_SHANI_PATH 1
+/* The x86 SHA extensions: two rounds per SHA256RNDS2, the message schedule by
+ * SHA256MSG1/MSG2. The state is kept as ABEF and CDGH, the instruction's
+ * layout. Used when the CPU has them (checked once). */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks_shani(uint32_t h[8], const unsigned char *p, size_t nblocks)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+	__m128i t = _mm_loadu_si128((const __m128i *)&h[0]);      /* a b c d */
+	__m128i s1 = _mm_loadu_si128((const __m128i *)&h[4]);     /* e f g h */
+	t = _mm_shuffle_epi32(t, 0xB1);                            /* b a d c */
+	s1 = _mm_shuffle_epi32(s1, 0x1B);                          /* h g f e */
+	__m128i s0 = _mm_alignr_epi8(t, s1, 8);                    /* ABEF */
+	s1 = _mm_blend_epi16(s1, t, 0xF0);                         /* CDGH */
+	for (; nblocks; nblocks--, p += 64) {
+		__m128i a0 = s0, a1 = s1, w[4], m;
+		for (int i = 0; i < 4; i++) w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+		for (int r = 0; r < 16; r++) {
+			__m128i cur = w[r & 3];
+			if (r >= 4) {
+				/* W[r] from W[r-4], W[r-3], W[r-2], W[r-1] */
+				__m128i x = _mm_sha256msg1_epu32(w[r & 3], w[(r + 1) & 3]);
+				x = _mm_add_epi32(x, _mm_alignr_epi8(w[(r + 3) & 3], w[(r + 2) & 3], 4));
+				cur = w[r & 3] = _mm_sha256msg2_epu32(x, w[(r + 3) & 3]);
+			}
+			m = _mm_add_epi32(cur, _mm_loadu_si128((const __m128i *)&K[4 * r]));
+			s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+			m = _mm_shuffle_epi32(m, 0x0E);
+			s0 = _mm_sha256rnds2_epu32(s0, s1, m);
+			/* after two pairs of rounds the roles of s0/s1 are as before */
+		}
+		s0 = _mm_add_epi32(s0, a0);
+		s1 = _mm_add_epi32(s1, a1);
+	}
+	t = _mm_shuffle_epi32(s0, 0x1B);                           /* F E B A */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);                          /* D C H G */
+	s0 = _mm_blend_epi16(t, s1, 0xF0);                         /* D C B A */
+	s1 = _mm_alignr_epi8(s1, t, 8);                            /* H G F E */
+	_mm_storeu_si128((__m128i *)&h[0], s0);
+	_mm_storeu_si128((__m128i *)&h[4], s1);
+}
+
+static int have_shani(void)
+{
+	static int v = -1;
+	if (v < 0) { __builtin_cpu_init(); v = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1"); }
+	return v;
+}
+#endif
+
 static void block(sha256_ctx *c, const unsigned char *p)
 {
+#ifdef HAVE_SHANI_PATH
+	if (have_shani()) { blocks_shani(c->h, p, 1); return; }
+#endif
 	uint32_t w[64];
 	for (int i = 0; i < 16; i++) w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
 	for (int i = 16; i < 64; i++) {
@@ -54,6 +109,14 @@ void sha256_update(sha256_ctx *c, const void *data, size_t n)
 		c->nbuf += k; p += k; n -= k;
 		if (c->nbuf == 64) { block(c, c->buf); c->nbuf = 0; }
 	}
+#ifdef HAVE_SHANI_PATH
+	if (n >= 64 && have_shani()) {
+		size_t nb = n / 64;
+		blocks_shani(c->h, p, nb);
+		p += nb * 64;
+		n -= nb * 64;
+	}
+#endif
 	while (n >= 64) { block(c, p); p += 64; n -= 64; }
 	if (n) { memcpy(c->buf, p, n); c->nbuf = n; }
 }
