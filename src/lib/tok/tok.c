@@ -875,18 +875,26 @@ static void bpe(tok_state *s, size_t n, tok_ids *out)
 	const mergemap *mm = &s->t->merges;
 	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
 	int32_t r, m;
-	if (n <= 10) {
-		/* short words: a linear scan for the best pair is faster than a heap */
+	if (n <= 16) {
+		/* short words: a linear scan for the best pair beats a heap; each
+		 * pair's rank is looked up once and again only next to a merge */
 		size_t len = n;
+		int32_t pr[16], pm[16];
+		for (size_t i = 0; i + 1 < len; i++)
+			if (!mm_get(mm, id[i], id[i + 1], &pr[i], &pm[i])) pr[i] = INT32_MAX;
 		for (;;) {
-			int32_t best = INT32_MAX, bid = 0;
+			int32_t best = INT32_MAX;
 			size_t bi = 0;
 			for (size_t i = 0; i + 1 < len; i++)
-				if (mm_get(mm, id[i], id[i + 1], &r, &m) && r < best) { best = r; bi = i; bid = m; }
+				if (pr[i] < best) { best = pr[i]; bi = i; }
 			if (best == INT32_MAX) break;
-			id[bi] = bid;
+			id[bi] = pm[bi];
 			memmove(id + bi + 1, id + bi + 2, (len - bi - 2) * sizeof *id);
+			memmove(pr + bi + 1, pr + bi + 2, (len - bi - 2) * sizeof *pr);
+			memmove(pm + bi + 1, pm + bi + 2, (len - bi - 2) * sizeof *pm);
 			len--;
+			if (bi > 0 && !mm_get(mm, id[bi - 1], id[bi], &pr[bi - 1], &pm[bi - 1])) pr[bi - 1] = INT32_MAX;
+			if (bi + 1 < len && !mm_get(mm, id[bi], id[bi + 1], &pr[bi], &pm[bi])) pr[bi] = INT32_MAX;
 		}
 		for (size_t i = 0; i < len; i++) ids_push(out, id[i]);
 		return;
