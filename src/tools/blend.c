@@ -352,34 +352,53 @@ int main(int argc, char **argv)
 		rng_seed(&pr, b.seed ^ (0xA5A5A5A5ull * (uint64_t)(k + 1)));   /* a part's draw does not depend on the others' sizes */
 		uint32_t *pick = xmalloc((p->count ? p->count : 1) * sizeof *pick);
 		size_t np = 0;
+		uint64_t v = 0;
 		if (p->count && !p->n) {
 			cli_warn(&b.c, "part %s: 0 records available for %llu requested (shortfall %llu)", p->name,
 				 (unsigned long long)p->count, (unsigned long long)p->count);
 		} else if (p->count) {
-			p->epochs = p->count > p->n ? p->count / p->n : 0;
-			if (p->epochs) cli_warn(&b.c, "part %s: %llu requested from %zu available: %llu whole epoch(s) and a sample of %llu",
-						p->name, (unsigned long long)p->count, p->n, (unsigned long long)p->epochs,
-						(unsigned long long)(p->count % p->n));
-			for (uint64_t e = 0; e < p->epochs; e++)
-				for (size_t i = 0; i < p->n; i++) pick[np++] = p->recs[i];
-			uint64_t rest = p->epochs ? p->count % p->n : p->count;
-			/* partial Fisher-Yates: the first rest of a shuffled copy */
-			uint32_t *tmp = xmalloc(p->n * sizeof *tmp);
-			memcpy(tmp, p->recs, p->n * sizeof *tmp);
-			for (uint64_t i = 0; i < rest; i++) {
-				size_t j = i + rng_below(&pr, p->n - i);
-				uint32_t t = tmp[i]; tmp[i] = tmp[j]; tmp[j] = t;
-				pick[np++] = tmp[i];
+			/* validation: in proportion to what the part gives */
+			uint64_t v0 = 0;
+			if (val_is_count && total_taken) v0 = (uint64_t)llround(val * (double)p->count / (double)total_taken);
+			else if (!val_is_count) v0 = (uint64_t)llround(val * (double)p->count);
+			if (v0 > p->count) v0 = p->count;
+			uint32_t *perm = xmalloc(p->n * sizeof *perm);
+			memcpy(perm, p->recs, p->n * sizeof *perm);
+			if (p->count <= p->n) {
+				/* a draw without replacement: the first count of a shuffle */
+				for (uint64_t i = 0; i < p->count; i++) {
+					size_t j = i + rng_below(&pr, p->n - i);
+					uint32_t t = perm[i]; perm[i] = perm[j]; perm[j] = t;
+					pick[np++] = perm[i];
+				}
+				shuffle(&pr, pick, np);
+			} else {
+				/* more than the part has: validation takes distinct records
+				 * first, then the training side repeats whole epochs of the
+				 * others and samples the remainder, so no record is on both */
+				shuffle(&pr, perm, p->n);
+				if (v0 >= p->n) v0 = p->n - 1;
+				for (uint64_t i = 0; i < v0; i++) pick[np++] = perm[i];
+				size_t m = p->n - (size_t)v0;
+				uint64_t need = p->count - v0;
+				p->epochs = need / m;
+				cli_warn(&b.c, "part %s: %llu requested from %zu available: %llu whole epoch(s) and a sample of %llu",
+					 p->name, (unsigned long long)p->count, p->n, (unsigned long long)p->epochs, (unsigned long long)(need % m));
+				uint32_t *pool = perm + v0;
+				size_t ts = np;
+				for (uint64_t e = 0; e < p->epochs; e++)
+					for (size_t i = 0; i < m; i++) pick[np++] = pool[i];
+				for (uint64_t i = 0; i < need % m; i++) {
+					size_t j = i + rng_below(&pr, m - i);
+					uint32_t t = pool[i]; pool[i] = pool[j]; pool[j] = t;
+					pick[np++] = pool[i];
+				}
+				shuffle(&pr, pick + ts, np - ts);
 			}
-			free(tmp);
+			free(perm);
+			v = v0;
 		}
 		p->taken = np;
-		shuffle(&pr, pick, np);
-		/* validation: in proportion to what the part gives */
-		uint64_t v = 0;
-		if (val_is_count && total_taken) v = (uint64_t)llround(val * (double)np / (double)total_taken);
-		else if (!val_is_count) v = (uint64_t)llround(val * (double)np);
-		if (v > np) v = np;
 		p->val = v;
 		if (nval + v > cap_v) { cap_v = (nval + v) * 2; valid = xrealloc(valid, cap_v * sizeof *valid); }
 		if (v) memcpy(valid + nval, pick, v * sizeof *pick);

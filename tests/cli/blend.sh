@@ -54,3 +54,10 @@ printf 'seed 1\nc 30 source=dolci domain=Coding\nm 40%%total source=magicoder\n'
 blend -q -r "$T/share.recipe" -o "$T/o9" "$T/in.jsonl"
 t_eq "20 + 40%total: the share part is 40% of 50" "20 20" "$(printf 'seed 1\nc 20 source=dolci domain=Coding\nm 50%%total source=magicoder\n' >"$T/s2.recipe"; blend -q -r "$T/s2.recipe" -o "$T/o10" "$T/in.jsonl"; jq -r '[.parts[].taken]|map(tostring)|join(" ")' "$T/o10/manifest.json")"
 t_eq "shares only: the largest blend without repeats (50 = 25 / 50%)" "25 25" "$(printf 'c 50%%total source=dolci domain=Coding\nm 50%%total source=magicoder\n' >"$T/s3.recipe"; blend -q -r "$T/s3.recipe" -o "$T/o11" "$T/in.jsonl"; jq -r '[.parts[].taken]|map(tostring)|join(" ")' "$T/o11/manifest.json")"
+# with repeats, no record is on both sides
+printf 'seed 3\nm 90 source=magicoder\n' >"$T/rep.recipe"
+blend -q -r "$T/rep.recipe" -o "$T/o12" --val 0.1 --keep-fields id "$T/in.jsonl"
+t_eq "a repeated part still gives its exact count" 90 "$(cat "$T/o12/train.jsonl" "$T/o12/validation.jsonl" | wc -l | tr -d ' ')"
+jq -r .id "$T/o12/train.jsonl" | sort -u >"$T/trids"
+t_eq "validation records never appear in training" 0 "$(jq -r .id "$T/o12/validation.jsonl" | sort -u | comm -12 - "$T/trids" | wc -l | tr -d ' ')"
+t_eq "and validation has its 10%" 9 "$(wc -l <"$T/o12/validation.jsonl" | tr -d ' ')"
