@@ -19,6 +19,7 @@ static const uint32_t K[64] = {
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+#include <pthread.h>
 #define HAVE_SHANI_PATH 1
 /* The x86 SHA extensions: two rounds per SHA256RNDS2, the message schedule by
  * SHA256MSG1/MSG2. The state is kept as ABEF and CDGH, the instruction's
@@ -61,11 +62,18 @@ static void blocks_shani(uint32_t h[8], const unsigned char *p, size_t nblocks)
 	_mm_storeu_si128((__m128i *)&h[4], s1);
 }
 
+static int shani_ok;
+static pthread_once_t shani_once = PTHREAD_ONCE_INIT;
+static void shani_probe(void)
+{
+	__builtin_cpu_init();
+	shani_ok = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+}
+/* once per process, whichever thread hashes first */
 static int have_shani(void)
 {
-	static int v = -1;
-	if (v < 0) { __builtin_cpu_init(); v = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1"); }
-	return v;
+	pthread_once(&shani_once, shani_probe);
+	return shani_ok;
 }
 #endif
 
