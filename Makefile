@@ -46,7 +46,7 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 MANS      := $(sort $(wildcard man/man1/*.1))
 
-.PHONY: all deps check check-unit sample dataset bench fuzz fuzz-build install uninstall clean distclean lint-man
+.PHONY: all deps check check-unit sample dataset bench fuzz fuzz-build install uninstall clean distclean lint-man tsan
 
 all: $(TOOLS)
 
@@ -84,6 +84,10 @@ sample: $(TOOLS)
 
 dataset: $(TOOLS)
 	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh pipelines/build.sh dataset
+
+# ThreadSanitizer over the threaded tools (tok-len -j, hf-fetch -j)
+tsan: $(BUILD)/.deps-ok
+	@sh tests/tsan.sh
 
 bench: $(TOOLS)
 	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh tests/bench/run.sh $(BENCH)
