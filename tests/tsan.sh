@@ -8,6 +8,12 @@ B=build/tsan
 mkdir -p "$B"
 CFLAGS="-std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Isrc/lib $(pkg-config --cflags libcurl zlib libzstd liblz4 libbrotlidec libpcre2-8 libutf8proc 2>/dev/null) -DSFTKIT_VERSION=\"tsan\""
 LIBS="-lcurl -lz -lxxhash -lzstd -lsnappy -llz4 -lbrotlidec -lbrotlienc -lpcre2-8 -lutf8proc -ljq -lm -lpthread"
+# ThreadSanitizer needs kernel support (some kernels' mmap randomisation stops it): probe first
+printf 'int main(void){return 0;}\n' >"$B/probe.c"
+if ! cc -fsanitize=thread "$B/probe.c" -o "$B/probe" 2>"$B/probe.err" || ! "$B/probe" 2>>"$B/probe.err"; then
+	echo "tsan: ThreadSanitizer cannot run on this machine ($(head -c 200 "$B/probe.err" | tr '\n' ' ')); skipped"
+	exit 0
+fi
 for t in tok-len hf-fetch; do
 	# shellcheck disable=SC2086
 	cc $CFLAGS $(find src/lib -name '*.c') "src/tools/$t.c" -o "$B/$t" $LIBS
