@@ -18,6 +18,7 @@ static const uint32_t K[64] = {
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
 #include <pthread.h>
 #define HAVE_SHANI_PATH 1
@@ -66,8 +67,11 @@ static int shani_ok;
 static pthread_once_t shani_once = PTHREAD_ONCE_INIT;
 static void shani_probe(void)
 {
-	__builtin_cpu_init();
-	shani_ok = __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+	/* CPUID: SHA is leaf 7 EBX bit 29; SSE4.1 leaf 1 ECX bit 19 (SSSE3 bit 9) */
+	unsigned a, b, c, d;
+	int sse = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 19)) && (c & (1u << 9));
+	int sha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+	shani_ok = sse && sha;
 }
 /* once per process, whichever thread hashes first */
 static int have_shani(void)

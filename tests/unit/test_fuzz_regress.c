@@ -48,7 +48,7 @@ static int run_dir(const char *target, int (*fn)(const unsigned char *, size_t))
 static void test_parquet(void) { T_CHECK(run_dir("fuzz_parquet", fuzz_parquet_one) >= 1); }
 static void test_tokjson(void) { T_CHECK(run_dir("fuzz_tokjson", fuzz_tokjson_one) >= 1); }
 static void test_jinja(void) { T_CHECK(run_dir("fuzz_jinja", fuzz_jinja_one) >= 1); }
-static void test_card(void) { if (!run_dir("fuzz_card", fuzz_card_one)) T_SKIP("no fuzz_card regressions recorded"); }
+static void test_card(void) { T_CHECK(run_dir("fuzz_card", fuzz_card_one) >= 1); }   /* exponential globs once hung */
 static void test_rows(void) { if (!run_dir("fuzz_rows", fuzz_rows_one)) T_SKIP("no fuzz_rows regressions recorded"); }
 
 int main(void)

@@ -27,53 +27,52 @@ static int class_match(const char **pp, char c)
 	return ok != neg;
 }
 
-/* Iterative with one backtrack point per star kind keeps it linear-ish; the
- * patterns are short, paths are short, recursion depth is bounded by stars. */
-static int match_at(const char *p, const char *s, int depth)
+/* Glob matching as a walk over (pattern position, path position) states with
+ * the failed ones remembered: a star either ends or eats one more character,
+ * so each state is decided once and a hostile pattern (a README is input)
+ * costs at most pattern x path steps, never exponential time. */
+typedef struct gm { const char *p, *s; size_t pl, sl; unsigned char *memo; } gm;
+
+static int gmatch(gm *g, size_t pi, size_t si)
 {
-	if (depth > 64) return 0;
-	while (*p) {
-		if (p[0] == '*' && p[1] == '*') {
-			p += 2;
-			int slash = *p == '/';
-			if (slash) p++;
-			/* a double star then slash matches zero or more whole segments; a bare double star, anything */
-			for (const char *t = s;; t++) {
-				if ((!slash || t == s || t[-1] == '/') && match_at(p, t, depth + 1)) return 1;
-				if (!*t) return 0;
-			}
+	unsigned char *m = &g->memo[pi * (g->sl + 1) + si];
+	if (*m) return *m - 1;
+	int r;
+	const char *p = g->p, *s = g->s;
+	if (pi == g->pl) r = si == g->sl;
+	else if (p[pi] == '*' && pi + 1 < g->pl && p[pi + 1] == '*') {
+		size_t next = pi + 2;
+		int slash = next < g->pl && p[next] == '/';
+		if (slash) next++;
+		/* a double star then slash matches zero or more whole segments; a bare double star, anything */
+		r = ((!slash || si == 0 || s[si - 1] == '/') && gmatch(g, next, si)) || (si < g->sl && gmatch(g, pi, si + 1));
+	} else if (p[pi] == '*') {
+		r = gmatch(g, pi + 1, si) || (si < g->sl && s[si] != '/' && gmatch(g, pi, si + 1));
+	} else if (si == g->sl) {
+		r = 0;
+	} else if (p[pi] == '?') {
+		r = s[si] != '/' && gmatch(g, pi + 1, si + 1);
+	} else {
+		r = -1;
+		if (p[pi] == '[') {
+			const char *q = p + pi;
+			int c = class_match(&q, s[si]);
+			if (c >= 0) r = c && s[si] != '/' && gmatch(g, (size_t)(q - p), si + 1);
 		}
-		if (*p == '*') {
-			p++;
-			for (const char *t = s;; t++) {
-				if (match_at(p, t, depth + 1)) return 1;
-				if (!*t || *t == '/') return 0;
-			}
-		}
-		if (!*s) return 0;
-		if (*p == '?') {
-			if (*s == '/') return 0;
-			p++, s++;
-			continue;
-		}
-		if (*p == '[') {
-			const char *q = p;
-			int m = class_match(&q, *s);
-			if (m >= 0) {
-				if (!m || *s == '/') return 0;
-				p = q, s++;
-				continue;
-			}
-		}
-		if (*p != *s) return 0;
-		p++, s++;
+		if (r < 0) r = p[pi] == s[si] && gmatch(g, pi + 1, si + 1);
 	}
-	return *s == 0;
+	*m = (unsigned char)(r + 1);
+	return r;
 }
 
 int df_glob_match(const char *pattern, const char *path)
 {
-	return match_at(pattern, path, 0);
+	gm g = { pattern, path, strlen(pattern), strlen(path), NULL };
+	if (g.pl > 4096 || g.sl > 4096) return 0;   /* no repo path or pattern is that long */
+	g.memo = xcalloc((g.pl + 1) * (g.sl + 1), 1);
+	int r = gmatch(&g, 0, 0);
+	free(g.memo);
+	return r;
 }
 
 static int ends_with(const char *s, const char *suf)
