@@ -1,0 +1,779 @@
+/* blend.c — the recipe, the offset index, the seeded draw and the writers
+ * behind blend(1). Contract in blend.h. */
+#include "blend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jsonl.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (err && errlen) vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- PRNG: splitmix64 (Steele, Lea, Flood 2014) to seed xoshiro256**
+ * (Blackman, Vigna 2018); Lemire's multiply-shift rejection for a bounded
+ * draw. ---- */
+uint64_t blend_splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+void blend_rng_seed(blend_rng *r, uint64_t seed)
+{
+	for (int i = 0; i < 4; i++) r->s[i] = blend_splitmix64(&seed);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t blend_rng_next(blend_rng *r)
+{
+	uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return res;
+}
+
+uint64_t blend_rng_below(blend_rng *r, uint64_t n)
+{
+	__uint128_t m = (__uint128_t)blend_rng_next(r) * n;
+	uint64_t l = (uint64_t)m;
+	if (l < n) {
+		uint64_t t = -n % n;
+		while (l < t) {
+			m = (__uint128_t)blend_rng_next(r) * n;
+			l = (uint64_t)m;
+		}
+	}
+	return (uint64_t)(m >> 64);
+}
+
+void blend_shuffle(blend_rng *r, uint32_t *v, size_t n)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = blend_rng_below(r, i);
+		uint32_t t = v[i - 1];
+		v[i - 1] = v[j];
+		v[j] = t;
+	}
+}
+
+/* ---- recipe ---- */
+void blend_recipe_free(blend_recipe *r)
+{
+	for (int k = 0; k < r->nparts; k++) {
+		blend_part *p = &r->parts[k];
+		free(p->name);
+		free(p->spec);
+		for (int i = 0; i < p->nconds; i++) {
+			free(p->conds[i].field);
+			free(p->conds[i].value);
+		}
+		free(p->conds);
+		free(p->recs);
+	}
+	free(r->parts);
+	free(r->text);
+	memset(r, 0, sizeof *r);
+}
+
+/* a strict decimal: digits only, no sign, fits */
+static int parse_u64(const char *s, uint64_t *v)
+{
+	if (!*s) return -1;
+	uint64_t x = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9') return -1;
+		if (x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) return -1;
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+/* a plain decimal number with an optional fraction: 12, 12.5 */
+static int parse_pct(const char *s, size_t n, double *v)
+{
+	if (!n || n > 30) return -1;
+	char t[32];
+	int dot = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.' && !dot && i && i + 1 < n) { dot = 1; continue; }
+		if (s[i] < '0' || s[i] > '9') return -1;
+	}
+	memcpy(t, s, n);
+	t[n] = 0;
+	*v = strtod(t, NULL);
+	return isfinite(*v) ? 0 : -1;
+}
+
+int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char *name, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	r->text = xstrndup(text, len);
+	r->text_len = len;
+	if (memchr(text, 0, len)) return fail(err, errlen, "%s: a recipe is text, found a NUL byte", name);
+	if (!utf8_valid(text, len)) return fail(err, errlen, "%s: a recipe is UTF-8 text, found invalid UTF-8", name);
+	char *copy = xstrndup(text, len);
+	unsigned ln = 0;
+	int rc = 0;
+	char *save = NULL;
+	for (char *line = copy, *nl; line && !rc; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl) *nl++ = 0;
+		ln++;
+		char *h = strchr(line, '#');
+		if (h) *h = 0;
+		char *tok[64];
+		int nt = 0;
+		for (char *t = strtok_r(line, " \t\r\v\f", &save); t; t = strtok_r(NULL, " \t\r\v\f", &save)) {
+			if (nt == 64) { rc = fail(err, errlen, "%s:%u: more than 62 conditions", name, ln); break; }
+			tok[nt++] = t;
+		}
+		if (rc || !nt) continue;
+		if (!strcmp(tok[0], "seed")) {
+			if (nt != 2 || parse_u64(tok[1], &r->seed))
+				rc = fail(err, errlen, "%s:%u: expected 'seed N' with N a number from 0 to 2^64-1, found '%s%s%s'",
+					  name, ln, tok[0], nt > 1 ? " " : "", nt > 1 ? tok[1] : "");
+			else if (r->have_seed)
+				rc = fail(err, errlen, "%s:%u: a second seed line", name, ln);
+			r->have_seed = 1;
+			continue;
+		}
+		if (nt < 2) {
+			rc = fail(err, errlen, "%s:%u: expected 'NAME COUNT [FIELD=VALUE]...', found only '%s'", name, ln, tok[0]);
+			break;
+		}
+		for (int i = 0; i < r->nparts; i++)
+			if (!strcmp(r->parts[i].name, tok[0])) {
+				rc = fail(err, errlen, "%s:%u: part '%s' is already named on line %u", name, ln, tok[0], r->parts[i].line);
+				break;
+			}
+		if (rc) break;
+		r->parts = xrealloc(r->parts, (size_t)(r->nparts + 1) * sizeof *r->parts);
+		blend_part *p = &r->parts[r->nparts++];
+		memset(p, 0, sizeof *p);
+		p->name = xstrdup(tok[0]);
+		p->spec = xstrdup(tok[1]);
+		p->line = ln;
+		const char *c = tok[1];
+		size_t l = strlen(c);
+		if (l > 6 && !strcmp(c + l - 6, "%total")) {
+			p->kind = BLEND_SHARE;
+			if (parse_pct(c, l - 6, &p->pct) || p->pct <= 0 || p->pct >= 100)
+				rc = fail(err, errlen, "%s:%u: expected a share of the total above 0%% and below 100%%, found '%s'", name, ln, c);
+		} else if (l > 1 && c[l - 1] == '%') {
+			p->kind = BLEND_PERCENT;
+			if (parse_pct(c, l - 1, &p->pct) || p->pct <= 0 || p->pct > 1e6)
+				rc = fail(err, errlen, "%s:%u: expected a percentage of the part (like 50%% or 200%%), found '%s'", name, ln, c);
+		} else {
+			p->kind = BLEND_COUNT;
+			if (parse_u64(c, &p->count) || p->count > UINT32_MAX)
+				rc = fail(err, errlen, "%s:%u: expected a count (0 to 4294967295), P%% or P%%total, found '%s'", name, ln, c);
+		}
+		for (int i = 2; i < nt && !rc; i++) {
+			char *eq = strchr(tok[i], '=');
+			int neg = eq && eq > tok[i] && eq[-1] == '!';
+			if (!eq || eq - neg == tok[i]) {
+				rc = fail(err, errlen, "%s:%u: expected a condition FIELD=VALUE or FIELD!=VALUE, found '%s'", name, ln, tok[i]);
+				break;
+			}
+			p->conds = xrealloc(p->conds, (size_t)(p->nconds + 1) * sizeof *p->conds);
+			blend_cond *cd = &p->conds[p->nconds++];
+			cd->negate = neg;
+			cd->field = xstrndup(tok[i], (size_t)(eq - neg - tok[i]));
+			cd->value = xstrdup(eq + 1);
+		}
+	}
+	free(copy);
+	if (!rc && !r->nparts) rc = fail(err, errlen, "%s: no parts (expected lines 'NAME COUNT [FIELD=VALUE]...')", name);
+	return rc;
+}
+
+/* ---- the index ---- */
+void blend_init(blend *b, blend_recipe *r)
+{
+	memset(b, 0, sizeof *b);
+	b->recipe = r;
+	b->spool_fd = -1;
+}
+
+void blend_free(blend *b)
+{
+	for (int i = 0; i < b->ninputs; i++) {
+		free(b->inputs[i].path);
+		if (b->inputs[i].fd >= 0 && !b->inputs[i].spooled) close(b->inputs[i].fd);
+	}
+	free(b->inputs);
+	if (b->spool_fd >= 0) close(b->spool_fd);
+	free(b->loc);
+	free(b->len);
+	free(b->set[0]);
+	free(b->set[1]);
+	b->inputs = NULL;
+	b->loc = NULL;
+	b->len = NULL;
+	b->set[0] = b->set[1] = NULL;
+	b->spool_fd = -1;
+}
+
+int blend_input_open(blend *b, const char *path, int is_stdin, const char *tmpdir, char *err, size_t errlen)
+{
+	if (b->ninputs >= BLEND_MAX_INPUTS) return fail(err, errlen, "%s: more than %d inputs", path, BLEND_MAX_INPUTS);
+	struct stat st;
+	int spooled = is_stdin || !strcmp(path, "-");
+	if (!spooled) {
+		if (stat(path, &st)) return fail(err, errlen, "%s: %s", path, strerror(errno));
+		spooled = !S_ISREG(st.st_mode);
+	}
+	if (spooled && b->spool_fd < 0) {
+		char sp[4200];
+		snprintf(sp, sizeof sp, "%s/sftkit-blend.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+		b->spool_fd = mkstemp(sp);
+		if (b->spool_fd < 0) return fail(err, errlen, "%s: %s", sp, strerror(errno));
+		unlink(sp);
+	}
+	b->inputs = xrealloc(b->inputs, (size_t)(b->ninputs + 1) * sizeof *b->inputs);
+	blend_input *in = &b->inputs[b->ninputs];
+	memset(in, 0, sizeof *in);
+	in->path = xstrdup(is_stdin ? "-" : path);
+	in->spooled = spooled;
+	in->fd = -1;
+	if (!spooled) {
+		in->dev = st.st_dev;
+		in->ino = st.st_ino;
+		in->size = st.st_size;
+		in->mtime = st.st_mtim;
+	}
+	sha256_init(&in->sha);
+	return b->ninputs++;
+}
+
+/* the spool's own buffered writes: a small buffer in front of write(2) */
+static int spool_write(blend *b, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = pwrite(b->spool_fd, p, n, (off_t)b->spool_len);
+		if (w < 0) {
+			if (errno == EINTR) continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		b->spool_len += (uint64_t)w;
+	}
+	return 0;
+}
+
+int blend_input_line(blend *b, int i, const char *line, size_t len, uint64_t offset, uint64_t *where, char *err, size_t errlen)
+{
+	blend_input *in = &b->inputs[i];
+	if (in->lines) sha256_update(&in->sha, "\n", 1);
+	sha256_update(&in->sha, line, len);
+	in->lines++;
+	in->bytes += len + 1;
+	if (in->spooled) {
+		*where = b->spool_len;
+		/* line and '\n' in one write when the line is short: copy into a
+		 * stack buffer; long lines take two writes */
+		char t[4096];
+		if (len < sizeof t) {
+			memcpy(t, line, len);
+			t[len] = '\n';
+			if (spool_write(b, t, len + 1)) return fail(err, errlen, "spool: %s", strerror(errno));
+		} else if (spool_write(b, line, len) || spool_write(b, "\n", 1))
+			return fail(err, errlen, "spool: %s", strerror(errno));
+	} else {
+		*where = offset;
+		in->end = offset + len;
+	}
+	return 0;
+}
+
+void blend_input_close(blend *b, int i)
+{
+	blend_input *in = &b->inputs[i];
+	/* a regular file's last line ends in '\n' when the file goes on past
+	 * it; a spooled input is hashed as its lines, each with '\n' */
+	if (in->lines && (in->spooled || (uint64_t)in->size > in->end)) sha256_update(&in->sha, "\n", 1);
+	if (!in->spooled) in->bytes = (uint64_t)in->size;
+	unsigned char d[32];
+	sha256_final(&in->sha, d);
+	sha256_hex(d, in->sha256);
+}
+
+static int cond_holds(const json_doc *d, const blend_cond *c)
+{
+	uint32_t v = json_get(d, 0, c->field);
+	int eq = 0, t = json_type_of(d, v);
+	if (t == JSON_STRING) eq = json_str_eq(d, v, c->value, strlen(c->value));
+	else if (t == JSON_NUMBER || t == JSON_TRUE || t == JSON_FALSE) {
+		size_t l;
+		const char *s = json_raw(d, v, &l);
+		eq = l == strlen(c->value) && !memcmp(s, c->value, l);
+	}
+	return eq != c->negate;
+}
+
+int blend_match(const blend *b, const json_doc *d)
+{
+	for (int k = 0; k < b->recipe->nparts; k++) {
+		const blend_part *p = &b->recipe->parts[k];
+		int i = 0;
+		while (i < p->nconds && cond_holds(d, &p->conds[i])) i++;
+		if (i == p->nconds) return k;
+	}
+	return -1;
+}
+
+int blend_add(blend *b, int k, int i, uint64_t where, size_t len, char *err, size_t errlen)
+{
+	if (len > UINT32_MAX) return fail(err, errlen, "a record of %zu bytes: blend indexes records up to 4 GiB", len);
+	if (where >= BLEND_MAX_OFFSET) return fail(err, errlen, "offset %llu: blend indexes inputs up to 256 TiB", (unsigned long long)where);
+	if (b->n >= UINT32_MAX) return fail(err, errlen, "more than %u records", UINT32_MAX - 1);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 4096;
+		b->loc = xrealloc(b->loc, b->cap * sizeof *b->loc);
+		b->len = xrealloc(b->len, b->cap * sizeof *b->len);
+	}
+	b->loc[b->n] = (uint64_t)i << 48 | where;
+	b->len[b->n] = (uint32_t)len;
+	blend_part *p = &b->recipe->parts[k];
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 1024;
+		p->recs = xrealloc(p->recs, p->cap * sizeof *p->recs);
+	}
+	p->recs[p->n++] = (uint32_t)b->n++;
+	return 0;
+}
+
+/* ---- the draw ---- */
+int blend_val_parse(blend_val *v, const char *s)
+{
+	memset(v, 0, sizeof *v);
+	uint64_t n;
+	if (!parse_u64(s, &n)) {
+		v->count = n;
+		v->is_count = n > 0;
+		return 0;
+	}
+	double f;
+	if (parse_pct(s, strlen(s), &f) || f >= 1) return -1;
+	v->fraction = f;
+	return 0;
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a 64 */
+	for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+static void note(jbuf *notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(jbuf *notes, const char *fmt, ...)
+{
+	if (!notes) return;
+	va_list ap;
+	va_start(ap, fmt);
+	jbuf_vprintf(notes, fmt, ap);
+	va_end(ap);
+	jbuf_putc(notes, '\n');
+}
+
+static uint64_t round_u64(double x) { return x <= 0 ? 0 : (uint64_t)llround(x); }
+
+/* requested counts from counts, percentages and shares */
+static int resolve(blend *b, jbuf *notes, char *err, size_t errlen)
+{
+	blend_recipe *r = b->recipe;
+	uint64_t fixed = 0;
+	double shares = 0;
+	for (int k = 0; k < r->nparts; k++) {
+		blend_part *p = &r->parts[k];
+		if (p->kind == BLEND_COUNT) p->requested = p->count;
+		else if (p->kind == BLEND_PERCENT) p->requested = round_u64((double)p->n * p->pct / 100.0);
+		if (p->kind == BLEND_SHARE) shares += p->pct / 100.0;
+		else fixed += p->requested;
+	}
+	if (shares <= 0) return 0;
+	if (shares > 1.0 + 1e-9) return fail(err, errlen, "the shares of the total add up to %.6g%%, more than 100%%", shares * 100);
+	double total;
+	if (shares >= 1.0 - 1e-9) {
+		if (fixed) return fail(err, errlen, "the shares of the total add up to 100%% and other parts ask for %llu more",
+					(unsigned long long)fixed);
+		total = -1;
+	} else if (fixed) total = (double)fixed / (1.0 - shares);
+	else total = -1;
+	if (total < 0) {
+		/* shares only: the largest whole in which no share part repeats */
+		for (int k = 0; k < r->nparts; k++) {
+			blend_part *p = &r->parts[k];
+			if (p->kind != BLEND_SHARE) continue;
+			double t = (double)p->n / (p->pct / 100.0);
+			if (total < 0 || t < total) total = t;
+		}
+		note(notes, "the shares alone set the whole: %.0f records", total);
+	}
+	for (int k = 0; k < r->nparts; k++)
+		if (r->parts[k].kind == BLEND_SHARE) r->parts[k].requested = round_u64(total * r->parts[k].pct / 100.0);
+	return 0;
+}
+
+/* validation counts: a fraction of each part's draw, or a count split in
+ * proportion to the draws by largest remainder (so they add up to it) */
+static void val_counts(blend *b, const blend_val *val, jbuf *notes)
+{
+	blend_recipe *r = b->recipe;
+	uint64_t total = 0;
+	for (int k = 0; k < r->nparts; k++) total += r->parts[k].n ? r->parts[k].requested : 0;
+	if (!val->is_count) {
+		for (int k = 0; k < r->nparts; k++)
+			r->parts[k].val = r->parts[k].n ? round_u64(val->fraction * (double)r->parts[k].requested) : 0;
+	} else if (total) {
+		uint64_t want = val->count, given = 0;
+		if (want > total) {
+			note(notes, "--val %llu: only %llu records are drawn; all go to validation",
+			     (unsigned long long)want, (unsigned long long)total);
+			want = total;
+		}
+		double *rem = xcalloc((size_t)r->nparts, sizeof *rem);
+		for (int k = 0; k < r->nparts; k++) {
+			blend_part *p = &r->parts[k];
+			if (!p->n) continue;
+			double exact = (double)want * (double)p->requested / (double)total;
+			p->val = (uint64_t)floor(exact);
+			rem[k] = exact - (double)p->val;
+			given += p->val;
+		}
+		while (given < want) {
+			int best = -1;
+			for (int k = 0; k < r->nparts; k++)
+				if (r->parts[k].n && r->parts[k].val < r->parts[k].requested && (best < 0 || rem[k] > rem[best])) best = k;
+			if (best < 0) break;
+			r->parts[best].val++;
+			rem[best] = -1;
+			given++;
+		}
+		free(rem);
+	}
+	/* a repeated part keeps one distinct record at least for training */
+	for (int k = 0; k < r->nparts; k++) {
+		blend_part *p = &r->parts[k];
+		if (p->val > p->requested) p->val = p->requested;
+		if (p->requested > p->n && p->n && p->val >= p->n) {
+			note(notes, "part %s: validation cut from %llu to %zu so that training keeps a record of its own",
+			     p->name, (unsigned long long)p->val, p->n - 1);
+			p->val = p->n - 1;
+		}
+	}
+}
+
+static void push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[(*n)++] = x;
+}
+
+int blend_draw(blend *b, uint64_t seed, const blend_val *val, jbuf *notes, char *err, size_t errlen)
+{
+	blend_recipe *r = b->recipe;
+	b->seed = seed;
+	if (resolve(b, notes, err, errlen)) return -1;
+	val_counts(b, val, notes);
+	size_t cap[2] = {0, 0};
+	for (int s = 0; s < 2; s++) {
+		free(b->set[s]);
+		b->set[s] = NULL;
+		b->nset[s] = 0;
+	}
+	for (int k = 0; k < r->nparts; k++) {
+		blend_part *p = &r->parts[k];
+		p->taken = p->train = p->epochs = p->shortfall = 0;
+		if (!p->requested) { p->val = 0; continue; }
+		if (!p->n) {
+			p->shortfall = p->requested;
+			note(notes, "part %s: 0 records available for %llu requested (shortfall %llu)", p->name,
+			     (unsigned long long)p->requested, (unsigned long long)p->requested);
+			continue;
+		}
+		blend_rng pr;
+		blend_rng_seed(&pr, seed ^ name_hash(p->name));
+		uint32_t *v = p->recs;
+		if (p->requested <= p->n) {
+			/* without replacement: the first `requested` places of a
+			 * Fisher-Yates shuffle, in random order; validation is the
+			 * first val of them */
+			for (uint64_t i = 0; i < p->requested; i++) {
+				size_t j = (size_t)i + blend_rng_below(&pr, p->n - i);
+				uint32_t t = v[i]; v[i] = v[j]; v[j] = t;
+				push(&b->set[i < p->val ? BLEND_VAL : BLEND_TRAIN], &b->nset[i < p->val ? 1 : 0],
+				     &cap[i < p->val ? 1 : 0], v[i]);
+			}
+		} else {
+			/* more than the part has: validation takes distinct records
+			 * first; training repeats whole epochs of the rest and
+			 * samples the remainder without replacement, so no record is
+			 * on both sides */
+			blend_shuffle(&pr, v, p->n);
+			for (uint64_t i = 0; i < p->val; i++) push(&b->set[1], &b->nset[1], &cap[1], v[i]);
+			uint32_t *pool = v + p->val;
+			size_t m = p->n - (size_t)p->val;
+			uint64_t need = p->requested - p->val;
+			p->epochs = need / m;
+			uint64_t rest = need % m;
+			for (uint64_t e = 0; e < p->epochs; e++)
+				for (size_t i = 0; i < m; i++) push(&b->set[0], &b->nset[0], &cap[0], pool[i]);
+			for (uint64_t i = 0; i < rest; i++) {
+				size_t j = (size_t)i + blend_rng_below(&pr, m - i);
+				uint32_t t = pool[i]; pool[i] = pool[j]; pool[j] = t;
+				push(&b->set[0], &b->nset[0], &cap[0], pool[i]);
+			}
+			note(notes, "part %s: %llu requested from %zu available: %llu whole epoch(s) and a sample of %llu",
+			     p->name, (unsigned long long)p->requested, p->n, (unsigned long long)p->epochs, (unsigned long long)rest);
+		}
+		p->taken = p->requested;
+		p->train = p->taken - p->val;
+	}
+	blend_rng rr;
+	blend_rng_seed(&rr, seed);
+	blend_shuffle(&rr, b->set[0], b->nset[0]);
+	blend_shuffle(&rr, b->set[1], b->nset[1]);
+	return 0;
+}
+
+uint64_t blend_distinct(const blend *b)
+{
+	uint64_t d = 0;
+	for (int k = 0; k < b->recipe->nparts; k++) {
+		const blend_part *p = &b->recipe->parts[k];
+		d += p->taken < p->n ? p->taken : p->n;
+	}
+	return d;
+}
+
+/* ---- output ---- */
+int blend_project(jbuf *out, json_doc *d, const char *line, size_t len, const char *const *keep, int nkeep)
+{
+	if (json_parse(d, line, len) || json_type_of(d, 0) != JSON_OBJECT) return -1;
+	jbuf_putc(out, '{');
+	int first = 1;
+	JSON_FOR_MEMBERS(d, 0, k, v, i) {
+		(void)i;
+		int want = json_str_eq(d, k, "messages", 8);
+		for (int j = 0; j < nkeep && !want; j++) want = json_str_eq(d, k, keep[j], strlen(keep[j]));
+		if (!want) continue;
+		if (!first) jbuf_putc(out, ',');
+		first = 0;
+		json_write_raw(out, d, k);
+		jbuf_putc(out, ':');
+		json_write_raw(out, d, v);
+	}
+	jbuf_putc(out, '}');
+	return 0;
+}
+
+static int open_inputs(blend *b, char *err, size_t errlen)
+{
+	for (int i = 0; i < b->ninputs; i++) {
+		blend_input *in = &b->inputs[i];
+		if (in->spooled) { in->fd = b->spool_fd; continue; }
+		if (in->fd >= 0) continue;
+		in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		if (in->fd < 0 || fstat(in->fd, &st)) return fail(err, errlen, "%s: %s", in->path, strerror(errno));
+		if (st.st_dev != in->dev || st.st_ino != in->ino || st.st_size != in->size ||
+		    st.st_mtim.tv_sec != in->mtime.tv_sec || st.st_mtim.tv_nsec != in->mtime.tv_nsec)
+			return fail(err, errlen, "%s: the file changed between blend's two passes (size %lld, then %lld)",
+				    in->path, (long long)in->size, (long long)st.st_size);
+	}
+	return 0;
+}
+
+static int read_full(int fd, char *p, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR) continue;
+		if (r <= 0) {
+			if (r == 0) errno = EIO;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+int blend_write(blend *b, int set, const char *dir, const char *name, const char *const *keep, int nkeep,
+		void (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx, char *err, size_t errlen)
+{
+	if (open_inputs(b, err, errlen)) return -1;
+	char path[4096], tmp[4200];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+	jsonl_writer w;
+	if (jsonl_writer_open(&w, tmp)) return fail(err, errlen, "%s: %s", tmp, strerror(errno));
+	json_doc d;
+	json_doc_init(&d);
+	jbuf o = JBUF_INIT, rec = JBUF_INIT;
+	sha256_ctx sc;
+	sha256_init(&sc);
+	int rc = 0;
+	uint64_t bytes = 0;
+	for (size_t i = 0; i < b->nset[set] && !rc; i++) {
+		uint32_t x = b->set[set][i];
+		blend_input *in = &b->inputs[b->loc[x] >> 48];
+		uint64_t off = b->loc[x] & (BLEND_MAX_OFFSET - 1);
+		jbuf_reset(&rec);
+		jbuf_reserve(&rec, (size_t)b->len[x] + 1);
+		if (read_full(in->fd, rec.p, b->len[x], off)) {
+			rc = fail(err, errlen, "%s: read at offset %llu: %s", in->spooled ? "spool" : in->path,
+				  (unsigned long long)off, strerror(errno));
+			break;
+		}
+		rec.len = b->len[x];
+		jbuf_reset(&o);
+		if (blend_project(&o, &d, rec.p, rec.len, keep, nkeep)) {
+			rc = fail(err, errlen, "%s: offset %llu: the record read back is not the one indexed (the input changed?)",
+				  in->spooled ? "spool" : in->path, (unsigned long long)off);
+			break;
+		}
+		jbuf_putc(&o, '\n');
+		sha256_update(&sc, o.p, o.len);
+		bytes += o.len;
+		if (jsonl_write(&w, o.p, o.len)) rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (progress && ((i + 1) & 0xFFFF) == 0) progress(pctx, i + 1, b->nset[set]);
+	}
+	if (!rc && jsonl_flush(&w)) rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (!rc && fsync(w.fd)) rc = fail(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+	if (jsonl_writer_close(&w) && !rc) rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (!rc && rename(tmp, path)) rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+	if (rc) unlink(tmp);
+	else {
+		unsigned char dg[32];
+		sha256_final(&sc, dg);
+		sha256_hex(dg, b->out_sha256[set]);
+		b->out_bytes[set] = bytes;
+	}
+	json_doc_free(&d);
+	jbuf_free(&o);
+	jbuf_free(&rec);
+	return rc;
+}
+
+/* ---- manifest ---- */
+static void str(jbuf *m, const char *s) { json_write_str(m, s, strlen(s)); }
+
+int blend_manifest(const blend *b, const blend_info *info, jbuf *m, char *err, size_t errlen)
+{
+	const blend_recipe *r = b->recipe;
+	jbuf_puts(m, "{\n  \"tool\": \"blend\",\n  \"version\": ");
+	str(m, info->version ? info->version : "");
+	jbuf_printf(m, ",\n  \"seed\": %llu,\n  \"seed_from\": ", (unsigned long long)b->seed);
+	str(m, info->seed_from ? info->seed_from : "default");
+	jbuf_puts(m, ",\n  \"prng\": \"xoshiro256** seeded by splitmix64; part seed = seed xor fnv1a64(name)\",\n  \"recipe_file\": ");
+	str(m, info->recipe_path ? info->recipe_path : "");
+	jbuf_puts(m, ",\n  \"recipe\": ");
+	json_write_str(m, r->text ? r->text : "", r->text_len);
+	jbuf_puts(m, ",\n  \"validation\": ");
+	if (info->val_arg) str(m, info->val_arg);
+	else jbuf_puts(m, "\"0\"");
+	jbuf_puts(m, ",\n  \"fields\": [\"messages\"");
+	for (int i = 0; i < info->nkeep; i++) {
+		jbuf_puts(m, ", ");
+		str(m, info->keep[i]);
+	}
+	jbuf_puts(m, "],\n  \"parts\": [\n");
+	for (int k = 0; k < r->nparts; k++) {
+		const blend_part *p = &r->parts[k];
+		jbuf_puts(m, "    {\"name\": ");
+		str(m, p->name);
+		jbuf_puts(m, ", \"spec\": ");
+		str(m, p->spec);
+		jbuf_puts(m, ", \"where\": [");
+		for (int i = 0; i < p->nconds; i++) {
+			if (i) jbuf_puts(m, ", ");
+			jbuf t = JBUF_INIT;
+			jbuf_printf(&t, "%s%s=%s", p->conds[i].field, p->conds[i].negate ? "!" : "", p->conds[i].value);
+			json_write_str(m, t.p, t.len);
+			jbuf_free(&t);
+		}
+		jbuf_printf(m, "], \"requested\": %llu, \"available\": %zu, \"taken\": %llu, \"train\": %llu, "
+			       "\"validation\": %llu, \"epochs\": %llu, \"shortfall\": %llu}%s\n",
+			    (unsigned long long)p->requested, p->n, (unsigned long long)p->taken, (unsigned long long)p->train,
+			    (unsigned long long)p->val, (unsigned long long)p->epochs, (unsigned long long)p->shortfall,
+			    k + 1 < r->nparts ? "," : "");
+	}
+	jbuf_printf(m, "  ],\n  \"records\": %zu,\n  \"unmatched\": %llu,\n  \"inputs\": [", b->n, (unsigned long long)b->unmatched);
+	for (int i = 0; i < b->ninputs; i++) {
+		const blend_input *in = &b->inputs[i];
+		jbuf_printf(m, "%s\n    {\"path\": ", i ? "," : "");
+		str(m, in->path);
+		jbuf_printf(m, ", \"lines\": %llu, \"bytes\": %llu, \"sha256\": \"%s\", \"spooled\": %s}", (unsigned long long)in->lines,
+			    (unsigned long long)in->bytes, in->sha256, in->spooled ? "true" : "false");
+	}
+	jbuf_puts(m, "\n  ],\n  \"outputs\": [");
+	for (int s = 0; s < 2; s++) {
+		jbuf_printf(m, "%s\n    {\"path\": ", s ? "," : "");
+		str(m, info->names[s] ? info->names[s] : (s ? "validation.jsonl" : "train.jsonl"));
+		jbuf_printf(m, ", \"records\": %zu, \"bytes\": %llu, \"sha256\": \"%s\"}", b->nset[s], (unsigned long long)b->out_bytes[s],
+			    b->out_sha256[s]);
+	}
+	jbuf_puts(m, "\n  ],\n  \"lock_file\": ");
+	if (info->lock_path) str(m, info->lock_path);
+	else jbuf_puts(m, "null");
+	jbuf_puts(m, ",\n  \"lock\": [");
+	int rc = 0;
+	if (info->lock_text) {
+		json_doc d;
+		json_doc_init(&d);
+		const char *p = info->lock_text, *e = p + info->lock_len;
+		unsigned ln = 0, nrec = 0;
+		while (p < e) {
+			const char *nl = memchr(p, '\n', (size_t)(e - p));
+			const char *le = nl ? nl : e;
+			ln++;
+			const char *q = p;
+			while (q < le && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+			if (q < le) {
+				if (json_parse(&d, p, (size_t)(le - p)) || json_type_of(&d, 0) != JSON_OBJECT) {
+					rc = fail(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file), found %.40s",
+						  info->lock_path ? info->lock_path : "lock", ln, d.err[0] ? d.err : "another value");
+					break;
+				}
+				jbuf_printf(m, "%s\n    ", nrec++ ? "," : "");
+				json_write_compact(m, &d, 0);
+			}
+			p = nl ? nl + 1 : e;
+		}
+		json_doc_free(&d);
+		if (nrec) jbuf_puts(m, "\n  ");
+	}
+	jbuf_puts(m, "]\n}\n");
+	return rc;
+}
