@@ -232,7 +232,7 @@ static void vbars(jbuf *o, const char *title, const char *sub, char labels[][24]
 {
 	uint64_t mx = 1;
 	for (int i = 0; i < n; i++) if (vals[i] > mx) mx = vals[i];
-	int bw = 28, gap = 4, h = 150, left = 10, w = left + n * (bw + gap) + 10;
+	int bw = 28, gap = 4, h = 150, left = 10, w = left + n * (bw + gap) + 40;
 	jbuf_puts(o, "<figure><figcaption>");
 	esc(o, title);
 	if (sub) { jbuf_puts(o, " <span class=\"sub\">"); esc(o, sub); jbuf_puts(o, "</span>"); }
@@ -303,7 +303,7 @@ static const char css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;color:#222;max-width:1150px;padding:0 1em}"
 	"h1{color:#2f4b7c;margin-bottom:.2em}h2{border-bottom:2px solid #e4e4e4;padding-bottom:.2em;margin-top:2em}"
 	"table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #d6d6d6;padding:4px 9px;text-align:right;vertical-align:top}"
-	"th{background:#f1f3f6}td:first-child,th:first-child,td.t{text-align:left}"
+	"th{background:#f1f3f6}td:first-child,th:first-child,td.t,th.t{text-align:left}"
 	"figure{display:inline-block;margin:.6em 1.2em .6em 0;vertical-align:top}figcaption{font-weight:600}"
 	".sub{font-weight:400;color:#666}.note{background:#fff7e0;border-left:4px solid #edc948;padding:.5em 1em}"
 	"svg text{font-size:11px;fill:#333}svg text.v{font-size:9px;text-anchor:middle;fill:#555}svg text.l{font-size:10px}"
@@ -399,7 +399,7 @@ static void manifest_section(jbuf *h, const report *r, jbuf *tmp)
 	json_doc d;
 	json_doc_init(&d);
 	if (json_parse(&d, r->manifest, r->manifest_len)) { json_doc_free(&d); return; }
-	jbuf_puts(h, "<h2>Recipe</h2>\n<table><tr><th>part</th><th>count</th><th>where</th><th>requested</th><th>available</th>"
+	jbuf_puts(h, "<h2>Recipe</h2>\n<table><tr><th>part</th><th>count</th><th class=\"t\">where</th><th>requested</th><th>available</th>"
 		     "<th>taken</th><th>train</th><th>validation</th><th>epochs</th><th>shortfall</th></tr>\n");
 	uint32_t parts = json_get(&d, 0, "parts");
 	const char *keys[] = {"name", "spec", "where", "requested", "available", "taken", "train", "validation", "epochs", "shortfall"};
@@ -444,7 +444,7 @@ static void manifest_section(jbuf *h, const report *r, jbuf *tmp)
 	for (int l = 0; l < 2; l++) {
 		uint32_t a = json_get(&d, 0, lists[l]);
 		if (json_type_of(&d, a) != JSON_ARRAY || !d.nodes[a].count) continue;
-		jbuf_printf(h, "<table><tr><th>%s</th><th>%s</th><th>sha256</th></tr>\n", lists[l], l ? "records" : "lines");
+		jbuf_printf(h, "<table><tr><th>%s</th><th>%s</th><th class=\"t\">sha256</th></tr>\n", lists[l], l ? "records" : "lines");
 		JSON_FOR_ELEMS(&d, a, e, k) {
 			(void)k;
 			if (json_type_of(&d, e) != JSON_OBJECT) continue;
@@ -460,7 +460,7 @@ static void manifest_section(jbuf *h, const report *r, jbuf *tmp)
 	}
 	uint32_t lk = json_get(&d, 0, "lock");
 	if (json_type_of(&d, lk) == JSON_ARRAY && d.nodes[lk].count) {
-		jbuf_puts(h, "<table><tr><th>dataset (lock file)</th><th>revision</th><th>commit</th></tr>\n");
+		jbuf_puts(h, "<table><tr><th>dataset (lock file)</th><th class=\"t\">revision</th><th class=\"t\">commit</th></tr>\n");
 		JSON_FOR_ELEMS(&d, lk, e, k) {
 			(void)k;
 			if (json_type_of(&d, e) != JSON_OBJECT) continue;
@@ -479,7 +479,7 @@ static void manifest_section(jbuf *h, const report *r, jbuf *tmp)
 
 static void stages_section(jbuf *h, const report *r)
 {
-	jbuf_puts(h, "<h2>Records dropped per stage</h2>\n<table><tr><th>stage</th><th>tool</th><th>read</th><th>kept</th><th>dropped</th><th>reasons</th></tr>\n");
+	jbuf_puts(h, "<h2>Records dropped per stage</h2>\n<table><tr><th>stage</th><th class=\"t\">tool</th><th>read</th><th>kept</th><th>dropped</th><th class=\"t\">reasons</th></tr>\n");
 	/* every reason of every stage, in first-seen order, for the chart */
 	const char **reasons = NULL;
 	int nr = 0;
@@ -503,15 +503,19 @@ static void stages_section(jbuf *h, const report *r)
 	}
 	jbuf_puts(h, "</table>\n");
 	if (nr && r->nstages) {
+		/* the chart shows the stages that dropped something */
 		const char **rows = xcalloc((size_t)r->nstages, sizeof *rows);
 		uint64_t *v = xcalloc((size_t)r->nstages * (size_t)nr, sizeof *v);
+		int nrow = 0;
 		for (int i = 0; i < r->nstages; i++) {
-			rows[i] = r->stages[i].name;
+			if (!r->stages[i].nreasons) continue;
+			rows[nrow] = r->stages[i].name;
 			for (int k = 0; k < r->stages[i].nreasons; k++)
 				for (int j = 0; j < nr; j++)
-					if (!strcmp(reasons[j], r->stages[i].reason[k])) v[i * nr + j] += r->stages[i].count[k];
+					if (!strcmp(reasons[j], r->stages[i].reason[k])) v[nrow * nr + j] += r->stages[i].count[k];
+			nrow++;
 		}
-		hbars(h, "records per reason, per stage", rows, r->nstages, reasons, nr, v);
+		hbars(h, "records per reason, per stage (stages that dropped records)", rows, nrow, reasons, nr, v);
 		free(rows);
 		free(v);
 	}
@@ -562,8 +566,10 @@ void report_render(report *r, const char *const *inputs, int ninputs, const char
 		fmt_n(a, sizeof a, s->n[0]);
 		fmt_n(b, sizeof b, s->n[1]);
 		fmt_n(c, sizeof c, len);
-		jbuf_printf(h, "</td><td>%s</td><td>%s</td><td>%.1f%%</td><td>%s</td><td>%.0f</td><td>%llu</td></tr>\n", a, b,
-			    100.0 * (double)tot / (double)(r->total ? r->total : 1), c, tot ? (double)len / (double)tot : 0.0, (unsigned long long)mx);
+		char d[32];
+		fmt_n(d, sizeof d, mx);
+		jbuf_printf(h, "</td><td>%s</td><td>%s</td><td>%.1f%%</td><td>%s</td><td>%.0f</td><td>%s</td></tr>\n", a, b,
+			    100.0 * (double)tot / (double)(r->total ? r->total : 1), c, tot ? (double)len / (double)tot : 0.0, d);
 		names[i] = s->name;
 	}
 	int nseg = n[1] ? 2 : 1;
