@@ -689,7 +689,7 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 /* ---- manifest ---- */
 static void str(jbuf *m, const char *s) { json_write_str(m, s, strlen(s)); }
 
-int blend_manifest(const blend *b, const blend_info *info, jbuf *m, char *err, size_t errlen)
+void blend_manifest(const blend *b, const blend_info *info, jbuf *m)
 {
 	const blend_recipe *r = b->recipe;
 	jbuf_puts(m, "{\n  \"tool\": \"blend\",\n  \"version\": ");
@@ -747,33 +747,42 @@ int blend_manifest(const blend *b, const blend_info *info, jbuf *m, char *err, s
 	jbuf_puts(m, "\n  ],\n  \"lock_file\": ");
 	if (info->lock_path) str(m, info->lock_path);
 	else jbuf_puts(m, "null");
-	jbuf_puts(m, ",\n  \"lock\": [");
+	jbuf_puts(m, ",\n  \"lock\": ");
+	if (info->lock_json) jbuf_puts(m, info->lock_json);
+	else jbuf_puts(m, "[]");
+	jbuf_puts(m, "\n}\n");
+}
+
+int blend_lock_json(const char *text, size_t len, const char *path, jbuf *m, char *err, size_t errlen)
+{
+	json_doc d;
+	json_doc_init(&d);
+	const char *p = text, *e = p + len;
+	unsigned ln = 0, nrec = 0;
 	int rc = 0;
-	if (info->lock_text) {
-		json_doc d;
-		json_doc_init(&d);
-		const char *p = info->lock_text, *e = p + info->lock_len;
-		unsigned ln = 0, nrec = 0;
-		while (p < e) {
-			const char *nl = memchr(p, '\n', (size_t)(e - p));
-			const char *le = nl ? nl : e;
-			ln++;
-			const char *q = p;
-			while (q < le && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
-			if (q < le) {
-				if (json_parse(&d, p, (size_t)(le - p)) || json_type_of(&d, 0) != JSON_OBJECT) {
-					rc = fail(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file), found %.40s",
-						  info->lock_path ? info->lock_path : "lock", ln, d.err[0] ? d.err : "another value");
-					break;
-				}
-				jbuf_printf(m, "%s\n    ", nrec++ ? "," : "");
-				json_write_compact(m, &d, 0);
+	jbuf_putc(m, '[');
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		const char *le = nl ? nl : e;
+		ln++;
+		const char *q = p;
+		while (q < le && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+		if (q < le) {
+			if (json_parse(&d, p, (size_t)(le - p))) {
+				rc = fail(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file): %s", path, ln, d.err);
+				break;
 			}
-			p = nl ? nl + 1 : e;
+			if (json_type_of(&d, 0) != JSON_OBJECT) {
+				rc = fail(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file), found another value", path, ln);
+				break;
+			}
+			jbuf_printf(m, "%s\n    ", nrec++ ? "," : "");
+			json_write_compact(m, &d, 0);
 		}
-		json_doc_free(&d);
-		if (nrec) jbuf_puts(m, "\n  ");
+		p = nl ? nl + 1 : e;
 	}
-	jbuf_puts(m, "]\n}\n");
+	json_doc_free(&d);
+	if (nrec) jbuf_puts(m, "\n  ");
+	jbuf_putc(m, ']');
 	return rc;
 }

@@ -15,7 +15,7 @@
  *         blend_input_close(&b, i);
  *     blend_draw(&b, seed, &val, &notes, err, n);
  *     blend_write(&b, BLEND_TRAIN, dir, keep, nkeep, NULL, NULL, err, n);  and BLEND_VAL
- *     blend_manifest(&b, &info, &json);
+ *     blend_manifest(&b, &info, &json);          (lock: blend_lock_json first)
  *     blend_free(&b); blend_recipe_free(&r);
  *
  * Inputs that are regular files are read twice: once to index them, once, by
@@ -184,12 +184,16 @@ typedef struct blend_info {
 	const char *const *keep;
 	int nkeep;
 	const char *names[2];      /* file names of the sets */
-	const char *lock_text;     /* hf-fetch's lock file (JSON lines), or NULL */
-	size_t lock_len;
-	const char *lock_path;
+	const char *lock_path;     /* hf-fetch's lock file, or NULL */
+	const char *lock_json;     /* its lines as a JSON array (blend_lock_json), or NULL */
 } blend_info;
 
-/* manifest.json text into out. -1 with err if the lock text is not JSON lines. */
-int blend_manifest(const blend *b, const blend_info *info, jbuf *out, char *err, size_t errlen);
+/* hf-fetch's lock file (one JSON object per line; blank lines skipped) as a
+ * JSON array appended to out. -1 with err naming path:line if a line is not
+ * a JSON object. */
+int blend_lock_json(const char *text, size_t len, const char *path, jbuf *out, char *err, size_t errlen);
+
+/* manifest.json text appended to out. */
+void blend_manifest(const blend *b, const blend_info *info, jbuf *out);
 
 #endif

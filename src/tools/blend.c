@@ -103,7 +103,12 @@ int main(int argc, char **argv)
 	blend_recipe r;
 	if (blend_recipe_parse(&r, rtext, rlen, recipe_path, err, sizeof err)) cli_fatal(&c, "%s", err);
 	free(rtext);
-	if (lock_path && !(ltext = slurp(lock_path, &llen))) cli_fatal(&c, "%s: %s", lock_path, strerror(errno));
+	jbuf lock = JBUF_INIT;
+	if (lock_path) {
+		if (!(ltext = slurp(lock_path, &llen))) cli_fatal(&c, "%s: %s", lock_path, strerror(errno));
+		if (blend_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
+		free(ltext);
+	}
 	if (mkdir(outdir, 0755) && errno != EEXIST) cli_fatal(&c, "%s: %s", outdir, strerror(errno));
 
 	/* pass 1: index every record under its part (offsets, not records) */
@@ -163,10 +168,10 @@ int main(int argc, char **argv)
 		.version = SFTKIT_VERSION, .recipe_path = recipe_path, .val_arg = val_arg,
 		.seed_from = seed_opt ? "--seed" : r.have_seed ? "recipe" : "default",
 		.keep = keep, .nkeep = nkeep, .names = {names[0], names[1]},
-		.lock_text = ltext, .lock_len = llen, .lock_path = lock_path,
+		.lock_path = lock_path, .lock_json = lock_path ? lock.p : NULL,
 	};
 	jbuf m = JBUF_INIT;
-	if (blend_manifest(&b, &info, &m, err, sizeof err)) cli_fatal(&c, "%s", err);
+	blend_manifest(&b, &info, &m);
 	char mp[4200], mt[4300];
 	snprintf(mp, sizeof mp, "%s/manifest.json", outdir);
 	snprintf(mt, sizeof mt, "%s/.manifest.json.tmp.%ld", outdir, (long)getpid());
@@ -183,7 +188,7 @@ int main(int argc, char **argv)
 	c.n_dropped += b.n - distinct;
 	if (b.n > distinct) cli_count(&c, "not_drawn", b.n - distinct);
 	jbuf_free(&m);
-	free(ltext);
+	jbuf_free(&lock);
 	free(keep);
 	blend_free(&b);
 	blend_recipe_free(&r);
