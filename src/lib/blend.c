@@ -729,7 +729,7 @@ void blend_manifest(const blend *b, const blend_info *info, jbuf *m)
 			    (unsigned long long)p->val, (unsigned long long)p->epochs, (unsigned long long)p->shortfall,
 			    k + 1 < r->nparts ? "," : "");
 	}
-	jbuf_printf(m, "  ],\n  \"records\": %zu,\n  \"unmatched\": %llu,\n  \"inputs\": [", b->n, (unsigned long long)b->unmatched);
+	jbuf_printf(m, "  ],\n  \"matched\": %zu,\n  \"unmatched\": %llu,\n  \"inputs\": [", b->n, (unsigned long long)b->unmatched);
 	for (int i = 0; i < b->ninputs; i++) {
 		const blend_input *in = &b->inputs[i];
 		jbuf_printf(m, "%s\n    {\"path\": ", i ? "," : "");

@@ -425,7 +425,7 @@ static void manifest_section(jbuf *h, const report *r, jbuf *tmp)
 		jbuf_puts(h, "</tr>\n");
 	}
 	jbuf_puts(h, "</table>\n<p>");
-	const char *top[][2] = {{"seed", "seed"}, {"validation", "validation"}, {"version", "blend version"}, {"records", "records indexed"}, {"unmatched", "records in no part"}};
+	const char *top[][2] = {{"seed", "seed"}, {"validation", "validation"}, {"version", "blend version"}, {"matched", "records in a part"}, {"unmatched", "records in no part"}};
 	for (int i = 0; i < 5; i++) {
 		uint32_t v = json_get(&d, 0, top[i][0]);
 		if (v == JSON_NONE) continue;

@@ -61,3 +61,58 @@ t_eq "a repeated part still gives its exact count" 90 "$(cat "$T/o12/train.jsonl
 jq -r .id "$T/o12/train.jsonl" | sort -u >"$T/trids"
 t_eq "validation records never appear in training" 0 "$(jq -r .id "$T/o12/validation.jsonl" | sort -u | comm -12 - "$T/trids" | wc -l | tr -d ' ')"
 t_eq "and validation has its 10%" 9 "$(wc -l <"$T/o12/validation.jsonl" | tr -d ' ')"
+# standard input is spooled; the draw is the same as from the file
+blend -q -r "$T/r.recipe" -o "$T/o13" --val 0.1 <"$T/in.jsonl"
+t_eq "from standard input: the same bytes as from the file" "$(sha256sum <"$T/out/train.jsonl")" "$(sha256sum <"$T/o13/train.jsonl")"
+t_eq "and the manifest says it was spooled" '"-" true' "$(jq -r '.inputs[0] | "\"\(.path)\" \(.spooled)"' "$T/o13/manifest.json")"
+mkfifo "$T/fifo"
+cat "$T/in.jsonl" >"$T/fifo" &
+blend -q -r "$T/r.recipe" -o "$T/o14" --val 0.1 "$T/fifo"
+wait
+t_eq "a pipe given as a file is spooled too, same bytes" "$(sha256sum <"$T/out/train.jsonl") true" "$(sha256sum <"$T/o14/train.jsonl") $(jq .inputs[0].spooled "$T/o14/manifest.json")"
+# an input split over two files, the second without a final newline
+head -60 "$T/in.jsonl" >"$T/p1.jsonl"
+tail -n +61 "$T/in.jsonl" | head -c -1 >"$T/p2.jsonl"
+blend -q -r "$T/r.recipe" -o "$T/o15" --val 0.1 "$T/p1.jsonl" "$T/p2.jsonl"
+t_eq "two files: the same draw as one" "$(sha256sum <"$T/out/train.jsonl")" "$(sha256sum <"$T/o15/train.jsonl")"
+t_eq "the sha256 of a file without a final newline is the file's" "$(sha256sum <"$T/p2.jsonl" | cut -d' ' -f1)" "$(jq -r '.inputs[1].sha256' "$T/o15/manifest.json")"
+t_eq "inputs' line counts" "60 71" "$(jq -r '[.inputs[].lines]|map(tostring)|join(" ")' "$T/o15/manifest.json")"
+# --val COUNT is exact, split by largest remainder
+printf 'a 33 source=dolci\nb 33 source=magicoder\n' >"$T/v.recipe"
+blend -q -r "$T/v.recipe" -o "$T/o16" --val 5 "$T/in.jsonl"
+t_eq "--val 5: 5 validation records (3 + 2), 61 training" "5 61 3 2" "$(wc -l <"$T/o16/validation.jsonl" | tr -d ' ') $(wc -l <"$T/o16/train.jsonl" | tr -d ' ') $(jq -r '[.parts[].validation]|map(tostring)|join(" ")' "$T/o16/manifest.json")"
+# P% above 100 repeats whole epochs
+printf 'm 200%% source=magicoder\n' >"$T/p.recipe"
+blend -q -r "$T/p.recipe" -o "$T/o17" --keep-fields id "$T/in.jsonl" 2>"$T/e17"
+t_eq "200%: every record exactly twice" "30 2" "$(jq -r .id "$T/o17/train.jsonl" | sort | uniq -c | awk '{print $1}' | sort | uniq -c | awk '{print $1, $2}')"
+# one part's count does not change another part's draw
+printf 'seed 5\ncoding 10 source=dolci domain=Coding\nmagic 5 source=magicoder\n' >"$T/i1.recipe"
+printf 'seed 5\ncoding 10 source=dolci domain=Coding\nmagic 29 source=magicoder\n' >"$T/i2.recipe"
+blend -q -r "$T/i1.recipe" -o "$T/o18" --keep-fields id,source "$T/in.jsonl"
+blend -q -r "$T/i2.recipe" -o "$T/o19" --keep-fields id,source "$T/in.jsonl"
+t_eq "the coding part draws the same records whatever magic asks" "$(jq -r 'select(.source=="dolci").id' "$T/o18/train.jsonl" | sort)" "$(jq -r 'select(.source=="dolci").id' "$T/o19/train.jsonl" | sort)"
+# bad records
+printf '{"id":"ok","source":"magicoder","messages":[]}\n{"id":"nomsg","source":"magicoder"}\n{bad\n' >"$T/bad.jsonl"
+printf 'm 100%% source=magicoder\n' >"$T/m.recipe"
+t_status "a record without messages: exit 1" 1 blend -r "$T/m.recipe" -o "$T/o20" "$T/bad.jsonl"
+t_grep "with its position" "bad.jsonl:2: record has no \"messages\" array" "$T/.err"
+blend -r "$T/m.recipe" -o "$T/o21" --skip-bad --rejects "$T/rej.jsonl" --summary "$T/sum.json" "$T/bad.jsonl" 2>"$T/e21"
+t_eq "--skip-bad: counted per reason, read = kept + dropped" '3 1 2 {"no_messages":1,"bad_json":1}' "$(jq -c '"\(.read) \(.kept) \(.dropped) \(.reasons|tojson)"' -r "$T/sum.json")"
+t_eq "and rejected with reasons" "no_messages bad_json" "$(jq -r .reason "$T/rej.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+# atomic: a run that fails leaves the previous outputs as they were
+cp -r "$T/out" "$T/keep"
+echo 'not json' >"$T/badlock.jsonl"
+t_status "a bad lock file: exit 1" 1 blend -r "$T/r.recipe" -o "$T/out" --lock "$T/badlock.jsonl" "$T/in.jsonl"
+t_grep "naming its line" "badlock.jsonl:1: expected a JSON object per line" "$T/.err"
+t_eq "and the outputs are untouched" "" "$(diff -r "$T/out" "$T/keep")"
+t_status "an input that does not exist: exit 1" 1 blend -r "$T/r.recipe" -o "$T/o22" "$T/nope.jsonl"
+t_status "--val 1.5: usage error" 2 blend -r "$T/r.recipe" -o "$T/o22" --val 1.5 "$T/in.jsonl"
+t_status "--seed -1: usage error" 2 blend -r "$T/r.recipe" -o "$T/o22" --seed -1 "$T/in.jsonl"
+t_eq "manifest fields" 'blend recipe 7 ["messages"] 130 1' "$(jq -r '"\(.tool) \(.seed_from) \(.seed) \(.fields|tojson) \(.matched) \(.unmatched)"' "$T/out/manifest.json")"
+t_eq "the manifest holds the recipe text" "$(cat "$T/r.recipe")" "$(jq -r .recipe "$T/out/manifest.json")"
+# memory with standard input: the spool holds the records, not memory
+if [ -z "${SANITIZE:-}" ]; then
+	t_eq "80 MB on standard input under a 40 MB memory limit" 4000 "$(sh -c "ulimit -v 40000; blend -q -r '$T/all.recipe' -o '$T/o23' <'$T/big.jsonl'" && wc -l <"$T/o23/train.jsonl" | tr -d ' ')"
+else
+	t_skip "memory limit test, standard input" "sanitizer builds reserve more address space than the limit"
+fi
