@@ -225,7 +225,10 @@ void blend_free(blend *b)
 		if (b->inputs[i].fd >= 0 && !b->inputs[i].spooled) close(b->inputs[i].fd);
 	}
 	free(b->inputs);
-	if (b->spool_fd >= 0) close(b->spool_fd);
+	if (b->spool_fd >= 0) {
+		jsonl_writer_close(&b->spool);   /* frees the buffer; the fd is not its own */
+		close(b->spool_fd);
+	}
 	free(b->loc);
 	free(b->len);
 	free(b->set[0]);
@@ -252,6 +255,7 @@ int blend_input_open(blend *b, const char *path, int is_stdin, const char *tmpdi
 		b->spool_fd = mkstemp(sp);
 		if (b->spool_fd < 0) return fail(err, errlen, "%s: %s", sp, strerror(errno));
 		unlink(sp);
+		jsonl_writer_init(&b->spool, b->spool_fd);
 	}
 	b->inputs = xrealloc(b->inputs, (size_t)(b->ninputs + 1) * sizeof *b->inputs);
 	blend_input *in = &b->inputs[b->ninputs];
@@ -269,22 +273,6 @@ int blend_input_open(blend *b, const char *path, int is_stdin, const char *tmpdi
 	return b->ninputs++;
 }
 
-/* the spool's own buffered writes: a small buffer in front of write(2) */
-static int spool_write(blend *b, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = pwrite(b->spool_fd, p, n, (off_t)b->spool_len);
-		if (w < 0) {
-			if (errno == EINTR) continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-		b->spool_len += (uint64_t)w;
-	}
-	return 0;
-}
-
 int blend_input_line(blend *b, int i, const char *line, size_t len, uint64_t offset, uint64_t *where, char *err, size_t errlen)
 {
 	blend_input *in = &b->inputs[i];
@@ -296,13 +284,8 @@ int blend_input_line(blend *b, int i, const char *line, size_t len, uint64_t off
 		*where = b->spool_len;
 		/* line and '\n' in one write when the line is short: copy into a
 		 * stack buffer; long lines take two writes */
-		char t[4096];
-		if (len < sizeof t) {
-			memcpy(t, line, len);
-			t[len] = '\n';
-			if (spool_write(b, t, len + 1)) return fail(err, errlen, "spool: %s", strerror(errno));
-		} else if (spool_write(b, line, len) || spool_write(b, "\n", 1))
-			return fail(err, errlen, "spool: %s", strerror(errno));
+		if (jsonl_write_line(&b->spool, line, len)) return fail(err, errlen, "spool: %s", strerror(errno));
+		b->spool_len += len + 1;
 	} else {
 		*where = offset;
 		in->end = offset + len;
@@ -598,6 +581,7 @@ int blend_project(jbuf *out, json_doc *d, const char *line, size_t len, const ch
 
 static int open_inputs(blend *b, char *err, size_t errlen)
 {
+	if (b->spool_fd >= 0 && jsonl_flush(&b->spool)) return fail(err, errlen, "spool: %s", strerror(errno));
 	for (int i = 0; i < b->ninputs; i++) {
 		blend_input *in = &b->inputs[i];
 		if (in->spooled) { in->fd = b->spool_fd; continue; }

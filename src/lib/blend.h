@@ -50,6 +50,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "jsonl.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -118,6 +119,7 @@ typedef struct blend {
 	int ninputs;
 	int spool_fd;          /* -1 until a non-regular input arrives */
 	uint64_t spool_len;
+	jsonl_writer spool;    /* buffered appends to spool_fd */
 	uint64_t *loc;         /* record i: input << 48 | offset */
 	uint32_t *len;         /* record i: line length without '\n' */
 	size_t n, cap;
