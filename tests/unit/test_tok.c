@@ -165,10 +165,19 @@ static void test_broken(void)
 		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[\"a q\"]}}",
 		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"normalizer\":{\"type\":\"Precompiled\"}}",
 		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(\"},\"behavior\":\"Isolated\"}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"pre_tokenizer\":{\"type\":\"Split\",\"pattern\":{\"String\":\"x\"},\"behavior\":\"Merged\"}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"pre_tokenizer\":{\"type\":\"CharDelimiterSplit\",\"delimiter\":\"ab\"}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"ByteLevel\",\"use_regex\":false},{\"type\":\"Digits\"}]}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"added_tokens\":[{\"id\":\"1\",\"content\":\"<s>\"}]}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"pre_tokenizer\":{\"type\":\"UnicodeScripts\"}}",
+		"{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"normalizer\":{\"type\":\"Replace\",\"pattern\":{\"Regex\":\"[\"},\"content\":\"\"}}",
 	};
 	const char *want[] = { "tokenizer.json", "tokenizer.json", "not a JSON object", "unsupported: model WordPiece",
 			       "not a non-negative integer", "not in the vocab", "unsupported: normalizer Precompiled",
-			       "regex does not compile" };
+			       "regex does not compile", "unsupported: split behavior Merged",
+			       "CharDelimiterSplit: the delimiter is not one character", "unsupported: a pre_tokenizer after ByteLevel",
+			       "added_tokens[0]: lacks a string content or an integer id", "unsupported: pre_tokenizer UnicodeScripts",
+			       "normalizer Replace: regex does not compile" };
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		err[0] = 0;
 		tok *t = tok_load_mem(cases[i], strlen(cases[i]), err, sizeof err);
