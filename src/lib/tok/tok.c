@@ -267,6 +267,7 @@ struct tok {
 	int32_t byte_sym[256]; /* byte-level: id of each byte's symbol */
 	int32_t byte_fb[256];  /* byte_fallback: <0xXX> ids */
 	int byte_fallback, fuse_unk, ignore_merges;
+	int sp_barrier;        /* no vocab entry has a character other than U+2581 before a U+2581 */
 	int32_t unk;
 	added_tok *added;
 	int nadded;
@@ -1020,6 +1021,20 @@ static tok *load_doc(const json_doc *d, char *err, size_t errlen)
 		}
 	}
 	if (load_added(&L, json_get(d, 0, "added_tokens"))) goto bad;
+	if (!t->byte_level) {
+		/* SentencePiece-style vocabularies: when no entry holds "x\u2581"
+		 * (x not U+2581), no merge can join a character to the U+2581 after
+		 * it, so a long word (Gemma and Mistral have no pre-tokenizer: a
+		 * whole text is one word) may be merged piece by piece, each piece
+		 * starting at such a U+2581, with the same result */
+		t->sp_barrier = 1;
+		for (size_t i = 0; i < t->vocab.n && t->sp_barrier; i++) {
+			const char *k = t->vocab.pool.p + t->vocab.e[i].off;
+			size_t kl = t->vocab.e[i].len;
+			for (const char *h = k; (h = memmem(h, kl - (size_t)(h - k), "\xe2\x96\x81", 3)); h += 3)
+				if (h - k >= 1 && !(h - k >= 3 && !memcmp(h - 3, "\xe2\x96\x81", 3))) { t->sp_barrier = 0; break; }
+		}
+	}
 	return t;
 bad:
 	tok_free(t);
@@ -1456,6 +1471,21 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			bpe(s, n, out);
 		}
 	} else {
+		if (t->sp_barrier && n > 8) {
+			/* cut before each U+2581 that follows another character (see
+			 * tok_load) and encode the pieces, through the cache */
+			size_t st = 0;
+			for (const char *h = w + 1; (h = memmem(h, n - (size_t)(h - w), "\xe2\x96\x81", 3)); h += 3) {
+				size_t i = (size_t)(h - w);
+				if (i >= 3 && !memcmp(w + i - 3, "\xe2\x96\x81", 3)) continue;
+				encode_word(s, w + st, i - st, out);
+				st = i;
+			}
+			if (st) {
+				encode_word(s, w + st, n - st, out);
+				return;
+			}
+		}
 		int32_t v = t->ignore_merges ? sm_get(&t->vocab, w, n) : -1;
 		if (v >= 0) ids_push(out, v);
 		else {
