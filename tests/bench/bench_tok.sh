@@ -46,13 +46,15 @@ done
 # load time and memory
 t_load=$(bench_time "echo '{\"text\":\"x\"}' | tok-len -q -t '$TK' --text-field text >/dev/null")
 echo "load + 1 line: ${t_load}s (target < 0.3 s); peak RSS $(bench_rss "echo '{\"text\":\"x\"}' | tok-len -q -t '$TK' --text-field text >/dev/null") MB (target < 200)"
-# pathological inputs: time per MB must not grow with length
+# pathological inputs: the issue's sizes (1 MB without whitespace, a 100 KB
+# run of one character, a 50 KB number) and 4x each; time per MB must not grow
+# with length. The peer encodes the issue's sizes in the same run.
 echo '{"text":""}' >"$BENCH_DIR/patho-empty.jsonl"
 t0=$(bench_time "tok-len -q -t '$TK' --text-field text '$BENCH_DIR/patho-empty.jsonl' >/dev/null")
 echo "pathological inputs (load time ${t0}s subtracted; s/MB must not grow with length):"
-for kind in nows run number; do
-	for kb in 1000 4000; do
-		python3 - "$kind" "$kb" >"$BENCH_DIR/patho.jsonl" <<'PY'
+for spec in nows:1000 nows:4000 run:100 run:400 number:50 number:200; do
+	kind=${spec%:*}; kb=${spec#*:}
+	python3 - "$kind" "$kb" >"$BENCH_DIR/patho.jsonl" <<'PY'
 import json, random, sys
 kind, kb = sys.argv[1], int(sys.argv[2])
 n = kb * 1000
@@ -61,10 +63,17 @@ elif kind == "run": s = "a" * n
 else: s = "".join(random.Random(2).choice("0123456789") for _ in range(n))
 print(json.dumps({"text": s}))
 PY
-		t=$(bench_time "tok-len -q -t '$TK' --text-field text '$BENCH_DIR/patho.jsonl' >/dev/null")
-		t=$(echo "$t - $t0" | bc -l)
-		printf '%-28s %6s KB: %8s s  (%s s/MB)\n' "$kind" "$kb" "$t" "$(echo "scale=3; $t * 1000 / $kb" | bc -l)"
-	done
+	t=$(bench_time "tok-len -q -t '$TK' --text-field text '$BENCH_DIR/patho.jsonl' >'$BENCH_DIR/patho-out.jsonl'")
+	t=$(echo "$t - $t0" | bc -l)
+	ours_n=$(jq .n_tokens "$BENCH_DIR/patho-out.jsonl")
+	line=$(printf '%-7s %5s KB: sftkit %7.3f s (%s s/MB, %s tokens)' "$kind" "$kb" "$t" "$(echo "scale=3; $t * 1000 / $kb" | bc -l)" "$ours_n")
+	case $spec in nows:1000|run:100|number:50)
+		peer=$(timeout 300 node "$SFTKIT_ROOT/tests/bench/tok_peer.js" "$TK/tokenizer.json" "$BENCH_DIR/patho.jsonl" || echo "timeout >300")
+		line="$line; HF tokenizers ${peer#* } s (${peer% *} tokens)"
+		[ "${peer% *}" = "$ours_n" ] || line="$line COUNTS DIFFER"
+		case $peer in timeout*) ;; *) line="$line, ratio $(ratio "${peer#* }" "$t")x" ;; esac ;;
+	esac
+	echo "$line"
 done
 # the chat template's cost: rendering + counting against counting the contents alone
 CONV="$BENCH_DIR/tok-conv.jsonl"

@@ -152,23 +152,109 @@ static inline int mm_get(const mergemap *m, int32_t a, int32_t b, int32_t *rank,
 
 /* ---- the tokenizer ---- */
 
-enum { N_NFC = 1, N_NFKC, N_NFD, N_NFKD, N_LOWER, N_PREPEND, N_REPLACE, N_STRIP };
-typedef struct norm_op { int type; char *a, *b; int left, right; } norm_op;
+/* ---- Unicode classes, as Rust's char methods and Oniguruma define them ---- */
 
-enum { P_SPLIT = 1, P_BYTELEVEL, P_METASPACE, P_DIGITS };
+/* One code point of valid UTF-8 (a stray byte decodes as itself). */
+static inline uint32_t u8dec(const char *p, size_t n, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	if (s[0] < 0xC0 || n < 2) { *len = 1; return s[0]; }
+	if (s[0] < 0xE0) { *len = 2; return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F); }
+	if (s[0] < 0xF0 || n < 4) {
+		if (n < 3) { *len = 1; return s[0]; }
+		*len = 3;
+		return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+	}
+	*len = 4;
+	return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+}
+
+/* Length of the character that ends at p[n-1]. */
+static inline size_t u8back(const char *p, size_t n)
+{
+	size_t k = 1;
+	while (k < n && k < 4 && ((unsigned char)p[n - k] & 0xC0) == 0x80) k++;
+	return k;
+}
+
+/* Rust's char::is_whitespace: the White_Space property (also Oniguruma's \s). */
+static int cp_ws(uint32_t c)
+{
+	return (c >= 9 && c <= 13) || c == 32 || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+	       c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+static int cp_cat(uint32_t c) { return utf8proc_category((utf8proc_int32_t)c); }
+
+/* Rust's char::is_numeric: Nd, Nl, No. */
+static int cp_numeric(uint32_t c)
+{
+	if (c < 128) return c >= '0' && c <= '9';
+	int k = cp_cat(c);
+	return k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_NL || k == UTF8PROC_CATEGORY_NO;
+}
+
+/* HF's is_punc: ASCII punctuation (symbols included) or a Unicode P* category. */
+static int cp_punct(uint32_t c)
+{
+	if (c < 128) return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+	int k = cp_cat(c);
+	return k >= UTF8PROC_CATEGORY_PC && k <= UTF8PROC_CATEGORY_PO;
+}
+
+/* A word character for single_word added tokens (the regex crate's \w:
+ * letters, marks, Nd, Nl, Pc, the joiners). */
+static int cp_word(uint32_t c)
+{
+	if (c < 128) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+	if (c == 0x200C || c == 0x200D) return 1;
+	int k = cp_cat(c);
+	return (k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_ME) || k == UTF8PROC_CATEGORY_ND ||
+	       k == UTF8PROC_CATEGORY_NL || k == UTF8PROC_CATEGORY_PC;
+}
+
+/* ---- the tokenizer ---- */
+
+enum { N_NFC = 1, N_NFKC, N_NFD, N_NFKD, N_LOWER, N_PREPEND, N_REPLACE, N_REPLACE_RE, N_STRIP, N_STRIP_ACCENTS, N_BERT };
+typedef struct norm_op {
+	int type;
+	char *a, *b;           /* Prepend: a; Replace: pattern a, content b */
+	pcre2_code *re;        /* Replace with a Regex pattern */
+	int left, right;       /* Strip */
+	int clean, chinese, strip_accents, lower;   /* BertNormalizer */
+} norm_op;
+
+/* HF's SplitDelimiterBehavior */
+enum { B_REMOVED, B_ISOLATED, B_MPREV, B_MNEXT, B_CONTIG };
+enum { P_SPLIT = 1, P_CLASS, P_BYTELEVEL, P_METASPACE };
+enum { C_WS = 1, C_PUNCT, C_NUMERIC, C_DELIM };
 typedef struct pre_op {
 	int type;
-	pcre2_code *re;        /* Split (regex) and ByteLevel with use_regex */
+	pcre2_code *re;        /* Split (regex), Whitespace, ByteLevel with use_regex */
 	char *str;             /* Split with a String pattern */
-	int removed;           /* behavior Removed (else Isolated) */
-	int add_prefix_space;
+	int behavior, invert;
+	int cls;               /* P_CLASS: which characters are the delimiters */
+	uint32_t delim;        /* CharDelimiterSplit */
+	int add_prefix_space;  /* ByteLevel */
 	char *replacement;     /* Metaspace */
 	int prepend;           /* Metaspace: 0 never, 1 always, 2 first */
 	int split;
-	int individual;        /* Digits */
 } pre_op;
 
-typedef struct added_tok { char *s; size_t n; int32_t id; int lstrip, rstrip; } added_tok;
+typedef struct added_tok {
+	char *s;               /* content; normalized ones as the normalizer leaves it */
+	size_t n;
+	int32_t id;
+	int lstrip, rstrip, single_word, normalized;
+} added_tok;
+
+/* Added tokens as a byte trie: edges (node, byte) -> child in a mergemap. */
+typedef struct atrie {
+	mergemap edges;
+	int32_t *term;         /* node -> index in tok.added, -1 */
+	int32_t nn;
+	unsigned char first[256];
+} atrie;
 
 struct tok {
 	strmap vocab;
@@ -181,10 +267,11 @@ struct tok {
 	int32_t byte_sym[256]; /* byte-level: id of each byte's symbol */
 	int32_t byte_fb[256];  /* byte_fallback: <0xXX> ids */
 	int byte_fallback, fuse_unk, ignore_merges;
+	int sp_barrier;        /* no vocab entry has a character other than U+2581 before a U+2581 */
 	int32_t unk;
-	added_tok *added;      /* sorted longest first */
+	added_tok *added;
 	int nadded;
-	unsigned char added_first[256];
+	atrie raw, normed;     /* added tokens matched before / after normalization */
 	int n_special;
 };
 
@@ -242,15 +329,59 @@ static int fail(loader *L, const char *fmt, const char *what)
 	return -1;
 }
 
-static pcre2_code *compile_re(loader *L, const char *pat, size_t n)
+static int fail_type(loader *L, const char *what, uint32_t ty)
+{
+	char *s = dup_str(L->d, ty);
+	snprintf(L->err, L->errlen, "unsupported: %s %s", what, s ? s : "(no type)");
+	free(s);
+	return -1;
+}
+
+/* HF compiles its regexes with Oniguruma (Ruby syntax). PCRE2 with UCP
+ * agrees on \p{..} and \d but not on \s (PCRE2 adds U+180E), \w (Oniguruma
+ * adds marks and all of Pc) or ^ and $ (line anchors in Ruby): spell the
+ * classes out and match in multiline mode. \S inside a class stays as it is. */
+static void onig_to_pcre2(const char *p, size_t n, jbuf *o)
+{
+	static const char ws[] = "\\t-\\r\\x{85}\\p{Z}", wd[] = "\\p{L}\\p{M}\\p{N}\\p{Pc}";
+	int cls = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '\\' && i + 1 < n) {
+			char e = p[++i];
+			const char *set = e == 's' || e == 'S' ? ws : e == 'w' || e == 'W' ? wd : NULL;
+			int neg = e == 'S' || e == 'W';
+			if (set && cls && !neg) jbuf_puts(o, set);
+			else if (set && !cls) { jbuf_puts(o, neg ? "[^" : "["); jbuf_puts(o, set); jbuf_putc(o, ']'); }
+			else { jbuf_putc(o, '\\'); jbuf_putc(o, e); }
+			continue;
+		}
+		jbuf_putc(o, c);
+		if (!cls && c == '[') {
+			cls = 1;
+			/* a ] right after [ or [^ is a literal */
+			if (i + 1 < n && p[i + 1] == '^') jbuf_putc(o, p[++i]);
+			if (i + 1 < n && p[i + 1] == ']') jbuf_putc(o, p[++i]);
+		} else if (cls && c == '[' && i + 1 < n && p[i + 1] == ':') {
+			/* [:alpha:] inside a class */
+			const char *end = memmem(p + i, n - i, ":]", 2);
+			if (end) { jbuf_put(o, p + i + 1, (size_t)(end + 2 - (p + i + 1))); i = (size_t)(end + 1 - p); }
+		} else if (cls && c == ']') cls = 0;
+	}
+}
+
+static pcre2_code *compile_re(loader *L, const char *where, const char *pat, size_t n)
 {
 	int ec;
 	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, n, PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &ec, &eo, NULL);
+	jbuf tr = {0};
+	onig_to_pcre2(pat, n, &tr);
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)(tr.p ? tr.p : ""), tr.len, PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE, &ec, &eo, NULL);
+	jbuf_free(&tr);
 	if (!re) {
 		char msg[160];
 		pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg);
-		snprintf(L->err, L->errlen, "pre_tokenizer Split: regex does not compile at offset %zu: %s", (size_t)eo, msg);
+		snprintf(L->err, L->errlen, "%s: regex does not compile (at offset %zu of its PCRE2 form): %s", where, (size_t)eo, msg);
 		return NULL;
 	}
 	/* JIT when available; without it pcre2_jit_match says so and the interpreter runs */
@@ -259,6 +390,9 @@ static pcre2_code *compile_re(loader *L, const char *pat, size_t n)
 }
 
 static const char gpt2_re[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+/* HF's Whitespace pre-tokenizer: \w+|[^\w\s]+ under Oniguruma's Unicode
+ * classes (\w = L, M, N, Pc; \s = White_Space) */
+static const char whitespace_re[] = "[\\p{L}\\p{M}\\p{N}\\p{Pc}]+|[^\\p{L}\\p{M}\\p{N}\\p{Pc}\\t-\\r\\x{85}\\p{Z}]+";
 
 static int load_norm(loader *L, uint32_t n)
 {
@@ -279,6 +413,7 @@ static int load_norm(loader *L, uint32_t n)
 	else if (str_is(d, ty, "NFD")) op.type = N_NFD;
 	else if (str_is(d, ty, "NFKD")) op.type = N_NFKD;
 	else if (str_is(d, ty, "Lowercase")) op.type = N_LOWER;
+	else if (str_is(d, ty, "StripAccents")) op.type = N_STRIP_ACCENTS;
 	else if (str_is(d, ty, "Prepend")) {
 		op.type = N_PREPEND;
 		op.a = dup_str(d, json_get(d, n, "prepend"));
@@ -286,24 +421,62 @@ static int load_norm(loader *L, uint32_t n)
 	} else if (str_is(d, ty, "Replace")) {
 		op.type = N_REPLACE;
 		uint32_t p = json_get(d, n, "pattern");
-		op.a = json_type_of(d, p) == JSON_OBJECT ? dup_str(d, json_get(d, p, "String")) : NULL;
+		uint32_t rx = json_type_of(d, p) == JSON_OBJECT ? json_get(d, p, "Regex") : JSON_NONE;
 		op.b = dup_str(d, json_get(d, n, "content"));
-		if (!op.a || !op.b || !*op.a) {
-			free(op.a); free(op.b);
-			return fail(L, "unsupported: normalizer Replace without a String pattern (Regex patterns are not supported)%s", NULL);
+		if (!op.b) return fail(L, "normalizer Replace: no content string%s", NULL);
+		if (json_type_of(d, rx) == JSON_STRING) {
+			op.type = N_REPLACE_RE;
+			char *s = dup_str(d, rx);
+			op.re = compile_re(L, "normalizer Replace", s, strlen(s));
+			free(s);
+			if (!op.re) { free(op.b); return -1; }
+		} else {
+			op.a = json_type_of(d, p) == JSON_OBJECT ? dup_str(d, json_get(d, p, "String")) : NULL;
+			if (!op.a || !*op.a) {
+				free(op.a); free(op.b);
+				return fail(L, "normalizer Replace: the pattern is neither a non-empty String nor a Regex%s", NULL);
+			}
 		}
 	} else if (str_is(d, ty, "Strip")) {
 		op.type = N_STRIP;
 		op.left = truthy(d, json_get(d, n, "strip_left"));
 		op.right = truthy(d, json_get(d, n, "strip_right"));
-	} else {
-		char *s = dup_str(d, ty);
-		snprintf(L->err, L->errlen, "unsupported: normalizer %s", s ? s : "(no type)");
-		free(s);
-		return -1;
-	}
+	} else if (str_is(d, ty, "BertNormalizer")) {
+		op.type = N_BERT;
+		uint32_t x = json_get(d, n, "clean_text"), c = json_get(d, n, "handle_chinese_chars"), l = json_get(d, n, "lowercase");
+		op.clean = x == JSON_NONE || truthy(d, x);
+		op.chinese = c == JSON_NONE || truthy(d, c);
+		op.lower = l == JSON_NONE || truthy(d, l);
+		uint32_t sa = json_get(d, n, "strip_accents");
+		/* strip_accents null: follow lowercase, as BERT does */
+		op.strip_accents = (sa == JSON_NONE || json_type_of(d, sa) == JSON_NULL) ? op.lower : truthy(d, sa);
+	} else return fail_type(L, "normalizer", ty);
 	t->norm = xrealloc(t->norm, (size_t)(t->nnorm + 1) * sizeof *t->norm);
 	t->norm[t->nnorm++] = op;
+	return 0;
+}
+
+static int parse_behavior(loader *L, uint32_t b, int dflt, int *out)
+{
+	if (b == JSON_NONE) { *out = dflt; return 0; }
+	static const char *const names[] = { "Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous" };
+	for (int i = 0; i < 5; i++)
+		if (str_is(L->d, b, names[i])) { *out = i; return 0; }
+	return fail_type(L, "split behavior", b);
+}
+
+static int add_pre(loader *L, pre_op op)
+{
+	tok *t = L->t;
+	if (t->npre && t->pre[t->npre - 1].type == P_BYTELEVEL) {
+		/* ByteLevel maps bytes to symbols; nothing may split those symbols */
+		if (op.re) pcre2_code_free(op.re);
+		free(op.str);
+		free(op.replacement);
+		return fail(L, "unsupported: a pre_tokenizer after ByteLevel%s", NULL);
+	}
+	t->pre = xrealloc(t->pre, (size_t)(t->npre + 1) * sizeof *t->pre);
+	t->pre[t->npre++] = op;
 	return 0;
 }
 
@@ -323,35 +496,70 @@ static int load_pre(loader *L, uint32_t n)
 	pre_op op = {0};
 	if (str_is(d, ty, "Split")) {
 		op.type = P_SPLIT;
-		if (truthy(d, json_get(d, n, "invert"))) return fail(L, "unsupported: pre_tokenizer Split with invert%s", NULL);
-		uint32_t b = json_get(d, n, "behavior");
-		if (str_is(d, b, "Removed")) op.removed = 1;
-		else if (!str_is(d, b, "Isolated")) return fail(L, "unsupported: pre_tokenizer Split behavior (only Isolated and Removed)%s", NULL);
+		op.invert = truthy(d, json_get(d, n, "invert"));
+		if (parse_behavior(L, json_get(d, n, "behavior"), B_ISOLATED, &op.behavior)) return -1;
 		uint32_t p = json_get(d, n, "pattern");
 		if (json_type_of(d, p) != JSON_OBJECT) return fail(L, "pre_tokenizer Split: no pattern%s", NULL);
 		uint32_t rx = json_get(d, p, "Regex");
 		if (json_type_of(d, rx) == JSON_STRING) {
 			char *s = dup_str(d, rx);
-			op.re = compile_re(L, s, strlen(s));
+			op.re = compile_re(L, "pre_tokenizer Split", s, strlen(s));
 			free(s);
 			if (!op.re) return -1;
 		} else {
 			op.str = dup_str(d, json_get(d, p, "String"));
-			if (!op.str || !*op.str) { free(op.str); return fail(L, "pre_tokenizer Split: pattern is neither Regex nor String%s", NULL); }
+			if (!op.str || !*op.str) { free(op.str); return fail(L, "pre_tokenizer Split: pattern is neither Regex nor a non-empty String%s", NULL); }
 		}
+	} else if (str_is(d, ty, "Whitespace")) {
+		op.type = P_SPLIT;
+		op.behavior = B_REMOVED;
+		op.invert = 1;
+		op.re = compile_re(L, "pre_tokenizer Whitespace", whitespace_re, strlen(whitespace_re));
+		if (!op.re) return -1;
+	} else if (str_is(d, ty, "WhitespaceSplit")) {
+		op.type = P_CLASS;
+		op.cls = C_WS;
+		op.behavior = B_REMOVED;
+	} else if (str_is(d, ty, "Punctuation")) {
+		op.type = P_CLASS;
+		op.cls = C_PUNCT;
+		if (parse_behavior(L, json_get(d, n, "behavior"), B_ISOLATED, &op.behavior)) return -1;
+	} else if (str_is(d, ty, "BertPreTokenizer")) {
+		/* whitespace removed, then each punctuation character isolated */
+		op.type = P_CLASS;
+		op.cls = C_WS;
+		op.behavior = B_REMOVED;
+		if (add_pre(L, op)) return -1;
+		op.cls = C_PUNCT;
+		op.behavior = B_ISOLATED;
+	} else if (str_is(d, ty, "Digits")) {
+		op.type = P_CLASS;
+		op.cls = C_NUMERIC;
+		op.behavior = truthy(d, json_get(d, n, "individual_digits")) ? B_ISOLATED : B_CONTIG;
+	} else if (str_is(d, ty, "CharDelimiterSplit")) {
+		uint32_t dl = json_get(d, n, "delimiter");
+		char *s = dup_str(d, dl);
+		size_t cl = 0;
+		if (s && *s) op.delim = u8dec(s, strlen(s), &cl);
+		int one = s && *s && cl == strlen(s);
+		free(s);
+		if (!one) return fail(L, "pre_tokenizer CharDelimiterSplit: the delimiter is not one character%s", NULL);
+		op.type = P_CLASS;
+		op.cls = C_DELIM;
+		op.behavior = B_REMOVED;
 	} else if (str_is(d, ty, "ByteLevel")) {
 		op.type = P_BYTELEVEL;
 		op.add_prefix_space = truthy(d, json_get(d, n, "add_prefix_space"));
 		uint32_t ur = json_get(d, n, "use_regex");
 		if (ur == JSON_NONE || truthy(d, ur)) {
-			op.re = compile_re(L, gpt2_re, strlen(gpt2_re));
+			op.re = compile_re(L, "pre_tokenizer ByteLevel", gpt2_re, strlen(gpt2_re));
 			if (!op.re) return -1;
 		}
 		t->byte_level = 1;
 	} else if (str_is(d, ty, "Metaspace")) {
 		op.type = P_METASPACE;
 		op.replacement = dup_str(d, json_get(d, n, "replacement"));
-		if (!op.replacement) op.replacement = xstrdup("\xe2\x96\x81");
+		if (!op.replacement || !*op.replacement) { free(op.replacement); op.replacement = xstrdup("\xe2\x96\x81"); }
 		uint32_t ps = json_get(d, n, "prepend_scheme");
 		if (str_is(d, ps, "never")) op.prepend = 0;
 		else if (str_is(d, ps, "first")) op.prepend = 2;
@@ -359,18 +567,8 @@ static int load_pre(loader *L, uint32_t n)
 		else op.prepend = 1;
 		uint32_t sp = json_get(d, n, "split");
 		op.split = sp == JSON_NONE || truthy(d, sp);
-	} else if (str_is(d, ty, "Digits")) {
-		op.type = P_DIGITS;
-		op.individual = truthy(d, json_get(d, n, "individual_digits"));
-	} else {
-		char *s = dup_str(d, ty);
-		snprintf(L->err, L->errlen, "unsupported: pre_tokenizer %s", s ? s : "(no type)");
-		free(s);
-		return -1;
-	}
-	t->pre = xrealloc(t->pre, (size_t)(t->npre + 1) * sizeof *t->pre);
-	t->pre[t->npre++] = op;
-	return 0;
+	} else return fail_type(L, "pre_tokenizer", ty);
+	return add_pre(L, op);
 }
 
 static int count_post(loader *L, uint32_t n, int *count)
@@ -408,18 +606,8 @@ static int count_post(loader *L, uint32_t n, int *count)
 		}
 		return 0;
 	}
-	char *s = dup_str(d, ty);
-	snprintf(L->err, L->errlen, "unsupported: post_processor %s", s ? s : "(no type)");
-	free(s);
-	return -1;
+	return fail_type(L, "post_processor", ty);
 }
-
-static int cmp_added(const void *a, const void *b)
-{
-	const added_tok *x = a, *y = b;
-	return x->n != y->n ? (x->n < y->n ? 1 : -1) : (x->id - y->id);
-}
-
 static int load_model(loader *L, uint32_t m)
 {
 	const json_doc *d = L->d;
@@ -519,6 +707,299 @@ static int load_model(loader *L, uint32_t m)
 	return 0;
 }
 
+/* ---- normalizers ---- */
+
+/* Unicode normalization form of in[0..n) appended to out. */
+static void unorm(int type, const char *in, size_t n, jbuf *out)
+{
+	/* quick check: code points below U+0300 are stable under NFC, below
+	 * U+00C0 under NFD (U+00C0 on decompose), ASCII under NFKC/NFKD (which
+	 * also change U+00A0 ...) */
+	int simple = 1;
+	unsigned char lim = type == N_NFC ? 0xCC : type == N_NFD ? 0xC3 : 0xC2;
+	for (size_t i = 0; i < n && simple; i++) simple = (unsigned char)in[i] < lim;
+	if (simple) { jbuf_put(out, in, n); return; }
+	int fl = UTF8PROC_STABLE;
+	if (type == N_NFC) fl |= UTF8PROC_COMPOSE;
+	if (type == N_NFD) fl |= UTF8PROC_DECOMPOSE;
+	if (type == N_NFKC) fl |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+	if (type == N_NFKD) fl |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
+	/* Only the runs of non-ASCII characters (with the ASCII character before
+	 * each, which a combining mark may compose with) can change: ASCII is
+	 * stable under every normalization form and never composes as the
+	 * second character of a pair. Normalizing runs keeps ASCII-heavy text
+	 * on the fast path. */
+	size_t i = 0;
+	while (i < n) {
+		size_t a = i;
+		while (i < n && (unsigned char)in[i] < 0x80) i++;
+		if (i == n) { jbuf_put(out, in + a, n - a); break; }
+		size_t st = i > a ? i - 1 : i;   /* include the preceding ASCII character */
+		jbuf_put(out, in + a, st - a);
+		while (i < n && (unsigned char)in[i] >= 0x80) i++;
+		utf8proc_uint8_t *r = NULL;
+		utf8proc_ssize_t rn = utf8proc_map((const utf8proc_uint8_t *)in + st, (utf8proc_ssize_t)(i - st), &r, fl);
+		if (rn < 0) jbuf_put(out, in + st, i - st);   /* valid UTF-8 in: not reached */
+		else jbuf_put(out, r, (size_t)rn);
+		free(r);
+	}
+}
+
+/* Rust's char::to_lowercase, one character at a time as HF's Lowercase does
+ * (no final-sigma context; U+0130 becomes "i" + U+0307). */
+static void lower(const char *in, size_t n, jbuf *out)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)in[i];
+		if (c < 0x80) { jbuf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c)); i++; continue; }
+		size_t k;
+		uint32_t cp = u8dec(in + i, n - i, &k);
+		i += k;
+		if (cp == 0x130) { jbuf_put(out, "i\xcc\x87", 3); continue; }
+		char u[4];
+		jbuf_put(out, u, put_utf8(u, (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp)));
+	}
+}
+
+/* Keep the characters whose category is not one of the marks in [lo, hi]. */
+static void drop_marks(const char *in, size_t n, int lo, int hi, jbuf *out)
+{
+	for (size_t i = 0; i < n;) {
+		size_t k;
+		uint32_t cp = u8dec(in + i, n - i, &k);
+		int c = cp < 0x300 ? 0 : cp_cat(cp);
+		if (!(c >= lo && c <= hi)) jbuf_put(out, in + i, k);
+		i += k;
+	}
+}
+
+static int cp_chinese(uint32_t c)
+{
+	return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF) ||
+	       (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
+	       (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* HF's BertNormalizer: clean_text, handle_chinese_chars, strip_accents, lowercase, in that order. */
+static void bert_norm(const norm_op *op, const char *in, size_t n, jbuf *out, jbuf *tmp)
+{
+	jbuf_reset(tmp);
+	for (size_t i = 0; i < n;) {
+		size_t k;
+		uint32_t cp = u8dec(in + i, n - i, &k);
+		const char *p = in + i;
+		i += k;
+		if (op->clean) {
+			if (cp == 0 || cp == 0xFFFD) continue;
+			if (cp == '\t' || cp == '\n' || cp == '\r' || cp_ws(cp)) { jbuf_putc(tmp, ' '); continue; }
+			int c = cp_cat(cp);
+			/* is_other: Cc Cf Cs Co (unassigned code points are kept, as HF keeps them) */
+			if (c >= UTF8PROC_CATEGORY_CC) continue;
+		}
+		if (op->chinese && cp_chinese(cp)) { jbuf_putc(tmp, ' '); jbuf_put(tmp, p, k); jbuf_putc(tmp, ' '); continue; }
+		jbuf_put(tmp, p, k);
+	}
+	const char *cur = tmp->p ? tmp->p : "";
+	size_t cn = tmp->len;
+	jbuf x = {0};
+	if (op->strip_accents) {
+		jbuf y = {0};
+		unorm(N_NFD, cur, cn, &y);
+		drop_marks(y.p ? y.p : "", y.len, UTF8PROC_CATEGORY_MN, UTF8PROC_CATEGORY_MN, &x);
+		jbuf_free(&y);
+		cur = x.p ? x.p : "";
+		cn = x.len;
+	}
+	if (op->lower) lower(cur, cn, out);
+	else jbuf_put(out, cur, cn);
+	jbuf_free(&x);
+}
+
+/* Oniguruma's find_iter over s[0..n): the matches, an empty one never right
+ * after the previous match. Calls fn(ctx, start, end) for each; returns the
+ * number found. */
+typedef void (*match_fn)(void *ctx, size_t s, size_t e);
+static size_t find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, size_t n, match_fn fn, void *ctx)
+{
+	size_t last_end = 0, found = 0;
+	size_t last_match_end = (size_t)-1;
+	while (last_end <= n) {
+		/* the JIT entry skips the interpreter's option checks; it fails
+		 * with PCRE2_ERROR_JIT_BADOPTION when the pattern has no JIT code */
+		int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, last_end, PCRE2_NO_UTF_CHECK, md, NULL);
+		if (rc == PCRE2_ERROR_JIT_BADOPTION) rc = pcre2_match(re, (PCRE2_SPTR)s, n, last_end, PCRE2_NO_UTF_CHECK, md, NULL);
+		if (rc < 0) break;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		size_t ms = ov[0], me = ov[1];
+		if (me < ms) break;   /* \K in a lookahead: not a usable match */
+		if (me == ms && me == last_match_end) {
+			if (last_end >= n) break;
+			size_t k;
+			u8dec(s + last_end, n - last_end, &k);
+			last_end += k;
+			continue;
+		}
+		last_end = last_match_end = me;
+		fn(ctx, ms, me);
+		found++;
+	}
+	return found;
+}
+
+typedef struct repl_ctx { const char *in; size_t pos; const char *content; jbuf *out; } repl_ctx;
+static void repl_one(void *ctx, size_t s, size_t e)
+{
+	repl_ctx *c = ctx;
+	jbuf_put(c->out, c->in + c->pos, s - c->pos);
+	jbuf_puts(c->out, c->content);
+	c->pos = e;
+}
+
+/* One normalizer step from in to out (out != in). */
+static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, size_t n, jbuf *out, jbuf *tmp)
+{
+	jbuf_reset(out);
+	switch (op->type) {
+	case N_NFC: case N_NFKC: case N_NFD: case N_NFKD:
+		unorm(op->type, in, n, out);
+		return;
+	case N_LOWER:
+		lower(in, n, out);
+		return;
+	case N_STRIP_ACCENTS:
+		/* unicode-normalization's is_combining_mark: Mn, Mc, Me */
+		drop_marks(in, n, UTF8PROC_CATEGORY_MN, UTF8PROC_CATEGORY_ME, out);
+		return;
+	case N_BERT:
+		bert_norm(op, in, n, out, tmp);
+		return;
+	case N_PREPEND:
+		if (n) jbuf_puts(out, op->a);
+		jbuf_put(out, in, n);
+		return;
+	case N_REPLACE: {
+		size_t pl = strlen(op->a);
+		for (size_t i = 0; i < n;) {
+			if (i + pl <= n && !memcmp(in + i, op->a, pl)) { jbuf_puts(out, op->b); i += pl; }
+			else jbuf_putc(out, in[i++]);
+		}
+		return;
+	}
+	case N_REPLACE_RE: {
+		repl_ctx c = { in, 0, op->b, out };
+		find_iter(op->re, md, in, n, repl_one, &c);
+		jbuf_put(out, in + c.pos, n - c.pos);
+		return;
+	}
+	case N_STRIP: {
+		size_t a = 0, b = n, k;
+		if (op->left) while (a < b && cp_ws(u8dec(in + a, b - a, &k))) a += k;
+		if (op->right) while (b > a) {
+			k = u8back(in + a, b - a);
+			size_t k2;
+			if (!cp_ws(u8dec(in + b - k, k, &k2))) break;
+			b -= k;
+		}
+		jbuf_put(out, in + a, b - a);
+		return;
+	}
+	}
+}
+
+/* The normalizer chain over in[0..n): the result is in *outp and *outn (in
+ * itself when there is no normalizer, else one of the buffers a, b). */
+static void normalize(const tok *t, pcre2_match_data *md, const char *in, size_t n, jbuf *a, jbuf *b, jbuf *tmp,
+		      const char **outp, size_t *outn)
+{
+	const char *cur = in;
+	size_t cn = n;
+	jbuf *bufs[2] = { a, b };
+	int which = 0;
+	for (int i = 0; i < t->nnorm; i++) {
+		norm_step(&t->norm[i], md, cur, cn, bufs[which], tmp);
+		cur = bufs[which]->p ? bufs[which]->p : "";
+		cn = bufs[which]->len;
+		which ^= 1;
+	}
+	*outp = cur;
+	*outn = cn;
+}
+
+/* ---- added tokens ---- */
+
+static void trie_add(atrie *tr, const char *s, size_t n, int32_t idx)
+{
+	int32_t node = 0, child, unused;
+	if (!tr->term) { tr->term = xmalloc(sizeof *tr->term); tr->term[0] = -1; tr->nn = 1; }
+	for (size_t i = 0; i < n; i++) {
+		if (!mm_get(&tr->edges, node, (unsigned char)s[i], &child, &unused)) {
+			child = tr->nn++;
+			tr->term = xrealloc(tr->term, (size_t)tr->nn * sizeof *tr->term);
+			tr->term[child] = -1;
+			mm_put(&tr->edges, node, (unsigned char)s[i], child, 0);
+		}
+		node = child;
+	}
+	if (tr->term[node] < 0) tr->term[node] = idx;   /* the first of equal contents wins */
+	tr->first[(unsigned char)s[0]] = 1;
+}
+
+static void trie_free(atrie *tr)
+{
+	free(tr->edges.t);
+	free(tr->term);
+}
+
+static int load_added(loader *L, uint32_t at)
+{
+	const json_doc *d = L->d;
+	tok *t = L->t;
+	if (at == JSON_NONE || json_type_of(d, at) == JSON_NULL) return 0;
+	if (json_type_of(d, at) != JSON_ARRAY) return fail(L, "added_tokens: not a list%s", NULL);
+	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+	jbuf a = {0}, b = {0}, tmp = {0};
+	int rc = 0;
+	JSON_FOR_ELEMS(d, at, e, k) {
+		int64_t id;
+		char *s = json_type_of(d, e) == JSON_OBJECT ? dup_str(d, json_get(d, e, "content")) : NULL;
+		if (!s || json_type_of(d, json_get(d, e, "id")) != JSON_NUMBER || json_num_i64(d, json_get(d, e, "id"), &id) ||
+		    id < 0 || id > INT32_MAX) {
+			free(s);
+			snprintf(L->err, L->errlen, "added_tokens[%u]: lacks a string content or an integer id", k);
+			rc = -1;
+			break;
+		}
+		if (!*s) { free(s); continue; }
+		added_tok x = { s, strlen(s), (int32_t)id, 0, 0, 0, 0 };
+		x.lstrip = truthy(d, json_get(d, e, "lstrip"));
+		x.rstrip = truthy(d, json_get(d, e, "rstrip"));
+		x.single_word = truthy(d, json_get(d, e, "single_word"));
+		uint32_t nz = json_get(d, e, "normalized");
+		/* AddedToken's default: special tokens are matched in the raw text */
+		x.normalized = nz == JSON_NONE ? !truthy(d, json_get(d, e, "special")) : truthy(d, nz);
+		if (x.normalized && t->nnorm) {
+			/* matched after normalization: the content is normalized too */
+			const char *np;
+			size_t nn;
+			normalize(t, md, s, x.n, &a, &b, &tmp, &np, &nn);
+			if (!nn) { free(s); continue; }
+			x.s = xmalloc(nn + 1);
+			memcpy(x.s, np, nn);
+			x.s[nn] = 0;
+			x.n = nn;
+			free(s);
+		}
+		t->added = xrealloc(t->added, (size_t)(t->nadded + 1) * sizeof *t->added);
+		t->added[t->nadded++] = x;
+	}
+	pcre2_match_data_free(md);
+	jbuf_free(&a); jbuf_free(&b); jbuf_free(&tmp);
+	if (rc) return rc;
+	for (int i = 0; i < t->nadded; i++)
+		trie_add(t->added[i].normalized ? &t->normed : &t->raw, t->added[i].s, t->added[i].n, i);
+	return 0;
+}
+
 static tok *load_doc(const json_doc *d, char *err, size_t errlen)
 {
 	tok *t = xcalloc(1, sizeof *t);
@@ -539,28 +1020,21 @@ static tok *load_doc(const json_doc *d, char *err, size_t errlen)
 			}
 		}
 	}
-	uint32_t at = json_get(d, 0, "added_tokens");
-	if (at != JSON_NONE && json_type_of(d, at) != JSON_ARRAY) { fail(&L, "added_tokens: not a list%s", NULL); goto bad; }
-	if (at != JSON_NONE) JSON_FOR_ELEMS(d, at, e, k) {
-		(void)k;
-		int64_t id;
-		char *s = dup_str(d, json_get(d, e, "content"));
-		if (!s || json_num_i64(d, json_get(d, e, "id"), &id) || id < 0 || id > INT32_MAX) {
-			free(s);
-			fail(&L, "added_tokens: an entry lacks content or id%s", NULL);
-			goto bad;
+	if (load_added(&L, json_get(d, 0, "added_tokens"))) goto bad;
+	if (!t->byte_level) {
+		/* SentencePiece-style vocabularies: when no entry holds "x\u2581"
+		 * (x not U+2581), no merge can join a character to the U+2581 after
+		 * it, so a long word (Gemma and Mistral have no pre-tokenizer: a
+		 * whole text is one word) may be merged piece by piece, each piece
+		 * starting at such a U+2581, with the same result */
+		t->sp_barrier = 1;
+		for (size_t i = 0; i < t->vocab.n && t->sp_barrier; i++) {
+			const char *k = t->vocab.pool.p + t->vocab.e[i].off;
+			size_t kl = t->vocab.e[i].len;
+			for (const char *h = k; (h = memmem(h, kl - (size_t)(h - k), "\xe2\x96\x81", 3)); h += 3)
+				if (h - k >= 1 && !(h - k >= 3 && !memcmp(h - 3, "\xe2\x96\x81", 3))) { t->sp_barrier = 0; break; }
 		}
-		if (!*s) { free(s); continue; }
-		t->added = xrealloc(t->added, (size_t)(t->nadded + 1) * sizeof *t->added);
-		added_tok *a = &t->added[t->nadded++];
-		a->s = s;
-		a->n = strlen(s);
-		a->id = (int32_t)id;
-		a->lstrip = truthy(d, json_get(d, e, "lstrip"));
-		a->rstrip = truthy(d, json_get(d, e, "rstrip"));
-		t->added_first[(unsigned char)s[0]] = 1;
 	}
-	if (t->nadded) qsort(t->added, t->nadded, sizeof *t->added, cmp_added);
 	return t;
 bad:
 	tok_free(t);
@@ -614,7 +1088,11 @@ void tok_free(tok *t)
 	if (!t) return;
 	sm_free(&t->vocab);
 	free(t->merges.t);
-	for (int i = 0; i < t->nnorm; i++) { free(t->norm[i].a); free(t->norm[i].b); }
+	for (int i = 0; i < t->nnorm; i++) {
+		free(t->norm[i].a);
+		free(t->norm[i].b);
+		if (t->norm[i].re) pcre2_code_free(t->norm[i].re);
+	}
 	free(t->norm);
 	for (int i = 0; i < t->npre; i++) {
 		if (t->pre[i].re) pcre2_code_free(t->pre[i].re);
@@ -624,9 +1102,10 @@ void tok_free(tok *t)
 	free(t->pre);
 	for (int i = 0; i < t->nadded; i++) free(t->added[i].s);
 	free(t->added);
+	trie_free(&t->raw);
+	trie_free(&t->normed);
 	free(t);
 }
-
 /* ---- encoding ---- */
 
 typedef struct span { size_t off, len; } span;
@@ -641,13 +1120,32 @@ static void sp_push(spans *s, size_t off, size_t len)
 	s->n++;
 }
 
+/* a piece cut into delimiter matches (m = 1) and the text between them */
+typedef struct seg { size_t s, e; int m; } seg;
+typedef struct segs { seg *v; size_t n, cap; } segs;
+
+static inline void seg_push(segs *g, size_t s, size_t e, int m)
+{
+	if (g->n == g->cap) { g->cap = g->cap ? g->cap * 2 : 64; g->v = xrealloc(g->v, g->cap * sizeof *g->v); }
+	g->v[g->n].s = s;
+	g->v[g->n].e = e;
+	g->v[g->n].m = m;
+	g->n++;
+}
+
+typedef struct amatch { size_t s, e; int32_t id; } amatch;
+typedef struct amatches { amatch *v; size_t n, cap; } amatches;
+
 #define CACHE_BITS 17
 typedef struct cache_ent { uint64_t h; uint32_t koff, klen, ioff, in; } cache_ent;
 
 struct tok_state {
 	const tok *t;
-	jbuf a, b;              /* normalization buffers */
+	jbuf a, b, tmp;         /* normalization buffers */
+	jbuf w, w2;             /* the pre-tokenizers' text */
 	spans p, q;             /* pieces */
+	segs g;
+	amatches am, an;        /* added tokens found in the raw / normalized text */
 	pcre2_match_data *md;
 	/* BPE scratch */
 	int32_t *id, *prv, *nxt;
@@ -659,7 +1157,6 @@ struct tok_state {
 	cache_ent *cache;
 	jbuf ckeys;
 	tok_ids cids;
-	size_t centries;
 };
 
 tok_state *tok_state_new(const tok *t)
@@ -676,8 +1173,14 @@ void tok_state_free(tok_state *s)
 	if (!s) return;
 	jbuf_free(&s->a);
 	jbuf_free(&s->b);
+	jbuf_free(&s->tmp);
+	jbuf_free(&s->w);
+	jbuf_free(&s->w2);
 	free(s->p.v);
 	free(s->q.v);
+	free(s->g.v);
+	free(s->am.v);
+	free(s->an.v);
 	pcre2_match_data_free(s->md);
 	free(s->id); free(s->prv); free(s->nxt);
 	free(s->heap);
@@ -701,142 +1204,153 @@ static inline void ids_push(tok_ids *o, int32_t id)
 	o->v[o->n++] = id;
 }
 
-/* One normalizer step from in to out (both jbufs). */
-static void norm_step(const norm_op *op, const char *in, size_t n, jbuf *out)
-{
-	jbuf_reset(out);
-	switch (op->type) {
-	case N_NFC: case N_NFKC: case N_NFD: case N_NFKD: {
-		/* quick check: code points below U+0300 are stable under NFC/NFD;
-		 * NFKC/NFKD also change some Latin-1 ones (U+00A0 ...) */
-		int simple = 1;
-		unsigned char lim = (op->type == N_NFC || op->type == N_NFD) ? 0xCC : 0xC2;
-		for (size_t i = 0; i < n && simple; i++) simple = (unsigned char)in[i] < lim;
-		if (simple) { jbuf_put(out, in, n); return; }
-		int fl = UTF8PROC_STABLE;
-		if (op->type == N_NFC) fl |= UTF8PROC_COMPOSE;
-		if (op->type == N_NFD) fl |= UTF8PROC_DECOMPOSE;
-		if (op->type == N_NFKC) fl |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
-		if (op->type == N_NFKD) fl |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
-		/* Only the runs of non-ASCII characters (with the ASCII character before
-		 * each, which a combining mark may compose with) can change: ASCII is
-		 * stable under every normalization form and never composes as the
-		 * second character of a pair. Normalizing runs keeps ASCII-heavy text
-		 * on the fast path. */
-		size_t i = 0;
-		while (i < n) {
-			size_t a = i;
-			while (i < n && (unsigned char)in[i] < 0x80) i++;
-			if (i == n) { jbuf_put(out, in + a, n - a); break; }
-			size_t st = i > a ? i - 1 : i;   /* include the preceding ASCII character */
-			jbuf_put(out, in + a, st - a);
-			while (i < n && (unsigned char)in[i] >= 0x80) i++;
-			utf8proc_uint8_t *r = NULL;
-			utf8proc_ssize_t rn = utf8proc_map((const utf8proc_uint8_t *)in + st, (utf8proc_ssize_t)(i - st), &r, fl);
-			if (rn < 0) jbuf_put(out, in + st, i - st);   /* valid UTF-8 in: not reached */
-			else jbuf_put(out, r, (size_t)rn);
-			free(r);
-		}
-		return;
-	}
-	case N_LOWER:
-		for (size_t i = 0; i < n;) {
-			utf8proc_int32_t cp;
-			utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)in + i, (utf8proc_ssize_t)(n - i), &cp);
-			if (k <= 0) { jbuf_putc(out, in[i]); i++; continue; }
-			char u[4];
-			jbuf_put(out, u, put_utf8(u, (uint32_t)utf8proc_tolower(cp)));
-			i += (size_t)k;
-		}
-		return;
-	case N_PREPEND:
-		if (n) jbuf_puts(out, op->a);
-		jbuf_put(out, in, n);
-		return;
-	case N_REPLACE: {
-		size_t pl = strlen(op->a);
-		for (size_t i = 0; i < n;) {
-			if (i + pl <= n && !memcmp(in + i, op->a, pl)) { jbuf_puts(out, op->b); i += pl; }
-			else jbuf_putc(out, in[i++]);
-		}
-		return;
-	}
-	case N_STRIP: {
-		size_t a = 0, b = n;
-		if (op->left) while (a < b && strchr(" \t\n\r\f\v", in[a])) a++;
-		if (op->right) while (b > a && strchr(" \t\n\r\f\v", in[b - 1])) b--;
-		jbuf_put(out, in + a, b - a);
-		return;
-	}
-	}
-}
-
-/* Split pieces of s->a.p by a regex (Isolated: matches and gaps are pieces). */
-static void split_re(tok_state *s, pcre2_code *re, int removed, const char *txt, const spans *in, spans *out)
+/* Added tokens in txt[0..n), as HF's AddedVocabulary finds them: the
+ * leftmost-longest match, then the next after it; a single_word token only
+ * between non-word characters; lstrip/rstrip take the whitespace beside it
+ * (never what an earlier match took). */
+static void find_added(const tok *t, const atrie *tr, const char *txt, size_t n, amatches *out)
 {
 	out->n = 0;
-	for (size_t i = 0; i < in->n; i++) {
-		size_t off = in->v[i].off, end = off + in->v[i].len, pos = off;
-		while (pos < end) {
-			/* the JIT entry skips the interpreter's option checks; it fails
-			 * with PCRE2_ERROR_JIT_BADOPTION when the pattern has no JIT code */
-			int rc = pcre2_jit_match(re, (PCRE2_SPTR)txt, end, pos, PCRE2_NO_UTF_CHECK, s->md, NULL);
-			if (rc == PCRE2_ERROR_JIT_BADOPTION) rc = pcre2_match(re, (PCRE2_SPTR)txt, end, pos, PCRE2_NO_UTF_CHECK, s->md, NULL);
-			if (rc < 0) break;
-			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-			size_t ms = ov[0], me = ov[1];
-			if (me == ms) {   /* empty match: step one character */
-				size_t nx = ms + 1;
-				while (nx < end && ((unsigned char)txt[nx] & 0xC0) == 0x80) nx++;
-				if (ms > pos) sp_push(out, pos, ms - pos);
-				sp_push(out, ms, nx - ms);   /* keep the character in a piece */
-				pos = nx;
-				continue;
+	size_t start_offset = 0;
+	for (size_t i = 0; i < n;) {
+		if (!tr->first[(unsigned char)txt[i]]) { i++; continue; }
+		int32_t node = 0, child, unused, best = -1;
+		size_t blen = 0;
+		for (size_t j = i; j < n && mm_get(&tr->edges, node, (unsigned char)txt[j], &child, &unused); j++) {
+			node = child;
+			if (tr->term[node] >= 0) { best = tr->term[node]; blen = j + 1 - i; }
+		}
+		if (best < 0) { i++; continue; }
+		const added_tok *a = &t->added[best];
+		size_t s = i, e = i + blen, k;
+		i = e;
+		if (a->single_word) {
+			if (s > 0) {
+				size_t bl = u8back(txt, s);
+				if (cp_word(u8dec(txt + s - bl, bl, &k))) continue;
 			}
-			if (ms > pos) sp_push(out, pos, ms - pos);
-			if (!removed) sp_push(out, ms, me - ms);
-			pos = me;
+			if (e < n && cp_word(u8dec(txt + e, n - e, &k))) continue;
 		}
-		if (pos < end) sp_push(out, pos, end - pos);
+		if (a->lstrip) {
+			while (s > start_offset) {
+				size_t bl = u8back(txt, s);
+				if (!cp_ws(u8dec(txt + s - bl, bl, &k))) break;
+				s -= bl;
+			}
+		}
+		if (a->rstrip) while (e < n && cp_ws(u8dec(txt + e, n - e, &k))) e += k;
+		if (out->n == out->cap) { out->cap = out->cap ? out->cap * 2 : 16; out->v = xrealloc(out->v, out->cap * sizeof *out->v); }
+		out->v[out->n].s = s;
+		out->v[out->n].e = e;
+		out->v[out->n].id = a->id;
+		out->n++;
+		start_offset = i = e;
 	}
 }
 
-static void split_str(const char *pat, int removed, const char *txt, const spans *in, spans *out)
+/* HF's SplitDelimiterBehavior over one piece's segments (offsets in the
+ * text); the non-empty results are appended to out. */
+static void fold(segs *g, int behavior, spans *out)
 {
-	size_t pl = strlen(pat);
-	out->n = 0;
-	for (size_t i = 0; i < in->n; i++) {
-		size_t off = in->v[i].off, end = off + in->v[i].len, pos = off;
-		for (size_t k = off; k + pl <= end;) {
-			if (!memcmp(txt + k, pat, pl)) {
-				sp_push(out, pos, k - pos);
-				if (!removed) sp_push(out, k, pl);
-				k += pl;
-				pos = k;
-			} else k++;
+	seg *v = g->v;
+	size_t n = g->n, k = 0, lo = 0, hi;
+	int prev = 0;
+	switch (behavior) {
+	case B_REMOVED:
+		for (size_t i = 0; i < n; i++) if (!v[i].m) sp_push(out, v[i].s, v[i].e - v[i].s);
+		return;
+	case B_ISOLATED:
+		for (size_t i = 0; i < n; i++) sp_push(out, v[i].s, v[i].e - v[i].s);
+		return;
+	case B_MPREV:      /* a delimiter joins the piece before it */
+		for (size_t i = 0; i < n; i++) {
+			int m = v[i].m;
+			if (m && !prev && k) v[k - 1].e = v[i].e;
+			else v[k++] = v[i];
+			prev = m;
 		}
-		sp_push(out, pos, end - pos);
+		hi = k;
+		break;
+	case B_CONTIG:     /* runs of delimiters (and of the rest) are one piece */
+		for (size_t i = 0; i < n; i++) {
+			int m = v[i].m;
+			if (m == prev && k) v[k - 1].e = v[i].e;
+			else v[k++] = v[i];
+			prev = m;
+		}
+		hi = k;
+		break;
+	default:           /* B_MNEXT: a delimiter joins the piece after it (folded from the end) */
+		k = n;
+		for (size_t i = n; i-- > 0;) {
+			int m = v[i].m;
+			if (m && !prev && k < n) v[k].s = v[i].s;
+			else v[--k] = v[i];
+			prev = m;
+		}
+		lo = k;
+		hi = n;
+		break;
+	}
+	for (size_t i = lo; i < hi; i++) sp_push(out, v[i].s, v[i].e - v[i].s);
+}
+
+typedef struct seg_ctx { segs *g; size_t base, prev; int inv; } seg_ctx;
+static void seg_match(void *ctx, size_t s, size_t e)
+{
+	seg_ctx *c = ctx;
+	if (c->prev != s) seg_push(c->g, c->base + c->prev, c->base + s, c->inv);
+	seg_push(c->g, c->base + s, c->base + e, !c->inv);
+	c->prev = e;
+}
+
+static int cls_match(const pre_op *op, uint32_t c)
+{
+	switch (op->cls) {
+	case C_WS: return cp_ws(c);
+	case C_PUNCT: return cp_punct(c);
+	case C_NUMERIC: return cp_numeric(c);
+	default: return c == op->delim;
 	}
 }
 
-static void split_digits(int individual, const char *txt, const spans *in, spans *out)
+/* One splitting pre-tokenizer over every piece: each piece is matched on its
+ * own (as HF does: ^, $ and lookarounds see the piece's ends). */
+static void split_pieces(tok_state *st, const pre_op *op, const char *txt, const spans *in, spans *out)
 {
 	out->n = 0;
+	segs *g = &st->g;
 	for (size_t i = 0; i < in->n; i++) {
-		size_t off = in->v[i].off, end = off + in->v[i].len, pos = off;
-		for (size_t k = off; k < end;) {
-			if (txt[k] >= '0' && txt[k] <= '9') {
-				size_t e = k + 1;
-				if (!individual) while (e < end && txt[e] >= '0' && txt[e] <= '9') e++;
-				sp_push(out, pos, k - pos);
-				sp_push(out, k, e - k);
-				k = pos = e;
-			} else k++;
+		size_t off = in->v[i].off, len = in->v[i].len;
+		g->n = 0;
+		if (op->type == P_CLASS) {
+			size_t gap = 0, k;
+			for (size_t j = 0; j < len; j += k) {
+				uint32_t c = u8dec(txt + off + j, len - j, &k);
+				if (!cls_match(op, c)) continue;
+				if (gap != j) seg_push(g, off + gap, off + j, 0);
+				seg_push(g, off + j, off + j + k, 1);
+				gap = j + k;
+			}
+			if (gap != len) seg_push(g, off + gap, off + len, 0);
+		} else {
+			seg_ctx c = { g, off, 0, op->invert };
+			if (op->re) find_iter(op->re, st->md, txt + off, len, seg_match, &c);
+			else {
+				size_t pl = strlen(op->str);
+				for (size_t j = 0; j + pl <= len;) {
+					const char *h = memmem(txt + off + j, len - j, op->str, pl);
+					if (!h) break;
+					size_t ms = (size_t)(h - (txt + off));
+					seg_match(&c, ms, ms + pl);
+					j = ms + pl;
+				}
+			}
+			if (c.prev != len) seg_push(g, off + c.prev, off + len, op->invert);
 		}
-		sp_push(out, pos, end - pos);
+		fold(g, op->type == P_BYTELEVEL ? B_ISOLATED : op->behavior, out);
 	}
 }
-
 static inline void heap_push(tok_state *s, size_t *hn, int32_t rank, int32_t pos, int32_t a, int32_t b)
 {
 	if (*hn == s->hcap) { s->hcap = s->hcap ? s->hcap * 2 : 256; s->heap = xrealloc(s->heap, s->hcap * sizeof *s->heap); }
@@ -928,6 +1442,7 @@ static void ensure_scratch(tok_state *s, size_t n)
 	s->nxt = xrealloc(s->nxt, s->scap * sizeof *s->nxt);
 }
 
+
 /* A word (a piece after pre-tokenization) to ids, through the cache. */
 static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 {
@@ -956,22 +1471,46 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			bpe(s, n, out);
 		}
 	} else {
+		if (t->sp_barrier && n > 8) {
+			/* cut before each U+2581 that follows another character (see
+			 * tok_load) and encode the pieces, through the cache */
+			size_t st = 0;
+			for (const char *h = w + 1; (h = memmem(h, n - (size_t)(h - w), "\xe2\x96\x81", 3)); h += 3) {
+				size_t i = (size_t)(h - w);
+				if (i >= 3 && !memcmp(w + i - 3, "\xe2\x96\x81", 3)) continue;
+				encode_word(s, w + st, i - st, out);
+				st = i;
+			}
+			if (st) {
+				encode_word(s, w + st, n - st, out);
+				return;
+			}
+		}
 		int32_t v = t->ignore_merges ? sm_get(&t->vocab, w, n) : -1;
 		if (v >= 0) ids_push(out, v);
 		else {
+			/* HF's BPE: each character is a symbol; one the vocab lacks
+			 * becomes its bytes' <0xXX> tokens (byte_fallback, when all
+			 * exist), else the unk token (consecutive ones fused with
+			 * fuse_unk), else nothing */
 			ensure_scratch(s, n);
 			size_t k = 0;
+			int last_unk = 0;
 			for (size_t i = 0; i < n;) {
 				size_t cl = 1;
 				unsigned char c = (unsigned char)w[i];
 				if (c >= 0xF0) cl = 4; else if (c >= 0xE0) cl = 3; else if (c >= 0xC0) cl = 2;
 				if (i + cl > n) cl = n - i;
 				int32_t id = sm_get(&t->vocab, w + i, cl);
-				if (id >= 0) s->id[k++] = id;
-				else if (t->byte_fallback && t->byte_fb[c] >= 0) {
+				int fb = id < 0 && t->byte_fallback;
+				for (size_t j = 0; fb && j < cl; j++) fb = t->byte_fb[(unsigned char)w[i + j]] >= 0;
+				if (id >= 0) { s->id[k++] = id; last_unk = 0; }
+				else if (fb) {
 					for (size_t j = 0; j < cl; j++) s->id[k++] = t->byte_fb[(unsigned char)w[i + j]];
+					last_unk = 0;
 				} else if (t->unk >= 0) {
-					if (!(t->fuse_unk && k && s->id[k - 1] == t->unk)) s->id[k++] = t->unk;
+					if (!(t->fuse_unk && last_unk)) s->id[k++] = t->unk;
+					last_unk = 1;
 				}
 				i += cl;
 			}
@@ -996,88 +1535,93 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	}
 }
 
-/* Normalize, pre-tokenize and encode a section of text between added tokens. */
-static void encode_section(tok_state *s, const char *txt, size_t n, int first, tok_ids *out)
+/* Pre-tokenize txt[0..n) (normalized text between added tokens) and encode
+ * its words. at0: the text starts at offset 0 of the input (Metaspace's
+ * prepend_scheme "first"). */
+static void pretok_encode(tok_state *s, const char *txt, size_t n, int at0, tok_ids *out)
 {
 	const tok *t = s->t;
-	const char *cur = txt;
-	size_t cn = n;
-	jbuf *bufs[2] = { &s->a, &s->b };
-	int which = 0;
-	for (int i = 0; i < t->nnorm; i++) {
-		norm_step(&t->norm[i], cur, cn, bufs[which]);
-		cur = bufs[which]->p ? bufs[which]->p : "";
-		cn = bufs[which]->len;
-		which ^= 1;
-	}
-	if (!cn) return;
-	/* pre-tokenizers work on a buffer they may rewrite (ByteLevel prefix, Metaspace) */
-	jbuf *work = bufs[which];
-	if (cur != work->p) { jbuf_reset(work); jbuf_put(work, cur, cn); }
+	if (!n) return;
+	if (!t->npre) { encode_word(s, txt, n, out); return; }
+	jbuf *work = &s->w;
+	jbuf_reset(work);
+	jbuf_put(work, txt, n);
 	spans *in = &s->p, *outp = &s->q;
 	in->n = 0;
-	sp_push(in, 0, work->len);
+	sp_push(in, 0, n);
 	for (int i = 0; i < t->npre; i++) {
 		const pre_op *op = &t->pre[i];
-		switch (op->type) {
-		case P_SPLIT:
-			if (op->re) split_re(s, op->re, op->removed, work->p, in, outp);
-			else split_str(op->str, op->removed, work->p, in, outp);
-			break;
-		case P_BYTELEVEL:
-			if (op->add_prefix_space && in->n && work->p[0] != ' ' && i == 0) {
-				/* only meaningful as the first pre-tokenizer: shift everything by one */
-				jbuf tmp = {0};
-				jbuf_putc(&tmp, ' ');
-				jbuf_put(&tmp, work->p, work->len);
-				jbuf_reset(work);
-				jbuf_put(work, tmp.p, tmp.len);
-				jbuf_free(&tmp);
-				in->n = 0;
-				sp_push(in, 0, work->len);
+		if (op->type == P_SPLIT || op->type == P_CLASS) {
+			split_pieces(s, op, work->p, in, outp);
+		} else if (op->type == P_BYTELEVEL) {
+			if (op->add_prefix_space) {
+				/* a space before each piece that lacks one */
+				jbuf *w2 = &s->w2;
+				jbuf_reset(w2);
+				outp->n = 0;
+				for (size_t k = 0; k < in->n; k++) {
+					size_t base = w2->len;
+					if (work->p[in->v[k].off] != ' ') jbuf_putc(w2, ' ');
+					jbuf_put(w2, work->p + in->v[k].off, in->v[k].len);
+					sp_push(outp, base, w2->len - base);
+				}
+				jbuf x = *work; *work = *w2; *w2 = x;
+				spans y = *in; *in = *outp; *outp = y;
 			}
-			if (op->re) split_re(s, op->re, 0, work->p, in, outp);
-			else { spans x = *in; *in = *outp; *outp = x; }
-			break;
-		case P_METASPACE: {
-			/* replace spaces, prepend the replacement, split before each one */
-			jbuf tmp = {0};
+			if (op->re) split_pieces(s, op, work->p, in, outp);
+			else continue;
+		} else {
+			/* Metaspace: spaces become the replacement, which is prepended
+			 * (always, or to the input's first piece) unless the piece
+			 * starts with it; with split, each replacement starts a piece */
+			jbuf *w2 = &s->w2;
+			jbuf_reset(w2);
 			size_t rl = strlen(op->replacement);
-			spans res = {0};
+			outp->n = 0;
 			for (size_t k = 0; k < in->n; k++) {
-				size_t base = tmp.len;
-				int pre = op->prepend == 1 || (op->prepend == 2 && first && k == 0);
+				size_t base = w2->len;
 				const char *pp = work->p + in->v[k].off;
 				size_t pn = in->v[k].len;
+				int pre = op->prepend == 1 || (op->prepend == 2 && at0 && in->v[k].off == 0);
 				if (pre && !(pn >= rl && !memcmp(pp, op->replacement, rl)) && !(pn && pp[0] == ' '))
-					jbuf_puts(&tmp, op->replacement);
+					jbuf_put(w2, op->replacement, rl);
 				for (size_t j = 0; j < pn; j++) {
-					if (pp[j] == ' ') jbuf_puts(&tmp, op->replacement);
-					else jbuf_putc(&tmp, pp[j]);
+					if (pp[j] == ' ') jbuf_put(w2, op->replacement, rl);
+					else jbuf_putc(w2, pp[j]);
 				}
-				if (!op->split) { sp_push(&res, base, tmp.len - base); continue; }
+				if (!op->split) { sp_push(outp, base, w2->len - base); continue; }
 				size_t st = base;
-				for (size_t j = base + 1; j + rl <= tmp.len; j++)
-					if (!memcmp(tmp.p + j, op->replacement, rl)) { sp_push(&res, st, j - st); st = j; }
-				sp_push(&res, st, tmp.len - st);
+				for (size_t j = base + 1; j + rl <= w2->len; j++)
+					if (!memcmp(w2->p + j, op->replacement, rl)) { sp_push(outp, st, j - st); st = j; }
+				sp_push(outp, st, w2->len - st);
 			}
-			jbuf_reset(work);
-			if (tmp.len) jbuf_put(work, tmp.p, tmp.len);
-			jbuf_free(&tmp);
-			free(outp->v);
-			*outp = res;
-			break;
-		}
-		case P_DIGITS:
-			split_digits(op->individual, work->p, in, outp);
-			break;
+			jbuf x = *work; *work = *w2; *w2 = x;
 		}
 		spans x = *in; *in = *outp; *outp = x;
 	}
 	for (size_t k = 0; k < in->n; k++) encode_word(s, work->p + in->v[k].off, in->v[k].len, out);
 }
 
-static int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+/* Normalize a section of the input between raw added tokens, find the
+ * normalized added tokens in it, and encode the text between them. */
+static void encode_section(tok_state *s, const char *txt, size_t n, int at0, tok_ids *out)
+{
+	const tok *t = s->t;
+	const char *cur;
+	size_t cn;
+	normalize(t, s->md, txt, n, &s->a, &s->b, &s->tmp, &cur, &cn);
+	if (!cn) return;
+	if (!t->normed.nn) { pretok_encode(s, cur, cn, at0, out); return; }
+	find_added(t, &t->normed, cur, cn, &s->an);
+	size_t seg = 0;
+	for (size_t k = 0; k < s->an.n; k++) {
+		const amatch *m = &s->an.v[k];
+		if (m->s > seg) pretok_encode(s, cur + seg, m->s - seg, at0 && seg == 0, out);
+		ids_push(out, m->id);
+		seg = m->e;
+	}
+	if (seg < cn) pretok_encode(s, cur + seg, cn - seg, at0 && seg == 0, out);
+}
 
 size_t tok_encode(tok_state *s, const char *text, size_t n, tok_ids *out)
 {
@@ -1086,26 +1630,16 @@ size_t tok_encode(tok_state *s, const char *text, size_t n, tok_ids *out)
 	tok_ids *o = out ? out : &local;
 	size_t before = o->n;
 	size_t seg = 0;
-	int first = 1;
-	for (size_t i = 0; i < n; i++) {
-		if (!t->added_first[(unsigned char)text[i]]) continue;
-		const added_tok *hit = NULL;
-		for (int k = 0; k < t->nadded; k++) {
-			const added_tok *a = &t->added[k];
-			if (a->n <= n - i && a->s[0] == text[i] && !memcmp(text + i, a->s, a->n)) { hit = a; break; }
+	if (t->raw.nn) {
+		find_added(t, &t->raw, text, n, &s->am);
+		for (size_t k = 0; k < s->am.n; k++) {
+			const amatch *m = &s->am.v[k];
+			if (m->s > seg) encode_section(s, text + seg, m->s - seg, seg == 0, o);
+			ids_push(o, m->id);
+			seg = m->e;
 		}
-		if (!hit) continue;
-		size_t send = i;
-		if (hit->lstrip) while (send > seg && is_ws((unsigned char)text[send - 1])) send--;
-		if (send > seg) { encode_section(s, text + seg, send - seg, first, o); }
-		first = 0;
-		ids_push(o, hit->id);
-		size_t after = i + hit->n;
-		if (hit->rstrip) while (after < n && is_ws((unsigned char)text[after])) after++;
-		seg = after;
-		i = after - 1;
 	}
-	if (seg < n) encode_section(s, text + seg, n - seg, first, o);
+	if (seg < n) encode_section(s, text + seg, n - seg, seg == 0, o);
 	size_t cnt = o->n - before;
 	if (!out) tok_ids_free(&local);
 	return cnt;

@@ -3,22 +3,37 @@
  * `tokenizers` library gives, for BPE models.
  *
  * Supported components (anything else fails to load with "unsupported: ..."):
- *   normalizer     NFC, NFKC, NFD, NFKD, Lowercase, Prepend, Replace (String
- *                  pattern), Strip, Sequence, null
- *   pre_tokenizer  Split (Regex or String pattern, behavior Isolated/Removed,
- *                  not inverted), ByteLevel (add_prefix_space, use_regex with
- *                  the GPT-2 pattern), Metaspace (replacement, prepend_scheme
- *                  always/first/never, split), Digits, Sequence, null
+ *   normalizer     NFC, NFKC, NFD, NFKD, Lowercase, StripAccents, Strip,
+ *                  Prepend, Replace (String or Regex pattern), BertNormalizer,
+ *                  Sequence, null. Not: Precompiled, ByteLevel, Nmt.
+ *   pre_tokenizer  Split (Regex or String pattern; behavior Removed, Isolated,
+ *                  MergedWithPrevious, MergedWithNext, Contiguous; invert),
+ *                  Whitespace, WhitespaceSplit, Punctuation, BertPreTokenizer,
+ *                  CharDelimiterSplit, Digits, ByteLevel (add_prefix_space,
+ *                  use_regex with the GPT-2 pattern; last in a Sequence),
+ *                  Metaspace (replacement, prepend_scheme always/first/never,
+ *                  split), Sequence, null. Not: UnicodeScripts.
  *   model          BPE: vocab, merges as "a b" strings or ["a","b"] pairs,
- *                  byte_fallback, fuse_unk, unk_token, ignore_merges
- *   added_tokens   matched in the raw text before anything else (longest
- *                  first), lstrip/rstrip honoured, special or not
+ *                  byte_fallback, unk_token, fuse_unk, ignore_merges. Not:
+ *                  dropout, continuing_subword_prefix, end_of_word_suffix,
+ *                  WordPiece, WordLevel, Unigram.
+ *   added_tokens   as HF's AddedVocabulary matches them (split_special_tokens
+ *                  off): those with normalized=false in the raw text first,
+ *                  the others in the normalized text (their content
+ *                  normalized too); leftmost-longest; single_word, lstrip,
+ *                  rstrip honoured; special or not.
  *   post_processor TemplateProcessing, ByteLevel, RobertaProcessing,
  *                  BertProcessing, Sequence: only the number of tokens they add
  *                  to a single sequence matters here (tok_n_special)
  *
+ * Regexes are HF's Oniguruma ones run by PCRE2 (UTF, UCP, JIT): \s and \w
+ * are rewritten to Oniguruma's Unicode classes and ^ $ are line anchors, as
+ * in Ruby syntax. Each pre-tokenizer matches each piece on its own.
+ *
  * The BPE merge loop keeps a heap of candidate pairs, so a word of n symbols
- * costs O(n log n), whatever its shape; words are cached per state.
+ * costs O(n log n), whatever its shape; words of up to 256 bytes are cached
+ * per state (a bounded table, cleared when full). Added tokens are found with
+ * a byte trie: each position costs at most the longest token's length.
  *
  * A tok is read-only after tok_load and may be shared by threads; each thread
  * encodes through its own tok_state.
