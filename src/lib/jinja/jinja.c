@@ -6,6 +6,8 @@
  * Errors unwind with longjmp to the entry point; the arenas free everything. */
 #include "jinja/jinja.h"
 
+#include <utf8proc.h>
+
 #include <ctype.h>
 #include <math.h>
 #include <setjmp.h>
@@ -17,9 +19,12 @@
 
 /* ---------------- values ---------------- */
 
-enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO };
+/* V_BIG: an integer from the input too large for int64, kept as its digits
+ * (Python's ints have no limit; it prints and serializes exactly, arithmetic on
+ * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)). */
+enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
 typedef struct value value;
-typedef struct vlist { value *v; size_t n, cap; } vlist;
+typedef struct vlist { value *v; size_t n, cap; int tuple; } vlist;
 typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; } vdict;
 struct value {
 	int t;
@@ -151,7 +156,8 @@ static void lex(lexer *L, const char *src, size_t len)
 		}
 		if (q + 1 >= end) jfail(L->e, tline, "unclosed %s tag", kind == '{' ? "{{" : kind == '%' ? "{%" : "{#");
 		int rminus = q > b && q[-1] == '-';
-		const char *be = rminus ? q - 1 : q;
+		int rplus = kind == '%' && q > b && q[-1] == '+';   /* {% ... +%}: no trim_blocks after it */
+		const char *be = rminus || rplus ? q - 1 : q;
 		if (kind == '{') seg_push(L, S_EXPR, tline, b, be - b);
 		else if (kind == '%') {
 			/* raw blocks: everything up to {% endraw %} is text */
@@ -184,7 +190,7 @@ static void lex(lexer *L, const char *src, size_t len)
 		}
 		line = tline + count_lines(t, q + 2);
 		strip_next = rminus;
-		trim_next = !rminus && kind != '{';
+		trim_next = !rminus && !rplus && kind != '{';
 		p = q + 2;
 	}
 }
@@ -476,9 +482,12 @@ static node *parse_filters(parser *P, node *n)
 			t->name = P->cur.p; t->nlen = P->cur.n;
 			next_tok(P);
 			if (is_op(P, "(")) { next_tok(P); parse_args(P, t, ")"); }
-			else if (P->cur.t == T_STR || P->cur.t == T_INT || P->cur.t == T_FLOAT ||
-				 (P->cur.t == T_NAME && !is_kw(P, "and") && !is_kw(P, "or") && !is_kw(P, "else") && !is_kw(P, "if") && !is_kw(P, "is") && !is_kw(P, "in") && !is_kw(P, "not")))
+			else if (P->cur.t == T_STR || P->cur.t == T_INT || P->cur.t == T_FLOAT || is_op(P, "[") || is_op(P, "{") ||
+				 (P->cur.t == T_NAME && !is_kw(P, "and") && !is_kw(P, "or") && !is_kw(P, "else"))) {
+				/* jinja2's parse_test: one primary argument without parentheses */
+				if (is_kw(P, "is")) jfail(P->e, P->line, "You cannot chain multiple tests with is");
 				nl_push(P, &t->args, parse_postfix(P, parse_primary(P)));
+			}
 			n = t;
 		} else return n;
 	}
@@ -861,7 +870,7 @@ static char *rdup(rt *R, const char *p, size_t n) { return arena_strndup(R->ar, 
 static vlist *list_new(rt *R, size_t cap)
 {
 	vlist *l = arena_alloc(R->ar, sizeof *l);
-	l->n = 0; l->cap = cap ? cap : 4;
+	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0;
 	l->v = arena_alloc(R->ar, l->cap * sizeof *l->v);
 	return l;
 }
@@ -937,6 +946,13 @@ static value from_json(rt *R, const json_doc *d, uint32_t i)
 	case JSON_NUMBER: {
 		int64_t x;
 		if (json_num_i64(d, i, &x) == 0) return vint(x);
+		if (d->nodes[i].flags & JSON_F_INTEGER) {
+			/* beyond int64: Python keeps every digit, so do we (as text) */
+			value v = V(V_BIG);
+			v.u.s.p = d->src + d->nodes[i].off;
+			v.u.s.n = d->nodes[i].len;
+			return v;
+		}
 		value v = V(V_FLOAT); v.u.f = json_num_double(d, i); return v;
 	}
 	case JSON_STRING: {
@@ -966,7 +982,7 @@ static value from_json(rt *R, const json_doc *d, uint32_t i)
 
 static const char *tname(int t)
 {
-	static const char *const n[] = { "undefined", "none", "bool", "int", "float", "str", "list", "dict", "namespace", "function", "macro" };
+	static const char *const n[] = { "undefined", "none", "bool", "int", "float", "str", "list", "dict", "namespace", "function", "macro", "int", "caller" };
 	return n[t];
 }
 
@@ -978,6 +994,7 @@ static int truthy(value v)
 	case V_INT: return v.u.i != 0;
 	case V_FLOAT: return v.u.f != 0;
 	case V_STR: return v.u.s.n != 0;
+	case V_BIG: return 1;   /* never zero: zero fits int64 */
 	case V_LIST: return v.u.l->n != 0;
 	case V_DICT: case V_NS: return v.u.d->n != 0 || v.t == V_NS;
 	default: return 1;
@@ -1027,7 +1044,7 @@ static void put_str(rt *R, jbuf *b, value v)
 	case V_BOOL: jbuf_puts(b, v.u.b ? "True" : "False"); return;
 	case V_INT: jbuf_printf(b, "%lld", (long long)v.u.i); return;
 	case V_FLOAT: put_float(b, v.u.f); return;
-	case V_STR: jbuf_put(b, v.u.s.p, v.u.s.n); return;
+	case V_STR: case V_BIG: jbuf_put(b, v.u.s.p, v.u.s.n); return;
 	default: put_repr(R, b, v);
 	}
 }
@@ -1052,10 +1069,12 @@ static void put_repr(rt *R, jbuf *b, value v)
 		return;
 	}
 	case V_LIST:
-		jbuf_putc(b, '[');
+		jbuf_putc(b, v.u.l->tuple ? '(' : '[');
 		for (size_t i = 0; i < v.u.l->n; i++) { if (i) jbuf_puts(b, ", "); put_repr(R, b, v.u.l->v[i]); }
-		jbuf_putc(b, ']');
+		if (v.u.l->tuple && v.u.l->n == 1) jbuf_putc(b, ',');
+		jbuf_putc(b, v.u.l->tuple ? ')' : ']');
 		return;
+	case V_UNDEF: jbuf_puts(b, "Undefined"); return;
 	case V_DICT: case V_NS:
 		if (v.t == V_NS) jbuf_puts(b, "<Namespace ");
 		jbuf_putc(b, '{');
@@ -1073,13 +1092,23 @@ static void put_repr(rt *R, jbuf *b, value v)
 	}
 }
 
-/* json.dumps(v, ensure_ascii=False, indent, separators, sort_keys) */
-static void put_json(rt *R, jbuf *b, value v, int indent, int level, const char *isep, const char *ksep, int sort)
+/* json.dumps(v, ensure_ascii, indent, separators, sort_keys) */
+typedef struct jsonopt { const char *indent; size_t indent_n; const char *isep, *ksep; int ascii, sort; } jsonopt;
+
+static void put_json_indent(jbuf *b, const jsonopt *o, int level)
 {
+	jbuf_putc(b, '\n');
+	for (int k = 0; k < level; k++) jbuf_put(b, o->indent, o->indent_n);
+}
+
+static void put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
+{
+	if (level > 200) jfail(R->e, 0, "tojson: nested more than 200 deep");
 	switch (v.t) {
-	case V_NONE: case V_UNDEF: jbuf_puts(b, "null"); return;
+	case V_NONE: jbuf_puts(b, "null"); return;
 	case V_BOOL: jbuf_puts(b, v.u.b ? "true" : "false"); return;
 	case V_INT: jbuf_printf(b, "%lld", (long long)v.u.i); return;
+	case V_BIG: jbuf_put(b, v.u.s.p, v.u.s.n); return;
 	case V_FLOAT:
 		if (isnan(v.u.f)) jbuf_puts(b, "NaN");
 		else if (isinf(v.u.f)) jbuf_puts(b, v.u.f < 0 ? "-Infinity" : "Infinity");
@@ -1098,8 +1127,17 @@ static void put_json(rt *R, jbuf *b, value v, int indent, int level, const char 
 			case '\b': jbuf_puts(b, "\\b"); break;
 			case '\f': jbuf_puts(b, "\\f"); break;
 			default:
-				if (c < 0x20) jbuf_printf(b, "\\u%04x", c);
-				else jbuf_putc(b, (char)c);
+				if (c < 0x20 || (o->ascii && c == 0x7f)) jbuf_printf(b, "\\u%04x", c);
+				else if (c < 0x80 || !o->ascii) jbuf_putc(b, (char)c);
+				else {
+					/* ensure_ascii: \uXXXX, surrogate pairs above the BMP */
+					uint32_t cp;
+					i += (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp) - 1;
+					if (cp >= 0x10000) {
+						cp -= 0x10000;
+						jbuf_printf(b, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+					} else jbuf_printf(b, "\\u%04x", cp);
+				}
 			}
 		}
 		jbuf_putc(b, '"');
@@ -1111,7 +1149,7 @@ static void put_json(rt *R, jbuf *b, value v, int indent, int level, const char 
 		if (!n) { jbuf_putc(b, isl ? ']' : '}'); return; }
 		size_t *ord = arena_alloc(R->ar, n * sizeof *ord);
 		for (size_t i = 0; i < n; i++) ord[i] = i;
-		if (!isl && sort)   /* insertion sort of the keys */
+		if (!isl && o->sort)   /* insertion sort of the keys */
 			for (size_t i = 1; i < n; i++)
 				for (size_t j = i; j > 0; j--) {
 					struct vkey *x = &v.u.d->k[ord[j - 1]], *y = &v.u.d->k[ord[j]];
@@ -1120,20 +1158,20 @@ static void put_json(rt *R, jbuf *b, value v, int indent, int level, const char 
 					if (c > 0 || (c == 0 && x->n > y->n)) { size_t t = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = t; } else break;
 				}
 		for (size_t i = 0; i < n; i++) {
-			if (i) jbuf_puts(b, isep);
-			if (indent >= 0) { jbuf_putc(b, '\n'); for (int k = 0; k < indent * (level + 1); k++) jbuf_putc(b, ' '); }
-			if (isl) put_json(R, b, v.u.l->v[i], indent, level + 1, isep, ksep, sort);
+			if (i) jbuf_puts(b, o->isep);
+			if (o->indent) put_json_indent(b, o, level + 1);
+			if (isl) put_json(R, b, v.u.l->v[i], o, level + 1);
 			else {
-				put_json(R, b, vstr(v.u.d->k[ord[i]].p, v.u.d->k[ord[i]].n), indent, level + 1, isep, ksep, sort);
-				jbuf_puts(b, ksep);
-				put_json(R, b, v.u.d->v[ord[i]], indent, level + 1, isep, ksep, sort);
+				put_json(R, b, vstr(v.u.d->k[ord[i]].p, v.u.d->k[ord[i]].n), o, level + 1);
+				jbuf_puts(b, o->ksep);
+				put_json(R, b, v.u.d->v[ord[i]], o, level + 1);
 			}
 		}
-		if (indent >= 0) { jbuf_putc(b, '\n'); for (int k = 0; k < indent * level; k++) jbuf_putc(b, ' '); }
+		if (o->indent) put_json_indent(b, o, level);
 		jbuf_putc(b, isl ? ']' : '}');
 		return;
 	}
-	default: jfail(R->e, 0, "tojson: a %s is not JSON serializable", tname(v.t));
+	default: jfail(R->e, 0, "tojson: Object of type %s is not JSON serializable", v.t == V_UNDEF ? "Undefined" : tname(v.t));
 	}
 }
 
@@ -1159,8 +1197,9 @@ static int vequal(value a, value b)
 	switch (a.t) {
 	case V_UNDEF: case V_NONE: return 1;
 	case V_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
+	case V_BIG: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
 	case V_LIST:
-		if (a.u.l->n != b.u.l->n) return 0;
+		if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return 0;
 		for (size_t i = 0; i < a.u.l->n; i++) if (!vequal(a.u.l->v[i], b.u.l->v[i])) return 0;
 		return 1;
 	case V_DICT:
@@ -1251,6 +1290,217 @@ static value strip(rt *R, value s, int left, int right, value *chars)
 	return vstr(p + a, b - a);
 }
 
+
+/* Case mapping as Python's str methods do it: utf8proc's one-to-one mappings
+ * (equal to Python's for every code point with a one-character result) and
+ * the full mappings of SpecialCasing.txt, which Python applies and utf8proc
+ * does not. The table was generated from Python 3.11 (Unicode 14):
+ *   [(c, chr(c).upper(), chr(c).title(), chr(c).lower()) for c in range(0x110000)
+ *    if any(len(m) > 1 for m in (chr(c).upper(), chr(c).title(), chr(c).lower()))]
+ * (NULL where the mapping is one character). */
+static const struct casemap { uint32_t cp; const char *up, *title, *low; } casetab[] = {
+	{ 0x00df, "\x53\x53", "\x53\x73", NULL },
+	{ 0x0130, NULL, NULL, "\x69\xcc\x87" },
+	{ 0x0149, "\xca\xbc\x4e", "\xca\xbc\x4e", NULL },
+	{ 0x01f0, "\x4a\xcc\x8c", "\x4a\xcc\x8c", NULL },
+	{ 0x0390, "\xce\x99\xcc\x88\xcc\x81", "\xce\x99\xcc\x88\xcc\x81", NULL },
+	{ 0x03b0, "\xce\xa5\xcc\x88\xcc\x81", "\xce\xa5\xcc\x88\xcc\x81", NULL },
+	{ 0x0587, "\xd4\xb5\xd5\x92", "\xd4\xb5\xd6\x82", NULL },
+	{ 0x1e96, "\x48\xcc\xb1", "\x48\xcc\xb1", NULL },
+	{ 0x1e97, "\x54\xcc\x88", "\x54\xcc\x88", NULL },
+	{ 0x1e98, "\x57\xcc\x8a", "\x57\xcc\x8a", NULL },
+	{ 0x1e99, "\x59\xcc\x8a", "\x59\xcc\x8a", NULL },
+	{ 0x1e9a, "\x41\xca\xbe", "\x41\xca\xbe", NULL },
+	{ 0x1f50, "\xce\xa5\xcc\x93", "\xce\xa5\xcc\x93", NULL },
+	{ 0x1f52, "\xce\xa5\xcc\x93\xcc\x80", "\xce\xa5\xcc\x93\xcc\x80", NULL },
+	{ 0x1f54, "\xce\xa5\xcc\x93\xcc\x81", "\xce\xa5\xcc\x93\xcc\x81", NULL },
+	{ 0x1f56, "\xce\xa5\xcc\x93\xcd\x82", "\xce\xa5\xcc\x93\xcd\x82", NULL },
+	{ 0x1f80, "\xe1\xbc\x88\xce\x99", NULL, NULL },
+	{ 0x1f81, "\xe1\xbc\x89\xce\x99", NULL, NULL },
+	{ 0x1f82, "\xe1\xbc\x8a\xce\x99", NULL, NULL },
+	{ 0x1f83, "\xe1\xbc\x8b\xce\x99", NULL, NULL },
+	{ 0x1f84, "\xe1\xbc\x8c\xce\x99", NULL, NULL },
+	{ 0x1f85, "\xe1\xbc\x8d\xce\x99", NULL, NULL },
+	{ 0x1f86, "\xe1\xbc\x8e\xce\x99", NULL, NULL },
+	{ 0x1f87, "\xe1\xbc\x8f\xce\x99", NULL, NULL },
+	{ 0x1f88, "\xe1\xbc\x88\xce\x99", NULL, NULL },
+	{ 0x1f89, "\xe1\xbc\x89\xce\x99", NULL, NULL },
+	{ 0x1f8a, "\xe1\xbc\x8a\xce\x99", NULL, NULL },
+	{ 0x1f8b, "\xe1\xbc\x8b\xce\x99", NULL, NULL },
+	{ 0x1f8c, "\xe1\xbc\x8c\xce\x99", NULL, NULL },
+	{ 0x1f8d, "\xe1\xbc\x8d\xce\x99", NULL, NULL },
+	{ 0x1f8e, "\xe1\xbc\x8e\xce\x99", NULL, NULL },
+	{ 0x1f8f, "\xe1\xbc\x8f\xce\x99", NULL, NULL },
+	{ 0x1f90, "\xe1\xbc\xa8\xce\x99", NULL, NULL },
+	{ 0x1f91, "\xe1\xbc\xa9\xce\x99", NULL, NULL },
+	{ 0x1f92, "\xe1\xbc\xaa\xce\x99", NULL, NULL },
+	{ 0x1f93, "\xe1\xbc\xab\xce\x99", NULL, NULL },
+	{ 0x1f94, "\xe1\xbc\xac\xce\x99", NULL, NULL },
+	{ 0x1f95, "\xe1\xbc\xad\xce\x99", NULL, NULL },
+	{ 0x1f96, "\xe1\xbc\xae\xce\x99", NULL, NULL },
+	{ 0x1f97, "\xe1\xbc\xaf\xce\x99", NULL, NULL },
+	{ 0x1f98, "\xe1\xbc\xa8\xce\x99", NULL, NULL },
+	{ 0x1f99, "\xe1\xbc\xa9\xce\x99", NULL, NULL },
+	{ 0x1f9a, "\xe1\xbc\xaa\xce\x99", NULL, NULL },
+	{ 0x1f9b, "\xe1\xbc\xab\xce\x99", NULL, NULL },
+	{ 0x1f9c, "\xe1\xbc\xac\xce\x99", NULL, NULL },
+	{ 0x1f9d, "\xe1\xbc\xad\xce\x99", NULL, NULL },
+	{ 0x1f9e, "\xe1\xbc\xae\xce\x99", NULL, NULL },
+	{ 0x1f9f, "\xe1\xbc\xaf\xce\x99", NULL, NULL },
+	{ 0x1fa0, "\xe1\xbd\xa8\xce\x99", NULL, NULL },
+	{ 0x1fa1, "\xe1\xbd\xa9\xce\x99", NULL, NULL },
+	{ 0x1fa2, "\xe1\xbd\xaa\xce\x99", NULL, NULL },
+	{ 0x1fa3, "\xe1\xbd\xab\xce\x99", NULL, NULL },
+	{ 0x1fa4, "\xe1\xbd\xac\xce\x99", NULL, NULL },
+	{ 0x1fa5, "\xe1\xbd\xad\xce\x99", NULL, NULL },
+	{ 0x1fa6, "\xe1\xbd\xae\xce\x99", NULL, NULL },
+	{ 0x1fa7, "\xe1\xbd\xaf\xce\x99", NULL, NULL },
+	{ 0x1fa8, "\xe1\xbd\xa8\xce\x99", NULL, NULL },
+	{ 0x1fa9, "\xe1\xbd\xa9\xce\x99", NULL, NULL },
+	{ 0x1faa, "\xe1\xbd\xaa\xce\x99", NULL, NULL },
+	{ 0x1fab, "\xe1\xbd\xab\xce\x99", NULL, NULL },
+	{ 0x1fac, "\xe1\xbd\xac\xce\x99", NULL, NULL },
+	{ 0x1fad, "\xe1\xbd\xad\xce\x99", NULL, NULL },
+	{ 0x1fae, "\xe1\xbd\xae\xce\x99", NULL, NULL },
+	{ 0x1faf, "\xe1\xbd\xaf\xce\x99", NULL, NULL },
+	{ 0x1fb2, "\xe1\xbe\xba\xce\x99", "\xe1\xbe\xba\xcd\x85", NULL },
+	{ 0x1fb3, "\xce\x91\xce\x99", NULL, NULL },
+	{ 0x1fb4, "\xce\x86\xce\x99", "\xce\x86\xcd\x85", NULL },
+	{ 0x1fb6, "\xce\x91\xcd\x82", "\xce\x91\xcd\x82", NULL },
+	{ 0x1fb7, "\xce\x91\xcd\x82\xce\x99", "\xce\x91\xcd\x82\xcd\x85", NULL },
+	{ 0x1fbc, "\xce\x91\xce\x99", NULL, NULL },
+	{ 0x1fc2, "\xe1\xbf\x8a\xce\x99", "\xe1\xbf\x8a\xcd\x85", NULL },
+	{ 0x1fc3, "\xce\x97\xce\x99", NULL, NULL },
+	{ 0x1fc4, "\xce\x89\xce\x99", "\xce\x89\xcd\x85", NULL },
+	{ 0x1fc6, "\xce\x97\xcd\x82", "\xce\x97\xcd\x82", NULL },
+	{ 0x1fc7, "\xce\x97\xcd\x82\xce\x99", "\xce\x97\xcd\x82\xcd\x85", NULL },
+	{ 0x1fcc, "\xce\x97\xce\x99", NULL, NULL },
+	{ 0x1fd2, "\xce\x99\xcc\x88\xcc\x80", "\xce\x99\xcc\x88\xcc\x80", NULL },
+	{ 0x1fd3, "\xce\x99\xcc\x88\xcc\x81", "\xce\x99\xcc\x88\xcc\x81", NULL },
+	{ 0x1fd6, "\xce\x99\xcd\x82", "\xce\x99\xcd\x82", NULL },
+	{ 0x1fd7, "\xce\x99\xcc\x88\xcd\x82", "\xce\x99\xcc\x88\xcd\x82", NULL },
+	{ 0x1fe2, "\xce\xa5\xcc\x88\xcc\x80", "\xce\xa5\xcc\x88\xcc\x80", NULL },
+	{ 0x1fe3, "\xce\xa5\xcc\x88\xcc\x81", "\xce\xa5\xcc\x88\xcc\x81", NULL },
+	{ 0x1fe4, "\xce\xa1\xcc\x93", "\xce\xa1\xcc\x93", NULL },
+	{ 0x1fe6, "\xce\xa5\xcd\x82", "\xce\xa5\xcd\x82", NULL },
+	{ 0x1fe7, "\xce\xa5\xcc\x88\xcd\x82", "\xce\xa5\xcc\x88\xcd\x82", NULL },
+	{ 0x1ff2, "\xe1\xbf\xba\xce\x99", "\xe1\xbf\xba\xcd\x85", NULL },
+	{ 0x1ff3, "\xce\xa9\xce\x99", NULL, NULL },
+	{ 0x1ff4, "\xce\x8f\xce\x99", "\xce\x8f\xcd\x85", NULL },
+	{ 0x1ff6, "\xce\xa9\xcd\x82", "\xce\xa9\xcd\x82", NULL },
+	{ 0x1ff7, "\xce\xa9\xcd\x82\xce\x99", "\xce\xa9\xcd\x82\xcd\x85", NULL },
+	{ 0x1ffc, "\xce\xa9\xce\x99", NULL, NULL },
+	{ 0xfb00, "\x46\x46", "\x46\x66", NULL },
+	{ 0xfb01, "\x46\x49", "\x46\x69", NULL },
+	{ 0xfb02, "\x46\x4c", "\x46\x6c", NULL },
+	{ 0xfb03, "\x46\x46\x49", "\x46\x66\x69", NULL },
+	{ 0xfb04, "\x46\x46\x4c", "\x46\x66\x6c", NULL },
+	{ 0xfb05, "\x53\x54", "\x53\x74", NULL },
+	{ 0xfb06, "\x53\x54", "\x53\x74", NULL },
+	{ 0xfb13, "\xd5\x84\xd5\x86", "\xd5\x84\xd5\xb6", NULL },
+	{ 0xfb14, "\xd5\x84\xd4\xb5", "\xd5\x84\xd5\xa5", NULL },
+	{ 0xfb15, "\xd5\x84\xd4\xbb", "\xd5\x84\xd5\xab", NULL },
+	{ 0xfb16, "\xd5\x8e\xd5\x86", "\xd5\x8e\xd5\xb6", NULL },
+	{ 0xfb17, "\xd5\x84\xd4\xbd", "\xd5\x84\xd5\xad", NULL },
+};
+
+static const struct casemap *case_special(uint32_t cp)
+{
+	size_t lo = 0, hi = sizeof casetab / sizeof *casetab;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (casetab[mid].cp == cp) return &casetab[mid];
+		if (casetab[mid].cp < cp) lo = mid + 1; else hi = mid;
+	}
+	return NULL;
+}
+
+enum { CM_UPPER, CM_LOWER, CM_TITLE };
+static void put_case(jbuf *b, uint32_t cp, int how)
+{
+	const struct casemap *m = cp >= 0xdf ? case_special(cp) : NULL;
+	const char *full = !m ? NULL : how == CM_UPPER ? m->up : how == CM_TITLE ? m->title : m->low;
+	if (full) { jbuf_puts(b, full); return; }
+	uint32_t r = how == CM_UPPER ? (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp)
+		   : how == CM_TITLE ? (uint32_t)utf8proc_totitle((utf8proc_int32_t)cp) : (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+	char u[4];
+	jbuf_put(b, u, (size_t)utf8_encode(r, u));
+}
+
+/* Python's "cased" and "case-ignorable" (for title() and the final sigma) */
+static int is_cased(uint32_t cp)
+{
+	utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+	return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LL || c == UTF8PROC_CATEGORY_LT ||
+	       utf8proc_toupper((utf8proc_int32_t)cp) != (utf8proc_int32_t)cp || utf8proc_tolower((utf8proc_int32_t)cp) != (utf8proc_int32_t)cp;
+}
+static int is_case_ignorable(uint32_t cp)
+{
+	utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+	return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_ME || c == UTF8PROC_CATEGORY_CF || c == UTF8PROC_CATEGORY_LM ||
+	       c == UTF8PROC_CATEGORY_SK || cp == '\'' || cp == '.' || cp == ':' || cp == 0xb7 || cp == 0x2019;
+}
+
+/* Capital sigma lowers to the final form at the end of a word (Python's Final_Sigma rule) */
+static int final_sigma(const char *p, size_t n, size_t at)
+{
+	int before = 0;
+	for (size_t i = at; i > 0;) {
+		size_t st = i - 1;
+		while (st > 0 && ((unsigned char)p[st] & 0xC0) == 0x80) st--;
+		uint32_t cp;
+		utf8_decode(p + st, n - st, &cp);
+		i = st;
+		if (is_case_ignorable(cp)) continue;
+		before = is_cased(cp);
+		break;
+	}
+	if (!before) return 0;
+	uint32_t cp;
+	for (size_t i = at + (size_t)utf8_decode(p + at, n - at, &cp); i < n;) {
+		i += (size_t)utf8_decode(p + i, n - i, &cp);
+		if (is_case_ignorable(cp)) continue;
+		return !is_cased(cp);
+	}
+	return 1;
+}
+
+/* mode: 'u' upper, 'l' lower, 'c' str.capitalize, 't' str.title, 'T' jinja2's title filter */
+static value case_conv(rt *R, value s, int mode)
+{
+	const char *p = s.u.s.p;
+	size_t n = s.u.s.n;
+	size_t i = 0;
+	jbuf b = {0};
+	live_push(R, &b);
+	jbuf_reserve(&b, n);
+	int prev_cased = 0, word_start = -1;
+	while (i < n) {
+		uint32_t cp;
+		size_t k = (size_t)utf8_decode(p + i, n - i, &cp);
+		int how;
+		switch (mode) {
+		case 'u': how = CM_UPPER; break;
+		case 'l': how = CM_LOWER; break;
+		case 'c': how = i == 0 ? CM_TITLE : CM_LOWER; break;
+		case 't': how = prev_cased ? CM_LOWER : CM_TITLE; prev_cased = is_cased(cp); break;
+		default: {
+			/* jinja2: re.split(r"([-\s({\[<]+)") into runs of delimiters and of the rest,
+			 * then item[0].upper() + item[1:].lower() for every run */
+			int delim = cp == '-' || cp == '(' || cp == '{' || cp == '[' || cp == '<' || ws_len(p + i, n - i) != 0;
+			how = i == 0 || delim != word_start ? CM_UPPER : CM_LOWER;
+			word_start = delim;
+		}
+		}
+		if (how == CM_LOWER && cp == 0x3a3 && final_sigma(p, n, i)) jbuf_puts(&b, "\xcf\x82");
+		else put_case(&b, cp, how);
+		i += k;
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	live_pop(R, &b);
+	return r;
+}
+
 static value eval(rt *R, const node *n);
 static void exec_body(rt *R, const nlist *body, frame *f);
 
@@ -1295,36 +1545,34 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		value ch = kwarg(a, "chars", 0, V(V_NONE));
 		return strip(R, s, 1, 1, ch.t == V_STR ? &ch : NULL);
 	}
-	if (IS("upper") || IS("lower")) {
-		value s = tostr(R, v);
-		char *o = arena_alloc(R->ar, s.u.s.n + 1);
-		for (size_t i = 0; i < s.u.s.n; i++) o[i] = (char)(IS("upper") ? toupper((unsigned char)s.u.s.p[i]) : tolower((unsigned char)s.u.s.p[i]));
-		return vstr(o, s.u.s.n);
-	}
-	if (IS("capitalize") || IS("title")) {
-		value s = tostr(R, v);
-		char *o = arena_alloc(R->ar, s.u.s.n + 1);
-		int start = 1;
-		for (size_t i = 0; i < s.u.s.n; i++) {
-			unsigned char c = (unsigned char)s.u.s.p[i];
-			if (IS("capitalize")) o[i] = (char)(i == 0 ? toupper(c) : tolower(c));
-			else { o[i] = (char)(start ? toupper(c) : tolower(c)); start = !isalnum(c); }
-		}
-		return vstr(o, s.u.s.n);
-	}
+	if (IS("upper")) return case_conv(R, tostr(R, v), 'u');
+	if (IS("lower")) return case_conv(R, tostr(R, v), 'l');
+	if (IS("capitalize")) return case_conv(R, tostr(R, v), 'c');
+	if (IS("title")) return case_conv(R, tostr(R, v), 'T');
 	if (IS("tojson")) {
-		value ind = kwarg(a, "indent", 0, V(V_NONE));
-		value sep = kwarg(a, "separators", 1, V(V_NONE));
-		value sk = kwarg(a, "sort_keys", -1, vbool(0));
-		int indent = ind.t == V_INT ? (int)ind.u.i : -1;
-		const char *isep = indent >= 0 ? "," : ", ", *ksep = ": ";
+		/* transformers' filter: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False) */
+		value asc = kwarg(a, "ensure_ascii", 0, vbool(0));
+		value ind = kwarg(a, "indent", 1, V(V_NONE));
+		value sep = kwarg(a, "separators", 2, V(V_NONE));
+		value sk = kwarg(a, "sort_keys", 3, vbool(0));
+		jsonopt o = { NULL, 0, ", ", ": ", truthy(asc), truthy(sk) };
+		if (ind.t == V_INT || ind.t == V_BOOL) {
+			/* json.dumps: an int indent is that many spaces (none when < 1, but still newlines) */
+			int64_t k = ind.t == V_INT ? ind.u.i : ind.u.b;
+			if (k > 64) jfail(R->e, line, "tojson: indent of more than 64");
+			char *sp = arena_alloc(R->ar, (size_t)(k > 0 ? k : 0) + 1);
+			memset(sp, ' ', (size_t)(k > 0 ? k : 0));
+			o.indent = sp; o.indent_n = (size_t)(k > 0 ? k : 0);
+		} else if (ind.t == V_STR) { o.indent = ind.u.s.p; o.indent_n = ind.u.s.n; }
+		else if (ind.t != V_NONE) jfail(R->e, line, "tojson: indent must be an int or a string, not a %s", tname(ind.t));
+		if (o.indent) o.isep = ",";
 		if (sep.t == V_LIST && sep.u.l->n == 2 && sep.u.l->v[0].t == V_STR && sep.u.l->v[1].t == V_STR) {
-			isep = rdup(R, sep.u.l->v[0].u.s.p, sep.u.l->v[0].u.s.n);
-			ksep = rdup(R, sep.u.l->v[1].u.s.p, sep.u.l->v[1].u.s.n);
-		}
+			o.isep = rdup(R, sep.u.l->v[0].u.s.p, sep.u.l->v[0].u.s.n);
+			o.ksep = rdup(R, sep.u.l->v[1].u.s.p, sep.u.l->v[1].u.s.n);
+		} else if (sep.t != V_NONE) jfail(R->e, line, "tojson: separators must be a pair of strings");
 		jbuf b = {0};
 		live_push(R, &b);
-		put_json(R, &b, v, indent, 0, isep, ksep, truthy(sk));
+		put_json(R, &b, v, &o, 0);
 		value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
 		live_pop(R, &b);
 		return s;
@@ -1335,6 +1583,7 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		vlist *l = list_new(R, v.u.d->n);
 		for (size_t i = 0; i < v.u.d->n; i++) {
 			vlist *p = list_new(R, 2);
+			p->tuple = 1;
 			list_push(R, p, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
 			list_push(R, p, v.u.d->v[i]);
 			list_push(R, l, vlistv(p));
@@ -1346,6 +1595,7 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		vlist *l = list_new(R, v.u.d->n);
 		for (size_t i = 0; i < v.u.d->n; i++) {
 			vlist *p = list_new(R, 2);
+			p->tuple = 1;
 			list_push(R, p, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
 			list_push(R, p, v.u.d->v[i]);
 			list_push(R, l, vlistv(p));
@@ -1758,7 +2008,7 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 		}
 		if (IS("startswith") || IS("endswith")) {
 			value x = kwarg(a, "prefix", 0, V(V_UNDEF));
-			vlist one = { &x, 1, 1 };
+			vlist one = { &x, 1, 1, 0 };
 			vlist *cands = x.t == V_LIST ? x.u.l : &one;
 			for (size_t i = 0; i < cands->n; i++) {
 				value c = cands->v[i];
@@ -1767,10 +2017,10 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 			}
 			return vbool(0);
 		}
-		if (IS("upper") || IS("lower") || IS("title") || IS("capitalize")) {
-			node fn; memset(&fn, 0, sizeof fn); fn.name = m; fn.nlen = ml; fn.line = line;
-			return apply_filter(R, &fn, o, a);
-		}
+		if (IS("upper")) return case_conv(R, o, 'u');
+		if (IS("lower")) return case_conv(R, o, 'l');
+		if (IS("capitalize")) return case_conv(R, o, 'c');
+		if (IS("title")) return case_conv(R, o, 't');
 		if (IS("replace")) {
 			node fn; memset(&fn, 0, sizeof fn); fn.name = "replace"; fn.nlen = 7; fn.line = line;
 			return apply_filter(R, &fn, o, a);
@@ -2052,6 +2302,7 @@ static value eval(rt *R, const node *n)
 	case E_COND: return truthy(eval(R, n->b)) ? eval(R, n->a) : (n->c ? eval(R, n->c) : V(V_UNDEF));
 	case E_LIST: case E_TUPLE: {
 		vlist *l = list_new(R, (size_t)n->args.n);
+		l->tuple = n->type == E_TUPLE;
 		for (int i = 0; i < n->args.n; i++) list_push(R, l, eval(R, n->args.v[i]));
 		return vlistv(l);
 	}
