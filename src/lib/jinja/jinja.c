@@ -25,7 +25,8 @@
 enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
 typedef struct value value;
 typedef struct vlist { value *v; size_t n, cap; int tuple; } vlist;
-typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; } vdict;
+typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; int loop; } vdict;
+struct frame;
 struct value {
 	int t;
 	union {
@@ -36,7 +37,7 @@ struct value {
 		vlist *l;
 		vdict *d;
 		int fn;
-		const struct node *m;
+		struct { const struct node *m; struct frame *f; } mac;   /* V_MACRO, V_CALLER: definition and its scope */
 	} u;
 };
 
@@ -45,7 +46,7 @@ enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT };
 /* ---------------- nodes ---------------- */
 
 enum {
-	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK,
+	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK, N_CALLBLOCK, N_FILTERBLOCK,
 	E_LIT, E_NAME, E_ATTR, E_ITEM, E_SLICE, E_CALL, E_FILTER, E_TEST, E_BIN, E_CMP, E_NOT, E_NEG,
 	E_COND, E_LIST, E_TUPLE, E_DICT, E_AND, E_OR
 };
@@ -54,6 +55,7 @@ typedef struct node node;
 typedef struct nlist { node **v; int n, cap; } nlist;
 struct node {
 	int type, line, op, negate;
+	int uses;                   /* N_MACRO, N_CALLBLOCK: the body reads varargs (1), kwargs (2), caller (4) */
 	value lit;
 	const char *name; size_t nlen;
 	const char *name2; size_t n2len;
@@ -630,6 +632,54 @@ static void name_list(parser *P, node *n)
 	} while (1);
 }
 
+/* (a, b=default, ...) after the '(' of a macro or call block, up to and past ')' */
+static void param_list(parser *P, node *n)
+{
+	while (!is_op(P, ")")) {
+		if (P->cur.t != T_NAME) jfail(P->e, P->line, "a parameter name expected");
+		int k = n->ntn;
+		const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
+		size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
+		if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
+		tn[k] = P->cur.p; tl[k] = P->cur.n;
+		n->tn = tn; n->tl = tl; n->ntn = k + 1;
+		next_tok(P);
+		if (is_op(P, "=")) { next_tok(P); nl_push(P, &n->defaults, parse_expr(P)); }
+		else nl_push(P, &n->defaults, NULL);
+		if (!is_op(P, ",")) break;
+		next_tok(P);
+	}
+	expect_op(P, ")");
+}
+
+/* Which of varargs, kwargs and caller a macro body reads (jinja2 accepts extra
+ * arguments only then). Nested macros and call blocks have their own. */
+static int node_uses(const node *n);
+static int list_uses(const nlist *l)
+{
+	int u = 0;
+	for (int i = 0; i < l->n; i++) if (l->v[i]) u |= node_uses(l->v[i]);
+	return u;
+}
+static int body_uses(const nlist *l) { return list_uses(l); }
+static int node_uses(const node *n)
+{
+	if (!n) return 0;
+	if (n->type == E_NAME) {
+		if (n->nlen == 7 && !memcmp(n->name, "varargs", 7)) return 1;
+		if (n->nlen == 6 && !memcmp(n->name, "kwargs", 6)) return 2;
+		if (n->nlen == 6 && !memcmp(n->name, "caller", 6)) return 4;
+		return 0;
+	}
+	if (n->type == N_MACRO) return list_uses(&n->defaults);
+	int u = node_uses(n->a) | node_uses(n->b) | node_uses(n->c);
+	u |= list_uses(&n->args) | list_uses(&n->kwv) | list_uses(&n->defaults) | list_uses(&n->conds);
+	if (n->type != N_CALLBLOCK) u |= list_uses(&n->body);
+	u |= list_uses(&n->orelse);
+	if (n->bodies) for (int i = 0; i < n->conds.n; i++) u |= list_uses(&n->bodies[i]);
+	return u;
+}
+
 static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *which, int *stopped)
 {
 	tag_begin(P, s);
@@ -732,26 +782,45 @@ static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *w
 		n->name = P->cur.p; n->nlen = P->cur.n;
 		next_tok(P);
 		expect_op(P, "(");
-		while (!is_op(P, ")")) {
-			if (P->cur.t != T_NAME) jfail(P->e, P->line, "a parameter name expected");
-			int k = n->ntn;
-			const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
-			size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
-			if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
-			tn[k] = P->cur.p; tl[k] = P->cur.n;
-			n->tn = tn; n->tl = tl; n->ntn = k + 1;
-			next_tok(P);
-			if (is_op(P, "=")) { next_tok(P); nl_push(P, &n->defaults, parse_expr(P)); }
-			else nl_push(P, &n->defaults, NULL);
-			if (!is_op(P, ",")) break;
-			next_tok(P);
-		}
-		expect_op(P, ")");
+		param_list(P, n);
 		tag_end(P);
 		static const char *const st[] = { "endmacro", NULL };
 		int w;
 		n->body = parse_body(P, st, &w);
 		if (P->cur.t == T_NAME) next_tok(P);   /* {% endmacro name %} */
+		tag_end(P);
+		n->uses = body_uses(&n->body);
+		return n;
+	}
+	if (KW("call")) {
+		/* {% call [(params)] macro(args) %}body{% endcall %}: the body is the macro's caller() */
+		n = mk(P, N_CALLBLOCK);
+		if (is_op(P, "(")) { next_tok(P); param_list(P, n); }
+		n->a = parse_expr(P);
+		if (n->a->type != E_CALL) jfail(P->e, P->line, "a call block needs a macro call");
+		tag_end(P);
+		static const char *const st[] = { "endcall", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		n->uses = body_uses(&n->body);
+		return n;
+	}
+	if (KW("filter")) {
+		/* {% filter name(args)|more %}body{% endfilter %}: the filters applied to the rendered body */
+		n = mk(P, N_FILTERBLOCK);
+		if (P->cur.t != T_NAME) jfail(P->e, P->line, "a filter name expected");
+		node *ph = mk(P, E_NAME);
+		ph->name = "\x01filter-block"; ph->nlen = 14;
+		node *f = mk(P, E_FILTER);
+		f->a = ph; f->name = P->cur.p; f->nlen = P->cur.n;
+		next_tok(P);
+		if (is_op(P, "(")) { next_tok(P); parse_args(P, f, ")"); }
+		n->a = parse_filters(P, f);
+		tag_end(P);
+		static const char *const st[] = { "endfilter", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
 		tag_end(P);
 		return n;
 	}
@@ -848,6 +917,8 @@ typedef struct rt {
 	int nlive;
 } rt;
 
+typedef struct args { value *v; int n; const node *kwnode; value *kw; } args;
+
 static void live_push(rt *R, jbuf *b)
 {
 	if (R->nlive == 512) jfail(R->e, 0, "templates nested too deep");
@@ -888,7 +959,7 @@ static value vlistv(vlist *l) { value v = V(V_LIST); v.u.l = l; return v; }
 static vdict *dict_new(rt *R)
 {
 	vdict *d = arena_alloc(R->ar, sizeof *d);
-	d->n = 0; d->cap = 4;
+	d->n = 0; d->cap = 4; d->loop = 0;
 	d->k = arena_alloc(R->ar, d->cap * sizeof *d->k);
 	d->v = arena_alloc(R->ar, d->cap * sizeof *d->v);
 	return d;
@@ -1501,11 +1572,404 @@ static value case_conv(rt *R, value s, int mode)
 	return r;
 }
 
+/* ---------------- helpers of filters and methods ---------------- */
+
+static size_t cp_count(const char *p, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++) c += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return c;
+}
+/* byte offset of code point k (n when past the end) */
+static size_t cp_offset(const char *p, size_t n, size_t k)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)p[i] & 0xC0) != 0x80 && c++ == k) return i;
+	return n;
+}
+
+/* The items of an iterable as Python iterates them: a list's elements, a
+ * string's characters, a dict's keys; an undefined value is empty. */
+static vlist *to_items(rt *R, int line, value v, const char *what)
+{
+	if (v.t == V_LIST) return v.u.l;
+	vlist *l = list_new(R, 8);
+	if (v.t == V_UNDEF) return l;
+	if (v.t == V_STR) {
+		for (size_t i = 0; i < v.u.s.n;) {
+			uint32_t cp;
+			size_t k = (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp);
+			list_push(R, l, vstr(v.u.s.p + i, k));
+			i += k;
+		}
+		return l;
+	}
+	if (v.t == V_DICT) {
+		for (size_t i = 0; i < v.u.d->n; i++) list_push(R, l, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+		return l;
+	}
+	jfail(R->e, line, "%s: '%s' object is not iterable", what, v.t == V_NS ? "Namespace" : tname(v.t));
+}
+
+static value getitem(rt *R, int line, value o, value k);
+
+/* jinja2's make_attrgetter: "a.b.0" looks up a, then b, then item 0 */
+static value attr_path(rt *R, int line, value x, value attr)
+{
+	if (attr.t == V_INT) return x.t == V_LIST || x.t == V_STR || x.t == V_DICT ? getitem(R, line, x, attr) : V(V_UNDEF);
+	if (attr.t != V_STR) jfail(R->e, line, "an attribute name must be a string, not a %s", tname(attr.t));
+	const char *p = attr.u.s.p, *end = p + attr.u.s.n;
+	while (1) {
+		const char *dot = memchr(p, '.', (size_t)(end - p));
+		const char *e = dot ? dot : end;
+		int digits = e > p;
+		for (const char *q = p; q < e; q++) digits &= isdigit((unsigned char)*q) != 0;
+		if (digits && e - p < 18) {
+			int64_t k = 0;
+			for (const char *q = p; q < e; q++) k = k * 10 + (*q - '0');
+			x = x.t == V_LIST || x.t == V_STR || x.t == V_DICT ? getitem(R, line, x, vint(k)) : V(V_UNDEF);
+		} else if (x.t == V_DICT || x.t == V_NS) {
+			value *y = dict_find(x.u.d, p, (size_t)(e - p));
+			x = y ? *y : V(V_UNDEF);
+		} else x = V(V_UNDEF);
+		if (!dot) return x;
+		p = dot + 1;
+	}
+}
+
+/* jinja2's ignore_case: strings compare lower-cased unless case_sensitive */
+static value sort_key(rt *R, value v, int case_sensitive)
+{
+	if (case_sensitive || v.t != V_STR) return v;
+	return case_conv(R, v, 'l');
+}
+
+static int vcompare(rt *R, int line, value a, value b);
+
+/* A stable merge sort of vals by keys (Python's sorted is stable). */
+static void sort_values(rt *R, int line, value *vals, value *keys, size_t n, int rev)
+{
+	if (n < 2) return;
+	value *tv = arena_alloc(R->ar, n * sizeof *tv), *tk = arena_alloc(R->ar, n * sizeof *tk);
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi) {
+				int c = vcompare(R, line, keys[j], keys[i]);
+				/* take from the right only when strictly before (after, reversed): stability */
+				if (rev ? c > 0 : c < 0) { tv[o] = vals[j]; tk[o++] = keys[j++]; }
+				else { tv[o] = vals[i]; tk[o++] = keys[i++]; }
+			}
+			while (i < mid) { tv[o] = vals[i]; tk[o++] = keys[i++]; }
+			while (j < hi) { tv[o] = vals[j]; tk[o++] = keys[j++]; }
+		}
+		memcpy(vals, tv, n * sizeof *vals);
+		memcpy(keys, tk, n * sizeof *keys);
+	}
+}
+
+/* str.replace(old, new, count): an empty old inserts new around every character */
+static value str_replace(rt *R, value s, value old, value nw, int64_t count)
+{
+	jbuf b = {0};
+	live_push(R, &b);
+	int64_t left = count;
+	if (!old.u.s.n) {
+		for (size_t i = 0; i <= s.u.s.n;) {
+			if (left != 0) { jbuf_put(&b, nw.u.s.p, nw.u.s.n); if (left > 0) left--; }
+			if (i == s.u.s.n) break;
+			uint32_t cp;
+			size_t k = (size_t)utf8_decode(s.u.s.p + i, s.u.s.n - i, &cp);
+			jbuf_put(&b, s.u.s.p + i, k);
+			i += k;
+		}
+	} else {
+		size_t st = 0;
+		for (size_t i = 0; i + old.u.s.n <= s.u.s.n && left != 0;) {
+			const char *f = memmem(s.u.s.p + i, s.u.s.n - i, old.u.s.p, old.u.s.n);
+			if (!f) break;
+			size_t at = (size_t)(f - s.u.s.p);
+			jbuf_put(&b, s.u.s.p + st, at - st);
+			jbuf_put(&b, nw.u.s.p, nw.u.s.n);
+			i = st = at + old.u.s.n;
+			if (left > 0) left--;
+		}
+		jbuf_put(&b, s.u.s.p + st, s.u.s.n - st);
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	live_pop(R, &b);
+	return r;
+}
+
+/* Python's int(str, base) for the bases templates use: whitespace around,
+ * a sign, digits with single underscores between them. 0: not an int. */
+static int py_int(const char *p, size_t n, int base, int64_t *out)
+{
+	size_t i = 0;
+	while (i < n && ws_len(p + i, n - i)) i += ws_len(p + i, n - i);
+	while (n > i && ((unsigned char)p[n - 1] < 0x80 && ws_len(p + n - 1, 1))) n--;
+	int neg = 0;
+	if (i < n && (p[i] == '+' || p[i] == '-')) neg = p[i++] == '-';
+	if (base < 2 || base > 36 || i >= n) return 0;
+	uint64_t x = 0;
+	int last_us = 1;
+	for (; i < n; i++) {
+		if (p[i] == '_') { if (last_us) return 0; last_us = 1; continue; }
+		int d = isdigit((unsigned char)p[i]) ? p[i] - '0' : isalpha((unsigned char)p[i]) ? tolower((unsigned char)p[i]) - 'a' + 10 : 99;
+		if (d >= base) return 0;
+		if (x > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) return 0;
+		x = x * (uint64_t)base + (uint64_t)d;
+		last_us = 0;
+	}
+	if (last_us) return 0;
+	if (x > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
+	*out = neg ? (int64_t)(0 - x) : (int64_t)x;
+	return 1;
+}
+
+/* Python's float(str): whitespace around, decimal or exponent forms, inf/nan */
+static int py_float(const char *p, size_t n, double *out)
+{
+	size_t i = 0;
+	while (i < n && ws_len(p + i, n - i)) i += ws_len(p + i, n - i);
+	while (n > i && ((unsigned char)p[n - 1] < 0x80 && ws_len(p + n - 1, 1))) n--;
+	if (i >= n || n - i > 400) return 0;
+	char buf[401];
+	size_t k = 0;
+	for (size_t j = i; j < n; j++) {
+		char c = p[j];
+		if (c == '_') {   /* only between digits */
+			if (j == i || j + 1 >= n || !isdigit((unsigned char)p[j - 1]) || !isdigit((unsigned char)p[j + 1])) return 0;
+			continue;
+		}
+		if (!(isdigit((unsigned char)c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' || isalpha((unsigned char)c))) return 0;
+		buf[k++] = c;
+	}
+	buf[k] = 0;
+	const char *b = buf + (buf[0] == '+' || buf[0] == '-');
+	if (isalpha((unsigned char)b[0])) {
+		if (strcasecmp(b, "inf") && strcasecmp(b, "infinity") && strcasecmp(b, "nan")) return 0;
+	} else {
+		for (const char *q = b; *q; q++) if (isalpha((unsigned char)*q) && *q != 'e' && *q != 'E') return 0;
+		if (strchr(buf, 'x') || strchr(buf, 'X')) return 0;
+	}
+	char *e;
+	*out = strtod(buf, &e);
+	return *e == 0;
+}
+
+/* pad s to width code points: align '<' left, '>' right, '^' centre (Python's
+ * str.center puts the extra space on the right when the padding is odd... and
+ * on the left when the width is odd too, as its formula left = pad/2 + (pad & width & 1)) */
+static value str_pad(rt *R, value s, int64_t width, char fill, char align)
+{
+	int64_t len = (int64_t)cp_count(s.u.s.p, s.u.s.n);
+	if (width <= len) return s;
+	if (width > (1 << 20)) jfail(R->e, 0, "padding to more than a million characters");
+	int64_t pad = width - len, left = align == '<' ? 0 : align == '>' ? pad : pad / 2 + (pad & width & 1);
+	char *o = arena_alloc(R->ar, s.u.s.n + (size_t)pad + 1);
+	memset(o, fill, (size_t)left);
+	memcpy(o + left, s.u.s.p, s.u.s.n);
+	memset(o + left + s.u.s.n, fill, (size_t)(pad - left));
+	return vstr(o, s.u.s.n + (size_t)pad);
+}
+
+/* str.splitlines(keepends): the line boundaries Python knows */
+static vlist *splitlines(rt *R, value s, int keepends)
+{
+	vlist *l = list_new(R, 8);
+	const char *p = s.u.s.p;
+	size_t n = s.u.s.n, st = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)p[i];
+		size_t k = 0;
+		if (c == '\n' || c == '\v' || c == '\f' || c == 0x1c || c == 0x1d || c == 0x1e) k = 1;
+		else if (c == '\r') k = i + 1 < n && p[i + 1] == '\n' ? 2 : 1;
+		else if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] == 0x85) k = 2;
+		else if (c == 0xe2 && i + 2 < n && (unsigned char)p[i + 1] == 0x80 && ((unsigned char)p[i + 2] == 0xa8 || (unsigned char)p[i + 2] == 0xa9)) k = 3;
+		if (k) {
+			list_push(R, l, vstr(p + st, i - st + (keepends ? k : 0)));
+			i += k;
+			st = i;
+		} else i++;
+	}
+	if (st < n) list_push(R, l, vstr(p + st, n - st));
+	return l;
+}
+
+static void put_repr(rt *R, jbuf *b, value v);
+
+/* printf-style formatting, Python's str % args: %s %r %d %i %u %f %F %e %E %g
+ * %G %x %X %o %c %%, flags - + space # 0, width and precision (* too), and
+ * %(name)s with a dict. */
+static value percent_format(rt *R, int line, value fmt, value args)
+{
+	jbuf b = {0};
+	live_push(R, &b);
+	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
+	int is_map = args.t == V_DICT;
+	vlist one = { &args, 1, 1, 1 };
+	vlist *t = args.t == V_LIST && args.u.l->tuple ? args.u.l : &one;
+	size_t ai = 0;
+	while (p < end) {
+		const char *pc = memchr(p, '%', (size_t)(end - p));
+		if (!pc) { jbuf_put(&b, p, (size_t)(end - p)); break; }
+		jbuf_put(&b, p, (size_t)(pc - p));
+		p = pc + 1;
+		if (p >= end) jfail(R->e, line, "incomplete format");
+		value arg = V(V_UNDEF);
+		int have = 0;
+		if (*p == '(') {
+			const char *q = memchr(p, ')', (size_t)(end - p));
+			if (!q || !is_map) jfail(R->e, line, "format requires a mapping");
+			value *x = dict_find(args.u.d, p + 1, (size_t)(q - p - 1));
+			if (!x) jfail(R->e, line, "format: no key '%.*s'", (int)(q - p - 1), p + 1);
+			arg = *x; have = 1;
+			p = q + 1;
+		}
+		char flags[8]; int nf = 0;
+		while (p < end && strchr("-+ #0", *p) && nf < 7) flags[nf++] = *p++;
+		flags[nf] = 0;
+		int width = -1, prec = -1;
+		if (p < end && *p == '*') {
+			if (ai >= t->n || t->v[ai].t != V_INT) jfail(R->e, line, "* wants int");
+			width = (int)t->v[ai++].u.i; p++;
+		} else if (p < end && isdigit((unsigned char)*p)) { width = 0; while (p < end && isdigit((unsigned char)*p) && width < 100000) width = width * 10 + (*p++ - '0'); }
+		if (p < end && *p == '.') {
+			p++;
+			prec = 0;
+			if (p < end && *p == '*') {
+				if (ai >= t->n || t->v[ai].t != V_INT) jfail(R->e, line, "* wants int");
+				prec = (int)t->v[ai++].u.i; p++;
+			} else while (p < end && isdigit((unsigned char)*p) && prec < 100000) prec = prec * 10 + (*p++ - '0');
+		}
+		while (p < end && (*p == 'h' || *p == 'l' || *p == 'L')) p++;
+		if (p >= end) jfail(R->e, line, "incomplete format");
+		char conv = *p++;
+		if (conv == '%') { jbuf_putc(&b, '%'); continue; }
+		if (width > 10000 || prec > 10000) jfail(R->e, line, "format: width or precision too large");
+		if (!have) {
+			if (is_map) arg = args;
+			else { if (ai >= t->n) jfail(R->e, line, "not enough arguments for format string"); arg = t->v[ai++]; }
+		}
+		char spec[32];
+		jbuf piece = {0};
+		live_push(R, &piece);
+		switch (conv) {
+		case 's': case 'r': case 'a': {
+			if (conv == 's') put_str(R, &piece, arg); else put_repr(R, &piece, arg);
+			size_t n = piece.len;
+			if (prec >= 0) n = cp_offset(piece.p ? piece.p : "", piece.len, (size_t)prec);
+			value sv = str_pad(R, vstr(rdup(R, piece.p ? piece.p : "", n), n), width, ' ', strchr(flags, '-') ? '<' : '>');
+			jbuf_put(&b, sv.u.s.p, sv.u.s.n);
+			break;
+		}
+		case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': {
+			int64_t x;
+			if (arg.t == V_INT) x = arg.u.i;
+			else if (arg.t == V_BOOL) x = arg.u.b;
+			else if (arg.t == V_FLOAT && (conv == 'd' || conv == 'i' || conv == 'u') && isfinite(arg.u.f) && fabs(arg.u.f) < 9.2e18) x = (int64_t)arg.u.f;
+			else jfail(R->e, line, "%%%c format: a real number is required, not %s", conv, tname(arg.t));
+			char c2 = conv == 'i' || conv == 'u' ? 'd' : conv;
+			snprintf(spec, sizeof spec, "%%%s%s%s%sll%c", flags, width >= 0 ? "*" : "", prec >= 0 ? "." : "", prec >= 0 ? "*" : "", c2);
+			if (strchr(flags, '#') && conv == 'o') jfail(R->e, line, "unsupported: %%#o (Python writes 0o)");
+			if (width >= 0 && prec >= 0) jbuf_printf(&b, spec, width, prec, (long long)x);
+			else if (width >= 0) jbuf_printf(&b, spec, width, (long long)x);
+			else if (prec >= 0) jbuf_printf(&b, spec, prec, (long long)x);
+			else jbuf_printf(&b, spec, (long long)x);
+			break;
+		}
+		case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
+			if (!isnum(arg)) jfail(R->e, line, "%%%c format: a real number is required, not %s", conv, tname(arg.t));
+			snprintf(spec, sizeof spec, "%%%s%s%s%s%c", flags, width >= 0 ? "*" : "", prec >= 0 ? "." : "", prec >= 0 ? "*" : "", conv);
+			double x = numval(arg);
+			if (width >= 0 && prec >= 0) jbuf_printf(&b, spec, width, prec, x);
+			else if (width >= 0) jbuf_printf(&b, spec, width, x);
+			else if (prec >= 0) jbuf_printf(&b, spec, prec, x);
+			else jbuf_printf(&b, spec, x);
+			break;
+		}
+		case 'c': {
+			if (arg.t == V_STR && cp_count(arg.u.s.p, arg.u.s.n) == 1) jbuf_put(&b, arg.u.s.p, arg.u.s.n);
+			else if (arg.t == V_INT && arg.u.i >= 0 && arg.u.i <= 0x10FFFF && !(arg.u.i >= 0xD800 && arg.u.i < 0xE000)) { char u[4]; jbuf_put(&b, u, (size_t)utf8_encode((uint32_t)arg.u.i, u)); }
+			else jfail(R->e, line, "%%c requires an int or a single character");
+			break;
+		}
+		default: jfail(R->e, line, "unsupported format character '%c'", conv);
+		}
+		live_pop(R, &piece);
+	}
+	if (!is_map && ai < t->n) jfail(R->e, line, "not all arguments converted during string formatting");
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	live_pop(R, &b);
+	return r;
+}
+
+/* str.format: {} {0} {name} with !s / !r; a format spec is refused by name */
+static value brace_format(rt *R, int line, value fmt, const args *a)
+{
+	jbuf b = {0};
+	live_push(R, &b);
+	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
+	int autoi = 0, manual = 0;
+	while (p < end) {
+		char c = *p;
+		if (c == '}') {
+			if (p + 1 < end && p[1] == '}') { jbuf_putc(&b, '}'); p += 2; continue; }
+			jfail(R->e, line, "Single '}' encountered in format string");
+		}
+		if (c != '{') { jbuf_putc(&b, c); p++; continue; }
+		if (p + 1 < end && p[1] == '{') { jbuf_putc(&b, '{'); p += 2; continue; }
+		const char *q = p + 1;
+		while (q < end && *q != '}' && *q != '!' && *q != ':') q++;
+		const char *fe = q;
+		char conv = 's';
+		if (q < end && *q == '!') { if (q + 1 >= end) jfail(R->e, line, "end of string while looking for conversion specifier"); conv = q[1]; q += 2; }
+		if (q < end && *q == ':') {
+			if (q + 1 < end && q[1] != '}') jfail(R->e, line, "unsupported: format specs in str.format ('%.*s')", (int)(end - p > 20 ? 20 : end - p), p);
+			q++;
+		}
+		if (q >= end || *q != '}') jfail(R->e, line, "expected '}' before end of string");
+		value arg;
+		const char *fs = p + 1;
+		if (fe == fs) {
+			if (manual) jfail(R->e, line, "cannot switch from manual field specification to automatic field numbering");
+			if (autoi >= a->n) jfail(R->e, line, "Replacement index %d out of range for positional args tuple", autoi);
+			arg = a->v[autoi++];
+		} else {
+			int digits = 1;
+			for (const char *x = fs; x < fe; x++) digits &= isdigit((unsigned char)*x) != 0;
+			if (digits) {
+				if (autoi) jfail(R->e, line, "cannot switch from automatic field numbering to manual field specification");
+				manual = 1;
+				long k = fe - fs > 6 ? 1000000 : strtol(fs, NULL, 10);
+				if (k >= a->n) jfail(R->e, line, "Replacement index %ld out of range for positional args tuple", k);
+				arg = a->v[k];
+			} else {
+				int found = 0;
+				for (const char *x = fs; x < fe; x++) if (*x == '.' || *x == '[') jfail(R->e, line, "unsupported: attribute or index in a str.format field");
+				if (a->kwnode)
+					for (int i = 0; i < a->kwnode->kwv.n; i++)
+						if (a->kwnode->kwl[i] == (size_t)(fe - fs) && !memcmp(a->kwnode->kwn[i], fs, (size_t)(fe - fs))) { arg = a->kw[i]; found = 1; }
+				if (!found) jfail(R->e, line, "KeyError: '%.*s'", (int)(fe - fs), fs);
+			}
+		}
+		if (conv == 's') put_str(R, &b, arg);
+		else if (conv == 'r' || conv == 'a') put_repr(R, &b, arg);
+		else jfail(R->e, line, "Unknown conversion specifier %c", conv);
+		p = q + 1;
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	live_pop(R, &b);
+	return r;
+}
+
 static value eval(rt *R, const node *n);
 static void exec_body(rt *R, const nlist *body, frame *f);
 
 
-typedef struct args { value *v; int n; const node *kwnode; value *kw; } args;
 
 static value kwarg(const args *a, const char *name, int pos, value dflt)
 {
@@ -1521,7 +1985,10 @@ static void need_str(rt *R, int line, value v, const char *what)
 	if (v.t != V_STR) jfail(R->e, line, "%s needs a string, not a %s", what, tname(v.t));
 }
 
-static value call_macro(rt *R, const node *m, const args *a, int line);
+static value call_macro(rt *R, const node *m, frame *up, const args *a, int line, const value *caller);
+static int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt);
+static value call_method(rt *R, int line, value o, const char *m, size_t ml, const args *a);
+static value arith(rt *R, const node *n, value a, value b);
 
 static value apply_filter(rt *R, const node *n, value v, const args *a)
 {
@@ -1591,7 +2058,12 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		return vlistv(l);
 	}
 	if (IS("dictsort")) {
+		/* dictsort(value, case_sensitive=False, by='key', reverse=False) */
 		if (v.t != V_DICT) jfail(R->e, line, "dictsort of a %s", tname(v.t));
+		int cs = truthy(kwarg(a, "case_sensitive", 0, vbool(0)));
+		value by = kwarg(a, "by", 1, vstr("key", 3));
+		int rev = truthy(kwarg(a, "reverse", 2, vbool(0)));
+		int pos = by.t == V_STR && by.u.s.n == 5 && !memcmp(by.u.s.p, "value", 5);
 		vlist *l = list_new(R, v.u.d->n);
 		for (size_t i = 0; i < v.u.d->n; i++) {
 			vlist *p = list_new(R, 2);
@@ -1600,8 +2072,9 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 			list_push(R, p, v.u.d->v[i]);
 			list_push(R, l, vlistv(p));
 		}
-		for (size_t i = 1; i < l->n; i++)
-			for (size_t j = i; j > 0 && vcompare(R, line, l->v[j - 1].u.l->v[0], l->v[j].u.l->v[0]) > 0; j--) { value t = l->v[j]; l->v[j] = l->v[j - 1]; l->v[j - 1] = t; }
+		value *keys = arena_alloc(R->ar, (l->n + 1) * sizeof *keys);
+		for (size_t i = 0; i < l->n; i++) keys[i] = sort_key(R, l->v[i].u.l->v[pos], cs);
+		sort_values(R, line, l->v, keys, l->n, rev);
 		return vlistv(l);
 	}
 	if (IS("default") || IS("d")) {
@@ -1611,49 +2084,36 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		return v;
 	}
 	if (IS("join")) {
-		if (v.t != V_LIST) jfail(R->e, line, "join of a %s", tname(v.t));
+		vlist *l = to_items(R, line, v, "join");
 		value sep = kwarg(a, "d", 0, vstr("", 0));
 		value attr = kwarg(a, "attribute", 1, V(V_NONE));
 		jbuf b = {0};
-		for (size_t i = 0; i < v.u.l->n; i++) {
+		live_push(R, &b);
+		for (size_t i = 0; i < l->n; i++) {
 			if (i) put_str(R, &b, sep);
-			value x = v.u.l->v[i];
-			if (attr.t == V_STR && x.t == V_DICT) { value *y = dict_find(x.u.d, attr.u.s.p, attr.u.s.n); x = y ? *y : V(V_UNDEF); }
+			value x = l->v[i];
+			if (attr.t != V_NONE) x = attr_path(R, line, x, attr);
 			put_str(R, &b, x);
 		}
 		value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		jbuf_free(&b);
+		live_pop(R, &b);
 		return s;
 	}
 	if (IS("first") || IS("last")) {
-		if (v.t == V_LIST) { if (!v.u.l->n) return V(V_UNDEF); return v.u.l->v[IS("first") ? 0 : v.u.l->n - 1]; }
-		if (v.t == V_STR) {
-			if (!v.u.s.n) return V(V_UNDEF);
-			if (IS("first")) { uint32_t cp; int k = utf8_decode(v.u.s.p, v.u.s.n, &cp); return vstr(v.u.s.p, (size_t)k); }
-			size_t st = v.u.s.n - 1;
-			while (st > 0 && ((unsigned char)v.u.s.p[st] & 0xC0) == 0x80) st--;
-			return vstr(v.u.s.p + st, v.u.s.n - st);
-		}
-		jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
+		if (v.t == V_UNDEF && IS("first")) return V(V_UNDEF);
+		vlist *l = to_items(R, line, v, IS("first") ? "first" : "last");
+		if (!l->n) return V(V_UNDEF);
+		return l->v[IS("first") ? 0 : l->n - 1];
 	}
 	if (IS("replace")) {
 		value s = tostr(R, v), old = kwarg(a, "old", 0, V(V_UNDEF)), nw = kwarg(a, "new", 1, V(V_UNDEF));
 		value cnt = kwarg(a, "count", 2, V(V_NONE));
 		need_str(R, line, old, "replace");
 		need_str(R, line, nw, "replace");
-		jbuf b = {0};
-		int64_t left = cnt.t == V_INT ? cnt.u.i : -1;
-		for (size_t i = 0; i < s.u.s.n;) {
-			if (left != 0 && old.u.s.n && i + old.u.s.n <= s.u.s.n && !memcmp(s.u.s.p + i, old.u.s.p, old.u.s.n)) {
-				jbuf_put(&b, nw.u.s.p, nw.u.s.n); i += old.u.s.n; if (left > 0) left--;
-			} else jbuf_putc(&b, s.u.s.p[i++]);
-		}
-		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		jbuf_free(&b);
-		return r;
+		return str_replace(R, s, old, nw, cnt.t == V_INT ? cnt.u.i : -1);
 	}
-	if (IS("string") || IS("safe") || IS("e") || IS("escape")) {
-		if (IS("e") || IS("escape")) {
+	if (IS("string") || IS("safe") || IS("e") || IS("escape") || IS("forceescape")) {
+		if (!IS("string") && !IS("safe")) {
 			value s = tostr(R, v);
 			jbuf b = {0};
 			for (size_t i = 0; i < s.u.s.n; i++) {
@@ -1665,86 +2125,158 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 			jbuf_free(&b);
 			return r;
 		}
-		return IS("safe") ? v : tostr(R, v);
+		return tostr(R, v);
 	}
 	if (IS("int")) {
-		if (v.t == V_INT) return v;
-		if (v.t == V_FLOAT) return vint((int64_t)v.u.f);
+		/* int(value), else int(float(value)), else the default */
+		value dflt = kwarg(a, "default", 0, vint(0));
+		value base = kwarg(a, "base", 1, vint(10));
+		if (v.t == V_INT || v.t == V_BIG) return v;
 		if (v.t == V_BOOL) return vint(v.u.b);
-		if (v.t == V_STR) { char *e2; char *tmp = rdup(R, v.u.s.p, v.u.s.n); long long x = strtoll(tmp, &e2, 10); return vint(*e2 ? kwarg(a, "default", 0, vint(0)).u.i : x); }
-		return kwarg(a, "default", 0, vint(0));
+		if (v.t == V_FLOAT) {
+			if (!isfinite(v.u.f)) return dflt;
+			if (fabs(v.u.f) >= 9.2e18) jfail(R->e, line, "unsupported: an integer beyond 64 bits");
+			return vint((int64_t)v.u.f);
+		}
+		if (v.t == V_STR) {
+			int64_t x;
+			if (py_int(v.u.s.p, v.u.s.n, base.t == V_INT ? (int)base.u.i : 10, &x)) return vint(x);
+			double d;
+			if (py_float(v.u.s.p, v.u.s.n, &d)) {
+				if (!isfinite(d)) return dflt;
+				if (fabs(d) >= 9.2e18) jfail(R->e, line, "unsupported: an integer beyond 64 bits");
+				return vint((int64_t)d);
+			}
+		}
+		return dflt;
 	}
 	if (IS("float")) {
 		value r = V(V_FLOAT);
-		if (isnum(v)) r.u.f = numval(v);
-		else if (v.t == V_STR) r.u.f = strtod(rdup(R, v.u.s.p, v.u.s.n), NULL);
-		return r;
+		if (v.t == V_FLOAT) return v;
+		if (v.t == V_INT || v.t == V_BOOL) { r.u.f = numval(v); return r; }
+		if (v.t == V_BIG) { r.u.f = strtod(rdup(R, v.u.s.p, v.u.s.n), NULL); return r; }
+		if (v.t == V_STR && py_float(v.u.s.p, v.u.s.n, &r.u.f)) return r;
+		return kwarg(a, "default", 0, r);   /* r is 0.0 here */
 	}
 	if (IS("abs")) {
-		if (v.t == V_INT) return vint(v.u.i < 0 ? -v.u.i : v.u.i);
+		if (v.t == V_INT) { if (v.u.i == INT64_MIN) jfail(R->e, line, "unsupported: an integer beyond 64 bits"); return vint(v.u.i < 0 ? -v.u.i : v.u.i); }
+		if (v.t == V_BOOL) return vint(v.u.b);
 		if (v.t == V_FLOAT) { value r = v; r.u.f = fabs(v.u.f); return r; }
-		jfail(R->e, line, "abs of a %s", tname(v.t));
+		jfail(R->e, line, "bad operand type for abs(): '%s'", tname(v.t));
 	}
 	if (IS("round")) {
+		/* round(value, precision=0, method='common'): Python's round (half to even, on the exact binary value) */
 		value prec = kwarg(a, "precision", 0, vint(0));
-		double x = numval(v), m = pow(10, (double)prec.u.i);
-		value r = V(V_FLOAT); r.u.f = round(x * m) / m;
+		value meth = kwarg(a, "method", 1, vstr("common", 6));
+		if (prec.t != V_INT || prec.u.i < -30 || prec.u.i > 30) jfail(R->e, line, "round: precision must be a small integer");
+		if (!isnum(v)) jfail(R->e, line, "round of a %s", tname(v.t));
+		int common = meth.t == V_STR && meth.u.s.n == 6 && !memcmp(meth.u.s.p, "common", 6);
+		int floor_ = meth.t == V_STR && meth.u.s.n == 5 && !memcmp(meth.u.s.p, "floor", 5);
+		int ceil_ = meth.t == V_STR && meth.u.s.n == 4 && !memcmp(meth.u.s.p, "ceil", 4);
+		if (!common && !floor_ && !ceil_) jfail(R->e, line, "round: method must be 'common', 'ceil' or 'floor'");
+		double x = numval(v);
+		value r = V(V_FLOAT);
+		if (common) {
+			if (v.t != V_FLOAT && prec.u.i >= 0) return v.t == V_BOOL ? vint(v.u.b) : v;
+			if (prec.u.i < 0 || !isfinite(x)) {
+				double m = pow(10, (double)-prec.u.i);
+				double q = x / m, fq = floor(q);
+				double rq = q - fq > 0.5 ? fq + 1 : q - fq < 0.5 ? fq : (fmod(fq, 2) == 0 ? fq : fq + 1);
+				r.u.f = isfinite(x) ? rq * m : x;
+				if (v.t != V_FLOAT) return vint((int64_t)r.u.f);
+				return r;
+			}
+			char buf[400];
+			snprintf(buf, sizeof buf, "%.*f", (int)prec.u.i, x);
+			r.u.f = strtod(buf, NULL);
+			return r;
+		}
+		double m = pow(10, (double)prec.u.i);
+		r.u.f = (floor_ ? floor(x * m) : ceil(x * m)) / m;
 		return r;
 	}
 	if (IS("list")) {
-		if (v.t == V_LIST) return v;
-		vlist *l = list_new(R, 8);
-		if (v.t == V_STR) for (size_t i = 0; i < v.u.s.n;) { uint32_t cp; int k = utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp); list_push(R, l, vstr(v.u.s.p + i, (size_t)k)); i += (size_t)k; }
-		else if (v.t == V_DICT) for (size_t i = 0; i < v.u.d->n; i++) list_push(R, l, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
-		else jfail(R->e, line, "list of a %s", tname(v.t));
-		return vlistv(l);
+		vlist *l = to_items(R, line, v, "list");
+		vlist *c = list_new(R, l->n);
+		for (size_t i = 0; i < l->n; i++) list_push(R, c, l->v[i]);
+		return vlistv(c);
 	}
 	if (IS("reverse")) {
-		if (v.t == V_STR) { char *o = arena_alloc(R->ar, v.u.s.n + 1); for (size_t i = 0; i < v.u.s.n; i++) o[i] = v.u.s.p[v.u.s.n - 1 - i]; return vstr(o, v.u.s.n); }
-		if (v.t != V_LIST) jfail(R->e, line, "reverse of a %s", tname(v.t));
-		vlist *l = list_new(R, v.u.l->n);
-		for (size_t i = v.u.l->n; i > 0; i--) list_push(R, l, v.u.l->v[i - 1]);
-		return vlistv(l);
+		if (v.t == V_STR) {
+			char *o = arena_alloc(R->ar, v.u.s.n + 1);
+			size_t w = v.u.s.n;
+			for (size_t i = 0; i < v.u.s.n;) { uint32_t cp; size_t k = (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp); w -= k; memcpy(o + w, v.u.s.p + i, k); i += k; }
+			return vstr(o, v.u.s.n);
+		}
+		vlist *l = to_items(R, line, v, "reverse");
+		vlist *c = list_new(R, l->n);
+		for (size_t i = l->n; i > 0; i--) list_push(R, c, l->v[i - 1]);
+		return vlistv(c);
 	}
-	if (IS("sort") || IS("unique")) {
-		if (v.t != V_LIST) jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
-		vlist *l = list_new(R, v.u.l->n);
-		for (size_t i = 0; i < v.u.l->n; i++) {
-			if (IS("unique")) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = vequal(l->v[j], v.u.l->v[i]); if (dup) continue; }
-			list_push(R, l, v.u.l->v[i]);
+	if (IS("sort") || IS("unique") || IS("min") || IS("max")) {
+		/* sort(reverse=False, case_sensitive=False, attribute=None); unique/min/max(case_sensitive=False, attribute=None) */
+		vlist *src = to_items(R, line, v, IS("sort") ? "sort" : IS("unique") ? "unique" : IS("min") ? "min" : "max");
+		int s = IS("sort");
+		int rev = s ? truthy(kwarg(a, "reverse", 0, vbool(0))) : 0;
+		int cs = truthy(kwarg(a, "case_sensitive", s ? 1 : 0, vbool(0)));
+		value attr = kwarg(a, "attribute", s ? 2 : 1, V(V_NONE));
+		vlist *l = list_new(R, src->n);
+		value *keys = arena_alloc(R->ar, (src->n + 1) * sizeof *keys);
+		for (size_t i = 0; i < src->n; i++) {
+			value x = src->v[i];
+			value k = sort_key(R, attr.t != V_NONE ? attr_path(R, line, x, attr) : x, cs);
+			if (IS("unique")) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = vequal(keys[j], k); if (dup) continue; }
+			keys[l->n] = k;
+			list_push(R, l, x);
 		}
-		if (IS("sort")) {
-			int rev = truthy(kwarg(a, "reverse", 0, vbool(0)));
-			value attr = kwarg(a, "attribute", 2, V(V_NONE));
-			for (size_t i = 1; i < l->n; i++)
-				for (size_t j = i; j > 0; j--) {
-					value x = l->v[j - 1], y = l->v[j];
-					if (attr.t == V_STR) {
-						value *px = x.t == V_DICT ? dict_find(x.u.d, attr.u.s.p, attr.u.s.n) : NULL;
-						value *py = y.t == V_DICT ? dict_find(y.u.d, attr.u.s.p, attr.u.s.n) : NULL;
-						x = px ? *px : V(V_UNDEF); y = py ? *py : V(V_UNDEF);
-					}
-					int c = vcompare(R, line, x, y);
-					if (rev ? c < 0 : c > 0) { value t = l->v[j]; l->v[j] = l->v[j - 1]; l->v[j - 1] = t; } else break;
-				}
+		if (IS("unique")) return vlistv(l);
+		if (s) { sort_values(R, line, l->v, keys, l->n, rev); return vlistv(l); }
+		if (!l->n) return V(V_UNDEF);
+		size_t best = 0;
+		for (size_t i = 1; i < l->n; i++) {
+			int c = vcompare(R, line, keys[i], keys[best]);
+			if (IS("min") ? c < 0 : c > 0) best = i;
 		}
-		return vlistv(l);
+		return l->v[best];
+	}
+	if (IS("sum")) {
+		/* sum(iterable, attribute=None, start=0) */
+		vlist *l = to_items(R, line, v, "sum");
+		value attr = kwarg(a, "attribute", 0, V(V_NONE));
+		value acc = kwarg(a, "start", 1, vint(0));
+		node plus = *n;
+		plus.op = '+';
+		for (size_t i = 0; i < l->n; i++) acc = arith(R, &plus, acc, attr.t != V_NONE ? attr_path(R, line, l->v[i], attr) : l->v[i]);
+		return acc;
+	}
+	if (IS("batch")) {
+		/* batch(value, linecount, fill_with=None) */
+		vlist *l = to_items(R, line, v, "batch");
+		value cnt = kwarg(a, "linecount", 0, V(V_UNDEF));
+		value fill = kwarg(a, "fill_with", 1, V(V_NONE));
+		if (cnt.t != V_INT || cnt.u.i < 1) jfail(R->e, line, "batch needs a positive line count");
+		vlist *out = list_new(R, 4), *cur = NULL;
+		for (size_t i = 0; i < l->n; i++) {
+			if (!cur || cur->n == (size_t)cnt.u.i) { cur = list_new(R, (size_t)(cnt.u.i < 64 ? cnt.u.i : 64)); list_push(R, out, vlistv(cur)); }
+			list_push(R, cur, l->v[i]);
+		}
+		if (cur && fill.t != V_NONE) while (cur->n < (size_t)cnt.u.i) list_push(R, cur, fill);
+		return vlistv(out);
 	}
 	if (IS("map") || IS("select") || IS("reject") || IS("selectattr") || IS("rejectattr")) {
-		if (v.t == V_UNDEF) return vlistv(list_new(R, 1));
-		if (v.t != V_LIST) jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
-		vlist *l = list_new(R, v.u.l->n);
+		vlist *src = to_items(R, line, v, "map");
+		vlist *l = list_new(R, src->n);
 		value attr = kwarg(a, "attribute", -1, V(V_NONE));
-		for (size_t i = 0; i < v.u.l->n; i++) {
-			value x = v.u.l->v[i];
+		for (size_t i = 0; i < src->n; i++) {
+			value x = src->v[i];
 			if (IS("map")) {
-				if (attr.t == V_STR) {
-					value *y = x.t == V_DICT ? dict_find(x.u.d, attr.u.s.p, attr.u.s.n) : NULL;
-					list_push(R, l, y ? *y : kwarg(a, "default", -1, V(V_UNDEF)));
+				if (attr.t != V_NONE) {
+					value y = attr_path(R, line, x, attr);
+					list_push(R, l, y.t == V_UNDEF ? kwarg(a, "default", -1, V(V_UNDEF)) : y);
 				} else if (a->n >= 1 && a->v[0].t == V_STR) {
 					node fn = *n;
 					fn.name = a->v[0].u.s.p; fn.nlen = a->v[0].u.s.n;
-					args sub = { a->v + 1, a->n - 1, NULL, NULL };
+					args sub = { a->v + 1, a->n - 1, a->kwnode, a->kw };
 					list_push(R, l, apply_filter(R, &fn, x, &sub));
 				} else jfail(R->e, line, "map needs a filter name or attribute=");
 				continue;
@@ -1753,14 +2285,12 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 			int argi = 0;
 			if (IS("selectattr") || IS("rejectattr")) {
 				if (a->n < 1 || a->v[0].t != V_STR) jfail(R->e, line, "%.*s needs an attribute name", (int)fl, f);
-				value *y = x.t == V_DICT ? dict_find(x.u.d, a->v[0].u.s.p, a->v[0].u.s.n) : NULL;
-				subject = y ? *y : V(V_UNDEF);
+				subject = attr_path(R, line, x, a->v[0]);
 				argi = 1;
 			}
 			int keep;
 			if (a->n > argi) {
 				if (a->v[argi].t != V_STR) jfail(R->e, line, "%.*s: a test name expected", (int)fl, f);
-				extern int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt);
 				keep = run_test(R, line, a->v[argi].u.s.p, a->v[argi].u.s.n, subject, a->v + argi + 1, a->n - argi - 1);
 			} else keep = truthy(subject);
 			if (IS("reject") || IS("rejectattr")) keep = !keep;
@@ -1768,24 +2298,80 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		}
 		return vlistv(l);
 	}
+	if (IS("format")) {
+		value s = tostr(R, v);
+		if (a->kwnode) {
+			if (a->n) jfail(R->e, line, "format: positional and keyword arguments cannot be mixed");
+			value d = V(V_DICT);
+			d.u.d = dict_new(R);
+			for (int i = 0; i < a->kwnode->kwv.n; i++) dict_set(R, d.u.d, a->kwnode->kwn[i], a->kwnode->kwl[i], a->kw[i]);
+			return percent_format(R, line, s, d);
+		}
+		vlist *t = list_new(R, (size_t)a->n + 1);
+		t->tuple = 1;
+		for (int i = 0; i < a->n; i++) list_push(R, t, a->v[i]);
+		return percent_format(R, line, s, vlistv(t));
+	}
+	if (IS("center")) {
+		value w = kwarg(a, "width", 0, vint(80));
+		if (w.t != V_INT) jfail(R->e, line, "center: the width must be an integer");
+		return str_pad(R, tostr(R, v), w.u.i, ' ', '^');
+	}
+	if (IS("truncate")) {
+		/* truncate(s, length=255, killwords=False, end='...', leeway=5) */
+		value s = tostr(R, v);
+		value len = kwarg(a, "length", 0, vint(255)), kill = kwarg(a, "killwords", 1, vbool(0));
+		value end = kwarg(a, "end", 2, vstr("...", 3)), lee = kwarg(a, "leeway", 3, vint(5));
+		if (len.t != V_INT || lee.t != V_INT || end.t != V_STR) jfail(R->e, line, "truncate: bad arguments");
+		int64_t cps = (int64_t)cp_count(end.u.s.p, end.u.s.n);
+		if (len.u.i < cps) jfail(R->e, line, "expected length >= %lld, got %lld", (long long)cps, (long long)len.u.i);
+		if (lee.u.i < 0) jfail(R->e, line, "expected leeway >= 0, got %lld", (long long)lee.u.i);
+		if ((int64_t)cp_count(s.u.s.p, s.u.s.n) <= len.u.i + lee.u.i) return s;
+		size_t cut = cp_offset(s.u.s.p, s.u.s.n, (size_t)(len.u.i - cps));
+		if (!truthy(kill)) {
+			/* rsplit(" ", 1)[0] */
+			size_t k = cut;
+			while (k > 0 && s.u.s.p[k - 1] != ' ') k--;
+			if (k > 0) cut = k - 1;
+		}
+		char *o = arena_alloc(R->ar, cut + end.u.s.n + 1);
+		memcpy(o, s.u.s.p, cut);
+		memcpy(o + cut, end.u.s.p, end.u.s.n);
+		return vstr(o, cut + end.u.s.n);
+	}
+	if (IS("attr")) {
+		/* an attribute, never an item: only a namespace has them here */
+		value name = kwarg(a, "name", 0, V(V_UNDEF));
+		if (v.t == V_NS && name.t == V_STR) { value *x = dict_find(v.u.d, name.u.s.p, name.u.s.n); if (x) return *x; }
+		return V(V_UNDEF);
+	}
 	if (IS("indent")) {
+		/* indent(s, width=4, first=False, blank=False): lines as str.splitlines() cuts them, joined with \n */
 		value s = tostr(R, v);
 		value w = kwarg(a, "width", 0, vint(4)), first = kwarg(a, "first", 1, vbool(0)), blank = kwarg(a, "blank", 2, vbool(0));
 		jbuf pad = {0}, b = {0};
-		if (w.t == V_STR) jbuf_put(&pad, w.u.s.p, w.u.s.n); else for (int64_t i = 0; i < w.u.i; i++) jbuf_putc(&pad, ' ');
-		int at_start = 1, line_no = 0;
-		for (size_t i = 0; i <= s.u.s.n; i++) {
-			if (at_start && i < s.u.s.n) {
-				int empty = s.u.s.p[i] == '\n';
-				if ((line_no > 0 || truthy(first)) && (!empty || truthy(blank))) jbuf_put(&b, pad.p, pad.len);
-				at_start = 0;
+		live_push(R, &pad);
+		live_push(R, &b);
+		if (w.t == V_STR) jbuf_put(&pad, w.u.s.p, w.u.s.n);
+		else if (w.t == V_INT) { if (w.u.i > 1024) jfail(R->e, line, "indent: width of more than 1024"); for (int64_t i = 0; i < w.u.i; i++) jbuf_putc(&pad, ' '); }
+		else jfail(R->e, line, "indent: the width must be an integer or a string");
+		/* s += "\n" then splitlines: the same lines as splitlines(s), plus an empty last one when s ends a line */
+		char *t = arena_alloc(R->ar, s.u.s.n + 2);
+		memcpy(t, s.u.s.p, s.u.s.n);
+		t[s.u.s.n] = '\n';
+		vlist *lines = splitlines(R, vstr(t, s.u.s.n + 1), 0);
+		if (truthy(first)) jbuf_put(&b, pad.p, pad.len);
+		for (size_t i = 0; i < lines->n; i++) {
+			value x = lines->v[i];
+			if (i) {
+				jbuf_putc(&b, '\n');
+				if (truthy(blank) || x.u.s.n) jbuf_put(&b, pad.p, pad.len);
 			}
-			if (i == s.u.s.n) break;
-			jbuf_putc(&b, s.u.s.p[i]);
-			if (s.u.s.p[i] == '\n') { at_start = 1; line_no++; }
+			jbuf_put(&b, x.u.s.p, x.u.s.n);
 		}
 		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		jbuf_free(&b); jbuf_free(&pad);
+		live_pop(R, &b);
+		live_pop(R, &pad);
 		return r;
 	}
 	if (IS("wordcount")) {
@@ -1799,33 +2385,58 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 	jfail(R->e, line, "unsupported: the filter '%.*s'", (int)fl, f);
 }
 
-int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt)
+static int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt)
 {
 #define IS(s) (tl == sizeof(s) - 1 && !memcmp(t, s, tl))
+	/* jinja2's tests, with Python's types: bool is a number, not an integer */
 	if (IS("defined")) return v.t != V_UNDEF;
 	if (IS("undefined")) return v.t == V_UNDEF;
 	if (IS("none")) return v.t == V_NONE;
 	if (IS("string")) return v.t == V_STR;
-	if (IS("number")) return v.t == V_INT || v.t == V_FLOAT;
-	if (IS("integer")) return v.t == V_INT;
+	if (IS("number")) return v.t == V_INT || v.t == V_FLOAT || v.t == V_BOOL || v.t == V_BIG;
+	if (IS("integer")) return v.t == V_INT || v.t == V_BIG;
 	if (IS("float")) return v.t == V_FLOAT;
 	if (IS("boolean")) return v.t == V_BOOL;
 	if (IS("true")) return v.t == V_BOOL && v.u.b;
 	if (IS("false")) return v.t == V_BOOL && !v.u.b;
-	if (IS("mapping")) return v.t == V_DICT || v.t == V_NS;
-	if (IS("iterable")) return v.t == V_LIST || v.t == V_STR || v.t == V_DICT;
+	if (IS("mapping")) return v.t == V_DICT;
+	if (IS("iterable")) return v.t == V_LIST || v.t == V_STR || v.t == V_DICT || v.t == V_UNDEF;
 	if (IS("sequence")) return v.t == V_LIST || v.t == V_STR || v.t == V_DICT;
-	if (IS("callable")) return v.t == V_FUNC || v.t == V_MACRO;
-	if (IS("even") || IS("odd")) { if (v.t != V_INT) jfail(R->e, line, "test %.*s of a %s", (int)tl, t, tname(v.t)); return (v.u.i % 2 == 0) == IS("even"); }
-	if (nt < 1 && (IS("divisibleby") || IS("eq") || IS("equalto") || IS("==") || IS("ne") || IS("lt") || IS("le") || IS("gt") || IS("ge") || IS("in") || IS("sameas")))
+	if (IS("callable")) return v.t == V_FUNC || v.t == V_MACRO || v.t == V_CALLER;
+	if (IS("lower") || IS("upper")) {
+		value s = tostr(R, v);
+		args none = { NULL, 0, NULL, NULL };
+		return truthy(call_method(R, line, s, IS("lower") ? "islower" : "isupper", 7, &none));
+	}
+	if (IS("even") || IS("odd")) {
+		if (v.t == V_INT || v.t == V_BOOL) { int64_t x = v.t == V_INT ? v.u.i : v.u.b; return (x % 2 == 0) == IS("even"); }
+		if (v.t == V_FLOAT) { double m = fmod(v.u.f, 2); if (m < 0) m += 2; return IS("even") ? m == 0 : m == 1; }
+		jfail(R->e, line, "test %.*s of a %s", (int)tl, t, tname(v.t));
+	}
+	int cmp = IS("eq") || IS("equalto") || IS("==") || IS("ne") || IS("!=") || IS("lt") || IS("lessthan") || IS("<") ||
+		  IS("le") || IS("<=") || IS("gt") || IS("greaterthan") || IS(">") || IS("ge") || IS(">=");
+	if (nt < 1 && (cmp || IS("divisibleby") || IS("in") || IS("sameas")))
 		jfail(R->e, line, "test %.*s needs an argument", (int)tl, t);
-	if (IS("divisibleby")) { if (v.t != V_INT || targs[0].t != V_INT || !targs[0].u.i) jfail(R->e, line, "divisibleby needs integers"); return v.u.i % targs[0].u.i == 0; }
-	if (IS("eq") || IS("equalto") || IS("sameas")) return vequal(v, targs[0]);
-	if (IS("ne")) return !vequal(v, targs[0]);
-	if (IS("lt")) return vcompare(R, line, v, targs[0]) < 0;
-	if (IS("le")) return vcompare(R, line, v, targs[0]) <= 0;
-	if (IS("gt")) return vcompare(R, line, v, targs[0]) > 0;
-	if (IS("ge")) return vcompare(R, line, v, targs[0]) >= 0;
+	if (IS("divisibleby")) {
+		if ((v.t != V_INT && v.t != V_BOOL) || (targs[0].t != V_INT && targs[0].t != V_BOOL)) jfail(R->e, line, "unsupported: divisibleby on a %s", tname(v.t));
+		int64_t x = v.t == V_INT ? v.u.i : v.u.b, y = targs[0].t == V_INT ? targs[0].u.i : targs[0].u.b;
+		if (!y) jfail(R->e, line, "integer division or modulo by zero");
+		return y == -1 || x % y == 0;
+	}
+	if (IS("eq") || IS("equalto") || IS("==")) return vequal(v, targs[0]);
+	if (IS("sameas")) {
+		/* identity: the same container, or equal singletons and small scalars */
+		if (v.t != targs[0].t) return 0;
+		if (v.t == V_LIST) return v.u.l == targs[0].u.l;
+		if (v.t == V_DICT || v.t == V_NS) return v.u.d == targs[0].u.d;
+		if (v.t == V_NONE || v.t == V_BOOL || v.t == V_UNDEF) return vequal(v, targs[0]);
+		jfail(R->e, line, "unsupported: sameas on a %s (object identity)", tname(v.t));
+	}
+	if (IS("ne") || IS("!=")) return !vequal(v, targs[0]);
+	if (IS("lt") || IS("lessthan") || IS("<")) return vcompare(R, line, v, targs[0]) < 0;
+	if (IS("le") || IS("<=")) return vcompare(R, line, v, targs[0]) <= 0;
+	if (IS("gt") || IS("greaterthan") || IS(">")) return vcompare(R, line, v, targs[0]) > 0;
+	if (IS("ge") || IS(">=")) return vcompare(R, line, v, targs[0]) >= 0;
 	if (IS("in")) return contains(R, line, targs[0], v);
 #undef IS
 	jfail(R->e, line, "unsupported: the test '%.*s'", (int)tl, t);
@@ -2025,6 +2636,75 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 			node fn; memset(&fn, 0, sizeof fn); fn.name = "replace"; fn.nlen = 7; fn.line = line;
 			return apply_filter(R, &fn, o, a);
 		}
+		if (IS("format")) return brace_format(R, line, o, a);
+		if (IS("splitlines")) return vlistv(splitlines(R, o, truthy(kwarg(a, "keepends", 0, vbool(0)))));
+		if (IS("removeprefix") || IS("removesuffix")) {
+			value x = kwarg(a, IS("removeprefix") ? "prefix" : "suffix", 0, V(V_UNDEF));
+			need_str(R, line, x, m);
+			if (x.u.s.n > o.u.s.n) return o;
+			if (IS("removeprefix")) return memcmp(o.u.s.p, x.u.s.p, x.u.s.n) ? o : vstr(o.u.s.p + x.u.s.n, o.u.s.n - x.u.s.n);
+			return memcmp(o.u.s.p + o.u.s.n - x.u.s.n, x.u.s.p, x.u.s.n) ? o : vstr(o.u.s.p, o.u.s.n - x.u.s.n);
+		}
+		if (IS("partition") || IS("rpartition")) {
+			value x = kwarg(a, "sep", 0, V(V_UNDEF));
+			need_str(R, line, x, m);
+			if (!x.u.s.n) jfail(R->e, line, "empty separator");
+			const char *f = NULL;
+			if (IS("partition")) f = memmem(o.u.s.p, o.u.s.n, x.u.s.p, x.u.s.n);
+			else for (size_t k = o.u.s.n >= x.u.s.n ? o.u.s.n - x.u.s.n + 1 : 0; k > 0 && !f; k--) if (!memcmp(o.u.s.p + k - 1, x.u.s.p, x.u.s.n)) f = o.u.s.p + k - 1;
+			vlist *l = list_new(R, 3);
+			l->tuple = 1;
+			if (!f) {
+				value e = vstr("", 0);
+				if (IS("partition")) { list_push(R, l, o); list_push(R, l, e); list_push(R, l, e); }
+				else { list_push(R, l, e); list_push(R, l, e); list_push(R, l, o); }
+			} else {
+				size_t at = (size_t)(f - o.u.s.p);
+				list_push(R, l, vstr(o.u.s.p, at));
+				list_push(R, l, x);
+				list_push(R, l, vstr(o.u.s.p + at + x.u.s.n, o.u.s.n - at - x.u.s.n));
+			}
+			return vlistv(l);
+		}
+		if (IS("center") || IS("ljust") || IS("rjust") || IS("zfill")) {
+			value w = kwarg(a, "width", 0, V(V_UNDEF)), fc = kwarg(a, "fillchar", 1, vstr(" ", 1));
+			if (w.t != V_INT) jfail(R->e, line, "%.*s: the width must be an integer", (int)ml, m);
+			if (fc.t != V_STR || fc.u.s.n != 1) jfail(R->e, line, "unsupported: a fill character other than one ASCII character");
+			if (IS("zfill")) {
+				int64_t len = (int64_t)cp_count(o.u.s.p, o.u.s.n);
+				if (w.u.i <= len) return o;
+				int sign = o.u.s.n && (o.u.s.p[0] == '+' || o.u.s.p[0] == '-');
+				value padded = str_pad(R, vstr(o.u.s.p + sign, o.u.s.n - (size_t)sign), w.u.i - sign, '0', '>');
+				if (!sign) return padded;
+				char *r = arena_alloc(R->ar, padded.u.s.n + 2);
+				r[0] = o.u.s.p[0];
+				memcpy(r + 1, padded.u.s.p, padded.u.s.n);
+				return vstr(r, padded.u.s.n + 1);
+			}
+			return str_pad(R, o, w.u.i, fc.u.s.p[0], IS("center") ? '^' : IS("ljust") ? '<' : '>');
+		}
+		if (IS("islower") || IS("isupper")) {
+			/* at least one cased character, and every cased one in that case */
+			int cased = 0;
+			for (size_t i = 0; i < o.u.s.n;) {
+				uint32_t cp;
+				i += (size_t)utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp);
+				utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+				if (c == UTF8PROC_CATEGORY_LT) return vbool(0);
+				if (IS("islower") ? c == UTF8PROC_CATEGORY_LU : c == UTF8PROC_CATEGORY_LL) return vbool(0);
+				if (c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LL) cased = 1;
+			}
+			return vbool(cased);
+		}
+		if (IS("rfind") || IS("rindex")) {
+			value x = kwarg(a, "sub", 0, V(V_UNDEF));
+			need_str(R, line, x, m);
+			const char *f = NULL;
+			for (size_t k = o.u.s.n >= x.u.s.n ? o.u.s.n - x.u.s.n + 1 : 0; k > 0 && !f; k--) if (!memcmp(o.u.s.p + k - 1, x.u.s.p, x.u.s.n)) f = o.u.s.p + k - 1;
+			if (!f && IS("rindex")) jfail(R->e, line, "substring not found");
+			if (!f) return vint(-1);
+			return vint((int64_t)cp_count(o.u.s.p, (size_t)(f - o.u.s.p)));
+		}
 		if (IS("find") || IS("count") || IS("index")) {
 			value x = kwarg(a, "sub", 0, V(V_UNDEF));
 			need_str(R, line, x, m);
@@ -2132,27 +2812,58 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 	jfail(R->e, line, "not callable");
 }
 
-static value call_macro(rt *R, const node *m, const args *a, int line)
+/* Call macro (or call block body) m whose scope is up, as jinja2 does: positional
+ * then keyword arguments, defaults evaluated in the macro's own scope (so a
+ * default may use an earlier parameter), extra arguments only into varargs /
+ * kwargs when the body reads them, caller when called from a call block. */
+static value call_macro(rt *R, const node *m, frame *up, const args *a, int line, const value *caller)
 {
+	const char *name = m->type == N_MACRO ? m->name : "caller";
+	int nl = m->type == N_MACRO ? (int)m->nlen : 6;
 	if (++R->depth > 64) jfail(R->e, line, "macro calls nested more than 64 deep");
-	frame f = { .up = R->globals };
+	if (a->n > m->ntn && !(m->uses & 1))
+		jfail(R->e, line, "macro '%.*s' takes not more than %d argument(s)", nl, name, m->ntn);
+	frame *f = arena_alloc(R->ar, sizeof *f);
+	memset(f, 0, sizeof *f);
+	f->up = up;
+	frame *sf = R->cur;
+	R->cur = f;
+	value kw = V(V_DICT);
+	kw.u.d = dict_new(R);
+	if (a->kwnode)
+		for (int k = 0; k < a->kwnode->kwv.n; k++) {
+			int p = -1;
+			for (int i = 0; i < m->ntn; i++)
+				if (a->kwnode->kwl[k] == m->tl[i] && !memcmp(a->kwnode->kwn[k], m->tn[i], m->tl[i])) p = i;
+			if (p >= 0 && p < a->n) jfail(R->e, line, "macro '%.*s' got multiple values for argument '%.*s'", nl, name, (int)m->tl[p], m->tn[p]);
+			if (p < 0) {
+				if (!(m->uses & 2)) jfail(R->e, line, "macro '%.*s' takes no keyword argument '%.*s'", nl, name, (int)a->kwnode->kwl[k], a->kwnode->kwn[k]);
+				dict_set(R, kw.u.d, a->kwnode->kwn[k], a->kwnode->kwl[k], a->kw[k]);
+			}
+		}
 	for (int i = 0; i < m->ntn; i++) {
 		value v = V(V_UNDEF);
-		if (i < a->n) v = a->v[i];
-		else {
-			int found = 0;
-			if (a->kwnode) for (int k = 0; k < a->kwnode->kwv.n; k++)
+		int found = 0;
+		if (i < a->n) { v = a->v[i]; found = 1; }
+		else if (a->kwnode)
+			for (int k = 0; k < a->kwnode->kwv.n; k++)
 				if (a->kwnode->kwl[k] == m->tl[i] && !memcmp(a->kwnode->kwn[k], m->tn[i], m->tl[i])) { v = a->kw[k]; found = 1; }
-			if (!found && m->defaults.v[i]) v = eval(R, m->defaults.v[i]);
-		}
-		frame_set(R, &f, m->tn[i], m->tl[i], v);
+		if (!found && i < m->defaults.n && m->defaults.v[i]) v = eval(R, m->defaults.v[i]);
+		frame_set(R, f, m->tn[i], m->tl[i], v);
 	}
+	if (m->uses & 1) {
+		vlist *va = list_new(R, 4);
+		va->tuple = 1;
+		for (int i = m->ntn; i < a->n; i++) list_push(R, va, a->v[i]);
+		frame_set(R, f, "varargs", 7, vlistv(va));
+	}
+	if (m->uses & 2) frame_set(R, f, "kwargs", 6, kw);
+	if (caller) frame_set(R, f, "caller", 6, *caller);
 	jbuf *saved = R->out;
 	jbuf out = {0};
 	live_push(R, &out);
 	R->out = &out;
-	frame *sf = R->cur;
-	exec_body(R, &m->body, &f);
+	exec_body(R, &m->body, f);
 	R->cur = sf;
 	R->out = saved;
 	R->depth--;
@@ -2179,12 +2890,25 @@ static value arith(rt *R, const node *n, value a, value b)
 			memcpy(o + a.u.s.n, b.u.s.p, b.u.s.n);
 			return vstr(o, a.u.s.n + b.u.s.n);
 		}
-		if (a.t == V_LIST && b.t == V_LIST) {
+		if (a.t == V_LIST && b.t == V_LIST && a.u.l->tuple == b.u.l->tuple) {
 			vlist *l = list_new(R, a.u.l->n + b.u.l->n);
+			l->tuple = a.u.l->tuple;
 			for (size_t i = 0; i < a.u.l->n; i++) list_push(R, l, a.u.l->v[i]);
 			for (size_t i = 0; i < b.u.l->n; i++) list_push(R, l, b.u.l->v[i]);
 			return vlistv(l);
 		}
+	}
+	if (op == '%' && a.t == V_STR) return percent_format(R, n->line, a, b);
+	if (op == '*' && ((a.t == V_LIST && (b.t == V_INT || b.t == V_BOOL)) || ((a.t == V_INT || a.t == V_BOOL) && b.t == V_LIST))) {
+		value s = a.t == V_LIST ? a : b;
+		value c = a.t == V_LIST ? b : a;
+		int64_t k = c.t == V_INT ? c.u.i : c.u.b;
+		if (k < 0) k = 0;
+		if ((uint64_t)k * s.u.l->n > (1u << 22)) jfail(R->e, n->line, "a list repeated into more than 4M items");
+		vlist *l = list_new(R, (size_t)k * s.u.l->n);
+		l->tuple = s.u.l->tuple;
+		for (int64_t i = 0; i < k; i++) for (size_t j = 0; j < s.u.l->n; j++) list_push(R, l, s.u.l->v[j]);
+		return vlistv(l);
 	}
 	if (op == '*' && ((a.t == V_STR && b.t == V_INT) || (a.t == V_INT && b.t == V_STR))) {
 		value s = a.t == V_STR ? a : b;
@@ -2195,6 +2919,7 @@ static value arith(rt *R, const node *n, value a, value b)
 		for (int64_t i = 0; i < k; i++) memcpy(o + (size_t)i * s.u.s.n, s.u.s.p, s.u.s.n);
 		return vstr(o, s.u.s.n * (size_t)k);
 	}
+	if (a.t == V_BIG || b.t == V_BIG) jfail(R->e, n->line, "unsupported: arithmetic on an integer beyond 64 bits");
 	if (!isnum(a) || !isnum(b))
 		jfail(R->e, n->line, "unsupported operand types for %c: %s and %s", op == 'F' ? '/' : op == 'P' ? '*' : op, tname(a.t), tname(b.t));
 	int ints = a.t != V_FLOAT && b.t != V_FLOAT;
@@ -2202,23 +2927,34 @@ static value arith(rt *R, const node *n, value a, value b)
 	double fx = numval(a), fy = numval(b);
 	value r = V(V_FLOAT);
 	switch (op) {
-	case '+': if (ints) return vint(x + y); r.u.f = fx + fy; return r;
-	case '-': if (ints) return vint(x - y); r.u.f = fx - fy; return r;
-	case '*': if (ints) return vint(x * y); r.u.f = fx * fy; return r;
+	case '+': if (ints) { int64_t z; if (__builtin_add_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx + fy; return r;
+	case '-': if (ints) { int64_t z; if (__builtin_sub_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx - fy; return r;
+	case '*': if (ints) { int64_t z; if (__builtin_mul_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx * fy; return r;
 	case '/': if (fy == 0) jfail(R->e, n->line, "division by zero"); r.u.f = fx / fy; return r;
 	case 'F':
 		if (fy == 0) jfail(R->e, n->line, "division by zero");
-		if (ints) { int64_t q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return vint(q); }
+		if (ints) { if (x == INT64_MIN && y == -1) goto big; int64_t q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return vint(q); }
 		r.u.f = floor(fx / fy); return r;
 	case '%':
 		if (fy == 0) jfail(R->e, n->line, "modulo by zero");
-		if (ints) { int64_t m = x % y; if (m != 0 && ((m < 0) != (y < 0))) m += y; return vint(m); }
+		if (ints) { if (y == -1) return vint(0); int64_t m = x % y; if (m != 0 && ((m < 0) != (y < 0))) m += y; return vint(m); }
 		r.u.f = fmod(fx, fy); if (r.u.f != 0 && ((r.u.f < 0) != (fy < 0))) r.u.f += fy; return r;
 	case 'P':
-		if (ints && y >= 0) { int64_t p = 1; for (int64_t i = 0; i < y && i < 64; i++) p *= x; return vint(p); }
+		if (ints && y >= 0) {
+			if (x == 0) return vint(y == 0);
+			if (x == 1) return vint(1);
+			if (x == -1) return vint(y % 2 ? -1 : 1);
+			int64_t p = 1;
+			for (int64_t i = 0; i < y; i++) if (__builtin_mul_overflow(p, x, &p)) goto big;   /* |x| >= 2: at most 63 rounds */
+			return vint(p);
+		}
+		if (fx == 0 && fy < 0) jfail(R->e, n->line, "0.0 cannot be raised to a negative power");
+		if (fx < 0 && fy != floor(fy)) jfail(R->e, n->line, "unsupported: a complex power");
 		r.u.f = pow(fx, fy); return r;
 	}
 	jfail(R->e, n->line, "bad operator");
+big:
+	jfail(R->e, n->line, "unsupported: an integer result beyond 64 bits");
 }
 
 static value eval(rt *R, const node *n)
@@ -2244,7 +2980,17 @@ static value eval(rt *R, const node *n)
 			value o = eval(R, n->a->a);
 			if (o.t == V_DICT || o.t == V_NS) {
 				value *x = dict_find(o.u.d, n->a->name, n->a->nlen);
-				if (x && (x->t == V_MACRO || x->t == V_FUNC)) { eval_args(R, n, &a); return x->t == V_MACRO ? call_macro(R, x->u.m, &a, n->line) : call_builtin(R, n->line, x->u.fn, &a); }
+				if (x && (x->t == V_MACRO || x->t == V_CALLER || x->t == V_FUNC)) {
+					eval_args(R, n, &a);
+					return x->t == V_FUNC ? call_builtin(R, n->line, x->u.fn, &a) : call_macro(R, x->u.mac.m, x->u.mac.f, &a, n->line, NULL);
+				}
+				if (o.t == V_DICT && o.u.d->loop && n->a->nlen == 5 && !memcmp(n->a->name, "cycle", 5)) {
+					/* loop.cycle(a, b, ...): the argument at loop.index0 modulo their number */
+					eval_args(R, n, &a);
+					if (!a.n) jfail(R->e, n->line, "no items for cycling given");
+					value *ix = dict_find(o.u.d, "index0", 6);
+					return a.v[ix->u.i % a.n];
+				}
 			}
 			eval_args(R, n, &a);
 			return call_method(R, n->line, o, n->a->name, n->a->nlen, &a);
@@ -2252,7 +2998,7 @@ static value eval(rt *R, const node *n)
 		value f = eval(R, n->a);
 		eval_args(R, n, &a);
 		if (f.t == V_FUNC) return call_builtin(R, n->line, f.u.fn, &a);
-		if (f.t == V_MACRO) return call_macro(R, f.u.m, &a, n->line);
+		if (f.t == V_MACRO || f.t == V_CALLER) return call_macro(R, f.u.mac.m, f.u.mac.f, &a, n->line, NULL);
 		if (n->a->type == E_NAME) jfail(R->e, n->line, "unsupported: the function '%.*s'", (int)n->a->nlen, n->a->name);
 		jfail(R->e, n->line, "a %s is not callable", tname(f.t));
 	}
@@ -2293,7 +3039,8 @@ static value eval(rt *R, const node *n)
 	case E_NOT: return vbool(!truthy(eval(R, n->a)));
 	case E_NEG: {
 		value v = eval(R, n->a);
-		if (v.t == V_INT) return vint(-v.u.i);
+		if (v.t == V_INT) { if (v.u.i == INT64_MIN) jfail(R->e, n->line, "unsupported: an integer result beyond 64 bits"); return vint(-v.u.i); }
+		if (v.t == V_BOOL) return vint(-v.u.b);
 		if (v.t == V_FLOAT) { v.u.f = -v.u.f; return v; }
 		jfail(R->e, n->line, "bad operand type for unary -: %s", tname(v.t));
 	}
@@ -2358,14 +3105,16 @@ static void exec_node(rt *R, const node *n, frame *f)
 		} else jfail(R->e, n->line, "a %s is not iterable", tname(it.t));
 		/* the inline filter decides which items count for loop.length */
 		vlist *sel = items;
-		frame body = { .up = f };
+		frame *bodyf = arena_alloc(R->ar, sizeof *bodyf);   /* in the arena: a macro defined in the loop keeps its scope */
+		memset(bodyf, 0, sizeof *bodyf);
+		bodyf->up = f;
 		if (n->b) {
 			sel = list_new(R, items->n);
 			for (size_t i = 0; i < items->n; i++) {
-				body.n = 0;
-				assign_targets(R, &body, n, items->v[i]);
+				bodyf->n = 0;
+				assign_targets(R, bodyf, n, items->v[i]);
 				frame *sf = R->cur;
-				R->cur = &body;
+				R->cur = bodyf;
 				int ok = truthy(eval(R, n->b));
 				R->cur = sf;
 				if (ok) list_push(R, sel, items->v[i]);
@@ -2374,9 +3123,10 @@ static void exec_node(rt *R, const node *n, frame *f)
 		if (!sel->n) { exec_body(R, &n->orelse, f); return; }
 		for (size_t i = 0; i < sel->n; i++) {
 			if (++R->steps > STEP_LIMIT) jfail(R->e, n->line, "the template ran more than %u steps", STEP_LIMIT);
-			body.n = 0;
+			bodyf->n = 0;
 			value loop = V(V_DICT);
 			loop.u.d = dict_new(R);
+			loop.u.d->loop = 1;
 			int64_t len = (int64_t)sel->n, k = (int64_t)i;
 			dict_set(R, loop.u.d, "index", 5, vint(k + 1));
 			dict_set(R, loop.u.d, "index0", 6, vint(k));
@@ -2389,9 +3139,9 @@ static void exec_node(rt *R, const node *n, frame *f)
 			dict_set(R, loop.u.d, "depth0", 6, vint(0));
 			if (k > 0) dict_set(R, loop.u.d, "previtem", 8, sel->v[i - 1]);
 			if (k < len - 1) dict_set(R, loop.u.d, "nextitem", 8, sel->v[i + 1]);
-			frame_set(R, &body, "loop", 4, loop);
-			assign_targets(R, &body, n, sel->v[i]);
-			exec_body(R, &n->body, &body);
+			frame_set(R, bodyf, "loop", 4, loop);
+			assign_targets(R, bodyf, n, sel->v[i]);
+			exec_body(R, &n->body, bodyf);
 			if (R->brk) { R->brk = 0; break; }
 			R->cont = 0;
 		}
@@ -2422,8 +3172,45 @@ static void exec_node(rt *R, const node *n, frame *f)
 	}
 	case N_MACRO: {
 		value m = V(V_MACRO);
-		m.u.m = n;
+		m.u.mac.m = n;
+		m.u.mac.f = f;
 		frame_set(R, f, n->name, n->nlen, m);
+		return;
+	}
+	case N_CALLBLOCK: {
+		const node *c = n->a;
+		value fn;
+		args a;
+		if (c->a->type == E_ATTR) {
+			value o = eval(R, c->a->a);
+			value *x = o.t == V_DICT || o.t == V_NS ? dict_find(o.u.d, c->a->name, c->a->nlen) : NULL;
+			fn = x ? *x : V(V_UNDEF);
+		} else fn = eval(R, c->a);
+		if (fn.t != V_MACRO) jfail(R->e, n->line, "unsupported: a call block calling a %s (only macros)", tname(fn.t));
+		eval_args(R, c, &a);
+		value caller = V(V_CALLER);
+		caller.u.mac.m = n;
+		caller.u.mac.f = f;
+		put_str(R, R->out, call_macro(R, fn.u.mac.m, fn.u.mac.f, &a, n->line, &caller));
+		return;
+	}
+	case N_FILTERBLOCK: {
+		jbuf *saved = R->out;
+		jbuf out = {0};
+		live_push(R, &out);
+		R->out = &out;
+		exec_body(R, &n->body, f);
+		R->out = saved;
+		frame *t = arena_alloc(R->ar, sizeof *t);
+		memset(t, 0, sizeof *t);
+		t->up = f;
+		frame_set(R, t, "\x01filter-block", 14, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
+		live_pop(R, &out);
+		frame *sf = R->cur;
+		R->cur = t;
+		value r = eval(R, n->a);
+		R->cur = sf;
+		put_str(R, R->out, r);
 		return;
 	}
 	case N_BREAK: R->brk = 1; return;
