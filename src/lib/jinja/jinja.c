@@ -24,7 +24,7 @@
  * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)). */
 enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
 typedef struct value value;
-typedef struct vlist { value *v; size_t n, cap; int tuple; } vlist;
+typedef struct vlist { value *v; size_t n, cap; int tuple, view; } vlist;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values */
 typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; int loop; } vdict;
 struct frame;
 struct value {
@@ -41,7 +41,7 @@ struct value {
 	} u;
 };
 
-enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT };
+enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT, F_BOUND };
 
 /* ---------------- nodes ---------------- */
 
@@ -272,9 +272,23 @@ static void next_tok(parser *P)
 				case '\\': jbuf_putc(&b, '\\'); break;
 				case '\'': jbuf_putc(&b, '\''); break;
 				case '"': jbuf_putc(&b, '"'); break;
-				case '0': jbuf_putc(&b, '\0'); break;
-				case 'u': case 'x': {
-					int k = *q == 'u' ? 4 : 2;
+				case 'a': jbuf_putc(&b, '\a'); break;
+				case 'b': jbuf_putc(&b, '\b'); break;
+				case 'f': jbuf_putc(&b, '\f'); break;
+				case 'v': jbuf_putc(&b, '\v'); break;
+				case '\n': break;   /* a backslash-newline continues the line */
+				case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+					/* octal, up to three digits */
+					uint32_t cp = 0;
+					int k = 0;
+					while (k < 3 && q < P->end && *q >= '0' && *q <= '7') { cp = cp * 8 + (uint32_t)(*q - '0'); q++; k++; }
+					char u[4];
+					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
+					continue;
+				}
+				case 'N': jbuf_free(&b); jfail(P->e, P->line, "unsupported: \\N{...} escapes in a string");
+				case 'u': case 'x': case 'U': {
+					int k = *q == 'u' ? 4 : *q == 'U' ? 8 : 2;
 					uint32_t cp = 0;
 					int ok = q + k < P->end;
 					for (int j = 1; j <= k && ok; j++) {
@@ -282,7 +296,7 @@ static void next_tok(parser *P)
 						ok = isxdigit((unsigned char)h);
 						cp = cp * 16 + (uint32_t)(isdigit((unsigned char)h) ? h - '0' : (tolower((unsigned char)h) - 'a' + 10));
 					}
-					if (!ok || (cp >= 0xD800 && cp < 0xE000)) { jbuf_free(&b); jfail(P->e, P->line, "bad \\%c escape in a string", *q); }
+					if (!ok || (cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF) { jbuf_free(&b); jfail(P->e, P->line, "bad \\%c escape in a string", *q); }
 					char u[4];
 					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
 					q += k;
@@ -495,16 +509,21 @@ static node *parse_filters(parser *P, node *n)
 	}
 }
 
-static node *parse_unary(parser *P)
+/* jinja2's parse_unary: the operand of - and + takes no filters, the result
+ * does, so -1|abs is abs(-1) */
+static node *parse_unary_f(parser *P, int with_filter)
 {
 	if (++P->depth > 200) jfail(P->e, P->line, "expression nested more than 200 deep");
 	node *r = NULL;
-	if (is_op(P, "-")) { next_tok(P); r = mk(P, E_NEG); r->a = parse_unary(P); }
-	else if (is_op(P, "+")) { next_tok(P); r = parse_unary(P); }
-	else r = parse_filters(P, parse_postfix(P, parse_primary(P)));
+	if (is_op(P, "-")) { next_tok(P); r = mk(P, E_NEG); r->a = parse_unary_f(P, 0); }
+	else if (is_op(P, "+")) { next_tok(P); r = parse_unary_f(P, 0); }
+	else r = parse_primary(P);
+	r = parse_postfix(P, r);
+	if (with_filter) r = parse_filters(P, r);
 	P->depth--;
 	return r;
 }
+static node *parse_unary(parser *P) { return parse_unary_f(P, 1); }
 
 static node *binop(parser *P, int op, node *a, node *b) { node *n = mk(P, E_BIN); n->op = op; n->a = a; n->b = b; return n; }
 
@@ -881,11 +900,18 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 		jinja_free(t);
 		return NULL;
 	}
+	/* the template text must outlive the tree: keep a copy in the arena, with
+	 * jinja2's newline_sequence applied (\r\n and \r become \n, in text and
+	 * string literals alike) */
+	char *copy = arena_alloc(&t->ar, len + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (src[i] == '\r') { copy[n++] = '\n'; if (i + 1 < len && src[i + 1] == '\n') i++; }
+		else copy[n++] = src[i];
+	}
 	/* jinja2 drops one newline at the very end (keep_trailing_newline=False) */
-	size_t n = len;
-	if (n && src[n - 1] == '\n') { n--; if (n && src[n - 1] == '\r') n--; }
-	/* the template text must outlive the tree: keep a copy in the arena */
-	char *copy = arena_strndup(&t->ar, src, n);
+	if (n && copy[n - 1] == '\n') n--;
+	copy[n] = 0;
 	lex(&L, copy, n);
 	parser P = { .e = &e, .ar = &t->ar, .segs = L.s, .nseg = L.n };
 	t->body = parse_body(&P, NULL, NULL);
@@ -941,7 +967,7 @@ static char *rdup(rt *R, const char *p, size_t n) { return arena_strndup(R->ar, 
 static vlist *list_new(rt *R, size_t cap)
 {
 	vlist *l = arena_alloc(R->ar, sizeof *l);
-	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0;
+	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0; l->view = 0;
 	l->v = arena_alloc(R->ar, l->cap * sizeof *l->v);
 	return l;
 }
@@ -1087,7 +1113,7 @@ static void put_float(jbuf *b, double f)
 	int exp = atoi(q + 1);
 	while (nd > 1 && digits[nd - 1] == '0') nd--;
 	if (neg) jbuf_putc(b, '-');
-	if (exp >= -5 && exp < 16) {
+	if (exp >= -4 && exp < 16) {   /* repr switches to an exponent below 1e-4 and from 1e16 */
 		if (exp < 0) {
 			jbuf_puts(b, "0.");
 			for (int k = 0; k < -exp - 1; k++) jbuf_putc(b, '0');
@@ -1140,10 +1166,12 @@ static void put_repr(rt *R, jbuf *b, value v)
 		return;
 	}
 	case V_LIST:
+		if (v.u.l->view) jbuf_puts(b, v.u.l->view == 1 ? "dict_items(" : v.u.l->view == 2 ? "dict_keys(" : "dict_values(");
 		jbuf_putc(b, v.u.l->tuple ? '(' : '[');
 		for (size_t i = 0; i < v.u.l->n; i++) { if (i) jbuf_puts(b, ", "); put_repr(R, b, v.u.l->v[i]); }
 		if (v.u.l->tuple && v.u.l->n == 1) jbuf_putc(b, ',');
 		jbuf_putc(b, v.u.l->tuple ? ')' : ']');
+		if (v.u.l->view) jbuf_putc(b, ')');
 		return;
 	case V_UNDEF: jbuf_puts(b, "Undefined"); return;
 	case V_DICT: case V_NS:
@@ -1158,7 +1186,7 @@ static void put_repr(rt *R, jbuf *b, value v)
 		jbuf_putc(b, '}');
 		if (v.t == V_NS) jbuf_putc(b, '>');
 		return;
-	case V_FUNC: case V_MACRO: jbuf_puts(b, "<function>"); return;
+	case V_FUNC: case V_MACRO: case V_CALLER: jfail(R->e, 0, "unsupported: printing a function or a macro");
 	default: put_str(R, b, v);
 	}
 }
@@ -1214,6 +1242,8 @@ static void put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
 		jbuf_putc(b, '"');
 		return;
 	case V_LIST: case V_DICT: case V_NS: {
+		if (v.t == V_LIST && v.u.l->view) jfail(R->e, 0, "tojson: Object of type dict_%s is not JSON serializable", v.u.l->view == 1 ? "items" : v.u.l->view == 2 ? "keys" : "values");
+		if (v.t == V_NS) jfail(R->e, 0, "tojson: Object of type Namespace is not JSON serializable");
 		int isl = v.t == V_LIST;
 		size_t n = isl ? v.u.l->n : v.u.d->n;
 		jbuf_putc(b, isl ? '[' : '{');
@@ -1712,6 +1742,12 @@ static int py_int(const char *p, size_t n, int base, int64_t *out)
 	while (n > i && ((unsigned char)p[n - 1] < 0x80 && ws_len(p + n - 1, 1))) n--;
 	int neg = 0;
 	if (i < n && (p[i] == '+' || p[i] == '-')) neg = p[i++] == '-';
+	/* a prefix 0x / 0o / 0b fits its base; base 0 takes it from the prefix (else decimal) */
+	if (n - i >= 2 && p[i] == '0' && strchr("xXoObB", p[i + 1])) {
+		int pb = p[i + 1] == 'x' || p[i + 1] == 'X' ? 16 : p[i + 1] == 'o' || p[i + 1] == 'O' ? 8 : 2;
+		if (base == 0 || base == pb) { base = pb; i += 2; if (i < n && p[i] == '_') i++; }
+	}
+	if (base == 0) base = 10;
 	if (base < 2 || base > 36 || i >= n) return 0;
 	uint64_t x = 0;
 	int last_us = 1;
@@ -1810,7 +1846,7 @@ static value percent_format(rt *R, int line, value fmt, value args)
 	live_push(R, &b);
 	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
 	int is_map = args.t == V_DICT;
-	vlist one = { &args, 1, 1, 1 };
+	vlist one = { &args, 1, 1, 1, 0 };
 	vlist *t = args.t == V_LIST && args.u.l->tuple ? args.u.l : &one;
 	size_t ai = 0;
 	while (p < end) {
@@ -2342,6 +2378,7 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 	if (IS("attr")) {
 		/* an attribute, never an item: only a namespace has them here */
 		value name = kwarg(a, "name", 0, V(V_UNDEF));
+		if (v.t == V_UNDEF) jfail(R->e, line, "attr of an undefined value");
 		if (v.t == V_NS && name.t == V_STR) { value *x = dict_find(v.u.d, name.u.s.p, name.u.s.n); if (x) return *x; }
 		return V(V_UNDEF);
 	}
@@ -2452,11 +2489,31 @@ static void eval_args(rt *R, const node *n, args *a)
 	for (int i = 0; i < n->kwv.n; i++) a->kw[i] = eval(R, n->kwv.v[i]);
 }
 
+/* Is name a method of Python's str, dict or list? obj.name finds the method
+ * before any key of that name, as jinja2's getattr does. */
+static int is_py_method(int t, const char *k, size_t n)
+{
+	static const char *const str_m[] = { "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
+		"format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower",
+		"isnumeric", "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans", "partition",
+		"removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
+		"splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill", NULL };
+	static const char *const dict_m[] = { "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault",
+		"update", "values", NULL };
+	static const char *const list_m[] = { "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove",
+		"reverse", "sort", NULL };
+	const char *const *m = t == V_STR ? str_m : t == V_DICT ? dict_m : t == V_LIST ? list_m : NULL;
+	for (; m && *m; m++) if (strlen(*m) == n && !memcmp(*m, k, n)) return 1;
+	return 0;
+}
+
+/* obj.name as jinja2 resolves it: the attribute (a method, a namespace's
+ * member), else the item, else undefined; only an undefined object raises. */
 static value getattr_v(rt *R, int line, value o, const char *k, size_t n)
 {
-	if (o.t == V_DICT || o.t == V_NS) { value *x = dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
 	if (o.t == V_UNDEF) jfail(R->e, line, "'%.*s' of an undefined value", (int)n, k);
-	if (o.t == V_NONE) jfail(R->e, line, "'None' has no attribute '%.*s'", (int)n, k);
+	if (is_py_method(o.t == V_LIST && o.u.l->tuple ? -1 : o.t, k, n)) { value f = V(V_FUNC); f.u.fn = F_BOUND; return f; }
+	if (o.t == V_DICT || o.t == V_NS) { value *x = dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
 	return V(V_UNDEF);
 }
 
@@ -2486,7 +2543,7 @@ static value getitem(rt *R, int line, value o, value k)
 		return x ? *x : V(V_UNDEF);
 	}
 	if (o.t == V_UNDEF) jfail(R->e, line, "an item of an undefined value");
-	jfail(R->e, line, "a %s is not subscriptable", tname(o.t));
+	return V(V_UNDEF);   /* jinja2: a failed lookup is undefined, not an error */
 }
 
 static value slice(rt *R, int line, value o, value lo, value hi, value st)
@@ -2619,7 +2676,7 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 		}
 		if (IS("startswith") || IS("endswith")) {
 			value x = kwarg(a, "prefix", 0, V(V_UNDEF));
-			vlist one = { &x, 1, 1, 0 };
+			vlist one = { &x, 1, 1, 0, 0 };
 			vlist *cands = x.t == V_LIST ? x.u.l : &one;
 			for (size_t i = 0; i < cands->n; i++) {
 				value c = cands->v[i];
@@ -2738,10 +2795,16 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 		}
 	}
 	if (o.t == V_DICT || o.t == V_NS) {
-		if (IS("items")) { node fn; memset(&fn, 0, sizeof fn); fn.name = "items"; fn.nlen = 5; fn.line = line; return apply_filter(R, &fn, o, a); }
+		if (IS("items")) {
+			node fn; memset(&fn, 0, sizeof fn); fn.name = "items"; fn.nlen = 5; fn.line = line;
+			value r = apply_filter(R, &fn, o, a);
+			r.u.l->view = 1;
+			return r;
+		}
 		if (IS("keys") || IS("values")) {
 			vlist *l = list_new(R, o.u.d->n);
 			for (size_t i = 0; i < o.u.d->n; i++) list_push(R, l, IS("keys") ? vstr(o.u.d->k[i].p, o.u.d->k[i].n) : o.u.d->v[i]);
+			l->view = IS("keys") ? 2 : 3;
 			return vlistv(l);
 		}
 		if (IS("get")) {
@@ -2808,6 +2871,7 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		size_t n = strftime(out, sizeof out, fmt, &tmv);
 		return vstr(rdup(R, out, n), n);
 	}
+	case F_BOUND: jfail(R->e, line, "unsupported: calling a method taken as a value");
 	}
 	jfail(R->e, line, "not callable");
 }
