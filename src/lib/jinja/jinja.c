@@ -1160,7 +1160,19 @@ static void put_repr(rt *R, jbuf *b, value v)
 			else if (c == '\t') jbuf_puts(b, "\\t");
 			else if (c == '\r') jbuf_puts(b, "\\r");
 			else if (c < 0x20 || c == 0x7f) jbuf_printf(b, "\\x%02x", c);
-			else jbuf_putc(b, (char)c);
+			else if (c >= 0x80) {
+				/* repr escapes what Python finds unprintable: controls, format
+				 * characters, separators other than the space, unassigned */
+				uint32_t cp;
+				size_t k = (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp);
+				utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+				if (cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CS ||
+				    cat == UTF8PROC_CATEGORY_CO || cat == UTF8PROC_CATEGORY_CN || cat == UTF8PROC_CATEGORY_ZL ||
+				    cat == UTF8PROC_CATEGORY_ZP || cat == UTF8PROC_CATEGORY_ZS)
+					jbuf_printf(b, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", cp);
+				else jbuf_put(b, v.u.s.p + i, k);
+				i += k - 1;
+			} else jbuf_putc(b, (char)c);
 		}
 		jbuf_putc(b, qc);
 		return;
