@@ -24,7 +24,7 @@
  * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)). */
 enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
 typedef struct value value;
-typedef struct vlist { value *v; size_t n, cap; int tuple, view; } vlist;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values */
+typedef struct vlist { value *v; size_t n, cap; int tuple, view; } vlist;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values, 4 range */
 typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; int loop; } vdict;
 struct frame;
 struct value {
@@ -830,7 +830,7 @@ static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *w
 		n = mk(P, N_FILTERBLOCK);
 		if (P->cur.t != T_NAME) jfail(P->e, P->line, "a filter name expected");
 		node *ph = mk(P, E_NAME);
-		ph->name = "\x01filter-block"; ph->nlen = 14;
+		ph->name = "\001filter-block"; ph->nlen = 14;
 		node *f = mk(P, E_FILTER);
 		f->a = ph; f->name = P->cur.p; f->nlen = P->cur.n;
 		next_tok(P);
@@ -1178,6 +1178,7 @@ static void put_repr(rt *R, jbuf *b, value v)
 		return;
 	}
 	case V_LIST:
+		if (v.u.l->view == 4) jfail(R->e, 0, "unsupported: printing a range (make it a list first)");
 		if (v.u.l->view) jbuf_puts(b, v.u.l->view == 1 ? "dict_items(" : v.u.l->view == 2 ? "dict_keys(" : "dict_values(");
 		jbuf_putc(b, v.u.l->tuple ? '(' : '[');
 		for (size_t i = 0; i < v.u.l->n; i++) { if (i) jbuf_puts(b, ", "); put_repr(R, b, v.u.l->v[i]); }
@@ -1254,7 +1255,7 @@ static void put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
 		jbuf_putc(b, '"');
 		return;
 	case V_LIST: case V_DICT: case V_NS: {
-		if (v.t == V_LIST && v.u.l->view) jfail(R->e, 0, "tojson: Object of type dict_%s is not JSON serializable", v.u.l->view == 1 ? "items" : v.u.l->view == 2 ? "keys" : "values");
+		if (v.t == V_LIST && v.u.l->view) jfail(R->e, 0, "tojson: Object of type %s is not JSON serializable", v.u.l->view == 1 ? "dict_items" : v.u.l->view == 2 ? "dict_keys" : v.u.l->view == 3 ? "dict_values" : "range");
 		if (v.t == V_NS) jfail(R->e, 0, "tojson: Object of type Namespace is not JSON serializable");
 		int isl = v.t == V_LIST;
 		size_t n = isl ? v.u.l->n : v.u.d->n;
@@ -2798,10 +2799,18 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 		}
 		if (IS("isdigit") || IS("isalpha") || IS("isspace") || IS("isalnum")) {
 			if (!o.u.s.n) return vbool(0);
-			for (size_t i = 0; i < o.u.s.n; i++) {
-				unsigned char c = (unsigned char)o.u.s.p[i];
-				int ok = IS("isdigit") ? isdigit(c) : IS("isalpha") ? isalpha(c) : IS("isalnum") ? isalnum(c) : isspace(c);
+			/* by Unicode category, as Python does: letters L*, digits Nd (and No
+			 * for isdigit's superscripts, approximately), spaces as str.isspace */
+			for (size_t i = 0; i < o.u.s.n;) {
+				uint32_t cp;
+				size_t k = (size_t)utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp);
+				utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+				int alpha = c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+				int digit = c == UTF8PROC_CATEGORY_ND;
+				int num = digit || c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
+				int ok = IS("isdigit") ? digit : IS("isalpha") ? alpha : IS("isalnum") ? alpha || num : ws_len(o.u.s.p + i, o.u.s.n - i) == k;
 				if (!ok) return vbool(0);
+				i += k;
 			}
 			return vbool(1);
 		}
@@ -2860,9 +2869,14 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		else if (a->n >= 2) { lo = a->v[0].u.i; hi = a->v[1].u.i; if (a->n >= 3) st = a->v[2].u.i; }
 		else jfail(R->e, line, "range needs an argument");
 		if (!st) jfail(R->e, line, "range step cannot be zero");
-		if ((hi - lo) / st > 1000000) jfail(R->e, line, "range of more than a million items");
+		int64_t span;
+		if (__builtin_sub_overflow(hi, lo, &span) || span / st > 1000000) jfail(R->e, line, "range of more than a million items");
 		vlist *l = list_new(R, 8);
-		for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st) list_push(R, l, vint(i));
+		for (int64_t i = lo; st > 0 ? i < hi : i > hi;) {
+			list_push(R, l, vint(i));
+			if (__builtin_add_overflow(i, st, &i)) break;
+		}
+		l->view = 4;
 		return vlistv(l);
 	}
 	case F_RAISE: {
@@ -3280,7 +3294,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 		frame *t = arena_alloc(R->ar, sizeof *t);
 		memset(t, 0, sizeof *t);
 		t->up = f;
-		frame_set(R, t, "\x01filter-block", 14, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
+		frame_set(R, t, "\001filter-block", 14, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
 		live_pop(R, &out);
 		frame *sf = R->cur;
 		R->cur = t;
@@ -3365,5 +3379,39 @@ int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jb
 	if (json_parse(&d, vars_json, len)) { snprintf(err, errlen, "variables: %s", d.err); rc = -1; }
 	else rc = jinja_render_doc(t, &d, 0, NULL, 0, out, err, errlen);
 	json_doc_free(&d);
+	return rc;
+}
+
+int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len, const jinja_chat_opts *opts,
+		      jbuf *out, char *err, size_t errlen)
+{
+	static const jinja_chat_opts none = { 0 };
+	if (!opts) opts = &none;
+	/* the variables transformers' apply_chat_template passes: messages, tools
+	 * (None when absent), documents (None), add_generation_prompt, the special
+	 * tokens; then the caller's extra keys, which these take precedence over */
+	jbuf v = {0};
+	jbuf_puts(&v, "{\"messages\":");
+	jbuf_put(&v, messages_json, len);
+	jbuf_puts(&v, ",\"tools\":");
+	if (opts->tools_json) jbuf_put(&v, opts->tools_json, opts->tools_len);
+	else jbuf_puts(&v, "null");
+	jbuf_puts(&v, ",\"documents\":null,\"add_generation_prompt\":");
+	jbuf_puts(&v, opts->add_generation_prompt ? "true" : "false");
+	if (opts->bos_token) { jbuf_puts(&v, ",\"bos_token\":"); json_write_str(&v, opts->bos_token, strlen(opts->bos_token)); }
+	if (opts->eos_token) { jbuf_puts(&v, ",\"eos_token\":"); json_write_str(&v, opts->eos_token, strlen(opts->eos_token)); }
+	jbuf_putc(&v, '}');
+	json_doc d, x;
+	json_doc_init(&d);
+	json_doc_init(&x);
+	int rc = -1;
+	if (json_parse(&d, v.p, v.len)) snprintf(err, errlen, "messages or tools: %s", d.err);
+	else if (json_type_of(&d, json_get(&d, 0, "messages")) != JSON_ARRAY) snprintf(err, errlen, "messages: not a JSON array");
+	else if (opts->extra_json && json_parse(&x, opts->extra_json, opts->extra_len)) snprintf(err, errlen, "extra variables: %s", x.err);
+	else if (opts->extra_json && json_type_of(&x, 0) != JSON_OBJECT) snprintf(err, errlen, "extra variables: not a JSON object");
+	else rc = jinja_render_doc(t, &d, 0, opts->extra_json ? &x : NULL, 0, out, err, errlen);
+	json_doc_free(&d);
+	json_doc_free(&x);
+	jbuf_free(&v);
 	return rc;
 }
