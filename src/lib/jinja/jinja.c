@@ -43,6 +43,24 @@ struct value {
 
 enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT, F_BOUND };
 
+/* Is name a method of Python's str, dict or list? obj.name finds the method
+ * before any key of that name, as jinja2's getattr does. */
+static int is_py_method(int t, const char *k, size_t n)
+{
+	static const char *const str_m[] = { "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
+		"format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower",
+		"isnumeric", "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans", "partition",
+		"removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
+		"splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill", NULL };
+	static const char *const dict_m[] = { "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault",
+		"update", "values", NULL };
+	static const char *const list_m[] = { "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove",
+		"reverse", "sort", NULL };
+	const char *const *m = t == V_STR ? str_m : t == V_DICT ? dict_m : t == V_LIST ? list_m : NULL;
+	for (; m && *m; m++) if (strlen(*m) == n && !memcmp(*m, k, n)) return 1;
+	return 0;
+}
+
 /* ---------------- nodes ---------------- */
 
 enum {
@@ -449,7 +467,12 @@ static node *parse_postfix(parser *P, node *n)
 			node *a = mk(P, E_ATTR);
 			a->a = n;
 			if (P->cur.t == T_INT) { a->type = E_ITEM; node *ix = mk(P, E_LIT); ix->lit.t = V_INT; ix->lit.u.i = P->cur.i; a->b = ix; }
-			else { a->name = P->cur.p; a->nlen = P->cur.n; }
+			else {
+				a->name = P->cur.p; a->nlen = P->cur.n;
+				/* which types have a method of that name, found before any key (decided once, here) */
+				a->op = is_py_method(V_STR, a->name, a->nlen) | is_py_method(V_DICT, a->name, a->nlen) << 1 |
+					is_py_method(V_LIST, a->name, a->nlen) << 2;
+			}
 			next_tok(P);
 			n = a;
 		} else if (is_op(P, "[")) {
@@ -2502,30 +2525,16 @@ static void eval_args(rt *R, const node *n, args *a)
 	for (int i = 0; i < n->kwv.n; i++) a->kw[i] = eval(R, n->kwv.v[i]);
 }
 
-/* Is name a method of Python's str, dict or list? obj.name finds the method
- * before any key of that name, as jinja2's getattr does. */
-static int is_py_method(int t, const char *k, size_t n)
-{
-	static const char *const str_m[] = { "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
-		"format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower",
-		"isnumeric", "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans", "partition",
-		"removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
-		"splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill", NULL };
-	static const char *const dict_m[] = { "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault",
-		"update", "values", NULL };
-	static const char *const list_m[] = { "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove",
-		"reverse", "sort", NULL };
-	const char *const *m = t == V_STR ? str_m : t == V_DICT ? dict_m : t == V_LIST ? list_m : NULL;
-	for (; m && *m; m++) if (strlen(*m) == n && !memcmp(*m, k, n)) return 1;
-	return 0;
-}
-
 /* obj.name as jinja2 resolves it: the attribute (a method, a namespace's
  * member), else the item, else undefined; only an undefined object raises. */
-static value getattr_v(rt *R, int line, value o, const char *k, size_t n)
+static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int methods)
 {
 	if (o.t == V_UNDEF) jfail(R->e, line, "'%.*s' of an undefined value", (int)n, k);
-	if (is_py_method(o.t == V_LIST && o.u.l->tuple ? -1 : o.t, k, n)) { value f = V(V_FUNC); f.u.fn = F_BOUND; return f; }
+	if ((o.t == V_STR && (methods & 1)) || (o.t == V_DICT && (methods & 2)) || (o.t == V_LIST && !o.u.l->tuple && (methods & 4))) {
+		value f = V(V_FUNC);
+		f.u.fn = F_BOUND;
+		return f;
+	}
 	if (o.t == V_DICT || o.t == V_NS) { value *x = dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
 	return V(V_UNDEF);
 }
@@ -3047,6 +3056,47 @@ big:
 	jfail(R->e, n->line, "unsupported: an integer result beyond 64 bits");
 }
 
+/* A chain a + b + c ... (or a ~ b ~ c ...): its operands evaluated left to
+ * right, as the nested evaluation would. When every operand of a + chain is a
+ * string, the result is their concatenation, built once (or, with out, written
+ * straight to the output) instead of one intermediate string per +. */
+#define CHAIN_MAX 64
+static int chain_eval(rt *R, const node *e, value *vals, const node **bins)
+{
+	const node *st[CHAIN_MAX];
+	int k = 0;
+	const node *x = e;
+	while (x->type == E_BIN && x->op == e->op && k < CHAIN_MAX - 1) { st[k++] = x; x = x->a; }
+	vals[0] = eval(R, x);
+	for (int i = 0; i < k; i++) { bins[i + 1] = st[k - 1 - i]; vals[i + 1] = eval(R, st[k - 1 - i]->b); }
+	return k + 1;
+}
+static value eval_chain(rt *R, const node *e, jbuf *out)
+{
+	value vals[CHAIN_MAX];
+	const node *bins[CHAIN_MAX];
+	int n = chain_eval(R, e, vals, bins);
+	int strs = 1;
+	for (int i = 0; i < n && strs; i++) strs = vals[i].t == V_STR;
+	if (e->op == '~' || strs) {
+		if (out) {
+			for (int i = 0; i < n; i++) put_str(R, out, vals[i]);
+			return V(V_UNDEF);
+		}
+		if (strs) {
+			size_t len = 0;
+			for (int i = 0; i < n; i++) len += vals[i].u.s.n;
+			char *o = arena_alloc(R->ar, len + 1), *w = o;
+			for (int i = 0; i < n; i++) { memcpy(w, vals[i].u.s.p, vals[i].u.s.n); w += vals[i].u.s.n; }
+			return vstr(o, len);
+		}
+	}
+	value acc = vals[0];
+	for (int i = 1; i < n; i++) acc = arith(R, bins[i], acc, vals[i]);
+	if (out) { put_str(R, out, acc); return V(V_UNDEF); }
+	return acc;
+}
+
 static value eval(rt *R, const node *n)
 {
 	switch (n->type) {
@@ -3055,7 +3105,7 @@ static value eval(rt *R, const node *n)
 		value v = lookup(R->cur, n->name, n->nlen);
 		return v;
 	}
-	case E_ATTR: return getattr_v(R, n->line, eval(R, n->a), n->name, n->nlen);
+	case E_ATTR: return getattr_v(R, n->line, eval(R, n->a), n->name, n->nlen, n->op);
 	case E_ITEM: return getitem(R, n->line, eval(R, n->a), eval(R, n->b));
 	case E_SLICE: {
 		value o = eval(R, n->a);
@@ -3105,7 +3155,9 @@ static value eval(rt *R, const node *n)
 		int r = run_test(R, n->line, n->name, n->nlen, v, a.v, a.n);
 		return vbool(n->negate ? !r : r);
 	}
-	case E_BIN: return arith(R, n, eval(R, n->a), eval(R, n->b));
+	case E_BIN:
+		if (n->op == '+' || n->op == '~') return eval_chain(R, n, NULL);
+		return arith(R, n, eval(R, n->a), eval(R, n->b));
 	case E_CMP: {
 		value left = eval(R, n->args.v[0]);
 		for (int i = 1; i < n->args.n; i++) {
@@ -3173,7 +3225,10 @@ static void exec_node(rt *R, const node *n, frame *f)
 	if (R->out->len > OUT_LIMIT) jfail(R->e, n->line, "the rendering grew past %u MB", OUT_LIMIT >> 20);
 	switch (n->type) {
 	case N_TEXT: jbuf_put(R->out, n->name, n->nlen); return;
-	case N_OUT: put_str(R, R->out, eval(R, n->a)); return;
+	case N_OUT:
+		if (n->a->type == E_BIN && (n->a->op == '+' || n->a->op == '~')) eval_chain(R, n->a, R->out);
+		else put_str(R, R->out, eval(R, n->a));
+		return;
 	case N_IF:
 		for (int i = 0; i < n->conds.n; i++)
 			if (truthy(eval(R, n->conds.v[i]))) { exec_body(R, &n->bodies[i], f); return; }
