@@ -961,7 +961,9 @@ typedef struct rt {
 	int brk, cont;     /* loop control */
 	int depth;
 	struct frame *cur; /* the innermost scope, for name lookups */
-	uint64_t steps;    /* a budget, so that no template runs away */
+	uint64_t steps;    /* a budget, so that no template runs away: */
+	uint64_t step_limit;   /* statements and loop rounds, */
+	size_t out_limit;      /* bytes of output, both in proportion to the input */
 	jbuf *live[512];   /* malloc'd buffers an error must free */
 	int nlive;
 } rt;
@@ -1211,6 +1213,7 @@ static void put_repr(rt *R, jbuf *b, value v)
 		return;
 	case V_UNDEF: jbuf_puts(b, "Undefined"); return;
 	case V_DICT: case V_NS:
+		if (v.t == V_DICT && v.u.d->loop) jfail(R->e, 0, "unsupported: printing the loop object");
 		if (v.t == V_NS) jbuf_puts(b, "<Namespace ");
 		jbuf_putc(b, '{');
 		for (size_t i = 0; i < v.u.d->n; i++) {
@@ -3013,7 +3016,7 @@ static value arith(rt *R, const node *n, value a, value b)
 		value s = a.t == V_STR ? a : b;
 		int64_t k = a.t == V_INT ? a.u.i : b.u.i;
 		if (k < 0) k = 0;
-		if ((uint64_t)k * s.u.s.n > (1u << 26)) jfail(R->e, n->line, "a string repeated into more than 64 MB");
+		if ((uint64_t)k * s.u.s.n > R->out_limit) jfail(R->e, n->line, "a string repeated past the output limit (%zu MB)", R->out_limit >> 20);
 		char *o = arena_alloc(R->ar, s.u.s.n * (size_t)k + 1);
 		for (int64_t i = 0; i < k; i++) memcpy(o + (size_t)i * s.u.s.n, s.u.s.p, s.u.s.n);
 		return vstr(o, s.u.s.n * (size_t)k);
@@ -3216,13 +3219,11 @@ static void assign_targets(rt *R, frame *f, const node *n, value v)
 	for (int i = 0; i < n->ntn; i++) frame_set(R, f, n->tn[i], n->tl[i], v.u.l->v[i]);
 }
 
-#define STEP_LIMIT 20000000u     /* statements executed in one render */
-#define OUT_LIMIT (256u << 20)     /* bytes rendered */
 
 static void exec_node(rt *R, const node *n, frame *f)
 {
-	if (++R->steps > STEP_LIMIT) jfail(R->e, n->line, "the template ran more than %u steps", STEP_LIMIT);
-	if (R->out->len > OUT_LIMIT) jfail(R->e, n->line, "the rendering grew past %u MB", OUT_LIMIT >> 20);
+	if (++R->steps > R->step_limit) jfail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
+	if (R->out->len > R->out_limit) jfail(R->e, n->line, "the rendering grew past %zu MB", R->out_limit >> 20);
 	switch (n->type) {
 	case N_TEXT: jbuf_put(R->out, n->name, n->nlen); return;
 	case N_OUT:
@@ -3267,23 +3268,33 @@ static void exec_node(rt *R, const node *n, frame *f)
 		}
 		if (!sel->n) { exec_body(R, &n->orelse, f); return; }
 		for (size_t i = 0; i < sel->n; i++) {
-			if (++R->steps > STEP_LIMIT) jfail(R->e, n->line, "the template ran more than %u steps", STEP_LIMIT);
+			if (++R->steps > R->step_limit) jfail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
 			bodyf->n = 0;
+			/* the loop object: a fixed set of keys (previtem / nextitem undefined at the ends) */
+			static const struct vkey loop_keys[] = {
+				{ "index", 5 }, { "index0", 6 }, { "revindex", 8 }, { "revindex0", 9 }, { "first", 5 }, { "last", 4 },
+				{ "length", 6 }, { "depth", 5 }, { "depth0", 6 }, { "previtem", 8 }, { "nextitem", 8 },
+			};
+			enum { NLOOP = sizeof loop_keys / sizeof *loop_keys };
 			value loop = V(V_DICT);
-			loop.u.d = dict_new(R);
-			loop.u.d->loop = 1;
+			vdict *ld = arena_alloc(R->ar, sizeof *ld);
+			ld->k = (struct vkey *)loop_keys;   /* never written: n == cap, so a new key would copy first */
+			ld->v = arena_alloc(R->ar, NLOOP * sizeof *ld->v);
+			ld->n = ld->cap = NLOOP;
+			ld->loop = 1;
+			loop.u.d = ld;
 			int64_t len = (int64_t)sel->n, k = (int64_t)i;
-			dict_set(R, loop.u.d, "index", 5, vint(k + 1));
-			dict_set(R, loop.u.d, "index0", 6, vint(k));
-			dict_set(R, loop.u.d, "revindex", 8, vint(len - k));
-			dict_set(R, loop.u.d, "revindex0", 9, vint(len - k - 1));
-			dict_set(R, loop.u.d, "first", 5, vbool(k == 0));
-			dict_set(R, loop.u.d, "last", 4, vbool(k == len - 1));
-			dict_set(R, loop.u.d, "length", 6, vint(len));
-			dict_set(R, loop.u.d, "depth", 5, vint(1));
-			dict_set(R, loop.u.d, "depth0", 6, vint(0));
-			if (k > 0) dict_set(R, loop.u.d, "previtem", 8, sel->v[i - 1]);
-			if (k < len - 1) dict_set(R, loop.u.d, "nextitem", 8, sel->v[i + 1]);
+			ld->v[0] = vint(k + 1);
+			ld->v[1] = vint(k);
+			ld->v[2] = vint(len - k);
+			ld->v[3] = vint(len - k - 1);
+			ld->v[4] = vbool(k == 0);
+			ld->v[5] = vbool(k == len - 1);
+			ld->v[6] = vint(len);
+			ld->v[7] = vint(1);
+			ld->v[8] = vint(0);
+			ld->v[9] = k > 0 ? sel->v[i - 1] : V(V_UNDEF);
+			ld->v[10] = k < len - 1 ? sel->v[i + 1] : V(V_UNDEF);
 			frame_set(R, bodyf, "loop", 4, loop);
 			assign_targets(R, bodyf, n, sel->v[i]);
 			exec_body(R, &n->body, bodyf);
@@ -3398,6 +3409,11 @@ int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, c
 	size_t start = out->len;
 	frame g = { 0 };
 	R.globals = &g;
+	/* A chat template does a bounded amount of work per message: allow 4M
+	 * steps and 16 MB of output plus 16 steps and 8 bytes per input byte */
+	size_t insize = vars->srclen + (extra ? extra->srclen : 0);
+	R.step_limit = 4000000u + 16 * (uint64_t)insize;
+	R.out_limit = ((size_t)16 << 20) + 8 * insize;
 	if (setjmp(e.jb)) {
 		for (int i = 0; i < R.nlive; i++) jbuf_free(R.live[i]);
 		out->len = start;
