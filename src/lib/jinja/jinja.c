@@ -2547,6 +2547,7 @@ static value getitem(rt *R, int line, value o, value k)
 	if (o.t == V_LIST || o.t == V_STR) {
 		if (k.t != V_INT) { if (o.t == V_LIST) jfail(R->e, line, "list indices must be integers, not %s", tname(k.t)); return V(V_UNDEF); }
 		if (o.t == V_LIST) {
+			if (o.u.l->view && o.u.l->view != 4) return V(V_UNDEF);   /* dict views are not subscriptable */
 			int64_t i = k.u.i < 0 ? k.u.i + (int64_t)o.u.l->n : k.u.i;
 			if (i < 0 || i >= (int64_t)o.u.l->n) return V(V_UNDEF);
 			return o.u.l->v[i];
@@ -2608,7 +2609,9 @@ static value slice(rt *R, int line, value o, value lo, value hi, value st)
 		} else b = -1;
 	}
 	if (o.t == V_LIST) {
+		if (o.u.l->view && o.u.l->view != 4) jfail(R->e, line, "a dict view is not subscriptable");
 		vlist *l = list_new(R, 8);
+		l->tuple = o.u.l->tuple;
 		for (int64_t i = a; step > 0 ? i < b : i > b; i += step) list_push(R, l, o.u.l->v[i]);
 		return vlistv(l);
 	}
