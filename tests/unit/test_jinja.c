@@ -1,11 +1,15 @@
 /* test_jinja — the chat-template engine: each construct on small templates
- * (expected outputs from Python jinja2 set up as transformers sets it up), and
- * byte-identical renderings of the reference conversations for every model in
+ * (expected outputs from Python jinja2 set up as transformers sets it up: the
+ * few below, and the ~275 of tests/fixtures/jinja/cases.jsonl, which
+ * tests/fixtures/jinja/gen.py regenerates), the chat API, errors that name
+ * what they refuse, renders from several threads, and byte-identical
+ * renderings of the reference conversations for every model in
  * ../shared/tokenizers with a template (skipped, saying so, when absent). */
 #include "t.h"
 #include "jinja/jinja.h"
 #include "json.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +91,149 @@ static void test_errors(void)
 	T_CHECK(strstr(render("{{ 'a' + 1 }}", "{}"), "unsupported operand") != NULL);
 	T_CHECK(strstr(render("{{ x.y }}", "{}"), "undefined") != NULL);
 	T_CHECK(strstr(render("{{ 'unterminated }}", "{}"), "PARSE ERROR") != NULL);
+}
+
+/* Every case of the fixture: Python's text, Python's error (we must fail too;
+ * raise_exception with the same message), or a refusal naming the unsupported thing. */
+static void test_fixture_cases(void)
+{
+	size_t n;
+	char *all = t_read_file("tests/fixtures/jinja/cases.jsonl", &n);
+	T_CHECK(all != NULL);
+	if (!all) return;
+	json_doc d;
+	json_doc_init(&d);
+	jbuf tpl = {0}, want = {0}, out = {0};
+	int cases = 0, bad = 0;
+	char err[512];
+	for (char *line = all, *nl; line < all + n; line = nl + 1) {
+		nl = memchr(line, '\n', (size_t)(all + n - line));
+		if (!nl) nl = all + n;
+		if (nl == line) continue;
+		cases++;
+		if (json_parse(&d, line, (size_t)(nl - line))) { bad++; continue; }
+		jbuf_reset(&tpl);
+		json_str_append(&d, json_get(&d, 0, "t"), &tpl);
+		uint32_t w = json_get(&d, 0, "want"), e = json_get(&d, 0, "error");
+		int refused = json_get(&d, 0, "refused") != JSON_NONE;
+		jbuf_reset(&out);
+		int rc = -1;
+		jinja_tmpl *t = jinja_parse(tpl.p, tpl.len, err, sizeof err);
+		if (t) rc = jinja_render_doc(t, &d, json_get(&d, 0, "v"), NULL, 0, &out, err, sizeof err);
+		jinja_free(t);
+		int ok;
+		if (w != JSON_NONE) {
+			jbuf_reset(&want);
+			json_str_append(&d, w, &want);
+			ok = rc == 0 && out.len == want.len && !memcmp(out.p, want.p, out.len);
+		} else if (refused) ok = rc != 0 && strstr(err, "unsupported") != NULL;
+		else {
+			jbuf_reset(&want);
+			json_str_append(&d, e, &want);
+			ok = rc != 0;
+			/* the template's own message comes back as it was raised */
+			if (ok && !strncmp(want.p, "TemplateError: ", 15)) ok = !strncmp(err, "raise_exception: ", 17) && !strcmp(err + 17, want.p + 15);
+		}
+		if (!ok) {
+			bad++;
+			fprintf(stderr, "    case %d: %s\n      got: %s\n", cases, tpl.p, rc ? err : out.p ? out.p : "");
+		}
+	}
+	T_CHECKF(bad == 0, "%d of %d fixture cases differ", bad, cases);
+	T_CHECK(cases > 250);
+	json_doc_free(&d);
+	jbuf_free(&tpl); jbuf_free(&want); jbuf_free(&out);
+	free(all);
+}
+
+static void test_render_chat(void)
+{
+	const char *src = "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}"
+			  "{% if add_generation_prompt %}<assistant>{% endif %}|{{ tools is none }}|{{ documents is defined }}|{{ tools|tojson }}|{{ flag }}";
+	char err[256];
+	jinja_tmpl *t = jinja_parse(src, strlen(src), err, sizeof err);
+	T_CHECK(t != NULL);
+	const char *msgs = "[{\"role\":\"user\",\"content\":\"hé\\n\"}]";
+	jbuf out = {0};
+	jinja_chat_opts o = { .bos_token = "<s>", .add_generation_prompt = 1 };
+	T_EQ_INT(jinja_render_chat(t, msgs, strlen(msgs), &o, &out, err, sizeof err), 0);
+	T_EQ_STR(out.p, "<s><user>hé\n<assistant>|True|True|null|");
+	jbuf_reset(&out);
+	const char *tools = "[{\"name\":\"f\"}]", *extra = "{\"flag\":1.5,\"bos_token\":\"X\"}";
+	jinja_chat_opts o2 = { .tools_json = tools, .tools_len = strlen(tools), .extra_json = extra, .extra_len = strlen(extra) };
+	T_EQ_INT(jinja_render_chat(t, msgs, strlen(msgs), &o2, &out, err, sizeof err), 0);
+	T_EQ_STR(out.p, "X<user>hé\n|False|True|[{\"name\": \"f\"}]|1.5");
+	/* out is appended to, and left as it was on an error */
+	T_EQ_INT(jinja_render_chat(t, "{\"a\":1}", 7, NULL, &out, err, sizeof err), -1);
+	T_CHECK(strstr(err, "messages") != NULL);
+	T_EQ_STR(out.p, "X<user>hé\n|False|True|[{\"name\": \"f\"}]|1.5");
+	T_EQ_INT(jinja_render_chat(t, "[", 1, NULL, &out, err, sizeof err), -1);
+	jinja_free(t);
+	const char *rej = "{% for m in messages %}{% if m.role != 'user' %}{{ raise_exception('roles: ' ~ m.role) }}{% endif %}{% endfor %}";
+	t = jinja_parse(rej, strlen(rej), err, sizeof err);
+	msgs = "[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"tool\",\"content\":\"b\"}]";
+	jbuf_reset(&out);
+	T_EQ_INT(jinja_render_chat(t, msgs, strlen(msgs), NULL, &out, err, sizeof err), -1);
+	T_EQ_STR(err, "raise_exception: roles: tool");
+	T_EQ_INT(out.len, 0);
+	jinja_free(t);
+	jbuf_free(&out);
+}
+
+/* Unknown constructs fail with their name and line, at parse time when the parser can tell */
+static void test_unsupported_named(void)
+{
+	static const struct { const char *tpl, *want; } c[] = {
+		{ "a\nb\n{% include 'x' %}", "template line 3: unsupported: the 'include' statement" },
+		{ "{% extends 'base' %}", "template line 1: unsupported: the 'extends' statement" },
+		{ "{% import 'm' as m %}", "template line 1: unsupported: the 'import' statement" },
+		{ "\n{% block b %}{% endblock %}", "template line 2: unsupported: the 'block' statement" },
+		{ "\n\n{% for x in xs recursive %}{% endfor %}", "template line 3: unsupported: recursive for loops" },
+		{ "{{ x|pprint }}", "template line 1: unsupported: the filter 'pprint'" },
+		{ "\n{{ 1 is escaped }}", "template line 2: unsupported: the test 'escaped'" },
+		{ "{{ 'a'.swapcase() }}", "template line 1: unsupported: the method str.swapcase" },
+		{ "{{ lipsum() }}", "template line 1: unsupported: the function 'lipsum'" },
+		{ "{{ '\\N{BULLET}' }}", "template line 1: unsupported: \\N{...} escapes in a string" },
+		{ "{{ range(3) }}", "unsupported: printing a range" },
+		{ "{{ 9223372036854775807 + 1 }}", "template line 1: unsupported: an integer result beyond 64 bits" },
+		{ "{{ '{:>4}'.format(1) }}", "unsupported: format specs in str.format" },
+		{ "{% set l = [] %}{{ l.append(1) }}", "unsupported: list.append" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		const char *got = render(c[i].tpl, "{\"xs\":[1],\"x\":1}");
+		T_CHECKF(strstr(got, c[i].want) != NULL, "%s: got %s", c[i].tpl, got);
+	}
+}
+
+/* One parsed template rendered by several threads at once gives the same text */
+static jinja_tmpl *thr_t;
+static void *thr_run(void *arg)
+{
+	long bad = 0;
+	char err[128];
+	jbuf out = {0};
+	const char *vars = "{\"ms\":[\"a\",\"b\",\"c\"],\"n\":3}";
+	for (int i = 0; i < 2000; i++) {
+		jbuf_reset(&out);
+		if (jinja_render_json(thr_t, vars, strlen(vars), &out, err, sizeof err) || strcmp(out.p, "A0,B1,C2;6")) bad++;
+	}
+	jbuf_free(&out);
+	(void)arg;
+	return (void *)bad;
+}
+static void test_threads(void)
+{
+	const char *src = "{% set ns = namespace(s=0) %}{% for m in ms %}{{ m|upper }}{{ loop.index0 }}{{ ',' if not loop.last }}"
+			  "{% set ns.s = ns.s + loop.index %}{% endfor %};{{ ns.s }}";
+	char err[128];
+	thr_t = jinja_parse(src, strlen(src), err, sizeof err);
+	T_CHECK(thr_t != NULL);
+	pthread_t th[4];
+	for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, thr_run, NULL);
+	long bad = 0;
+	for (int i = 0; i < 4; i++) { void *r; pthread_join(th[i], &r); bad += (long)r; }
+	T_EQ_INT(bad, 0);
+	jinja_free(thr_t);
 }
 
 /* The reference renderings: every conversation of chat.jsonl, every model with a template. */
@@ -179,6 +326,10 @@ int main(void)
 	T_RUN(test_whitespace);
 	T_RUN(test_filters_tests_methods);
 	T_RUN(test_errors);
+	T_RUN(test_fixture_cases);
+	T_RUN(test_render_chat);
+	T_RUN(test_unsupported_named);
+	T_RUN(test_threads);
 	T_RUN(test_qwen2_5);
 	T_RUN(test_qwen3);
 	T_RUN(test_llama3_1);

@@ -6,6 +6,8 @@
  * Errors unwind with longjmp to the entry point; the arenas free everything. */
 #include "jinja/jinja.h"
 
+#include <utf8proc.h>
+
 #include <ctype.h>
 #include <math.h>
 #include <setjmp.h>
@@ -17,10 +19,14 @@
 
 /* ---------------- values ---------------- */
 
-enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO };
+/* V_BIG: an integer from the input too large for int64, kept as its digits
+ * (Python's ints have no limit; it prints and serializes exactly, arithmetic on
+ * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)). */
+enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
 typedef struct value value;
-typedef struct vlist { value *v; size_t n, cap; } vlist;
-typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; } vdict;
+typedef struct vlist { value *v; size_t n, cap; int tuple, view; } vlist;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values, 4 range */
+typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; int loop; } vdict;
+struct frame;
 struct value {
 	int t;
 	union {
@@ -31,16 +37,34 @@ struct value {
 		vlist *l;
 		vdict *d;
 		int fn;
-		const struct node *m;
+		struct { const struct node *m; struct frame *f; } mac;   /* V_MACRO, V_CALLER: definition and its scope */
 	} u;
 };
 
-enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT };
+enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT, F_BOUND };
+
+/* Is name a method of Python's str, dict or list? obj.name finds the method
+ * before any key of that name, as jinja2's getattr does. */
+static int is_py_method(int t, const char *k, size_t n)
+{
+	static const char *const str_m[] = { "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
+		"format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower",
+		"isnumeric", "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans", "partition",
+		"removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
+		"splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill", NULL };
+	static const char *const dict_m[] = { "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault",
+		"update", "values", NULL };
+	static const char *const list_m[] = { "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove",
+		"reverse", "sort", NULL };
+	const char *const *m = t == V_STR ? str_m : t == V_DICT ? dict_m : t == V_LIST ? list_m : NULL;
+	for (; m && *m; m++) if (strlen(*m) == n && !memcmp(*m, k, n)) return 1;
+	return 0;
+}
 
 /* ---------------- nodes ---------------- */
 
 enum {
-	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK,
+	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK, N_CALLBLOCK, N_FILTERBLOCK,
 	E_LIT, E_NAME, E_ATTR, E_ITEM, E_SLICE, E_CALL, E_FILTER, E_TEST, E_BIN, E_CMP, E_NOT, E_NEG,
 	E_COND, E_LIST, E_TUPLE, E_DICT, E_AND, E_OR
 };
@@ -49,6 +73,7 @@ typedef struct node node;
 typedef struct nlist { node **v; int n, cap; } nlist;
 struct node {
 	int type, line, op, negate;
+	int uses;                   /* N_MACRO, N_CALLBLOCK: the body reads varargs (1), kwargs (2), caller (4) */
 	value lit;
 	const char *name; size_t nlen;
 	const char *name2; size_t n2len;
@@ -151,7 +176,8 @@ static void lex(lexer *L, const char *src, size_t len)
 		}
 		if (q + 1 >= end) jfail(L->e, tline, "unclosed %s tag", kind == '{' ? "{{" : kind == '%' ? "{%" : "{#");
 		int rminus = q > b && q[-1] == '-';
-		const char *be = rminus ? q - 1 : q;
+		int rplus = kind == '%' && q > b && q[-1] == '+';   /* {% ... +%}: no trim_blocks after it */
+		const char *be = rminus || rplus ? q - 1 : q;
 		if (kind == '{') seg_push(L, S_EXPR, tline, b, be - b);
 		else if (kind == '%') {
 			/* raw blocks: everything up to {% endraw %} is text */
@@ -184,7 +210,7 @@ static void lex(lexer *L, const char *src, size_t len)
 		}
 		line = tline + count_lines(t, q + 2);
 		strip_next = rminus;
-		trim_next = !rminus && kind != '{';
+		trim_next = !rminus && !rplus && kind != '{';
 		p = q + 2;
 	}
 }
@@ -264,9 +290,23 @@ static void next_tok(parser *P)
 				case '\\': jbuf_putc(&b, '\\'); break;
 				case '\'': jbuf_putc(&b, '\''); break;
 				case '"': jbuf_putc(&b, '"'); break;
-				case '0': jbuf_putc(&b, '\0'); break;
-				case 'u': case 'x': {
-					int k = *q == 'u' ? 4 : 2;
+				case 'a': jbuf_putc(&b, '\a'); break;
+				case 'b': jbuf_putc(&b, '\b'); break;
+				case 'f': jbuf_putc(&b, '\f'); break;
+				case 'v': jbuf_putc(&b, '\v'); break;
+				case '\n': break;   /* a backslash-newline continues the line */
+				case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+					/* octal, up to three digits */
+					uint32_t cp = 0;
+					int k = 0;
+					while (k < 3 && q < P->end && *q >= '0' && *q <= '7') { cp = cp * 8 + (uint32_t)(*q - '0'); q++; k++; }
+					char u[4];
+					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
+					continue;
+				}
+				case 'N': jbuf_free(&b); jfail(P->e, P->line, "unsupported: \\N{...} escapes in a string");
+				case 'u': case 'x': case 'U': {
+					int k = *q == 'u' ? 4 : *q == 'U' ? 8 : 2;
 					uint32_t cp = 0;
 					int ok = q + k < P->end;
 					for (int j = 1; j <= k && ok; j++) {
@@ -274,7 +314,7 @@ static void next_tok(parser *P)
 						ok = isxdigit((unsigned char)h);
 						cp = cp * 16 + (uint32_t)(isdigit((unsigned char)h) ? h - '0' : (tolower((unsigned char)h) - 'a' + 10));
 					}
-					if (!ok || (cp >= 0xD800 && cp < 0xE000)) { jbuf_free(&b); jfail(P->e, P->line, "bad \\%c escape in a string", *q); }
+					if (!ok || (cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF) { jbuf_free(&b); jfail(P->e, P->line, "bad \\%c escape in a string", *q); }
 					char u[4];
 					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
 					q += k;
@@ -427,7 +467,12 @@ static node *parse_postfix(parser *P, node *n)
 			node *a = mk(P, E_ATTR);
 			a->a = n;
 			if (P->cur.t == T_INT) { a->type = E_ITEM; node *ix = mk(P, E_LIT); ix->lit.t = V_INT; ix->lit.u.i = P->cur.i; a->b = ix; }
-			else { a->name = P->cur.p; a->nlen = P->cur.n; }
+			else {
+				a->name = P->cur.p; a->nlen = P->cur.n;
+				/* which types have a method of that name, found before any key (decided once, here) */
+				a->op = is_py_method(V_STR, a->name, a->nlen) | is_py_method(V_DICT, a->name, a->nlen) << 1 |
+					is_py_method(V_LIST, a->name, a->nlen) << 2;
+			}
 			next_tok(P);
 			n = a;
 		} else if (is_op(P, "[")) {
@@ -476,24 +521,32 @@ static node *parse_filters(parser *P, node *n)
 			t->name = P->cur.p; t->nlen = P->cur.n;
 			next_tok(P);
 			if (is_op(P, "(")) { next_tok(P); parse_args(P, t, ")"); }
-			else if (P->cur.t == T_STR || P->cur.t == T_INT || P->cur.t == T_FLOAT ||
-				 (P->cur.t == T_NAME && !is_kw(P, "and") && !is_kw(P, "or") && !is_kw(P, "else") && !is_kw(P, "if") && !is_kw(P, "is") && !is_kw(P, "in") && !is_kw(P, "not")))
+			else if (P->cur.t == T_STR || P->cur.t == T_INT || P->cur.t == T_FLOAT || is_op(P, "[") || is_op(P, "{") ||
+				 (P->cur.t == T_NAME && !is_kw(P, "and") && !is_kw(P, "or") && !is_kw(P, "else"))) {
+				/* jinja2's parse_test: one primary argument without parentheses */
+				if (is_kw(P, "is")) jfail(P->e, P->line, "You cannot chain multiple tests with is");
 				nl_push(P, &t->args, parse_postfix(P, parse_primary(P)));
+			}
 			n = t;
 		} else return n;
 	}
 }
 
-static node *parse_unary(parser *P)
+/* jinja2's parse_unary: the operand of - and + takes no filters, the result
+ * does, so -1|abs is abs(-1) */
+static node *parse_unary_f(parser *P, int with_filter)
 {
 	if (++P->depth > 200) jfail(P->e, P->line, "expression nested more than 200 deep");
 	node *r = NULL;
-	if (is_op(P, "-")) { next_tok(P); r = mk(P, E_NEG); r->a = parse_unary(P); }
-	else if (is_op(P, "+")) { next_tok(P); r = parse_unary(P); }
-	else r = parse_filters(P, parse_postfix(P, parse_primary(P)));
+	if (is_op(P, "-")) { next_tok(P); r = mk(P, E_NEG); r->a = parse_unary_f(P, 0); }
+	else if (is_op(P, "+")) { next_tok(P); r = parse_unary_f(P, 0); }
+	else r = parse_primary(P);
+	r = parse_postfix(P, r);
+	if (with_filter) r = parse_filters(P, r);
 	P->depth--;
 	return r;
 }
+static node *parse_unary(parser *P) { return parse_unary_f(P, 1); }
 
 static node *binop(parser *P, int op, node *a, node *b) { node *n = mk(P, E_BIN); n->op = op; n->a = a; n->b = b; return n; }
 
@@ -621,6 +674,54 @@ static void name_list(parser *P, node *n)
 	} while (1);
 }
 
+/* (a, b=default, ...) after the '(' of a macro or call block, up to and past ')' */
+static void param_list(parser *P, node *n)
+{
+	while (!is_op(P, ")")) {
+		if (P->cur.t != T_NAME) jfail(P->e, P->line, "a parameter name expected");
+		int k = n->ntn;
+		const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
+		size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
+		if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
+		tn[k] = P->cur.p; tl[k] = P->cur.n;
+		n->tn = tn; n->tl = tl; n->ntn = k + 1;
+		next_tok(P);
+		if (is_op(P, "=")) { next_tok(P); nl_push(P, &n->defaults, parse_expr(P)); }
+		else nl_push(P, &n->defaults, NULL);
+		if (!is_op(P, ",")) break;
+		next_tok(P);
+	}
+	expect_op(P, ")");
+}
+
+/* Which of varargs, kwargs and caller a macro body reads (jinja2 accepts extra
+ * arguments only then). Nested macros and call blocks have their own. */
+static int node_uses(const node *n);
+static int list_uses(const nlist *l)
+{
+	int u = 0;
+	for (int i = 0; i < l->n; i++) if (l->v[i]) u |= node_uses(l->v[i]);
+	return u;
+}
+static int body_uses(const nlist *l) { return list_uses(l); }
+static int node_uses(const node *n)
+{
+	if (!n) return 0;
+	if (n->type == E_NAME) {
+		if (n->nlen == 7 && !memcmp(n->name, "varargs", 7)) return 1;
+		if (n->nlen == 6 && !memcmp(n->name, "kwargs", 6)) return 2;
+		if (n->nlen == 6 && !memcmp(n->name, "caller", 6)) return 4;
+		return 0;
+	}
+	if (n->type == N_MACRO) return list_uses(&n->defaults);
+	int u = node_uses(n->a) | node_uses(n->b) | node_uses(n->c);
+	u |= list_uses(&n->args) | list_uses(&n->kwv) | list_uses(&n->defaults) | list_uses(&n->conds);
+	if (n->type != N_CALLBLOCK) u |= list_uses(&n->body);
+	u |= list_uses(&n->orelse);
+	if (n->bodies) for (int i = 0; i < n->conds.n; i++) u |= list_uses(&n->bodies[i]);
+	return u;
+}
+
 static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *which, int *stopped)
 {
 	tag_begin(P, s);
@@ -723,26 +824,45 @@ static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *w
 		n->name = P->cur.p; n->nlen = P->cur.n;
 		next_tok(P);
 		expect_op(P, "(");
-		while (!is_op(P, ")")) {
-			if (P->cur.t != T_NAME) jfail(P->e, P->line, "a parameter name expected");
-			int k = n->ntn;
-			const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
-			size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
-			if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
-			tn[k] = P->cur.p; tl[k] = P->cur.n;
-			n->tn = tn; n->tl = tl; n->ntn = k + 1;
-			next_tok(P);
-			if (is_op(P, "=")) { next_tok(P); nl_push(P, &n->defaults, parse_expr(P)); }
-			else nl_push(P, &n->defaults, NULL);
-			if (!is_op(P, ",")) break;
-			next_tok(P);
-		}
-		expect_op(P, ")");
+		param_list(P, n);
 		tag_end(P);
 		static const char *const st[] = { "endmacro", NULL };
 		int w;
 		n->body = parse_body(P, st, &w);
 		if (P->cur.t == T_NAME) next_tok(P);   /* {% endmacro name %} */
+		tag_end(P);
+		n->uses = body_uses(&n->body);
+		return n;
+	}
+	if (KW("call")) {
+		/* {% call [(params)] macro(args) %}body{% endcall %}: the body is the macro's caller() */
+		n = mk(P, N_CALLBLOCK);
+		if (is_op(P, "(")) { next_tok(P); param_list(P, n); }
+		n->a = parse_expr(P);
+		if (n->a->type != E_CALL) jfail(P->e, P->line, "a call block needs a macro call");
+		tag_end(P);
+		static const char *const st[] = { "endcall", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		n->uses = body_uses(&n->body);
+		return n;
+	}
+	if (KW("filter")) {
+		/* {% filter name(args)|more %}body{% endfilter %}: the filters applied to the rendered body */
+		n = mk(P, N_FILTERBLOCK);
+		if (P->cur.t != T_NAME) jfail(P->e, P->line, "a filter name expected");
+		node *ph = mk(P, E_NAME);
+		ph->name = "\001filter-block"; ph->nlen = 14;
+		node *f = mk(P, E_FILTER);
+		f->a = ph; f->name = P->cur.p; f->nlen = P->cur.n;
+		next_tok(P);
+		if (is_op(P, "(")) { next_tok(P); parse_args(P, f, ")"); }
+		n->a = parse_filters(P, f);
+		tag_end(P);
+		static const char *const st[] = { "endfilter", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
 		tag_end(P);
 		return n;
 	}
@@ -803,11 +923,18 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 		jinja_free(t);
 		return NULL;
 	}
+	/* the template text must outlive the tree: keep a copy in the arena, with
+	 * jinja2's newline_sequence applied (\r\n and \r become \n, in text and
+	 * string literals alike) */
+	char *copy = arena_alloc(&t->ar, len + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (src[i] == '\r') { copy[n++] = '\n'; if (i + 1 < len && src[i + 1] == '\n') i++; }
+		else copy[n++] = src[i];
+	}
 	/* jinja2 drops one newline at the very end (keep_trailing_newline=False) */
-	size_t n = len;
-	if (n && src[n - 1] == '\n') { n--; if (n && src[n - 1] == '\r') n--; }
-	/* the template text must outlive the tree: keep a copy in the arena */
-	char *copy = arena_strndup(&t->ar, src, n);
+	if (n && copy[n - 1] == '\n') n--;
+	copy[n] = 0;
 	lex(&L, copy, n);
 	parser P = { .e = &e, .ar = &t->ar, .segs = L.s, .nseg = L.n };
 	t->body = parse_body(&P, NULL, NULL);
@@ -834,10 +961,14 @@ typedef struct rt {
 	int brk, cont;     /* loop control */
 	int depth;
 	struct frame *cur; /* the innermost scope, for name lookups */
-	uint64_t steps;    /* a budget, so that no template runs away */
+	uint64_t steps;    /* a budget, so that no template runs away: */
+	uint64_t step_limit;   /* statements and loop rounds, */
+	size_t out_limit;      /* bytes of output, both in proportion to the input */
 	jbuf *live[512];   /* malloc'd buffers an error must free */
 	int nlive;
 } rt;
+
+typedef struct args { value *v; int n; const node *kwnode; value *kw; } args;
 
 static void live_push(rt *R, jbuf *b)
 {
@@ -861,7 +992,7 @@ static char *rdup(rt *R, const char *p, size_t n) { return arena_strndup(R->ar, 
 static vlist *list_new(rt *R, size_t cap)
 {
 	vlist *l = arena_alloc(R->ar, sizeof *l);
-	l->n = 0; l->cap = cap ? cap : 4;
+	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0; l->view = 0;
 	l->v = arena_alloc(R->ar, l->cap * sizeof *l->v);
 	return l;
 }
@@ -879,7 +1010,7 @@ static value vlistv(vlist *l) { value v = V(V_LIST); v.u.l = l; return v; }
 static vdict *dict_new(rt *R)
 {
 	vdict *d = arena_alloc(R->ar, sizeof *d);
-	d->n = 0; d->cap = 4;
+	d->n = 0; d->cap = 4; d->loop = 0;
 	d->k = arena_alloc(R->ar, d->cap * sizeof *d->k);
 	d->v = arena_alloc(R->ar, d->cap * sizeof *d->v);
 	return d;
@@ -937,6 +1068,13 @@ static value from_json(rt *R, const json_doc *d, uint32_t i)
 	case JSON_NUMBER: {
 		int64_t x;
 		if (json_num_i64(d, i, &x) == 0) return vint(x);
+		if (d->nodes[i].flags & JSON_F_INTEGER) {
+			/* beyond int64: Python keeps every digit, so do we (as text) */
+			value v = V(V_BIG);
+			v.u.s.p = d->src + d->nodes[i].off;
+			v.u.s.n = d->nodes[i].len;
+			return v;
+		}
 		value v = V(V_FLOAT); v.u.f = json_num_double(d, i); return v;
 	}
 	case JSON_STRING: {
@@ -966,7 +1104,7 @@ static value from_json(rt *R, const json_doc *d, uint32_t i)
 
 static const char *tname(int t)
 {
-	static const char *const n[] = { "undefined", "none", "bool", "int", "float", "str", "list", "dict", "namespace", "function", "macro" };
+	static const char *const n[] = { "undefined", "none", "bool", "int", "float", "str", "list", "dict", "namespace", "function", "macro", "int", "caller" };
 	return n[t];
 }
 
@@ -978,6 +1116,7 @@ static int truthy(value v)
 	case V_INT: return v.u.i != 0;
 	case V_FLOAT: return v.u.f != 0;
 	case V_STR: return v.u.s.n != 0;
+	case V_BIG: return 1;   /* never zero: zero fits int64 */
 	case V_LIST: return v.u.l->n != 0;
 	case V_DICT: case V_NS: return v.u.d->n != 0 || v.t == V_NS;
 	default: return 1;
@@ -999,7 +1138,7 @@ static void put_float(jbuf *b, double f)
 	int exp = atoi(q + 1);
 	while (nd > 1 && digits[nd - 1] == '0') nd--;
 	if (neg) jbuf_putc(b, '-');
-	if (exp >= -5 && exp < 16) {
+	if (exp >= -4 && exp < 16) {   /* repr switches to an exponent below 1e-4 and from 1e16 */
 		if (exp < 0) {
 			jbuf_puts(b, "0.");
 			for (int k = 0; k < -exp - 1; k++) jbuf_putc(b, '0');
@@ -1027,7 +1166,7 @@ static void put_str(rt *R, jbuf *b, value v)
 	case V_BOOL: jbuf_puts(b, v.u.b ? "True" : "False"); return;
 	case V_INT: jbuf_printf(b, "%lld", (long long)v.u.i); return;
 	case V_FLOAT: put_float(b, v.u.f); return;
-	case V_STR: jbuf_put(b, v.u.s.p, v.u.s.n); return;
+	case V_STR: case V_BIG: jbuf_put(b, v.u.s.p, v.u.s.n); return;
 	default: put_repr(R, b, v);
 	}
 }
@@ -1046,17 +1185,35 @@ static void put_repr(rt *R, jbuf *b, value v)
 			else if (c == '\t') jbuf_puts(b, "\\t");
 			else if (c == '\r') jbuf_puts(b, "\\r");
 			else if (c < 0x20 || c == 0x7f) jbuf_printf(b, "\\x%02x", c);
-			else jbuf_putc(b, (char)c);
+			else if (c >= 0x80) {
+				/* repr escapes what Python finds unprintable: controls, format
+				 * characters, separators other than the space, unassigned */
+				uint32_t cp;
+				size_t k = (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp);
+				utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+				if (cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CS ||
+				    cat == UTF8PROC_CATEGORY_CO || cat == UTF8PROC_CATEGORY_CN || cat == UTF8PROC_CATEGORY_ZL ||
+				    cat == UTF8PROC_CATEGORY_ZP || cat == UTF8PROC_CATEGORY_ZS)
+					jbuf_printf(b, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", cp);
+				else jbuf_put(b, v.u.s.p + i, k);
+				i += k - 1;
+			} else jbuf_putc(b, (char)c);
 		}
 		jbuf_putc(b, qc);
 		return;
 	}
 	case V_LIST:
-		jbuf_putc(b, '[');
+		if (v.u.l->view == 4) jfail(R->e, 0, "unsupported: printing a range (make it a list first)");
+		if (v.u.l->view) jbuf_puts(b, v.u.l->view == 1 ? "dict_items(" : v.u.l->view == 2 ? "dict_keys(" : "dict_values(");
+		jbuf_putc(b, v.u.l->tuple ? '(' : '[');
 		for (size_t i = 0; i < v.u.l->n; i++) { if (i) jbuf_puts(b, ", "); put_repr(R, b, v.u.l->v[i]); }
-		jbuf_putc(b, ']');
+		if (v.u.l->tuple && v.u.l->n == 1) jbuf_putc(b, ',');
+		jbuf_putc(b, v.u.l->tuple ? ')' : ']');
+		if (v.u.l->view) jbuf_putc(b, ')');
 		return;
+	case V_UNDEF: jbuf_puts(b, "Undefined"); return;
 	case V_DICT: case V_NS:
+		if (v.t == V_DICT && v.u.d->loop) jfail(R->e, 0, "unsupported: printing the loop object");
 		if (v.t == V_NS) jbuf_puts(b, "<Namespace ");
 		jbuf_putc(b, '{');
 		for (size_t i = 0; i < v.u.d->n; i++) {
@@ -1068,18 +1225,28 @@ static void put_repr(rt *R, jbuf *b, value v)
 		jbuf_putc(b, '}');
 		if (v.t == V_NS) jbuf_putc(b, '>');
 		return;
-	case V_FUNC: case V_MACRO: jbuf_puts(b, "<function>"); return;
+	case V_FUNC: case V_MACRO: case V_CALLER: jfail(R->e, 0, "unsupported: printing a function or a macro");
 	default: put_str(R, b, v);
 	}
 }
 
-/* json.dumps(v, ensure_ascii=False, indent, separators, sort_keys) */
-static void put_json(rt *R, jbuf *b, value v, int indent, int level, const char *isep, const char *ksep, int sort)
+/* json.dumps(v, ensure_ascii, indent, separators, sort_keys) */
+typedef struct jsonopt { const char *indent; size_t indent_n; const char *isep, *ksep; int ascii, sort; } jsonopt;
+
+static void put_json_indent(jbuf *b, const jsonopt *o, int level)
 {
+	jbuf_putc(b, '\n');
+	for (int k = 0; k < level; k++) jbuf_put(b, o->indent, o->indent_n);
+}
+
+static void put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
+{
+	if (level > 200) jfail(R->e, 0, "tojson: nested more than 200 deep");
 	switch (v.t) {
-	case V_NONE: case V_UNDEF: jbuf_puts(b, "null"); return;
+	case V_NONE: jbuf_puts(b, "null"); return;
 	case V_BOOL: jbuf_puts(b, v.u.b ? "true" : "false"); return;
 	case V_INT: jbuf_printf(b, "%lld", (long long)v.u.i); return;
+	case V_BIG: jbuf_put(b, v.u.s.p, v.u.s.n); return;
 	case V_FLOAT:
 		if (isnan(v.u.f)) jbuf_puts(b, "NaN");
 		else if (isinf(v.u.f)) jbuf_puts(b, v.u.f < 0 ? "-Infinity" : "Infinity");
@@ -1098,20 +1265,31 @@ static void put_json(rt *R, jbuf *b, value v, int indent, int level, const char 
 			case '\b': jbuf_puts(b, "\\b"); break;
 			case '\f': jbuf_puts(b, "\\f"); break;
 			default:
-				if (c < 0x20) jbuf_printf(b, "\\u%04x", c);
-				else jbuf_putc(b, (char)c);
+				if (c < 0x20 || (o->ascii && c == 0x7f)) jbuf_printf(b, "\\u%04x", c);
+				else if (c < 0x80 || !o->ascii) jbuf_putc(b, (char)c);
+				else {
+					/* ensure_ascii: \uXXXX, surrogate pairs above the BMP */
+					uint32_t cp;
+					i += (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp) - 1;
+					if (cp >= 0x10000) {
+						cp -= 0x10000;
+						jbuf_printf(b, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+					} else jbuf_printf(b, "\\u%04x", cp);
+				}
 			}
 		}
 		jbuf_putc(b, '"');
 		return;
 	case V_LIST: case V_DICT: case V_NS: {
+		if (v.t == V_LIST && v.u.l->view) jfail(R->e, 0, "tojson: Object of type %s is not JSON serializable", v.u.l->view == 1 ? "dict_items" : v.u.l->view == 2 ? "dict_keys" : v.u.l->view == 3 ? "dict_values" : "range");
+		if (v.t == V_NS) jfail(R->e, 0, "tojson: Object of type Namespace is not JSON serializable");
 		int isl = v.t == V_LIST;
 		size_t n = isl ? v.u.l->n : v.u.d->n;
 		jbuf_putc(b, isl ? '[' : '{');
 		if (!n) { jbuf_putc(b, isl ? ']' : '}'); return; }
 		size_t *ord = arena_alloc(R->ar, n * sizeof *ord);
 		for (size_t i = 0; i < n; i++) ord[i] = i;
-		if (!isl && sort)   /* insertion sort of the keys */
+		if (!isl && o->sort)   /* insertion sort of the keys */
 			for (size_t i = 1; i < n; i++)
 				for (size_t j = i; j > 0; j--) {
 					struct vkey *x = &v.u.d->k[ord[j - 1]], *y = &v.u.d->k[ord[j]];
@@ -1120,20 +1298,20 @@ static void put_json(rt *R, jbuf *b, value v, int indent, int level, const char 
 					if (c > 0 || (c == 0 && x->n > y->n)) { size_t t = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = t; } else break;
 				}
 		for (size_t i = 0; i < n; i++) {
-			if (i) jbuf_puts(b, isep);
-			if (indent >= 0) { jbuf_putc(b, '\n'); for (int k = 0; k < indent * (level + 1); k++) jbuf_putc(b, ' '); }
-			if (isl) put_json(R, b, v.u.l->v[i], indent, level + 1, isep, ksep, sort);
+			if (i) jbuf_puts(b, o->isep);
+			if (o->indent) put_json_indent(b, o, level + 1);
+			if (isl) put_json(R, b, v.u.l->v[i], o, level + 1);
 			else {
-				put_json(R, b, vstr(v.u.d->k[ord[i]].p, v.u.d->k[ord[i]].n), indent, level + 1, isep, ksep, sort);
-				jbuf_puts(b, ksep);
-				put_json(R, b, v.u.d->v[ord[i]], indent, level + 1, isep, ksep, sort);
+				put_json(R, b, vstr(v.u.d->k[ord[i]].p, v.u.d->k[ord[i]].n), o, level + 1);
+				jbuf_puts(b, o->ksep);
+				put_json(R, b, v.u.d->v[ord[i]], o, level + 1);
 			}
 		}
-		if (indent >= 0) { jbuf_putc(b, '\n'); for (int k = 0; k < indent * level; k++) jbuf_putc(b, ' '); }
+		if (o->indent) put_json_indent(b, o, level);
 		jbuf_putc(b, isl ? ']' : '}');
 		return;
 	}
-	default: jfail(R->e, 0, "tojson: a %s is not JSON serializable", tname(v.t));
+	default: jfail(R->e, 0, "tojson: Object of type %s is not JSON serializable", v.t == V_UNDEF ? "Undefined" : tname(v.t));
 	}
 }
 
@@ -1159,8 +1337,9 @@ static int vequal(value a, value b)
 	switch (a.t) {
 	case V_UNDEF: case V_NONE: return 1;
 	case V_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
+	case V_BIG: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
 	case V_LIST:
-		if (a.u.l->n != b.u.l->n) return 0;
+		if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return 0;
 		for (size_t i = 0; i < a.u.l->n; i++) if (!vequal(a.u.l->v[i], b.u.l->v[i])) return 0;
 		return 1;
 	case V_DICT:
@@ -1251,11 +1430,621 @@ static value strip(rt *R, value s, int left, int right, value *chars)
 	return vstr(p + a, b - a);
 }
 
+
+/* Case mapping as Python's str methods do it: utf8proc's one-to-one mappings
+ * (equal to Python's for every code point with a one-character result) and
+ * the full mappings of SpecialCasing.txt, which Python applies and utf8proc
+ * does not. The table was generated from Python 3.11 (Unicode 14):
+ *   [(c, chr(c).upper(), chr(c).title(), chr(c).lower()) for c in range(0x110000)
+ *    if any(len(m) > 1 for m in (chr(c).upper(), chr(c).title(), chr(c).lower()))]
+ * (NULL where the mapping is one character). */
+static const struct casemap { uint32_t cp; const char *up, *title, *low; } casetab[] = {
+	{ 0x00df, "\x53\x53", "\x53\x73", NULL },
+	{ 0x0130, NULL, NULL, "\x69\xcc\x87" },
+	{ 0x0149, "\xca\xbc\x4e", "\xca\xbc\x4e", NULL },
+	{ 0x01f0, "\x4a\xcc\x8c", "\x4a\xcc\x8c", NULL },
+	{ 0x0390, "\xce\x99\xcc\x88\xcc\x81", "\xce\x99\xcc\x88\xcc\x81", NULL },
+	{ 0x03b0, "\xce\xa5\xcc\x88\xcc\x81", "\xce\xa5\xcc\x88\xcc\x81", NULL },
+	{ 0x0587, "\xd4\xb5\xd5\x92", "\xd4\xb5\xd6\x82", NULL },
+	{ 0x1e96, "\x48\xcc\xb1", "\x48\xcc\xb1", NULL },
+	{ 0x1e97, "\x54\xcc\x88", "\x54\xcc\x88", NULL },
+	{ 0x1e98, "\x57\xcc\x8a", "\x57\xcc\x8a", NULL },
+	{ 0x1e99, "\x59\xcc\x8a", "\x59\xcc\x8a", NULL },
+	{ 0x1e9a, "\x41\xca\xbe", "\x41\xca\xbe", NULL },
+	{ 0x1f50, "\xce\xa5\xcc\x93", "\xce\xa5\xcc\x93", NULL },
+	{ 0x1f52, "\xce\xa5\xcc\x93\xcc\x80", "\xce\xa5\xcc\x93\xcc\x80", NULL },
+	{ 0x1f54, "\xce\xa5\xcc\x93\xcc\x81", "\xce\xa5\xcc\x93\xcc\x81", NULL },
+	{ 0x1f56, "\xce\xa5\xcc\x93\xcd\x82", "\xce\xa5\xcc\x93\xcd\x82", NULL },
+	{ 0x1f80, "\xe1\xbc\x88\xce\x99", NULL, NULL },
+	{ 0x1f81, "\xe1\xbc\x89\xce\x99", NULL, NULL },
+	{ 0x1f82, "\xe1\xbc\x8a\xce\x99", NULL, NULL },
+	{ 0x1f83, "\xe1\xbc\x8b\xce\x99", NULL, NULL },
+	{ 0x1f84, "\xe1\xbc\x8c\xce\x99", NULL, NULL },
+	{ 0x1f85, "\xe1\xbc\x8d\xce\x99", NULL, NULL },
+	{ 0x1f86, "\xe1\xbc\x8e\xce\x99", NULL, NULL },
+	{ 0x1f87, "\xe1\xbc\x8f\xce\x99", NULL, NULL },
+	{ 0x1f88, "\xe1\xbc\x88\xce\x99", NULL, NULL },
+	{ 0x1f89, "\xe1\xbc\x89\xce\x99", NULL, NULL },
+	{ 0x1f8a, "\xe1\xbc\x8a\xce\x99", NULL, NULL },
+	{ 0x1f8b, "\xe1\xbc\x8b\xce\x99", NULL, NULL },
+	{ 0x1f8c, "\xe1\xbc\x8c\xce\x99", NULL, NULL },
+	{ 0x1f8d, "\xe1\xbc\x8d\xce\x99", NULL, NULL },
+	{ 0x1f8e, "\xe1\xbc\x8e\xce\x99", NULL, NULL },
+	{ 0x1f8f, "\xe1\xbc\x8f\xce\x99", NULL, NULL },
+	{ 0x1f90, "\xe1\xbc\xa8\xce\x99", NULL, NULL },
+	{ 0x1f91, "\xe1\xbc\xa9\xce\x99", NULL, NULL },
+	{ 0x1f92, "\xe1\xbc\xaa\xce\x99", NULL, NULL },
+	{ 0x1f93, "\xe1\xbc\xab\xce\x99", NULL, NULL },
+	{ 0x1f94, "\xe1\xbc\xac\xce\x99", NULL, NULL },
+	{ 0x1f95, "\xe1\xbc\xad\xce\x99", NULL, NULL },
+	{ 0x1f96, "\xe1\xbc\xae\xce\x99", NULL, NULL },
+	{ 0x1f97, "\xe1\xbc\xaf\xce\x99", NULL, NULL },
+	{ 0x1f98, "\xe1\xbc\xa8\xce\x99", NULL, NULL },
+	{ 0x1f99, "\xe1\xbc\xa9\xce\x99", NULL, NULL },
+	{ 0x1f9a, "\xe1\xbc\xaa\xce\x99", NULL, NULL },
+	{ 0x1f9b, "\xe1\xbc\xab\xce\x99", NULL, NULL },
+	{ 0x1f9c, "\xe1\xbc\xac\xce\x99", NULL, NULL },
+	{ 0x1f9d, "\xe1\xbc\xad\xce\x99", NULL, NULL },
+	{ 0x1f9e, "\xe1\xbc\xae\xce\x99", NULL, NULL },
+	{ 0x1f9f, "\xe1\xbc\xaf\xce\x99", NULL, NULL },
+	{ 0x1fa0, "\xe1\xbd\xa8\xce\x99", NULL, NULL },
+	{ 0x1fa1, "\xe1\xbd\xa9\xce\x99", NULL, NULL },
+	{ 0x1fa2, "\xe1\xbd\xaa\xce\x99", NULL, NULL },
+	{ 0x1fa3, "\xe1\xbd\xab\xce\x99", NULL, NULL },
+	{ 0x1fa4, "\xe1\xbd\xac\xce\x99", NULL, NULL },
+	{ 0x1fa5, "\xe1\xbd\xad\xce\x99", NULL, NULL },
+	{ 0x1fa6, "\xe1\xbd\xae\xce\x99", NULL, NULL },
+	{ 0x1fa7, "\xe1\xbd\xaf\xce\x99", NULL, NULL },
+	{ 0x1fa8, "\xe1\xbd\xa8\xce\x99", NULL, NULL },
+	{ 0x1fa9, "\xe1\xbd\xa9\xce\x99", NULL, NULL },
+	{ 0x1faa, "\xe1\xbd\xaa\xce\x99", NULL, NULL },
+	{ 0x1fab, "\xe1\xbd\xab\xce\x99", NULL, NULL },
+	{ 0x1fac, "\xe1\xbd\xac\xce\x99", NULL, NULL },
+	{ 0x1fad, "\xe1\xbd\xad\xce\x99", NULL, NULL },
+	{ 0x1fae, "\xe1\xbd\xae\xce\x99", NULL, NULL },
+	{ 0x1faf, "\xe1\xbd\xaf\xce\x99", NULL, NULL },
+	{ 0x1fb2, "\xe1\xbe\xba\xce\x99", "\xe1\xbe\xba\xcd\x85", NULL },
+	{ 0x1fb3, "\xce\x91\xce\x99", NULL, NULL },
+	{ 0x1fb4, "\xce\x86\xce\x99", "\xce\x86\xcd\x85", NULL },
+	{ 0x1fb6, "\xce\x91\xcd\x82", "\xce\x91\xcd\x82", NULL },
+	{ 0x1fb7, "\xce\x91\xcd\x82\xce\x99", "\xce\x91\xcd\x82\xcd\x85", NULL },
+	{ 0x1fbc, "\xce\x91\xce\x99", NULL, NULL },
+	{ 0x1fc2, "\xe1\xbf\x8a\xce\x99", "\xe1\xbf\x8a\xcd\x85", NULL },
+	{ 0x1fc3, "\xce\x97\xce\x99", NULL, NULL },
+	{ 0x1fc4, "\xce\x89\xce\x99", "\xce\x89\xcd\x85", NULL },
+	{ 0x1fc6, "\xce\x97\xcd\x82", "\xce\x97\xcd\x82", NULL },
+	{ 0x1fc7, "\xce\x97\xcd\x82\xce\x99", "\xce\x97\xcd\x82\xcd\x85", NULL },
+	{ 0x1fcc, "\xce\x97\xce\x99", NULL, NULL },
+	{ 0x1fd2, "\xce\x99\xcc\x88\xcc\x80", "\xce\x99\xcc\x88\xcc\x80", NULL },
+	{ 0x1fd3, "\xce\x99\xcc\x88\xcc\x81", "\xce\x99\xcc\x88\xcc\x81", NULL },
+	{ 0x1fd6, "\xce\x99\xcd\x82", "\xce\x99\xcd\x82", NULL },
+	{ 0x1fd7, "\xce\x99\xcc\x88\xcd\x82", "\xce\x99\xcc\x88\xcd\x82", NULL },
+	{ 0x1fe2, "\xce\xa5\xcc\x88\xcc\x80", "\xce\xa5\xcc\x88\xcc\x80", NULL },
+	{ 0x1fe3, "\xce\xa5\xcc\x88\xcc\x81", "\xce\xa5\xcc\x88\xcc\x81", NULL },
+	{ 0x1fe4, "\xce\xa1\xcc\x93", "\xce\xa1\xcc\x93", NULL },
+	{ 0x1fe6, "\xce\xa5\xcd\x82", "\xce\xa5\xcd\x82", NULL },
+	{ 0x1fe7, "\xce\xa5\xcc\x88\xcd\x82", "\xce\xa5\xcc\x88\xcd\x82", NULL },
+	{ 0x1ff2, "\xe1\xbf\xba\xce\x99", "\xe1\xbf\xba\xcd\x85", NULL },
+	{ 0x1ff3, "\xce\xa9\xce\x99", NULL, NULL },
+	{ 0x1ff4, "\xce\x8f\xce\x99", "\xce\x8f\xcd\x85", NULL },
+	{ 0x1ff6, "\xce\xa9\xcd\x82", "\xce\xa9\xcd\x82", NULL },
+	{ 0x1ff7, "\xce\xa9\xcd\x82\xce\x99", "\xce\xa9\xcd\x82\xcd\x85", NULL },
+	{ 0x1ffc, "\xce\xa9\xce\x99", NULL, NULL },
+	{ 0xfb00, "\x46\x46", "\x46\x66", NULL },
+	{ 0xfb01, "\x46\x49", "\x46\x69", NULL },
+	{ 0xfb02, "\x46\x4c", "\x46\x6c", NULL },
+	{ 0xfb03, "\x46\x46\x49", "\x46\x66\x69", NULL },
+	{ 0xfb04, "\x46\x46\x4c", "\x46\x66\x6c", NULL },
+	{ 0xfb05, "\x53\x54", "\x53\x74", NULL },
+	{ 0xfb06, "\x53\x54", "\x53\x74", NULL },
+	{ 0xfb13, "\xd5\x84\xd5\x86", "\xd5\x84\xd5\xb6", NULL },
+	{ 0xfb14, "\xd5\x84\xd4\xb5", "\xd5\x84\xd5\xa5", NULL },
+	{ 0xfb15, "\xd5\x84\xd4\xbb", "\xd5\x84\xd5\xab", NULL },
+	{ 0xfb16, "\xd5\x8e\xd5\x86", "\xd5\x8e\xd5\xb6", NULL },
+	{ 0xfb17, "\xd5\x84\xd4\xbd", "\xd5\x84\xd5\xad", NULL },
+};
+
+static const struct casemap *case_special(uint32_t cp)
+{
+	size_t lo = 0, hi = sizeof casetab / sizeof *casetab;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (casetab[mid].cp == cp) return &casetab[mid];
+		if (casetab[mid].cp < cp) lo = mid + 1; else hi = mid;
+	}
+	return NULL;
+}
+
+enum { CM_UPPER, CM_LOWER, CM_TITLE };
+static void put_case(jbuf *b, uint32_t cp, int how)
+{
+	const struct casemap *m = cp >= 0xdf ? case_special(cp) : NULL;
+	const char *full = !m ? NULL : how == CM_UPPER ? m->up : how == CM_TITLE ? m->title : m->low;
+	if (full) { jbuf_puts(b, full); return; }
+	uint32_t r = how == CM_UPPER ? (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp)
+		   : how == CM_TITLE ? (uint32_t)utf8proc_totitle((utf8proc_int32_t)cp) : (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+	char u[4];
+	jbuf_put(b, u, (size_t)utf8_encode(r, u));
+}
+
+/* Python's "cased" and "case-ignorable" (for title() and the final sigma) */
+static int is_cased(uint32_t cp)
+{
+	utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+	return c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LL || c == UTF8PROC_CATEGORY_LT ||
+	       utf8proc_toupper((utf8proc_int32_t)cp) != (utf8proc_int32_t)cp || utf8proc_tolower((utf8proc_int32_t)cp) != (utf8proc_int32_t)cp;
+}
+static int is_case_ignorable(uint32_t cp)
+{
+	utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+	return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_ME || c == UTF8PROC_CATEGORY_CF || c == UTF8PROC_CATEGORY_LM ||
+	       c == UTF8PROC_CATEGORY_SK || cp == '\'' || cp == '.' || cp == ':' || cp == 0xb7 || cp == 0x2019;
+}
+
+/* Capital sigma lowers to the final form at the end of a word (Python's Final_Sigma rule) */
+static int final_sigma(const char *p, size_t n, size_t at)
+{
+	int before = 0;
+	for (size_t i = at; i > 0;) {
+		size_t st = i - 1;
+		while (st > 0 && ((unsigned char)p[st] & 0xC0) == 0x80) st--;
+		uint32_t cp;
+		utf8_decode(p + st, n - st, &cp);
+		i = st;
+		if (is_case_ignorable(cp)) continue;
+		before = is_cased(cp);
+		break;
+	}
+	if (!before) return 0;
+	uint32_t cp;
+	for (size_t i = at + (size_t)utf8_decode(p + at, n - at, &cp); i < n;) {
+		i += (size_t)utf8_decode(p + i, n - i, &cp);
+		if (is_case_ignorable(cp)) continue;
+		return !is_cased(cp);
+	}
+	return 1;
+}
+
+/* mode: 'u' upper, 'l' lower, 'c' str.capitalize, 't' str.title, 'T' jinja2's title filter */
+static value case_conv(rt *R, value s, int mode)
+{
+	const char *p = s.u.s.p;
+	size_t n = s.u.s.n;
+	size_t i = 0;
+	jbuf b = {0};
+	live_push(R, &b);
+	jbuf_reserve(&b, n);
+	int prev_cased = 0, word_start = -1;
+	while (i < n) {
+		uint32_t cp;
+		size_t k = (size_t)utf8_decode(p + i, n - i, &cp);
+		int how;
+		switch (mode) {
+		case 'u': how = CM_UPPER; break;
+		case 'l': how = CM_LOWER; break;
+		case 'c': how = i == 0 ? CM_TITLE : CM_LOWER; break;
+		case 't': how = prev_cased ? CM_LOWER : CM_TITLE; prev_cased = is_cased(cp); break;
+		default: {
+			/* jinja2: re.split(r"([-\s({\[<]+)") into runs of delimiters and of the rest,
+			 * then item[0].upper() + item[1:].lower() for every run */
+			int delim = cp == '-' || cp == '(' || cp == '{' || cp == '[' || cp == '<' || ws_len(p + i, n - i) != 0;
+			how = i == 0 || delim != word_start ? CM_UPPER : CM_LOWER;
+			word_start = delim;
+		}
+		}
+		if (how == CM_LOWER && cp == 0x3a3 && final_sigma(p, n, i)) jbuf_puts(&b, "\xcf\x82");
+		else put_case(&b, cp, how);
+		i += k;
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	live_pop(R, &b);
+	return r;
+}
+
+/* ---------------- helpers of filters and methods ---------------- */
+
+static size_t cp_count(const char *p, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++) c += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return c;
+}
+/* byte offset of code point k (n when past the end) */
+static size_t cp_offset(const char *p, size_t n, size_t k)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)p[i] & 0xC0) != 0x80 && c++ == k) return i;
+	return n;
+}
+
+/* The items of an iterable as Python iterates them: a list's elements, a
+ * string's characters, a dict's keys; an undefined value is empty. */
+static vlist *to_items(rt *R, int line, value v, const char *what)
+{
+	if (v.t == V_LIST) return v.u.l;
+	vlist *l = list_new(R, 8);
+	if (v.t == V_UNDEF) return l;
+	if (v.t == V_STR) {
+		for (size_t i = 0; i < v.u.s.n;) {
+			uint32_t cp;
+			size_t k = (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp);
+			list_push(R, l, vstr(v.u.s.p + i, k));
+			i += k;
+		}
+		return l;
+	}
+	if (v.t == V_DICT) {
+		for (size_t i = 0; i < v.u.d->n; i++) list_push(R, l, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+		return l;
+	}
+	jfail(R->e, line, "%s: '%s' object is not iterable", what, v.t == V_NS ? "Namespace" : tname(v.t));
+}
+
+static value getitem(rt *R, int line, value o, value k);
+
+/* jinja2's make_attrgetter: "a.b.0" looks up a, then b, then item 0 */
+static value attr_path(rt *R, int line, value x, value attr)
+{
+	if (attr.t == V_INT) return x.t == V_LIST || x.t == V_STR || x.t == V_DICT ? getitem(R, line, x, attr) : V(V_UNDEF);
+	if (attr.t != V_STR) jfail(R->e, line, "an attribute name must be a string, not a %s", tname(attr.t));
+	const char *p = attr.u.s.p, *end = p + attr.u.s.n;
+	while (1) {
+		const char *dot = memchr(p, '.', (size_t)(end - p));
+		const char *e = dot ? dot : end;
+		int digits = e > p;
+		for (const char *q = p; q < e; q++) digits &= isdigit((unsigned char)*q) != 0;
+		if (digits && e - p < 18) {
+			int64_t k = 0;
+			for (const char *q = p; q < e; q++) k = k * 10 + (*q - '0');
+			x = x.t == V_LIST || x.t == V_STR || x.t == V_DICT ? getitem(R, line, x, vint(k)) : V(V_UNDEF);
+		} else if (x.t == V_DICT || x.t == V_NS) {
+			value *y = dict_find(x.u.d, p, (size_t)(e - p));
+			x = y ? *y : V(V_UNDEF);
+		} else x = V(V_UNDEF);
+		if (!dot) return x;
+		p = dot + 1;
+	}
+}
+
+/* jinja2's ignore_case: strings compare lower-cased unless case_sensitive */
+static value sort_key(rt *R, value v, int case_sensitive)
+{
+	if (case_sensitive || v.t != V_STR) return v;
+	return case_conv(R, v, 'l');
+}
+
+static int vcompare(rt *R, int line, value a, value b);
+
+/* A stable merge sort of vals by keys (Python's sorted is stable). */
+static void sort_values(rt *R, int line, value *vals, value *keys, size_t n, int rev)
+{
+	if (n < 2) return;
+	value *tv = arena_alloc(R->ar, n * sizeof *tv), *tk = arena_alloc(R->ar, n * sizeof *tk);
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi) {
+				int c = vcompare(R, line, keys[j], keys[i]);
+				/* take from the right only when strictly before (after, reversed): stability */
+				if (rev ? c > 0 : c < 0) { tv[o] = vals[j]; tk[o++] = keys[j++]; }
+				else { tv[o] = vals[i]; tk[o++] = keys[i++]; }
+			}
+			while (i < mid) { tv[o] = vals[i]; tk[o++] = keys[i++]; }
+			while (j < hi) { tv[o] = vals[j]; tk[o++] = keys[j++]; }
+		}
+		memcpy(vals, tv, n * sizeof *vals);
+		memcpy(keys, tk, n * sizeof *keys);
+	}
+}
+
+/* str.replace(old, new, count): an empty old inserts new around every character */
+static value str_replace(rt *R, value s, value old, value nw, int64_t count)
+{
+	jbuf b = {0};
+	live_push(R, &b);
+	int64_t left = count;
+	if (!old.u.s.n) {
+		for (size_t i = 0; i <= s.u.s.n;) {
+			if (left != 0) { jbuf_put(&b, nw.u.s.p, nw.u.s.n); if (left > 0) left--; }
+			if (i == s.u.s.n) break;
+			uint32_t cp;
+			size_t k = (size_t)utf8_decode(s.u.s.p + i, s.u.s.n - i, &cp);
+			jbuf_put(&b, s.u.s.p + i, k);
+			i += k;
+		}
+	} else {
+		size_t st = 0;
+		for (size_t i = 0; i + old.u.s.n <= s.u.s.n && left != 0;) {
+			const char *f = memmem(s.u.s.p + i, s.u.s.n - i, old.u.s.p, old.u.s.n);
+			if (!f) break;
+			size_t at = (size_t)(f - s.u.s.p);
+			jbuf_put(&b, s.u.s.p + st, at - st);
+			jbuf_put(&b, nw.u.s.p, nw.u.s.n);
+			i = st = at + old.u.s.n;
+			if (left > 0) left--;
+		}
+		jbuf_put(&b, s.u.s.p + st, s.u.s.n - st);
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	live_pop(R, &b);
+	return r;
+}
+
+/* Python's int(str, base) for the bases templates use: whitespace around,
+ * a sign, digits with single underscores between them. 0: not an int. */
+static int py_int(const char *p, size_t n, int base, int64_t *out)
+{
+	size_t i = 0;
+	while (i < n && ws_len(p + i, n - i)) i += ws_len(p + i, n - i);
+	while (n > i && ((unsigned char)p[n - 1] < 0x80 && ws_len(p + n - 1, 1))) n--;
+	int neg = 0;
+	if (i < n && (p[i] == '+' || p[i] == '-')) neg = p[i++] == '-';
+	/* a prefix 0x / 0o / 0b fits its base; base 0 takes it from the prefix (else decimal) */
+	if (n - i >= 2 && p[i] == '0' && strchr("xXoObB", p[i + 1])) {
+		int pb = p[i + 1] == 'x' || p[i + 1] == 'X' ? 16 : p[i + 1] == 'o' || p[i + 1] == 'O' ? 8 : 2;
+		if (base == 0 || base == pb) { base = pb; i += 2; if (i < n && p[i] == '_') i++; }
+	}
+	if (base == 0) base = 10;
+	if (base < 2 || base > 36 || i >= n) return 0;
+	uint64_t x = 0;
+	int last_us = 1;
+	for (; i < n; i++) {
+		if (p[i] == '_') { if (last_us) return 0; last_us = 1; continue; }
+		int d = isdigit((unsigned char)p[i]) ? p[i] - '0' : isalpha((unsigned char)p[i]) ? tolower((unsigned char)p[i]) - 'a' + 10 : 99;
+		if (d >= base) return 0;
+		if (x > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) return 0;
+		x = x * (uint64_t)base + (uint64_t)d;
+		last_us = 0;
+	}
+	if (last_us) return 0;
+	if (x > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
+	*out = neg ? (int64_t)(0 - x) : (int64_t)x;
+	return 1;
+}
+
+/* Python's float(str): whitespace around, decimal or exponent forms, inf/nan */
+static int py_float(const char *p, size_t n, double *out)
+{
+	size_t i = 0;
+	while (i < n && ws_len(p + i, n - i)) i += ws_len(p + i, n - i);
+	while (n > i && ((unsigned char)p[n - 1] < 0x80 && ws_len(p + n - 1, 1))) n--;
+	if (i >= n || n - i > 400) return 0;
+	char buf[401];
+	size_t k = 0;
+	for (size_t j = i; j < n; j++) {
+		char c = p[j];
+		if (c == '_') {   /* only between digits */
+			if (j == i || j + 1 >= n || !isdigit((unsigned char)p[j - 1]) || !isdigit((unsigned char)p[j + 1])) return 0;
+			continue;
+		}
+		if (!(isdigit((unsigned char)c) || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' || isalpha((unsigned char)c))) return 0;
+		buf[k++] = c;
+	}
+	buf[k] = 0;
+	const char *b = buf + (buf[0] == '+' || buf[0] == '-');
+	if (isalpha((unsigned char)b[0])) {
+		if (strcasecmp(b, "inf") && strcasecmp(b, "infinity") && strcasecmp(b, "nan")) return 0;
+	} else {
+		for (const char *q = b; *q; q++) if (isalpha((unsigned char)*q) && *q != 'e' && *q != 'E') return 0;
+		if (strchr(buf, 'x') || strchr(buf, 'X')) return 0;
+	}
+	char *e;
+	*out = strtod(buf, &e);
+	return *e == 0;
+}
+
+/* pad s to width code points: align '<' left, '>' right, '^' centre (Python's
+ * str.center puts the extra space on the right when the padding is odd... and
+ * on the left when the width is odd too, as its formula left = pad/2 + (pad & width & 1)) */
+static value str_pad(rt *R, value s, int64_t width, char fill, char align)
+{
+	int64_t len = (int64_t)cp_count(s.u.s.p, s.u.s.n);
+	if (width <= len) return s;
+	if (width > (1 << 20)) jfail(R->e, 0, "padding to more than a million characters");
+	int64_t pad = width - len, left = align == '<' ? 0 : align == '>' ? pad : pad / 2 + (pad & width & 1);
+	char *o = arena_alloc(R->ar, s.u.s.n + (size_t)pad + 1);
+	memset(o, fill, (size_t)left);
+	memcpy(o + left, s.u.s.p, s.u.s.n);
+	memset(o + left + s.u.s.n, fill, (size_t)(pad - left));
+	return vstr(o, s.u.s.n + (size_t)pad);
+}
+
+/* str.splitlines(keepends): the line boundaries Python knows */
+static vlist *splitlines(rt *R, value s, int keepends)
+{
+	vlist *l = list_new(R, 8);
+	const char *p = s.u.s.p;
+	size_t n = s.u.s.n, st = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)p[i];
+		size_t k = 0;
+		if (c == '\n' || c == '\v' || c == '\f' || c == 0x1c || c == 0x1d || c == 0x1e) k = 1;
+		else if (c == '\r') k = i + 1 < n && p[i + 1] == '\n' ? 2 : 1;
+		else if (c == 0xc2 && i + 1 < n && (unsigned char)p[i + 1] == 0x85) k = 2;
+		else if (c == 0xe2 && i + 2 < n && (unsigned char)p[i + 1] == 0x80 && ((unsigned char)p[i + 2] == 0xa8 || (unsigned char)p[i + 2] == 0xa9)) k = 3;
+		if (k) {
+			list_push(R, l, vstr(p + st, i - st + (keepends ? k : 0)));
+			i += k;
+			st = i;
+		} else i++;
+	}
+	if (st < n) list_push(R, l, vstr(p + st, n - st));
+	return l;
+}
+
+static void put_repr(rt *R, jbuf *b, value v);
+
+/* printf-style formatting, Python's str % args: %s %r %d %i %u %f %F %e %E %g
+ * %G %x %X %o %c %%, flags - + space # 0, width and precision (* too), and
+ * %(name)s with a dict. */
+static value percent_format(rt *R, int line, value fmt, value args)
+{
+	jbuf b = {0};
+	live_push(R, &b);
+	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
+	int is_map = args.t == V_DICT;
+	vlist one = { &args, 1, 1, 1, 0 };
+	vlist *t = args.t == V_LIST && args.u.l->tuple ? args.u.l : &one;
+	size_t ai = 0;
+	while (p < end) {
+		const char *pc = memchr(p, '%', (size_t)(end - p));
+		if (!pc) { jbuf_put(&b, p, (size_t)(end - p)); break; }
+		jbuf_put(&b, p, (size_t)(pc - p));
+		p = pc + 1;
+		if (p >= end) jfail(R->e, line, "incomplete format");
+		value arg = V(V_UNDEF);
+		int have = 0;
+		if (*p == '(') {
+			const char *q = memchr(p, ')', (size_t)(end - p));
+			if (!q || !is_map) jfail(R->e, line, "format requires a mapping");
+			value *x = dict_find(args.u.d, p + 1, (size_t)(q - p - 1));
+			if (!x) jfail(R->e, line, "format: no key '%.*s'", (int)(q - p - 1), p + 1);
+			arg = *x; have = 1;
+			p = q + 1;
+		}
+		char flags[8]; int nf = 0;
+		while (p < end && strchr("-+ #0", *p) && nf < 7) flags[nf++] = *p++;
+		flags[nf] = 0;
+		int width = -1, prec = -1;
+		if (p < end && *p == '*') {
+			if (ai >= t->n || t->v[ai].t != V_INT) jfail(R->e, line, "* wants int");
+			width = (int)t->v[ai++].u.i; p++;
+		} else if (p < end && isdigit((unsigned char)*p)) { width = 0; while (p < end && isdigit((unsigned char)*p) && width < 100000) width = width * 10 + (*p++ - '0'); }
+		if (p < end && *p == '.') {
+			p++;
+			prec = 0;
+			if (p < end && *p == '*') {
+				if (ai >= t->n || t->v[ai].t != V_INT) jfail(R->e, line, "* wants int");
+				prec = (int)t->v[ai++].u.i; p++;
+			} else while (p < end && isdigit((unsigned char)*p) && prec < 100000) prec = prec * 10 + (*p++ - '0');
+		}
+		while (p < end && (*p == 'h' || *p == 'l' || *p == 'L')) p++;
+		if (p >= end) jfail(R->e, line, "incomplete format");
+		char conv = *p++;
+		if (conv == '%') { jbuf_putc(&b, '%'); continue; }
+		if (width > 10000 || prec > 10000) jfail(R->e, line, "format: width or precision too large");
+		if (!have) {
+			if (is_map) arg = args;
+			else { if (ai >= t->n) jfail(R->e, line, "not enough arguments for format string"); arg = t->v[ai++]; }
+		}
+		char spec[32];
+		jbuf piece = {0};
+		live_push(R, &piece);
+		switch (conv) {
+		case 's': case 'r': case 'a': {
+			if (conv == 's') put_str(R, &piece, arg); else put_repr(R, &piece, arg);
+			size_t n = piece.len;
+			if (prec >= 0) n = cp_offset(piece.p ? piece.p : "", piece.len, (size_t)prec);
+			value sv = str_pad(R, vstr(rdup(R, piece.p ? piece.p : "", n), n), width, ' ', strchr(flags, '-') ? '<' : '>');
+			jbuf_put(&b, sv.u.s.p, sv.u.s.n);
+			break;
+		}
+		case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': {
+			int64_t x;
+			if (arg.t == V_INT) x = arg.u.i;
+			else if (arg.t == V_BOOL) x = arg.u.b;
+			else if (arg.t == V_FLOAT && (conv == 'd' || conv == 'i' || conv == 'u') && isfinite(arg.u.f) && fabs(arg.u.f) < 9.2e18) x = (int64_t)arg.u.f;
+			else jfail(R->e, line, "%%%c format: a real number is required, not %s", conv, tname(arg.t));
+			char c2 = conv == 'i' || conv == 'u' ? 'd' : conv;
+			snprintf(spec, sizeof spec, "%%%s%s%s%sll%c", flags, width >= 0 ? "*" : "", prec >= 0 ? "." : "", prec >= 0 ? "*" : "", c2);
+			if (strchr(flags, '#') && conv == 'o') jfail(R->e, line, "unsupported: %%#o (Python writes 0o)");
+			if (width >= 0 && prec >= 0) jbuf_printf(&b, spec, width, prec, (long long)x);
+			else if (width >= 0) jbuf_printf(&b, spec, width, (long long)x);
+			else if (prec >= 0) jbuf_printf(&b, spec, prec, (long long)x);
+			else jbuf_printf(&b, spec, (long long)x);
+			break;
+		}
+		case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
+			if (!isnum(arg)) jfail(R->e, line, "%%%c format: a real number is required, not %s", conv, tname(arg.t));
+			snprintf(spec, sizeof spec, "%%%s%s%s%s%c", flags, width >= 0 ? "*" : "", prec >= 0 ? "." : "", prec >= 0 ? "*" : "", conv);
+			double x = numval(arg);
+			if (width >= 0 && prec >= 0) jbuf_printf(&b, spec, width, prec, x);
+			else if (width >= 0) jbuf_printf(&b, spec, width, x);
+			else if (prec >= 0) jbuf_printf(&b, spec, prec, x);
+			else jbuf_printf(&b, spec, x);
+			break;
+		}
+		case 'c': {
+			if (arg.t == V_STR && cp_count(arg.u.s.p, arg.u.s.n) == 1) jbuf_put(&b, arg.u.s.p, arg.u.s.n);
+			else if (arg.t == V_INT && arg.u.i >= 0 && arg.u.i <= 0x10FFFF && !(arg.u.i >= 0xD800 && arg.u.i < 0xE000)) { char u[4]; jbuf_put(&b, u, (size_t)utf8_encode((uint32_t)arg.u.i, u)); }
+			else jfail(R->e, line, "%%c requires an int or a single character");
+			break;
+		}
+		default: jfail(R->e, line, "unsupported format character '%c'", conv);
+		}
+		live_pop(R, &piece);
+	}
+	if (!is_map && ai < t->n) jfail(R->e, line, "not all arguments converted during string formatting");
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	live_pop(R, &b);
+	return r;
+}
+
+/* str.format: {} {0} {name} with !s / !r; a format spec is refused by name */
+static value brace_format(rt *R, int line, value fmt, const args *a)
+{
+	jbuf b = {0};
+	live_push(R, &b);
+	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
+	int autoi = 0, manual = 0;
+	while (p < end) {
+		char c = *p;
+		if (c == '}') {
+			if (p + 1 < end && p[1] == '}') { jbuf_putc(&b, '}'); p += 2; continue; }
+			jfail(R->e, line, "Single '}' encountered in format string");
+		}
+		if (c != '{') { jbuf_putc(&b, c); p++; continue; }
+		if (p + 1 < end && p[1] == '{') { jbuf_putc(&b, '{'); p += 2; continue; }
+		const char *q = p + 1;
+		while (q < end && *q != '}' && *q != '!' && *q != ':') q++;
+		const char *fe = q;
+		char conv = 's';
+		if (q < end && *q == '!') { if (q + 1 >= end) jfail(R->e, line, "end of string while looking for conversion specifier"); conv = q[1]; q += 2; }
+		if (q < end && *q == ':') {
+			if (q + 1 < end && q[1] != '}') jfail(R->e, line, "unsupported: format specs in str.format ('%.*s')", (int)(end - p > 20 ? 20 : end - p), p);
+			q++;
+		}
+		if (q >= end || *q != '}') jfail(R->e, line, "expected '}' before end of string");
+		value arg;
+		const char *fs = p + 1;
+		if (fe == fs) {
+			if (manual) jfail(R->e, line, "cannot switch from manual field specification to automatic field numbering");
+			if (autoi >= a->n) jfail(R->e, line, "Replacement index %d out of range for positional args tuple", autoi);
+			arg = a->v[autoi++];
+		} else {
+			int digits = 1;
+			for (const char *x = fs; x < fe; x++) digits &= isdigit((unsigned char)*x) != 0;
+			if (digits) {
+				if (autoi) jfail(R->e, line, "cannot switch from automatic field numbering to manual field specification");
+				manual = 1;
+				long k = fe - fs > 6 ? 1000000 : strtol(fs, NULL, 10);
+				if (k >= a->n) jfail(R->e, line, "Replacement index %ld out of range for positional args tuple", k);
+				arg = a->v[k];
+			} else {
+				int found = 0;
+				for (const char *x = fs; x < fe; x++) if (*x == '.' || *x == '[') jfail(R->e, line, "unsupported: attribute or index in a str.format field");
+				if (a->kwnode)
+					for (int i = 0; i < a->kwnode->kwv.n; i++)
+						if (a->kwnode->kwl[i] == (size_t)(fe - fs) && !memcmp(a->kwnode->kwn[i], fs, (size_t)(fe - fs))) { arg = a->kw[i]; found = 1; }
+				if (!found) jfail(R->e, line, "KeyError: '%.*s'", (int)(fe - fs), fs);
+			}
+		}
+		if (conv == 's') put_str(R, &b, arg);
+		else if (conv == 'r' || conv == 'a') put_repr(R, &b, arg);
+		else jfail(R->e, line, "Unknown conversion specifier %c", conv);
+		p = q + 1;
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	live_pop(R, &b);
+	return r;
+}
+
 static value eval(rt *R, const node *n);
 static void exec_body(rt *R, const nlist *body, frame *f);
 
 
-typedef struct args { value *v; int n; const node *kwnode; value *kw; } args;
 
 static value kwarg(const args *a, const char *name, int pos, value dflt)
 {
@@ -1271,7 +2060,10 @@ static void need_str(rt *R, int line, value v, const char *what)
 	if (v.t != V_STR) jfail(R->e, line, "%s needs a string, not a %s", what, tname(v.t));
 }
 
-static value call_macro(rt *R, const node *m, const args *a, int line);
+static value call_macro(rt *R, const node *m, frame *up, const args *a, int line, const value *caller);
+static int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt);
+static value call_method(rt *R, int line, value o, const char *m, size_t ml, const args *a);
+static value arith(rt *R, const node *n, value a, value b);
 
 static value apply_filter(rt *R, const node *n, value v, const args *a)
 {
@@ -1295,36 +2087,34 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		value ch = kwarg(a, "chars", 0, V(V_NONE));
 		return strip(R, s, 1, 1, ch.t == V_STR ? &ch : NULL);
 	}
-	if (IS("upper") || IS("lower")) {
-		value s = tostr(R, v);
-		char *o = arena_alloc(R->ar, s.u.s.n + 1);
-		for (size_t i = 0; i < s.u.s.n; i++) o[i] = (char)(IS("upper") ? toupper((unsigned char)s.u.s.p[i]) : tolower((unsigned char)s.u.s.p[i]));
-		return vstr(o, s.u.s.n);
-	}
-	if (IS("capitalize") || IS("title")) {
-		value s = tostr(R, v);
-		char *o = arena_alloc(R->ar, s.u.s.n + 1);
-		int start = 1;
-		for (size_t i = 0; i < s.u.s.n; i++) {
-			unsigned char c = (unsigned char)s.u.s.p[i];
-			if (IS("capitalize")) o[i] = (char)(i == 0 ? toupper(c) : tolower(c));
-			else { o[i] = (char)(start ? toupper(c) : tolower(c)); start = !isalnum(c); }
-		}
-		return vstr(o, s.u.s.n);
-	}
+	if (IS("upper")) return case_conv(R, tostr(R, v), 'u');
+	if (IS("lower")) return case_conv(R, tostr(R, v), 'l');
+	if (IS("capitalize")) return case_conv(R, tostr(R, v), 'c');
+	if (IS("title")) return case_conv(R, tostr(R, v), 'T');
 	if (IS("tojson")) {
-		value ind = kwarg(a, "indent", 0, V(V_NONE));
-		value sep = kwarg(a, "separators", 1, V(V_NONE));
-		value sk = kwarg(a, "sort_keys", -1, vbool(0));
-		int indent = ind.t == V_INT ? (int)ind.u.i : -1;
-		const char *isep = indent >= 0 ? "," : ", ", *ksep = ": ";
+		/* transformers' filter: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False) */
+		value asc = kwarg(a, "ensure_ascii", 0, vbool(0));
+		value ind = kwarg(a, "indent", 1, V(V_NONE));
+		value sep = kwarg(a, "separators", 2, V(V_NONE));
+		value sk = kwarg(a, "sort_keys", 3, vbool(0));
+		jsonopt o = { NULL, 0, ", ", ": ", truthy(asc), truthy(sk) };
+		if (ind.t == V_INT || ind.t == V_BOOL) {
+			/* json.dumps: an int indent is that many spaces (none when < 1, but still newlines) */
+			int64_t k = ind.t == V_INT ? ind.u.i : ind.u.b;
+			if (k > 64) jfail(R->e, line, "tojson: indent of more than 64");
+			char *sp = arena_alloc(R->ar, (size_t)(k > 0 ? k : 0) + 1);
+			memset(sp, ' ', (size_t)(k > 0 ? k : 0));
+			o.indent = sp; o.indent_n = (size_t)(k > 0 ? k : 0);
+		} else if (ind.t == V_STR) { o.indent = ind.u.s.p; o.indent_n = ind.u.s.n; }
+		else if (ind.t != V_NONE) jfail(R->e, line, "tojson: indent must be an int or a string, not a %s", tname(ind.t));
+		if (o.indent) o.isep = ",";
 		if (sep.t == V_LIST && sep.u.l->n == 2 && sep.u.l->v[0].t == V_STR && sep.u.l->v[1].t == V_STR) {
-			isep = rdup(R, sep.u.l->v[0].u.s.p, sep.u.l->v[0].u.s.n);
-			ksep = rdup(R, sep.u.l->v[1].u.s.p, sep.u.l->v[1].u.s.n);
-		}
+			o.isep = rdup(R, sep.u.l->v[0].u.s.p, sep.u.l->v[0].u.s.n);
+			o.ksep = rdup(R, sep.u.l->v[1].u.s.p, sep.u.l->v[1].u.s.n);
+		} else if (sep.t != V_NONE) jfail(R->e, line, "tojson: separators must be a pair of strings");
 		jbuf b = {0};
 		live_push(R, &b);
-		put_json(R, &b, v, indent, 0, isep, ksep, truthy(sk));
+		put_json(R, &b, v, &o, 0);
 		value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
 		live_pop(R, &b);
 		return s;
@@ -1335,6 +2125,7 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		vlist *l = list_new(R, v.u.d->n);
 		for (size_t i = 0; i < v.u.d->n; i++) {
 			vlist *p = list_new(R, 2);
+			p->tuple = 1;
 			list_push(R, p, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
 			list_push(R, p, v.u.d->v[i]);
 			list_push(R, l, vlistv(p));
@@ -1342,16 +2133,23 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		return vlistv(l);
 	}
 	if (IS("dictsort")) {
+		/* dictsort(value, case_sensitive=False, by='key', reverse=False) */
 		if (v.t != V_DICT) jfail(R->e, line, "dictsort of a %s", tname(v.t));
+		int cs = truthy(kwarg(a, "case_sensitive", 0, vbool(0)));
+		value by = kwarg(a, "by", 1, vstr("key", 3));
+		int rev = truthy(kwarg(a, "reverse", 2, vbool(0)));
+		int pos = by.t == V_STR && by.u.s.n == 5 && !memcmp(by.u.s.p, "value", 5);
 		vlist *l = list_new(R, v.u.d->n);
 		for (size_t i = 0; i < v.u.d->n; i++) {
 			vlist *p = list_new(R, 2);
+			p->tuple = 1;
 			list_push(R, p, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
 			list_push(R, p, v.u.d->v[i]);
 			list_push(R, l, vlistv(p));
 		}
-		for (size_t i = 1; i < l->n; i++)
-			for (size_t j = i; j > 0 && vcompare(R, line, l->v[j - 1].u.l->v[0], l->v[j].u.l->v[0]) > 0; j--) { value t = l->v[j]; l->v[j] = l->v[j - 1]; l->v[j - 1] = t; }
+		value *keys = arena_alloc(R->ar, (l->n + 1) * sizeof *keys);
+		for (size_t i = 0; i < l->n; i++) keys[i] = sort_key(R, l->v[i].u.l->v[pos], cs);
+		sort_values(R, line, l->v, keys, l->n, rev);
 		return vlistv(l);
 	}
 	if (IS("default") || IS("d")) {
@@ -1361,49 +2159,36 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		return v;
 	}
 	if (IS("join")) {
-		if (v.t != V_LIST) jfail(R->e, line, "join of a %s", tname(v.t));
+		vlist *l = to_items(R, line, v, "join");
 		value sep = kwarg(a, "d", 0, vstr("", 0));
 		value attr = kwarg(a, "attribute", 1, V(V_NONE));
 		jbuf b = {0};
-		for (size_t i = 0; i < v.u.l->n; i++) {
+		live_push(R, &b);
+		for (size_t i = 0; i < l->n; i++) {
 			if (i) put_str(R, &b, sep);
-			value x = v.u.l->v[i];
-			if (attr.t == V_STR && x.t == V_DICT) { value *y = dict_find(x.u.d, attr.u.s.p, attr.u.s.n); x = y ? *y : V(V_UNDEF); }
+			value x = l->v[i];
+			if (attr.t != V_NONE) x = attr_path(R, line, x, attr);
 			put_str(R, &b, x);
 		}
 		value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		jbuf_free(&b);
+		live_pop(R, &b);
 		return s;
 	}
 	if (IS("first") || IS("last")) {
-		if (v.t == V_LIST) { if (!v.u.l->n) return V(V_UNDEF); return v.u.l->v[IS("first") ? 0 : v.u.l->n - 1]; }
-		if (v.t == V_STR) {
-			if (!v.u.s.n) return V(V_UNDEF);
-			if (IS("first")) { uint32_t cp; int k = utf8_decode(v.u.s.p, v.u.s.n, &cp); return vstr(v.u.s.p, (size_t)k); }
-			size_t st = v.u.s.n - 1;
-			while (st > 0 && ((unsigned char)v.u.s.p[st] & 0xC0) == 0x80) st--;
-			return vstr(v.u.s.p + st, v.u.s.n - st);
-		}
-		jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
+		if (v.t == V_UNDEF && IS("first")) return V(V_UNDEF);
+		vlist *l = to_items(R, line, v, IS("first") ? "first" : "last");
+		if (!l->n) return V(V_UNDEF);
+		return l->v[IS("first") ? 0 : l->n - 1];
 	}
 	if (IS("replace")) {
 		value s = tostr(R, v), old = kwarg(a, "old", 0, V(V_UNDEF)), nw = kwarg(a, "new", 1, V(V_UNDEF));
 		value cnt = kwarg(a, "count", 2, V(V_NONE));
 		need_str(R, line, old, "replace");
 		need_str(R, line, nw, "replace");
-		jbuf b = {0};
-		int64_t left = cnt.t == V_INT ? cnt.u.i : -1;
-		for (size_t i = 0; i < s.u.s.n;) {
-			if (left != 0 && old.u.s.n && i + old.u.s.n <= s.u.s.n && !memcmp(s.u.s.p + i, old.u.s.p, old.u.s.n)) {
-				jbuf_put(&b, nw.u.s.p, nw.u.s.n); i += old.u.s.n; if (left > 0) left--;
-			} else jbuf_putc(&b, s.u.s.p[i++]);
-		}
-		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		jbuf_free(&b);
-		return r;
+		return str_replace(R, s, old, nw, cnt.t == V_INT ? cnt.u.i : -1);
 	}
-	if (IS("string") || IS("safe") || IS("e") || IS("escape")) {
-		if (IS("e") || IS("escape")) {
+	if (IS("string") || IS("safe") || IS("e") || IS("escape") || IS("forceescape")) {
+		if (!IS("string") && !IS("safe")) {
 			value s = tostr(R, v);
 			jbuf b = {0};
 			for (size_t i = 0; i < s.u.s.n; i++) {
@@ -1415,86 +2200,158 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 			jbuf_free(&b);
 			return r;
 		}
-		return IS("safe") ? v : tostr(R, v);
+		return tostr(R, v);
 	}
 	if (IS("int")) {
-		if (v.t == V_INT) return v;
-		if (v.t == V_FLOAT) return vint((int64_t)v.u.f);
+		/* int(value), else int(float(value)), else the default */
+		value dflt = kwarg(a, "default", 0, vint(0));
+		value base = kwarg(a, "base", 1, vint(10));
+		if (v.t == V_INT || v.t == V_BIG) return v;
 		if (v.t == V_BOOL) return vint(v.u.b);
-		if (v.t == V_STR) { char *e2; char *tmp = rdup(R, v.u.s.p, v.u.s.n); long long x = strtoll(tmp, &e2, 10); return vint(*e2 ? kwarg(a, "default", 0, vint(0)).u.i : x); }
-		return kwarg(a, "default", 0, vint(0));
+		if (v.t == V_FLOAT) {
+			if (!isfinite(v.u.f)) return dflt;
+			if (fabs(v.u.f) >= 9.2e18) jfail(R->e, line, "unsupported: an integer beyond 64 bits");
+			return vint((int64_t)v.u.f);
+		}
+		if (v.t == V_STR) {
+			int64_t x;
+			if (py_int(v.u.s.p, v.u.s.n, base.t == V_INT ? (int)base.u.i : 10, &x)) return vint(x);
+			double d;
+			if (py_float(v.u.s.p, v.u.s.n, &d)) {
+				if (!isfinite(d)) return dflt;
+				if (fabs(d) >= 9.2e18) jfail(R->e, line, "unsupported: an integer beyond 64 bits");
+				return vint((int64_t)d);
+			}
+		}
+		return dflt;
 	}
 	if (IS("float")) {
 		value r = V(V_FLOAT);
-		if (isnum(v)) r.u.f = numval(v);
-		else if (v.t == V_STR) r.u.f = strtod(rdup(R, v.u.s.p, v.u.s.n), NULL);
-		return r;
+		if (v.t == V_FLOAT) return v;
+		if (v.t == V_INT || v.t == V_BOOL) { r.u.f = numval(v); return r; }
+		if (v.t == V_BIG) { r.u.f = strtod(rdup(R, v.u.s.p, v.u.s.n), NULL); return r; }
+		if (v.t == V_STR && py_float(v.u.s.p, v.u.s.n, &r.u.f)) return r;
+		return kwarg(a, "default", 0, r);   /* r is 0.0 here */
 	}
 	if (IS("abs")) {
-		if (v.t == V_INT) return vint(v.u.i < 0 ? -v.u.i : v.u.i);
+		if (v.t == V_INT) { if (v.u.i == INT64_MIN) jfail(R->e, line, "unsupported: an integer beyond 64 bits"); return vint(v.u.i < 0 ? -v.u.i : v.u.i); }
+		if (v.t == V_BOOL) return vint(v.u.b);
 		if (v.t == V_FLOAT) { value r = v; r.u.f = fabs(v.u.f); return r; }
-		jfail(R->e, line, "abs of a %s", tname(v.t));
+		jfail(R->e, line, "bad operand type for abs(): '%s'", tname(v.t));
 	}
 	if (IS("round")) {
+		/* round(value, precision=0, method='common'): Python's round (half to even, on the exact binary value) */
 		value prec = kwarg(a, "precision", 0, vint(0));
-		double x = numval(v), m = pow(10, (double)prec.u.i);
-		value r = V(V_FLOAT); r.u.f = round(x * m) / m;
+		value meth = kwarg(a, "method", 1, vstr("common", 6));
+		if (prec.t != V_INT || prec.u.i < -30 || prec.u.i > 30) jfail(R->e, line, "round: precision must be a small integer");
+		if (!isnum(v)) jfail(R->e, line, "round of a %s", tname(v.t));
+		int common = meth.t == V_STR && meth.u.s.n == 6 && !memcmp(meth.u.s.p, "common", 6);
+		int floor_ = meth.t == V_STR && meth.u.s.n == 5 && !memcmp(meth.u.s.p, "floor", 5);
+		int ceil_ = meth.t == V_STR && meth.u.s.n == 4 && !memcmp(meth.u.s.p, "ceil", 4);
+		if (!common && !floor_ && !ceil_) jfail(R->e, line, "round: method must be 'common', 'ceil' or 'floor'");
+		double x = numval(v);
+		value r = V(V_FLOAT);
+		if (common) {
+			if (v.t != V_FLOAT && prec.u.i >= 0) return v.t == V_BOOL ? vint(v.u.b) : v;
+			if (prec.u.i < 0 || !isfinite(x)) {
+				double m = pow(10, (double)-prec.u.i);
+				double q = x / m, fq = floor(q);
+				double rq = q - fq > 0.5 ? fq + 1 : q - fq < 0.5 ? fq : (fmod(fq, 2) == 0 ? fq : fq + 1);
+				r.u.f = isfinite(x) ? rq * m : x;
+				if (v.t != V_FLOAT) return vint((int64_t)r.u.f);
+				return r;
+			}
+			char buf[400];
+			snprintf(buf, sizeof buf, "%.*f", (int)prec.u.i, x);
+			r.u.f = strtod(buf, NULL);
+			return r;
+		}
+		double m = pow(10, (double)prec.u.i);
+		r.u.f = (floor_ ? floor(x * m) : ceil(x * m)) / m;
 		return r;
 	}
 	if (IS("list")) {
-		if (v.t == V_LIST) return v;
-		vlist *l = list_new(R, 8);
-		if (v.t == V_STR) for (size_t i = 0; i < v.u.s.n;) { uint32_t cp; int k = utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp); list_push(R, l, vstr(v.u.s.p + i, (size_t)k)); i += (size_t)k; }
-		else if (v.t == V_DICT) for (size_t i = 0; i < v.u.d->n; i++) list_push(R, l, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
-		else jfail(R->e, line, "list of a %s", tname(v.t));
-		return vlistv(l);
+		vlist *l = to_items(R, line, v, "list");
+		vlist *c = list_new(R, l->n);
+		for (size_t i = 0; i < l->n; i++) list_push(R, c, l->v[i]);
+		return vlistv(c);
 	}
 	if (IS("reverse")) {
-		if (v.t == V_STR) { char *o = arena_alloc(R->ar, v.u.s.n + 1); for (size_t i = 0; i < v.u.s.n; i++) o[i] = v.u.s.p[v.u.s.n - 1 - i]; return vstr(o, v.u.s.n); }
-		if (v.t != V_LIST) jfail(R->e, line, "reverse of a %s", tname(v.t));
-		vlist *l = list_new(R, v.u.l->n);
-		for (size_t i = v.u.l->n; i > 0; i--) list_push(R, l, v.u.l->v[i - 1]);
-		return vlistv(l);
+		if (v.t == V_STR) {
+			char *o = arena_alloc(R->ar, v.u.s.n + 1);
+			size_t w = v.u.s.n;
+			for (size_t i = 0; i < v.u.s.n;) { uint32_t cp; size_t k = (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp); w -= k; memcpy(o + w, v.u.s.p + i, k); i += k; }
+			return vstr(o, v.u.s.n);
+		}
+		vlist *l = to_items(R, line, v, "reverse");
+		vlist *c = list_new(R, l->n);
+		for (size_t i = l->n; i > 0; i--) list_push(R, c, l->v[i - 1]);
+		return vlistv(c);
 	}
-	if (IS("sort") || IS("unique")) {
-		if (v.t != V_LIST) jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
-		vlist *l = list_new(R, v.u.l->n);
-		for (size_t i = 0; i < v.u.l->n; i++) {
-			if (IS("unique")) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = vequal(l->v[j], v.u.l->v[i]); if (dup) continue; }
-			list_push(R, l, v.u.l->v[i]);
+	if (IS("sort") || IS("unique") || IS("min") || IS("max")) {
+		/* sort(reverse=False, case_sensitive=False, attribute=None); unique/min/max(case_sensitive=False, attribute=None) */
+		vlist *src = to_items(R, line, v, IS("sort") ? "sort" : IS("unique") ? "unique" : IS("min") ? "min" : "max");
+		int s = IS("sort");
+		int rev = s ? truthy(kwarg(a, "reverse", 0, vbool(0))) : 0;
+		int cs = truthy(kwarg(a, "case_sensitive", s ? 1 : 0, vbool(0)));
+		value attr = kwarg(a, "attribute", s ? 2 : 1, V(V_NONE));
+		vlist *l = list_new(R, src->n);
+		value *keys = arena_alloc(R->ar, (src->n + 1) * sizeof *keys);
+		for (size_t i = 0; i < src->n; i++) {
+			value x = src->v[i];
+			value k = sort_key(R, attr.t != V_NONE ? attr_path(R, line, x, attr) : x, cs);
+			if (IS("unique")) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = vequal(keys[j], k); if (dup) continue; }
+			keys[l->n] = k;
+			list_push(R, l, x);
 		}
-		if (IS("sort")) {
-			int rev = truthy(kwarg(a, "reverse", 0, vbool(0)));
-			value attr = kwarg(a, "attribute", 2, V(V_NONE));
-			for (size_t i = 1; i < l->n; i++)
-				for (size_t j = i; j > 0; j--) {
-					value x = l->v[j - 1], y = l->v[j];
-					if (attr.t == V_STR) {
-						value *px = x.t == V_DICT ? dict_find(x.u.d, attr.u.s.p, attr.u.s.n) : NULL;
-						value *py = y.t == V_DICT ? dict_find(y.u.d, attr.u.s.p, attr.u.s.n) : NULL;
-						x = px ? *px : V(V_UNDEF); y = py ? *py : V(V_UNDEF);
-					}
-					int c = vcompare(R, line, x, y);
-					if (rev ? c < 0 : c > 0) { value t = l->v[j]; l->v[j] = l->v[j - 1]; l->v[j - 1] = t; } else break;
-				}
+		if (IS("unique")) return vlistv(l);
+		if (s) { sort_values(R, line, l->v, keys, l->n, rev); return vlistv(l); }
+		if (!l->n) return V(V_UNDEF);
+		size_t best = 0;
+		for (size_t i = 1; i < l->n; i++) {
+			int c = vcompare(R, line, keys[i], keys[best]);
+			if (IS("min") ? c < 0 : c > 0) best = i;
 		}
-		return vlistv(l);
+		return l->v[best];
+	}
+	if (IS("sum")) {
+		/* sum(iterable, attribute=None, start=0) */
+		vlist *l = to_items(R, line, v, "sum");
+		value attr = kwarg(a, "attribute", 0, V(V_NONE));
+		value acc = kwarg(a, "start", 1, vint(0));
+		node plus = *n;
+		plus.op = '+';
+		for (size_t i = 0; i < l->n; i++) acc = arith(R, &plus, acc, attr.t != V_NONE ? attr_path(R, line, l->v[i], attr) : l->v[i]);
+		return acc;
+	}
+	if (IS("batch")) {
+		/* batch(value, linecount, fill_with=None) */
+		vlist *l = to_items(R, line, v, "batch");
+		value cnt = kwarg(a, "linecount", 0, V(V_UNDEF));
+		value fill = kwarg(a, "fill_with", 1, V(V_NONE));
+		if (cnt.t != V_INT || cnt.u.i < 1) jfail(R->e, line, "batch needs a positive line count");
+		vlist *out = list_new(R, 4), *cur = NULL;
+		for (size_t i = 0; i < l->n; i++) {
+			if (!cur || cur->n == (size_t)cnt.u.i) { cur = list_new(R, (size_t)(cnt.u.i < 64 ? cnt.u.i : 64)); list_push(R, out, vlistv(cur)); }
+			list_push(R, cur, l->v[i]);
+		}
+		if (cur && fill.t != V_NONE) while (cur->n < (size_t)cnt.u.i) list_push(R, cur, fill);
+		return vlistv(out);
 	}
 	if (IS("map") || IS("select") || IS("reject") || IS("selectattr") || IS("rejectattr")) {
-		if (v.t == V_UNDEF) return vlistv(list_new(R, 1));
-		if (v.t != V_LIST) jfail(R->e, line, "%.*s of a %s", (int)fl, f, tname(v.t));
-		vlist *l = list_new(R, v.u.l->n);
+		vlist *src = to_items(R, line, v, "map");
+		vlist *l = list_new(R, src->n);
 		value attr = kwarg(a, "attribute", -1, V(V_NONE));
-		for (size_t i = 0; i < v.u.l->n; i++) {
-			value x = v.u.l->v[i];
+		for (size_t i = 0; i < src->n; i++) {
+			value x = src->v[i];
 			if (IS("map")) {
-				if (attr.t == V_STR) {
-					value *y = x.t == V_DICT ? dict_find(x.u.d, attr.u.s.p, attr.u.s.n) : NULL;
-					list_push(R, l, y ? *y : kwarg(a, "default", -1, V(V_UNDEF)));
+				if (attr.t != V_NONE) {
+					value y = attr_path(R, line, x, attr);
+					list_push(R, l, y.t == V_UNDEF ? kwarg(a, "default", -1, V(V_UNDEF)) : y);
 				} else if (a->n >= 1 && a->v[0].t == V_STR) {
 					node fn = *n;
 					fn.name = a->v[0].u.s.p; fn.nlen = a->v[0].u.s.n;
-					args sub = { a->v + 1, a->n - 1, NULL, NULL };
+					args sub = { a->v + 1, a->n - 1, a->kwnode, a->kw };
 					list_push(R, l, apply_filter(R, &fn, x, &sub));
 				} else jfail(R->e, line, "map needs a filter name or attribute=");
 				continue;
@@ -1503,14 +2360,12 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 			int argi = 0;
 			if (IS("selectattr") || IS("rejectattr")) {
 				if (a->n < 1 || a->v[0].t != V_STR) jfail(R->e, line, "%.*s needs an attribute name", (int)fl, f);
-				value *y = x.t == V_DICT ? dict_find(x.u.d, a->v[0].u.s.p, a->v[0].u.s.n) : NULL;
-				subject = y ? *y : V(V_UNDEF);
+				subject = attr_path(R, line, x, a->v[0]);
 				argi = 1;
 			}
 			int keep;
 			if (a->n > argi) {
 				if (a->v[argi].t != V_STR) jfail(R->e, line, "%.*s: a test name expected", (int)fl, f);
-				extern int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt);
 				keep = run_test(R, line, a->v[argi].u.s.p, a->v[argi].u.s.n, subject, a->v + argi + 1, a->n - argi - 1);
 			} else keep = truthy(subject);
 			if (IS("reject") || IS("rejectattr")) keep = !keep;
@@ -1518,24 +2373,81 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		}
 		return vlistv(l);
 	}
+	if (IS("format")) {
+		value s = tostr(R, v);
+		if (a->kwnode) {
+			if (a->n) jfail(R->e, line, "format: positional and keyword arguments cannot be mixed");
+			value d = V(V_DICT);
+			d.u.d = dict_new(R);
+			for (int i = 0; i < a->kwnode->kwv.n; i++) dict_set(R, d.u.d, a->kwnode->kwn[i], a->kwnode->kwl[i], a->kw[i]);
+			return percent_format(R, line, s, d);
+		}
+		vlist *t = list_new(R, (size_t)a->n + 1);
+		t->tuple = 1;
+		for (int i = 0; i < a->n; i++) list_push(R, t, a->v[i]);
+		return percent_format(R, line, s, vlistv(t));
+	}
+	if (IS("center")) {
+		value w = kwarg(a, "width", 0, vint(80));
+		if (w.t != V_INT) jfail(R->e, line, "center: the width must be an integer");
+		return str_pad(R, tostr(R, v), w.u.i, ' ', '^');
+	}
+	if (IS("truncate")) {
+		/* truncate(s, length=255, killwords=False, end='...', leeway=5) */
+		value s = tostr(R, v);
+		value len = kwarg(a, "length", 0, vint(255)), kill = kwarg(a, "killwords", 1, vbool(0));
+		value end = kwarg(a, "end", 2, vstr("...", 3)), lee = kwarg(a, "leeway", 3, vint(5));
+		if (len.t != V_INT || lee.t != V_INT || end.t != V_STR) jfail(R->e, line, "truncate: bad arguments");
+		int64_t cps = (int64_t)cp_count(end.u.s.p, end.u.s.n);
+		if (len.u.i < cps) jfail(R->e, line, "expected length >= %lld, got %lld", (long long)cps, (long long)len.u.i);
+		if (lee.u.i < 0) jfail(R->e, line, "expected leeway >= 0, got %lld", (long long)lee.u.i);
+		if ((int64_t)cp_count(s.u.s.p, s.u.s.n) <= len.u.i + lee.u.i) return s;
+		size_t cut = cp_offset(s.u.s.p, s.u.s.n, (size_t)(len.u.i - cps));
+		if (!truthy(kill)) {
+			/* rsplit(" ", 1)[0] */
+			size_t k = cut;
+			while (k > 0 && s.u.s.p[k - 1] != ' ') k--;
+			if (k > 0) cut = k - 1;
+		}
+		char *o = arena_alloc(R->ar, cut + end.u.s.n + 1);
+		memcpy(o, s.u.s.p, cut);
+		memcpy(o + cut, end.u.s.p, end.u.s.n);
+		return vstr(o, cut + end.u.s.n);
+	}
+	if (IS("attr")) {
+		/* an attribute, never an item: only a namespace has them here */
+		value name = kwarg(a, "name", 0, V(V_UNDEF));
+		if (v.t == V_UNDEF) jfail(R->e, line, "attr of an undefined value");
+		if (v.t == V_NS && name.t == V_STR) { value *x = dict_find(v.u.d, name.u.s.p, name.u.s.n); if (x) return *x; }
+		return V(V_UNDEF);
+	}
 	if (IS("indent")) {
+		/* indent(s, width=4, first=False, blank=False): lines as str.splitlines() cuts them, joined with \n */
 		value s = tostr(R, v);
 		value w = kwarg(a, "width", 0, vint(4)), first = kwarg(a, "first", 1, vbool(0)), blank = kwarg(a, "blank", 2, vbool(0));
 		jbuf pad = {0}, b = {0};
-		if (w.t == V_STR) jbuf_put(&pad, w.u.s.p, w.u.s.n); else for (int64_t i = 0; i < w.u.i; i++) jbuf_putc(&pad, ' ');
-		int at_start = 1, line_no = 0;
-		for (size_t i = 0; i <= s.u.s.n; i++) {
-			if (at_start && i < s.u.s.n) {
-				int empty = s.u.s.p[i] == '\n';
-				if ((line_no > 0 || truthy(first)) && (!empty || truthy(blank))) jbuf_put(&b, pad.p, pad.len);
-				at_start = 0;
+		live_push(R, &pad);
+		live_push(R, &b);
+		if (w.t == V_STR) jbuf_put(&pad, w.u.s.p, w.u.s.n);
+		else if (w.t == V_INT) { if (w.u.i > 1024) jfail(R->e, line, "indent: width of more than 1024"); for (int64_t i = 0; i < w.u.i; i++) jbuf_putc(&pad, ' '); }
+		else jfail(R->e, line, "indent: the width must be an integer or a string");
+		/* s += "\n" then splitlines: the same lines as splitlines(s), plus an empty last one when s ends a line */
+		char *t = arena_alloc(R->ar, s.u.s.n + 2);
+		memcpy(t, s.u.s.p, s.u.s.n);
+		t[s.u.s.n] = '\n';
+		vlist *lines = splitlines(R, vstr(t, s.u.s.n + 1), 0);
+		if (truthy(first)) jbuf_put(&b, pad.p, pad.len);
+		for (size_t i = 0; i < lines->n; i++) {
+			value x = lines->v[i];
+			if (i) {
+				jbuf_putc(&b, '\n');
+				if (truthy(blank) || x.u.s.n) jbuf_put(&b, pad.p, pad.len);
 			}
-			if (i == s.u.s.n) break;
-			jbuf_putc(&b, s.u.s.p[i]);
-			if (s.u.s.p[i] == '\n') { at_start = 1; line_no++; }
+			jbuf_put(&b, x.u.s.p, x.u.s.n);
 		}
 		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		jbuf_free(&b); jbuf_free(&pad);
+		live_pop(R, &b);
+		live_pop(R, &pad);
 		return r;
 	}
 	if (IS("wordcount")) {
@@ -1549,33 +2461,58 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 	jfail(R->e, line, "unsupported: the filter '%.*s'", (int)fl, f);
 }
 
-int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt)
+static int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt)
 {
 #define IS(s) (tl == sizeof(s) - 1 && !memcmp(t, s, tl))
+	/* jinja2's tests, with Python's types: bool is a number, not an integer */
 	if (IS("defined")) return v.t != V_UNDEF;
 	if (IS("undefined")) return v.t == V_UNDEF;
 	if (IS("none")) return v.t == V_NONE;
 	if (IS("string")) return v.t == V_STR;
-	if (IS("number")) return v.t == V_INT || v.t == V_FLOAT;
-	if (IS("integer")) return v.t == V_INT;
+	if (IS("number")) return v.t == V_INT || v.t == V_FLOAT || v.t == V_BOOL || v.t == V_BIG;
+	if (IS("integer")) return v.t == V_INT || v.t == V_BIG;
 	if (IS("float")) return v.t == V_FLOAT;
 	if (IS("boolean")) return v.t == V_BOOL;
 	if (IS("true")) return v.t == V_BOOL && v.u.b;
 	if (IS("false")) return v.t == V_BOOL && !v.u.b;
-	if (IS("mapping")) return v.t == V_DICT || v.t == V_NS;
-	if (IS("iterable")) return v.t == V_LIST || v.t == V_STR || v.t == V_DICT;
+	if (IS("mapping")) return v.t == V_DICT;
+	if (IS("iterable")) return v.t == V_LIST || v.t == V_STR || v.t == V_DICT || v.t == V_UNDEF;
 	if (IS("sequence")) return v.t == V_LIST || v.t == V_STR || v.t == V_DICT;
-	if (IS("callable")) return v.t == V_FUNC || v.t == V_MACRO;
-	if (IS("even") || IS("odd")) { if (v.t != V_INT) jfail(R->e, line, "test %.*s of a %s", (int)tl, t, tname(v.t)); return (v.u.i % 2 == 0) == IS("even"); }
-	if (nt < 1 && (IS("divisibleby") || IS("eq") || IS("equalto") || IS("==") || IS("ne") || IS("lt") || IS("le") || IS("gt") || IS("ge") || IS("in") || IS("sameas")))
+	if (IS("callable")) return v.t == V_FUNC || v.t == V_MACRO || v.t == V_CALLER;
+	if (IS("lower") || IS("upper")) {
+		value s = tostr(R, v);
+		args none = { NULL, 0, NULL, NULL };
+		return truthy(call_method(R, line, s, IS("lower") ? "islower" : "isupper", 7, &none));
+	}
+	if (IS("even") || IS("odd")) {
+		if (v.t == V_INT || v.t == V_BOOL) { int64_t x = v.t == V_INT ? v.u.i : v.u.b; return (x % 2 == 0) == IS("even"); }
+		if (v.t == V_FLOAT) { double m = fmod(v.u.f, 2); if (m < 0) m += 2; return IS("even") ? m == 0 : m == 1; }
+		jfail(R->e, line, "test %.*s of a %s", (int)tl, t, tname(v.t));
+	}
+	int cmp = IS("eq") || IS("equalto") || IS("==") || IS("ne") || IS("!=") || IS("lt") || IS("lessthan") || IS("<") ||
+		  IS("le") || IS("<=") || IS("gt") || IS("greaterthan") || IS(">") || IS("ge") || IS(">=");
+	if (nt < 1 && (cmp || IS("divisibleby") || IS("in") || IS("sameas")))
 		jfail(R->e, line, "test %.*s needs an argument", (int)tl, t);
-	if (IS("divisibleby")) { if (v.t != V_INT || targs[0].t != V_INT || !targs[0].u.i) jfail(R->e, line, "divisibleby needs integers"); return v.u.i % targs[0].u.i == 0; }
-	if (IS("eq") || IS("equalto") || IS("sameas")) return vequal(v, targs[0]);
-	if (IS("ne")) return !vequal(v, targs[0]);
-	if (IS("lt")) return vcompare(R, line, v, targs[0]) < 0;
-	if (IS("le")) return vcompare(R, line, v, targs[0]) <= 0;
-	if (IS("gt")) return vcompare(R, line, v, targs[0]) > 0;
-	if (IS("ge")) return vcompare(R, line, v, targs[0]) >= 0;
+	if (IS("divisibleby")) {
+		if ((v.t != V_INT && v.t != V_BOOL) || (targs[0].t != V_INT && targs[0].t != V_BOOL)) jfail(R->e, line, "unsupported: divisibleby on a %s", tname(v.t));
+		int64_t x = v.t == V_INT ? v.u.i : v.u.b, y = targs[0].t == V_INT ? targs[0].u.i : targs[0].u.b;
+		if (!y) jfail(R->e, line, "integer division or modulo by zero");
+		return y == -1 || x % y == 0;
+	}
+	if (IS("eq") || IS("equalto") || IS("==")) return vequal(v, targs[0]);
+	if (IS("sameas")) {
+		/* identity: the same container, or equal singletons and small scalars */
+		if (v.t != targs[0].t) return 0;
+		if (v.t == V_LIST) return v.u.l == targs[0].u.l;
+		if (v.t == V_DICT || v.t == V_NS) return v.u.d == targs[0].u.d;
+		if (v.t == V_NONE || v.t == V_BOOL || v.t == V_UNDEF) return vequal(v, targs[0]);
+		jfail(R->e, line, "unsupported: sameas on a %s (object identity)", tname(v.t));
+	}
+	if (IS("ne") || IS("!=")) return !vequal(v, targs[0]);
+	if (IS("lt") || IS("lessthan") || IS("<")) return vcompare(R, line, v, targs[0]) < 0;
+	if (IS("le") || IS("<=")) return vcompare(R, line, v, targs[0]) <= 0;
+	if (IS("gt") || IS("greaterthan") || IS(">")) return vcompare(R, line, v, targs[0]) > 0;
+	if (IS("ge") || IS(">=")) return vcompare(R, line, v, targs[0]) >= 0;
 	if (IS("in")) return contains(R, line, targs[0], v);
 #undef IS
 	jfail(R->e, line, "unsupported: the test '%.*s'", (int)tl, t);
@@ -1591,11 +2528,17 @@ static void eval_args(rt *R, const node *n, args *a)
 	for (int i = 0; i < n->kwv.n; i++) a->kw[i] = eval(R, n->kwv.v[i]);
 }
 
-static value getattr_v(rt *R, int line, value o, const char *k, size_t n)
+/* obj.name as jinja2 resolves it: the attribute (a method, a namespace's
+ * member), else the item, else undefined; only an undefined object raises. */
+static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int methods)
 {
-	if (o.t == V_DICT || o.t == V_NS) { value *x = dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
 	if (o.t == V_UNDEF) jfail(R->e, line, "'%.*s' of an undefined value", (int)n, k);
-	if (o.t == V_NONE) jfail(R->e, line, "'None' has no attribute '%.*s'", (int)n, k);
+	if ((o.t == V_STR && (methods & 1)) || (o.t == V_DICT && (methods & 2)) || (o.t == V_LIST && !o.u.l->tuple && (methods & 4))) {
+		value f = V(V_FUNC);
+		f.u.fn = F_BOUND;
+		return f;
+	}
+	if (o.t == V_DICT || o.t == V_NS) { value *x = dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
 	return V(V_UNDEF);
 }
 
@@ -1604,6 +2547,7 @@ static value getitem(rt *R, int line, value o, value k)
 	if (o.t == V_LIST || o.t == V_STR) {
 		if (k.t != V_INT) { if (o.t == V_LIST) jfail(R->e, line, "list indices must be integers, not %s", tname(k.t)); return V(V_UNDEF); }
 		if (o.t == V_LIST) {
+			if (o.u.l->view && o.u.l->view != 4) return V(V_UNDEF);   /* dict views are not subscriptable */
 			int64_t i = k.u.i < 0 ? k.u.i + (int64_t)o.u.l->n : k.u.i;
 			if (i < 0 || i >= (int64_t)o.u.l->n) return V(V_UNDEF);
 			return o.u.l->v[i];
@@ -1625,7 +2569,7 @@ static value getitem(rt *R, int line, value o, value k)
 		return x ? *x : V(V_UNDEF);
 	}
 	if (o.t == V_UNDEF) jfail(R->e, line, "an item of an undefined value");
-	jfail(R->e, line, "a %s is not subscriptable", tname(o.t));
+	return V(V_UNDEF);   /* jinja2: a failed lookup is undefined, not an error */
 }
 
 static value slice(rt *R, int line, value o, value lo, value hi, value st)
@@ -1665,7 +2609,9 @@ static value slice(rt *R, int line, value o, value lo, value hi, value st)
 		} else b = -1;
 	}
 	if (o.t == V_LIST) {
+		if (o.u.l->view && o.u.l->view != 4) jfail(R->e, line, "a dict view is not subscriptable");
 		vlist *l = list_new(R, 8);
+		l->tuple = o.u.l->tuple;
 		for (int64_t i = a; step > 0 ? i < b : i > b; i += step) list_push(R, l, o.u.l->v[i]);
 		return vlistv(l);
 	}
@@ -1758,7 +2704,7 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 		}
 		if (IS("startswith") || IS("endswith")) {
 			value x = kwarg(a, "prefix", 0, V(V_UNDEF));
-			vlist one = { &x, 1, 1 };
+			vlist one = { &x, 1, 1, 0, 0 };
 			vlist *cands = x.t == V_LIST ? x.u.l : &one;
 			for (size_t i = 0; i < cands->n; i++) {
 				value c = cands->v[i];
@@ -1767,13 +2713,82 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 			}
 			return vbool(0);
 		}
-		if (IS("upper") || IS("lower") || IS("title") || IS("capitalize")) {
-			node fn; memset(&fn, 0, sizeof fn); fn.name = m; fn.nlen = ml; fn.line = line;
-			return apply_filter(R, &fn, o, a);
-		}
+		if (IS("upper")) return case_conv(R, o, 'u');
+		if (IS("lower")) return case_conv(R, o, 'l');
+		if (IS("capitalize")) return case_conv(R, o, 'c');
+		if (IS("title")) return case_conv(R, o, 't');
 		if (IS("replace")) {
 			node fn; memset(&fn, 0, sizeof fn); fn.name = "replace"; fn.nlen = 7; fn.line = line;
 			return apply_filter(R, &fn, o, a);
+		}
+		if (IS("format")) return brace_format(R, line, o, a);
+		if (IS("splitlines")) return vlistv(splitlines(R, o, truthy(kwarg(a, "keepends", 0, vbool(0)))));
+		if (IS("removeprefix") || IS("removesuffix")) {
+			value x = kwarg(a, IS("removeprefix") ? "prefix" : "suffix", 0, V(V_UNDEF));
+			need_str(R, line, x, m);
+			if (x.u.s.n > o.u.s.n) return o;
+			if (IS("removeprefix")) return memcmp(o.u.s.p, x.u.s.p, x.u.s.n) ? o : vstr(o.u.s.p + x.u.s.n, o.u.s.n - x.u.s.n);
+			return memcmp(o.u.s.p + o.u.s.n - x.u.s.n, x.u.s.p, x.u.s.n) ? o : vstr(o.u.s.p, o.u.s.n - x.u.s.n);
+		}
+		if (IS("partition") || IS("rpartition")) {
+			value x = kwarg(a, "sep", 0, V(V_UNDEF));
+			need_str(R, line, x, m);
+			if (!x.u.s.n) jfail(R->e, line, "empty separator");
+			const char *f = NULL;
+			if (IS("partition")) f = memmem(o.u.s.p, o.u.s.n, x.u.s.p, x.u.s.n);
+			else for (size_t k = o.u.s.n >= x.u.s.n ? o.u.s.n - x.u.s.n + 1 : 0; k > 0 && !f; k--) if (!memcmp(o.u.s.p + k - 1, x.u.s.p, x.u.s.n)) f = o.u.s.p + k - 1;
+			vlist *l = list_new(R, 3);
+			l->tuple = 1;
+			if (!f) {
+				value e = vstr("", 0);
+				if (IS("partition")) { list_push(R, l, o); list_push(R, l, e); list_push(R, l, e); }
+				else { list_push(R, l, e); list_push(R, l, e); list_push(R, l, o); }
+			} else {
+				size_t at = (size_t)(f - o.u.s.p);
+				list_push(R, l, vstr(o.u.s.p, at));
+				list_push(R, l, x);
+				list_push(R, l, vstr(o.u.s.p + at + x.u.s.n, o.u.s.n - at - x.u.s.n));
+			}
+			return vlistv(l);
+		}
+		if (IS("center") || IS("ljust") || IS("rjust") || IS("zfill")) {
+			value w = kwarg(a, "width", 0, V(V_UNDEF)), fc = kwarg(a, "fillchar", 1, vstr(" ", 1));
+			if (w.t != V_INT) jfail(R->e, line, "%.*s: the width must be an integer", (int)ml, m);
+			if (fc.t != V_STR || fc.u.s.n != 1) jfail(R->e, line, "unsupported: a fill character other than one ASCII character");
+			if (IS("zfill")) {
+				int64_t len = (int64_t)cp_count(o.u.s.p, o.u.s.n);
+				if (w.u.i <= len) return o;
+				int sign = o.u.s.n && (o.u.s.p[0] == '+' || o.u.s.p[0] == '-');
+				value padded = str_pad(R, vstr(o.u.s.p + sign, o.u.s.n - (size_t)sign), w.u.i - sign, '0', '>');
+				if (!sign) return padded;
+				char *r = arena_alloc(R->ar, padded.u.s.n + 2);
+				r[0] = o.u.s.p[0];
+				memcpy(r + 1, padded.u.s.p, padded.u.s.n);
+				return vstr(r, padded.u.s.n + 1);
+			}
+			return str_pad(R, o, w.u.i, fc.u.s.p[0], IS("center") ? '^' : IS("ljust") ? '<' : '>');
+		}
+		if (IS("islower") || IS("isupper")) {
+			/* at least one cased character, and every cased one in that case */
+			int cased = 0;
+			for (size_t i = 0; i < o.u.s.n;) {
+				uint32_t cp;
+				i += (size_t)utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp);
+				utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+				if (c == UTF8PROC_CATEGORY_LT) return vbool(0);
+				if (IS("islower") ? c == UTF8PROC_CATEGORY_LU : c == UTF8PROC_CATEGORY_LL) return vbool(0);
+				if (c == UTF8PROC_CATEGORY_LU || c == UTF8PROC_CATEGORY_LL) cased = 1;
+			}
+			return vbool(cased);
+		}
+		if (IS("rfind") || IS("rindex")) {
+			value x = kwarg(a, "sub", 0, V(V_UNDEF));
+			need_str(R, line, x, m);
+			const char *f = NULL;
+			for (size_t k = o.u.s.n >= x.u.s.n ? o.u.s.n - x.u.s.n + 1 : 0; k > 0 && !f; k--) if (!memcmp(o.u.s.p + k - 1, x.u.s.p, x.u.s.n)) f = o.u.s.p + k - 1;
+			if (!f && IS("rindex")) jfail(R->e, line, "substring not found");
+			if (!f) return vint(-1);
+			return vint((int64_t)cp_count(o.u.s.p, (size_t)(f - o.u.s.p)));
 		}
 		if (IS("find") || IS("count") || IS("index")) {
 			value x = kwarg(a, "sub", 0, V(V_UNDEF));
@@ -1799,19 +2814,33 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 		}
 		if (IS("isdigit") || IS("isalpha") || IS("isspace") || IS("isalnum")) {
 			if (!o.u.s.n) return vbool(0);
-			for (size_t i = 0; i < o.u.s.n; i++) {
-				unsigned char c = (unsigned char)o.u.s.p[i];
-				int ok = IS("isdigit") ? isdigit(c) : IS("isalpha") ? isalpha(c) : IS("isalnum") ? isalnum(c) : isspace(c);
+			/* by Unicode category, as Python does: letters L*, digits Nd (and No
+			 * for isdigit's superscripts, approximately), spaces as str.isspace */
+			for (size_t i = 0; i < o.u.s.n;) {
+				uint32_t cp;
+				size_t k = (size_t)utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp);
+				utf8proc_category_t c = utf8proc_category((utf8proc_int32_t)cp);
+				int alpha = c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO;
+				int digit = c == UTF8PROC_CATEGORY_ND;
+				int num = digit || c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
+				int ok = IS("isdigit") ? digit : IS("isalpha") ? alpha : IS("isalnum") ? alpha || num : ws_len(o.u.s.p + i, o.u.s.n - i) == k;
 				if (!ok) return vbool(0);
+				i += k;
 			}
 			return vbool(1);
 		}
 	}
 	if (o.t == V_DICT || o.t == V_NS) {
-		if (IS("items")) { node fn; memset(&fn, 0, sizeof fn); fn.name = "items"; fn.nlen = 5; fn.line = line; return apply_filter(R, &fn, o, a); }
+		if (IS("items")) {
+			node fn; memset(&fn, 0, sizeof fn); fn.name = "items"; fn.nlen = 5; fn.line = line;
+			value r = apply_filter(R, &fn, o, a);
+			r.u.l->view = 1;
+			return r;
+		}
 		if (IS("keys") || IS("values")) {
 			vlist *l = list_new(R, o.u.d->n);
 			for (size_t i = 0; i < o.u.d->n; i++) list_push(R, l, IS("keys") ? vstr(o.u.d->k[i].p, o.u.d->k[i].n) : o.u.d->v[i]);
+			l->view = IS("keys") ? 2 : 3;
 			return vlistv(l);
 		}
 		if (IS("get")) {
@@ -1855,9 +2884,14 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		else if (a->n >= 2) { lo = a->v[0].u.i; hi = a->v[1].u.i; if (a->n >= 3) st = a->v[2].u.i; }
 		else jfail(R->e, line, "range needs an argument");
 		if (!st) jfail(R->e, line, "range step cannot be zero");
-		if ((hi - lo) / st > 1000000) jfail(R->e, line, "range of more than a million items");
+		int64_t span;
+		if (__builtin_sub_overflow(hi, lo, &span) || span / st > 1000000) jfail(R->e, line, "range of more than a million items");
 		vlist *l = list_new(R, 8);
-		for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st) list_push(R, l, vint(i));
+		for (int64_t i = lo; st > 0 ? i < hi : i > hi;) {
+			list_push(R, l, vint(i));
+			if (__builtin_add_overflow(i, st, &i)) break;
+		}
+		l->view = 4;
 		return vlistv(l);
 	}
 	case F_RAISE: {
@@ -1878,31 +2912,63 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		size_t n = strftime(out, sizeof out, fmt, &tmv);
 		return vstr(rdup(R, out, n), n);
 	}
+	case F_BOUND: jfail(R->e, line, "unsupported: calling a method taken as a value");
 	}
 	jfail(R->e, line, "not callable");
 }
 
-static value call_macro(rt *R, const node *m, const args *a, int line)
+/* Call macro (or call block body) m whose scope is up, as jinja2 does: positional
+ * then keyword arguments, defaults evaluated in the macro's own scope (so a
+ * default may use an earlier parameter), extra arguments only into varargs /
+ * kwargs when the body reads them, caller when called from a call block. */
+static value call_macro(rt *R, const node *m, frame *up, const args *a, int line, const value *caller)
 {
+	const char *name = m->type == N_MACRO ? m->name : "caller";
+	int nl = m->type == N_MACRO ? (int)m->nlen : 6;
 	if (++R->depth > 64) jfail(R->e, line, "macro calls nested more than 64 deep");
-	frame f = { .up = R->globals };
+	if (a->n > m->ntn && !(m->uses & 1))
+		jfail(R->e, line, "macro '%.*s' takes not more than %d argument(s)", nl, name, m->ntn);
+	frame *f = arena_alloc(R->ar, sizeof *f);
+	memset(f, 0, sizeof *f);
+	f->up = up;
+	frame *sf = R->cur;
+	R->cur = f;
+	value kw = V(V_DICT);
+	kw.u.d = dict_new(R);
+	if (a->kwnode)
+		for (int k = 0; k < a->kwnode->kwv.n; k++) {
+			int p = -1;
+			for (int i = 0; i < m->ntn; i++)
+				if (a->kwnode->kwl[k] == m->tl[i] && !memcmp(a->kwnode->kwn[k], m->tn[i], m->tl[i])) p = i;
+			if (p >= 0 && p < a->n) jfail(R->e, line, "macro '%.*s' got multiple values for argument '%.*s'", nl, name, (int)m->tl[p], m->tn[p]);
+			if (p < 0) {
+				if (!(m->uses & 2)) jfail(R->e, line, "macro '%.*s' takes no keyword argument '%.*s'", nl, name, (int)a->kwnode->kwl[k], a->kwnode->kwn[k]);
+				dict_set(R, kw.u.d, a->kwnode->kwn[k], a->kwnode->kwl[k], a->kw[k]);
+			}
+		}
 	for (int i = 0; i < m->ntn; i++) {
 		value v = V(V_UNDEF);
-		if (i < a->n) v = a->v[i];
-		else {
-			int found = 0;
-			if (a->kwnode) for (int k = 0; k < a->kwnode->kwv.n; k++)
+		int found = 0;
+		if (i < a->n) { v = a->v[i]; found = 1; }
+		else if (a->kwnode)
+			for (int k = 0; k < a->kwnode->kwv.n; k++)
 				if (a->kwnode->kwl[k] == m->tl[i] && !memcmp(a->kwnode->kwn[k], m->tn[i], m->tl[i])) { v = a->kw[k]; found = 1; }
-			if (!found && m->defaults.v[i]) v = eval(R, m->defaults.v[i]);
-		}
-		frame_set(R, &f, m->tn[i], m->tl[i], v);
+		if (!found && i < m->defaults.n && m->defaults.v[i]) v = eval(R, m->defaults.v[i]);
+		frame_set(R, f, m->tn[i], m->tl[i], v);
 	}
+	if (m->uses & 1) {
+		vlist *va = list_new(R, 4);
+		va->tuple = 1;
+		for (int i = m->ntn; i < a->n; i++) list_push(R, va, a->v[i]);
+		frame_set(R, f, "varargs", 7, vlistv(va));
+	}
+	if (m->uses & 2) frame_set(R, f, "kwargs", 6, kw);
+	if (caller) frame_set(R, f, "caller", 6, *caller);
 	jbuf *saved = R->out;
 	jbuf out = {0};
 	live_push(R, &out);
 	R->out = &out;
-	frame *sf = R->cur;
-	exec_body(R, &m->body, &f);
+	exec_body(R, &m->body, f);
 	R->cur = sf;
 	R->out = saved;
 	R->depth--;
@@ -1929,22 +2995,36 @@ static value arith(rt *R, const node *n, value a, value b)
 			memcpy(o + a.u.s.n, b.u.s.p, b.u.s.n);
 			return vstr(o, a.u.s.n + b.u.s.n);
 		}
-		if (a.t == V_LIST && b.t == V_LIST) {
+		if (a.t == V_LIST && b.t == V_LIST && a.u.l->tuple == b.u.l->tuple) {
 			vlist *l = list_new(R, a.u.l->n + b.u.l->n);
+			l->tuple = a.u.l->tuple;
 			for (size_t i = 0; i < a.u.l->n; i++) list_push(R, l, a.u.l->v[i]);
 			for (size_t i = 0; i < b.u.l->n; i++) list_push(R, l, b.u.l->v[i]);
 			return vlistv(l);
 		}
 	}
+	if (op == '%' && a.t == V_STR) return percent_format(R, n->line, a, b);
+	if (op == '*' && ((a.t == V_LIST && (b.t == V_INT || b.t == V_BOOL)) || ((a.t == V_INT || a.t == V_BOOL) && b.t == V_LIST))) {
+		value s = a.t == V_LIST ? a : b;
+		value c = a.t == V_LIST ? b : a;
+		int64_t k = c.t == V_INT ? c.u.i : c.u.b;
+		if (k < 0) k = 0;
+		if ((uint64_t)k * s.u.l->n > (1u << 22)) jfail(R->e, n->line, "a list repeated into more than 4M items");
+		vlist *l = list_new(R, (size_t)k * s.u.l->n);
+		l->tuple = s.u.l->tuple;
+		for (int64_t i = 0; i < k; i++) for (size_t j = 0; j < s.u.l->n; j++) list_push(R, l, s.u.l->v[j]);
+		return vlistv(l);
+	}
 	if (op == '*' && ((a.t == V_STR && b.t == V_INT) || (a.t == V_INT && b.t == V_STR))) {
 		value s = a.t == V_STR ? a : b;
 		int64_t k = a.t == V_INT ? a.u.i : b.u.i;
 		if (k < 0) k = 0;
-		if ((uint64_t)k * s.u.s.n > (1u << 26)) jfail(R->e, n->line, "a string repeated into more than 64 MB");
+		if ((uint64_t)k * s.u.s.n > R->out_limit) jfail(R->e, n->line, "a string repeated past the output limit (%zu MB)", R->out_limit >> 20);
 		char *o = arena_alloc(R->ar, s.u.s.n * (size_t)k + 1);
 		for (int64_t i = 0; i < k; i++) memcpy(o + (size_t)i * s.u.s.n, s.u.s.p, s.u.s.n);
 		return vstr(o, s.u.s.n * (size_t)k);
 	}
+	if (a.t == V_BIG || b.t == V_BIG) jfail(R->e, n->line, "unsupported: arithmetic on an integer beyond 64 bits");
 	if (!isnum(a) || !isnum(b))
 		jfail(R->e, n->line, "unsupported operand types for %c: %s and %s", op == 'F' ? '/' : op == 'P' ? '*' : op, tname(a.t), tname(b.t));
 	int ints = a.t != V_FLOAT && b.t != V_FLOAT;
@@ -1952,23 +3032,75 @@ static value arith(rt *R, const node *n, value a, value b)
 	double fx = numval(a), fy = numval(b);
 	value r = V(V_FLOAT);
 	switch (op) {
-	case '+': if (ints) return vint(x + y); r.u.f = fx + fy; return r;
-	case '-': if (ints) return vint(x - y); r.u.f = fx - fy; return r;
-	case '*': if (ints) return vint(x * y); r.u.f = fx * fy; return r;
+	case '+': if (ints) { int64_t z; if (__builtin_add_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx + fy; return r;
+	case '-': if (ints) { int64_t z; if (__builtin_sub_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx - fy; return r;
+	case '*': if (ints) { int64_t z; if (__builtin_mul_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx * fy; return r;
 	case '/': if (fy == 0) jfail(R->e, n->line, "division by zero"); r.u.f = fx / fy; return r;
 	case 'F':
 		if (fy == 0) jfail(R->e, n->line, "division by zero");
-		if (ints) { int64_t q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return vint(q); }
+		if (ints) { if (x == INT64_MIN && y == -1) goto big; int64_t q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return vint(q); }
 		r.u.f = floor(fx / fy); return r;
 	case '%':
 		if (fy == 0) jfail(R->e, n->line, "modulo by zero");
-		if (ints) { int64_t m = x % y; if (m != 0 && ((m < 0) != (y < 0))) m += y; return vint(m); }
+		if (ints) { if (y == -1) return vint(0); int64_t m = x % y; if (m != 0 && ((m < 0) != (y < 0))) m += y; return vint(m); }
 		r.u.f = fmod(fx, fy); if (r.u.f != 0 && ((r.u.f < 0) != (fy < 0))) r.u.f += fy; return r;
 	case 'P':
-		if (ints && y >= 0) { int64_t p = 1; for (int64_t i = 0; i < y && i < 64; i++) p *= x; return vint(p); }
+		if (ints && y >= 0) {
+			if (x == 0) return vint(y == 0);
+			if (x == 1) return vint(1);
+			if (x == -1) return vint(y % 2 ? -1 : 1);
+			int64_t p = 1;
+			for (int64_t i = 0; i < y; i++) if (__builtin_mul_overflow(p, x, &p)) goto big;   /* |x| >= 2: at most 63 rounds */
+			return vint(p);
+		}
+		if (fx == 0 && fy < 0) jfail(R->e, n->line, "0.0 cannot be raised to a negative power");
+		if (fx < 0 && fy != floor(fy)) jfail(R->e, n->line, "unsupported: a complex power");
 		r.u.f = pow(fx, fy); return r;
 	}
 	jfail(R->e, n->line, "bad operator");
+big:
+	jfail(R->e, n->line, "unsupported: an integer result beyond 64 bits");
+}
+
+/* A chain a + b + c ... (or a ~ b ~ c ...): its operands evaluated left to
+ * right, as the nested evaluation would. When every operand of a + chain is a
+ * string, the result is their concatenation, built once (or, with out, written
+ * straight to the output) instead of one intermediate string per +. */
+#define CHAIN_MAX 64
+static int chain_eval(rt *R, const node *e, value *vals, const node **bins)
+{
+	const node *st[CHAIN_MAX];
+	int k = 0;
+	const node *x = e;
+	while (x->type == E_BIN && x->op == e->op && k < CHAIN_MAX - 1) { st[k++] = x; x = x->a; }
+	vals[0] = eval(R, x);
+	for (int i = 0; i < k; i++) { bins[i + 1] = st[k - 1 - i]; vals[i + 1] = eval(R, st[k - 1 - i]->b); }
+	return k + 1;
+}
+static value eval_chain(rt *R, const node *e, jbuf *out)
+{
+	value vals[CHAIN_MAX];
+	const node *bins[CHAIN_MAX];
+	int n = chain_eval(R, e, vals, bins);
+	int strs = 1;
+	for (int i = 0; i < n && strs; i++) strs = vals[i].t == V_STR;
+	if (e->op == '~' || strs) {
+		if (out) {
+			for (int i = 0; i < n; i++) put_str(R, out, vals[i]);
+			return V(V_UNDEF);
+		}
+		if (strs) {
+			size_t len = 0;
+			for (int i = 0; i < n; i++) len += vals[i].u.s.n;
+			char *o = arena_alloc(R->ar, len + 1), *w = o;
+			for (int i = 0; i < n; i++) { memcpy(w, vals[i].u.s.p, vals[i].u.s.n); w += vals[i].u.s.n; }
+			return vstr(o, len);
+		}
+	}
+	value acc = vals[0];
+	for (int i = 1; i < n; i++) acc = arith(R, bins[i], acc, vals[i]);
+	if (out) { put_str(R, out, acc); return V(V_UNDEF); }
+	return acc;
 }
 
 static value eval(rt *R, const node *n)
@@ -1979,7 +3111,7 @@ static value eval(rt *R, const node *n)
 		value v = lookup(R->cur, n->name, n->nlen);
 		return v;
 	}
-	case E_ATTR: return getattr_v(R, n->line, eval(R, n->a), n->name, n->nlen);
+	case E_ATTR: return getattr_v(R, n->line, eval(R, n->a), n->name, n->nlen, n->op);
 	case E_ITEM: return getitem(R, n->line, eval(R, n->a), eval(R, n->b));
 	case E_SLICE: {
 		value o = eval(R, n->a);
@@ -1994,7 +3126,17 @@ static value eval(rt *R, const node *n)
 			value o = eval(R, n->a->a);
 			if (o.t == V_DICT || o.t == V_NS) {
 				value *x = dict_find(o.u.d, n->a->name, n->a->nlen);
-				if (x && (x->t == V_MACRO || x->t == V_FUNC)) { eval_args(R, n, &a); return x->t == V_MACRO ? call_macro(R, x->u.m, &a, n->line) : call_builtin(R, n->line, x->u.fn, &a); }
+				if (x && (x->t == V_MACRO || x->t == V_CALLER || x->t == V_FUNC)) {
+					eval_args(R, n, &a);
+					return x->t == V_FUNC ? call_builtin(R, n->line, x->u.fn, &a) : call_macro(R, x->u.mac.m, x->u.mac.f, &a, n->line, NULL);
+				}
+				if (o.t == V_DICT && o.u.d->loop && n->a->nlen == 5 && !memcmp(n->a->name, "cycle", 5)) {
+					/* loop.cycle(a, b, ...): the argument at loop.index0 modulo their number */
+					eval_args(R, n, &a);
+					if (!a.n) jfail(R->e, n->line, "no items for cycling given");
+					value *ix = dict_find(o.u.d, "index0", 6);
+					return a.v[ix->u.i % a.n];
+				}
 			}
 			eval_args(R, n, &a);
 			return call_method(R, n->line, o, n->a->name, n->a->nlen, &a);
@@ -2002,7 +3144,7 @@ static value eval(rt *R, const node *n)
 		value f = eval(R, n->a);
 		eval_args(R, n, &a);
 		if (f.t == V_FUNC) return call_builtin(R, n->line, f.u.fn, &a);
-		if (f.t == V_MACRO) return call_macro(R, f.u.m, &a, n->line);
+		if (f.t == V_MACRO || f.t == V_CALLER) return call_macro(R, f.u.mac.m, f.u.mac.f, &a, n->line, NULL);
 		if (n->a->type == E_NAME) jfail(R->e, n->line, "unsupported: the function '%.*s'", (int)n->a->nlen, n->a->name);
 		jfail(R->e, n->line, "a %s is not callable", tname(f.t));
 	}
@@ -2019,7 +3161,9 @@ static value eval(rt *R, const node *n)
 		int r = run_test(R, n->line, n->name, n->nlen, v, a.v, a.n);
 		return vbool(n->negate ? !r : r);
 	}
-	case E_BIN: return arith(R, n, eval(R, n->a), eval(R, n->b));
+	case E_BIN:
+		if (n->op == '+' || n->op == '~') return eval_chain(R, n, NULL);
+		return arith(R, n, eval(R, n->a), eval(R, n->b));
 	case E_CMP: {
 		value left = eval(R, n->args.v[0]);
 		for (int i = 1; i < n->args.n; i++) {
@@ -2043,7 +3187,8 @@ static value eval(rt *R, const node *n)
 	case E_NOT: return vbool(!truthy(eval(R, n->a)));
 	case E_NEG: {
 		value v = eval(R, n->a);
-		if (v.t == V_INT) return vint(-v.u.i);
+		if (v.t == V_INT) { if (v.u.i == INT64_MIN) jfail(R->e, n->line, "unsupported: an integer result beyond 64 bits"); return vint(-v.u.i); }
+		if (v.t == V_BOOL) return vint(-v.u.b);
 		if (v.t == V_FLOAT) { v.u.f = -v.u.f; return v; }
 		jfail(R->e, n->line, "bad operand type for unary -: %s", tname(v.t));
 	}
@@ -2052,6 +3197,7 @@ static value eval(rt *R, const node *n)
 	case E_COND: return truthy(eval(R, n->b)) ? eval(R, n->a) : (n->c ? eval(R, n->c) : V(V_UNDEF));
 	case E_LIST: case E_TUPLE: {
 		vlist *l = list_new(R, (size_t)n->args.n);
+		l->tuple = n->type == E_TUPLE;
 		for (int i = 0; i < n->args.n; i++) list_push(R, l, eval(R, n->args.v[i]));
 		return vlistv(l);
 	}
@@ -2076,16 +3222,17 @@ static void assign_targets(rt *R, frame *f, const node *n, value v)
 	for (int i = 0; i < n->ntn; i++) frame_set(R, f, n->tn[i], n->tl[i], v.u.l->v[i]);
 }
 
-#define STEP_LIMIT 20000000u     /* statements executed in one render */
-#define OUT_LIMIT (256u << 20)     /* bytes rendered */
 
 static void exec_node(rt *R, const node *n, frame *f)
 {
-	if (++R->steps > STEP_LIMIT) jfail(R->e, n->line, "the template ran more than %u steps", STEP_LIMIT);
-	if (R->out->len > OUT_LIMIT) jfail(R->e, n->line, "the rendering grew past %u MB", OUT_LIMIT >> 20);
+	if (++R->steps > R->step_limit) jfail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
+	if (R->out->len > R->out_limit) jfail(R->e, n->line, "the rendering grew past %zu MB", R->out_limit >> 20);
 	switch (n->type) {
 	case N_TEXT: jbuf_put(R->out, n->name, n->nlen); return;
-	case N_OUT: put_str(R, R->out, eval(R, n->a)); return;
+	case N_OUT:
+		if (n->a->type == E_BIN && (n->a->op == '+' || n->a->op == '~')) eval_chain(R, n->a, R->out);
+		else put_str(R, R->out, eval(R, n->a));
+		return;
 	case N_IF:
 		for (int i = 0; i < n->conds.n; i++)
 			if (truthy(eval(R, n->conds.v[i]))) { exec_body(R, &n->bodies[i], f); return; }
@@ -2107,14 +3254,16 @@ static void exec_node(rt *R, const node *n, frame *f)
 		} else jfail(R->e, n->line, "a %s is not iterable", tname(it.t));
 		/* the inline filter decides which items count for loop.length */
 		vlist *sel = items;
-		frame body = { .up = f };
+		frame *bodyf = arena_alloc(R->ar, sizeof *bodyf);   /* in the arena: a macro defined in the loop keeps its scope */
+		memset(bodyf, 0, sizeof *bodyf);
+		bodyf->up = f;
 		if (n->b) {
 			sel = list_new(R, items->n);
 			for (size_t i = 0; i < items->n; i++) {
-				body.n = 0;
-				assign_targets(R, &body, n, items->v[i]);
+				bodyf->n = 0;
+				assign_targets(R, bodyf, n, items->v[i]);
 				frame *sf = R->cur;
-				R->cur = &body;
+				R->cur = bodyf;
 				int ok = truthy(eval(R, n->b));
 				R->cur = sf;
 				if (ok) list_push(R, sel, items->v[i]);
@@ -2122,25 +3271,36 @@ static void exec_node(rt *R, const node *n, frame *f)
 		}
 		if (!sel->n) { exec_body(R, &n->orelse, f); return; }
 		for (size_t i = 0; i < sel->n; i++) {
-			if (++R->steps > STEP_LIMIT) jfail(R->e, n->line, "the template ran more than %u steps", STEP_LIMIT);
-			body.n = 0;
+			if (++R->steps > R->step_limit) jfail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
+			bodyf->n = 0;
+			/* the loop object: a fixed set of keys (previtem / nextitem undefined at the ends) */
+			static const struct vkey loop_keys[] = {
+				{ "index", 5 }, { "index0", 6 }, { "revindex", 8 }, { "revindex0", 9 }, { "first", 5 }, { "last", 4 },
+				{ "length", 6 }, { "depth", 5 }, { "depth0", 6 }, { "previtem", 8 }, { "nextitem", 8 },
+			};
+			enum { NLOOP = sizeof loop_keys / sizeof *loop_keys };
 			value loop = V(V_DICT);
-			loop.u.d = dict_new(R);
+			vdict *ld = arena_alloc(R->ar, sizeof *ld);
+			ld->k = (struct vkey *)loop_keys;   /* never written: n == cap, so a new key would copy first */
+			ld->v = arena_alloc(R->ar, NLOOP * sizeof *ld->v);
+			ld->n = ld->cap = NLOOP;
+			ld->loop = 1;
+			loop.u.d = ld;
 			int64_t len = (int64_t)sel->n, k = (int64_t)i;
-			dict_set(R, loop.u.d, "index", 5, vint(k + 1));
-			dict_set(R, loop.u.d, "index0", 6, vint(k));
-			dict_set(R, loop.u.d, "revindex", 8, vint(len - k));
-			dict_set(R, loop.u.d, "revindex0", 9, vint(len - k - 1));
-			dict_set(R, loop.u.d, "first", 5, vbool(k == 0));
-			dict_set(R, loop.u.d, "last", 4, vbool(k == len - 1));
-			dict_set(R, loop.u.d, "length", 6, vint(len));
-			dict_set(R, loop.u.d, "depth", 5, vint(1));
-			dict_set(R, loop.u.d, "depth0", 6, vint(0));
-			if (k > 0) dict_set(R, loop.u.d, "previtem", 8, sel->v[i - 1]);
-			if (k < len - 1) dict_set(R, loop.u.d, "nextitem", 8, sel->v[i + 1]);
-			frame_set(R, &body, "loop", 4, loop);
-			assign_targets(R, &body, n, sel->v[i]);
-			exec_body(R, &n->body, &body);
+			ld->v[0] = vint(k + 1);
+			ld->v[1] = vint(k);
+			ld->v[2] = vint(len - k);
+			ld->v[3] = vint(len - k - 1);
+			ld->v[4] = vbool(k == 0);
+			ld->v[5] = vbool(k == len - 1);
+			ld->v[6] = vint(len);
+			ld->v[7] = vint(1);
+			ld->v[8] = vint(0);
+			ld->v[9] = k > 0 ? sel->v[i - 1] : V(V_UNDEF);
+			ld->v[10] = k < len - 1 ? sel->v[i + 1] : V(V_UNDEF);
+			frame_set(R, bodyf, "loop", 4, loop);
+			assign_targets(R, bodyf, n, sel->v[i]);
+			exec_body(R, &n->body, bodyf);
 			if (R->brk) { R->brk = 0; break; }
 			R->cont = 0;
 		}
@@ -2171,8 +3331,45 @@ static void exec_node(rt *R, const node *n, frame *f)
 	}
 	case N_MACRO: {
 		value m = V(V_MACRO);
-		m.u.m = n;
+		m.u.mac.m = n;
+		m.u.mac.f = f;
 		frame_set(R, f, n->name, n->nlen, m);
+		return;
+	}
+	case N_CALLBLOCK: {
+		const node *c = n->a;
+		value fn;
+		args a;
+		if (c->a->type == E_ATTR) {
+			value o = eval(R, c->a->a);
+			value *x = o.t == V_DICT || o.t == V_NS ? dict_find(o.u.d, c->a->name, c->a->nlen) : NULL;
+			fn = x ? *x : V(V_UNDEF);
+		} else fn = eval(R, c->a);
+		if (fn.t != V_MACRO) jfail(R->e, n->line, "unsupported: a call block calling a %s (only macros)", tname(fn.t));
+		eval_args(R, c, &a);
+		value caller = V(V_CALLER);
+		caller.u.mac.m = n;
+		caller.u.mac.f = f;
+		put_str(R, R->out, call_macro(R, fn.u.mac.m, fn.u.mac.f, &a, n->line, &caller));
+		return;
+	}
+	case N_FILTERBLOCK: {
+		jbuf *saved = R->out;
+		jbuf out = {0};
+		live_push(R, &out);
+		R->out = &out;
+		exec_body(R, &n->body, f);
+		R->out = saved;
+		frame *t = arena_alloc(R->ar, sizeof *t);
+		memset(t, 0, sizeof *t);
+		t->up = f;
+		frame_set(R, t, "\001filter-block", 14, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
+		live_pop(R, &out);
+		frame *sf = R->cur;
+		R->cur = t;
+		value r = eval(R, n->a);
+		R->cur = sf;
+		put_str(R, R->out, r);
 		return;
 	}
 	case N_BREAK: R->brk = 1; return;
@@ -2215,6 +3412,11 @@ int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, c
 	size_t start = out->len;
 	frame g = { 0 };
 	R.globals = &g;
+	/* A chat template does a bounded amount of work per message: allow 4M
+	 * steps and 16 MB of output plus 16 steps and 8 bytes per input byte */
+	size_t insize = vars->srclen + (extra ? extra->srclen : 0);
+	R.step_limit = 4000000u + 16 * (uint64_t)insize;
+	R.out_limit = ((size_t)16 << 20) + 8 * insize;
 	if (setjmp(e.jb)) {
 		for (int i = 0; i < R.nlive; i++) jbuf_free(R.live[i]);
 		out->len = start;
@@ -2251,5 +3453,39 @@ int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jb
 	if (json_parse(&d, vars_json, len)) { snprintf(err, errlen, "variables: %s", d.err); rc = -1; }
 	else rc = jinja_render_doc(t, &d, 0, NULL, 0, out, err, errlen);
 	json_doc_free(&d);
+	return rc;
+}
+
+int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len, const jinja_chat_opts *opts,
+		      jbuf *out, char *err, size_t errlen)
+{
+	static const jinja_chat_opts none = { 0 };
+	if (!opts) opts = &none;
+	/* the variables transformers' apply_chat_template passes: messages, tools
+	 * (None when absent), documents (None), add_generation_prompt, the special
+	 * tokens; then the caller's extra keys, which these take precedence over */
+	jbuf v = {0};
+	jbuf_puts(&v, "{\"messages\":");
+	jbuf_put(&v, messages_json, len);
+	jbuf_puts(&v, ",\"tools\":");
+	if (opts->tools_json) jbuf_put(&v, opts->tools_json, opts->tools_len);
+	else jbuf_puts(&v, "null");
+	jbuf_puts(&v, ",\"documents\":null,\"add_generation_prompt\":");
+	jbuf_puts(&v, opts->add_generation_prompt ? "true" : "false");
+	if (opts->bos_token) { jbuf_puts(&v, ",\"bos_token\":"); json_write_str(&v, opts->bos_token, strlen(opts->bos_token)); }
+	if (opts->eos_token) { jbuf_puts(&v, ",\"eos_token\":"); json_write_str(&v, opts->eos_token, strlen(opts->eos_token)); }
+	jbuf_putc(&v, '}');
+	json_doc d, x;
+	json_doc_init(&d);
+	json_doc_init(&x);
+	int rc = -1;
+	if (json_parse(&d, v.p, v.len)) snprintf(err, errlen, "messages or tools: %s", d.err);
+	else if (json_type_of(&d, json_get(&d, 0, "messages")) != JSON_ARRAY) snprintf(err, errlen, "messages: not a JSON array");
+	else if (opts->extra_json && json_parse(&x, opts->extra_json, opts->extra_len)) snprintf(err, errlen, "extra variables: %s", x.err);
+	else if (opts->extra_json && json_type_of(&x, 0) != JSON_OBJECT) snprintf(err, errlen, "extra variables: not a JSON object");
+	else rc = jinja_render_doc(t, &d, 0, opts->extra_json ? &x : NULL, 0, out, err, errlen);
+	json_doc_free(&d);
+	json_doc_free(&x);
+	jbuf_free(&v);
 	return rc;
 }

@@ -1,36 +1,60 @@
 /*
  * jinja.h — the Jinja dialect of Hugging Face chat templates, rendered as
- * transformers renders them: Python jinja2 with trim_blocks and lstrip_blocks,
- * the loopcontrols extension, a tojson filter like transformers' (non-ASCII
- * kept, ", " and ": " separators, indent), raise_exception and strftime_now.
+ * transformers renders them: Python jinja2 (3.1) in an ImmutableSandboxedEnvironment
+ * with trim_blocks and lstrip_blocks, the loopcontrols extension and the
+ * {% generation %} tag, transformers' tojson filter (tojson(x, ensure_ascii=False,
+ * indent=None, separators=None, sort_keys=False) over json.dumps), raise_exception
+ * and strftime_now. Values behave as Python's: str() and repr() of every type,
+ * float repr, Unicode case mapping, slicing by code points, int/float/bool/None.
  *
  * Supported:
- *   statements   if / elif / else, for (loop.index, index0, revindex,
- *                revindex0, first, last, length, previtem, nextitem; tuple
- *                targets; an inline `if` filter; else), set (names, ns.attr,
- *                block set), macro (positional and keyword arguments with
- *                defaults), break, continue, raw, comments
+ *   syntax       {{ }}, {% %}, {# #}, whitespace control {%- -%} {{- -}} {#- -#},
+ *                {%+ and +%}, trim_blocks / lstrip_blocks, raw blocks, the final
+ *                newline dropped, \r\n and \r read as \n (jinja2's lexer)
+ *   statements   if / elif / else; for (tuple targets, an inline `if` filter,
+ *                else, loop.index index0 revindex revindex0 first last length
+ *                previtem nextitem depth depth0 cycle()); break, continue; set
+ *                (names, tuples, ns.attr, block set); macro (positional and
+ *                keyword arguments, defaults, varargs, kwargs, caller,
+ *                recursion); call blocks (with parameters); filter blocks;
+ *                generation
  *   expressions  literals (strings with Python escapes, ints, floats, true /
- *                True, none / None), lists, tuples, dicts, attribute and
- *                index access, slices, calls, + - * / // % **, ~, comparisons,
- *                and / or / not, in / not in, is / is not, a if c else b
- *   filters      length count trim upper lower title capitalize tojson items
- *                default/d join first last replace string int float list
- *                reverse sort unique abs round map select reject selectattr
- *                rejectattr indent safe e/escape wordcount dictsort
- *   tests        defined undefined none string number integer float boolean
- *                true false mapping iterable sequence callable even odd
- *                divisibleby eq ne lt le gt ge in equalto sameas
- *   methods      str: strip lstrip rstrip split rsplit startswith endswith
- *                upper lower title capitalize replace find count join
- *                format(%-style absent); dict: items keys values get;
- *                list: index count (lists are immutable: no append)
- *   globals      namespace, range, raise_exception, strftime_now, dict, len
- * Anything else is an error naming the construct and its template line, never
- * a silent wrong rendering.
+ *                True, false / False, none / None), lists, tuples, dicts,
+ *                attribute and item access, slices with steps, calls, + - * /
+ *                // % ** (str % args formatting, str * n, list * n), ~,
+ *                comparisons (chained), and / or / not, in / not in, is / is
+ *                not, a if c else b
+ *   filters      abs attr batch capitalize center count d default dictsort e
+ *                escape first float forceescape format indent int items join
+ *                last length list lower map max min reject rejectattr replace
+ *                reverse round safe select selectattr sort string sum title
+ *                tojson trim truncate unique upper wordcount
+ *   tests        boolean callable defined divisibleby eq equalto even false
+ *                float ge greaterthan gt in integer iterable le lessthan lower
+ *                lt mapping ne none number odd sameas sequence string true
+ *                undefined upper == != < <= > >=
+ *   methods      str: capitalize center count endswith find format ({} {0}
+ *                {name} !r !s, no format specs) index isalnum isalpha isdigit
+ *                islower isspace isupper join ljust lower lstrip partition
+ *                removeprefix removesuffix replace rfind rindex rjust rpartition
+ *                rsplit rstrip split splitlines startswith strip title upper
+ *                zfill; dict: items keys values get; list: index count (the
+ *                sandbox makes lists immutable: append and the like raise)
+ *   globals      namespace, range, dict, raise_exception, strftime_now
+ * Anything else fails with an error naming the construct and its template
+ * line ("template line 12: unsupported: the filter 'pprint'"), never a silent
+ * wrong rendering. Refused on purpose: integers beyond 64 bits from arithmetic
+ * (input integers of any size are kept exactly), recursive loops, printing a
+ * function or a range, \N{...} escapes, format specs in str.format.
  *
- * A template is parsed once (jinja_parse) and rendered many times; rendering
- * allocates from a per-call arena, so a jinja_tmpl may be shared by threads.
+ * Memory and threads: a template is parsed once (jinja_parse) into a tree it
+ * owns; rendering reads the tree and allocates from a per-call arena, so one
+ * jinja_tmpl may be rendered by many threads at once. The output is appended
+ * to the caller's jbuf. Errors: functions return NULL / -1 and write a message
+ * into err[errlen] (which the caller owns); nothing is printed. A template
+ * that rejects a conversation with raise_exception('msg') gives
+ * "raise_exception: msg". A render is bounded (20M steps, 256 MB of output,
+ * 64 nested macro calls), so no template runs away.
  */
 #ifndef SFTKIT_JINJA_H
 #define SFTKIT_JINJA_H
@@ -41,17 +65,37 @@
 
 typedef struct jinja_tmpl jinja_tmpl;
 
+/* Parse a template. NULL on a syntax error or an unsupported statement, with
+ * "template line N: what" in err. */
 jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen);
 void jinja_free(jinja_tmpl *t);
 
-/* The variables of a render: a JSON object (messages, bos_token, eos_token,
- * add_generation_prompt, tools, ...) as text. Appends the rendering to out.
- * Returns 0, or -1 with the message in err (raise_exception's text for a
- * conversation the template rejects, with "raise_exception: " before it). */
+/* The variables of a chat render, as transformers' apply_chat_template passes them. */
+typedef struct jinja_chat_opts {
+	const char *bos_token, *eos_token;   /* NUL-terminated; NULL leaves the variable undefined */
+	int add_generation_prompt;
+	const char *tools_json;              /* a JSON array of tool schemas; NULL passes tools=None */
+	size_t tools_len;
+	const char *extra_json;              /* a JSON object of more variables (other special tokens,
+	                                        enable_thinking, date_string, ...), or NULL; the ones
+	                                        above take precedence */
+	size_t extra_len;
+} jinja_chat_opts;
+
+/* Render a conversation: messages_json is the JSON array of messages. Also
+ * passes documents=None. Appends the text to out; returns 0, or -1 with the
+ * message in err (the template's raise_exception text, an unsupported
+ * construct, a runtime error like jinja2's). */
+int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len, const jinja_chat_opts *opts,
+		      jbuf *out, char *err, size_t errlen);
+
+/* Lower level: the variables as a JSON object in text. */
 int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jbuf *out, char *err, size_t errlen);
 
-/* The same with the variables as a parsed document (root node 0 an object),
- * plus extra variables from a second object (may be NULL). */
+/* Lowest level, no copying: the variables are the members of object node root
+ * of a parsed document (a whole record: messages, tools, ... as it comes), plus
+ * those of object extra_root of a second document (may be NULL) which the first
+ * overrides. Both documents must outlive the call. */
 int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
 		     uint32_t extra_root, jbuf *out, char *err, size_t errlen);
 
