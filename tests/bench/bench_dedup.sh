@@ -8,9 +8,9 @@ G="$SFTKIT_ROOT/tests/bench/gen_dups.py"
 for words in 200 700; do
 	Q="$BENCH_DIR/dups-q$words.jsonl"
 	[ -s "$Q" ] || python3 "$G" 3000 $words 1 >"$Q"
-	dedup -q --mode near "$Q" >"$BENCH_DIR/dups-kept.jsonl"
+	dedup -q --mode near --rejects "$BENCH_DIR/dups-rej.jsonl" "$Q" >/dev/null
 	echo "quality, 3000 conversations of ~$words words (targets: precision >= 0.95, recall >= 0.90):"
-	echo "  $(python3 "$SFTKIT_ROOT/tests/bench/dedup_truth.py" "$Q" "$BENCH_DIR/dups-kept.jsonl" 0.8)"
+	echo "  $(python3 "$SFTKIT_ROOT/tests/bench/dedup_truth.py" "$Q" "$BENCH_DIR/dups-rej.jsonl" 0.8)"
 done
 N=${BENCH_DEDUP_N:-50000}
 S="$BENCH_DIR/dups-s$N.jsonl"

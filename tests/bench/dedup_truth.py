@@ -1,49 +1,70 @@
 #!/usr/bin/env python3
-"""dedup_truth.py IN.jsonl KEPT.jsonl THRESHOLD — precision and recall of a
-dedup run against brute-force Jaccard of word 5-gram sets (the same normalized
-view dedup uses: roles and contents, lower case, whitespace collapsed).
-A pair is a true duplicate when its Jaccard >= THRESHOLD. Recall: of the records
-that have a true duplicate earlier in the input, the share dropped. Precision:
-of the records dropped, the share that have a true duplicate (at >= THRESHOLD
-- 0.1, the estimate's tolerance band) among all records."""
+"""dedup_truth.py IN.jsonl REJECTS.jsonl THRESHOLD — precision and recall of a
+`dedup --mode near` run (one input file, no --priority) against brute-force
+Jaccard of word 5-gram sets over the view dedup hashes (roles and contents,
+case folded, whitespace collapsed).
+
+Truth: every pair of records whose exact Jaccard is >= THRESHOLD is joined;
+the connected components are the true groups (dedup joins transitively too).
+In each true group the first record survives and the others should go.
+
+  recall     share of the records that should go that dedup dropped
+  precision  share of the records dedup dropped whose "dup_of" survivor is in
+             their true group (strict: a drop to the wrong survivor, or of a
+             record with no true duplicate, counts against it)
+
+Every pair of records sharing a shingle is compared exactly (an inverted index
+over all shingles, no sampling), which is all pairs with a Jaccard above 0."""
 import json, sys
-def view(r):
-    parts = []
-    for m in r["messages"]:
-        parts.append(m["role"] + "\x1f" + " ".join(m["content"].lower().split()))
-    return " ".join(" ".join(parts).replace("\x1f", " ").split())
-def shingles(t):
-    w = t.split(" ")
-    return {" ".join(w[i:i + 5]) for i in range(max(1, len(w) - 4))}
-recs = [json.loads(l) for l in open(sys.argv[1])]
-kept = {json.loads(l)["id"] for l in open(sys.argv[2])}
-thr = float(sys.argv[3])
-S = [shingles(view(r)) for r in recs]
-# candidate pairs: brute force over all pairs sharing the user prompt is too narrow;
-# compare every pair within an inverted index of rare shingles (exact, all pairs with overlap)
 from collections import defaultdict
+
+def view(r):
+    words = []
+    for m in r["messages"]:
+        words.append(m["role"].casefold())
+        words.extend(m["content"].casefold().split())
+    return words
+
+def shingles(w):
+    if len(w) < 5:
+        return {" ".join(w)}
+    return {" ".join(w[i:i + 5]) for i in range(len(w) - 4)}
+
+recs = [json.loads(l) for l in open(sys.argv[1])]
+rej = [json.loads(l) for l in open(sys.argv[2])]
+thr = float(sys.argv[3])
+ids = [r["id"] for r in recs]
+pos = {i: k for k, i in enumerate(ids)}
+S = [frozenset(hash(s) for s in shingles(view(r))) for r in recs]
+
+parent = list(range(len(recs)))
+def find(x):
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
 idx = defaultdict(list)
 for i, s in enumerate(S):
-    for sh in s:
-        idx[sh].append(i)
-best = [0.0] * len(recs)      # max Jaccard with an earlier record
-bestany = [0.0] * len(recs)   # max Jaccard with any other record
-seen = set()
+    for h in s:
+        idx[h].append(i)
+overlap = defaultdict(int)
 for lst in idx.values():
-    if len(lst) < 2 or len(lst) > 200: continue
     for a in range(len(lst)):
         for b in range(a + 1, len(lst)):
-            i, j = lst[a], lst[b]
-            if (i, j) in seen: continue
-            seen.add((i, j))
-            inter = len(S[i] & S[j])
-            J = inter / (len(S[i]) + len(S[j]) - inter)
-            if J > best[j]: best[j] = J
-            bestany[i] = max(bestany[i], J); bestany[j] = max(bestany[j], J)
-dups = [i for i in range(len(recs)) if best[i] >= thr]
-dropped = [i for i in range(len(recs)) if recs[i]["id"] not in kept]
-tp = sum(1 for i in dropped if bestany[i] >= thr - 0.1)
-rec_hit = sum(1 for i in dups if recs[i]["id"] not in kept)
-p = tp / len(dropped) if dropped else 1.0
-r = rec_hit / len(dups) if dups else 1.0
-print("records %d, true duplicates (J >= %.2f) %d, dropped %d, precision %.3f, recall %.3f" % (len(recs), thr, len(dups), len(dropped), p, r))
+            overlap[(lst[a], lst[b])] += 1
+npairs = 0
+for (i, j), inter in overlap.items():
+    if inter / (len(S[i]) + len(S[j]) - inter) >= thr:
+        npairs += 1
+        a, b = find(i), find(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)   # the root is the first record
+should = {i for i in range(len(recs)) if find(i) != i}
+dropped = [pos[r["id"]] for r in rej]
+good = sum(1 for r in rej if find(pos[r["id"]]) == find(pos[r["dup_of"]]))
+hit = sum(1 for i in dropped if i in should)
+p = good / len(rej) if rej else 1.0
+rc = hit / len(should) if should else 1.0
+print("records %d, pairs with Jaccard >= %.2f: %d, records that should go %d, dropped %d, "
+      "precision %.3f, recall %.3f" % (len(recs), thr, npairs, len(should), len(rej), p, rc))
