@@ -23,11 +23,73 @@ static int nonempty(const json_doc *d, uint32_t v)
 	}
 }
 
+/* First occurrence of lit[0..l) in s[0..n), or NULL: candidates where both the
+ * first and the last byte match, 16 at a time, then memcmp (glibc's memmem
+ * costs more than the whole walk on short texts). */
+static const char *find_lit(const char *s, size_t n, const char *lit, size_t l)
+{
+	size_t i = 0;
+	if (l == 0 || n < l) return NULL;
+#ifdef __SSE2__
+	const __m128i f = _mm_set1_epi8(lit[0]), e = _mm_set1_epi8(lit[l - 1]);
+	while (i + (l - 1) + 16 <= n) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(s + i + l - 1));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, e)));
+		while (m) {
+			size_t k = i + (size_t)__builtin_ctz(m);
+			if (!memcmp(s + k, lit, l)) return s + k;
+			m &= m - 1;
+		}
+		i += 16;
+	}
+#endif
+	for (; i + l <= n; i++)
+		if (s[i] == lit[0] && !memcmp(s + i, lit, l)) return s + i;
+	return NULL;
+}
+
+/*
+ * Prefilter on a string's raw (escaped) bytes. Every text rule needs '<' or
+ * '[' in the decoded text, or one of the literals "data:", "Action:",
+ * "Observation:". An escape other than backslash-u decodes to a quote, a
+ * backslash, a slash or a control character, none of which is in those, so
+ * an occurrence in the decoded text is an occurrence in the raw bytes: a raw
+ * string without a backslash-u escape that has none of them is clean, and is
+ * neither decoded nor walked. RAW_TAG: a '<' or '['; RAW_COLON: a ':'.
+ */
+#define RAW_TAG 1u
+#define RAW_COLON 2u
+
+static unsigned raw_marks(const char *s, size_t n)
+{
+	size_t i = 0;
+	unsigned acc = 0;
+#ifdef __SSE2__
+	const __m128i lt = _mm_set1_epi8('<'), br = _mm_set1_epi8('['), co = _mm_set1_epi8(':');
+	__m128i tag = _mm_setzero_si128(), colon = _mm_setzero_si128();
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		tag = _mm_or_si128(tag, _mm_or_si128(_mm_cmpeq_epi8(x, lt), _mm_cmpeq_epi8(x, br)));
+		colon = _mm_or_si128(colon, _mm_cmpeq_epi8(x, co));
+	}
+	if (_mm_movemask_epi8(tag)) acc |= RAW_TAG;
+	if (_mm_movemask_epi8(colon)) acc |= RAW_COLON;
+#endif
+	for (; i < n; i++) {
+		if (s[i] == '<' || s[i] == '[') acc |= RAW_TAG;
+		else if (s[i] == ':') acc |= RAW_COLON;
+	}
+	return acc;
+}
+
 /*
  * Prose walker: calls fn at every trigger character of s that stands outside
- * code. Fences (CommonMark): a line whose first characters (after up to 3
- * spaces) are ``` or ~~~ opens a block that a line starting with a run of the
- * same character, at least as long, closes; an unclosed fence runs to the end.
+ * code. Fences: a line whose first characters other than spaces and tabs are
+ * ``` or ~~~ opens a block that a line starting (after blanks) with a run of
+ * the same character, at least as long, closes; an unclosed fence runs to the
+ * end. (CommonMark allows 3 spaces before a fence; models indent fences in
+ * list items by 4 and more, and those are code too.)
  * Inline code: a run of N backticks up to the next run of exactly N before the
  * paragraph ends (a blank line); the search is bounded (64 KiB) so hostile
  * input stays linear.
@@ -56,73 +118,40 @@ static size_t close_inline(const char *s, size_t n, size_t from, size_t r)
 	return 0;
 }
 
-/* Index of the first byte at or after i that is one of the nt trigger bytes
- * (n when none): 16 bytes at a time, since most prose has no trigger. */
-static size_t next_trigger(const char *s, size_t n, size_t i, const unsigned char *tb, int nt)
+/* Skip a fenced block whose opening fence (run of `run` characters ch) starts
+ * at k; returns the index just past the closing fence's line (n if none). */
+static size_t skip_fence(const char *s, size_t n, size_t k, char ch, size_t run)
 {
-#ifdef __SSE2__
-	__m128i v[8];
-	for (int k = 0; k < nt; k++) v[k] = _mm_set1_epi8((char)tb[k]);
-	while (i + 16 <= n) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-		__m128i m = _mm_cmpeq_epi8(x, v[0]);
-		for (int k = 1; k < nt; k++) m = _mm_or_si128(m, _mm_cmpeq_epi8(x, v[k]));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
-		if (mask) return i + (size_t)__builtin_ctz(mask);
-		i += 16;
+	const char *nl = memchr(s + k, '\n', n - k);
+	size_t p = nl ? (size_t)(nl - s) + 1 : n;
+	while (p < n) {
+		size_t q = p, r2 = 0;
+		while (q < n && (s[q] == ' ' || s[q] == '\t')) q++;
+		while (q + r2 < n && s[q + r2] == ch) r2++;
+		const char *nl2 = memchr(s + p, '\n', n - p);
+		size_t next = nl2 ? (size_t)(nl2 - s) + 1 : n;
+		p = next;
+		if (r2 >= run) break;
 	}
-#endif
-	for (; i < n; i++)
-		for (int k = 0; k < nt; k++)
-			if ((unsigned char)s[i] == tb[k]) return i;
-	return n;
+	return p;
 }
 
-static int walk_prose(const char *s, size_t n, const char *triggers, prose_fn fn, void *ctx)
+/*
+ * The walk, byte by byte: the definition the fast walker below must agree
+ * with (det_reference_walker() switches to it; the tests compare the two).
+ * fn is called at every byte of triggers outside code, with line_start set
+ * when nothing but spaces and tabs precede it on its line.
+ */
+static int walk_prose_simple(const char *s, size_t n, const char *triggers, prose_fn fn, void *ctx)
 {
-	unsigned char trig[256] = {0};
-	unsigned char tb[8];
-	int nt = 0;
-	for (const char *t = triggers; *t && nt < 6; t++) { trig[(unsigned char)*t] = 1; tb[nt++] = (unsigned char)*t; }
-	trig['`'] = trig['\n'] = 1;
-	tb[nt++] = '`';
-	tb[nt++] = '\n';
 	size_t i = 0;
 	int line_start = 1;
 	while (i < n) {
-		if (line_start) {
-			size_t k = i;
-			while (k < n && k - i < 3 && s[k] == ' ') k++;
-			if (k < n && (s[k] == '`' || s[k] == '~')) {
-				char ch = s[k];
-				size_t run = 0;
-				while (k + run < n && s[k + run] == ch) run++;
-				if (run >= 3) {
-					/* fenced block: skip to the closing fence line */
-					const char *nl = memchr(s + k, '\n', n - k);
-					size_t p = nl ? (size_t)(nl - s) + 1 : n;
-					while (p < n) {
-						size_t q = p, r2 = 0;
-						while (q < n && q - p < 3 && s[q] == ' ') q++;
-						while (q + r2 < n && s[q + r2] == ch) r2++;
-						const char *nl2 = memchr(s + p, '\n', n - p);
-						size_t next = nl2 ? (size_t)(nl2 - s) + 1 : n;
-						if (r2 >= run) { p = next; break; }
-						p = next;
-					}
-					i = p;
-					line_start = 1;
-					continue;
-				}
-			}
-		}
-		unsigned char c = (unsigned char)s[i];
-		if (!trig[c]) {
-			if (c != ' ' && c != '\t') line_start = 0;
-			i++;
-			/* past the line's start nothing but a trigger matters: skip to it */
-			if (!line_start) i = next_trigger(s, n, i, tb, nt);
-			continue;
+		char c = s[i];
+		if (line_start && (c == '`' || c == '~')) {
+			size_t run = 0;
+			while (i + run < n && s[i + run] == c) run++;
+			if (run >= 3) { i = skip_fence(s, n, i, c, run); continue; }
 		}
 		if (c == '\n') { line_start = 1; i++; continue; }
 		if (c == '`') {
@@ -133,12 +162,102 @@ static int walk_prose(const char *s, size_t n, const char *triggers, prose_fn fn
 			line_start = 0;
 			continue;
 		}
-		int rc = fn(s, n, i, line_start, ctx);
-		if (rc) return rc;
-		line_start = 0;
+		if (c && strchr(triggers, c)) {
+			int rc = fn(s, n, i, line_start, ctx);
+			if (rc) return rc;
+		}
+		if (c != ' ' && c != '\t') line_start = 0;
 		i++;
 	}
 	return 0;
+}
+
+/* Bit k set when s[i + k] (k < 64, i + 64 <= n) is '<', '[', '`' or '\n'. */
+static inline uint64_t marks64(const char *s, size_t i)
+{
+#ifdef __SSE2__
+	const __m128i lt = _mm_set1_epi8('<'), br = _mm_set1_epi8('['), bt = _mm_set1_epi8('`'), nl = _mm_set1_epi8('\n');
+	uint64_t m = 0;
+	for (int k = 0; k < 4; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i + 16 * k));
+		__m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, lt), _mm_cmpeq_epi8(x, br)),
+		                         _mm_or_si128(_mm_cmpeq_epi8(x, bt), _mm_cmpeq_epi8(x, nl)));
+		m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * k);
+	}
+	return m;
+#else
+	uint64_t m = 0;
+	for (int k = 0; k < 64; k++) {
+		char c = s[i + k];
+		if (c == '<' || c == '[' || c == '`' || c == '\n') m |= (uint64_t)1 << k;
+	}
+	return m;
+#endif
+}
+
+/* Index of the next '<', '[', '`' or '\n' at or after i, n when none. */
+static size_t next_mark(const char *s, size_t n, size_t i)
+{
+	while (i + 64 <= n) {
+		uint64_t m = marks64(s, i);
+		if (m) return i + (size_t)__builtin_ctzll(m);
+		i += 64;
+	}
+	for (; i < n; i++)
+		if (s[i] == '<' || s[i] == '[' || s[i] == '`' || s[i] == '\n') return i;
+	return n;
+}
+
+/*
+ * The walker the rules run on: the same prose as walk_prose_simple, found 64
+ * bytes at a time. fn is called at every '<' and '[' outside code and, when
+ * heads is set, at the first character of each line that is not a space or a
+ * tab (line_start 1), which is where "Action:" and "Observation:" count.
+ * A "!" before a '[' is reported too ("!["): the two are adjacent, so no code
+ * delimiter stands between them and both are prose.
+ */
+static int walk_prose_fast(const char *s, size_t n, int heads, prose_fn fn, void *ctx)
+{
+	size_t i = 0, head;
+	for (;;) {
+		/* i is the start of a line */
+		size_t k = i;
+		while (k < n && (s[k] == ' ' || s[k] == '\t')) k++;
+		if (k < n && (s[k] == '`' || s[k] == '~')) {
+			size_t run = 0;
+			while (k + run < n && s[k + run] == s[k]) run++;
+			if (run >= 3) {
+				i = skip_fence(s, n, k, s[k], run);
+				if (i >= n) return 0;
+				continue;
+			}
+		}
+		head = k;
+		if (heads && k < n && s[k] != '<' && s[k] != '[' && s[k] != '`' && s[k] != '\n') {
+			int rc = fn(s, n, k, 1, ctx);
+			if (rc) return rc;
+		}
+		i = k;
+		/* the rest of the line, and of the lines inline code spans join */
+		for (;;) {
+			i = next_mark(s, n, i);
+			if (i >= n) return 0;
+			char c = s[i];
+			if (c == '\n') { i++; break; }
+			if (c == '`') {
+				size_t r = 0;
+				while (i + r < n && s[i + r] == '`') r++;
+				size_t close = close_inline(s, n, i + r, r);
+				i = close ? close : i + r;
+				continue;
+			}
+			int rc;
+			if (c == '[' && i > 0 && s[i - 1] == '!' && (rc = fn(s, n, i - 1, i - 1 == head, ctx))) return rc;
+			if ((rc = fn(s, n, i, i == head, ctx))) return rc;
+			i++;
+		}
+		if (i >= n) return 0;
+	}
 }
 
 static int starts(const char *s, size_t n, size_t at, const char *lit)
@@ -210,7 +329,7 @@ static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 static int data_uri(const char *s, size_t n)
 {
 	const char *p = s, *e = s + n;
-	while ((p = memmem(p, (size_t)(e - p), "data:", 5))) {
+	while ((p = find_lit(p, (size_t)(e - p), "data:", 5))) {
 		const char *q = p + 5;
 		if ((size_t)(e - q) > 6 && (!memcmp(q, "image/", 6) || !memcmp(q, "audio/", 6) || !memcmp(q, "video/", 6))) {
 			const char *semi = memchr(q, ';', (size_t)(e - q) < 64 ? (size_t)(e - q) : 64);
@@ -226,11 +345,21 @@ static int data_uri(const char *s, size_t n)
 	return 0;
 }
 
+static int use_reference_walker;
+
+void det_reference_walker(int on) { use_reference_walker = on; }
+
+/* triggers: for the reference walker; the fast one stops at '<', '[' and "![" */
+static int walk_prose(const char *s, size_t n, const char *triggers, int heads, prose_fn fn, void *ctx)
+{
+	return use_reference_walker ? walk_prose_simple(s, n, triggers, fn, ctx) : walk_prose_fast(s, n, heads, fn, ctx);
+}
+
 const char *det_multimodal_text(const char *s, size_t n, char *detail, size_t dn)
 {
 	if (data_uri(s, n)) { snprintf(detail, dn, "base64 data URI"); return "multimodal_data_uri"; }
 	struct mm_ctx c = {NULL, detail, dn};
-	walk_prose(s, n, "<![", mm_at, &c);
+	walk_prose(s, n, "<![", 0, mm_at, &c);
 	return c.reason;
 }
 
@@ -249,6 +378,32 @@ static const char *text_of(det_ctx *c, const json_doc *d, uint32_t i, size_t *le
 	return c->text.p;
 }
 
+/* 1 when string node i may hold something the text rules look for (see
+ * raw_marks); the colon literals are those of the caller's rules. */
+static int may_match(const json_doc *d, uint32_t i, const char *const *colon_lits)
+{
+	const json_node *nd = &d->nodes[i];
+	if (nd->flags & JSON_F_UESCAPE) return 1;
+	const char *raw = d->src + nd->off;
+	unsigned m = raw_marks(raw, nd->len);
+	if (m & RAW_TAG) return 1;
+	if (m & RAW_COLON)
+		for (int k = 0; colon_lits[k]; k++)
+			if (find_lit(raw, nd->len, colon_lits[k], strlen(colon_lits[k]))) return 1;
+	return 0;
+}
+
+static const char *const mm_colon_lits[] = {"data:", NULL};
+static const char *const tool_colon_lits[] = {"Action:", "Observation:", NULL};
+
+static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
+{
+	if (!may_match(d, i, mm_colon_lits)) return NULL;
+	size_t l;
+	const char *t = text_of(c, d, i, &l);
+	return det_multimodal_text(t, l, detail, dn);
+}
+
 const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t dn)
 {
 	for (int k = 0; media_keys[k]; k++)
@@ -265,9 +420,7 @@ const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t d
 			JSON_FOR_ELEMS(d, ct, part, j) {
 				(void)j;
 				if (json_type_of(d, part) == JSON_STRING) {
-					size_t l;
-					const char *t = text_of(c, d, part, &l);
-					const char *r = det_multimodal_text(t, l, detail, dn);
+					const char *r = mm_string(c, d, part, detail, dn);
 					if (r) return r;
 					continue;
 				}
@@ -285,16 +438,12 @@ const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t d
 				}
 				uint32_t tx = json_get(d, part, "text");
 				if (json_type_of(d, tx) == JSON_STRING) {
-					size_t l;
-					const char *t = text_of(c, d, tx, &l);
-					const char *r = det_multimodal_text(t, l, detail, dn);
+					const char *r = mm_string(c, d, tx, detail, dn);
 					if (r) return r;
 				}
 			}
 		} else if (json_type_of(d, ct) == JSON_STRING) {
-			size_t l;
-			const char *t = text_of(c, d, ct, &l);
-			const char *r = det_multimodal_text(t, l, detail, dn);
+			const char *r = mm_string(c, d, ct, detail, dn);
 			if (r) return r;
 		}
 	}
@@ -328,7 +477,7 @@ static int tool_at(const char *s, size_t n, size_t at, int line_start, void *vct
 const char *det_tool_text(const char *s, size_t n, int *act, int *obs, char *detail, size_t dn)
 {
 	struct tool_ctx c = {NULL, detail, dn, act, obs};
-	walk_prose(s, n, "<[AO", tool_at, &c);
+	walk_prose(s, n, "<[AO", 1, tool_at, &c);
 	return c.reason;
 }
 
@@ -355,7 +504,7 @@ const char *det_tool_use(det_ctx *c, const json_doc *d, char *detail, size_t dn)
 		for (int k = 0; tool_msg_keys[k]; k++)
 			if (nonempty(d, json_get(d, m, tool_msg_keys[k]))) { snprintf(detail, dn, "message member \"%s\"", tool_msg_keys[k]); return "tool_field"; }
 		uint32_t ct = json_get(d, m, "content");
-		if (json_type_of(d, ct) == JSON_STRING) {
+		if (json_type_of(d, ct) == JSON_STRING && may_match(d, ct, tool_colon_lits)) {
 			size_t l;
 			const char *t = text_of(c, d, ct, &l);
 			const char *r = det_tool_text(t, l, &act, &obs, detail, dn);

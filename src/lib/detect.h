@@ -35,4 +35,8 @@ const char *det_multimodal_text(const char *s, size_t n, char *detail, size_t dn
 const char *det_tool_text(const char *s, size_t n, int *saw_action, int *saw_observation,
                           char *detail, size_t dn);
 
+/* Tests: 1 runs the text rules on the byte-by-byte walker that defines them,
+ * 0 (the default) on the fast one. Not thread-safe; for test programs. */
+void det_reference_walker(int on);
+
 #endif

@@ -153,6 +153,7 @@ special:
 				break;
 			case 'u': {
 				unsigned u;
+				*flags |= JSON_F_UESCAPE;
 				if (read_hex4(src, pos + 2, len, &u)) return fail_msg(d, pos, "invalid \\u escape");
 				pos += 6;
 				if (u >= 0xDC00 && u <= 0xDFFF)

@@ -1,0 +1,160 @@
+/* test_detect.c — the text rules of drop-multimodal and drop-tool-use: the
+ * fast prose walker against the byte-by-byte one that defines it, on random
+ * texts built from the pieces the rules look at; the raw-bytes prefilter
+ * against decoding; and the cases where code is told from prose. */
+#include "detect.h"
+#include "json.h"
+#include "t.h"
+
+#include <stdint.h>
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static uint64_t next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static const char *const pieces[] = {
+	"word ", "prose. ", " ", "  ", "    ", "\t", "\n", "\n\n", "`", "``", "```", "````", "~~~", "~",
+	"!", "[", "]", "(", ")", "<", ">", "![alt](x.png)", "![a]", "[IMG]", "<image>", "<img src=\"a\">",
+	"<img", " src", "<image_3>", "<|image_12|>", "<video>", "<|vision_start|>", "data:image/png;base64,",
+	"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk=",
+	"Action:", "Action: search", "Observation:", "Observation: 42", "A", "O", "<tool_call>",
+	"[TOOL_CALLS]", "<function=f>", "<|python_tag|>", "```python\n", "x = [1, 2]\n", "a < b\n",
+};
+
+static size_t build(char *buf, size_t cap)
+{
+	size_t n = 0, k = 1 + next_rand() % 40;
+	for (size_t j = 0; j < k; j++) {
+		const char *p = pieces[next_rand() % (sizeof pieces / sizeof *pieces)];
+		size_t l = strlen(p);
+		if (n + l >= cap) break;
+		memcpy(buf + n, p, l);
+		n += l;
+	}
+	return n;
+}
+
+struct verdict { const char *mm, *tool; int act, obs; };
+
+static struct verdict judge(const char *s, size_t n, int reference)
+{
+	struct verdict v = {0};
+	char detail[256];
+	det_reference_walker(reference);
+	v.mm = det_multimodal_text(s, n, detail, sizeof detail);
+	v.tool = det_tool_text(s, n, &v.act, &v.obs, detail, sizeof detail);
+	det_reference_walker(0);
+	return v;
+}
+
+static int same(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+static void test_fast_walker_agrees_with_reference(void)
+{
+	char buf[4096];
+	int fired = 0, differ = 0;
+	for (int iter = 0; iter < 200000; iter++) {
+		size_t n = build(buf, sizeof buf);
+		struct verdict f = judge(buf, n, 0), r = judge(buf, n, 1);
+		if (f.mm || f.tool) fired++;
+		if (!same(f.mm, r.mm) || !same(f.tool, r.tool) || f.act != r.act || f.obs != r.obs) {
+			if (differ++ < 5)
+				fprintf(stderr, "  walkers differ on \"%.*s\": mm %s/%s tool %s/%s act %d/%d obs %d/%d\n", (int)n, buf,
+				        f.mm ? f.mm : "-", r.mm ? r.mm : "-", f.tool ? f.tool : "-", r.tool ? r.tool : "-",
+				        f.act, r.act, f.obs, r.obs);
+		}
+	}
+	T_EQ_INT(differ, 0);
+	/* the texts must exercise both outcomes, or the comparison proves little */
+	T_CHECKF(fired > 20000 && fired < 180000, "%d of 200000 texts fired a rule", fired);
+}
+
+static const char *mm(const char *s)
+{
+	char d[256];
+	return det_multimodal_text(s, strlen(s), d, sizeof d);
+}
+
+static const char *tool(const char *s, int *act, int *obs)
+{
+	char d[256];
+	return det_tool_text(s, strlen(s), act, obs, d, sizeof d);
+}
+
+static void test_code_and_prose(void)
+{
+	T_EQ_STR(mm("see <image> here"), "multimodal_placeholder");
+	T_CHECK(mm("see `<image>` here") == NULL);
+	T_CHECK(mm("```\n<image>\n```") == NULL);
+	T_EQ_STR(mm("```\n<image>\n```\nthen <image>"), "multimodal_placeholder");
+	/* fences indented inside list items are code, however deep */
+	T_CHECK(mm("1. Step\n\n    ```html\n    <img src=\"a.png\">\n    ```\n") == NULL);
+	T_CHECK(mm("\t~~~\n![x](y)\n\t~~~") == NULL);
+	/* an unclosed fence runs to the end */
+	T_CHECK(mm("```\n<image>") == NULL);
+	/* a "!" in code and a "[" in prose are never adjacent */
+	T_CHECK(mm("``!``[a](b)") == NULL);
+	T_CHECK(mm("`!`[a](b)") == NULL);
+	T_EQ_STR(mm("`x`![a](b)"), "multimodal_markdown_image");
+	T_EQ_STR(mm("![a](b)"), "multimodal_markdown_image");
+	T_EQ_STR(mm("x\n![a](b)"), "multimodal_markdown_image");
+	int act = 0, obs = 0;
+	T_CHECK(tool("Thought: x\nAction: search\n", &act, &obs) == NULL);
+	T_CHECK(act == 1 && obs == 0);
+	act = obs = 0;
+	tool("  Observation: 3", &act, &obs);
+	T_CHECK(obs == 1);
+	act = obs = 0;
+	tool("the Action: is not at a line start", &act, &obs);
+	T_CHECK(act == 0);
+	act = obs = 0;
+	tool("```\nAction: x\nObservation: y\n```", &act, &obs);
+	T_CHECK(act == 0 && obs == 0);
+	T_EQ_STR(tool("<tool_call>{}</tool_call>", &act, &obs), "tool_text");
+}
+
+/* The record-level rules skip strings whose raw bytes cannot match without
+ * decoding them; a backslash-u escape can hide anything and must be decoded. */
+static void test_prefilter_and_escapes(void)
+{
+	static const struct { const char *json; int mm, tool; } cases[] = {
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"plain text: nothing here\"}]}", 0, 0},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"a\\n<image>\\n\"}]}", 1, 0},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"\\u003cimage>\"}]}", 1, 0},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"\\u005bIMG]\"}]}", 1, 0},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"\\u003ctool_call>\"}]}", 0, 1},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"x\\nAction: a\\nObservation\\u003a b\"}]}", 0, 1},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"x\\nAction: a\\nObservation: b\"}]}", 0, 1},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"data\\u003aimage/png;base64,"
+		 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk=\"}]}", 1, 0},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":\"data:image/png;base64,"
+		 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5e\\/AxMjM0NTY3ODk=\"}]}", 1, 0},
+		{"{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"\\u003cimage>\"}]}]}", 1, 0},
+	};
+	det_ctx c;
+	det_init(&c);
+	json_doc d;
+	json_doc_init(&d);
+	char detail[256];
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		T_EQ_INT(json_parse(&d, cases[k].json, strlen(cases[k].json)), 0);
+		int m = det_multimodal(&c, &d, detail, sizeof detail) != NULL;
+		int t = det_tool_use(&c, &d, detail, sizeof detail) != NULL;
+		T_CHECKF(m == cases[k].mm && t == cases[k].tool, "case %zu: mm %d tool %d", k, m, t);
+	}
+	json_doc_free(&d);
+	det_free(&c);
+}
+
+int main(void)
+{
+	T_RUN(test_fast_walker_agrees_with_reference);
+	T_RUN(test_code_and_prose);
+	T_RUN(test_prefilter_and_escapes);
+	return t_done();
+}
