@@ -363,9 +363,20 @@ const char *det_multimodal_text(const char *s, size_t n, char *detail, size_t dn
 	return c.reason;
 }
 
-static const char *const media_keys[] = {"image", "images", "audio", "video", "image_url", "video_url", "audio_url", NULL};
-static const char *const media_parts[] = {"image_url", "input_image", "image", "input_audio", "audio", "video",
-                                          "video_url", "file", "input_file", NULL};
+/* Member names, looked up in one pass per object (json_get_keys). The media
+ * members come first; the last entry is the member the walk goes on with. */
+#define N_MEDIA_KEYS 7
+static const json_key rec_mm_keys[] = {JSON_KEY("image"), JSON_KEY("images"), JSON_KEY("audio"), JSON_KEY("video"),
+                                       JSON_KEY("image_url"), JSON_KEY("video_url"), JSON_KEY("audio_url"),
+                                       JSON_KEY("messages")};
+static const json_key msg_mm_keys[] = {JSON_KEY("image"), JSON_KEY("images"), JSON_KEY("audio"), JSON_KEY("video"),
+                                       JSON_KEY("image_url"), JSON_KEY("video_url"), JSON_KEY("audio_url"),
+                                       JSON_KEY("content")};
+#define N_MEDIA_PARTS 9
+static const json_key part_keys[] = {JSON_KEY("image_url"), JSON_KEY("input_image"), JSON_KEY("image"),
+                                     JSON_KEY("input_audio"), JSON_KEY("audio"), JSON_KEY("video"),
+                                     JSON_KEY("video_url"), JSON_KEY("file"), JSON_KEY("input_file"),
+                                     JSON_KEY("type"), JSON_KEY("text")};
 
 /* decoded text of string node i into the context buffer */
 static const char *text_of(det_ctx *c, const json_doc *d, uint32_t i, size_t *len)
@@ -406,16 +417,19 @@ static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *de
 
 const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t dn)
 {
-	for (int k = 0; media_keys[k]; k++)
-		if (nonempty(d, json_get(d, 0, media_keys[k]))) { snprintf(detail, dn, "record member \"%s\"", media_keys[k]); return "multimodal_field"; }
-	uint32_t ms = json_get(d, 0, "messages");
+	uint32_t v[N_MEDIA_PARTS + 2];
+	json_get_keys(d, 0, rec_mm_keys, N_MEDIA_KEYS + 1, v);
+	for (int k = 0; k < N_MEDIA_KEYS; k++)
+		if (nonempty(d, v[k])) { snprintf(detail, dn, "record member \"%s\"", rec_mm_keys[k].name); return "multimodal_field"; }
+	uint32_t ms = v[N_MEDIA_KEYS];
 	if (json_type_of(d, ms) != JSON_ARRAY) return NULL;
 	JSON_FOR_ELEMS(d, ms, m, i) {
 		(void)i;
 		if (json_type_of(d, m) != JSON_OBJECT) continue;
-		for (int k = 0; media_keys[k]; k++)
-			if (nonempty(d, json_get(d, m, media_keys[k]))) { snprintf(detail, dn, "message member \"%s\"", media_keys[k]); return "multimodal_field"; }
-		uint32_t ct = json_get(d, m, "content");
+		json_get_keys(d, m, msg_mm_keys, N_MEDIA_KEYS + 1, v);
+		for (int k = 0; k < N_MEDIA_KEYS; k++)
+			if (nonempty(d, v[k])) { snprintf(detail, dn, "message member \"%s\"", msg_mm_keys[k].name); return "multimodal_field"; }
+		uint32_t ct = v[N_MEDIA_KEYS];
 		if (json_type_of(d, ct) == JSON_ARRAY) {
 			JSON_FOR_ELEMS(d, ct, part, j) {
 				(void)j;
@@ -425,18 +439,18 @@ const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t d
 					continue;
 				}
 				if (json_type_of(d, part) != JSON_OBJECT) continue;
-				uint32_t ty = json_get(d, part, "type");
-				for (int k = 0; media_parts[k]; k++) {
-					if (json_type_of(d, ty) == JSON_STRING && json_str_eq(d, ty, media_parts[k], strlen(media_parts[k]))) {
-						snprintf(detail, dn, "content part of type \"%s\"", media_parts[k]);
+				json_get_keys(d, part, part_keys, N_MEDIA_PARTS + 2, v);
+				uint32_t ty = v[N_MEDIA_PARTS], tx = v[N_MEDIA_PARTS + 1];
+				for (int k = 0; k < N_MEDIA_PARTS; k++) {
+					if (json_type_of(d, ty) == JSON_STRING && json_str_eq(d, ty, part_keys[k].name, part_keys[k].len)) {
+						snprintf(detail, dn, "content part of type \"%s\"", part_keys[k].name);
 						return "multimodal_part";
 					}
-					if (nonempty(d, json_get(d, part, media_parts[k]))) {
-						snprintf(detail, dn, "content part with \"%s\"", media_parts[k]);
+					if (nonempty(d, v[k])) {
+						snprintf(detail, dn, "content part with \"%s\"", part_keys[k].name);
 						return "multimodal_part";
 					}
 				}
-				uint32_t tx = json_get(d, part, "text");
 				if (json_type_of(d, tx) == JSON_STRING) {
 					const char *r = mm_string(c, d, tx, detail, dn);
 					if (r) return r;
@@ -482,33 +496,70 @@ const char *det_tool_text(const char *s, size_t n, int *act, int *obs, char *det
 }
 
 static const char *const tool_roles[] = {"tool", "environment", "function", "ipython", NULL};
-static const char *const tool_msg_keys[] = {"tool_calls", "function_call", "function_calls", "functions", "tools", "tool_call_id", NULL};
-static const char *const tool_rec_keys[] = {"tools", "functions", "tool_calls", NULL};
+#define N_TOOL_REC_KEYS 3
+static const json_key rec_tool_keys[] = {JSON_KEY("tools"), JSON_KEY("functions"), JSON_KEY("tool_calls"),
+                                         JSON_KEY("messages")};
+#define N_TOOL_MSG_KEYS 6
+static const json_key msg_tool_keys[] = {JSON_KEY("tool_calls"), JSON_KEY("function_call"), JSON_KEY("function_calls"),
+                                         JSON_KEY("functions"), JSON_KEY("tools"), JSON_KEY("tool_call_id"),
+                                         JSON_KEY("role"), JSON_KEY("content")};
+/* content parts that are tool traffic (Anthropic's blocks, OpenAI's Responses items) */
+static const char *const tool_part_types[] = {"tool_use", "tool_result", "function_call", "function_call_output", NULL};
+static const json_key tool_part_keys[] = {JSON_KEY("type"), JSON_KEY("text")};
+
+/* the tool text rules on string node i (when its raw bytes can match) */
+static const char *tool_string(det_ctx *c, const json_doc *d, uint32_t i, int *act, int *obs, char *detail, size_t dn)
+{
+	if (!may_match(d, i, tool_colon_lits)) return NULL;
+	size_t l;
+	const char *t = text_of(c, d, i, &l);
+	return det_tool_text(t, l, act, obs, detail, dn);
+}
 
 const char *det_tool_use(det_ctx *c, const json_doc *d, char *detail, size_t dn)
 {
-	for (int k = 0; tool_rec_keys[k]; k++)
-		if (nonempty(d, json_get(d, 0, tool_rec_keys[k]))) { snprintf(detail, dn, "record member \"%s\"", tool_rec_keys[k]); return "tool_field"; }
-	uint32_t ms = json_get(d, 0, "messages");
+	uint32_t v[N_TOOL_MSG_KEYS + 2];
+	json_get_keys(d, 0, rec_tool_keys, N_TOOL_REC_KEYS + 1, v);
+	for (int k = 0; k < N_TOOL_REC_KEYS; k++)
+		if (nonempty(d, v[k])) { snprintf(detail, dn, "record member \"%s\"", rec_tool_keys[k].name); return "tool_field"; }
+	uint32_t ms = v[N_TOOL_REC_KEYS];
 	if (json_type_of(d, ms) != JSON_ARRAY) return NULL;
 	int act = 0, obs = 0;
 	JSON_FOR_ELEMS(d, ms, m, i) {
 		(void)i;
 		if (json_type_of(d, m) != JSON_OBJECT) continue;
-		uint32_t role = json_get(d, m, "role");
+		json_get_keys(d, m, msg_tool_keys, N_TOOL_MSG_KEYS + 2, v);
+		uint32_t role = v[N_TOOL_MSG_KEYS], ct = v[N_TOOL_MSG_KEYS + 1];
 		for (int k = 0; tool_roles[k]; k++)
 			if (json_type_of(d, role) == JSON_STRING && json_str_eq(d, role, tool_roles[k], strlen(tool_roles[k]))) {
 				snprintf(detail, dn, "message role \"%s\"", tool_roles[k]);
 				return "tool_role";
 			}
-		for (int k = 0; tool_msg_keys[k]; k++)
-			if (nonempty(d, json_get(d, m, tool_msg_keys[k]))) { snprintf(detail, dn, "message member \"%s\"", tool_msg_keys[k]); return "tool_field"; }
-		uint32_t ct = json_get(d, m, "content");
-		if (json_type_of(d, ct) == JSON_STRING && may_match(d, ct, tool_colon_lits)) {
-			size_t l;
-			const char *t = text_of(c, d, ct, &l);
-			const char *r = det_tool_text(t, l, &act, &obs, detail, dn);
+		for (int k = 0; k < N_TOOL_MSG_KEYS; k++)
+			if (nonempty(d, v[k])) { snprintf(detail, dn, "message member \"%s\"", msg_tool_keys[k].name); return "tool_field"; }
+		if (json_type_of(d, ct) == JSON_STRING) {
+			const char *r = tool_string(c, d, ct, &act, &obs, detail, dn);
 			if (r) return r;
+		} else if (json_type_of(d, ct) == JSON_ARRAY) {
+			JSON_FOR_ELEMS(d, ct, part, j) {
+				(void)j;
+				uint32_t tx = part;
+				if (json_type_of(d, part) == JSON_OBJECT) {
+					uint32_t pv[2];
+					json_get_keys(d, part, tool_part_keys, 2, pv);
+					for (int k = 0; tool_part_types[k]; k++)
+						if (json_type_of(d, pv[0]) == JSON_STRING &&
+						    json_str_eq(d, pv[0], tool_part_types[k], strlen(tool_part_types[k]))) {
+							snprintf(detail, dn, "content part of type \"%s\"", tool_part_types[k]);
+							return "tool_part";
+						}
+					tx = pv[1];
+				}
+				if (json_type_of(d, tx) == JSON_STRING) {
+					const char *r = tool_string(c, d, tx, &act, &obs, detail, dn);
+					if (r) return r;
+				}
+			}
 		}
 	}
 	if (act && obs) { snprintf(detail, dn, "ReAct trace (Action: and Observation: lines)"); return "tool_react_trace"; }

@@ -343,6 +343,21 @@ uint32_t json_getn(const json_doc *d, uint32_t obj, const char *key, size_t keyl
 	return found;
 }
 
+void json_get_keys(const json_doc *d, uint32_t obj, const json_key *keys, int nkeys, uint32_t *vals)
+{
+	for (int j = 0; j < nkeys; j++) vals[j] = JSON_NONE;
+	if (obj == JSON_NONE || d->nodes[obj].type != JSON_OBJECT) return;
+	JSON_FOR_MEMBERS(d, obj, k, v, i) {
+		const json_node *kn = &d->nodes[k];
+		const char *raw = d->src + kn->off;
+		for (int j = 0; j < nkeys; j++) {
+			if (!(kn->flags & JSON_F_ESCAPED) ? kn->len == keys[j].len && !memcmp(raw, keys[j].name, keys[j].len)
+			                                  : json_str_eq(d, k, keys[j].name, keys[j].len))
+				vals[j] = v;
+		}
+	}
+}
+
 uint32_t json_get(const json_doc *d, uint32_t obj, const char *key)
 {
 	return json_getn(d, obj, key, strlen(key));

@@ -93,6 +93,12 @@ static inline uint32_t json_first(const json_doc *d, uint32_t i)
  * Python do), or JSON_NONE. Keys are compared after decoding escapes. */
 uint32_t json_get(const json_doc *d, uint32_t obj, const char *key);
 uint32_t json_getn(const json_doc *d, uint32_t obj, const char *key, size_t keylen);
+/* Several members in one pass over obj: vals[k] is the value of member
+ * keys[k] (the last if repeated, as json_get), JSON_NONE when absent or when
+ * obj is not an object. Cheaper than one json_get per key on hot paths. */
+typedef struct json_key { const char *name; size_t len; } json_key;
+#define JSON_KEY(lit) {lit, sizeof lit - 1}
+void json_get_keys(const json_doc *d, uint32_t obj, const json_key *keys, int nkeys, uint32_t *vals);
 /* Element k of array arr, or JSON_NONE. O(k). */
 uint32_t json_index(const json_doc *d, uint32_t arr, uint32_t k);
 

@@ -68,6 +68,10 @@ tu "OLMo functions member" '{"messages":[{"role":"system","content":"x","functio
 tu "OLMo environment role" '{"messages":[{"role":"user","content":"hi"},{"role":"environment","content":"{}"},{"role":"assistant","content":"ok"}]}' tool_role
 tu "OpenAI tool_calls" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"","tool_calls":[{"id":"1"}]},{"role":"tool","content":"1"},{"role":"assistant","content":"ok"}]}' tool_field
 tu "record tools member" '{"tools":[{"type":"function"}],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}' tool_field
+tu "tool_use content part" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"f","input":{}}]},{"role":"assistant","content":"ok"}]}' tool_part
+tu "function_call_output content part" '{"messages":[{"role":"user","content":[{"type":"function_call_output","call_id":"1","output":"3"}]},{"role":"assistant","content":"ok"}]}' tool_part
+tu "<tool_call> in a text part" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"text","text":"<tool_call>{}</tool_call>"}]}]}' tool_text
+tu "a text part about tool_use is kept" '{"messages":[{"role":"user","content":[{"type":"text","text":"what is a tool_use block?"}]},{"role":"assistant","content":"A content block."}]}' keep
 tu "<tool_call> in text" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"<tool_call>{\"name\":\"f\"}</tool_call>"}]}' tool_text
 tu "ReAct trace" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Thought: x\nAction: search[a]\nObservation: b\nFinal"}]}' tool_react_trace
 tu "null OLMo members are kept" '{"messages":[{"role":"user","content":"hi","functions":null,"function_calls":null},{"role":"assistant","content":"ok","functions":null,"function_calls":null}]}' keep
