@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 void det_init(det_ctx *c) { memset(c, 0, sizeof *c); }
 void det_free(det_ctx *c) { jbuf_free(&c->text); }
@@ -287,6 +288,15 @@ static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 {
 	struct mm_ctx *c = vctx;
 	(void)line_start;
+	/* code and markdown put '<' and '[' everywhere: every rule below needs
+	 * one of these bytes next ("<image", "<|", "<video", "<audio", "<start",
+	 * "<img", "<IMG", "[IMG]", "![") */
+	char c1 = at + 1 < n ? s[at + 1] : 0;
+	switch (s[at]) {
+	case '<': if (!c1 || !strchr("ivas|I", c1)) return 0; break;
+	case '[': if (c1 != 'I') return 0; break;
+	case '!': if (c1 != '[') return 0; break;
+	}
 	if (s[at] == '<' || s[at] == '[') {
 		for (int k = 0; media_placeholders[k]; k++)
 			if (starts(s, n, at, media_placeholders[k])) {
@@ -305,7 +315,9 @@ static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 			/* an HTML image tag with a source */
 			const char *gt = memchr(s + at, '>', n - at);
 			size_t end = gt ? (size_t)(gt - s) : n;
-			if (memmem(s + at, end - at, "src", 3)) {
+			int has_src = 0;   /* HTML attribute names are case-insensitive */
+			for (size_t q = at + 4; q + 3 <= end && !has_src; q++) has_src = !strncasecmp(s + q, "src", 3);
+			if (has_src) {
 				c->reason = "multimodal_html_img";
 				snprintf(c->detail, c->dn, "HTML <img> tag");
 				return 1;
@@ -474,6 +486,9 @@ static int tool_at(const char *s, size_t n, size_t at, int line_start, void *vct
 {
 	struct tool_ctx *c = vctx;
 	if (s[at] == '<' || s[at] == '[') {
+		/* every tag starts "<t", "<|", "<f" or "[T" */
+		char c1 = at + 1 < n ? s[at + 1] : 0;
+		if (s[at] == '<' ? !c1 || !strchr("t|f", c1) : c1 != 'T') return 0;
 		for (int k = 0; tool_tags[k]; k++)
 			if (starts(s, n, at, tool_tags[k])) {
 				c->reason = "tool_text";

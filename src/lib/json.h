@@ -115,14 +115,17 @@ uint32_t json_index(const json_doc *d, uint32_t arr, uint32_t k);
 static inline const char *json_str_raw(const json_doc *d, uint32_t i, size_t *len)
 { *len = d->nodes[i].len; return d->src + d->nodes[i].off; }
 /* Decode string node i into out, which must hold at least node.len bytes (a
- * decoded string is never longer than its escaped form). Returns the decoded
+ * decoded string is never longer than its escaped form; all node.len bytes
+ * may be written) and must not overlap the source. Returns the decoded
  * length. Decoded text is valid UTF-8 and may contain NUL. */
 size_t json_str_decode(const json_doc *d, uint32_t i, char *out);
 /* Decode into a jbuf (appends). */
 void json_str_append(const json_doc *d, uint32_t i, jbuf *out);
 /* 1 if string node i equals s[0..n) after decoding. */
 int json_str_eq(const json_doc *d, uint32_t i, const char *s, size_t n);
-/* Decode raw escaped bytes (already validated) into out; returns decoded length. */
+/* Decode raw escaped bytes (already validated) into out, which must hold len
+ * bytes (all of them may be written) and must not overlap raw; returns the
+ * decoded length. */
 size_t json_unescape(const char *raw, size_t len, char *out);
 
 /* Numbers: 0 when node i is an integer that fits int64, else -1. */

@@ -33,3 +33,40 @@ t1=$(best "to-messages -q --preset magicoder '$IN2' >/dev/null")
 t2=$(best "jq -c '{id: (\"magicoder/\" + (input_line_number|tostring)), source: \"ise-uiuc/Magicoder-Evol-Instruct-110K\", messages: [{role: \"user\", content: .instruction}, {role: \"assistant\", content: .response}]}' '$IN2' >/dev/null")
 row "sftkit to-messages --preset magicoder" "$t1"; row "jq 1.6 equivalent program" "$t2"
 echo "ratio to-messages vs jq: $(ratio "$t2" "$t1")x (target >= 20x)"
+
+# code-heavy conversations: the real code and markdown of ../shared's tokenizer
+# corpus in fenced blocks and as prose, where '<', '[' and backquotes are
+# everywhere and the text rules walk most strings (the generated chat above
+# lets most strings through on their raw bytes)
+CORPUS="${SFTKIT_SHARED:-$SFTKIT_ROOT/../shared}/tokenizers"
+if [ -f "$CORPUS/corpus.jsonl" ]; then
+	IN3="$BENCH_DIR/code-$MB.jsonl"
+	[ -s "$IN3" ] || python3 - "$CORPUS" "$MB" >"$IN3" <<'PY'
+import json, random, sys
+d, mb = sys.argv[1], float(sys.argv[2])
+code, prose = [], []
+for m, l in zip(open(d + "/corpus.meta.jsonl"), open(d + "/corpus.jsonl")):
+    kind, t = json.loads(m)["kind"], json.loads(l)["text"]
+    if kind in ("c", "python", "rust", "js", "shell", "jq", "config"): code.append(t.replace("```", "` ` `"))
+    elif kind in ("markdown", "prose", "multilingual"): prose.append(t)
+r, n, i = random.Random(7), 0, 0
+while n < mb * 1e6:
+    a = "%s\n\n```\n%s\n```\n\n%s" % (r.choice(prose), r.choice(code), r.choice(prose))
+    line = json.dumps({"id": "code/%d" % i, "messages": [{"role": "user", "content": r.choice(prose)},
+                                                        {"role": "assistant", "content": a}]},
+                      ensure_ascii=False)  # as to-messages writes records
+    print(line); n += len(line) + 1; i += 1
+PY
+	size=$(stat -c %s "$IN3")
+	echo "code-heavy input: $(mbps "$size" 1) MB, $(wc -l <"$IN3") records"
+	t1=$(best "drop-multimodal -q '$IN3' >/dev/null")
+	t2=$(best "jq -c '$JQ_MM' '$IN3' >/dev/null")
+	row "sftkit drop-multimodal (code-heavy)" "$t1"; row "jq 1.6 select(no media)" "$t2"
+	echo "ratio drop-multimodal vs jq, code-heavy: $(ratio "$t2" "$t1")x"
+	t1=$(best "drop-tool-use -q '$IN3' >/dev/null")
+	t2=$(best "jq -c '$JQ_TU' '$IN3' >/dev/null")
+	row "sftkit drop-tool-use (code-heavy)" "$t1"; row "jq 1.6 select(no tools)" "$t2"
+	echo "ratio drop-tool-use vs jq, code-heavy: $(ratio "$t2" "$t1")x"
+else
+	echo "code-heavy input skipped: $CORPUS absent"
+fi

@@ -86,6 +86,32 @@ static const char *tool(const char *s, int *act, int *obs)
 	return det_tool_text(s, strlen(s), act, obs, d, sizeof d);
 }
 
+/* every marker the man pages list fires in prose (the rules skip a '<' or
+ * '[' early by the byte after it: none may be skipped wrongly) */
+static void test_every_marker(void)
+{
+	static const char *const media[] = {
+		"<image>", "<video>", "<audio>", "<|image|>", "<|video|>", "<|audio|>", "<|IMAGE|>", "<|VIDEO|>",
+		"<|AUDIO|>", "<|image_pad|>", "<|video_pad|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",
+		"<|audio_bos|>", "<|audio_eos|>", "<|AUDIO_BOS|>", "<start_of_image>", "<|begin_of_image|>", "<|img|>",
+		"<img_placeholder>", "[IMG]", "<image_1>", "<|image_2|>", "<image3>", "<video_4>", "<img src=a>",
+		"<IMG SRC=a>", "<img\nsrc=a>", "![a](b)", NULL};
+	static const char *const tools[] = {
+		"<tool_call>", "<tool_response>", "<|python_tag|>", "<function=f>", "<|tool_call|>",
+		"<|tool_calls_section_begin|>", "[TOOL_CALLS]", "[TOOL_RESULTS]", "<functioncall>", NULL};
+	char buf[256], d[256];
+	int act, obs;
+	for (int k = 0; media[k]; k++) {
+		snprintf(buf, sizeof buf, "text %s text", media[k]);
+		T_CHECKF(det_multimodal_text(buf, strlen(buf), d, sizeof d) != NULL, "%s", media[k]);
+	}
+	for (int k = 0; tools[k]; k++) {
+		snprintf(buf, sizeof buf, "text %s text", tools[k]);
+		act = obs = 0;
+		T_CHECKF(det_tool_text(buf, strlen(buf), &act, &obs, d, sizeof d) != NULL, "%s", tools[k]);
+	}
+}
+
 static void test_code_and_prose(void)
 {
 	T_EQ_STR(mm("see <image> here"), "multimodal_placeholder");
@@ -154,6 +180,7 @@ static void test_prefilter_and_escapes(void)
 int main(void)
 {
 	T_RUN(test_fast_walker_agrees_with_reference);
+	T_RUN(test_every_marker);
 	T_RUN(test_code_and_prose);
 	T_RUN(test_prefilter_and_escapes);
 	return t_done();
