@@ -99,21 +99,79 @@ typedef int (*prose_fn)(const char *s, size_t n, size_t at, int line_start, void
 
 #define SPAN_SEARCH_MAX (64u * 1024)
 
-static size_t close_inline(const char *s, size_t n, size_t from, size_t r)
+/*
+ * The fast walker also reads a string's raw JSON bytes, undecoded (esc set):
+ * there a backslash and the byte after it are one character, "\n" is a
+ * newline, "\t" a tab, and any other escape ("\"", "\\", "\r", ...) an
+ * ordinary character; the rules that read a slash ("<img/", data URIs) take
+ * "\/" for one. Strings with a backslash-u escape are decoded first (it
+ * could hide any character; such strings are rare). With esc clear a
+ * backslash is an ordinary character.
+ * Offsets stay raw; the 64 KiB bound of an inline span counts characters.
+ */
+
+/* index of the newline that ends the line holding i (n if none) */
+static size_t line_stop(const char *s, size_t n, size_t i, int esc)
 {
-	size_t lim = n - from > SPAN_SEARCH_MAX ? from + SPAN_SEARCH_MAX : n;
-	size_t q = from;
-	while (q < lim) {
+	if (!esc) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		return nl ? (size_t)(nl - s) : n;
+	}
+	/* i is outside an escape: a backslash before "\n" pairs with it when
+	 * an even run of backslashes (counted back to i) precedes it */
+	for (;;) {
+		const char *b = find_lit(s + i, n - i, "\\n", 2);
+		if (!b) return n;
+		size_t k = (size_t)(b - s), r = 0;
+		while (k - r > i && s[k - r - 1] == '\\') r++;
+		if (r % 2 == 0) return k;
+		i = k + 1;
+	}
+}
+
+/* index just past that newline (n if none) */
+static size_t line_end(const char *s, size_t n, size_t i, int esc)
+{
+	size_t e = line_stop(s, n, i, esc);
+	return e < n ? e + (esc ? 2 : 1) : n;
+}
+
+/* 1 when a newline starts at s[i] */
+static inline int newline_at(const char *s, size_t n, size_t i, int esc)
+{
+	if (!esc) return s[i] == '\n';
+	return s[i] == '\\' && i + 1 < n && s[i + 1] == 'n';
+}
+
+/* index past the spaces and tabs from i */
+static inline size_t skip_blanks(const char *s, size_t n, size_t i, int esc)
+{
+	for (;;) {
+		if (i < n && (s[i] == ' ' || (!esc && s[i] == '\t'))) i++;
+		else if (esc && i + 1 < n && s[i] == '\\' && s[i + 1] == 't') i += 2;
+		else return i;
+	}
+}
+
+static size_t close_inline(const char *s, size_t n, size_t from, size_t r, int esc)
+{
+	size_t q = from, chars = 0;
+	while (q < n && chars < SPAN_SEARCH_MAX) {
 		char c = s[q];
 		if (c == '`') {
 			size_t r2 = 0;
 			while (q + r2 < n && s[q + r2] == '`') r2++;
 			if (r2 == r) return q + r2;
 			q += r2;
-		} else if (c == '\n' && q + 1 < n && s[q + 1] == '\n') {
-			return 0;   /* paragraph ended */
+			chars += r2;
+		} else if (newline_at(s, n, q, esc)) {
+			size_t w = esc ? 2 : 1;
+			if (q + w < n && newline_at(s, n, q + w, esc)) return 0;   /* paragraph ended */
+			q += w;
+			chars++;
 		} else {
-			q++;
+			q += esc && c == '\\' && q + 1 < n ? 2 : 1;
+			chars++;
 		}
 	}
 	return 0;
@@ -121,17 +179,13 @@ static size_t close_inline(const char *s, size_t n, size_t from, size_t r)
 
 /* Skip a fenced block whose opening fence (run of `run` characters ch) starts
  * at k; returns the index just past the closing fence's line (n if none). */
-static size_t skip_fence(const char *s, size_t n, size_t k, char ch, size_t run)
+static size_t skip_fence(const char *s, size_t n, size_t k, char ch, size_t run, int esc)
 {
-	const char *nl = memchr(s + k, '\n', n - k);
-	size_t p = nl ? (size_t)(nl - s) + 1 : n;
+	size_t p = line_end(s, n, k, esc);
 	while (p < n) {
-		size_t q = p, r2 = 0;
-		while (q < n && (s[q] == ' ' || s[q] == '\t')) q++;
+		size_t q = skip_blanks(s, n, p, esc), r2 = 0;
 		while (q + r2 < n && s[q + r2] == ch) r2++;
-		const char *nl2 = memchr(s + p, '\n', n - p);
-		size_t next = nl2 ? (size_t)(nl2 - s) + 1 : n;
-		p = next;
+		p = line_end(s, n, p, esc);
 		if (r2 >= run) break;
 	}
 	return p;
@@ -152,13 +206,13 @@ static int walk_prose_simple(const char *s, size_t n, const char *triggers, pros
 		if (line_start && (c == '`' || c == '~')) {
 			size_t run = 0;
 			while (i + run < n && s[i + run] == c) run++;
-			if (run >= 3) { i = skip_fence(s, n, i, c, run); continue; }
+			if (run >= 3) { i = skip_fence(s, n, i, c, run, 0); continue; }
 		}
 		if (c == '\n') { line_start = 1; i++; continue; }
 		if (c == '`') {
 			size_t r = 0;
 			while (i + r < n && s[i + r] == '`') r++;
-			size_t close = close_inline(s, n, i + r, r);
+			size_t close = close_inline(s, n, i + r, r, 0);
 			i = close ? close : i + r;
 			line_start = 0;
 			continue;
@@ -173,30 +227,33 @@ static int walk_prose_simple(const char *s, size_t n, const char *triggers, pros
 	return 0;
 }
 
-/* Bit k set when s[i + k] (k < 64, i + 64 <= n) is '<', '[', '`' or '\n'. */
+static inline int is_mark(char c) { return c == '<' || c == '[' || c == '`' || c == '\n' || c == '\\'; }
+
+/* Bit k set when s[i + k] (k < 64, i + 64 <= n) is a mark: '<', '[', '`',
+ * '\n' or a backslash. */
 static inline uint64_t marks64(const char *s, size_t i)
 {
 #ifdef __SSE2__
-	const __m128i lt = _mm_set1_epi8('<'), br = _mm_set1_epi8('['), bt = _mm_set1_epi8('`'), nl = _mm_set1_epi8('\n');
+	const __m128i lt = _mm_set1_epi8('<'), br = _mm_set1_epi8('['), bt = _mm_set1_epi8('`'), nl = _mm_set1_epi8('\n'),
+	              bs = _mm_set1_epi8('\\');
 	uint64_t m = 0;
 	for (int k = 0; k < 4; k++) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(s + i + 16 * k));
 		__m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, lt), _mm_cmpeq_epi8(x, br)),
-		                         _mm_or_si128(_mm_cmpeq_epi8(x, bt), _mm_cmpeq_epi8(x, nl)));
+		                         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, bt), _mm_cmpeq_epi8(x, nl)),
+		                                      _mm_cmpeq_epi8(x, bs)));
 		m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * k);
 	}
 	return m;
 #else
 	uint64_t m = 0;
-	for (int k = 0; k < 64; k++) {
-		char c = s[i + k];
-		if (c == '<' || c == '[' || c == '`' || c == '\n') m |= (uint64_t)1 << k;
-	}
+	for (int k = 0; k < 64; k++)
+		if (is_mark(s[i + k])) m |= (uint64_t)1 << k;
 	return m;
 #endif
 }
 
-/* Index of the next '<', '[', '`' or '\n' at or after i, n when none. */
+/* Index of the next mark at or after i, n when none. */
 static size_t next_mark(const char *s, size_t n, size_t i)
 {
 	while (i + 64 <= n) {
@@ -205,7 +262,7 @@ static size_t next_mark(const char *s, size_t n, size_t i)
 		i += 64;
 	}
 	for (; i < n; i++)
-		if (s[i] == '<' || s[i] == '[' || s[i] == '`' || s[i] == '\n') return i;
+		if (is_mark(s[i])) return i;
 	return n;
 }
 
@@ -217,24 +274,23 @@ static size_t next_mark(const char *s, size_t n, size_t i)
  * A "!" before a '[' is reported too ("!["): the two are adjacent, so no code
  * delimiter stands between them and both are prose.
  */
-static int walk_prose_fast(const char *s, size_t n, int heads, prose_fn fn, void *ctx)
+static int walk_prose_fast(const char *s, size_t n, int esc, int heads, prose_fn fn, void *ctx)
 {
 	size_t i = 0, head;
 	for (;;) {
 		/* i is the start of a line */
-		size_t k = i;
-		while (k < n && (s[k] == ' ' || s[k] == '\t')) k++;
+		size_t k = skip_blanks(s, n, i, esc);
 		if (k < n && (s[k] == '`' || s[k] == '~')) {
 			size_t run = 0;
 			while (k + run < n && s[k + run] == s[k]) run++;
 			if (run >= 3) {
-				i = skip_fence(s, n, k, s[k], run);
+				i = skip_fence(s, n, k, s[k], run, esc);
 				if (i >= n) return 0;
 				continue;
 			}
 		}
 		head = k;
-		if (heads && k < n && s[k] != '<' && s[k] != '[' && s[k] != '`' && s[k] != '\n') {
+		if (heads && k < n && !is_mark(s[k])) {
 			int rc = fn(s, n, k, 1, ctx);
 			if (rc) return rc;
 		}
@@ -244,11 +300,17 @@ static int walk_prose_fast(const char *s, size_t n, int heads, prose_fn fn, void
 			i = next_mark(s, n, i);
 			if (i >= n) return 0;
 			char c = s[i];
+			if (c == '\\') {
+				if (!esc || i + 1 >= n) { i++; continue; }
+				i += 2;
+				if (s[i - 1] == 'n') break;
+				continue;
+			}
 			if (c == '\n') { i++; break; }
 			if (c == '`') {
 				size_t r = 0;
 				while (i + r < n && s[i + r] == '`') r++;
-				size_t close = close_inline(s, n, i + r, r);
+				size_t close = close_inline(s, n, i + r, r, esc);
 				i = close ? close : i + r;
 				continue;
 			}
@@ -282,7 +344,7 @@ static const char *const media_placeholders[] = {
 	"<|audio_bos|>", "<|audio_eos|>", "<|AUDIO_BOS|>", "<start_of_image>", "<|begin_of_image|>",
 	"<|img|>", "<img_placeholder>", "[IMG]", NULL};
 
-struct mm_ctx { const char *reason; char *detail; size_t dn; };
+struct mm_ctx { const char *reason; char *detail; size_t dn; int esc; };
 
 static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 {
@@ -311,7 +373,10 @@ static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 			return 1;
 		}
 		if ((starts(s, n, at, "<img") || starts(s, n, at, "<IMG")) && at + 4 < n &&
-		    (s[at + 4] == ' ' || s[at + 4] == '\t' || s[at + 4] == '\n' || s[at + 4] == '/' || s[at + 4] == '>')) {
+		    (s[at + 4] == ' ' || s[at + 4] == '/' || s[at + 4] == '>' ||
+		     (c->esc && at + 5 < n && s[at + 4] == '\\' && s[at + 5] == '/') ||
+		     (!c->esc && (s[at + 4] == '\t' || s[at + 4] == '\n')) ||
+		     (c->esc && at + 5 < n && s[at + 4] == '\\' && (s[at + 5] == 't' || s[at + 5] == 'n')))) {
 			/* an HTML image tag with a source */
 			const char *gt = memchr(s + at, '>', n - at);
 			size_t end = gt ? (size_t)(gt - s) : n;
@@ -325,8 +390,7 @@ static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 		}
 	} else if (s[at] == '!' && at + 1 < n && s[at + 1] == '[') {
 		/* ![alt](target) on one line */
-		const char *nl = memchr(s + at, '\n', n - at);
-		size_t end = nl ? (size_t)(nl - s) : n;
+		size_t end = line_stop(s, n, at, c->esc);
 		const char *close = memchr(s + at + 2, ']', end - at - 2);
 		if (close && (size_t)(close - s) + 1 < end && close[1] == '(' && memchr(close + 2, ')', (size_t)(s + end - (close + 2)))) {
 			c->reason = "multimodal_markdown_image";
@@ -338,21 +402,31 @@ static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 }
 
 /* data:image/png;base64,<payload of 64+ base64 characters>, anywhere */
-static int data_uri(const char *s, size_t n)
+static int data_uri(const char *s, size_t n, int esc)
 {
 	const char *p = s, *e = s + n;
 	while ((p = find_lit(p, (size_t)(e - p), "data:", 5))) {
-		const char *q = p + 5;
-		if ((size_t)(e - q) > 6 && (!memcmp(q, "image/", 6) || !memcmp(q, "audio/", 6) || !memcmp(q, "video/", 6))) {
-			const char *semi = memchr(q, ';', (size_t)(e - q) < 64 ? (size_t)(e - q) : 64);
-			if (semi && (size_t)(e - semi) > 8 && !memcmp(semi, ";base64,", 8)) {
-				const char *b = semi + 8;
-				size_t k = 0;
-				while (b + k < e && (isalnum((unsigned char)b[k]) || b[k] == '+' || b[k] == '/' || b[k] == '=')) k++;
-				if (k >= 64) return 1;
-			}
-		}
+		const char *q = p + 5, *t;
 		p += 5;
+		if (e - q < 7 || (memcmp(q, "image", 5) && memcmp(q, "audio", 5) && memcmp(q, "video", 5))) continue;
+		/* the slash may be escaped in raw JSON, as in the payload */
+		if (q[5] == '/') t = q + 6;
+		else if (esc && q[5] == '\\' && q[6] == '/') t = q + 7;
+		else continue;
+		/* the first ';' within 64 characters of the type */
+		size_t chars = 6;
+		while (t < e && chars < 64 && *t != ';') {
+			t += esc && *t == '\\' && t + 1 < e ? 2 : 1;
+			chars++;
+		}
+		if (chars >= 64 || e - t < 8 || memcmp(t, ";base64,", 8)) continue;
+		size_t k = 0;
+		for (const char *b = t + 8; b < e; k++) {
+			if (isalnum((unsigned char)*b) || *b == '+' || *b == '/' || *b == '=') b++;
+			else if (esc && *b == '\\' && b + 1 < e && b[1] == '/') b += 2;
+			else break;
+		}
+		if (k >= 64) return 1;
 	}
 	return 0;
 }
@@ -361,18 +435,19 @@ static int use_reference_walker;
 
 void det_reference_walker(int on) { use_reference_walker = on; }
 
-/* triggers: for the reference walker; the fast one stops at '<', '[' and "![" */
-static int walk_prose(const char *s, size_t n, const char *triggers, int heads, prose_fn fn, void *ctx)
+/* the multimodal text rules on s, raw JSON bytes when esc is set */
+static const char *mm_text(const char *s, size_t n, int esc, char *detail, size_t dn)
 {
-	return use_reference_walker ? walk_prose_simple(s, n, triggers, fn, ctx) : walk_prose_fast(s, n, heads, fn, ctx);
+	if (data_uri(s, n, esc)) { snprintf(detail, dn, "base64 data URI"); return "multimodal_data_uri"; }
+	struct mm_ctx c = {NULL, detail, dn, esc};
+	if (use_reference_walker) walk_prose_simple(s, n, "<![", mm_at, &c);
+	else walk_prose_fast(s, n, esc, 0, mm_at, &c);
+	return c.reason;
 }
 
 const char *det_multimodal_text(const char *s, size_t n, char *detail, size_t dn)
 {
-	if (data_uri(s, n)) { snprintf(detail, dn, "base64 data URI"); return "multimodal_data_uri"; }
-	struct mm_ctx c = {NULL, detail, dn};
-	walk_prose(s, n, "<![", 0, mm_at, &c);
-	return c.reason;
+	return mm_text(s, n, 0, detail, dn);
 }
 
 /* Member names, looked up in one pass per object (json_get_keys). The media
@@ -390,11 +465,20 @@ static const json_key part_keys[] = {JSON_KEY("image_url"), JSON_KEY("input_imag
                                      JSON_KEY("video_url"), JSON_KEY("file"), JSON_KEY("input_file"),
                                      JSON_KEY("type"), JSON_KEY("text")};
 
-/* decoded text of string node i into the context buffer */
-static const char *text_of(det_ctx *c, const json_doc *d, uint32_t i, size_t *len)
+/* The text of string node i as the rules read it: its raw bytes when they
+ * need no decoding (esc 0) or can be walked undecoded (esc 1, see above),
+ * else decoded into the context buffer. */
+static const char *text_for_rules(det_ctx *c, const json_doc *d, uint32_t i, size_t *len, int *esc)
 {
 	const json_node *nd = &d->nodes[i];
-	if (!(nd->flags & JSON_F_ESCAPED)) { *len = nd->len; return d->src + nd->off; }
+	const char *raw = d->src + nd->off;
+	*len = nd->len;
+	*esc = 0;
+	if (!(nd->flags & JSON_F_ESCAPED)) return raw;
+	if (!(nd->flags & JSON_F_UESCAPE) && !use_reference_walker) {
+		*esc = 1;
+		return raw;
+	}
 	jbuf_reset(&c->text);
 	json_str_append(d, i, &c->text);
 	*len = c->text.len;
@@ -423,8 +507,9 @@ static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *de
 {
 	if (!may_match(d, i, mm_colon_lits)) return NULL;
 	size_t l;
-	const char *t = text_of(c, d, i, &l);
-	return det_multimodal_text(t, l, detail, dn);
+	int esc;
+	const char *t = text_for_rules(c, d, i, &l, &esc);
+	return mm_text(t, l, esc, detail, dn);
 }
 
 const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t dn)
@@ -503,11 +588,18 @@ static int tool_at(const char *s, size_t n, size_t at, int line_start, void *vct
 	return 0;
 }
 
-const char *det_tool_text(const char *s, size_t n, int *act, int *obs, char *detail, size_t dn)
+/* the tool text rules on s, raw JSON bytes when esc is set */
+static const char *tool_text(const char *s, size_t n, int esc, int *act, int *obs, char *detail, size_t dn)
 {
 	struct tool_ctx c = {NULL, detail, dn, act, obs};
-	walk_prose(s, n, "<[AO", 1, tool_at, &c);
+	if (use_reference_walker) walk_prose_simple(s, n, "<[AO", tool_at, &c);
+	else walk_prose_fast(s, n, esc, 1, tool_at, &c);
 	return c.reason;
+}
+
+const char *det_tool_text(const char *s, size_t n, int *act, int *obs, char *detail, size_t dn)
+{
+	return tool_text(s, n, 0, act, obs, detail, dn);
 }
 
 static const char *const tool_roles[] = {"tool", "environment", "function", "ipython", NULL};
@@ -527,8 +619,9 @@ static const char *tool_string(det_ctx *c, const json_doc *d, uint32_t i, int *a
 {
 	if (!may_match(d, i, tool_colon_lits)) return NULL;
 	size_t l;
-	const char *t = text_of(c, d, i, &l);
-	return det_tool_text(t, l, act, obs, detail, dn);
+	int esc;
+	const char *t = text_for_rules(c, d, i, &l, &esc);
+	return tool_text(t, l, esc, act, obs, detail, dn);
 }
 
 const char *det_tool_use(det_ctx *c, const json_doc *d, char *detail, size_t dn)

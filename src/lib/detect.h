@@ -10,6 +10,11 @@
  * embedded data URI (data:image/...;base64, with a payload), which is dropped
  * wherever it stands. The rules are listed, one test each, in the man pages.
  *
+ * For speed the record rules read a message's JSON string as it stands in the
+ * record: a string whose raw bytes hold nothing a rule looks for is skipped,
+ * and most others are walked escapes and all, without decoding; the tests
+ * and fuzz_detect hold both to the byte-by-byte walk over decoded text.
+ *
  * det_multimodal / det_tool_use return NULL for a clean record, or the reason
  * (a static snake_case word) with a human-readable detail in detail[n]. A
  * det_ctx holds scratch memory; use one per thread.

@@ -1,7 +1,8 @@
 /* fuzz_detect.c — libFuzzer target for the text rules of drop-multimodal and
  * drop-tool-use: the fast prose walker must agree with the byte-by-byte one
- * that defines it on any text (abort when they differ), and the record rules
- * run on the input when it parses as JSON. */
+ * that defines it on any text (abort when they differ), and when the input
+ * parses as a JSON object the record rules, which walk most strings
+ * undecoded, must agree with the reference, which decodes every string. */
 #include "detect.h"
 #include "json.h"
 
@@ -27,11 +28,18 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	json_doc d;
 	json_doc_init(&d);
 	if (json_parse(&d, s, size) == 0 && json_type_of(&d, 0) == JSON_OBJECT) {
+		/* the fast rules read most strings undecoded; the reference decodes all */
 		det_ctx c;
 		det_init(&c);
-		(void)det_multimodal(&c, &d, detail, sizeof detail);
-		(void)det_tool_use(&c, &d, detail, sizeof detail);
+		const char *r[2][2];
+		for (int ref = 0; ref < 2; ref++) {
+			det_reference_walker(ref);
+			r[ref][0] = det_multimodal(&c, &d, detail, sizeof detail);
+			r[ref][1] = det_tool_use(&c, &d, detail, sizeof detail);
+		}
+		det_reference_walker(0);
 		det_free(&c);
+		if (!same(r[0][0], r[1][0]) || !same(r[0][1], r[1][1])) abort();
 	}
 	json_doc_free(&d);
 	return 0;

@@ -24,6 +24,9 @@ static const char *const pieces[] = {
 	"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk=",
 	"Action:", "Action: search", "Observation:", "Observation: 42", "A", "O", "<tool_call>",
 	"[TOOL_CALLS]", "<function=f>", "<|python_tag|>", "```python\n", "x = [1, 2]\n", "a < b\n",
+	"\\", "\\n", "\"", "/", "\r", "\r\n", "\t```\n", "  ~~~~\n", "s = \"<img src=\\\"a\\\">\"\n",
+	"<img\tsrc=x>", "<img\nsrc=x>", "<img/src=x>", "data:image/png;base64,QUJD/+==\n",
+	"data:image/png;base64,AAAA/BBBB/CCCC/DDDD/EEEE/FFFF/GGGG/HHHH/IIII/JJJJ/KKKK/LLLL/MMMM/NN==",
 };
 
 static size_t build(char *buf, size_t cap)
@@ -72,6 +75,63 @@ static void test_fast_walker_agrees_with_reference(void)
 	T_EQ_INT(differ, 0);
 	/* the texts must exercise both outcomes, or the comparison proves little */
 	T_CHECKF(fired > 20000 && fired < 180000, "%d of 200000 texts fired a rule", fired);
+}
+
+/* s as a JSON string body, in the ways writers escape: the required escapes,
+ * sometimes \/ for a slash (it sends the string to the decoding path) and
+ * sometimes a \u escape for a character the rules look for */
+static size_t json_escape(const char *s, size_t n, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') { out[o++] = '\\'; out[o++] = (char)c; }
+		else if (c == '\n') { out[o++] = '\\'; out[o++] = 'n'; }
+		else if (c == '\t') { out[o++] = '\\'; out[o++] = 't'; }
+		else if (c == '\r') { out[o++] = '\\'; out[o++] = 'r'; }
+		else if (c < 0x20) o += (size_t)sprintf(out + o, "\\u%04x", c);
+		else if (c == '/' && next_rand() % 8 == 0) { out[o++] = '\\'; out[o++] = '/'; }
+		else if ((c == '<' || c == '[') && next_rand() % 40 == 0) o += (size_t)sprintf(out + o, "\\u%04x", c);
+		else out[o++] = (char)c;
+	}
+	return o;
+}
+
+/* The record rules read most strings undecoded, escapes and all; forced onto
+ * the reference walker they decode every string first. Same verdicts. */
+static void test_raw_walk_agrees_with_decoded(void)
+{
+	char text[4096], body[6 * 4096 + 64], rec[6 * 4096 + 256], detail[256];
+	det_ctx c;
+	det_init(&c);
+	json_doc d;
+	json_doc_init(&d);
+	int differ = 0, fired = 0, parsed = 0;
+	for (int iter = 0; iter < 100000; iter++) {
+		size_t n = build(text, sizeof text);
+		size_t bl = json_escape(text, n, body);
+		int rl = snprintf(rec, sizeof rec, "{\"messages\":[{\"role\":\"user\",\"content\":\"%.*s\"}]}", (int)bl, body);
+		if (json_parse(&d, rec, (size_t)rl)) continue;
+		parsed++;
+		const char *v[2][2];
+		for (int ref = 0; ref < 2; ref++) {
+			det_reference_walker(ref);
+			v[ref][0] = det_multimodal(&c, &d, detail, sizeof detail);
+			v[ref][1] = det_tool_use(&c, &d, detail, sizeof detail);
+		}
+		det_reference_walker(0);
+		if (v[0][0] || v[0][1]) fired++;
+		if (!same(v[0][0], v[1][0]) || !same(v[0][1], v[1][1])) {
+			if (differ++ < 5)
+				fprintf(stderr, "  raw and decoded walks differ on %s: mm %s/%s tool %s/%s\n", rec,
+				        v[0][0] ? v[0][0] : "-", v[1][0] ? v[1][0] : "-", v[0][1] ? v[0][1] : "-", v[1][1] ? v[1][1] : "-");
+		}
+	}
+	T_EQ_INT(parsed, 100000);
+	T_EQ_INT(differ, 0);
+	T_CHECKF(fired > 10000 && fired < 90000, "%d of 100000 records fired a rule", fired);
+	json_doc_free(&d);
+	det_free(&c);
 }
 
 static const char *mm(const char *s)
@@ -180,6 +240,7 @@ static void test_prefilter_and_escapes(void)
 int main(void)
 {
 	T_RUN(test_fast_walker_agrees_with_reference);
+	T_RUN(test_raw_walk_agrees_with_decoded);
 	T_RUN(test_every_marker);
 	T_RUN(test_code_and_prose);
 	T_RUN(test_prefilter_and_escapes);
