@@ -1319,9 +1319,10 @@ static value tostr(rt *R, value v)
 {
 	if (v.t == V_STR) return v;
 	jbuf b = {0};
+	live_push(R, &b);   /* put_str fails on a loop object, a range or a macro */
 	put_str(R, &b, v);
 	value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-	jbuf_free(&b);
+	live_pop(R, &b);
 	return s;
 }
 
@@ -2896,10 +2897,11 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 	}
 	case F_RAISE: {
 		jbuf b = {0};
+		live_push(R, &b);
 		if (a->n) put_str(R, &b, a->v[0]);
 		char msg[512];
 		snprintf(msg, sizeof msg, "raise_exception: %.*s", (int)b.len, b.p ? b.p : "");
-		jbuf_free(&b);
+		live_pop(R, &b);
 		jfail(R->e, 0, "%s", msg);
 	}
 	case F_STRFTIME: {
@@ -2982,10 +2984,11 @@ static value arith(rt *R, const node *n, value a, value b)
 	int op = n->op;
 	if (op == '~') {
 		jbuf s = {0};
+		live_push(R, &s);   /* put_str of b can fail after a is written */
 		put_str(R, &s, a);
 		put_str(R, &s, b);
 		value r = vstr(rdup(R, s.p ? s.p : "", s.len), s.len);
-		jbuf_free(&s);
+		live_pop(R, &s);
 		return r;
 	}
 	if (op == '+') {
