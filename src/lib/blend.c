@@ -14,16 +14,6 @@
 
 #include "jsonl.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* ---- PRNG: splitmix64 (Steele, Lea, Flood 2014) to seed xoshiro256**
  * (Blackman, Vigna 2018); Lemire's multiply-shift rejection for a bounded
  * draw. ---- */
@@ -132,8 +122,8 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 	memset(r, 0, sizeof *r);
 	r->text = xstrndup(text, len);
 	r->text_len = len;
-	if (memchr(text, 0, len)) return fail(err, errlen, "%s: a recipe is text, found a NUL byte", name);
-	if (!utf8_valid(text, len)) return fail(err, errlen, "%s: a recipe is UTF-8 text, found invalid UTF-8", name);
+	if (memchr(text, 0, len)) return err_set(err, errlen, "%s: a recipe is text, found a NUL byte", name);
+	if (!utf8_valid(text, len)) return err_set(err, errlen, "%s: a recipe is UTF-8 text, found invalid UTF-8", name);
 	char *copy = xstrndup(text, len);
 	unsigned ln = 0;
 	int rc = 0;
@@ -147,26 +137,26 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 		char *tok[64];
 		int nt = 0;
 		for (char *t = strtok_r(line, " \t\r\v\f", &save); t; t = strtok_r(NULL, " \t\r\v\f", &save)) {
-			if (nt == 64) { rc = fail(err, errlen, "%s:%u: more than 62 conditions", name, ln); break; }
+			if (nt == 64) { rc = err_set(err, errlen, "%s:%u: more than 62 conditions", name, ln); break; }
 			tok[nt++] = t;
 		}
 		if (rc || !nt) continue;
 		if (!strcmp(tok[0], "seed")) {
 			if (nt != 2 || parse_u64(tok[1], &r->seed))
-				rc = fail(err, errlen, "%s:%u: expected 'seed N' with N a number from 0 to 2^64-1, found '%s%s%s'",
+				rc = err_set(err, errlen, "%s:%u: expected 'seed N' with N a number from 0 to 2^64-1, found '%s%s%s'",
 					  name, ln, tok[0], nt > 1 ? " " : "", nt > 1 ? tok[1] : "");
 			else if (r->have_seed)
-				rc = fail(err, errlen, "%s:%u: a second seed line", name, ln);
+				rc = err_set(err, errlen, "%s:%u: a second seed line", name, ln);
 			r->have_seed = 1;
 			continue;
 		}
 		if (nt < 2) {
-			rc = fail(err, errlen, "%s:%u: expected 'NAME COUNT [FIELD=VALUE]...', found only '%s'", name, ln, tok[0]);
+			rc = err_set(err, errlen, "%s:%u: expected 'NAME COUNT [FIELD=VALUE]...', found only '%s'", name, ln, tok[0]);
 			break;
 		}
 		for (int i = 0; i < r->nparts; i++)
 			if (!strcmp(r->parts[i].name, tok[0])) {
-				rc = fail(err, errlen, "%s:%u: part '%s' is already named on line %u", name, ln, tok[0], r->parts[i].line);
+				rc = err_set(err, errlen, "%s:%u: part '%s' is already named on line %u", name, ln, tok[0], r->parts[i].line);
 				break;
 			}
 		if (rc) break;
@@ -181,21 +171,21 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 		if (l > 6 && !strcmp(c + l - 6, "%total")) {
 			p->kind = BLEND_SHARE;
 			if (parse_pct(c, l - 6, &p->pct) || p->pct <= 0 || p->pct >= 100)
-				rc = fail(err, errlen, "%s:%u: expected a share of the total above 0%% and below 100%%, found '%s'", name, ln, c);
+				rc = err_set(err, errlen, "%s:%u: expected a share of the total above 0%% and below 100%%, found '%s'", name, ln, c);
 		} else if (l > 1 && c[l - 1] == '%') {
 			p->kind = BLEND_PERCENT;
 			if (parse_pct(c, l - 1, &p->pct) || p->pct <= 0 || p->pct > 1e6)
-				rc = fail(err, errlen, "%s:%u: expected a percentage of the part (like 50%% or 200%%), found '%s'", name, ln, c);
+				rc = err_set(err, errlen, "%s:%u: expected a percentage of the part (like 50%% or 200%%), found '%s'", name, ln, c);
 		} else {
 			p->kind = BLEND_COUNT;
 			if (parse_u64(c, &p->count) || p->count > UINT32_MAX)
-				rc = fail(err, errlen, "%s:%u: expected a count (0 to 4294967295), P%% or P%%total, found '%s'", name, ln, c);
+				rc = err_set(err, errlen, "%s:%u: expected a count (0 to 4294967295), P%% or P%%total, found '%s'", name, ln, c);
 		}
 		for (int i = 2; i < nt && !rc; i++) {
 			char *eq = strchr(tok[i], '=');
 			int neg = eq && eq > tok[i] && eq[-1] == '!';
 			if (!eq || eq - neg == tok[i]) {
-				rc = fail(err, errlen, "%s:%u: expected a condition FIELD=VALUE or FIELD!=VALUE, found '%s'", name, ln, tok[i]);
+				rc = err_set(err, errlen, "%s:%u: expected a condition FIELD=VALUE or FIELD!=VALUE, found '%s'", name, ln, tok[i]);
 				break;
 			}
 			p->conds = xrealloc(p->conds, (size_t)(p->nconds + 1) * sizeof *p->conds);
@@ -206,7 +196,7 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 		}
 	}
 	free(copy);
-	if (!rc && !r->nparts) rc = fail(err, errlen, "%s: no parts (expected lines 'NAME COUNT [FIELD=VALUE]...')", name);
+	if (!rc && !r->nparts) rc = err_set(err, errlen, "%s: no parts (expected lines 'NAME COUNT [FIELD=VALUE]...')", name);
 	return rc;
 }
 
@@ -242,18 +232,18 @@ void blend_free(blend *b)
 
 int blend_input_open(blend *b, const char *path, int is_stdin, const char *tmpdir, char *err, size_t errlen)
 {
-	if (b->ninputs >= BLEND_MAX_INPUTS) return fail(err, errlen, "%s: more than %d inputs", path, BLEND_MAX_INPUTS);
+	if (b->ninputs >= BLEND_MAX_INPUTS) return err_set(err, errlen, "%s: more than %d inputs", path, BLEND_MAX_INPUTS);
 	struct stat st;
 	int spooled = is_stdin || !strcmp(path, "-");
 	if (!spooled) {
-		if (stat(path, &st)) return fail(err, errlen, "%s: %s", path, strerror(errno));
+		if (stat(path, &st)) return err_set(err, errlen, "%s: %s", path, strerror(errno));
 		spooled = !S_ISREG(st.st_mode);
 	}
 	if (spooled && b->spool_fd < 0) {
 		char sp[4200];
 		snprintf(sp, sizeof sp, "%s/sftkit-blend.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 		b->spool_fd = mkstemp(sp);
-		if (b->spool_fd < 0) return fail(err, errlen, "%s: %s", sp, strerror(errno));
+		if (b->spool_fd < 0) return err_set(err, errlen, "%s: %s", sp, strerror(errno));
 		unlink(sp);
 		jsonl_writer_init(&b->spool, b->spool_fd);
 	}
@@ -284,7 +274,7 @@ int blend_input_line(blend *b, int i, const char *line, size_t len, uint64_t off
 		*where = b->spool_len;
 		/* line and '\n' in one write when the line is short: copy into a
 		 * stack buffer; long lines take two writes */
-		if (jsonl_write_line(&b->spool, line, len)) return fail(err, errlen, "spool: %s", strerror(errno));
+		if (jsonl_write_line(&b->spool, line, len)) return err_set(err, errlen, "spool: %s", strerror(errno));
 		b->spool_len += len + 1;
 	} else {
 		*where = offset;
@@ -331,9 +321,9 @@ int blend_match(const blend *b, const json_doc *d)
 
 int blend_add(blend *b, int k, int i, uint64_t where, size_t len, char *err, size_t errlen)
 {
-	if (len > UINT32_MAX) return fail(err, errlen, "a record of %zu bytes: blend indexes records up to 4 GiB", len);
-	if (where >= BLEND_MAX_OFFSET) return fail(err, errlen, "offset %llu: blend indexes inputs up to 256 TiB", (unsigned long long)where);
-	if (b->n >= UINT32_MAX) return fail(err, errlen, "more than %u records", UINT32_MAX - 1);
+	if (len > UINT32_MAX) return err_set(err, errlen, "a record of %zu bytes: blend indexes records up to 4 GiB", len);
+	if (where >= BLEND_MAX_OFFSET) return err_set(err, errlen, "offset %llu: blend indexes inputs up to 256 TiB", (unsigned long long)where);
+	if (b->n >= UINT32_MAX) return err_set(err, errlen, "more than %u records", UINT32_MAX - 1);
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 4096;
 		b->loc = xrealloc(b->loc, b->cap * sizeof *b->loc);
@@ -400,10 +390,10 @@ static int resolve(blend *b, jbuf *notes, char *err, size_t errlen)
 		else fixed += p->requested;
 	}
 	if (shares <= 0) return 0;
-	if (shares > 1.0 + 1e-9) return fail(err, errlen, "the shares of the total add up to %.6g%%, more than 100%%", shares * 100);
+	if (shares > 1.0 + 1e-9) return err_set(err, errlen, "the shares of the total add up to %.6g%%, more than 100%%", shares * 100);
 	double total;
 	if (shares >= 1.0 - 1e-9) {
-		if (fixed) return fail(err, errlen, "the shares of the total add up to 100%% and other parts ask for %llu more",
+		if (fixed) return err_set(err, errlen, "the shares of the total add up to 100%% and other parts ask for %llu more",
 					(unsigned long long)fixed);
 		total = -1;
 	} else if (fixed) total = (double)fixed / (1.0 - shares);
@@ -581,17 +571,17 @@ int blend_project(jbuf *out, json_doc *d, const char *line, size_t len, const ch
 
 static int open_inputs(blend *b, char *err, size_t errlen)
 {
-	if (b->spool_fd >= 0 && jsonl_flush(&b->spool)) return fail(err, errlen, "spool: %s", strerror(errno));
+	if (b->spool_fd >= 0 && jsonl_flush(&b->spool)) return err_set(err, errlen, "spool: %s", strerror(errno));
 	for (int i = 0; i < b->ninputs; i++) {
 		blend_input *in = &b->inputs[i];
 		if (in->spooled) { in->fd = b->spool_fd; continue; }
 		if (in->fd >= 0) continue;
 		in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
 		struct stat st;
-		if (in->fd < 0 || fstat(in->fd, &st)) return fail(err, errlen, "%s: %s", in->path, strerror(errno));
+		if (in->fd < 0 || fstat(in->fd, &st)) return err_set(err, errlen, "%s: %s", in->path, strerror(errno));
 		if (st.st_dev != in->dev || st.st_ino != in->ino || st.st_size != in->size ||
 		    st.st_mtim.tv_sec != in->mtime.tv_sec || st.st_mtim.tv_nsec != in->mtime.tv_nsec)
-			return fail(err, errlen, "%s: the file changed between blend's two passes (size %lld, then %lld)",
+			return err_set(err, errlen, "%s: the file changed between blend's two passes (size %lld, then %lld)",
 				    in->path, (long long)in->size, (long long)st.st_size);
 	}
 	return 0;
@@ -621,7 +611,7 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
 	jsonl_writer w;
-	if (jsonl_writer_open(&w, tmp)) return fail(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (jsonl_writer_open(&w, tmp)) return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
 	json_doc d;
 	json_doc_init(&d);
 	jbuf o = JBUF_INIT, rec = JBUF_INIT;
@@ -636,27 +626,27 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 		jbuf_reset(&rec);
 		jbuf_reserve(&rec, (size_t)b->len[x] + 1);
 		if (read_full(in->fd, rec.p, b->len[x], off)) {
-			rc = fail(err, errlen, "%s: read at offset %llu: %s", in->spooled ? "spool" : in->path,
+			rc = err_set(err, errlen, "%s: read at offset %llu: %s", in->spooled ? "spool" : in->path,
 				  (unsigned long long)off, strerror(errno));
 			break;
 		}
 		rec.len = b->len[x];
 		jbuf_reset(&o);
 		if (blend_project(&o, &d, rec.p, rec.len, keep, nkeep)) {
-			rc = fail(err, errlen, "%s: offset %llu: the record read back is not the one indexed (the input changed?)",
+			rc = err_set(err, errlen, "%s: offset %llu: the record read back is not the one indexed (the input changed?)",
 				  in->spooled ? "spool" : in->path, (unsigned long long)off);
 			break;
 		}
 		jbuf_putc(&o, '\n');
 		sha256_update(&sc, o.p, o.len);
 		bytes += o.len;
-		if (jsonl_write(&w, o.p, o.len)) rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (jsonl_write(&w, o.p, o.len)) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
 		if (progress && ((i + 1) & 0xFFFF) == 0) progress(pctx, i + 1, b->nset[set]);
 	}
-	if (!rc && jsonl_flush(&w)) rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
-	if (!rc && fsync(w.fd)) rc = fail(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
-	if (jsonl_writer_close(&w) && !rc) rc = fail(err, errlen, "%s: %s", tmp, strerror(errno));
-	if (!rc && rename(tmp, path)) rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+	if (!rc && jsonl_flush(&w)) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (!rc && fsync(w.fd)) rc = err_set(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+	if (jsonl_writer_close(&w) && !rc) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (!rc && rename(tmp, path)) rc = err_set(err, errlen, "%s: %s", path, strerror(errno));
 	if (rc) unlink(tmp);
 	else {
 		unsigned char dg[32];
@@ -753,11 +743,11 @@ int blend_lock_json(const char *text, size_t len, const char *path, jbuf *m, cha
 		while (q < le && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
 		if (q < le) {
 			if (json_parse(&d, p, (size_t)(le - p))) {
-				rc = fail(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file): %s", path, ln, d.err);
+				rc = err_set(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file): %s", path, ln, d.err);
 				break;
 			}
 			if (json_type_of(&d, 0) != JSON_OBJECT) {
-				rc = fail(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file), found another value", path, ln);
+				rc = err_set(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file), found another value", path, ln);
 				break;
 			}
 			jbuf_printf(m, "%s\n    ", nrec++ ? "," : "");

@@ -1,6 +1,7 @@
 /* util.c — see util.h. */
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,29 @@ char *jbuf_detach(jbuf *b, size_t *len)
 	b->p = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return NULL;
+	jbuf b = JBUF_INIT;
+	char t[65536];
+	size_t n;
+	while ((n = fread(t, 1, sizeof t, f)) > 0) jbuf_put(&b, t, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) { jbuf_free(&b); errno = EIO; return NULL; }
+	return jbuf_detach(&b, len);
+}
+
+int err_set(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (err && errlen) vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 struct arena_block {

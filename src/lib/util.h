@@ -46,6 +46,14 @@ void jbuf_vprintf(jbuf *b, const char *fmt, va_list ap);
 /* Take ownership of the bytes; b is left empty. */
 char *jbuf_detach(jbuf *b, size_t *len);
 
+/* The whole of a file, NUL-terminated (not counted in *len); NULL with errno
+ * set when it cannot be opened or read (EIO for a read error). */
+char *read_file(const char *path, size_t *len);
+
+/* Format a message into err (errlen bytes; either may be 0) and return -1:
+ * the library's way to fail with a reason in one statement. */
+int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* arena: bump allocator for per-record work; arena_reset keeps the largest
  * block for reuse so steady-state records allocate nothing from malloc. */
 typedef struct arena_block arena_block;

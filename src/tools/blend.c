@@ -28,21 +28,6 @@ static const char usage[] =
 	"      --keep-fields A,B  top-level fields to keep besides messages\n"
 	"      --lock FILE        hf-fetch's lock file, recorded in the manifest\n";
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) return NULL;
-	jbuf b = JBUF_INIT;
-	char t[65536];
-	size_t n;
-	while ((n = fread(t, 1, sizeof t, f)) > 0) jbuf_put(&b, t, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) { jbuf_free(&b); errno = EIO; return NULL; }
-	jbuf_put(&b, "", 0);
-	return jbuf_detach(&b, len);
-}
-
 static void write_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	cli_progress(ctx, "writing %llu of %llu records", (unsigned long long)done, (unsigned long long)total);
@@ -98,14 +83,14 @@ int main(int argc, char **argv)
 	if (!recipe_path || !outdir) cli_usage_error(&c, "--recipe and --out-dir are required");
 
 	size_t rlen, llen = 0;
-	char *rtext = slurp(recipe_path, &rlen), *ltext = NULL;
+	char *rtext = read_file(recipe_path, &rlen), *ltext = NULL;
 	if (!rtext) cli_fatal(&c, "%s: %s", recipe_path, strerror(errno));
 	blend_recipe r;
 	if (blend_recipe_parse(&r, rtext, rlen, recipe_path, err, sizeof err)) cli_fatal(&c, "%s", err);
 	free(rtext);
 	jbuf lock = JBUF_INIT;
 	if (lock_path) {
-		if (!(ltext = slurp(lock_path, &llen))) cli_fatal(&c, "%s: %s", lock_path, strerror(errno));
+		if (!(ltext = read_file(lock_path, &llen))) cli_fatal(&c, "%s: %s", lock_path, strerror(errno));
 		if (blend_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
 		free(ltext);
 	}

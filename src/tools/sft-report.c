@@ -21,21 +21,6 @@ static const char usage[] =
 	"  -s, --summaries DIR   the stages' --summary files (*.json), in file-name order\n"
 	"  -o, --output FILE     the report (default: standard output), written atomically\n";
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) return NULL;
-	jbuf b = JBUF_INIT;
-	char t[65536];
-	size_t n;
-	while ((n = fread(t, 1, sizeof t, f)) > 0) jbuf_put(&b, t, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) { jbuf_free(&b); errno = EIO; return NULL; }
-	jbuf_put(&b, "", 0);
-	return jbuf_detach(&b, len);
-}
-
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void read_summaries(cli *c, report *r, const char *dir)
@@ -59,7 +44,7 @@ static void read_summaries(cli *c, report *r, const char *dir)
 		char p[4200];
 		size_t len;
 		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-		char *t = slurp(p, &len);
+		char *t = read_file(p, &len);
 		if (!t) cli_fatal(c, "%s: %s", p, strerror(errno));
 		names[i][strlen(names[i]) - 5] = 0;
 		if (report_add_summary(r, names[i], t, len, err, sizeof err)) cli_fatal(c, "%s: %s", p, err);
@@ -98,7 +83,7 @@ int main(int argc, char **argv)
 	char err[512];
 	if (manifest) {
 		size_t len;
-		char *t = slurp(manifest, &len);
+		char *t = read_file(manifest, &len);
 		if (!t) cli_fatal(&c, "%s: %s", manifest, strerror(errno));
 		if (report_set_manifest(&r, t, len, err, sizeof err)) cli_fatal(&c, "%s: %s", manifest, err);
 		free(t);

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -265,7 +266,7 @@ static void add_token_var(jbuf *vars, const json_doc *d, const char *name)
 
 /* From tokenizer_config.json: the wrapping to approximate with, the chat
  * template's text (malloc'd, or NULL) and the template's variables. */
-static int detect_format(const char *tokpath, char **default_system, char **tpl_text, jbuf *vars)
+static int detect_format(cli *c, const char *tokpath, char **default_system, char **tpl_text, jbuf *vars)
 {
 	struct stat st;
 	jbuf p = {0};
@@ -275,18 +276,19 @@ static int detect_format(const char *tokpath, char **default_system, char **tpl_
 		if (sl) jbuf_printf(&p, "%.*s/tokenizer_config.json", (int)(sl - tokpath), tokpath);
 		else jbuf_puts(&p, "tokenizer_config.json");
 	}
-	FILE *f = fopen(p.p, "rb");
-	jbuf_free(&p);
-	if (!f) return F_PLAIN;
-	jbuf b = {0};
-	char tmp[8192];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) jbuf_put(&b, tmp, n);
-	fclose(f);
+	size_t blen;
+	char *b = read_file(p.p, &blen);
+	if (!b) {
+		if (errno != ENOENT) cli_fatal(c, "%s: %s", p.p, strerror(errno));
+		jbuf_free(&p);
+		return F_PLAIN;   /* no config beside the tokenizer: no template */
+	}
 	int fmt = F_PLAIN;
 	json_doc d;
 	json_doc_init(&d);
-	if (b.p && json_parse(&d, b.p, b.len) == 0) {
+	if (json_parse(&d, b, blen)) cli_fatal(c, "%s: %s", p.p, d.err);
+	jbuf_free(&p);
+	{
 		uint32_t ct = json_get(&d, 0, "chat_template");
 		if (json_type_of(&d, ct) == JSON_ARRAY) {
 			/* named templates: the one called "default" */
@@ -315,7 +317,7 @@ static int detect_format(const char *tokpath, char **default_system, char **tpl_
 		}
 	}
 	json_doc_free(&d);
-	jbuf_free(&b);
+	free(b);
 	return fmt;
 }
 
@@ -378,19 +380,13 @@ int main(int argc, char **argv)
 	char *tpl_system = NULL, *tpl_text = NULL;
 	jbuf vars = {0};
 	jbuf_puts(&vars, "{\"add_generation_prompt\":false");
-	int fmt = detect_format(tokpath, &tpl_system, &tpl_text, &vars);
+	int fmt = detect_format(&c, tokpath, &tpl_system, &tpl_text, &vars);
 	jbuf_putc(&vars, '}');
 	if (template_file) {
-		FILE *tf = fopen(template_file, "rb");
-		if (!tf) cli_fatal(&c, "%s: %m", template_file);
-		jbuf tb = {0};
-		char tmp[8192];
-		size_t tn;
-		while ((tn = fread(tmp, 1, sizeof tmp, tf)) > 0) jbuf_put(&tb, tmp, tn);
-		fclose(tf);
-		jbuf_put(&tb, "", 0);
+		char *text = read_file(template_file, NULL);
+		if (!text) cli_fatal(&c, "%s: %s", template_file, strerror(errno));
 		free(tpl_text);
-		tpl_text = jbuf_detach(&tb, NULL);
+		tpl_text = text;
 		if (j.format < 0) j.format = F_TEMPLATE;
 	}
 	if (j.format < 0) j.format = tpl_text ? F_TEMPLATE : fmt;

@@ -1063,22 +1063,16 @@ tok *tok_load(const char *path, char *err, size_t errlen)
 		jbuf_printf(&b, "%s/tokenizer.json", path);
 		p = jbuf_detach(&b, NULL);
 	} else p = xstrdup(path);
-	FILE *f = fopen(p, "rb");
-	if (!f) { snprintf(err, errlen, "%s: %s", p, strerror(errno)); free(p); return NULL; }
-	jbuf b = {0};
-	char tmp[1 << 16];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) jbuf_put(&b, tmp, n);
-	int rerr = ferror(f);
-	fclose(f);
+	size_t blen;
+	char *b = read_file(p, &blen);
 	tok *t = NULL;
-	if (rerr) snprintf(err, errlen, "%s: read error", p);
+	if (!b) snprintf(err, errlen, "%s: %s", p, strerror(errno));
 	else {
 		char e2[400];
-		t = tok_load_mem(b.p ? b.p : "", b.len, e2, sizeof e2);
+		t = tok_load_mem(b, blen, e2, sizeof e2);
 		if (!t) snprintf(err, errlen, "%s: %s", p, e2);
 	}
-	jbuf_free(&b);
+	free(b);
 	free(p);
 	return t;
 }
