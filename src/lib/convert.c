@@ -40,21 +40,6 @@ static int fail(const char **reason, const char *r, char *err, size_t errlen, co
 	return -1;
 }
 
-/* Is the (raw, escaped) JSON string blank: empty or only whitespace? */
-static int blank_string(const json_doc *d, uint32_t i)
-{
-	const json_node *n = &d->nodes[i];
-	const char *p = d->src + n->off;
-	for (size_t k = 0; k < n->len; k++) {
-		char c = p[k];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-		if (c == '\\' && k + 1 < n->len && (p[k + 1] == 'n' || p[k + 1] == 't' || p[k + 1] == 'r')) { k++; continue; }
-		if (c == '\\' && k + 5 < n->len && !memcmp(p + k + 1, "u0020", 5)) { k += 5; continue; }
-		return 0;
-	}
-	return 1;
-}
-
 static int nonempty_value(const json_doc *d, uint32_t v)
 {
 	if (v == JSON_NONE) return 0;
@@ -114,7 +99,7 @@ static int put_message(const conv_spec *spec, const json_doc *d, uint32_t m, int
 		if (content == JSON_NONE) return fail(reason, "missing_content", err, errlen, "a message has no content%s", NULL);
 		if (json_type_of(d, content) != JSON_STRING)
 			return fail(reason, "non_string_content", err, errlen, "a message's content is not a string%s", NULL);
-		if (blank_string(d, content)) return fail(reason, "empty_content", err, errlen, "a message's content is empty%s", NULL);
+		if (json_str_blank(d, content)) return fail(reason, "empty_content", err, errlen, "a message's content is empty%s", NULL);
 	}
 	jbuf_puts(out, "{\"role\":");
 	json_write_raw(out, d, role);
@@ -218,7 +203,7 @@ int conv_record(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *
 			if (v == JSON_NONE) { fail(reason, "missing_field", err, errlen, "no field '%s'", turns[t].field); goto done; }
 			if (d->nodes[v].type == JSON_NULL) { fail(reason, "null_content", err, errlen, "field '%s' is null", turns[t].field); goto done; }
 			if (d->nodes[v].type != JSON_STRING) { fail(reason, "non_string_content", err, errlen, "field '%s' is not a string", turns[t].field); goto done; }
-			if (blank_string(d, v)) {
+			if (json_str_blank(d, v)) {
 				if (t == 0) continue;   /* an empty system prompt is simply absent */
 				fail(reason, "empty_content", err, errlen, "field '%s' is empty", turns[t].field);
 				goto done;
@@ -271,7 +256,7 @@ int conv_check_record(const json_doc *d, const char **reason, char *err, size_t 
 		if (json_type_of(d, role) != JSON_STRING) return fail(reason, "bad_role", err, errlen, "a message has no role string%s", NULL);
 		if (!special_message(d, m)) {
 			if (json_type_of(d, c) != JSON_STRING) return fail(reason, "non_string_content", err, errlen, "a message's content is not a string%s", NULL);
-			if (blank_string(d, c)) return fail(reason, "empty_content", err, errlen, "a message's content is empty%s", NULL);
+			if (json_str_blank(d, c)) return fail(reason, "empty_content", err, errlen, "a message's content is empty%s", NULL);
 		}
 		last = m;
 	}

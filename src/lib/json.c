@@ -463,6 +463,26 @@ int json_str_eq(const json_doc *d, uint32_t i, const char *s, size_t n)
 	return eq;
 }
 
+int json_str_blank(const json_doc *d, uint32_t i)
+{
+	const json_node *nd = &d->nodes[i];
+	if (nd->type != JSON_STRING) return 0;
+	const char *p = d->src + nd->off;
+	for (size_t k = 0; k < nd->len; k++) {
+		char c = p[k];
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+		if (c != '\\' || k + 1 >= nd->len) return 0;
+		c = p[++k];
+		if (c == 'n' || c == 't' || c == 'r') continue;
+		/* \u0009 \u000a \u000d \u0020, either case; the parser checked the hex */
+		if (c != 'u' || k + 4 >= nd->len || memcmp(p + k + 1, "00", 2)) return 0;
+		char h = p[k + 3], l = p[k + 4];
+		if (!((h == '2' && l == '0') || (h == '0' && (l == '9' || l == 'a' || l == 'A' || l == 'd' || l == 'D')))) return 0;
+		k += 4;
+	}
+	return 1;
+}
+
 int json_num_i64(const json_doc *d, uint32_t i, int64_t *v)
 {
 	if (i == JSON_NONE) return -1;

@@ -123,6 +123,9 @@ size_t json_str_decode(const json_doc *d, uint32_t i, char *out);
 void json_str_append(const json_doc *d, uint32_t i, jbuf *out);
 /* 1 if string node i equals s[0..n) after decoding. */
 int json_str_eq(const json_doc *d, uint32_t i, const char *s, size_t n);
+/* 1 if string node i is empty or only JSON whitespace (space, tab, newline,
+ * carriage return), written plainly or escaped (\n, \u0020, ...). */
+int json_str_blank(const json_doc *d, uint32_t i);
 /* Decode raw escaped bytes (already validated) into out, which must hold len
  * bytes (all of them may be written) and must not overlap raw; returns the
  * decoded length. */

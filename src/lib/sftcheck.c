@@ -4,19 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int only_space(const json_doc *d, uint32_t i)
-{
-	const json_node *n = &d->nodes[i];
-	const char *p = d->src + n->off;
-	for (size_t k = 0; k < n->len; k++) {
-		char c = p[k];
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
-		if (c == '\\' && k + 1 < n->len && (p[k + 1] == 'n' || p[k + 1] == 't' || p[k + 1] == 'r')) { k++; continue; }
-		return 0;
-	}
-	return 1;
-}
-
 const char *sft_check(const json_doc *d, int strict, char *detail, size_t n)
 {
 	uint32_t ms = json_get(d, 0, "messages");
@@ -41,7 +28,7 @@ const char *sft_check(const json_doc *d, int strict, char *detail, size_t n)
 		}
 		if (r == 1 && k != 0) { snprintf(detail, n, "system message at position %u", k + 1); return "system_not_first"; }
 		if (json_type_of(d, c) != JSON_STRING) { snprintf(detail, n, "message %u content is not a string", k + 1); return "content_not_string"; }
-		if (only_space(d, c)) { snprintf(detail, n, "message %u content is empty", k + 1); return "empty_content"; }
+		if (json_str_blank(d, c)) { snprintf(detail, n, "message %u content is empty", k + 1); return "empty_content"; }
 		if (strict) {
 			int ok = (r == 1) || (r == 2 && (prev == 0 || prev == 1 || prev == 3)) || (r == 3 && prev == 2);
 			if (!ok) { snprintf(detail, n, "message %u breaks user/assistant alternation", k + 1); return "not_alternating"; }

@@ -94,6 +94,11 @@ t_status "sft-check passes a valid set" 0 sft-check -q "$T/ok.jsonl"
 printf '{"messages":[{"role":"user","content":"a"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}\n' >"$T/alt.jsonl"
 t_status "not alternating passes by default" 0 sft-check -q "$T/alt.jsonl"
 t_status "--strict requires alternation" 1 sft-check -q --strict "$T/alt.jsonl"
+printf '%s\n' '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":" \u0020\n\u000A"}]}' >"$T/blank.jsonl"
+sft-check -q "$T/blank.jsonl" 2>"$T/e"
+t_grep "escaped whitespace is empty content to sft-check" "blank.jsonl:1: empty_content" "$T/e"
+printf '%s\n' '{"problem":"p","generated_solution":"\u0009\r "}' | to-messages -q --preset openmath --rejects "$T/blank-rej.jsonl" >/dev/null
+t_eq "and to to-messages, by the same rule" empty_content "$(jq -r .reason "$T/blank-rej.jsonl")"
 
 # --- false positives on real code: 1240 code chunks of ../shared's corpus in fences ---
 if [ -f "$SHARED/tokenizers/corpus.jsonl" ]; then

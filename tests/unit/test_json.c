@@ -258,8 +258,26 @@ static void test_reuse_doc(void)
 	json_doc_free(&d);
 }
 
+/* blank: empty or JSON whitespace, plain or escaped; anything else is text */
+static void test_str_blank(void)
+{
+	static const struct { const char *json; int blank; } c[] = {
+		{"\"\"", 1}, {"\" \"", 1}, {"\"\\n\\t\\r \"", 1}, {"\"\\u0020\\u0009\\u000A\\u000d\"", 1},
+		{"\"x\"", 0}, {"\" . \"", 0}, {"\"\\u00a0\"", 0}, {"\"\\u0021\"", 0}, {"\"\\u2003\"", 0},
+		{"\"\\/\"", 0}, {"\"\\\\\"", 0}, {"\"\\b\"", 0}, {"\"\\u0000\"", 0}, {"\"\\u0020x\"", 0}, {"17", 0},
+	};
+	json_doc d;
+	json_doc_init(&d);
+	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+		T_EQ_INT(json_parse(&d, c[i].json, strlen(c[i].json)), 0);
+		T_CHECKF(json_str_blank(&d, 0) == c[i].blank, "json_str_blank(%s) is not %d", c[i].json, c[i].blank);
+	}
+	json_doc_free(&d);
+}
+
 int main(void)
 {
+	T_RUN(test_str_blank);
 	T_RUN(test_conformance);
 	T_RUN(test_roundtrip_conformance);
 	T_RUN(test_roundtrip_corpus);
