@@ -117,6 +117,38 @@ static int parse_pct(const char *s, size_t n, double *v)
 	return isfinite(*v) ? 0 : -1;
 }
 
+/* Split a recipe line into words, in place: blanks separate words, '#'
+ * outside quotes starts a comment, and double quotes take blanks and '#'
+ * into a word (FIELD="Tool Use"), with \" and \\ inside them. Returns NULL,
+ * or what is wrong with the line. */
+static const char *split_words(char *line, char **w, int max, int *n)
+{
+	char *r = line, *o = line;
+	*n = 0;
+	for (;;) {
+		while (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\v' || *r == '\f') r++;
+		if (!*r || *r == '#') return NULL;
+		if (*n == max) return "more than 62 conditions";
+		w[(*n)++] = o;
+		int quoted = 0;
+		for (; *r; r++) {
+			if (quoted) {
+				if (*r == '"') quoted = 0;
+				else if (*r == '\\' && (r[1] == '"' || r[1] == '\\')) *o++ = *++r;
+				else *o++ = *r;
+			} else if (*r == '"') quoted = 1;
+			else if (*r == ' ' || *r == '\t' || *r == '\r' || *r == '\v' || *r == '\f' || *r == '#') break;
+			else *o++ = *r;
+		}
+		if (quoted) return "a quote is not closed";
+		int comment = *r == '#';
+		if (*r && !comment) r++;
+		*o++ = 0;
+		/* the terminator may have overwritten the '#' that ends the line */
+		if (comment) return NULL;
+	}
+}
+
 int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char *name, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
@@ -127,20 +159,15 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 	char *copy = xstrndup(text, len);
 	unsigned ln = 0;
 	int rc = 0;
-	char *save = NULL;
 	for (char *line = copy, *nl; line && !rc; line = nl) {
 		nl = strchr(line, '\n');
 		if (nl) *nl++ = 0;
 		ln++;
-		char *h = strchr(line, '#');
-		if (h) *h = 0;
 		char *tok[64];
 		int nt = 0;
-		for (char *t = strtok_r(line, " \t\r\v\f", &save); t; t = strtok_r(NULL, " \t\r\v\f", &save)) {
-			if (nt == 64) { rc = err_set(err, errlen, "%s:%u: more than 62 conditions", name, ln); break; }
-			tok[nt++] = t;
-		}
-		if (rc || !nt) continue;
+		const char *why = split_words(line, tok, 64, &nt);
+		if (why) { rc = err_set(err, errlen, "%s:%u: %s", name, ln, why); break; }
+		if (!nt) continue;
 		if (!strcmp(tok[0], "seed")) {
 			if (nt != 2 || parse_u64(tok[1], &r->seed))
 				rc = err_set(err, errlen, "%s:%u: expected 'seed N' with N a number from 0 to 2^64-1, found '%s%s%s'",

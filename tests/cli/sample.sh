@@ -9,6 +9,8 @@ t_eq "build.sh sample exits 0" 0 $?
 t_ok "train.jsonl passes sft-check" sft-check -q "$B/train.jsonl"
 t_ok "validation.jsonl passes sft-check" sft-check -q "$B/validation.jsonl"
 t_eq "the recipe's counts, taken exactly" "120 300 178 150 120" "$(jq -r '[.parts[].taken]|map(tostring)|join(" ")' "$B/manifest.json")"
+t_eq "the non-coding Dolci part leaves out Math and Tool Use" 0 "$(jq -r 'select(.source == "allenai/Dolci-Instruct-SFT") | .id' "$B/train.jsonl" "$B/validation.jsonl" |
+	jq -R -n --slurpfile d "$B/stages/dolci.jsonl" '([$d[] | {key: .id, value: .domain}] | from_entries) as $dom | [inputs | $dom[.] | select(. == "Math" or . == "Tool Use")] | length')"
 t_eq "train + validation = the sum" 868 "$(cat "$B/train.jsonl" "$B/validation.jsonl" | wc -l | tr -d ' ')"
 t_eq "no record over 8192 tokens" 0 "$(jq 'select(.n_tokens > 8192)' "$B/train.jsonl" | wc -l | tr -d ' ')"
 t_eq "no multimodal record left" 0 "$(drop-multimodal -q "$B/train.jsonl" | wc -l | xargs expr "$(wc -l <"$B/train.jsonl")" - )"

@@ -58,6 +58,18 @@ static void test_recipe(void)
 	T_EQ_INT(r.parts[2].line, 6);
 	blend_recipe_free(&r);
 
+	/* quoted values: blanks and '#' inside, \" and \\ escapes, a comment right after */
+	T_EQ_INT(parse(&r, "A 10 domain!=\"Tool Use\" tag=\"a#b\"# c\nB 5 q=\"say \\\"hi\\\" \\\\\" \"\"x=1\n", err), 0);
+	T_EQ_INT(r.nparts, 2);
+	T_EQ_INT(r.parts[0].nconds, 2);
+	T_EQ_STR(r.parts[0].conds[0].value, "Tool Use");
+	T_EQ_INT(r.parts[0].conds[0].negate, 1);
+	T_EQ_STR(r.parts[0].conds[1].value, "a#b");
+	T_EQ_INT(r.parts[1].nconds, 2);
+	T_EQ_STR(r.parts[1].conds[0].value, "say \"hi\" \\");
+	T_EQ_STR(r.parts[1].conds[1].field, "x");
+	blend_recipe_free(&r);
+
 	static const struct { const char *text, *msg; } bad[] = {
 		{"A ten\n", "t.recipe:1: expected a count (0 to 4294967295), P% or P%total, found 'ten'"},
 		{"\nA -3\n", "t.recipe:2: expected a count"},
@@ -68,6 +80,7 @@ static void test_recipe(void)
 		{"seed x\nA 1\n", "t.recipe:1: expected 'seed N'"},
 		{"seed 1\nseed 2\nA 1\n", "t.recipe:2: a second seed line"},
 		{"A\n", "t.recipe:1: expected 'NAME COUNT [FIELD=VALUE]...', found only 'A'"},
+		{"A 1 domain=\"Tool Use\nB 2\n", "t.recipe:1: a quote is not closed"},
 		{"# nothing\n", "t.recipe: no parts"},
 		{"A 100%total\n", "t.recipe:1: expected a share of the total above 0% and below 100%"},
 		{"A 0%\n", "t.recipe:1: expected a percentage"},
