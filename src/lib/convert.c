@@ -26,7 +26,10 @@ int conv_preset(conv_spec *s, const char *name)
 	} else if (!strcmp(name, "codeforces")) {
 		s->source = "open-r1/codeforces-cots/solutions";
 		s->messages_field = "messages";
-		s->id_field = "id";
+		s->id_field = "id";           /* the problem ("1931/D"), which has up to 4 traces */
+		s->id_with_row = 1;
+		s->finish_field = "finish_reason";   /* "length": the trace was cut off */
+		s->finish_value = "stop";
 	} else {
 		return -1;
 	}
@@ -140,10 +143,18 @@ static void put_id(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbu
 {
 	uint32_t v = spec->id_field ? json_get(d, 0, spec->id_field) : JSON_NONE;
 	if (v != JSON_NONE && d->nodes[v].type == JSON_STRING && d->nodes[v].len) {
-		json_write_raw(out, d, v);
+		if (!spec->id_with_row) json_write_raw(out, d, v);
+		else {
+			jbuf tmp = JBUF_INIT;
+			json_str_append(d, v, &tmp);
+			jbuf_printf(&tmp, "/%llu", (unsigned long long)rowno);
+			json_write_str(out, tmp.p, tmp.len);
+			jbuf_free(&tmp);
+		}
 	} else if (v != JSON_NONE && d->nodes[v].type == JSON_NUMBER) {
 		jbuf_putc(out, '"');
 		json_write_raw(out, d, v);
+		if (spec->id_with_row) jbuf_printf(out, "/%llu", (unsigned long long)rowno);
 		jbuf_putc(out, '"');
 	} else {
 		char num[32];
@@ -163,6 +174,16 @@ int conv_record(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *
 	jbuf tmp = JBUF_INIT;
 	int rc = -1;
 	*reason = NULL;
+	if (spec->finish_field) {
+		uint32_t f = json_get(d, 0, spec->finish_field);
+		if (f != JSON_NONE && d->nodes[f].type == JSON_STRING && !json_str_eq(d, f, spec->finish_value, strlen(spec->finish_value))) {
+			jbuf_reset(&tmp);
+			json_str_append(d, f, &tmp);
+			*reason = "truncated";
+			snprintf(err, errlen, "%s is '%.64s', not '%s'", spec->finish_field, tmp.p, spec->finish_value);
+			goto done;
+		}
+	}
 	jbuf_puts(out, "{\"id\":");
 	put_id(spec, d, rowno, out);
 	jbuf_puts(out, ",\"source\":");

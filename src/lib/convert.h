@@ -32,6 +32,9 @@ typedef struct conv_spec {
 	const char *user_field, *assistant_field, *system_field;
 	const char *system_text;     /* fixed system prompt, or NULL */
 	const char *id_field;        /* id column, or NULL for <source>/<row> */
+	int id_with_row;             /* id is <id column>/<row>: the column names a problem with several rows */
+	const char *finish_field;    /* when the row has this string field, it must equal */
+	const char *finish_value;    /* finish_value, else the row is rejected as truncated */
 	const char *keep[CONV_MAX_KEEP];
 	int nkeep;
 	int strip_think;             /* remove <think>...</think> from assistant turns */

@@ -21,6 +21,12 @@ t_eq "so drop-tool-use drops it" 0 "$(drop-tool-use -q "$T/o" | wc -l | tr -d ' 
 printf '%s\n' '{"id":"1/A","messages":[{"role":"user","content":"solve"},{"role":"assistant","content":"<think>\nhmm\n</think>\n\nanswer"}]}' >"$T/cf.jsonl"
 t_grep "codeforces preset keeps <think>" '<think>' "$(to-messages -q --preset codeforces "$T/cf.jsonl" >"$T/o"; echo "$T/o")"
 t_grep "--strip-think removes it" '"content":"answer"' "$(to-messages -q --preset codeforces --strip-think "$T/cf.jsonl" >"$T/o"; echo "$T/o")"
+printf '%s\n' '{"id":"1/A","finish_reason":"stop","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"<think>x</think>a"}]}' \
+	'{"id":"1/A","finish_reason":"length","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"<think>x"}]}' \
+	'{"id":"1/A","messages":[{"role":"user","content":"q"},{"role":"assistant","content":"b"}]}' >"$T/cf3.jsonl"
+to-messages -q --preset codeforces --rejects "$T/cf3-rej.jsonl" "$T/cf3.jsonl" >"$T/o"
+t_eq "codeforces ids are the problem and the row (a problem has several traces)" "1/A/0 1/A/2" "$(jq -r .id "$T/o" | tr '\n' ' ' | sed 's/ $//')"
+t_eq "a trace cut off (finish_reason length) is rejected as truncated" "truncated finish_reason is 'length', not 'stop'" "$(jq -r '.reason + " " + .detail' "$T/cf3-rej.jsonl")"
 echo '{"q":"a","a":"b","sys":"be nice","k":7}' >"$T/g.jsonl"
 t_eq "generic mapping with --system and --keep" '{"id":"s/0","source":"s","messages":[{"role":"system","content":"be nice"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"k":7}' \
 	"$(to-messages -q --source s --user q --assistant a --system sys --keep k "$T/g.jsonl")"
