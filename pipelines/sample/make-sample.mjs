@@ -110,6 +110,7 @@ function chatPair(domain) {
     Multilingual: ['¿Cómo puedo mejorar mi pronunciación en inglés?', 'Wie schreibe ich eine höfliche E-Mail an meinen Chef?'],
     'Precise IF': ['Write exactly three bullet points about code review, each under ten words.', 'Answer in one sentence: what is recursion?'],
     Other: ['Plan a three-day trip to Lisbon on a budget.', 'Summarize the plot of Hamlet in a paragraph.'],
+    Reasoning: ['If all bloops are razzies and some razzies are lazzies, must some bloops be lazzies?', 'A bat and a ball cost $1.10 in total; the bat costs $1 more. What does the ball cost?'],
     Math: ['Explain why the derivative of sin(x) is cos(x).', 'What is a prime number, intuitively?'],
   };
   return [pick(topics[domain] || topics.Other) + ' ' + sentence(int(5, 10)), 'Good question. ' + para(int(2, 5))];
@@ -129,8 +130,16 @@ for (let i = 0; i < 300; i++) {
 }
 
 // ---------- Dolci: data/train-*.parquet, messages + domain + source_dataset ----------
-const domains = [['Coding', 0.4], ['Math', 0.15], ['Other', 0.12], ['Precise IF', 0.08], ['Safety', 0.08],
+// The real domain names (Dolci also has 'Tool Use', given to the planted
+// tool-use rows below, and 'Hardcoded Data'); the shares are not the real ones.
+const domains = [['Coding', 0.4], ['Math', 0.15], ['Other', 0.06], ['Reasoning', 0.06], ['Precise IF', 0.08], ['Safety', 0.08],
   ['Science', 0.07], ['Multilingual', 0.07], ['Chat', 0.03]];
+// source_dataset values as the real dataset spells them
+const sourcesOf = {
+  Coding: ['Python Algorithms', 'Evol CodeAlpaca', 'Persona Python'],
+  Math: ['Tulu 3 Persona MATH', 'OpenMathInstruct 2'],
+  Other: ['Wildchat', 'OpenAssistant'],
+};
 function pickDomain() {
   let r = rnd();
   for (const [d, p] of domains) { if ((r -= p) < 0) return d; }
@@ -148,7 +157,7 @@ for (let i = 0; i < 420; i++) {
   if (rnd() < 0.15) messages.push(msg('system', 'You are a kind and patient assistant.'));
   messages.push(msg('user', q), msg('assistant', a));
   if (rnd() < 0.2) messages.push(msg('user', 'Thanks! ' + sentence(8)), msg('assistant', para(2)));
-  dolci.push({ id: `dolci-${i}`, messages, domain, source_dataset: pick(['tulu-3-sft', 'wildchat', 'oasst', 'evol-codealpaca', 'numina']) });
+  dolci.push({ id: `dolci-${i}`, messages, domain, source_dataset: pick(sourcesOf[domain] || sourcesOf.Other) });
 }
 // planted cases (each kind a handful, so reports show them)
 const plant = (k, f) => { for (let j = 0; j < k; j++) f(j); };
@@ -161,6 +170,8 @@ plant(6, (j) => {   // tool use, OLMo style
     msg('environment', '{"temp_c": 14, "sky": "cloudy"}'),
     msg('assistant', 'It is 14°C and cloudy in Paris.'),
   ];
+  d.domain = 'Tool Use';
+  d.source_dataset = 'Dolci Instruct Tool Use';
 });
 plant(6, (j) => {   // multimodal
   const d = dolci[12 + j * 11];
@@ -238,6 +249,11 @@ for (let i = 0; i < 180; i++) {
   });
 }
 plant(2, (j) => { cf[50 + j].messages[1].content = '<think>\n' + longText(12000) + '\n</think>\n\nDone.'; });
+plant(1, () => {   // a trace the generator's length limit cut off
+  const r = cf[60];
+  r.finish_reason = 'length';
+  r.messages[1].content = r.generation = r.messages[1].content.slice(0, r.messages[1].content.indexOf('</think>'));
+});
 
 // ---------- write ----------
 function writeFile(rel, data) {
@@ -276,8 +292,16 @@ dataset_info:
     list:
     - name: content
       dtype: string
+    - name: function_calls
+      dtype: string
+    - name: functions
+      dtype: string
     - name: role
       dtype: string
+  - name: source_dataset
+    dtype: string
+  - name: domain
+    dtype: string
   splits:
   - name: train
     num_examples: ${dolci.length}
