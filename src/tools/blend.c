@@ -26,7 +26,9 @@ static const char usage[] =
 	"      --val X            validation: a fraction (0.01) or a count, from each part in\n"
 	"                         proportion (default 0: none)\n"
 	"      --keep-fields A,B  top-level fields to keep besides messages\n"
-	"      --lock FILE        hf-fetch's lock file, recorded in the manifest\n";
+	"      --lock FILE        hf-fetch's lock file, recorded in the manifest\n"
+	"      --plan             write nothing: print each part's requested, available and\n"
+	"                         taken counts (and epochs, shortfall) as JSON lines\n";
 
 static void write_progress(void *ctx, uint64_t done, uint64_t total)
 {
@@ -35,7 +37,7 @@ static void write_progress(void *ctx, uint64_t done, uint64_t total)
 
 int main(int argc, char **argv)
 {
-	enum { O_SEED = CLI_OPT_TOOL_BASE, O_VAL, O_KEEP, O_LOCK };
+	enum { O_SEED = CLI_OPT_TOOL_BASE, O_VAL, O_KEEP, O_LOCK, O_PLAN };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"recipe", required_argument, 0, 'r'},
@@ -44,12 +46,13 @@ int main(int argc, char **argv)
 		{"val", required_argument, 0, O_VAL},
 		{"keep-fields", required_argument, 0, O_KEEP},
 		{"lock", required_argument, 0, O_LOCK},
+		{"plan", no_argument, 0, O_PLAN},
 		{0, 0, 0, 0},
 	};
 	cli c;
 	const char *recipe_path = NULL, *outdir = NULL, *lock_path = NULL, *val_arg = NULL;
 	const char **keep = NULL;
-	int nkeep = 0, o, seed_opt = 0;
+	int nkeep = 0, o, seed_opt = 0, plan = 0;
 	uint64_t seed_cli = 0;
 	blend_val val = {0, 0, 0};
 	char err[4600];
@@ -77,10 +80,11 @@ int main(int argc, char **argv)
 			}
 			break;
 		case O_LOCK: lock_path = optarg; break;
+		case O_PLAN: plan = 1; break;
 		default: cli_usage_error(&c, NULL);
 		}
 	}
-	if (!recipe_path || !outdir) cli_usage_error(&c, "--recipe and --out-dir are required");
+	if (!recipe_path || (!outdir && !plan)) cli_usage_error(&c, "--recipe and --out-dir are required (or --plan)");
 
 	size_t rlen, llen = 0;
 	char *rtext = read_file(recipe_path, &rlen), *ltext = NULL;
@@ -94,7 +98,7 @@ int main(int argc, char **argv)
 		if (blend_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
 		free(ltext);
 	}
-	if (mkdir(outdir, 0755) && errno != EEXIST) cli_fatal(&c, "%s: %s", outdir, strerror(errno));
+	if (!plan && mkdir(outdir, 0755) && errno != EEXIST) cli_fatal(&c, "%s: %s", outdir, strerror(errno));
 
 	/* pass 1: index every record under its part (offsets, not records) */
 	blend b;
@@ -145,6 +149,23 @@ int main(int argc, char **argv)
 	for (char *s = NULL, *t = notes.len ? strtok_r(notes.p, "\n", &s) : NULL; t; t = strtok_r(NULL, "\n", &s)) cli_warn(&c, "%s", t);
 	jbuf_free(&notes);
 
+	if (plan) {
+		/* the draw's counts per part, one JSON line each; nothing written */
+		jbuf pl = JBUF_INIT;
+		for (int k = 0; k < r.nparts; k++) {
+			const blend_part *p = &r.parts[k];
+			jbuf_puts(&pl, "{\"part\":");
+			json_write_str(&pl, p->name, strlen(p->name));
+			jbuf_printf(&pl, ",\"requested\":%llu,\"available\":%zu,\"taken\":%llu,\"train\":%llu,\"validation\":%llu,"
+				    "\"epochs\":%llu,\"shortfall\":%llu}\n",
+				    (unsigned long long)p->requested, p->n, (unsigned long long)p->taken, (unsigned long long)p->train,
+				    (unsigned long long)p->val, (unsigned long long)p->epochs, (unsigned long long)p->shortfall);
+		}
+		if (fwrite(pl.p, 1, pl.len, stdout) != pl.len || fflush(stdout)) cli_fatal(&c, "standard output: %s", strerror(errno));
+		jbuf_free(&pl);
+		goto done;
+	}
+
 	/* pass 2: the sets, then the manifest that names their checksums */
 	static const char *names[2] = {"train.jsonl", "validation.jsonl"};
 	for (int s = 0; s < 2; s++)
@@ -167,12 +188,13 @@ int main(int argc, char **argv)
 		cli_fatal(&c, "%s: %s", mp, strerror(e));
 	}
 
+	jbuf_free(&m);
+done:;
 	/* the summary: kept = distinct records drawn; the others were not drawn */
 	uint64_t distinct = blend_distinct(&b);
 	c.n_kept = distinct;
 	c.n_dropped += b.n - distinct;
 	if (b.n > distinct) cli_count(&c, "not_drawn", b.n - distinct);
-	jbuf_free(&m);
 	jbuf_free(&lock);
 	free(keep);
 	blend_free(&b);

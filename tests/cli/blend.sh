@@ -116,3 +116,18 @@ if [ -z "${SANITIZE:-}" ]; then
 else
 	t_skip "memory limit test, standard input" "sanitizer builds reserve more address space than the limit"
 fi
+# --plan: the draw's counts, nothing written
+blend -q -r "$T/r.recipe" -o "$T/o24" --val 0.05 "$T/in.jsonl"
+t_eq "--plan prints the counts a real run's manifest has" "$(jq -c '.parts[] | {part: .name, requested, available, taken, train, validation, epochs, shortfall}' "$T/o24/manifest.json")" \
+	"$(blend -q -r "$T/r.recipe" --plan --val 0.05 "$T/in.jsonl")"
+blend -q -r "$T/r.recipe" --plan -o "$T/o25" "$T/in.jsonl" >/dev/null
+t_ok "and writes no file" test ! -e "$T/o25"
+# the shipped recipes parse, and each part of the default one finds records in the sample's sources
+printf '%s\n' '{"source":"allenai/Dolci-Instruct-SFT","domain":"Coding","messages":[]}' '{"source":"ise-uiuc/Magicoder-Evol-Instruct-110K","messages":[]}' \
+	'{"source":"open-r1/codeforces-cots/solutions","messages":[]}' '{"source":"nvidia/OpenMathInstruct-2","messages":[]}' \
+	'{"source":"allenai/Dolci-Instruct-SFT","domain":"Chat","messages":[]}' '{"source":"allenai/Dolci-Instruct-SFT","domain":"Math","messages":[]}' \
+	'{"source":"allenai/Dolci-Instruct-SFT","domain":"Tool Use","messages":[]}' >"$T/kinds.jsonl"
+t_eq "the default recipe: one record per part, Dolci's Math and Tool Use in none" "1 1 1 1 1 | no_part 2" \
+	"$(blend -r "$SFTKIT_ROOT/pipelines/recipes/default.recipe" --plan "$T/kinds.jsonl" 2>"$T/e26" | jq -r .available | tr '\n' ' ')| $(grep -o 'no_part [0-9]*' "$T/e26")"
+t_eq "the sample recipe selects the same way" "1 1 1 1 1 | no_part 2" \
+	"$(blend -r "$SFTKIT_ROOT/pipelines/recipes/sample.recipe" --plan "$T/kinds.jsonl" 2>"$T/e27" | jq -r .available | tr '\n' ' ')| $(grep -o 'no_part [0-9]*' "$T/e27")"
