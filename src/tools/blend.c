@@ -163,33 +163,31 @@ int main(int argc, char **argv)
 		}
 		if (fwrite(pl.p, 1, pl.len, stdout) != pl.len || fflush(stdout)) cli_fatal(&c, "standard output: %s", strerror(errno));
 		jbuf_free(&pl);
-		goto done;
-	}
+	} else {
+		/* pass 2: the sets, then the manifest that names their checksums */
+		static const char *names[2] = {"train.jsonl", "validation.jsonl"};
+		for (int s = 0; s < 2; s++)
+			if (blend_write(&b, s, outdir, names[s], keep, nkeep, write_progress, &c, err, sizeof err)) cli_fatal(&c, "%s", err);
+		blend_info info = {
+			.version = SFTKIT_VERSION, .recipe_path = recipe_path, .val_arg = val_arg,
+			.seed_from = seed_opt ? "--seed" : r.have_seed ? "recipe" : "default",
+			.keep = keep, .nkeep = nkeep, .names = {names[0], names[1]},
+			.lock_path = lock_path, .lock_json = lock_path ? lock.p : NULL,
+		};
+		jbuf m = JBUF_INIT;
+		blend_manifest(&b, &info, &m);
+		char mp[4200], mt[4300];
+		snprintf(mp, sizeof mp, "%s/manifest.json", outdir);
+		snprintf(mt, sizeof mt, "%s/.manifest.json.tmp.%ld", outdir, (long)getpid());
+		FILE *mf = fopen(mt, "w");
+		if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf) || rename(mt, mp)) {
+			int e = errno;
+			unlink(mt);
+			cli_fatal(&c, "%s: %s", mp, strerror(e));
+		}
 
-	/* pass 2: the sets, then the manifest that names their checksums */
-	static const char *names[2] = {"train.jsonl", "validation.jsonl"};
-	for (int s = 0; s < 2; s++)
-		if (blend_write(&b, s, outdir, names[s], keep, nkeep, write_progress, &c, err, sizeof err)) cli_fatal(&c, "%s", err);
-	blend_info info = {
-		.version = SFTKIT_VERSION, .recipe_path = recipe_path, .val_arg = val_arg,
-		.seed_from = seed_opt ? "--seed" : r.have_seed ? "recipe" : "default",
-		.keep = keep, .nkeep = nkeep, .names = {names[0], names[1]},
-		.lock_path = lock_path, .lock_json = lock_path ? lock.p : NULL,
-	};
-	jbuf m = JBUF_INIT;
-	blend_manifest(&b, &info, &m);
-	char mp[4200], mt[4300];
-	snprintf(mp, sizeof mp, "%s/manifest.json", outdir);
-	snprintf(mt, sizeof mt, "%s/.manifest.json.tmp.%ld", outdir, (long)getpid());
-	FILE *mf = fopen(mt, "w");
-	if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf) || rename(mt, mp)) {
-		int e = errno;
-		unlink(mt);
-		cli_fatal(&c, "%s: %s", mp, strerror(e));
+		jbuf_free(&m);
 	}
-
-	jbuf_free(&m);
-done:;
 	/* the summary: kept = distinct records drawn; the others were not drawn */
 	uint64_t distinct = blend_distinct(&b);
 	c.n_kept = distinct;
