@@ -51,9 +51,11 @@ typedef struct job {
 typedef struct item {
 	char *line;
 	size_t len;
+	const char *file;
 	uint64_t lineno;
 	long long n;         /* tokens, or -1 */
 	const char *reason;  /* drop reason */
+	int fatal;           /* the reason stops the run */
 	char detail[400];
 	jbuf out;            /* the annotated record */
 } item;
@@ -80,6 +82,7 @@ static void trim(const char **p, size_t *n)
 static void process(const job *j, tok_state *s, item *it, json_doc *d, jbuf *tmp, jbuf *render, tok_ids *ids)
 {
 	it->reason = NULL;
+	it->fatal = 0;
 	it->n = -1;
 	ids->n = 0;
 	if (json_parse(d, it->line, it->len) || json_type_of(d, 0) != JSON_OBJECT) {
@@ -108,7 +111,10 @@ static void process(const job *j, tok_state *s, item *it, json_doc *d, jbuf *tmp
 			/* the model's own template over the record (messages, tools) and the config's tokens */
 			jbuf_reset(render);
 			char err[400];
-			if (jinja_render_doc(j->tmpl, d, 0, &j->vars, 0, render, err, sizeof err)) {
+			int rc = jinja_render_doc(j->tmpl, d, 0, &j->vars, 0, render, err, sizeof err);
+			if (rc) {
+				/* outside the dialect: a count without it would be wrong, so the run stops */
+				it->fatal = rc == -2;
 				it->reason = "template_error";
 				snprintf(it->detail, sizeof it->detail, "%s", err);
 				return;
@@ -420,6 +426,7 @@ int main(int argc, char **argv)
 			it->line = xrealloc(it->line, len + 1);
 			memcpy(it->line, line, len);
 			it->len = len;
+			it->file = c.cur_file;
 			it->lineno = c.cur_line;
 		}
 		if (!n) break;
@@ -443,6 +450,7 @@ int main(int argc, char **argv)
 		}
 		for (size_t i = 0; i < n; i++) {
 			item *it = &items[i];
+			if (it->fatal) cli_fatal(&c, "%s:%llu: %s", it->file, (unsigned long long)it->lineno, it->detail);
 			if (it->reason) cli_drop(&c, it->line, it->len, it->reason, it->detail);
 			else cli_emit(&c, it->out.p, it->out.len);
 		}

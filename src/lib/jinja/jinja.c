@@ -96,7 +96,7 @@ struct jinja_tmpl {
 
 /* ---------------- errors ---------------- */
 
-typedef struct jerr { jmp_buf jb; char *msg; size_t len; } jerr;
+typedef struct jerr { jmp_buf jb; char *msg; size_t len; int unsupported; } jerr;
 
 static void jfail(jerr *e, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4), noreturn));
 static void jfail(jerr *e, int line, const char *fmt, ...)
@@ -108,6 +108,8 @@ static void jfail(jerr *e, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg + k, e->len - k, fmt, ap);
 	va_end(ap);
+	/* outside the dialect (our limit), not an error jinja2 would raise too */
+	e->unsupported = !strncmp(fmt, "unsupported:", 12);
 	longjmp(e->jb, 1);
 }
 
@@ -3425,7 +3427,7 @@ int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, c
 		out->len = start;
 		if (out->p) out->p[start] = 0;
 		arena_free(&ar);
-		return -1;
+		return e.unsupported ? -2 : -1;
 	}
 	add_globals(&R, &g);
 	if (extra && json_type_of(extra, extra_root) == JSON_OBJECT)

@@ -83,9 +83,11 @@ typedef struct jinja_chat_opts {
 } jinja_chat_opts;
 
 /* Render a conversation: messages_json is the JSON array of messages. Also
- * passes documents=None. Appends the text to out; returns 0, or -1 with the
- * message in err (the template's raise_exception text, an unsupported
- * construct, a runtime error like jinja2's). */
+ * passes documents=None. Appends the text to out; returns 0, -1 with the
+ * message in err for what jinja2 would raise too (the template's
+ * raise_exception text, a runtime error like jinja2's, a limit), or -2 for a
+ * construct outside the dialect ("unsupported: ..."), which no record can
+ * render. The other render functions return the same. */
 int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len, const jinja_chat_opts *opts,
 		      jbuf *out, char *err, size_t errlen);
 
