@@ -7,10 +7,12 @@
 
 #include <jq.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -61,6 +63,7 @@ typedef struct dd {
 	uint32_t nref;               /* records from --against, before the inputs */
 	char **prio;
 	int nprio;
+	char *prio_seen;             /* a record had prio[k] as its source */
 	rec *r;
 	size_t n, cap;
 	jbuf ids;
@@ -191,6 +194,24 @@ static void jq_view(dd *x, const char *line, size_t len)
 	jbuf_free(&tmp);
 }
 
+/* The record's rank, lower kept first: its source's place in --priority;
+ * sources not listed come after, in the order of the input files. */
+static int32_t rank_of(dd *x, const json_doc *d, int32_t file_rank)
+{
+	if (!x->nprio) return file_rank;
+	uint32_t src = json_get(d, 0, "source");
+	for (int k = 0; k < x->nprio && json_type_of(d, src) == JSON_STRING; k++)
+		if (json_str_eq(d, src, x->prio[k], strlen(x->prio[k]))) { x->prio_seen[k] = 1; return k; }
+	return x->nprio + file_rank;
+}
+
+/* A --priority entry no record matched is most likely a misspelt source. */
+static void warn_unseen_priority(dd *x)
+{
+	for (int k = 0; k < x->nprio; k++)
+		if (!x->prio_seen[k]) cli_warn(&x->c, "--priority: no record has the source '%s' (sources are matched exactly)", x->prio[k]);
+}
+
 static void add_record(dd *x, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
 {
 	if (x->n == x->cap) {
@@ -204,14 +225,7 @@ static void add_record(dd *x, const json_doc *d, const char *line, size_t len, i
 	r->ref = (uint8_t)ref;
 	dd_uf_add(&x->uf);
 	/* rank: --priority by source, else the input file's position */
-	uint32_t src = json_get(d, 0, "source");
-	r->rank = file_rank;
-	if (x->nprio) {
-		r->rank = x->nprio;
-		for (int k = 0; k < x->nprio && json_type_of(d, src) == JSON_STRING; k++)
-			if (json_str_eq(d, src, x->prio[k], strlen(x->prio[k]))) { r->rank = k; break; }
-	}
-	if (ref) r->rank = -1;
+	r->rank = ref ? -1 : rank_of(x, d, file_rank);
 	uint32_t idn = json_get(d, 0, "id");
 	r->id_off = (uint32_t)x->ids.len;
 	if (json_type_of(d, idn) == JSON_STRING) json_str_append(d, idn, &x->ids);
@@ -311,15 +325,6 @@ static int spool_open(cli *c)
  * and a survivor index per record (4) drives the second pass. Ids are read
  * back from the spool only for the survivors of groups, to write dup_of. */
 
-static int32_t rank_of(const dd *x, const json_doc *d, int32_t file_rank)
-{
-	if (!x->nprio) return file_rank;
-	uint32_t src = json_get(d, 0, "source");
-	for (int k = 0; k < x->nprio && json_type_of(d, src) == JSON_STRING; k++)
-		if (json_str_eq(d, src, x->prio[k], strlen(x->prio[k]))) return k;
-	return x->nprio;
-}
-
 static void id_of(const json_doc *d, uint32_t i, jbuf *out)
 {
 	uint32_t idn = json_get(d, 0, "id");
@@ -403,6 +408,7 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 		LEAN_PUSH(k, (uint16_t)r);
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x->c, "spool: %m");
 	}
+	warn_unseen_priority(x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x->c, "spool: %m");
 #undef LEAN_PUSH
 	/* groups: equal keys, best (rank, position) first */
@@ -570,6 +576,8 @@ int main(int argc, char **argv)
 			for (char *t = strtok(optarg, ","); t; t = strtok(NULL, ",")) {
 				x.prio = xrealloc(x.prio, (size_t)(x.nprio + 1) * sizeof *x.prio);
 				x.prio[x.nprio++] = t;
+				x.prio_seen = xrealloc(x.prio_seen, (size_t)x.nprio);
+				x.prio_seen[x.nprio - 1] = 0;
 			}
 			break;
 		case O_KEY:
@@ -612,12 +620,15 @@ int main(int argc, char **argv)
 	if (x.shard_n && x.mode_near && !x.shard_dir)
 		cli_usage_error(&x.c, "--shard with near duplicates needs --shard-dir DIR, a directory all shards share "
 				      "(they exchange signatures there); --mode exact needs none");
+	if (x.shard_dir && x.shard_n && x.mode_near && mkdir(x.shard_dir, 0755) && errno != EEXIST)
+		cli_fatal(&x.c, "--shard-dir %s: %s", x.shard_dir, strerror(errno));
 	json_doc_init(&x.d);
 
 	/* exact mode alone takes the lean path */
 	if (x.mode_exact && !x.mode_near && !getenv("SFTKIT_DEDUP_GENERIC")) {
 		int rc = exact_lean(&x, against, clusters, optind);
 		free(x.prio);
+		free(x.prio_seen);
 		jbuf_free(&x.norm);
 		jbuf_free(&x.jqtext);
 		if (x.jq) jq_teardown(&x.jq);
@@ -657,6 +668,7 @@ int main(int argc, char **argv)
 		add_record(&x, &x.c.doc, line, len, file_rank, 0);
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x.c, "spool: %m");
 	}
+	warn_unseen_priority(&x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x.c, "spool: %m");
 	if (x.shard_n && x.mode_near) {
 		exchange_signatures(&x);
@@ -737,6 +749,7 @@ int main(int argc, char **argv)
 	for (int b = 0; x.bt && b < x.bands; b++) free(x.bt[b]);
 	free(x.bt);
 	free(x.prio);
+	free(x.prio_seen);
 	jbuf_free(&x.ids);
 	jbuf_free(&x.norm);
 	jbuf_free(&x.jqtext);

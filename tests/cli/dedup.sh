@@ -29,6 +29,11 @@ t_grep "summary per reason" "read 80, kept 60, dropped 20 (duplicate 15, near_du
 t_eq "output keeps input order" "$(cat "$T/a.jsonl" | jq -r .id | head -40 | tr '\n' ' ')" "$(jq -r .id "$T/out.jsonl" | head -40 | tr '\n' ' ')"
 t_eq "--clusters writes one line per group" 20 "$(wc -l <"$T/cl.jsonl" | tr -d ' ')"
 t_eq "--priority prefers source b" "a-0" "$(dedup -q --priority b,a --rejects "$T/r2" "$T/a.jsonl" "$T/b.jsonl" >/dev/null; jq -r 'select(.dup_of=="b-100")|.id' "$T/r2")"
+dedup -q --priority b,codeforces "$T/a.jsonl" "$T/b.jsonl" >/dev/null 2>"$T/e"
+t_grep "a --priority source no record has is warned about" "dedup: warning: --priority: no record has the source 'codeforces'" "$T/e"
+t_eq "and the one that matched is not" 1 "$(grep -c 'no record has' "$T/e")"
+dedup -q --mode exact --priority nope "$T/a.jsonl" >/dev/null 2>"$T/e"
+t_grep "in exact mode too" "no record has the source 'nope'" "$T/e"
 t_eq "--mode exact leaves near copies" 65 "$(dedup -q --mode exact "$T/a.jsonl" "$T/b.jsonl" | wc -l | tr -d ' ')"
 t_eq "--mode near finds both kinds" 60 "$(dedup -q --mode near "$T/a.jsonl" "$T/b.jsonl" | wc -l | tr -d ' ')"
 t_eq "--against removes what the reference has, without writing it" 20 "$(dedup -q --against "$T/a.jsonl" "$T/b.jsonl" | wc -l | tr -d ' ')"
@@ -56,6 +61,7 @@ if command -v parallel >/dev/null 2>&1; then
 	parallel -j 3 "dedup -q --shard {}/3 --shard-dir '$T/sigs' --rejects '$T/nr-{}.jsonl' '$T/a.jsonl' '$T/b.jsonl' >'$T/nshard-{}.jsonl'" ::: 0 1 2
 	t_eq "near + exact, 3 shards under GNU parallel = the single-process output" "$(md5sum <"$T/near1.sorted")" "$(cat "$T"/nshard-*.jsonl | sort | md5sum)"
 	t_eq "and the near duplicates were found across shards" 5 "$(cat "$T"/nr-*.jsonl | jq -r 'select(.reason=="near_duplicate")|.id' | wc -l | tr -d ' ')"
+	t_eq "--shard-dir is made when missing" "$(md5sum <"$T/near1.sorted")" "$(dedup -q --shard 0/1 --shard-dir "$T/newsigs" "$T/a.jsonl" "$T/b.jsonl" | sort | md5sum)"
 	mkdir -p "$T/sigs2"
 	SFTKIT_SHARD_TIMEOUT=1 dedup -q --shard 0/2 --shard-dir "$T/sigs2" "$T/a.jsonl" >/dev/null 2>"$T/e"
 	t_eq "a missing shard times out with exit 1" 1 $?
