@@ -777,6 +777,10 @@ int blend_lock_json(const char *text, size_t len, const char *path, jbuf *m, cha
 				rc = err_set(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file), found another value", path, ln);
 				break;
 			}
+			if (json_type_of(&d, json_get(&d, 0, "repo")) != JSON_STRING || json_type_of(&d, json_get(&d, 0, "commit")) != JSON_STRING) {
+				rc = err_set(err, errlen, "%s:%u: a lock line needs \"repo\" and \"commit\" (hf-fetch's lock file)", path, ln);
+				break;
+			}
 			jbuf_printf(m, "%s\n    ", nrec++ ? "," : "");
 			json_write_compact(m, &d, 0);
 		}

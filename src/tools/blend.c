@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 		if (c.cur_file != last) {
 			if (in >= 0) blend_input_close(&b, in);
 			last = c.cur_file;
-			if ((in = blend_input_open(&b, last, c.nfiles == 0, tmpdir, err, sizeof err)) < 0) cli_fatal(&c, "%s", err);
+			if ((in = blend_input_open(&b, last, !c.in.own_fd, tmpdir, err, sizeof err)) < 0) cli_fatal(&c, "%s", err);
 		}
 		uint64_t where;
 		if (blend_input_line(&b, in, line, len, c.in.offset, &where, err, sizeof err)) cli_fatal(&c, "%s", err);

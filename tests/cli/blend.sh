@@ -131,3 +131,8 @@ t_eq "the default recipe: one record per part, Dolci's Math and Tool Use in none
 	"$(blend -r "$SFTKIT_ROOT/pipelines/recipes/default.recipe" --plan "$T/kinds.jsonl" 2>"$T/e26" | jq -r .available | tr '\n' ' ')| $(grep -o 'no_part [0-9]*' "$T/e26")"
 t_eq "the sample recipe selects the same way" "1 1 1 1 1 | no_part 2" \
 	"$(blend -r "$SFTKIT_ROOT/pipelines/recipes/sample.recipe" --plan "$T/kinds.jsonl" 2>"$T/e27" | jq -r .available | tr '\n' ' ')| $(grep -o 'no_part [0-9]*' "$T/e27")"
+# standard input named '-' among the files
+t_eq "'-' reads standard input" "$(blend -q -r "$T/r.recipe" --plan "$T/in.jsonl")" "$(blend -q -r "$T/r.recipe" --plan - <"$T/in.jsonl")"
+head -3 "$T/in.jsonl" >"$T/notlock.jsonl"
+t_status "a lock file of other JSON lines: exit 1" 1 blend -r "$T/r.recipe" -o "$T/o28" --lock "$T/notlock.jsonl" "$T/in.jsonl"
+t_grep "saying what a lock line needs" 'notlock.jsonl:1: a lock line needs "repo" and "commit"' "$T/.err"
