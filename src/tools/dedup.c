@@ -4,6 +4,7 @@
 #include "dedup.h"
 #include "json.h"
 #include "jsonl.h"
+#include "jqprog.h"
 
 #include <jq.h>
 
@@ -584,8 +585,9 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "all")) x.key = DD_KEY_ALL;
 			else if (!strcmp(optarg, "user")) x.key = DD_KEY_USER;
 			else {
-				x.jq = jq_init();
-				if (!x.jq || !jq_compile(x.jq, optarg)) cli_usage_error(&x.c, "--key: all, user, or a jq program; '%s' does not compile", optarg);
+				char err[512];
+				if (!(x.jq = jqprog_compile(optarg, err, sizeof err)))
+					cli_usage_error(&x.c, "--key: all, user, or a jq program; '%s' is none: %s", optarg, err);
 			}
 			break;
 		case O_NORM:

@@ -3,6 +3,7 @@
  * mappings, or a jq program (libjq) for anything else. */
 #include "cli.h"
 #include "convert.h"
+#include "jqprog.h"
 
 #include <jq.h>
 #include <stdlib.h>
@@ -109,8 +110,8 @@ int main(int argc, char **argv)
 
 	jq_state *jq = NULL;
 	if (jqprog) {
-		jq = jq_init();
-		if (!jq || !jq_compile(jq, jqprog)) cli_usage_error(&c, "--jq: the program does not compile");
+		char err[512];
+		if (!(jq = jqprog_compile(jqprog, err, sizeof err))) cli_usage_error(&c, "--jq: %s", err);
 	}
 
 	cli_open_output(&c, optind);

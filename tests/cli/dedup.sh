@@ -90,6 +90,7 @@ printf '%s\n' '{"id":"1","task":"t1","messages":[{"role":"user","content":"a"},{
 t_eq "--key as a jq program (.task)" "1 3" "$(dedup -q --mode exact --key .task "$T/jq.jsonl" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
 t_eq "--key with several outputs" "1 2 3" "$(dedup -q --mode exact --key '.task, .messages[0].content' "$T/jq.jsonl" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
 t_status "--key that does not compile" 2 dedup --key '.[' "$T/jq.jsonl"
+t_eq "says why in dedup's own words, not libjq's" "dedup: --key: all, user, or a jq program; '.[' is none: syntax error, unexpected \$end (Unix shell quoting issues?) at <top-level>, line 1" "$(head -1 "$T/.err")"
 
 # exact mode alone runs a leaner path (~22 bytes per record): same outputs as the general one
 for opts in "--mode exact" "--mode exact --priority b,a" "--mode exact --drop-clusters" "--mode exact --against $T/a.jsonl"; do

@@ -30,6 +30,8 @@ t_eq "a trace cut off (finish_reason length) is rejected as truncated" "truncate
 echo '{"q":"a","a":"b","sys":"be nice","k":7}' >"$T/g.jsonl"
 t_eq "generic mapping with --system and --keep" '{"id":"s/0","source":"s","messages":[{"role":"system","content":"be nice"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"k":7}' \
 	"$(to-messages -q --source s --user q --assistant a --system sys --keep k "$T/g.jsonl")"
+t_status "a --jq program that does not compile: usage error" 2 to-messages --jq '.foo | bar' "$T/g.jsonl"
+t_eq "with libjq's reason in to-messages' words" "to-messages: --jq: bar/0 is not defined at <top-level>, line 1" "$(head -1 "$T/.err")"
 t_eq "--jq program, id and source filled in" '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"id":"j/0","source":"j"}' \
 	"$(to-messages -q --source j --jq '{messages:[{role:"user",content:.q},{role:"assistant",content:.a}]}' "$T/g.jsonl")"
 printf '%s\n' '{"problem":"x"}' '{"problem":null,"generated_solution":"y"}' '{"problem":"x","generated_solution":"  "}' \
