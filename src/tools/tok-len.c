@@ -396,6 +396,8 @@ int main(int argc, char **argv)
 		if (j.format < 0) j.format = F_TEMPLATE;
 	}
 	if (j.format < 0) j.format = tpl_text ? F_TEMPLATE : fmt;
+	if (j.default_system && (j.no_template || j.format == F_TEMPLATE || j.format == F_PLAIN))
+		cli_usage_error(&c, "--default-system: only with --format chatml or llama3 (the chat template decides its own default system turn)");
 	if (!j.default_system && j.format == F_CHATML) j.default_system = tpl_system;
 	jinja_tmpl *tmpl = NULL;
 	json_doc_init(&j.vars);

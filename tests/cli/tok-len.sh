@@ -20,6 +20,8 @@ Hello world<|im_end|>
 Hi!<|im_end|>" "$(tok-len -q -t "$TK" --render "$T/in.jsonl" | jq -r .rendered)"
 t_eq "--format chatml approximates it the same here" 35 "$(tok-len -q -t "$TK" --format chatml "$T/in.jsonl" | jq .n_tokens)"
 t_eq "--default-system with a fixed wrapping" 22 "$(tok-len -q -t "$TK" --format chatml --default-system 'Be brief.' "$T/in.jsonl" | jq .n_tokens)"
+t_status "--default-system with the model's template: usage error, not ignored" 2 tok-len -q -t "$TK" --default-system 'Be brief.' "$T/in.jsonl"
+t_status "nor with --no-template" 2 tok-len -q -t "$TK" --no-template --default-system 'Be brief.' "$T/in.jsonl"
 printf '%s' "{% for m in messages %}{% if m.role == 'user' and loop.last %}{{ raise_exception('the last turn must be the assistant') }}{% endif %}[{{ m.content }}]{% endfor %}" >"$T/tpl.jinja"
 t_eq "--template FILE ([Hello world][Hi!] is 6 tokens)" 6 "$(tok-len -q -t "$TK" --template "$T/tpl.jinja" "$T/in.jsonl" | jq .n_tokens)"
 echo '{"id":"u","messages":[{"role":"user","content":"x"}]}' | tok-len -q -t "$TK" --template "$T/tpl.jinja" --rejects "$T/tr.jsonl" >/dev/null
