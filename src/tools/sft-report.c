@@ -3,8 +3,10 @@
 #include "cli.h"
 #include "report.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,25 @@ static const char usage[] =
 	"  -s, --summaries DIR   the stages' --summary files (*.json), in file-name order\n"
 	"  -o, --output FILE     the report (default: standard output), written atomically\n";
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* The stage number a summary's name gives: the digits that start its last
+ * dot-separated part ("dolci.3-drop-multimodal.json" and "3-x.json" are 3);
+ * a name without one comes last. */
+static unsigned long stage_of(const char *name)
+{
+	const char *e = strstr(name, ".json"), *p = e ? e : name + strlen(name);
+	while (p > name && p[-1] != '.') p--;
+	if (!isdigit((unsigned char)*p)) return ULONG_MAX;
+	return strtoul(p, NULL, 10);
+}
+
+/* pipeline order: by stage number, then by name (the sources in turn) */
+static int cmp_stage(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	unsigned long sx = stage_of(x), sy = stage_of(y);
+	if (sx != sy) return sx < sy ? -1 : 1;
+	return strcmp(x, y);
+}
 
 static void read_summaries(cli *c, report *r, const char *dir)
 {
@@ -38,7 +58,7 @@ static void read_summaries(cli *c, report *r, const char *dir)
 		}
 	}
 	closedir(dp);
-	qsort(names, (size_t)nn, sizeof *names, cmp_str);
+	qsort(names, (size_t)nn, sizeof *names, cmp_stage);
 	char err[512];
 	for (int i = 0; i < nn; i++) {
 		char p[4200];

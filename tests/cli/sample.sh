@@ -78,3 +78,7 @@ if command -v parallel >/dev/null 2>&1; then
 else
 	t_skip "scaling out with GNU parallel" "parallel is not installed"
 fi
+t_eq "the report lists the stages in pipeline order, the sources in turn" "codeforces.1-fetch dolci.1-fetch magicoder.1-fetch openmath.1-fetch codeforces.2-to-messages" \
+	"$(grep -o '<td>[a-z]*\.[0-9]-[a-z-]*\|<td>[0-9]-[a-z-]*' "$B/report.html" | sed 's/<td>//' | head -5 | tr '\n' ' ' | sed 's/ $//')"
+t_eq "and the whole set's stages last" "6-dedup 7-blend 8-sft-check" \
+	"$(grep -o '<td>[a-z]*\.[0-9]-[a-z-]*\|<td>[0-9]-[a-z-]*' "$B/report.html" | sed 's/<td>//' | tail -3 | tr '\n' ' ' | sed 's/ $//')"
