@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 
 	/* The tool's inputs are not JSONL files: open only stdout. */
 	cli_open_output(&f.c, argc);
-	f.h = hub_new(f.c.tty && !f.c.quiet);
+	f.h = hub_new((f.c.tty || f.c.progress) && !f.c.quiet);
 	open_repo(&f, model ? "models" : "datasets", id, rev);
 
 	if (model) {

@@ -218,6 +218,12 @@ fi
 rm -rf "$HF_HUB_CACHE/datasets--t--big"
 hf-fetch t/big >/dev/null 2>"$T/pipe.txt"
 t_eq "no progress bar in a pipe" 0 "$(grep -c 'ETA' "$T/pipe.txt")"
+rm -rf "$HF_HUB_CACHE/datasets--t--big"
+hf-fetch --progress t/big >/dev/null 2>"$T/pipe.txt"
+t_grep "--progress draws it in a pipe too" "MB/s  ETA" "$T/pipe.txt"
+rm -rf "$HF_HUB_CACHE/datasets--t--big"
+hf-fetch -q --progress t/big >/dev/null 2>"$T/pipe.txt"
+t_eq "but not with -q" 0 "$(grep -c 'ETA' "$T/pipe.txt")"
 mockhub_stop
 
 # --- | head stops the downloads: 6 shards, --jobs 2, only the first batch is fetched ---

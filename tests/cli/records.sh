@@ -40,6 +40,19 @@ t_eq "each with its reason" "missing_field null_content empty_content non_string
 t_grep "summary counts reasons" "read 4, kept 0, dropped 4" "$T/e"
 echo '{"messages":[{"role":"user","content":"hi"}]}' >"$T/na.jsonl"
 t_eq "no final assistant turn is rejected" "no_final_assistant" "$(to-messages -q --messages messages --rejects "$T/r2" "$T/na.jsonl"; jq -r .reason "$T/r2")"
+t_eq "--jq: outputs that are not records are rejected, each with its reason" "not_a_record bad_record jq_empty" \
+	"$(echo '{"q":"a"}' | to-messages -q --rejects "$T/r3" --jq '1, {id:1,messages:[{role:"user",content:.q},{role:"assistant",content:"b"}]}' >/dev/null
+	   echo '{"q":"a"}' | to-messages -q --rejects "$T/r4" --jq 'empty' >/dev/null
+	   cat "$T/r3" "$T/r4" | jq -r .reason | tr '\n' ' ' | sed 's/ $//')"
+# every reason the code can give is listed in --help and to-messages(1)
+# (bad_spec cannot happen from the command line: the options are checked first)
+to-messages --help >"$T/help"
+for r in $(grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, )"[a-z_]+"' \
+		"$SFTKIT_ROOT/src/lib/convert.c" "$SFTKIT_ROOT/src/tools/to-messages.c" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u); do
+	[ "$r" = bad_spec ] && continue
+	t_grep "to-messages --help lists reason $r" "$r" "$T/help"
+	t_grep "to-messages(1) lists reason $r" "^\.Sq $r" "$SFTKIT_ROOT/man/man1/to-messages.1"
+done
 
 # --- drop-multimodal: one check per rule, and the kept look-alikes ---
 mm() { printf '{"messages":[{"role":"user","content":%s},{"role":"assistant","content":"ok"}]}\n' "$1"; }

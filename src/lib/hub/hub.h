@@ -60,7 +60,7 @@ typedef struct hub_stats {
 } hub_stats;
 
 /* A client configured from the environment. progress: draw a progress bar on
- * stderr while downloading (the caller decides: a terminal, not -q). */
+ * stderr while downloading (the caller decides: a terminal or --progress, not -q). */
 hub *hub_new(int progress);
 void hub_free(hub *h);
 const char *hub_error(const hub *h);
