@@ -177,6 +177,7 @@ mkdir -p "$M/datasets/t/bad/data"
 printf '{"a":1}\n{"a":\n' >"$M/datasets/t/bad/data/train.jsonl"
 printf '{"a":1}\n' | zstd -q | head -c 12 >"$M/datasets/t/bad/data/test.jsonl.zst"
 printf '[1, 2]\n' >"$M/datasets/t/bad/data/validation.json"
+printf '[{},\n' >"$M/datasets/t/bad/broken.json"
 mockhub_start "$M" || exit 0
 hf-fetch -q t/bad >"$T/o" 2>"$T/e"; t_eq "broken JSON line: exit 1" 1 $?
 t_grep "broken JSON line: file and line named" "data/train.jsonl:2:" "$T/e"
@@ -185,6 +186,8 @@ hf-fetch -q t/bad --split test >/dev/null 2>"$T/e"; t_eq "truncated zstd: exit 1
 t_grep "truncated zstd: said so" "truncated zstd stream" "$T/e"
 hf-fetch -q t/bad --split validation >/dev/null 2>"$T/e"; t_eq "array of non-objects: exit 1" 1 $?
 t_grep "non-object row named" "validation.json:1: a row is not a JSON object" "$T/e"
+hf-fetch -q t/bad --files 'broken.json' >/dev/null 2>"$T/e"; t_eq "a broken .json array: exit 1" 1 $?
+t_grep "the message gives the position once" "broken.json: expected a value, found end of input at byte 6\$" "$T/e"
 mockhub_stop
 
 # --- the Hub's Parquet conversion (refs/convert/parquet) when the repo's format is not readable ---
