@@ -47,7 +47,8 @@ void jbuf_vprintf(jbuf *b, const char *fmt, va_list ap);
 char *jbuf_detach(jbuf *b, size_t *len);
 
 /* The whole of a file, NUL-terminated (not counted in *len); NULL with errno
- * set when it cannot be opened or read (EIO for a read error). */
+ * set when it cannot be opened or read (the read's errno, EISDIR for a
+ * directory; EIO when the read error left none). */
 char *read_file(const char *path, size_t *len);
 
 /* Format a message into err (errlen bytes; either may be 0) and return -1:
