@@ -250,6 +250,7 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc) cli_usage_error(&f.c, "no repo given (ORG/NAME)");
 	const char *id = argv[optind];
+	if (!hub_repo_id_ok(id)) cli_usage_error(&f.c, "'%s': a repo id is ORG/NAME", id);
 	if (!model && optind + 1 < argc) cli_usage_error(&f.c, "one dataset repo at a time ('%s' is extra)", argv[optind + 1]);
 	if (model && optind + 1 >= argc) cli_usage_error(&f.c, "--model: name the files to fetch");
 

@@ -128,7 +128,9 @@ t_eq "token from HF_TOKEN" '{"p":1}' "$(HF_TOKEN=hf_secret hf-fetch -q t/private
 mkdir -p "$HF_HOME"; echo hf_secret >"$HF_HOME/token"
 t_eq "token from \$HF_HOME/token" '{"p":1}' "$(hf-fetch -q t/private)"
 rm -f "$HF_HOME/token"
-t_status "bad repo id is a usage-level data error" 1 hf-fetch -q not-a-repo-id
+t_status "a repo id without a slash is a usage error" 2 hf-fetch -q not-a-repo-id
+t_grep "that names the form" "^hf-fetch: 'not-a-repo-id': a repo id is ORG/NAME" "$T/.err"
+t_status "as is one with two slashes" 2 hf-fetch -q a/b/c
 t_status "no repo: usage error" 2 hf-fetch
 
 # --- models ---

@@ -619,14 +619,20 @@ static char *read_ref(const hub_repo *r, const char *rev)
 	return s;
 }
 
+int hub_repo_id_ok(const char *id)
+{
+	const char *slash = strchr(id, '/');
+	return slash && slash != id && slash[1] && !strchr(slash + 1, '/') && !strstr(id, "..");
+}
+
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r)
 {
 	memset(r, 0, sizeof *r);
-	const char *slash = strchr(id, '/');
-	if (!slash || slash == id || !slash[1] || strchr(slash + 1, '/') || strstr(id, "..")) {
+	if (!hub_repo_id_ok(id)) {
 		seterr(h, h->err, sizeof h->err, "'%s': a repo id is ORG/NAME", id);
 		return -1;
 	}
+	const char *slash = strchr(id, '/');
 	snprintf(r->kind, sizeof r->kind, "%s", kind);
 	r->id = xstrdup(id);
 	r->revision = xstrdup(revision && *revision ? revision : "main");

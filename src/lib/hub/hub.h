@@ -68,6 +68,9 @@ const hub_stats *hub_get_stats(const hub *h);
 int hub_offline(const hub *h);
 const char *hub_cache_root(const hub *h);
 
+/* 1 when id has the form ORG/NAME (one slash, both parts non-empty, no ".."). */
+int hub_repo_id_ok(const char *id);
+
 /* Resolve revision (NULL = "main") to a commit and list the repo's files.
  * kind: "datasets" or "models". Offline: from refs/ and the cached listing. */
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r);
