@@ -137,6 +137,20 @@ char *read_file(const char *path, size_t *len)
 	return jbuf_detach(&b, len);
 }
 
+int parse_count(const char *s, uint64_t *v)
+{
+	uint64_t n = 0;
+	if (!*s) return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9') return -1;
+		unsigned d = (unsigned)(*s - '0');
+		if (n > (UINT64_MAX - d) / 10) return -1;
+		n = n * 10 + d;
+	}
+	*v = n;
+	return 0;
+}
+
 int err_set(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

@@ -55,6 +55,11 @@ char *read_file(const char *path, size_t *len);
  * the library's way to fail with a reason in one statement. */
 int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* s as a count: decimal digits and nothing else (no sign, blank or '+'), at
+ * most UINT64_MAX. 0 with *v set, else -1. (strtoull alone reads "-1" as
+ * UINT64_MAX, which a --limit would take for "no limit".) */
+int parse_count(const char *s, uint64_t *v);
+
 /* arena: bump allocator for per-record work; arena_reset keeps the largest
  * block for reuse so steady-state records allocate nothing from malloc. */
 typedef struct arena_block arena_block;

@@ -220,12 +220,10 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n': {
-			char *e;
-			po.limit = strtoull(optarg, &e, 10);
-			if (*e || !*optarg || !po.limit) cli_usage_error(&f.c, "--limit: a positive number, not '%s'", optarg);
+		case 'n':
+			if (parse_count(optarg, &po.limit) || !po.limit)
+				cli_usage_error(&f.c, "--limit: a positive number, not '%s'", optarg);
 			break;
-		}
 		case O_LOCK: f.lock = optarg; break;
 		case 'j': {
 			char *e;
@@ -256,7 +254,9 @@ int main(int argc, char **argv)
 
 	/* The tool's inputs are not JSONL files: open only stdout. */
 	cli_open_output(&f.c, argc);
-	f.h = hub_new((f.c.tty || f.c.progress) && !f.c.quiet);
+	char herr[256];
+	f.h = hub_new((f.c.tty || f.c.progress) && !f.c.quiet, herr, sizeof herr);
+	if (!f.h) cli_usage_error(&f.c, "%s", herr);
 	open_repo(&f, model ? "models" : "datasets", id, rev);
 
 	if (model) {

@@ -57,12 +57,10 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n': {
-			char *e;
-			po.limit = strtoull(optarg, &e, 10);
-			if (*e || !*optarg || !po.limit) cli_usage_error(&c, "--limit: a positive number, not '%s'", optarg);
+		case 'n':
+			if (parse_count(optarg, &po.limit) || !po.limit)
+				cli_usage_error(&c, "--limit: a positive number, not '%s'", optarg);
 			break;
-		}
 		case O_SCHEMA: schema = 1; break;
 		default: cli_usage_error(&c, NULL);
 		}

@@ -132,6 +132,12 @@ t_status "a repo id without a slash is a usage error" 2 hf-fetch -q not-a-repo-i
 t_grep "that names the form" "^hf-fetch: 'not-a-repo-id': a repo id is ORG/NAME" "$T/.err"
 t_status "as is one with two slashes" 2 hf-fetch -q a/b/c
 t_status "no repo: usage error" 2 hf-fetch
+t_status "--limit -1: usage error" 2 hf-fetch -q t/formats -n -1
+t_status "SFTKIT_HUB_RETRIES=abc: usage error" 2 env SFTKIT_HUB_RETRIES=abc hf-fetch -q t/formats
+t_grep "naming the variable" "^hf-fetch: SFTKIT_HUB_RETRIES: a number of retries from 0 to 100, not 'abc'" "$T/.err"
+t_status "SFTKIT_HUB_BACKOFF_MS=-5: usage error" 2 env SFTKIT_HUB_BACKOFF_MS=-5 hf-fetch -q t/formats
+t_grep "naming the variable" "^hf-fetch: SFTKIT_HUB_BACKOFF_MS: " "$T/.err"
+t_eq "SFTKIT_HUB_RETRIES=0 is a value" 2 "$(SFTKIT_HUB_RETRIES=0 hf-fetch -q t/formats | wc -l | tr -d ' ')"
 
 # --- models ---
 p=$(hf-fetch --model o/m config.json)
