@@ -127,11 +127,28 @@ char *read_file(const char *path, size_t *len)
 	jbuf b = JBUF_INIT;
 	char t[65536];
 	size_t n;
+	errno = 0;
 	while ((n = fread(t, 1, sizeof t, f)) > 0) jbuf_put(&b, t, n);
-	int bad = ferror(f);
+	/* keep the read's own errno: fopen succeeds on a directory and fread
+	 * fails with EISDIR, which says more than EIO */
+	int bad = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
-	if (bad) { jbuf_free(&b); errno = EIO; return NULL; }
+	if (bad) { jbuf_free(&b); errno = bad; return NULL; }
 	return jbuf_detach(&b, len);
+}
+
+int parse_count(const char *s, uint64_t *v)
+{
+	uint64_t n = 0;
+	if (!*s) return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9') return -1;
+		unsigned d = (unsigned)(*s - '0');
+		if (n > (UINT64_MAX - d) / 10) return -1;
+		n = n * 10 + d;
+	}
+	*v = n;
+	return 0;
 }
 
 int err_set(char *err, size_t errlen, const char *fmt, ...)

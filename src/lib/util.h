@@ -47,12 +47,18 @@ void jbuf_vprintf(jbuf *b, const char *fmt, va_list ap);
 char *jbuf_detach(jbuf *b, size_t *len);
 
 /* The whole of a file, NUL-terminated (not counted in *len); NULL with errno
- * set when it cannot be opened or read (EIO for a read error). */
+ * set when it cannot be opened or read (the read's errno, EISDIR for a
+ * directory; EIO when the read error left none). */
 char *read_file(const char *path, size_t *len);
 
 /* Format a message into err (errlen bytes; either may be 0) and return -1:
  * the library's way to fail with a reason in one statement. */
 int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* s as a count: decimal digits and nothing else (no sign, blank or '+'), at
+ * most UINT64_MAX. 0 with *v set, else -1. (strtoull alone reads "-1" as
+ * UINT64_MAX, which a --limit would take for "no limit".) */
+int parse_count(const char *s, uint64_t *v);
 
 /* arena: bump allocator for per-record work; arena_reset keeps the largest
  * block for reuse so steady-state records allocate nothing from malloc. */

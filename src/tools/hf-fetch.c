@@ -220,12 +220,10 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n': {
-			char *e;
-			po.limit = strtoull(optarg, &e, 10);
-			if (*e || !*optarg || !po.limit) cli_usage_error(&f.c, "--limit: a positive number, not '%s'", optarg);
+		case 'n':
+			if (parse_count(optarg, &po.limit) || !po.limit)
+				cli_usage_error(&f.c, "--limit: a positive number, not '%s'", optarg);
 			break;
-		}
 		case O_LOCK: f.lock = optarg; break;
 		case 'j': {
 			char *e;
@@ -250,12 +248,15 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc) cli_usage_error(&f.c, "no repo given (ORG/NAME)");
 	const char *id = argv[optind];
+	if (!hub_repo_id_ok(id)) cli_usage_error(&f.c, "'%s': a repo id is ORG/NAME", id);
 	if (!model && optind + 1 < argc) cli_usage_error(&f.c, "one dataset repo at a time ('%s' is extra)", argv[optind + 1]);
 	if (model && optind + 1 >= argc) cli_usage_error(&f.c, "--model: name the files to fetch");
 
 	/* The tool's inputs are not JSONL files: open only stdout. */
 	cli_open_output(&f.c, argc);
-	f.h = hub_new(f.c.tty && !f.c.quiet);
+	char herr[256];
+	f.h = hub_new((f.c.tty || f.c.progress) && !f.c.quiet, herr, sizeof herr);
+	if (!f.h) cli_usage_error(&f.c, "%s", herr);
 	open_repo(&f, model ? "models" : "datasets", id, rev);
 
 	if (model) {

@@ -2,13 +2,18 @@
 #include "cli.h"
 #include "parquet/parquet.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"Usage: parquet-cat [--columns a,b] [--where COL=VALUE|COL!=VALUE] [--limit N] FILE...\n"
 	"       parquet-cat --schema FILE...\n"
 	"Print the rows of Parquet files as JSON objects, one per line, in file order.\n"
+	"FILE '-' is standard input; as Parquet's footer is at the end, a pipe is first\n"
+	"copied to a temporary file in $TMPDIR (default /tmp), deleted when done.\n"
 	"\n"
 	"  -c, --columns A,B      only these top-level columns (the others are not decoded)\n"
 	"  -w, --where COL=VALUE  only rows whose top-level column COL equals VALUE (COL!=VALUE:\n"
@@ -21,6 +26,38 @@ static const char usage[] =
 	"Values: integers exact; floats shortest round-trip, NaN/Infinity as strings;\n"
 	"DECIMAL exact numbers; DATE/TIME/TIMESTAMP ISO 8601 strings (Z when UTC);\n"
 	"binary as a string when valid UTF-8, else {\"$base64\":...}; LIST arrays; MAP objects.\n";
+
+/* Standard input as a descriptor the reader can map: itself when it is a
+ * regular file read from its start (< file.parquet), else a copy in an
+ * unlinked temporary file (a pipe: the footer the reader starts from comes
+ * last). The copy is gone when the process ends, however it ends. */
+static int stdin_file(cli *c)
+{
+	struct stat st;
+	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode) && lseek(0, 0, SEEK_CUR) == 0) return 0;
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir) dir = "/tmp";
+	jbuf path = JBUF_INIT;
+	jbuf_printf(&path, "%s/parquet-cat.XXXXXX", dir);
+	int fd = mkstemp(path.p);
+	if (fd < 0) cli_fatal(c, "<stdin>: a temporary file in %s for the copy Parquet needs: %s", dir, strerror(errno));
+	unlink(path.p);
+	jbuf_free(&path);
+	char buf[1 << 16];
+	for (;;) {
+		ssize_t n = read(0, buf, sizeof buf);
+		if (n < 0 && errno == EINTR) continue;
+		if (n < 0) cli_fatal(c, "<stdin>: read error: %s", strerror(errno));
+		if (n == 0) break;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR) continue;
+			if (w < 0) cli_fatal(c, "<stdin>: copying to a temporary file in %s: %s", dir, strerror(errno));
+			off += w;
+		}
+	}
+	return fd;
+}
 
 static int on_row(void *ctx, const char *json, size_t len)
 {
@@ -57,12 +94,10 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n': {
-			char *e;
-			po.limit = strtoull(optarg, &e, 10);
-			if (*e || !*optarg || !po.limit) cli_usage_error(&c, "--limit: a positive number, not '%s'", optarg);
+		case 'n':
+			if (parse_count(optarg, &po.limit) || !po.limit)
+				cli_usage_error(&c, "--limit: a positive number, not '%s'", optarg);
 			break;
-		}
 		case O_SCHEMA: schema = 1; break;
 		default: cli_usage_error(&c, NULL);
 		}
@@ -77,22 +112,31 @@ int main(int argc, char **argv)
 		if (!*po.where_col) cli_usage_error(&c, "--where: no column name");
 	}
 	if (optind >= argc) cli_usage_error(&c, "no Parquet file given");
+	int nstdin = 0;
+	for (int i = optind; i < argc; i++) nstdin += !strcmp(argv[i], "-");
+	if (nstdin > 1) cli_usage_error(&c, "standard input ('-') can be read only once");
 	cli_open_output(&c, optind);
 	c.quiet = c.quiet || schema;
 	char err[512];
 	uint64_t left = po.limit;
 	for (int i = optind; i < argc; i++) {
-		c.cur_file = argv[i];
+		int in = strcmp(argv[i], "-") ? -1 : stdin_file(&c);
+		c.cur_file = in < 0 ? argv[i] : "<stdin>";
 		if (schema) {
 			jbuf s = JBUF_INIT;
-			if (pq_schema_json(argv[i], &s, err, sizeof err)) cli_fatal(&c, "%s", err + 4);
+			if (in < 0 ? pq_schema_json(argv[i], &s, err, sizeof err)
+			           : pq_schema_json_fd(in, c.cur_file, &s, err, sizeof err))
+				cli_fatal(&c, "%s", err + 4);
 			cli_emit(&c, s.p, s.len);
 			jbuf_free(&s);
+			if (in > 0) close(in);
 			continue;
 		}
 		uint64_t before = c.n_kept;
 		po.limit = left;
-		int rc = pq_cat_file(argv[i], &po, on_row, &c, err, sizeof err);
+		int rc = in < 0 ? pq_cat_file(argv[i], &po, on_row, &c, err, sizeof err)
+		                : pq_cat_fd(in, c.cur_file, &po, on_row, &c, err, sizeof err);
+		if (in > 0) close(in);
 		if (rc < 0) cli_fatal(&c, "%s", err + 4);   /* drop the "pq: " prefix: the tool names itself */
 		c.n_read += c.n_kept - before;
 		if (po.limit) {

@@ -2,6 +2,7 @@
  * valid records pass through, failures are reported with file:line. */
 #include "cli.h"
 #include "sftcheck.h"
+#include "util.h"
 
 #include <stdlib.h>
 
@@ -16,7 +17,7 @@ static const char usage[] =
 	"      --strict         also require user/assistant alternation\n"
 	"      --max-errors N   report at most N failures one by one (default 20; 0 = all)\n";
 
-struct ctx { cli *c; int strict; unsigned long max, shown; };
+struct ctx { cli *c; int strict; uint64_t max, shown; };
 
 static const char *rule(void *vctx, const json_doc *d, char *detail, size_t n)
 {
@@ -46,12 +47,10 @@ int main(int argc, char **argv)
 		if (cli_common_opt(&c, o, optarg)) continue;
 		switch (o) {
 		case O_STRICT: x.strict = 1; break;
-		case O_MAXERR: {
-			char *e;
-			x.max = strtoul(optarg, &e, 10);
-			if (*e || !*optarg) cli_usage_error(&c, "--max-errors: not a number: %s", optarg);
+		case O_MAXERR:
+			if (parse_count(optarg, &x.max))
+				cli_usage_error(&c, "--max-errors: a number (0 = all), not '%s'", optarg);
 			break;
-		}
 		default: cli_usage_error(&c, NULL);
 		}
 	}

@@ -32,8 +32,12 @@ static const char usage[] =
 	"\n"
 	"<row> is the 0-based index of the line in the input stream (all inputs in turn).\n"
 	"Rows that cannot become a valid conversation are dropped with a reason:\n"
-	"missing_field, null_content, non_string_content, empty_content, empty_messages,\n"
-	"bad_messages, bad_message, bad_role, no_final_assistant, unclosed_think, jq_error.\n";
+	"missing_field, missing_content, null_content, non_string_content, empty_content,\n"
+	"empty_messages, bad_messages, bad_message, bad_role, no_final_assistant,\n"
+	"truncated (codeforces: finish_reason is not \"stop\"), unclosed_think (--strip-think);\n"
+	"with --jq also jq_error, jq_empty (no output), not_a_record (an output that is not\n"
+	"an object), bad_record (an \"id\" or \"source\" that is not a string); with\n"
+	"--skip-bad, bad_json (a line that is not a JSON object).\n";
 
 enum { O_PRESET = 'p', O_SOURCE = 's', O_MESSAGES = CLI_OPT_TOOL_BASE, O_USER, O_ASSISTANT, O_SYSTEM,
        O_SYSTEM_TEXT, O_KEEP, O_ID, O_STRIP, O_JQ };

@@ -128,8 +128,16 @@ t_eq "token from HF_TOKEN" '{"p":1}' "$(HF_TOKEN=hf_secret hf-fetch -q t/private
 mkdir -p "$HF_HOME"; echo hf_secret >"$HF_HOME/token"
 t_eq "token from \$HF_HOME/token" '{"p":1}' "$(hf-fetch -q t/private)"
 rm -f "$HF_HOME/token"
-t_status "bad repo id is a usage-level data error" 1 hf-fetch -q not-a-repo-id
+t_status "a repo id without a slash is a usage error" 2 hf-fetch -q not-a-repo-id
+t_grep "that names the form" "^hf-fetch: 'not-a-repo-id': a repo id is ORG/NAME" "$T/.err"
+t_status "as is one with two slashes" 2 hf-fetch -q a/b/c
 t_status "no repo: usage error" 2 hf-fetch
+t_status "--limit -1: usage error" 2 hf-fetch -q t/formats -n -1
+t_status "SFTKIT_HUB_RETRIES=abc: usage error" 2 env SFTKIT_HUB_RETRIES=abc hf-fetch -q t/formats
+t_grep "naming the variable" "^hf-fetch: SFTKIT_HUB_RETRIES: a number of retries from 0 to 100, not 'abc'" "$T/.err"
+t_status "SFTKIT_HUB_BACKOFF_MS=-5: usage error" 2 env SFTKIT_HUB_BACKOFF_MS=-5 hf-fetch -q t/formats
+t_grep "naming the variable" "^hf-fetch: SFTKIT_HUB_BACKOFF_MS: " "$T/.err"
+t_eq "SFTKIT_HUB_RETRIES=0 is a value" 2 "$(SFTKIT_HUB_RETRIES=0 hf-fetch -q t/formats | wc -l | tr -d ' ')"
 
 # --- models ---
 p=$(hf-fetch --model o/m config.json)
@@ -177,6 +185,7 @@ mkdir -p "$M/datasets/t/bad/data"
 printf '{"a":1}\n{"a":\n' >"$M/datasets/t/bad/data/train.jsonl"
 printf '{"a":1}\n' | zstd -q | head -c 12 >"$M/datasets/t/bad/data/test.jsonl.zst"
 printf '[1, 2]\n' >"$M/datasets/t/bad/data/validation.json"
+printf '[{},\n' >"$M/datasets/t/bad/broken.json"
 mockhub_start "$M" || exit 0
 hf-fetch -q t/bad >"$T/o" 2>"$T/e"; t_eq "broken JSON line: exit 1" 1 $?
 t_grep "broken JSON line: file and line named" "data/train.jsonl:2:" "$T/e"
@@ -185,6 +194,8 @@ hf-fetch -q t/bad --split test >/dev/null 2>"$T/e"; t_eq "truncated zstd: exit 1
 t_grep "truncated zstd: said so" "truncated zstd stream" "$T/e"
 hf-fetch -q t/bad --split validation >/dev/null 2>"$T/e"; t_eq "array of non-objects: exit 1" 1 $?
 t_grep "non-object row named" "validation.json:1: a row is not a JSON object" "$T/e"
+hf-fetch -q t/bad --files 'broken.json' >/dev/null 2>"$T/e"; t_eq "a broken .json array: exit 1" 1 $?
+t_grep "the message gives the position once" "broken.json: expected a value, found end of input at byte 6\$" "$T/e"
 mockhub_stop
 
 # --- the Hub's Parquet conversion (refs/convert/parquet) when the repo's format is not readable ---
@@ -218,6 +229,12 @@ fi
 rm -rf "$HF_HUB_CACHE/datasets--t--big"
 hf-fetch t/big >/dev/null 2>"$T/pipe.txt"
 t_eq "no progress bar in a pipe" 0 "$(grep -c 'ETA' "$T/pipe.txt")"
+rm -rf "$HF_HUB_CACHE/datasets--t--big"
+hf-fetch --progress t/big >/dev/null 2>"$T/pipe.txt"
+t_grep "--progress draws it in a pipe too" "MB/s  ETA" "$T/pipe.txt"
+rm -rf "$HF_HUB_CACHE/datasets--t--big"
+hf-fetch -q --progress t/big >/dev/null 2>"$T/pipe.txt"
+t_eq "but not with -q" 0 "$(grep -c 'ETA' "$T/pipe.txt")"
 mockhub_stop
 
 # --- | head stops the downloads: 6 shards, --jobs 2, only the first batch is fetched ---

@@ -32,6 +32,10 @@ if [ -e "$D" ]; then
 	t_eq "where and where-not partition the rows" "$n_all" $((n_code + n_other))
 	t_eq "where keeps only matching rows" "$n_code" "$(parquet-cat -q --where domain=Coding "$D" | grep -c '"domain":"Coding"')"
 	t_eq "limit" 3 "$(parquet-cat -q --limit 3 "$D" | wc -l)"
+	for n in -1 0 ' 3' +3 3x 18446744073709551616; do
+		t_status "--limit '$n': usage error" 2 parquet-cat -q -n "$n" "$D"
+	done
+	t_grep "naming the value" "^parquet-cat: --limit: a positive number, not '18446744073709551616'" "$T/.err"
 	t_status "unknown column is an error" 1 parquet-cat --columns nope "$D"
 	t_grep "unknown column named" "no column 'nope'" "$T/.err"
 	# truncation anywhere fails cleanly
@@ -45,3 +49,20 @@ fi
 t_status "not parquet: exit 1" 1 parquet-cat "$FIX/jsonl-check/mixed.jsonl"
 t_grep "bad magic named" "not a Parquet file" "$T/.err"
 t_status "no file: usage error" 2 parquet-cat
+
+# '-': standard input, from a pipe (copied to $TMPDIR) or redirected from a file
+F="$P/dolci.pw-snappy-v1.parquet"
+if [ -e "$F" ]; then
+	want=$(parquet-cat -q "$F" | md5sum)
+	mkdir -p "$T/tmp"
+	t_eq "'-' reads a pipe" "$want" "$(cat "$F" | TMPDIR="$T/tmp" parquet-cat -q - | md5sum)"
+	t_eq "and leaves no temporary file" "" "$(ls -A "$T/tmp")"
+	t_eq "'-' reads a redirected file in place" "$want" "$(parquet-cat -q - <"$F" | md5sum)"
+	t_eq "'-' among files, in order" "$(parquet-cat -q "$F" "$F" | md5sum)" "$(cat "$F" | parquet-cat -q "$F" - | md5sum)"
+	t_grep "--schema - names <stdin>" '^{"file":"<stdin>","rows":' "$(cat "$F" | parquet-cat --schema - >"$T/s"; echo "$T/s")"
+	cat "$F" | TMPDIR="$T/nonexistent" parquet-cat - >/dev/null 2>"$T/e"; t_eq "no room for the copy: exit 1" 1 $?
+	t_grep "and says where it tried" "^parquet-cat: <stdin>: a temporary file in $T/nonexistent for the copy Parquet needs: " "$T/e"
+fi
+echo 'not parquet' | parquet-cat - >/dev/null 2>"$T/e"; t_eq "'-' with bad data: exit 1" 1 $?
+t_grep "named <stdin>" "^parquet-cat: <stdin>: " "$T/e"
+t_status "'-' twice: usage error" 2 parquet-cat - - </dev/null

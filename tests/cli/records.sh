@@ -42,6 +42,19 @@ t_eq "each with its reason" "missing_field null_content empty_content non_string
 t_grep "summary counts reasons" "read 4, kept 0, dropped 4" "$T/e"
 echo '{"messages":[{"role":"user","content":"hi"}]}' >"$T/na.jsonl"
 t_eq "no final assistant turn is rejected" "no_final_assistant" "$(to-messages -q --messages messages --rejects "$T/r2" "$T/na.jsonl"; jq -r .reason "$T/r2")"
+t_eq "--jq: outputs that are not records are rejected, each with its reason" "not_a_record bad_record jq_empty" \
+	"$(echo '{"q":"a"}' | to-messages -q --rejects "$T/r3" --jq '1, {id:1,messages:[{role:"user",content:.q},{role:"assistant",content:"b"}]}' >/dev/null
+	   echo '{"q":"a"}' | to-messages -q --rejects "$T/r4" --jq 'empty' >/dev/null
+	   cat "$T/r3" "$T/r4" | jq -r .reason | tr '\n' ' ' | sed 's/ $//')"
+# every reason the code can give is listed in --help and to-messages(1)
+# (bad_spec cannot happen from the command line: the options are checked first)
+to-messages --help >"$T/help"
+for r in $(grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, )"[a-z_]+"' \
+		"$SFTKIT_ROOT/src/lib/convert.c" "$SFTKIT_ROOT/src/tools/to-messages.c" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u); do
+	[ "$r" = bad_spec ] && continue
+	t_grep "to-messages --help lists reason $r" "$r" "$T/help"
+	t_grep "to-messages(1) lists reason $r" "^\.Sq $r" "$SFTKIT_ROOT/man/man1/to-messages.1"
+done
 
 # --- drop-multimodal: one check per rule, and the kept look-alikes ---
 mm() { printf '{"messages":[{"role":"user","content":%s},{"role":"assistant","content":"ok"}]}\n' "$1"; }
@@ -102,6 +115,9 @@ t_status "sft-check passes a valid set" 0 sft-check -q "$T/ok.jsonl"
 printf '{"messages":[{"role":"user","content":"a"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}\n' >"$T/alt.jsonl"
 t_status "not alternating passes by default" 0 sft-check -q "$T/alt.jsonl"
 t_status "--strict requires alternation" 1 sft-check -q --strict "$T/alt.jsonl"
+t_status "--max-errors -1: usage error" 2 sft-check -q --max-errors -1 "$T/ok.jsonl"
+t_grep "naming the value" "^sft-check: --max-errors: a number (0 = all), not '-1'" "$T/.err"
+t_status "--max-errors 0 reports all" 1 sft-check -q --max-errors 0 "$T/alt.jsonl" --strict
 printf '%s\n' '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":" \u0020\n\u000A"}]}' >"$T/blank.jsonl"
 sft-check -q "$T/blank.jsonl" 2>"$T/e"
 t_grep "escaped whitespace is empty content to sft-check" "blank.jsonl:1: empty_content" "$T/e"

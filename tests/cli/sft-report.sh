@@ -47,6 +47,8 @@ t_status "a summary without counts: exit 1" 1 sft-report -s "$T/sum" "$T/train.j
 t_grep "and the message names the file and the field" "5-bad.json: 5-bad: expected \"read\" as a count" "$T/.err"
 echo '[1,2]' >"$T/bad-m.json"
 t_status "a manifest that is not one: exit 1" 1 sft-report -m "$T/bad-m.json" "$T/train.jsonl"
+t_status "a directory as the manifest: exit 1" 1 sft-report -m "$T/sum" "$T/train.jsonl"
+t_grep "with the real reason, not EIO" "^sft-report: .*/sum: Is a directory$" "$T/.err"
 printf '{"messages":[]}\nnot json\n' >"$T/bad.jsonl"
 t_status "bad data: exit 1" 1 sft-report "$T/bad.jsonl"
 t_grep "with the position" "bad.jsonl:2:" "$T/.err"

@@ -82,8 +82,18 @@ static void rstrip(char *s)
 	while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
 }
 
-hub *hub_new(int progress)
+hub *hub_new(int progress, char *err, size_t errlen)
 {
+	uint64_t retries = 6, backoff_ms = 1000;
+	const char *r = getenv("SFTKIT_HUB_RETRIES"), *bo = getenv("SFTKIT_HUB_BACKOFF_MS");
+	if (r && *r && (parse_count(r, &retries) || retries > 100)) {
+		err_set(err, errlen, "SFTKIT_HUB_RETRIES: a number of retries from 0 to 100, not '%s'", r);
+		return NULL;
+	}
+	if (bo && *bo && (parse_count(bo, &backoff_ms) || backoff_ms > 600000)) {
+		err_set(err, errlen, "SFTKIT_HUB_BACKOFF_MS: milliseconds from 0 to 600000, not '%s'", bo);
+		return NULL;
+	}
 	pthread_once(&curl_once, curl_init_once);
 	hub *h = xcalloc(1, sizeof *h);
 	const char *e = getenv("HF_ENDPOINT");
@@ -120,10 +130,8 @@ hub *hub_new(int progress)
 
 	const char *off = getenv("HF_HUB_OFFLINE");
 	h->offline = off && (!strcmp(off, "1") || !strcasecmp(off, "true") || !strcasecmp(off, "yes") || !strcasecmp(off, "on"));
-	const char *r = getenv("SFTKIT_HUB_RETRIES");
-	h->retries = r && *r ? atoi(r) : 6;
-	const char *bo = getenv("SFTKIT_HUB_BACKOFF_MS");
-	h->backoff_ms = bo && *bo ? atol(bo) : 1000;
+	h->retries = (int)retries;
+	h->backoff_ms = (long)backoff_ms;
 	h->progress = progress;
 	pthread_mutex_init(&h->mu, NULL);
 	return h;
@@ -619,14 +627,20 @@ static char *read_ref(const hub_repo *r, const char *rev)
 	return s;
 }
 
+int hub_repo_id_ok(const char *id)
+{
+	const char *slash = strchr(id, '/');
+	return slash && slash != id && slash[1] && !strchr(slash + 1, '/') && !strstr(id, "..");
+}
+
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r)
 {
 	memset(r, 0, sizeof *r);
-	const char *slash = strchr(id, '/');
-	if (!slash || slash == id || !slash[1] || strchr(slash + 1, '/') || strstr(id, "..")) {
+	if (!hub_repo_id_ok(id)) {
 		seterr(h, h->err, sizeof h->err, "'%s': a repo id is ORG/NAME", id);
 		return -1;
 	}
+	const char *slash = strchr(id, '/');
 	snprintf(r->kind, sizeof r->kind, "%s", kind);
 	r->id = xstrdup(id);
 	r->revision = xstrdup(revision && *revision ? revision : "main");

@@ -60,13 +60,18 @@ typedef struct hub_stats {
 } hub_stats;
 
 /* A client configured from the environment. progress: draw a progress bar on
- * stderr while downloading (the caller decides: a terminal, not -q). */
-hub *hub_new(int progress);
+ * stderr while downloading (the caller decides: a terminal or --progress, not -q).
+ * NULL with a message in err when SFTKIT_HUB_RETRIES or SFTKIT_HUB_BACKOFF_MS
+ * is not a number in range. */
+hub *hub_new(int progress, char *err, size_t errlen);
 void hub_free(hub *h);
 const char *hub_error(const hub *h);
 const hub_stats *hub_get_stats(const hub *h);
 int hub_offline(const hub *h);
 const char *hub_cache_root(const hub *h);
+
+/* 1 when id has the form ORG/NAME (one slash, both parts non-empty, no ".."). */
+int hub_repo_id_ok(const char *id);
 
 /* Resolve revision (NULL = "main") to a commit and list the repo's files.
  * kind: "datasets" or "models". Offline: from refs/ and the cached listing. */

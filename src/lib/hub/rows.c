@@ -222,7 +222,7 @@ static int json_rows(const char *path, const char *name, const pq_options *opt, 
 	if (rc == 0 && mode == 2) {
 		c.line = 1;
 		if (json_parse(&c.d, buf.p, buf.len)) {
-			snprintf(err, errlen, "%s: %s (at byte %zu)", name, c.d.err, c.d.err_off);
+			snprintf(err, errlen, "%s: %s", name, c.d.err);   /* c.d.err names the byte */
 			rc = -1;
 		} else {
 			JSON_FOR_ELEMS(&c.d, 0, e, k) {

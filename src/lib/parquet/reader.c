@@ -602,33 +602,47 @@ int pq_cat_mem(const unsigned char *data, size_t size, const char *name, const p
 	return rc;
 }
 
-static int map_file(const char *path, const unsigned char **data, size_t *size, char *err, size_t errlen)
+/* Map all of fd: the footer is at the end and the column chunks are read
+ * where the footer says, so the reader needs the whole file at hand. */
+static int map_fd(int fd, const char *name, const unsigned char **data, size_t *size, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) { snprintf(err, errlen, "pq: %s: %s", path, strerror(errno)); return -1; }
 	struct stat st;
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "pq: %s: not a regular file", path);
-		close(fd);
+		snprintf(err, errlen, "pq: %s: not a regular file", name);
 		return -1;
 	}
 	*size = (size_t)st.st_size;
-	if (*size == 0) { *data = NULL; close(fd); return 0; }
+	if (*size == 0) { *data = NULL; return 0; }
 	void *p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) { snprintf(err, errlen, "pq: %s: %s", path, strerror(errno)); return -1; }
+	if (p == MAP_FAILED) { snprintf(err, errlen, "pq: %s: %s", name, strerror(errno)); return -1; }
 	*data = p;
 	return 0;
 }
 
-int pq_cat_file(const char *path, const pq_options *opt, pq_row_fn fn, void *ctx, char *err, size_t errlen)
+static int open_file(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) snprintf(err, errlen, "pq: %s: %s", path, strerror(errno));
+	return fd;
+}
+
+int pq_cat_fd(int fd, const char *name, const pq_options *opt, pq_row_fn fn, void *ctx, char *err, size_t errlen)
 {
 	const unsigned char *data;
 	size_t size;
-	if (map_file(path, &data, &size, err, errlen)) return -1;
+	if (map_fd(fd, name, &data, &size, err, errlen)) return -1;
 	static const unsigned char empty[1];
-	int rc = pq_cat_mem(data ? data : empty, size, path, opt, fn, ctx, err, errlen);
+	int rc = pq_cat_mem(data ? data : empty, size, name, opt, fn, ctx, err, errlen);
 	if (data) munmap((void *)data, size);
+	return rc;
+}
+
+int pq_cat_file(const char *path, const pq_options *opt, pq_row_fn fn, void *ctx, char *err, size_t errlen)
+{
+	int fd = open_file(path, err, errlen);
+	if (fd < 0) return -1;
+	int rc = pq_cat_fd(fd, path, opt, fn, ctx, err, errlen);
+	close(fd);
 	return rc;
 }
 
@@ -671,9 +685,18 @@ static void schema_node(jbuf *b, const pq_meta *m, int idx)
 
 int pq_schema_json(const char *path, jbuf *out, char *err, size_t errlen)
 {
+	int fd = open_file(path, err, errlen);
+	if (fd < 0) return -1;
+	int rc = pq_schema_json_fd(fd, path, out, err, errlen);
+	close(fd);
+	return rc;
+}
+
+int pq_schema_json_fd(int fd, const char *path, jbuf *out, char *err, size_t errlen)
+{
 	const unsigned char *data;
 	size_t size;
-	if (map_file(path, &data, &size, err, errlen)) return -1;
+	if (map_fd(fd, path, &data, &size, err, errlen)) return -1;
 	pq_run r;
 	memset(&r, 0, sizeof r);
 	static const unsigned char empty[1];

@@ -1047,7 +1047,7 @@ tok *tok_load_mem(const char *json, size_t len, char *err, size_t errlen)
 	json_doc_init(&d);
 	tok *t = NULL;
 	if (json_parse(&d, json, len))
-		snprintf(err, errlen, "tokenizer.json: %s at byte %zu", d.err, d.err_off);
+		snprintf(err, errlen, "tokenizer.json: %s", d.err);   /* d.err names the byte */
 	else
 		t = load_doc(&d, err, errlen);
 	json_doc_free(&d);
