@@ -599,9 +599,24 @@ int main(int argc, char **argv)
 			x.threshold = strtod(optarg, &e);
 			if (*e || x.threshold <= 0 || x.threshold > 1) cli_usage_error(&x.c, "--threshold: a number in (0,1], not '%s'", optarg);
 			break;
-		case O_NGRAM: x.ngram = (int)strtol(optarg, &e, 10); if (*e || x.ngram < 1 || x.ngram > 32) cli_usage_error(&x.c, "--ngram: 1 to 32"); break;
-		case O_BANDS: x.bands = (int)strtol(optarg, &e, 10); if (*e || x.bands < 1) cli_usage_error(&x.c, "--bands: a positive number"); break;
-		case O_ROWS: x.rows = (int)strtol(optarg, &e, 10); if (*e || x.rows < 1) cli_usage_error(&x.c, "--rows: a positive number"); break;
+		case O_NGRAM: {
+			long v = strtol(optarg, &e, 10);
+			if (*e || !*optarg || v < 1 || v > 32) cli_usage_error(&x.c, "--ngram: 1 to 32, not '%s'", optarg);
+			x.ngram = (int)v;
+			break;
+		}
+		case O_BANDS: {
+			long v = strtol(optarg, &e, 10);
+			if (*e || !*optarg || v < 1 || v > 1024) cli_usage_error(&x.c, "--bands: 1 to 1024, not '%s'", optarg);
+			x.bands = (int)v;
+			break;
+		}
+		case O_ROWS: {
+			long v = strtol(optarg, &e, 10);
+			if (*e || !*optarg || v < 1 || v > 64) cli_usage_error(&x.c, "--rows: 1 to 64, not '%s'", optarg);
+			x.rows = (int)v;
+			break;
+		}
 		case O_AGAINST: against = optarg; break;
 		case O_DROPC: x.drop_clusters = 1; break;
 		case O_CLUSTERS: clusters = optarg; break;

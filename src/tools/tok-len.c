@@ -359,9 +359,12 @@ int main(int argc, char **argv)
 			if (*e || !*optarg || j.max < 0) cli_usage_error(&c, "--max: a count, not '%s'", optarg);
 			break;
 		case 'j':
-			jobs = (int)strtol(optarg, &e, 10);
-			if (*e || jobs < 1 || jobs > 256) cli_usage_error(&c, "--jobs: 1 to 256, not '%s'", optarg);
+		{
+			long v = strtol(optarg, &e, 10);
+			if (*e || !*optarg || v < 1 || v > 256) cli_usage_error(&c, "--jobs: 1 to 256, not '%s'", optarg);
+			jobs = (int)v;
 			break;
+		}
 		case O_NO_TEMPLATE: j.no_template = 1; break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "plain")) j.format = F_PLAIN;

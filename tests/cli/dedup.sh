@@ -99,3 +99,5 @@ for opts in "--mode exact" "--mode exact --priority b,a" "--mode exact --drop-cl
 	t_eq "lean = general exact path ($opts): output, rejects, clusters" "$(md5sum <"$T/go") $(md5sum <"$T/gr") $(sort "$T/gc" | md5sum)" \
 		"$(md5sum <"$T/lo") $(md5sum <"$T/lr") $(sort "$T/lc" | md5sum)"
 done
+t_status "--bands beyond int: usage error, not wrapped" 2 dedup --bands 99999999999 "$T/a.jsonl"
+t_status "--ngram empty: usage error" 2 dedup --ngram '' "$T/a.jsonl"

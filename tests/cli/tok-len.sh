@@ -58,6 +58,7 @@ t_grep "the message gives the position once" "found '{' at byte 9\$" "$T/.err"
 mkdir -p "$T/badcfg" && cp "$TK/tokenizer.json" "$T/badcfg/" && echo '{"chat_template": "{{ x' >"$T/badcfg/tokenizer_config.json"
 t_status "a damaged tokenizer_config.json stops, not counted without its template" 1 tok-len -t "$T/badcfg" "$T/in.jsonl"
 t_grep "and names the file" "badcfg/tokenizer_config.json" "$T/.err"
+t_status "-j 2^32+1 is not taken as 1" 2 tok-len -t "$TK" -j 4294967297 "$T/in.jsonl"
 t_status "no --tokenizer: usage error" 2 tok-len "$T/in.jsonl"
 echo '{"id":"x","messages":"nope"}' | tok-len -q -t "$TK" --rejects "$T/r2" >/dev/null
 t_eq "a record without a messages list is rejected" no_messages "$(jq -r .reason "$T/r2")"
