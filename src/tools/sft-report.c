@@ -20,7 +20,8 @@ static const char usage[] =
 	"in DIR), the recipe's counts (from blend's manifest), and examples per source.\n"
 	"\n"
 	"  -m, --manifest FILE   blend's manifest.json\n"
-	"  -s, --summaries DIR   the stages' --summary files (*.json), in file-name order\n"
+	"  -s, --summaries DIR   the stages' --summary files (*.json), in stage order (the\n"
+	"                        number starting a name's last part: dolci.3-x.json is 3)\n"
 	"  -o, --output FILE     the report (default: standard output), written atomically\n";
 
 /* The stage number a summary's name gives: the digits that start its last
