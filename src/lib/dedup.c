@@ -156,19 +156,71 @@ dd_key dd_exact_key(const char *s, size_t n)
 static uint64_t perm_a(int k) { uint64_t x = 0x9E3779B97F4A7C15ull * (uint64_t)(k + 1); x ^= x >> 29; x *= 0xBF58476D1CE4E5B9ull; return x | 1; }
 static uint64_t perm_b(int k) { uint64_t x = 0xD1B54A32D192ED03ull * (uint64_t)(k + 7); x ^= x >> 31; x *= 0x94D049BB133111EBull; return x; }
 
+/* One shingle's hash h into the running minima acc[k] of the permutations
+ * (h * a[k] + b[k]) >> 32 (mod 2^64). acc holds 64-bit lanes whose upper
+ * halves are zero. The SIMD versions compute the same bits. */
+static void mh_scalar(uint64_t h, const uint64_t *a, const uint64_t *b, uint64_t *acc, int k, int nperm)
+{
+	for (; k < nperm; k++) {
+		uint64_t v = (h * a[k] + b[k]) >> 32;
+		if (v < acc[k]) acc[k] = v;
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_MH_SIMD 1
+/* AVX2 has no 64-bit multiply: the low 64 bits of h * a are
+ * hl*al + ((hh*al + hl*ah) << 32), from three 32x32->64 multiplies */
+__attribute__((target("avx2")))
+static void mh_avx2(uint64_t h, const uint64_t *a, const uint64_t *b, uint64_t *acc, int nperm)
+{
+	const __m256i hv = _mm256_set1_epi64x((long long)h), hh = _mm256_srli_epi64(hv, 32);
+	int k = 0;
+	for (; k + 4 <= nperm; k += 4) {
+		__m256i av = _mm256_loadu_si256((const __m256i *)(a + k)), bv = _mm256_loadu_si256((const __m256i *)(b + k));
+		__m256i cross = _mm256_add_epi64(_mm256_mul_epu32(hh, av), _mm256_mul_epu32(hv, _mm256_srli_epi64(av, 32)));
+		__m256i prod = _mm256_add_epi64(_mm256_mul_epu32(hv, av), _mm256_slli_epi64(cross, 32));
+		__m256i v = _mm256_srli_epi64(_mm256_add_epi64(prod, bv), 32);
+		__m256i m = _mm256_loadu_si256((const __m256i *)(acc + k));
+		/* both upper halves are zero, so a 32-bit minimum is the 64-bit one */
+		_mm256_storeu_si256((__m256i *)(acc + k), _mm256_min_epu32(m, v));
+	}
+	mh_scalar(h, a, b, acc, k, nperm);
+}
+
+__attribute__((target("avx512f,avx512dq")))
+static void mh_avx512(uint64_t h, const uint64_t *a, const uint64_t *b, uint64_t *acc, int nperm)
+{
+	const __m512i hv = _mm512_set1_epi64((long long)h);
+	int k = 0;
+	for (; k + 8 <= nperm; k += 8) {
+		__m512i av = _mm512_loadu_si512((const void *)(a + k)), bv = _mm512_loadu_si512((const void *)(b + k));
+		__m512i v = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mullo_epi64(hv, av), bv), 32);
+		_mm512_storeu_si512((void *)(acc + k), _mm512_min_epu64(_mm512_loadu_si512((const void *)(acc + k)), v));
+	}
+	mh_scalar(h, a, b, acc, k, nperm);
+}
+#endif
+
+static int mh_force = -1;
+void dd_minhash_impl(int which) { mh_force = which; }
+
 size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
 {
-	uint64_t a[512], b[512];
+	uint64_t a[512], b[512], acc[512];
 	if (nperm > 512) nperm = 512;
-	for (int k = 0; k < nperm; k++) { sig[k] = UINT32_MAX; a[k] = perm_a(k); b[k] = perm_b(k); }
-	/* word starts */
-	size_t ws[64], nw = 0, count = 0;
-	size_t i = 0;
+	for (int k = 0; k < nperm; k++) { acc[k] = UINT32_MAX; a[k] = perm_a(k); b[k] = perm_b(k); }
+	int impl = 0;   /* 0 scalar, 1 AVX2, 2 AVX-512 */
+#ifdef HAVE_MH_SIMD
+	impl = __builtin_cpu_supports("avx512dq") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+#endif
+	if (mh_force >= 0 && mh_force < impl) impl = mh_force;
+	size_t nw = 0, count = 0, i = 0;
 	/* a ring of the last ngram word spans */
 	size_t st[64], en[64];
 	if (ngram < 1) ngram = 1;
 	if (ngram > 32) ngram = 32;
-	(void)ws;
 	while (i < n) {
 		while (i < n && (s[i] == ' ' || s[i] == '\x1f')) i++;
 		if (i >= n) break;
@@ -180,19 +232,22 @@ size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
 		if (nw >= (size_t)ngram) {
 			size_t f = (nw - ngram) % 64;
 			uint64_t h = XXH3_64bits(s + st[f], en[(nw - 1) % 64] - st[f]);
-			for (int k = 0; k < nperm; k++) {
-				uint32_t v = (uint32_t)((h * a[k] + b[k]) >> 32);
-				if (v < sig[k]) sig[k] = v;
-			}
+#ifdef HAVE_MH_SIMD
+			if (impl == 2) mh_avx512(h, a, b, acc, nperm);
+			else if (impl == 1) mh_avx2(h, a, b, acc, nperm);
+			else
+#endif
+				mh_scalar(h, a, b, acc, 0, nperm);
 			count++;
 		}
 		i = j;
 	}
 	if (!count && nw) {   /* fewer words than ngram: the whole text is one shingle */
 		uint64_t h = XXH3_64bits(s + st[0], en[(nw - 1) % 64] - st[0]);
-		for (int k = 0; k < nperm; k++) sig[k] = (uint32_t)((h * a[k] + b[k]) >> 32);
+		for (int k = 0; k < nperm; k++) acc[k] = (h * a[k] + b[k]) >> 32;
 		count = 1;
 	}
+	for (int k = 0; k < nperm; k++) sig[k] = (uint32_t)acc[k];
 	return count;
 }
 

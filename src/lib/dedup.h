@@ -37,8 +37,11 @@ void dd_fold(const char *s, size_t n, jbuf *out);   /* the text part alone */
 typedef struct dd_key { uint64_t lo, hi; } dd_key;
 dd_key dd_exact_key(const char *s, size_t n);
 
-/* sig[nperm]; returns the number of shingles (0 for empty text: sig all max) */
+/* sig[nperm]; returns the number of shingles (0 for empty text: sig all max).
+ * Uses AVX-512 or AVX2 when the CPU has them, with the same results. */
 size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm);
+/* Tests: cap the implementation at 0 (scalar), 1 (AVX2) or 2 (AVX-512); -1 best. */
+void dd_minhash_impl(int which);
 /* estimated Jaccard: share of equal positions */
 double dd_sig_similarity(const uint32_t *a, const uint32_t *b, int nperm);
 /* key of band b (rows r): a hash of sig[b*r .. b*r+r) and b */

@@ -115,6 +115,37 @@ static void test_minhash_estimates_jaccard(void)
 	jbuf_free(&ta); jbuf_free(&tb);
 }
 
+/* The AVX-512 and AVX2 MinHash give the scalar one's bits, for every
+ * signature length (tails included) on random texts. */
+static void test_minhash_simd_equal(void)
+{
+	uint64_t x = 42;
+	jbuf t = {0};
+	uint32_t s0[512], s1[512], s2[512];
+	static const int nperms[] = {1, 3, 4, 7, 8, 9, 16, 112, 113, 256, 512};
+	int differ = 0;
+	for (int round = 0; round < 300; round++) {
+		jbuf_reset(&t);
+		int nw = (int)(x % 400);
+		for (int w = 0; w < nw; w++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			jbuf_printf(&t, "%sw%llu", w ? " " : "", (unsigned long long)(x >> 52));
+		}
+		int np = nperms[round % (sizeof nperms / sizeof *nperms)];
+		int ng = 1 + round % 7;
+		dd_minhash_impl(0);
+		size_t c0 = dd_minhash(t.p ? t.p : "", t.len, ng, s0, np);
+		dd_minhash_impl(1);
+		size_t c1 = dd_minhash(t.p ? t.p : "", t.len, ng, s1, np);
+		dd_minhash_impl(2);
+		size_t c2 = dd_minhash(t.p ? t.p : "", t.len, ng, s2, np);
+		if (c0 != c1 || c0 != c2 || memcmp(s0, s1, np * sizeof *s0) || memcmp(s0, s2, np * sizeof *s0)) differ++;
+	}
+	dd_minhash_impl(-1);
+	T_EQ_INT(differ, 0);
+	jbuf_free(&t);
+}
+
 static void test_lsh_curve(void)
 {
 	/* 1 - (1 - s^r)^b for 14 bands x 8 rows */
@@ -153,6 +184,7 @@ int main(void)
 	T_RUN(test_fold_simd_matches);
 	T_RUN(test_normalize_and_keys);
 	T_RUN(test_minhash_estimates_jaccard);
+	T_RUN(test_minhash_simd_equal);
 	T_RUN(test_lsh_curve);
 	T_RUN(test_union_find);
 	return t_done();
