@@ -79,15 +79,23 @@ static void trim(const char **p, size_t *n)
 	while (*n && strchr(" \t\n\r\f\v", (*p)[*n - 1])) (*n)--;
 }
 
+static const char bad_json[] = "bad_json";
+
 static void process(const job *j, tok_state *s, item *it, json_doc *d, jbuf *tmp, jbuf *render, tok_ids *ids)
 {
 	it->reason = NULL;
 	it->fatal = 0;
 	it->n = -1;
 	ids->n = 0;
-	if (json_parse(d, it->line, it->len) || json_type_of(d, 0) != JSON_OBJECT) {
-		it->reason = "bad_json";
-		snprintf(it->detail, sizeof it->detail, "not a JSON object");
+	/* parsed here, in the worker, and judged in input order by the output loop */
+	if (json_parse(d, it->line, it->len)) {
+		it->reason = bad_json;
+		snprintf(it->detail, sizeof it->detail, "invalid JSON: %s", d->err);
+		return;
+	}
+	if (json_type_of(d, 0) != JSON_OBJECT) {
+		it->reason = bad_json;
+		snprintf(it->detail, sizeof it->detail, "record is not a JSON object");
 		return;
 	}
 	size_t total = 0;
@@ -426,7 +434,7 @@ int main(int argc, char **argv)
 	size_t len;
 	for (;;) {
 		size_t n = 0;
-		while (n < batch && cli_next_record(&c, &line, &len)) {
+		while (n < batch && cli_next_line(&c, &line, &len)) {
 			item *it = &items[n++];
 			it->line = xrealloc(it->line, len + 1);
 			memcpy(it->line, line, len);
@@ -455,7 +463,13 @@ int main(int argc, char **argv)
 		}
 		for (size_t i = 0; i < n; i++) {
 			item *it = &items[i];
-			if (it->fatal) cli_fatal(&c, "%s:%llu: %s", it->file, (unsigned long long)it->lineno, it->detail);
+			if (it->fatal || (it->reason == bad_json && !c.skip_bad)) {
+				/* what was read before it is written; the message names its line */
+				c.cur_file = it->file;
+				c.cur_line = it->lineno;
+				cli_data_fatal(&c, "%s", it->detail);
+			}
+			if (it->reason == bad_json) c.n_bad++;
 			if (it->reason) cli_drop(&c, it->line, it->len, it->reason, it->detail);
 			else cli_emit(&c, it->out.p, it->out.len);
 		}

@@ -45,6 +45,12 @@ t_eq "--max rejects the rest as too_long" "30 too_long" "$(jq -r .reason "$T/rej
 t_grep "the summary counts them" "dropped 30 (too_long 30)" "$T/e"
 t_eq "every kept record is within the limit" 0 "$(jq 'select(.n_tokens > 200)' "$T/kept.jsonl" | wc -l | tr -d ' ')"
 t_eq "-j 3 keeps order and counts" "$(tok-len -q -t "$TK" "$T/many.jsonl" | md5sum)" "$(tok-len -q -j 3 -t "$TK" "$T/many.jsonl" | md5sum)"
+head -30 "$T/many.jsonl" >"$T/badmid.jsonl"; echo 'not json' >>"$T/badmid.jsonl"; tail -5 "$T/many.jsonl" >>"$T/badmid.jsonl"
+tok-len -q -t "$TK" -j 1 "$T/badmid.jsonl" >"$T/bm1" 2>"$T/bm1.err"
+tok-len -q -t "$TK" -j 3 "$T/badmid.jsonl" >"$T/bm3" 2>"$T/bm3.err"
+t_eq "a bad line stops -j 3 where it stops -j 1, after the same records" "30 30" "$(wc -l <"$T/bm1" | tr -d ' ') $(wc -l <"$T/bm3" | tr -d ' ')"
+t_eq "with the same message" "$(cat "$T/bm1.err")" "$(cat "$T/bm3.err")"
+t_grep "naming the line" "badmid.jsonl:31: invalid JSON" "$T/bm3.err"
 
 # errors
 echo '{"model":{"type":"Unigram","vocab":[]}}' >"$T/bad.json"
