@@ -323,6 +323,33 @@ static int walk_prose_fast(const char *s, size_t n, int esc, int heads, prose_fn
 	}
 }
 
+/*
+ * Whether the walk can find anything: fn called at every '<', '[' and '!' of
+ * s, in code or not (with line_start 0), until one matches. The walk calls
+ * fn at some of these positions only (those in prose), so when none matches
+ * it would find nothing, and is not run. Code and markdown are full of '<'
+ * and '[', but seldom of what a rule looks for after one, so most strings
+ * are settled here, without following their fences and lines. fn's ctx is
+ * a scratch copy: only the walk's outcome counts.
+ */
+static int any_trigger(const char *s, size_t n, prose_fn fn, void *ctx)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i lt = _mm_set1_epi8('<'), br = _mm_set1_epi8('['), ex = _mm_set1_epi8('!');
+	for (; i + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, lt), _mm_cmpeq_epi8(x, br)), _mm_cmpeq_epi8(x, ex)));
+		for (; m; m &= m - 1)
+			if (fn(s, n, i + (size_t)__builtin_ctz(m), 0, ctx)) return 1;
+	}
+#endif
+	for (; i < n; i++)
+		if ((s[i] == '<' || s[i] == '[' || s[i] == '!') && fn(s, n, i, 0, ctx)) return 1;
+	return 0;
+}
+
 static int starts(const char *s, size_t n, size_t at, const char *lit)
 {
 	size_t l = strlen(lit);
@@ -440,8 +467,13 @@ static const char *mm_text(const char *s, size_t n, int esc, char *detail, size_
 {
 	if (data_uri(s, n, esc)) { snprintf(detail, dn, "base64 data URI"); return "multimodal_data_uri"; }
 	struct mm_ctx c = {NULL, detail, dn, esc};
-	if (use_reference_walker) walk_prose_simple(s, n, "<![", mm_at, &c);
-	else walk_prose_fast(s, n, esc, 0, mm_at, &c);
+	if (use_reference_walker) {
+		walk_prose_simple(s, n, "<![", mm_at, &c);
+	} else {
+		char tmp[80];
+		struct mm_ctx scratch = {NULL, tmp, sizeof tmp, esc};
+		if (any_trigger(s, n, mm_at, &scratch)) walk_prose_fast(s, n, esc, 0, mm_at, &c);
+	}
 	return c.reason;
 }
 
@@ -485,27 +517,50 @@ static const char *text_for_rules(det_ctx *c, const json_doc *d, uint32_t i, siz
 	return c->text.p;
 }
 
+/* "data:" anywhere in s */
+static int has_data_lit(const char *s, size_t n) { return find_lit(s, n, "data:", 5) != NULL; }
+
+/* "Action:" or "Observation:" anywhere in s, both looked for in one pass */
+static int has_react_lit(const char *s, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	const __m128i a = _mm_set1_epi8('A'), o = _mm_set1_epi8('O'), co = _mm_set1_epi8(':');
+	for (; i + 11 + 16 <= n; i += 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i x6 = _mm_loadu_si128((const __m128i *)(s + i + 6));
+		__m128i x11 = _mm_loadu_si128((const __m128i *)(s + i + 11));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(x, a), _mm_cmpeq_epi8(x6, co)),
+		                                                      _mm_and_si128(_mm_cmpeq_epi8(x, o), _mm_cmpeq_epi8(x11, co))));
+		for (; m; m &= m - 1) {
+			size_t k = i + (size_t)__builtin_ctz(m);
+			if (!memcmp(s + k, "Action:", 7) || !memcmp(s + k, "Observation:", 12)) return 1;
+		}
+	}
+#endif
+	for (; i < n; i++)
+		if ((s[i] == 'A' && i + 7 <= n && !memcmp(s + i, "Action:", 7)) ||
+		    (s[i] == 'O' && i + 12 <= n && !memcmp(s + i, "Observation:", 12)))
+			return 1;
+	return 0;
+}
+
 /* 1 when string node i may hold something the text rules look for (see
- * raw_marks); the colon literals are those of the caller's rules. */
-static int may_match(const json_doc *d, uint32_t i, const char *const *colon_lits)
+ * raw_marks); colon_lit looks for the literals with a ':' that the
+ * caller's rules read. */
+static int may_match(const json_doc *d, uint32_t i, int (*colon_lit)(const char *, size_t))
 {
 	const json_node *nd = &d->nodes[i];
 	if (nd->flags & JSON_F_UESCAPE) return 1;
 	const char *raw = d->src + nd->off;
 	unsigned m = raw_marks(raw, nd->len);
 	if (m & RAW_TAG) return 1;
-	if (m & RAW_COLON)
-		for (int k = 0; colon_lits[k]; k++)
-			if (find_lit(raw, nd->len, colon_lits[k], strlen(colon_lits[k]))) return 1;
-	return 0;
+	return (m & RAW_COLON) && colon_lit(raw, nd->len);
 }
-
-static const char *const mm_colon_lits[] = {"data:", NULL};
-static const char *const tool_colon_lits[] = {"Action:", "Observation:", NULL};
 
 static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
 {
-	if (!may_match(d, i, mm_colon_lits)) return NULL;
+	if (!may_match(d, i, has_data_lit)) return NULL;
 	size_t l;
 	int esc;
 	const char *t = text_for_rules(c, d, i, &l, &esc);
@@ -592,8 +647,18 @@ static int tool_at(const char *s, size_t n, size_t at, int line_start, void *vct
 static const char *tool_text(const char *s, size_t n, int esc, int *act, int *obs, char *detail, size_t dn)
 {
 	struct tool_ctx c = {NULL, detail, dn, act, obs};
-	if (use_reference_walker) walk_prose_simple(s, n, "<[AO", tool_at, &c);
-	else walk_prose_fast(s, n, esc, 1, tool_at, &c);
+	if (use_reference_walker) {
+		walk_prose_simple(s, n, "<[AO", tool_at, &c);
+	} else {
+		/* Action: and Observation: count at the start of a prose line
+		 * only, which the walk finds; without either literal only the
+		 * tags can match */
+		char tmp[80];
+		int a = 0, o = 0;
+		struct tool_ctx scratch = {NULL, tmp, sizeof tmp, &a, &o};
+		if (has_react_lit(s, n) || any_trigger(s, n, tool_at, &scratch))
+			walk_prose_fast(s, n, esc, 1, tool_at, &c);
+	}
 	return c.reason;
 }
 
@@ -617,7 +682,7 @@ static const json_key tool_part_keys[] = {JSON_KEY("type"), JSON_KEY("text")};
 /* the tool text rules on string node i (when its raw bytes can match) */
 static const char *tool_string(det_ctx *c, const json_doc *d, uint32_t i, int *act, int *obs, char *detail, size_t dn)
 {
-	if (!may_match(d, i, tool_colon_lits)) return NULL;
+	if (!may_match(d, i, has_react_lit)) return NULL;
 	size_t l;
 	int esc;
 	const char *t = text_for_rules(c, d, i, &l, &esc);

@@ -99,80 +99,255 @@ static inline size_t utf8_seq(const unsigned char *s, size_t left)
 	return len;
 }
 
-/* Scan a string body starting after the opening quote at *ppos. On success
- * *ppos is just past the closing quote. */
-static int scan_string(json_doc *d, size_t *ppos, size_t *endq, uint8_t *flags)
+/* One byte the string scan stops at, s[pos]: a quote, a backslash, a control
+ * byte or a non-ASCII byte. Returns 1 at the closing quote, -1 on an error,
+ * else 0 with *next just past what it consumed (the escape, the UTF-8
+ * sequence). */
+static __attribute__((noinline)) int string_event(json_doc *d, size_t pos, size_t *next, uint8_t *flags)
 {
 	const char *src = d->src;
 	const unsigned char *s = (const unsigned char *)src;
-	size_t len = d->srclen, pos = *ppos;
-	for (;;) {
-#ifdef __SSE2__
-		const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
-		while (pos + 16 <= len) {
-			__m128i x = _mm_loadu_si128((const __m128i *)(s + pos));
-			/* signed compare: control bytes (< 0x20) and non-ASCII (>= 0x80, negative) */
-			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
-			                         _mm_cmplt_epi8(x, sp));
-			int mask = _mm_movemask_epi8(m);
-			if (mask) { pos += (size_t)__builtin_ctz((unsigned)mask); goto special; }
-			pos += 16;
-		}
-#endif
-		while (pos < len) {
-			unsigned c = s[pos];
-			if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) goto special;
-			pos++;
-		}
-		return fail_msg(d, pos, "unterminated string");
-special:
-		{
-			unsigned c = s[pos];
-			if (c == '"') {
-				*endq = pos;
-				*ppos = pos + 1;
+	size_t len = d->srclen;
+	unsigned c = s[pos];
+	if (c == '"') return 1;
+	if (c >= 0x80) {
+		size_t n = utf8_seq(s + pos, len - pos);
+		if (!n) return fail_msg(d, pos, "invalid UTF-8 in string");
+		*next = pos + n;
+		return 0;
+	}
+	if (c < 0x20) return fail_msg(d, pos, "unescaped control character in string");
+	/* backslash */
+	*flags |= JSON_F_ESCAPED;
+	if (pos + 1 >= len) return fail_msg(d, pos, "unterminated escape");
+	switch (s[pos + 1]) {
+	case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+		*next = pos + 2;
+		return 0;
+	case 'u': {
+		unsigned u;
+		*flags |= JSON_F_UESCAPE;
+		if (read_hex4(src, pos + 2, len, &u)) return fail_msg(d, pos, "invalid \\u escape");
+		if (u >= 0xDC00 && u <= 0xDFFF)
+			return fail_msg(d, pos, "lone low surrogate escape (not representable in UTF-8)");
+		if (u >= 0xD800 && u <= 0xDBFF) {
+			unsigned u2;
+			if (pos + 7 < len && s[pos + 6] == '\\' && s[pos + 7] == 'u' &&
+			    !read_hex4(src, pos + 8, len, &u2) && u2 >= 0xDC00 && u2 <= 0xDFFF) {
+				*next = pos + 12;
 				return 0;
 			}
-			if (c >= 0x80) {
-				/* runs of non-ASCII text (CJK, emoji) */
-				do {
-					size_t n = utf8_seq(s + pos, len - pos);
-					if (!n) return fail_msg(d, pos, "invalid UTF-8 in string");
-					pos += n;
-				} while (pos < len && s[pos] >= 0x80);
-				continue;
-			}
-			if (c < 0x20) return fail_msg(d, pos, "unescaped control character in string");
-			/* backslash */
-			*flags |= JSON_F_ESCAPED;
-			if (pos + 1 >= len) return fail_msg(d, pos, "unterminated escape");
-			unsigned e = s[pos + 1];
-			switch (e) {
-			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-				pos += 2;
-				break;
-			case 'u': {
-				unsigned u;
-				*flags |= JSON_F_UESCAPE;
-				if (read_hex4(src, pos + 2, len, &u)) return fail_msg(d, pos, "invalid \\u escape");
-				pos += 6;
-				if (u >= 0xDC00 && u <= 0xDFFF)
-					return fail_msg(d, pos - 6, "lone low surrogate escape (not representable in UTF-8)");
-				if (u >= 0xD800 && u <= 0xDBFF) {
-					unsigned u2;
-					if (pos + 1 < len && s[pos] == '\\' && s[pos + 1] == 'u' &&
-					    !read_hex4(src, pos + 2, len, &u2) && u2 >= 0xDC00 && u2 <= 0xDFFF)
-						pos += 6;
-					else
-						return fail_msg(d, pos - 6, "lone high surrogate escape (not representable in UTF-8)");
-				}
-				break;
-			}
-			default:
-				return fail_msg(d, pos, "invalid escape in string");
+			return fail_msg(d, pos, "lone high surrogate escape (not representable in UTF-8)");
+		}
+		*next = pos + 6;
+		return 0;
+	}
+	default:
+		return fail_msg(d, pos, "invalid escape in string");
+	}
+}
+
+/* the letters that may follow a backslash, but u (which needs its digits) */
+static const unsigned char simple_escape[256] = {
+	['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1,
+};
+
+#ifdef __SSE2__
+static inline uint64_t mask16(__m128i m, int k) { return (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k); }
+#define SET8(v) _mm_set1_epi8((char)(v))
+
+/*
+ * One 64-byte block of a string body at p (64 bytes readable), judged on bit
+ * masks without a branch per escape or per character. p must be outside an
+ * escape and at the start of a character. Returns
+ *   k in [0, 63]   the closing quote is at p[k] and everything before it is valid;
+ *   64 + c         no closing quote: bytes [0, c) are valid (c >= 61), go on at p + c;
+ *   -1             the block needs the byte-by-byte scan (an error, a backslash-u
+ *                  escape, a run of backslashes filling the block).
+ */
+static inline __attribute__((always_inline)) int string_block(const unsigned char *p, uint8_t *flags, int *plain)
+{
+	const __m128i vq = SET8('"'), vb = SET8('\\'), vl = SET8(0x20);
+	__m128i x0 = _mm_loadu_si128((const __m128i *)p), x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+	__m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32)), x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+	__m128i q0 = _mm_cmpeq_epi8(x0, vq), q1 = _mm_cmpeq_epi8(x1, vq), q2 = _mm_cmpeq_epi8(x2, vq), q3 = _mm_cmpeq_epi8(x3, vq);
+	__m128i b0 = _mm_cmpeq_epi8(x0, vb), b1 = _mm_cmpeq_epi8(x1, vb), b2 = _mm_cmpeq_epi8(x2, vb), b3 = _mm_cmpeq_epi8(x3, vb);
+	/* signed: controls and non-ASCII are below the space */
+	__m128i l0 = _mm_cmplt_epi8(x0, vl), l1 = _mm_cmplt_epi8(x1, vl), l2 = _mm_cmplt_epi8(x2, vl), l3 = _mm_cmplt_epi8(x3, vl);
+	uint64_t quote = mask16(q0, 0) | mask16(q1, 1) | mask16(q2, 2) | mask16(q3, 3);
+	uint64_t bslash = mask16(b0, 0) | mask16(b1, 1) | mask16(b2, 2) | mask16(b3, 3);
+	uint64_t low = mask16(l0, 0) | mask16(l1, 1) | mask16(l2, 2) | mask16(l3, 3);
+	uint64_t hi = mask16(x0, 0) | mask16(x1, 1) | mask16(x2, 2) | mask16(x3, 3);
+	*plain = !hi;
+	if (!(bslash | low)) return quote ? __builtin_ctzll(quote) : 64 + 64;
+	uint64_t ctl = low & ~hi, escaped = 0, all = ~(uint64_t)0;
+	unsigned cut = 64;
+	if (bslash) {
+		/* A backslash run of odd length escapes the byte after it. Adding a
+		 * run's first bit to the mask carries past its end: the bit that
+		 * lands just after a run starting on an even bit is on an odd one
+		 * when the run is odd, and the other way round. */
+		const uint64_t even = 0x5555555555555555u;
+		uint64_t starts = bslash & ~(bslash << 1);
+		uint64_t ends_e = (bslash + (starts & even)) & ~bslash;
+		uint64_t ends_o = (bslash + (starts & ~even)) & ~bslash;
+		escaped = (ends_e & ~even) | (ends_o & even);
+		if (bslash >> 63) {
+			/* a run reaching the end: its parity is the next block's */
+			cut = 63u - (unsigned)__builtin_clzll(starts);
+			if (cut == 0) return -1;
+		}
+	}
+	uint64_t real = quote & ~escaped;
+	unsigned end = real ? (unsigned)__builtin_ctzll(real) : 64;
+	uint64_t content = end < 64 ? ((uint64_t)1 << end) - 1 : all;
+	uint64_t scope = end < 63 ? ((uint64_t)2 << end) - 1 : all;   /* content and the quote */
+	if (ctl & content) return -1;
+	if (bslash & content) *flags |= JSON_F_ESCAPED;   /* not a backslash past the string */
+	for (uint64_t e = escaped & content; e; e &= e - 1)
+		if (!simple_escape[p[__builtin_ctzll(e)]]) return -1;
+	if (hi & scope) {
+		/* UTF-8 on the masks: every byte a lead byte needs is a continuation
+		 * byte and every continuation byte is needed; no C0, C1 or F5-FF;
+		 * no overlong forms (E0 80-9F, F0 80-8F), surrogates (ED A0-BF) or
+		 * code points past U+10FFFF (F4 90-BF). Signed, 0x80 is -128. */
+		uint64_t cont = 0, ge_c2 = 0, ge_e0 = 0, ge_f0 = 0, ge_f5 = 0, lt_90 = 0, lt_a0 = 0;
+		uint64_t e0 = 0, ed = 0, f0 = 0, f4 = 0;
+		for (int k = 0; k < 4; k++) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+			cont |= mask16(_mm_cmplt_epi8(x, SET8(0xC0)), k);
+			lt_90 |= mask16(_mm_cmplt_epi8(x, SET8(0x90)), k);
+			lt_a0 |= mask16(_mm_cmplt_epi8(x, SET8(0xA0)), k);
+			ge_c2 |= mask16(_mm_cmpgt_epi8(x, SET8(0xC1)), k);
+			ge_e0 |= mask16(_mm_cmpgt_epi8(x, SET8(0xDF)), k);
+			ge_f0 |= mask16(_mm_cmpgt_epi8(x, SET8(0xEF)), k);
+			ge_f5 |= mask16(_mm_cmpgt_epi8(x, SET8(0xF4)), k);
+			e0 |= mask16(_mm_cmpeq_epi8(x, SET8(0xE0)), k);
+			ed |= mask16(_mm_cmpeq_epi8(x, SET8(0xED)), k);
+			f0 |= mask16(_mm_cmpeq_epi8(x, SET8(0xF0)), k);
+			f4 |= mask16(_mm_cmpeq_epi8(x, SET8(0xF4)), k);
+		}
+		/* the greater-than masks hold ASCII too (positive bytes) */
+		ge_c2 &= hi; ge_e0 &= hi; ge_f0 &= hi; ge_f5 &= hi;
+		uint64_t n1 = ge_c2 & ~ge_f5, n2 = ge_e0 & ~ge_f5, n3 = ge_f0 & ~ge_f5;
+		uint64_t need = n1 << 1 | n2 << 2 | n3 << 3;
+		uint64_t bad = (hi & ~cont & ~ge_c2) | ge_f5;
+		uint64_t second = ((e0 << 1) & lt_a0) | ((ed << 1) & cont & ~lt_a0) |
+		                  ((f0 << 1) & lt_90) | ((f4 << 1) & cont & ~lt_90);
+		if (((need ^ cont) | second) & scope) return -1;
+		if (bad & content) return -1;
+		if (end == 64) {
+			/* a sequence running past the block starts the next one */
+			uint64_t across = (n1 & (uint64_t)1 << 63) | (n2 & (uint64_t)3 << 62) | (n3 & (uint64_t)7 << 61);
+			if (across) {
+				unsigned c = (unsigned)__builtin_ctzll(across);
+				if (c < cut) cut = c;
 			}
 		}
 	}
+	return end < 64 ? (int)end : 64 + (int)cut;
+}
+#endif
+
+/*
+ * Scan a string body starting after the opening quote at *ppos. On success
+ * *ppos is just past the closing quote and *endq is the quote's offset.
+ *
+ * Two gears. Plain text goes 16 bytes at a time and stops at each escape,
+ * which is cheapest while escapes are far apart (prose). From the first
+ * non-ASCII byte on, the rest of the string goes through string_block, 64
+ * bytes at a time with the escapes and the UTF-8 judged on bit masks, which
+ * costs no branch per escaped newline or per character. The byte-by-byte
+ * scan at the end (string_event at each byte to stop at) is the
+ * definition: it takes the blocks string_block hands back, and the tail.
+ */
+static int bytewise_strings;
+
+void json_bytewise_strings(int on) { bytewise_strings = on; }
+
+static int scan_string(json_doc *d, size_t *ppos, size_t *endq, uint8_t *flags)
+{
+	const unsigned char *s = (const unsigned char *)d->src;
+	size_t len = d->srclen, pos = *ppos, at, next = 0;
+	int r;
+#ifdef __SSE2__
+	if (bytewise_strings) goto bytewise;
+	const __m128i vq = SET8('"'), vb = SET8('\\'), vl = SET8(0x20);
+	int plain;
+plain_text:
+	for (;;) {
+		while (pos + 16 <= len) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(s + pos));
+			/* signed compare: control bytes (< 0x20) and non-ASCII (>= 0x80, negative) */
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vq), _mm_cmpeq_epi8(x, vb)),
+			                         _mm_cmplt_epi8(x, vl));
+			unsigned mask = (unsigned)_mm_movemask_epi8(m);
+			if (mask) { pos += (unsigned)__builtin_ctz(mask); goto special; }
+			pos += 16;
+		}
+		break;
+special:
+		if (s[pos] == '"') { at = pos; goto found; }
+		if (s[pos] >= 0x80) break;
+		if (s[pos] == '\\' && pos + 1 < len && simple_escape[s[pos + 1]]) {
+			*flags |= JSON_F_ESCAPED;
+			pos += 2;
+			continue;
+		}
+		at = pos;
+		if ((r = string_event(d, at, &next, flags))) goto stop;
+		pos = next;
+	}
+	while (pos + 64 <= len) {
+		int b = string_block(s + pos, flags, &plain);
+		if (b >= 64) {
+			pos += (size_t)(b - 64);
+			if (plain) goto plain_text;   /* the non-ASCII text has ended */
+			continue;
+		}
+		if (b >= 0) { at = pos + (size_t)b; goto found; }
+		/* this block byte by byte, to its end or past it, or just past
+		 * a backslash-u escape (text from writers that escape all
+		 * non-ASCII has one every few bytes) */
+		size_t stop = pos + 64;
+		for (at = pos; at < stop; at = next) {
+			unsigned c = s[at];
+			if (c != '"' && c != '\\' && c >= 0x20 && c < 0x80) { next = at + 1; continue; }
+			if ((r = string_event(d, at, &next, flags))) goto stop;
+			if (c == '\\' && s[at + 1] == 'u') { at = next; break; }
+		}
+		pos = at;
+	}
+	if (pos < len) {
+		/* the last bytes of the line, padded with spaces (which are no
+		 * event) to a block: a closing quote among them, or the
+		 * byte-by-byte scan, which finds what is wrong */
+		unsigned char tail[64];
+		size_t n = len - pos;
+		memcpy(tail, s + pos, n);
+		memset(tail + n, ' ', sizeof tail - n);
+		uint8_t fl = 0;
+		int b = string_block(tail, &fl, &plain);
+		if (b >= 0 && (size_t)b < n) {
+			*flags |= fl;
+			at = pos + (size_t)b;
+			goto found;
+		}
+	}
+bytewise:
+#endif
+	for (at = pos; at < len; at = next) {
+		unsigned c = s[at];
+		if (c != '"' && c != '\\' && c >= 0x20 && c < 0x80) { next = at + 1; continue; }
+		if ((r = string_event(d, at, &next, flags))) goto stop;
+	}
+	return fail_msg(d, len, "unterminated string");
+stop:
+	if (r < 0) return -1;
+found:
+	*endq = at;
+	*ppos = at + 1;
+	return 0;
 }
 
 static int scan_number(json_doc *d, size_t *ppos, uint8_t *flags)

@@ -80,6 +80,10 @@ void json_doc_free(json_doc *d);
 
 /* Parse src[0..len). Returns 0, or -1 with d->err / d->err_off set. */
 int json_parse(json_doc *d, const char *src, size_t len);
+/* Tests: 1 scans string bodies byte by byte (the definition the fast scan
+ * must agree with: same result, error, position and flags), 0 (the
+ * default) the SIMD scan. Not thread-safe; for test programs. */
+void json_bytewise_strings(int on);
 
 /* Navigation. All take node indexes; JSON_NONE is passed through safely. */
 static inline const json_node *json_at(const json_doc *d, uint32_t i) { return &d->nodes[i]; }

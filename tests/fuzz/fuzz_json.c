@@ -1,6 +1,7 @@
 /* fuzz_json.c — libFuzzer target for the JSON reader: parse, walk every node,
  * decode every string, re-encode compactly and parse the result again (it
- * must parse, and re-encoding it must be a fixed point). */
+ * must parse, and re-encoding it must be a fixed point). The SIMD string scan
+ * must agree with the byte-by-byte one: same outcome, error, nodes, flags. */
 #include "json.h"
 
 #include <stdlib.h>
@@ -11,7 +12,21 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	json_doc d, d2;
 	json_doc_init(&d);
 	json_doc_init(&d2);
-	if (json_parse(&d, (const char *)data, size) == 0) {
+	json_bytewise_strings(1);
+	int rb = json_parse(&d2, (const char *)data, size);
+	json_bytewise_strings(0);
+	int ra = json_parse(&d, (const char *)data, size);
+	if (ra != rb) abort();
+	if (ra && (strcmp(d.err, d2.err) || d.err_off != d2.err_off)) abort();
+	if (!ra) {
+		if (d.n != d2.n) abort();
+		for (uint32_t i = 0; i < d.n; i++)
+			if (d.nodes[i].type != d2.nodes[i].type || d.nodes[i].flags != d2.nodes[i].flags ||
+			    d.nodes[i].off != d2.nodes[i].off || d.nodes[i].len != d2.nodes[i].len ||
+			    d.nodes[i].count != d2.nodes[i].count)
+				abort();
+	}
+	if (ra == 0) {
 		for (uint32_t i = 0; i < d.n; i++) {
 			if (d.nodes[i].type == JSON_STRING) {
 				char *tmp = malloc(d.nodes[i].len + 1);

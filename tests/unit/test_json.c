@@ -275,6 +275,122 @@ static void test_str_blank(void)
 	json_doc_free(&d);
 }
 
+/* Pieces of string bodies: the bytes the fast scan must judge as the
+ * byte-by-byte one does, at every alignment against its 16- and 64-byte
+ * blocks. */
+static const char *const str_pieces[] = {
+	"a", "b", " ", "xyz", "hello world", "<img src=x>", "\"", "\\", "\\\\", "\\\\\\", "\\n", "\\t", "\\\"", "\\/",
+	"\\b", "\\f", "\\r", "\\q", "\\x", "\\ ", "\\u0041", "\\u00e9", "\\uD83D\\uDE00", "\\uD83D", "\\uDE00",
+	"\\uD83Dx", "\\u12G4", "\\u00", "\x01", "\x1f", "\t", "\n", "\x7f",
+	"\xc3\xa9", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xe0\x9f\xbf", "\xe1\x80\x80", "\xec\xbf\xbf",
+	"\xed\x9f\xbf", "\xed\xa0\x80", "\xee\x80\x80", "\xef\xbf\xbf", "\xea\xb0\x80", "\xf0\x90\x80\x80",
+	"\xf0\x8f\xbf\xbf", "\xf3\xbf\xbf\xbf", "\xf4\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
+	"\x80", "\xbf", "\xc0\x80", "\xc1\xbf", "\xc3", "\xe1\x80", "\xf0\x90\x80", "\xff", "\xfe",
+	"\xed\x95\x9c\xea\xb8\x80", "\xe4\xb8\xad\xe6\x96\x87", "\xf0\x9f\x98\x80",
+};
+/* the valid ones, most of what a document is made of */
+static const char *const good_pieces[] = {
+	"a", "b", " ", "xyz", "hello world", "<img src=x>", "\\\\", "\\n", "\\t", "\\\"", "\\/", "\\u00e9",
+	"\xc3\xa9", "\xe0\xa0\x80", "\xea\xb0\x80", "\xed\x9f\xbf", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
+	"\xf4\x8f\xbf\xbf", "\xed\x95\x9c\xea\xb8\x80", "\xe4\xb8\xad\xe6\x96\x87", "\xf0\x9f\x98\x80",
+};
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+static uint32_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 11);
+}
+
+static int same_parse(const char *s, size_t n, char *why, size_t wn)
+{
+	json_doc a, b;
+	json_doc_init(&a);
+	json_doc_init(&b);
+	json_bytewise_strings(0);
+	int ra = json_parse(&a, s, n);
+	json_bytewise_strings(1);
+	int rb = json_parse(&b, s, n);
+	json_bytewise_strings(0);
+	int same = ra == rb;
+	if (!same) snprintf(why, wn, "result %d != %d (%s)", ra, rb, ra ? a.err : b.err);
+	else if (ra && (strcmp(a.err, b.err) || a.err_off != b.err_off))
+		snprintf(why, wn, "error \"%s\" != \"%s\"", a.err, b.err), same = 0;
+	else if (!ra && a.n != b.n)
+		snprintf(why, wn, "%zu nodes != %zu", (size_t)a.n, (size_t)b.n), same = 0;
+	for (size_t i = 0; same && !ra && i < a.n; i++) {
+		const json_node *x = &a.nodes[i], *y = &b.nodes[i];
+		if (x->type != y->type || x->flags != y->flags || x->off != y->off || x->len != y->len || x->count != y->count)
+			snprintf(why, wn, "node %zu differs (flags %u != %u, len %zu != %zu)", i, x->flags, y->flags,
+			         (size_t)x->len, (size_t)y->len), same = 0;
+	}
+	json_doc_free(&a);
+	json_doc_free(&b);
+	return same;
+}
+
+/* The SIMD string scan against the byte-by-byte definition on 200,000
+ * generated documents: escapes, runs of backslashes, backslash-u escapes
+ * and surrogates, controls, valid and invalid UTF-8 of every length and
+ * boundary, at every offset from the blocks, strings ending anywhere. */
+static void test_fast_strings_equal_bytewise(void)
+{
+	const size_t np = sizeof str_pieces / sizeof *str_pieces, ng = sizeof good_pieces / sizeof *good_pieces;
+	char *buf = malloc(4096);
+	int bad = 0, n_ok = 0, n_err = 0;
+	for (int t = 0; t < 200000 && bad < 5; t++) {
+		size_t n = 0, pad = rng() % 70;
+		buf[n++] = '[';
+		for (size_t k = 0; k < pad; k++) buf[n++] = ' ';
+		int strings = 1 + (int)(rng() % 3);
+		for (int si = 0; si < strings; si++) {
+			if (si) buf[n++] = ',';
+			buf[n++] = '"';
+			size_t target = rng() % (rng() % 4 ? 80 : 400);
+			/* mostly valid pieces, so that the strings get long before an error */
+			while (n < target + pad + 2) {
+				const char *p = rng() % 64 ? good_pieces[rng() % ng] : str_pieces[rng() % np];
+				if (p[0] == '"' && rng() % 4) continue;
+				size_t l = strlen(p);
+				if (n + l > 4000) break;
+				memcpy(buf + n, p, l);
+				n += l;
+			}
+			if (rng() % 16) buf[n++] = '"';
+		}
+		if (rng() % 2) buf[n++] = ']';
+		char why[600];
+		if (!same_parse(buf, n, why, sizeof why)) {
+			bad++;
+			T_CHECKF(0, "document %d (%zu bytes): %s", t, n, why);
+		}
+		json_doc d;
+		json_doc_init(&d);
+		if (json_parse(&d, buf, n)) n_err++; else n_ok++;
+		json_doc_free(&d);
+	}
+	/* long runs of backslashes, inside the non-ASCII gear, across blocks */
+	for (size_t run = 60; run <= 140 && bad < 5; run++) {
+		size_t n = 0;
+		buf[n++] = '"';
+		memcpy(buf + n, "\xc3\xa9", 2), n += 2;
+		for (size_t k = 0; k < run; k++) buf[n++] = '\\';
+		buf[n++] = 'n';
+		for (size_t k = 0; k < 70; k++) buf[n++] = 'z';
+		buf[n++] = '"';
+		char why[600];
+		if (!same_parse(buf, n, why, sizeof why)) {
+			bad++;
+			T_CHECKF(0, "a run of %zu backslashes: %s", run, why);
+		}
+	}
+	/* both outcomes are well represented, or the comparison proves little */
+	T_CHECKF(n_ok > 20000 && n_err > 20000, "%d parsed, %d rejected", n_ok, n_err);
+	free(buf);
+}
+
 int main(void)
 {
 	T_RUN(test_str_blank);
@@ -283,6 +399,7 @@ int main(void)
 	T_RUN(test_roundtrip_corpus);
 	T_RUN(test_navigation);
 	T_RUN(test_errors);
+	T_RUN(test_fast_strings_equal_bytewise);
 	T_RUN(test_writer);
 	T_RUN(test_surrogate_pairs);
 	T_RUN(test_reuse_doc);
