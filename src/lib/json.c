@@ -161,8 +161,8 @@ static inline uint64_t mask16(__m128i m, int k) { return (uint64_t)(unsigned)_mm
  * masks without a branch per escape or per character. p must be outside an
  * escape and at the start of a character. Returns
  *   k in [0, 63]   the closing quote is at p[k] and everything before it is valid;
- *   64 + c         no closing quote: bytes [0, c) are valid (c >= 61), go on at p + c;
- *   -1             the block needs the byte-by-byte scan (an error, a backslash-u
+ *   64 + c         no closing quote: bytes [0, c) are valid (c > 0), go on at p + c;
+ *   -1             the block needs the byte-by-byte scan (an error, a surrogate
  *                  escape, a run of backslashes filling the block).
  */
 static inline __attribute__((always_inline)) int string_block(const unsigned char *p, uint8_t *flags, int *plain)
@@ -178,8 +178,8 @@ static inline __attribute__((always_inline)) int string_block(const unsigned cha
 	uint64_t bslash = mask16(b0, 0) | mask16(b1, 1) | mask16(b2, 2) | mask16(b3, 3);
 	uint64_t low = mask16(l0, 0) | mask16(l1, 1) | mask16(l2, 2) | mask16(l3, 3);
 	uint64_t hi = mask16(x0, 0) | mask16(x1, 1) | mask16(x2, 2) | mask16(x3, 3);
-	*plain = !hi;
-	if (!(bslash | low)) return quote ? __builtin_ctzll(quote) : 64 + 64;
+	*plain = !(bslash | low);
+	if (*plain) return quote ? __builtin_ctzll(quote) : 64 + 64;
 	uint64_t ctl = low & ~hi, escaped = 0, all = ~(uint64_t)0;
 	unsigned cut = 64;
 	if (bslash) {
@@ -204,8 +204,21 @@ static inline __attribute__((always_inline)) int string_block(const unsigned cha
 	uint64_t scope = end < 63 ? ((uint64_t)2 << end) - 1 : all;   /* content and the quote */
 	if (ctl & content) return -1;
 	if (bslash & content) *flags |= JSON_F_ESCAPED;   /* not a backslash past the string */
-	for (uint64_t e = escaped & content; e; e &= e - 1)
-		if (!simple_escape[p[__builtin_ctzll(e)]]) return -1;
+	for (uint64_t e = escaped & content; e; e &= e - 1) {
+		unsigned k = (unsigned)__builtin_ctzll(e), u;
+		if (simple_escape[p[k]]) continue;
+		if (p[k] != 'u') return -1;
+		/* backslash-u: its four hex digits are never a quote or a
+		 * backslash, so the masks stand; surrogates go byte by byte */
+		if (k + 4 >= 64) {
+			/* digits past the block: it starts the next one */
+			if (end < 64 || k - 1 == 0) return -1;
+			if (k - 1 < cut) cut = k - 1;
+			continue;
+		}
+		if (read_hex4((const char *)p, k + 1, 64, &u) || (u >= 0xD800 && u <= 0xDFFF)) return -1;
+		*flags |= JSON_F_UESCAPE;
+	}
 	if (hi & scope) {
 		/* UTF-8 on the masks: every byte a lead byte needs is a continuation
 		 * byte and every continuation byte is needed; no C0, C1 or F5-FF;
@@ -254,10 +267,11 @@ static inline __attribute__((always_inline)) int string_block(const unsigned cha
  * *ppos is just past the closing quote and *endq is the quote's offset.
  *
  * Two gears. Plain text goes 16 bytes at a time and stops at each escape,
- * which is cheapest while escapes are far apart (prose). From the first
- * non-ASCII byte on, the rest of the string goes through string_block, 64
- * bytes at a time with the escapes and the UTF-8 judged on bit masks, which
- * costs no branch per escaped newline or per character. The byte-by-byte
+ * which is cheapest while escapes are far apart (prose). At a non-ASCII
+ * byte or a second escape the scan shifts to string_block, 64 bytes at a
+ * time with the escapes and the UTF-8 judged on bit masks, which costs no
+ * branch per escaped newline or per character (code, other scripts), and
+ * back after a block with neither. The byte-by-byte
  * scan at the end (string_event at each byte to stop at) is the
  * definition: it takes the blocks string_block hands back, and the tail.
  */
@@ -273,8 +287,9 @@ static int scan_string(json_doc *d, size_t *ppos, size_t *endq, uint8_t *flags)
 #ifdef __SSE2__
 	if (bytewise_strings) goto bytewise;
 	const __m128i vq = SET8('"'), vb = SET8('\\'), vl = SET8(0x20);
-	int plain;
+	int plain, escapes;
 plain_text:
+	escapes = 0;
 	for (;;) {
 		while (pos + 16 <= len) {
 			__m128i x = _mm_loadu_si128((const __m128i *)(s + pos));
@@ -292,6 +307,7 @@ special:
 		if (s[pos] == '\\' && pos + 1 < len && simple_escape[s[pos + 1]]) {
 			*flags |= JSON_F_ESCAPED;
 			pos += 2;
+			if (++escapes == 2) break;   /* code: an escaped newline or quote every line */
 			continue;
 		}
 		at = pos;
@@ -302,7 +318,7 @@ special:
 		int b = string_block(s + pos, flags, &plain);
 		if (b >= 64) {
 			pos += (size_t)(b - 64);
-			if (plain) goto plain_text;   /* the non-ASCII text has ended */
+			if (plain) goto plain_text;   /* back to prose: no escape, no non-ASCII */
 			continue;
 		}
 		if (b >= 0) { at = pos + (size_t)b; goto found; }
