@@ -51,38 +51,74 @@ static const char *find_lit(const char *s, size_t n, const char *lit, size_t l)
 }
 
 /*
- * Prefilter on a string's raw (escaped) bytes. Every text rule needs '<' or
- * '[' in the decoded text, or one of the literals "data:", "Action:",
- * "Observation:". An escape other than backslash-u decodes to a quote, a
- * backslash, a slash or a control character, none of which is in those, so
- * an occurrence in the decoded text is an occurrence in the raw bytes: a raw
- * string without a backslash-u escape that has none of them is clean, and is
- * neither decoded nor walked. RAW_TAG: a '<' or '['; RAW_COLON: a ':'.
+ * Prefilters on a string's raw (escaped) bytes. Every text rule starts with
+ * one of a few two-byte pairs ("<i", "[I", "![", "<t", "[T" ...) or with a
+ * literal that holds a ':' ("data:", "Action:", "Observation:"). An escape
+ * other than backslash-u decodes to a quote, a backslash, a slash or a
+ * control character, none of which is in those, so an occurrence in the
+ * decoded text is one in the raw bytes: a string without a backslash-u
+ * escape whose raw bytes hold none of them is clean, and is neither decoded
+ * nor walked. Both look 16 positions at a time, every pair at once.
  */
-#define RAW_TAG 1u
-#define RAW_COLON 2u
+#ifdef __SSE2__
+#define LD(p) _mm_loadu_si128((const __m128i *)(p))
+#define EQ(x, c) _mm_cmpeq_epi8(x, _mm_set1_epi8(c))
+#define OR(a, b) _mm_or_si128(a, b)
+#define AND(a, b) _mm_and_si128(a, b)
+#endif
 
-static unsigned raw_marks(const char *s, size_t n)
+/* what a multimodal rule can start with: '<' before one of "ivas|I" (the
+ * placeholders and <img), "[I" ([IMG]), "![" (markdown images), "data:" */
+static int mm_maybe(const char *s, size_t n)
 {
 	size_t i = 0;
-	unsigned acc = 0;
 #ifdef __SSE2__
-	const __m128i lt = _mm_set1_epi8('<'), br = _mm_set1_epi8('['), co = _mm_set1_epi8(':');
-	__m128i tag = _mm_setzero_si128(), colon = _mm_setzero_si128();
-	for (; i + 16 <= n; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
-		tag = _mm_or_si128(tag, _mm_or_si128(_mm_cmpeq_epi8(x, lt), _mm_cmpeq_epi8(x, br)));
-		colon = _mm_or_si128(colon, _mm_cmpeq_epi8(x, co));
+	for (; i + 4 + 16 <= n; i += 16) {
+		__m128i x = LD(s + i), y = LD(s + i + 1), z = LD(s + i + 4);
+		__m128i after_lt = OR(OR(OR(EQ(y, 'i'), EQ(y, 'v')), OR(EQ(y, 'a'), EQ(y, 's'))), OR(EQ(y, '|'), EQ(y, 'I')));
+		__m128i m = OR(OR(AND(EQ(x, '<'), after_lt), AND(EQ(x, '['), EQ(y, 'I'))),
+		               OR(AND(EQ(x, '!'), EQ(y, '[')), AND(EQ(x, 'd'), EQ(z, ':'))));
+		if (_mm_movemask_epi8(m)) return 1;
 	}
-	if (_mm_movemask_epi8(tag)) acc |= RAW_TAG;
-	if (_mm_movemask_epi8(colon)) acc |= RAW_COLON;
 #endif
 	for (; i < n; i++) {
-		if (s[i] == '<' || s[i] == '[') acc |= RAW_TAG;
-		else if (s[i] == ':') acc |= RAW_COLON;
+		char c1 = i + 1 < n ? s[i + 1] : 0;
+		if ((s[i] == '<' && c1 && strchr("ivas|I", c1)) || (s[i] == '[' && c1 == 'I') || (s[i] == '!' && c1 == '[') ||
+		    (s[i] == 'd' && i + 4 < n && s[i + 4] == ':'))
+			return 1;
 	}
-	return acc;
+	return 0;
 }
+
+/* what a tool rule can start with: '<' before one of "t|f" (<tool_call>,
+ * <|python_tag|>, <function=...), "[T" ([TOOL_CALLS]), "Action:",
+ * "Observation:" */
+static int tool_maybe(const char *s, size_t n)
+{
+	size_t i = 0;
+#ifdef __SSE2__
+	for (; i + 11 + 16 <= n; i += 16) {
+		__m128i x = LD(s + i), y = LD(s + i + 1), a6 = LD(s + i + 6), o11 = LD(s + i + 11);
+		__m128i m = OR(OR(AND(EQ(x, '<'), OR(OR(EQ(y, 't'), EQ(y, '|')), EQ(y, 'f'))), AND(EQ(x, '['), EQ(y, 'T'))),
+		               OR(AND(EQ(x, 'A'), EQ(a6, ':')), AND(EQ(x, 'O'), EQ(o11, ':'))));
+		if (_mm_movemask_epi8(m)) return 1;
+	}
+#endif
+	for (; i < n; i++) {
+		char c1 = i + 1 < n ? s[i + 1] : 0;
+		if ((s[i] == '<' && c1 && strchr("t|f", c1)) || (s[i] == '[' && c1 == 'T') ||
+		    (s[i] == 'A' && i + 6 < n && s[i + 6] == ':') || (s[i] == 'O' && i + 11 < n && s[i + 11] == ':'))
+			return 1;
+	}
+	return 0;
+}
+
+#ifdef __SSE2__
+#undef LD
+#undef EQ
+#undef OR
+#undef AND
+#endif
 
 /*
  * Prose walker: calls fn at every trigger character of s that stands outside
@@ -517,9 +553,6 @@ static const char *text_for_rules(det_ctx *c, const json_doc *d, uint32_t i, siz
 	return c->text.p;
 }
 
-/* "data:" anywhere in s */
-static int has_data_lit(const char *s, size_t n) { return find_lit(s, n, "data:", 5) != NULL; }
-
 /* "Action:" or "Observation:" anywhere in s, both looked for in one pass */
 static int has_react_lit(const char *s, size_t n)
 {
@@ -545,22 +578,17 @@ static int has_react_lit(const char *s, size_t n)
 	return 0;
 }
 
-/* 1 when string node i may hold something the text rules look for (see
- * raw_marks); colon_lit looks for the literals with a ':' that the
- * caller's rules read. */
-static int may_match(const json_doc *d, uint32_t i, int (*colon_lit)(const char *, size_t))
+/* 1 when string node i may hold something the text rules look for: its
+ * raw bytes pass the prefilter, or a backslash-u escape could hide anything */
+static int may_match(const json_doc *d, uint32_t i, int (*maybe)(const char *, size_t))
 {
 	const json_node *nd = &d->nodes[i];
-	if (nd->flags & JSON_F_UESCAPE) return 1;
-	const char *raw = d->src + nd->off;
-	unsigned m = raw_marks(raw, nd->len);
-	if (m & RAW_TAG) return 1;
-	return (m & RAW_COLON) && colon_lit(raw, nd->len);
+	return (nd->flags & JSON_F_UESCAPE) || maybe(d->src + nd->off, nd->len);
 }
 
 static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
 {
-	if (!may_match(d, i, has_data_lit)) return NULL;
+	if (!may_match(d, i, mm_maybe)) return NULL;
 	size_t l;
 	int esc;
 	const char *t = text_for_rules(c, d, i, &l, &esc);
@@ -682,7 +710,7 @@ static const json_key tool_part_keys[] = {JSON_KEY("type"), JSON_KEY("text")};
 /* the tool text rules on string node i (when its raw bytes can match) */
 static const char *tool_string(det_ctx *c, const json_doc *d, uint32_t i, int *act, int *obs, char *detail, size_t dn)
 {
-	if (!may_match(d, i, has_react_lit)) return NULL;
+	if (!may_match(d, i, tool_maybe)) return NULL;
 	size_t l;
 	int esc;
 	const char *t = text_for_rules(c, d, i, &l, &esc);
