@@ -8,6 +8,9 @@
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>   /* AVX2, used only where the CPU has it */
+#endif
 
 void json_doc_init(json_doc *d) { memset(d, 0, sizeof *d); }
 
@@ -153,31 +156,109 @@ static const unsigned char simple_escape[256] = {
 };
 
 #ifdef __SSE2__
-static inline uint64_t mask16(__m128i m, int k) { return (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k); }
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* The bit masks of one 64-byte block of a string body, bit k for byte k. */
+typedef struct str_masks {
+	uint64_t quote, bslash, low, hi;   /* low: below the space, signed (controls and non-ASCII) */
+} str_masks;
+/* and, for blocks with non-ASCII bytes, the UTF-8 classes (signed compares,
+ * 0x80 is -128: "lt_a0" is 80-9F, "ge_c2" holds ASCII too) */
+typedef struct utf8_masks {
+	uint64_t cont, lt_90, lt_a0, ge_c2, ge_e0, ge_f0, ge_f5, e0, ed, f0, f4;
+} utf8_masks;
+
+static ALWAYS_INLINE uint64_t mask16(__m128i m, int k) { return (uint64_t)(unsigned)_mm_movemask_epi8(m) << (16 * k); }
 #define SET8(v) _mm_set1_epi8((char)(v))
 
+static ALWAYS_INLINE void str_masks_sse2(const unsigned char *p, str_masks *m)
+{
+	const __m128i vq = SET8('"'), vb = SET8('\\'), vl = SET8(0x20);
+	__m128i x0 = _mm_loadu_si128((const __m128i *)p), x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+	__m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32)), x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+	m->quote = mask16(_mm_cmpeq_epi8(x0, vq), 0) | mask16(_mm_cmpeq_epi8(x1, vq), 1) |
+	           mask16(_mm_cmpeq_epi8(x2, vq), 2) | mask16(_mm_cmpeq_epi8(x3, vq), 3);
+	m->bslash = mask16(_mm_cmpeq_epi8(x0, vb), 0) | mask16(_mm_cmpeq_epi8(x1, vb), 1) |
+	            mask16(_mm_cmpeq_epi8(x2, vb), 2) | mask16(_mm_cmpeq_epi8(x3, vb), 3);
+	m->low = mask16(_mm_cmplt_epi8(x0, vl), 0) | mask16(_mm_cmplt_epi8(x1, vl), 1) |
+	         mask16(_mm_cmplt_epi8(x2, vl), 2) | mask16(_mm_cmplt_epi8(x3, vl), 3);
+	m->hi = mask16(x0, 0) | mask16(x1, 1) | mask16(x2, 2) | mask16(x3, 3);
+}
+
+static void utf8_masks_sse2(const unsigned char *p, utf8_masks *u)
+{
+	memset(u, 0, sizeof *u);
+	for (int k = 0; k < 4; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+		u->cont |= mask16(_mm_cmplt_epi8(x, SET8(0xC0)), k);
+		u->lt_90 |= mask16(_mm_cmplt_epi8(x, SET8(0x90)), k);
+		u->lt_a0 |= mask16(_mm_cmplt_epi8(x, SET8(0xA0)), k);
+		u->ge_c2 |= mask16(_mm_cmpgt_epi8(x, SET8(0xC1)), k);
+		u->ge_e0 |= mask16(_mm_cmpgt_epi8(x, SET8(0xDF)), k);
+		u->ge_f0 |= mask16(_mm_cmpgt_epi8(x, SET8(0xEF)), k);
+		u->ge_f5 |= mask16(_mm_cmpgt_epi8(x, SET8(0xF4)), k);
+		u->e0 |= mask16(_mm_cmpeq_epi8(x, SET8(0xE0)), k);
+		u->ed |= mask16(_mm_cmpeq_epi8(x, SET8(0xED)), k);
+		u->f0 |= mask16(_mm_cmpeq_epi8(x, SET8(0xF0)), k);
+		u->f4 |= mask16(_mm_cmpeq_epi8(x, SET8(0xF4)), k);
+	}
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_AVX2_PATH 1
+/* The same masks from two 32-byte loads, where the CPU has AVX2. */
+#define AVX2 __attribute__((target("avx2")))
+#define SET8Y(v) _mm256_set1_epi8((char)(v))
+static AVX2 ALWAYS_INLINE uint64_t mask32(__m256i m, int k)
+{
+	return (uint64_t)(uint32_t)_mm256_movemask_epi8(m) << (32 * k);
+}
+
+static AVX2 ALWAYS_INLINE void str_masks_avx2(const unsigned char *p, str_masks *m)
+{
+	const __m256i vq = SET8Y('"'), vb = SET8Y('\\'), vl = SET8Y(0x20);
+	__m256i x0 = _mm256_loadu_si256((const __m256i *)p), x1 = _mm256_loadu_si256((const __m256i *)(p + 32));
+	m->quote = mask32(_mm256_cmpeq_epi8(x0, vq), 0) | mask32(_mm256_cmpeq_epi8(x1, vq), 1);
+	m->bslash = mask32(_mm256_cmpeq_epi8(x0, vb), 0) | mask32(_mm256_cmpeq_epi8(x1, vb), 1);
+	m->low = mask32(_mm256_cmpgt_epi8(vl, x0), 0) | mask32(_mm256_cmpgt_epi8(vl, x1), 1);
+	m->hi = mask32(x0, 0) | mask32(x1, 1);
+}
+
+static AVX2 void utf8_masks_avx2(const unsigned char *p, utf8_masks *u)
+{
+	memset(u, 0, sizeof *u);
+	for (int k = 0; k < 2; k++) {
+		__m256i x = _mm256_loadu_si256((const __m256i *)(p + 32 * k));
+		u->cont |= mask32(_mm256_cmpgt_epi8(SET8Y(0xC0), x), k);
+		u->lt_90 |= mask32(_mm256_cmpgt_epi8(SET8Y(0x90), x), k);
+		u->lt_a0 |= mask32(_mm256_cmpgt_epi8(SET8Y(0xA0), x), k);
+		u->ge_c2 |= mask32(_mm256_cmpgt_epi8(x, SET8Y(0xC1)), k);
+		u->ge_e0 |= mask32(_mm256_cmpgt_epi8(x, SET8Y(0xDF)), k);
+		u->ge_f0 |= mask32(_mm256_cmpgt_epi8(x, SET8Y(0xEF)), k);
+		u->ge_f5 |= mask32(_mm256_cmpgt_epi8(x, SET8Y(0xF4)), k);
+		u->e0 |= mask32(_mm256_cmpeq_epi8(x, SET8Y(0xE0)), k);
+		u->ed |= mask32(_mm256_cmpeq_epi8(x, SET8Y(0xED)), k);
+		u->f0 |= mask32(_mm256_cmpeq_epi8(x, SET8Y(0xF0)), k);
+		u->f4 |= mask32(_mm256_cmpeq_epi8(x, SET8Y(0xF4)), k);
+	}
+}
+#endif
+
 /*
- * One 64-byte block of a string body at p (64 bytes readable), judged on bit
+ * One 64-byte block of a string body at p (64 bytes readable), judged on its
  * masks without a branch per escape or per character. p must be outside an
  * escape and at the start of a character. Returns
  *   k in [0, 63]   the closing quote is at p[k] and everything before it is valid;
  *   64 + c         no closing quote: bytes [0, c) are valid (c > 0), go on at p + c;
  *   -1             the block needs the byte-by-byte scan (an error, a surrogate
  *                  escape, a run of backslashes filling the block).
+ * *plain is set when the block has no escape and no non-ASCII byte. The
+ * UTF-8 masks come from utf8 (SSE2 or AVX2), only for blocks that need them.
  */
-static inline __attribute__((always_inline)) int string_block(const unsigned char *p, uint8_t *flags, int *plain)
+static ALWAYS_INLINE int judge_block(const unsigned char *p, const str_masks *m,
+                                     void (*utf8)(const unsigned char *, utf8_masks *), uint8_t *flags, int *plain)
 {
-	const __m128i vq = SET8('"'), vb = SET8('\\'), vl = SET8(0x20);
-	__m128i x0 = _mm_loadu_si128((const __m128i *)p), x1 = _mm_loadu_si128((const __m128i *)(p + 16));
-	__m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32)), x3 = _mm_loadu_si128((const __m128i *)(p + 48));
-	__m128i q0 = _mm_cmpeq_epi8(x0, vq), q1 = _mm_cmpeq_epi8(x1, vq), q2 = _mm_cmpeq_epi8(x2, vq), q3 = _mm_cmpeq_epi8(x3, vq);
-	__m128i b0 = _mm_cmpeq_epi8(x0, vb), b1 = _mm_cmpeq_epi8(x1, vb), b2 = _mm_cmpeq_epi8(x2, vb), b3 = _mm_cmpeq_epi8(x3, vb);
-	/* signed: controls and non-ASCII are below the space */
-	__m128i l0 = _mm_cmplt_epi8(x0, vl), l1 = _mm_cmplt_epi8(x1, vl), l2 = _mm_cmplt_epi8(x2, vl), l3 = _mm_cmplt_epi8(x3, vl);
-	uint64_t quote = mask16(q0, 0) | mask16(q1, 1) | mask16(q2, 2) | mask16(q3, 3);
-	uint64_t bslash = mask16(b0, 0) | mask16(b1, 1) | mask16(b2, 2) | mask16(b3, 3);
-	uint64_t low = mask16(l0, 0) | mask16(l1, 1) | mask16(l2, 2) | mask16(l3, 3);
-	uint64_t hi = mask16(x0, 0) | mask16(x1, 1) | mask16(x2, 2) | mask16(x3, 3);
+	uint64_t quote = m->quote, bslash = m->bslash, low = m->low, hi = m->hi;
 	*plain = !(bslash | low);
 	if (*plain) return quote ? __builtin_ctzll(quote) : 64 + 64;
 	uint64_t ctl = low & ~hi, escaped = 0, all = ~(uint64_t)0;
@@ -223,31 +304,16 @@ static inline __attribute__((always_inline)) int string_block(const unsigned cha
 		/* UTF-8 on the masks: every byte a lead byte needs is a continuation
 		 * byte and every continuation byte is needed; no C0, C1 or F5-FF;
 		 * no overlong forms (E0 80-9F, F0 80-8F), surrogates (ED A0-BF) or
-		 * code points past U+10FFFF (F4 90-BF). Signed, 0x80 is -128. */
-		uint64_t cont = 0, ge_c2 = 0, ge_e0 = 0, ge_f0 = 0, ge_f5 = 0, lt_90 = 0, lt_a0 = 0;
-		uint64_t e0 = 0, ed = 0, f0 = 0, f4 = 0;
-		for (int k = 0; k < 4; k++) {
-			__m128i x = _mm_loadu_si128((const __m128i *)(p + 16 * k));
-			cont |= mask16(_mm_cmplt_epi8(x, SET8(0xC0)), k);
-			lt_90 |= mask16(_mm_cmplt_epi8(x, SET8(0x90)), k);
-			lt_a0 |= mask16(_mm_cmplt_epi8(x, SET8(0xA0)), k);
-			ge_c2 |= mask16(_mm_cmpgt_epi8(x, SET8(0xC1)), k);
-			ge_e0 |= mask16(_mm_cmpgt_epi8(x, SET8(0xDF)), k);
-			ge_f0 |= mask16(_mm_cmpgt_epi8(x, SET8(0xEF)), k);
-			ge_f5 |= mask16(_mm_cmpgt_epi8(x, SET8(0xF4)), k);
-			e0 |= mask16(_mm_cmpeq_epi8(x, SET8(0xE0)), k);
-			ed |= mask16(_mm_cmpeq_epi8(x, SET8(0xED)), k);
-			f0 |= mask16(_mm_cmpeq_epi8(x, SET8(0xF0)), k);
-			f4 |= mask16(_mm_cmpeq_epi8(x, SET8(0xF4)), k);
-		}
-		/* the greater-than masks hold ASCII too (positive bytes) */
-		ge_c2 &= hi; ge_e0 &= hi; ge_f0 &= hi; ge_f5 &= hi;
+		 * code points past U+10FFFF (F4 90-BF). */
+		utf8_masks u;
+		utf8(p, &u);
+		uint64_t ge_c2 = u.ge_c2 & hi, ge_e0 = u.ge_e0 & hi, ge_f0 = u.ge_f0 & hi, ge_f5 = u.ge_f5 & hi;
 		uint64_t n1 = ge_c2 & ~ge_f5, n2 = ge_e0 & ~ge_f5, n3 = ge_f0 & ~ge_f5;
 		uint64_t need = n1 << 1 | n2 << 2 | n3 << 3;
-		uint64_t bad = (hi & ~cont & ~ge_c2) | ge_f5;
-		uint64_t second = ((e0 << 1) & lt_a0) | ((ed << 1) & cont & ~lt_a0) |
-		                  ((f0 << 1) & lt_90) | ((f4 << 1) & cont & ~lt_90);
-		if (((need ^ cont) | second) & scope) return -1;
+		uint64_t bad = (hi & ~u.cont & ~ge_c2) | ge_f5;
+		uint64_t second = ((u.e0 << 1) & u.lt_a0) | ((u.ed << 1) & u.cont & ~u.lt_a0) |
+		                  ((u.f0 << 1) & u.lt_90) | ((u.f4 << 1) & u.cont & ~u.lt_90);
+		if (((need ^ u.cont) | second) & scope) return -1;
 		if (bad & content) return -1;
 		if (end == 64) {
 			/* a sequence running past the block starts the next one */
@@ -260,7 +326,71 @@ static inline __attribute__((always_inline)) int string_block(const unsigned cha
 	}
 	return end < 64 ? (int)end : 64 + (int)cut;
 }
+
+/* What the block gear ended with. */
+enum { BLOCKS_FOUND, BLOCKS_FAILED, BLOCKS_PLAIN, BLOCKS_TAIL };
+
+/*
+ * The block gear from *ppos: blocks while 64 bytes remain. BLOCKS_FOUND with
+ * *at the closing quote; BLOCKS_FAILED (d->err filled); BLOCKS_PLAIN after a
+ * block with neither escape nor non-ASCII, *ppos where prose goes on;
+ * BLOCKS_TAIL with fewer than 64 bytes left at *ppos.
+ */
+typedef void str_masks_fn(const unsigned char *, str_masks *);
+typedef void utf8_masks_fn(const unsigned char *, utf8_masks *);
+
+static ALWAYS_INLINE int scan_blocks(json_doc *d, size_t *ppos, size_t *at, uint8_t *flags, str_masks_fn *masks,
+                                     utf8_masks_fn *utf8)
+{
+	const unsigned char *s = (const unsigned char *)d->src;
+	size_t len = d->srclen, pos = *ppos, next = 0;
+	int plain, r;
+	while (pos + 64 <= len) {
+		str_masks m;
+		masks(s + pos, &m);
+		int b = judge_block(s + pos, &m, utf8, flags, &plain);
+		if (b >= 64) {
+			pos += (size_t)(b - 64);
+			if (plain) { *ppos = pos; return BLOCKS_PLAIN; }   /* back to prose */
+			continue;
+		}
+		if (b >= 0) { *at = pos + (size_t)b; return BLOCKS_FOUND; }
+		/* this block byte by byte, to its end or past it, or just past a
+		 * surrogate escape */
+		size_t stop = pos + 64, i;
+		for (i = pos; i < stop; i = next) {
+			unsigned c = s[i];
+			if (c != '"' && c != '\\' && c >= 0x20 && c < 0x80) { next = i + 1; continue; }
+			if ((r = string_event(d, i, &next, flags))) {
+				if (r < 0) return BLOCKS_FAILED;
+				*at = i;
+				return BLOCKS_FOUND;
+			}
+			if (c == '\\' && s[i + 1] == 'u') { i = next; break; }
+		}
+		pos = i;
+	}
+	*ppos = pos;
+	return BLOCKS_TAIL;
+}
+
+static int blocks_sse2(json_doc *d, size_t *ppos, size_t *at, uint8_t *flags)
+{
+	return scan_blocks(d, ppos, at, flags, str_masks_sse2, utf8_masks_sse2);
+}
+
+#ifdef HAVE_AVX2_PATH
+static AVX2 int blocks_avx2(json_doc *d, size_t *ppos, size_t *at, uint8_t *flags)
+{
+	return scan_blocks(d, ppos, at, flags, str_masks_avx2, utf8_masks_avx2);
+}
 #endif
+#endif /* __SSE2__ */
+
+/* 0 the best the CPU has, 1 byte by byte, 2 SSE2 blocks (json_scan_mode) */
+static int scan_mode;
+
+void json_scan_mode(int mode) { scan_mode = mode; }
 
 /*
  * Scan a string body starting after the opening quote at *ppos. On success
@@ -268,26 +398,21 @@ static inline __attribute__((always_inline)) int string_block(const unsigned cha
  *
  * Two gears. Plain text goes 16 bytes at a time and stops at each escape,
  * which is cheapest while escapes are far apart (prose). At a non-ASCII
- * byte or a second escape the scan shifts to string_block, 64 bytes at a
- * time with the escapes and the UTF-8 judged on bit masks, which costs no
- * branch per escaped newline or per character (code, other scripts), and
- * back after a block with neither. The byte-by-byte
- * scan at the end (string_event at each byte to stop at) is the
- * definition: it takes the blocks string_block hands back, and the tail.
+ * byte or a second escape the scan shifts to 64-byte blocks judged on bit
+ * masks (scan_blocks), which cost no branch per escaped newline or per
+ * character (code, other scripts), and back after a block with neither.
+ * The byte-by-byte scan at the end (string_event at each byte to stop at)
+ * is the definition: it takes what the blocks hand back, and the tail.
  */
-static int bytewise_strings;
-
-void json_bytewise_strings(int on) { bytewise_strings = on; }
-
 static int scan_string(json_doc *d, size_t *ppos, size_t *endq, uint8_t *flags)
 {
 	const unsigned char *s = (const unsigned char *)d->src;
 	size_t len = d->srclen, pos = *ppos, at, next = 0;
 	int r;
 #ifdef __SSE2__
-	if (bytewise_strings) goto bytewise;
+	if (scan_mode == JSON_SCAN_BYTEWISE) goto bytewise;
 	const __m128i vq = SET8('"'), vb = SET8('\\'), vl = SET8(0x20);
-	int plain, escapes;
+	int escapes;
 plain_text:
 	escapes = 0;
 	for (;;) {
@@ -314,26 +439,15 @@ special:
 		if ((r = string_event(d, at, &next, flags))) goto stop;
 		pos = next;
 	}
-	while (pos + 64 <= len) {
-		int b = string_block(s + pos, flags, &plain);
-		if (b >= 64) {
-			pos += (size_t)(b - 64);
-			if (plain) goto plain_text;   /* back to prose: no escape, no non-ASCII */
-			continue;
-		}
-		if (b >= 0) { at = pos + (size_t)b; goto found; }
-		/* this block byte by byte, to its end or past it, or just past
-		 * a backslash-u escape (text from writers that escape all
-		 * non-ASCII has one every few bytes) */
-		size_t stop = pos + 64;
-		for (at = pos; at < stop; at = next) {
-			unsigned c = s[at];
-			if (c != '"' && c != '\\' && c >= 0x20 && c < 0x80) { next = at + 1; continue; }
-			if ((r = string_event(d, at, &next, flags))) goto stop;
-			if (c == '\\' && s[at + 1] == 'u') { at = next; break; }
-		}
-		pos = at;
-	}
+	int g;
+#ifdef HAVE_AVX2_PATH
+	if (scan_mode == JSON_SCAN_BEST && __builtin_cpu_supports("avx2")) g = blocks_avx2(d, &pos, &at, flags);
+	else
+#endif
+		g = blocks_sse2(d, &pos, &at, flags);
+	if (g == BLOCKS_FOUND) goto found;
+	if (g == BLOCKS_FAILED) return -1;
+	if (g == BLOCKS_PLAIN) goto plain_text;
 	if (pos < len) {
 		/* the last bytes of the line, padded with spaces (which are no
 		 * event) to a block: a closing quote among them, or the
@@ -343,7 +457,10 @@ special:
 		memcpy(tail, s + pos, n);
 		memset(tail + n, ' ', sizeof tail - n);
 		uint8_t fl = 0;
-		int b = string_block(tail, &fl, &plain);
+		int plain;
+		str_masks m;
+		str_masks_sse2(tail, &m);
+		int b = judge_block(tail, &m, utf8_masks_sse2, &fl, &plain);
 		if (b >= 0 && (size_t)b < n) {
 			*flags |= fl;
 			at = pos + (size_t)b;

@@ -80,10 +80,13 @@ void json_doc_free(json_doc *d);
 
 /* Parse src[0..len). Returns 0, or -1 with d->err / d->err_off set. */
 int json_parse(json_doc *d, const char *src, size_t len);
-/* Tests: 1 scans string bodies byte by byte (the definition the fast scan
- * must agree with: same result, error, position and flags), 0 (the
- * default) the SIMD scan. Not thread-safe; for test programs. */
-void json_bytewise_strings(int on);
+/* Tests: how string bodies are scanned. JSON_SCAN_BYTEWISE is the
+ * definition the others must agree with (same result, error, position and
+ * flags); JSON_SCAN_SSE2 keeps the 64-byte blocks on SSE2 where the CPU has
+ * AVX2; JSON_SCAN_BEST (the default) uses the best the CPU has. Not
+ * thread-safe; for test programs. */
+enum { JSON_SCAN_BEST, JSON_SCAN_BYTEWISE, JSON_SCAN_SSE2 };
+void json_scan_mode(int mode);
 
 /* Navigation. All take node indexes; JSON_NONE is passed through safely. */
 static inline const json_node *json_at(const json_doc *d, uint32_t i) { return &d->nodes[i]; }

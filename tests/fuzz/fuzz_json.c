@@ -12,20 +12,24 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	json_doc d, d2;
 	json_doc_init(&d);
 	json_doc_init(&d2);
-	json_bytewise_strings(1);
+	json_scan_mode(JSON_SCAN_BYTEWISE);
 	int rb = json_parse(&d2, (const char *)data, size);
-	json_bytewise_strings(0);
-	int ra = json_parse(&d, (const char *)data, size);
-	if (ra != rb) abort();
-	if (ra && (strcmp(d.err, d2.err) || d.err_off != d2.err_off)) abort();
-	if (!ra) {
-		if (d.n != d2.n) abort();
-		for (uint32_t i = 0; i < d.n; i++)
-			if (d.nodes[i].type != d2.nodes[i].type || d.nodes[i].flags != d2.nodes[i].flags ||
-			    d.nodes[i].off != d2.nodes[i].off || d.nodes[i].len != d2.nodes[i].len ||
-			    d.nodes[i].count != d2.nodes[i].count)
-				abort();
+	for (int mode = JSON_SCAN_SSE2; mode >= JSON_SCAN_BEST; mode -= 2) {
+		json_scan_mode(mode);
+		int ra = json_parse(&d, (const char *)data, size);
+		if (ra != rb) abort();
+		if (ra && (strcmp(d.err, d2.err) || d.err_off != d2.err_off)) abort();
+		if (!ra) {
+			if (d.n != d2.n) abort();
+			for (uint32_t i = 0; i < d.n; i++)
+				if (d.nodes[i].type != d2.nodes[i].type || d.nodes[i].flags != d2.nodes[i].flags ||
+				    d.nodes[i].off != d2.nodes[i].off || d.nodes[i].len != d2.nodes[i].len ||
+				    d.nodes[i].count != d2.nodes[i].count)
+					abort();
+		}
 	}
+	/* the last parse was JSON_SCAN_BEST's */
+	int ra = rb;
 	if (ra == 0) {
 		for (uint32_t i = 0; i < d.n; i++) {
 			if (d.nodes[i].type == JSON_STRING) {
