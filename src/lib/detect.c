@@ -53,12 +53,14 @@ static const char *find_lit(const char *s, size_t n, const char *lit, size_t l)
 /*
  * Prefilters on a string's raw (escaped) bytes. Every text rule starts with
  * one of a few two-byte pairs ("<i", "[I", "![", "<t", "[T" ...) or with a
- * literal that holds a ':' ("data:", "Action:", "Observation:"). An escape
- * other than backslash-u decodes to a quote, a backslash, a slash or a
- * control character, none of which is in those, so an occurrence in the
- * decoded text is one in the raw bytes: a string without a backslash-u
- * escape whose raw bytes hold none of them is clean, and is neither decoded
- * nor walked. Both look 16 positions at a time, every pair at once.
+ * literal that holds a ':' ("data:", "Action:", "Observation:"), all ASCII
+ * letters and punctuation. An escape decodes to a quote, a backslash, a
+ * slash, a control character or, as backslash-u, any character; but for
+ * backslash-u escapes of ASCII characters (JSON_F_UESCAPE_ASCII, which
+ * send the string to be decoded) none of these is in those, so an
+ * occurrence in the decoded text is one in the raw bytes: a string whose raw
+ * bytes hold none of them is clean, and is neither decoded nor walked. Both
+ * look 16 positions at a time, every pair at once.
  */
 #ifdef __SSE2__
 #define LD(p) _mm_loadu_si128((const __m128i *)(p))
@@ -140,10 +142,13 @@ typedef int (*prose_fn)(const char *s, size_t n, size_t at, int line_start, void
  * there a backslash and the byte after it are one character, "\n" is a
  * newline, "\t" a tab, and any other escape ("\"", "\\", "\r", ...) an
  * ordinary character; the rules that read a slash ("<img/", data URIs) take
- * "\/" for one. Strings with a backslash-u escape are decoded first (it
- * could hide any character; such strings are rare). With esc clear a
+ * "\/" for one. A backslash-u escape of a non-ASCII character (Python's
+ * json.dumps writes every one so) is one ordinary character too; strings
+ * with one of an ASCII character (\u003c for '<', as Go writes it) are
+ * decoded first, as it could be anything a rule reads. With esc clear a
  * backslash is an ordinary character.
- * Offsets stay raw; the 64 KiB bound of an inline span counts characters.
+ * Offsets stay raw; the 64 KiB bound of an inline span counts the bytes
+ * the characters decode to, as the decoded walk does.
  */
 
 /* index of the newline that ends the line holding i (n if none) */
@@ -189,6 +194,37 @@ static inline size_t skip_blanks(const char *s, size_t n, size_t i, int esc)
 	}
 }
 
+/* At a backslash-u escape s[q] of raw JSON (validated by the parser):
+ * *w raw bytes, and the number of bytes it decodes to (a surrogate pair is
+ * one 4-byte character), which is what the decoded walk counts. */
+static size_t uescape_width(const char *s, size_t n, size_t q, size_t *w)
+{
+	unsigned u = 0;
+	for (int k = 2; k < 6 && q + (size_t)k < n; k++) {
+		unsigned c = (unsigned char)s[q + (size_t)k];
+		u = u << 4 | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	*w = 6;
+	if (u >= 0xD800 && u <= 0xDBFF && q + 12 <= n) { *w = 12; return 4; }
+	return u < 0x80 ? 1 : u < 0x800 ? 2 : 3;
+}
+
+/* One character of s at q: advances q, returns the bytes it decodes to. */
+static inline size_t next_char(const char *s, size_t n, size_t *q, int esc)
+{
+	if (esc && s[*q] == '\\' && *q + 1 < n) {
+		if (s[*q + 1] == 'u') {
+			size_t w, b = uescape_width(s, n, *q, &w);
+			*q += w;
+			return b;
+		}
+		*q += 2;
+		return 1;
+	}
+	(*q)++;
+	return 1;
+}
+
 static size_t close_inline(const char *s, size_t n, size_t from, size_t r, int esc)
 {
 	size_t q = from, chars = 0;
@@ -206,8 +242,7 @@ static size_t close_inline(const char *s, size_t n, size_t from, size_t r, int e
 			q += w;
 			chars++;
 		} else {
-			q += esc && c == '\\' && q + 1 < n ? 2 : 1;
-			chars++;
+			chars += next_char(s, n, &q, esc);
 		}
 	}
 	return 0;
@@ -479,8 +514,9 @@ static int data_uri(const char *s, size_t n, int esc)
 		/* the first ';' within 64 characters of the type */
 		size_t chars = 6;
 		while (t < e && chars < 64 && *t != ';') {
-			t += esc && *t == '\\' && t + 1 < e ? 2 : 1;
-			chars++;
+			size_t q = (size_t)(t - s);
+			chars += next_char(s, n, &q, esc);
+			t = s + q;
 		}
 		if (chars >= 64 || e - t < 8 || memcmp(t, ";base64,", 8)) continue;
 		size_t k = 0;
@@ -543,7 +579,7 @@ static const char *text_for_rules(det_ctx *c, const json_doc *d, uint32_t i, siz
 	*len = nd->len;
 	*esc = 0;
 	if (!(nd->flags & JSON_F_ESCAPED)) return raw;
-	if (!(nd->flags & JSON_F_UESCAPE) && !use_reference_walker) {
+	if (!(nd->flags & JSON_F_UESCAPE_ASCII) && !use_reference_walker) {
 		*esc = 1;
 		return raw;
 	}
@@ -579,11 +615,12 @@ static int has_react_lit(const char *s, size_t n)
 }
 
 /* 1 when string node i may hold something the text rules look for: its
- * raw bytes pass the prefilter, or a backslash-u escape could hide anything */
+ * raw bytes pass the prefilter, or a backslash-u escape stands for an ASCII
+ * character (one for a non-ASCII one cannot make or break a rule's ASCII) */
 static int may_match(const json_doc *d, uint32_t i, int (*maybe)(const char *, size_t))
 {
 	const json_node *nd = &d->nodes[i];
-	return (nd->flags & JSON_F_UESCAPE) || maybe(d->src + nd->off, nd->len);
+	return (nd->flags & JSON_F_UESCAPE_ASCII) || maybe(d->src + nd->off, nd->len);
 }
 
 static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)

@@ -131,6 +131,7 @@ static __attribute__((noinline)) int string_event(json_doc *d, size_t pos, size_
 		unsigned u;
 		*flags |= JSON_F_UESCAPE;
 		if (read_hex4(src, pos + 2, len, &u)) return fail_msg(d, pos, "invalid \\u escape");
+		if (u < 0x80) *flags |= JSON_F_UESCAPE_ASCII;
 		if (u >= 0xDC00 && u <= 0xDFFF)
 			return fail_msg(d, pos, "lone low surrogate escape (not representable in UTF-8)");
 		if (u >= 0xD800 && u <= 0xDBFF) {
@@ -298,7 +299,7 @@ static ALWAYS_INLINE int judge_block(const unsigned char *p, const str_masks *m,
 			continue;
 		}
 		if (read_hex4((const char *)p, k + 1, 64, &u) || (u >= 0xD800 && u <= 0xDFFF)) return -1;
-		*flags |= JSON_F_UESCAPE;
+		*flags |= u < 0x80 ? JSON_F_UESCAPE | JSON_F_UESCAPE_ASCII : JSON_F_UESCAPE;
 	}
 	if (hi & scope) {
 		/* UTF-8 on the masks: every byte a lead byte needs is a continuation

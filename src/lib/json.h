@@ -52,6 +52,7 @@ enum json_type {
 #define JSON_F_ESCAPED 1u   /* string contains backslash escapes */
 #define JSON_F_INTEGER 2u   /* number has no fraction and no exponent */
 #define JSON_F_UESCAPE 4u   /* string has a backslash-u escape: its raw bytes may hide any character */
+#define JSON_F_UESCAPE_ASCII 8u   /* one of them stands for an ASCII character (\u003c is '<') */
 #define JSON_NONE UINT32_MAX   /* "no such node" */
 #define JSON_MAX_DEPTH 10000
 

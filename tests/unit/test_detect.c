@@ -27,6 +27,8 @@ static const char *const pieces[] = {
 	"\\", "\\n", "\"", "/", "\r", "\r\n", "\t```\n", "  ~~~~\n", "s = \"<img src=\\\"a\\\">\"\n",
 	"<img\tsrc=x>", "<img\nsrc=x>", "<img/src=x>", "data:image/png;base64,QUJD/+==\n",
 	"data:image/png;base64,AAAA/BBBB/CCCC/DDDD/EEEE/FFFF/GGGG/HHHH/IIII/JJJJ/KKKK/LLLL/MMMM/NN==",
+	"caf\xc3\xa9 ", "\xe4\xb8\xad\xe6\x96\x87", "\xf0\x9f\x98\x80", "<\xc3\xa9", "`\xc3\xa9`", "data:image/\xc3\xa9;base64,",
+	"\xc2\xa0", "<img\xc3\xa9 src=x>", "Action:\xc3\xa9",
 };
 
 static size_t build(char *buf, size_t cap)
@@ -78,11 +80,13 @@ static void test_fast_walker_agrees_with_reference(void)
 }
 
 /* s as a JSON string body, in the ways writers escape: the required escapes,
- * sometimes \/ for a slash (it sends the string to the decoding path) and
- * sometimes a \u escape for a character the rules look for */
+ * sometimes \/ for a slash, sometimes a \u escape for a character the rules
+ * look for (it sends the string to the decoding path), and half the time
+ * every non-ASCII character as \u escapes (walked undecoded) */
 static size_t json_escape(const char *s, size_t n, char *out)
 {
 	size_t o = 0;
+	int ascii_only = next_rand() % 2;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\') { out[o++] = '\\'; out[o++] = (char)c; }
@@ -92,7 +96,17 @@ static size_t json_escape(const char *s, size_t n, char *out)
 		else if (c < 0x20) o += (size_t)sprintf(out + o, "\\u%04x", c);
 		else if (c == '/' && next_rand() % 8 == 0) { out[o++] = '\\'; out[o++] = '/'; }
 		else if ((c == '<' || c == '[') && next_rand() % 40 == 0) o += (size_t)sprintf(out + o, "\\u%04x", c);
-		else out[o++] = (char)c;
+		else if (c >= 0x80 && ascii_only) {
+			/* as json.dumps writes non-ASCII by default: \uXXXX, pairs past U+FFFF */
+			unsigned cp, len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+			cp = c & (len == 4 ? 0x07 : len == 3 ? 0x0F : 0x1F);
+			for (unsigned k = 1; k < len; k++) cp = cp << 6 | ((unsigned char)s[i + k] & 0x3F);
+			i += len - 1;
+			if (cp >= 0x10000)
+				o += (size_t)sprintf(out + o, "\\u%04x\\u%04x", 0xD800 + ((cp - 0x10000) >> 10), 0xDC00 + ((cp - 0x10000) & 0x3FF));
+			else
+				o += (size_t)sprintf(out + o, "\\u%04x", cp);
+		} else out[o++] = (char)c;
 	}
 	return o;
 }
@@ -132,6 +146,40 @@ static void test_raw_walk_agrees_with_decoded(void)
 	T_CHECKF(fired > 10000 && fired < 90000, "%d of 100000 records fired a rule", fired);
 	json_doc_free(&d);
 	det_free(&c);
+}
+
+/* An inline code span is looked for up to 64 KiB of decoded text: written
+ * as \u00e9, each 'é' is 6 raw bytes and 2 decoded ones, and the raw walk
+ * must count 2. 32,000 of them (64,000 bytes) close the span, so the
+ * placeholder inside is code; 33,000 (66,000) do not, and it is prose. */
+static void test_uescape_span_bound(void)
+{
+	size_t cap = 40000 * 6 + 256;
+	char *rec = malloc(cap), detail[256];
+	det_ctx c;
+	det_init(&c);
+	json_doc d;
+	json_doc_init(&d);
+	const size_t counts[] = {32000, 33000};
+	for (int t = 0; t < 2; t++) {
+		size_t n = (size_t)sprintf(rec, "{\"messages\":[{\"role\":\"user\",\"content\":\"`");
+		for (size_t k = 0; k < counts[t]; k++) n += (size_t)sprintf(rec + n, "\\u00e9");
+		n += (size_t)sprintf(rec + n, " <image> ` end\"}]}");
+		T_EQ_INT(json_parse(&d, rec, n), 0);
+		const char *v[2];
+		for (int ref = 0; ref < 2; ref++) {
+			det_reference_walker(ref);
+			v[ref] = det_multimodal(&c, &d, detail, sizeof detail);
+		}
+		det_reference_walker(0);
+		T_CHECKF(same(v[0], v[1]), "%zu escapes: raw walk %s, decoded %s", counts[t], v[0] ? v[0] : "kept",
+		         v[1] ? v[1] : "kept");
+		if (t == 0) T_CHECK(v[0] == NULL);
+		else T_CHECK(v[0] != NULL);
+	}
+	json_doc_free(&d);
+	det_free(&c);
+	free(rec);
 }
 
 static const char *mm(const char *s)
@@ -241,6 +289,7 @@ int main(void)
 {
 	T_RUN(test_fast_walker_agrees_with_reference);
 	T_RUN(test_raw_walk_agrees_with_decoded);
+	T_RUN(test_uescape_span_bound);
 	T_RUN(test_every_marker);
 	T_RUN(test_code_and_prose);
 	T_RUN(test_prefilter_and_escapes);
