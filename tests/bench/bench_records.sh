@@ -79,6 +79,21 @@ PY
 	t2=$(best_peer "jq -c '$JQ_TU' '$IN3' >/dev/null")
 	row "sftkit drop-tool-use (code-heavy)" "$t1"; row "jq 1.6 select(no tools)" "$t2"
 	echo "ratio drop-tool-use vs jq, code-heavy: $(ratio "$t2" "$t1")x"
+	# the same records as Python's json.dumps writes them by default, every
+	# non-ASCII character a \u escape
+	IN4="$BENCH_DIR/code-esc-$MB.jsonl"
+	[ -s "$IN4" ] || python3 -c 'import json, sys
+for l in sys.stdin: sys.stdout.write(json.dumps(json.loads(l)) + "\n")' <"$IN3" >"$IN4"
+	size=$(stat -c %s "$IN4")
+	echo "code-heavy input, \\u-escaped: $(mbps "$size" 1) MB"
+	t1=$(best "drop-multimodal -q '$IN4' >/dev/null")
+	t2=$(best_peer "jq -c '$JQ_MM' '$IN4' >/dev/null")
+	row "sftkit drop-multimodal (\\u-escaped)" "$t1"; row "jq 1.6 select(no media)" "$t2"
+	echo "ratio drop-multimodal vs jq, \\u-escaped: $(ratio "$t2" "$t1")x"
+	t1=$(best "drop-tool-use -q '$IN4' >/dev/null")
+	t2=$(best_peer "jq -c '$JQ_TU' '$IN4' >/dev/null")
+	row "sftkit drop-tool-use (\\u-escaped)" "$t1"; row "jq 1.6 select(no tools)" "$t2"
+	echo "ratio drop-tool-use vs jq, \\u-escaped: $(ratio "$t2" "$t1")x"
 else
 	echo "code-heavy input skipped: $CORPUS absent"
 fi

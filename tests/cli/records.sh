@@ -74,6 +74,9 @@ mmcase "talk about images is kept" '"How do I resize an image with PIL?"' keep
 mmcase "<img> inside a code block is kept" '"```html\n<img src=\"a.png\">\n```"' keep
 mmcase "<image> in inline code is kept" '"the `<image>` token in LLaVA"' keep
 mmcase "a markdown link is kept" '"see [the docs](http://x)"' keep
+mmcase "a placeholder written with escapes (\\u003c for <, as Go writes it)" '"\u003cimage\u003e what is it?"' multimodal_placeholder
+mmcase "a placeholder among json.dumps-escaped text" '"caf\u00e9 <image> \u4e2d\u6587 \ud83d\ude00"' multimodal_placeholder
+mmcase "and in inline code among it, kept" '"caf\u00e9 `<image>` \u4e2d\u6587 \ud83d\ude00"' keep
 printf '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://x"}},{"type":"text","text":"hi"}]},{"role":"assistant","content":"ok"}]}\n' >"$T/mm.jsonl"
 t_eq "drop-multimodal: content part" multimodal_part "$(drop-multimodal -q --rejects "$T/mmr" "$T/mm.jsonl" >/dev/null; jq -r .reason "$T/mmr")"
 printf '{"images":["a.png"],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}\n' >"$T/mm.jsonl"
