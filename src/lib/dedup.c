@@ -290,3 +290,101 @@ void dd_uf_union(dd_uf *u, uint32_t a, uint32_t b)
 }
 
 void dd_uf_free(dd_uf *u) { free(u->parent); memset(u, 0, sizeof *u); }
+
+static size_t keyslot_of(dd_key k, size_t cap) { return (k.lo ^ (k.hi * 0x9E3779B97F4A7C15ull)) & (cap - 1); }
+
+static void keytab_grow(dd_keytab *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 1 << 16;
+	struct dd_keyslot *s = xcalloc(cap, sizeof *s);
+	for (size_t i = 0; i < t->cap; i++) {
+		if (!t->slot[i].idx) continue;
+		size_t j = keyslot_of((dd_key){t->slot[i].lo, t->slot[i].hi}, cap);
+		while (s[j].idx) j = (j + 1) & (cap - 1);
+		s[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = s;
+	t->cap = cap;
+}
+
+uint32_t dd_keytab_first(dd_keytab *t, dd_key key, uint32_t idx)
+{
+	if ((t->n + 1) * 2 > t->cap) keytab_grow(t);
+	size_t j = keyslot_of(key, t->cap);
+	for (; t->slot[j].idx; j = (j + 1) & (t->cap - 1))
+		if (t->slot[j].lo == key.lo && t->slot[j].hi == key.hi) return t->slot[j].idx - 1;
+	t->slot[j].lo = key.lo;
+	t->slot[j].hi = key.hi;
+	t->slot[j].idx = idx + 1;
+	t->n++;
+	return idx;
+}
+
+void dd_keytab_free(dd_keytab *t)
+{
+	free(t->slot);
+	memset(t, 0, sizeof *t);
+}
+
+void dd_lsh_init(dd_lsh *l, int bands, int rows, double threshold)
+{
+	memset(l, 0, sizeof *l);
+	l->bands = bands;
+	l->rows = rows;
+	l->threshold = threshold;
+}
+
+static size_t bandslot_of(uint32_t fp, size_t cap) { return (fp * 0x9E3779B1u) & (cap - 1); }
+
+static void lsh_grow(dd_lsh *l)
+{
+	size_t cap = l->cap ? l->cap * 2 : 1 << 14;
+	if (!l->band) l->band = xcalloc((size_t)l->bands, sizeof *l->band);
+	for (int b = 0; b < l->bands; b++) {
+		struct dd_bandslot *t = xcalloc(cap, sizeof *t);
+		for (size_t i = 0; i < l->cap; i++) {
+			if (!l->band[b][i].idx) continue;
+			size_t j = bandslot_of(l->band[b][i].fp, cap);
+			while (t[j].idx) j = (j + 1) & (cap - 1);
+			t[j] = l->band[b][i];
+		}
+		free(l->band[b]);
+		l->band[b] = t;
+	}
+	l->cap = cap;
+}
+
+/* The first record whose band b has fingerprint fp, or idx after adding it. */
+static uint32_t band_first(dd_lsh *l, int b, uint32_t fp, uint32_t idx)
+{
+	struct dd_bandslot *t = l->band[b];
+	size_t j = bandslot_of(fp, l->cap);
+	for (; t[j].idx; j = (j + 1) & (l->cap - 1))
+		if (t[j].fp == fp) return t[j].idx - 1;
+	t[j].fp = fp;
+	t[j].idx = idx + 1;
+	return idx;
+}
+
+void dd_lsh_join(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf)
+{
+	int nperm = l->bands * l->rows;
+	const uint32_t *sig = sigs + (size_t)i * (size_t)nperm;
+	/* each table holds at most one entry per record */
+	if ((l->n + 1) * 2 > l->cap) lsh_grow(l);
+	for (int b = 0; b < l->bands; b++) {
+		uint32_t fp = (uint32_t)dd_band_key(sig, b, l->rows);
+		uint32_t f = band_first(l, b, fp, i);
+		if (f == i || dd_uf_find(uf, f) == dd_uf_find(uf, i)) continue;
+		if (dd_sig_similarity(sig, sigs + (size_t)f * (size_t)nperm, nperm) >= l->threshold) dd_uf_union(uf, f, i);
+	}
+	l->n++;
+}
+
+void dd_lsh_free(dd_lsh *l)
+{
+	for (int b = 0; l->band && b < l->bands; b++) free(l->band[b]);
+	free(l->band);
+	memset(l, 0, sizeof *l);
+}

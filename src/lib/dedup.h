@@ -56,4 +56,32 @@ uint32_t dd_uf_find(dd_uf *u, uint32_t x);
 void dd_uf_union(dd_uf *u, uint32_t a, uint32_t b);  /* the smaller index becomes the root */
 void dd_uf_free(dd_uf *u);
 
+/* Exact keys: the first record seen under each key. Open addressing over
+ * the key's own bits (xxh3-128 is uniform already), about 24 bytes a key. */
+typedef struct dd_keytab {
+	struct dd_keyslot { uint64_t lo, hi; uint32_t idx; } *slot;   /* idx: record + 1, 0 = empty */
+	size_t cap, n;
+} dd_keytab;
+/* The record first seen under key, or idx (now recorded under it) if none. */
+uint32_t dd_keytab_first(dd_keytab *t, dd_key key, uint32_t idx);
+void dd_keytab_free(dd_keytab *t);
+
+/* LSH banding over MinHash signatures: per band, a table from the band's
+ * 32-bit fingerprint to the first record seen with it. A fingerprint
+ * collision only makes a candidate, which verification rejects. */
+typedef struct dd_lsh {
+	int bands, rows;
+	double threshold;        /* estimated Jaccard a candidate pair must reach */
+	struct dd_bandslot { uint32_t fp, idx; } **band;   /* idx: record + 1, 0 = empty */
+	size_t cap, n;
+} dd_lsh;
+void dd_lsh_init(dd_lsh *l, int bands, int rows, double threshold);
+/* Join record i (signature sigs[i * bands * rows ...]) with the first record
+ * of each band bucket it falls in, when their signatures agree at least
+ * threshold; sigs holds every record's signature so far. The groups do not
+ * depend on the order of the joins, so shards may make them once all
+ * signatures are known. */
+void dd_lsh_join(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf);
+void dd_lsh_free(dd_lsh *l);
+
 #endif

@@ -70,97 +70,17 @@ typedef struct dd {
 	jbuf ids;
 	uint32_t *sigs;         /* n * (bands*rows) */
 	dd_uf uf;
-	/* exact: key -> first record; bands: (band,key) -> first record */
-	struct { uint64_t k1, k2; uint32_t idx; } *ht;
-	size_t htcap, htn;
-	/* LSH band buckets: one table per band of {32-bit fingerprint, record + 1};
-	 * a fingerprint collision only adds a candidate, which verification rejects */
-	struct bslot { uint32_t fp, idx; } **bt;
-	size_t btcap, btn;
+	dd_keytab keys;              /* exact: key -> first record */
+	dd_lsh lsh;                  /* near: band buckets -> first record */
 	jbuf norm;
 	json_doc d;
 } dd;
 
-static void ht_grow(dd *x)
-{
-	size_t cap = x->htcap ? x->htcap * 2 : 1 << 16;
-	__typeof__(x->ht) t = xcalloc(cap, sizeof *t);
-	for (size_t i = 0; i < x->htcap; i++) {
-		if (!x->ht[i].idx) continue;
-		size_t j = (x->ht[i].k1 ^ (x->ht[i].k2 * 0x9E3779B97F4A7C15ull)) & (cap - 1);
-		while (t[j].idx) j = (j + 1) & (cap - 1);
-		t[j] = x->ht[i];
-	}
-	free(x->ht);
-	x->ht = t;
-	x->htcap = cap;
-}
-
-/* The record first seen under (k1,k2), or insert idx and return it. */
-static void bt_grow(dd *x)
-{
-	size_t cap = x->btcap ? x->btcap * 2 : 1 << 14;
-	for (int b = 0; b < x->bands; b++) {
-		struct bslot *t = xcalloc(cap, sizeof *t);
-		for (size_t i = 0; i < x->btcap; i++) {
-			if (!x->bt[b][i].idx) continue;
-			size_t j = (x->bt[b][i].fp * 0x9E3779B1u) & (cap - 1);
-			while (t[j].idx) j = (j + 1) & (cap - 1);
-			t[j] = x->bt[b][i];
-		}
-		free(x->bt[b]);
-		x->bt[b] = t;
-	}
-	x->btcap = cap;
-}
-
-/* The first record whose band b has fingerprint fp, or idx after adding it. */
-static uint32_t bt_first(dd *x, int b, uint32_t fp, uint32_t idx, int *added)
-{
-	struct bslot *t = x->bt[b];
-	size_t j = (fp * 0x9E3779B1u) & (x->btcap - 1);
-	for (; t[j].idx; j = (j + 1) & (x->btcap - 1))
-		if (t[j].fp == fp) return t[j].idx - 1;
-	t[j].fp = fp;
-	t[j].idx = idx + 1;
-	*added = 1;
-	return idx;
-}
-
-static uint32_t ht_first(dd *x, uint64_t k1, uint64_t k2, uint32_t idx)
-{
-	if ((x->htn + 1) * 2 > x->htcap) ht_grow(x);
-	size_t j = (k1 ^ (k2 * 0x9E3779B97F4A7C15ull)) & (x->htcap - 1);
-	for (; x->ht[j].idx; j = (j + 1) & (x->htcap - 1))
-		if (x->ht[j].k1 == k1 && x->ht[j].k2 == k2) return x->ht[j].idx - 1;
-	x->ht[j].k1 = k1;
-	x->ht[j].k2 = k2;
-	x->ht[j].idx = idx + 1;
-	x->htn++;
-	return idx;
-}
-
 static int nperm(const dd *x) { return x->bands * x->rows; }
 
-/* Join record i with the first record of each LSH band bucket it falls in,
- * when their signatures agree enough. The groups do not depend on the order
- * of these joins, so shards may make them after all signatures are known. */
 static void near_union(dd *x, uint32_t i)
 {
-	if (x->r[i].empty) return;
-	const uint32_t *sig = x->sigs + (size_t)i * nperm(x);
-	if (!x->bt) x->bt = xcalloc((size_t)x->bands, sizeof *x->bt);
-	if ((x->btn + 1) * 2 > x->btcap) bt_grow(x);
-	int added = 0;
-	for (int b = 0; b < x->bands; b++) {
-		uint32_t fp = (uint32_t)dd_band_key(sig, b, x->rows);
-		uint32_t f = bt_first(x, b, fp, i, &added);
-		if (f == i || dd_uf_find(&x->uf, f) == dd_uf_find(&x->uf, i)) continue;
-		const uint32_t *fs = x->sigs + (size_t)f * nperm(x);
-		if (dd_sig_similarity(sig, fs, nperm(x)) >= x->threshold) dd_uf_union(&x->uf, f, i);
-	}
-	x->btn++;
-	(void)added;
+	if (!x->r[i].empty) dd_lsh_join(&x->lsh, x->sigs, i, &x->uf);
 }
 
 /* Pass 1 for one record: keys, signature, unions. */
@@ -238,7 +158,7 @@ static void add_record(dd *x, const json_doc *d, const char *line, size_t len, i
 	else dd_normalize_opt(d, x->key, x->fold, &x->norm);
 	r->key = dd_exact_key(x->norm.p, x->norm.len);
 	if (x->mode_exact) {
-		uint32_t f = ht_first(x, r->key.lo, r->key.hi, i);
+		uint32_t f = dd_keytab_first(&x->keys, r->key, i);
 		if (f != i) dd_uf_union(&x->uf, f, i);
 	}
 	if (x->mode_near) {
@@ -634,6 +554,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (x.bands * x.rows > 512) cli_usage_error(&x.c, "--bands x --rows: at most 512 MinHash values");
+	dd_lsh_init(&x.lsh, x.bands, x.rows, x.threshold);
 	if (x.shard_n && x.mode_near && !x.shard_dir)
 		cli_usage_error(&x.c, "--shard with near duplicates needs --shard-dir DIR, a directory all shards share "
 				      "(they exchange signatures there); --mode exact needs none");
@@ -762,9 +683,8 @@ int main(int argc, char **argv)
 	free(size);
 	free(x.r);
 	free(x.sigs);
-	free(x.ht);
-	for (int b = 0; x.bt && b < x.bands; b++) free(x.bt[b]);
-	free(x.bt);
+	dd_keytab_free(&x.keys);
+	dd_lsh_free(&x.lsh);
 	free(x.prio);
 	free(x.prio_seen);
 	jbuf_free(&x.ids);

@@ -178,6 +178,65 @@ static void test_union_find(void)
 	dd_uf_free(&u);
 }
 
+/* The exact-key table: the first record under a key wins, through growth. */
+static void test_keytab(void)
+{
+	dd_keytab t = {0};
+	int bad = 0;
+	for (uint32_t i = 0; i < 200000; i++) {
+		dd_key k = {i * 0x9E3779B97F4A7C15ull, i};
+		if (dd_keytab_first(&t, k, i) != i) bad++;
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(t.n, 200000);
+	for (uint32_t i = 0; i < 200000; i += 7) {
+		dd_key k = {i * 0x9E3779B97F4A7C15ull, i};
+		if (dd_keytab_first(&t, k, 300000 + i) != i) bad++;   /* a later copy gets the first */
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(t.n, 200000);
+	/* keys equal in one half only are different keys */
+	T_EQ_INT(dd_keytab_first(&t, (dd_key){0, 12345678}, 999999), 999999);
+	dd_keytab_free(&t);
+}
+
+/* LSH joins: near copies (one word changed in 200) in one group, unrelated
+ * texts alone, and the same groups whatever order the joins come in. */
+static void test_lsh_groups(void)
+{
+	enum { N = 60, NPERM = 14 * 8 };
+	uint32_t *sigs = malloc((size_t)N * NPERM * sizeof *sigs);
+	int w[200];
+	jbuf t = {0};
+	for (int i = 0; i < N; i++) {
+		/* records 3k, 3k+1, 3k+2 are one text and two near copies of it */
+		int base = (i / 3) * 1000;
+		for (int k = 0; k < 200; k++) w[k] = base + k;
+		if (i % 3) w[50 * (i % 3)] = 500000 + i;
+		words_text(&t, w, 200);
+		dd_minhash(t.p, t.len, 5, sigs + (size_t)i * NPERM, NPERM);
+	}
+	uint32_t root[2][N];
+	for (int order = 0; order < 2; order++) {
+		dd_lsh l;
+		dd_uf u = {0};
+		dd_lsh_init(&l, 14, 8, 0.8);
+		for (int i = 0; i < N; i++) dd_uf_add(&u);
+		for (int k = 0; k < N; k++) dd_lsh_join(&l, sigs, (uint32_t)(order ? N - 1 - k : k), &u);
+		for (int i = 0; i < N; i++) root[order][i] = dd_uf_find(&u, (uint32_t)i);
+		dd_lsh_free(&l);
+		dd_uf_free(&u);
+	}
+	int wrong = 0;
+	for (int i = 0; i < N; i++) {
+		if (root[0][i] != (uint32_t)(i / 3 * 3)) wrong++;   /* the group of 3k, rooted at 3k */
+		if (root[1][i] != root[0][i]) wrong++;
+	}
+	T_EQ_INT(wrong, 0);
+	free(sigs);
+	jbuf_free(&t);
+}
+
 int main(void)
 {
 	T_RUN(test_fold);
@@ -187,5 +246,7 @@ int main(void)
 	T_RUN(test_minhash_simd_equal);
 	T_RUN(test_lsh_curve);
 	T_RUN(test_union_find);
+	T_RUN(test_keytab);
+	T_RUN(test_lsh_groups);
 	return t_done();
 }
