@@ -500,12 +500,28 @@ static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 }
 
 /* data:image/png;base64,<payload of 64+ base64 characters>, anywhere */
+/* 1 when raw JSON byte s[at] is one of the four hex digits of a backslash-u
+ * escape: its 'd' and 'a' are hex digits, so "\\u00da" + "ta:" holds a raw
+ * "data:" that the decoded text ("Úta:") does not */
+static int in_uescape(const char *s, size_t at)
+{
+	for (size_t k = 2; k <= 5 && k <= at; k++) {
+		size_t q = at - k;
+		if (s[q] != '\\' || s[q + 1] != 'u') continue;
+		size_t r = 1;   /* the backslash escapes when an odd run ends at it */
+		while (r <= q && s[q - r] == '\\') r++;
+		if (r % 2) return 1;
+	}
+	return 0;
+}
+
 static int data_uri(const char *s, size_t n, int esc)
 {
 	const char *p = s, *e = s + n;
 	while ((p = find_lit(p, (size_t)(e - p), "data:", 5))) {
 		const char *q = p + 5, *t;
 		p += 5;
+		if (esc && in_uescape(s, (size_t)(q - 5 - s))) continue;
 		if (e - q < 7 || (memcmp(q, "image", 5) && memcmp(q, "audio", 5) && memcmp(q, "video", 5))) continue;
 		/* the slash may be escaped in raw JSON, as in the payload */
 		if (q[5] == '/') t = q + 6;

@@ -29,6 +29,11 @@ static const char *const pieces[] = {
 	"data:image/png;base64,AAAA/BBBB/CCCC/DDDD/EEEE/FFFF/GGGG/HHHH/IIII/JJJJ/KKKK/LLLL/MMMM/NN==",
 	"caf\xc3\xa9 ", "\xe4\xb8\xad\xe6\x96\x87", "\xf0\x9f\x98\x80", "<\xc3\xa9", "`\xc3\xa9`", "data:image/\xc3\xa9;base64,",
 	"\xc2\xa0", "<img\xc3\xa9 src=x>", "Action:\xc3\xa9",
+	/* U+00DA and U+05DA end in "da" when written \u00da, \u05da: with "ta:" after
+	 * them the raw bytes hold a "data:" the text does not */
+	"\xc3\x9a" "ta:image/png;base64,QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx",
+	"\xd7\x9a" "ta:image/png;base64,QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx",
+	"\xc3\xad" "ata:image/png;base64,QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx",
 };
 
 static size_t build(char *buf, size_t cap)
@@ -182,6 +187,40 @@ static void test_uescape_span_bound(void)
 	free(rec);
 }
 
+/* Found in review: hex digits of an escape are not text. "\u00da" + "ta:"
+ * is "Úta:", no data URI; "\\u00da" (an escaped backslash, then "u00da")
+ * + "ta:" is one, as is "data:" right after an escape. */
+static void test_data_uri_not_in_escape_digits(void)
+{
+	static const struct { const char *content; int dropped; } cases[] = {
+		{"\\u00data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 0},
+		{"\\u05data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 0},
+		{"\\u00edata:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 0},
+		{"\\uD83D\\uDEDAta:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 0},
+		{"\\\\u00data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1},
+		{"\\u00e9data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1},
+	};
+	char rec[512], detail[256];
+	det_ctx c;
+	det_init(&c);
+	json_doc d;
+	json_doc_init(&d);
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		int n = snprintf(rec, sizeof rec, "{\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]}", cases[k].content);
+		T_EQ_INT(json_parse(&d, rec, (size_t)n), 0);
+		const char *v[2];
+		for (int ref = 0; ref < 2; ref++) {
+			det_reference_walker(ref);
+			v[ref] = det_multimodal(&c, &d, detail, sizeof detail);
+		}
+		det_reference_walker(0);
+		T_CHECKF((v[0] != NULL) == cases[k].dropped && (v[1] != NULL) == cases[k].dropped, "%s: raw walk %s, decoded %s",
+		         cases[k].content, v[0] ? v[0] : "kept", v[1] ? v[1] : "kept");
+	}
+	json_doc_free(&d);
+	det_free(&c);
+}
+
 static const char *mm(const char *s)
 {
 	char d[256];
@@ -290,6 +329,7 @@ int main(void)
 	T_RUN(test_fast_walker_agrees_with_reference);
 	T_RUN(test_raw_walk_agrees_with_decoded);
 	T_RUN(test_uescape_span_bound);
+	T_RUN(test_data_uri_not_in_escape_digits);
 	T_RUN(test_every_marker);
 	T_RUN(test_code_and_prose);
 	T_RUN(test_prefilter_and_escapes);
