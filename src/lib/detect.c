@@ -499,7 +499,6 @@ static int mm_at(const char *s, size_t n, size_t at, int line_start, void *vctx)
 	return 0;
 }
 
-/* data:image/png;base64,<payload of 64+ base64 characters>, anywhere */
 /* 1 when raw JSON byte s[at] is one of the four hex digits of a backslash-u
  * escape: its 'd' and 'a' are hex digits, so "\\u00da" + "ta:" holds a raw
  * "data:" that the decoded text ("Úta:") does not */
@@ -515,6 +514,7 @@ static int in_uescape(const char *s, size_t at)
 	return 0;
 }
 
+/* data:image/png;base64,<payload of 64+ base64 characters>, anywhere */
 static int data_uri(const char *s, size_t n, int esc)
 {
 	const char *p = s, *e = s + n;

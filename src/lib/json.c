@@ -151,6 +151,32 @@ static __attribute__((noinline)) int string_event(json_doc *d, size_t pos, size_
 	}
 }
 
+/*
+ * The byte-by-byte scan, the definition the block scans are held to: from
+ * pos (outside an escape, at the start of a character) to the closing quote,
+ * an error, or the first character boundary at or past stop. With
+ * after_uescape set it also stops just past a backslash-u escape. Returns 1
+ * with *at the quote, -1 on an error (d->err filled), 0 with *at where the
+ * scan stopped.
+ */
+static int scan_bytes(json_doc *d, size_t pos, size_t stop, int after_uescape, size_t *at, uint8_t *flags)
+{
+	const unsigned char *s = (const unsigned char *)d->src;
+	size_t i, next = 0;
+	int r;
+	for (i = pos; i < stop; i = next) {
+		unsigned c = s[i];
+		if (c != '"' && c != '\\' && c >= 0x20 && c < 0x80) { next = i + 1; continue; }
+		if ((r = string_event(d, i, &next, flags))) {
+			*at = i;
+			return r;
+		}
+		if (after_uescape && c == '\\' && s[i + 1] == 'u') { i = next; break; }
+	}
+	*at = i;
+	return 0;
+}
+
 /* the letters that may follow a backslash, but u (which needs its digits) */
 static const unsigned char simple_escape[256] = {
 	['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1,
@@ -344,7 +370,7 @@ static ALWAYS_INLINE int scan_blocks(json_doc *d, size_t *ppos, size_t *at, uint
                                      utf8_masks_fn *utf8)
 {
 	const unsigned char *s = (const unsigned char *)d->src;
-	size_t len = d->srclen, pos = *ppos, next = 0;
+	size_t len = d->srclen, pos = *ppos;
 	int plain, r;
 	while (pos + 64 <= len) {
 		str_masks m;
@@ -358,18 +384,8 @@ static ALWAYS_INLINE int scan_blocks(json_doc *d, size_t *ppos, size_t *at, uint
 		if (b >= 0) { *at = pos + (size_t)b; return BLOCKS_FOUND; }
 		/* this block byte by byte, to its end or past it, or just past a
 		 * surrogate escape */
-		size_t stop = pos + 64, i;
-		for (i = pos; i < stop; i = next) {
-			unsigned c = s[i];
-			if (c != '"' && c != '\\' && c >= 0x20 && c < 0x80) { next = i + 1; continue; }
-			if ((r = string_event(d, i, &next, flags))) {
-				if (r < 0) return BLOCKS_FAILED;
-				*at = i;
-				return BLOCKS_FOUND;
-			}
-			if (c == '\\' && s[i + 1] == 'u') { i = next; break; }
-		}
-		pos = i;
+		if ((r = scan_bytes(d, pos, pos + 64, 1, at, flags))) return r < 0 ? BLOCKS_FAILED : BLOCKS_FOUND;
+		pos = *at;
 	}
 	*ppos = pos;
 	return BLOCKS_TAIL;
@@ -436,8 +452,11 @@ special:
 			if (++escapes == 2) break;   /* code: an escaped newline or quote every line */
 			continue;
 		}
-		at = pos;
-		if ((r = string_event(d, at, &next, flags))) goto stop;
+		if ((r = string_event(d, pos, &next, flags))) {
+			if (r < 0) return -1;
+			at = pos;
+			goto found;
+		}
 		pos = next;
 	}
 	int g;
@@ -470,14 +489,9 @@ special:
 	}
 bytewise:
 #endif
-	for (at = pos; at < len; at = next) {
-		unsigned c = s[at];
-		if (c != '"' && c != '\\' && c >= 0x20 && c < 0x80) { next = at + 1; continue; }
-		if ((r = string_event(d, at, &next, flags))) goto stop;
-	}
-	return fail_msg(d, len, "unterminated string");
-stop:
+	r = scan_bytes(d, pos, len, 0, &at, flags);
 	if (r < 0) return -1;
+	if (r == 0) return fail_msg(d, len, "unterminated string");
 found:
 	*endq = at;
 	*ppos = at + 1;

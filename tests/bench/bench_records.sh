@@ -23,6 +23,17 @@ best_of() {
 best() { best_of "${BENCH_RUNS:-9}" "$1"; }
 best_peer() { best_of "${BENCH_PEER_RUNS:-3}" "$1"; }
 row() { printf '%-40s %8s MB/s\n' "$1" "$(mbps "$size" "$2")"; }
+# both filters and their jq programs (JQ_MM, JQ_TU below) on FILE, rows labelled LABEL
+filters_vs_jq() {
+	t1=$(best "drop-multimodal -q '$1' >/dev/null")
+	t2=$(best_peer "jq -c '$JQ_MM' '$1' >/dev/null")
+	row "sftkit drop-multimodal ($2)" "$t1"; row "jq 1.6 select(no media)" "$t2"
+	echo "ratio drop-multimodal vs jq, $2: $(ratio "$t2" "$t1")x"
+	t1=$(best "drop-tool-use -q '$1' >/dev/null")
+	t2=$(best_peer "jq -c '$JQ_TU' '$1' >/dev/null")
+	row "sftkit drop-tool-use ($2)" "$t1"; row "jq 1.6 select(no tools)" "$t2"
+	echo "ratio drop-tool-use vs jq, $2: $(ratio "$t2" "$t1")x"
+}
 
 # drop-multimodal vs a jq program with the same structural rules and a subset of the text rules
 JQ_MM='select(([.messages[]? | (.content | if type=="array" then (map(.type? // "") | any(. == "image_url" or . == "input_image" or . == "input_audio")) else ((. // "") | test("<image>|<video>|<audio>|!\\[[^\\]]*\\]\\([^)]*\\)|<img ")) end)] | any) | not)'
@@ -71,14 +82,7 @@ while n < mb * 1e6:
 PY
 	size=$(stat -c %s "$IN3")
 	echo "code-heavy input: $(mbps "$size" 1) MB, $(wc -l <"$IN3") records"
-	t1=$(best "drop-multimodal -q '$IN3' >/dev/null")
-	t2=$(best_peer "jq -c '$JQ_MM' '$IN3' >/dev/null")
-	row "sftkit drop-multimodal (code-heavy)" "$t1"; row "jq 1.6 select(no media)" "$t2"
-	echo "ratio drop-multimodal vs jq, code-heavy: $(ratio "$t2" "$t1")x"
-	t1=$(best "drop-tool-use -q '$IN3' >/dev/null")
-	t2=$(best_peer "jq -c '$JQ_TU' '$IN3' >/dev/null")
-	row "sftkit drop-tool-use (code-heavy)" "$t1"; row "jq 1.6 select(no tools)" "$t2"
-	echo "ratio drop-tool-use vs jq, code-heavy: $(ratio "$t2" "$t1")x"
+	filters_vs_jq "$IN3" code-heavy
 	# the same records as Python's json.dumps writes them by default, every
 	# non-ASCII character a \u escape
 	IN4="$BENCH_DIR/code-esc-$MB.jsonl"
@@ -86,14 +90,7 @@ PY
 for l in sys.stdin: sys.stdout.write(json.dumps(json.loads(l)) + "\n")' <"$IN3" >"$IN4"
 	size=$(stat -c %s "$IN4")
 	echo "code-heavy input, \\u-escaped: $(mbps "$size" 1) MB"
-	t1=$(best "drop-multimodal -q '$IN4' >/dev/null")
-	t2=$(best_peer "jq -c '$JQ_MM' '$IN4' >/dev/null")
-	row "sftkit drop-multimodal (\\u-escaped)" "$t1"; row "jq 1.6 select(no media)" "$t2"
-	echo "ratio drop-multimodal vs jq, \\u-escaped: $(ratio "$t2" "$t1")x"
-	t1=$(best "drop-tool-use -q '$IN4' >/dev/null")
-	t2=$(best_peer "jq -c '$JQ_TU' '$IN4' >/dev/null")
-	row "sftkit drop-tool-use (\\u-escaped)" "$t1"; row "jq 1.6 select(no tools)" "$t2"
-	echo "ratio drop-tool-use vs jq, \\u-escaped: $(ratio "$t2" "$t1")x"
+	filters_vs_jq "$IN4" "\\u-escaped"
 else
 	echo "code-heavy input skipped: $CORPUS absent"
 fi
