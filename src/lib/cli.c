@@ -187,21 +187,32 @@ int cli_next_line(cli *c, const char **line, size_t *len)
 	}
 }
 
+int cli_parse_record(json_doc *d, const char *line, size_t len, char *why, size_t wn)
+{
+	if (json_parse(d, line, len)) {
+		snprintf(why, wn, "invalid JSON: %s", d->err);
+		return -1;
+	}
+	if (d->nodes[0].type != JSON_OBJECT) {
+		snprintf(why, wn, "record is not a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+void cli_bad_record(cli *c, const char *line, size_t len, const char *why)
+{
+	if (!c->skip_bad) cli_data_fatal(c, "%s", why);
+	c->n_bad++;
+	cli_drop(c, line, len, "bad_json", why);
+}
+
 int cli_next_record(cli *c, const char **line, size_t *len)
 {
 	while (cli_next_line(c, line, len)) {
-		const char *why = NULL;
-		char msg[200];
-		if (json_parse(&c->doc, *line, *len)) {
-			snprintf(msg, sizeof msg, "invalid JSON: %s", c->doc.err);
-			why = msg;
-		} else if (c->doc.nodes[0].type != JSON_OBJECT) {
-			why = "record is not a JSON object";
-		}
-		if (!why) return 1;
-		if (!c->skip_bad) cli_data_fatal(c, "%s", why);
-		c->n_bad++;
-		cli_drop(c, *line, *len, "bad_json", why);
+		char why[200];
+		if (!cli_parse_record(&c->doc, *line, *len, why, sizeof why)) return 1;
+		cli_bad_record(c, *line, *len, why);
 	}
 	return 0;
 }

@@ -88,14 +88,8 @@ static void process(const job *j, tok_state *s, item *it, json_doc *d, jbuf *tmp
 	it->n = -1;
 	ids->n = 0;
 	/* parsed here, in the worker, and judged in input order by the output loop */
-	if (json_parse(d, it->line, it->len)) {
+	if (cli_parse_record(d, it->line, it->len, it->detail, sizeof it->detail)) {
 		it->reason = bad_json;
-		snprintf(it->detail, sizeof it->detail, "invalid JSON: %s", d->err);
-		return;
-	}
-	if (json_type_of(d, 0) != JSON_OBJECT) {
-		it->reason = bad_json;
-		snprintf(it->detail, sizeof it->detail, "record is not a JSON object");
 		return;
 	}
 	size_t total = 0;
@@ -463,14 +457,12 @@ int main(int argc, char **argv)
 		}
 		for (size_t i = 0; i < n; i++) {
 			item *it = &items[i];
-			if (it->fatal || (it->reason == bad_json && !c.skip_bad)) {
-				/* what was read before it is written; the message names its line */
-				c.cur_file = it->file;
-				c.cur_line = it->lineno;
-				cli_data_fatal(&c, "%s", it->detail);
-			}
-			if (it->reason == bad_json) c.n_bad++;
-			if (it->reason) cli_drop(&c, it->line, it->len, it->reason, it->detail);
+			/* what was read before a fatal line is written; the message names it */
+			c.cur_file = it->file;
+			c.cur_line = it->lineno;
+			if (it->fatal) cli_data_fatal(&c, "%s", it->detail);
+			if (it->reason == bad_json) cli_bad_record(&c, it->line, it->len, it->detail);
+			else if (it->reason) cli_drop(&c, it->line, it->len, it->reason, it->detail);
 			else cli_emit(&c, it->out.p, it->out.len);
 		}
 		if (n < batch) break;

@@ -51,6 +51,8 @@ tok-len -q -t "$TK" -j 3 "$T/badmid.jsonl" >"$T/bm3" 2>"$T/bm3.err"
 t_eq "a bad line stops -j 3 where it stops -j 1, after the same records" "30 30" "$(wc -l <"$T/bm1" | tr -d ' ') $(wc -l <"$T/bm3" | tr -d ' ')"
 t_eq "with the same message" "$(cat "$T/bm1.err")" "$(cat "$T/bm3.err")"
 t_grep "naming the line" "badmid.jsonl:31: invalid JSON" "$T/bm3.err"
+tok-len -q -t "$TK" -j 3 --skip-bad --rejects "$T/bmr.jsonl" "$T/badmid.jsonl" >/dev/null
+t_eq "with --skip-bad -j 3 its reject names its own line, not the batch's last" "31 bad_json" "$(jq -r '"\(.line) \(.reason)"' "$T/bmr.jsonl")"
 
 # errors
 echo '{"model":{"type":"Unigram","vocab":[]}}' >"$T/bad.json"
