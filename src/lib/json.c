@@ -446,6 +446,7 @@ plain_text:
 special:
 		if (s[pos] == '"') { at = pos; goto found; }
 		if (s[pos] >= 0x80) break;
+		/* the common escapes here, without a call; string_event does the rest */
 		if (s[pos] == '\\' && pos + 1 < len && simple_escape[s[pos + 1]]) {
 			*flags |= JSON_F_ESCAPED;
 			pos += 2;
