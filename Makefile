@@ -15,13 +15,19 @@ DESTDIR  ?=
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS = libcurl zlib libxxhash libzstd snappy liblz4 libbrotlidec libbrotlienc libpcre2-8 libutf8proc
+# The pkg-config modules, kept once in src/packages.txt with the Debian packages.
+PKGS := $(shell sh src/deps.sh --modules)
 
 ifeq ($(SANITIZE),1)
 VARIANT  = asan
 BINDIR   = build/asan/bin
 OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDSAN    = -fsanitize=address,undefined
+else ifeq ($(SANITIZE),thread)
+VARIANT  = tsan
+BINDIR   = build/tsan/bin
+OPT      = -O1 -g -fsanitize=thread
+LDSAN    = -fsanitize=thread
 else
 VARIANT  = release
 BINDIR   = bin
@@ -46,16 +52,22 @@ FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 MANS      := $(sort $(wildcard man/man1/*.1))
 
-.PHONY: all deps check check-unit sample dataset bench fuzz fuzz-build install uninstall clean distclean lint-man tsan
+.PHONY: all deps deps-test check check-unit sample dataset bench fuzz fuzz-build install uninstall clean distclean lint-man tsan
 
 all: $(TOOLS)
 
+# Three lists (src/packages.txt): the build needs only the build one; make
+# sample adds what the pipelines call; make check, fuzz and bench the test
+# tools, which they install as root or name and skip without.
 deps:
-	@sh src/deps.sh
+	@sh src/deps.sh all
 
-# The dependency check is cheap; it runs before every build that needs the libraries.
-$(BUILD)/.deps-ok: src/deps.sh
-	@sh src/deps.sh
+deps-test:
+	@sh src/deps.sh test
+
+# The build dependency check is cheap; it runs before every build that needs the libraries.
+$(BUILD)/.deps-ok: src/deps.sh src/packages.txt
+	@sh src/deps.sh build
 	@mkdir -p $(@D) && touch $@
 
 $(BUILD)/obj/%.o: src/lib/%.c | $(BUILD)/.deps-ok
@@ -76,20 +88,24 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libsftkit.a
 
 -include $(shell find build/$(VARIANT)/obj -name '*.d' 2>/dev/null)
 
-check: $(TOOLS) $(UNITS)
+check: $(TOOLS) $(UNITS) deps-test
 	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) SFTKIT_UNITS="$(UNITS)" SANITIZE=$(SANITIZE) sh tests/run.sh
 
 sample: $(TOOLS)
+	@sh src/deps.sh run
 	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh pipelines/build.sh sample
 
 dataset: $(TOOLS)
+	@sh src/deps.sh run
 	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh pipelines/build.sh dataset
 
-# ThreadSanitizer over the threaded tools (tok-len -j, hf-fetch -j)
-tsan: $(BUILD)/.deps-ok
-	@sh tests/tsan.sh
+# ThreadSanitizer over the threaded tools (tok-len -j, hf-fetch -j): the
+# SANITIZE=thread variant's binaries, run by tests/tsan.sh.
+tsan: deps-test
+	@$(MAKE) --no-print-directory SANITIZE=thread build/tsan/bin/tok-len build/tsan/bin/hf-fetch
+	@SFTKIT_BIN=$(CURDIR)/build/tsan/bin sh tests/tsan.sh
 
-bench: $(TOOLS)
+bench: $(TOOLS) deps-test
 	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh tests/bench/run.sh $(BENCH)
 
 # Fuzzing: `make fuzz FUZZ_SECONDS=600 FUZZ=fuzz_json` runs one target (all by default).
@@ -98,6 +114,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | $(BUILD)/.deps-ok
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) $< $(LIB_SRC) $(PKG_LIBS) -ljq -lm -lpthread -o $@
+$(FUZZERS): | deps-test
 fuzz-build: $(FUZZERS)
 fuzz: $(FUZZERS)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
@@ -115,7 +132,7 @@ uninstall:
 	for m in $(MANS:man/man1/%=%); do rm -f $(DESTDIR)$(PREFIX)/share/man/man1/$$m; done
 
 clean:
-	rm -rf build/release build/asan build/fuzz bin/[!.]*
+	rm -rf build/release build/asan build/tsan build/fuzz bin/[!.]*
 
 distclean: clean
 	rm -rf build tests/fuzz/corpus-*
