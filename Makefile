@@ -50,6 +50,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNITS     := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+REPLAYS   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 MANS      := $(sort $(wildcard man/man1/*.1))
 
 .PHONY: all deps deps-test check check-unit sample dataset bench fuzz fuzz-build install uninstall clean distclean lint-man tsan
@@ -86,10 +87,16 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/t.h $(BUILD)/libsftkit.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -MMD -MP -MF $(BUILD)/obj/unit-$*.d $< $(BUILD)/libsftkit.a $(LIBS_ALL) -o $@
 
+# Each fuzz target as a plain program over its regression inputs and seeds
+# (tests/fuzz/replay.c), run by tests/cli/fuzz-regress.sh.
+$(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/libsftkit.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Wno-unused-parameter -MMD -MP -MF $(BUILD)/obj/replay-$*.d $< tests/fuzz/replay.c $(BUILD)/libsftkit.a $(LIBS_ALL) -o $@
+
 -include $(shell find build/$(VARIANT)/obj -name '*.d' 2>/dev/null)
 
-check: $(TOOLS) $(UNITS) deps-test
-	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) SFTKIT_UNITS="$(UNITS)" SANITIZE=$(SANITIZE) sh tests/run.sh
+check: $(TOOLS) $(UNITS) $(REPLAYS) deps-test
+	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) SFTKIT_UNITS="$(UNITS)" SFTKIT_REPLAY_DIR=$(BUILD)/tests SANITIZE=$(SANITIZE) sh tests/run.sh
 
 sample: $(TOOLS)
 	@sh src/deps.sh run
