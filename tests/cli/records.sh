@@ -48,9 +48,15 @@ t_eq "--jq: outputs that are not records are rejected, each with its reason" "no
 	   cat "$T/r3" "$T/r4" | jq -r .reason | tr '\n' ' ' | sed 's/ $//')"
 # every reason the code can give is listed in --help and to-messages(1)
 # (bad_spec cannot happen from the command line: the options are checked first)
+# The reasons are found in the code by the shapes it gives them in; the list
+# it finds is held to the known one, so a change of shape that hides a reason
+# from the grep (or a new reason) fails here instead of checking nothing.
 to-messages --help >"$T/help"
-for r in $(grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, )"[a-z_]+"' \
-		"$SFTKIT_ROOT/src/lib/convert.c" "$SFTKIT_ROOT/src/tools/to-messages.c" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u); do
+found=$(grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, )"[a-z_]+"' \
+		"$SFTKIT_ROOT/src/lib/convert.c" "$SFTKIT_ROOT/src/tools/to-messages.c" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u | tr '\n' ' ')
+t_eq "to-messages: the reasons found in the code are the known ones" \
+	"bad_json bad_message bad_messages bad_record bad_role bad_spec empty_content empty_messages jq_empty jq_error missing_content missing_field no_final_assistant non_string_content not_a_record null_content truncated unclosed_think " "$found"
+for r in $found; do
 	[ "$r" = bad_spec ] && continue
 	t_grep "to-messages --help lists reason $r" "$r" "$T/help"
 	t_grep "to-messages(1) lists reason $r" "^\.Sq $r" "$SFTKIT_ROOT/man/man1/to-messages.1"
