@@ -4,7 +4,9 @@
 #include <malloc.h>
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -90,6 +92,31 @@ static void flush_quietly(cli *c)
 {
 	if (c->out.len && !c->out.err) jsonl_flush(&c->out);
 	if (c->have_rejects) { jsonl_writer_close(&c->rejects); c->have_rejects = 0; }
+}
+
+long long cli_int_arg(cli *c, const char *opt, const char *arg, long long min, long long max)
+{
+	const char *p = arg;
+	if (*p == '-' || *p == '+') p++;
+	int digits = *p >= '0' && *p <= '9';
+	for (; digits && *p; p++)
+		if (*p < '0' || *p > '9') digits = 0;
+	errno = 0;
+	long long v = digits ? strtoll(arg, NULL, 10) : 0;
+	if (!digits || errno == ERANGE || v < min || v > max)
+		cli_usage_error(c, "%s: expected an integer from %lld to %lld, found '%s'", opt, min, max, arg);
+	return v;
+}
+
+double cli_real_arg(cli *c, const char *opt, const char *arg, double min, double max)
+{
+	char *e;
+	errno = 0;
+	double v = *arg && !isspace((unsigned char)*arg) ? strtod(arg, &e) : 0;
+	if (!*arg || isspace((unsigned char)*arg) || *e || errno == ERANGE || isnan(v) || v < min || v > max ||
+	    strpbrk(arg, "xXnNiI"))   /* hex floats, nan, inf: strtod takes them, a person means none */
+		cli_usage_error(c, "%s: expected a number from %g to %g, found '%s'", opt, min, max, arg);
+	return v;
 }
 
 void cli_fatal(cli *c, const char *fmt, ...)

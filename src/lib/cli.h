@@ -97,6 +97,14 @@ void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv
 int cli_common_opt(cli *c, int opt, const char *arg);
 /* Print "prog: msg" (if msg) and "Try 'prog --help'", exit 2. */
 void cli_usage_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+/* Number options, one rule for every tool (as OpenBSD's strtonum): the whole
+ * argument is a decimal integer (an optional sign, then digits) within
+ * [min, max], or a decimal real within [min, max] that is neither NaN nor
+ * infinite; anything else (empty, trailing text, out of range) is a usage
+ * error naming the option: "prog: --jobs: expected an integer from 1 to 1024,
+ * found '0'". */
+long long cli_int_arg(cli *c, const char *opt, const char *arg, long long min, long long max);
+double cli_real_arg(cli *c, const char *opt, const char *arg, double min, double max);
 /* "prog: msg" on stderr (no position), exit 1. */
 void cli_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* "prog: file:line: msg" with the current input position, exit 1. */

@@ -1,0 +1,91 @@
+/* test_cli — the tool layer's pure parts: number options (accepted values,
+ * and the usage error, exit 2 with the option named, for every bad one) and
+ * cli_annotate's field appending. */
+#include "cli.h"
+#include "t.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Run cli_int_arg / cli_real_arg in a child; its exit status and stderr. */
+static int child_status(int real, const char *arg, long long lo, long long hi, char *err, size_t errn)
+{
+	int pfd[2];
+	if (pipe(pfd)) return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		cli c;
+		char *argv[] = { "t", NULL };
+		cli_init(&c, "t", "usage: t\n", 1, argv);
+		if (real) cli_real_arg(&c, "--x", arg, (double)lo, (double)hi);
+		else cli_int_arg(&c, "--x", arg, lo, hi);
+		_exit(0);
+	}
+	close(pfd[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < errn - 1 && (n = read(pfd[0], err + got, errn - 1 - got)) > 0) got += (size_t)n;
+	err[got] = 0;
+	close(pfd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_int_arg(void)
+{
+	cli c;
+	char *argv[] = { "t", NULL };
+	cli_init(&c, "t", "usage: t\n", 1, argv);
+	T_EQ_INT(cli_int_arg(&c, "--x", "42", 0, 100), 42);
+	T_EQ_INT(cli_int_arg(&c, "--x", "-3", -5, 5), -3);
+	T_EQ_INT(cli_int_arg(&c, "--x", "+7", 0, 9), 7);
+	T_EQ_INT(cli_int_arg(&c, "--x", "9223372036854775807", 0, INT64_MAX), INT64_MAX);
+	char err[512];
+	const char *bad[] = { "", "-", "1x", " 1", "1 ", "0x10", "4294967297", "101", "-1", "99999999999999999999", "1.5" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		T_CHECKF(child_status(0, bad[i], 0, 100, err, sizeof err) == 2, "'%s' accepted", bad[i]);
+		T_CHECKF(strstr(err, "t: --x: expected an integer from 0 to 100") != NULL, "'%s': %s", bad[i], err);
+	}
+	T_CHECK(child_status(0, "100", 0, 100, err, sizeof err) == 0);
+}
+
+static void test_real_arg(void)
+{
+	cli c;
+	char *argv[] = { "t", NULL };
+	cli_init(&c, "t", "usage: t\n", 1, argv);
+	T_CHECK(cli_real_arg(&c, "--x", "0.8", 0, 1) == 0.8);
+	T_CHECK(cli_real_arg(&c, "--x", "1", 0, 1) == 1.0);
+	T_CHECK(cli_real_arg(&c, "--x", "5e-1", 0, 1) == 0.5);
+	char err[512];
+	const char *bad[] = { "", "nan", "inf", "0x1p-1", "1.5", "-0.1", "0.5x", " 0.5", "1e999" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		T_CHECKF(child_status(1, bad[i], 0, 1, err, sizeof err) == 2, "'%s' accepted", bad[i]);
+		T_CHECKF(strstr(err, "t: --x: expected a number from 0 to 1") != NULL, "'%s': %s", bad[i], err);
+	}
+}
+
+static void test_annotate(void)
+{
+	jbuf b = JBUF_INIT;
+	const char *rec = "{\"id\":\"a\",\"messages\":[]}";
+	cli_annotate(&b, rec, strlen(rec), "\"n_tokens\":12", 13);
+	jbuf_putc(&b, 0);
+	T_EQ_STR(b.p, "{\"id\":\"a\",\"messages\":[],\"n_tokens\":12}");
+	b.len = 0;
+	cli_annotate(&b, "{ }", 3, "\"k\":1", 5);
+	jbuf_putc(&b, 0);
+	T_EQ_STR(b.p, "{ \"k\":1}");
+	free(b.p);
+}
+
+int main(void)
+{
+	T_RUN(test_int_arg);
+	T_RUN(test_real_arg);
+	T_RUN(test_annotate);
+	return t_done();
+}
