@@ -14,60 +14,6 @@
 
 #include "jsonl.h"
 
-/* ---- PRNG: splitmix64 (Steele, Lea, Flood 2014) to seed xoshiro256**
- * (Blackman, Vigna 2018); Lemire's multiply-shift rejection for a bounded
- * draw. ---- */
-uint64_t blend_splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-void blend_rng_seed(blend_rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++) r->s[i] = blend_splitmix64(&seed);
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t blend_rng_next(blend_rng *r)
-{
-	uint64_t *s = r->s, res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return res;
-}
-
-uint64_t blend_rng_below(blend_rng *r, uint64_t n)
-{
-	__uint128_t m = (__uint128_t)blend_rng_next(r) * n;
-	uint64_t l = (uint64_t)m;
-	if (l < n) {
-		uint64_t t = -n % n;
-		while (l < t) {
-			m = (__uint128_t)blend_rng_next(r) * n;
-			l = (uint64_t)m;
-		}
-	}
-	return (uint64_t)(m >> 64);
-}
-
-void blend_shuffle(blend_rng *r, uint32_t *v, size_t n)
-{
-	for (size_t i = n; i > 1; i--) {
-		size_t j = blend_rng_below(r, i);
-		uint32_t t = v[i - 1];
-		v[i - 1] = v[j];
-		v[j] = t;
-	}
-}
-
 /* ---- recipe ---- */
 void blend_recipe_free(blend_recipe *r)
 {
@@ -520,15 +466,15 @@ int blend_draw(blend *b, uint64_t seed, const blend_val *val, jbuf *notes, char 
 			     (unsigned long long)p->requested, (unsigned long long)p->requested);
 			continue;
 		}
-		blend_rng pr;
-		blend_rng_seed(&pr, seed ^ name_hash(p->name));
+		rng pr;
+		rng_seed(&pr, seed ^ name_hash(p->name));
 		uint32_t *v = p->recs;
 		if (p->requested <= p->n) {
 			/* without replacement: the first `requested` places of a
 			 * Fisher-Yates shuffle, in random order; validation is the
 			 * first val of them */
 			for (uint64_t i = 0; i < p->requested; i++) {
-				size_t j = (size_t)i + blend_rng_below(&pr, p->n - i);
+				size_t j = (size_t)i + rng_below(&pr, p->n - i);
 				uint32_t t = v[i]; v[i] = v[j]; v[j] = t;
 				push(&b->set[i < p->val ? BLEND_VAL : BLEND_TRAIN], &b->nset[i < p->val ? 1 : 0],
 				     &cap[i < p->val ? 1 : 0], v[i]);
@@ -538,7 +484,7 @@ int blend_draw(blend *b, uint64_t seed, const blend_val *val, jbuf *notes, char 
 			 * first; training repeats whole epochs of the rest and
 			 * samples the remainder without replacement, so no record is
 			 * on both sides */
-			blend_shuffle(&pr, v, p->n);
+			rng_shuffle(&pr, v, p->n);
 			for (uint64_t i = 0; i < p->val; i++) push(&b->set[1], &b->nset[1], &cap[1], v[i]);
 			uint32_t *pool = v + p->val;
 			size_t m = p->n - (size_t)p->val;
@@ -548,7 +494,7 @@ int blend_draw(blend *b, uint64_t seed, const blend_val *val, jbuf *notes, char 
 			for (uint64_t e = 0; e < p->epochs; e++)
 				for (size_t i = 0; i < m; i++) push(&b->set[0], &b->nset[0], &cap[0], pool[i]);
 			for (uint64_t i = 0; i < rest; i++) {
-				size_t j = (size_t)i + blend_rng_below(&pr, m - i);
+				size_t j = (size_t)i + rng_below(&pr, m - i);
 				uint32_t t = pool[i]; pool[i] = pool[j]; pool[j] = t;
 				push(&b->set[0], &b->nset[0], &cap[0], pool[i]);
 			}
@@ -558,10 +504,10 @@ int blend_draw(blend *b, uint64_t seed, const blend_val *val, jbuf *notes, char 
 		p->taken = p->requested;
 		p->train = p->taken - p->val;
 	}
-	blend_rng rr;
-	blend_rng_seed(&rr, seed);
-	blend_shuffle(&rr, b->set[0], b->nset[0]);
-	blend_shuffle(&rr, b->set[1], b->nset[1]);
+	rng rr;
+	rng_seed(&rr, seed);
+	rng_shuffle(&rr, b->set[0], b->nset[0]);
+	rng_shuffle(&rr, b->set[1], b->nset[1]);
 	return 0;
 }
 

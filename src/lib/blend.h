@@ -50,17 +50,10 @@
 #include <time.h>
 
 #include "json.h"
+#include "rng.h"
 #include "jsonl.h"
 #include "sha256.h"
 #include "util.h"
-
-/* ---- the PRNG (exposed for tests and other seeded tools) ---- */
-typedef struct blend_rng { uint64_t s[4]; } blend_rng;
-uint64_t blend_splitmix64(uint64_t *state);
-void blend_rng_seed(blend_rng *r, uint64_t seed);
-uint64_t blend_rng_next(blend_rng *r);                 /* xoshiro256** */
-uint64_t blend_rng_below(blend_rng *r, uint64_t n);    /* uniform in [0, n), n > 0, no modulo bias */
-void blend_shuffle(blend_rng *r, uint32_t *v, size_t n); /* Fisher-Yates */
 
 /* ---- the recipe ---- */
 typedef enum { BLEND_COUNT, BLEND_PERCENT, BLEND_SHARE } blend_kind;

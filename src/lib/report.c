@@ -9,7 +9,7 @@
 void report_init(report *r, uint64_t seed)
 {
 	memset(r, 0, sizeof *r);
-	blend_rng_seed(&r->rng, seed);
+	rng_seed(&r->rng, seed);
 }
 
 void report_free(report *r)
@@ -131,7 +131,7 @@ void report_add(report *r, int set, const json_doc *d, const char *line, size_t 
 	}
 	/* reservoir sampling (Algorithm R), seeded */
 	s->seen++;
-	uint64_t j = s->seen <= REPORT_EXAMPLES ? s->seen - 1 : blend_rng_below(&r->rng, s->seen);
+	uint64_t j = s->seen <= REPORT_EXAMPLES ? s->seen - 1 : rng_below(&r->rng, s->seen);
 	if (j < REPORT_EXAMPLES) {
 		free(s->ex[j]);
 		s->ex[j] = xstrndup(line, len);

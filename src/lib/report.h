@@ -16,7 +16,7 @@
  * measured in characters (Unicode code points of the message contents) and
  * the page says so.
  *
- * Determinism: examples are drawn with a seeded xoshiro256** (blend.h), so the
+ * Determinism: examples are drawn with a seeded xoshiro256** (rng.h), so the
  * same inputs give the same page byte for byte.
  *
  * Errors: report_add_summary and report_set_manifest return -1 with a message
@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "blend.h"
+#include "rng.h"
 #include "json.h"
 #include "util.h"
 
@@ -65,7 +65,7 @@ typedef struct report {
 	int nstages;
 	char *manifest;                      /* the manifest's text (owned) */
 	size_t manifest_len;
-	blend_rng rng;
+	rng rng;
 	jbuf scratch;
 } report;
 
