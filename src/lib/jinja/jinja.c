@@ -12,6 +12,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -3407,8 +3408,22 @@ static void add_globals(rt *R, frame *g)
 	}
 }
 
-int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
-		     uint32_t extra_root, jbuf *out, char *err, size_t errlen)
+/* A variable from the record: "messages" cut to its first n_messages
+ * elements when asked (messages[:i+1], as NeMo RL renders each prefix) */
+static value record_var(rt *R, const json_doc *d, uint32_t k, uint32_t v, const jinja_doc_vars *cv)
+{
+	if (!cv || cv->n_messages == SIZE_MAX || json_type_of(d, v) != JSON_ARRAY || !json_str_eq(d, k, "messages", 8))
+		return from_json(R, d, v);
+	vlist *l = list_new(R, cv->n_messages);
+	JSON_FOR_ELEMS(d, v, e, i) {
+		if (i >= cv->n_messages) break;
+		list_push(R, l, from_json(R, d, e));
+	}
+	return vlistv(l);
+}
+
+static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
+		  uint32_t extra_root, const jinja_doc_vars *cv, jbuf *out, char *err, size_t errlen)
 {
 	arena ar;
 	arena_init(&ar, 1 << 16);
@@ -3430,6 +3445,11 @@ int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, c
 		return e.unsupported ? -2 : -1;
 	}
 	add_globals(&R, &g);
+	if (cv) {
+		/* transformers' render_jinja_template always passes these two */
+		frame_set(&R, &g, "tools", 5, V(V_NONE));
+		frame_set(&R, &g, "documents", 9, V(V_NONE));
+	}
 	if (extra && json_type_of(extra, extra_root) == JSON_OBJECT)
 		JSON_FOR_MEMBERS(extra, extra_root, k, v, i) {
 			(void)i;
@@ -3440,14 +3460,28 @@ int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, c
 	if (json_type_of(vars, root) != JSON_OBJECT) jfail(&e, 0, "the variables are not a JSON object");
 	JSON_FOR_MEMBERS(vars, root, k, v, i) {
 		(void)i;
+		if (cv && cv->chat_only && !json_str_eq(vars, k, "messages", 8) && !json_str_eq(vars, k, "tools", 5)) continue;
+		if (cv && json_type_of(vars, v) == JSON_NULL && json_str_eq(vars, k, "tools", 5)) continue;
 		char *s = arena_alloc(&ar, vars->nodes[k].len + 1);
 		size_t n = json_str_decode(vars, k, s);
-		frame_set(&R, &g, s, n, from_json(&R, vars, v));
+		frame_set(&R, &g, s, n, record_var(&R, vars, k, v, cv));
 	}
+	if (cv && cv->add_generation_prompt >= 0) frame_set(&R, &g, "add_generation_prompt", 21, vbool(cv->add_generation_prompt));
 	frame top = { .up = &g };
 	exec_body(&R, &t->body, &top);
 	arena_free(&ar);
 	return 0;
+}
+
+int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
+		     uint32_t extra_root, jbuf *out, char *err, size_t errlen)
+{
+	return render(t, vars, root, extra, extra_root, NULL, out, err, errlen);
+}
+
+int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, jbuf *out, char *err, size_t errlen)
+{
+	return render(t, v->doc, v->root, v->extra, v->extra_root, v, out, err, errlen);
 }
 
 int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jbuf *out, char *err, size_t errlen)

@@ -101,4 +101,22 @@ int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jb
 int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
 		     uint32_t extra_root, jbuf *out, char *err, size_t errlen);
 
+/* A chat render from a parsed record, as transformers' apply_chat_template
+ * makes it: tools and documents are None unless the record has them (a null
+ * "tools" is None too); the record's members are variables (with chat_only,
+ * only its "messages" and "tools", as NeMo RL passes them), over extra's
+ * (the special tokens, ...). n_messages cuts "messages" to its first
+ * n_messages elements (SIZE_MAX: all of them); add_generation_prompt >= 0
+ * sets that variable over everything else. Returns as jinja_render_doc. */
+typedef struct jinja_doc_vars {
+	const json_doc *doc;
+	uint32_t root;
+	int chat_only;
+	size_t n_messages;
+	int add_generation_prompt;
+	const json_doc *extra;      /* may be NULL */
+	uint32_t extra_root;
+} jinja_doc_vars;
+int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, jbuf *out, char *err, size_t errlen);
+
 #endif
