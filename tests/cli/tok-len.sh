@@ -91,3 +91,34 @@ PY
 else
 	t_skip "chat counts against the reference renderings" "$S absent"
 fi
+
+# --trainer nemo-rl against the oracle (tests/fixtures/tok/nemo-rl: Python
+# jinja2 as transformers sets it up, NeMo RL's get_formatted_message_log, the
+# official tokenizers), every run of runs.tsv, every conversation
+F="$SFTKIT_ROOT/tests/fixtures/tok/nemo-rl"
+if [ -d "$S" ]; then
+	grep -v '^#' "$F/runs.tsv" | while IFS='	' read -r name model tpl inp opts; do
+		[ "$inp" = chat ] && inp="$S/chat.jsonl" || inp="$F/$inp"
+		[ "$tpl" = - ] && tf= || tf="--template $F/$tpl"
+		jq -c --slurp 'to_entries[] | .value + {k: .key}' "$inp" >"$T/nr.in"
+		# shellcheck disable=SC2086
+		tok-len -q -t "$S/$model" $tf --trainer nemo-rl $opts --rejects "$T/nr.rej" "$T/nr.in" >"$T/nr.out"
+		t_eq "nemo-rl $name: every length (or template_error) as NeMo RL's" "ok" "$(python3 - "$T/nr.out" "$T/nr.rej" "$F/expected/$name.jsonl" <<'PY'
+import json, sys
+got = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l); got[r["k"]] = r["n_tokens"]
+for l in open(sys.argv[2]):
+    r = json.loads(l); got[r["k"]] = "error" if r["reason"] == "template_error" else r["reason"]
+bad = []
+for k, l in enumerate(open(sys.argv[3])):
+    e = json.loads(l)
+    want = "error" if "error" in e else e["n"]
+    if got.get(k) != want: bad.append("line %d: %s, want %s" % (k, got.get(k), want))
+print("ok" if not bad and len(got) == k + 1 else "; ".join(bad[:5]) + " (%d differ)" % len(bad))
+PY
+)"
+	done
+else
+	t_skip "nemo-rl lengths against the oracle" "$S absent"
+fi
