@@ -3,9 +3,12 @@
 # the cache, the tokenizer) and runs `make -f pipelines/build.mk`. A rerun redoes
 # only the stages whose inputs (tools, scripts, recipe, earlier stages) changed.
 #
-# Variables from build.sh: B (build dir), RECIPE, TOK, MAXTOK, JOBS, VAL, SEED, BIN.
+# Variables from build.sh: B (build dir), RECIPE, TOK, TRAINER, MAXTOK, JOBS, VAL, SEED, BIN.
+# TRAINER names whose length tok-len counts (nemo-rl by default); a change
+# redoes the stages, through the stamp below.
 SOURCES := dolci openmath magicoder codeforces
 STAGES  := $(SOURCES:%=$(B)/stages/%.jsonl)
+TRAINER ?= nemo-rl
 SCRIPTS := pipelines/source.sh pipelines/build.mk
 TOOLDEP  = $(BIN)/hf-fetch $(BIN)/to-messages $(BIN)/drop-multimodal $(BIN)/drop-tool-use $(BIN)/tok-len
 PRIORITY := open-r1/codeforces-cots/solutions,ise-uiuc/Magicoder-Evol-Instruct-110K,allenai/Dolci-Instruct-SFT,nvidia/OpenMathInstruct-2
@@ -13,9 +16,14 @@ PRIORITY := open-r1/codeforces-cots/solutions,ise-uiuc/Magicoder-Evol-Instruct-1
 all: $(B)/report.html
 
 # a source: fetch -> to-messages -> drop-multimodal -> drop-tool-use -> tok-len
-$(B)/stages/%.jsonl: $(TOOLDEP) $(SCRIPTS) $(TOK)/tokenizer.json $(B)/lock.jsonl
+$(B)/stages/%.jsonl: $(TOOLDEP) $(SCRIPTS) $(TOK)/tokenizer.json $(B)/lock.jsonl $(B)/trainer.$(TRAINER)
 	@echo "== $*" >&2
-	@sh pipelines/source.sh $*
+	@TRAINER=$(TRAINER) sh pipelines/source.sh $*
+
+# the trainer the stages were counted for: another one redoes them
+$(B)/trainer.$(TRAINER):
+	@rm -f $(B)/trainer.*
+	@touch $@
 
 $(B)/stages/unique.jsonl: $(STAGES) $(BIN)/dedup
 	@echo "== dedup" >&2

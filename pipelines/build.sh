@@ -5,7 +5,8 @@
 #            test suite's mock Hub, the sample recipe, Qwen2.5's tokenizer
 #   dataset  the real Hub (HF_ENDPOINT), the default recipe, MODEL's tokenizer
 # Variables: MODEL (default Qwen/Qwen2.5-7B-Instruct), MAXTOK (8192), JOBS (2),
-# RECIPE, SEED, VAL (validation fraction, default 0.01).
+# TRAINER (whose length tok-len counts and --max applies: nemo-rl, the default,
+# or none; see tok-len(1)), RECIPE, SEED, VAL (validation fraction, default 0.01).
 set -eu
 profile=${1:-sample}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +14,7 @@ export PATH="${SFTKIT_BIN:-$ROOT/bin}:$PATH"
 B="$ROOT/build/$profile"
 OUT="$B/stages"; SUM="$B/summaries"; LOCK="$B/lock.jsonl"
 MODEL=${MODEL:-Qwen/Qwen2.5-7B-Instruct}
-MAXTOK=${MAXTOK:-8192}; JOBS=${JOBS:-2}; VAL=${VAL:-0.01}
+MAXTOK=${MAXTOK:-8192}; JOBS=${JOBS:-2}; VAL=${VAL:-0.01}; TRAINER=${TRAINER:-nemo-rl}
 mkdir -p "$OUT" "$SUM"
 case $profile in
 sample)
@@ -45,7 +46,7 @@ dataset)
 *) echo "build.sh: unknown profile '$profile' (sample or dataset)" >&2; exit 2 ;;
 esac
 [ -e "$LOCK" ] || : >"$LOCK"
-export OUT SUM LOCK MAXTOK JOBS
+export OUT SUM LOCK MAXTOK JOBS TRAINER
 
 echo "== tokenizer of $MODEL" >&2
 tokjson=$(hf-fetch --model "$MODEL" --lock "$LOCK" tokenizer.json)
@@ -55,5 +56,5 @@ TOK=$(dirname "$tokjson"); export TOK
 BIN=$(cd "${SFTKIT_BIN:-$ROOT/bin}" && pwd)
 export TOK B RECIPE VAL BIN
 cd "$ROOT"
-make -s -f pipelines/build.mk B="$B" RECIPE="$RECIPE" TOK="$TOK" VAL="$VAL" SEED="${SEED:-}" BIN="$BIN"
+make -s -f pipelines/build.mk B="$B" RECIPE="$RECIPE" TOK="$TOK" TRAINER="$TRAINER" VAL="$VAL" SEED="${SEED:-}" BIN="$BIN"
 echo "done: $B/train.jsonl ($(wc -l <"$B/train.jsonl") records), $B/validation.jsonl ($(wc -l <"$B/validation.jsonl")), $B/manifest.json, $B/report.html" >&2

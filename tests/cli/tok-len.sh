@@ -30,8 +30,15 @@ printf '%s' "{% for m in messages %}{% include 'x' %}{% endfor %}" >"$T/bad.jinj
 t_status "an unknown construct stops with its name and line" 1 tok-len -t "$TK" --template "$T/bad.jinja" "$T/in.jsonl"
 t_grep "and says so" "template line 1: unsupported: the 'include' statement" "$T/.err"
 printf '%s' "{% for m in messages %}{% if m.role == 'assistant' %}{{ m.content | pprint }}{% else %}{{ m.content }}{% endif %}{% endfor %}" >"$T/late.jinja"
-t_status "a construct found only while rendering stops the run too, not a drop" 1 tok-len -q -t "$TK" --template "$T/late.jinja" "$T/in.jsonl"
-t_grep "naming the record and the construct" "in.jsonl:1: template line 1: unsupported: the filter 'pprint'" "$T/.err"
+t_status "a construct outside the dialect in a branch not taken yet stops the run, before any record" 1 tok-len -q -t "$TK" --template "$T/late.jinja" "$T/in.jsonl"
+t_grep "naming the construct" "^tok-len: chat template $T/late.jinja: template line 1: unsupported: the filter 'pprint'" "$T/.err"
+printf '%s' "{% for m in messages %}{{ m.content.strip() }}{% endfor %}" >"$T/strip.jinja"
+printf '%s\n' '{"id":"n","messages":[{"role":"user","content":null}]}' '{"id":"s","messages":[{"role":"user","content":"x"}]}' >"$T/none.jsonl"
+tok-len -q -t "$TK" --template "$T/strip.jinja" --rejects "$T/nr.jsonl" "$T/none.jsonl" >"$T/no.jsonl"
+t_eq "what jinja2 raises while rendering (None.strip()) is that record's template_error; the run goes on" \
+	"n template_error template line 1: 'none object' has no attribute 'strip' / s" "$(jq -r '"\(.id) \(.reason) \(.detail)"' "$T/nr.jsonl") / $(jq -r .id "$T/no.jsonl")"
+printf '%s' "{{ tools is none }} {{ documents is none }}" >"$T/tools.jinja"
+t_eq "tools and documents are None, as transformers passes them" "True True" "$(tok-len -q -t "$TK" --template "$T/tools.jinja" --render "$T/in.jsonl" | jq -r .rendered)"
 t_eq "--ids lists the ids" '[9707,1879,13048,0]' "$(tok-len -q -t "$TK" --no-template --ids "$T/in.jsonl" | jq -c .token_ids)"
 t_eq "an earlier n_tokens is replaced, not duplicated" 1 "$(tok-len -q -t "$TK" "$T/in.jsonl" | tok-len -q -t "$TK" | grep -o n_tokens | wc -l | tr -d ' ')"
 t_eq "--text-field counts one string" 2 "$(echo '{"text":"Hello world"}' | tok-len -q -t "$TK" --text-field text | jq .n_tokens)"
@@ -90,4 +97,35 @@ PY
 	done
 else
 	t_skip "chat counts against the reference renderings" "$S absent"
+fi
+
+# --trainer nemo-rl against the oracle (tests/fixtures/tok/nemo-rl: Python
+# jinja2 as transformers sets it up, NeMo RL's get_formatted_message_log, the
+# official tokenizers), every run of runs.tsv, every conversation
+F="$SFTKIT_ROOT/tests/fixtures/tok/nemo-rl"
+if [ -d "$S" ]; then
+	grep -v '^#' "$F/runs.tsv" | while IFS='	' read -r name model tpl inp opts; do
+		[ "$inp" = chat ] && inp="$S/chat.jsonl" || inp="$F/$inp"
+		[ "$tpl" = - ] && tf= || tf="--template $F/$tpl"
+		jq -c --slurp 'to_entries[] | .value + {k: .key}' "$inp" >"$T/nr.in"
+		# shellcheck disable=SC2086
+		tok-len -q -t "$S/$model" $tf --trainer nemo-rl $opts --rejects "$T/nr.rej" "$T/nr.in" >"$T/nr.out"
+		t_eq "nemo-rl $name: every length (or template_error) as NeMo RL's" "ok" "$(python3 - "$T/nr.out" "$T/nr.rej" "$F/expected/$name.jsonl" <<'PY'
+import json, sys
+got = {}
+for l in open(sys.argv[1]):
+    r = json.loads(l); got[r["k"]] = r["n_tokens"]
+for l in open(sys.argv[2]):
+    r = json.loads(l); got[r["k"]] = "error" if r["reason"] == "template_error" else r["reason"]
+bad = []
+for k, l in enumerate(open(sys.argv[3])):
+    e = json.loads(l)
+    want = "error" if "error" in e else e["n"]
+    if got.get(k) != want: bad.append("line %d: %s, want %s" % (k, got.get(k), want))
+print("ok" if not bad and len(got) == k + 1 else "; ".join(bad[:5]) + " (%d differ)" % len(bad))
+PY
+)"
+	done
+else
+	t_skip "nemo-rl lengths against the oracle" "$S absent"
 fi

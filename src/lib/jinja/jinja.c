@@ -12,6 +12,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,7 @@ struct node {
 	nlist *bodies;
 	const char **tn; size_t *tl; int ntn;   /* for targets, macro parameters */
 	nlist defaults;             /* macro parameter defaults (NULL: none) */
+	node *dyn_args, *dyn_kwargs; /* calls: *args and **kwargs */
 };
 
 struct jinja_tmpl {
@@ -361,7 +363,13 @@ static node *parse_or(parser *P);
 static void parse_args(parser *P, node *n, const char *closer)
 {
 	while (!is_op(P, closer)) {
-		if (P->cur.t == T_NAME) {
+		if (is_op(P, "*") || is_op(P, "**")) {
+			int two = is_op(P, "**");
+			node **slot = two ? &n->dyn_kwargs : &n->dyn_args;
+			if (*slot) jfail(P->e, P->line, "only one %s argument in a call", two ? "**" : "*");
+			next_tok(P);
+			*slot = parse_expr(P);
+		} else if (P->cur.t == T_NAME) {
 			/* keyword argument? look ahead for '=' (not '==') */
 			const char *save = P->p;
 			tok_t cur = P->cur;
@@ -914,6 +922,68 @@ static nlist parse_body(parser *P, const char *const *stop, int *which)
 	return body;
 }
 
+/* ---------------- what the template calls, checked once parsed ---------------- */
+
+/* Names are sorted-free lists of NUL-separated words, "\0"-ended. */
+static int in_words(const char *w, const char *p, size_t n)
+{
+	for (; *w; w += strlen(w) + 1) if (strlen(w) == n && !memcmp(w, p, n)) return 1;
+	return 0;
+}
+
+/* jinja2 3.1's filters and tests, and the ones of them rendered here */
+static const char jinja2_filters[] = "abs\0attr\0batch\0capitalize\0center\0count\0d\0default\0dictsort\0e\0escape\0"
+	"filesizeformat\0first\0float\0forceescape\0format\0groupby\0indent\0int\0items\0join\0last\0length\0list\0lower\0"
+	"map\0max\0min\0pprint\0random\0reject\0rejectattr\0replace\0reverse\0round\0safe\0select\0selectattr\0slice\0sort\0"
+	"string\0striptags\0sum\0title\0tojson\0trim\0truncate\0unique\0upper\0urlencode\0urlize\0wordcount\0wordwrap\0xmlattr\0";
+static const char missing_filters[] = "filesizeformat\0groupby\0pprint\0random\0slice\0striptags\0urlencode\0urlize\0wordwrap\0xmlattr\0";
+static const char jinja2_tests[] = "boolean\0callable\0defined\0divisibleby\0eq\0equalto\0escaped\0even\0false\0filter\0float\0ge\0"
+	"greaterthan\0gt\0in\0integer\0iterable\0le\0lessthan\0lower\0lt\0mapping\0ne\0none\0number\0odd\0sameas\0sequence\0"
+	"string\0test\0true\0undefined\0upper\0==\0!=\0<\0<=\0>\0>=\0";
+static const char missing_tests[] = "escaped\0filter\0test\0";
+/* Python methods of str, dict, list, int and float that no value here has;
+ * the mutating ones of list and dict are the sandbox's error, not ours */
+static const char missing_methods[] = "casefold\0encode\0expandtabs\0format_map\0isascii\0isdecimal\0isidentifier\0"
+	"isnumeric\0isprintable\0istitle\0maketrans\0swapcase\0translate\0copy\0fromkeys\0as_integer_ratio\0bit_length\0"
+	"bit_count\0conjugate\0from_bytes\0to_bytes\0hex\0fromhex\0is_integer\0";
+static const char missing_globals[] = "lipsum\0cycler\0joiner\0";
+
+/* jinja2's compiler: a filter or test it does not know fails the template at
+ * compile time, unless it sits in an if (or a x if c else y) of the same
+ * frame, where it fails the render that reaches it. What jinja2 has and this
+ * engine lacks is refused here, before any record. */
+static void check_node(jerr *e, const node *n, int soft);
+static void check_list(jerr *e, const nlist *l, int soft) { for (int i = 0; i < l->n; i++) check_node(e, l->v[i], soft); }
+static void check_node(jerr *e, const node *n, int soft)
+{
+	if (!n) return;
+	if (n->type == E_FILTER || n->type == E_TEST) {
+		int f = n->type == E_FILTER;
+		if (in_words(f ? missing_filters : missing_tests, n->name, n->nlen))
+			jfail(e, n->line, "unsupported: the %s '%.*s'", f ? "filter" : "test", (int)n->nlen, n->name);
+		if (!soft && !in_words(f ? jinja2_filters : jinja2_tests, n->name, n->nlen))
+			jfail(e, n->line, "No %s named '%.*s'.", f ? "filter" : "test", (int)n->nlen, n->name);
+	}
+	if (n->type == E_CALL && n->a && n->a->type == E_ATTR && in_words(missing_methods, n->a->name, n->a->nlen))
+		jfail(e, n->line, "unsupported: the method %.*s", (int)n->a->nlen, n->a->name);
+	if (n->type == E_CALL && n->a && n->a->type == E_NAME && in_words(missing_globals, n->a->name, n->a->nlen))
+		jfail(e, n->line, "unsupported: the function '%.*s'", (int)n->a->nlen, n->a->name);
+	int inner = n->type == N_IF || n->type == E_COND ? 1
+		  : n->type == N_FOR || n->type == N_MACRO || n->type == N_SETBLOCK || n->type == N_CALLBLOCK || n->type == N_FILTERBLOCK ? 0 : soft;
+	check_node(e, n->a, n->type == N_FILTERBLOCK ? soft : inner);
+	check_node(e, n->b, inner);
+	check_node(e, n->c, inner);
+	check_node(e, n->dyn_args, inner);
+	check_node(e, n->dyn_kwargs, inner);
+	check_list(e, &n->args, inner);
+	check_list(e, &n->kwv, inner);
+	check_list(e, &n->conds, inner);
+	check_list(e, &n->defaults, inner);
+	check_list(e, &n->body, inner);
+	check_list(e, &n->orelse, inner);
+	if (n->bodies) for (int i = 0; i < n->conds.n; i++) check_list(e, &n->bodies[i], inner);
+}
+
 jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 {
 	jinja_tmpl *t = xcalloc(1, sizeof *t);
@@ -940,6 +1010,7 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 	lex(&L, copy, n);
 	parser P = { .e = &e, .ar = &t->ar, .segs = L.s, .nseg = L.n };
 	t->body = parse_body(&P, NULL, NULL);
+	check_list(&e, &t->body, 0);
 	free(L.s);
 	return t;
 }
@@ -970,7 +1041,7 @@ typedef struct rt {
 	int nlive;
 } rt;
 
-typedef struct args { value *v; int n; const node *kwnode; value *kw; } args;
+typedef struct args { value *v; int n; int nk; const char **kn; size_t *kl; value *kw; } args;   /* positional, then keyword */
 
 static void live_push(rt *R, jbuf *b)
 {
@@ -1383,7 +1454,8 @@ static int contains(rt *R, int line, value hay, value needle)
 	}
 	if (hay.t == V_LIST) { for (size_t i = 0; i < hay.u.l->n; i++) if (vequal(hay.u.l->v[i], needle)) return 1; return 0; }
 	if (hay.t == V_DICT || hay.t == V_NS) return needle.t == V_STR && dict_find(hay.u.d, needle.u.s.p, needle.u.s.n) != NULL;
-	if (hay.t == V_UNDEF) jfail(R->e, line, "'in' on an undefined value");
+	/* jinja2's Undefined iterates as empty: x in undefined is false */
+	if (hay.t == V_UNDEF) return 0;
 	jfail(R->e, line, "argument of type %s is not iterable", tname(hay.t));
 }
 
@@ -2028,9 +2100,9 @@ static value brace_format(rt *R, int line, value fmt, const args *a)
 			} else {
 				int found = 0;
 				for (const char *x = fs; x < fe; x++) if (*x == '.' || *x == '[') jfail(R->e, line, "unsupported: attribute or index in a str.format field");
-				if (a->kwnode)
-					for (int i = 0; i < a->kwnode->kwv.n; i++)
-						if (a->kwnode->kwl[i] == (size_t)(fe - fs) && !memcmp(a->kwnode->kwn[i], fs, (size_t)(fe - fs))) { arg = a->kw[i]; found = 1; }
+				if (a->nk)
+					for (int i = 0; i < a->nk; i++)
+						if (a->kl[i] == (size_t)(fe - fs) && !memcmp(a->kn[i], fs, (size_t)(fe - fs))) { arg = a->kw[i]; found = 1; }
 				if (!found) jfail(R->e, line, "KeyError: '%.*s'", (int)(fe - fs), fs);
 			}
 		}
@@ -2051,9 +2123,9 @@ static void exec_body(rt *R, const nlist *body, frame *f);
 
 static value kwarg(const args *a, const char *name, int pos, value dflt)
 {
-	if (a->kwnode)
-		for (int i = 0; i < a->kwnode->kwv.n; i++)
-			if (a->kwnode->kwl[i] == strlen(name) && !memcmp(a->kwnode->kwn[i], name, a->kwnode->kwl[i])) return a->kw[i];
+	if (a->nk)
+		for (int i = 0; i < a->nk; i++)
+			if (a->kl[i] == strlen(name) && !memcmp(a->kn[i], name, a->kl[i])) return a->kw[i];
 	if (pos >= 0 && pos < a->n) return a->v[pos];
 	return dflt;
 }
@@ -2354,7 +2426,7 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 				} else if (a->n >= 1 && a->v[0].t == V_STR) {
 					node fn = *n;
 					fn.name = a->v[0].u.s.p; fn.nlen = a->v[0].u.s.n;
-					args sub = { a->v + 1, a->n - 1, a->kwnode, a->kw };
+					args sub = { a->v + 1, a->n - 1, a->nk, a->kn, a->kl, a->kw };
 					list_push(R, l, apply_filter(R, &fn, x, &sub));
 				} else jfail(R->e, line, "map needs a filter name or attribute=");
 				continue;
@@ -2378,11 +2450,11 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 	}
 	if (IS("format")) {
 		value s = tostr(R, v);
-		if (a->kwnode) {
+		if (a->nk) {
 			if (a->n) jfail(R->e, line, "format: positional and keyword arguments cannot be mixed");
 			value d = V(V_DICT);
 			d.u.d = dict_new(R);
-			for (int i = 0; i < a->kwnode->kwv.n; i++) dict_set(R, d.u.d, a->kwnode->kwn[i], a->kwnode->kwl[i], a->kw[i]);
+			for (int i = 0; i < a->nk; i++) dict_set(R, d.u.d, a->kn[i], a->kl[i], a->kw[i]);
 			return percent_format(R, line, s, d);
 		}
 		vlist *t = list_new(R, (size_t)a->n + 1);
@@ -2460,8 +2532,9 @@ static value apply_filter(rt *R, const node *n, value v, const args *a)
 		return vint(c);
 	}
 #undef IS
-	/* a macro used as a filter is not Jinja; an unknown filter is an error */
-	jfail(R->e, line, "unsupported: the filter '%.*s'", (int)fl, f);
+	/* one jinja2 has (found by name, as map('x') does) or one it fails on too */
+	if (in_words(missing_filters, f, fl)) jfail(R->e, line, "unsupported: the filter '%.*s'", (int)fl, f);
+	jfail(R->e, line, "No filter named '%.*s' found.", (int)fl, f);
 }
 
 static int run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt)
@@ -2484,7 +2557,7 @@ static int run_test(rt *R, int line, const char *t, size_t tl, value v, const va
 	if (IS("callable")) return v.t == V_FUNC || v.t == V_MACRO || v.t == V_CALLER;
 	if (IS("lower") || IS("upper")) {
 		value s = tostr(R, v);
-		args none = { NULL, 0, NULL, NULL };
+		args none = { NULL, 0, 0, NULL, NULL, NULL };
 		return truthy(call_method(R, line, s, IS("lower") ? "islower" : "isupper", 7, &none));
 	}
 	if (IS("even") || IS("odd")) {
@@ -2518,17 +2591,33 @@ static int run_test(rt *R, int line, const char *t, size_t tl, value v, const va
 	if (IS("ge") || IS(">=")) return vcompare(R, line, v, targs[0]) >= 0;
 	if (IS("in")) return contains(R, line, targs[0], v);
 #undef IS
-	jfail(R->e, line, "unsupported: the test '%.*s'", (int)tl, t);
+	if (in_words(missing_tests, t, tl)) jfail(R->e, line, "unsupported: the test '%.*s'", (int)tl, t);
+	jfail(R->e, line, "No test named '%.*s' found.", (int)tl, t);
 }
 
 static void eval_args(rt *R, const node *n, args *a)
 {
-	a->n = n->args.n;
+	/* f(x, *xs, k=v, **kw): jinja2's dyn_args and dyn_kwargs spread after the others */
+	value star = n->dyn_args ? eval(R, n->dyn_args) : V(V_UNDEF), stars = n->dyn_kwargs ? eval(R, n->dyn_kwargs) : V(V_UNDEF);
+	if (n->dyn_args && star.t != V_LIST) jfail(R->e, n->line, "argument after * must be an iterable, not %s", tname(star.t));
+	if (n->dyn_kwargs && stars.t != V_DICT) jfail(R->e, n->line, "argument after ** must be a mapping, not %s", tname(stars.t));
+	size_t ns = n->dyn_args ? star.u.l->n : 0, nks = n->dyn_kwargs ? stars.u.d->n : 0;
+	a->n = n->args.n + (int)ns;
 	a->v = arena_alloc(R->ar, (size_t)(a->n + 1) * sizeof *a->v);
-	for (int i = 0; i < a->n; i++) a->v[i] = eval(R, n->args.v[i]);
-	a->kwnode = n->kwv.n ? n : NULL;
-	a->kw = arena_alloc(R->ar, (size_t)(n->kwv.n + 1) * sizeof *a->kw);
-	for (int i = 0; i < n->kwv.n; i++) a->kw[i] = eval(R, n->kwv.v[i]);
+	for (int i = 0; i < n->args.n; i++) a->v[i] = eval(R, n->args.v[i]);
+	for (size_t i = 0; i < ns; i++) a->v[n->args.n + i] = star.u.l->v[i];
+	a->nk = n->kwv.n + (int)nks;
+	a->kw = arena_alloc(R->ar, (size_t)(a->nk + 1) * sizeof *a->kw);
+	a->kn = arena_alloc(R->ar, (size_t)(a->nk + 1) * sizeof *a->kn);
+	a->kl = arena_alloc(R->ar, (size_t)(a->nk + 1) * sizeof *a->kl);
+	for (int i = 0; i < n->kwv.n; i++) { a->kw[i] = eval(R, n->kwv.v[i]); a->kn[i] = n->kwn[i]; a->kl[i] = n->kwl[i]; }
+	for (size_t i = 0; i < nks; i++) {
+		int k = n->kwv.n + (int)i;
+		for (int j = 0; j < k; j++)
+			if (a->kl[j] == stars.u.d->k[i].n && !memcmp(a->kn[j], stars.u.d->k[i].p, a->kl[j]))
+				jfail(R->e, n->line, "got multiple values for keyword argument '%.*s'", (int)a->kl[j], a->kn[j]);
+		a->kw[k] = stars.u.d->v[i]; a->kn[k] = stars.u.d->k[i].p; a->kl[k] = stars.u.d->k[i].n;
+	}
 }
 
 /* obj.name as jinja2 resolves it: the attribute (a method, a namespace's
@@ -2812,7 +2901,7 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 		if (IS("join")) {
 			value l = kwarg(a, "iterable", 0, V(V_UNDEF));
 			node fn; memset(&fn, 0, sizeof fn); fn.name = "join"; fn.nlen = 4; fn.line = line;
-			args sub = { &o, 1, NULL, NULL };
+			args sub = { &o, 1, 0, NULL, NULL, NULL };
 			return apply_filter(R, &fn, l, &sub);
 		}
 		if (IS("isdigit") || IS("isalpha") || IS("isspace") || IS("isalnum")) {
@@ -2860,12 +2949,17 @@ static value call_method(rt *R, int line, value o, const char *m, size_t ml, con
 			if (IS("index")) jfail(R->e, line, "value is not in list");
 			return vint(c);
 		}
-		if (IS("append") || IS("extend") || IS("pop") || IS("insert") || IS("remove") || IS("clear"))
-			jfail(R->e, line, "unsupported: list.%.*s (the sandbox transformers uses makes lists immutable)", (int)ml, m);
 	}
+	/* ImmutableSandboxedEnvironment: lists and dicts may not change */
+	if ((o.t == V_LIST && (IS("append") || IS("extend") || IS("pop") || IS("insert") || IS("remove") || IS("clear") ||
+			       IS("reverse") || IS("sort"))) ||
+	    (o.t == V_DICT && (IS("pop") || IS("popitem") || IS("setdefault") || IS("update") || IS("clear"))))
+		jfail(R->e, line, "SecurityError: access to attribute '%.*s' of '%s' object is unsafe.", (int)ml, m, o.t == V_LIST ? "list" : "dict");
 #undef IS
 	if (o.t == V_UNDEF) jfail(R->e, line, "'%.*s' of an undefined value", (int)ml, m);
-	jfail(R->e, line, "unsupported: the method %s.%.*s", tname(o.t), (int)ml, m);
+	if (is_py_method(o.t, m, ml)) jfail(R->e, line, "unsupported: the method %s.%.*s", tname(o.t), (int)ml, m);
+	/* jinja2 finds no such attribute (an Undefined it cannot call), or a key that is no function */
+	jfail(R->e, line, "'%s object' has no attribute '%.*s'", tname(o.t), (int)ml, m);
 }
 
 static value call_builtin(rt *R, int line, int fn, const args *a)
@@ -2876,8 +2970,8 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		v.u.d = dict_new(R);
 		if (a->n == 1 && (a->v[0].t == V_DICT || a->v[0].t == V_NS))
 			for (size_t i = 0; i < a->v[0].u.d->n; i++) dict_set(R, v.u.d, a->v[0].u.d->k[i].p, a->v[0].u.d->k[i].n, a->v[0].u.d->v[i]);
-		if (a->kwnode)
-			for (int i = 0; i < a->kwnode->kwv.n; i++) dict_set(R, v.u.d, a->kwnode->kwn[i], a->kwnode->kwl[i], a->kw[i]);
+		if (a->nk)
+			for (int i = 0; i < a->nk; i++) dict_set(R, v.u.d, a->kn[i], a->kl[i], a->kw[i]);
 		return v;
 	}
 	case F_RANGE: {
@@ -2939,24 +3033,24 @@ static value call_macro(rt *R, const node *m, frame *up, const args *a, int line
 	R->cur = f;
 	value kw = V(V_DICT);
 	kw.u.d = dict_new(R);
-	if (a->kwnode)
-		for (int k = 0; k < a->kwnode->kwv.n; k++) {
+	if (a->nk)
+		for (int k = 0; k < a->nk; k++) {
 			int p = -1;
 			for (int i = 0; i < m->ntn; i++)
-				if (a->kwnode->kwl[k] == m->tl[i] && !memcmp(a->kwnode->kwn[k], m->tn[i], m->tl[i])) p = i;
+				if (a->kl[k] == m->tl[i] && !memcmp(a->kn[k], m->tn[i], m->tl[i])) p = i;
 			if (p >= 0 && p < a->n) jfail(R->e, line, "macro '%.*s' got multiple values for argument '%.*s'", nl, name, (int)m->tl[p], m->tn[p]);
 			if (p < 0) {
-				if (!(m->uses & 2)) jfail(R->e, line, "macro '%.*s' takes no keyword argument '%.*s'", nl, name, (int)a->kwnode->kwl[k], a->kwnode->kwn[k]);
-				dict_set(R, kw.u.d, a->kwnode->kwn[k], a->kwnode->kwl[k], a->kw[k]);
+				if (!(m->uses & 2)) jfail(R->e, line, "macro '%.*s' takes no keyword argument '%.*s'", nl, name, (int)a->kl[k], a->kn[k]);
+				dict_set(R, kw.u.d, a->kn[k], a->kl[k], a->kw[k]);
 			}
 		}
 	for (int i = 0; i < m->ntn; i++) {
 		value v = V(V_UNDEF);
 		int found = 0;
 		if (i < a->n) { v = a->v[i]; found = 1; }
-		else if (a->kwnode)
-			for (int k = 0; k < a->kwnode->kwv.n; k++)
-				if (a->kwnode->kwl[k] == m->tl[i] && !memcmp(a->kwnode->kwn[k], m->tn[i], m->tl[i])) { v = a->kw[k]; found = 1; }
+		else if (a->nk)
+			for (int k = 0; k < a->nk; k++)
+				if (a->kl[k] == m->tl[i] && !memcmp(a->kn[k], m->tn[i], m->tl[i])) { v = a->kw[k]; found = 1; }
 		if (!found && i < m->defaults.n && m->defaults.v[i]) v = eval(R, m->defaults.v[i]);
 		frame_set(R, f, m->tn[i], m->tl[i], v);
 	}
@@ -3150,7 +3244,7 @@ static value eval(rt *R, const node *n)
 		eval_args(R, n, &a);
 		if (f.t == V_FUNC) return call_builtin(R, n->line, f.u.fn, &a);
 		if (f.t == V_MACRO || f.t == V_CALLER) return call_macro(R, f.u.mac.m, f.u.mac.f, &a, n->line, NULL);
-		if (n->a->type == E_NAME) jfail(R->e, n->line, "unsupported: the function '%.*s'", (int)n->a->nlen, n->a->name);
+		if (n->a->type == E_NAME && f.t == V_UNDEF) jfail(R->e, n->line, "'%.*s' is undefined", (int)n->a->nlen, n->a->name);
 		jfail(R->e, n->line, "a %s is not callable", tname(f.t));
 	}
 	case E_FILTER: {
@@ -3407,8 +3501,22 @@ static void add_globals(rt *R, frame *g)
 	}
 }
 
-int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
-		     uint32_t extra_root, jbuf *out, char *err, size_t errlen)
+/* A variable from the record: "messages" cut to its first n_messages
+ * elements when asked (messages[:i+1], as NeMo RL renders each prefix) */
+static value record_var(rt *R, const json_doc *d, uint32_t k, uint32_t v, const jinja_doc_vars *cv)
+{
+	if (!cv || cv->n_messages == SIZE_MAX || json_type_of(d, v) != JSON_ARRAY || !json_str_eq(d, k, "messages", 8))
+		return from_json(R, d, v);
+	vlist *l = list_new(R, cv->n_messages);
+	JSON_FOR_ELEMS(d, v, e, i) {
+		if (i >= cv->n_messages) break;
+		list_push(R, l, from_json(R, d, e));
+	}
+	return vlistv(l);
+}
+
+static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
+		  uint32_t extra_root, const jinja_doc_vars *cv, jbuf *out, char *err, size_t errlen)
 {
 	arena ar;
 	arena_init(&ar, 1 << 16);
@@ -3430,6 +3538,11 @@ int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, c
 		return e.unsupported ? -2 : -1;
 	}
 	add_globals(&R, &g);
+	if (cv) {
+		/* transformers' render_jinja_template always passes these two */
+		frame_set(&R, &g, "tools", 5, V(V_NONE));
+		frame_set(&R, &g, "documents", 9, V(V_NONE));
+	}
 	if (extra && json_type_of(extra, extra_root) == JSON_OBJECT)
 		JSON_FOR_MEMBERS(extra, extra_root, k, v, i) {
 			(void)i;
@@ -3440,14 +3553,28 @@ int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, c
 	if (json_type_of(vars, root) != JSON_OBJECT) jfail(&e, 0, "the variables are not a JSON object");
 	JSON_FOR_MEMBERS(vars, root, k, v, i) {
 		(void)i;
+		if (cv && cv->chat_only && !json_str_eq(vars, k, "messages", 8) && !json_str_eq(vars, k, "tools", 5)) continue;
+		if (cv && json_type_of(vars, v) == JSON_NULL && json_str_eq(vars, k, "tools", 5)) continue;
 		char *s = arena_alloc(&ar, vars->nodes[k].len + 1);
 		size_t n = json_str_decode(vars, k, s);
-		frame_set(&R, &g, s, n, from_json(&R, vars, v));
+		frame_set(&R, &g, s, n, record_var(&R, vars, k, v, cv));
 	}
+	if (cv && cv->add_generation_prompt >= 0) frame_set(&R, &g, "add_generation_prompt", 21, vbool(cv->add_generation_prompt));
 	frame top = { .up = &g };
 	exec_body(&R, &t->body, &top);
 	arena_free(&ar);
 	return 0;
+}
+
+int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
+		     uint32_t extra_root, jbuf *out, char *err, size_t errlen)
+{
+	return render(t, vars, root, extra, extra_root, NULL, out, err, errlen);
+}
+
+int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, jbuf *out, char *err, size_t errlen)
+{
+	return render(t, v->doc, v->root, v->extra, v->extra_root, v, out, err, errlen);
 }
 
 int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jbuf *out, char *err, size_t errlen)

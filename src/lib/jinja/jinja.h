@@ -41,11 +41,18 @@
  *                zfill; dict: items keys values get; list: index count (the
  *                sandbox makes lists immutable: append and the like raise)
  *   globals      namespace, range, dict, raise_exception, strftime_now
- * Anything else fails with an error naming the construct and its template
- * line ("template line 12: unsupported: the filter 'pprint'"), never a silent
- * wrong rendering. Refused on purpose: integers beyond 64 bits from arithmetic
- * (input integers of any size are kept exactly), recursive loops, printing a
- * function or a range, \N{...} escapes, format specs in str.format.
+ * Calls take *args and **kwargs; x in an undefined value is false, as in
+ * jinja2. Anything else fails with an error naming the construct and its
+ * template line ("template line 12: unsupported: the filter 'pprint'"), never
+ * a silent wrong rendering, and jinja_parse finds it: the filters, tests and
+ * Python methods jinja2 has and this engine lacks, lipsum/cycler/joiner,
+ * include and the like. As jinja2's compiler does, a filter or test jinja2
+ * does not know either fails the parse outside an if or a conditional
+ * expression, and the render that reaches it inside one. Refused on purpose
+ * while rendering, as they depend on the values: integers beyond 64 bits from
+ * arithmetic (input integers of any size are kept exactly), printing a
+ * function or a range, dict literals with keys other than strings, \N{...}
+ * escapes, format specs in str.format.
  *
  * Memory and threads: a template is parsed once (jinja_parse) into a tree it
  * owns; rendering reads the tree and allocates from a per-call arena, so one
@@ -100,5 +107,23 @@ int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jb
  * overrides. Both documents must outlive the call. */
 int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
 		     uint32_t extra_root, jbuf *out, char *err, size_t errlen);
+
+/* A chat render from a parsed record, as transformers' apply_chat_template
+ * makes it: tools and documents are None unless the record has them (a null
+ * "tools" is None too); the record's members are variables (with chat_only,
+ * only its "messages" and "tools", as NeMo RL passes them), over extra's
+ * (the special tokens, ...). n_messages cuts "messages" to its first
+ * n_messages elements (SIZE_MAX: all of them); add_generation_prompt >= 0
+ * sets that variable over everything else. Returns as jinja_render_doc. */
+typedef struct jinja_doc_vars {
+	const json_doc *doc;
+	uint32_t root;
+	int chat_only;
+	size_t n_messages;
+	int add_generation_prompt;
+	const json_doc *extra;      /* may be NULL */
+	uint32_t extra_root;
+} jinja_doc_vars;
+int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, jbuf *out, char *err, size_t errlen);
 
 #endif

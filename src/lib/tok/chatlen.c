@@ -1,0 +1,478 @@
+/* chatlen.c — a record's conversation length as the trainer counts it. See chatlen.h. */
+#include "tok/chatlen.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char chatlen_bad_json[] = "bad_json";
+
+struct chatlen_ctx {
+	const chatlen_job *j;
+	tok_state *s;
+	json_doc d;
+	jbuf tmp, render, prev, piece;
+	tok_ids ids;
+};
+
+/* ---------------- the model's configuration ---------------- */
+
+/* A default system prompt written literally in a ChatML template, as
+ * Qwen2.5's is: '<|im_start|>system\\nYou are ...<|im_end|>\\n'. */
+static char *template_default_system(const char *tpl)
+{
+	static const char pre[] = "'<|im_start|>system\\n";
+	for (const char *p = strstr(tpl, pre); p; p = strstr(p, pre)) {
+		p += strlen(pre);
+		const char *e = strstr(p, "<|im_end|>");
+		if (!e) return NULL;
+		int plain = 1;
+		for (const char *q = p; q < e && plain; q++)
+			plain = *q != '\'' && *q != '{' && *q != '}' && *q != '\\';
+		if (!plain) continue;
+		char *r = xmalloc(e - p + 1);
+		memcpy(r, p, e - p);
+		r[e - p] = 0;
+		return r;
+	}
+	return NULL;
+}
+
+/* A special token of the config: a string, or an AddedToken {"content": ...};
+ * null leaves it undefined, as transformers does. */
+static char *token_str(const json_doc *d, const char *name)
+{
+	uint32_t v = json_get(d, 0, name);
+	if (json_type_of(d, v) == JSON_OBJECT) v = json_get(d, v, "content");
+	if (json_type_of(d, v) != JSON_STRING) return NULL;
+	jbuf b = {0};
+	json_str_append(d, v, &b);
+	jbuf_put(&b, "", 0);
+	return jbuf_detach(&b, NULL);
+}
+
+int chatlen_model_load(const char *tokpath, chatlen_model *m, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	m->format = CHATLEN_PLAIN;
+	jbuf_puts(&m->vars, "{");
+	struct stat st;
+	jbuf p = {0};
+	if (stat(tokpath, &st) == 0 && S_ISDIR(st.st_mode)) jbuf_printf(&p, "%s/tokenizer_config.json", tokpath);
+	else {
+		const char *sl = strrchr(tokpath, '/');
+		if (sl) jbuf_printf(&p, "%.*s/tokenizer_config.json", (int)(sl - tokpath), tokpath);
+		else jbuf_puts(&p, "tokenizer_config.json");
+	}
+	size_t blen;
+	char *b = read_file(p.p, &blen);
+	int rc = 0;
+	if (!b) {
+		if (errno != ENOENT) { snprintf(err, errlen, "%s: %s", p.p, strerror(errno)); rc = -1; }
+		jbuf_free(&p);
+		jbuf_putc(&m->vars, '}');
+		return rc;   /* no config beside the tokenizer: no template */
+	}
+	json_doc d;
+	json_doc_init(&d);
+	if (json_parse(&d, b, blen)) {
+		snprintf(err, errlen, "%s: %s", p.p, d.err);
+		json_doc_free(&d);
+		free(b);
+		jbuf_free(&p);
+		jbuf_putc(&m->vars, '}');
+		return -1;
+	}
+	jbuf_free(&p);
+	uint32_t ct = json_get(&d, 0, "chat_template");
+	if (json_type_of(&d, ct) == JSON_ARRAY) {
+		/* named templates: the one called "default" */
+		uint32_t pick = JSON_NONE;
+		JSON_FOR_ELEMS(&d, ct, e, k) {
+			(void)k;
+			if (json_type_of(&d, e) == JSON_OBJECT && json_str_eq(&d, json_get(&d, e, "name"), "default", 7)) pick = json_get(&d, e, "template");
+		}
+		ct = pick;
+	}
+	int first = 1;
+	for (const char *const *nm = (const char *const[]){ "bos_token", "eos_token", "pad_token", "unk_token", NULL }; *nm; nm++) {
+		char *v = token_str(&d, *nm);
+		if (!v) continue;
+		jbuf_printf(&m->vars, "%s\"%s\":", first ? "" : ",", *nm);
+		json_write_str(&m->vars, v, strlen(v));
+		first = 0;
+		if (!strcmp(*nm, "bos_token")) m->bos = v;
+		else if (!strcmp(*nm, "eos_token")) m->eos = v;
+		else free(v);
+	}
+	jbuf_putc(&m->vars, '}');
+	if (json_type_of(&d, ct) == JSON_STRING) {
+		jbuf tt = {0};
+		json_str_append(&d, ct, &tt);
+		jbuf_put(&tt, "", 0);
+		m->template_text = jbuf_detach(&tt, NULL);
+		if (strstr(m->template_text, "<|im_start|>")) {
+			m->format = CHATLEN_CHATML;
+			m->default_system = template_default_system(m->template_text);
+		} else if (strstr(m->template_text, "<|start_header_id|>")) m->format = CHATLEN_LLAMA3;
+	}
+	json_doc_free(&d);
+	free(b);
+	return 0;
+}
+
+void chatlen_model_free(chatlen_model *m)
+{
+	free(m->template_text);
+	free(m->default_system);
+	free(m->bos);
+	free(m->eos);
+	jbuf_free(&m->vars);
+}
+
+int chatlen_job_vars(chatlen_job *j, const chatlen_model *m, char *err, size_t errlen)
+{
+	jbuf v = {0};
+	jbuf_puts(&v, "{\"add_generation_prompt\":false");
+	/* NeMo RL calls apply_chat_template(..., tokenize=False, add_special_tokens=False):
+	 * the second is no parameter of it, so transformers hands it to the template */
+	if (j->trainer == CHATLEN_NEMO_RL) jbuf_puts(&v, ",\"add_special_tokens\":false");
+	if (m->vars.len > 2) { jbuf_putc(&v, ','); jbuf_put(&v, m->vars.p + 1, m->vars.len - 2); }
+	jbuf_putc(&v, '}');
+	json_doc_init(&j->vars);
+	size_t n;
+	j->vars_text = jbuf_detach(&v, &n);   /* the document reads its strings in place */
+	int rc = json_parse(&j->vars, j->vars_text, n);
+	if (rc) snprintf(err, errlen, "tokenizer_config.json: special tokens: %s", j->vars.err);
+	return rc ? -1 : 0;
+}
+
+void chatlen_job_free(chatlen_job *j)
+{
+	json_doc_free(&j->vars);
+	free(j->vars_text);
+	j->vars_text = NULL;
+}
+
+/* ---------------- counting ---------------- */
+
+chatlen_ctx *chatlen_ctx_new(const chatlen_job *j)
+{
+	chatlen_ctx *c = xcalloc(1, sizeof *c);
+	c->j = j;
+	c->s = tok_state_new(j->t);
+	json_doc_init(&c->d);
+	return c;
+}
+
+void chatlen_ctx_free(chatlen_ctx *c)
+{
+	if (!c) return;
+	tok_state_free(c->s);
+	json_doc_free(&c->d);
+	jbuf_free(&c->tmp);
+	jbuf_free(&c->render);
+	jbuf_free(&c->prev);
+	jbuf_free(&c->piece);
+	tok_ids_free(&c->ids);
+	free(c);
+}
+
+static size_t count(chatlen_ctx *c, const char *p, size_t n)
+{
+	return tok_encode(c->s, p ? p : "", n, &c->ids);
+}
+
+static size_t count_str(chatlen_ctx *c, uint32_t i)
+{
+	jbuf_reset(&c->tmp);
+	json_str_append(&c->d, i, &c->tmp);
+	return count(c, c->tmp.p, c->tmp.len);
+}
+
+/* Python's str.strip() whitespace, as the llama3 template's | trim applies it (ASCII part) */
+static void trim(const char **p, size_t *n)
+{
+	while (*n && strchr(" \t\n\r\f\v", **p)) (*p)++, (*n)--;
+	while (*n && strchr(" \t\n\r\f\v", (*p)[*n - 1])) (*n)--;
+}
+
+static int fail(chatlen_item *it, const char *reason, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(chatlen_item *it, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+	va_end(ap);
+	it->reason = reason;
+	return -1;
+}
+
+/* A fixed wrapping (chatml, llama3) or the contents alone, summed per message. */
+static int count_wrapped(chatlen_ctx *c, chatlen_item *it, uint32_t ms, int fmt, size_t *total)
+{
+	const chatlen_job *j = c->j;
+	json_doc *d = &c->d;
+	jbuf *render = &c->render;
+	if (fmt == CHATLEN_LLAMA3) *total += count(c, "<|begin_of_text|>", 17);
+	if (fmt != CHATLEN_PLAIN && j->default_system) {
+		uint32_t m0 = d->nodes[ms].count ? ms + 1 : JSON_NONE;
+		uint32_t r0 = json_type_of(d, m0) == JSON_OBJECT ? json_get(d, m0, "role") : JSON_NONE;
+		if (!(json_type_of(d, r0) == JSON_STRING && json_str_eq(d, r0, "system", 6))) {
+			jbuf_reset(render);
+			if (fmt == CHATLEN_CHATML) jbuf_printf(render, "<|im_start|>system\n%s<|im_end|>\n", j->default_system);
+			else jbuf_printf(render, "<|start_header_id|>system<|end_header_id|>\n\n%s<|eot_id|>", j->default_system);
+			*total += count(c, render->p, render->len);
+		}
+	}
+	JSON_FOR_ELEMS(d, ms, m, k) {
+		uint32_t ct = json_type_of(d, m) == JSON_OBJECT ? json_get(d, m, "content") : JSON_NONE;
+		uint32_t role = json_type_of(d, m) == JSON_OBJECT ? json_get(d, m, "role") : JSON_NONE;
+		if (json_type_of(d, ct) != JSON_STRING || json_type_of(d, role) != JSON_STRING)
+			return fail(it, "bad_message", "message %u lacks a string role or content", k);
+		if (fmt == CHATLEN_PLAIN) { *total += count_str(c, ct); continue; }
+		jbuf_reset(render);
+		jbuf_reset(&c->tmp);
+		json_str_append(d, ct, &c->tmp);
+		const char *cp = c->tmp.p ? c->tmp.p : "";
+		size_t cn = c->tmp.len;
+		if (fmt == CHATLEN_CHATML) {
+			jbuf_puts(render, "<|im_start|>");
+			json_str_append(d, role, render);
+			jbuf_putc(render, '\n');
+			jbuf_put(render, cp, cn);
+			jbuf_puts(render, "<|im_end|>\n");
+		} else {
+			trim(&cp, &cn);
+			jbuf_puts(render, "<|start_header_id|>");
+			json_str_append(d, role, render);
+			jbuf_puts(render, "<|end_header_id|>\n\n");
+			jbuf_put(render, cp, cn);
+			jbuf_puts(render, "<|eot_id|>");
+		}
+		*total += count(c, render->p, render->len);
+	}
+	return 0;
+}
+
+static int template_failed(chatlen_item *it, int rc, const char *err)
+{
+	/* outside the dialect: a count without it would be wrong, so the run stops */
+	it->fatal = rc == -2;
+	return fail(it, "template_error", "%s", err);
+}
+
+/* The model's template, rendered once over the record (messages, tools, ...). */
+static int count_template(chatlen_ctx *c, chatlen_item *it, size_t *total)
+{
+	char err[380];
+	jinja_doc_vars v = { .doc = &c->d, .root = 0, .n_messages = SIZE_MAX, .add_generation_prompt = -1, .extra = &c->j->vars };
+	jbuf_reset(&c->render);
+	int rc = jinja_render_vars(c->j->tmpl, &v, &c->render, err, sizeof err);
+	if (rc) return template_failed(it, rc, err);
+	*total = count(c, c->render.p, c->render.len);
+	return 0;
+}
+
+/* Where two renders part: Python's get_first_index_that_differs works on
+ * code points, so a difference inside a UTF-8 sequence cuts at its start. */
+static size_t first_diff(const jbuf *a, const jbuf *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len, k = 0;
+	while (k < n && a->p[k] == b->p[k]) k++;
+	if (k == n) return k;
+	while (k && ((unsigned char)b->p[k] & 0xC0) == 0x80) k--;
+	return k;
+}
+
+/* str.startswith(a) (end 0) or str.endswith(a) (end 1) */
+static int affix(const char *p, size_t n, const char *a, int end)
+{
+	size_t al = strlen(a);
+	if (!al) return 1;
+	return n >= al && !memcmp(end ? p + n - al : p, a, al);
+}
+
+/* NeMo RL's get_formatted_message_log: a render per prefix, the new text of each,
+ * BOS in front of the first, EOS after the last, each piece tokenized alone. */
+static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, uint32_t ms, size_t *total)
+{
+	const chatlen_job *j = c->j;
+	json_doc *d = &c->d;
+	size_t m = d->nodes[ms].count;
+	jbuf *prev = &c->prev, *cur = &c->render, *piece = &c->piece;
+	jbuf_reset(prev);
+	jbuf_reset(&c->tmp);   /* --render: the pieces, joined */
+	char err[360];
+	uint32_t e = ms + 1;
+	for (size_t i = 0; i < m; i++, e = d->nodes[e].next) {
+		uint32_t role = json_type_of(d, e) == JSON_OBJECT ? json_get(d, e, "role") : JSON_NONE;
+		if (json_type_of(d, role) != JSON_STRING) return fail(it, "bad_message", "message %zu has no string role", i);
+		int agp = j->add_generation_prompt && (json_str_eq(d, role, "user", 4) || json_str_eq(d, role, "tool", 4));
+		jinja_doc_vars v = { .doc = d, .root = 0, .chat_only = 1, .n_messages = i + 1, .add_generation_prompt = agp, .extra = &j->vars };
+		jbuf_reset(cur);
+		int rc = jinja_render_vars(j->tmpl, &v, cur, err, sizeof err);
+		if (rc) {
+			char e2[sizeof err + 40];
+			snprintf(e2, sizeof e2, "messages[:%zu]: %s", i + 1, err);
+			return template_failed(it, rc, e2);
+		}
+		size_t k = first_diff(prev, cur);
+		jbuf_reset(piece);
+		const char *p = cur->p ? cur->p + k : "";
+		size_t pn = cur->len - k;
+		if (i == 0 && j->add_bos && j->bos && !affix(p, pn, j->bos, 0)) jbuf_puts(piece, j->bos);
+		jbuf_put(piece, p, pn);
+		if (i == m - 1 && j->add_eos && j->eos) {
+			size_t n = piece->len;
+			while (n && piece->p[n - 1] == '\n') n--;   /* rstrip("\n") */
+			if (!affix(piece->p, n, j->eos, 1)) jbuf_puts(piece, j->eos);
+		}
+		*total += count(c, piece->p, piece->len);
+		if (j->want_render) jbuf_put(&c->tmp, piece->p ? piece->p : "", piece->len);
+		jbuf t = *prev;
+		*prev = *cur;
+		*cur = t;
+	}
+	return 0;
+}
+
+static void annotate(chatlen_ctx *c, chatlen_item *it, const jbuf *rendered)
+{
+	const chatlen_job *j = c->j;
+	json_doc *d = &c->d;
+	jbuf_reset(&it->out);
+	jbuf fields = {0};
+	jbuf_printf(&fields, "\"n_tokens\":%lld", it->n);
+	if (rendered) {
+		jbuf_puts(&fields, ",\"rendered\":");
+		json_write_str(&fields, rendered->p ? rendered->p : "", rendered->len);
+	}
+	if (j->want_ids) {
+		jbuf_puts(&fields, ",\"token_ids\":[");
+		for (size_t i = 0; i < c->ids.n; i++) jbuf_printf(&fields, "%s%d", i ? "," : "", c->ids.v[i]);
+		jbuf_putc(&fields, ']');
+	}
+	/* the record, without an earlier n_tokens, plus the new one */
+	if (json_get(d, 0, "n_tokens") == JSON_NONE && json_get(d, 0, "token_ids") == JSON_NONE && json_get(d, 0, "rendered") == JSON_NONE) {
+		cli_annotate(&it->out, it->line, it->len, fields.p, fields.len);
+	} else {
+		jbuf_putc(&it->out, '{');
+		int first = 1;
+		JSON_FOR_MEMBERS(d, 0, key, val, k) {
+			(void)k;
+			if (json_str_eq(d, key, "n_tokens", 8) || json_str_eq(d, key, "token_ids", 9) || json_str_eq(d, key, "rendered", 8)) continue;
+			if (!first) jbuf_putc(&it->out, ',');
+			first = 0;
+			json_write_raw(&it->out, d, key);
+			jbuf_putc(&it->out, ':');
+			json_write_raw(&it->out, d, val);
+		}
+		if (!first) jbuf_putc(&it->out, ',');
+		jbuf_put(&it->out, fields.p, fields.len);
+		jbuf_putc(&it->out, '}');
+	}
+	jbuf_free(&fields);
+}
+
+void chatlen_record(chatlen_ctx *c, chatlen_item *it)
+{
+	const chatlen_job *j = c->j;
+	json_doc *d = &c->d;
+	it->reason = NULL;
+	it->fatal = 0;
+	it->n = -1;
+	c->ids.n = 0;
+	/* parsed here, in the worker, and judged in input order by the caller */
+	if (cli_parse_record(d, it->line, it->len, it->detail, sizeof it->detail)) {
+		it->reason = chatlen_bad_json;
+		return;
+	}
+	size_t total = 0;
+	const jbuf *rendered = NULL;
+	int fmt = j->no_template ? CHATLEN_PLAIN : j->format;
+	if (j->text_field) {
+		uint32_t f = json_get(d, 0, j->text_field);
+		if (json_type_of(d, f) != JSON_STRING) {
+			fail(it, "missing_field", "no string field \"%.60s\"", j->text_field);
+			return;
+		}
+		total = count_str(c, f);
+	} else {
+		uint32_t ms = json_get(d, 0, "messages");
+		if (json_type_of(d, ms) != JSON_ARRAY) {
+			fail(it, "no_messages", "no \"messages\" list");
+			return;
+		}
+		int rc;
+		if (fmt == CHATLEN_TEMPLATE && j->trainer == CHATLEN_NEMO_RL) {
+			rc = count_nemo_rl(c, it, ms, &total);
+			rendered = j->want_render ? &c->tmp : NULL;
+		} else if (fmt == CHATLEN_TEMPLATE) {
+			rc = count_template(c, it, &total);
+			rendered = j->want_render ? &c->render : NULL;
+		} else rc = count_wrapped(c, it, ms, fmt, &total);
+		if (rc) return;
+	}
+	it->n = (long long)total;
+	if (j->max >= 0 && j->trainer == CHATLEN_NEMO_RL && it->n >= j->max) {
+		fail(it, "too_long", "%lld tokens >= %lld (NeMo RL's max_seq_length rule)", it->n, j->max);
+		return;
+	}
+	if (j->max >= 0 && it->n > j->max) {
+		fail(it, "too_long", "%lld tokens > %lld", it->n, j->max);
+		return;
+	}
+	annotate(c, it, rendered);
+}
+
+/* ---------------- threads ---------------- */
+
+typedef struct worker {
+	chatlen_ctx *c;
+	chatlen_item *items;
+	size_t n;
+	size_t *next;             /* shared: the next chunk of the batch to take */
+	pthread_mutex_t *mu;
+	pthread_t tid;
+} worker;
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	/* chunks of 16 records taken in turn: records differ in length, so a
+	 * fixed split would leave threads idle */
+	for (;;) {
+		pthread_mutex_lock(w->mu);
+		size_t a = *w->next;
+		*w->next = a + 16 < w->n ? a + 16 : w->n;
+		pthread_mutex_unlock(w->mu);
+		if (a >= w->n) break;
+		size_t b = a + 16 < w->n ? a + 16 : w->n;
+		for (size_t i = a; i < b; i++) chatlen_record(w->c, &w->items[i]);
+	}
+	return NULL;
+}
+
+void chatlen_batch(chatlen_ctx **ctx, int nctx, chatlen_item *items, size_t n)
+{
+	if (nctx <= 1) {
+		for (size_t i = 0; i < n; i++) chatlen_record(ctx[0], &items[i]);
+		return;
+	}
+	size_t next = 0;
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	worker *ws = xcalloc((size_t)nctx, sizeof *ws);
+	for (int w = 0; w < nctx; w++) {
+		ws[w] = (worker){ .c = ctx[w], .items = items, .n = n, .next = &next, .mu = &mu };
+		if (w) pthread_create(&ws[w].tid, NULL, work, &ws[w]);
+	}
+	work(&ws[0]);
+	for (int w = 1; w < nctx; w++) pthread_join(ws[w].tid, NULL);
+	free(ws);
+}

@@ -1,0 +1,111 @@
+/*
+ * chatlen.h — the length in tokens of a record's conversation, as the
+ * trainer will count it: the engine behind tok-len.
+ *
+ * Two counts (chatlen_job.trainer):
+ *   CHATLEN_NONE     the conversation rendered once by the model's chat
+ *                    template (or a fixed wrapping, or the contents alone),
+ *                    tokenized as one text.
+ *   CHATLEN_NEMO_RL  NeMo RL's: its sft_processor calls
+ *                    get_formatted_message_log (nemo_rl/data/processors.py,
+ *                    nemo_rl/data/llm_message_utils.py), which for each message
+ *                    i renders messages[:i+1] (add_generation_prompt only when
+ *                    asked and message i is a user or tool turn), keeps the
+ *                    text from the first character where it differs from the
+ *                    previous render (Python indexes code points: the cut never
+ *                    falls inside a UTF-8 sequence), puts the tokenizer's BOS in
+ *                    front of the first piece unless it starts with it, appends
+ *                    EOS to the last piece unless that piece, trailing "\n"
+ *                    stripped, ends with it, tokenizes each piece on its own
+ *                    without special tokens, and sums. Only the new pieces are
+ *                    tokenized; each prefix is rendered (n renders for n
+ *                    messages). With max >= 0 a record is too_long when
+ *                    n >= max (NeMo RL cuts such a row and masks its loss);
+ *                    under CHATLEN_NONE when n > max.
+ *
+ * Memory and threads: a chatlen_job is read-only once set up and may be
+ * shared; each thread works through its own chatlen_ctx. chatlen_model_load
+ * fills a chatlen_model the caller frees with chatlen_model_free. An item's
+ * line and out buffers belong to the caller, who frees them.
+ * Errors: nothing is printed. chatlen_model_load returns -1 with the message
+ * in err. A record's outcome is in its item: reason NULL (kept, out holds
+ * the annotated record), chatlen_bad_json (not a JSON object: the caller
+ * decides, as cli_bad_record does), or a drop reason with detail; fatal set
+ * means no record can be counted (a template construct outside the dialect).
+ */
+#ifndef SFTKIT_CHATLEN_H
+#define SFTKIT_CHATLEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "json.h"
+#include "util.h"
+#include "tok/tok.h"
+#include "jinja/jinja.h"
+
+enum { CHATLEN_PLAIN, CHATLEN_CHATML, CHATLEN_LLAMA3, CHATLEN_TEMPLATE };
+enum { CHATLEN_NONE, CHATLEN_NEMO_RL };
+
+/* What tokenizer_config.json beside a tokenizer says. */
+typedef struct chatlen_model {
+	int format;             /* the fixed wrapping its template resembles, CHATLEN_PLAIN if none */
+	char *template_text;    /* its chat_template (the one named "default" of a list), or NULL */
+	char *default_system;   /* a ChatML template's literal default system prompt, or NULL */
+	char *bos, *eos;        /* tokenizer.bos_token / eos_token, NULL when null or absent */
+	jbuf vars;              /* the template's variables besides the record's, a JSON object */
+} chatlen_model;
+
+/* tokpath: a tokenizer.json or its directory. No config file is no template
+ * (0); a config that cannot be read or parsed is -1. */
+int chatlen_model_load(const char *tokpath, chatlen_model *m, char *err, size_t errlen);
+void chatlen_model_free(chatlen_model *m);
+
+typedef struct chatlen_job {
+	const tok *t;
+	int trainer;                /* CHATLEN_NONE or CHATLEN_NEMO_RL (which needs CHATLEN_TEMPLATE) */
+	int format;                 /* CHATLEN_*; no_template forces CHATLEN_PLAIN */
+	int no_template;
+	const char *text_field;     /* count this string field instead of "messages" */
+	const char *default_system; /* chatml/llama3 wrappings: a system turn when there is none */
+	long long max;              /* -1: no limit */
+	const jinja_tmpl *tmpl;     /* CHATLEN_TEMPLATE: the chat template */
+	json_doc vars;              /* its variables besides the record's (chatlen_job_vars) */
+	char *vars_text;            /* their text, which vars reads in place */
+	int want_render, want_ids;  /* add "rendered" / "token_ids" */
+	int add_bos, add_eos;       /* NeMo RL's data.add_bos / add_eos (its defaults: 1, 1) */
+	int add_generation_prompt;  /* NeMo RL's data.add_generation_prompt (default 0) */
+	const char *bos, *eos;      /* tokenizer.bos_token / eos_token, or NULL */
+} chatlen_job;
+
+/* Parse m's variables into j->vars (with add_special_tokens=false under
+ * NeMo RL, which passes it to apply_chat_template). -1 on a parse error. */
+int chatlen_job_vars(chatlen_job *j, const chatlen_model *m, char *err, size_t errlen);
+/* Frees what chatlen_job_vars allocated (not the tok or the template). */
+void chatlen_job_free(chatlen_job *j);
+
+typedef struct chatlen_item {
+	char *line;               /* in: the record (the caller's buffer) */
+	size_t len;
+	const char *file;         /* the caller's, untouched */
+	uint64_t lineno;
+	long long n;              /* out: tokens, or -1 */
+	const char *reason;       /* NULL: kept; chatlen_bad_json; or a drop reason */
+	int fatal;
+	char detail[400];
+	jbuf out;                 /* the annotated record when kept */
+} chatlen_item;
+
+extern const char chatlen_bad_json[];
+
+typedef struct chatlen_ctx chatlen_ctx;
+chatlen_ctx *chatlen_ctx_new(const chatlen_job *j);
+void chatlen_ctx_free(chatlen_ctx *c);
+
+/* Count one record. */
+void chatlen_record(chatlen_ctx *c, chatlen_item *it);
+
+/* Count items[0..n) with nctx contexts: the calling thread uses ctx[0] and
+ * nctx - 1 threads the others, taking chunks of 16 records in turn. */
+void chatlen_batch(chatlen_ctx **ctx, int nctx, chatlen_item *items, size_t n);
+
+#endif
