@@ -206,6 +206,99 @@ static void mh_avx512(uint64_t h, const uint64_t *a, const uint64_t *b, uint64_t
 static int mh_force = -1;
 void dd_minhash_impl(int which) { mh_force = which; }
 
+/* Byte classes for word splitting: 0 a word byte, 1 a separator (whitespace,
+ * the message separator 0x1f, ASCII punctuation), 2 the lead byte of a
+ * multi-byte UTF-8 character, which is a separator when it is punctuation. */
+static const unsigned char sh_class[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [0x1f] = 1, [' '] = 1,
+	['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+	[')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, [':'] = 1,
+	[';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1, ['['] = 1, ['\\'] = 1,
+	[']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+	[0xC2] = 2, [0xC3] = 2, [0xC4] = 2, [0xC5] = 2, [0xC6] = 2, [0xC7] = 2, [0xC8] = 2, [0xC9] = 2,
+	[0xCA] = 2, [0xCB] = 2, [0xCC] = 2, [0xCD] = 2, [0xCE] = 2, [0xCF] = 2, [0xD0] = 2, [0xD1] = 2,
+	[0xD2] = 2, [0xD3] = 2, [0xD4] = 2, [0xD5] = 2, [0xD6] = 2, [0xD7] = 2, [0xD8] = 2, [0xD9] = 2,
+	[0xDA] = 2, [0xDB] = 2, [0xDC] = 2, [0xDD] = 2, [0xDE] = 2, [0xDF] = 2, [0xE0] = 2, [0xE1] = 2,
+	[0xE2] = 2, [0xE3] = 2, [0xE4] = 2, [0xE5] = 2, [0xE6] = 2, [0xE7] = 2, [0xE8] = 2, [0xE9] = 2,
+	[0xEA] = 2, [0xEB] = 2, [0xEC] = 2, [0xED] = 2, [0xEE] = 2, [0xEF] = 2, [0xF0] = 2, [0xF1] = 2,
+	[0xF2] = 2, [0xF3] = 2, [0xF4] = 2,
+};
+
+/* Bytes the character at s[i] takes when it is Unicode punctuation
+ * (general category P*), else 0. Invalid UTF-8 is a word byte. */
+static size_t uni_punct(const char *s, size_t n, size_t i)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+	if (k <= 0) return 0;
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c >= UTF8PROC_CATEGORY_PC && c <= UTF8PROC_CATEGORY_PO ? (size_t)k : 0;
+}
+
+/* The shingles of a text, one at a time: each word hashed once (xxh3-64),
+ * a shingle's hash is xxh3-64 of its ngram word hashes in order, so the
+ * separators between the words (one space, a comma, a line break) do not
+ * matter, only the words. */
+typedef struct sh_iter {
+	const char *s;
+	size_t n, i, nw, count;
+	int ngram, done;
+	uint64_t win[32];   /* the last ngram word hashes, oldest first */
+} sh_iter;
+
+static void sh_init(sh_iter *it, const char *s, size_t n, int ngram)
+{
+	memset(it, 0, sizeof *it);
+	it->s = s;
+	it->n = n;
+	it->ngram = ngram < 1 ? 1 : ngram > 32 ? 32 : ngram;
+}
+
+/* The next shingle's hash into *h: 1, or 0 at the end. A text of fewer words
+ * than ngram is one shingle (all its words); an empty text has none. */
+static inline int sh_next(sh_iter *it, uint64_t *h)
+{
+	const char *s = it->s;
+	const size_t n = it->n;
+	size_t i = it->i;
+	for (;;) {
+		size_t k;
+		/* skip separators */
+		for (;;) {
+			if (i >= n) goto end;
+			unsigned char c = sh_class[(unsigned char)s[i]];
+			if (c == 1) i++;
+			else if (c == 2 && (k = uni_punct(s, n, i))) i += k;
+			else break;
+		}
+		size_t st = i;
+		for (; i < n; i++) {
+			unsigned char c = sh_class[(unsigned char)s[i]];
+			if (c == 1 || (c == 2 && uni_punct(s, n, i))) break;
+		}
+		uint64_t w = XXH3_64bits(s + st, i - st);
+		if (it->nw < (size_t)it->ngram) it->win[it->nw] = w;
+		else {
+			memmove(it->win, it->win + 1, (size_t)(it->ngram - 1) * sizeof *it->win);
+			it->win[it->ngram - 1] = w;
+		}
+		it->nw++;
+		if (it->nw >= (size_t)it->ngram) {
+			it->i = i;
+			it->count++;
+			*h = XXH3_64bits(it->win, (size_t)it->ngram * sizeof *it->win);
+			return 1;
+		}
+	}
+end:
+	it->i = i;
+	if (it->done || it->count || !it->nw) return 0;
+	it->done = 1;   /* fewer words than ngram: the whole text is one shingle */
+	it->count = 1;
+	*h = XXH3_64bits(it->win, it->nw * sizeof *it->win);
+	return 1;
+}
+
 size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
 {
 	uint64_t a[512], b[512], acc[512];
@@ -216,39 +309,55 @@ size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
 	impl = __builtin_cpu_supports("avx512dq") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
 #endif
 	if (mh_force >= 0 && mh_force < impl) impl = mh_force;
-	size_t nw = 0, count = 0, i = 0;
-	/* a ring of the last ngram word spans */
-	size_t st[64], en[64];
-	if (ngram < 1) ngram = 1;
-	if (ngram > 32) ngram = 32;
-	while (i < n) {
-		while (i < n && (s[i] == ' ' || s[i] == '\x1f')) i++;
-		if (i >= n) break;
-		size_t j = i;
-		while (j < n && s[j] != ' ' && s[j] != '\x1f') j++;
-		st[nw % 64] = i;
-		en[nw % 64] = j;
-		nw++;
-		if (nw >= (size_t)ngram) {
-			size_t f = (nw - ngram) % 64;
-			uint64_t h = XXH3_64bits(s + st[f], en[(nw - 1) % 64] - st[f]);
+	sh_iter it;
+	sh_init(&it, s, n, ngram);
+	uint64_t h;
+	while (sh_next(&it, &h)) {
 #ifdef HAVE_MH_SIMD
-			if (impl == 2) mh_avx512(h, a, b, acc, nperm);
-			else if (impl == 1) mh_avx2(h, a, b, acc, nperm);
-			else
+		if (impl == 2) mh_avx512(h, a, b, acc, nperm);
+		else if (impl == 1) mh_avx2(h, a, b, acc, nperm);
+		else
 #endif
-				mh_scalar(h, a, b, acc, 0, nperm);
-			count++;
-		}
-		i = j;
-	}
-	if (!count && nw) {   /* fewer words than ngram: the whole text is one shingle */
-		uint64_t h = XXH3_64bits(s + st[0], en[(nw - 1) % 64] - st[0]);
-		for (int k = 0; k < nperm; k++) acc[k] = (h * a[k] + b[k]) >> 32;
-		count = 1;
+			mh_scalar(h, a, b, acc, 0, nperm);
 	}
 	for (int k = 0; k < nperm; k++) sig[k] = (uint32_t)acc[k];
-	return count;
+	return it.count;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t dd_shingle_set(const char *s, size_t n, int ngram, uint64_t **set, size_t *cap)
+{
+	sh_iter it;
+	sh_init(&it, s, n, ngram);
+	size_t m = 0;
+	uint64_t h;
+	while (sh_next(&it, &h)) {
+		if (m == *cap) { *cap = *cap ? *cap * 2 : 256; *set = xrealloc(*set, *cap * sizeof **set); }
+		(*set)[m++] = h;
+	}
+	if (!m) return 0;
+	qsort(*set, m, sizeof **set, u64_cmp);
+	size_t u = 1;
+	for (size_t k = 1; k < m; k++)
+		if ((*set)[k] != (*set)[u - 1]) (*set)[u++] = (*set)[k];
+	return u;
+}
+
+double dd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	if (!na && !nb) return 1;
+	size_t i = 0, j = 0, inter = 0;
+	while (i < na && j < nb) {
+		if (a[i] < b[j]) i++;
+		else if (a[i] > b[j]) j++;
+		else { inter++; i++; j++; }
+	}
+	return (double)inter / (double)(na + nb - inter);
 }
 
 double dd_sig_similarity(const uint32_t *a, const uint32_t *b, int nperm)
@@ -332,7 +441,7 @@ void dd_lsh_init(dd_lsh *l, int bands, int rows, double threshold)
 	memset(l, 0, sizeof *l);
 	l->bands = bands;
 	l->rows = rows;
-	l->threshold = threshold;
+	l->min_est = threshold - DD_EST_SLACK > 0 ? threshold - DD_EST_SLACK : 0;
 }
 
 static size_t bandslot_of(uint32_t fp, size_t cap) { return (fp * 0x9E3779B1u) & (cap - 1); }
@@ -367,19 +476,68 @@ static uint32_t band_first(dd_lsh *l, int b, uint32_t fp, uint32_t idx)
 	return idx;
 }
 
-void dd_lsh_join(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf)
+int dd_lsh_candidates(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf, uint32_t *out)
 {
-	int nperm = l->bands * l->rows;
+	int nperm = l->bands * l->rows, m = 0;
 	const uint32_t *sig = sigs + (size_t)i * (size_t)nperm;
 	/* each table holds at most one entry per record */
 	if ((l->n + 1) * 2 > l->cap) lsh_grow(l);
 	for (int b = 0; b < l->bands; b++) {
 		uint32_t fp = (uint32_t)dd_band_key(sig, b, l->rows);
 		uint32_t f = band_first(l, b, fp, i);
-		if (f == i || dd_uf_find(uf, f) == dd_uf_find(uf, i)) continue;
-		if (dd_sig_similarity(sig, sigs + (size_t)f * (size_t)nperm, nperm) >= l->threshold) dd_uf_union(uf, f, i);
+		if (f == i || (uf && dd_uf_find(uf, f) == dd_uf_find(uf, i))) continue;
+		int seen = 0;
+		for (int k = 0; k < m && !seen; k++) seen = out[k] == f;
+		if (seen) continue;
+		if (dd_sig_similarity(sig, sigs + (size_t)f * (size_t)nperm, nperm) >= l->min_est) out[m++] = f;
 	}
 	l->n++;
+	return m;
+}
+
+void dd_verifier_init(dd_verifier *v, int ngram, double threshold, dd_text_fn text, void *ctx)
+{
+	memset(v, 0, sizeof *v);
+	v->ngram = ngram;
+	v->threshold = threshold;
+	v->text = text;
+	v->ctx = ctx;
+	for (int k = 0; k < DD_VCACHE; k++) v->slot[k].idx = UINT32_MAX;
+}
+
+/* Record idx's shingle set: from the cache, else read and put in slot
+ * idx % DD_VCACHE, or (when that slot holds keep) in the spare. */
+static struct dd_vslot *verifier_set(dd_verifier *v, uint32_t idx, uint32_t keep)
+{
+	struct dd_vslot *s = &v->slot[idx % DD_VCACHE];
+	if (s->idx == idx) return s;
+	if (s->idx == keep && keep != UINT32_MAX) s = &v->spare;
+	const char *t;
+	size_t n;
+	if (v->text(v->ctx, idx, &t, &n)) return NULL;
+	s->n = dd_shingle_set(t, n, v->ngram, &s->set, &s->cap);
+	s->idx = idx;
+	v->reads++;
+	return s;
+}
+
+int dd_verifier_jaccard(dd_verifier *v, uint32_t a, uint32_t b, double *j)
+{
+	struct dd_vslot *sa = verifier_set(v, a, UINT32_MAX);
+	if (!sa) return -1;
+	struct dd_vslot *sb = verifier_set(v, b, a);
+	if (!sb) return -1;
+	*j = dd_jaccard(sa->set, sa->n, sb->set, sb->n);
+	v->pairs++;
+	if (sb == &v->spare) sb->idx = UINT32_MAX;   /* the spare holds one pair's record only */
+	return 0;
+}
+
+void dd_verifier_free(dd_verifier *v)
+{
+	for (int k = 0; k < DD_VCACHE; k++) free(v->slot[k].set);
+	free(v->spare.set);
+	memset(v, 0, sizeof *v);
 }
 
 void dd_lsh_free(dd_lsh *l)

@@ -50,6 +50,7 @@ typedef struct rec {
 	uint32_t id_off;        /* into ids pool */
 	uint8_t ref;            /* from --against */
 	uint8_t empty;          /* no shingles */
+	uint64_t off;           /* of its line in the spool */
 } rec;
 
 typedef struct dd {
@@ -74,13 +75,27 @@ typedef struct dd {
 	dd_lsh lsh;                  /* near: band buckets -> first record */
 	jbuf norm;
 	json_doc d;
+	uint32_t (*cand)[2];         /* near: candidate pairs, verified after pass 1 */
+	size_t ncand, candcap;
+	int spool;                   /* every line, the --against ones first */
+	uint64_t spooled;            /* bytes written to the spool */
+	jbuf vline;                  /* a line read back for verification */
+	json_doc vdoc;
 } dd;
 
 static int nperm(const dd *x) { return x->bands * x->rows; }
 
+/* The candidate pairs record i makes, for near_verify. */
 static void near_union(dd *x, uint32_t i)
 {
-	if (!x->r[i].empty) dd_lsh_join(&x->lsh, x->sigs, i, &x->uf);
+	uint32_t c[1024];
+	if (x->r[i].empty) return;
+	int m = dd_lsh_candidates(&x->lsh, x->sigs, i, &x->uf, c);
+	for (int k = 0; k < m; k++) {
+		if (x->ncand == x->candcap) { x->candcap = x->candcap ? x->candcap * 2 : 1024; x->cand = xrealloc(x->cand, x->candcap * sizeof *x->cand); }
+		x->cand[x->ncand][0] = c[k];
+		x->cand[x->ncand++][1] = i;
+	}
 }
 
 /* Pass 1 for one record: keys, signature, unions. */
@@ -171,6 +186,58 @@ static void add_record(dd *x, const json_doc *d, const char *line, size_t len, i
 		r->empty = dd_minhash(x->norm.p, x->norm.len, x->ngram, sig, nperm(x)) == 0;
 		if (!x->shard_n) near_union(x, i);
 	}
+}
+
+/* Record i's line in the spool, normalized like pass 1 did it. */
+static int spool_text(void *ctx, uint32_t i, const char **t, size_t *n)
+{
+	dd *x = ctx;
+	uint64_t end = i + 1 < x->n ? x->r[i + 1].off : x->spooled;
+	size_t len = (size_t)(end - x->r[i].off - 1), got = 0;
+	jbuf_reset(&x->vline);
+	jbuf_reserve(&x->vline, len + 1);
+	while (got < len) {
+		ssize_t k = pread(x->spool, x->vline.p + got, len - got, (off_t)(x->r[i].off + got));
+		if (k < 0 && errno == EINTR) continue;
+		if (k <= 0) return -1;
+		got += (size_t)k;
+	}
+	x->vline.len = len;
+	x->vline.p[len] = 0;
+	if (x->jq) jq_view(x, x->vline.p, len);
+	else if (json_parse(&x->vdoc, x->vline.p, len)) return -1;
+	else dd_normalize_opt(&x->vdoc, x->key, x->fold, &x->norm);
+	*t = x->norm.p ? x->norm.p : "";
+	*n = x->norm.len;
+	return 0;
+}
+
+/* Join the candidate pairs whose exact Jaccard reaches the threshold. The
+ * groups are the connected components of the pairs that do, whatever the
+ * order; a pair already in one group needs no measuring. */
+static void near_verify(dd *x)
+{
+	dd_verifier v;
+	dd_verifier_init(&v, x->ngram, x->threshold, spool_text, x);
+	for (size_t k = 0; k < x->ncand; k++) {
+		uint32_t a = x->cand[k][0], b = x->cand[k][1];
+		double j;
+		if (dd_uf_find(&x->uf, a) == dd_uf_find(&x->uf, b)) continue;
+		if (dd_verifier_jaccard(&v, a, b, &j)) cli_fatal(&x->c, "spool: a record did not read back for verification");
+		if (j >= x->threshold) dd_uf_union(&x->uf, a, b);
+	}
+	dd_verifier_free(&v);
+	free(x->cand);
+	x->cand = NULL;
+	x->ncand = x->candcap = 0;
+}
+
+/* Spool a line and note where it starts. */
+static void spool_line(dd *x, jsonl_writer *sw, const char *line, size_t len)
+{
+	x->r[x->n - 1].off = x->spooled;
+	if (jsonl_write_line(sw, line, len)) cli_fatal(&x->c, "spool: %m");
+	x->spooled += len + 1;
 }
 
 static int better(const rec *a, uint32_t ai, const rec *b, uint32_t bi)
@@ -574,7 +641,12 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
-	/* the reference set first */
+	/* the reference set first, spooled too (verification reads its records back) */
+	int spool = spool_open(&x.c);
+	x.spool = spool;
+	json_doc_init(&x.vdoc);
+	jsonl_writer sw;
+	jsonl_writer_init(&sw, spool);
 	if (against) {
 		jsonl_reader jr;
 		if (jsonl_open(&jr, against)) cli_fatal(&x.c, "%s: %m", against);
@@ -586,6 +658,7 @@ int main(int argc, char **argv)
 			if (json_parse(&x.d, line, len) || json_type_of(&x.d, 0) != JSON_OBJECT)
 				cli_fatal(&x.c, "%s:%lu: not a JSON object", against, ln);
 			add_record(&x, &x.d, line, len, -1, 1);
+			spool_line(&x, &sw, line, len);
 		}
 		jsonl_close(&jr);
 	}
@@ -594,9 +667,6 @@ int main(int argc, char **argv)
 
 	/* pass 1: keys and signatures; every line is spooled for pass 2 */
 	cli_open_output(&x.c, optind);
-	int spool = spool_open(&x.c);
-	jsonl_writer sw;
-	jsonl_writer_init(&sw, spool);
 	const char *line;
 	size_t len;
 	const char *last_file = NULL;
@@ -604,7 +674,7 @@ int main(int argc, char **argv)
 	while (cli_next_record(&x.c, &line, &len)) {
 		if (x.c.cur_file != last_file) { last_file = x.c.cur_file; file_rank++; }
 		add_record(&x, &x.c.doc, line, len, file_rank, 0);
-		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x.c, "spool: %m");
+		spool_line(&x, &sw, line, len);
 	}
 	warn_unseen_priority(&x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x.c, "spool: %m");
@@ -612,6 +682,7 @@ int main(int argc, char **argv)
 		exchange_signatures(&x);
 		for (uint32_t i = 0; i < x.n; i++) near_union(&x, i);
 	}
+	if (x.mode_near) near_verify(&x);
 
 	/* the survivor and size of each group */
 	uint32_t *best = xmalloc((x.n ? x.n : 1) * sizeof *best);
@@ -653,6 +724,8 @@ int main(int argc, char **argv)
 	if (lseek(spool, 0, SEEK_SET) < 0) cli_fatal(&x.c, "spool: %m");
 	jsonl_reader jr;
 	jsonl_open_fd(&jr, spool, "spool");
+	for (size_t k = 0; k < nref; k++)   /* the reference lines */
+		if (jsonl_next(&jr, &line, &len) <= 0) cli_fatal(&x.c, "spool changed under us");
 	jbuf detail = {0};
 	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
 		uint32_t root = dd_uf_find(&x.uf, i), s = best[root];
@@ -688,6 +761,8 @@ int main(int argc, char **argv)
 	free(x.prio);
 	free(x.prio_seen);
 	jbuf_free(&x.ids);
+	jbuf_free(&x.vline);
+	json_doc_free(&x.vdoc);
 	jbuf_free(&x.norm);
 	jbuf_free(&x.jqtext);
 	if (x.jq) jq_teardown(&x.jq);

@@ -222,7 +222,11 @@ static void test_lsh_groups(void)
 		dd_uf u = {0};
 		dd_lsh_init(&l, 14, 8, 0.8);
 		for (int i = 0; i < N; i++) dd_uf_add(&u);
-		for (int k = 0; k < N; k++) dd_lsh_join(&l, sigs, (uint32_t)(order ? N - 1 - k : k), &u);
+		for (int k = 0; k < N; k++) {
+			uint32_t i = (uint32_t)(order ? N - 1 - k : k), c[14];
+			int m = dd_lsh_candidates(&l, sigs, i, &u, c);
+			for (int j = 0; j < m; j++) dd_uf_union(&u, c[j], i);
+		}
 		for (int i = 0; i < N; i++) root[order][i] = dd_uf_find(&u, (uint32_t)i);
 		dd_lsh_free(&l);
 		dd_uf_free(&u);
