@@ -235,16 +235,83 @@ static size_t uni_punct(const char *s, size_t n, size_t i)
 	return c >= UTF8PROC_CATEGORY_PC && c <= UTF8PROC_CATEGORY_PO ? (size_t)k : 0;
 }
 
-/* The shingles of a text, one at a time: each word hashed once (xxh3-64),
- * a shingle's hash is xxh3-64 of its ngram word hashes in order, so the
- * separators between the words (one space, a comma, a line break) do not
- * matter, only the words. */
+static inline uint64_t fmix64(uint64_t h)
+{
+	/* MurmurHash3's 64-bit finalizer */
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDull;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* A word's hash: words of up to 16 bytes (nearly all) are mixed inline,
+ * longer ones go through xxh3-64. room: the bytes readable from s. Little
+ * endian is assumed for the masks (x86-64, arm64), so the hashes are the
+ * same on the machines sftkit runs on. */
+static inline uint64_t word_hash(const char *s, size_t n, size_t room)
+{
+	if (n > 16) return XXH3_64bits(s, n);
+	uint64_t a = 0, b = 0;
+	if (room >= 16) {   /* two whole loads, the bytes past the word masked off */
+		memcpy(&a, s, 8);
+		memcpy(&b, s + 8, 8);
+		if (n < 8) { a &= ~0ull >> (64 - 8 * n); b = 0; }
+		else b = n == 8 ? 0 : b & (~0ull >> (128 - 8 * n));
+	} else {
+		memcpy(&a, s, n < 8 ? n : 8);
+		if (n > 8) memcpy(&b, s + 8, n - 8);
+	}
+	return fmix64((a ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull + (b ^ n) * 0x94D049BB133111EBull);
+}
+
+/* The shingles of a text, one at a time: each word hashed once, a shingle's
+ * hash a mix of its ngram word hashes in order (each times its own odd
+ * constant, summed, finalized), so the separators between the words (one
+ * space, a comma, a line break) do not matter, only the words. */
 typedef struct sh_iter {
 	const char *s;
 	size_t n, i, nw, count;
 	int ngram, done;
 	uint64_t win[32];   /* the last ngram word hashes, oldest first */
 } sh_iter;
+
+/* The end of the word that starts at s[i]: the first separator after it,
+ * or n. */
+static inline size_t word_end(const char *s, size_t n, size_t i)
+{
+#ifdef __SSE2__
+	/* 16 bytes at a time: the bytes that are not ASCII letters or digits
+	 * are looked up in sh_class (most are separators; non-ASCII and
+	 * control bytes may belong to the word) */
+	const __m128i c0 = _mm_set1_epi8('0'), ca = _mm_set1_epi8('a'), c20 = _mm_set1_epi8(0x20);
+	const __m128i n9 = _mm_set1_epi8(9), n25 = _mm_set1_epi8(25);
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i d = _mm_sub_epi8(x, c0), l = _mm_sub_epi8(_mm_or_si128(x, c20), ca);
+		__m128i w = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, n9), d), _mm_cmpeq_epi8(_mm_min_epu8(l, n25), l));
+		unsigned m = ~(unsigned)_mm_movemask_epi8(w) & 0xFFFF;
+		if (!m) { i += 16; continue; }
+		i += (size_t)__builtin_ctz(m);
+		unsigned char c = sh_class[(unsigned char)s[i]];
+		if (c == 1 || (c == 2 && uni_punct(s, n, i))) return i;
+		i++;   /* a word byte after all: go on from the next */
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = sh_class[(unsigned char)s[i]];
+		if (c == 1 || (c == 2 && uni_punct(s, n, i))) break;
+	}
+	return i;
+}
+
+static inline uint64_t win_hash(const uint64_t *w, size_t n)
+{
+	uint64_t h = n;
+	for (size_t k = 0; k < n; k++) h += w[k] * (0x9E3779B97F4A7C15ull + 2 * k * 0x632BE59BD9B4E019ull);
+	return fmix64(h);
+}
 
 static void sh_init(sh_iter *it, const char *s, size_t n, int ngram)
 {
@@ -272,21 +339,18 @@ static inline int sh_next(sh_iter *it, uint64_t *h)
 			else break;
 		}
 		size_t st = i;
-		for (; i < n; i++) {
-			unsigned char c = sh_class[(unsigned char)s[i]];
-			if (c == 1 || (c == 2 && uni_punct(s, n, i))) break;
-		}
-		uint64_t w = XXH3_64bits(s + st, i - st);
+		i = word_end(s, n, i);
+		uint64_t w = word_hash(s + st, i - st, n - st);
 		if (it->nw < (size_t)it->ngram) it->win[it->nw] = w;
 		else {
-			memmove(it->win, it->win + 1, (size_t)(it->ngram - 1) * sizeof *it->win);
+			for (int k = 0; k + 1 < it->ngram; k++) it->win[k] = it->win[k + 1];
 			it->win[it->ngram - 1] = w;
 		}
 		it->nw++;
 		if (it->nw >= (size_t)it->ngram) {
 			it->i = i;
 			it->count++;
-			*h = XXH3_64bits(it->win, (size_t)it->ngram * sizeof *it->win);
+			*h = win_hash(it->win, (size_t)it->ngram);
 			return 1;
 		}
 	}
@@ -295,11 +359,11 @@ end:
 	if (it->done || it->count || !it->nw) return 0;
 	it->done = 1;   /* fewer words than ngram: the whole text is one shingle */
 	it->count = 1;
-	*h = XXH3_64bits(it->win, it->nw * sizeof *it->win);
+	*h = win_hash(it->win, it->nw);
 	return 1;
 }
 
-size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
+void dd_minhash_of(const uint64_t *h, size_t m, uint32_t *sig, int nperm)
 {
 	uint64_t a[512], b[512], acc[512];
 	if (nperm > 512) nperm = 512;
@@ -309,19 +373,38 @@ size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
 	impl = __builtin_cpu_supports("avx512dq") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
 #endif
 	if (mh_force >= 0 && mh_force < impl) impl = mh_force;
-	sh_iter it;
-	sh_init(&it, s, n, ngram);
-	uint64_t h;
-	while (sh_next(&it, &h)) {
+	for (size_t j = 0; j < m; j++) {
 #ifdef HAVE_MH_SIMD
-		if (impl == 2) mh_avx512(h, a, b, acc, nperm);
-		else if (impl == 1) mh_avx2(h, a, b, acc, nperm);
+		if (impl == 2) mh_avx512(h[j], a, b, acc, nperm);
+		else if (impl == 1) mh_avx2(h[j], a, b, acc, nperm);
 		else
 #endif
-			mh_scalar(h, a, b, acc, 0, nperm);
+			mh_scalar(h[j], a, b, acc, 0, nperm);
 	}
 	for (int k = 0; k < nperm; k++) sig[k] = (uint32_t)acc[k];
-	return it.count;
+}
+
+size_t dd_shingle_hashes(const char *s, size_t n, int ngram, uint64_t **h, size_t *cap)
+{
+	sh_iter it;
+	sh_init(&it, s, n, ngram);
+	size_t m = 0;
+	uint64_t x;
+	while (sh_next(&it, &x)) {
+		/* room for twice the hashes: a set is sorted with the upper half as scratch */
+		if (2 * (m + 1) > *cap) { *cap = *cap ? *cap * 2 : 512; *h = xrealloc(*h, *cap * sizeof **h); }
+		(*h)[m++] = x;
+	}
+	return m;
+}
+
+size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
+{
+	uint64_t *h = NULL;
+	size_t cap = 0, m = dd_shingle_hashes(s, n, ngram, &h, &cap);
+	dd_minhash_of(h, m, sig, nperm);
+	free(h);
+	return m;
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -330,22 +413,47 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-size_t dd_shingle_set(const char *s, size_t n, int ngram, uint64_t **set, size_t *cap)
+/* Sort a[0..n) of uniform hashes, tmp[n] scratch: one pass distributes them
+ * into about n/2 buckets by their top bits, then each bucket (a few keys on
+ * average) is sorted by insertion, a large one by qsort. */
+static void hash_sort64(uint64_t *a, uint64_t *tmp, size_t n)
 {
-	sh_iter it;
-	sh_init(&it, s, n, ngram);
-	size_t m = 0;
-	uint64_t h;
-	while (sh_next(&it, &h)) {
-		if (m == *cap) { *cap = *cap ? *cap * 2 : 256; *set = xrealloc(*set, *cap * sizeof **set); }
-		(*set)[m++] = h;
+	int bits = 1;
+	while (bits < 12 && ((size_t)1 << bits) < n / 2) bits++;
+	size_t nb = (size_t)1 << bits, cnt[(1 << 12) + 1];
+	memset(cnt, 0, (nb + 1) * sizeof *cnt);
+	for (size_t i = 0; i < n; i++) cnt[(a[i] >> (64 - bits)) + 1]++;
+	for (size_t k = 1; k <= nb; k++) cnt[k] += cnt[k - 1];
+	for (size_t i = 0; i < n; i++) tmp[cnt[a[i] >> (64 - bits)]++] = a[i];
+	/* cnt[k] is now the end of bucket k */
+	for (size_t k = 0, st = 0; k < nb; st = cnt[k++]) {
+		size_t en = cnt[k];
+		if (en - st > 32) { qsort(tmp + st, en - st, sizeof *tmp, u64_cmp); continue; }
+		for (size_t i = st + 1; i < en; i++) {
+			uint64_t v = tmp[i];
+			size_t j = i;
+			for (; j > st && tmp[j - 1] > v; j--) tmp[j] = tmp[j - 1];
+			tmp[j] = v;
+		}
 	}
+	memcpy(a, tmp, n * sizeof *a);
+}
+
+/* The hashes h[0..m) (room for 2m) sorted and made distinct; their number. */
+static size_t make_set(uint64_t *h, size_t m)
+{
 	if (!m) return 0;
-	qsort(*set, m, sizeof **set, u64_cmp);
+	hash_sort64(h, h + m, m);
 	size_t u = 1;
 	for (size_t k = 1; k < m; k++)
-		if ((*set)[k] != (*set)[u - 1]) (*set)[u++] = (*set)[k];
+		if (h[k] != h[u - 1]) h[u++] = h[k];
 	return u;
+}
+
+size_t dd_shingle_set(const char *s, size_t n, int ngram, uint64_t **set, size_t *cap)
+{
+	size_t m = dd_shingle_hashes(s, n, ngram, set, cap);
+	return make_set(*set, m);
 }
 
 double dd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
@@ -506,31 +614,49 @@ void dd_verifier_init(dd_verifier *v, int ngram, double threshold, dd_text_fn te
 }
 
 /* Record idx's shingle set: from the cache, else read and put in slot
- * idx % DD_VCACHE, or (when that slot holds keep) in the spare. */
+ * idx % DD_VCACHE, or (when that slot holds keep, the pair's other record)
+ * in the spare. */
 static struct dd_vslot *verifier_set(dd_verifier *v, uint32_t idx, uint32_t keep)
 {
 	struct dd_vslot *s = &v->slot[idx % DD_VCACHE];
-	if (s->idx == idx) return s;
-	if (s->idx == keep && keep != UINT32_MAX) s = &v->spare;
+	if (s->idx != idx && s->idx == keep && keep != UINT32_MAX) s = &v->spare;
 	const char *t;
 	size_t n;
-	if (v->text(v->ctx, idx, &t, &n)) return NULL;
-	s->n = dd_shingle_set(t, n, v->ngram, &s->set, &s->cap);
-	s->idx = idx;
-	v->reads++;
+	if (s->idx != idx) {
+		if (v->text(v->ctx, idx, &t, &n)) return NULL;
+		s->n = dd_shingle_hashes(t, n, v->ngram, &s->set, &s->cap);
+		s->idx = idx;
+		s->sorted = 0;
+		v->reads++;
+	}
+	if (!s->sorted) { s->n = make_set(s->set, s->n); s->sorted = 1; }
 	return s;
 }
 
 int dd_verifier_jaccard(dd_verifier *v, uint32_t a, uint32_t b, double *j)
 {
-	struct dd_vslot *sa = verifier_set(v, a, UINT32_MAX);
+	struct dd_vslot *sa = verifier_set(v, a, b);
 	if (!sa) return -1;
 	struct dd_vslot *sb = verifier_set(v, b, a);
 	if (!sb) return -1;
 	*j = dd_jaccard(sa->set, sa->n, sb->set, sb->n);
 	v->pairs++;
-	if (sb == &v->spare) sb->idx = UINT32_MAX;   /* the spare holds one pair's record only */
+	v->spare.idx = UINT32_MAX;   /* the spare holds one pair's record only */
 	return 0;
+}
+
+void dd_verifier_put(dd_verifier *v, uint32_t idx, uint64_t **h, size_t n, size_t *cap)
+{
+	struct dd_vslot *s = &v->slot[idx % DD_VCACHE];
+	uint64_t *t = s->set;
+	size_t c = s->cap;
+	s->set = *h;
+	s->cap = *cap;
+	*h = t;
+	*cap = c;
+	s->n = n;
+	s->idx = idx;
+	s->sorted = 0;
 }
 
 void dd_verifier_free(dd_verifier *v)

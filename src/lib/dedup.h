@@ -57,6 +57,11 @@ dd_key dd_exact_key(const char *s, size_t n);
 /* sig[nperm]; returns the number of shingles (0 for empty text: sig all max).
  * Uses AVX-512 or AVX2 when the CPU has them, with the same results. */
 size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm);
+/* The two halves of dd_minhash: the hashes of s's shingles in text order
+ * (repeats included) into *h (grown as needed, *cap its capacity, the
+ * caller frees it), their number returned; and the signature of m hashes. */
+size_t dd_shingle_hashes(const char *s, size_t n, int ngram, uint64_t **h, size_t *cap);
+void dd_minhash_of(const uint64_t *h, size_t m, uint32_t *sig, int nperm);
 /* Tests: cap the implementation at 0 (scalar), 1 (AVX2) or 2 (AVX-512); -1 best. */
 void dd_minhash_impl(int which);
 /* estimated Jaccard: share of equal positions */
@@ -118,9 +123,9 @@ void dd_lsh_free(dd_lsh *l);
 
 /* Exact Jaccard of candidate pairs. text(ctx, idx, &t, &n) gives record
  * idx's normalized text (valid until the next call), 0, or -1 on failure.
- * The shingle sets of the last DD_VCACHE records read are kept (8 bytes a
- * shingle, about one shingle a word), so a record in several pairs is
- * usually read once. */
+ * The shingle sets of DD_VCACHE records are kept, record idx in slot
+ * idx % DD_VCACHE (8 bytes a shingle, about one shingle a word), so a record
+ * in several pairs is usually read once. */
 typedef int (*dd_text_fn)(void *ctx, uint32_t idx, const char **t, size_t *n);
 #define DD_VCACHE 64
 typedef struct dd_verifier {
@@ -128,12 +133,17 @@ typedef struct dd_verifier {
 	double threshold;        /* the caller compares against it */
 	dd_text_fn text;
 	void *ctx;
-	struct dd_vslot { uint32_t idx; uint64_t *set; size_t n, cap; } slot[DD_VCACHE], spare;
+	struct dd_vslot { uint32_t idx; int sorted; uint64_t *set; size_t n, cap; } slot[DD_VCACHE], spare;
 	uint64_t pairs, reads;   /* pairs measured, records read */
 } dd_verifier;
 void dd_verifier_init(dd_verifier *v, int ngram, double threshold, dd_text_fn text, void *ctx);
 /* The exact Jaccard of records a and b into *j: 0, or -1 when text failed. */
 int dd_verifier_jaccard(dd_verifier *v, uint32_t a, uint32_t b, double *j);
+/* Give the verifier record idx's shingle hashes (from dd_shingle_hashes),
+ * which it keeps in idx's cache slot: *h and *cap are swapped with the
+ * slot's old buffer, so nothing is copied. A caller adding records in order
+ * this way has the last DD_VCACHE records' sets at hand without reading. */
+void dd_verifier_put(dd_verifier *v, uint32_t idx, uint64_t **h, size_t n, size_t *cap);
 void dd_verifier_free(dd_verifier *v);
 
 #endif

@@ -29,7 +29,8 @@ static const char usage[] =
 	"      --key K          what is compared: all (roles and contents, default), user\n"
 	"                       (the prompts alone), or a jq program (its outputs)\n"
 	"      --normalize N    default (NFC, case folded, whitespace collapsed) or none\n"
-	"      --threshold T    near duplicates: estimated Jaccard >= T (default 0.8)\n"
+	"      --threshold T    near duplicates: exact Jaccard of the word n-grams >= T,\n"
+	"                       measured on MinHash/LSH candidates (default 0.8)\n"
 	"      --ngram N        words per shingle (default 5)\n"
 	"      --bands B        LSH bands (default 14)\n"
 	"      --rows R         rows per band (default 8); B*R MinHash values\n"
@@ -79,8 +80,12 @@ typedef struct dd {
 	size_t ncand, candcap;
 	int spool;                   /* every line, the --against ones first */
 	uint64_t spooled;            /* bytes written to the spool */
+	jsonl_writer *sw;            /* the spool's writer, flushed before a read back */
 	jbuf vline;                  /* a line read back for verification */
 	json_doc vdoc;
+	dd_verifier ver;             /* exact Jaccard of candidate pairs */
+	uint64_t *hs;                /* the record's shingle hashes */
+	size_t hscap;
 } dd;
 
 static int nperm(const dd *x) { return x->bands * x->rows; }
@@ -148,6 +153,47 @@ static void warn_unseen_priority(dd *x)
 		if (!x->prio_seen[k]) cli_warn(&x->c, "--priority: no record has the source '%s' (sources are matched exactly)", x->prio[k]);
 }
 
+/* Record i's line in the spool, normalized like pass 1 did it. */
+static int spool_text(void *ctx, uint32_t i, const char **t, size_t *n)
+{
+	dd *x = ctx;
+	uint64_t end = i + 1 < x->n ? x->r[i + 1].off : x->spooled;
+	size_t len = (size_t)(end - x->r[i].off - 1), got = 0;
+	if (end > x->sw->bytes && jsonl_flush(x->sw)) return -1;
+	jbuf_reset(&x->vline);
+	jbuf_reserve(&x->vline, len + 1);
+	while (got < len) {
+		ssize_t k = pread(x->spool, x->vline.p + got, len - got, (off_t)(x->r[i].off + got));
+		if (k < 0 && errno == EINTR) continue;
+		if (k <= 0) return -1;
+		got += (size_t)k;
+	}
+	x->vline.len = len;
+	x->vline.p[len] = 0;
+	if (x->jq) jq_view(x, x->vline.p, len);
+	else if (json_parse(&x->vdoc, x->vline.p, len)) return -1;
+	else dd_normalize_opt(&x->vdoc, x->key, x->fold, &x->norm);
+	*t = x->norm.p ? x->norm.p : "";
+	*n = x->norm.len;
+	return 0;
+}
+
+/* Join the candidate pairs whose exact Jaccard reaches the threshold, then
+ * forget them (one record's, in one process; all, after a shard exchange). The
+ * groups are the connected components of the pairs that do, whatever the
+ * order; a pair already in one group needs no measuring. */
+static void near_verify(dd *x)
+{
+	for (size_t k = 0; k < x->ncand; k++) {
+		uint32_t a = x->cand[k][0], b = x->cand[k][1];
+		double j;
+		if (dd_uf_find(&x->uf, a) == dd_uf_find(&x->uf, b)) continue;
+		if (dd_verifier_jaccard(&x->ver, a, b, &j)) cli_fatal(&x->c, "spool: a record did not read back for verification");
+		if (j >= x->threshold) dd_uf_union(&x->uf, a, b);
+	}
+	x->ncand = 0;
+}
+
 static void add_record(dd *x, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
 {
 	if (x->n == x->cap) {
@@ -159,6 +205,7 @@ static void add_record(dd *x, const json_doc *d, const char *line, size_t len, i
 	rec *r = &x->r[i];
 	memset(r, 0, sizeof *r);
 	r->ref = (uint8_t)ref;
+	r->off = x->spooled;   /* where spool_line will write it */
 	dd_uf_add(&x->uf);
 	/* rank: --priority by source, else the input file's position */
 	r->rank = ref ? -1 : rank_of(x, d, file_rank);
@@ -183,53 +230,13 @@ static void add_record(dd *x, const json_doc *d, const char *line, size_t len, i
 			memset(sig, 0, (size_t)nperm(x) * sizeof *sig);
 			return;
 		}
-		r->empty = dd_minhash(x->norm.p, x->norm.len, x->ngram, sig, nperm(x)) == 0;
-		if (!x->shard_n) near_union(x, i);
+		size_t m = dd_shingle_hashes(x->norm.p, x->norm.len, x->ngram, &x->hs, &x->hscap);
+		dd_minhash_of(x->hs, m, sig, nperm(x));
+		r->empty = m == 0;
+		/* the verifier keeps the last records' shingles: most pairs are near in the input */
+		dd_verifier_put(&x->ver, i, &x->hs, m, &x->hscap);
+		if (!x->shard_n) { near_union(x, i); near_verify(x); }
 	}
-}
-
-/* Record i's line in the spool, normalized like pass 1 did it. */
-static int spool_text(void *ctx, uint32_t i, const char **t, size_t *n)
-{
-	dd *x = ctx;
-	uint64_t end = i + 1 < x->n ? x->r[i + 1].off : x->spooled;
-	size_t len = (size_t)(end - x->r[i].off - 1), got = 0;
-	jbuf_reset(&x->vline);
-	jbuf_reserve(&x->vline, len + 1);
-	while (got < len) {
-		ssize_t k = pread(x->spool, x->vline.p + got, len - got, (off_t)(x->r[i].off + got));
-		if (k < 0 && errno == EINTR) continue;
-		if (k <= 0) return -1;
-		got += (size_t)k;
-	}
-	x->vline.len = len;
-	x->vline.p[len] = 0;
-	if (x->jq) jq_view(x, x->vline.p, len);
-	else if (json_parse(&x->vdoc, x->vline.p, len)) return -1;
-	else dd_normalize_opt(&x->vdoc, x->key, x->fold, &x->norm);
-	*t = x->norm.p ? x->norm.p : "";
-	*n = x->norm.len;
-	return 0;
-}
-
-/* Join the candidate pairs whose exact Jaccard reaches the threshold. The
- * groups are the connected components of the pairs that do, whatever the
- * order; a pair already in one group needs no measuring. */
-static void near_verify(dd *x)
-{
-	dd_verifier v;
-	dd_verifier_init(&v, x->ngram, x->threshold, spool_text, x);
-	for (size_t k = 0; k < x->ncand; k++) {
-		uint32_t a = x->cand[k][0], b = x->cand[k][1];
-		double j;
-		if (dd_uf_find(&x->uf, a) == dd_uf_find(&x->uf, b)) continue;
-		if (dd_verifier_jaccard(&v, a, b, &j)) cli_fatal(&x->c, "spool: a record did not read back for verification");
-		if (j >= x->threshold) dd_uf_union(&x->uf, a, b);
-	}
-	dd_verifier_free(&v);
-	free(x->cand);
-	x->cand = NULL;
-	x->ncand = x->candcap = 0;
 }
 
 /* Spool a line and note where it starts. */
@@ -645,8 +652,10 @@ int main(int argc, char **argv)
 	int spool = spool_open(&x.c);
 	x.spool = spool;
 	json_doc_init(&x.vdoc);
+	dd_verifier_init(&x.ver, x.ngram, x.threshold, spool_text, &x);
 	jsonl_writer sw;
 	jsonl_writer_init(&sw, spool);
+	x.sw = &sw;
 	if (against) {
 		jsonl_reader jr;
 		if (jsonl_open(&jr, against)) cli_fatal(&x.c, "%s: %m", against);
@@ -682,7 +691,7 @@ int main(int argc, char **argv)
 		exchange_signatures(&x);
 		for (uint32_t i = 0; i < x.n; i++) near_union(&x, i);
 	}
-	if (x.mode_near) near_verify(&x);
+	if (x.shard_n && x.mode_near) near_verify(&x);
 
 	/* the survivor and size of each group */
 	uint32_t *best = xmalloc((x.n ? x.n : 1) * sizeof *best);
@@ -762,6 +771,9 @@ int main(int argc, char **argv)
 	free(x.prio_seen);
 	jbuf_free(&x.ids);
 	jbuf_free(&x.vline);
+	dd_verifier_free(&x.ver);
+	free(x.cand);
+	free(x.hs);
 	json_doc_free(&x.vdoc);
 	jbuf_free(&x.norm);
 	jbuf_free(&x.jqtext);
