@@ -544,6 +544,40 @@ void dd_keytab_free(dd_keytab *t)
 	memset(t, 0, sizeof *t);
 }
 
+static inline int group_before(const dd_key *k, const uint16_t *r, uint32_t i, uint32_t j)
+{
+	if (k[i].hi != k[j].hi) return k[i].hi < k[j].hi;
+	if (k[i].lo != k[j].lo) return k[i].lo < k[j].lo;
+	if ((r[i] & 0x7FFF) != (r[j] & 0x7FFF)) return (r[i] & 0x7FFF) < (r[j] & 0x7FFF);
+	return i < j;
+}
+
+void dd_exact_groups(const dd_key *keys, const uint16_t *rank, size_t n, unsigned keep, uint32_t *surv)
+{
+	uint32_t *ord = xmalloc((n ? n : 1) * sizeof *ord), *tmp = xmalloc((n ? n : 1) * sizeof *tmp);
+	for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)i;
+	/* bottom-up merge sort by (key, rank, index): no comparator state to share */
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n, a = lo, b = mid, o = lo;
+			while (a < mid && b < hi) tmp[o++] = group_before(keys, rank, ord[b], ord[a]) ? ord[b++] : ord[a++];
+			while (a < mid) tmp[o++] = ord[a++];
+			while (b < hi) tmp[o++] = ord[b++];
+		}
+		uint32_t *t = ord; ord = tmp; tmp = t;
+	}
+	if (keep < 1) keep = 1;
+	for (size_t a = 0; a < n;) {
+		size_t b = a + 1;
+		while (b < n && keys[ord[b]].hi == keys[ord[a]].hi && keys[ord[b]].lo == keys[ord[a]].lo) b++;
+		for (size_t k = a; k < b; k++)
+			surv[ord[k]] = b - a == 1 ? DD_SINGLE : k == a || k - a >= keep ? ord[a] : ord[a] | DD_EXTRA;
+		a = b;
+	}
+	free(ord);
+	free(tmp);
+}
+
 void dd_lsh_init(dd_lsh *l, int bands, int rows, double threshold)
 {
 	memset(l, 0, sizeof *l);

@@ -88,6 +88,17 @@ typedef struct dd_keytab {
 uint32_t dd_keytab_first(dd_keytab *t, dd_key key, uint32_t idx);
 void dd_keytab_free(dd_keytab *t);
 
+/* Groups of exact duplicates among n records (n < 2^31), from their keys
+ * and ranks (rank & 0x7FFF compared, lower preferred; the top bit is the
+ * caller's). surv[i] is DD_SINGLE when record i is alone under its key, else
+ * the group's first record by (rank, index), the group's survivor; with
+ * keep > 1 the 2nd to keep-th records of a group are kept too, and their
+ * surv is the survivor or'ed with DD_EXTRA. Allocates a sort order (8 bytes
+ * a record) while it runs. */
+#define DD_SINGLE UINT32_MAX
+#define DD_EXTRA 0x80000000u
+void dd_exact_groups(const dd_key *keys, const uint16_t *rank, size_t n, unsigned keep, uint32_t *surv);
+
 /* The sorted distinct shingle hashes of s[0..n) into *set (grown as needed,
  * *cap its capacity; the caller frees *set). Returns their number (0 for a
  * text without words). The shingles are those dd_minhash uses. */

@@ -19,7 +19,7 @@
 static const char usage[] =
 	"Usage: dedup [--mode exact|near|both] [--priority S1,S2,...] [--threshold T]\n"
 	"             [--key all|user] [--ngram N] [--bands B --rows R] [--against FILE]\n"
-	"             [--drop-clusters] [--clusters FILE] [OPTIONS] [FILE...]\n"
+	"             [--keep-per-key N] [--drop-clusters] [--clusters FILE] [OPTIONS] [FILE...]\n"
 	"Keep one record of each group of duplicate conversations; write the kept\n"
 	"records in input order. The survivor is the record of the most preferred\n"
 	"source (--priority, else the order of the input files), then the first seen.\n"
@@ -35,6 +35,8 @@ static const char usage[] =
 	"      --bands B        LSH bands (default 14)\n"
 	"      --rows R         rows per band (default 8); B*R MinHash values\n"
 	"      --against FILE   drop records that duplicate one in FILE (FILE is not written)\n"
+	"      --keep-per-key N with --mode exact: keep the first N records of each group\n"
+	"                       (by priority, then input order), drop the rest (default 1)\n"
 	"      --drop-clusters  drop every member of a duplicate group, survivor included\n"
 	"      --clusters FILE  write each group: {\"survivor\":id,\"members\":[ids]}\n"
 	"      --shard I/N      decide only partition I of N (0-based); the N outputs together\n"
@@ -57,6 +59,7 @@ typedef struct rec {
 typedef struct dd {
 	cli c;
 	int mode_exact, mode_near, key, ngram, bands, rows, drop_clusters;
+	unsigned keep_per_key;       /* exact mode: survivors per group (default 1) */
 	double threshold;
 	uint32_t shard_i, shard_n;   /* --shard: partition shard_i of shard_n (0 = off) */
 	const char *shard_dir;       /* near mode: where shards exchange signatures */
@@ -335,18 +338,6 @@ static dd_key lean_key(dd *x, const json_doc *d, const char *line, size_t len)
 	return dd_exact_key(x->norm.p ? x->norm.p : "", x->norm.len);
 }
 
-static const dd_key *lean_keys;
-static const uint16_t *lean_rank;
-static int lean_cmp(const void *a, const void *b)
-{
-	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-	const dd_key *ki = &lean_keys[i], *kj = &lean_keys[j];
-	if (ki->hi != kj->hi) return ki->hi < kj->hi ? -1 : 1;
-	if (ki->lo != kj->lo) return ki->lo < kj->lo ? -1 : 1;
-	if ((lean_rank[i] & 0x7FFF) != (lean_rank[j] & 0x7FFF)) return (lean_rank[i] & 0x7FFF) < (lean_rank[j] & 0x7FFF) ? -1 : 1;
-	return i < j ? -1 : i > j;
-}
-
 struct lean_pair { uint32_t surv, off; };
 static int pair_cmp(const void *a, const void *b)
 {
@@ -355,7 +346,7 @@ static int pair_cmp(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-#define LEAN_SINGLE UINT32_MAX
+#define LEAN_SINGLE DD_SINGLE
 #define LEAN_OTHER 0x8000u     /* rank flag: another shard decides this record */
 
 static int exact_lean(dd *x, const char *against, const char *clusters, int optind_)
@@ -406,22 +397,9 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 	warn_unseen_priority(x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x->c, "spool: %m");
 #undef LEAN_PUSH
-	/* groups: equal keys, best (rank, position) first */
-	uint32_t *ord = xmalloc((n ? n : 1) * sizeof *ord);
-	for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)i;
-	lean_keys = keys;
-	lean_rank = rank;
-	qsort(ord, n, sizeof *ord, lean_cmp);
+	/* groups: equal keys, best (rank, position) first; --keep-per-key keeps the first N */
 	uint32_t *surv = xmalloc((n ? n : 1) * sizeof *surv);
-	for (size_t i = 0; i < n; i++) surv[i] = LEAN_SINGLE;
-	for (size_t a = 0; a < n;) {
-		size_t b = a + 1;
-		while (b < n && keys[ord[b]].hi == keys[ord[a]].hi && keys[ord[b]].lo == keys[ord[a]].lo) b++;
-		if (b - a > 1)
-			for (size_t k = a; k < b; k++) surv[ord[k]] = ord[a];
-		a = b;
-	}
-	free(ord);
+	dd_exact_groups(keys, rank, n, x->keep_per_key, surv);
 	free(keys);
 	/* the survivors' ids, read back from the spool (only for groups) */
 	size_t nsv = 0, svcap = 0;
@@ -448,7 +426,8 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 	struct lean_pair *pairs = NULL;
 	size_t npairs = 0, pcap = 0;
 	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
-		uint32_t s = surv[i];
+		uint32_t s = surv[i], extra = s != LEAN_SINGLE && (s & DD_EXTRA);
+		if (extra) s &= ~DD_EXTRA;
 		if (rank[i] & LEAN_OTHER) { x->c.n_dropped++; cli_count(&x->c, "other_shard", 1); continue; }
 		const char *sid = NULL;
 		if (s != LEAN_SINGLE) {
@@ -468,7 +447,7 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 				jbuf_putc(&cl, 0);
 			}
 		}
-		if (s == LEAN_SINGLE || (s == i && !x->drop_clusters)) { cli_keep(&x->c, line, len); continue; }
+		if (s == LEAN_SINGLE || extra || (s == i && !x->drop_clusters)) { cli_keep(&x->c, line, len); continue; }
 		jbuf_reset(&fld);
 		jbuf_puts(&fld, "\"dup_of\":");
 		json_write_str(&fld, sid, strlen(sid));
@@ -529,7 +508,7 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 
 int main(int argc, char **argv)
 {
-	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD, O_SHARD_DIR, O_NORM };
+	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD, O_SHARD_DIR, O_NORM, O_KEEPN };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"mode", required_argument, 0, O_MODE},
@@ -545,11 +524,13 @@ int main(int argc, char **argv)
 		{"shard", required_argument, 0, O_SHARD},
 		{"shard-dir", required_argument, 0, O_SHARD_DIR},
 		{"normalize", required_argument, 0, O_NORM},
+		{"keep-per-key", required_argument, 0, O_KEEPN},
 		{0, 0, 0, 0},
 	};
 	dd x;
 	memset(&x, 0, sizeof x);
 	x.mode_exact = x.mode_near = 1;
+	x.keep_per_key = 1;
 	x.threshold = 0.8;
 	x.fold = 1;
 	x.ngram = 5;
@@ -611,6 +592,12 @@ int main(int argc, char **argv)
 			x.rows = (int)v;
 			break;
 		}
+		case O_KEEPN: {
+			long v = strtol(optarg, &e, 10);
+			if (*e || !*optarg || v < 1 || v > 1000000) cli_usage_error(&x.c, "--keep-per-key: 1 to 1000000, not '%s'", optarg);
+			x.keep_per_key = (unsigned)v;
+			break;
+		}
 		case O_AGAINST: against = optarg; break;
 		case O_DROPC: x.drop_clusters = 1; break;
 		case O_CLUSTERS: clusters = optarg; break;
@@ -627,6 +614,8 @@ int main(int argc, char **argv)
 		default: cli_usage_error(&x.c, NULL);
 		}
 	}
+	if (x.keep_per_key > 1 && (x.mode_near || x.drop_clusters))
+		cli_usage_error(&x.c, "--keep-per-key N > 1 needs --mode exact and no --drop-clusters");
 	if (x.bands * x.rows > 512) cli_usage_error(&x.c, "--bands x --rows: at most 512 MinHash values");
 	dd_lsh_init(&x.lsh, x.bands, x.rows, x.threshold);
 	if (x.shard_n && x.mode_near && !x.shard_dir)

@@ -365,6 +365,20 @@ static void test_verifier(void)
 	for (int i = 0; i < 130; i++) jbuf_free(&vt.t[i]);
 }
 
+/* Exact groups: the survivor by (rank, index), --keep-per-key extras. */
+static void test_exact_groups(void)
+{
+	dd_key k[6] = {{1, 1}, {2, 2}, {1, 1}, {1, 1}, {3, 3}, {1, 1}};
+	uint16_t r[6] = {5, 0, 3, 3, 0, 3 | 0x8000};   /* the top bit is not compared */
+	uint32_t s[6];
+	dd_exact_groups(k, r, 6, 1, s);
+	T_CHECK(s[1] == DD_SINGLE && s[4] == DD_SINGLE);
+	T_CHECK(s[0] == 2 && s[2] == 2 && s[3] == 2 && s[5] == 2);   /* rank 3 beats 5; then index */
+	dd_exact_groups(k, r, 6, 3, s);
+	T_CHECK(s[2] == 2 && s[3] == (2 | DD_EXTRA) && s[5] == (2 | DD_EXTRA) && s[0] == 2);
+	dd_exact_groups(k, r, 0, 1, s);
+}
+
 int main(void)
 {
 	T_RUN(test_fold);
@@ -379,5 +393,6 @@ int main(void)
 	T_RUN(test_punctuation_separates);
 	T_RUN(test_jaccard_exact);
 	T_RUN(test_verifier);
+	T_RUN(test_exact_groups);
 	return t_done();
 }
