@@ -10,7 +10,7 @@ SOURCES := dolci openmath magicoder codeforces
 STAGES  := $(SOURCES:%=$(B)/stages/%.jsonl)
 TRAINER ?= nemo-rl
 SCRIPTS := pipelines/source.sh pipelines/build.mk
-TOOLDEP  = $(BIN)/hf-fetch $(BIN)/to-messages $(BIN)/drop-multimodal $(BIN)/drop-tool-use $(BIN)/tok-len
+TOOLDEP  = $(BIN)/hf-fetch $(BIN)/to-messages $(BIN)/dedup $(BIN)/drop-multimodal $(BIN)/drop-tool-use $(BIN)/tok-len
 PRIORITY := open-r1/codeforces-cots/solutions,ise-uiuc/Magicoder-Evol-Instruct-110K,allenai/Dolci-Instruct-SFT,nvidia/OpenMathInstruct-2
 
 all: $(B)/report.html

@@ -6,7 +6,11 @@
 #   dataset  the real Hub (HF_ENDPOINT), the default recipe, MODEL's tokenizer
 # Variables: MODEL (default Qwen/Qwen2.5-7B-Instruct), MAXTOK (8192), JOBS (2),
 # TRAINER (whose length tok-len counts and --max applies: nemo-rl, the default,
-# or none; see tok-len(1)), RECIPE, SEED, VAL (validation fraction, default 0.01).
+# or none; see tok-len(1)), RECIPE, SEED, VAL (validation fraction, default
+# 0.01), OPENMATH_PER_PROBLEM (solutions kept per OpenMath problem, default 1,
+# 0 keeps all), OPENMATH_FILTERS (to-messages options for OpenMath, default
+# none; NVIDIA's release filters are
+# "--min-solution-chars 200 --boxed-answer expected_answer").
 set -eu
 profile=${1:-sample}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,7 +50,11 @@ dataset)
 *) echo "build.sh: unknown profile '$profile' (sample or dataset)" >&2; exit 2 ;;
 esac
 [ -e "$LOCK" ] || : >"$LOCK"
-export OUT SUM LOCK MAXTOK JOBS TRAINER
+OPENMATH_PER_PROBLEM=${OPENMATH_PER_PROBLEM:-1}; OPENMATH_FILTERS=${OPENMATH_FILTERS:-}
+# the openmath stage is redone when its settings change
+om="per-problem=$OPENMATH_PER_PROBLEM filters=$OPENMATH_FILTERS"
+[ "$(cat "$B/openmath.settings" 2>/dev/null)" = "$om" ] || { rm -f "$OUT/openmath.jsonl"; echo "$om" >"$B/openmath.settings"; }
+export OUT SUM LOCK MAXTOK JOBS TRAINER OPENMATH_PER_PROBLEM OPENMATH_FILTERS
 
 echo "== tokenizer of $MODEL" >&2
 tokjson=$(hf-fetch --model "$MODEL" --lock "$LOCK" tokenizer.json)

@@ -2,7 +2,8 @@
 # source.sh NAME — one source's stage pipeline: fetch, convert, filter, count.
 # Environment (set by build.sh): OUT (stage outputs), SUM (summaries), LOCK,
 # TOK (tokenizer dir), MAXTOK, JOBS, TRAINER (tok-len --trainer, default
-# nemo-rl). Each stage saves its --summary.
+# nemo-rl), OPENMATH_PER_PROBLEM, OPENMATH_FILTERS. Each stage saves its
+# --summary.
 set -eu
 name=$1
 case $name in
@@ -12,17 +13,21 @@ magicoder)  repo=ise-uiuc/Magicoder-Evol-Instruct-110K; fetch="";               
 codeforces) repo=open-r1/codeforces-cots;              fetch="--config solutions"; preset=codeforces ;;
 *) echo "source.sh: unknown source '$name'" >&2; exit 2 ;;
 esac
+# OpenMathInstruct-2 has several solutions per problem: keep OPENMATH_PER_PROBLEM (0: all)
+per_problem() { if [ "$name" = openmath ] && [ "$OPENMATH_PER_PROBLEM" != 0 ]; then dedup --mode exact --key user --keep-per-key "$OPENMATH_PER_PROBLEM" -q --rejects "$OUT/$name.rejects.per-problem.jsonl" --summary "$SUM/$name.2a-per-problem.json"; else cat; fi; }
+extra=$([ "$name" = openmath ] && echo "${OPENMATH_FILTERS:-}" || :)
 # The tools stop the pipe with exit 1 on bad data; pipefail (bash, dash >= 0.5.12)
 # would be nicer, so each stage's status is checked through its summary file.
 rm -f "$SUM/$name".*.json
 # shellcheck disable=SC2086
 hf-fetch "$repo" $fetch --lock "$LOCK" -q --summary "$SUM/$name.1-fetch.json" |
-	to-messages --preset "$preset" -q --rejects "$OUT/$name.rejects.to-messages.jsonl" --summary "$SUM/$name.2-to-messages.json" |
+	to-messages --preset "$preset" $extra -q --rejects "$OUT/$name.rejects.to-messages.jsonl" --summary "$SUM/$name.2-to-messages.json" |
+	per_problem |
 	drop-multimodal -q --rejects "$OUT/$name.rejects.multimodal.jsonl" --summary "$SUM/$name.3-drop-multimodal.json" |
 	drop-tool-use -q --rejects "$OUT/$name.rejects.tool-use.jsonl" --summary "$SUM/$name.4-drop-tool-use.json" |
 	tok-len -t "$TOK" --trainer "${TRAINER:-nemo-rl}" --max "$MAXTOK" -j "$JOBS" -q --rejects "$OUT/$name.rejects.too-long.jsonl" --summary "$SUM/$name.5-tok-len.json" \
 	>"$OUT/$name.jsonl.tmp"
-for s in 1-fetch 2-to-messages 3-drop-multimodal 4-drop-tool-use 5-tok-len; do
+for s in 1-fetch 2-to-messages $([ "$name" = openmath ] && [ "$OPENMATH_PER_PROBLEM" != 0 ] && echo 2a-per-problem) 3-drop-multimodal 4-drop-tool-use 5-tok-len; do
 	[ -s "$SUM/$name.$s.json" ] || { echo "source.sh: $name: stage $s failed" >&2; exit 1; }
 done
 mv "$OUT/$name.jsonl.tmp" "$OUT/$name.jsonl"

@@ -225,6 +225,9 @@ function mathRows(n, tag) {
 const omTrain1M = mathRows(320, '1M');
 plant(10, (j) => { omTrain1M[100 + j * 5] = { ...omTrain1M[j] }; });   // within-source duplicates
 plant(2, (j) => { omTrain1M[200 + j].generated_solution = longText(10000); });
+// repeated problems, another solution each (train_1M holds several per problem):
+// the openmath stage keeps one; no PRNG draws, so the rows after stay as they were
+for (let j = 0; j < 12; j++) omTrain1M[260 + j] = { ...omTrain1M[40 + j], generated_solution: 'Another way to see it.\n\n' + omTrain1M[40 + j].generated_solution };
 
 // ---------- codeforces-cots: solutions/train-*.parquet ----------
 const cf = [];

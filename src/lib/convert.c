@@ -88,6 +88,79 @@ int conv_strip_think(const char *s, size_t n, jbuf *out)
 	return stripped;
 }
 
+static int ascii_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+static void trim(const char **s, size_t *n)
+{
+	while (*n && ascii_space(**s)) { (*s)++; (*n)--; }
+	while (*n && ascii_space((*s)[*n - 1])) (*n)--;
+}
+
+int conv_last_boxed(const char *s, size_t n, const char **ans, size_t *alen)
+{
+	const char *last = NULL;
+	for (const char *p = s; (p = memmem(p, (size_t)(s + n - p), "\\boxed{", 7)); p += 7) last = p;
+	if (!last) return -1;
+	size_t i = (size_t)(last - s) + 7, st = i;
+	int depth = 1;
+	for (; i < n; i++) {
+		if (s[i] == '\\') { i++; continue; }
+		if (s[i] == '{') depth++;
+		else if (s[i] == '}' && !--depth) break;
+	}
+	if (depth || i >= n) return -1;
+	*ans = s + st;
+	*alen = i - st;
+	trim(ans, alen);
+	return 0;
+}
+
+static size_t utf8_chars(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* The release filters (conv_spec.min_answer_chars, answer_field) on the
+ * final assistant turn, content node a of the row d. */
+static int release_filters(const conv_spec *spec, const json_doc *d, uint32_t a, jbuf *tmp,
+                           const char **reason, char *err, size_t errlen)
+{
+	if (!spec->min_answer_chars && !spec->answer_field) return 0;
+	if (json_type_of(d, a) != JSON_STRING) return 0;
+	jbuf_reset(tmp);
+	json_str_append(d, a, tmp);
+	const char *t = tmp->p ? tmp->p : "";
+	size_t tn = tmp->len;
+	if (spec->min_answer_chars && utf8_chars(t, tn) < spec->min_answer_chars) {
+		*reason = "short_solution";
+		snprintf(err, errlen, "the solution has %zu characters, fewer than %zu", utf8_chars(t, tn), spec->min_answer_chars);
+		return -1;
+	}
+	if (!spec->answer_field) return 0;
+	uint32_t e = json_get(d, 0, spec->answer_field);
+	jbuf want = JBUF_INIT;
+	if (json_type_of(d, e) == JSON_STRING) json_str_append(d, e, &want);
+	else if (e != JSON_NONE && json_type_of(d, e) == JSON_NUMBER) { size_t l; const char *r = json_raw(d, e, &l); jbuf_put(&want, r, l); }
+	else {
+		jbuf_free(&want);
+		return fail(reason, "answer_mismatch", err, errlen, "no string or number field '%s' to compare with", spec->answer_field);
+	}
+	const char *w = want.p ? want.p : "", *got;
+	size_t wn = want.len, gn;
+	trim(&w, &wn);
+	int rc = 0;
+	if (conv_last_boxed(t, tn, &got, &gn)) rc = fail(reason, "answer_mismatch", err, errlen, "the solution has no closed \\boxed{}%s", NULL);
+	else if (gn != wn || memcmp(got, w, wn)) {
+		*reason = "answer_mismatch";
+		snprintf(err, errlen, "\\boxed{%.*s} is not %s '%.*s'", (int)(gn < 60 ? gn : 60), got, spec->answer_field, (int)(wn < 60 ? wn : 60), w);
+		rc = -1;
+	}
+	jbuf_free(&want);
+	return rc;
+}
+
 /* Append one message {"role":..,"content":..[, tool members]} from message node m. */
 static int put_message(const conv_spec *spec, const json_doc *d, uint32_t m, int is_last, jbuf *out,
                        const char **reason, char *err, size_t errlen, jbuf *tmp)
@@ -205,6 +278,7 @@ int conv_record(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *
 			fail(reason, "no_final_assistant", err, errlen, "the last message is not the assistant's%s", NULL);
 			goto done;
 		}
+		if (release_filters(spec, d, json_get(d, last, "content"), &tmp, reason, err, errlen)) goto done;
 	} else {
 		struct { const char *field, *role; } turns[3] = {
 			{spec->system_field, "system"}, {spec->user_field, "user"}, {spec->assistant_field, "assistant"}};
@@ -229,6 +303,7 @@ int conv_record(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *
 				fail(reason, "empty_content", err, errlen, "field '%s' is empty", turns[t].field);
 				goto done;
 			}
+			if (t == 2 && release_filters(spec, d, v, &tmp, reason, err, errlen)) goto done;
 			if (n++) jbuf_putc(out, ',');
 			jbuf_printf(out, "{\"role\":\"%s\",\"content\":", turns[t].role);
 			if (t == 2 && spec->strip_think) {

@@ -38,6 +38,13 @@ typedef struct conv_spec {
 	const char *keep[CONV_MAX_KEEP];
 	int nkeep;
 	int strip_think;             /* remove <think>...</think> from assistant turns */
+	/* NVIDIA's OpenMathInstruct-2 release filters, off (0/NULL) by default:
+	 * the final assistant turn must have at least min_answer_chars characters
+	 * (Unicode code points), else the row is dropped as short_solution; and
+	 * its last \boxed{...} must equal the string in answer_field (both
+	 * trimmed), else answer_mismatch (no \boxed{} at all included). */
+	size_t min_answer_chars;
+	const char *answer_field;
 } conv_spec;
 
 /* Fill spec for a preset name (openmath, magicoder, dolci, codeforces). -1 if unknown. */
@@ -52,6 +59,12 @@ int conv_record(const conv_spec *spec, const json_doc *doc, uint64_t rowno, jbuf
 /* Check that doc (node 0) is a contract record; used for --jq output. Same
  * reasons as conv_record. */
 int conv_check_record(const json_doc *doc, const char **reason, char *err, size_t errlen);
+
+/* The contents of the last \boxed{...} in s[0..n): the braces are balanced
+ * (a backslash escapes the character after it, so \{ and \} do not count),
+ * ASCII whitespace trimmed from both ends, into ans and alen (pointing into s).
+ * 0, or -1 when there is no \boxed{ or the last one is not closed. */
+int conv_last_boxed(const char *s, size_t n, const char **ans, size_t *alen);
 
 /* Remove every <think>...</think> block (and the whitespace after it) from
  * text; an unclosed <think> removes nothing (and returns -1). */

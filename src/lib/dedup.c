@@ -206,7 +206,164 @@ static void mh_avx512(uint64_t h, const uint64_t *a, const uint64_t *b, uint64_t
 static int mh_force = -1;
 void dd_minhash_impl(int which) { mh_force = which; }
 
-size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
+/* Byte classes for word splitting: 0 a word byte, 1 a separator (whitespace,
+ * the message separator 0x1f, ASCII punctuation), 2 the lead byte of a
+ * multi-byte UTF-8 character, which is a separator when it is punctuation. */
+static const unsigned char sh_class[256] = {
+	['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [0x1f] = 1, [' '] = 1,
+	['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1,
+	[')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, [':'] = 1,
+	[';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['@'] = 1, ['['] = 1, ['\\'] = 1,
+	[']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+	[0xC2] = 2, [0xC3] = 2, [0xC4] = 2, [0xC5] = 2, [0xC6] = 2, [0xC7] = 2, [0xC8] = 2, [0xC9] = 2,
+	[0xCA] = 2, [0xCB] = 2, [0xCC] = 2, [0xCD] = 2, [0xCE] = 2, [0xCF] = 2, [0xD0] = 2, [0xD1] = 2,
+	[0xD2] = 2, [0xD3] = 2, [0xD4] = 2, [0xD5] = 2, [0xD6] = 2, [0xD7] = 2, [0xD8] = 2, [0xD9] = 2,
+	[0xDA] = 2, [0xDB] = 2, [0xDC] = 2, [0xDD] = 2, [0xDE] = 2, [0xDF] = 2, [0xE0] = 2, [0xE1] = 2,
+	[0xE2] = 2, [0xE3] = 2, [0xE4] = 2, [0xE5] = 2, [0xE6] = 2, [0xE7] = 2, [0xE8] = 2, [0xE9] = 2,
+	[0xEA] = 2, [0xEB] = 2, [0xEC] = 2, [0xED] = 2, [0xEE] = 2, [0xEF] = 2, [0xF0] = 2, [0xF1] = 2,
+	[0xF2] = 2, [0xF3] = 2, [0xF4] = 2,
+};
+
+/* Bytes the character at s[i] takes when it is Unicode punctuation
+ * (general category P*), else 0. Invalid UTF-8 is a word byte. */
+static size_t uni_punct(const char *s, size_t n, size_t i)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+	if (k <= 0) return 0;
+	utf8proc_category_t c = utf8proc_category(cp);
+	return c >= UTF8PROC_CATEGORY_PC && c <= UTF8PROC_CATEGORY_PO ? (size_t)k : 0;
+}
+
+static inline uint64_t fmix64(uint64_t h)
+{
+	/* MurmurHash3's 64-bit finalizer */
+	h ^= h >> 33;
+	h *= 0xFF51AFD7ED558CCDull;
+	h ^= h >> 33;
+	h *= 0xC4CEB9FE1A85EC53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* A word's hash: words of up to 16 bytes (nearly all) are mixed inline,
+ * longer ones go through xxh3-64. room: the bytes readable from s. Little
+ * endian is assumed for the masks (x86-64, arm64), so the hashes are the
+ * same on the machines sftkit runs on. */
+static inline uint64_t word_hash(const char *s, size_t n, size_t room)
+{
+	if (n > 16) return XXH3_64bits(s, n);
+	uint64_t a = 0, b = 0;
+	if (room >= 16) {   /* two whole loads, the bytes past the word masked off */
+		memcpy(&a, s, 8);
+		memcpy(&b, s + 8, 8);
+		if (n < 8) { a &= ~0ull >> (64 - 8 * n); b = 0; }
+		else b = n == 8 ? 0 : b & (~0ull >> (128 - 8 * n));
+	} else {
+		memcpy(&a, s, n < 8 ? n : 8);
+		if (n > 8) memcpy(&b, s + 8, n - 8);
+	}
+	return fmix64((a ^ 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull + (b ^ n) * 0x94D049BB133111EBull);
+}
+
+/* The shingles of a text, one at a time: each word hashed once, a shingle's
+ * hash a mix of its ngram word hashes in order (each times its own odd
+ * constant, summed, finalized), so the separators between the words (one
+ * space, a comma, a line break) do not matter, only the words. */
+typedef struct sh_iter {
+	const char *s;
+	size_t n, i, nw, count;
+	int ngram, done;
+	uint64_t win[32];   /* the last ngram word hashes, oldest first */
+} sh_iter;
+
+/* The end of the word that starts at s[i]: the first separator after it,
+ * or n. */
+static inline size_t word_end(const char *s, size_t n, size_t i)
+{
+#ifdef __SSE2__
+	/* 16 bytes at a time: the bytes that are not ASCII letters or digits
+	 * are looked up in sh_class (most are separators; non-ASCII and
+	 * control bytes may belong to the word) */
+	const __m128i c0 = _mm_set1_epi8('0'), ca = _mm_set1_epi8('a'), c20 = _mm_set1_epi8(0x20);
+	const __m128i n9 = _mm_set1_epi8(9), n25 = _mm_set1_epi8(25);
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+		__m128i d = _mm_sub_epi8(x, c0), l = _mm_sub_epi8(_mm_or_si128(x, c20), ca);
+		__m128i w = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(d, n9), d), _mm_cmpeq_epi8(_mm_min_epu8(l, n25), l));
+		unsigned m = ~(unsigned)_mm_movemask_epi8(w) & 0xFFFF;
+		if (!m) { i += 16; continue; }
+		i += (size_t)__builtin_ctz(m);
+		unsigned char c = sh_class[(unsigned char)s[i]];
+		if (c == 1 || (c == 2 && uni_punct(s, n, i))) return i;
+		i++;   /* a word byte after all: go on from the next */
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = sh_class[(unsigned char)s[i]];
+		if (c == 1 || (c == 2 && uni_punct(s, n, i))) break;
+	}
+	return i;
+}
+
+static inline uint64_t win_hash(const uint64_t *w, size_t n)
+{
+	uint64_t h = n;
+	for (size_t k = 0; k < n; k++) h += w[k] * (0x9E3779B97F4A7C15ull + 2 * k * 0x632BE59BD9B4E019ull);
+	return fmix64(h);
+}
+
+static void sh_init(sh_iter *it, const char *s, size_t n, int ngram)
+{
+	memset(it, 0, sizeof *it);
+	it->s = s;
+	it->n = n;
+	it->ngram = ngram < 1 ? 1 : ngram > 32 ? 32 : ngram;
+}
+
+/* The next shingle's hash into *h: 1, or 0 at the end. A text of fewer words
+ * than ngram is one shingle (all its words); an empty text has none. */
+static inline int sh_next(sh_iter *it, uint64_t *h)
+{
+	const char *s = it->s;
+	const size_t n = it->n;
+	size_t i = it->i;
+	for (;;) {
+		size_t k;
+		/* skip separators */
+		for (;;) {
+			if (i >= n) goto end;
+			unsigned char c = sh_class[(unsigned char)s[i]];
+			if (c == 1) i++;
+			else if (c == 2 && (k = uni_punct(s, n, i))) i += k;
+			else break;
+		}
+		size_t st = i;
+		i = word_end(s, n, i);
+		uint64_t w = word_hash(s + st, i - st, n - st);
+		if (it->nw < (size_t)it->ngram) it->win[it->nw] = w;
+		else {
+			for (int k = 0; k + 1 < it->ngram; k++) it->win[k] = it->win[k + 1];
+			it->win[it->ngram - 1] = w;
+		}
+		it->nw++;
+		if (it->nw >= (size_t)it->ngram) {
+			it->i = i;
+			it->count++;
+			*h = win_hash(it->win, (size_t)it->ngram);
+			return 1;
+		}
+	}
+end:
+	it->i = i;
+	if (it->done || it->count || !it->nw) return 0;
+	it->done = 1;   /* fewer words than ngram: the whole text is one shingle */
+	it->count = 1;
+	*h = win_hash(it->win, it->nw);
+	return 1;
+}
+
+void dd_minhash_of(const uint64_t *h, size_t m, uint32_t *sig, int nperm)
 {
 	uint64_t a[512], b[512], acc[512];
 	if (nperm > 512) nperm = 512;
@@ -216,39 +373,99 @@ size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
 	impl = __builtin_cpu_supports("avx512dq") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
 #endif
 	if (mh_force >= 0 && mh_force < impl) impl = mh_force;
-	size_t nw = 0, count = 0, i = 0;
-	/* a ring of the last ngram word spans */
-	size_t st[64], en[64];
-	if (ngram < 1) ngram = 1;
-	if (ngram > 32) ngram = 32;
-	while (i < n) {
-		while (i < n && (s[i] == ' ' || s[i] == '\x1f')) i++;
-		if (i >= n) break;
-		size_t j = i;
-		while (j < n && s[j] != ' ' && s[j] != '\x1f') j++;
-		st[nw % 64] = i;
-		en[nw % 64] = j;
-		nw++;
-		if (nw >= (size_t)ngram) {
-			size_t f = (nw - ngram) % 64;
-			uint64_t h = XXH3_64bits(s + st[f], en[(nw - 1) % 64] - st[f]);
+	for (size_t j = 0; j < m; j++) {
 #ifdef HAVE_MH_SIMD
-			if (impl == 2) mh_avx512(h, a, b, acc, nperm);
-			else if (impl == 1) mh_avx2(h, a, b, acc, nperm);
-			else
+		if (impl == 2) mh_avx512(h[j], a, b, acc, nperm);
+		else if (impl == 1) mh_avx2(h[j], a, b, acc, nperm);
+		else
 #endif
-				mh_scalar(h, a, b, acc, 0, nperm);
-			count++;
-		}
-		i = j;
-	}
-	if (!count && nw) {   /* fewer words than ngram: the whole text is one shingle */
-		uint64_t h = XXH3_64bits(s + st[0], en[(nw - 1) % 64] - st[0]);
-		for (int k = 0; k < nperm; k++) acc[k] = (h * a[k] + b[k]) >> 32;
-		count = 1;
+			mh_scalar(h[j], a, b, acc, 0, nperm);
 	}
 	for (int k = 0; k < nperm; k++) sig[k] = (uint32_t)acc[k];
-	return count;
+}
+
+size_t dd_shingle_hashes(const char *s, size_t n, int ngram, uint64_t **h, size_t *cap)
+{
+	sh_iter it;
+	sh_init(&it, s, n, ngram);
+	size_t m = 0;
+	uint64_t x;
+	while (sh_next(&it, &x)) {
+		/* room for twice the hashes: a set is sorted with the upper half as scratch */
+		if (2 * (m + 1) > *cap) { *cap = *cap ? *cap * 2 : 512; *h = xrealloc(*h, *cap * sizeof **h); }
+		(*h)[m++] = x;
+	}
+	return m;
+}
+
+size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
+{
+	uint64_t *h = NULL;
+	size_t cap = 0, m = dd_shingle_hashes(s, n, ngram, &h, &cap);
+	dd_minhash_of(h, m, sig, nperm);
+	free(h);
+	return m;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sort a[0..n) of uniform hashes, tmp[n] scratch: one pass distributes them
+ * into about n/2 buckets by their top bits, then each bucket (a few keys on
+ * average) is sorted by insertion, a large one by qsort. */
+static void hash_sort64(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	int bits = 1;
+	while (bits < 12 && ((size_t)1 << bits) < n / 2) bits++;
+	size_t nb = (size_t)1 << bits, cnt[(1 << 12) + 1];
+	memset(cnt, 0, (nb + 1) * sizeof *cnt);
+	for (size_t i = 0; i < n; i++) cnt[(a[i] >> (64 - bits)) + 1]++;
+	for (size_t k = 1; k <= nb; k++) cnt[k] += cnt[k - 1];
+	for (size_t i = 0; i < n; i++) tmp[cnt[a[i] >> (64 - bits)]++] = a[i];
+	/* cnt[k] is now the end of bucket k */
+	for (size_t k = 0, st = 0; k < nb; st = cnt[k++]) {
+		size_t en = cnt[k];
+		if (en - st > 32) { qsort(tmp + st, en - st, sizeof *tmp, u64_cmp); continue; }
+		for (size_t i = st + 1; i < en; i++) {
+			uint64_t v = tmp[i];
+			size_t j = i;
+			for (; j > st && tmp[j - 1] > v; j--) tmp[j] = tmp[j - 1];
+			tmp[j] = v;
+		}
+	}
+	memcpy(a, tmp, n * sizeof *a);
+}
+
+/* The hashes h[0..m) (room for 2m) sorted and made distinct; their number. */
+static size_t make_set(uint64_t *h, size_t m)
+{
+	if (!m) return 0;
+	hash_sort64(h, h + m, m);
+	size_t u = 1;
+	for (size_t k = 1; k < m; k++)
+		if (h[k] != h[u - 1]) h[u++] = h[k];
+	return u;
+}
+
+size_t dd_shingle_set(const char *s, size_t n, int ngram, uint64_t **set, size_t *cap)
+{
+	size_t m = dd_shingle_hashes(s, n, ngram, set, cap);
+	return make_set(*set, m);
+}
+
+double dd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	if (!na && !nb) return 1;
+	size_t i = 0, j = 0, inter = 0;
+	while (i < na && j < nb) {
+		if (a[i] < b[j]) i++;
+		else if (a[i] > b[j]) j++;
+		else { inter++; i++; j++; }
+	}
+	return (double)inter / (double)(na + nb - inter);
 }
 
 double dd_sig_similarity(const uint32_t *a, const uint32_t *b, int nperm)
@@ -327,12 +544,46 @@ void dd_keytab_free(dd_keytab *t)
 	memset(t, 0, sizeof *t);
 }
 
+static inline int group_before(const dd_key *k, const uint16_t *r, uint32_t i, uint32_t j)
+{
+	if (k[i].hi != k[j].hi) return k[i].hi < k[j].hi;
+	if (k[i].lo != k[j].lo) return k[i].lo < k[j].lo;
+	if ((r[i] & 0x7FFF) != (r[j] & 0x7FFF)) return (r[i] & 0x7FFF) < (r[j] & 0x7FFF);
+	return i < j;
+}
+
+void dd_exact_groups(const dd_key *keys, const uint16_t *rank, size_t n, unsigned keep, uint32_t *surv)
+{
+	uint32_t *ord = xmalloc((n ? n : 1) * sizeof *ord), *tmp = xmalloc((n ? n : 1) * sizeof *tmp);
+	for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)i;
+	/* bottom-up merge sort by (key, rank, index): no comparator state to share */
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n, a = lo, b = mid, o = lo;
+			while (a < mid && b < hi) tmp[o++] = group_before(keys, rank, ord[b], ord[a]) ? ord[b++] : ord[a++];
+			while (a < mid) tmp[o++] = ord[a++];
+			while (b < hi) tmp[o++] = ord[b++];
+		}
+		uint32_t *t = ord; ord = tmp; tmp = t;
+	}
+	if (keep < 1) keep = 1;
+	for (size_t a = 0; a < n;) {
+		size_t b = a + 1;
+		while (b < n && keys[ord[b]].hi == keys[ord[a]].hi && keys[ord[b]].lo == keys[ord[a]].lo) b++;
+		for (size_t k = a; k < b; k++)
+			surv[ord[k]] = b - a == 1 ? DD_SINGLE : k == a || k - a >= keep ? ord[a] : ord[a] | DD_EXTRA;
+		a = b;
+	}
+	free(ord);
+	free(tmp);
+}
+
 void dd_lsh_init(dd_lsh *l, int bands, int rows, double threshold)
 {
 	memset(l, 0, sizeof *l);
 	l->bands = bands;
 	l->rows = rows;
-	l->threshold = threshold;
+	l->min_est = threshold - DD_EST_SLACK > 0 ? threshold - DD_EST_SLACK : 0;
 }
 
 static size_t bandslot_of(uint32_t fp, size_t cap) { return (fp * 0x9E3779B1u) & (cap - 1); }
@@ -367,19 +618,86 @@ static uint32_t band_first(dd_lsh *l, int b, uint32_t fp, uint32_t idx)
 	return idx;
 }
 
-void dd_lsh_join(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf)
+int dd_lsh_candidates(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf, uint32_t *out)
 {
-	int nperm = l->bands * l->rows;
+	int nperm = l->bands * l->rows, m = 0;
 	const uint32_t *sig = sigs + (size_t)i * (size_t)nperm;
 	/* each table holds at most one entry per record */
 	if ((l->n + 1) * 2 > l->cap) lsh_grow(l);
 	for (int b = 0; b < l->bands; b++) {
 		uint32_t fp = (uint32_t)dd_band_key(sig, b, l->rows);
 		uint32_t f = band_first(l, b, fp, i);
-		if (f == i || dd_uf_find(uf, f) == dd_uf_find(uf, i)) continue;
-		if (dd_sig_similarity(sig, sigs + (size_t)f * (size_t)nperm, nperm) >= l->threshold) dd_uf_union(uf, f, i);
+		if (f == i || (uf && dd_uf_find(uf, f) == dd_uf_find(uf, i))) continue;
+		int seen = 0;
+		for (int k = 0; k < m && !seen; k++) seen = out[k] == f;
+		if (seen) continue;
+		if (dd_sig_similarity(sig, sigs + (size_t)f * (size_t)nperm, nperm) >= l->min_est) out[m++] = f;
 	}
 	l->n++;
+	return m;
+}
+
+void dd_verifier_init(dd_verifier *v, int ngram, double threshold, dd_text_fn text, void *ctx)
+{
+	memset(v, 0, sizeof *v);
+	v->ngram = ngram;
+	v->threshold = threshold;
+	v->text = text;
+	v->ctx = ctx;
+	for (int k = 0; k < DD_VCACHE; k++) v->slot[k].idx = UINT32_MAX;
+}
+
+/* Record idx's shingle set: from the cache, else read and put in slot
+ * idx % DD_VCACHE, or (when that slot holds keep, the pair's other record)
+ * in the spare. */
+static struct dd_vslot *verifier_set(dd_verifier *v, uint32_t idx, uint32_t keep)
+{
+	struct dd_vslot *s = &v->slot[idx % DD_VCACHE];
+	if (s->idx != idx && s->idx == keep && keep != UINT32_MAX) s = &v->spare;
+	const char *t;
+	size_t n;
+	if (s->idx != idx) {
+		if (v->text(v->ctx, idx, &t, &n)) return NULL;
+		s->n = dd_shingle_hashes(t, n, v->ngram, &s->set, &s->cap);
+		s->idx = idx;
+		s->sorted = 0;
+		v->reads++;
+	}
+	if (!s->sorted) { s->n = make_set(s->set, s->n); s->sorted = 1; }
+	return s;
+}
+
+int dd_verifier_jaccard(dd_verifier *v, uint32_t a, uint32_t b, double *j)
+{
+	struct dd_vslot *sa = verifier_set(v, a, b);
+	if (!sa) return -1;
+	struct dd_vslot *sb = verifier_set(v, b, a);
+	if (!sb) return -1;
+	*j = dd_jaccard(sa->set, sa->n, sb->set, sb->n);
+	v->pairs++;
+	v->spare.idx = UINT32_MAX;   /* the spare holds one pair's record only */
+	return 0;
+}
+
+void dd_verifier_put(dd_verifier *v, uint32_t idx, uint64_t **h, size_t n, size_t *cap)
+{
+	struct dd_vslot *s = &v->slot[idx % DD_VCACHE];
+	uint64_t *t = s->set;
+	size_t c = s->cap;
+	s->set = *h;
+	s->cap = *cap;
+	*h = t;
+	*cap = c;
+	s->n = n;
+	s->idx = idx;
+	s->sorted = 0;
+}
+
+void dd_verifier_free(dd_verifier *v)
+{
+	for (int k = 0; k < DD_VCACHE; k++) free(v->slot[k].set);
+	free(v->spare.set);
+	memset(v, 0, sizeof *v);
 }
 
 void dd_lsh_free(dd_lsh *l)

@@ -9,11 +9,28 @@
  * trimmed, after Unicode NFC and case folding for non-ASCII text (so
  * composed and decomposed accents, É and é, compare equal). Markdown and code fences are kept.
  *
- * MinHash: each word n-gram (n = ngram, words split on whitespace) is hashed
- * with xxh3-64; signature k is min over shingles of (h * a_k + b_k) >> 32
- * with fixed odd a_k, so signatures are deterministic across runs and
- * machines. Two signatures agree at a position with probability equal to the
- * Jaccard similarity of the shingle sets.
+ * Shingles: the word n-grams (n = ngram) of the normalized text. Words are
+ * the runs between separators, and the separators are whitespace, the
+ * message separator 0x1f, ASCII punctuation (!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~)
+ * and Unicode punctuation (general categories Pc, Pd, Ps, Pe, Pi, Pf, Po), so
+ * "Hello, world!" and "hello world" have the same shingles. Each word is hashed
+ * with xxh3-64 and a shingle's hash is xxh3-64 of its words' hashes; a text
+ * of fewer words than n is one shingle, all its words.
+ *
+ * MinHash: signature k is min over shingles of (h * a_k + b_k) >> 32 with
+ * fixed odd a_k, so signatures are deterministic across runs and machines.
+ * Two signatures agree at a position with probability equal to the Jaccard
+ * similarity of the shingle sets. LSH banding turns signatures into candidate
+ * pairs; the verifier computes a candidate pair's exact Jaccard from the two
+ * records' shingle sets, which the caller supplies as text on demand (read
+ * back from a spool, say), so nothing of the records is held beyond a small
+ * cache of sets.
+ *
+ * Memory: what a function returns through a pointer it grew (dd_shingle_set's
+ * set) is the caller's to free; the tables and the verifier have their *_free.
+ * Thread-safety: no shared state, except dd_minhash_impl (tests only); one
+ * table or verifier per thread. Errors: dd_normalize returns -1 for a record
+ * without messages; the verifier passes on the text callback's -1.
  */
 #ifndef SFTKIT_DEDUP_H
 #define SFTKIT_DEDUP_H
@@ -40,6 +57,11 @@ dd_key dd_exact_key(const char *s, size_t n);
 /* sig[nperm]; returns the number of shingles (0 for empty text: sig all max).
  * Uses AVX-512 or AVX2 when the CPU has them, with the same results. */
 size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm);
+/* The two halves of dd_minhash: the hashes of s's shingles in text order
+ * (repeats included) into *h (grown as needed, *cap its capacity, the
+ * caller frees it), their number returned; and the signature of m hashes. */
+size_t dd_shingle_hashes(const char *s, size_t n, int ngram, uint64_t **h, size_t *cap);
+void dd_minhash_of(const uint64_t *h, size_t m, uint32_t *sig, int nperm);
 /* Tests: cap the implementation at 0 (scalar), 1 (AVX2) or 2 (AVX-512); -1 best. */
 void dd_minhash_impl(int which);
 /* estimated Jaccard: share of equal positions */
@@ -66,22 +88,73 @@ typedef struct dd_keytab {
 uint32_t dd_keytab_first(dd_keytab *t, dd_key key, uint32_t idx);
 void dd_keytab_free(dd_keytab *t);
 
+/* Groups of exact duplicates among n records (n < 2^31), from their keys
+ * and ranks (rank & 0x7FFF compared, lower preferred; the top bit is the
+ * caller's). surv[i] is DD_SINGLE when record i is alone under its key, else
+ * the group's first record by (rank, index), the group's survivor; with
+ * keep > 1 the 2nd to keep-th records of a group are kept too, and their
+ * surv is the survivor or'ed with DD_EXTRA. Allocates a sort order (8 bytes
+ * a record) while it runs. */
+#define DD_SINGLE UINT32_MAX
+#define DD_EXTRA 0x80000000u
+void dd_exact_groups(const dd_key *keys, const uint16_t *rank, size_t n, unsigned keep, uint32_t *surv);
+
+/* The sorted distinct shingle hashes of s[0..n) into *set (grown as needed,
+ * *cap its capacity; the caller frees *set). Returns their number (0 for a
+ * text without words). The shingles are those dd_minhash uses. */
+size_t dd_shingle_set(const char *s, size_t n, int ngram, uint64_t **set, size_t *cap);
+/* |a & b| / |a | b| of two sorted distinct sets (1 when both are empty) */
+double dd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb);
+
+/* A candidate pair is verified exactly when its signatures agree at least at
+ * threshold - DD_EST_SLACK of the positions: the estimate only saves work on
+ * pairs far below the threshold (with 112 values its standard error at 0.8
+ * is 0.038, so 0.15 is four of them). */
+#define DD_EST_SLACK 0.15
+
 /* LSH banding over MinHash signatures: per band, a table from the band's
- * 32-bit fingerprint to the first record seen with it. A fingerprint
- * collision only makes a candidate, which verification rejects. */
+ * 32-bit fingerprint to the first record seen with it. */
 typedef struct dd_lsh {
 	int bands, rows;
-	double threshold;        /* estimated Jaccard a candidate pair must reach */
+	double min_est;          /* estimated Jaccard a candidate pair must reach */
 	struct dd_bandslot { uint32_t fp, idx; } **band;   /* idx: record + 1, 0 = empty */
 	size_t cap, n;
 } dd_lsh;
+/* threshold: the Jaccard near duplicates must reach (min_est from it) */
 void dd_lsh_init(dd_lsh *l, int bands, int rows, double threshold);
-/* Join record i (signature sigs[i * bands * rows ...]) with the first record
- * of each band bucket it falls in, when their signatures agree at least
- * threshold; sigs holds every record's signature so far. The groups do not
- * depend on the order of the joins, so shards may make them once all
- * signatures are known. */
-void dd_lsh_join(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf);
+/* Add record i (signature sigs[i * bands * rows ...]; sigs holds every
+ * record's signature so far) and write to out[0..bands) the distinct records
+ * that are first in a band bucket record i falls in, whose signatures agree
+ * with i's at least min_est, and that uf (when not NULL) has not joined with
+ * i already. Returns their number. The candidate pairs, once verified, make
+ * groups that do not depend on the order records are added in, so shards may
+ * make them once all signatures are known. */
+int dd_lsh_candidates(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf, uint32_t *out);
 void dd_lsh_free(dd_lsh *l);
+
+/* Exact Jaccard of candidate pairs. text(ctx, idx, &t, &n) gives record
+ * idx's normalized text (valid until the next call), 0, or -1 on failure.
+ * The shingle sets of DD_VCACHE records are kept, record idx in slot
+ * idx % DD_VCACHE (8 bytes a shingle, about one shingle a word), so a record
+ * in several pairs is usually read once. */
+typedef int (*dd_text_fn)(void *ctx, uint32_t idx, const char **t, size_t *n);
+#define DD_VCACHE 64
+typedef struct dd_verifier {
+	int ngram;
+	double threshold;        /* the caller compares against it */
+	dd_text_fn text;
+	void *ctx;
+	struct dd_vslot { uint32_t idx; int sorted; uint64_t *set; size_t n, cap; } slot[DD_VCACHE], spare;
+	uint64_t pairs, reads;   /* pairs measured, records read */
+} dd_verifier;
+void dd_verifier_init(dd_verifier *v, int ngram, double threshold, dd_text_fn text, void *ctx);
+/* The exact Jaccard of records a and b into *j: 0, or -1 when text failed. */
+int dd_verifier_jaccard(dd_verifier *v, uint32_t a, uint32_t b, double *j);
+/* Give the verifier record idx's shingle hashes (from dd_shingle_hashes),
+ * which it keeps in idx's cache slot: *h and *cap are swapped with the
+ * slot's old buffer, so nothing is copied. A caller adding records in order
+ * this way has the last DD_VCACHE records' sets at hand without reading. */
+void dd_verifier_put(dd_verifier *v, uint32_t idx, uint64_t **h, size_t n, size_t *cap);
+void dd_verifier_free(dd_verifier *v);
 
 #endif

@@ -19,7 +19,7 @@
 static const char usage[] =
 	"Usage: dedup [--mode exact|near|both] [--priority S1,S2,...] [--threshold T]\n"
 	"             [--key all|user] [--ngram N] [--bands B --rows R] [--against FILE]\n"
-	"             [--drop-clusters] [--clusters FILE] [OPTIONS] [FILE...]\n"
+	"             [--keep-per-key N] [--drop-clusters] [--clusters FILE] [OPTIONS] [FILE...]\n"
 	"Keep one record of each group of duplicate conversations; write the kept\n"
 	"records in input order. The survivor is the record of the most preferred\n"
 	"source (--priority, else the order of the input files), then the first seen.\n"
@@ -29,11 +29,14 @@ static const char usage[] =
 	"      --key K          what is compared: all (roles and contents, default), user\n"
 	"                       (the prompts alone), or a jq program (its outputs)\n"
 	"      --normalize N    default (NFC, case folded, whitespace collapsed) or none\n"
-	"      --threshold T    near duplicates: estimated Jaccard >= T (default 0.8)\n"
+	"      --threshold T    near duplicates: exact Jaccard of the word n-grams >= T,\n"
+	"                       measured on MinHash/LSH candidates (default 0.8)\n"
 	"      --ngram N        words per shingle (default 5)\n"
 	"      --bands B        LSH bands (default 14)\n"
 	"      --rows R         rows per band (default 8); B*R MinHash values\n"
 	"      --against FILE   drop records that duplicate one in FILE (FILE is not written)\n"
+	"      --keep-per-key N with --mode exact: keep the first N records of each group\n"
+	"                       (by priority, then input order), drop the rest (default 1)\n"
 	"      --drop-clusters  drop every member of a duplicate group, survivor included\n"
 	"      --clusters FILE  write each group: {\"survivor\":id,\"members\":[ids]}\n"
 	"      --shard I/N      decide only partition I of N (0-based); the N outputs together\n"
@@ -50,11 +53,13 @@ typedef struct rec {
 	uint32_t id_off;        /* into ids pool */
 	uint8_t ref;            /* from --against */
 	uint8_t empty;          /* no shingles */
+	uint64_t off;           /* of its line in the spool */
 } rec;
 
 typedef struct dd {
 	cli c;
 	int mode_exact, mode_near, key, ngram, bands, rows, drop_clusters;
+	unsigned keep_per_key;       /* exact mode: survivors per group (default 1) */
 	double threshold;
 	uint32_t shard_i, shard_n;   /* --shard: partition shard_i of shard_n (0 = off) */
 	const char *shard_dir;       /* near mode: where shards exchange signatures */
@@ -74,13 +79,31 @@ typedef struct dd {
 	dd_lsh lsh;                  /* near: band buckets -> first record */
 	jbuf norm;
 	json_doc d;
+	uint32_t (*cand)[2];         /* near: candidate pairs, verified after pass 1 */
+	size_t ncand, candcap;
+	int spool;                   /* every line, the --against ones first */
+	uint64_t spooled;            /* bytes written to the spool */
+	jsonl_writer *sw;            /* the spool's writer, flushed before a read back */
+	jbuf vline;                  /* a line read back for verification */
+	json_doc vdoc;
+	dd_verifier ver;             /* exact Jaccard of candidate pairs */
+	uint64_t *hs;                /* the record's shingle hashes */
+	size_t hscap;
 } dd;
 
 static int nperm(const dd *x) { return x->bands * x->rows; }
 
+/* The candidate pairs record i makes, for near_verify. */
 static void near_union(dd *x, uint32_t i)
 {
-	if (!x->r[i].empty) dd_lsh_join(&x->lsh, x->sigs, i, &x->uf);
+	uint32_t c[1024];
+	if (x->r[i].empty) return;
+	int m = dd_lsh_candidates(&x->lsh, x->sigs, i, &x->uf, c);
+	for (int k = 0; k < m; k++) {
+		if (x->ncand == x->candcap) { x->candcap = x->candcap ? x->candcap * 2 : 1024; x->cand = xrealloc(x->cand, x->candcap * sizeof *x->cand); }
+		x->cand[x->ncand][0] = c[k];
+		x->cand[x->ncand++][1] = i;
+	}
 }
 
 /* Pass 1 for one record: keys, signature, unions. */
@@ -133,6 +156,47 @@ static void warn_unseen_priority(dd *x)
 		if (!x->prio_seen[k]) cli_warn(&x->c, "--priority: no record has the source '%s' (sources are matched exactly)", x->prio[k]);
 }
 
+/* Record i's line in the spool, normalized like pass 1 did it. */
+static int spool_text(void *ctx, uint32_t i, const char **t, size_t *n)
+{
+	dd *x = ctx;
+	uint64_t end = i + 1 < x->n ? x->r[i + 1].off : x->spooled;
+	size_t len = (size_t)(end - x->r[i].off - 1), got = 0;
+	if (end > x->sw->bytes && jsonl_flush(x->sw)) return -1;
+	jbuf_reset(&x->vline);
+	jbuf_reserve(&x->vline, len + 1);
+	while (got < len) {
+		ssize_t k = pread(x->spool, x->vline.p + got, len - got, (off_t)(x->r[i].off + got));
+		if (k < 0 && errno == EINTR) continue;
+		if (k <= 0) return -1;
+		got += (size_t)k;
+	}
+	x->vline.len = len;
+	x->vline.p[len] = 0;
+	if (x->jq) jq_view(x, x->vline.p, len);
+	else if (json_parse(&x->vdoc, x->vline.p, len)) return -1;
+	else dd_normalize_opt(&x->vdoc, x->key, x->fold, &x->norm);
+	*t = x->norm.p ? x->norm.p : "";
+	*n = x->norm.len;
+	return 0;
+}
+
+/* Join the candidate pairs whose exact Jaccard reaches the threshold, then
+ * forget them (one record's, in one process; all, after a shard exchange). The
+ * groups are the connected components of the pairs that do, whatever the
+ * order; a pair already in one group needs no measuring. */
+static void near_verify(dd *x)
+{
+	for (size_t k = 0; k < x->ncand; k++) {
+		uint32_t a = x->cand[k][0], b = x->cand[k][1];
+		double j;
+		if (dd_uf_find(&x->uf, a) == dd_uf_find(&x->uf, b)) continue;
+		if (dd_verifier_jaccard(&x->ver, a, b, &j)) cli_fatal(&x->c, "spool: a record did not read back for verification");
+		if (j >= x->threshold) dd_uf_union(&x->uf, a, b);
+	}
+	x->ncand = 0;
+}
+
 static void add_record(dd *x, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
 {
 	if (x->n == x->cap) {
@@ -144,6 +208,7 @@ static void add_record(dd *x, const json_doc *d, const char *line, size_t len, i
 	rec *r = &x->r[i];
 	memset(r, 0, sizeof *r);
 	r->ref = (uint8_t)ref;
+	r->off = x->spooled;   /* where spool_line will write it */
 	dd_uf_add(&x->uf);
 	/* rank: --priority by source, else the input file's position */
 	r->rank = ref ? -1 : rank_of(x, d, file_rank);
@@ -168,9 +233,21 @@ static void add_record(dd *x, const json_doc *d, const char *line, size_t len, i
 			memset(sig, 0, (size_t)nperm(x) * sizeof *sig);
 			return;
 		}
-		r->empty = dd_minhash(x->norm.p, x->norm.len, x->ngram, sig, nperm(x)) == 0;
-		if (!x->shard_n) near_union(x, i);
+		size_t m = dd_shingle_hashes(x->norm.p, x->norm.len, x->ngram, &x->hs, &x->hscap);
+		dd_minhash_of(x->hs, m, sig, nperm(x));
+		r->empty = m == 0;
+		/* the verifier keeps the last records' shingles: most pairs are near in the input */
+		dd_verifier_put(&x->ver, i, &x->hs, m, &x->hscap);
+		if (!x->shard_n) { near_union(x, i); near_verify(x); }
 	}
+}
+
+/* Spool a line and note where it starts. */
+static void spool_line(dd *x, jsonl_writer *sw, const char *line, size_t len)
+{
+	x->r[x->n - 1].off = x->spooled;
+	if (jsonl_write_line(sw, line, len)) cli_fatal(&x->c, "spool: %m");
+	x->spooled += len + 1;
 }
 
 static int better(const rec *a, uint32_t ai, const rec *b, uint32_t bi)
@@ -261,18 +338,6 @@ static dd_key lean_key(dd *x, const json_doc *d, const char *line, size_t len)
 	return dd_exact_key(x->norm.p ? x->norm.p : "", x->norm.len);
 }
 
-static const dd_key *lean_keys;
-static const uint16_t *lean_rank;
-static int lean_cmp(const void *a, const void *b)
-{
-	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
-	const dd_key *ki = &lean_keys[i], *kj = &lean_keys[j];
-	if (ki->hi != kj->hi) return ki->hi < kj->hi ? -1 : 1;
-	if (ki->lo != kj->lo) return ki->lo < kj->lo ? -1 : 1;
-	if ((lean_rank[i] & 0x7FFF) != (lean_rank[j] & 0x7FFF)) return (lean_rank[i] & 0x7FFF) < (lean_rank[j] & 0x7FFF) ? -1 : 1;
-	return i < j ? -1 : i > j;
-}
-
 struct lean_pair { uint32_t surv, off; };
 static int pair_cmp(const void *a, const void *b)
 {
@@ -281,7 +346,7 @@ static int pair_cmp(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-#define LEAN_SINGLE UINT32_MAX
+#define LEAN_SINGLE DD_SINGLE
 #define LEAN_OTHER 0x8000u     /* rank flag: another shard decides this record */
 
 static int exact_lean(dd *x, const char *against, const char *clusters, int optind_)
@@ -332,22 +397,9 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 	warn_unseen_priority(x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x->c, "spool: %m");
 #undef LEAN_PUSH
-	/* groups: equal keys, best (rank, position) first */
-	uint32_t *ord = xmalloc((n ? n : 1) * sizeof *ord);
-	for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)i;
-	lean_keys = keys;
-	lean_rank = rank;
-	qsort(ord, n, sizeof *ord, lean_cmp);
+	/* groups: equal keys, best (rank, position) first; --keep-per-key keeps the first N */
 	uint32_t *surv = xmalloc((n ? n : 1) * sizeof *surv);
-	for (size_t i = 0; i < n; i++) surv[i] = LEAN_SINGLE;
-	for (size_t a = 0; a < n;) {
-		size_t b = a + 1;
-		while (b < n && keys[ord[b]].hi == keys[ord[a]].hi && keys[ord[b]].lo == keys[ord[a]].lo) b++;
-		if (b - a > 1)
-			for (size_t k = a; k < b; k++) surv[ord[k]] = ord[a];
-		a = b;
-	}
-	free(ord);
+	dd_exact_groups(keys, rank, n, x->keep_per_key, surv);
 	free(keys);
 	/* the survivors' ids, read back from the spool (only for groups) */
 	size_t nsv = 0, svcap = 0;
@@ -374,7 +426,8 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 	struct lean_pair *pairs = NULL;
 	size_t npairs = 0, pcap = 0;
 	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
-		uint32_t s = surv[i];
+		uint32_t s = surv[i], extra = s != LEAN_SINGLE && (s & DD_EXTRA);
+		if (extra) s &= ~DD_EXTRA;
 		if (rank[i] & LEAN_OTHER) { x->c.n_dropped++; cli_count(&x->c, "other_shard", 1); continue; }
 		const char *sid = NULL;
 		if (s != LEAN_SINGLE) {
@@ -394,7 +447,7 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 				jbuf_putc(&cl, 0);
 			}
 		}
-		if (s == LEAN_SINGLE || (s == i && !x->drop_clusters)) { cli_keep(&x->c, line, len); continue; }
+		if (s == LEAN_SINGLE || extra || (s == i && !x->drop_clusters)) { cli_keep(&x->c, line, len); continue; }
 		jbuf_reset(&fld);
 		jbuf_puts(&fld, "\"dup_of\":");
 		json_write_str(&fld, sid, strlen(sid));
@@ -455,7 +508,7 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 
 int main(int argc, char **argv)
 {
-	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD, O_SHARD_DIR, O_NORM };
+	enum { O_MODE = CLI_OPT_TOOL_BASE, O_PRIO, O_KEY, O_THR, O_NGRAM, O_BANDS, O_ROWS, O_AGAINST, O_DROPC, O_CLUSTERS, O_SHARD, O_SHARD_DIR, O_NORM, O_KEEPN };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"mode", required_argument, 0, O_MODE},
@@ -471,11 +524,13 @@ int main(int argc, char **argv)
 		{"shard", required_argument, 0, O_SHARD},
 		{"shard-dir", required_argument, 0, O_SHARD_DIR},
 		{"normalize", required_argument, 0, O_NORM},
+		{"keep-per-key", required_argument, 0, O_KEEPN},
 		{0, 0, 0, 0},
 	};
 	dd x;
 	memset(&x, 0, sizeof x);
 	x.mode_exact = x.mode_near = 1;
+	x.keep_per_key = 1;
 	x.threshold = 0.8;
 	x.fold = 1;
 	x.ngram = 5;
@@ -537,6 +592,12 @@ int main(int argc, char **argv)
 			x.rows = (int)v;
 			break;
 		}
+		case O_KEEPN: {
+			long v = strtol(optarg, &e, 10);
+			if (*e || !*optarg || v < 1 || v > 1000000) cli_usage_error(&x.c, "--keep-per-key: 1 to 1000000, not '%s'", optarg);
+			x.keep_per_key = (unsigned)v;
+			break;
+		}
 		case O_AGAINST: against = optarg; break;
 		case O_DROPC: x.drop_clusters = 1; break;
 		case O_CLUSTERS: clusters = optarg; break;
@@ -553,6 +614,8 @@ int main(int argc, char **argv)
 		default: cli_usage_error(&x.c, NULL);
 		}
 	}
+	if (x.keep_per_key > 1 && (x.mode_near || x.drop_clusters))
+		cli_usage_error(&x.c, "--keep-per-key N > 1 needs --mode exact and no --drop-clusters");
 	if (x.bands * x.rows > 512) cli_usage_error(&x.c, "--bands x --rows: at most 512 MinHash values");
 	dd_lsh_init(&x.lsh, x.bands, x.rows, x.threshold);
 	if (x.shard_n && x.mode_near && !x.shard_dir)
@@ -574,7 +637,14 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
-	/* the reference set first */
+	/* the reference set first, spooled too (verification reads its records back) */
+	int spool = spool_open(&x.c);
+	x.spool = spool;
+	json_doc_init(&x.vdoc);
+	dd_verifier_init(&x.ver, x.ngram, x.threshold, spool_text, &x);
+	jsonl_writer sw;
+	jsonl_writer_init(&sw, spool);
+	x.sw = &sw;
 	if (against) {
 		jsonl_reader jr;
 		if (jsonl_open(&jr, against)) cli_fatal(&x.c, "%s: %m", against);
@@ -586,6 +656,7 @@ int main(int argc, char **argv)
 			if (json_parse(&x.d, line, len) || json_type_of(&x.d, 0) != JSON_OBJECT)
 				cli_fatal(&x.c, "%s:%lu: not a JSON object", against, ln);
 			add_record(&x, &x.d, line, len, -1, 1);
+			spool_line(&x, &sw, line, len);
 		}
 		jsonl_close(&jr);
 	}
@@ -594,9 +665,6 @@ int main(int argc, char **argv)
 
 	/* pass 1: keys and signatures; every line is spooled for pass 2 */
 	cli_open_output(&x.c, optind);
-	int spool = spool_open(&x.c);
-	jsonl_writer sw;
-	jsonl_writer_init(&sw, spool);
 	const char *line;
 	size_t len;
 	const char *last_file = NULL;
@@ -604,7 +672,7 @@ int main(int argc, char **argv)
 	while (cli_next_record(&x.c, &line, &len)) {
 		if (x.c.cur_file != last_file) { last_file = x.c.cur_file; file_rank++; }
 		add_record(&x, &x.c.doc, line, len, file_rank, 0);
-		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x.c, "spool: %m");
+		spool_line(&x, &sw, line, len);
 	}
 	warn_unseen_priority(&x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x.c, "spool: %m");
@@ -612,6 +680,7 @@ int main(int argc, char **argv)
 		exchange_signatures(&x);
 		for (uint32_t i = 0; i < x.n; i++) near_union(&x, i);
 	}
+	if (x.shard_n && x.mode_near) near_verify(&x);
 
 	/* the survivor and size of each group */
 	uint32_t *best = xmalloc((x.n ? x.n : 1) * sizeof *best);
@@ -653,6 +722,8 @@ int main(int argc, char **argv)
 	if (lseek(spool, 0, SEEK_SET) < 0) cli_fatal(&x.c, "spool: %m");
 	jsonl_reader jr;
 	jsonl_open_fd(&jr, spool, "spool");
+	for (size_t k = 0; k < nref; k++)   /* the reference lines */
+		if (jsonl_next(&jr, &line, &len) <= 0) cli_fatal(&x.c, "spool changed under us");
 	jbuf detail = {0};
 	for (uint32_t i = (uint32_t)nref; jsonl_next(&jr, &line, &len) > 0; i++) {
 		uint32_t root = dd_uf_find(&x.uf, i), s = best[root];
@@ -688,6 +759,11 @@ int main(int argc, char **argv)
 	free(x.prio);
 	free(x.prio_seen);
 	jbuf_free(&x.ids);
+	jbuf_free(&x.vline);
+	dd_verifier_free(&x.ver);
+	free(x.cand);
+	free(x.hs);
+	json_doc_free(&x.vdoc);
 	jbuf_free(&x.norm);
 	jbuf_free(&x.jqtext);
 	if (x.jq) jq_teardown(&x.jq);

@@ -26,6 +26,11 @@ static const char usage[] =
 	"      --id FIELD          id from FIELD (default: the preset's, else <source>/<row>)\n"
 	"  -s, --source NAME       the \"source\" value (default: the preset's repo)\n"
 	"      --strip-think       remove <think>...</think> from assistant turns\n"
+	"      --min-solution-chars N  drop rows whose final assistant turn has fewer than N\n"
+	"                          characters (short_solution; NVIDIA used 200 for OpenMath)\n"
+	"      --boxed-answer FIELD  drop rows whose final assistant turn's last \\boxed{...}\n"
+	"                          (balanced braces, trimmed) is not FIELD's value, trimmed\n"
+	"                          (answer_mismatch; openmath: expected_answer)\n"
 	"      --jq PROGRAM        a jq program (libjq 1.6) whose outputs are records; a missing\n"
 	"                          \"id\"/\"source\" is filled in. jq 1.6 turns integers beyond 2^53\n"
 	"                          into doubles: use a preset or mapping where that matters\n"
@@ -34,13 +39,14 @@ static const char usage[] =
 	"Rows that cannot become a valid conversation are dropped with a reason:\n"
 	"missing_field, missing_content, null_content, non_string_content, empty_content,\n"
 	"empty_messages, bad_messages, bad_message, bad_role, no_final_assistant,\n"
-	"truncated (codeforces: finish_reason is not \"stop\"), unclosed_think (--strip-think);\n"
+	"truncated (codeforces: finish_reason is not \"stop\"), unclosed_think (--strip-think),\n"
+	"short_solution (--min-solution-chars), answer_mismatch (--boxed-answer);\n"
 	"with --jq also jq_error, jq_empty (no output), not_a_record (an output that is not\n"
 	"an object), bad_record (an \"id\" or \"source\" that is not a string); with\n"
 	"--skip-bad, bad_json (a line that is not a JSON object).\n";
 
 enum { O_PRESET = 'p', O_SOURCE = 's', O_MESSAGES = CLI_OPT_TOOL_BASE, O_USER, O_ASSISTANT, O_SYSTEM,
-       O_SYSTEM_TEXT, O_KEEP, O_ID, O_STRIP, O_JQ };
+       O_SYSTEM_TEXT, O_KEEP, O_ID, O_STRIP, O_JQ, O_MINCH, O_BOXED };
 
 static void add_keep(cli *c, conv_spec *s, char *list)
 {
@@ -65,6 +71,8 @@ int main(int argc, char **argv)
 		{"id", required_argument, 0, O_ID},
 		{"strip-think", no_argument, 0, O_STRIP},
 		{"jq", required_argument, 0, O_JQ},
+		{"min-solution-chars", required_argument, 0, O_MINCH},
+		{"boxed-answer", required_argument, 0, O_BOXED},
 		{0, 0, 0, 0},
 	};
 	cli c;
@@ -74,6 +82,8 @@ int main(int argc, char **argv)
 	conv_spec m;
 	memset(&m, 0, sizeof m);
 	int strip = 0, o;
+	size_t minch = 0;
+	const char *boxed = NULL;
 	cli_init(&c, "to-messages", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "p:s:", opts, NULL)) != -1) {
 		if (cli_common_opt(&c, o, optarg)) continue;
@@ -89,6 +99,14 @@ int main(int argc, char **argv)
 		case O_ID: idf = optarg; break;
 		case O_STRIP: strip = 1; break;
 		case O_JQ: jqprog = optarg; break;
+		case O_MINCH: {
+			char *e;
+			unsigned long long v = strtoull(optarg, &e, 10);
+			if (*e || !*optarg || *optarg == '-') cli_usage_error(&c, "--min-solution-chars: a count, not '%s'", optarg);
+			minch = (size_t)v;
+			break;
+		}
+		case O_BOXED: boxed = optarg; break;
 		default: cli_usage_error(&c, NULL);
 		}
 	}
@@ -111,6 +129,9 @@ int main(int argc, char **argv)
 	if (idf) spec.id_field = idf;
 	if (!spec.source) spec.source = "unknown";
 	spec.strip_think = strip;
+	spec.min_answer_chars = minch;
+	spec.answer_field = boxed;
+	if (jqprog && (minch || boxed)) cli_usage_error(&c, "--min-solution-chars and --boxed-answer work on presets and mappings, not --jq");
 
 	jq_state *jq = NULL;
 	if (jqprog) {

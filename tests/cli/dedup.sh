@@ -101,3 +101,18 @@ for opts in "--mode exact" "--mode exact --priority b,a" "--mode exact --drop-cl
 done
 t_status "--bands beyond int: usage error, not wrapped" 2 dedup --bands 99999999999 "$T/a.jsonl"
 t_status "--ngram empty: usage error" 2 dedup --ngram '' "$T/a.jsonl"
+
+# --keep-per-key: the first N of each group of equal keys (priority, then input order)
+kp() { printf '%s\n' '{"id":"p1","source":"b","messages":[{"role":"user","content":"Solve x"},{"role":"assistant","content":"s1"}]}' \
+	'{"id":"p2","source":"a","messages":[{"role":"user","content":"solve  X"},{"role":"assistant","content":"s2"}]}' \
+	'{"id":"q1","source":"a","messages":[{"role":"user","content":"other"},{"role":"assistant","content":"t1"}]}' \
+	'{"id":"p3","source":"a","messages":[{"role":"user","content":"Solve x"},{"role":"assistant","content":"s3"}]}' \
+	'{"id":"p4","source":"a","messages":[{"role":"user","content":"Solve x"},{"role":"assistant","content":"s4"}]}'; }
+t_eq "--keep-per-key 1 (the default): one solution per problem, in input order" "p1 q1" "$(kp | dedup -q --mode exact --key user | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+t_eq "--keep-per-key 2: the first two" "p1 p2 q1" "$(kp | dedup -q --mode exact --key user --keep-per-key 2 | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+t_eq "--keep-per-key 2 with --priority a: a's first two" "p2 q1 p3" "$(kp | dedup -q --mode exact --key user --keep-per-key 2 --priority a,b | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+kp | dedup --mode exact --key user --keep-per-key 2 --rejects "$T/kr.jsonl" >/dev/null 2>"$T/ke"
+t_grep "--keep-per-key: the set-aside count in the summary" "read 5, kept 3, dropped 2 (duplicate 2)" "$T/ke"
+t_eq "--keep-per-key: dup_of names the group's first" "p1 p1" "$(jq -r .dup_of "$T/kr.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+t_status "--keep-per-key 2 in near mode is a usage error" 2 dedup --keep-per-key 2 "$T/a.jsonl"
+t_status "--keep-per-key 0 is a usage error" 2 dedup --mode exact --keep-per-key 0 "$T/a.jsonl"

@@ -222,7 +222,11 @@ static void test_lsh_groups(void)
 		dd_uf u = {0};
 		dd_lsh_init(&l, 14, 8, 0.8);
 		for (int i = 0; i < N; i++) dd_uf_add(&u);
-		for (int k = 0; k < N; k++) dd_lsh_join(&l, sigs, (uint32_t)(order ? N - 1 - k : k), &u);
+		for (int k = 0; k < N; k++) {
+			uint32_t i = (uint32_t)(order ? N - 1 - k : k), c[14];
+			int m = dd_lsh_candidates(&l, sigs, i, &u, c);
+			for (int j = 0; j < m; j++) dd_uf_union(&u, c[j], i);
+		}
 		for (int i = 0; i < N; i++) root[order][i] = dd_uf_find(&u, (uint32_t)i);
 		dd_lsh_free(&l);
 		dd_uf_free(&u);
@@ -237,6 +241,144 @@ static void test_lsh_groups(void)
 	jbuf_free(&t);
 }
 
+/* Punctuation separates words as whitespace does: only the words count. */
+static void test_punctuation_separates(void)
+{
+	uint64_t *a = NULL, *b = NULL;
+	size_t ca = 0, cb = 0, na, nb;
+	const char *t1 = "the quick, brown fox; jumps (over) the \"lazy\" dog!", *t2 = "the quick brown fox jumps over the lazy dog";
+	na = dd_shingle_set(t1, strlen(t1), 5, &a, &ca);
+	nb = dd_shingle_set(t2, strlen(t2), 5, &b, &cb);
+	T_EQ_INT(na, 5);
+	T_CHECK(na == nb && dd_jaccard(a, na, b, nb) == 1.0);
+	/* Unicode punctuation (U+2014 em dash, U+00BF) too; letters with accents stay in their words */
+	const char *u1 = "na\xc3\xafve caf\xc3\xa9\xe2\x80\x94r\xc3\xa9sum\xc3\xa9 \xc2\xbfque tal", *u2 = "na\xc3\xafve caf\xc3\xa9 r\xc3\xa9sum\xc3\xa9 que tal";
+	na = dd_shingle_set(u1, strlen(u1), 2, &a, &ca);
+	nb = dd_shingle_set(u2, strlen(u2), 2, &b, &cb);
+	T_CHECK(na == 4 && na == nb && dd_jaccard(a, na, b, nb) == 1.0);
+	const char *u3 = "naive cafe resume que tal";
+	nb = dd_shingle_set(u3, strlen(u3), 2, &b, &cb);
+	T_CHECKF(dd_jaccard(a, na, b, nb) < 0.5, "accents are letters, not separators");
+	/* random texts (long words, the 16-byte path, tails): any run of
+	 * separators may become one space without changing the set, and a
+	 * changed letter changes it */
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789      ,.;:!?-()\"'_/\xc3\xa9\x01";
+	unsigned seed = 99;
+	int bad = 0;
+	jbuf t = {0}, sp = {0};
+	for (int k = 0; k < 400; k++) {
+		jbuf_reset(&t);
+		size_t n = 20 + (size_t)(k * 7) % 500;
+		for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; jbuf_putc(&t, alpha[(seed >> 16) % (sizeof alpha - 1)]); }
+		jbuf_putc(&t, 'z');
+		jbuf_reset(&sp);
+		int sep = 0;
+		for (size_t i = 0; i < t.len; i++) {
+			unsigned char c = (unsigned char)t.p[i];
+			int is_sep = (c < 0x80 && c != 0x01 && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')));
+			if (is_sep) { if (!sep) jbuf_putc(&sp, ' '); sep = 1; }
+			else { jbuf_putc(&sp, (char)c); sep = 0; }
+		}
+		na = dd_shingle_set(t.p, t.len, 3, &a, &ca);
+		nb = dd_shingle_set(sp.p, sp.len, 3, &b, &cb);
+		if (na != nb || dd_jaccard(a, na, b, nb) != 1.0) bad++;
+		t.p[t.len - 1] = 'y';
+		nb = dd_shingle_set(t.p, t.len, 3, &b, &cb);
+		if (dd_jaccard(a, na, b, nb) == 1.0) bad++;
+	}
+	T_CHECKF(bad == 0, "%d of 800 checks failed", bad);
+	free(a); free(b);
+	jbuf_free(&t); jbuf_free(&sp);
+}
+
+/* dd_jaccard is the exact share: A = words 0..199, B = A with the last m
+ * replaced have 196 - m of 196 + m shingles in common. */
+static void test_jaccard_exact(void)
+{
+	int a[200], b[200];
+	jbuf ta = {0}, tb = {0};
+	uint64_t *sa = NULL, *sb = NULL;
+	size_t ca = 0, cb = 0;
+	for (int i = 0; i < 200; i++) a[i] = i;
+	for (int m = 1; m <= 91; m += 10) {
+		memcpy(b, a, sizeof a);
+		for (int i = 200 - m; i < 200; i++) b[i] = 1000 + i;
+		words_text(&ta, a, 200);
+		words_text(&tb, b, 200);
+		size_t na = dd_shingle_set(ta.p, ta.len, 5, &sa, &ca), nb = dd_shingle_set(tb.p, tb.len, 5, &sb, &cb);
+		T_EQ_INT(na, 196);
+		T_EQ_INT(nb, 196);
+		double want = (double)(196 - m) / (196 + m), got = dd_jaccard(sa, na, sb, nb);
+		T_CHECKF(got == want, "m=%d: %.6f, not %.6f", m, got, want);
+	}
+	/* repeated shingles count once */
+	const char *r = "a b a b a b";
+	T_EQ_INT(dd_shingle_set(r, strlen(r), 2, &sa, &ca), 2);
+	free(sa); free(sb);
+	jbuf_free(&ta); jbuf_free(&tb);
+}
+
+/* The verifier: exact Jaccard of records it reads through the callback,
+ * each read once while cached, and none read that were put. */
+struct vtexts { jbuf t[130]; int fail; };
+static int vtext(void *ctx, uint32_t idx, const char **t, size_t *n)
+{
+	struct vtexts *v = ctx;
+	if (v->fail) return -1;
+	*t = v->t[idx].p;
+	*n = v->t[idx].len;
+	return 0;
+}
+
+static void test_verifier(void)
+{
+	static struct vtexts vt;
+	int w[200];
+	for (int i = 0; i < 130; i++) {
+		for (int k = 0; k < 200; k++) w[k] = (i / 2) * 1000 + k;
+		if (i % 2) for (int k = 0; k < 3; k++) w[20 + 60 * k] = 999999 - i;   /* 3 words: 181 of 211 shingles shared */
+		words_text(&vt.t[i], w, 200);
+	}
+	dd_verifier v;
+	dd_verifier_init(&v, 5, 0.8, vtext, &vt);
+	double j;
+	T_CHECK(dd_verifier_jaccard(&v, 0, 1, &j) == 0);
+	T_CHECKF(j == 181.0 / 211, "%.4f", j);
+	T_CHECK(dd_verifier_jaccard(&v, 2, 4, &j) == 0 && j < 0.01);
+	T_EQ_INT(v.reads, 4);
+	T_CHECK(dd_verifier_jaccard(&v, 0, 1, &j) == 0);
+	T_EQ_INT(v.reads, 4);
+	/* records 0 and 64 share a slot: both are read, the right sets compared */
+	T_CHECK(dd_verifier_jaccard(&v, 64, 0, &j) == 0 && j < 0.01);
+	T_CHECK(dd_verifier_jaccard(&v, 64, 65, &j) == 0 && j == 181.0 / 211);
+	/* put: no read for a record handed over */
+	uint64_t *h = NULL;
+	size_t cap = 0, m = dd_shingle_hashes(vt.t[3].p, vt.t[3].len, 5, &h, &cap);
+	dd_verifier_put(&v, 3, &h, m, &cap);
+	uint64_t reads = v.reads;
+	T_CHECK(dd_verifier_jaccard(&v, 2, 3, &j) == 0 && j == 181.0 / 211);
+	T_EQ_INT(v.reads, reads);   /* 2 was cached, 3 handed over */
+	vt.fail = 1;
+	T_EQ_INT(dd_verifier_jaccard(&v, 100, 101, &j), -1);
+	dd_verifier_free(&v);
+	free(h);
+	for (int i = 0; i < 130; i++) jbuf_free(&vt.t[i]);
+}
+
+/* Exact groups: the survivor by (rank, index), --keep-per-key extras. */
+static void test_exact_groups(void)
+{
+	dd_key k[6] = {{1, 1}, {2, 2}, {1, 1}, {1, 1}, {3, 3}, {1, 1}};
+	uint16_t r[6] = {5, 0, 3, 3, 0, 3 | 0x8000};   /* the top bit is not compared */
+	uint32_t s[6];
+	dd_exact_groups(k, r, 6, 1, s);
+	T_CHECK(s[1] == DD_SINGLE && s[4] == DD_SINGLE);
+	T_CHECK(s[0] == 2 && s[2] == 2 && s[3] == 2 && s[5] == 2);   /* rank 3 beats 5; then index */
+	dd_exact_groups(k, r, 6, 3, s);
+	T_CHECK(s[2] == 2 && s[3] == (2 | DD_EXTRA) && s[5] == (2 | DD_EXTRA) && s[0] == 2);
+	dd_exact_groups(k, r, 0, 1, s);
+}
+
 int main(void)
 {
 	T_RUN(test_fold);
@@ -248,5 +390,9 @@ int main(void)
 	T_RUN(test_union_find);
 	T_RUN(test_keytab);
 	T_RUN(test_lsh_groups);
+	T_RUN(test_punctuation_separates);
+	T_RUN(test_jaccard_exact);
+	T_RUN(test_verifier);
+	T_RUN(test_exact_groups);
 	return t_done();
 }
