@@ -26,6 +26,7 @@ static const char usage[] =
 	"      --coverage X     share of a long item's n-grams that makes a hit (0.5;\n"
 	"                       0.75 for items with fewer than 40 n-grams)\n"
 	"  -q, --quiet          no index and run summaries on standard error\n"
+	"      --progress       show progress even when standard error is not a terminal\n"
 	"      --rejects FILE   write dropped records there, with \"reason\" and \"detail\"\n"
 	"      --skip-bad       count and skip lines that are not JSON objects\n"
 	"      --summary FILE   the run's counts as JSON (per benchmark: contaminated:NAME)\n"
