@@ -73,7 +73,10 @@ typedef struct dc_toks {
 	uint32_t *start, *end;   /* byte span in the text */
 	uint8_t *unit;           /* 1 when the word starts a unit */
 	size_t n, cap;
-	uint8_t trail;           /* after dc_tokenize: 1 when the text ends at a unit end */
+	unsigned char *wbuf;     /* scratch: a non-ASCII word's normalised bytes */
+	size_t wlen, wcap;
+	uint64_t *mask;          /* scratch: the text's word-character bits */
+	size_t mcap;
 } dc_toks;
 void dc_tokenize(const char *s, size_t n, dc_toks *t);
 void dc_toks_free(dc_toks *t);
