@@ -29,7 +29,7 @@ static const char usage[] =
 	"      --progress       show progress even when standard error is not a terminal\n"
 	"      --rejects FILE   write dropped records there, with \"reason\" and \"detail\"\n"
 	"      --skip-bad       count and skip lines that are not JSON objects\n"
-	"      --summary FILE   the run's counts as JSON (per benchmark: contaminated:NAME)\n"
+	"      --summary FILE   the run's counts as JSON, with \"benchmarks\": drops per benchmark\n"
 	"  -h, --help           this text\n"
 	"  -V, --version        the version\n"
 	"The method, what it catches and what it does not: decontam(1).\n";
@@ -157,12 +157,21 @@ int main(int argc, char **argv)
 	cli_open_output(&c, optind);
 	dc_tally *tally = dc_tally_new(ix);
 	run(&c, ix, tally, dopt.ngram);
-	for (int b = 0; b < dc_nbench(ix); b++)
-		if (dc_tally_rows(tally, b)) {
-			char name[48];
-			snprintf(name, sizeof name, "contaminated:%s", dc_bench(ix, b)->name);
-			cli_count(&c, name, dc_tally_rows(tally, b));
-		}
+	/* drops per benchmark (by each record's best match): a line on stderr,
+	 * "benchmarks" in the summary */
+	jbuf per = JBUF_INIT, line = JBUF_INIT;
+	jbuf_puts(&per, "\"benchmarks\":{");
+	for (int b = 0, k = 0; b < dc_nbench(ix); b++) {
+		const char *name = dc_bench(ix, b)->name;
+		if (b) jbuf_putc(&per, ',');
+		json_write_str(&per, name, strlen(name));
+		jbuf_printf(&per, ":%llu", (unsigned long long)dc_tally_rows(tally, b));
+		if (dc_tally_rows(tally, b))
+			jbuf_printf(&line, "%s%s %llu", k++ ? ", " : "", name, (unsigned long long)dc_tally_rows(tally, b));
+	}
+	jbuf_putc(&per, '}');
+	c.summary_extra = per.p;
+	if (!c.quiet && line.len) fprintf(stderr, "decontam: contaminated per benchmark: %s\n", line.p);
 	if (report_path) {
 		jbuf r = JBUF_INIT;
 		dc_tally_write(tally, &r);
@@ -174,5 +183,8 @@ int main(int argc, char **argv)
 	dc_index_free(ix);
 	free(against);
 	free(fields);
-	return cli_finish(&c);
+	int rc = cli_finish(&c);
+	jbuf_free(&per);
+	jbuf_free(&line);
+	return rc;
 }
