@@ -38,7 +38,8 @@ $(B)/checked: $(B)/manifest.json $(BIN)/sft-check
 
 $(B)/report.html: $(B)/checked $(BIN)/sft-report
 	@echo "== sft-report" >&2
-	@sft-report --manifest $(B)/manifest.json --summaries $(B)/summaries -o $@ $(B)/train.jsonl $(B)/validation.jsonl
+	@sft-report --manifest $(B)/manifest.json --summaries $(B)/summaries $(SOURCES:%=--decontam $(B)/stages/%.decontam.report.jsonl) \
+		-o $@ $(B)/train.jsonl $(B)/validation.jsonl
 
 .PHONY: all
 .DELETE_ON_ERROR:

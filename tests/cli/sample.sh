@@ -34,6 +34,7 @@ t_eq "and kept the GSM8K train question in OpenMath" 1 "$(jq -r .messages[0].con
 t_grep "each drop names its benchmark item" '"detail":"humaneval HumanEval/2 def+canonical_solution: whole' "$B/stages/dolci.rejects.decontam.jsonl"
 t_eq "the per-source reports list the items hit" 8 "$(cat "$B"/stages/*.decontam.report.jsonl | wc -l | tr -d ' ')"
 t_grep "the report has the composition" "Composition by source" "$B/report.html"
+t_grep "and the contamination, per benchmark" '<td class="t">gsm8k</td><td>1</td><td>1</td><td>1</td>' "$B/report.html"
 h1=$(jq -r '.outputs[0].sha256' "$B/manifest.json")
 sh "$SFTKIT_ROOT/pipelines/build.sh" sample >"$T/log2" 2>&1
 t_eq "a rerun redoes no stage" 0 "$(grep -c '^== \(dolci\|openmath\|magicoder\|codeforces\|dedup\|blend\)' "$T/log2")"
