@@ -29,7 +29,8 @@
  * per-benchmark counts of each kind are in dc_bench_stats.
  *
  * Memory: the index owns everything it holds and is O(benchmark size) (about
- * 24 bytes per indexed n-gram). Texts handed to dc_add_benchmark are copied
+ * 40 bytes per distinct indexed n-gram: a half-full table of 16-byte slots,
+ * the postings and a 16-bit-per-key Bloom filter). Texts handed to dc_add_benchmark are copied
  * where kept (item ids), so the caller may free them. A matcher owns its
  * scratch, reused across records; hits point into the matcher and stay valid
  * until the next dc_match_begin.
