@@ -58,7 +58,7 @@ static int hits(dc_index *ix, const char *text, const dc_hit **h)
 	dc_match_text(m, text, strlen(text));
 	const dc_hit *hh;
 	int n = dc_match_end(m, &hh);
-	memcpy(keep, hh, (size_t)(n < 8 ? n : 8) * sizeof *keep);
+	if (n > 0) memcpy(keep, hh, (size_t)(n < 8 ? n : 8) * sizeof *keep);
 	dc_matcher_free(m);
 	if (h) *h = keep;
 	return n;
