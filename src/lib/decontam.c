@@ -149,7 +149,7 @@ static void add_segment(dc_index *ix, int b, const char *field, const char *s, s
 	for (size_t k = 0; k < t->n; k++) {
 		h = h * POLY_B + t->hash[k];
 		if (k >= w) h -= t->hash[k - w] * ix->bw;
-		if (k + 1 >= w) push_pair(&ix->lp, &ix->nlp, &ix->lcap, fmix64(h), si);
+		if (k + 1 >= w) push_pair(&ix->lp, &ix->nlp, &ix->lcap, key_mix(h), si);
 	}
 }
 
@@ -683,7 +683,7 @@ void dc_match_text(dc_matcher *m, const char *s, size_t n)
 		for (size_t k = 0; k < nt; k++) {
 			h = h * POLY_B + t->hash[k];
 			if (k >= w) h -= t->hash[k - w] * ix->bw;
-			if (k + 1 >= w) m->keys[k + 1 - w] = fmix64(h);
+			if (k + 1 >= w) m->keys[k + 1 - w] = key_mix(h);
 		}
 		const table *lt = &ix->lt;
 		for (size_t k = 0; k < nk; k++) {

@@ -71,7 +71,7 @@ void dc_opts_default(dc_opts *o);
 /* Words of a text (the normalisation above), appended to t. */
 typedef struct dc_toks {
 	uint64_t *hash;          /* per word: 64-bit hash of its normalised bytes */
-	uint32_t *start, *end;   /* byte span in the text */
+	uint32_t *start;         /* where it starts in the text */
 	uint8_t *unit;           /* 1 when the word starts a unit */
 	size_t n, cap;
 	unsigned char *wbuf;     /* scratch: a non-ASCII word's normalised bytes */

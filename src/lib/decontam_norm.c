@@ -78,17 +78,15 @@ static void toks_reserve(dc_toks *t, size_t need)
 	while (c < need) c *= 2;
 	t->hash = xrealloc(t->hash, c * sizeof *t->hash);
 	t->start = xrealloc(t->start, c * sizeof *t->start);
-	t->end = xrealloc(t->end, c * sizeof *t->end);
 	t->unit = xrealloc(t->unit, c);
 	t->cap = c;
 }
 
-static inline void toks_push(dc_toks *t, uint64_t h, size_t st, size_t en, int unit)
+static inline void toks_push(dc_toks *t, uint64_t h, size_t st, int unit)
 {
 	if (t->n == t->cap) toks_reserve(t, t->n + 1);
 	t->hash[t->n] = h;
 	t->start[t->n] = (uint32_t)st;
-	t->end[t->n] = (uint32_t)en;
 	t->unit[t->n] = (uint8_t)unit;
 	t->n++;
 }
@@ -126,9 +124,9 @@ static void wbuf_put(dc_toks *t, const void *p, size_t k)
 static size_t slow_words(const unsigned char *s, size_t n, size_t i, dc_toks *t, int *unit)
 {
 	int in_word = 0;
-	size_t wst = i, wen = i;
+	size_t wst = i;
 	t->wlen = 0;
-#define WEND() do { if (in_word) { toks_push(t, word_hash(t->wbuf, t->wlen, t->wlen, 0), wst, wen, *unit); *unit = 0; \
+#define WEND() do { if (in_word) { toks_push(t, word_hash(t->wbuf, t->wlen, t->wlen, 0), wst, *unit); *unit = 0; \
 		in_word = 0; t->wlen = 0; } } while (0)
 #define WBYTES(p, k, at) do { if (!in_word) { in_word = 1; wst = (at); } wbuf_put(t, (p), (k)); } while (0)
 	while (i < n) {
@@ -137,7 +135,7 @@ static size_t slow_words(const unsigned char *s, size_t n, size_t i, dc_toks *t,
 			if (cls[c] != C_WORD) break;
 			unsigned char b = (unsigned char)(c | 0x20);
 			WBYTES(&b, 1, i);
-			wen = ++i;
+			++i;
 			continue;
 		}
 		uint32_t cp;
@@ -168,7 +166,6 @@ static size_t slow_words(const unsigned char *s, size_t n, size_t i, dc_toks *t,
 			WBYTES(u, (size_t)ul, i);
 		}
 		i += (size_t)len;
-		if (in_word) wen = i;
 	}
 	WEND();
 #undef WEND
@@ -177,43 +174,71 @@ static size_t slow_words(const unsigned char *s, size_t n, size_t i, dc_toks *t,
 }
 
 /* Bit i of m[i / 64]: byte i is an ASCII word character. SSE2 (the x86-64
- * baseline) classifies 16 bytes a step; the table is the definition. */
+ * baseline) classifies 16 bytes a step, the tail through a zeroed copy; the
+ * table is the definition. */
+#ifdef __SSE2__
+static inline uint64_t word_bits64(const unsigned char *p)
+{
+	const __m128i x20 = _mm_set1_epi8(0x20), a1 = _mm_set1_epi8('a' - 1), z1 = _mm_set1_epi8('z' + 1);
+	const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1), us = _mm_set1_epi8('_');
+	uint64_t w = 0;
+	for (int k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+		__m128i lo = _mm_or_si128(v, x20);   /* bytes >= 0x80 are negative: in no range */
+		__m128i l = _mm_and_si128(_mm_cmpgt_epi8(lo, a1), _mm_cmplt_epi8(lo, z1));
+		__m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d9));
+		__m128i u = _mm_cmpeq_epi8(v, us);
+		w |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(l, d), u)) << (16 * k);
+	}
+	return w;
+}
+#endif
+
 static void word_mask(const unsigned char *s, size_t n, uint64_t *m)
 {
 	size_t i = 0;
 #ifdef __SSE2__
-	const __m128i x20 = _mm_set1_epi8(0x20), a1 = _mm_set1_epi8('a' - 1), z1 = _mm_set1_epi8('z' + 1);
-	const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1), us = _mm_set1_epi8('_');
-	for (; i + 64 <= n; i += 64) {
-		uint64_t w = 0;
-		for (int k = 0; k < 4; k++) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(s + i + 16 * k));
-			__m128i lo = _mm_or_si128(v, x20);   /* bytes >= 0x80 are negative: in no range */
-			__m128i l = _mm_and_si128(_mm_cmpgt_epi8(lo, a1), _mm_cmplt_epi8(lo, z1));
-			__m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d9));
-			__m128i u = _mm_cmpeq_epi8(v, us);
-			w |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(l, d), u)) << (16 * k);
-		}
-		m[i / 64] = w;
+	for (; i + 64 <= n; i += 64) m[i / 64] = word_bits64(s + i);
+	if (i < n) {
+		unsigned char tail[64] = {0};
+		memcpy(tail, s + i, n - i);
+		m[i / 64] = word_bits64(tail);
 	}
-#endif
+#else
 	for (; i < n; i += 64) {
 		uint64_t w = 0;
 		for (size_t k = 0; k < 64 && i + k < n; k++) w |= (uint64_t)(cls[s[i + k]] == C_WORD) << k;
 		m[i / 64] = w;
 	}
+#endif
 }
 
-/* the first position >= i (and < n) whose bit is want, or n */
-static inline size_t next_bit(const uint64_t *m, size_t i, size_t n, int want)
+/* the first position >= i whose bit is set (next_word) or clear (next_gap),
+ * or n; the mask's bits past n are clear */
+static inline size_t next_word(const uint64_t *m, size_t i, size_t n)
 {
-	while (i < n) {
-		uint64_t w = want ? m[i / 64] : ~m[i / 64];
-		w &= ~0ull << (i & 63);
-		if (w) { size_t r = (i & ~(size_t)63) + (size_t)__builtin_ctzll(w); return r < n ? r : n; }
-		i = (i & ~(size_t)63) + 64;
+	if (i >= n) return n;
+	uint64_t w = m[i / 64] & (~0ull << (i & 63));
+	size_t base = i & ~(size_t)63;
+	while (!w) {
+		base += 64;
+		if (base >= n) return n;
+		w = m[base / 64];
 	}
-	return n;
+	size_t r = base + (size_t)__builtin_ctzll(w);
+	return r < n ? r : n;
+}
+static inline size_t next_gap(const uint64_t *m, size_t i, size_t n)
+{
+	uint64_t w = ~m[i / 64] & (~0ull << (i & 63));
+	size_t base = i & ~(size_t)63;
+	while (!w) {
+		base += 64;
+		if (base >= n) return n;
+		w = ~m[base / 64];
+	}
+	size_t r = base + (size_t)__builtin_ctzll(w);
+	return r < n ? r : n;
 }
 
 void dc_tokenize(const char *text, size_t n, dc_toks *t)
@@ -226,7 +251,7 @@ void dc_tokenize(const char *text, size_t n, dc_toks *t)
 	size_t i = 0;
 	int unit = 1;
 	while (i < n) {
-		size_t st = next_bit(t->mask, i, n, 1);
+		size_t st = next_word(t->mask, i, n);
 		/* the separators before the word: a newline or a sentence end (one
 		 * not followed by a letter or digit) starts a unit; non-ASCII text
 		 * goes the slow way */
@@ -237,9 +262,9 @@ void dc_tokenize(const char *text, size_t n, dc_toks *t)
 		}
 		if (i < st) { i = slow_words(s, n, i, t, &unit); continue; }
 		if (st >= n) break;
-		size_t en = next_bit(t->mask, st, n, 0);
+		size_t en = next_gap(t->mask, st, n);
 		if (en < n && s[en] >= 0x80) { i = slow_words(s, n, st, t, &unit); continue; }
-		toks_push(t, word_hash(s + st, en - st, n - st, 0x2020202020202020ull), st, en, unit);
+		toks_push(t, word_hash(s + st, en - st, n - st, 0x2020202020202020ull), st, unit);
 		unit = 0;
 		i = en;
 	}
@@ -247,7 +272,7 @@ void dc_tokenize(const char *text, size_t n, dc_toks *t)
 
 void dc_toks_free(dc_toks *t)
 {
-	free(t->hash); free(t->start); free(t->end); free(t->unit); free(t->wbuf); free(t->mask);
+	free(t->hash); free(t->start); free(t->unit); free(t->wbuf); free(t->mask);
 	memset(t, 0, sizeof *t);
 }
 

@@ -16,4 +16,15 @@ static inline uint64_t fmix64(uint64_t k)
 	return k ? k : 1;   /* 0 marks an empty slot */
 }
 
+/* The key of an n-gram from its polynomial hash: one multiply between two
+ * xor-shifts brings the high bits down to the low ones the tables index by
+ * (fmix64's two rounds cost a third of the lookup loop). Never 0. */
+static inline uint64_t key_mix(uint64_t h)
+{
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return h ? h : 1;
+}
+
 #endif
