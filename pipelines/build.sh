@@ -37,7 +37,8 @@ sample)
 	# the mirror's commits derive from its files: pin them afresh, and touch the
 	# lock (which the stages depend on) only when a commit changed
 	rm -f "$LOCK.new"
-	for r in allenai/Dolci-Instruct-SFT nvidia/OpenMathInstruct-2 ise-uiuc/Magicoder-Evol-Instruct-110K open-r1/codeforces-cots; do
+	for r in allenai/Dolci-Instruct-SFT nvidia/OpenMathInstruct-2 ise-uiuc/Magicoder-Evol-Instruct-110K open-r1/codeforces-cots \
+		$(grep -v '^[[:space:]]*#' "$ROOT/pipelines/benchmarks.list" | awk 'NF { print $2 }' | sort -u); do
 		hf-fetch -q --list --lock "$LOCK.new" "$r" >/dev/null
 	done
 	hf-fetch --model --lock "$LOCK.new" "$MODEL" tokenizer.json >/dev/null
@@ -60,6 +61,10 @@ echo "== tokenizer of $MODEL" >&2
 tokjson=$(hf-fetch --model "$MODEL" --lock "$LOCK" tokenizer.json)
 hf-fetch --model "$MODEL" --lock "$LOCK" tokenizer_config.json >/dev/null
 TOK=$(dirname "$tokjson"); export TOK
+
+echo "== benchmarks" >&2
+BENCH="$B/benchmarks"; export BENCH
+sh "$ROOT/pipelines/benchmarks.sh" "$BENCH"
 
 BIN=$(cd "${SFTKIT_BIN:-$ROOT/bin}" && pwd)
 export TOK B RECIPE VAL BIN

@@ -3,7 +3,11 @@
 // Writes the four mission datasets in their real repo layouts and schemas,
 // a few hundred synthetic but realistic rows each, with the cases the filters
 // exist for: multimodal and tool-use rows in Dolci, exact and near duplicates
-// across sources, rows far over 8192 tokens. Deterministic (seeded PRNG).
+// across sources, rows far over 8192 tokens, rows that hold benchmark items.
+// And the benchmarks of pipelines/benchmarks.list in their real layouts, a
+// few real test items each from pipelines/sample/benchmarks.json (licences
+// there; LiveCodeBench's rows are made up in its schema). Deterministic
+// (seeded PRNG; the benchmark parts draw no random numbers).
 // Parquet is written by DuckDB (a fixture-time oracle, never a run-time need):
 //
 //   cd /tmp/oracles && node /path/to/sftkit/pipelines/sample/make-sample.mjs /path/to/sftkit
@@ -258,6 +262,31 @@ plant(1, () => {   // a trace the generator's length limit cut off
   r.messages[1].content = r.generation = r.messages[1].content.slice(0, r.messages[1].content.indexOf('</think>'));
 });
 
+// ---------- benchmark items in the sources (decontam drops them) ----------
+// After every random draw above, so the other rows do not change.
+const bench = JSON.parse(fs.readFileSync(path.join(root, 'pipelines/sample/benchmarks.json'), 'utf8'));
+const lcb = [
+  ['Minimum Moves to Balance', 'You are given a string s consisting of the characters L and R only. In one move you may swap two adjacent characters. A string is balanced when every prefix holds at least as many L as R characters. Return the minimum number of moves needed to make s balanced, or -1 if it cannot be done.'],
+  ['Lantern Festival', 'There are n lanterns in a row, the i-th with brightness a_i. You may switch off at most k lanterns. After that, the beauty of the row is the maximum over all segments of consecutive lit lanterns of the sum of their brightness. Find the maximum beauty you can obtain for each k from 0 to n.'],
+  ['Counting Good Pairs', 'Given an array nums of n positive integers, a pair of indices (i, j) with i < j is good when nums[i] * nums[j] is a perfect square. Return the number of good pairs in nums. The answer fits in a 64-bit integer.'],
+].map(([title, content], i) => ({
+  question_title: title, question_content: content, platform: ['leetcode', 'atcoder', 'codeforces'][i],
+  question_id: String(3100 + i), contest_id: `weekly-contest-${390 + i}`, contest_date: `2024-0${i + 3}-1${i}T00:00:00`,
+  starter_code: i === 0 ? 'class Solution:\n    def minMoves(self, s: str) -> int:\n        ' : '', difficulty: ['medium', 'hard', 'easy'][i],
+  public_test_cases: JSON.stringify([{ input: '"LRRL"', output: '1', testtype: 'functional' }]),
+  private_test_cases: 'eJyLjgUAARUAuQ==', metadata: '{}',
+}));
+const he0 = bench.humaneval[2], sig = he0.prompt.split('\n').find((l) => l.startsWith('def ' + he0.entry_point + '('));
+Object.assign(dolci[250], { domain: 'Math', messages: [msg('user', 'Solve this and explain each step.\n\n' + bench.gsm8k_test[0].question), msg('assistant', bench.gsm8k_test[0].answer.replace(/<<[^>]*>>/g, ''))] });
+Object.assign(dolci[260], { domain: 'Coding', messages: [msg('user', `Write ${he0.entry_point} in Python for me.`), msg('assistant', 'Here you go:\n\n```python\n' + sig + '\n' + he0.canonical_solution + '```')] });
+Object.assign(dolci[270], { domain: 'Coding', messages: [msg('user', bench.mbpp_full_test[1].text + ' Your code should pass these tests:\n\n' + bench.mbpp_full_test[1].test_list.join('\n')), msg('assistant', '```python\n' + bench.mbpp_full_test[1].code.replace(/\r\n/g, '\n') + '\n```')] });
+omTrain1M[300] = { problem: bench.math500[0].problem, generated_solution: bench.math500[0].solution, expected_answer: bench.math500[0].answer, problem_source: 'math' };
+omTrain1M[301] = { problem: bench.math_algebra[1].problem.toUpperCase(), generated_solution: bench.math_algebra[1].solution, expected_answer: '1', problem_source: 'math' };
+// a GSM8K train question is not a test item: it stays
+omTrain1M[302] = { problem: bench.gsm8k_train[0].question, generated_solution: bench.gsm8k_train[0].answer, expected_answer: '72', problem_source: 'gsm8k' };
+magic[250] = { instruction: 'Solve this programming exercise:\n' + bench.mbpp_full_test[2].text, response: '```python\n' + bench.mbpp_full_test[2].code.replace(/\r\n/g, '\n') + '\n```' };
+cf[150].messages[0].content = cf[150].prompt = `You will be given a competitive programming problem.\n\n# Problem\n${lcb[1].question_content}\n\nNow solve the problem in C++17.`;
+
 // ---------- write ----------
 function writeFile(rel, data) {
   const p = path.join(hub, rel);
@@ -379,6 +408,45 @@ configs:
 `);
 await parquet('datasets/open-r1/codeforces-cots/solutions/train-00000-of-00001.parquet', cf, cfCols, 'snappy', 64);
 await parquet('datasets/open-r1/codeforces-cots/solutions_decontaminated/train-00000-of-00001.parquet', cf.slice(0, 30), cfCols);
+
+// ---------- the benchmarks (pipelines/benchmarks.list), in their Hub layouts ----------
+const cfgYaml = (cfgs) => 'configs:\n' + cfgs.map(([name, splits]) => `- config_name: ${name}\n  data_files:\n`
+  + splits.map(([split, p]) => `  - split: ${split}\n    path: ${p}\n`).join('')).join('');
+const card = (title, license, yaml = '') => `---\nlicense: ${license}\n${yaml}---\n\n# ${title} (sftkit sample mirror)\n\nA few real test items in the real layout and schema, for offline tests.\n`;
+const S = 'VARCHAR';
+writeFile('datasets/openai/openai_humaneval/README.md', card('openai_humaneval', 'mit', cfgYaml([['openai_humaneval', [['test', 'openai_humaneval/test-*']]]])));
+await parquet('datasets/openai/openai_humaneval/openai_humaneval/test-00000-of-00001.parquet', bench.humaneval,
+  { task_id: S, prompt: S, canonical_solution: S, test: S, entry_point: S });
+writeFile('datasets/evalplus/humanevalplus/README.md', card('humanevalplus', 'apache-2.0', cfgYaml([['default', [['test', 'data/test-*']]]])));
+await parquet('datasets/evalplus/humanevalplus/data/test-00000-of-00001.parquet', bench.humanevalplus,
+  { task_id: S, prompt: S, canonical_solution: S, entry_point: S, test: S });
+const mbFull = { task_id: 'INTEGER', text: S, code: S, test_list: 'VARCHAR[]', test_setup_code: S, challenge_test_list: 'VARCHAR[]' };
+const mbSan = { source_file: S, task_id: 'INTEGER', prompt: S, code: S, test_imports: 'VARCHAR[]', test_list: 'VARCHAR[]' };
+writeFile('datasets/google-research-datasets/mbpp/README.md', card('mbpp', 'cc-by-4.0', cfgYaml([
+  ['full', [['train', 'full/train-*'], ['test', 'full/test-*']]], ['sanitized', [['test', 'sanitized/test-*']]]])));
+await parquet('datasets/google-research-datasets/mbpp/full/test-00000-of-00001.parquet', bench.mbpp_full_test, mbFull);
+await parquet('datasets/google-research-datasets/mbpp/full/train-00000-of-00001.parquet', bench.mbpp_full_train, mbFull);
+await parquet('datasets/google-research-datasets/mbpp/sanitized/test-00000-of-00001.parquet', bench.mbpp_sanitized_test, mbSan);
+// LiveCodeBench ships JSONL files and a loading script, no parquet
+writeFile('datasets/livecodebench/code_generation_lite/README.md', card('code_generation_lite', 'cc'));
+writeFile('datasets/livecodebench/code_generation_lite/code_generation_lite.py', '# the real repo\'s datasets loading script; sftkit reads the JSONL files\n');
+writeFile('datasets/livecodebench/code_generation_lite/test.jsonl', lcb.slice(0, 2).map((r) => JSON.stringify(r)).join('\n') + '\n');
+writeFile('datasets/livecodebench/code_generation_lite/test2.jsonl', lcb.slice(2).map((r) => JSON.stringify(r)).join('\n') + '\n');
+writeFile('datasets/openai/gsm8k/README.md', card('gsm8k', 'mit', cfgYaml([['main', [['train', 'main/train-*'], ['test', 'main/test-*']]]])));
+await parquet('datasets/openai/gsm8k/main/test-00000-of-00001.parquet', bench.gsm8k_test, { question: S, answer: S });
+await parquet('datasets/openai/gsm8k/main/train-00000-of-00001.parquet', bench.gsm8k_train, { question: S, answer: S });
+writeFile('datasets/HuggingFaceH4/MATH-500/README.md', card('MATH-500', 'mit'));
+writeFile('datasets/HuggingFaceH4/MATH-500/test.jsonl', bench.math500.map((r) => JSON.stringify(r)).join('\n') + '\n');
+const subjects = ['algebra', 'counting_and_probability', 'geometry', 'intermediate_algebra', 'number_theory', 'prealgebra', 'precalculus'];
+writeFile('datasets/EleutherAI/hendrycks_math/README.md', card('hendrycks_math', 'mit', cfgYaml(subjects.map((c) => [c, [['test', `${c}/test-*`]]]))));
+for (const c of subjects)
+  await parquet(`datasets/EleutherAI/hendrycks_math/${c}/test-00000-of-00001.parquet`, bench['math_' + c], { problem: S, level: S, type: S, solution: S });
+writeFile('datasets/HuggingFaceH4/aime_2024/README.md', card('aime_2024', 'mit', cfgYaml([['default', [['train', 'data/train-*']]]])));
+await parquet('datasets/HuggingFaceH4/aime_2024/data/train-00000-of-00001.parquet', bench.aime24, { id: 'BIGINT', problem: S, solution: S, answer: S, url: S, year: S });
+writeFile('datasets/MathArena/aime_2025/README.md', card('aime_2025', 'cc-by-nc-sa-4.0', cfgYaml([['default', [['train', 'data/train-*']]]])));
+await parquet('datasets/MathArena/aime_2025/data/train-00000-of-00001.parquet', bench.aime25, { problem_idx: 'BIGINT', problem: S, answer: 'BIGINT' });
+writeFile('datasets/math-ai/amc23/README.md', card('amc23', 'mit'));
+await parquet('datasets/math-ai/amc23/test-00000-of-00001.parquet', bench.amc23, { id: 'BIGINT', question: S, answer: 'DOUBLE', url: S });
 
 // The tokenizer of the default target model, gzip'd (make sample unpacks it into the served mirror).
 const tokSrc = path.resolve(root, '../shared/tokenizers/qwen2_5');

@@ -395,7 +395,9 @@ int cli_finish(cli *c)
 			json_write_str(&s, c->reasons[i].name, strlen(c->reasons[i].name));
 			jbuf_printf(&s, ":%llu", (unsigned long long)c->reasons[i].n);
 		}
-		jbuf_printf(&s, "},\"seconds\":%.3f,\"inputs\":[", el);
+		jbuf_putc(&s, '}');
+		if (c->summary_extra && *c->summary_extra) { jbuf_putc(&s, ','); jbuf_puts(&s, c->summary_extra); }
+		jbuf_printf(&s, ",\"seconds\":%.3f,\"inputs\":[", el);
 		for (int i = 0; i < c->nfiles; i++) {
 			if (i) jbuf_putc(&s, ',');
 			json_write_str(&s, c->files[i], strlen(c->files[i]));

@@ -87,6 +87,9 @@ typedef struct cli {
 	uint64_t bytes_in;
 	double t_start, t_last_progress;
 	int tty;
+	/* raw JSON members (',"k":v' text without the leading comma) added to
+	 * the --summary object, e.g. decontam's drops per benchmark; the tool's */
+	const char *summary_extra;
 	/* per-record parse */
 	json_doc doc;
 	jbuf scratch;

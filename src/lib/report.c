@@ -28,6 +28,14 @@ void report_free(report *r)
 		free(s->count);
 	}
 	free(r->stages);
+	for (int i = 0; i < r->ncontam; i++) {
+		report_contam *c = &r->contam[i];
+		free(c->bench);
+		for (int k = 0; k < c->nsources; k++) free(c->sources[k]);
+		free(c->sources);
+		for (int k = 0; k < c->nex; k++) { free(c->ex[k].item); free(c->ex[k].example); free(c->ex[k].source); free(c->ex[k].excerpt); }
+	}
+	free(r->contam);
 	free(r->manifest);
 	jbuf_free(&r->scratch);
 	memset(r, 0, sizeof *r);
@@ -139,6 +147,8 @@ void report_add(report *r, int set, const json_doc *d, const char *line, size_t 
 	}
 }
 
+static report_contam *get_contam(report *r, const char *name, size_t n);
+
 int report_add_summary(report *r, const char *stage, const char *text, size_t len, char *err, size_t errlen)
 {
 	json_doc d;
@@ -181,6 +191,99 @@ int report_add_summary(report *r, const char *stage, const char *text, size_t le
 		if (!s->reason[s->nreasons]) s->reason[s->nreasons] = xstrdup("");
 		s->count[s->nreasons++] = (uint64_t)n;
 	}
+	uint32_t bs = json_get(&d, 0, "benchmarks");   /* decontam's drops per benchmark */
+	if (!rc && json_type_of(&d, bs) == JSON_OBJECT) {
+		r->have_contam = 1;
+		JSON_FOR_MEMBERS(&d, bs, k, v, i) {
+			(void)i;
+			int64_t n;
+			if (json_type_of(&d, v) != JSON_NUMBER || json_num_i64(&d, v, &n) || n < 0) {
+				rc = err_set(err, errlen, "%s: expected counts per benchmark, found another value", stage);
+				break;
+			}
+			jbuf kb = JBUF_INIT;
+			json_str_append(&d, k, &kb);
+			get_contam(r, kb.p ? kb.p : "", kb.len)->dropped += (uint64_t)n;
+			jbuf_free(&kb);
+		}
+	}
+	json_doc_free(&d);
+	return rc;
+}
+
+static report_contam *get_contam(report *r, const char *name, size_t n)
+{
+	for (int i = 0; i < r->ncontam; i++)
+		if (strlen(r->contam[i].bench) == n && !memcmp(r->contam[i].bench, name, n)) return &r->contam[i];
+	r->contam = xrealloc(r->contam, (size_t)(r->ncontam + 1) * sizeof *r->contam);
+	report_contam *c = &r->contam[r->ncontam++];
+	memset(c, 0, sizeof *c);
+	c->bench = xstrndup(name, n);
+	return c;
+}
+
+static char *str_of(const json_doc *d, uint32_t obj, const char *key, jbuf *b)
+{
+	uint32_t v = json_get(d, obj, key);
+	jbuf_reset(b);
+	if (json_type_of(d, v) == JSON_STRING) json_str_append(d, v, b);
+	else if (v != JSON_NONE && json_type_of(d, v) != JSON_NULL) { size_t l; const char *raw = json_raw(d, v, &l); jbuf_put(b, raw, l); }
+	return xstrndup(b->p ? b->p : "", b->len);
+}
+
+int report_add_decontam(report *r, const char *text, size_t len, char *err, size_t errlen)
+{
+	json_doc d;
+	json_doc_init(&d);
+	jbuf b = JBUF_INIT;
+	int rc = 0;
+	uint64_t lineno = 0;
+	r->have_contam = 1;
+	for (size_t p = 0; p < len && !rc;) {
+		const char *nl = memchr(text + p, '\n', len - p);
+		size_t e = nl ? (size_t)(nl - text) : len;
+		lineno++;
+		if (e > p) {
+			uint32_t bn, rows, srcs;
+			int64_t nrows;
+			if (json_parse(&d, text + p, e - p) || json_type_of(&d, 0) != JSON_OBJECT ||
+			    json_type_of(&d, bn = json_get(&d, 0, "benchmark")) != JSON_STRING ||
+			    json_type_of(&d, rows = json_get(&d, 0, "rows")) != JSON_NUMBER || json_num_i64(&d, rows, &nrows) || nrows < 0) {
+				rc = err_set(err, errlen, "line %llu: expected a decontam --report line (benchmark, item, rows, ...)", (unsigned long long)lineno);
+				break;
+			}
+			jbuf_reset(&b);
+			json_str_append(&d, bn, &b);
+			report_contam *c = get_contam(r, b.p, b.len);
+			c->items++;
+			c->hits += (uint64_t)nrows;
+			char *src0 = NULL;
+			srcs = json_get(&d, 0, "sources");
+			if (json_type_of(&d, srcs) == JSON_ARRAY) JSON_FOR_ELEMS(&d, srcs, v, k) {
+				if (json_type_of(&d, v) != JSON_STRING) continue;
+				jbuf_reset(&b);
+				json_str_append(&d, v, &b);
+				int have = 0;
+				for (int q = 0; q < c->nsources && !have; q++) have = !strcmp(c->sources[q], b.p);
+				if (!have) {
+					c->sources = xrealloc(c->sources, (size_t)(c->nsources + 1) * sizeof *c->sources);
+					c->sources[c->nsources++] = xstrdup(b.p);
+				}
+				if (!src0) src0 = xstrdup(b.p);
+			}
+			if (c->nex < REPORT_EXAMPLES) {
+				c->ex[c->nex].item = str_of(&d, 0, "item", &b);
+				c->ex[c->nex].example = str_of(&d, 0, "example", &b);
+				c->ex[c->nex].excerpt = str_of(&d, 0, "excerpt", &b);
+				c->ex[c->nex].source = src0 ? src0 : xstrdup("");
+				src0 = NULL;
+				c->nex++;
+			}
+			free(src0);
+		}
+		p = e + 1;
+	}
+	jbuf_free(&b);
 	json_doc_free(&d);
 	return rc;
 }
@@ -512,6 +615,42 @@ static void stages_section(jbuf *h, const report *r)
 	free(reasons);
 }
 
+static void contam_section(jbuf *h, const report *r)
+{
+	jbuf_puts(h, "<h2>Contamination</h2>\n");
+	uint64_t dropped = 0;
+	int hit = 0;
+	for (int i = 0; i < r->ncontam; i++) { dropped += r->contam[i].dropped; hit += r->contam[i].dropped || r->contam[i].items; }
+	jbuf_printf(h, "<p class=\"meta\">Training records that held an evaluation benchmark item, dropped by <code>decontam</code>: "
+		       "%llu, against %d benchmark%s (%d hit). Rows dropped count each record once, under its best match; "
+		       "records hit count every item a record held.</p>\n", (unsigned long long)dropped, r->ncontam, r->ncontam == 1 ? "" : "s", hit);
+	if (!hit) return;
+	jbuf_puts(h, "<table><tr><th class=\"t\">benchmark</th><th>rows dropped</th><th>items hit</th><th>records hit</th>"
+		     "<th class=\"t\">sources</th><th class=\"t\">examples (item: the record's matched text)</th></tr>\n");
+	for (int i = 0; i < r->ncontam; i++) {
+		const report_contam *c = &r->contam[i];
+		if (!c->dropped && !c->items) continue;
+		jbuf_puts(h, "<tr><td class=\"t\">");
+		esc(h, c->bench);
+		jbuf_printf(h, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td class=\"t\">", (unsigned long long)c->dropped,
+			    (unsigned long long)c->items, (unsigned long long)c->hits);
+		for (int k = 0; k < c->nsources; k++) { if (k) jbuf_puts(h, "<br>"); esc(h, c->sources[k]); }
+		jbuf_puts(h, "</td><td class=\"t\">");
+		for (int k = 0; k < c->nex; k++) {
+			if (k) jbuf_puts(h, "<br>");
+			jbuf_puts(h, "<b>");
+			esc(h, c->ex[k].item);
+			jbuf_puts(h, "</b>: &ldquo;");
+			esc(h, c->ex[k].excerpt);
+			jbuf_puts(h, "&rdquo; <span class=\"meta\">(");
+			esc(h, c->ex[k].example);
+			jbuf_puts(h, ")</span>");
+		}
+		jbuf_puts(h, "</td></tr>\n");
+	}
+	jbuf_puts(h, "</table>\n");
+}
+
 void report_render(report *r, const char *const *inputs, int ninputs, const char *version, jbuf *h)
 {
 	jbuf tmp = JBUF_INIT;
@@ -571,6 +710,7 @@ void report_render(report *r, const char *const *inputs, int ninputs, const char
 
 	if (r->manifest) manifest_section(h, r, &tmp);
 	if (r->nstages) stages_section(h, r);
+	if (r->have_contam) contam_section(h, r);
 
 	/* lengths: one bin width for every source, the smallest power of two
 	 * (from the fine width) that puts the longest record, up to the fine

@@ -57,12 +57,26 @@ typedef struct report_stage {
 	int nreasons;
 } report_stage;
 
+/* One benchmark of decontam's stage: the records dropped with it as their
+ * best match (the summaries' "benchmarks"), the items hit and the records
+ * hitting them, their sources and a few examples (decontam --report lines). */
+typedef struct report_contam {
+	char *bench;
+	uint64_t dropped, items, hits;
+	char **sources;
+	int nsources;
+	struct { char *item, *example, *source, *excerpt; } ex[REPORT_EXAMPLES];
+	int nex;
+} report_contam;
+
 typedef struct report {
 	report_src *src;
 	int nsrc;
 	uint64_t total, with_tokens, no_source;
 	report_stage *stages;
 	int nstages;
+	report_contam *contam;
+	int ncontam, have_contam;
 	char *manifest;                      /* the manifest's text (owned) */
 	size_t manifest_len;
 	rng rng;
@@ -79,6 +93,11 @@ void report_add(report *r, int set, const json_doc *d, const char *line, size_t 
 /* A stage summary: text is the summary file's JSON object. stage names the
  * row (the file name without .json). */
 int report_add_summary(report *r, const char *stage, const char *text, size_t len, char *err, size_t errlen);
+
+/* A decontam --report file (JSONL, one line per benchmark item hit): its
+ * items join the contamination section; -1 with err at a bad line. A
+ * summary with "benchmarks" (decontam's) adds its drops per benchmark. */
+int report_add_decontam(report *r, const char *text, size_t len, char *err, size_t errlen);
 
 /* blend's manifest.json text; checked now, rendered by report_render. */
 int report_set_manifest(report *r, const char *text, size_t len, char *err, size_t errlen);

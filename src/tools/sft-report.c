@@ -13,15 +13,19 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"Usage: sft-report [--manifest FILE] [--summaries DIR] [-o FILE] TRAIN.jsonl [VALIDATION.jsonl]\n"
+	"Usage: sft-report [--manifest FILE] [--summaries DIR] [--decontam FILE]... [-o FILE] TRAIN.jsonl [VALIDATION.jsonl]\n"
 	"Write an HTML report of an SFT set: composition by source, lengths per source\n"
 	"(n_tokens; character counts when absent, and it says so), messages per\n"
 	"conversation, records dropped per reason per stage (from the --summary files\n"
-	"in DIR), the recipe's counts (from blend's manifest), and examples per source.\n"
+	"in DIR), contamination per benchmark (decontam's --report files and the\n"
+	"summaries' drops per benchmark), the recipe's counts (from blend's manifest),\n"
+	"and examples per source.\n"
 	"\n"
 	"  -m, --manifest FILE   blend's manifest.json\n"
 	"  -s, --summaries DIR   the stages' --summary files (*.json), in stage order (the\n"
 	"                        number starting a name's last part: dolci.3-x.json is 3)\n"
+	"  -d, --decontam FILE   a decontam --report file (repeatable): items hit, sources,\n"
+	"                        examples with the matched text\n"
 	"  -o, --output FILE     the report (default: standard output), written atomically\n";
 
 /* The stage number a summary's name gives: the digits that start its last
@@ -82,18 +86,21 @@ int main(int argc, char **argv)
 		{"manifest", required_argument, 0, 'm'},
 		{"summaries", required_argument, 0, 's'},
 		{"output", required_argument, 0, 'o'},
+		{"decontam", required_argument, 0, 'd'},
 		{0, 0, 0, 0},
 	};
 	cli c;
 	const char *manifest = NULL, *sums = NULL, *outp = NULL;
-	int o;
+	const char **dec = xcalloc((size_t)argc + 1, sizeof *dec);
+	int o, ndec = 0;
 	cli_init(&c, "sft-report", usage, argc, argv);
-	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "m:s:o:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "m:s:o:d:", opts, NULL)) != -1) {
 		if (cli_common_opt(&c, o, optarg)) continue;
 		switch (o) {
 		case 'm': manifest = optarg; break;
 		case 's': sums = optarg; break;
 		case 'o': outp = optarg; break;
+		case 'd': dec[ndec++] = optarg; break;
 		default: cli_usage_error(&c, NULL);
 		}
 	}
@@ -110,6 +117,14 @@ int main(int argc, char **argv)
 		free(t);
 	}
 	if (sums) read_summaries(&c, &r, sums);
+	for (int i = 0; i < ndec; i++) {
+		size_t len;
+		char *t = read_file(dec[i], &len);
+		if (!t) cli_fatal(&c, "%s: %s", dec[i], strerror(errno));
+		if (report_add_decontam(&r, t, len, err, sizeof err)) cli_fatal(&c, "%s: %s", dec[i], err);
+		free(t);
+	}
+	free(dec);
 
 	cli_open_output(&c, optind);
 	const char *line;

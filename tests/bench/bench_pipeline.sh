@@ -27,6 +27,16 @@ stage() { # name command [serial]: prints rows/s and adds seconds per 1M rows to
 stage to-messages "to-messages -q --preset magicoder '$BENCH_DIR/pipe-rows.jsonl' >/dev/null"
 stage drop-multimodal "drop-multimodal -q '$IN' >/dev/null"
 stage drop-tool-use "drop-tool-use -q '$IN' >/dev/null"
+# decontam against every set in ../shared/benchmarks (the index built in the run)
+BM="$SFTKIT_SHARED/benchmarks"
+if [ -d "$BM" ]; then
+	DA=""
+	for f in humaneval/test.jsonl humanevalplus/test.jsonl mbpp/full.jsonl mbpp/sanitized.json gsm8k/test.jsonl math/test.jsonl \
+		math500/test.jsonl aime24/test.jsonl aime25/test.jsonl amc23/test.jsonl comp-math-24-25/test.jsonl; do
+		DA="$DA -a $(echo "$f" | tr '/.' '--')=$BM/$f"
+	done
+	stage decontam "decontam -q $DA '$IN' >/dev/null"
+fi
 stage tok-len "tok-len -q -t '$TK' --max 8192 '$IN' >/dev/null"
 stage dedup "dedup -q '$IN' >/dev/null" serial
 printf 'seed 1\nall 50%%\n' >"$BENCH_DIR/pipe.recipe"

@@ -77,3 +77,16 @@ if [ -x "$CHROME" ]; then
 else
 	t_skip "headless Chromium screenshot" "no /usr/bin/chromium (install Debian's chromium: sh src/deps.sh)"
 fi
+
+# the contamination section: decontam's --report lines and its summaries' drops per benchmark
+mkdir -p "$T/dsum"
+printf '{"tool":"decontam","read":9,"kept":7,"dropped":2,"reasons":{"contaminated":2},"benchmarks":{"gsm8k":2,"mbpp":0}}\n' >"$T/dsum/a.5-decontam.json"
+printf '%s\n' '{"benchmark":"gsm8k","item":"line 7","field":"question","rows":2,"sources":["src/<a>","src/b"],"more_sources":false,"example":"r9","score":1.000,"excerpt":"Janet <ducks> lay"}' >"$T/d.jsonl"
+printf '{"id":"x","source":"s","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}\n' >"$T/one.jsonl"
+sft-report -s "$T/dsum" -d "$T/d.jsonl" "$T/one.jsonl" >"$T/dr.html" 2>"$T/dr.err"
+t_grep "contamination: per benchmark, rows dropped, items hit, records hit" '<td class="t">gsm8k</td><td>2</td><td>1</td><td>2</td>' "$T/dr.html"
+t_grep "contamination: sources and the example's excerpt, escaped" 'src/&lt;a&gt;<br>src/b</td><td class="t"><b>line 7</b>: &ldquo;Janet &lt;ducks&gt; lay&rdquo;' "$T/dr.html"
+t_grep "contamination: benchmarks checked and not hit are counted" 'against 2 benchmarks (1 hit)' "$T/dr.html"
+printf 'not json\n' >"$T/bad-d.jsonl"
+t_status "a bad --decontam file: exit 1" 1 sft-report -d "$T/bad-d.jsonl" "$T/one.jsonl"
+t_grep "with its line" "bad-d.jsonl: line 1: expected a decontam --report line" "$T/.err"

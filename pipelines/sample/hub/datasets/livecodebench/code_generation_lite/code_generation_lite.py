@@ -1,0 +1,1 @@
+# the real repo's datasets loading script; sftkit reads the JSONL files

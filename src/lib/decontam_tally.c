@@ -1,0 +1,91 @@
+/* decontam_tally.c — the per-item tally behind decontam --report, over
+ * decontam.h's public accessors only. */
+#include "decontam.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define TALLY_SOURCES 16   /* sources listed per item, at most */
+
+typedef struct tally_item {
+	uint64_t rows;
+	char *sources[TALLY_SOURCES];
+	int nsources, more_sources;
+	char *example, *field;
+	char excerpt[DC_EXCERPT + 1];
+	double score;
+} tally_item;
+
+struct dc_tally {
+	const dc_index *ix;
+	tally_item *it;        /* one per index item */
+	uint64_t *drops;       /* per benchmark */
+};
+
+dc_tally *dc_tally_new(const dc_index *ix)
+{
+	dc_tally *t = xcalloc(1, sizeof *t);
+	t->ix = ix;
+	t->it = xcalloc(dc_nitems(ix) ? dc_nitems(ix) : 1, sizeof *t->it);
+	t->drops = xcalloc(dc_nbench(ix) ? (size_t)dc_nbench(ix) : 1, sizeof *t->drops);
+	return t;
+}
+
+void dc_tally_free(dc_tally *t)
+{
+	if (!t) return;
+	for (size_t i = 0; i < dc_nitems(t->ix); i++) {
+		for (int k = 0; k < t->it[i].nsources; k++) free(t->it[i].sources[k]);
+		free(t->it[i].example);
+		free(t->it[i].field);
+	}
+	free(t->it);
+	free(t->drops);
+	free(t);
+}
+
+void dc_tally_add(dc_tally *t, const dc_hit *h, const char *source, size_t slen, const char *id, size_t idlen)
+{
+	tally_item *it = &t->it[h->item];
+	if (!it->rows++) {
+		it->example = id ? xstrndup(id, idlen) : NULL;
+		it->field = xstrdup(h->field);
+		memcpy(it->excerpt, h->excerpt, sizeof it->excerpt);
+		it->score = h->score;
+	}
+	if (!source) return;
+	for (int k = 0; k < it->nsources; k++)
+		if (strlen(it->sources[k]) == slen && !memcmp(it->sources[k], source, slen)) return;
+	if (it->nsources < TALLY_SOURCES) it->sources[it->nsources++] = xstrndup(source, slen);
+	else it->more_sources = 1;
+}
+
+void dc_tally_drop(dc_tally *t, const dc_hit *best) { t->drops[dc_item_bench(t->ix, best->item)]++; }
+uint64_t dc_tally_rows(const dc_tally *t, int b) { return t->drops[b]; }
+
+void dc_tally_write(const dc_tally *t, jbuf *out)
+{
+	const dc_index *ix = t->ix;
+	for (uint32_t i = 0; i < dc_nitems(ix); i++) {
+		const tally_item *it = &t->it[i];
+		if (!it->rows) continue;
+		const char *bn = dc_bench(ix, dc_item_bench(ix, i))->name, *id = dc_item_id(ix, i);
+		jbuf_puts(out, "{\"benchmark\":");
+		json_write_str(out, bn, strlen(bn));
+		jbuf_puts(out, ",\"item\":");
+		json_write_str(out, id, strlen(id));
+		jbuf_puts(out, ",\"field\":");
+		json_write_str(out, it->field, strlen(it->field));
+		jbuf_printf(out, ",\"rows\":%llu,\"sources\":[", (unsigned long long)it->rows);
+		for (int k = 0; k < it->nsources; k++) {
+			if (k) jbuf_putc(out, ',');
+			json_write_str(out, it->sources[k], strlen(it->sources[k]));
+		}
+		jbuf_printf(out, "],\"more_sources\":%s,\"example\":", it->more_sources ? "true" : "false");
+		if (it->example) json_write_str(out, it->example, strlen(it->example));
+		else jbuf_puts(out, "null");
+		jbuf_printf(out, ",\"score\":%.3f,\"excerpt\":", it->score);
+		json_write_str(out, it->excerpt, strlen(it->excerpt));
+		jbuf_puts(out, "}\n");
+	}
+}

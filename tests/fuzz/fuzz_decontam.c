@@ -1,0 +1,73 @@
+/* fuzz_decontam.c — libFuzzer target for decontam's benchmark loader and
+ * matcher. The input is a benchmark file, a NUL byte, and a record: the file
+ * is loaded (by its layout, else as field "q"), the record matched as raw
+ * text and, when it parses, as a JSON record. Aborts when a hit breaks the
+ * contract: scores in (0, 1], one hit per item, best first, excerpts valid
+ * UTF-8, found <= total. */
+#include "decontam.h"
+#include "json.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void check(const dc_index *ix, const dc_hit *h, int n)
+{
+	for (int k = 0; k < n; k++) {
+		if (!(h[k].score > 0 && h[k].score <= 1) || h[k].found > h[k].total) abort();
+		if (h[k].item >= dc_nitems(ix) || !h[k].field) abort();
+		if (!utf8_valid(h[k].excerpt, strlen(h[k].excerpt))) abort();
+		if (k && h[k].score > h[k - 1].score) abort();
+		for (int j = 0; j < k; j++)
+			if (h[j].item == h[k].item) abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+	const char *s = (const char *)data;
+	const char *z = memchr(s, 0, size);
+	size_t blen = z ? (size_t)(z - s) : size;
+	const char *rec = z ? z + 1 : "";
+	size_t rlen = z ? size - blen - 1 : 0;
+	char err[256];
+	dc_opts o;
+	dc_opts_default(&o);
+	o.ngram = 3 + (int)(size % 4);
+	o.long_tokens = o.ngram + 4;
+	o.min_tokens = 2;
+	dc_index *ix = dc_index_new(&o);
+	int rc = dc_add_benchmark(ix, "b", "fuzz", s, blen, NULL, 0, err, sizeof err);
+	if (rc == DC_ERR_LAYOUT) {
+		dc_index_free(ix);
+		ix = dc_index_new(&o);
+		static const char *const f[] = {"q"};
+		rc = dc_add_benchmark(ix, "b", "fuzz", s, blen, f, 1, err, sizeof err);
+	}
+	if (rc < 0 && !err[0]) abort();   /* a failure always says why */
+	dc_index_build(ix);
+	dc_matcher *m = dc_matcher_new(ix);
+	const dc_hit *h;
+	dc_match_begin(m);
+	dc_match_text(m, rec, rlen);
+	dc_match_text(m, s, blen);   /* the benchmark's own text, as a record's */
+	int n = dc_match_end(m, &h);
+	check(ix, h, n);
+	dc_tally *t = dc_tally_new(ix);
+	for (int k = 0; k < n; k++) dc_tally_add(t, &h[k], "s", 1, "i", 1);
+	if (n) dc_tally_drop(t, &h[0]);
+	jbuf out = JBUF_INIT;
+	dc_tally_write(t, &out);
+	if (out.len && !utf8_valid(out.p, out.len)) abort();
+	jbuf_free(&out);
+	dc_tally_free(t);
+	json_doc d;
+	json_doc_init(&d);
+	if (json_parse(&d, rec, rlen) == 0) {
+		n = dc_match_record(m, &d, 0, &h);
+		check(ix, h, n);
+	}
+	json_doc_free(&d);
+	dc_matcher_free(m);
+	dc_index_free(ix);
+	return 0;
+}

@@ -1,0 +1,271 @@
+/* test_decontam.c — normalisation, layouts, matching, the tally. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "decontam.h"
+#include "t.h"
+
+/* the words of s as one string of hashes' low bytes is not readable; compare
+ * two texts' word hashes instead */
+static int same_words(const char *a, const char *b)
+{
+	dc_toks x = {0}, y = {0};
+	dc_tokenize(a, strlen(a), &x);
+	dc_tokenize(b, strlen(b), &y);
+	int eq = x.n == y.n;
+	for (size_t i = 0; eq && i < x.n; i++) eq = x.hash[i] == y.hash[i];
+	dc_toks_free(&x);
+	dc_toks_free(&y);
+	return eq;
+}
+
+static void test_normalise(void)
+{
+	T_CHECK(same_words("Hello, World!", "hello world"));
+	T_CHECK(same_words("```\nx = $5$\n```", "X 5"));
+	T_CHECK(same_words("\xef\xbd\x86\xef\xbd\x95\xef\xbd\x8c\xef\xbd\x8c", "full"));   /* fullwidth, NFKC */
+	T_CHECK(same_words("Caf\xc3\xa9 \xc3\x89T\xc3\x89", "cafe ete"));                /* marks stripped, case folded */
+	T_CHECK(same_words("remove_Occ(s)", "REMOVE_OCC S"));
+	T_CHECK(!same_words("remove_occ", "remove occ"));
+	T_CHECK(!same_words("3.14", "3 14 x"));
+	T_CHECK(same_words("a\xff" "b", "a b"));   /* a stray byte separates */
+	dc_toks t = {0};
+	const char *s = "One two. Three: four 3.14\nfive";
+	dc_tokenize(s, strlen(s), &t);
+	T_EQ_INT(t.n, 7);
+	if (t.n == 7) {
+		int want[7] = {1, 0, 1, 1, 0, 0, 1};   /* units: start, after ". ", ": ", newline; not inside 3.14 */
+		for (int i = 0; i < 7; i++) T_EQ_INT(t.unit[i], want[i]);
+		T_EQ_INT(t.start[2], 9);
+	}
+	dc_toks_free(&t);
+}
+
+static dc_index *index_of(const char *name, const char *text, char *err, size_t errlen, int *rc)
+{
+	dc_index *ix = dc_index_new(NULL);
+	*rc = dc_add_benchmark(ix, name, name, text, strlen(text), NULL, 0, err, errlen);
+	dc_index_build(ix);
+	return ix;
+}
+
+static int hits(dc_index *ix, const char *text, const dc_hit **h)
+{
+	dc_matcher *m = dc_matcher_new(ix);
+	static dc_hit keep[8];
+	dc_match_begin(m);
+	dc_match_text(m, text, strlen(text));
+	const dc_hit *hh;
+	int n = dc_match_end(m, &hh);
+	if (n > 0) memcpy(keep, hh, (size_t)(n < 8 ? n : 8) * sizeof *keep);
+	dc_matcher_free(m);
+	if (h) *h = keep;
+	return n;
+}
+
+static const char gsm[] =
+	"{\"question\": \"Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with four. She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make every day at the farmers' market?\", \"answer\": \"#### 18\"}\n"
+	"{\"question\": \"A robe takes 2 bolts of blue fiber and half that much white fiber. How many bolts in total does it take?\", \"answer\": \"#### 3\"}\n"
+	"{\"question\": \"What is 7 times 8?\", \"answer\": \"#### 56\"}\n";
+
+static void test_layouts(void)
+{
+	char err[256];
+	int rc;
+	dc_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
+	T_EQ_INT(rc, 0);
+	const dc_bench_stats *s = dc_bench(ix, 0);
+	T_EQ_STR(s->layout, "gsm8k");
+	T_EQ_INT(s->items, 3);
+	T_EQ_INT(s->seg_long, 2);
+	T_EQ_INT(s->seg_short, 1);
+	T_EQ_STR(dc_item_id(ix, 1), "line 2");
+	dc_index_free(ix);
+
+	ix = index_of("x", "{\"a\": 1, \"b\": \"c\"}\n", err, sizeof err, &rc);
+	T_EQ_INT(rc, DC_ERR_LAYOUT);
+	T_CHECKF(strstr(err, "fields: a, b") != NULL, "%s", err);
+	dc_index_free(ix);
+
+	ix = index_of("x", "{\"problem\": \"Compute the sum of the first ten primes now.\"}\n{\"problem\": \"x\"\n", err, sizeof err, &rc);
+	T_EQ_INT(rc, DC_ERR_DATA);
+	T_CHECKF(strstr(err, "x:2:") != NULL, "%s", err);
+	dc_index_free(ix);
+
+	/* MBPP sanitized: one JSON array; ids from task_id */
+	ix = index_of("san", "[{\"task_id\": 7, \"prompt\": \"Write a function to find the shared elements from the given two lists.\", \"code\": \"def similar_elements(a, b):\\n  return tuple(set(a) & set(b))\", \"test_list\": [\"assert similar_elements((1, 2), (2, 3)) == (2,)\"]}]",
+	              err, sizeof err, &rc);
+	T_EQ_INT(rc, 0);
+	T_EQ_STR(dc_bench(ix, 0)->layout, "mbpp-sanitized");
+	T_EQ_STR(dc_item_id(ix, 0), "7");
+	dc_index_free(ix);
+
+	/* HumanEval: prompt, the body alone only when long, and the body under its def line */
+	ix = index_of("he", "{\"task_id\": \"HumanEval/23\", \"prompt\": \"\\n\\ndef strlen(string: str) -> int:\\n    \\\"\\\"\\\" Return length of given string\\n    >>> strlen('')\\n    0\\n    >>> strlen('abc')\\n    3\\n    \\\"\\\"\\\"\\n\", \"canonical_solution\": \"    return len(string)\\n\", \"entry_point\": \"strlen\"}\n",
+	              err, sizeof err, &rc);
+	T_EQ_INT(rc, 0);
+	s = dc_bench(ix, 0);
+	T_EQ_INT(s->seg_too_short, 1);
+	T_EQ_INT(s->seg_short, 2);
+	const dc_hit *h;
+	T_EQ_INT(hits(ix, "Sure:\n```python\ndef strlen(string: str) -> int:\n    return len(string)\n```", &h), 1);
+	T_EQ_STR(h[0].field, "def+canonical_solution");
+	T_EQ_INT(hits(ix, "def strlen(s):\n    return len(string)\n", NULL), 0);
+	T_EQ_INT(hits(ix, "x = 1\n    return len(string)\n", NULL), 0);
+	dc_index_free(ix);
+}
+
+static void test_long(void)
+{
+	char err[256];
+	int rc;
+	dc_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
+	const dc_hit *h;
+	/* verbatim, embedded, in another role's words */
+	T_EQ_INT(hits(ix, "Please solve: Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with four. She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make every day at the farmers' market? Thanks!", &h), 1);
+	T_CHECK(h[0].score == 1.0);
+	T_EQ_STR(h[0].field, "question");
+	T_CHECKF(!strncmp(h[0].excerpt, "Janet's ducks lay 16", 20), "%s", h[0].excerpt);
+	/* reformatted */
+	T_EQ_INT(hits(ix, "JANET S DUCKS LAY $16$ EGGS PER DAY\nSHE EATS THREE FOR BREAKFAST EVERY MORNING AND BAKES MUFFINS FOR HER FRIENDS EVERY DAY WITH FOUR\nShe sells the remainder at the farmers market daily for 2 per fresh duck egg; how much in dollars does she make every day at the farmers market", NULL), 1);
+	/* most of it */
+	T_EQ_INT(hits(ix, "She eats three for breakfast every morning and bakes muffins for her friends every day with four. She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make", NULL), 1);
+	/* a quoted sentence of it is not */
+	T_EQ_INT(hits(ix, "As the textbook says, \"She eats three for breakfast every morning and bakes muffins\" - a classic.", NULL), 0);
+	/* the same template, other numbers and names: a different problem */
+	T_EQ_INT(hits(ix, "Tom's hens lay 12 eggs per day. He eats two for breakfast every morning and bakes bread for his neighbours every day with three. He sells the rest at the market daily for $3 per egg. How much in dollars does he make every day at the market?", NULL), 0);
+	dc_index_free(ix);
+}
+
+static void test_short(void)
+{
+	char err[256];
+	int rc;
+	dc_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
+	T_EQ_INT(hits(ix, "What is 7 times 8?", NULL), 1);
+	T_EQ_INT(hits(ix, "Quick one: what is 7 times 8? Show your work.", NULL), 1);
+	T_EQ_INT(hits(ix, "```\nwhat is 7 times 8\n```", NULL), 1);
+	/* not whole: a longer question that starts the same */
+	T_EQ_INT(hits(ix, "What is 7 times 8 plus 2?", NULL), 0);
+	T_EQ_INT(hits(ix, "So what is 7 times 8?", NULL), 0);
+	dc_index_free(ix);
+	/* a short text two items share is generic: neither matches it */
+	ix = index_of("mmlu", "{\"question\": \"Which of the following is true?\"}\n{\"question\": \"Which of the following is true?\"}\n{\"question\": \"Which planet is closest to the sun?\"}\n",
+	              err, sizeof err, &rc);
+	T_EQ_INT(dc_bench(ix, 0)->seg_generic, 2);
+	T_EQ_INT(hits(ix, "Which of the following is true?", NULL), 0);
+	T_EQ_INT(hits(ix, "which planet is closest to the sun", NULL), 1);
+	dc_index_free(ix);
+}
+
+static void test_boilerplate(void)
+{
+	/* three items sharing a sentence: it counts for none of them */
+#define TAIL " When you are done, express your answer as a common fraction reduced to lowest terms, write it inside a box at the end of your solution, and check it once more against the conditions stated above before you submit it."
+	const char *b =
+		"{\"problem\": \"Let f(x) = x^2 + 3x + 7 and g(x) = 2x - 5. Find f(g(2))." TAIL "\"}\n"
+		"{\"problem\": \"A jar holds 4 red and 6 blue marbles, two drawn at random." TAIL "\"}\n"
+		"{\"problem\": \"The ratio of boys to girls in a class of 35 is 3 to 4." TAIL "\"}\n";
+	char err[256];
+	int rc;
+	dc_index *ix = index_of("m", b, err, sizeof err, &rc);
+	T_EQ_INT(rc, 0);
+	T_EQ_INT(hits(ix, "Flip a coin three times; what is the chance of two heads?" TAIL, NULL), 0);
+	T_EQ_INT(hits(ix, "A jar holds 4 red and 6 blue marbles, two drawn at random." TAIL, NULL), 1);
+#undef TAIL
+	dc_index_free(ix);
+}
+
+static void test_record(void)
+{
+	char err[256];
+	int rc;
+	dc_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
+	dc_matcher *m = dc_matcher_new(ix);
+	json_doc d;
+	json_doc_init(&d);
+	/* split across two messages, one as content parts: coverage counts the whole record */
+	const char *r = "{\"id\":\"r1\",\"source\":\"s\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
+	                "\"Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with four.\"}]},"
+	                "{\"role\":\"assistant\",\"content\":\"She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make every day at the farmers' market?\"}]}";
+	const dc_hit *h;
+	T_EQ_INT(json_parse(&d, r, strlen(r)), 0);
+	T_EQ_INT(dc_match_record(m, &d, 0, &h), 1);
+	T_CHECKF(h[0].score > 0.8 && h[0].score < 1, "%f", h[0].score);
+	r = "{\"question\":\"unused\",\"x\":{\"y\":[\"What is 7 times 8?\"]}}";
+	T_EQ_INT(json_parse(&d, r, strlen(r)), 0);
+	T_EQ_INT(dc_match_record(m, &d, 0, &h), 1);   /* no messages: every string value */
+	dc_tally *t = dc_tally_new(ix);
+	dc_tally_add(t, &h[0], "src/a", 5, "id1", 3);
+	dc_tally_add(t, &h[0], "src/b", 5, "id2", 3);
+	dc_tally_add(t, &h[0], "src/a", 5, "id3", 3);
+	dc_tally_drop(t, &h[0]);
+	T_EQ_INT(dc_tally_rows(t, 0), 1);
+	jbuf out = JBUF_INIT;
+	dc_tally_write(t, &out);
+	T_EQ_STR(out.p, "{\"benchmark\":\"gsm8k\",\"item\":\"line 3\",\"field\":\"question\",\"rows\":3,\"sources\":[\"src/a\",\"src/b\"],"
+	                "\"more_sources\":false,\"example\":\"id1\",\"score\":1.000,\"excerpt\":\"What is 7 times 8?\"}\n");
+	jbuf_free(&out);
+	dc_tally_free(t);
+	json_doc_free(&d);
+	dc_matcher_free(m);
+	dc_index_free(ix);
+}
+
+/* GSM8K's train questions are other problems on the test set's templates */
+static void test_gsm8k_train(void)
+{
+	char p1[2048], p2[2048];
+	snprintf(p1, sizeof p1, "%s/benchmarks/gsm8k/test.jsonl", t_shared());
+	snprintf(p2, sizeof p2, "%s/benchmarks/gsm8k/train.jsonl", t_shared());
+	size_t n1 = 0, n2 = 0;
+	char *a = t_read_file(p1, &n1), *b = t_read_file(p2, &n2);
+	if (!a || !b) { free(a); free(b); T_SKIP("no GSM8K files under SFTKIT_SHARED"); }
+	dc_index *ix = dc_index_new(NULL);
+	char err[256];
+	T_EQ_INT(dc_add_benchmark(ix, "gsm8k", p1, a, n1, NULL, 0, err, sizeof err), 0);
+	dc_index_build(ix);
+	dc_matcher *m = dc_matcher_new(ix);
+	json_doc d;
+	json_doc_init(&d);
+	int lines = 0, dropped = 0;
+	for (char *l = b, *e; l < b + n2; l = e + 1) {
+		e = memchr(l, '\n', (size_t)(b + n2 - l));
+		if (!e) e = b + n2;
+		if (json_parse(&d, l, (size_t)(e - l))) continue;
+		const dc_hit *h;
+		lines++;
+		if (dc_match_record(m, &d, 0, &h)) dropped++;
+	}
+	T_EQ_INT(lines, 7473);
+	T_EQ_INT(dropped, 0);
+	/* and every test question is caught, as its own record */
+	int caught = 0;
+	lines = 0;
+	for (char *l = a, *e; l < a + n1; l = e + 1) {
+		e = memchr(l, '\n', (size_t)(a + n1 - l));
+		if (!e) e = a + n1;
+		if (json_parse(&d, l, (size_t)(e - l))) continue;
+		const dc_hit *h;
+		lines++;
+		if (dc_match_record(m, &d, 0, &h)) caught++;
+	}
+	T_EQ_INT(caught, lines);
+	json_doc_free(&d);
+	dc_matcher_free(m);
+	dc_index_free(ix);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	T_RUN(test_normalise);
+	T_RUN(test_layouts);
+	T_RUN(test_long);
+	T_RUN(test_short);
+	T_RUN(test_boilerplate);
+	T_RUN(test_record);
+	T_RUN(test_gsm8k_train);
+	return t_done();
+}
