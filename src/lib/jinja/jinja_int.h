@@ -70,6 +70,8 @@ struct node {
 	const char **tn; size_t *tl; int ntn;   /* for targets, macro parameters */
 	nlist defaults;             /* macro parameter defaults (NULL: none) */
 	node *dyn_args, *dyn_kwargs; /* calls: *args and **kwargs */
+	const struct jj_filter *filt;   /* E_FILTER: resolved when parsed (NULL: unknown, fails if reached) */
+	const struct jj_test *test;     /* E_TEST: the same */
 };
 
 struct jinja_tmpl {
@@ -129,6 +131,28 @@ typedef struct rt {
 } rt;
 
 typedef struct args { value *v; int n; int nk; const char **kn; size_t *kl; value *kw; } args;   /* positional, then keyword */
+
+/* The builtin tables (jq's function_list[]): a filter or test by name, its
+ * function, and a mode telling apart the names that share a function. */
+typedef struct jj_filter {
+	const char *name;
+	value (*fn)(rt *R, const node *n, value v, const args *a, int mode);
+	int mode;
+} jj_filter;
+typedef struct jj_test {
+	const char *name;
+	int (*fn)(rt *R, int line, value v, const value *targs, int mode);
+	int mode;
+	int nargs;          /* the arguments it needs */
+} jj_test;
+
+/* strcmp of a NUL-terminated table name against name[0..n) */
+static inline int jj_name_cmp(const char *tab, const char *name, size_t n)
+{
+	size_t k = strlen(tab);
+	int c = memcmp(tab, name, k < n ? k : n);
+	return c ? c : k < n ? -1 : k > n;
+}
 
 /* json.dumps(v, ensure_ascii, indent, separators, sort_keys) */
 typedef struct jsonopt { const char *indent; size_t indent_n; const char *isep, *ksep; int ascii, sort; } jsonopt;
@@ -197,7 +221,11 @@ size_t jj_ws_len(const char *s, size_t n);
 
 /* filters.c: jinja2's filters and tests */
 value jj_apply_filter(rt *R, const node *n, value v, const args *a);
-int jj_run_test(rt *R, int line, const char *t, size_t tl, value v, const value *targs, int nt);
+int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, value v, const value *targs, int nt);
+/* The filter or test of that name, NULL when this engine has none (found
+ * when the template is parsed; map('name') and select('name') at render) */
+const jj_filter *jj_filter_find(const char *name, size_t n);
+const jj_test *jj_test_find(const char *name, size_t n);
 
 /* methods.c: the Python methods of str, dict and list */
 value jj_call_method(rt *R, int line, value o, const char *m, size_t ml, const args *a);

@@ -210,6 +210,7 @@ static node *parse_filters(parser *P, node *n)
 			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "filter name expected after '|'");
 			node *f = mk(P, E_FILTER);
 			f->a = n; f->name = P->cur.p; f->nlen = P->cur.n;
+			f->filt = jj_filter_find(f->name, f->nlen);
 			jj_next_tok(P);
 			if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, f, ")"); }
 			n = f;
@@ -220,6 +221,7 @@ static node *parse_filters(parser *P, node *n)
 			if (is_kw(P, "not")) { t->negate = 1; jj_next_tok(P); }
 			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "test name expected after 'is'");
 			t->name = P->cur.p; t->nlen = P->cur.n;
+			t->test = jj_test_find(t->name, t->nlen);
 			jj_next_tok(P);
 			if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, t, ")"); }
 			else if (P->cur.t == T_STR || P->cur.t == T_INT || P->cur.t == T_FLOAT || is_op(P, "[") || is_op(P, "{") ||
@@ -556,6 +558,7 @@ static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *w
 		ph->name = "\001filter-block"; ph->nlen = 14;
 		node *f = mk(P, E_FILTER);
 		f->a = ph; f->name = P->cur.p; f->nlen = P->cur.n;
+		f->filt = jj_filter_find(f->name, f->nlen);
 		jj_next_tok(P);
 		if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, f, ")"); }
 		n->a = parse_filters(P, f);
@@ -621,15 +624,9 @@ int jj_in_words(const char *w, const char *p, size_t n)
 	return 0;
 }
 
-/* jinja2 3.1's filters and tests, and the ones of them rendered here */
-static const char jinja2_filters[] = "abs\0attr\0batch\0capitalize\0center\0count\0d\0default\0dictsort\0e\0escape\0"
-	"filesizeformat\0first\0float\0forceescape\0format\0groupby\0indent\0int\0items\0join\0last\0length\0list\0lower\0"
-	"map\0max\0min\0pprint\0random\0reject\0rejectattr\0replace\0reverse\0round\0safe\0select\0selectattr\0slice\0sort\0"
-	"string\0striptags\0sum\0title\0tojson\0trim\0truncate\0unique\0upper\0urlencode\0urlize\0wordcount\0wordwrap\0xmlattr\0";
+/* jinja2 3.1's filters and tests that this engine lacks (the others are the
+ * tables of filters.c) */
 const char jj_missing_filters[] = "filesizeformat\0groupby\0pprint\0random\0slice\0striptags\0urlencode\0urlize\0wordwrap\0xmlattr\0";
-static const char jinja2_tests[] = "boolean\0callable\0defined\0divisibleby\0eq\0equalto\0escaped\0even\0false\0filter\0float\0ge\0"
-	"greaterthan\0gt\0in\0integer\0iterable\0le\0lessthan\0lower\0lt\0mapping\0ne\0none\0number\0odd\0sameas\0sequence\0"
-	"string\0test\0true\0undefined\0upper\0==\0!=\0<\0<=\0>\0>=\0";
 const char jj_missing_tests[] = "escaped\0filter\0test\0";
 /* Python methods of str, dict, list, int and float that no value here has;
  * the mutating ones of list and dict are the sandbox's error, not ours */
@@ -651,7 +648,7 @@ static void check_node(jerr *e, const node *n, int soft)
 		int f = n->type == E_FILTER;
 		if (jj_in_words(f ? jj_missing_filters : jj_missing_tests, n->name, n->nlen))
 			jj_fail(e, n->line, "unsupported: the %s '%.*s'", f ? "filter" : "test", (int)n->nlen, n->name);
-		if (!soft && !jj_in_words(f ? jinja2_filters : jinja2_tests, n->name, n->nlen))
+		if (!soft && !(f ? (const void *)n->filt : (const void *)n->test))
 			jj_fail(e, n->line, "No %s named '%.*s'.", f ? "filter" : "test", (int)n->nlen, n->name);
 	}
 	if (n->type == E_CALL && n->a && n->a->type == E_ATTR && jj_in_words(missing_methods, n->a->name, n->a->nlen))
