@@ -251,83 +251,87 @@ static node *parse_unary_f(parser *P, int with_filter)
 }
 static node *parse_unary(parser *P) { return parse_unary_f(P, 1); }
 
-static node *binop(parser *P, int op, node *a, node *b) { node *n = mk(P, E_BIN); n->op = op; n->a = a; n->b = b; return n; }
+/* The binary operators by precedence, lowest first, as jinja2's parser
+ * ladders them (parse_or ... parse_pow; the idea of Lua's priority[]). All
+ * are left-associative, ** too (jinja2's, unlike Python's); comparisons chain
+ * into one E_CMP; `not` is a prefix between and and the comparisons. */
+enum { PREC_OR = 1, PREC_AND, PREC_NOT, PREC_CMP, PREC_ADD, PREC_CONCAT, PREC_MUL, PREC_POW };
+static const struct binop { const char *tok; int kw, prec, type, op; } binops[] = {
+	{ "or", 1, PREC_OR, E_OR, 0 },
+	{ "and", 1, PREC_AND, E_AND, 0 },
+	{ "==", 0, PREC_CMP, E_CMP, C_EQ }, { "!=", 0, PREC_CMP, E_CMP, C_NE },
+	{ "<=", 0, PREC_CMP, E_CMP, C_LE }, { ">=", 0, PREC_CMP, E_CMP, C_GE },
+	{ "<", 0, PREC_CMP, E_CMP, C_LT }, { ">", 0, PREC_CMP, E_CMP, C_GT },
+	{ "in", 1, PREC_CMP, E_CMP, C_IN },
+	{ "not", 1, PREC_CMP, E_CMP, C_NOTIN },   /* only as "not in" */
+	{ "+", 0, PREC_ADD, E_BIN, '+' }, { "-", 0, PREC_ADD, E_BIN, '-' },
+	{ "~", 0, PREC_CONCAT, E_BIN, '~' },
+	{ "*", 0, PREC_MUL, E_BIN, '*' }, { "//", 0, PREC_MUL, E_BIN, 'F' },
+	{ "/", 0, PREC_MUL, E_BIN, '/' }, { "%", 0, PREC_MUL, E_BIN, '%' },
+	{ "**", 0, PREC_POW, E_BIN, 'P' },
+};
 
-static node *parse_pow(parser *P)
+/* The operator at the current token, or NULL; nothing is consumed (for
+ * "not", the token after it is looked at and put back). */
+static const struct binop *peek_binop(parser *P)
 {
-	node *n = parse_unary(P);
-	while (is_op(P, "**")) { jj_next_tok(P); n = binop(P, 'P', n, parse_unary(P)); }
-	return n;
-}
-static node *parse_math2(parser *P)
-{
-	node *n = parse_pow(P);
-	for (;;) {
-		if (is_op(P, "*")) { jj_next_tok(P); n = binop(P, '*', n, parse_pow(P)); }
-		else if (is_op(P, "//")) { jj_next_tok(P); n = binop(P, 'F', n, parse_pow(P)); }
-		else if (is_op(P, "/")) { jj_next_tok(P); n = binop(P, '/', n, parse_pow(P)); }
-		else if (is_op(P, "%")) { jj_next_tok(P); n = binop(P, '%', n, parse_pow(P)); }
-		else return n;
-	}
-}
-static node *parse_concat(parser *P)
-{
-	node *n = parse_math2(P);
-	while (is_op(P, "~")) { jj_next_tok(P); n = binop(P, '~', n, parse_math2(P)); }
-	return n;
-}
-static node *parse_math1(parser *P)
-{
-	node *n = parse_concat(P);
-	for (;;) {
-		if (is_op(P, "+")) { jj_next_tok(P); n = binop(P, '+', n, parse_concat(P)); }
-		else if (is_op(P, "-")) { jj_next_tok(P); n = binop(P, '-', n, parse_concat(P)); }
-		else return n;
-	}
-}
-
-static node *parse_compare(parser *P)
-{
-	node *first = parse_math1(P), *n = NULL;
-	for (;;) {
-		int op = 0;
-		if (is_op(P, "==")) op = C_EQ; else if (is_op(P, "!=")) op = C_NE;
-		else if (is_op(P, "<=")) op = C_LE; else if (is_op(P, ">=")) op = C_GE;
-		else if (is_op(P, "<")) op = C_LT; else if (is_op(P, ">")) op = C_GT;
-		else if (is_kw(P, "in")) op = C_IN;
-		else if (is_kw(P, "not")) {
-			const char *save = P->p; tok_t cur = P->cur;
-			jj_next_tok(P);
-			if (is_kw(P, "in")) op = C_NOTIN; else { P->p = save; P->cur = cur; }
-		}
-		if (!op) return n ? n : first;
+	if (P->cur.t != T_OP && P->cur.t != T_NAME) return NULL;
+	for (size_t i = 0; i < sizeof binops / sizeof *binops; i++) {
+		const struct binop *o = &binops[i];
+		if (!(o->kw ? is_kw(P, o->tok) : is_op(P, o->tok))) continue;
+		if (o->op != C_NOTIN) return o;
+		const char *save = P->p;
+		tok_t cur = P->cur;
 		jj_next_tok(P);
-		if (!n) { n = mk(P, E_CMP); nl_push(P, &n->args, first); }
-		int k = n->args.n - 1;
-		int *ops = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *ops);
-		if (k) memcpy(ops, n->ops, (size_t)k * sizeof *ops);
-		ops[k] = op;
-		n->ops = ops;
-		nl_push(P, &n->args, parse_math1(P));
+		int in = is_kw(P, "in");
+		P->p = save;
+		P->cur = cur;
+		return in ? o : NULL;
+	}
+	return NULL;
+}
+
+/* Precedence climbing: an operand, then every operator binding at least as
+ * tightly as min, each right operand parsed one level tighter. */
+static node *parse_bin(parser *P, int min)
+{
+	node *n, *chain = NULL;
+	if (min <= PREC_NOT && is_kw(P, "not")) {
+		if (++P->depth > 200) jj_fail(P->e, P->line, "expression nested more than 200 deep");
+		jj_next_tok(P);
+		n = mk(P, E_NOT);
+		n->a = parse_bin(P, PREC_NOT);
+		P->depth--;
+	} else n = parse_unary(P);
+	for (;;) {
+		const struct binop *o = peek_binop(P);
+		if (!o || o->prec < min) return n;
+		jj_next_tok(P);
+		if (o->op == C_NOTIN) jj_next_tok(P);   /* the "in" */
+		if (o->type == E_CMP) {
+			/* a < b < c: one node, its operands and operators in order */
+			if (n != chain) {
+				chain = mk(P, E_CMP);
+				nl_push(P, &chain->args, n);
+				n = chain;
+			}
+			int k = n->args.n - 1;
+			int *ops = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *ops);
+			if (k) memcpy(ops, n->ops, (size_t)k * sizeof *ops);
+			ops[k] = o->op;
+			n->ops = ops;
+			nl_push(P, &n->args, parse_bin(P, PREC_CMP + 1));
+			continue;
+		}
+		node *x = mk(P, o->type);
+		x->op = o->op;
+		x->a = n;
+		x->b = parse_bin(P, o->prec + 1);
+		n = x;
 	}
 }
-static node *parse_not(parser *P)
-{
-	if (is_kw(P, "not")) { jj_next_tok(P); node *n = mk(P, E_NOT); n->a = parse_not(P); return n; }
-	return parse_compare(P);
-}
-static node *parse_and(parser *P)
-{
-	node *n = parse_not(P);
-	while (is_kw(P, "and")) { jj_next_tok(P); node *x = mk(P, E_AND); x->a = n; x->b = parse_not(P); n = x; }
-	return n;
-}
-static node *parse_or(parser *P)
-{
-	node *n = parse_and(P);
-	while (is_kw(P, "or")) { jj_next_tok(P); node *x = mk(P, E_OR); x->a = n; x->b = parse_and(P); n = x; }
-	return n;
-}
+
+static node *parse_or(parser *P) { return parse_bin(P, PREC_OR); }
 static node *parse_expr(parser *P)
 {
 	node *n = parse_or(P);
