@@ -29,6 +29,7 @@ static void eval_args(rt *R, const node *n, args *a)
 	for (int i = 0; i < n->kwv.n; i++) { a->kw[i] = eval(R, n->kwv.v[i]); a->kn[i] = n->kwn[i]; a->kl[i] = n->kwl[i]; }
 	for (size_t i = 0; i < nks; i++) {
 		int k = n->kwv.n + (int)i;
+		if (!stars.u.d->k[i].p) jj_fail(R->e, n->line, "keywords must be strings");
 		for (int j = 0; j < k; j++)
 			if (a->kl[j] == stars.u.d->k[i].n && !memcmp(a->kn[j], stars.u.d->k[i].p, a->kl[j]))
 				jj_fail(R->e, n->line, "got multiple values for keyword argument '%.*s'", (int)a->kl[j], a->kn[j]);
@@ -72,8 +73,7 @@ value jj_getitem(rt *R, int line, value o, value k)
 		return V(V_UNDEF);
 	}
 	if (o.t == V_DICT || o.t == V_NS) {
-		if (k.t != V_STR) return V(V_UNDEF);
-		value *x = jj_dict_find(o.u.d, k.u.s.p, k.u.s.n);
+		value *x = jj_dict_findv(o.u.d, k);
 		return x ? *x : V(V_UNDEF);
 	}
 	if (o.t == V_UNDEF) jj_fail(R->e, line, "an item of an undefined value");
@@ -136,7 +136,7 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		value v = V(fn == F_NAMESPACE ? V_NS : V_DICT);
 		v.u.d = jj_dict_new(R);
 		if (a->n == 1 && (a->v[0].t == V_DICT || a->v[0].t == V_NS))
-			for (size_t i = 0; i < a->v[0].u.d->n; i++) jj_dict_set(R, v.u.d, a->v[0].u.d->k[i].p, a->v[0].u.d->k[i].n, a->v[0].u.d->v[i]);
+			for (size_t i = 0; i < a->v[0].u.d->n; i++) jj_dict_setv(R, line, v.u.d, jj_dict_key(a->v[0].u.d, i), a->v[0].u.d->v[i]);
 		if (a->nk)
 			for (int i = 0; i < a->nk; i++) jj_dict_set(R, v.u.d, a->kn[i], a->kl[i], a->kw[i]);
 		return v;
@@ -156,6 +156,7 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 			if (__builtin_add_overflow(i, st, &i)) break;
 		}
 		l->view = 4;
+		l->range[0] = lo; l->range[1] = hi; l->range[2] = st;
 		return vlistv(l);
 	}
 	case F_RAISE: {
@@ -472,8 +473,7 @@ static value eval(rt *R, const node *n)
 		v.u.d = jj_dict_new(R);
 		for (int i = 0; i + 1 < n->args.n; i += 2) {
 			value k = eval(R, n->args.v[i]);
-			if (k.t != V_STR) jj_fail(R->e, n->line, "unsupported: dict keys other than strings");
-			jj_dict_set(R, v.u.d, k.u.s.p, k.u.s.n, eval(R, n->args.v[i + 1]));
+			jj_dict_setv(R, n->line, v.u.d, k, eval(R, n->args.v[i + 1]));
 		}
 		return v;
 	}
@@ -510,7 +510,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 		if (it.t == V_LIST) items = it.u.l;
 		else if (it.t == V_DICT || it.t == V_NS) {
 			items = jj_list_new(R, it.u.d->n);
-			for (size_t i = 0; i < it.u.d->n; i++) jj_list_push(R, items, vstr(it.u.d->k[i].p, it.u.d->k[i].n));
+			for (size_t i = 0; i < it.u.d->n; i++) jj_list_push(R, items, jj_dict_key(it.u.d, i));
 		} else if (it.t == V_STR) {
 			items = jj_list_new(R, it.u.s.n);
 			for (size_t i = 0; i < it.u.s.n;) { uint32_t cp; int k = utf8_decode(it.u.s.p + i, it.u.s.n - i, &cp); jj_list_push(R, items, vstr(it.u.s.p + i, (size_t)k)); i += (size_t)k; }
@@ -551,6 +551,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 			ld->v = arena_alloc(R->ar, NLOOP * sizeof *ld->v);
 			ld->n = ld->cap = NLOOP;
 			ld->loop = 1;
+			ld->kv = NULL;
 			loop.u.d = ld;
 			int64_t len = (int64_t)sel->n, k = (int64_t)i;
 			ld->v[0] = vint(k + 1);
@@ -702,7 +703,9 @@ static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, cons
 		out->len = start;
 		if (out->p) out->p[start] = 0;
 		arena_free(&ar);
-		return e.unsupported ? -2 : -1;
+		/* every error of a render is that render's: a construct outside the
+		 * dialect is refused by jinja_parse, what is left depends on the values */
+		return -1;
 	}
 	add_globals(&R, &g);
 	if (cv) {

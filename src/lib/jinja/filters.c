@@ -163,7 +163,7 @@ static value f_items(rt *R, const node *n, value v, const args *a, int mode)
 	for (size_t i = 0; i < v.u.d->n; i++) {
 		vlist *p = jj_list_new(R, 2);
 		p->tuple = 1;
-		jj_list_push(R, p, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+		jj_list_push(R, p, jj_dict_key(v.u.d, i));
 		jj_list_push(R, p, v.u.d->v[i]);
 		jj_list_push(R, l, vlistv(p));
 	}
@@ -184,7 +184,7 @@ static value f_dictsort(rt *R, const node *n, value v, const args *a, int mode)
 	for (size_t i = 0; i < v.u.d->n; i++) {
 		vlist *p = jj_list_new(R, 2);
 		p->tuple = 1;
-		jj_list_push(R, p, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+		jj_list_push(R, p, jj_dict_key(v.u.d, i));
 		jj_list_push(R, p, v.u.d->v[i]);
 		jj_list_push(R, l, vlistv(p));
 	}

@@ -90,7 +90,12 @@ static void put_repr(rt *R, jbuf *b, value v)
 		return;
 	}
 	case V_LIST:
-		if (v.u.l->view == 4) jj_fail(R->e, 0, "unsupported: printing a range (make it a list first)");
+		if (v.u.l->view == 4) {   /* Python's repr: range(0, 3), range(0, 9, 2) */
+			jbuf_printf(b, "range(%lld, %lld", (long long)v.u.l->range[0], (long long)v.u.l->range[1]);
+			if (v.u.l->range[2] != 1) jbuf_printf(b, ", %lld", (long long)v.u.l->range[2]);
+			jbuf_putc(b, ')');
+			return;
+		}
 		if (v.u.l->view) jbuf_puts(b, v.u.l->view == 1 ? "dict_items(" : v.u.l->view == 2 ? "dict_keys(" : "dict_values(");
 		jbuf_putc(b, v.u.l->tuple ? '(' : '[');
 		for (size_t i = 0; i < v.u.l->n; i++) { if (i) jbuf_puts(b, ", "); put_repr(R, b, v.u.l->v[i]); }
@@ -100,19 +105,26 @@ static void put_repr(rt *R, jbuf *b, value v)
 		return;
 	case V_UNDEF: jbuf_puts(b, "Undefined"); return;
 	case V_DICT: case V_NS:
-		if (v.t == V_DICT && v.u.d->loop) jj_fail(R->e, 0, "unsupported: printing the loop object");
+		if (v.t == V_DICT && v.u.d->loop) {   /* jinja2's LoopContext repr: index/length */
+			jbuf_printf(b, "<LoopContext %lld/%lld>", (long long)v.u.d->v[0].u.i, (long long)v.u.d->v[6].u.i);
+			return;
+		}
 		if (v.t == V_NS) jbuf_puts(b, "<Namespace ");
 		jbuf_putc(b, '{');
 		for (size_t i = 0; i < v.u.d->n; i++) {
 			if (i) jbuf_puts(b, ", ");
-			put_repr(R, b, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+			put_repr(R, b, jj_dict_key(v.u.d, i));
 			jbuf_puts(b, ": ");
 			put_repr(R, b, v.u.d->v[i]);
 		}
 		jbuf_putc(b, '}');
 		if (v.t == V_NS) jbuf_putc(b, '>');
 		return;
-	case V_FUNC: case V_MACRO: case V_CALLER: jj_fail(R->e, 0, "unsupported: printing a function or a macro");
+	case V_MACRO: case V_CALLER:   /* jinja2's Macro repr */
+		if (v.t == V_CALLER || v.u.mac.m->type != N_MACRO) jbuf_puts(b, "<Macro 'caller'>");
+		else jbuf_printf(b, "<Macro '%.*s'>", (int)v.u.mac.m->nlen, v.u.mac.m->name);
+		return;
+	case V_FUNC: jj_fail(R->e, 0, "unsupported: printing a function (Python prints its address)");
 	default: jj_put_str(R, b, v);
 	}
 }
@@ -122,6 +134,18 @@ static void put_json_indent(jbuf *b, const jsonopt *o, int level)
 {
 	jbuf_putc(b, '\n');
 	for (int k = 0; k < level; k++) jbuf_put(b, o->indent, o->indent_n);
+}
+
+/* json.dumps turns the keys it can into strings: 1 "1", 1.5 "1.5", True
+ * "true", None "null" */
+static void put_json_key(rt *R, jbuf *b, value k, const jsonopt *o)
+{
+	if (k.t == V_STR) { jj_put_json(R, b, k, o, 0); return; }
+	if (k.t != V_INT && k.t != V_BIG && k.t != V_FLOAT && k.t != V_BOOL && k.t != V_NONE)
+		jj_fail(R->e, 0, "tojson: keys must be str, int, float, bool or None, not %s", k.t == V_LIST ? "tuple" : jj_tname(k.t));
+	jbuf_putc(b, '"');
+	jj_put_json(R, b, k, o, 0);
+	jbuf_putc(b, '"');
 }
 
 void jj_put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
@@ -177,6 +201,11 @@ void jj_put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
 		if (!isl && o->sort)   /* insertion sort of the keys */
 			for (size_t i = 1; i < n; i++)
 				for (size_t j = i; j > 0; j--) {
+					if (v.u.d->kv) {   /* Python's sorted(): numbers with numbers, else a TypeError */
+						value kx = jj_dict_key(v.u.d, ord[j - 1]), ky = jj_dict_key(v.u.d, ord[j]);
+						if (jj_vcompare(R, 0, kx, ky) > 0) { size_t t = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = t; continue; }
+						break;
+					}
 					struct vkey *x = &v.u.d->k[ord[j - 1]], *y = &v.u.d->k[ord[j]];
 					size_t m = x->n < y->n ? x->n : y->n;
 					int c = memcmp(x->p, y->p, m);
@@ -187,7 +216,7 @@ void jj_put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
 			if (o->indent) put_json_indent(b, o, level + 1);
 			if (isl) jj_put_json(R, b, v.u.l->v[i], o, level + 1);
 			else {
-				jj_put_json(R, b, vstr(v.u.d->k[ord[i]].p, v.u.d->k[ord[i]].n), o, level + 1);
+				put_json_key(R, b, jj_dict_key(v.u.d, ord[i]), o);
 				jbuf_puts(b, o->ksep);
 				jj_put_json(R, b, v.u.d->v[ord[i]], o, level + 1);
 			}
@@ -212,7 +241,7 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 	jj_live_push(R, &b);
 	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
 	int is_map = args.t == V_DICT;
-	vlist one = { &args, 1, 1, 1, 0 };
+	vlist one = { &args, 1, 1, 1, 0, {0} };
 	vlist *t = args.t == V_LIST && args.u.l->tuple ? args.u.l : &one;
 	size_t ai = 0;
 	while (p < end) {

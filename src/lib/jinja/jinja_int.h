@@ -24,8 +24,14 @@
  * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)). */
 enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
 typedef struct value value;
-typedef struct vlist { value *v; size_t n, cap; int tuple, view; } vlist;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values, 4 range */
-typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; int loop; } vdict;
+typedef struct vlist {
+	value *v; size_t n, cap; int tuple, view;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values, 4 range */
+	int64_t range[3];                          /* a range's start, stop, step (it prints as range(a, b)) */
+} vlist;
+/* A dict: keys are strings (k[i]) but for the keys of other types a dict
+ * literal may have ({0: 'a'}, {true: 1}, {none: 2}), whose k[i].p is NULL
+ * and whose value is kv[i] (kv NULL while every key is a string). */
+typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; int loop; value *kv; } vdict;
 struct frame;
 struct value {
 	int t;
@@ -183,6 +189,10 @@ int jj_contains(rt *R, int line, value hay, value needle);
 size_t jj_cp_count(const char *p, size_t n);
 size_t jj_cp_offset(const char *p, size_t n, size_t k);
 value *jj_dict_find(const vdict *d, const char *k, size_t n);
+/* keys of any type: key i as a value, the entry of a key (NULL: none), set */
+value jj_dict_key(const vdict *d, size_t i);
+value *jj_dict_findv(const vdict *d, value key);
+void jj_dict_setv(rt *R, int line, vdict *d, value key, value v);
 vdict *jj_dict_new(rt *R);
 void jj_dict_set(rt *R, vdict *d, const char *k, size_t n, value v);
 void jj_frame_set(rt *R, frame *f, const char *k, size_t n, value v);

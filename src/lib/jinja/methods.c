@@ -21,7 +21,7 @@ value jj_call_method(rt *R, int line, value o, const char *m, size_t ml, const a
 		}
 		if (IS("startswith") || IS("endswith")) {
 			value x = jj_kwarg(a, "prefix", 0, V(V_UNDEF));
-			vlist one = { &x, 1, 1, 0, 0 };
+			vlist one = { &x, 1, 1, 0, 0, {0} };
 			vlist *cands = x.t == V_LIST ? x.u.l : &one;
 			for (size_t i = 0; i < cands->n; i++) {
 				value c = cands->v[i];
@@ -156,13 +156,13 @@ value jj_call_method(rt *R, int line, value o, const char *m, size_t ml, const a
 		}
 		if (IS("keys") || IS("values")) {
 			vlist *l = jj_list_new(R, o.u.d->n);
-			for (size_t i = 0; i < o.u.d->n; i++) jj_list_push(R, l, IS("keys") ? vstr(o.u.d->k[i].p, o.u.d->k[i].n) : o.u.d->v[i]);
+			for (size_t i = 0; i < o.u.d->n; i++) jj_list_push(R, l, IS("keys") ? jj_dict_key(o.u.d, i) : o.u.d->v[i]);
 			l->view = IS("keys") ? 2 : 3;
 			return vlistv(l);
 		}
 		if (IS("get")) {
 			value k = jj_kwarg(a, "key", 0, V(V_UNDEF));
-			value *x = k.t == V_STR ? jj_dict_find(o.u.d, k.u.s.p, k.u.s.n) : NULL;
+			value *x = jj_dict_findv(o.u.d, k);
 			return x ? *x : jj_kwarg(a, "default", 1, V(V_NONE));
 		}
 	}

@@ -54,7 +54,7 @@ void jj_list_push(rt *R, vlist *l, value v)
 vdict *jj_dict_new(rt *R)
 {
 	vdict *d = arena_alloc(R->ar, sizeof *d);
-	d->n = 0; d->cap = 4; d->loop = 0;
+	d->n = 0; d->cap = 4; d->loop = 0; d->kv = NULL;
 	d->k = arena_alloc(R->ar, d->cap * sizeof *d->k);
 	d->v = arena_alloc(R->ar, d->cap * sizeof *d->v);
 	return d;
@@ -65,18 +65,59 @@ value *jj_dict_find(const vdict *d, const char *k, size_t n)
 		if (d->k[i].n == n && !memcmp(d->k[i].p, k, n)) return &d->v[i];
 	return NULL;
 }
+static void dict_grow(rt *R, vdict *d)
+{
+	if (d->n < d->cap) return;
+	struct vkey *nk = arena_alloc(R->ar, d->cap * 2 * sizeof *nk);
+	value *nv = arena_alloc(R->ar, d->cap * 2 * sizeof *nv);
+	memcpy(nk, d->k, d->n * sizeof *nk);
+	memcpy(nv, d->v, d->n * sizeof *nv);
+	if (d->kv) {
+		value *nkv = arena_alloc(R->ar, d->cap * 2 * sizeof *nkv);
+		memcpy(nkv, d->kv, d->n * sizeof *nkv);
+		d->kv = nkv;
+	}
+	d->k = nk; d->v = nv; d->cap *= 2;
+}
 void jj_dict_set(rt *R, vdict *d, const char *k, size_t n, value v)
 {
 	value *x = jj_dict_find(d, k, n);
 	if (x) { *x = v; return; }
-	if (d->n == d->cap) {
-		struct vkey *nk = arena_alloc(R->ar, d->cap * 2 * sizeof *nk);
-		value *nv = arena_alloc(R->ar, d->cap * 2 * sizeof *nv);
-		memcpy(nk, d->k, d->n * sizeof *nk);
-		memcpy(nv, d->v, d->n * sizeof *nv);
-		d->k = nk; d->v = nv; d->cap *= 2;
-	}
+	dict_grow(R, d);
 	d->k[d->n].p = k; d->k[d->n].n = n;
+	if (d->kv) d->kv[d->n] = V(V_UNDEF);
+	d->v[d->n++] = v;
+}
+
+value jj_dict_key(const vdict *d, size_t i)
+{
+	return d->k[i].p ? vstr(d->k[i].p, d->k[i].n) : d->kv[i];
+}
+
+value *jj_dict_findv(const vdict *d, value key)
+{
+	if (key.t == V_STR) return jj_dict_find(d, key.u.s.p, key.u.s.n);
+	if (!d->kv) return NULL;
+	/* Python's hashing: equal numbers are one key (1, 1.0 and True) */
+	for (size_t i = 0; i < d->n; i++)
+		if (!d->k[i].p && jj_vequal(d->kv[i], key)) return &d->v[i];
+	return NULL;
+}
+
+void jj_dict_setv(rt *R, int line, vdict *d, value key, value v)
+{
+	if (key.t == V_STR) { jj_dict_set(R, d, key.u.s.p, key.u.s.n, v); return; }
+	if ((key.t == V_LIST && !key.u.l->tuple) || key.t == V_DICT || key.t == V_NS || key.t == V_UNDEF)
+		jj_fail(R->e, line, "unhashable type: '%s'", key.t == V_NS ? "Namespace" : key.t == V_UNDEF ? "Undefined" : jj_tname(key.t));
+	value *x = jj_dict_findv(d, key);
+	if (x) { *x = v; return; }   /* the first key stays: {1: 'a', true: 'b'} is {1: 'b'} */
+	dict_grow(R, d);
+	if (!d->kv) {
+		d->kv = arena_alloc(R->ar, d->cap * sizeof *d->kv);
+		for (size_t i = 0; i < d->n; i++) d->kv[i] = V(V_UNDEF);
+	}
+	d->k[d->n].p = NULL; d->k[d->n].n = SIZE_MAX;   /* no string key matches */
+	d->kv[d->n] = key;
 	d->v[d->n++] = v;
 }
 
@@ -198,7 +239,7 @@ int jj_vequal(value a, value b)
 	case V_DICT:
 		if (a.u.d->n != b.u.d->n) return 0;
 		for (size_t i = 0; i < a.u.d->n; i++) {
-			value *y = jj_dict_find(b.u.d, a.u.d->k[i].p, a.u.d->k[i].n);
+			value *y = jj_dict_findv(b.u.d, jj_dict_key(a.u.d, i));
 			if (!y || !jj_vequal(a.u.d->v[i], *y)) return 0;
 		}
 		return 1;
@@ -230,7 +271,7 @@ int jj_contains(rt *R, int line, value hay, value needle)
 		return memmem(hay.u.s.p, hay.u.s.n, needle.u.s.p, needle.u.s.n) != NULL;
 	}
 	if (hay.t == V_LIST) { for (size_t i = 0; i < hay.u.l->n; i++) if (jj_vequal(hay.u.l->v[i], needle)) return 1; return 0; }
-	if (hay.t == V_DICT || hay.t == V_NS) return needle.t == V_STR && jj_dict_find(hay.u.d, needle.u.s.p, needle.u.s.n) != NULL;
+	if (hay.t == V_DICT || hay.t == V_NS) return jj_dict_findv(hay.u.d, needle) != NULL;
 	/* jinja2's Undefined iterates as empty: x in undefined is false */
 	if (hay.t == V_UNDEF) return 0;
 	jj_fail(R->e, line, "argument of type %s is not iterable", jj_tname(hay.t));
@@ -271,7 +312,7 @@ vlist *jj_to_items(rt *R, int line, value v, const char *what)
 		return l;
 	}
 	if (v.t == V_DICT) {
-		for (size_t i = 0; i < v.u.d->n; i++) jj_list_push(R, l, vstr(v.u.d->k[i].p, v.u.d->k[i].n));
+		for (size_t i = 0; i < v.u.d->n; i++) jj_list_push(R, l, jj_dict_key(v.u.d, i));
 		return l;
 	}
 	jj_fail(R->e, line, "%s: '%s' object is not iterable", what, v.t == V_NS ? "Namespace" : jj_tname(v.t));
