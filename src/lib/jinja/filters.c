@@ -392,11 +392,11 @@ static value f_sort(rt *R, const node *n, value v, const args *a, int mode)
 	for (size_t i = 0; i < src->n; i++) {
 		value x = src->v[i];
 		value k = sort_key(R, attr.t != V_NONE ? attr_path(R, line, x, attr) : x, cs);
-		if ((mode == 1)) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = jj_vequal(keys[j], k); if (dup) continue; }
+		if (mode == 1) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = jj_vequal(keys[j], k); if (dup) continue; }
 		keys[l->n] = k;
 		jj_list_push(R, l, x);
 	}
-	if ((mode == 1)) return vlistv(l);
+	if (mode == 1) return vlistv(l);
 	if (s) { sort_values(R, line, l->v, keys, l->n, rev); return vlistv(l); }
 	if (!l->n) return V(V_UNDEF);
 	size_t best = 0;
@@ -449,7 +449,7 @@ static value f_map(rt *R, const node *n, value v, const args *a, int mode)
 	value attr = jj_kwarg(a, "attribute", -1, V(V_NONE));
 	for (size_t i = 0; i < src->n; i++) {
 		value x = src->v[i];
-		if ((mode == 0)) {
+		if (mode == 0) {
 			if (attr.t != V_NONE) {
 				value y = attr_path(R, line, x, attr);
 				jj_list_push(R, l, y.t == V_UNDEF ? jj_kwarg(a, "default", -1, V(V_UNDEF)) : y);
