@@ -48,11 +48,12 @@
  * Python methods jinja2 has and this engine lacks, lipsum/cycler/joiner,
  * include and the like. As jinja2's compiler does, a filter or test jinja2
  * does not know either fails the parse outside an if or a conditional
- * expression, and the render that reaches it inside one. Refused on purpose
- * while rendering, as they depend on the values: integers beyond 64 bits from
- * arithmetic (input integers of any size are kept exactly), printing a
- * function or a range, dict literals with keys other than strings, \N{...}
- * escapes, format specs in str.format.
+ * expression, and the render that reaches it inside one. Dict keys may be of any
+ * hashable type ({0: 'a'}); a range, the loop object and a macro print as
+ * jinja2 prints them. Refused while rendering, as they depend on the values,
+ * and then that render's error (-1) like one jinja2 raises: integers beyond
+ * 64 bits from arithmetic (input integers of any size are kept exactly),
+ * format specs in str.format, %#o, printing a builtin function.
  *
  * Memory and threads: a template is parsed once (jinja_parse) into a tree it
  * owns; rendering reads the tree and allocates from a per-call arena, so one
@@ -92,9 +93,11 @@ typedef struct jinja_chat_opts {
 /* Render a conversation: messages_json is the JSON array of messages. Also
  * passes documents=None. Appends the text to out; returns 0, -1 with the
  * message in err for what jinja2 would raise too (the template's
- * raise_exception text, a runtime error like jinja2's, a limit), or -2 for a
- * construct outside the dialect ("unsupported: ..."), which no record can
- * render. The other render functions return the same. */
+ * raise_exception text, a runtime error like jinja2's, a limit, or a value
+ * outside the dialect, "unsupported: ..."). A construct outside the dialect,
+ * which no record could render, is refused by jinja_parse, so no render
+ * returns -2 any more (the code stays reserved for it). The other render
+ * functions return the same. */
 int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len, const jinja_chat_opts *opts,
 		      jbuf *out, char *err, size_t errlen);
 

@@ -1,0 +1,793 @@
+/* eval.c — rendering: expressions evaluated, statements executed, globals,
+ * the variables of a record, and the render entry points of jinja.h. See
+ * jinja_int.h. */
+#include "jinja/jinja_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static value eval(rt *R, const node *n);
+static void exec_body(rt *R, const nlist *body, frame *f);
+
+static void eval_args(rt *R, const node *n, args *a)
+{
+	/* f(x, *xs, k=v, **kw): jinja2's dyn_args and dyn_kwargs spread after the others */
+	value star = n->dyn_args ? eval(R, n->dyn_args) : V(V_UNDEF), stars = n->dyn_kwargs ? eval(R, n->dyn_kwargs) : V(V_UNDEF);
+	if (n->dyn_args && star.t != V_LIST) jj_fail(R->e, n->line, "argument after * must be an iterable, not %s", jj_tname(star.t));
+	if (n->dyn_kwargs && stars.t != V_DICT) jj_fail(R->e, n->line, "argument after ** must be a mapping, not %s", jj_tname(stars.t));
+	size_t ns = n->dyn_args ? star.u.l->n : 0, nks = n->dyn_kwargs ? stars.u.d->n : 0;
+	a->n = n->args.n + (int)ns;
+	a->v = arena_alloc(R->ar, (size_t)(a->n + 1) * sizeof *a->v);
+	for (int i = 0; i < n->args.n; i++) a->v[i] = eval(R, n->args.v[i]);
+	for (size_t i = 0; i < ns; i++) a->v[n->args.n + i] = star.u.l->v[i];
+	a->nk = n->kwv.n + (int)nks;
+	a->kw = arena_alloc(R->ar, (size_t)(a->nk + 1) * sizeof *a->kw);
+	a->kn = arena_alloc(R->ar, (size_t)(a->nk + 1) * sizeof *a->kn);
+	a->kl = arena_alloc(R->ar, (size_t)(a->nk + 1) * sizeof *a->kl);
+	for (int i = 0; i < n->kwv.n; i++) { a->kw[i] = eval(R, n->kwv.v[i]); a->kn[i] = n->kwn[i]; a->kl[i] = n->kwl[i]; }
+	for (size_t i = 0; i < nks; i++) {
+		int k = n->kwv.n + (int)i;
+		if (!stars.u.d->k[i].p) jj_fail(R->e, n->line, "keywords must be strings");
+		for (int j = 0; j < k; j++)
+			if (a->kl[j] == stars.u.d->k[i].n && !memcmp(a->kn[j], stars.u.d->k[i].p, a->kl[j]))
+				jj_fail(R->e, n->line, "got multiple values for keyword argument '%.*s'", (int)a->kl[j], a->kn[j]);
+		a->kw[k] = stars.u.d->v[i]; a->kn[k] = stars.u.d->k[i].p; a->kl[k] = stars.u.d->k[i].n;
+	}
+}
+
+/* obj.name as jinja2 resolves it: the attribute (a method, a namespace's
+ * member), else the item, else undefined; only an undefined object raises. */
+static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int methods)
+{
+	if (o.t == V_UNDEF) jj_fail(R->e, line, "'%.*s' of an undefined value", (int)n, k);
+	if ((o.t == V_STR && (methods & 1)) || (o.t == V_DICT && (methods & 2)) || (o.t == V_LIST && !o.u.l->tuple && (methods & 4))) {
+		value f = V(V_FUNC);
+		f.u.fn = F_BOUND;
+		return f;
+	}
+	if (o.t == V_DICT || o.t == V_NS) { value *x = jj_dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
+	return V(V_UNDEF);
+}
+
+value jj_getitem(rt *R, int line, value o, value k)
+{
+	if (o.t == V_LIST || o.t == V_STR) {
+		if (k.t != V_INT) { if (o.t == V_LIST) jj_fail(R->e, line, "list indices must be integers, not %s", jj_tname(k.t)); return V(V_UNDEF); }
+		if (o.t == V_LIST) {
+			if (o.u.l->view && o.u.l->view != 4) return V(V_UNDEF);   /* dict views are not subscriptable */
+			int64_t i = k.u.i < 0 ? k.u.i + (int64_t)o.u.l->n : k.u.i;
+			if (i < 0 || i >= (int64_t)o.u.l->n) return V(V_UNDEF);
+			return o.u.l->v[i];
+		}
+		/* a string: characters */
+		int64_t cnt = 0;
+		for (size_t i = 0; i < o.u.s.n; i++) cnt += ((unsigned char)o.u.s.p[i] & 0xC0) != 0x80;
+		int64_t want = k.u.i < 0 ? k.u.i + cnt : k.u.i, c = -1;
+		if (want < 0 || want >= cnt) return V(V_UNDEF);
+		for (size_t i = 0; i < o.u.s.n; i++) {
+			if (((unsigned char)o.u.s.p[i] & 0xC0) != 0x80) c++;
+			if (c == want) { uint32_t cp; int l = utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp); return vstr(o.u.s.p + i, (size_t)l); }
+		}
+		return V(V_UNDEF);
+	}
+	if (o.t == V_DICT || o.t == V_NS) {
+		value *x = jj_dict_findv(o.u.d, k);
+		return x ? *x : V(V_UNDEF);
+	}
+	if (o.t == V_UNDEF) jj_fail(R->e, line, "an item of an undefined value");
+	return V(V_UNDEF);   /* jinja2: a failed lookup is undefined, not an error */
+}
+
+value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
+{
+	int64_t step = st.t == V_INT ? st.u.i : 1;
+	if (step == 0) jj_fail(R->e, line, "jj_slice step cannot be zero");
+	/* items: list elements or string characters */
+	size_t n = 0;
+	size_t *starts = NULL;
+	if (o.t == V_LIST) n = o.u.l->n;
+	else if (o.t == V_STR) {
+		starts = arena_alloc(R->ar, (o.u.s.n + 1) * sizeof *starts);
+		for (size_t i = 0; i < o.u.s.n; i++) if (((unsigned char)o.u.s.p[i] & 0xC0) != 0x80) starts[n++] = i;
+		starts[n] = o.u.s.n;
+	} else jj_fail(R->e, line, "a %s cannot be sliced", jj_tname(o.t));
+	int64_t len = (int64_t)n, a, b;
+	if (step > 0) {
+		a = lo.t == V_INT ? lo.u.i : 0;
+		b = hi.t == V_INT ? hi.u.i : len;
+		if (a < 0) a += len;
+		if (b < 0) b += len;
+		if (a < 0) a = 0;
+		if (a > len) a = len;
+		if (b < 0) b = 0;
+		if (b > len) b = len;
+	} else {
+		/* Python: a defaults to the end, b to before the start */
+		a = lo.t == V_INT ? lo.u.i : len - 1;
+		if (a < 0) a += len;
+		if (a < -1) a = -1;
+		if (a >= len) a = len - 1;
+		if (hi.t == V_INT) {
+			b = hi.u.i;
+			if (b < 0) b += len;
+			if (b < -1) b = -1;
+			if (b >= len) b = len - 1;
+		} else b = -1;
+	}
+	if (o.t == V_LIST) {
+		if (o.u.l->view && o.u.l->view != 4) jj_fail(R->e, line, "a dict view is not subscriptable");
+		vlist *l = jj_list_new(R, 8);
+		l->tuple = o.u.l->tuple;
+		for (int64_t i = a; step > 0 ? i < b : i > b; i += step) jj_list_push(R, l, o.u.l->v[i]);
+		return vlistv(l);
+	}
+	jbuf bb = {0};
+	for (int64_t i = a; step > 0 ? i < b : i > b; i += step) jbuf_put(&bb, o.u.s.p + starts[i], starts[i + 1] - starts[i]);
+	value r = vstr(rdup(R, bb.p ? bb.p : "", bb.len), bb.len);
+	jbuf_free(&bb);
+	return r;
+}
+static value call_builtin(rt *R, int line, int fn, const args *a)
+{
+	switch (fn) {
+	case F_NAMESPACE: case F_DICT: {
+		value v = V(fn == F_NAMESPACE ? V_NS : V_DICT);
+		v.u.d = jj_dict_new(R);
+		if (a->n == 1 && (a->v[0].t == V_DICT || a->v[0].t == V_NS))
+			for (size_t i = 0; i < a->v[0].u.d->n; i++) jj_dict_setv(R, line, v.u.d, jj_dict_key(a->v[0].u.d, i), a->v[0].u.d->v[i]);
+		if (a->nk)
+			for (int i = 0; i < a->nk; i++) jj_dict_set(R, v.u.d, a->kn[i], a->kl[i], a->kw[i]);
+		return v;
+	}
+	case F_RANGE: {
+		int64_t lo = 0, hi, st = 1;
+		for (int i = 0; i < a->n; i++) if (a->v[i].t != V_INT) jj_fail(R->e, line, "range needs integers");
+		if (a->n == 1) hi = a->v[0].u.i;
+		else if (a->n >= 2) { lo = a->v[0].u.i; hi = a->v[1].u.i; if (a->n >= 3) st = a->v[2].u.i; }
+		else jj_fail(R->e, line, "range needs an argument");
+		if (!st) jj_fail(R->e, line, "range step cannot be zero");
+		int64_t span;
+		if (__builtin_sub_overflow(hi, lo, &span) || span / st > 1000000) jj_fail(R->e, line, "range of more than a million items");
+		vlist *l = jj_list_new(R, 8);
+		for (int64_t i = lo; st > 0 ? i < hi : i > hi;) {
+			jj_list_push(R, l, vint(i));
+			if (__builtin_add_overflow(i, st, &i)) break;
+		}
+		l->view = 4;
+		l->range[0] = lo; l->range[1] = hi; l->range[2] = st;
+		return vlistv(l);
+	}
+	case F_RAISE: {
+		jbuf b = {0};
+		jj_live_push(R, &b);
+		if (a->n) jj_put_str(R, &b, a->v[0]);
+		char msg[512];
+		snprintf(msg, sizeof msg, "raise_exception: %.*s", (int)b.len, b.p ? b.p : "");
+		jj_live_pop(R, &b);
+		jj_fail(R->e, 0, "%s", msg);
+	}
+	case F_STRFTIME: {
+		if (a->n < 1 || a->v[0].t != V_STR) jj_fail(R->e, line, "strftime_now needs a format string");
+		char fmt[256], out[256];
+		snprintf(fmt, sizeof fmt, "%.*s", (int)a->v[0].u.s.n, a->v[0].u.s.p);
+		time_t now = time(NULL);
+		struct tm tmv;
+		localtime_r(&now, &tmv);
+		size_t n = strftime(out, sizeof out, fmt, &tmv);
+		return vstr(rdup(R, out, n), n);
+	}
+	case F_BOUND: jj_fail(R->e, line, "unsupported: calling a method taken as a value");
+	}
+	jj_fail(R->e, line, "not callable");
+}
+
+/* Call macro (or call block body) m whose scope is up, as jinja2 does: positional
+ * then keyword arguments, defaults evaluated in the macro's own scope (so a
+ * default may use an earlier parameter), extra arguments only into varargs /
+ * kwargs when the body reads them, caller when called from a call block. */
+value jj_call_macro(rt *R, const node *m, frame *up, const args *a, int line, const value *caller)
+{
+	const char *name = m->type == N_MACRO ? m->name : "caller";
+	int nl = m->type == N_MACRO ? (int)m->nlen : 6;
+	if (++R->depth > 64) jj_fail(R->e, line, "macro calls nested more than 64 deep");
+	if (a->n > m->ntn && !(m->uses & 1))
+		jj_fail(R->e, line, "macro '%.*s' takes not more than %d argument(s)", nl, name, m->ntn);
+	frame *f = arena_alloc(R->ar, sizeof *f);
+	memset(f, 0, sizeof *f);
+	f->up = up;
+	frame *sf = R->cur;
+	R->cur = f;
+	value kw = V(V_DICT);
+	kw.u.d = jj_dict_new(R);
+	if (a->nk)
+		for (int k = 0; k < a->nk; k++) {
+			int p = -1;
+			for (int i = 0; i < m->ntn; i++)
+				if (a->kl[k] == m->tl[i] && !memcmp(a->kn[k], m->tn[i], m->tl[i])) p = i;
+			if (p >= 0 && p < a->n) jj_fail(R->e, line, "macro '%.*s' got multiple values for argument '%.*s'", nl, name, (int)m->tl[p], m->tn[p]);
+			if (p < 0) {
+				if (!(m->uses & 2)) jj_fail(R->e, line, "macro '%.*s' takes no keyword argument '%.*s'", nl, name, (int)a->kl[k], a->kn[k]);
+				jj_dict_set(R, kw.u.d, a->kn[k], a->kl[k], a->kw[k]);
+			}
+		}
+	for (int i = 0; i < m->ntn; i++) {
+		value v = V(V_UNDEF);
+		int found = 0;
+		if (i < a->n) { v = a->v[i]; found = 1; }
+		else if (a->nk)
+			for (int k = 0; k < a->nk; k++)
+				if (a->kl[k] == m->tl[i] && !memcmp(a->kn[k], m->tn[i], m->tl[i])) { v = a->kw[k]; found = 1; }
+		if (!found && i < m->defaults.n && m->defaults.v[i]) v = eval(R, m->defaults.v[i]);
+		jj_frame_set(R, f, m->tn[i], m->tl[i], v);
+	}
+	if (m->uses & 1) {
+		vlist *va = jj_list_new(R, 4);
+		va->tuple = 1;
+		for (int i = m->ntn; i < a->n; i++) jj_list_push(R, va, a->v[i]);
+		jj_frame_set(R, f, "varargs", 7, vlistv(va));
+	}
+	if (m->uses & 2) jj_frame_set(R, f, "kwargs", 6, kw);
+	if (caller) jj_frame_set(R, f, "caller", 6, *caller);
+	jbuf *saved = R->out;
+	jbuf out = {0};
+	jj_live_push(R, &out);
+	R->out = &out;
+	exec_body(R, &m->body, f);
+	R->cur = sf;
+	R->out = saved;
+	R->depth--;
+	value r = vstr(rdup(R, out.p ? out.p : "", out.len), out.len);
+	jj_live_pop(R, &out);
+	return r;
+}
+
+value jj_arith(rt *R, const node *n, value a, value b)
+{
+	int op = n->op;
+	if (op == '~') {
+		jbuf s = {0};
+		jj_live_push(R, &s);   /* put_str of b can fail after a is written */
+		jj_put_str(R, &s, a);
+		jj_put_str(R, &s, b);
+		value r = vstr(rdup(R, s.p ? s.p : "", s.len), s.len);
+		jj_live_pop(R, &s);
+		return r;
+	}
+	if (op == '+') {
+		if (a.t == V_STR && b.t == V_STR) {
+			char *o = arena_alloc(R->ar, a.u.s.n + b.u.s.n + 1);
+			memcpy(o, a.u.s.p, a.u.s.n);
+			memcpy(o + a.u.s.n, b.u.s.p, b.u.s.n);
+			return vstr(o, a.u.s.n + b.u.s.n);
+		}
+		if (a.t == V_LIST && b.t == V_LIST && a.u.l->tuple == b.u.l->tuple) {
+			vlist *l = jj_list_new(R, a.u.l->n + b.u.l->n);
+			l->tuple = a.u.l->tuple;
+			for (size_t i = 0; i < a.u.l->n; i++) jj_list_push(R, l, a.u.l->v[i]);
+			for (size_t i = 0; i < b.u.l->n; i++) jj_list_push(R, l, b.u.l->v[i]);
+			return vlistv(l);
+		}
+	}
+	if (op == '%' && a.t == V_STR) return jj_percent_format(R, n->line, a, b);
+	if (op == '*' && ((a.t == V_LIST && (b.t == V_INT || b.t == V_BOOL)) || ((a.t == V_INT || a.t == V_BOOL) && b.t == V_LIST))) {
+		value s = a.t == V_LIST ? a : b;
+		value c = a.t == V_LIST ? b : a;
+		int64_t k = c.t == V_INT ? c.u.i : c.u.b;
+		if (k < 0) k = 0;
+		if ((uint64_t)k * s.u.l->n > (1u << 22)) jj_fail(R->e, n->line, "a list repeated into more than 4M items");
+		vlist *l = jj_list_new(R, (size_t)k * s.u.l->n);
+		l->tuple = s.u.l->tuple;
+		for (int64_t i = 0; i < k; i++) for (size_t j = 0; j < s.u.l->n; j++) jj_list_push(R, l, s.u.l->v[j]);
+		return vlistv(l);
+	}
+	if (op == '*' && ((a.t == V_STR && b.t == V_INT) || (a.t == V_INT && b.t == V_STR))) {
+		value s = a.t == V_STR ? a : b;
+		int64_t k = a.t == V_INT ? a.u.i : b.u.i;
+		if (k < 0) k = 0;
+		if ((uint64_t)k * s.u.s.n > R->out_limit) jj_fail(R->e, n->line, "a string repeated past the output limit (%zu MB)", R->out_limit >> 20);
+		char *o = arena_alloc(R->ar, s.u.s.n * (size_t)k + 1);
+		for (int64_t i = 0; i < k; i++) memcpy(o + (size_t)i * s.u.s.n, s.u.s.p, s.u.s.n);
+		return vstr(o, s.u.s.n * (size_t)k);
+	}
+	if (a.t == V_BIG || b.t == V_BIG) jj_fail(R->e, n->line, "unsupported: arithmetic on an integer beyond 64 bits");
+	if (!isnum(a) || !isnum(b))
+		jj_fail(R->e, n->line, "unsupported operand types for %c: %s and %s", op == 'F' ? '/' : op == 'P' ? '*' : op, jj_tname(a.t), jj_tname(b.t));
+	int ints = a.t != V_FLOAT && b.t != V_FLOAT;
+	int64_t x = a.t == V_INT ? a.u.i : a.t == V_BOOL ? a.u.b : 0, y = b.t == V_INT ? b.u.i : b.t == V_BOOL ? b.u.b : 0;
+	double fx = numval(a), fy = numval(b);
+	value r = V(V_FLOAT);
+	switch (op) {
+	case '+': if (ints) { int64_t z; if (__builtin_add_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx + fy; return r;
+	case '-': if (ints) { int64_t z; if (__builtin_sub_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx - fy; return r;
+	case '*': if (ints) { int64_t z; if (__builtin_mul_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx * fy; return r;
+	case '/': if (fy == 0) jj_fail(R->e, n->line, "division by zero"); r.u.f = fx / fy; return r;
+	case 'F':
+		if (fy == 0) jj_fail(R->e, n->line, "division by zero");
+		if (ints) { if (x == INT64_MIN && y == -1) goto big; int64_t q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return vint(q); }
+		r.u.f = floor(fx / fy); return r;
+	case '%':
+		if (fy == 0) jj_fail(R->e, n->line, "modulo by zero");
+		if (ints) { if (y == -1) return vint(0); int64_t m = x % y; if (m != 0 && ((m < 0) != (y < 0))) m += y; return vint(m); }
+		r.u.f = fmod(fx, fy); if (r.u.f != 0 && ((r.u.f < 0) != (fy < 0))) r.u.f += fy; return r;
+	case 'P':
+		if (ints && y >= 0) {
+			if (x == 0) return vint(y == 0);
+			if (x == 1) return vint(1);
+			if (x == -1) return vint(y % 2 ? -1 : 1);
+			int64_t p = 1;
+			for (int64_t i = 0; i < y; i++) if (__builtin_mul_overflow(p, x, &p)) goto big;   /* |x| >= 2: at most 63 rounds */
+			return vint(p);
+		}
+		if (fx == 0 && fy < 0) jj_fail(R->e, n->line, "0.0 cannot be raised to a negative power");
+		if (fx < 0 && fy != floor(fy)) jj_fail(R->e, n->line, "unsupported: a complex power");
+		r.u.f = pow(fx, fy); return r;
+	}
+	jj_fail(R->e, n->line, "bad operator");
+big:
+	jj_fail(R->e, n->line, "unsupported: an integer result beyond 64 bits");
+}
+
+/* A chain a + b + c ... (or a ~ b ~ c ...): its operands evaluated left to
+ * right, as the nested evaluation would. When every operand of a + chain is a
+ * string, the result is their concatenation, built once (or, with out, written
+ * straight to the output) instead of one intermediate string per +. */
+#define CHAIN_MAX 64
+static int chain_eval(rt *R, const node *e, value *vals, const node **bins)
+{
+	const node *st[CHAIN_MAX];
+	int k = 0;
+	const node *x = e;
+	while (x->type == E_BIN && x->op == e->op && k < CHAIN_MAX - 1) { st[k++] = x; x = x->a; }
+	vals[0] = eval(R, x);
+	for (int i = 0; i < k; i++) { bins[i + 1] = st[k - 1 - i]; vals[i + 1] = eval(R, st[k - 1 - i]->b); }
+	return k + 1;
+}
+static value eval_chain(rt *R, const node *e, jbuf *out)
+{
+	value vals[CHAIN_MAX];
+	const node *bins[CHAIN_MAX];
+	int n = chain_eval(R, e, vals, bins);
+	int strs = 1;
+	for (int i = 0; i < n && strs; i++) strs = vals[i].t == V_STR;
+	if (e->op == '~' || strs) {
+		if (out) {
+			for (int i = 0; i < n; i++) jj_put_str(R, out, vals[i]);
+			return V(V_UNDEF);
+		}
+		if (strs) {
+			size_t len = 0;
+			for (int i = 0; i < n; i++) len += vals[i].u.s.n;
+			char *o = arena_alloc(R->ar, len + 1), *w = o;
+			for (int i = 0; i < n; i++) { memcpy(w, vals[i].u.s.p, vals[i].u.s.n); w += vals[i].u.s.n; }
+			return vstr(o, len);
+		}
+	}
+	value acc = vals[0];
+	for (int i = 1; i < n; i++) acc = jj_arith(R, bins[i], acc, vals[i]);
+	if (out) { jj_put_str(R, out, acc); return V(V_UNDEF); }
+	return acc;
+}
+
+static value eval(rt *R, const node *n)
+{
+	switch (n->type) {
+	case E_LIT: return n->lit;
+	case E_NAME: {
+		value v = jj_lookup(R->cur, n->name, n->nlen);
+		return v;
+	}
+	case E_ATTR: return getattr_v(R, n->line, eval(R, n->a), n->name, n->nlen, n->op);
+	case E_ITEM: return jj_getitem(R, n->line, eval(R, n->a), eval(R, n->b));
+	case E_SLICE: {
+		value o = eval(R, n->a);
+		value lo = n->args.v[0] ? eval(R, n->args.v[0]) : V(V_NONE);
+		value hi = n->args.v[1] ? eval(R, n->args.v[1]) : V(V_NONE);
+		value st = n->args.v[2] ? eval(R, n->args.v[2]) : V(V_NONE);
+		return jj_slice(R, n->line, o, lo, hi, st);
+	}
+	case E_CALL: {
+		args a;
+		if (n->a->type == E_ATTR) {
+			value o = eval(R, n->a->a);
+			if (o.t == V_DICT || o.t == V_NS) {
+				value *x = jj_dict_find(o.u.d, n->a->name, n->a->nlen);
+				if (x && (x->t == V_MACRO || x->t == V_CALLER || x->t == V_FUNC)) {
+					eval_args(R, n, &a);
+					return x->t == V_FUNC ? call_builtin(R, n->line, x->u.fn, &a) : jj_call_macro(R, x->u.mac.m, x->u.mac.f, &a, n->line, NULL);
+				}
+				if (o.t == V_DICT && o.u.d->loop && n->a->nlen == 5 && !memcmp(n->a->name, "cycle", 5)) {
+					/* loop.cycle(a, b, ...): the argument at loop.index0 modulo their number */
+					eval_args(R, n, &a);
+					if (!a.n) jj_fail(R->e, n->line, "no items for cycling given");
+					value *ix = jj_dict_find(o.u.d, "index0", 6);
+					return a.v[ix->u.i % a.n];
+				}
+			}
+			eval_args(R, n, &a);
+			return jj_call_method(R, n->line, o, n->a->name, n->a->nlen, &a);
+		}
+		value f = eval(R, n->a);
+		eval_args(R, n, &a);
+		if (f.t == V_FUNC) return call_builtin(R, n->line, f.u.fn, &a);
+		if (f.t == V_MACRO || f.t == V_CALLER) return jj_call_macro(R, f.u.mac.m, f.u.mac.f, &a, n->line, NULL);
+		if (n->a->type == E_NAME && f.t == V_UNDEF) jj_fail(R->e, n->line, "'%.*s' is undefined", (int)n->a->nlen, n->a->name);
+		jj_fail(R->e, n->line, "a %s is not callable", jj_tname(f.t));
+	}
+	case E_FILTER: {
+		value v = eval(R, n->a);
+		args a;
+		eval_args(R, n, &a);
+		return jj_apply_filter(R, n, v, &a);
+	}
+	case E_TEST: {
+		value v = eval(R, n->a);
+		args a;
+		eval_args(R, n, &a);
+		int r = jj_run_test(R, n->line, n->test, n->name, n->nlen, v, a.v, a.n);
+		return vbool(n->negate ? !r : r);
+	}
+	case E_BIN:
+		if (n->op == '+' || n->op == '~') return eval_chain(R, n, NULL);
+		return jj_arith(R, n, eval(R, n->a), eval(R, n->b));
+	case E_CMP: {
+		value left = eval(R, n->args.v[0]);
+		for (int i = 1; i < n->args.n; i++) {
+			value right = eval(R, n->args.v[i]);
+			int ok;
+			switch (n->ops[i - 1]) {
+			case C_EQ: ok = jj_vequal(left, right); break;
+			case C_NE: ok = !jj_vequal(left, right); break;
+			case C_LT: ok = jj_vcompare(R, n->line, left, right) < 0; break;
+			case C_LE: ok = jj_vcompare(R, n->line, left, right) <= 0; break;
+			case C_GT: ok = jj_vcompare(R, n->line, left, right) > 0; break;
+			case C_GE: ok = jj_vcompare(R, n->line, left, right) >= 0; break;
+			case C_IN: ok = jj_contains(R, n->line, right, left); break;
+			default: ok = !jj_contains(R, n->line, right, left);
+			}
+			if (!ok) return vbool(0);
+			left = right;
+		}
+		return vbool(1);
+	}
+	case E_NOT: return vbool(!jj_truthy(eval(R, n->a)));
+	case E_NEG: {
+		value v = eval(R, n->a);
+		if (v.t == V_INT) { if (v.u.i == INT64_MIN) jj_fail(R->e, n->line, "unsupported: an integer result beyond 64 bits"); return vint(-v.u.i); }
+		if (v.t == V_BOOL) return vint(-v.u.b);
+		if (v.t == V_FLOAT) { v.u.f = -v.u.f; return v; }
+		jj_fail(R->e, n->line, "bad operand type for unary -: %s", jj_tname(v.t));
+	}
+	case E_AND: { value a = eval(R, n->a); return jj_truthy(a) ? eval(R, n->b) : a; }
+	case E_OR: { value a = eval(R, n->a); return jj_truthy(a) ? a : eval(R, n->b); }
+	case E_COND: return jj_truthy(eval(R, n->b)) ? eval(R, n->a) : (n->c ? eval(R, n->c) : V(V_UNDEF));
+	case E_LIST: case E_TUPLE: {
+		vlist *l = jj_list_new(R, (size_t)n->args.n);
+		l->tuple = n->type == E_TUPLE;
+		for (int i = 0; i < n->args.n; i++) jj_list_push(R, l, eval(R, n->args.v[i]));
+		return vlistv(l);
+	}
+	case E_DICT: {
+		value v = V(V_DICT);
+		v.u.d = jj_dict_new(R);
+		for (int i = 0; i + 1 < n->args.n; i += 2) {
+			value k = eval(R, n->args.v[i]);
+			jj_dict_setv(R, n->line, v.u.d, k, eval(R, n->args.v[i + 1]));
+		}
+		return v;
+	}
+	}
+	jj_fail(R->e, n->line, "cannot evaluate this node");
+}
+
+static void assign_targets(rt *R, frame *f, const node *n, value v)
+{
+	if (n->ntn == 1) { jj_frame_set(R, f, n->tn[0], n->tl[0], v); return; }
+	if (v.t != V_LIST || v.u.l->n != (size_t)n->ntn) jj_fail(R->e, n->line, "cannot unpack into %d names", n->ntn);
+	for (int i = 0; i < n->ntn; i++) jj_frame_set(R, f, n->tn[i], n->tl[i], v.u.l->v[i]);
+}
+
+
+static void exec_node(rt *R, const node *n, frame *f)
+{
+	if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
+	if (R->out->len > R->out_limit) jj_fail(R->e, n->line, "the rendering grew past %zu MB", R->out_limit >> 20);
+	switch (n->type) {
+	case N_TEXT: jbuf_put(R->out, n->name, n->nlen); return;
+	case N_OUT:
+		if (n->a->type == E_BIN && (n->a->op == '+' || n->a->op == '~')) eval_chain(R, n->a, R->out);
+		else jj_put_str(R, R->out, eval(R, n->a));
+		return;
+	case N_IF:
+		for (int i = 0; i < n->conds.n; i++)
+			if (jj_truthy(eval(R, n->conds.v[i]))) { exec_body(R, &n->bodies[i], f); return; }
+		exec_body(R, &n->orelse, f);
+		return;
+	case N_FOR: {
+		value it = eval(R, n->a);
+		vlist *items;
+		if (it.t == V_LIST) items = it.u.l;
+		else if (it.t == V_DICT || it.t == V_NS) {
+			items = jj_list_new(R, it.u.d->n);
+			for (size_t i = 0; i < it.u.d->n; i++) jj_list_push(R, items, jj_dict_key(it.u.d, i));
+		} else if (it.t == V_STR) {
+			items = jj_list_new(R, it.u.s.n);
+			for (size_t i = 0; i < it.u.s.n;) { uint32_t cp; int k = utf8_decode(it.u.s.p + i, it.u.s.n - i, &cp); jj_list_push(R, items, vstr(it.u.s.p + i, (size_t)k)); i += (size_t)k; }
+		} else if (it.t == V_UNDEF || it.t == V_NONE) {
+			if (it.t == V_NONE) jj_fail(R->e, n->line, "'NoneType' object is not iterable");
+			items = jj_list_new(R, 1);
+		} else jj_fail(R->e, n->line, "a %s is not iterable", jj_tname(it.t));
+		/* the inline filter decides which items count for loop.length */
+		vlist *sel = items;
+		frame *bodyf = arena_alloc(R->ar, sizeof *bodyf);   /* in the arena: a macro defined in the loop keeps its scope */
+		memset(bodyf, 0, sizeof *bodyf);
+		bodyf->up = f;
+		if (n->b) {
+			sel = jj_list_new(R, items->n);
+			for (size_t i = 0; i < items->n; i++) {
+				bodyf->n = 0;
+				assign_targets(R, bodyf, n, items->v[i]);
+				frame *sf = R->cur;
+				R->cur = bodyf;
+				int ok = jj_truthy(eval(R, n->b));
+				R->cur = sf;
+				if (ok) jj_list_push(R, sel, items->v[i]);
+			}
+		}
+		if (!sel->n) { exec_body(R, &n->orelse, f); return; }
+		for (size_t i = 0; i < sel->n; i++) {
+			if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
+			bodyf->n = 0;
+			/* the loop object: a fixed set of keys (previtem / nextitem undefined at the ends) */
+			static const struct vkey loop_keys[] = {
+				{ "index", 5 }, { "index0", 6 }, { "revindex", 8 }, { "revindex0", 9 }, { "first", 5 }, { "last", 4 },
+				{ "length", 6 }, { "depth", 5 }, { "depth0", 6 }, { "previtem", 8 }, { "nextitem", 8 },
+			};
+			enum { NLOOP = sizeof loop_keys / sizeof *loop_keys };
+			value loop = V(V_DICT);
+			vdict *ld = arena_alloc(R->ar, sizeof *ld);
+			ld->k = (struct vkey *)loop_keys;   /* never written: n == cap, so a new key would copy first */
+			ld->v = arena_alloc(R->ar, NLOOP * sizeof *ld->v);
+			ld->n = ld->cap = NLOOP;
+			ld->loop = 1;
+			ld->kv = NULL;
+			loop.u.d = ld;
+			int64_t len = (int64_t)sel->n, k = (int64_t)i;
+			ld->v[0] = vint(k + 1);
+			ld->v[1] = vint(k);
+			ld->v[2] = vint(len - k);
+			ld->v[3] = vint(len - k - 1);
+			ld->v[4] = vbool(k == 0);
+			ld->v[5] = vbool(k == len - 1);
+			ld->v[6] = vint(len);
+			ld->v[7] = vint(1);
+			ld->v[8] = vint(0);
+			ld->v[9] = k > 0 ? sel->v[i - 1] : V(V_UNDEF);
+			ld->v[10] = k < len - 1 ? sel->v[i + 1] : V(V_UNDEF);
+			jj_frame_set(R, bodyf, "loop", 4, loop);
+			assign_targets(R, bodyf, n, sel->v[i]);
+			exec_body(R, &n->body, bodyf);
+			if (R->brk) { R->brk = 0; break; }
+			R->cont = 0;
+		}
+		return;
+	}
+	case N_SET: {
+		value v = eval(R, n->a);
+		if (n->name2) {
+			value ns = jj_lookup(f, n->name, n->nlen);
+			if (ns.t != V_NS) jj_fail(R->e, n->line, "cannot set an attribute of a %s (only of a namespace)", jj_tname(ns.t));
+			jj_dict_set(R, ns.u.d, n->name2, n->n2len, v);
+			return;
+		}
+		if (n->ntn > 1) { assign_targets(R, f, n, v); return; }
+		jj_frame_set(R, f, n->name, n->nlen, v);
+		return;
+	}
+	case N_SETBLOCK: {
+		jbuf *saved = R->out;
+		jbuf out = {0};
+		jj_live_push(R, &out);
+		R->out = &out;
+		exec_body(R, &n->body, f);
+		R->out = saved;
+		jj_frame_set(R, f, n->name, n->nlen, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
+		jj_live_pop(R, &out);
+		return;
+	}
+	case N_MACRO: {
+		value m = V(V_MACRO);
+		m.u.mac.m = n;
+		m.u.mac.f = f;
+		jj_frame_set(R, f, n->name, n->nlen, m);
+		return;
+	}
+	case N_CALLBLOCK: {
+		const node *c = n->a;
+		value fn;
+		args a;
+		if (c->a->type == E_ATTR) {
+			value o = eval(R, c->a->a);
+			value *x = o.t == V_DICT || o.t == V_NS ? jj_dict_find(o.u.d, c->a->name, c->a->nlen) : NULL;
+			fn = x ? *x : V(V_UNDEF);
+		} else fn = eval(R, c->a);
+		if (fn.t != V_MACRO) jj_fail(R->e, n->line, "unsupported: a call block calling a %s (only macros)", jj_tname(fn.t));
+		eval_args(R, c, &a);
+		value caller = V(V_CALLER);
+		caller.u.mac.m = n;
+		caller.u.mac.f = f;
+		jj_put_str(R, R->out, jj_call_macro(R, fn.u.mac.m, fn.u.mac.f, &a, n->line, &caller));
+		return;
+	}
+	case N_FILTERBLOCK: {
+		jbuf *saved = R->out;
+		jbuf out = {0};
+		jj_live_push(R, &out);
+		R->out = &out;
+		exec_body(R, &n->body, f);
+		R->out = saved;
+		frame *t = arena_alloc(R->ar, sizeof *t);
+		memset(t, 0, sizeof *t);
+		t->up = f;
+		jj_frame_set(R, t, "\001filter-block", 14, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
+		jj_live_pop(R, &out);
+		frame *sf = R->cur;
+		R->cur = t;
+		value r = eval(R, n->a);
+		R->cur = sf;
+		jj_put_str(R, R->out, r);
+		return;
+	}
+	case N_BREAK: R->brk = 1; return;
+	case N_CONTINUE: R->cont = 1; return;
+	case N_BLOCK: exec_body(R, &n->body, f); return;
+	}
+}
+
+static void exec_body(rt *R, const nlist *body, frame *f)
+{
+	frame *saved = R->cur;
+	R->cur = f;
+	for (int i = 0; i < body->n && !R->brk && !R->cont; i++) {
+		exec_node(R, body->v[i], f);
+		R->cur = f;
+	}
+	R->cur = saved;
+}
+
+static void add_globals(rt *R, frame *g)
+{
+	static const struct { const char *n; int fn; } fns[] = {
+		{ "namespace", F_NAMESPACE }, { "range", F_RANGE }, { "raise_exception", F_RAISE },
+		{ "strftime_now", F_STRFTIME }, { "dict", F_DICT },
+	};
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+		value v = V(V_FUNC);
+		v.u.fn = fns[i].fn;
+		jj_frame_set(R, g, fns[i].n, strlen(fns[i].n), v);
+	}
+}
+
+/* A variable from the record: "messages" cut to its first n_messages
+ * elements when asked (messages[:i+1], as NeMo RL renders each prefix) */
+static value record_var(rt *R, const json_doc *d, uint32_t k, uint32_t v, const jinja_doc_vars *cv)
+{
+	if (!cv || cv->n_messages == SIZE_MAX || json_type_of(d, v) != JSON_ARRAY || !json_str_eq(d, k, "messages", 8))
+		return jj_from_json(R, d, v);
+	vlist *l = jj_list_new(R, cv->n_messages);
+	JSON_FOR_ELEMS(d, v, e, i) {
+		if (i >= cv->n_messages) break;
+		jj_list_push(R, l, jj_from_json(R, d, e));
+	}
+	return vlistv(l);
+}
+
+static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
+		  uint32_t extra_root, const jinja_doc_vars *cv, jbuf *out, char *err, size_t errlen)
+{
+	arena ar;
+	arena_init(&ar, 1 << 16);
+	jerr e = { .msg = err, .len = errlen };
+	rt R = { .e = &e, .ar = &ar, .out = out };
+	size_t start = out->len;
+	frame g = { 0 };
+	R.globals = &g;
+	/* A chat template does a bounded amount of work per message: allow 4M
+	 * steps and 16 MB of output plus 16 steps and 8 bytes per input byte */
+	size_t insize = vars->srclen + (extra ? extra->srclen : 0);
+	R.step_limit = 4000000u + 16 * (uint64_t)insize;
+	R.out_limit = ((size_t)16 << 20) + 8 * insize;
+	if (setjmp(e.jb)) {
+		for (int i = 0; i < R.nlive; i++) jbuf_free(R.live[i]);
+		out->len = start;
+		if (out->p) out->p[start] = 0;
+		arena_free(&ar);
+		/* every error of a render is that render's: a construct outside the
+		 * dialect is refused by jinja_parse, what is left depends on the values */
+		return -1;
+	}
+	add_globals(&R, &g);
+	if (cv) {
+		/* transformers' render_jinja_template always passes these two */
+		jj_frame_set(&R, &g, "tools", 5, V(V_NONE));
+		jj_frame_set(&R, &g, "documents", 9, V(V_NONE));
+	}
+	if (extra && json_type_of(extra, extra_root) == JSON_OBJECT)
+		JSON_FOR_MEMBERS(extra, extra_root, k, v, i) {
+			(void)i;
+			char *s = arena_alloc(&ar, extra->nodes[k].len + 1);
+			size_t n = json_str_decode(extra, k, s);
+			jj_frame_set(&R, &g, s, n, jj_from_json(&R, extra, v));
+		}
+	if (json_type_of(vars, root) != JSON_OBJECT) jj_fail(&e, 0, "the variables are not a JSON object");
+	JSON_FOR_MEMBERS(vars, root, k, v, i) {
+		(void)i;
+		if (cv && cv->chat_only && !json_str_eq(vars, k, "messages", 8) && !json_str_eq(vars, k, "tools", 5)) continue;
+		if (cv && json_type_of(vars, v) == JSON_NULL && json_str_eq(vars, k, "tools", 5)) continue;
+		char *s = arena_alloc(&ar, vars->nodes[k].len + 1);
+		size_t n = json_str_decode(vars, k, s);
+		jj_frame_set(&R, &g, s, n, record_var(&R, vars, k, v, cv));
+	}
+	if (cv && cv->add_generation_prompt >= 0) jj_frame_set(&R, &g, "add_generation_prompt", 21, vbool(cv->add_generation_prompt));
+	frame top = { .up = &g };
+	exec_body(&R, &t->body, &top);
+	arena_free(&ar);
+	return 0;
+}
+
+int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
+		     uint32_t extra_root, jbuf *out, char *err, size_t errlen)
+{
+	return render(t, vars, root, extra, extra_root, NULL, out, err, errlen);
+}
+
+int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, jbuf *out, char *err, size_t errlen)
+{
+	return render(t, v->doc, v->root, v->extra, v->extra_root, v, out, err, errlen);
+}
+
+int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jbuf *out, char *err, size_t errlen)
+{
+	json_doc d;
+	json_doc_init(&d);
+	int rc;
+	if (json_parse(&d, vars_json, len)) { snprintf(err, errlen, "variables: %s", d.err); rc = -1; }
+	else rc = jinja_render_doc(t, &d, 0, NULL, 0, out, err, errlen);
+	json_doc_free(&d);
+	return rc;
+}
+
+int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len, const jinja_chat_opts *opts,
+		      jbuf *out, char *err, size_t errlen)
+{
+	static const jinja_chat_opts none = { 0 };
+	if (!opts) opts = &none;
+	/* the variables transformers' apply_chat_template passes: messages, tools
+	 * (None when absent), documents (None), add_generation_prompt, the special
+	 * tokens; then the caller's extra keys, which these take precedence over */
+	jbuf v = {0};
+	jbuf_puts(&v, "{\"messages\":");
+	jbuf_put(&v, messages_json, len);
+	jbuf_puts(&v, ",\"tools\":");
+	if (opts->tools_json) jbuf_put(&v, opts->tools_json, opts->tools_len);
+	else jbuf_puts(&v, "null");
+	jbuf_puts(&v, ",\"documents\":null,\"add_generation_prompt\":");
+	jbuf_puts(&v, opts->add_generation_prompt ? "true" : "false");
+	if (opts->bos_token) { jbuf_puts(&v, ",\"bos_token\":"); json_write_str(&v, opts->bos_token, strlen(opts->bos_token)); }
+	if (opts->eos_token) { jbuf_puts(&v, ",\"eos_token\":"); json_write_str(&v, opts->eos_token, strlen(opts->eos_token)); }
+	jbuf_putc(&v, '}');
+	json_doc d, x;
+	json_doc_init(&d);
+	json_doc_init(&x);
+	int rc = -1;
+	if (json_parse(&d, v.p, v.len)) snprintf(err, errlen, "messages or tools: %s", d.err);
+	else if (json_type_of(&d, json_get(&d, 0, "messages")) != JSON_ARRAY) snprintf(err, errlen, "messages: not a JSON array");
+	else if (opts->extra_json && json_parse(&x, opts->extra_json, opts->extra_len)) snprintf(err, errlen, "extra variables: %s", x.err);
+	else if (opts->extra_json && json_type_of(&x, 0) != JSON_OBJECT) snprintf(err, errlen, "extra variables: not a JSON object");
+	else rc = jinja_render_doc(t, &d, 0, opts->extra_json ? &x : NULL, 0, out, err, errlen);
+	json_doc_free(&d);
+	json_doc_free(&x);
+	jbuf_free(&v);
+	return rc;
+}

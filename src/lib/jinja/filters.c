@@ -1,0 +1,783 @@
+/* filters.c — jinja2's filters and tests. See jinja_int.h. */
+#include "jinja/jinja_int.h"
+
+#include <utf8proc.h>
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* jinja2's make_attrgetter: "a.b.0" looks up a, then b, then item 0 */
+static value attr_path(rt *R, int line, value x, value attr)
+{
+	if (attr.t == V_INT) return x.t == V_LIST || x.t == V_STR || x.t == V_DICT ? jj_getitem(R, line, x, attr) : V(V_UNDEF);
+	if (attr.t != V_STR) jj_fail(R->e, line, "an attribute name must be a string, not a %s", jj_tname(attr.t));
+	const char *p = attr.u.s.p, *end = p + attr.u.s.n;
+	while (1) {
+		const char *dot = memchr(p, '.', (size_t)(end - p));
+		const char *e = dot ? dot : end;
+		int digits = e > p;
+		for (const char *q = p; q < e; q++) digits &= isdigit((unsigned char)*q) != 0;
+		if (digits && e - p < 18) {
+			int64_t k = 0;
+			for (const char *q = p; q < e; q++) k = k * 10 + (*q - '0');
+			x = x.t == V_LIST || x.t == V_STR || x.t == V_DICT ? jj_getitem(R, line, x, vint(k)) : V(V_UNDEF);
+		} else if (x.t == V_DICT || x.t == V_NS) {
+			value *y = jj_dict_find(x.u.d, p, (size_t)(e - p));
+			x = y ? *y : V(V_UNDEF);
+		} else x = V(V_UNDEF);
+		if (!dot) return x;
+		p = dot + 1;
+	}
+}
+
+/* jinja2's ignore_case: strings compare lower-cased unless case_sensitive */
+static value sort_key(rt *R, value v, int case_sensitive)
+{
+	if (case_sensitive || v.t != V_STR) return v;
+	return jj_case_conv(R, v, 'l');
+}
+
+
+/* A stable merge sort of vals by keys (Python's sorted is stable). */
+static void sort_values(rt *R, int line, value *vals, value *keys, size_t n, int rev)
+{
+	if (n < 2) return;
+	value *tv = arena_alloc(R->ar, n * sizeof *tv), *tk = arena_alloc(R->ar, n * sizeof *tk);
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
+			while (i < mid && j < hi) {
+				int c = jj_vcompare(R, line, keys[j], keys[i]);
+				/* take from the right only when strictly before (after, reversed): stability */
+				if (rev ? c > 0 : c < 0) { tv[o] = vals[j]; tk[o++] = keys[j++]; }
+				else { tv[o] = vals[i]; tk[o++] = keys[i++]; }
+			}
+			while (i < mid) { tv[o] = vals[i]; tk[o++] = keys[i++]; }
+			while (j < hi) { tv[o] = vals[j]; tk[o++] = keys[j++]; }
+		}
+		memcpy(vals, tv, n * sizeof *vals);
+		memcpy(keys, tk, n * sizeof *keys);
+	}
+}
+
+static value f_length(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)a;
+	(void)mode;
+	int line = n->line;
+	if (v.t == V_STR) {
+		int64_t c = 0;
+		for (size_t i = 0; i < v.u.s.n; i++) c += ((unsigned char)v.u.s.p[i] & 0xC0) != 0x80;
+		return vint(c);
+	}
+	if (v.t == V_LIST) return vint((int64_t)v.u.l->n);
+	if (v.t == V_DICT || v.t == V_NS) return vint((int64_t)v.u.d->n);
+	if (v.t == V_UNDEF) return vint(0);
+	jj_fail(R->e, line, "length of a %s", jj_tname(v.t));
+}
+
+static value f_trim(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)n;
+	value s = jj_tostr(R, v);
+	value ch = jj_kwarg(a, "chars", 0, V(V_NONE));
+	return jj_strip(R, s, 1, 1, ch.t == V_STR ? &ch : NULL);
+}
+
+static value f_upper(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)a;
+	(void)n;
+	return jj_case_conv(R, jj_tostr(R, v), 'u');
+}
+
+static value f_lower(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)a;
+	(void)n;
+	return jj_case_conv(R, jj_tostr(R, v), 'l');
+}
+
+static value f_capitalize(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)a;
+	(void)n;
+	return jj_case_conv(R, jj_tostr(R, v), 'c');
+}
+
+static value f_title(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)a;
+	(void)n;
+	return jj_case_conv(R, jj_tostr(R, v), 'T');
+}
+
+static value f_tojson(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* transformers' filter: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False) */
+	value asc = jj_kwarg(a, "ensure_ascii", 0, vbool(0));
+	value ind = jj_kwarg(a, "indent", 1, V(V_NONE));
+	value sep = jj_kwarg(a, "separators", 2, V(V_NONE));
+	value sk = jj_kwarg(a, "sort_keys", 3, vbool(0));
+	jsonopt o = { NULL, 0, ", ", ": ", jj_truthy(asc), jj_truthy(sk) };
+	if (ind.t == V_INT || ind.t == V_BOOL) {
+		/* json.dumps: an int indent is that many spaces (none when < 1, but still newlines) */
+		int64_t k = ind.t == V_INT ? ind.u.i : ind.u.b;
+		if (k > 64) jj_fail(R->e, line, "tojson: indent of more than 64");
+		char *sp = arena_alloc(R->ar, (size_t)(k > 0 ? k : 0) + 1);
+		memset(sp, ' ', (size_t)(k > 0 ? k : 0));
+		o.indent = sp; o.indent_n = (size_t)(k > 0 ? k : 0);
+	} else if (ind.t == V_STR) { o.indent = ind.u.s.p; o.indent_n = ind.u.s.n; }
+	else if (ind.t != V_NONE) jj_fail(R->e, line, "tojson: indent must be an int or a string, not a %s", jj_tname(ind.t));
+	if (o.indent) o.isep = ",";
+	if (sep.t == V_LIST && sep.u.l->n == 2 && sep.u.l->v[0].t == V_STR && sep.u.l->v[1].t == V_STR) {
+		o.isep = rdup(R, sep.u.l->v[0].u.s.p, sep.u.l->v[0].u.s.n);
+		o.ksep = rdup(R, sep.u.l->v[1].u.s.p, sep.u.l->v[1].u.s.n);
+	} else if (sep.t != V_NONE) jj_fail(R->e, line, "tojson: separators must be a pair of strings");
+	jbuf b = {0};
+	jj_live_push(R, &b);
+	jj_put_json(R, &b, v, &o, 0);
+	value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jj_live_pop(R, &b);
+	return s;
+}
+
+static value f_items(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)a;
+	(void)mode;
+	int line = n->line;
+	if (v.t == V_UNDEF) return vlistv(jj_list_new(R, 1));
+	if (v.t != V_DICT && v.t != V_NS) jj_fail(R->e, line, "items of a %s", jj_tname(v.t));
+	vlist *l = jj_list_new(R, v.u.d->n);
+	for (size_t i = 0; i < v.u.d->n; i++) {
+		vlist *p = jj_list_new(R, 2);
+		p->tuple = 1;
+		jj_list_push(R, p, jj_dict_key(v.u.d, i));
+		jj_list_push(R, p, v.u.d->v[i]);
+		jj_list_push(R, l, vlistv(p));
+	}
+	return vlistv(l);
+}
+
+static value f_dictsort(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* dictsort(value, case_sensitive=False, by='key', reverse=False) */
+	if (v.t != V_DICT) jj_fail(R->e, line, "dictsort of a %s", jj_tname(v.t));
+	int cs = jj_truthy(jj_kwarg(a, "case_sensitive", 0, vbool(0)));
+	value by = jj_kwarg(a, "by", 1, vstr("key", 3));
+	int rev = jj_truthy(jj_kwarg(a, "reverse", 2, vbool(0)));
+	int pos = by.t == V_STR && by.u.s.n == 5 && !memcmp(by.u.s.p, "value", 5);
+	vlist *l = jj_list_new(R, v.u.d->n);
+	for (size_t i = 0; i < v.u.d->n; i++) {
+		vlist *p = jj_list_new(R, 2);
+		p->tuple = 1;
+		jj_list_push(R, p, jj_dict_key(v.u.d, i));
+		jj_list_push(R, p, v.u.d->v[i]);
+		jj_list_push(R, l, vlistv(p));
+	}
+	value *keys = arena_alloc(R->ar, (l->n + 1) * sizeof *keys);
+	for (size_t i = 0; i < l->n; i++) keys[i] = sort_key(R, l->v[i].u.l->v[pos], cs);
+	sort_values(R, line, l->v, keys, l->n, rev);
+	return vlistv(l);
+}
+
+static value f_default(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)n;
+	(void)R;
+	value dv = jj_kwarg(a, "default_value", 0, vstr("", 0));
+	value bo = jj_kwarg(a, "boolean", 1, vbool(0));
+	if (v.t == V_UNDEF || (jj_truthy(bo) && !jj_truthy(v))) return dv;
+	return v;
+}
+
+static value f_join(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	vlist *l = jj_to_items(R, line, v, "join");
+	value sep = jj_kwarg(a, "d", 0, vstr("", 0));
+	value attr = jj_kwarg(a, "attribute", 1, V(V_NONE));
+	jbuf b = {0};
+	jj_live_push(R, &b);
+	for (size_t i = 0; i < l->n; i++) {
+		if (i) jj_put_str(R, &b, sep);
+		value x = l->v[i];
+		if (attr.t != V_NONE) x = attr_path(R, line, x, attr);
+		jj_put_str(R, &b, x);
+	}
+	value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jj_live_pop(R, &b);
+	return s;
+}
+
+static value f_first(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)a;
+	int line = n->line;
+	if (v.t == V_UNDEF && (mode == 0)) return V(V_UNDEF);
+	vlist *l = jj_to_items(R, line, v, (mode == 0) ? "first" : "last");
+	if (!l->n) return V(V_UNDEF);
+	return l->v[(mode == 0) ? 0 : l->n - 1];
+}
+
+static value f_replace(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	value s = jj_tostr(R, v), old = jj_kwarg(a, "old", 0, V(V_UNDEF)), nw = jj_kwarg(a, "new", 1, V(V_UNDEF));
+	value cnt = jj_kwarg(a, "count", 2, V(V_NONE));
+	jj_need_str(R, line, old, "replace");
+	jj_need_str(R, line, nw, "replace");
+	return jj_str_replace(R, s, old, nw, cnt.t == V_INT ? cnt.u.i : -1);
+}
+
+static value f_string(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)n;
+	(void)a;
+	if (!(mode == 0) && !(mode == 1)) {
+		value s = jj_tostr(R, v);
+		jbuf b = {0};
+		for (size_t i = 0; i < s.u.s.n; i++) {
+			char c = s.u.s.p[i];
+			if (c == '<') jbuf_puts(&b, "&lt;"); else if (c == '>') jbuf_puts(&b, "&gt;"); else if (c == '&') jbuf_puts(&b, "&amp;");
+			else if (c == '"') jbuf_puts(&b, "&#34;"); else if (c == '\'') jbuf_puts(&b, "&#39;"); else jbuf_putc(&b, c);
+		}
+		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+		jbuf_free(&b);
+		return r;
+	}
+	return jj_tostr(R, v);
+}
+
+static value f_int(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* int(value), else int(float(value)), else the default */
+	value dflt = jj_kwarg(a, "default", 0, vint(0));
+	value base = jj_kwarg(a, "base", 1, vint(10));
+	if (v.t == V_INT || v.t == V_BIG) return v;
+	if (v.t == V_BOOL) return vint(v.u.b);
+	if (v.t == V_FLOAT) {
+		if (!isfinite(v.u.f)) return dflt;
+		if (fabs(v.u.f) >= 9.2e18) jj_fail(R->e, line, "unsupported: an integer beyond 64 bits");
+		return vint((int64_t)v.u.f);
+	}
+	if (v.t == V_STR) {
+		int64_t x;
+		if (jj_py_int(v.u.s.p, v.u.s.n, base.t == V_INT ? (int)base.u.i : 10, &x)) return vint(x);
+		double d;
+		if (jj_py_float(v.u.s.p, v.u.s.n, &d)) {
+			if (!isfinite(d)) return dflt;
+			if (fabs(d) >= 9.2e18) jj_fail(R->e, line, "unsupported: an integer beyond 64 bits");
+			return vint((int64_t)d);
+		}
+	}
+	return dflt;
+}
+
+static value f_float(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)n;
+	(void)mode;
+	value r = V(V_FLOAT);
+	if (v.t == V_FLOAT) return v;
+	if (v.t == V_INT || v.t == V_BOOL) { r.u.f = numval(v); return r; }
+	if (v.t == V_BIG) { r.u.f = strtod(rdup(R, v.u.s.p, v.u.s.n), NULL); return r; }
+	if (v.t == V_STR && jj_py_float(v.u.s.p, v.u.s.n, &r.u.f)) return r;
+	return jj_kwarg(a, "default", 0, r);   /* r is 0.0 here */
+}
+
+static value f_abs(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)a;
+	int line = n->line;
+	if (v.t == V_INT) { if (v.u.i == INT64_MIN) jj_fail(R->e, line, "unsupported: an integer beyond 64 bits"); return vint(v.u.i < 0 ? -v.u.i : v.u.i); }
+	if (v.t == V_BOOL) return vint(v.u.b);
+	if (v.t == V_FLOAT) { value r = v; r.u.f = fabs(v.u.f); return r; }
+	jj_fail(R->e, line, "bad operand type for abs(): '%s'", jj_tname(v.t));
+}
+
+static value f_round(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* round(value, precision=0, method='common'): Python's round (half to even, on the exact binary value) */
+	value prec = jj_kwarg(a, "precision", 0, vint(0));
+	value meth = jj_kwarg(a, "method", 1, vstr("common", 6));
+	if (prec.t != V_INT || prec.u.i < -30 || prec.u.i > 30) jj_fail(R->e, line, "round: precision must be a small integer");
+	if (!isnum(v)) jj_fail(R->e, line, "round of a %s", jj_tname(v.t));
+	int common = meth.t == V_STR && meth.u.s.n == 6 && !memcmp(meth.u.s.p, "common", 6);
+	int floor_ = meth.t == V_STR && meth.u.s.n == 5 && !memcmp(meth.u.s.p, "floor", 5);
+	int ceil_ = meth.t == V_STR && meth.u.s.n == 4 && !memcmp(meth.u.s.p, "ceil", 4);
+	if (!common && !floor_ && !ceil_) jj_fail(R->e, line, "round: method must be 'common', 'ceil' or 'floor'");
+	double x = numval(v);
+	value r = V(V_FLOAT);
+	if (common) {
+		if (v.t != V_FLOAT && prec.u.i >= 0) return v.t == V_BOOL ? vint(v.u.b) : v;
+		if (prec.u.i < 0 || !isfinite(x)) {
+			double m = pow(10, (double)-prec.u.i);
+			double q = x / m, fq = floor(q);
+			double rq = q - fq > 0.5 ? fq + 1 : q - fq < 0.5 ? fq : (fmod(fq, 2) == 0 ? fq : fq + 1);
+			r.u.f = isfinite(x) ? rq * m : x;
+			if (v.t != V_FLOAT) return vint((int64_t)r.u.f);
+			return r;
+		}
+		char buf[400];
+		snprintf(buf, sizeof buf, "%.*f", (int)prec.u.i, x);
+		r.u.f = strtod(buf, NULL);
+		return r;
+	}
+	double m = pow(10, (double)prec.u.i);
+	r.u.f = (floor_ ? floor(x * m) : ceil(x * m)) / m;
+	return r;
+}
+
+static value f_list(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)a;
+	int line = n->line;
+	vlist *l = jj_to_items(R, line, v, "list");
+	vlist *c = jj_list_new(R, l->n);
+	for (size_t i = 0; i < l->n; i++) jj_list_push(R, c, l->v[i]);
+	return vlistv(c);
+}
+
+static value f_reverse(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	(void)a;
+	int line = n->line;
+	if (v.t == V_STR) {
+		char *o = arena_alloc(R->ar, v.u.s.n + 1);
+		size_t w = v.u.s.n;
+		for (size_t i = 0; i < v.u.s.n;) { uint32_t cp; size_t k = (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp); w -= k; memcpy(o + w, v.u.s.p + i, k); i += k; }
+		return vstr(o, v.u.s.n);
+	}
+	vlist *l = jj_to_items(R, line, v, "reverse");
+	vlist *c = jj_list_new(R, l->n);
+	for (size_t i = l->n; i > 0; i--) jj_list_push(R, c, l->v[i - 1]);
+	return vlistv(c);
+}
+
+static value f_sort(rt *R, const node *n, value v, const args *a, int mode)
+{
+	int line = n->line;
+	/* sort(reverse=False, case_sensitive=False, attribute=None); unique/min/max(case_sensitive=False, attribute=None) */
+	vlist *src = jj_to_items(R, line, v, (mode == 0) ? "sort" : (mode == 1) ? "unique" : (mode == 2) ? "min" : "max");
+	int s = (mode == 0);
+	int rev = s ? jj_truthy(jj_kwarg(a, "reverse", 0, vbool(0))) : 0;
+	int cs = jj_truthy(jj_kwarg(a, "case_sensitive", s ? 1 : 0, vbool(0)));
+	value attr = jj_kwarg(a, "attribute", s ? 2 : 1, V(V_NONE));
+	vlist *l = jj_list_new(R, src->n);
+	value *keys = arena_alloc(R->ar, (src->n + 1) * sizeof *keys);
+	for (size_t i = 0; i < src->n; i++) {
+		value x = src->v[i];
+		value k = sort_key(R, attr.t != V_NONE ? attr_path(R, line, x, attr) : x, cs);
+		if (mode == 1) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = jj_vequal(keys[j], k); if (dup) continue; }
+		keys[l->n] = k;
+		jj_list_push(R, l, x);
+	}
+	if (mode == 1) return vlistv(l);
+	if (s) { sort_values(R, line, l->v, keys, l->n, rev); return vlistv(l); }
+	if (!l->n) return V(V_UNDEF);
+	size_t best = 0;
+	for (size_t i = 1; i < l->n; i++) {
+		int c = jj_vcompare(R, line, keys[i], keys[best]);
+		if ((mode == 2) ? c < 0 : c > 0) best = i;
+	}
+	return l->v[best];
+}
+
+static value f_sum(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* sum(iterable, attribute=None, start=0) */
+	vlist *l = jj_to_items(R, line, v, "sum");
+	value attr = jj_kwarg(a, "attribute", 0, V(V_NONE));
+	value acc = jj_kwarg(a, "start", 1, vint(0));
+	node plus = *n;
+	plus.op = '+';
+	for (size_t i = 0; i < l->n; i++) acc = jj_arith(R, &plus, acc, attr.t != V_NONE ? attr_path(R, line, l->v[i], attr) : l->v[i]);
+	return acc;
+}
+
+static value f_batch(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* batch(value, linecount, fill_with=None) */
+	vlist *l = jj_to_items(R, line, v, "batch");
+	value cnt = jj_kwarg(a, "linecount", 0, V(V_UNDEF));
+	value fill = jj_kwarg(a, "fill_with", 1, V(V_NONE));
+	if (cnt.t != V_INT || cnt.u.i < 1) jj_fail(R->e, line, "batch needs a positive line count");
+	vlist *out = jj_list_new(R, 4), *cur = NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!cur || cur->n == (size_t)cnt.u.i) { cur = jj_list_new(R, (size_t)(cnt.u.i < 64 ? cnt.u.i : 64)); jj_list_push(R, out, vlistv(cur)); }
+		jj_list_push(R, cur, l->v[i]);
+	}
+	if (cur && fill.t != V_NONE) while (cur->n < (size_t)cnt.u.i) jj_list_push(R, cur, fill);
+	return vlistv(out);
+}
+
+static value f_map(rt *R, const node *n, value v, const args *a, int mode)
+{
+	int line = n->line;
+	const char *f = n->name;
+	size_t fl = n->nlen;
+	vlist *src = jj_to_items(R, line, v, "map");
+	vlist *l = jj_list_new(R, src->n);
+	value attr = jj_kwarg(a, "attribute", -1, V(V_NONE));
+	for (size_t i = 0; i < src->n; i++) {
+		value x = src->v[i];
+		if (mode == 0) {
+			if (attr.t != V_NONE) {
+				value y = attr_path(R, line, x, attr);
+				jj_list_push(R, l, y.t == V_UNDEF ? jj_kwarg(a, "default", -1, V(V_UNDEF)) : y);
+			} else if (a->n >= 1 && a->v[0].t == V_STR) {
+				node fn = *n;
+				fn.name = a->v[0].u.s.p; fn.nlen = a->v[0].u.s.n; fn.filt = NULL;
+				args sub = { a->v + 1, a->n - 1, a->nk, a->kn, a->kl, a->kw };
+				jj_list_push(R, l, jj_apply_filter(R, &fn, x, &sub));
+			} else jj_fail(R->e, line, "map needs a filter name or attribute=");
+			continue;
+		}
+		value subject = x;
+		int argi = 0;
+		if ((mode == 3) || (mode == 4)) {
+			if (a->n < 1 || a->v[0].t != V_STR) jj_fail(R->e, line, "%.*s needs an attribute name", (int)fl, f);
+			subject = attr_path(R, line, x, a->v[0]);
+			argi = 1;
+		}
+		int keep;
+		if (a->n > argi) {
+			if (a->v[argi].t != V_STR) jj_fail(R->e, line, "%.*s: a test name expected", (int)fl, f);
+			keep = jj_run_test(R, line, NULL, a->v[argi].u.s.p, a->v[argi].u.s.n, subject, a->v + argi + 1, a->n - argi - 1);
+		} else keep = jj_truthy(subject);
+		if ((mode == 2) || (mode == 4)) keep = !keep;
+		if (keep) jj_list_push(R, l, x);
+	}
+	return vlistv(l);
+}
+
+static value f_format(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	value s = jj_tostr(R, v);
+	if (a->nk) {
+		if (a->n) jj_fail(R->e, line, "format: positional and keyword arguments cannot be mixed");
+		value d = V(V_DICT);
+		d.u.d = jj_dict_new(R);
+		for (int i = 0; i < a->nk; i++) jj_dict_set(R, d.u.d, a->kn[i], a->kl[i], a->kw[i]);
+		return jj_percent_format(R, line, s, d);
+	}
+	vlist *t = jj_list_new(R, (size_t)a->n + 1);
+	t->tuple = 1;
+	for (int i = 0; i < a->n; i++) jj_list_push(R, t, a->v[i]);
+	return jj_percent_format(R, line, s, vlistv(t));
+}
+
+static value f_center(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	value w = jj_kwarg(a, "width", 0, vint(80));
+	if (w.t != V_INT) jj_fail(R->e, line, "center: the width must be an integer");
+	return jj_str_pad(R, jj_tostr(R, v), w.u.i, ' ', '^');
+}
+
+static value f_truncate(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* truncate(s, length=255, killwords=False, end='...', leeway=5) */
+	value s = jj_tostr(R, v);
+	value len = jj_kwarg(a, "length", 0, vint(255)), kill = jj_kwarg(a, "killwords", 1, vbool(0));
+	value end = jj_kwarg(a, "end", 2, vstr("...", 3)), lee = jj_kwarg(a, "leeway", 3, vint(5));
+	if (len.t != V_INT || lee.t != V_INT || end.t != V_STR) jj_fail(R->e, line, "truncate: bad arguments");
+	int64_t cps = (int64_t)jj_cp_count(end.u.s.p, end.u.s.n);
+	if (len.u.i < cps) jj_fail(R->e, line, "expected length >= %lld, got %lld", (long long)cps, (long long)len.u.i);
+	if (lee.u.i < 0) jj_fail(R->e, line, "expected leeway >= 0, got %lld", (long long)lee.u.i);
+	if ((int64_t)jj_cp_count(s.u.s.p, s.u.s.n) <= len.u.i + lee.u.i) return s;
+	size_t cut = jj_cp_offset(s.u.s.p, s.u.s.n, (size_t)(len.u.i - cps));
+	if (!jj_truthy(kill)) {
+		/* rsplit(" ", 1)[0] */
+		size_t k = cut;
+		while (k > 0 && s.u.s.p[k - 1] != ' ') k--;
+		if (k > 0) cut = k - 1;
+	}
+	char *o = arena_alloc(R->ar, cut + end.u.s.n + 1);
+	memcpy(o, s.u.s.p, cut);
+	memcpy(o + cut, end.u.s.p, end.u.s.n);
+	return vstr(o, cut + end.u.s.n);
+}
+
+static value f_attr(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* an attribute, never an item: only a namespace has them here */
+	value name = jj_kwarg(a, "name", 0, V(V_UNDEF));
+	if (v.t == V_UNDEF) jj_fail(R->e, line, "attr of an undefined value");
+	if (v.t == V_NS && name.t == V_STR) { value *x = jj_dict_find(v.u.d, name.u.s.p, name.u.s.n); if (x) return *x; }
+	return V(V_UNDEF);
+}
+
+static value f_indent(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	/* indent(s, width=4, first=False, blank=False): lines as str.splitlines() cuts them, joined with \n */
+	value s = jj_tostr(R, v);
+	value w = jj_kwarg(a, "width", 0, vint(4)), first = jj_kwarg(a, "first", 1, vbool(0)), blank = jj_kwarg(a, "blank", 2, vbool(0));
+	jbuf pad = {0}, b = {0};
+	jj_live_push(R, &pad);
+	jj_live_push(R, &b);
+	if (w.t == V_STR) jbuf_put(&pad, w.u.s.p, w.u.s.n);
+	else if (w.t == V_INT) { if (w.u.i > 1024) jj_fail(R->e, line, "indent: width of more than 1024"); for (int64_t i = 0; i < w.u.i; i++) jbuf_putc(&pad, ' '); }
+	else jj_fail(R->e, line, "indent: the width must be an integer or a string");
+	/* s += "\n" then splitlines: the same lines as splitlines(s), plus an empty last one when s ends a line */
+	char *t = arena_alloc(R->ar, s.u.s.n + 2);
+	memcpy(t, s.u.s.p, s.u.s.n);
+	t[s.u.s.n] = '\n';
+	vlist *lines = jj_splitlines(R, vstr(t, s.u.s.n + 1), 0);
+	if (jj_truthy(first)) jbuf_put(&b, pad.p, pad.len);
+	for (size_t i = 0; i < lines->n; i++) {
+		value x = lines->v[i];
+		if (i) {
+			jbuf_putc(&b, '\n');
+			if (jj_truthy(blank) || x.u.s.n) jbuf_put(&b, pad.p, pad.len);
+		}
+		jbuf_put(&b, x.u.s.p, x.u.s.n);
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jj_live_pop(R, &b);
+	jj_live_pop(R, &pad);
+	return r;
+}
+
+static value f_wordcount(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)n;
+	(void)mode;
+	(void)a;
+	value s = jj_tostr(R, v);
+	int64_t c = 0; int in = 0;
+	for (size_t i = 0; i < s.u.s.n; i++) { int w = isalnum((unsigned char)s.u.s.p[i]) || (unsigned char)s.u.s.p[i] >= 0x80 || s.u.s.p[i] == '_'; if (w && !in) c++; in = w; }
+	return vint(c);
+}
+
+/* jinja2's filters rendered here, sorted by name for jj_filter_find; mode
+ * tells the names that share a function apart */
+static const jj_filter filters[] = {
+	{ "abs", f_abs, 0 },
+	{ "attr", f_attr, 0 },
+	{ "batch", f_batch, 0 },
+	{ "capitalize", f_capitalize, 0 },
+	{ "center", f_center, 0 },
+	{ "count", f_length, 1 },
+	{ "d", f_default, 1 },
+	{ "default", f_default, 0 },
+	{ "dictsort", f_dictsort, 0 },
+	{ "e", f_string, 2 },
+	{ "escape", f_string, 3 },
+	{ "first", f_first, 0 },
+	{ "float", f_float, 0 },
+	{ "forceescape", f_string, 4 },
+	{ "format", f_format, 0 },
+	{ "indent", f_indent, 0 },
+	{ "int", f_int, 0 },
+	{ "items", f_items, 0 },
+	{ "join", f_join, 0 },
+	{ "last", f_first, 1 },
+	{ "length", f_length, 0 },
+	{ "list", f_list, 0 },
+	{ "lower", f_lower, 0 },
+	{ "map", f_map, 0 },
+	{ "max", f_sort, 3 },
+	{ "min", f_sort, 2 },
+	{ "reject", f_map, 2 },
+	{ "rejectattr", f_map, 4 },
+	{ "replace", f_replace, 0 },
+	{ "reverse", f_reverse, 0 },
+	{ "round", f_round, 0 },
+	{ "safe", f_string, 1 },
+	{ "select", f_map, 1 },
+	{ "selectattr", f_map, 3 },
+	{ "sort", f_sort, 0 },
+	{ "string", f_string, 0 },
+	{ "sum", f_sum, 0 },
+	{ "title", f_title, 0 },
+	{ "tojson", f_tojson, 0 },
+	{ "trim", f_trim, 0 },
+	{ "truncate", f_truncate, 0 },
+	{ "unique", f_sort, 1 },
+	{ "upper", f_upper, 0 },
+	{ "wordcount", f_wordcount, 0 },
+};
+
+const jj_filter *jj_filter_find(const char *name, size_t n)
+{
+	size_t lo = 0, hi = sizeof filters / sizeof *filters;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = jj_name_cmp(filters[mid].name, name, n);
+		if (!c) return &filters[mid];
+		if (c < 0) lo = mid + 1; else hi = mid;
+	}
+	return NULL;
+}
+
+/* A filter resolved when parsed (n->filt), else found by name: map('name')
+ * and the methods that share a filter's code call it so. */
+value jj_apply_filter(rt *R, const node *n, value v, const args *a)
+{
+	const jj_filter *f = n->filt ? n->filt : jj_filter_find(n->name, n->nlen);
+	if (f) return f->fn(R, n, v, a, f->mode);
+	/* one jinja2 has, or one it fails on too */
+	if (jj_in_words(jj_missing_filters, n->name, n->nlen)) jj_fail(R->e, n->line, "unsupported: the filter '%.*s'", (int)n->nlen, n->name);
+	jj_fail(R->e, n->line, "No filter named '%.*s' found.", (int)n->nlen, n->name);
+}
+
+/* jinja2's tests, with Python's types: bool is a number, not an integer */
+static int t_type(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)R; (void)line; (void)targs;
+	return (mode >> v.t) & 1;
+}
+static int t_bool(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)R; (void)line; (void)targs;
+	return v.t == V_BOOL && v.u.b == mode;
+}
+static int t_case(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)targs;
+	value s = jj_tostr(R, v);
+	args none = { NULL, 0, 0, NULL, NULL, NULL };
+	return jj_truthy(jj_call_method(R, line, s, mode ? "isupper" : "islower", 7, &none));
+}
+static int t_even(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)targs;
+	if (v.t == V_INT || v.t == V_BOOL) { int64_t x = v.t == V_INT ? v.u.i : v.u.b; return (x % 2 == 0) == !mode; }
+	if (v.t == V_FLOAT) { double m = fmod(v.u.f, 2); if (m < 0) m += 2; return !mode ? m == 0 : m == 1; }
+	jj_fail(R->e, line, "test %s of a %s", mode ? "odd" : "even", jj_tname(v.t));
+}
+static int t_divisibleby(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)mode;
+	if ((v.t != V_INT && v.t != V_BOOL) || (targs[0].t != V_INT && targs[0].t != V_BOOL)) jj_fail(R->e, line, "unsupported: divisibleby on a %s", jj_tname(v.t));
+	int64_t x = v.t == V_INT ? v.u.i : v.u.b, y = targs[0].t == V_INT ? targs[0].u.i : targs[0].u.b;
+	if (!y) jj_fail(R->e, line, "integer division or modulo by zero");
+	return y == -1 || x % y == 0;
+}
+static int t_sameas(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)mode;
+	/* identity: the same container, or equal singletons and small scalars */
+	if (v.t != targs[0].t) return 0;
+	if (v.t == V_LIST) return v.u.l == targs[0].u.l;
+	if (v.t == V_DICT || v.t == V_NS) return v.u.d == targs[0].u.d;
+	if (v.t == V_NONE || v.t == V_BOOL || v.t == V_UNDEF) return jj_vequal(v, targs[0]);
+	jj_fail(R->e, line, "unsupported: sameas on a %s (object identity)", jj_tname(v.t));
+}
+/* mode: the comparison, as C_EQ ... C_IN */
+static int t_cmp(rt *R, int line, value v, const value *targs, int mode)
+{
+	switch (mode) {
+	case C_EQ: return jj_vequal(v, targs[0]);
+	case C_NE: return !jj_vequal(v, targs[0]);
+	case C_LT: return jj_vcompare(R, line, v, targs[0]) < 0;
+	case C_LE: return jj_vcompare(R, line, v, targs[0]) <= 0;
+	case C_GT: return jj_vcompare(R, line, v, targs[0]) > 0;
+	case C_GE: return jj_vcompare(R, line, v, targs[0]) >= 0;
+	default: return jj_contains(R, line, targs[0], v);
+	}
+}
+
+#define TY(t) (1 << (t))
+/* jinja2's tests rendered here, sorted by name; nargs: the arguments it needs */
+static const jj_test tests[] = {
+	{ "!=", t_cmp, C_NE, 1 },
+	{ "<", t_cmp, C_LT, 1 },
+	{ "<=", t_cmp, C_LE, 1 },
+	{ "==", t_cmp, C_EQ, 1 },
+	{ ">", t_cmp, C_GT, 1 },
+	{ ">=", t_cmp, C_GE, 1 },
+	{ "boolean", t_type, TY(V_BOOL), 0 },
+	{ "callable", t_type, TY(V_FUNC) | TY(V_MACRO) | TY(V_CALLER), 0 },
+	{ "defined", t_type, ~TY(V_UNDEF), 0 },
+	{ "divisibleby", t_divisibleby, 0, 1 },
+	{ "eq", t_cmp, C_EQ, 1 },
+	{ "equalto", t_cmp, C_EQ, 1 },
+	{ "even", t_even, 0, 0 },
+	{ "false", t_bool, 0, 0 },
+	{ "float", t_type, TY(V_FLOAT), 0 },
+	{ "ge", t_cmp, C_GE, 1 },
+	{ "greaterthan", t_cmp, C_GT, 1 },
+	{ "gt", t_cmp, C_GT, 1 },
+	{ "in", t_cmp, C_IN, 1 },
+	{ "integer", t_type, TY(V_INT) | TY(V_BIG), 0 },
+	{ "iterable", t_type, TY(V_LIST) | TY(V_STR) | TY(V_DICT) | TY(V_UNDEF), 0 },
+	{ "le", t_cmp, C_LE, 1 },
+	{ "lessthan", t_cmp, C_LT, 1 },
+	{ "lower", t_case, 0, 0 },
+	{ "lt", t_cmp, C_LT, 1 },
+	{ "mapping", t_type, TY(V_DICT), 0 },
+	{ "ne", t_cmp, C_NE, 1 },
+	{ "none", t_type, TY(V_NONE), 0 },
+	{ "number", t_type, TY(V_INT) | TY(V_FLOAT) | TY(V_BOOL) | TY(V_BIG), 0 },
+	{ "odd", t_even, 1, 0 },
+	{ "sameas", t_sameas, 0, 1 },
+	{ "sequence", t_type, TY(V_LIST) | TY(V_STR) | TY(V_DICT), 0 },
+	{ "string", t_type, TY(V_STR), 0 },
+	{ "true", t_bool, 1, 0 },
+	{ "undefined", t_type, TY(V_UNDEF), 0 },
+	{ "upper", t_case, 1, 0 },
+};
+#undef TY
+
+const jj_test *jj_test_find(const char *name, size_t n)
+{
+	size_t lo = 0, hi = sizeof tests / sizeof *tests;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = jj_name_cmp(tests[mid].name, name, n);
+		if (!c) return &tests[mid];
+		if (c < 0) lo = mid + 1; else hi = mid;
+	}
+	return NULL;
+}
+
+/* Test t (resolved when parsed, or NULL: found by name, as select('name') does) */
+int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, value v, const value *targs, int nt)
+{
+	if (!t) t = jj_test_find(name, nl);
+	if (!t) {
+		if (jj_in_words(jj_missing_tests, name, nl)) jj_fail(R->e, line, "unsupported: the test '%.*s'", (int)nl, name);
+		jj_fail(R->e, line, "No test named '%.*s' found.", (int)nl, name);
+	}
+	if (nt < t->nargs) jj_fail(R->e, line, "test %.*s needs an argument", (int)nl, name);
+	return t->fn(R, line, v, targs, t->mode);
+}

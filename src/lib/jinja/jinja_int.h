@@ -1,0 +1,249 @@
+/* jinja_int.h — what the parts of the template engine share; private to
+ * src/lib/jinja (jinja.h is the public contract).
+ *
+ * The template is cut into text and tags (lex.c), parsed into a tree of nodes
+ * in the template's arena (parse.c), and rendered by walking the tree
+ * (eval.c) with values (value.c) allocated in a per-render arena, printed by
+ * format.c, transformed by the filters and tests (filters.c) and the Python
+ * methods (methods.c, str.c). Errors unwind with longjmp (jj_fail) to the
+ * entry point, jinja_parse or a render; the arenas free everything, and
+ * malloc'd buffers in flight are registered with jj_live_push so that an
+ * error frees them too. Nothing here prints or exits. */
+#ifndef SFTKIT_JINJA_INT_H
+#define SFTKIT_JINJA_INT_H
+
+#include "jinja/jinja.h"
+
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+/* ---------------- values ---------------- */
+
+/* V_BIG: an integer from the input too large for int64, kept as its digits
+ * (Python's ints have no limit; it prints and serializes exactly, arithmetic on
+ * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)). */
+enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
+typedef struct value value;
+typedef struct vlist {
+	value *v; size_t n, cap; int tuple, view;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values, 4 range */
+	int64_t range[3];                          /* a range's start, stop, step (it prints as range(a, b)) */
+} vlist;
+/* A dict: keys are strings (k[i]) but for the keys of other types a dict
+ * literal may have ({0: 'a'}, {true: 1}, {none: 2}), whose k[i].p is NULL
+ * and whose value is kv[i] (kv NULL while every key is a string). */
+typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; size_t n, cap; int loop; value *kv; } vdict;
+struct frame;
+struct value {
+	int t;
+	union {
+		int b;
+		int64_t i;
+		double f;
+		struct { const char *p; size_t n; } s;
+		vlist *l;
+		vdict *d;
+		int fn;
+		struct { const struct node *m; struct frame *f; } mac;   /* V_MACRO, V_CALLER: definition and its scope */
+	} u;
+};
+
+enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT, F_BOUND };
+
+/* ---------------- nodes ---------------- */
+
+enum {
+	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK, N_CALLBLOCK, N_FILTERBLOCK,
+	E_LIT, E_NAME, E_ATTR, E_ITEM, E_SLICE, E_CALL, E_FILTER, E_TEST, E_BIN, E_CMP, E_NOT, E_NEG,
+	E_COND, E_LIST, E_TUPLE, E_DICT, E_AND, E_OR
+};
+
+typedef struct node node;
+typedef struct nlist { node **v; int n, cap; } nlist;
+struct node {
+	int type, line, op, negate;
+	int uses;                   /* N_MACRO, N_CALLBLOCK: the body reads varargs (1), kwargs (2), caller (4) */
+	value lit;
+	const char *name; size_t nlen;
+	const char *name2; size_t n2len;
+	node *a, *b, *c;
+	nlist args;                 /* call/filter/test args, list/tuple items, dict k,v,k,v, cmp operands */
+	nlist kwv;                  /* keyword argument values */
+	const char **kwn; size_t *kwl;
+	int *ops;                   /* E_CMP operators */
+	nlist body, orelse;
+	nlist conds;                /* N_IF conditions; bodies in bodies[] */
+	nlist *bodies;
+	const char **tn; size_t *tl; int ntn;   /* for targets, macro parameters */
+	nlist defaults;             /* macro parameter defaults (NULL: none) */
+	node *dyn_args, *dyn_kwargs; /* calls: *args and **kwargs */
+	const struct jj_filter *filt;   /* E_FILTER: resolved when parsed (NULL: unknown, fails if reached) */
+	const struct jj_test *test;     /* E_TEST: the same */
+};
+
+struct jinja_tmpl {
+	arena ar;
+	nlist body;
+};
+
+/* ---------------- errors ---------------- */
+
+typedef struct jerr { jmp_buf jb; char *msg; size_t len; int unsupported; } jerr;
+
+/* ---------------- lexing: text and tags ---------------- */
+
+enum { S_TEXT, S_EXPR, S_STMT };
+typedef struct seg { int kind, line; const char *p; size_t n; } seg;
+
+typedef struct lexer {
+	jerr *e;
+	arena *ar;
+	seg *s; int n, cap;
+} lexer;
+
+/* ---------------- expression tokens ---------------- */
+
+enum { T_END, T_NAME, T_STR, T_INT, T_FLOAT, T_OP };
+typedef struct tok_t { int t; const char *p; size_t n; int64_t i; double f; char *s; size_t sn; } tok_t;
+
+typedef struct parser {
+	jerr *e;
+	arena *ar;
+	seg *segs; int nseg, pos;    /* statement level */
+	const char *p, *end;         /* inside a tag */
+	int line;
+	int depth;                   /* nesting of expressions and blocks */
+	tok_t cur;
+} parser;
+
+enum { C_EQ = 1, C_NE, C_LT, C_LE, C_GT, C_GE, C_IN, C_NOTIN };
+
+/* ---------------- rendering ---------------- */
+
+typedef struct frame { struct vkey *k; value *v; int n, cap; struct frame *up; } frame;
+
+typedef struct rt {
+	jerr *e;
+	arena *ar;
+	jbuf *out;
+	frame *globals;
+	int brk, cont;     /* loop control */
+	int depth;
+	struct frame *cur; /* the innermost scope, for name lookups */
+	uint64_t steps;    /* a budget, so that no template runs away: */
+	uint64_t step_limit;   /* statements and loop rounds, */
+	size_t out_limit;      /* bytes of output, both in proportion to the input */
+	jbuf *live[512];   /* malloc'd buffers an error must free */
+	int nlive;
+} rt;
+
+typedef struct args { value *v; int n; int nk; const char **kn; size_t *kl; value *kw; } args;   /* positional, then keyword */
+
+/* The builtin tables (jq's function_list[]): a filter or test by name, its
+ * function, and a mode telling apart the names that share a function. */
+typedef struct jj_filter {
+	const char *name;
+	value (*fn)(rt *R, const node *n, value v, const args *a, int mode);
+	int mode;
+} jj_filter;
+typedef struct jj_test {
+	const char *name;
+	int (*fn)(rt *R, int line, value v, const value *targs, int mode);
+	int mode;
+	int nargs;          /* the arguments it needs */
+} jj_test;
+
+/* strcmp of a NUL-terminated table name against name[0..n) */
+static inline int jj_name_cmp(const char *tab, const char *name, size_t n)
+{
+	size_t k = strlen(tab);
+	int c = memcmp(tab, name, k < n ? k : n);
+	return c ? c : k < n ? -1 : k > n;
+}
+
+/* json.dumps(v, ensure_ascii, indent, separators, sort_keys) */
+typedef struct jsonopt { const char *indent; size_t indent_n; const char *isep, *ksep; int ascii, sort; } jsonopt;
+/* Fail: "template line N: what" into e's message, then unwind. A message
+ * starting "unsupported:" is a construct outside the dialect. */
+void jj_fail(jerr *e, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4), noreturn));
+
+static inline value V(int t) { value v; memset(&v, 0, sizeof v); v.t = t; return v; }
+static inline value vstr(const char *p, size_t n) { value v = V(V_STR); v.u.s.p = p; v.u.s.n = n; return v; }
+static inline value vint(int64_t i) { value v = V(V_INT); v.u.i = i; return v; }
+static inline value vbool(int b) { value v = V(V_BOOL); v.u.b = !!b; return v; }
+static inline char *rdup(rt *R, const char *p, size_t n) { return arena_strndup(R->ar, p, n); }
+static inline value vlistv(vlist *l) { value v = V(V_LIST); v.u.l = l; return v; }
+static inline int isnum(value v) { return v.t == V_INT || v.t == V_FLOAT || v.t == V_BOOL; }
+static inline double numval(value v) { return v.t == V_INT ? (double)v.u.i : v.t == V_FLOAT ? v.u.f : v.u.b; }
+
+/* lex.c: the template cut into text and tags, and the tokens of an expression */
+void jj_lex(lexer *L, const char *src, size_t len);
+void jj_next_tok(parser *P);
+
+/* parse.c: the tree, and the names the template calls checked once parsed */
+int jj_in_words(const char *w, const char *p, size_t n);
+int jj_is_py_method(int t, const char *k, size_t n);
+extern const char jj_missing_filters[], jj_missing_tests[];
+
+/* value.c: lists, dicts, scopes, JSON in, truth, equality, order, errors */
+int jj_contains(rt *R, int line, value hay, value needle);
+size_t jj_cp_count(const char *p, size_t n);
+size_t jj_cp_offset(const char *p, size_t n, size_t k);
+value *jj_dict_find(const vdict *d, const char *k, size_t n);
+/* keys of any type: key i as a value, the entry of a key (NULL: none), set */
+value jj_dict_key(const vdict *d, size_t i);
+value *jj_dict_findv(const vdict *d, value key);
+void jj_dict_setv(rt *R, int line, vdict *d, value key, value v);
+vdict *jj_dict_new(rt *R);
+void jj_dict_set(rt *R, vdict *d, const char *k, size_t n, value v);
+void jj_frame_set(rt *R, frame *f, const char *k, size_t n, value v);
+value jj_from_json(rt *R, const json_doc *d, uint32_t i);
+value jj_kwarg(const args *a, const char *name, int pos, value dflt);
+vlist *jj_list_new(rt *R, size_t cap);
+void jj_list_push(rt *R, vlist *l, value v);
+void jj_live_pop(rt *R, jbuf *b);
+void jj_live_push(rt *R, jbuf *b);
+value jj_lookup(frame *f, const char *k, size_t n);
+void jj_need_str(rt *R, int line, value v, const char *what);
+const char *jj_tname(int t);
+vlist *jj_to_items(rt *R, int line, value v, const char *what);
+value jj_tostr(rt *R, value v);
+int jj_truthy(value v);
+int jj_vcompare(rt *R, int line, value a, value b);
+int jj_vequal(value a, value b);
+
+/* format.c: str(), repr(), json.dumps, str % args, str.format */
+value jj_brace_format(rt *R, int line, value fmt, const args *a);
+value jj_percent_format(rt *R, int line, value fmt, value args);
+void jj_put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level);
+void jj_put_str(rt *R, jbuf *b, value v);
+
+/* str.c: Python's string operations (case mapping, whitespace, split, pad, int(), float()) */
+value jj_case_conv(rt *R, value s, int mode);
+int jj_py_float(const char *p, size_t n, double *out);
+int jj_py_int(const char *p, size_t n, int base, int64_t *out);
+value jj_split(rt *R, value s, value sep, int64_t maxsplit, int right);
+vlist *jj_splitlines(rt *R, value s, int keepends);
+value jj_str_pad(rt *R, value s, int64_t width, char fill, char align);
+value jj_str_replace(rt *R, value s, value old, value nw, int64_t count);
+value jj_strip(rt *R, value s, int left, int right, value *chars);
+size_t jj_ws_len(const char *s, size_t n);
+/* jj_case_conv's modes: 'u' upper, 'l' lower, 'c' str.capitalize, 't' str.title, 'T' jinja2's title filter */
+
+/* filters.c: jinja2's filters and tests */
+value jj_apply_filter(rt *R, const node *n, value v, const args *a);
+int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, value v, const value *targs, int nt);
+/* The filter or test of that name, NULL when this engine has none (found
+ * when the template is parsed; map('name') and select('name') at render) */
+const jj_filter *jj_filter_find(const char *name, size_t n);
+const jj_test *jj_test_find(const char *name, size_t n);
+
+/* methods.c: the Python methods of str, dict and list */
+value jj_call_method(rt *R, int line, value o, const char *m, size_t ml, const args *a);
+
+/* eval.c: expressions evaluated, statements executed, the render entry points */
+value jj_arith(rt *R, const node *n, value a, value b);
+value jj_call_macro(rt *R, const node *m, frame *up, const args *a, int line, const value *caller);
+value jj_getitem(rt *R, int line, value o, value k);
+value jj_slice(rt *R, int line, value o, value lo, value hi, value st);
+
+#endif

@@ -1,0 +1,200 @@
+/* lex.c — the template cut into text and tags, with jinja2's whitespace
+ * rules (trim_blocks, lstrip_blocks, {%- -%}, raw blocks) applied there, and the
+ * tokens of the expressions inside a tag. See jinja_int.h. */
+#include "jinja/jinja_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+static void seg_push(lexer *L, int kind, int line, const char *p, size_t n)
+{
+	if (L->n == L->cap) { L->cap = L->cap ? L->cap * 2 : 64; L->s = xrealloc(L->s, (size_t)L->cap * sizeof *L->s); }
+	L->s[L->n].kind = kind; L->s[L->n].line = line; L->s[L->n].p = p; L->s[L->n].n = n;
+	L->n++;
+}
+
+static int count_lines(const char *a, const char *b) { int k = 0; for (; a < b; a++) k += *a == '\n'; return k; }
+
+/* Cut src into segments, applying {%- -%}, trim_blocks and lstrip_blocks. */
+void jj_lex(lexer *L, const char *src, size_t len)
+{
+	const char *p = src, *end = src + len;
+	int line = 1;
+	int strip_next = 0;      /* '-' on the previous tag's right */
+	int trim_next = 0;       /* trim_blocks after the previous block tag */
+	while (p < end) {
+		const char *t = p;
+		while (t + 1 < end && !(t[0] == '{' && (t[1] == '{' || t[1] == '%' || t[1] == '#'))) t++;
+		if (t + 1 >= end) t = end;
+		/* text p..t */
+		const char *ts = p, *te = t;
+		if (strip_next) while (ts < te && isspace((unsigned char)*ts)) ts++;
+		else if (trim_next && ts < te && *ts == '\n') ts++;
+		else if (trim_next && te - ts >= 2 && ts[0] == '\r' && ts[1] == '\n') ts += 2;
+		strip_next = trim_next = 0;
+		int tline = line + count_lines(p, t);
+		if (t == end) { if (te > ts) seg_push(L, S_TEXT, line, ts, te - ts); break; }
+		char kind = t[1];
+		int lminus = t + 2 < end && t[2] == '-';
+		int lplus = t + 2 < end && t[2] == '+';
+		if (lminus) while (te > ts && isspace((unsigned char)te[-1])) te--;
+		else if (kind != '{' && !lplus) {
+			/* lstrip_blocks: spaces and tabs from the line's start to the tag */
+			const char *q = te;
+			while (q > ts && (q[-1] == ' ' || q[-1] == '\t')) q--;
+			if ((q > ts && q[-1] == '\n') || (q == ts && (ts == src || ts[-1] == '\n'))) te = q;
+		}
+		if (te > ts) seg_push(L, S_TEXT, line, ts, te - ts);
+		/* the tag */
+		const char *close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
+		const char *b = t + 2 + (lminus || lplus);
+		const char *q = b;
+		/* find the close, skipping string literals in expressions and statements */
+		char quote = 0;
+		for (; q + 1 < end; q++) {
+			if (kind != '#') {
+				if (quote) { if (*q == '\\') { q++; continue; } if (*q == quote) quote = 0; continue; }
+				if (*q == '\'' || *q == '"') { quote = *q; continue; }
+			}
+			if (q[0] == close[0] && q[1] == close[1]) break;
+		}
+		if (q + 1 >= end) jj_fail(L->e, tline, "unclosed %s tag", kind == '{' ? "{{" : kind == '%' ? "{%" : "{#");
+		int rminus = q > b && q[-1] == '-';
+		int rplus = kind == '%' && q > b && q[-1] == '+';   /* {% ... +%}: no trim_blocks after it */
+		const char *be = rminus || rplus ? q - 1 : q;
+		if (kind == '{') seg_push(L, S_EXPR, tline, b, be - b);
+		else if (kind == '%') {
+			/* raw blocks: everything up to {% endraw %} is text */
+			const char *w = b;
+			while (w < be && isspace((unsigned char)*w)) w++;
+			if (be - w >= 3 && !memcmp(w, "raw", 3) && (w + 3 == be || isspace((unsigned char)w[3]))) {
+				const char *r = q + 2, *found = NULL;
+				for (const char *x = r; x + 1 < end; x++) {
+					if (x[0] == '{' && x[1] == '%') {
+						const char *y = x + 2;
+						if (*y == '-') y++;
+						while (y < end && isspace((unsigned char)*y)) y++;
+						if (end - y >= 6 && !memcmp(y, "endraw", 6)) { found = x; break; }
+					}
+				}
+				if (!found) jj_fail(L->e, tline, "raw block without endraw");
+				const char *re = found;
+				if (found + 2 < end && found[2] == '-') while (re > r && isspace((unsigned char)re[-1])) re--;
+				if (rminus) while (r < re && isspace((unsigned char)*r)) r++;
+				if (re > r) seg_push(L, S_TEXT, tline, r, re - r);
+				const char *ce = strstr(found, "%}");
+				if (!ce || ce >= end) jj_fail(L->e, tline, "unclosed endraw tag");
+				line = tline + count_lines(t, ce + 2);
+				strip_next = ce > found && ce[-1] == '-';
+				trim_next = !strip_next;
+				p = ce + 2;
+				continue;
+			}
+			seg_push(L, S_STMT, tline, b, be - b);
+		}
+		line = tline + count_lines(t, q + 2);
+		strip_next = rminus;
+		trim_next = !rminus && !rplus && kind != '{';
+		p = q + 2;
+	}
+}
+
+
+void jj_next_tok(parser *P)
+{
+	const char *p = P->p;
+	while (p < P->end && isspace((unsigned char)*p)) p++;
+	tok_t *t = &P->cur;
+	memset(t, 0, sizeof *t);
+	t->p = p;
+	if (p >= P->end) { t->t = T_END; P->p = p; return; }
+	unsigned char c = (unsigned char)*p;
+	if (isalpha(c) || c == '_') {
+		const char *q = p;
+		while (q < P->end && (isalnum((unsigned char)*q) || *q == '_')) q++;
+		t->t = T_NAME; t->n = q - p; P->p = q; return;
+	}
+	if (isdigit(c)) {
+		const char *q = p;
+		int isf = 0;
+		while (q < P->end && (isdigit((unsigned char)*q) || *q == '_')) q++;
+		if (q + 1 < P->end && *q == '.' && isdigit((unsigned char)q[1])) { isf = 1; q++; while (q < P->end && isdigit((unsigned char)*q)) q++; }
+		if (q < P->end && (*q == 'e' || *q == 'E')) {
+			const char *r = q + 1;
+			if (r < P->end && (*r == '+' || *r == '-')) r++;
+			if (r < P->end && isdigit((unsigned char)*r)) { isf = 1; q = r; while (q < P->end && isdigit((unsigned char)*q)) q++; }
+		}
+		char buf[64];
+		size_t n = 0;
+		for (const char *x = p; x < q && n < sizeof buf - 1; x++) if (*x != '_') buf[n++] = *x;
+		buf[n] = 0;
+		if (isf) { t->t = T_FLOAT; t->f = strtod(buf, NULL); }
+		else { t->t = T_INT; t->i = strtoll(buf, NULL, 10); }
+		t->n = q - p; P->p = q; return;
+	}
+	if (c == '\'' || c == '"') {
+		/* a Python string literal: escapes decoded */
+		jbuf b = {0};
+		const char *q = p + 1;
+		while (q < P->end && *q != (char)c) {
+			if (*q == '\\' && q + 1 < P->end) {
+				q++;
+				switch (*q) {
+				case 'n': jbuf_putc(&b, '\n'); break;
+				case 't': jbuf_putc(&b, '\t'); break;
+				case 'r': jbuf_putc(&b, '\r'); break;
+				case '\\': jbuf_putc(&b, '\\'); break;
+				case '\'': jbuf_putc(&b, '\''); break;
+				case '"': jbuf_putc(&b, '"'); break;
+				case 'a': jbuf_putc(&b, '\a'); break;
+				case 'b': jbuf_putc(&b, '\b'); break;
+				case 'f': jbuf_putc(&b, '\f'); break;
+				case 'v': jbuf_putc(&b, '\v'); break;
+				case '\n': break;   /* a backslash-newline continues the line */
+				case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+					/* octal, up to three digits */
+					uint32_t cp = 0;
+					int k = 0;
+					while (k < 3 && q < P->end && *q >= '0' && *q <= '7') { cp = cp * 8 + (uint32_t)(*q - '0'); q++; k++; }
+					char u[4];
+					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
+					continue;
+				}
+				case 'N': jbuf_free(&b); jj_fail(P->e, P->line, "unsupported: \\N{...} escapes in a string");
+				case 'u': case 'x': case 'U': {
+					int k = *q == 'u' ? 4 : *q == 'U' ? 8 : 2;
+					uint32_t cp = 0;
+					int ok = q + k < P->end;
+					for (int j = 1; j <= k && ok; j++) {
+						char h = q[j];
+						ok = isxdigit((unsigned char)h);
+						cp = cp * 16 + (uint32_t)(isdigit((unsigned char)h) ? h - '0' : (tolower((unsigned char)h) - 'a' + 10));
+					}
+					if (!ok || (cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF) { jbuf_free(&b); jj_fail(P->e, P->line, "bad \\%c escape in a string", *q); }
+					char u[4];
+					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
+					q += k;
+					break;
+				}
+				default: jbuf_putc(&b, '\\'); jbuf_putc(&b, *q);
+				}
+				q++;
+				continue;
+			}
+			jbuf_putc(&b, *q++);
+		}
+		if (q >= P->end) { jbuf_free(&b); jj_fail(P->e, P->line, "unterminated string literal"); }
+		t->t = T_STR;
+		t->sn = b.len;
+		t->s = arena_strndup(P->ar, b.p ? b.p : "", b.len);
+		jbuf_free(&b);
+		P->p = q + 1;
+		t->n = P->p - p;
+		return;
+	}
+	static const char *const two[] = { "==", "!=", "<=", ">=", "//", "**", NULL };
+	for (int k = 0; two[k]; k++)
+		if (p + 1 < P->end && p[0] == two[k][0] && p[1] == two[k][1]) { t->t = T_OP; t->n = 2; P->p = p + 2; return; }
+	if (strchr("()[]{}.,:|~+-*/%<>=", c)) { t->t = T_OP; t->n = 1; P->p = p + 1; return; }
+	jj_fail(P->e, P->line, "unexpected character '%c' in an expression", c);
+}

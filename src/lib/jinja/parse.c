@@ -1,0 +1,714 @@
+/* parse.c — the tags parsed into a tree of nodes in the template's arena;
+ * then, as jinja2's compiler does, the filters, tests, methods and globals the
+ * template calls are checked. jinja_parse and jinja_free. See jinja_int.h. */
+#include "jinja/jinja_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+/* Is name a method of Python's str, dict or list? obj.name finds the method
+ * before any key of that name, as jinja2's getattr does. */
+int jj_is_py_method(int t, const char *k, size_t n)
+{
+	static const char *const str_m[] = { "capitalize", "casefold", "center", "count", "encode", "endswith", "expandtabs", "find",
+		"format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal", "isdigit", "isidentifier", "islower",
+		"isnumeric", "isprintable", "isspace", "istitle", "isupper", "join", "ljust", "lower", "lstrip", "maketrans", "partition",
+		"removeprefix", "removesuffix", "replace", "rfind", "rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
+		"splitlines", "startswith", "strip", "swapcase", "title", "translate", "upper", "zfill", NULL };
+	static const char *const dict_m[] = { "clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault",
+		"update", "values", NULL };
+	static const char *const list_m[] = { "append", "clear", "copy", "count", "extend", "index", "insert", "pop", "remove",
+		"reverse", "sort", NULL };
+	const char *const *m = t == V_STR ? str_m : t == V_DICT ? dict_m : t == V_LIST ? list_m : NULL;
+	for (; m && *m; m++) if (strlen(*m) == n && !memcmp(*m, k, n)) return 1;
+	return 0;
+}
+
+
+static void *pnew(parser *P, size_t n) { void *x = arena_alloc(P->ar, n); memset(x, 0, n); return x; }
+
+static void nl_push(parser *P, nlist *l, node *n)
+{
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 4;
+		node **v = arena_alloc(P->ar, (size_t)cap * sizeof *v);
+		if (l->n) memcpy(v, l->v, (size_t)l->n * sizeof *v);
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = n;
+}
+static int is_op(parser *P, const char *op) { return P->cur.t == T_OP && P->cur.n == strlen(op) && !memcmp(P->cur.p, op, P->cur.n); }
+static int is_kw(parser *P, const char *kw) { return P->cur.t == T_NAME && P->cur.n == strlen(kw) && !memcmp(P->cur.p, kw, P->cur.n); }
+static void expect_op(parser *P, const char *op)
+{
+	if (!is_op(P, op)) jj_fail(P->e, P->line, "expected '%s', found '%.*s'", op, P->cur.t == T_END ? 3 : (int)P->cur.n, P->cur.t == T_END ? "end" : P->cur.p);
+	jj_next_tok(P);
+}
+
+static node *mk(parser *P, int type) { node *n = pnew(P, sizeof *n); n->type = type; n->line = P->line; return n; }
+
+static node *parse_expr(parser *P);
+static node *parse_or(parser *P);
+
+static void parse_args(parser *P, node *n, const char *closer)
+{
+	while (!is_op(P, closer)) {
+		if (is_op(P, "*") || is_op(P, "**")) {
+			int two = is_op(P, "**");
+			node **slot = two ? &n->dyn_kwargs : &n->dyn_args;
+			if (*slot) jj_fail(P->e, P->line, "only one %s argument in a call", two ? "**" : "*");
+			jj_next_tok(P);
+			*slot = parse_expr(P);
+		} else if (P->cur.t == T_NAME) {
+			/* keyword argument? look ahead for '=' (not '==') */
+			const char *save = P->p;
+			tok_t cur = P->cur;
+			jj_next_tok(P);
+			if (is_op(P, "=")) {
+				jj_next_tok(P);
+				int k = n->kwv.n;
+				const char **kn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *kn);
+				size_t *kl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *kl);
+				if (k) { memcpy(kn, n->kwn, (size_t)k * sizeof *kn); memcpy(kl, n->kwl, (size_t)k * sizeof *kl); }
+				kn[k] = cur.p; kl[k] = cur.n;
+				n->kwn = kn; n->kwl = kl;
+				nl_push(P, &n->kwv, parse_expr(P));
+			} else {
+				P->p = save;
+				P->cur = cur;
+				nl_push(P, &n->args, parse_expr(P));
+			}
+		} else nl_push(P, &n->args, parse_expr(P));
+		if (!is_op(P, ",")) break;
+		jj_next_tok(P);
+	}
+	expect_op(P, closer);
+}
+
+static node *parse_primary(parser *P)
+{
+	tok_t t = P->cur;
+	node *n;
+	if (t.t == T_STR) {
+		/* adjacent literals concatenate (in the arena: an error may unwind at any token) */
+		const char *acc = P->cur.s;
+		size_t an = P->cur.sn;
+		jj_next_tok(P);
+		while (P->cur.t == T_STR) {
+			char *c = arena_alloc(P->ar, an + P->cur.sn + 1);
+			memcpy(c, acc, an);
+			memcpy(c + an, P->cur.s, P->cur.sn);
+			c[an + P->cur.sn] = 0;
+			acc = c;
+			an += P->cur.sn;
+			jj_next_tok(P);
+		}
+		n = mk(P, E_LIT);
+		n->lit.t = V_STR;
+		n->lit.u.s.p = acc;
+		n->lit.u.s.n = an;
+		return n;
+	}
+	if (t.t == T_INT) { jj_next_tok(P); n = mk(P, E_LIT); n->lit.t = V_INT; n->lit.u.i = t.i; return n; }
+	if (t.t == T_FLOAT) { jj_next_tok(P); n = mk(P, E_LIT); n->lit.t = V_FLOAT; n->lit.u.f = t.f; return n; }
+	if (t.t == T_NAME) {
+		jj_next_tok(P);
+		n = mk(P, E_LIT);
+		if ((t.n == 4 && (!memcmp(t.p, "true", 4) || !memcmp(t.p, "True", 4)))) { n->lit.t = V_BOOL; n->lit.u.b = 1; return n; }
+		if ((t.n == 5 && (!memcmp(t.p, "false", 5) || !memcmp(t.p, "False", 5)))) { n->lit.t = V_BOOL; n->lit.u.b = 0; return n; }
+		if ((t.n == 4 && (!memcmp(t.p, "none", 4) || !memcmp(t.p, "None", 4)))) { n->lit.t = V_NONE; return n; }
+		n->type = E_NAME; n->name = t.p; n->nlen = t.n;
+		return n;
+	}
+	if (is_op(P, "(")) {
+		jj_next_tok(P);
+		if (is_op(P, ")")) { jj_next_tok(P); n = mk(P, E_TUPLE); return n; }
+		node *e = parse_expr(P);
+		if (is_op(P, ",")) {
+			n = mk(P, E_TUPLE);
+			nl_push(P, &n->args, e);
+			while (is_op(P, ",")) { jj_next_tok(P); if (is_op(P, ")")) break; nl_push(P, &n->args, parse_expr(P)); }
+			expect_op(P, ")");
+			return n;
+		}
+		expect_op(P, ")");
+		return e;
+	}
+	if (is_op(P, "[")) {
+		jj_next_tok(P);
+		n = mk(P, E_LIST);
+		while (!is_op(P, "]")) { nl_push(P, &n->args, parse_expr(P)); if (!is_op(P, ",")) break; jj_next_tok(P); }
+		expect_op(P, "]");
+		return n;
+	}
+	if (is_op(P, "{")) {
+		jj_next_tok(P);
+		n = mk(P, E_DICT);
+		while (!is_op(P, "}")) {
+			nl_push(P, &n->args, parse_expr(P));
+			expect_op(P, ":");
+			nl_push(P, &n->args, parse_expr(P));
+			if (!is_op(P, ",")) break;
+			jj_next_tok(P);
+		}
+		expect_op(P, "}");
+		return n;
+	}
+	if (t.t == T_END) jj_fail(P->e, P->line, "expression expected, found the end of the tag");
+	jj_fail(P->e, P->line, "unexpected '%.*s' in an expression", (int)t.n, t.p);
+}
+
+static node *parse_postfix(parser *P, node *n)
+{
+	for (;;) {
+		if (is_op(P, ".")) {
+			jj_next_tok(P);
+			if (P->cur.t != T_NAME && P->cur.t != T_INT) jj_fail(P->e, P->line, "attribute name expected after '.'");
+			node *a = mk(P, E_ATTR);
+			a->a = n;
+			if (P->cur.t == T_INT) { a->type = E_ITEM; node *ix = mk(P, E_LIT); ix->lit.t = V_INT; ix->lit.u.i = P->cur.i; a->b = ix; }
+			else {
+				a->name = P->cur.p; a->nlen = P->cur.n;
+				/* which types have a method of that name, found before any key (decided once, here) */
+				a->op = jj_is_py_method(V_STR, a->name, a->nlen) | jj_is_py_method(V_DICT, a->name, a->nlen) << 1 |
+					jj_is_py_method(V_LIST, a->name, a->nlen) << 2;
+			}
+			jj_next_tok(P);
+			n = a;
+		} else if (is_op(P, "[")) {
+			jj_next_tok(P);
+			node *lo = NULL, *hi = NULL, *st = NULL;
+			int slice = 0;
+			if (!is_op(P, ":")) lo = parse_expr(P);
+			if (is_op(P, ":")) {
+				slice = 1;
+				jj_next_tok(P);
+				if (!is_op(P, "]") && !is_op(P, ":")) hi = parse_expr(P);
+				if (is_op(P, ":")) { jj_next_tok(P); if (!is_op(P, "]")) st = parse_expr(P); }
+			}
+			expect_op(P, "]");
+			node *a = mk(P, slice ? E_SLICE : E_ITEM);
+			a->a = n; a->b = lo;
+			if (slice) { a->args.n = 0; nl_push(P, &a->args, lo); nl_push(P, &a->args, hi); nl_push(P, &a->args, st); }
+			n = a;
+		} else if (is_op(P, "(")) {
+			jj_next_tok(P);
+			node *c = mk(P, E_CALL);
+			c->a = n;
+			parse_args(P, c, ")");
+			n = c;
+		} else return n;
+	}
+}
+
+static node *parse_filters(parser *P, node *n)
+{
+	for (;;) {
+		if (is_op(P, "|")) {
+			jj_next_tok(P);
+			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "filter name expected after '|'");
+			node *f = mk(P, E_FILTER);
+			f->a = n; f->name = P->cur.p; f->nlen = P->cur.n;
+			f->filt = jj_filter_find(f->name, f->nlen);
+			jj_next_tok(P);
+			if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, f, ")"); }
+			n = f;
+		} else if (is_kw(P, "is")) {
+			jj_next_tok(P);
+			node *t = mk(P, E_TEST);
+			t->a = n;
+			if (is_kw(P, "not")) { t->negate = 1; jj_next_tok(P); }
+			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "test name expected after 'is'");
+			t->name = P->cur.p; t->nlen = P->cur.n;
+			t->test = jj_test_find(t->name, t->nlen);
+			jj_next_tok(P);
+			if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, t, ")"); }
+			else if (P->cur.t == T_STR || P->cur.t == T_INT || P->cur.t == T_FLOAT || is_op(P, "[") || is_op(P, "{") ||
+				 (P->cur.t == T_NAME && !is_kw(P, "and") && !is_kw(P, "or") && !is_kw(P, "else"))) {
+				/* jinja2's parse_test: one primary argument without parentheses */
+				if (is_kw(P, "is")) jj_fail(P->e, P->line, "You cannot chain multiple tests with is");
+				nl_push(P, &t->args, parse_postfix(P, parse_primary(P)));
+			}
+			n = t;
+		} else return n;
+	}
+}
+
+/* jinja2's parse_unary: the operand of - and + takes no filters, the result
+ * does, so -1|abs is abs(-1) */
+static node *parse_unary_f(parser *P, int with_filter)
+{
+	if (++P->depth > 200) jj_fail(P->e, P->line, "expression nested more than 200 deep");
+	node *r = NULL;
+	if (is_op(P, "-")) { jj_next_tok(P); r = mk(P, E_NEG); r->a = parse_unary_f(P, 0); }
+	else if (is_op(P, "+")) { jj_next_tok(P); r = parse_unary_f(P, 0); }
+	else r = parse_primary(P);
+	r = parse_postfix(P, r);
+	if (with_filter) r = parse_filters(P, r);
+	P->depth--;
+	return r;
+}
+static node *parse_unary(parser *P) { return parse_unary_f(P, 1); }
+
+/* The binary operators by precedence, lowest first, as jinja2's parser
+ * ladders them (parse_or ... parse_pow; the idea of Lua's priority[]). All
+ * are left-associative, ** too (jinja2's, unlike Python's); comparisons chain
+ * into one E_CMP; `not` is a prefix between and and the comparisons. */
+enum { PREC_OR = 1, PREC_AND, PREC_NOT, PREC_CMP, PREC_ADD, PREC_CONCAT, PREC_MUL, PREC_POW };
+static const struct binop { const char *tok; int kw, prec, type, op; } binops[] = {
+	{ "or", 1, PREC_OR, E_OR, 0 },
+	{ "and", 1, PREC_AND, E_AND, 0 },
+	{ "==", 0, PREC_CMP, E_CMP, C_EQ }, { "!=", 0, PREC_CMP, E_CMP, C_NE },
+	{ "<=", 0, PREC_CMP, E_CMP, C_LE }, { ">=", 0, PREC_CMP, E_CMP, C_GE },
+	{ "<", 0, PREC_CMP, E_CMP, C_LT }, { ">", 0, PREC_CMP, E_CMP, C_GT },
+	{ "in", 1, PREC_CMP, E_CMP, C_IN },
+	{ "not", 1, PREC_CMP, E_CMP, C_NOTIN },   /* only as "not in" */
+	{ "+", 0, PREC_ADD, E_BIN, '+' }, { "-", 0, PREC_ADD, E_BIN, '-' },
+	{ "~", 0, PREC_CONCAT, E_BIN, '~' },
+	{ "*", 0, PREC_MUL, E_BIN, '*' }, { "//", 0, PREC_MUL, E_BIN, 'F' },
+	{ "/", 0, PREC_MUL, E_BIN, '/' }, { "%", 0, PREC_MUL, E_BIN, '%' },
+	{ "**", 0, PREC_POW, E_BIN, 'P' },
+};
+
+/* The operator at the current token, or NULL; nothing is consumed (for
+ * "not", the token after it is looked at and put back). */
+static const struct binop *peek_binop(parser *P)
+{
+	if (P->cur.t != T_OP && P->cur.t != T_NAME) return NULL;
+	for (size_t i = 0; i < sizeof binops / sizeof *binops; i++) {
+		const struct binop *o = &binops[i];
+		if (!(o->kw ? is_kw(P, o->tok) : is_op(P, o->tok))) continue;
+		if (o->op != C_NOTIN) return o;
+		const char *save = P->p;
+		tok_t cur = P->cur;
+		jj_next_tok(P);
+		int in = is_kw(P, "in");
+		P->p = save;
+		P->cur = cur;
+		return in ? o : NULL;
+	}
+	return NULL;
+}
+
+/* Precedence climbing: an operand, then every operator binding at least as
+ * tightly as min, each right operand parsed one level tighter. */
+static node *parse_bin(parser *P, int min)
+{
+	node *n, *chain = NULL;
+	if (min <= PREC_NOT && is_kw(P, "not")) {
+		if (++P->depth > 200) jj_fail(P->e, P->line, "expression nested more than 200 deep");
+		jj_next_tok(P);
+		n = mk(P, E_NOT);
+		n->a = parse_bin(P, PREC_NOT);
+		P->depth--;
+	} else n = parse_unary(P);
+	for (;;) {
+		const struct binop *o = peek_binop(P);
+		if (!o || o->prec < min) return n;
+		jj_next_tok(P);
+		if (o->op == C_NOTIN) jj_next_tok(P);   /* the "in" */
+		if (o->type == E_CMP) {
+			/* a < b < c: one node, its operands and operators in order */
+			if (n != chain) {
+				chain = mk(P, E_CMP);
+				nl_push(P, &chain->args, n);
+				n = chain;
+			}
+			int k = n->args.n - 1;
+			int *ops = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *ops);
+			if (k) memcpy(ops, n->ops, (size_t)k * sizeof *ops);
+			ops[k] = o->op;
+			n->ops = ops;
+			nl_push(P, &n->args, parse_bin(P, PREC_CMP + 1));
+			continue;
+		}
+		node *x = mk(P, o->type);
+		x->op = o->op;
+		x->a = n;
+		x->b = parse_bin(P, o->prec + 1);
+		n = x;
+	}
+}
+
+static node *parse_or(parser *P) { return parse_bin(P, PREC_OR); }
+static node *parse_expr(parser *P)
+{
+	node *n = parse_or(P);
+	if (is_kw(P, "if")) {
+		jj_next_tok(P);
+		node *c = mk(P, E_COND);
+		c->a = n;
+		c->b = parse_or(P);
+		if (is_kw(P, "else")) { jj_next_tok(P); c->c = parse_expr(P); }
+		return c;
+	}
+	return n;
+}
+
+/* ---------------- statements ---------------- */
+
+static void tag_begin(parser *P, const seg *s)
+{
+	P->p = s->p;
+	P->end = s->p + s->n;
+	P->line = s->line;
+	jj_next_tok(P);
+}
+static void tag_end(parser *P)
+{
+	if (P->cur.t != T_END) jj_fail(P->e, P->line, "unexpected '%.*s' at the end of the tag", (int)P->cur.n, P->cur.p);
+}
+
+/* Parse until one of the keywords in stop (NULL-terminated) opens a tag; the
+ * keyword's index goes to *which, the parser stands after the keyword. */
+static nlist parse_body(parser *P, const char *const *stop, int *which);
+
+static void name_list(parser *P, node *n)
+{
+	do {
+		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected");
+		int k = n->ntn;
+		const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
+		size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
+		if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
+		tn[k] = P->cur.p; tl[k] = P->cur.n;
+		n->tn = tn; n->tl = tl; n->ntn = k + 1;
+		jj_next_tok(P);
+		if (!is_op(P, ",")) break;
+		jj_next_tok(P);
+	} while (1);
+}
+
+/* (a, b=default, ...) after the '(' of a macro or call block, up to and past ')' */
+static void param_list(parser *P, node *n)
+{
+	while (!is_op(P, ")")) {
+		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a parameter name expected");
+		int k = n->ntn;
+		const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
+		size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
+		if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
+		tn[k] = P->cur.p; tl[k] = P->cur.n;
+		n->tn = tn; n->tl = tl; n->ntn = k + 1;
+		jj_next_tok(P);
+		if (is_op(P, "=")) { jj_next_tok(P); nl_push(P, &n->defaults, parse_expr(P)); }
+		else nl_push(P, &n->defaults, NULL);
+		if (!is_op(P, ",")) break;
+		jj_next_tok(P);
+	}
+	expect_op(P, ")");
+}
+
+/* Which of varargs, kwargs and caller a macro body reads (jinja2 accepts extra
+ * arguments only then). Nested macros and call blocks have their own. */
+static int node_uses(const node *n);
+static int list_uses(const nlist *l)
+{
+	int u = 0;
+	for (int i = 0; i < l->n; i++) if (l->v[i]) u |= node_uses(l->v[i]);
+	return u;
+}
+static int body_uses(const nlist *l) { return list_uses(l); }
+static int node_uses(const node *n)
+{
+	if (!n) return 0;
+	if (n->type == E_NAME) {
+		if (n->nlen == 7 && !memcmp(n->name, "varargs", 7)) return 1;
+		if (n->nlen == 6 && !memcmp(n->name, "kwargs", 6)) return 2;
+		if (n->nlen == 6 && !memcmp(n->name, "caller", 6)) return 4;
+		return 0;
+	}
+	if (n->type == N_MACRO) return list_uses(&n->defaults);
+	int u = node_uses(n->a) | node_uses(n->b) | node_uses(n->c);
+	u |= list_uses(&n->args) | list_uses(&n->kwv) | list_uses(&n->defaults) | list_uses(&n->conds);
+	if (n->type != N_CALLBLOCK) u |= list_uses(&n->body);
+	u |= list_uses(&n->orelse);
+	if (n->bodies) for (int i = 0; i < n->conds.n; i++) u |= list_uses(&n->bodies[i]);
+	return u;
+}
+
+static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *which, int *stopped)
+{
+	tag_begin(P, s);
+	if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a statement name expected after {%%");
+	for (int k = 0; stop && stop[k]; k++)
+		if (is_kw(P, stop[k])) { jj_next_tok(P); *which = k; *stopped = 1; return NULL; }
+	tok_t kw = P->cur;
+	jj_next_tok(P);
+	node *n;
+#define KW(s) (kw.n == sizeof(s) - 1 && !memcmp(kw.p, s, kw.n))
+	if (KW("if")) {
+		n = mk(P, N_IF);
+		nl_push(P, &n->conds, parse_expr(P));
+		tag_end(P);
+		static const char *const st[] = { "elif", "else", "endif", NULL };
+		nlist bodies[256];
+		int nb = 0, w = -1;
+		for (;;) {
+			if (nb == 256) jj_fail(P->e, n->line, "more than 255 elif branches");
+			bodies[nb++] = parse_body(P, st, &w);
+			if (w == 0) { nl_push(P, &n->conds, parse_expr(P)); tag_end(P); continue; }
+			if (w == 1) {
+				tag_end(P);
+				static const char *const st2[] = { "endif", NULL };
+				n->orelse = parse_body(P, st2, &w);
+				tag_end(P);
+			} else tag_end(P);
+			break;
+		}
+		n->bodies = arena_alloc(P->ar, (size_t)nb * sizeof *n->bodies);
+		memcpy(n->bodies, bodies, (size_t)nb * sizeof *bodies);
+		return n;
+	}
+	if (KW("for")) {
+		n = mk(P, N_FOR);
+		name_list(P, n);
+		if (!is_kw(P, "in")) jj_fail(P->e, P->line, "'in' expected in a for statement");
+		jj_next_tok(P);
+		n->a = parse_or(P);     /* an inline if belongs to the loop, not the expression */
+		if (is_kw(P, "if")) { jj_next_tok(P); n->b = parse_or(P); }
+		if (is_kw(P, "recursive")) jj_fail(P->e, P->line, "unsupported: recursive for loops");
+		tag_end(P);
+		static const char *const st[] = { "else", "endfor", NULL };
+		int w = -1;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		if (w == 0) {
+			static const char *const st2[] = { "endfor", NULL };
+			n->orelse = parse_body(P, st2, &w);
+			tag_end(P);
+		}
+		return n;
+	}
+	if (KW("set")) {
+		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected after set");
+		n = mk(P, N_SET);
+		n->name = P->cur.p; n->nlen = P->cur.n;
+		jj_next_tok(P);
+		if (is_op(P, ".")) {
+			jj_next_tok(P);
+			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "an attribute expected after '.' in set");
+			n->name2 = P->cur.p; n->n2len = P->cur.n;
+			jj_next_tok(P);
+		} else if (is_op(P, ",")) {
+			/* set a, b = ... */
+			P->p = P->cur.p; /* re-read from ',' via name_list: rebuild */
+			n->tn = NULL; n->ntn = 0;
+			const char **tn = arena_alloc(P->ar, sizeof *tn);
+			size_t *tl = arena_alloc(P->ar, sizeof *tl);
+			tn[0] = n->name; tl[0] = n->nlen;
+			n->tn = tn; n->tl = tl; n->ntn = 1;
+			jj_next_tok(P);   /* ',' */
+			jj_next_tok(P);
+			name_list(P, n);
+		}
+		if (is_op(P, "=")) {
+			jj_next_tok(P);
+			n->a = parse_expr(P);
+			if (is_op(P, ",")) {   /* a tuple without parentheses */
+				node *t = mk(P, E_TUPLE);
+				nl_push(P, &t->args, n->a);
+				while (is_op(P, ",")) { jj_next_tok(P); nl_push(P, &t->args, parse_expr(P)); }
+				n->a = t;
+			}
+			tag_end(P);
+			return n;
+		}
+		if (n->name2 || n->ntn) jj_fail(P->e, P->line, "a block set takes one plain name");
+		tag_end(P);
+		n->type = N_SETBLOCK;
+		static const char *const st[] = { "endset", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		return n;
+	}
+	if (KW("macro")) {
+		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a macro name expected");
+		n = mk(P, N_MACRO);
+		n->name = P->cur.p; n->nlen = P->cur.n;
+		jj_next_tok(P);
+		expect_op(P, "(");
+		param_list(P, n);
+		tag_end(P);
+		static const char *const st[] = { "endmacro", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		if (P->cur.t == T_NAME) jj_next_tok(P);   /* {% endmacro name %} */
+		tag_end(P);
+		n->uses = body_uses(&n->body);
+		return n;
+	}
+	if (KW("call")) {
+		/* {% call [(params)] macro(args) %}body{% endcall %}: the body is the macro's caller() */
+		n = mk(P, N_CALLBLOCK);
+		if (is_op(P, "(")) { jj_next_tok(P); param_list(P, n); }
+		n->a = parse_expr(P);
+		if (n->a->type != E_CALL) jj_fail(P->e, P->line, "a call block needs a macro call");
+		tag_end(P);
+		static const char *const st[] = { "endcall", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		n->uses = body_uses(&n->body);
+		return n;
+	}
+	if (KW("filter")) {
+		/* {% filter name(args)|more %}body{% endfilter %}: the filters applied to the rendered body */
+		n = mk(P, N_FILTERBLOCK);
+		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a filter name expected");
+		node *ph = mk(P, E_NAME);
+		ph->name = "\001filter-block"; ph->nlen = 14;
+		node *f = mk(P, E_FILTER);
+		f->a = ph; f->name = P->cur.p; f->nlen = P->cur.n;
+		f->filt = jj_filter_find(f->name, f->nlen);
+		jj_next_tok(P);
+		if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, f, ")"); }
+		n->a = parse_filters(P, f);
+		tag_end(P);
+		static const char *const st[] = { "endfilter", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		return n;
+	}
+	if (KW("break")) { tag_end(P); return mk(P, N_BREAK); }
+	if (KW("continue")) { tag_end(P); return mk(P, N_CONTINUE); }
+	if (KW("generation")) {
+		/* transformers' assistant-mask marker: renders its content */
+		tag_end(P);
+		n = mk(P, N_BLOCK);
+		static const char *const st[] = { "endgeneration", NULL };
+		int w;
+		n->body = parse_body(P, st, &w);
+		tag_end(P);
+		return n;
+	}
+	jj_fail(P->e, s->line, "unsupported: the '%.*s' statement", (int)kw.n, kw.p);
+#undef KW
+}
+
+static nlist parse_body(parser *P, const char *const *stop, int *which)
+{
+	nlist body = {0};
+	if (++P->depth > 200) jj_fail(P->e, P->pos < P->nseg ? P->segs[P->pos].line : 0, "blocks nested more than 200 deep");
+	int start_line = P->pos < P->nseg ? P->segs[P->pos].line : 0;
+	while (P->pos < P->nseg) {
+		seg *s = &P->segs[P->pos++];
+		if (s->kind == S_TEXT) {
+			node *n = mk(P, N_TEXT);
+			n->line = s->line;
+			n->name = s->p; n->nlen = s->n;
+			nl_push(P, &body, n);
+		} else if (s->kind == S_EXPR) {
+			tag_begin(P, s);
+			node *n = mk(P, N_OUT);
+			n->a = parse_expr(P);
+			tag_end(P);
+			nl_push(P, &body, n);
+		} else {
+			int stopped = 0;
+			node *n = parse_stmt(P, s, stop, which, &stopped);
+			if (stopped) { P->depth--; return body; }
+			nl_push(P, &body, n);
+		}
+	}
+	if (stop) jj_fail(P->e, start_line, "missing {%% %s %%}", stop[0][0] == 'e' && stop[1] ? stop[1] : stop[0]);
+	P->depth--;
+	return body;
+}
+
+/* ---------------- what the template calls, checked once parsed ---------------- */
+
+/* Names are sorted-free lists of NUL-separated words, "\0"-ended. */
+int jj_in_words(const char *w, const char *p, size_t n)
+{
+	for (; *w; w += strlen(w) + 1) if (strlen(w) == n && !memcmp(w, p, n)) return 1;
+	return 0;
+}
+
+/* jinja2 3.1's filters and tests that this engine lacks (the others are the
+ * tables of filters.c) */
+const char jj_missing_filters[] = "filesizeformat\0groupby\0pprint\0random\0slice\0striptags\0urlencode\0urlize\0wordwrap\0xmlattr\0";
+const char jj_missing_tests[] = "escaped\0filter\0test\0";
+/* Python methods of str, dict, list, int and float that no value here has;
+ * the mutating ones of list and dict are the sandbox's error, not ours */
+static const char missing_methods[] = "casefold\0encode\0expandtabs\0format_map\0isascii\0isdecimal\0isidentifier\0"
+	"isnumeric\0isprintable\0istitle\0maketrans\0swapcase\0translate\0copy\0fromkeys\0as_integer_ratio\0bit_length\0"
+	"bit_count\0conjugate\0from_bytes\0to_bytes\0hex\0fromhex\0is_integer\0";
+static const char missing_globals[] = "lipsum\0cycler\0joiner\0";
+
+/* jinja2's compiler: a filter or test it does not know fails the template at
+ * compile time, unless it sits in an if (or a x if c else y) of the same
+ * frame, where it fails the render that reaches it. What jinja2 has and this
+ * engine lacks is refused here, before any record. */
+static void check_node(jerr *e, const node *n, int soft);
+static void check_list(jerr *e, const nlist *l, int soft) { for (int i = 0; i < l->n; i++) check_node(e, l->v[i], soft); }
+static void check_node(jerr *e, const node *n, int soft)
+{
+	if (!n) return;
+	if (n->type == E_FILTER || n->type == E_TEST) {
+		int f = n->type == E_FILTER;
+		if (jj_in_words(f ? jj_missing_filters : jj_missing_tests, n->name, n->nlen))
+			jj_fail(e, n->line, "unsupported: the %s '%.*s'", f ? "filter" : "test", (int)n->nlen, n->name);
+		if (!soft && !(f ? (const void *)n->filt : (const void *)n->test))
+			jj_fail(e, n->line, "No %s named '%.*s'.", f ? "filter" : "test", (int)n->nlen, n->name);
+	}
+	if (n->type == E_CALL && n->a && n->a->type == E_ATTR && jj_in_words(missing_methods, n->a->name, n->a->nlen))
+		jj_fail(e, n->line, "unsupported: the method %.*s", (int)n->a->nlen, n->a->name);
+	if (n->type == E_CALL && n->a && n->a->type == E_NAME && jj_in_words(missing_globals, n->a->name, n->a->nlen))
+		jj_fail(e, n->line, "unsupported: the function '%.*s'", (int)n->a->nlen, n->a->name);
+	int inner = n->type == N_IF || n->type == E_COND ? 1
+		  : n->type == N_FOR || n->type == N_MACRO || n->type == N_SETBLOCK || n->type == N_CALLBLOCK || n->type == N_FILTERBLOCK ? 0 : soft;
+	check_node(e, n->a, n->type == N_FILTERBLOCK ? soft : inner);
+	check_node(e, n->b, inner);
+	check_node(e, n->c, inner);
+	check_node(e, n->dyn_args, inner);
+	check_node(e, n->dyn_kwargs, inner);
+	check_list(e, &n->args, inner);
+	check_list(e, &n->kwv, inner);
+	check_list(e, &n->conds, inner);
+	check_list(e, &n->defaults, inner);
+	check_list(e, &n->body, inner);
+	check_list(e, &n->orelse, inner);
+	if (n->bodies) for (int i = 0; i < n->conds.n; i++) check_list(e, &n->bodies[i], inner);
+}
+
+jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
+{
+	jinja_tmpl *t = xcalloc(1, sizeof *t);
+	arena_init(&t->ar, 1 << 16);
+	jerr e = { .msg = err, .len = errlen };
+	lexer L = { .e = &e, .ar = &t->ar };
+	if (setjmp(e.jb)) {
+		free(L.s);
+		jinja_free(t);
+		return NULL;
+	}
+	/* the template text must outlive the tree: keep a copy in the arena, with
+	 * jinja2's newline_sequence applied (\r\n and \r become \n, in text and
+	 * string literals alike) */
+	char *copy = arena_alloc(&t->ar, len + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (src[i] == '\r') { copy[n++] = '\n'; if (i + 1 < len && src[i + 1] == '\n') i++; }
+		else copy[n++] = src[i];
+	}
+	/* jinja2 drops one newline at the very end (keep_trailing_newline=False) */
+	if (n && copy[n - 1] == '\n') n--;
+	copy[n] = 0;
+	jj_lex(&L, copy, n);
+	parser P = { .e = &e, .ar = &t->ar, .segs = L.s, .nseg = L.n };
+	t->body = parse_body(&P, NULL, NULL);
+	check_list(&e, &t->body, 0);
+	free(L.s);
+	return t;
+}
+
+void jinja_free(jinja_tmpl *t)
+{
+	if (!t) return;
+	arena_free(&t->ar);
+	free(t);
+}

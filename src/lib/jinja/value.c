@@ -1,0 +1,336 @@
+/* value.c — the values of a render: lists, dicts, scopes, values from JSON,
+ * Python's truth, equality and order, and jj_fail. See jinja_int.h. */
+#include "jinja/jinja_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void jj_fail(jerr *e, int line, const char *fmt, ...)
+{
+	int k = 0;
+	if (line > 0) k = snprintf(e->msg, e->len, "template line %d: ", line);
+	if (k < 0 || (size_t)k >= e->len) k = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg + k, e->len - k, fmt, ap);
+	va_end(ap);
+	/* outside the dialect (our limit), not an error jinja2 would raise too */
+	e->unsupported = !strncmp(fmt, "unsupported:", 12);
+	longjmp(e->jb, 1);
+}
+
+
+void jj_live_push(rt *R, jbuf *b)
+{
+	if (R->nlive == 512) jj_fail(R->e, 0, "templates nested too deep");
+	R->live[R->nlive++] = b;
+}
+void jj_live_pop(rt *R, jbuf *b)
+{
+	for (int i = R->nlive - 1; i >= 0; i--)
+		if (R->live[i] == b) { memmove(R->live + i, R->live + i + 1, (size_t)(R->nlive - i - 1) * sizeof *R->live); R->nlive--; break; }
+	jbuf_free(b);
+}
+
+
+vlist *jj_list_new(rt *R, size_t cap)
+{
+	vlist *l = arena_alloc(R->ar, sizeof *l);
+	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0; l->view = 0;
+	l->v = arena_alloc(R->ar, l->cap * sizeof *l->v);
+	return l;
+}
+void jj_list_push(rt *R, vlist *l, value v)
+{
+	if (l->n == l->cap) {
+		value *nv = arena_alloc(R->ar, l->cap * 2 * sizeof *nv);
+		memcpy(nv, l->v, l->n * sizeof *nv);
+		l->v = nv; l->cap *= 2;
+	}
+	l->v[l->n++] = v;
+}
+
+vdict *jj_dict_new(rt *R)
+{
+	vdict *d = arena_alloc(R->ar, sizeof *d);
+	d->n = 0; d->cap = 4; d->loop = 0; d->kv = NULL;
+	d->k = arena_alloc(R->ar, d->cap * sizeof *d->k);
+	d->v = arena_alloc(R->ar, d->cap * sizeof *d->v);
+	return d;
+}
+value *jj_dict_find(const vdict *d, const char *k, size_t n)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->k[i].n == n && !memcmp(d->k[i].p, k, n)) return &d->v[i];
+	return NULL;
+}
+static void dict_grow(rt *R, vdict *d)
+{
+	if (d->n < d->cap) return;
+	struct vkey *nk = arena_alloc(R->ar, d->cap * 2 * sizeof *nk);
+	value *nv = arena_alloc(R->ar, d->cap * 2 * sizeof *nv);
+	memcpy(nk, d->k, d->n * sizeof *nk);
+	memcpy(nv, d->v, d->n * sizeof *nv);
+	if (d->kv) {
+		value *nkv = arena_alloc(R->ar, d->cap * 2 * sizeof *nkv);
+		memcpy(nkv, d->kv, d->n * sizeof *nkv);
+		d->kv = nkv;
+	}
+	d->k = nk; d->v = nv; d->cap *= 2;
+}
+void jj_dict_set(rt *R, vdict *d, const char *k, size_t n, value v)
+{
+	value *x = jj_dict_find(d, k, n);
+	if (x) { *x = v; return; }
+	dict_grow(R, d);
+	d->k[d->n].p = k; d->k[d->n].n = n;
+	if (d->kv) d->kv[d->n] = V(V_UNDEF);
+	d->v[d->n++] = v;
+}
+
+value jj_dict_key(const vdict *d, size_t i)
+{
+	return d->k[i].p ? vstr(d->k[i].p, d->k[i].n) : d->kv[i];
+}
+
+value *jj_dict_findv(const vdict *d, value key)
+{
+	if (key.t == V_STR) return jj_dict_find(d, key.u.s.p, key.u.s.n);
+	if (!d->kv) return NULL;
+	/* Python's hashing: equal numbers are one key (1, 1.0 and True) */
+	for (size_t i = 0; i < d->n; i++)
+		if (!d->k[i].p && jj_vequal(d->kv[i], key)) return &d->v[i];
+	return NULL;
+}
+
+void jj_dict_setv(rt *R, int line, vdict *d, value key, value v)
+{
+	if (key.t == V_STR) { jj_dict_set(R, d, key.u.s.p, key.u.s.n, v); return; }
+	if ((key.t == V_LIST && !key.u.l->tuple) || key.t == V_DICT || key.t == V_NS || key.t == V_UNDEF)
+		jj_fail(R->e, line, "unhashable type: '%s'", key.t == V_NS ? "Namespace" : key.t == V_UNDEF ? "Undefined" : jj_tname(key.t));
+	value *x = jj_dict_findv(d, key);
+	if (x) { *x = v; return; }   /* the first key stays: {1: 'a', true: 'b'} is {1: 'b'} */
+	dict_grow(R, d);
+	if (!d->kv) {
+		d->kv = arena_alloc(R->ar, d->cap * sizeof *d->kv);
+		for (size_t i = 0; i < d->n; i++) d->kv[i] = V(V_UNDEF);
+	}
+	d->k[d->n].p = NULL; d->k[d->n].n = SIZE_MAX;   /* no string key matches */
+	d->kv[d->n] = key;
+	d->v[d->n++] = v;
+}
+
+void jj_frame_set(rt *R, frame *f, const char *k, size_t n, value v)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->k[i].n == n && !memcmp(f->k[i].p, k, n)) { f->v[i] = v; return; }
+	if (f->n == f->cap) {
+		int cap = f->cap ? f->cap * 2 : 8;
+		struct vkey *nk = arena_alloc(R->ar, (size_t)cap * sizeof *nk);
+		value *nv = arena_alloc(R->ar, (size_t)cap * sizeof *nv);
+		if (f->n) { memcpy(nk, f->k, (size_t)f->n * sizeof *nk); memcpy(nv, f->v, (size_t)f->n * sizeof *nv); }
+		f->k = nk; f->v = nv; f->cap = cap;
+	}
+	f->k[f->n].p = k; f->k[f->n].n = n;
+	f->v[f->n++] = v;
+}
+value jj_lookup(frame *f, const char *k, size_t n)
+{
+	for (; f; f = f->up)
+		for (int i = f->n - 1; i >= 0; i--)
+			if (f->k[i].n == n && !memcmp(f->k[i].p, k, n)) return f->v[i];
+	return V(V_UNDEF);
+}
+
+/* from JSON */
+value jj_from_json(rt *R, const json_doc *d, uint32_t i)
+{
+	switch (json_type_of(d, i)) {
+	case JSON_NULL: return V(V_NONE);
+	case JSON_TRUE: return vbool(1);
+	case JSON_FALSE: return vbool(0);
+	case JSON_NUMBER: {
+		int64_t x;
+		if (json_num_i64(d, i, &x) == 0) return vint(x);
+		if (d->nodes[i].flags & JSON_F_INTEGER) {
+			/* beyond int64: Python keeps every digit, so do we (as text) */
+			value v = V(V_BIG);
+			v.u.s.p = d->src + d->nodes[i].off;
+			v.u.s.n = d->nodes[i].len;
+			return v;
+		}
+		value v = V(V_FLOAT); v.u.f = json_num_double(d, i); return v;
+	}
+	case JSON_STRING: {
+		/* unescaped strings are used in place: the document outlives the render */
+		if (!(d->nodes[i].flags & JSON_F_ESCAPED)) return vstr(d->src + d->nodes[i].off, d->nodes[i].len);
+		char *s = arena_alloc(R->ar, d->nodes[i].len + 1);
+		size_t n = json_str_decode(d, i, s);
+		return vstr(s, n);
+	}
+	case JSON_ARRAY: {
+		vlist *l = jj_list_new(R, d->nodes[i].count);
+		JSON_FOR_ELEMS(d, i, e, k) { (void)k; jj_list_push(R, l, jj_from_json(R, d, e)); }
+		return vlistv(l);
+	}
+	case JSON_OBJECT: {
+		vdict *m = jj_dict_new(R);
+		JSON_FOR_MEMBERS(d, i, k, v, j) {
+			(void)j;
+			value key = jj_from_json(R, d, k);
+			jj_dict_set(R, m, key.u.s.p, key.u.s.n, jj_from_json(R, d, v));
+		}
+		value v = V(V_DICT); v.u.d = m; return v;
+	}
+	}
+	return V(V_UNDEF);
+}
+
+const char *jj_tname(int t)
+{
+	static const char *const n[] = { "undefined", "none", "bool", "int", "float", "str", "list", "dict", "namespace", "function", "macro", "int", "caller" };
+	return n[t];
+}
+
+int jj_truthy(value v)
+{
+	switch (v.t) {
+	case V_UNDEF: case V_NONE: return 0;
+	case V_BOOL: return v.u.b;
+	case V_INT: return v.u.i != 0;
+	case V_FLOAT: return v.u.f != 0;
+	case V_STR: return v.u.s.n != 0;
+	case V_BIG: return 1;   /* never zero: zero fits int64 */
+	case V_LIST: return v.u.l->n != 0;
+	case V_DICT: case V_NS: return v.u.d->n != 0 || v.t == V_NS;
+	default: return 1;
+	}
+}
+
+value jj_tostr(rt *R, value v)
+{
+	if (v.t == V_STR) return v;
+	jbuf b = {0};
+	jj_live_push(R, &b);   /* put_str fails on a loop object, a range or a macro */
+	jj_put_str(R, &b, v);
+	value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jj_live_pop(R, &b);
+	return s;
+}
+
+int jj_vequal(value a, value b)
+{
+	if ((a.t == V_INT || a.t == V_FLOAT || a.t == V_BOOL) && (b.t == V_INT || b.t == V_FLOAT || b.t == V_BOOL)) {
+		double x = a.t == V_INT ? (double)a.u.i : a.t == V_FLOAT ? a.u.f : a.u.b;
+		double y = b.t == V_INT ? (double)b.u.i : b.t == V_FLOAT ? b.u.f : b.u.b;
+		if (a.t == V_INT && b.t == V_INT) return a.u.i == b.u.i;
+		return x == y;
+	}
+	if (a.t != b.t) return 0;
+	switch (a.t) {
+	case V_UNDEF: case V_NONE: return 1;
+	case V_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
+	case V_BIG: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
+	case V_LIST:
+		if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return 0;
+		for (size_t i = 0; i < a.u.l->n; i++) if (!jj_vequal(a.u.l->v[i], b.u.l->v[i])) return 0;
+		return 1;
+	case V_DICT:
+		if (a.u.d->n != b.u.d->n) return 0;
+		for (size_t i = 0; i < a.u.d->n; i++) {
+			value *y = jj_dict_findv(b.u.d, jj_dict_key(a.u.d, i));
+			if (!y || !jj_vequal(a.u.d->v[i], *y)) return 0;
+		}
+		return 1;
+	default: return a.u.d == b.u.d;
+	}
+}
+
+
+int jj_vcompare(rt *R, int line, value a, value b)
+{
+	if (isnum(a) && isnum(b)) {
+		if (a.t == V_INT && b.t == V_INT) return a.u.i < b.u.i ? -1 : a.u.i > b.u.i;
+		double x = numval(a), y = numval(b);
+		return x < y ? -1 : x > y;
+	}
+	if (a.t == V_STR && b.t == V_STR) {
+		size_t m = a.u.s.n < b.u.s.n ? a.u.s.n : b.u.s.n;
+		int c = memcmp(a.u.s.p, b.u.s.p, m);
+		return c ? (c < 0 ? -1 : 1) : (a.u.s.n < b.u.s.n ? -1 : a.u.s.n > b.u.s.n);
+	}
+	jj_fail(R->e, line, "'<' is not supported between a %s and a %s", jj_tname(a.t), jj_tname(b.t));
+}
+
+int jj_contains(rt *R, int line, value hay, value needle)
+{
+	if (hay.t == V_STR) {
+		if (needle.t != V_STR) jj_fail(R->e, line, "'in <string>' needs a string on the left, not a %s", jj_tname(needle.t));
+		if (!needle.u.s.n) return 1;
+		return memmem(hay.u.s.p, hay.u.s.n, needle.u.s.p, needle.u.s.n) != NULL;
+	}
+	if (hay.t == V_LIST) { for (size_t i = 0; i < hay.u.l->n; i++) if (jj_vequal(hay.u.l->v[i], needle)) return 1; return 0; }
+	if (hay.t == V_DICT || hay.t == V_NS) return jj_dict_findv(hay.u.d, needle) != NULL;
+	/* jinja2's Undefined iterates as empty: x in undefined is false */
+	if (hay.t == V_UNDEF) return 0;
+	jj_fail(R->e, line, "argument of type %s is not iterable", jj_tname(hay.t));
+}
+
+/* Unicode whitespace as Python's str.isspace() sees it */
+/* ---------------- helpers of filters and methods ---------------- */
+
+size_t jj_cp_count(const char *p, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++) c += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return c;
+}
+/* byte offset of code point k (n when past the end) */
+size_t jj_cp_offset(const char *p, size_t n, size_t k)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)p[i] & 0xC0) != 0x80 && c++ == k) return i;
+	return n;
+}
+
+/* The items of an iterable as Python iterates them: a list's elements, a
+ * string's characters, a dict's keys; an undefined value is empty. */
+vlist *jj_to_items(rt *R, int line, value v, const char *what)
+{
+	if (v.t == V_LIST) return v.u.l;
+	vlist *l = jj_list_new(R, 8);
+	if (v.t == V_UNDEF) return l;
+	if (v.t == V_STR) {
+		for (size_t i = 0; i < v.u.s.n;) {
+			uint32_t cp;
+			size_t k = (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp);
+			jj_list_push(R, l, vstr(v.u.s.p + i, k));
+			i += k;
+		}
+		return l;
+	}
+	if (v.t == V_DICT) {
+		for (size_t i = 0; i < v.u.d->n; i++) jj_list_push(R, l, jj_dict_key(v.u.d, i));
+		return l;
+	}
+	jj_fail(R->e, line, "%s: '%s' object is not iterable", what, v.t == V_NS ? "Namespace" : jj_tname(v.t));
+}
+
+
+
+
+value jj_kwarg(const args *a, const char *name, int pos, value dflt)
+{
+	if (a->nk)
+		for (int i = 0; i < a->nk; i++)
+			if (a->kl[i] == strlen(name) && !memcmp(a->kn[i], name, a->kl[i])) return a->kw[i];
+	if (pos >= 0 && pos < a->n) return a->v[pos];
+	return dflt;
+}
+
+void jj_need_str(rt *R, int line, value v, const char *what)
+{
+	if (v.t != V_STR) jj_fail(R->e, line, "%s needs a string, not a %s", what, jj_tname(v.t));
+}
