@@ -55,7 +55,7 @@ to-messages --help >"$T/help"
 found=$(grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, )"[a-z_]+"' \
 		"$SFTKIT_ROOT/src/lib/convert.c" "$SFTKIT_ROOT/src/tools/to-messages.c" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u | tr '\n' ' ')
 t_eq "to-messages: the reasons found in the code are the known ones" \
-	"bad_json bad_message bad_messages bad_record bad_role bad_spec empty_content empty_messages jq_empty jq_error missing_content missing_field no_final_assistant non_string_content not_a_record null_content truncated unclosed_think " "$found"
+	"answer_mismatch bad_json bad_message bad_messages bad_record bad_role bad_spec empty_content empty_messages jq_empty jq_error missing_content missing_field no_final_assistant non_string_content not_a_record null_content short_solution truncated unclosed_think " "$found"
 for r in $found; do
 	[ "$r" = bad_spec ] && continue
 	t_grep "to-messages --help lists reason $r" "$r" "$T/help"
