@@ -254,3 +254,20 @@ rm -rf "$HF_HUB_CACHE/datasets--t--shards6"
 t_eq "--limit 3001 gives 3001 rows" 3001 "$(hf-fetch -q -j 1 t/shards6 --limit 3001 | wc -l | tr -d ' ')"
 t_eq "and downloads only the 2 shards it reads" 2 "$(grep -c 'resolve.* 302' "$LOG")"
 mockhub_stop
+
+# --- reliability (issue 17): faults a careful user meets lose no data ---
+# four runs at once on one fresh cache: one downloads under the blob's lock
+# (huggingface_hub's .locks/<repo folder>/<etag>.lock), the others wait and
+# read the finished blob; none appends to another's .incomplete
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults slow:40 || exit 0
+hf-fetch -q t/big --list >/dev/null
+pids=
+for i in 1 2 3 4; do hf-fetch -q t/big >"$T/conc$i" 2>"$T/conc$i.err" & pids="$pids $!"; done
+wait $pids
+cat "$T"/conc*.err >&2
+t_eq "4 concurrent runs on one cache: 6000 rows each" "6000 6000 6000 6000" \
+	"$(for i in 1 2 3 4; do wc -l <"$T/conc$i" | tr -d ' '; done | tr '\n' ' ' | sed 's/ $//')"
+t_eq "and the blob is the source's" "$(sha256sum <"$D4/train.jsonl")" "$(cat "$HF_HUB_CACHE"/datasets--t--big/snapshots/*/train.jsonl | sha256sum)"
+t_ok "the lock file is huggingface_hub's" test -f "$HF_HUB_CACHE/.locks/datasets--t--big/$etag.lock"
+mockhub_stop

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -748,9 +749,13 @@ static int make_link(const hub_repo *r, const hub_file *f, const char *snap)
 	jbuf_printf(&t, "blobs/%s", f->etag);
 	int rc = mkparent(snap);
 	if (!rc) {
-		unlink(snap);
-		rc = symlink(t.p, snap);
-		if (rc && errno == EEXIST) rc = 0;
+		/* made beside it and renamed over it: a concurrent reader of the
+		 * snapshot path finds the old link or the new, never none */
+		char *tmp = pathf("%s.sftkit-link.%ld", snap, (long)getpid());
+		unlink(tmp);
+		rc = symlink(t.p, tmp);
+		if (!rc && (rc = rename(tmp, snap))) unlink(tmp);
+		free(tmp);
 	}
 	(void)r;
 	jbuf_free(&t);
@@ -788,6 +793,29 @@ static int hash_prefix(const char *path, uint64_t n, sha256_ctx *c)
 	return 0;
 }
 
+/* Take huggingface_hub's lock for a blob: {cache}/.locks/{repo folder}/{etag}.lock,
+ * flock()ed exclusively as its filelock.UnixFileLock does, so that sftkit and
+ * huggingface_hub (and several sftkit processes) never write one blob's
+ * .incomplete at once. Blocks until the lock is free. Returns the open
+ * descriptor (closing it releases the lock) or -1 with errno set. */
+static int lock_blob(const hub *h, const hub_repo *r, const char *etag)
+{
+	const char *folder = strrchr(r->cache_dir, '/');
+	folder = folder ? folder + 1 : r->cache_dir;
+	char *lp = pathf("%s/.locks/%s/%s.lock", h->cache, folder, etag);
+	int fd = -1;
+	if (mkparent(lp) == 0) fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	while (fd >= 0 && flock(fd, LOCK_EX) == -1) {
+		if (errno == EINTR) continue;
+		int e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	free(lp);
+	return fd;
+}
+
 static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, char **local,
 			char *err, size_t errlen)
 {
@@ -803,9 +831,19 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 	FILE *fp = NULL;
 	resp rs = { .h = h };
 	sha256_ctx sha;
-	int rc = -1;
+	int rc = -1, lockfd = -1;
 
+	/* a blob is renamed into place only once complete and verified, so
+	 * one of the right size needs no lock */
 	if (file_size_is(snap, f->size)) { rc = 0; goto out; }
+	if (!h->offline) {   /* offline, a read-only cache must still serve */
+		lockfd = lock_blob(h, r, f->etag);
+		if (lockfd < 0) {
+			seterr(h, err, errlen, "%s/.locks: cannot lock %s: %s", h->cache, f->etag, strerror(errno));
+			goto out;
+		}
+	}
+	/* checked again under the lock: another process may have finished it */
 	if (file_size_is(blob, f->size)) {
 		if (make_link(r, f, snap)) { seterr(h, err, errlen, "%s: %s", snap, strerror(errno)); goto out; }
 		rc = 0;
@@ -915,6 +953,7 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 	rc = 0;
 out:
 	if (fp) fclose(fp);
+	if (lockfd >= 0) close(lockfd);
 	if (rc == 0) *local = snap;
 	else free(snap);
 	free(blob);
