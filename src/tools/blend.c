@@ -164,10 +164,15 @@ int main(int argc, char **argv)
 		if (fwrite(pl.p, 1, pl.len, stdout) != pl.len || fflush(stdout)) cli_fatal(&c, "standard output: %s", strerror(errno));
 		jbuf_free(&pl);
 	} else {
-		/* pass 2: the sets, then the manifest that names their checksums */
-		static const char *names[2] = {"train.jsonl", "validation.jsonl"};
+		/* pass 2: the sets, then the manifest that names their checksums,
+		 * each to its temp file; renamed together once all are written */
+		static const char *names[3] = {"train.jsonl", "validation.jsonl", "manifest.json"};
+		blend_remove_stale(outdir);
 		for (int s = 0; s < 2; s++)
-			if (blend_write(&b, s, outdir, names[s], keep, nkeep, write_progress, &c, err, sizeof err)) cli_fatal(&c, "%s", err);
+			if (blend_write(&b, s, outdir, names[s], keep, nkeep, write_progress, &c, err, sizeof err)) {
+				blend_discard(outdir, names, 3);
+				cli_fatal(&c, "%s", err);
+			}
 		blend_info info = {
 			.version = SFTKIT_VERSION, .recipe_path = recipe_path, .val_arg = val_arg,
 			.seed_from = seed_opt ? "--seed" : r.have_seed ? "recipe" : "default",
@@ -176,16 +181,15 @@ int main(int argc, char **argv)
 		};
 		jbuf m = JBUF_INIT;
 		blend_manifest(&b, &info, &m);
-		char mp[4200], mt[4300];
-		snprintf(mp, sizeof mp, "%s/manifest.json", outdir);
-		snprintf(mt, sizeof mt, "%s/.manifest.json.tmp.%ld", outdir, (long)getpid());
+		char mt[4300];
+		blend_tmp_path(mt, sizeof mt, outdir, names[2]);
 		FILE *mf = fopen(mt, "w");
-		if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf) || rename(mt, mp)) {
+		if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf)) {
 			int e = errno;
-			unlink(mt);
-			cli_fatal(&c, "%s: %s", mp, strerror(e));
+			blend_discard(outdir, names, 3);
+			cli_fatal(&c, "%s: %s", mt, strerror(e));
 		}
-
+		if (blend_commit(outdir, names, 3, err, sizeof err)) cli_fatal(&c, "%s", err);
 		jbuf_free(&m);
 	}
 	/* the summary: kept = distinct records drawn; the others were not drawn */
