@@ -271,3 +271,25 @@ t_eq "4 concurrent runs on one cache: 6000 rows each" "6000 6000 6000 6000" \
 t_eq "and the blob is the source's" "$(sha256sum <"$D4/train.jsonl")" "$(cat "$HF_HUB_CACHE"/datasets--t--big/snapshots/*/train.jsonl | sha256sum)"
 t_ok "the lock file is huggingface_hub's" test -f "$HF_HUB_CACHE/.locks/datasets--t--big/$etag.lock"
 mockhub_stop
+# truncated compressed streams are errors, not ends: a gzip cut at a flush
+# point, one without its trailer, a second member cut short; a zstd frame cut
+D7="$M/datasets/t/gzcut/data"
+mkdir -p "$D7"
+python3 - "$D7" <<'PY'
+import gzip, sys, zlib
+d = sys.argv[1]
+rows = b"".join(b'{"r":%d}\n' % i for i in range(50))
+c = zlib.compressobj(6, zlib.DEFLATED, 31)
+open(d + "/flush.jsonl.gz", "wb").write(c.compress(rows) + c.flush(zlib.Z_FULL_FLUSH))
+open(d + "/notrailer.jsonl.gz", "wb").write(gzip.compress(rows)[:-8])
+open(d + "/member.jsonl.gz", "wb").write(gzip.compress(rows) + gzip.compress(rows)[:-5])
+open(d + "/whole.jsonl.gz", "wb").write(gzip.compress(rows) + gzip.compress(rows))
+PY
+mockhub_start "$M" || exit 0
+for f in flush notrailer member; do
+	hf-fetch -q t/gzcut --files "data/$f.jsonl.gz" >/dev/null 2>"$T/e"
+	t_eq "gzip $f: exit 1" 1 $?
+	t_grep "gzip $f: named as truncated" "data/$f.jsonl.gz: truncated gzip stream" "$T/e"
+done
+t_eq "two whole gzip members: every row" 100 "$(hf-fetch -q t/gzcut --files data/whole.jsonl.gz | wc -l | tr -d ' ')"
+mockhub_stop

@@ -67,7 +67,9 @@ void pq_decompress(int codec, const unsigned char *src, size_t n, unsigned char 
 		while (r == Z_STREAM_END && z.avail_in > 0 && z.avail_out > 0 && inflateReset(&z) == Z_OK);
 		size_t got = dn - z.avail_out;
 		inflateEnd(&z);
-		if ((r != Z_STREAM_END && r != Z_OK && r != Z_BUF_ERROR) || got != dn) pq_fail(e, "gzip: corrupt page");
+		/* the whole stream, trailer (and its CRC) included, not just dn bytes of it */
+		if (r != Z_STREAM_END) pq_fail(e, "gzip: %s page", r == Z_BUF_ERROR || r == Z_OK ? "truncated" : "corrupt");
+		if (got != dn) pq_fail(e, "gzip: page decompresses to %zu bytes, header says %zu", got, dn);
 		return;
 	}
 	case C_ZSTD: {
