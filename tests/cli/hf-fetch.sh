@@ -293,3 +293,32 @@ for f in flush notrailer member; do
 done
 t_eq "two whole gzip members: every row" 100 "$(hf-fetch -q t/gzcut --files data/whole.jsonl.gz | wc -l | tr -d ' ')"
 mockhub_stop
+# non-LFS files are verified against the listing's git blob sha1, and a
+# 206's Content-Range must be the range asked
+D8="$M/datasets/t/small"
+mkdir -p "$D8"
+python3 -c 'import json
+for i in range(400): print(json.dumps({"i": i, "pad": "z" * 20}))' >"$D8/train.jsonl"
+mkdir -p "$M/datasets/t/tiny"
+printf '{"tiny":"twenty-nine bytes"}\n' >"$M/datasets/t/tiny/train.jsonl"
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults drop:5000,badrange:1 || exit 0
+hf-fetch -q t/small >"$T/o" 2>"$T/e"; t_eq "a 206 with the wrong Content-Range: exit 1" 1 $?
+t_grep "the range asked and answered are named" "asked for bytes 5000- of 16690, the server answered 206 with Content-Range 'bytes 0-11689/16690'" "$T/e"
+t_eq "no row was written" 0 "$(wc -l <"$T/o" | tr -d ' ')"
+t_eq "nothing corrupt is cached" "" "$(ls "$HF_HUB_CACHE"/datasets--t--small/blobs 2>/dev/null)"
+t_eq "the next run downloads it whole" 400 "$(hf-fetch -q t/small | wc -l | tr -d ' ')"
+mockhub_stop
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults corrupt:1 || exit 0
+hf-fetch -q t/small >"$T/o" 2>"$T/e"; t_eq "a non-LFS file that does not match its oid: exit 1" 1 $?
+t_grep "the git blob sha1 is named" "git blob sha1 .* does not match the Hub's" "$T/e"
+t_eq "and it is not cached for offline runs" 1 "$(HF_HUB_OFFLINE=1 hf-fetch -q t/small >/dev/null 2>&1; echo $?)"
+mockhub_stop
+# a body longer than the listing's size stops there
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults endless:1 || exit 0
+hf-fetch -q t/tiny >"$T/o" 2>"$T/e"; t_eq "an endless body: exit 1" 1 $?
+t_grep "saying the server sent more than listed" "t/tiny: train.jsonl: the server sent more than the listed 29 bytes" "$T/e"
+t_eq "no partial file is left" "" "$(ls "$HF_HUB_CACHE"/datasets--t--tiny/blobs 2>/dev/null)"
+mockhub_stop

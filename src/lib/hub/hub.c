@@ -1,6 +1,7 @@
 /* hub.c — the Hub HTTP client and huggingface_hub's cache layout. See hub.h. */
 #include "hub/hub.h"
 #include "json.h"
+#include "sha1.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -237,6 +238,12 @@ typedef struct resp {
 	int truncate_first;       /* a 200 to a Range request: start the file over */
 	int write_failed;
 	sha256_ctx *sha;          /* hash of the file so far, kept while writing */
+	uint64_t range_from;      /* the Range asked (0: none) */
+	uint64_t have;            /* bytes already in the file */
+	uint64_t expect;          /* the listed size; the file never grows past it */
+	int body_started;
+	int bad_range;            /* a 206 whose Content-Range is not the one asked */
+	int too_long;             /* the body went past the listed size */
 } resp;
 
 static void hdr_copy(char *dst, size_t cap, const char *v, size_t n)
@@ -310,13 +317,32 @@ static size_t on_body(char *buf, size_t sz, size_t nitems, void *ud)
 	resp *r = ud;
 	size_t n = sz * nitems;
 	if (r->fp && (r->status == 200 || r->status == 206)) {
+		if (!r->body_started) {
+			r->body_started = 1;
+			if (r->status == 206) {
+				/* "bytes START-END/TOTAL" (RFC 9110 14.4): it must start
+				 * where we asked and, with a total, describe our file */
+				unsigned long long a, b, t = 0;
+				char tot[32] = "";
+				int k = sscanf(r->content_range, "bytes %llu-%llu/%31s", &a, &b, tot);
+				if (k == 3 && strcmp(tot, "*")) t = strtoull(tot, NULL, 10);
+				if (k != 3 || !r->range_from || a != r->range_from || b < a ||
+				    (strcmp(tot, "*") && t != r->expect) || b >= r->expect) {
+					r->bad_range = 1;
+					return 0;
+				}
+			}
+		}
 		if (r->truncate_first && r->status == 200) {
 			/* the server ignored our Range: start over */
 			if (ftruncate(fileno(r->fp), 0) || fseek(r->fp, 0, SEEK_SET)) { r->write_failed = 1; return 0; }
 			r->truncate_first = 0;
+			r->have = 0;
 			if (r->sha) sha256_init(r->sha);
 		}
 		r->truncate_first = 0;
+		/* an endless or overlong body stops at the listed size */
+		if (r->have + r->written + n > r->expect) { r->too_long = 1; return 0; }
 		if (fwrite(buf, 1, n, r->fp) != n) { r->write_failed = 1; return 0; }
 		if (r->sha) sha256_update(r->sha, buf, n);
 		r->written += n;
@@ -876,6 +902,11 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		rs.sha = f->lfs ? &sha : NULL;
 		rs.written = 0;
 		rs.truncate_first = have > 0;
+		rs.range_from = have;
+		rs.have = have;
+		rs.expect = f->size;
+		rs.body_started = rs.bad_range = rs.too_long = 0;
+		rs.content_range[0] = 0;
 		rs.status = 0;
 		rs.linked_etag[0] = rs.linked_size[0] = 0;
 		CURLcode cc = CURLE_OK;
@@ -886,6 +917,19 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		if (fclose(fp) != 0 && cc == CURLE_OK) rs.write_failed = 1;
 		fp = NULL;
 		if (rs.write_failed) { seterr(h, err, errlen, "%s: write failed: %s", inc, strerror(errno)); goto out; }
+		if (rs.bad_range) {
+			seterr(h, err, errlen, "%s: %s: asked for bytes %llu- of %llu, the server answered 206 with "
+			       "Content-Range '%s'; removed the partial download", r->id, f->path,
+			       (unsigned long long)have, (unsigned long long)f->size, rs.content_range);
+			unlink(inc);
+			goto out;
+		}
+		if (rs.too_long) {
+			seterr(h, err, errlen, "%s: %s: the server sent more than the listed %llu bytes; removed the partial download",
+			       r->id, f->path, (unsigned long long)f->size);
+			unlink(inc);
+			goto out;
+		}
 		if (rs.status == 416) {
 			/* our partial file is not a prefix the server knows: start over */
 			unlink(inc);
@@ -940,6 +984,17 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		sha256_hex(dg, hex);
 		if (strcmp(hex, f->etag)) {
 			seterr(h, err, errlen, "%s: %s: sha256 %s does not match the Hub's %s; removed the download",
+			       r->id, f->path, hex, f->etag);
+			unlink(inc);
+			goto out;
+		}
+	}
+	if (!f->lfs) {
+		/* a non-LFS file's listed oid is its git blob sha1 */
+		char hex[41];
+		if (sha1_git_blob_file_hex(inc, hex)) { seterr(h, err, errlen, "%s: %s", inc, strerror(errno)); goto out; }
+		if (strcmp(hex, f->etag)) {
+			seterr(h, err, errlen, "%s: %s: git blob sha1 %s does not match the Hub's %s; removed the download",
 			       r->id, f->path, hex, f->etag);
 			unlink(inc);
 			goto out;
