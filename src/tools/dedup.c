@@ -89,7 +89,10 @@ static void near_union(dd *x, uint32_t i)
 static void jq_view(dd *x, const char *line, size_t len)
 {
 	jbuf_reset(&x->jqtext);
-	jq_start(x->jq, jv_parse_sized(line, (int)len), 0);
+	jv in;
+	char err[300];
+	if (jqprog_parse(line, len, &in, err, sizeof err)) cli_data_fatal(&x->c, "--key: %s", err);
+	jq_start(x->jq, in, 0);
 	jv r;
 	while (jv_is_valid(r = jq_next(x->jq))) {
 		if (jv_get_kind(r) == JV_KIND_STRING) jbuf_put(&x->jqtext, jv_string_value(r), (size_t)jv_string_length_bytes(jv_copy(r)));

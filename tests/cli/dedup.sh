@@ -101,3 +101,11 @@ for opts in "--mode exact" "--mode exact --priority b,a" "--mode exact --drop-cl
 done
 t_status "--bands beyond int: usage error, not wrapped" 2 dedup --bands 99999999999 "$T/a.jsonl"
 t_status "--ngram empty: usage error" 2 dedup --ngram '' "$T/a.jsonl"
+# --key on a record nested deeper than libjq's parser goes: a data error with
+# file and line, not an assertion
+python3 -c "
+d='1'
+for i in range(300): d='['+d+']'
+print('{\"id\":\"1\",\"task\":\"t\",\"deep\":'+d+',\"messages\":[]}')" >"$T/deep.jsonl"
+t_status "--key on a record too deep for libjq: exit 1" 1 dedup -q --key .task "$T/deep.jsonl"
+t_grep "naming file and line" "deep.jsonl:1: --key: libjq cannot read the record: Exceeds depth limit" "$T/.err"

@@ -144,3 +144,15 @@ PY
 else
 	t_skip "false positives on real code" "$SHARED/tokenizers absent"
 fi
+# a record nested deeper than libjq's parser goes (256 levels in jq 1.6) is
+# valid JSON: --jq rejects it as jq_error instead of passing jq an invalid value
+python3 -c "
+d='1'
+for i in range(300): d='['+d+']'
+print('{\"q\":\"x\",\"a\":\"y\",\"deep\":'+d+'}')
+print('{\"q\":\"x2\",\"a\":\"y2\"}')" >"$T/deep.jsonl"
+to-messages --jq '{messages:[{role:"user",content:.q},{role:"assistant",content:.a}]}' --rejects "$T/deep.rej" "$T/deep.jsonl" >"$T/o" 2>"$T/e"
+t_eq "--jq on a record deeper than libjq reads: exit 0, not an abort" 0 $?
+t_eq "the other record is converted" 1 "$(wc -l <"$T/o" | tr -d ' ')"
+# (jq(1) itself cannot read the reject back: grep it)
+t_grep "the deep one rejected as jq_error with libjq's reason" '"reason":"jq_error","detail":"libjq cannot read the record: Exceeds depth limit for parsing' "$T/deep.rej"
