@@ -6,6 +6,8 @@
 #include "jsonl.h"
 #include "jqprog.h"
 
+#include <xxhash.h>
+
 #include <jq.h>
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -74,6 +77,7 @@ typedef struct dd {
 	dd_lsh lsh;                  /* near: band buckets -> first record */
 	jbuf norm;
 	json_doc d;
+	struct timespec t0;          /* when the run started: older signature files are an earlier run's */
 } dd;
 
 static int nperm(const dd *x) { return x->bands * x->rows; }
@@ -184,6 +188,23 @@ static int better(const rec *a, uint32_t ai, const rec *b, uint32_t bi)
 /* Near mode across processes: write this shard's signatures to DIR, wait for
  * the other shards' files, read their signatures. Every shard then holds all
  * signatures and makes the same groups; each writes only its own records. */
+/* What identifies a run to its shards: every record's exact key (so the
+ * inputs and what is compared) and the near-mode parameters. A signature
+ * file of another run in the same --shard-dir (stale, or of other inputs
+ * with as many records) carries another tag and is not read. */
+static uint64_t run_tag(const dd *x)
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH3_64bits_reset(st);
+	int64_t par[6] = { x->ngram, x->bands, x->rows, x->fold, (int64_t)x->n, (int64_t)x->nref };
+	XXH3_64bits_update(st, par, sizeof par);
+	XXH3_64bits_update(st, &x->threshold, sizeof x->threshold);
+	for (size_t i = 0; i < x->n; i++) XXH3_64bits_update(st, &x->r[i].key, sizeof x->r[i].key);
+	uint64_t t = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return t;
+}
+
 static void exchange_signatures(dd *x)
 {
 	const int np = nperm(x);
@@ -192,7 +213,7 @@ static void exchange_signatures(dd *x)
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", fin, (long)getpid());
 	FILE *f = fopen(tmp, "wb");
 	if (!f) cli_fatal(&x->c, "%s: %m", tmp);
-	uint64_t hdr[6] = { 0x31474953544b4653ull /* "SFTKSIG1" */, x->shard_n, x->shard_i, (uint64_t)np, x->n, x->nref };
+	uint64_t hdr[7] = { 0x32474953544b4653ull /* "SFTKSIG2" */, x->shard_n, x->shard_i, (uint64_t)np, x->n, x->nref, run_tag(x) };
 	int ok = fwrite(hdr, sizeof hdr, 1, f) == 1;
 	for (uint32_t i = x->nref; i < x->n && ok; i++) {
 		if ((i - x->nref) % x->shard_n != x->shard_i) continue;
@@ -208,17 +229,36 @@ static void exchange_signatures(dd *x)
 		char pj[4200];
 		snprintf(pj, sizeof pj, "%s/sig-%u-of-%u.bin", x->shard_dir, j, x->shard_n);
 		FILE *g;
-		while (!(g = fopen(pj, "rb"))) {
-			if (waited >= limit) cli_fatal(&x->c, "--shard: shard %u/%u did not write %s within %.0f s (SFTKIT_SHARD_TIMEOUT)", j, x->shard_n, pj, limit);
+		const char *other = NULL;   /* why the file there is not this run's */
+		uint64_t h[7];
+		for (;;) {
+			if ((g = fopen(pj, "rb"))) {
+				if (fread(h, sizeof h, 1, g) != 1 || h[0] != hdr[0] || h[1] != hdr[1] || h[2] != j || h[3] != hdr[3])
+					other = "not a signature file of this shard with these parameters";
+				else if (h[4] != hdr[4] || h[5] != hdr[5])
+					other = "another number of records: the shards must read the same inputs";
+				else if (h[6] != hdr[6])
+					other = "the signatures of other inputs or parameters: the shards must read the same inputs with the same options";
+				else break;
+				/* written since this run started (give or take a second
+				 * between the shards' starts): the other shard's, so they
+				 * disagree; older: an earlier run's, waited past until this
+				 * run's shard replaces it (by rename) */
+				struct stat st;
+				int fresh = fstat(fileno(g), &st) == 0 && st.st_mtim.tv_sec + 1 >= x->t0.tv_sec;
+				fclose(g);
+				g = NULL;
+				if (fresh) cli_fatal(&x->c, "%s: shard %u/%u wrote %s", pj, j, x->shard_n, other);
+			}
+			if (waited >= limit) {
+				if (other)
+					cli_fatal(&x->c, "--shard: %s holds %s, and shard %u/%u did not replace it within %.0f s (SFTKIT_SHARD_TIMEOUT)",
+						  pj, other, j, x->shard_n, limit);
+				cli_fatal(&x->c, "--shard: shard %u/%u did not write %s within %.0f s (SFTKIT_SHARD_TIMEOUT)", j, x->shard_n, pj, limit);
+			}
 			usleep(50000);
 			waited += 0.05;
 		}
-		uint64_t h[6];
-		if (fread(h, sizeof h, 1, g) != 1 || h[0] != hdr[0] || h[1] != hdr[1] || h[2] != j || h[3] != hdr[3])
-			cli_fatal(&x->c, "%s: not a signature file of shard %u/%u with these parameters", pj, j, x->shard_n);
-		if (h[4] != hdr[4] || h[5] != hdr[5])
-			cli_fatal(&x->c, "%s: shard %u read %llu records, this one %llu: the shards must read the same inputs", pj, j,
-				  (unsigned long long)h[4], (unsigned long long)hdr[4]);
 		uint32_t idx;
 		uint8_t e;
 		while (fread(&idx, sizeof idx, 1, g) == 1) {
@@ -487,6 +527,7 @@ int main(int argc, char **argv)
 	const char *against = NULL, *clusters = NULL;
 	int o;
 	cli_init(&x.c, "dedup", usage, argc, argv);
+	clock_gettime(CLOCK_REALTIME, &x.t0);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		if (cli_common_opt(&x.c, o, optarg)) continue;
 		char *e;
@@ -563,6 +604,12 @@ int main(int argc, char **argv)
 				      "(they exchange signatures there); --mode exact needs none");
 	if (x.shard_dir && x.shard_n && x.mode_near && mkdir(x.shard_dir, 0755) && errno != EEXIST)
 		cli_fatal(&x.c, "--shard-dir %s: %s", x.shard_dir, strerror(errno));
+	if (x.shard_dir && x.shard_n && x.mode_near) {
+		/* this shard's file of an earlier run goes before the others can read it */
+		char own[4200];
+		snprintf(own, sizeof own, "%s/sig-%u-of-%u.bin", x.shard_dir, x.shard_i, x.shard_n);
+		unlink(own);
+	}
 	json_doc_init(&x.d);
 
 	/* exact mode alone takes the lean path */

@@ -73,6 +73,25 @@ if command -v parallel >/dev/null 2>&1; then
 	t_eq "shards over different inputs: exit 1" 1 $?
 	wait
 	t_grep "and says so" "the shards must read the same inputs" "$T/e3"
+	# an earlier run's signature files in the same --shard-dir, of other
+	# inputs with as many records, are not read: a shard waits until this
+	# run's shard replaces them
+	python3 -c "
+import json, sys
+for i, l in enumerate(open(sys.argv[1]).read().splitlines() + open(sys.argv[2]).read().splitlines()):
+    r = json.loads(l)
+    r['messages'] = [{'role': 'user', 'content': 'unrelated question number %d about %s' % (i, 'xyzw'[i % 4] * (i + 3))}, {'role': 'assistant', 'content': 'answer %d' % i}]
+    print(json.dumps(r))" "$T/a.jsonl" "$T/b.jsonl" >"$T/c.jsonl"
+	# (3 shards: the near copies, 40 records apart, fall in other shards)
+	mkdir -p "$T/sigs4"
+	parallel -j 3 "dedup -q --shard {}/3 --shard-dir '$T/sigs4' '$T/c.jsonl' >/dev/null" ::: 0 1 2
+	touch -d '1 minute ago' "$T"/sigs4/*
+	dedup -q --shard 1/3 --shard-dir "$T/sigs4" "$T/a.jsonl" "$T/b.jsonl" >"$T/ns4-1" 2>"$T/e4" & p1=$!
+	dedup -q --shard 2/3 --shard-dir "$T/sigs4" "$T/a.jsonl" "$T/b.jsonl" >"$T/ns4-2" 2>"$T/e4" & p2=$!
+	sleep 1.5
+	dedup -q --shard 0/3 --shard-dir "$T/sigs4" "$T/a.jsonl" "$T/b.jsonl" >"$T/ns4-0"
+	wait $p1 $p2
+	t_eq "an earlier run's signatures in --shard-dir are not reused" "$(md5sum <"$T/near1.sorted")" "$(cat "$T"/ns4-* | sort | md5sum)"
 else
 	t_skip "near-mode shards under GNU parallel" "parallel is not installed"
 fi
