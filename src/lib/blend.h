@@ -179,6 +179,11 @@ int blend_project(jbuf *out, json_doc *d, const char *line, size_t len, const ch
 int blend_write(blend *b, int set, const char *dir, const char *name, const char *const *keep, int nkeep,
 		void (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx, char *err, size_t errlen);
 
+/* Bounds on inputs that have no reason to be huge: a recipe is a few lines,
+ * a lock file one line per repo. */
+#define BLEND_MAX_RECIPE (1 << 20)
+#define BLEND_MAX_LOCK (64 << 20)
+
 /* Outputs are replaced together: each is written and fsynced as
  * dir/.blend-tmp.PID.NAME, and only when all are, blend_commit renames them
  * (in the order given: the manifest last) and fsyncs dir. A run that fails or

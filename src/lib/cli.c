@@ -23,6 +23,35 @@ double cli_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Out of memory: the tool, the input and the line, exit 1 (not an abort).
+ * Formatted on the stack and written with write(2): nothing here allocates.
+ * The line is the one being read when the reader was growing its buffer,
+ * else the current record's. */
+static const cli *oom_cli;
+
+static void cli_oom(size_t n)
+{
+	const cli *c = oom_cli;
+	char msg[4600];
+	int k;
+	if (c->cur_file || c->in_open) {
+		const char *f = c->in_open ? c->in.name : c->cur_file;
+		unsigned long long line = c->reading ? c->in.lineno + 1 : c->cur_line;
+		if (line)
+			k = snprintf(msg, sizeof msg, "%s: %s:%llu: out of memory (allocating %zu bytes)\n", c->prog,
+				     f ? f : "<stdin>", line, n);
+		else
+			k = snprintf(msg, sizeof msg, "%s: %s: out of memory (allocating %zu bytes)\n", c->prog, f ? f : "<stdin>", n);
+	} else {
+		k = snprintf(msg, sizeof msg, "%s: out of memory (allocating %zu bytes)\n", c->prog, n);
+	}
+	if (k > 0) {
+		ssize_t w = write(2, msg, (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1);
+		(void)w;
+	}
+	_exit(CLI_EXIT_DATA);
+}
+
 void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv)
 {
 	/* Tools free and reallocate large buffers per row group or batch; keep
@@ -43,6 +72,8 @@ void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv
 	signal(SIGPIPE, SIG_IGN);
 	/* getopt prints "prog: unrecognized option"; name the tool, not the path */
 	if (argc > 0) argv[0] = (char *)prog;
+	oom_cli = c;
+	util_set_oom_handler(cli_oom);
 }
 
 int cli_common_opt(cli *c, int opt, const char *arg)
@@ -172,7 +203,9 @@ int cli_next_line(cli *c, const char **line, size_t *len)
 {
 	for (;;) {
 		if (!c->in_open && !open_next_input(c)) return 0;
+		c->reading = 1;
 		int rc = jsonl_next(&c->in, line, len);
+		c->reading = 0;
 		if (rc > 0) {
 			c->cur_line = c->in.lineno;
 			c->n_read++;

@@ -87,14 +87,16 @@ int main(int argc, char **argv)
 	if (!recipe_path || (!outdir && !plan)) cli_usage_error(&c, "--recipe and --out-dir are required (or --plan)");
 
 	size_t rlen, llen = 0;
-	char *rtext = read_file(recipe_path, &rlen), *ltext = NULL;
+	char *rtext = read_file_max(recipe_path, BLEND_MAX_RECIPE, &rlen), *ltext = NULL;
+	if (!rtext && errno == EFBIG) cli_fatal(&c, "%s: more than %d MiB: not a recipe", recipe_path, BLEND_MAX_RECIPE >> 20);
 	if (!rtext) cli_fatal(&c, "%s: %s", recipe_path, strerror(errno));
 	blend_recipe r;
 	if (blend_recipe_parse(&r, rtext, rlen, recipe_path, err, sizeof err)) cli_fatal(&c, "%s", err);
 	free(rtext);
 	jbuf lock = JBUF_INIT;
 	if (lock_path) {
-		if (!(ltext = read_file(lock_path, &llen))) cli_fatal(&c, "%s: %s", lock_path, strerror(errno));
+		if (!(ltext = read_file_max(lock_path, BLEND_MAX_LOCK, &llen)))
+			cli_fatal(&c, "%s: %s", lock_path, errno == EFBIG ? "more than 64 MiB: not a lock file" : strerror(errno));
 		if (blend_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
 		free(ltext);
 	}

@@ -6,6 +6,7 @@
 #include "hub/rows.h"
 #include "json.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +51,17 @@ typedef struct fetch {
 
 static char *lock_lookup(fetch *f, const char *kind, const char *id)
 {
-	FILE *fp = fopen(f->lock, "rb");
-	if (!fp) return NULL;
-	char *line = NULL, *commit = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	size_t tl;
+	char *text = read_file_max(f->lock, 64 << 20, &tl), *commit = NULL;
+	if (!text && errno == EFBIG) cli_fatal(&f->c, "%s: more than 64 MiB: not a lock file", f->lock);
+	if (!text) return NULL;
 	json_doc d;
 	json_doc_init(&d);
 	unsigned long ln = 0;
-	while ((n = getline(&line, &cap, fp)) > 0 && !commit) {
+	for (char *line = text, *end = text + tl, *next; line < end && !commit; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = (size_t)((nl ? nl : end) - line);
+		next = nl ? nl + 1 : end;
 		ln++;
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
 		if (!n) continue;
@@ -73,8 +76,7 @@ static char *lock_lookup(fetch *f, const char *kind, const char *id)
 		}
 	}
 	json_doc_free(&d);
-	free(line);
-	fclose(fp);
+	free(text);
 	return commit;
 }
 

@@ -158,3 +158,8 @@ touch "$T/o29/.blend-tmp.$deadpid.train.jsonl" "$T/o29/.blend-tmp.$$.train.jsonl
 blend -q -r "$T/all.recipe" -o "$T/o29" --val 0.9 --seed 5 "$T/big.jsonl"
 t_eq "stale .blend-tmp files of a dead run are removed" ".blend-tmp.$$.train.jsonl" "$(ls -A "$T/o29" | grep blend-tmp)"
 t_eq "and the new set checks" "OK" "$(cd "$T/o29" && jq -r '.outputs[] | "\(.sha256)  \(.path)"' manifest.json | sha256sum -c --quiet && echo OK)"
+# a recipe or lock file with no end is refused at a bound, not read until memory runs out
+t_status "/dev/zero as recipe: exit 1" 1 blend -r /dev/zero --plan "$T/in.jsonl"
+t_grep "at the recipe bound" "^blend: /dev/zero: more than 1 MiB: not a recipe" "$T/.err"
+t_status "/dev/zero as lock file: exit 1" 1 blend -r "$T/r.recipe" -o "$T/o30" --lock /dev/zero "$T/in.jsonl"
+t_grep "at the lock bound" "^blend: /dev/zero: more than 64 MiB: not a lock file" "$T/.err"

@@ -128,3 +128,10 @@ for i in range(300): d='['+d+']'
 print('{\"id\":\"1\",\"task\":\"t\",\"deep\":'+d+',\"messages\":[]}')" >"$T/deep.jsonl"
 t_status "--key on a record too deep for libjq: exit 1" 1 dedup -q --key .task "$T/deep.jsonl"
 t_grep "naming file and line" "deep.jsonl:1: --key: libjq cannot read the record: Exceeds depth limit" "$T/.err"
+if [ "${SANITIZE:-}" = 1 ]; then
+	t_skip "dedup out of memory: exit 1" "ulimit -v and ASan do not mix"
+else
+	sh -c 'ulimit -v 400000; exec dedup /dev/zero' >/dev/null 2>"$T/e"
+	t_eq "dedup on /dev/zero under a memory limit: exit 1" 1 $?
+	t_grep "naming file and line" "^dedup: /dev/zero:1: out of memory" "$T/e"
+fi

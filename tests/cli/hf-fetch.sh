@@ -322,3 +322,29 @@ hf-fetch -q t/tiny >"$T/o" 2>"$T/e"; t_eq "an endless body: exit 1" 1 $?
 t_grep "saying the server sent more than listed" "t/tiny: train.jsonl: the server sent more than the listed 29 bytes" "$T/e"
 t_eq "no partial file is left" "" "$(ls "$HF_HUB_CACHE"/datasets--t--tiny/blobs 2>/dev/null)"
 mockhub_stop
+# bounds: a lock file without end, a listing whose pages do not end, a gzip bomb
+mkdir -p "$M/datasets/t/bomb/data"
+python3 -c '
+import sys, zlib
+c = zlib.compressobj(1, zlib.DEFLATED, 31)
+z = bytes(1 << 20)
+with open(sys.argv[1], "wb") as f:
+    for _ in range(700): f.write(c.compress(z))
+    f.write(c.flush())' "$M/datasets/t/bomb/data/train.jsonl.gz"
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults pages:1000 || exit 0
+t_status "/dev/zero as --lock: exit 1" 1 hf-fetch -q t/formats --lock /dev/zero
+t_grep "at the lock bound" "^hf-fetch: /dev/zero: more than 64 MiB: not a lock file" "$T/.err"
+t_status "a listing past the page bound: exit 1" 1 env SFTKIT_HUB_MAX_PAGES=50 hf-fetch -q t/formats
+t_grep "saying it does not end" "t/formats: the tree listing has more than 50 pages (sftkit's bound): it does not end" "$T/.err"
+mockhub_stop
+mockhub_start "$M" || exit 0
+if [ "${SANITIZE:-}" = 1 ]; then
+	t_skip "a gzip bomb under a memory limit" "ulimit -v and ASan do not mix"
+else
+	hf-fetch -q t/bomb --list >/dev/null
+	sh -c 'ulimit -v 600000; exec hf-fetch -q t/bomb' >/dev/null 2>"$T/e"
+	t_eq "a gzip bomb under a memory limit: exit 1, not 134" 1 $?
+	t_grep "naming the file" "^hf-fetch: data/train.jsonl.gz: out of memory" "$T/e"
+fi
+mockhub_stop

@@ -156,3 +156,16 @@ t_eq "--jq on a record deeper than libjq reads: exit 0, not an abort" 0 $?
 t_eq "the other record is converted" 1 "$(wc -l <"$T/o" | tr -d ' ')"
 # (jq(1) itself cannot read the reject back: grep it)
 t_grep "the deep one rejected as jq_error with libjq's reason" '"reason":"jq_error","detail":"libjq cannot read the record: Exceeds depth limit for parsing' "$T/deep.rej"
+# running out of memory (a line without end, /dev/zero) is exit 1 naming the
+# tool, the input and the line, not an abort (ASan's shadow memory does not
+# fit under ulimit -v: not under SANITIZE=1)
+if [ "${SANITIZE:-}" = 1 ]; then
+	t_skip "out of memory: tool, file and line, exit 1" "ulimit -v and ASan do not mix"
+else
+	sh -c 'ulimit -v 400000; exec jsonl-check /dev/zero' >/dev/null 2>"$T/e"
+	t_eq "an endless line under a memory limit: exit 1, not 134" 1 $?
+	t_grep "naming tool, file and line" "^jsonl-check: /dev/zero:1: out of memory (allocating [0-9]* bytes)" "$T/e"
+	printf '{"messages":[]}\n' >"$T/one.jsonl"
+	sh -c 'ulimit -v 400000; cat "$1" /dev/zero | exec drop-tool-use' sh "$T/one.jsonl" >/dev/null 2>"$T/e"
+	t_grep "the line is the one being read" "^drop-tool-use: <stdin>:2: out of memory" "$T/e"
+fi

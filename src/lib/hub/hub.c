@@ -26,6 +26,7 @@ struct hub {
 	char *token;
 	char *cache;
 	int offline, progress, retries;
+	int max_pages;           /* HUB_MAX_PAGES, or SFTKIT_HUB_MAX_PAGES */
 	long backoff_ms;
 	CURL *curl;
 	char err[1024];
@@ -96,6 +97,12 @@ hub *hub_new(int progress, char *err, size_t errlen)
 		err_set(err, errlen, "SFTKIT_HUB_BACKOFF_MS: milliseconds from 0 to 600000, not '%s'", bo);
 		return NULL;
 	}
+	uint64_t max_pages = HUB_MAX_PAGES;
+	const char *mp = getenv("SFTKIT_HUB_MAX_PAGES");
+	if (mp && *mp && (parse_count(mp, &max_pages) || max_pages < 1 || max_pages > HUB_MAX_PAGES)) {
+		err_set(err, errlen, "SFTKIT_HUB_MAX_PAGES: a number of pages from 1 to %d, not '%s'", HUB_MAX_PAGES, mp);
+		return NULL;
+	}
 	pthread_once(&curl_once, curl_init_once);
 	hub *h = xcalloc(1, sizeof *h);
 	const char *e = getenv("HF_ENDPOINT");
@@ -133,6 +140,7 @@ hub *hub_new(int progress, char *err, size_t errlen)
 	const char *off = getenv("HF_HUB_OFFLINE");
 	h->offline = off && (!strcmp(off, "1") || !strcasecmp(off, "true") || !strcasecmp(off, "yes") || !strcasecmp(off, "on"));
 	h->retries = (int)retries;
+	h->max_pages = (int)max_pages;
 	h->backoff_ms = (long)backoff_ms;
 	h->progress = progress;
 	pthread_mutex_init(&h->mu, NULL);
@@ -526,6 +534,10 @@ static int parse_tree_page(hub_repo *r, size_t *cap, const char *body, size_t le
 	}
 	JSON_FOR_ELEMS(&d, 0, e, k) {
 		(void)k;
+		if (r->nfiles >= HUB_MAX_FILES) {
+			snprintf(err, errlen, "%s: the tree listing holds more than %d files (sftkit's bound)", r->id, HUB_MAX_FILES);
+			goto out;
+		}
 		if (json_type_of(&d, e) != JSON_OBJECT) continue;
 		uint32_t t = json_get(&d, e, "type");
 		if (!json_str_eq(&d, t, "file", 4)) continue;
@@ -728,7 +740,11 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 	jbuf_printf(&u, "%s/api/%s/%s/tree/%s?recursive=true&expand=false", h->endpoint, kind, id, r->commit);
 	char *url = jbuf_detach(&u, NULL);
 	for (int page = 0; url; page++) {
-		if (page > 100000) { seterr(h, h->err, sizeof h->err, "%s: tree listing does not end", id); free(url); goto out; }
+		if (page >= h->max_pages) {
+			seterr(h, h->err, sizeof h->err, "%s: the tree listing has more than %d pages (sftkit's bound): it does not end", id, h->max_pages);
+			free(url);
+			goto out;
+		}
 		if (http_get(h, c, kind, id, "file listing", url, &rs, h->err, sizeof h->err)) { free(url); goto out; }
 		free(url);
 		url = NULL;

@@ -20,7 +20,8 @@
  *
  * Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN, else the
  * file HF_TOKEN_PATH or $HF_HOME/token; HF_HUB_OFFLINE=1 (only the cache);
- * SFTKIT_HUB_RETRIES (default 6), SFTKIT_HUB_BACKOFF_MS (first backoff, 1000).
+ * SFTKIT_HUB_RETRIES (default 6), SFTKIT_HUB_BACKOFF_MS (first backoff, 1000),
+ * SFTKIT_HUB_MAX_PAGES (listing pages, default and at most HUB_MAX_PAGES).
  *
  * Errors: functions return 0 or -1 with a message in the client's err buffer
  * (hub_error). Messages say what to do: gated, not found or no token, etc.
@@ -31,6 +32,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Bounds on what a listing may hold: a repo on the Hub has at most some
+ * 100,000 files; an answer past these is a server fault, not a repo. An API
+ * answer (a listing page, revision info) is at most 64 MiB. */
+#define HUB_MAX_FILES 1000000
+#define HUB_MAX_PAGES 100000
 
 typedef struct hub hub;
 
