@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -52,8 +53,26 @@ static void cli_oom(size_t n)
 	_exit(CLI_EXIT_DATA);
 }
 
+/* A closed standard descriptor would be taken by the first file a tool
+ * opens (a spool, --rejects), which would then get its output or be read as
+ * its input. Each is opened on /dev/null the wrong way round, so that using
+ * it fails loudly (EBADF) instead of reading nothing or writing into a void:
+ * stdin write-only, stdout read-only; stderr write-only (messages are lost,
+ * the exit status is not). */
+static void open_std_fds(void)
+{
+	static const int mode[3] = { O_WRONLY, O_RDONLY, O_WRONLY };
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+		int n = open("/dev/null", mode[fd]);
+		if (n < 0) _exit(CLI_EXIT_DATA);
+		if (n != fd) { dup2(n, fd); close(n); }
+	}
+}
+
 void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv)
 {
+	open_std_fds();
 	/* Tools free and reallocate large buffers per row group or batch; keep
 	 * them in the heap instead of returning them to the kernel each time
 	 * (each fresh mmap costs a page fault per 4 KB). Peak memory is unchanged. */

@@ -163,3 +163,7 @@ t_status "/dev/zero as recipe: exit 1" 1 blend -r /dev/zero --plan "$T/in.jsonl"
 t_grep "at the recipe bound" "^blend: /dev/zero: more than 1 MiB: not a recipe" "$T/.err"
 t_status "/dev/zero as lock file: exit 1" 1 blend -r "$T/r.recipe" -o "$T/o30" --lock /dev/zero "$T/in.jsonl"
 t_grep "at the lock bound" "^blend: /dev/zero: more than 64 MiB: not a lock file" "$T/.err"
+# (from a pipe, whose spool file would take descriptor 1)
+cat "$T/in.jsonl" | blend -r "$T/r.recipe" --plan >&- 2>"$T/e31"
+t_eq "blend --plan >&- from a pipe: exit 1" 1 $?
+t_grep "saying so" "^blend: standard output: Bad file descriptor" "$T/e31"

@@ -135,3 +135,10 @@ else
 	t_eq "dedup on /dev/zero under a memory limit: exit 1" 1 $?
 	t_grep "naming file and line" "^dedup: /dev/zero:1: out of memory" "$T/e"
 fi
+# closed standard streams fail loudly: no spool file takes descriptor 1 or 0
+dedup "$T/a.jsonl" >&- 2>"$T/e"
+t_eq "dedup FILE >&-: exit 1" 1 $?
+t_grep "saying standard output cannot be written" "^dedup: write error on standard output: Bad file descriptor" "$T/e"
+dedup <&- >"$T/o" 2>"$T/e"
+t_eq "dedup <&-: exit 1, not read 0" 1 $?
+t_grep "saying standard input cannot be read" "^dedup: <stdin>: read error: Bad file descriptor" "$T/e"

@@ -169,3 +169,7 @@ else
 	sh -c 'ulimit -v 400000; cat "$1" /dev/zero | exec drop-tool-use' sh "$T/one.jsonl" >/dev/null 2>"$T/e"
 	t_grep "the line is the one being read" "^drop-tool-use: <stdin>:2: out of memory" "$T/e"
 fi
+printf '{"messages":[]}\n' >"$T/one.jsonl"
+drop-multimodal <"$T/one.jsonl" >&- 2>"$T/e"
+t_eq "a filter with stdout closed: exit 1" 1 $?
+t_grep "saying so" "^drop-multimodal: write error on standard output: Bad file descriptor" "$T/e"
