@@ -65,6 +65,7 @@ typedef struct dd {
 	int fold;                    /* --normalize default (1) or none (0) */
 	jbuf jqtext;
 	uint32_t nref;               /* records from --against, before the inputs */
+	uint64_t nokey;              /* records whose --key program gave no key */
 	char **prio;
 	int nprio;
 	char *prio_seen;             /* a record had prio[k] as its source */
@@ -93,12 +94,15 @@ static void near_union(dd *x, uint32_t i)
 static void jq_view(dd *x, const char *line, size_t len)
 {
 	jbuf_reset(&x->jqtext);
+	int any = 0;   /* an output that is a key: not null, not "" */
 	jv in;
 	char err[300];
 	if (jqprog_parse(line, len, &in, err, sizeof err)) cli_data_fatal(&x->c, "--key: %s", err);
 	jq_start(x->jq, in, 0);
 	jv r;
 	while (jv_is_valid(r = jq_next(x->jq))) {
+		jv_kind kd = jv_get_kind(r);
+		if (kd != JV_KIND_NULL && (kd != JV_KIND_STRING || jv_string_length_bytes(jv_copy(r)) > 0)) any = 1;
 		if (jv_get_kind(r) == JV_KIND_STRING) jbuf_put(&x->jqtext, jv_string_value(r), (size_t)jv_string_length_bytes(jv_copy(r)));
 		else {
 			jv sdump = jv_dump_string(jv_copy(r), JV_PRINT_SORTED);
@@ -114,6 +118,12 @@ static void jq_view(dd *x, const char *line, size_t len)
 	}
 	jv_free(r);
 	jbuf_reset(&x->norm);
+	if (!any) {
+		/* null, "" or nothing is not a key: a key of its own, so the record
+		 * is kept and compared with none (counted as no_key) */
+		jbuf_printf(&x->norm, "\x1e%llu", (unsigned long long)x->nokey++);
+		return;
+	}
 	const char *t = x->jqtext.p ? x->jqtext.p : "";
 	if (!x->fold) { jbuf_put(&x->norm, t, x->jqtext.len); return; }
 	jbuf tmp = {0};
@@ -138,6 +148,13 @@ static void warn_unseen_priority(dd *x)
 {
 	for (int k = 0; k < x->nprio; k++)
 		if (!x->prio_seen[k]) cli_warn(&x->c, "--priority: no record has the source '%s' (sources are matched exactly)", x->prio[k]);
+}
+
+static void warn_no_key(dd *x)
+{
+	if (!x->nokey) return;
+	cli_warn(&x->c, "--key: %llu records gave no key (null, \"\" or no output): kept, and compared with none",
+		 (unsigned long long)x->nokey);
 }
 
 static void add_record(dd *x, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
@@ -373,6 +390,7 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x->c, "spool: %m");
 	}
 	warn_unseen_priority(x);
+	warn_no_key(x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x->c, "spool: %m");
 #undef LEAN_PUSH
 	/* groups: equal keys, best (rank, position) first */
@@ -657,6 +675,7 @@ int main(int argc, char **argv)
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x.c, "spool: %m");
 	}
 	warn_unseen_priority(&x);
+	warn_no_key(&x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x.c, "spool: %m");
 	if (x.shard_n && x.mode_near) {
 		exchange_signatures(&x);

@@ -142,3 +142,11 @@ t_grep "saying standard output cannot be written" "^dedup: write error on standa
 dedup <&- >"$T/o" 2>"$T/e"
 t_eq "dedup <&-: exit 1, not read 0" 1 $?
 t_grep "saying standard input cannot be read" "^dedup: <stdin>: read error: Bad file descriptor" "$T/e"
+# a --key that gives null for every record does not collapse the set to one
+printf '%s\n' '{"id":"1","messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}' \
+	'{"id":"2","messages":[{"role":"user","content":"c"},{"role":"assistant","content":"d"}]}' \
+	'{"id":"3","task":"t","messages":[]}' '{"id":"4","task":"t","messages":[]}' '{"id":"5","task":"","messages":[]}' >"$T/nokey.jsonl"
+for m in exact near; do
+	t_eq "--key .task, $m mode: records without a task are all kept" "1 2 3 5" "$(dedup --mode $m --key .task "$T/nokey.jsonl" 2>"$T/e" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+	t_grep "--key .task, $m mode: and counted in a warning" "warning: --key: 3 records gave no key (null, \"\" or no output): kept, and compared with none" "$T/e"
+done
