@@ -348,3 +348,9 @@ else
 	t_grep "naming the file" "^hf-fetch: data/train.jsonl.gz: out of memory" "$T/e"
 fi
 mockhub_stop
+# a next-page link back to a page already read stops the listing
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --page-size 2 --faults looplink || exit 0
+t_status "a listing whose next link loops: exit 1" 1 timeout 60 hf-fetch -q t/formats
+t_grep "saying it loops" "t/formats: the tree listing's next-page link goes back to a page already read" "$T/.err"
+mockhub_stop

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 struct hub {
 	char *endpoint;
@@ -666,6 +667,31 @@ static char *read_ref(const hub_repo *r, const char *rev)
 	return s;
 }
 
+/* Add url's hash to the open-addressing set (n entries so far, *cap slots,
+ * 0 meaning empty); 1 when it was there already. */
+static int seen_add(uint64_t **set, size_t *cap, size_t n, const char *url)
+{
+	if (2 * (n + 1) > *cap) {
+		size_t nc = *cap * 2;
+		uint64_t *ns = xcalloc(nc, sizeof *ns);
+		for (size_t i = 0; i < *cap; i++)
+			if ((*set)[i]) {
+				size_t j = (*set)[i] & (nc - 1);
+				while (ns[j]) j = (j + 1) & (nc - 1);
+				ns[j] = (*set)[i];
+			}
+		free(*set);
+		*set = ns;
+		*cap = nc;
+	}
+	uint64_t hv = XXH3_64bits(url, strlen(url)) | 1;
+	size_t j = hv & (*cap - 1);
+	for (; (*set)[j]; j = (j + 1) & (*cap - 1))
+		if ((*set)[j] == hv) return 1;
+	(*set)[j] = hv;
+	return 0;
+}
+
 int hub_repo_id_ok(const char *id)
 {
 	const char *slash = strchr(id, '/');
@@ -739,18 +765,29 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 	jbuf u = {0};
 	jbuf_printf(&u, "%s/api/%s/%s/tree/%s?recursive=true&expand=false", h->endpoint, kind, id, r->commit);
 	char *url = jbuf_detach(&u, NULL);
+	/* the pages' URLs seen, by hash: a next link back to one of them loops */
+	size_t seen_cap = 1024;
+	uint64_t *seen = xcalloc(seen_cap, sizeof *seen);
 	for (int page = 0; url; page++) {
+		if (seen_add(&seen, &seen_cap, (size_t)page, url)) {
+			seterr(h, h->err, sizeof h->err, "%s: the tree listing's next-page link goes back to a page already read (%s)", id, url);
+			free(url);
+			free(seen);
+			goto out;
+		}
 		if (page >= h->max_pages) {
 			seterr(h, h->err, sizeof h->err, "%s: the tree listing has more than %d pages (sftkit's bound): it does not end", id, h->max_pages);
 			free(url);
+			free(seen);
 			goto out;
 		}
-		if (http_get(h, c, kind, id, "file listing", url, &rs, h->err, sizeof h->err)) { free(url); goto out; }
+		if (http_get(h, c, kind, id, "file listing", url, &rs, h->err, sizeof h->err)) { free(url); free(seen); goto out; }
 		free(url);
 		url = NULL;
-		if (parse_tree_page(r, &cap, rs.body.p, rs.body.len, h->err, sizeof h->err)) goto out;
+		if (parse_tree_page(r, &cap, rs.body.p, rs.body.len, h->err, sizeof h->err)) { free(seen); goto out; }
 		if (rs.link_next[0]) url = xstrdup(rs.link_next);
 	}
+	free(seen);
 	qsort(r->files, r->nfiles, sizeof *r->files, cmp_file);
 	save_tree_cache(r);
 	rc = 0;
