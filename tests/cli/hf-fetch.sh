@@ -353,4 +353,10 @@ rm -rf "$HF_HUB_CACHE"
 mockhub_start "$M" --page-size 2 --faults looplink || exit 0
 t_status "a listing whose next link loops: exit 1" 1 timeout 60 hf-fetch -q t/formats
 t_grep "saying it loops" "t/formats: the tree listing's next-page link goes back to a page already read" "$T/.err"
+# revisions that would leave refs/ are refused
+for rev in ../../x /etc/passwd "$(printf 'a\nb')"; do
+	hf-fetch -q t/formats -r "$rev" >/dev/null 2>"$T/e"
+	t_eq "revision $(printf %s "$rev" | tr '\n' '?') refused: exit 1" 1 $?
+	t_grep "before any request, naming the rule" "a branch, tag or commit has no '..', no leading '/' and no control character" "$T/e"
+done
 mockhub_stop

@@ -698,11 +698,30 @@ int hub_repo_id_ok(const char *id)
 	return slash && slash != id && slash[1] && !strchr(slash + 1, '/') && !strstr(id, "..");
 }
 
+int hub_revision_ok(const char *rev)
+{
+	if (rev[0] == '/' || strstr(rev, "..")) return 0;
+	for (const unsigned char *s = (const unsigned char *)rev; *s; s++)
+		if (*s < 0x20 || *s == 0x7f) return 0;
+	return 1;
+}
+
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r)
 {
 	memset(r, 0, sizeof *r);
 	if (!hub_repo_id_ok(id)) {
 		seterr(h, h->err, sizeof h->err, "'%s': a repo id is ORG/NAME", id);
+		return -1;
+	}
+	if (revision && !hub_revision_ok(revision)) {
+		/* it names a file under refs/ in the cache */
+		jbuf q = JBUF_INIT;
+		for (const unsigned char *s = (const unsigned char *)revision; *s && q.len < 200; s++)
+			if (*s < 0x20 || *s == 0x7f) jbuf_printf(&q, "\\x%02x", *s);
+			else jbuf_putc(&q, (char)*s);
+		seterr(h, h->err, sizeof h->err, "revision '%s': a branch, tag or commit has no '..', no leading '/' "
+		       "and no control character", q.p ? q.p : "");
+		jbuf_free(&q);
 		return -1;
 	}
 	const char *slash = strchr(id, '/');

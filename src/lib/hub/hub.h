@@ -80,6 +80,11 @@ const char *hub_cache_root(const hub *h);
 /* 1 when id has the form ORG/NAME (one slash, both parts non-empty, no ".."). */
 int hub_repo_id_ok(const char *id);
 
+/* 1 when rev may name a revision: no "..", no leading '/', no control
+ * character (it becomes a path under refs/ in the cache). hub_repo_open
+ * refuses the others. */
+int hub_revision_ok(const char *rev);
+
 /* Resolve revision (NULL = "main") to a commit and list the repo's files.
  * kind: "datasets" or "models". Offline: from refs/ and the cached listing. */
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r);
