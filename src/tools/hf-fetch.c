@@ -83,6 +83,7 @@ static char *lock_lookup(fetch *f, const char *kind, const char *id)
 /* Add the repo's line, under an flock so parallel pipelines can share one file. */
 static void lock_record(fetch *f)
 {
+	int created = access(f->lock, F_OK) != 0;
 	int fd = open(f->lock, O_RDWR | O_CREAT, 0644);
 	if (fd < 0 || flock(fd, LOCK_EX)) cli_fatal(&f->c, "%s: %m", f->lock);
 	char *have = lock_lookup(f, f->repo.kind, f->repo.id);
@@ -93,8 +94,14 @@ static void lock_record(fetch *f)
 		jbuf_printf(&b, ",\"kind\":\"%s\",\"revision\":", f->repo.kind);
 		json_write_str(&b, f->repo.revision, strlen(f->repo.revision));
 		jbuf_printf(&b, ",\"commit\":\"%s\"}\n", f->repo.commit);
-		if (lseek(fd, 0, SEEK_END) < 0 || write(fd, b.p, b.len) != (ssize_t)b.len)
+		off_t end = lseek(fd, 0, SEEK_END);
+		if (end < 0 || write(fd, b.p, b.len) != (ssize_t)b.len || fsync(fd)) {
+			/* no partial line, and no empty file of our making */
+			int e = errno;
+			if (end >= 0 && ftruncate(fd, end) == 0 && end == 0 && created) unlink(f->lock);
+			errno = e;
 			cli_fatal(&f->c, "%s: %m", f->lock);
+		}
 		jbuf_free(&b);
 	}
 	free(have);

@@ -360,3 +360,9 @@ for rev in ../../x /etc/passwd "$(printf 'a\nb')"; do
 	t_grep "before any request, naming the rule" "a branch, tag or commit has no '..', no leading '/' and no control character" "$T/e"
 done
 mockhub_stop
+# a --lock that cannot be written is not left as an empty file
+mockhub_start "$M" || exit 0
+sh -c 'trap "" XFSZ; ulimit -f 0; exec hf-fetch -q t/formats --lock "$1"' sh "$T/newlock.jsonl" >/dev/null 2>"$T/e"
+t_eq "a --lock that cannot be written: exit 1" 1 $?
+t_ok "and no empty lock file is left" test ! -e "$T/newlock.jsonl"
+mockhub_stop
