@@ -136,6 +136,32 @@ void cli_usage_error(cli *c, const char *fmt, ...)
 }
 
 /* On a fatal error, what was already accepted still reaches the reader. */
+/* "tool: read N, kept N, dropped N (reason N, ...) in Xs" and tail. */
+static void print_counts(const cli *c, const char *tail)
+{
+	fprintf(stderr, "%s: read %llu, kept %llu, dropped %llu", c->prog,
+	        (unsigned long long)c->n_read, (unsigned long long)c->n_kept,
+	        (unsigned long long)c->n_dropped);
+	if (c->nreasons) {
+		fputs(" (", stderr);
+		for (int i = 0; i < c->nreasons; i++)
+			fprintf(stderr, "%s%s %llu", i ? ", " : "", c->reasons[i].name,
+			        (unsigned long long)c->reasons[i].n);
+		fputc(')', stderr);
+	}
+	fprintf(stderr, " in %.2fs%s\n", cli_now() - c->t_start, tail);
+}
+
+/* A run that stops on an error still says what it had done, once it had
+ * started on its inputs (not after a bad option or recipe). */
+static void counts_on_error(cli *c)
+{
+	if (c->quiet || !c->started) return;
+	if (c->t_last_progress > 0) fputs("\r\033[K", stderr);
+	c->started = 0;
+	print_counts(c, ", then stopped by the error above");
+}
+
 static void flush_quietly(cli *c)
 {
 	if (c->out.len && !c->out.err) jsonl_flush(&c->out);
@@ -151,6 +177,7 @@ void cli_fatal(cli *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	counts_on_error(c);
 	exit(CLI_EXIT_DATA);
 }
 
@@ -164,6 +191,7 @@ void cli_data_fatal(cli *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	counts_on_error(c);
 	exit(CLI_EXIT_DATA);
 }
 
@@ -191,6 +219,7 @@ static void check_write(cli *c, int rc, const char *what)
 
 void cli_open_output(cli *c, int optind)
 {
+	c->started = 1;
 	c->files = c->argv + optind;
 	c->nfiles = c->argc - optind;
 	if (c->rejects_path) {
@@ -395,19 +424,7 @@ int cli_finish(cli *c)
 	}
 	if (c->t_last_progress > 0) fputs("\r\033[K", stderr);
 	double el = cli_now() - c->t_start;
-	if (!c->quiet) {
-		fprintf(stderr, "%s: read %llu, kept %llu, dropped %llu", c->prog,
-		        (unsigned long long)c->n_read, (unsigned long long)c->n_kept,
-		        (unsigned long long)c->n_dropped);
-		if (c->nreasons) {
-			fputs(" (", stderr);
-			for (int i = 0; i < c->nreasons; i++)
-				fprintf(stderr, "%s%s %llu", i ? ", " : "", c->reasons[i].name,
-				        (unsigned long long)c->reasons[i].n);
-			fputc(')', stderr);
-		}
-		fprintf(stderr, " in %.2fs\n", el);
-	}
+	if (!c->quiet) print_counts(c, "");
 	if (c->summary_path) {
 		jbuf s = JBUF_INIT;
 		jbuf_puts(&s, "{\"tool\":");
@@ -426,9 +443,19 @@ int cli_finish(cli *c)
 			json_write_str(&s, c->files[i], strlen(c->files[i]));
 		}
 		jbuf_puts(&s, "]}\n");
-		FILE *f = fopen(c->summary_path, "w");
-		if (!f || fwrite(s.p, 1, s.len, f) != s.len || fclose(f))
-			cli_fatal(c, "%s: %s", c->summary_path, strerror(errno));
+		/* whole or not at all: a temp file beside it, renamed over it */
+		c->started = 0;
+		jbuf tp = JBUF_INIT;
+		jbuf_printf(&tp, "%s.tmp.%ld", c->summary_path, (long)getpid());
+		FILE *f = fopen(tp.p, "w");
+		int ok = f && fwrite(s.p, 1, s.len, f) == s.len;
+		if (f && fclose(f)) ok = 0;
+		if (!ok || rename(tp.p, c->summary_path)) {
+			int e = errno;
+			unlink(tp.p);
+			cli_fatal(c, "%s: %s", c->summary_path, strerror(e));
+		}
+		jbuf_free(&tp);
 		jbuf_free(&s);
 	}
 	if (c->in_open) { jsonl_close(&c->in); c->in_open = 0; }

@@ -173,3 +173,10 @@ printf '{"messages":[]}\n' >"$T/one.jsonl"
 drop-multimodal <"$T/one.jsonl" >&- 2>"$T/e"
 t_eq "a filter with stdout closed: exit 1" 1 $?
 t_grep "saying so" "^drop-multimodal: write error on standard output: Bad file descriptor" "$T/e"
+# a failed run says what it had done, and leaves no 0-byte --summary
+printf '{"messages":[]}\n{bad\n' | drop-tool-use >/dev/null 2>"$T/e"
+t_grep "a run stopped by bad input still prints its counts" "^drop-tool-use: read 2, kept 1, dropped 0 in [0-9.]*s, then stopped by the error above" "$T/e"
+sh -c 'trap "" XFSZ; ulimit -f 0; exec drop-tool-use --summary "$1" "$2"' sh "$T/sum.json" "$T/one.jsonl" >/dev/null 2>"$T/e"
+t_eq "a --summary that cannot be written: exit 1" 1 $?
+t_ok "and no empty summary is left" test ! -e "$T/sum.json"
+t_eq "nor its temp file" "" "$(ls "$T" | grep 'sum.json')"
