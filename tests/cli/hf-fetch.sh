@@ -366,3 +366,10 @@ sh -c 'trap "" XFSZ; ulimit -f 0; exec hf-fetch -q t/formats --lock "$1"' sh "$T
 t_eq "a --lock that cannot be written: exit 1" 1 $?
 t_ok "and no empty lock file is left" test ! -e "$T/newlock.jsonl"
 mockhub_stop
+# a token with blanks around it is trimmed; one with CR/LF inside is refused, not sent
+mockhub_start "$M" || exit 0
+t_eq "HF_TOKEN with surrounding blanks is trimmed" '{"p":1}' "$(HF_TOKEN='  hf_secret 	' hf-fetch -q t/private)"
+t_status "HF_TOKEN with a CR LF inside: refused" 2 env HF_TOKEN="$(printf 'hf_se\r\nX-Evil: 1')" hf-fetch -q t/private
+t_grep "saying why, without printing it" "^hf-fetch: the Hub token (HF_TOKEN) holds a blank or control character" "$T/.err"
+t_eq "the token itself is not printed" 0 "$(grep -c 'hf_se' "$T/.err")"
+mockhub_stop

@@ -130,7 +130,22 @@ hub *hub_new(int progress, char *err, size_t errlen)
 		jbuf_free(&p);
 	}
 	if (h->token) {
+		/* blanks around it are a copy-and-paste's, as huggingface_hub
+		 * strips them; one inside (CR, LF, ...) would go raw into a
+		 * header: refused, and never printed */
 		rstrip(h->token);
+		size_t lead = strspn(h->token, " \t\r\n");
+		memmove(h->token, h->token + lead, strlen(h->token + lead) + 1);
+		for (const unsigned char *t = (const unsigned char *)h->token; *t; t++)
+			if (*t <= 0x20 || *t == 0x7f) {
+				err_set(err, errlen, "the Hub token (%s) holds a blank or control character: it cannot be "
+					"sent in a header; set it again", tok && *tok ? "HF_TOKEN" : "the token file");
+				free(h->token);
+				free(h->endpoint);
+				free(hf_home);
+				free(h);
+				return NULL;
+			}
 		if (!*h->token) { free(h->token); h->token = NULL; }
 	}
 	const char *cache = getenv("HF_HUB_CACHE");
