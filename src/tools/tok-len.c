@@ -168,6 +168,11 @@ static void process(const job *j, tok_state *s, item *it, json_doc *d, jbuf *tmp
 		}
 	}
 counted:
+	if (tok_state_error(s, it->detail, sizeof it->detail)) {
+		it->fatal = 1;   /* a wrong split is a wrong count: the run stops */
+		it->reason = "tokenizer_error";
+		return;
+	}
 	it->n = (long long)total;
 	if (j->max >= 0 && it->n > j->max) {
 		it->reason = "too_long";
@@ -295,9 +300,14 @@ static int detect_format(cli *c, const char *tokpath, char **default_system, cha
 	json_doc d;
 	json_doc_init(&d);
 	if (json_parse(&d, b, blen)) cli_fatal(c, "%s: %s", p.p, d.err);
-	jbuf_free(&p);
 	{
 		uint32_t ct = json_get(&d, 0, "chat_template");
+		int nct = 0;
+		JSON_FOR_MEMBERS(&d, 0, key, val, k) { (void)val; (void)k; nct += json_str_eq(&d, key, "chat_template", 13); }
+		if (nct > 1) cli_fatal(c, "%s: chat_template is given %d times: which one the model uses is not clear", p.p, nct);
+		if (ct != JSON_NONE && json_type_of(&d, ct) != JSON_STRING && json_type_of(&d, ct) != JSON_ARRAY &&
+		    json_type_of(&d, ct) != JSON_NULL)
+			cli_fatal(c, "%s: chat_template is not a string or a list of named templates", p.p);
 		if (json_type_of(&d, ct) == JSON_ARRAY) {
 			/* named templates: the one called "default" */
 			uint32_t pick = JSON_NONE;
@@ -325,6 +335,7 @@ static int detect_format(cli *c, const char *tokpath, char **default_system, cha
 		}
 	}
 	json_doc_free(&d);
+	jbuf_free(&p);
 	free(b);
 	return fmt;
 }

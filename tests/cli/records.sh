@@ -180,3 +180,20 @@ sh -c 'trap "" XFSZ; ulimit -f 0; exec drop-tool-use --summary "$1" "$2"' sh "$T
 t_eq "a --summary that cannot be written: exit 1" 1 $?
 t_ok "and no empty summary is left" test ! -e "$T/sum.json"
 t_eq "nor its temp file" "" "$(ls "$T" | grep 'sum.json')"
+# tok-len: a tokenizer regex that fails (PCRE2's JIT stack) stops the run
+# instead of splitting the rest of the text as one piece; a chat_template that
+# is a number, or given twice, is refused
+mkdir -p "$T/tkdeep"
+printf '%s' '{"added_tokens":[],"normalizer":null,"pre_tokenizer":{"type":"Split","pattern":{"Regex":"(?:(a)|b)*z|a"},"behavior":"Isolated","invert":false},"post_processor":null,"model":{"type":"BPE","byte_fallback":false,"vocab":{"a":0,"b":1,"z":2},"merges":[]}}' >"$T/tkdeep/tokenizer.json"
+python3 -c 'import json; print(json.dumps({"messages":[{"role":"user","content":"a"*(1<<20)},{"role":"assistant","content":"z"}]}))' >"$T/longa.jsonl"
+tok-len -t "$T/tkdeep" --no-template "$T/longa.jsonl" >/dev/null 2>"$T/e"
+t_eq "tok-len on a regex match error: exit 1" 1 $?
+t_grep "naming the line and PCRE2's reason" "longa.jsonl:1: .*a tokenizer regex failed on this text (PCRE2: JIT stack limit reached)" "$T/e"
+mkdir -p "$T/tkcfg"
+cp "$T/tkdeep/tokenizer.json" "$T/tkcfg/"
+printf '{"chat_template": 5}\n' >"$T/tkcfg/tokenizer_config.json"
+t_status "a numeric chat_template: exit 1" 1 tok-len -t "$T/tkcfg" "$T/one.jsonl"
+t_grep "saying so" "tokenizer_config.json: chat_template is not a string or a list of named templates" "$T/.err"
+printf '{"chat_template": "{{ 1 }}", "chat_template": "{{ 2 }}"}\n' >"$T/tkcfg/tokenizer_config.json"
+t_status "a chat_template given twice: exit 1" 1 tok-len -t "$T/tkcfg" "$T/one.jsonl"
+t_grep "saying so" "tokenizer_config.json: chat_template is given 2 times" "$T/.err"
