@@ -373,3 +373,15 @@ t_status "HF_TOKEN with a CR LF inside: refused" 2 env HF_TOKEN="$(printf 'hf_se
 t_grep "saying why, without printing it" "^hf-fetch: the Hub token (HF_TOKEN) holds a blank or control character" "$T/.err"
 t_eq "the token itself is not printed" 0 "$(grep -c 'hf_se' "$T/.err")"
 mockhub_stop
+# clear messages: a server that keeps sending less than its Content-Length,
+# and an API answer over the 64 MiB bound
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults short:10 || exit 0
+t_status "a body always short of its Content-Length: exit 1" 1 env SFTKIT_HUB_RETRIES=2 hf-fetch -q t/small
+t_grep "saying how much of what came" "t/small: train.jsonl: the server keeps closing the transfer short of its length: [0-9]* of the listed 16690 bytes after 3 attempts" "$T/.err"
+mockhub_stop
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults hugelist || exit 0
+t_status "a listing page over 64 MiB: exit 1" 1 hf-fetch -q t/small
+t_grep "naming the bound" "dataset t/small: file listing: the answer is over 64 MiB, sftkit's bound for an API answer" "$T/.err"
+mockhub_stop

@@ -32,6 +32,9 @@ Faults, for tests (SPEC is comma separated, each applied to file downloads):
   endless:N  the first N downloads send the file over and over, without a
              Content-Length, up to 512 MiB (connection closed at the end)
   looplink   tree listings' last page links back to the first
+  short:N    the first N downloads send half the body their Content-Length
+             announces, then close the connection
+  hugelist   tree listings answer 65 MiB (a JSON array of blanks)
   pages:N    tree listings link to a next page N times (empty pages)
 The log (--log) gets one line per request: METHOD PATH STATUS.
 """
@@ -198,6 +201,8 @@ class H(BaseHTTPRequestHandler):
             cur = int(q.get("cursor", ["0"])[0] or 0)
             page = entries[cur: cur + ARGS.page_size]
             headers = {}
+            if FAULTS.get("hugelist"):
+                return self.send(200, b"[" + b" " * (65 << 20) + b"]", headers)
             if FAULTS.get("pages"):
                 n = int(q.get("page", ["0"])[0] or 0)
                 if n < FAULTS["pages"]:
@@ -304,6 +309,12 @@ class H(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
+        if take_fault("short") and len(body) > 1:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         if take_fault("drop") and len(body) > 1:
             n = min(FAULTS.get("drop_bytes", len(body) // 2), len(body) - 1)
             self.wfile.write(body[:n])
@@ -329,8 +340,8 @@ def main():
     ARGS = ap.parse_args()
     for spec in filter(None, ARGS.faults.split(",")):
         k, _, v = spec.partition(":")
-        if k == "looplink":
-            FAULTS["looplink"] = 1
+        if k in ("looplink", "hugelist"):
+            FAULTS[k] = 1
         elif k == "drop":
             FAULTS["drop"] = 1
             FAULTS["drop_bytes"] = int(v or 1000)
@@ -338,6 +349,8 @@ def main():
             FAULTS[k] = int(v or 1)
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), H)
     srv.daemon_threads = True
+    # a client that hangs up mid-answer (the fault tests' point) is no error here
+    srv.handle_error = lambda request, client_address: None
     port = srv.server_address[1]
     if ARGS.port_file:
         with open(ARGS.port_file + ".tmp", "w") as f:

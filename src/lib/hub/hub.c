@@ -268,6 +268,7 @@ typedef struct resp {
 	int body_started;
 	int bad_range;            /* a 206 whose Content-Range is not the one asked */
 	int too_long;             /* the body went past the listed size */
+	int api_too_big;          /* an API answer past HUB_MAX_API_BYTES */
 } resp;
 
 static void hdr_copy(char *dst, size_t cap, const char *v, size_t n)
@@ -376,8 +377,8 @@ static size_t on_body(char *buf, size_t sz, size_t nitems, void *ud)
 		pthread_mutex_unlock(&r->h->mu);
 		return n;
 	}
-	if (r->body.len < (1u << 26)) jbuf_put(&r->body, buf, n);
-	else return 0;     /* an API answer over 64 MiB is not one */
+	if (r->body.len + n > HUB_MAX_API_BYTES) { r->api_too_big = 1; return 0; }   /* not an API answer */
+	jbuf_put(&r->body, buf, n);
 	return n;
 }
 
@@ -473,7 +474,13 @@ static int http_get(hub *h, CURL *c, const char *kind, const char *id, const cha
 	for (int k = 0;; k++) {
 		jbuf_reset(&r->body);
 		r->status = 0;
+		r->api_too_big = 0;
 		CURLcode rc = http_once(h, c, url, 0, 0, r);
+		if (r->api_too_big) {
+			seterr(h, err, errlen, "%s %s: %s: the answer is over %d MiB, sftkit's bound for an API answer (not a Hub answer?)",
+			       kind_word(kind), id, what, HUB_MAX_API_BYTES >> 20);
+			return -1;
+		}
 		if (rc == CURLE_OK && r->status >= 200 && r->status < 300) return 0;
 		int again = rc != CURLE_OK || retryable(r->status);
 		if (!again || k >= h->retries) {
@@ -1050,7 +1057,13 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 			goto out;
 		}
 		if (k >= h->retries) {
-			if (cc != CURLE_OK)
+			struct stat ist;
+			uint64_t got = stat(inc, &ist) == 0 ? (uint64_t)ist.st_size : 0;
+			if (cc == CURLE_PARTIAL_FILE || (cc == CURLE_OK && (rs.status == 200 || rs.status == 206)))
+				seterr(h, err, errlen, "%s: %s: the server keeps closing the transfer short of its length: %llu of the "
+				       "listed %llu bytes after %d attempts (the partial file stays as %s and resumes next time)",
+				       r->id, f->path, (unsigned long long)got, (unsigned long long)f->size, k + 1, inc);
+			else if (cc != CURLE_OK)
 				seterr(h, err, errlen, "%s: %s: %s (after %d attempts; the partial file stays as %s and resumes next time)",
 				       r->id, f->path, curl_easy_strerror(cc), k + 1, inc);
 			else

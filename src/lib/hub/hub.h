@@ -38,6 +38,7 @@
  * answer (a listing page, revision info) is at most 64 MiB. */
 #define HUB_MAX_FILES 1000000
 #define HUB_MAX_PAGES 100000
+#define HUB_MAX_API_BYTES (64 << 20)
 
 typedef struct hub hub;
 
