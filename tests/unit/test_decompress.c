@@ -1,7 +1,7 @@
 /* test_decompress.c — Parquet page codecs (pq_decompress) take a page only
  * when its stream is whole: a gzip page cut before its trailer, or a later
  * member cut short, is an error even when the bytes before the cut have the
- * size the page header names. */
+ * size the page header names. Every message names the column. */
 #include "parquet/pq_internal.h"
 #include "t.h"
 
@@ -33,7 +33,7 @@ static int page(const unsigned char *src, size_t n, unsigned char *dst, size_t d
 	e.len = ml;
 	msg[0] = 0;
 	if (setjmp(e.jb)) return 1;
-	pq_decompress(GZIP, src, n, dst, dn, &e);
+	pq_decompress(GZIP, src, n, dst, dn, "text", &e);
 	return 0;
 }
 
@@ -48,7 +48,7 @@ static void test_gzip_page_whole_and_cut(void)
 	T_CHECK(!memcmp(out, text, tn));
 	/* the trailer (CRC32, ISIZE) stripped: every data byte is there */
 	T_EQ_INT(page(c, cn - 8, out, tn, msg, sizeof msg), 1);
-	T_EQ_STR(msg, "gzip: truncated page");
+	T_EQ_STR(msg, "column 'text': gzip: truncated page");
 	/* two members, the second cut short */
 	size_t half = tn / 2;
 	size_t n1 = gz(text, half, two, sizeof two);
@@ -59,11 +59,24 @@ static void test_gzip_page_whole_and_cut(void)
 	/* a corrupt CRC */
 	c[cn - 6] ^= 0x55;
 	T_EQ_INT(page(c, cn, out, tn, msg, sizeof msg), 1);
-	T_EQ_STR(msg, "gzip: corrupt page");
+	T_EQ_STR(msg, "column 'text': gzip: corrupt page");
+}
+
+static void test_snappy_names_the_column(void)
+{
+	unsigned char junk[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 2, 3}, out[64];
+	char msg[200];
+	pq_err e;
+	e.msg = msg;
+	e.len = sizeof msg;
+	msg[0] = 0;
+	if (!setjmp(e.jb)) pq_decompress(1 /* SNAPPY */, junk, sizeof junk, out, sizeof out, "messages.content", &e);
+	T_EQ_STR(msg, "column 'messages.content': snappy: page does not decompress to 64 bytes");
 }
 
 int main(void)
 {
 	T_RUN(test_gzip_page_whole_and_cut);
+	T_RUN(test_snappy_names_the_column);
 	return t_done();
 }
