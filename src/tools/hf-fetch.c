@@ -114,6 +114,7 @@ static void open_repo(fetch *f, const char *kind, const char *id, const char *re
 	if (!rev && f->lock) rev = pinned = lock_lookup(f, kind, id);
 	if (hub_repo_open(f->h, kind, id, rev, &f->repo))
 		cli_fatal(&f->c, "%s", hub_error(f->h));
+	if (f->repo.warning) cli_warn(&f->c, "%s", f->repo.warning);
 	free(pinned);
 	if (f->lock) lock_record(f);
 }

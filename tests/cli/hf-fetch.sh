@@ -385,3 +385,17 @@ mockhub_start "$M" --faults hugelist || exit 0
 t_status "a listing page over 64 MiB: exit 1" 1 hf-fetch -q t/small
 t_grep "naming the bound" "dataset t/small: file listing: the answer is over 64 MiB, sftkit's bound for an API answer" "$T/.err"
 mockhub_stop
+# a dead Hub with a complete cache: one retry, then the cache, with a warning
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" || exit 0
+hf-fetch -q t/formats >/dev/null
+mockhub_stop
+start=$(date +%s)
+timeout 60 hf-fetch t/formats >"$T/o" 2>"$T/e"
+t_eq "a dead Hub, a complete cache: exit 0" 0 $?
+t_eq "the rows come from the cache" 2 "$(wc -l <"$T/o" | tr -d ' ')"
+t_grep "with a warning naming the commit used" "^hf-fetch: warning: dataset t/formats: revision 'main': .*; using the cached commit [0-9a-f]\{12\} of 'main'" "$T/e"
+t_ok "within seconds, not a minute of retries" test $(( $(date +%s) - start )) -lt 15
+rm -rf "$HF_HUB_CACHE"
+hf-fetch -q t/formats >/dev/null 2>"$T/e"
+t_eq "a dead Hub and no cache: exit 1" 1 $?

@@ -467,9 +467,10 @@ static void http_error(hub *h, const char *kind, const char *id, const char *wha
 		       r->error_msg[0] ? ": " : "", r->error_msg);
 }
 
-/* GET with retries into r->body (or r->fp). Returns 0 on 2xx. */
-static int http_get(hub *h, CURL *c, const char *kind, const char *id, const char *what,
-		    const char *url, resp *r, char *err, size_t errlen)
+/* GET with up to retries retries into r->body (or r->fp). Returns 0 on 2xx;
+ * else -1, r->status 0 for a transport error. */
+static int http_get_n(hub *h, CURL *c, const char *kind, const char *id, const char *what,
+		      const char *url, resp *r, int retries, char *err, size_t errlen)
 {
 	for (int k = 0;; k++) {
 		jbuf_reset(&r->body);
@@ -483,7 +484,8 @@ static int http_get(hub *h, CURL *c, const char *kind, const char *id, const cha
 		}
 		if (rc == CURLE_OK && r->status >= 200 && r->status < 300) return 0;
 		int again = rc != CURLE_OK || retryable(r->status);
-		if (!again || k >= h->retries) {
+		if (rc != CURLE_OK) r->status = 0;
+		if (!again || k >= retries) {
 			if (rc != CURLE_OK)
 				seterr(h, err, errlen, "%s %s: %s: %s (after %d attempts)", kind_word(kind), id, what,
 				       curl_easy_strerror(rc), k + 1);
@@ -496,6 +498,12 @@ static int http_get(hub *h, CURL *c, const char *kind, const char *id, const cha
 		pthread_mutex_unlock(&h->mu);
 		sleep_ms(backoff_for(h, r, k));
 	}
+}
+
+static int http_get(hub *h, CURL *c, const char *kind, const char *id, const char *what,
+		    const char *url, resp *r, char *err, size_t errlen)
+{
+	return http_get_n(h, c, kind, id, what, url, r, h->retries, err, errlen);
 }
 
 static CURL *main_curl(hub *h)
@@ -689,6 +697,8 @@ static char *read_ref(const hub_repo *r, const char *rev)
 	return s;
 }
 
+static void hub_repo_files_free(hub_repo *r);
+
 /* Add url's hash to the open-addressing set (n entries so far, *cap slots,
  * 0 meaning empty); 1 when it was there already. */
 static int seen_add(uint64_t **set, size_t *cap, size_t n, const char *url)
@@ -786,7 +796,37 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 		put_escaped(&u, r->revision, 0);
 		char what[300];
 		snprintf(what, sizeof what, "revision '%s'", r->revision);
-		if (http_get(h, c, kind, id, what, u.p, &rs, h->err, sizeof h->err)) { jbuf_free(&u); goto out; }
+		/* a revision the cache resolved before, with its listing: a Hub
+		 * that is down or overloaded is asked once more, not for a minute,
+		 * and the cache answers with a warning, as huggingface_hub does */
+		char *cached = read_ref(r, r->revision);
+		if (cached) {
+			r->commit = cached;
+			int listed = load_tree_cache(r) == 0;
+			hub_repo_files_free(r);
+			r->commit = NULL;
+			if (!listed) { free(cached); cached = NULL; }
+		}
+		if (http_get_n(h, c, kind, id, what, u.p, &rs, cached ? (h->retries < 1 ? h->retries : 1) : h->retries,
+			       h->err, sizeof h->err)) {
+			jbuf_free(&u);
+			if (cached && (rs.status == 0 || retryable(rs.status))) {
+				char why[sizeof h->err];
+				snprintf(why, sizeof why, "%s", h->err);
+				r->commit = cached;
+				load_tree_cache(r);
+				r->from_cache = 1;
+				jbuf w = JBUF_INIT;
+				jbuf_printf(&w, "%s; using the cached commit %.12s of '%s'", why, r->commit, r->revision);
+				r->warning = jbuf_detach(&w, NULL);
+				h->err[0] = 0;
+				rc = 0;
+			} else {
+				free(cached);
+			}
+			goto out;
+		}
+		free(cached);
 		jbuf_free(&u);
 		json_doc d;
 		json_doc_init(&d);
@@ -837,13 +877,21 @@ out:
 	return rc;
 }
 
-void hub_repo_free(hub_repo *r)
+static void hub_repo_files_free(hub_repo *r)
 {
 	for (size_t i = 0; i < r->nfiles; i++) {
 		free(r->files[i].path);
 		free(r->files[i].etag);
 	}
 	free(r->files);
+	r->files = NULL;
+	r->nfiles = 0;
+}
+
+void hub_repo_free(hub_repo *r)
+{
+	hub_repo_files_free(r);
+	free(r->warning);
 	free(r->id);
 	free(r->revision);
 	free(r->commit);

@@ -58,6 +58,8 @@ typedef struct hub_repo {
 	hub_file *files;   /* sorted by path */
 	size_t nfiles;
 	int from_cache;    /* listing came from the cache, not the network */
+	char *warning;     /* set when the Hub could not be reached and the cache
+	                      answered (the caller says so); NULL otherwise */
 } hub_repo;
 
 typedef struct hub_stats {
@@ -87,7 +89,10 @@ int hub_repo_id_ok(const char *id);
 int hub_revision_ok(const char *rev);
 
 /* Resolve revision (NULL = "main") to a commit and list the repo's files.
- * kind: "datasets" or "models". Offline: from refs/ and the cached listing. */
+ * kind: "datasets" or "models". Offline: from refs/ and the cached listing.
+ * Online, when the Hub is down (transport error, 408, 429, 5xx) and the
+ * cache resolved the revision before and holds its listing: that commit,
+ * after one retry, with r->warning saying so. */
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r);
 void hub_repo_free(hub_repo *r);
 const hub_file *hub_repo_find(const hub_repo *r, const char *path);
