@@ -35,6 +35,34 @@ static void write_progress(void *ctx, uint64_t done, uint64_t total)
 	cli_progress(ctx, "writing %llu of %llu records", (unsigned long long)done, (unsigned long long)total);
 }
 
+/* Pass 2: the sets, then the manifest that names their checksums, each to
+ * its temp file; renamed together once all are written (blend_commit). */
+static void write_outputs(cli *c, blend *b, blend_info *info, const char *outdir)
+{
+	static const char *names[3] = {"train.jsonl", "validation.jsonl", "manifest.json"};
+	char err[4600];
+	blend_remove_stale(outdir);
+	for (int s = 0; s < 2; s++)
+		if (blend_write(b, s, outdir, names[s], info->keep, info->nkeep, write_progress, c, err, sizeof err)) {
+			blend_discard(outdir, names, 3);
+			cli_fatal(c, "%s", err);
+		}
+	info->names[0] = names[0];
+	info->names[1] = names[1];
+	jbuf m = JBUF_INIT;
+	blend_manifest(b, info, &m);
+	char mt[4300];
+	blend_tmp_path(mt, sizeof mt, outdir, names[2]);
+	FILE *mf = fopen(mt, "w");
+	if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf)) {
+		int e = errno;
+		blend_discard(outdir, names, 3);
+		cli_fatal(c, "%s: %s", mt, strerror(e));
+	}
+	jbuf_free(&m);
+	if (blend_commit(outdir, names, 3, err, sizeof err)) cli_fatal(c, "%s", err);
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_SEED = CLI_OPT_TOOL_BASE, O_VAL, O_KEEP, O_LOCK, O_PLAN };
@@ -166,33 +194,13 @@ int main(int argc, char **argv)
 		if (fwrite(pl.p, 1, pl.len, stdout) != pl.len || fflush(stdout)) cli_fatal(&c, "standard output: %s", strerror(errno));
 		jbuf_free(&pl);
 	} else {
-		/* pass 2: the sets, then the manifest that names their checksums,
-		 * each to its temp file; renamed together once all are written */
-		static const char *names[3] = {"train.jsonl", "validation.jsonl", "manifest.json"};
-		blend_remove_stale(outdir);
-		for (int s = 0; s < 2; s++)
-			if (blend_write(&b, s, outdir, names[s], keep, nkeep, write_progress, &c, err, sizeof err)) {
-				blend_discard(outdir, names, 3);
-				cli_fatal(&c, "%s", err);
-			}
 		blend_info info = {
 			.version = SFTKIT_VERSION, .recipe_path = recipe_path, .val_arg = val_arg,
 			.seed_from = seed_opt ? "--seed" : r.have_seed ? "recipe" : "default",
-			.keep = keep, .nkeep = nkeep, .names = {names[0], names[1]},
+			.keep = keep, .nkeep = nkeep,
 			.lock_path = lock_path, .lock_json = lock_path ? lock.p : NULL,
 		};
-		jbuf m = JBUF_INIT;
-		blend_manifest(&b, &info, &m);
-		char mt[4300];
-		blend_tmp_path(mt, sizeof mt, outdir, names[2]);
-		FILE *mf = fopen(mt, "w");
-		if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf)) {
-			int e = errno;
-			blend_discard(outdir, names, 3);
-			cli_fatal(&c, "%s: %s", mt, strerror(e));
-		}
-		if (blend_commit(outdir, names, 3, err, sizeof err)) cli_fatal(&c, "%s", err);
-		jbuf_free(&m);
+		write_outputs(&c, &b, &info, outdir);
 	}
 	/* the summary: kept = distinct records drawn; the others were not drawn */
 	uint64_t distinct = blend_distinct(&b);

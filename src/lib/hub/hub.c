@@ -961,6 +961,46 @@ static int hash_prefix(const char *path, uint64_t n, sha256_ctx *c)
 	return 0;
 }
 
+/* A 206 with another range than asked, or a body past the listed size: the
+ * partial file is removed and -1 returned with the message. */
+static int transfer_fault(hub *h, const hub_repo *r, const hub_file *f, const resp *rs, const char *inc,
+			  char *err, size_t errlen)
+{
+	if (rs->bad_range)
+		seterr(h, err, errlen, "%s: %s: asked for bytes %llu- of %llu, the server answered 206 with "
+		       "Content-Range '%s'; removed the partial download", r->id, f->path,
+		       (unsigned long long)rs->range_from, (unsigned long long)f->size, rs->content_range);
+	else if (rs->too_long)
+		seterr(h, err, errlen, "%s: %s: the server sent more than the listed %llu bytes; removed the partial download",
+		       r->id, f->path, (unsigned long long)f->size);
+	else
+		return 0;
+	unlink(inc);
+	return -1;
+}
+
+/* The finished download inc against the listing's oid: the sha256 kept while
+ * writing (LFS files), the git blob sha1 of the file (the others). A mismatch
+ * removes it and returns -1 with the message. */
+static int verify_blob(hub *h, const hub_repo *r, const hub_file *f, sha256_ctx *sha, const char *inc,
+		       char *err, size_t errlen)
+{
+	char hex[65];
+	const char *what = "sha256";
+	if (f->lfs) {
+		unsigned char dg[32];
+		sha256_final(sha, dg);
+		sha256_hex(dg, hex);
+	} else {
+		what = "git blob sha1";
+		if (sha1_git_blob_file_hex(inc, hex)) { seterr(h, err, errlen, "%s: %s", inc, strerror(errno)); return -1; }
+	}
+	if (!strcmp(hex, f->etag)) return 0;
+	seterr(h, err, errlen, "%s: %s: %s %s does not match the Hub's %s; removed the download", r->id, f->path, what, hex, f->etag);
+	unlink(inc);
+	return -1;
+}
+
 /* Take huggingface_hub's lock for a blob: {cache}/.locks/{repo folder}/{etag}.lock,
  * flock()ed exclusively as its filelock.UnixFileLock does, so that sftkit and
  * huggingface_hub (and several sftkit processes) never write one blob's
@@ -1059,19 +1099,7 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		if (fclose(fp) != 0 && cc == CURLE_OK) rs.write_failed = 1;
 		fp = NULL;
 		if (rs.write_failed) { seterr(h, err, errlen, "%s: write failed: %s", inc, strerror(errno)); goto out; }
-		if (rs.bad_range) {
-			seterr(h, err, errlen, "%s: %s: asked for bytes %llu- of %llu, the server answered 206 with "
-			       "Content-Range '%s'; removed the partial download", r->id, f->path,
-			       (unsigned long long)have, (unsigned long long)f->size, rs.content_range);
-			unlink(inc);
-			goto out;
-		}
-		if (rs.too_long) {
-			seterr(h, err, errlen, "%s: %s: the server sent more than the listed %llu bytes; removed the partial download",
-			       r->id, f->path, (unsigned long long)f->size);
-			unlink(inc);
-			goto out;
-		}
+		if (transfer_fault(h, r, f, &rs, inc, err, errlen)) goto out;
 		if (rs.status == 416) {
 			/* our partial file is not a prefix the server knows: start over */
 			unlink(inc);
@@ -1125,29 +1153,7 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		if (cc != CURLE_OK && k == 0) continue;
 		sleep_ms(backoff_for(h, &rs, k));
 	}
-	if (f->lfs) {
-		char hex[65];
-		unsigned char dg[32];
-		sha256_final(&sha, dg);
-		sha256_hex(dg, hex);
-		if (strcmp(hex, f->etag)) {
-			seterr(h, err, errlen, "%s: %s: sha256 %s does not match the Hub's %s; removed the download",
-			       r->id, f->path, hex, f->etag);
-			unlink(inc);
-			goto out;
-		}
-	}
-	if (!f->lfs) {
-		/* a non-LFS file's listed oid is its git blob sha1 */
-		char hex[41];
-		if (sha1_git_blob_file_hex(inc, hex)) { seterr(h, err, errlen, "%s: %s", inc, strerror(errno)); goto out; }
-		if (strcmp(hex, f->etag)) {
-			seterr(h, err, errlen, "%s: %s: git blob sha1 %s does not match the Hub's %s; removed the download",
-			       r->id, f->path, hex, f->etag);
-			unlink(inc);
-			goto out;
-		}
-	}
+	if (verify_blob(h, r, f, &sha, inc, err, errlen)) goto out;
 	if (rename(inc, blob)) { seterr(h, err, errlen, "%s: %s", blob, strerror(errno)); goto out; }
 	if (make_link(r, f, snap)) { seterr(h, err, errlen, "%s: %s", snap, strerror(errno)); goto out; }
 	pthread_mutex_lock(&h->mu);
