@@ -2,8 +2,10 @@
  * behind blend(1). Contract in blend.h. */
 #include "blend.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -580,9 +582,8 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 		void (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx, char *err, size_t errlen)
 {
 	if (open_inputs(b, err, errlen)) return -1;
-	char path[4096], tmp[4200];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+	char tmp[4200];
+	blend_tmp_path(tmp, sizeof tmp, dir, name);
 	jsonl_writer w;
 	if (jsonl_writer_open(&w, tmp)) return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
 	json_doc d;
@@ -619,7 +620,6 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 	if (!rc && jsonl_flush(&w)) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
 	if (!rc && fsync(w.fd)) rc = err_set(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
 	if (jsonl_writer_close(&w) && !rc) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
-	if (!rc && rename(tmp, path)) rc = err_set(err, errlen, "%s: %s", path, strerror(errno));
 	if (rc) unlink(tmp);
 	else {
 		unsigned char dg[32];
@@ -631,6 +631,68 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 	jbuf_free(&o);
 	jbuf_free(&rec);
 	return rc;
+}
+
+void blend_tmp_path(char *out, size_t n, const char *dir, const char *name)
+{
+	snprintf(out, n, "%s/" BLEND_TMP_PREFIX "%ld.%s", dir, (long)getpid(), name);
+}
+
+int blend_remove_stale(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	if (!dp) return 0;
+	int removed = 0;
+	const size_t pl = strlen(BLEND_TMP_PREFIX);
+	struct dirent *de;
+	while ((de = readdir(dp))) {
+		if (strncmp(de->d_name, BLEND_TMP_PREFIX, pl)) continue;
+		char *e;
+		long pid = strtol(de->d_name + pl, &e, 10);
+		if (e == de->d_name + pl || *e != '.' || pid <= 0) continue;
+		/* a live process's files are its own run's, not stale */
+		if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno == EPERM) continue;
+		char path[4400];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0) removed++;
+	}
+	closedir(dp);
+	return removed;
+}
+
+int blend_commit(const char *dir, const char *const *names, int n, char *err, size_t errlen)
+{
+	char tmp[4200], path[4200];
+	for (int i = 0; i < n; i++) {
+		blend_tmp_path(tmp, sizeof tmp, dir, names[i]);
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		if (rename(tmp, path)) {
+			int e = errno;
+			for (int j = i; j < n; j++) {
+				blend_tmp_path(tmp, sizeof tmp, dir, names[j]);
+				unlink(tmp);
+			}
+			return err_set(err, errlen, "%s: %s", path, strerror(e));
+		}
+	}
+	/* the renames themselves made durable */
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		int rc = fsync(fd);
+		int e = errno;
+		close(fd);
+		if (rc && e != EINVAL) return err_set(err, errlen, "%s: fsync: %s", dir, strerror(e));
+	}
+	return 0;
+}
+
+void blend_discard(const char *dir, const char *const *names, int n)
+{
+	char tmp[4200];
+	for (int i = 0; i < n; i++) {
+		blend_tmp_path(tmp, sizeof tmp, dir, names[i]);
+		unlink(tmp);
+	}
 }
 
 /* ---- manifest ---- */

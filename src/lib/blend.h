@@ -164,11 +164,34 @@ uint64_t blend_distinct(const blend *b);
  * in the record's order, their bytes as read. -1 if line is not an object. */
 int blend_project(jbuf *out, json_doc *d, const char *line, size_t len, const char *const *keep, int nkeep);
 
-/* Write set (BLEND_TRAIN or BLEND_VAL) to dir/name through dir/.name.tmp.PID,
- * fsync, rename. progress(ctx, done, total) is called every 64K records when
- * not NULL. Fills out_bytes and out_sha256. */
+/* Write set (BLEND_TRAIN or BLEND_VAL) to its temp file blend_tmp_path(dir,
+ * name) and fsync it; blend_commit renames it into place, once every output
+ * is written (the temp file is removed on failure). progress(ctx, done,
+ * total) is called every 64K records when not NULL. Fills out_bytes and
+ * out_sha256. */
 int blend_write(blend *b, int set, const char *dir, const char *name, const char *const *keep, int nkeep,
 		void (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx, char *err, size_t errlen);
+
+/* Bounds on inputs that have no reason to be huge: a recipe is a few lines,
+ * a lock file one line per repo. */
+#define BLEND_MAX_RECIPE (1 << 20)
+#define BLEND_MAX_LOCK (64 << 20)
+
+/* Outputs are replaced together: each is written and fsynced as
+ * dir/.blend-tmp.PID.NAME, and only when all are, blend_commit renames them
+ * (in the order given: the manifest last) and fsyncs dir. A run that fails or
+ * is killed before that leaves the earlier set untouched; its temp files are
+ * removed on failure, or by the next run (blend_remove_stale) when killed. */
+#define BLEND_TMP_PREFIX ".blend-tmp."
+void blend_tmp_path(char *out, size_t n, const char *dir, const char *name);
+/* Rename the n outputs' temp files into place, then fsync dir. On failure the
+ * temp files not yet renamed are removed and -1 returned with a message. */
+int blend_commit(const char *dir, const char *const *names, int n, char *err, size_t errlen);
+/* Remove the n outputs' temp files of this process (after a failure). */
+void blend_discard(const char *dir, const char *const *names, int n);
+/* Remove dir/.blend-tmp.PID.* whose process PID no longer runs (left by a
+ * killed run). Returns how many were removed. */
+int blend_remove_stale(const char *dir);
 
 /* What the manifest says besides the blend itself. */
 typedef struct blend_info {

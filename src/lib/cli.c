@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -25,8 +26,55 @@ double cli_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Out of memory: the tool, the input and the line, exit 1 (not an abort).
+ * Formatted on the stack and written with write(2): nothing here allocates.
+ * The line is the one being read when the reader was growing its buffer,
+ * else the current record's. */
+static const cli *oom_cli;
+
+static void cli_oom(size_t n)
+{
+	const cli *c = oom_cli;
+	char msg[4600];
+	int k;
+	if (c->cur_file || c->in_open) {
+		const char *f = c->in_open ? c->in.name : c->cur_file;
+		unsigned long long line = c->reading ? c->in.lineno + 1 : c->cur_line;
+		if (line)
+			k = snprintf(msg, sizeof msg, "%s: %s:%llu: out of memory (allocating %zu bytes)\n", c->prog,
+				     f ? f : "<stdin>", line, n);
+		else
+			k = snprintf(msg, sizeof msg, "%s: %s: out of memory (allocating %zu bytes)\n", c->prog, f ? f : "<stdin>", n);
+	} else {
+		k = snprintf(msg, sizeof msg, "%s: out of memory (allocating %zu bytes)\n", c->prog, n);
+	}
+	if (k > 0) {
+		ssize_t w = write(2, msg, (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1);
+		(void)w;
+	}
+	_exit(CLI_EXIT_DATA);
+}
+
+/* A closed standard descriptor would be taken by the first file a tool
+ * opens (a spool, --rejects), which would then get its output or be read as
+ * its input. Each is opened on /dev/null the wrong way round, so that using
+ * it fails loudly (EBADF) instead of reading nothing or writing into a void:
+ * stdin write-only, stdout read-only; stderr write-only (messages are lost,
+ * the exit status is not). */
+static void open_std_fds(void)
+{
+	static const int mode[3] = { O_WRONLY, O_RDONLY, O_WRONLY };
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+		int n = open("/dev/null", mode[fd]);
+		if (n < 0) _exit(CLI_EXIT_DATA);
+		if (n != fd) { dup2(n, fd); close(n); }
+	}
+}
+
 void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv)
 {
+	open_std_fds();
 	/* Tools free and reallocate large buffers per row group or batch; keep
 	 * them in the heap instead of returning them to the kernel each time
 	 * (each fresh mmap costs a page fault per 4 KB). Peak memory is unchanged. */
@@ -45,6 +93,8 @@ void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv
 	signal(SIGPIPE, SIG_IGN);
 	/* getopt prints "prog: unrecognized option"; name the tool, not the path */
 	if (argc > 0) argv[0] = (char *)prog;
+	oom_cli = c;
+	util_set_oom_handler(cli_oom);
 }
 
 int cli_common_opt(cli *c, int opt, const char *arg)
@@ -88,6 +138,32 @@ void cli_usage_error(cli *c, const char *fmt, ...)
 }
 
 /* On a fatal error, what was already accepted still reaches the reader. */
+/* "tool: read N, kept N, dropped N (reason N, ...) in Xs" and tail. */
+static void print_counts(const cli *c, const char *tail)
+{
+	fprintf(stderr, "%s: read %llu, kept %llu, dropped %llu", c->prog,
+	        (unsigned long long)c->n_read, (unsigned long long)c->n_kept,
+	        (unsigned long long)c->n_dropped);
+	if (c->nreasons) {
+		fputs(" (", stderr);
+		for (int i = 0; i < c->nreasons; i++)
+			fprintf(stderr, "%s%s %llu", i ? ", " : "", c->reasons[i].name,
+			        (unsigned long long)c->reasons[i].n);
+		fputc(')', stderr);
+	}
+	fprintf(stderr, " in %.2fs%s\n", cli_now() - c->t_start, tail);
+}
+
+/* A run that stops on an error still says what it had done, once it had
+ * started on its inputs (not after a bad option or recipe). */
+static void counts_on_error(cli *c)
+{
+	if (c->quiet || !c->started) return;
+	if (c->t_last_progress > 0) fputs("\r\033[K", stderr);
+	c->started = 0;
+	print_counts(c, ", then stopped by the error above");
+}
+
 static void flush_quietly(cli *c)
 {
 	if (c->out.len && !c->out.err) jsonl_flush(&c->out);
@@ -128,6 +204,7 @@ void cli_fatal(cli *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	counts_on_error(c);
 	exit(CLI_EXIT_DATA);
 }
 
@@ -141,6 +218,7 @@ void cli_data_fatal(cli *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	counts_on_error(c);
 	exit(CLI_EXIT_DATA);
 }
 
@@ -168,6 +246,7 @@ static void check_write(cli *c, int rc, const char *what)
 
 void cli_open_output(cli *c, int optind)
 {
+	c->started = 1;
 	c->files = c->argv + optind;
 	c->nfiles = c->argc - optind;
 	if (c->rejects_path) {
@@ -199,7 +278,9 @@ int cli_next_line(cli *c, const char **line, size_t *len)
 {
 	for (;;) {
 		if (!c->in_open && !open_next_input(c)) return 0;
+		c->reading = 1;
 		int rc = jsonl_next(&c->in, line, len);
+		c->reading = 0;
 		if (rc > 0) {
 			c->cur_line = c->in.lineno;
 			c->n_read++;
@@ -370,19 +451,7 @@ int cli_finish(cli *c)
 	}
 	if (c->t_last_progress > 0) fputs("\r\033[K", stderr);
 	double el = cli_now() - c->t_start;
-	if (!c->quiet) {
-		fprintf(stderr, "%s: read %llu, kept %llu, dropped %llu", c->prog,
-		        (unsigned long long)c->n_read, (unsigned long long)c->n_kept,
-		        (unsigned long long)c->n_dropped);
-		if (c->nreasons) {
-			fputs(" (", stderr);
-			for (int i = 0; i < c->nreasons; i++)
-				fprintf(stderr, "%s%s %llu", i ? ", " : "", c->reasons[i].name,
-				        (unsigned long long)c->reasons[i].n);
-			fputc(')', stderr);
-		}
-		fprintf(stderr, " in %.2fs\n", el);
-	}
+	if (!c->quiet) print_counts(c, "");
 	if (c->summary_path) {
 		jbuf s = JBUF_INIT;
 		jbuf_puts(&s, "{\"tool\":");
@@ -403,9 +472,19 @@ int cli_finish(cli *c)
 			json_write_str(&s, c->files[i], strlen(c->files[i]));
 		}
 		jbuf_puts(&s, "]}\n");
-		FILE *f = fopen(c->summary_path, "w");
-		if (!f || fwrite(s.p, 1, s.len, f) != s.len || fclose(f))
-			cli_fatal(c, "%s: %s", c->summary_path, strerror(errno));
+		/* whole or not at all: a temp file beside it, renamed over it */
+		c->started = 0;
+		jbuf tp = JBUF_INIT;
+		jbuf_printf(&tp, "%s.tmp.%ld", c->summary_path, (long)getpid());
+		FILE *f = fopen(tp.p, "w");
+		int ok = f && fwrite(s.p, 1, s.len, f) == s.len;
+		if (f && fclose(f)) ok = 0;
+		if (!ok || rename(tp.p, c->summary_path)) {
+			int e = errno;
+			unlink(tp.p);
+			cli_fatal(c, "%s: %s", c->summary_path, strerror(e));
+		}
+		jbuf_free(&tp);
 		jbuf_free(&s);
 	}
 	if (c->in_open) { jsonl_close(&c->in); c->in_open = 0; }

@@ -20,6 +20,10 @@
  * status 0; any other write error is reported and exits 1.
  * Accounting: read = kept + dropped, with counts per reason, printed at the
  * end unless -q, and written as JSON with --summary FILE.
+ * cli_init installs the out-of-memory handler (util_set_oom_handler): an
+ * allocation that fails prints "tool: file:line: out of memory (allocating N
+ * bytes)" and exits 1, with the input and line being read (a line that grows
+ * without end, /dev/zero) or processed; one cli per process.
  */
 #ifndef SFTKIT_CLI_H
 #define SFTKIT_CLI_H
@@ -79,6 +83,8 @@ typedef struct cli {
 	int nfiles;
 	const char *cur_file;    /* for messages */
 	uint64_t cur_line;
+	int reading;             /* inside the reader: an allocation failure is line cur+1's */
+	int started;             /* inputs opened: a fatal error prints the counts too */
 	/* accounting */
 	uint64_t n_read, n_kept, n_dropped, n_bad;
 	struct { char name[48]; uint64_t n; } reasons[CLI_MAX_REASONS];

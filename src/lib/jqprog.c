@@ -2,6 +2,7 @@
 #include "jqprog.h"
 #include "util.h"
 
+#include <limits.h>
 #include <string.h>
 
 /* libjq calls this for each message; keep the first, its first line only */
@@ -35,4 +36,18 @@ jq_state *jqprog_compile(const char *prog, char *err, size_t errlen)
 	}
 	jbuf_free(&msg);
 	return jq;
+}
+
+int jqprog_parse(const char *line, size_t len, jv *out, char *err, size_t errlen)
+{
+	if (len > INT_MAX) return err_set(err, errlen, "libjq takes records of at most %d bytes", INT_MAX);
+	jv v = jv_parse_sized(line, (int)len);
+	if (jv_is_valid(v)) { *out = v; return 0; }
+	jv msg = jv_invalid_get_msg(v);
+	const char *m = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "invalid JSON";
+	/* its message goes on to quote the whole record */
+	const char *q = strstr(m, " (while parsing");
+	err_set(err, errlen, "libjq cannot read the record: %.*s", (int)(q ? (size_t)(q - m) : strlen(m)), m);
+	jv_free(msg);
+	return -1;
 }

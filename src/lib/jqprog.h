@@ -14,4 +14,10 @@
  * count of errors) in err. Free with jq_teardown. */
 jq_state *jqprog_compile(const char *prog, char *err, size_t errlen);
 
+/* A record line as a jq value in *out (the caller owns it). libjq's parser
+ * refuses nesting deeper than its own limit (256 levels in jq 1.6) that
+ * sftkit's reader accepts, and hands back an invalid value that jq_start
+ * must never get: then -1 with libjq's reason in err and no value. */
+int jqprog_parse(const char *line, size_t len, jv *out, char *err, size_t errlen);
+
 #endif

@@ -6,8 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void (*oom_fn)(size_t n);
+
+void util_set_oom_handler(void (*fn)(size_t n)) { oom_fn = fn; }
+
 static void oom(size_t n)
 {
+	if (oom_fn) oom_fn(n);   /* a tool's: reports and exits */
 	fprintf(stderr, "sftkit: out of memory (allocating %zu bytes)\n", n);
 	abort();
 }
@@ -120,7 +125,9 @@ char *jbuf_detach(jbuf *b, size_t *len)
 	return p;
 }
 
-char *read_file(const char *path, size_t *len)
+char *read_file(const char *path, size_t *len) { return read_file_max(path, SIZE_MAX, len); }
+
+char *read_file_max(const char *path, size_t max, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) return NULL;
@@ -128,7 +135,10 @@ char *read_file(const char *path, size_t *len)
 	char t[65536];
 	size_t n;
 	errno = 0;
-	while ((n = fread(t, 1, sizeof t, f)) > 0) jbuf_put(&b, t, n);
+	while ((n = fread(t, 1, sizeof t, f)) > 0) {
+		if (n > max - b.len) { fclose(f); jbuf_free(&b); errno = EFBIG; return NULL; }
+		jbuf_put(&b, t, n);
+	}
 	/* keep the read's own errno: fopen succeeds on a directory and fread
 	 * fails with EISDIR, which says more than EIO */
 	int bad = ferror(f) ? (errno ? errno : EIO) : 0;

@@ -18,6 +18,12 @@
 #include <stdint.h>
 #include <stdarg.h>
 
+/* The one exception: a tool may install a handler that reports and exits
+ * (cli_init does: "tool: file:line: out of memory", exit 1). It is called
+ * with the size asked and must not return; without one, or if it returns,
+ * x*alloc abort. Process-wide: set it once, before any thread starts. */
+void util_set_oom_handler(void (*fn)(size_t n));
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
@@ -50,6 +56,10 @@ char *jbuf_detach(jbuf *b, size_t *len);
  * set when it cannot be opened or read (the read's errno, EISDIR for a
  * directory; EIO when the read error left none). */
 char *read_file(const char *path, size_t *len);
+/* The same, for inputs with no reason to be huge (a recipe, a lock file, a
+ * manifest): NULL with errno EFBIG once more than max bytes come (a file
+ * whose size is not known ahead, /dev/zero, is cut there too). */
+char *read_file_max(const char *path, size_t max, size_t *len);
 
 /* Format a message into err (errlen bytes; either may be 0) and return -1:
  * the library's way to fail with a reason in one statement. */

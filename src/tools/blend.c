@@ -35,6 +35,34 @@ static void write_progress(void *ctx, uint64_t done, uint64_t total)
 	cli_progress(ctx, "writing %llu of %llu records", (unsigned long long)done, (unsigned long long)total);
 }
 
+/* Pass 2: the sets, then the manifest that names their checksums, each to
+ * its temp file; renamed together once all are written (blend_commit). */
+static void write_outputs(cli *c, blend *b, blend_info *info, const char *outdir)
+{
+	static const char *names[3] = {"train.jsonl", "validation.jsonl", "manifest.json"};
+	char err[4600];
+	blend_remove_stale(outdir);
+	for (int s = 0; s < 2; s++)
+		if (blend_write(b, s, outdir, names[s], info->keep, info->nkeep, write_progress, c, err, sizeof err)) {
+			blend_discard(outdir, names, 3);
+			cli_fatal(c, "%s", err);
+		}
+	info->names[0] = names[0];
+	info->names[1] = names[1];
+	jbuf m = JBUF_INIT;
+	blend_manifest(b, info, &m);
+	char mt[4300];
+	blend_tmp_path(mt, sizeof mt, outdir, names[2]);
+	FILE *mf = fopen(mt, "w");
+	if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf)) {
+		int e = errno;
+		blend_discard(outdir, names, 3);
+		cli_fatal(c, "%s: %s", mt, strerror(e));
+	}
+	jbuf_free(&m);
+	if (blend_commit(outdir, names, 3, err, sizeof err)) cli_fatal(c, "%s", err);
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_SEED = CLI_OPT_TOOL_BASE, O_VAL, O_KEEP, O_LOCK, O_PLAN };
@@ -87,14 +115,16 @@ int main(int argc, char **argv)
 	if (!recipe_path || (!outdir && !plan)) cli_usage_error(&c, "--recipe and --out-dir are required (or --plan)");
 
 	size_t rlen, llen = 0;
-	char *rtext = read_file(recipe_path, &rlen), *ltext = NULL;
+	char *rtext = read_file_max(recipe_path, BLEND_MAX_RECIPE, &rlen), *ltext = NULL;
+	if (!rtext && errno == EFBIG) cli_fatal(&c, "%s: more than %d MiB: not a recipe", recipe_path, BLEND_MAX_RECIPE >> 20);
 	if (!rtext) cli_fatal(&c, "%s: %s", recipe_path, strerror(errno));
 	blend_recipe r;
 	if (blend_recipe_parse(&r, rtext, rlen, recipe_path, err, sizeof err)) cli_fatal(&c, "%s", err);
 	free(rtext);
 	jbuf lock = JBUF_INIT;
 	if (lock_path) {
-		if (!(ltext = read_file(lock_path, &llen))) cli_fatal(&c, "%s: %s", lock_path, strerror(errno));
+		if (!(ltext = read_file_max(lock_path, BLEND_MAX_LOCK, &llen)))
+			cli_fatal(&c, "%s: %s", lock_path, errno == EFBIG ? "more than 64 MiB: not a lock file" : strerror(errno));
 		if (blend_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
 		free(ltext);
 	}
@@ -164,29 +194,13 @@ int main(int argc, char **argv)
 		if (fwrite(pl.p, 1, pl.len, stdout) != pl.len || fflush(stdout)) cli_fatal(&c, "standard output: %s", strerror(errno));
 		jbuf_free(&pl);
 	} else {
-		/* pass 2: the sets, then the manifest that names their checksums */
-		static const char *names[2] = {"train.jsonl", "validation.jsonl"};
-		for (int s = 0; s < 2; s++)
-			if (blend_write(&b, s, outdir, names[s], keep, nkeep, write_progress, &c, err, sizeof err)) cli_fatal(&c, "%s", err);
 		blend_info info = {
 			.version = SFTKIT_VERSION, .recipe_path = recipe_path, .val_arg = val_arg,
 			.seed_from = seed_opt ? "--seed" : r.have_seed ? "recipe" : "default",
-			.keep = keep, .nkeep = nkeep, .names = {names[0], names[1]},
+			.keep = keep, .nkeep = nkeep,
 			.lock_path = lock_path, .lock_json = lock_path ? lock.p : NULL,
 		};
-		jbuf m = JBUF_INIT;
-		blend_manifest(&b, &info, &m);
-		char mp[4200], mt[4300];
-		snprintf(mp, sizeof mp, "%s/manifest.json", outdir);
-		snprintf(mt, sizeof mt, "%s/.manifest.json.tmp.%ld", outdir, (long)getpid());
-		FILE *mf = fopen(mt, "w");
-		if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf) || rename(mt, mp)) {
-			int e = errno;
-			unlink(mt);
-			cli_fatal(&c, "%s: %s", mp, strerror(e));
-		}
-
-		jbuf_free(&m);
+		write_outputs(&c, &b, &info, outdir);
 	}
 	/* the summary: kept = distinct records drawn; the others were not drawn */
 	uint64_t distinct = blend_distinct(&b);

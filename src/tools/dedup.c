@@ -6,6 +6,8 @@
 #include "jsonl.h"
 #include "jqprog.h"
 
+#include <xxhash.h>
+
 #include <jq.h>
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -67,6 +70,7 @@ typedef struct dd {
 	int fold;                    /* --normalize default (1) or none (0) */
 	jbuf jqtext;
 	uint32_t nref;               /* records from --against, before the inputs */
+	uint64_t nokey;              /* records whose --key program gave no key */
 	char **prio;
 	int nprio;
 	char *prio_seen;             /* a record had prio[k] as its source */
@@ -89,6 +93,7 @@ typedef struct dd {
 	dd_verifier ver;             /* exact Jaccard of candidate pairs */
 	uint64_t *hs;                /* the record's shingle hashes */
 	size_t hscap;
+	struct timespec t0;          /* when the run started: older signature files are an earlier run's */
 } dd;
 
 static int nperm(const dd *x) { return x->bands * x->rows; }
@@ -112,9 +117,15 @@ static void near_union(dd *x, uint32_t i)
 static void jq_view(dd *x, const char *line, size_t len)
 {
 	jbuf_reset(&x->jqtext);
-	jq_start(x->jq, jv_parse_sized(line, (int)len), 0);
+	int any = 0;   /* an output that is a key: not null, not "" */
+	jv in;
+	char err[300];
+	if (jqprog_parse(line, len, &in, err, sizeof err)) cli_data_fatal(&x->c, "--key: %s", err);
+	jq_start(x->jq, in, 0);
 	jv r;
 	while (jv_is_valid(r = jq_next(x->jq))) {
+		jv_kind kd = jv_get_kind(r);
+		if (kd != JV_KIND_NULL && (kd != JV_KIND_STRING || jv_string_length_bytes(jv_copy(r)) > 0)) any = 1;
 		if (jv_get_kind(r) == JV_KIND_STRING) jbuf_put(&x->jqtext, jv_string_value(r), (size_t)jv_string_length_bytes(jv_copy(r)));
 		else {
 			jv sdump = jv_dump_string(jv_copy(r), JV_PRINT_SORTED);
@@ -130,6 +141,12 @@ static void jq_view(dd *x, const char *line, size_t len)
 	}
 	jv_free(r);
 	jbuf_reset(&x->norm);
+	if (!any) {
+		/* null, "" or nothing is not a key: a key of its own, so the record
+		 * is kept and compared with none (counted as no_key) */
+		jbuf_printf(&x->norm, "\x1e%llu", (unsigned long long)x->nokey++);
+		return;
+	}
 	const char *t = x->jqtext.p ? x->jqtext.p : "";
 	if (!x->fold) { jbuf_put(&x->norm, t, x->jqtext.len); return; }
 	jbuf tmp = {0};
@@ -197,6 +214,13 @@ static void near_verify(dd *x)
 	x->ncand = 0;
 }
 
+static void warn_no_key(dd *x)
+{
+	if (!x->nokey) return;
+	cli_warn(&x->c, "--key: %llu records gave no key (null, \"\" or no output): kept, and compared with none",
+		 (unsigned long long)x->nokey);
+}
+
 static void add_record(dd *x, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
 {
 	if (x->n == x->cap) {
@@ -258,6 +282,23 @@ static int better(const rec *a, uint32_t ai, const rec *b, uint32_t bi)
 /* Near mode across processes: write this shard's signatures to DIR, wait for
  * the other shards' files, read their signatures. Every shard then holds all
  * signatures and makes the same groups; each writes only its own records. */
+/* What identifies a run to its shards: every record's exact key (so the
+ * inputs and what is compared) and the near-mode parameters. A signature
+ * file of another run in the same --shard-dir (stale, or of other inputs
+ * with as many records) carries another tag and is not read. */
+static uint64_t run_tag(const dd *x)
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH3_64bits_reset(st);
+	int64_t par[6] = { x->ngram, x->bands, x->rows, x->fold, (int64_t)x->n, (int64_t)x->nref };
+	XXH3_64bits_update(st, par, sizeof par);
+	XXH3_64bits_update(st, &x->threshold, sizeof x->threshold);
+	for (size_t i = 0; i < x->n; i++) XXH3_64bits_update(st, &x->r[i].key, sizeof x->r[i].key);
+	uint64_t t = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return t;
+}
+
 static void exchange_signatures(dd *x)
 {
 	const int np = nperm(x);
@@ -266,7 +307,7 @@ static void exchange_signatures(dd *x)
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", fin, (long)getpid());
 	FILE *f = fopen(tmp, "wb");
 	if (!f) cli_fatal(&x->c, "%s: %m", tmp);
-	uint64_t hdr[6] = { 0x31474953544b4653ull /* "SFTKSIG1" */, x->shard_n, x->shard_i, (uint64_t)np, x->n, x->nref };
+	uint64_t hdr[7] = { 0x32474953544b4653ull /* "SFTKSIG2" */, x->shard_n, x->shard_i, (uint64_t)np, x->n, x->nref, run_tag(x) };
 	int ok = fwrite(hdr, sizeof hdr, 1, f) == 1;
 	for (uint32_t i = x->nref; i < x->n && ok; i++) {
 		if ((i - x->nref) % x->shard_n != x->shard_i) continue;
@@ -282,17 +323,36 @@ static void exchange_signatures(dd *x)
 		char pj[4200];
 		snprintf(pj, sizeof pj, "%s/sig-%u-of-%u.bin", x->shard_dir, j, x->shard_n);
 		FILE *g;
-		while (!(g = fopen(pj, "rb"))) {
-			if (waited >= limit) cli_fatal(&x->c, "--shard: shard %u/%u did not write %s within %.0f s (SFTKIT_SHARD_TIMEOUT)", j, x->shard_n, pj, limit);
+		const char *other = NULL;   /* why the file there is not this run's */
+		uint64_t h[7];
+		for (;;) {
+			if ((g = fopen(pj, "rb"))) {
+				if (fread(h, sizeof h, 1, g) != 1 || h[0] != hdr[0] || h[1] != hdr[1] || h[2] != j || h[3] != hdr[3])
+					other = "not a signature file of this shard with these parameters";
+				else if (h[4] != hdr[4] || h[5] != hdr[5])
+					other = "another number of records: the shards must read the same inputs";
+				else if (h[6] != hdr[6])
+					other = "the signatures of other inputs or parameters: the shards must read the same inputs with the same options";
+				else break;
+				/* written since this run started (give or take a second
+				 * between the shards' starts): the other shard's, so they
+				 * disagree; older: an earlier run's, waited past until this
+				 * run's shard replaces it (by rename) */
+				struct stat st;
+				int fresh = fstat(fileno(g), &st) == 0 && st.st_mtim.tv_sec + 1 >= x->t0.tv_sec;
+				fclose(g);
+				g = NULL;
+				if (fresh) cli_fatal(&x->c, "%s: shard %u/%u wrote %s", pj, j, x->shard_n, other);
+			}
+			if (waited >= limit) {
+				if (other)
+					cli_fatal(&x->c, "--shard: %s holds %s, and shard %u/%u did not replace it within %.0f s (SFTKIT_SHARD_TIMEOUT)",
+						  pj, other, j, x->shard_n, limit);
+				cli_fatal(&x->c, "--shard: shard %u/%u did not write %s within %.0f s (SFTKIT_SHARD_TIMEOUT)", j, x->shard_n, pj, limit);
+			}
 			usleep(50000);
 			waited += 0.05;
 		}
-		uint64_t h[6];
-		if (fread(h, sizeof h, 1, g) != 1 || h[0] != hdr[0] || h[1] != hdr[1] || h[2] != j || h[3] != hdr[3])
-			cli_fatal(&x->c, "%s: not a signature file of shard %u/%u with these parameters", pj, j, x->shard_n);
-		if (h[4] != hdr[4] || h[5] != hdr[5])
-			cli_fatal(&x->c, "%s: shard %u read %llu records, this one %llu: the shards must read the same inputs", pj, j,
-				  (unsigned long long)h[4], (unsigned long long)hdr[4]);
 		uint32_t idx;
 		uint8_t e;
 		while (fread(&idx, sizeof idx, 1, g) == 1) {
@@ -395,6 +455,7 @@ static int exact_lean(dd *x, const char *against, const char *clusters, int opti
 		if (jsonl_write_line(&sw, line, len)) cli_fatal(&x->c, "spool: %m");
 	}
 	warn_unseen_priority(x);
+	warn_no_key(x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x->c, "spool: %m");
 #undef LEAN_PUSH
 	/* groups: equal keys, best (rank, position) first; --keep-per-key keeps the first N */
@@ -539,6 +600,7 @@ int main(int argc, char **argv)
 	const char *against = NULL, *clusters = NULL;
 	int o;
 	cli_init(&x.c, "dedup", usage, argc, argv);
+	clock_gettime(CLOCK_REALTIME, &x.t0);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1) {
 		if (cli_common_opt(&x.c, o, optarg)) continue;
 		char *e;
@@ -623,6 +685,12 @@ int main(int argc, char **argv)
 				      "(they exchange signatures there); --mode exact needs none");
 	if (x.shard_dir && x.shard_n && x.mode_near && mkdir(x.shard_dir, 0755) && errno != EEXIST)
 		cli_fatal(&x.c, "--shard-dir %s: %s", x.shard_dir, strerror(errno));
+	if (x.shard_dir && x.shard_n && x.mode_near) {
+		/* this shard's file of an earlier run goes before the others can read it */
+		char own[4200];
+		snprintf(own, sizeof own, "%s/sig-%u-of-%u.bin", x.shard_dir, x.shard_i, x.shard_n);
+		unlink(own);
+	}
 	json_doc_init(&x.d);
 
 	/* exact mode alone takes the lean path */
@@ -675,6 +743,7 @@ int main(int argc, char **argv)
 		spool_line(&x, &sw, line, len);
 	}
 	warn_unseen_priority(&x);
+	warn_no_key(&x);
 	if (jsonl_writer_close(&sw)) cli_fatal(&x.c, "spool: %m");
 	if (x.shard_n && x.mode_near) {
 		exchange_signatures(&x);

@@ -6,6 +6,7 @@
 #include "hub/rows.h"
 #include "json.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +51,17 @@ typedef struct fetch {
 
 static char *lock_lookup(fetch *f, const char *kind, const char *id)
 {
-	FILE *fp = fopen(f->lock, "rb");
-	if (!fp) return NULL;
-	char *line = NULL, *commit = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	size_t tl;
+	char *text = read_file_max(f->lock, 64 << 20, &tl), *commit = NULL;
+	if (!text && errno == EFBIG) cli_fatal(&f->c, "%s: more than 64 MiB: not a lock file", f->lock);
+	if (!text) return NULL;
 	json_doc d;
 	json_doc_init(&d);
 	unsigned long ln = 0;
-	while ((n = getline(&line, &cap, fp)) > 0 && !commit) {
+	for (char *line = text, *end = text + tl, *next; line < end && !commit; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		size_t n = (size_t)((nl ? nl : end) - line);
+		next = nl ? nl + 1 : end;
 		ln++;
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
 		if (!n) continue;
@@ -73,14 +76,14 @@ static char *lock_lookup(fetch *f, const char *kind, const char *id)
 		}
 	}
 	json_doc_free(&d);
-	free(line);
-	fclose(fp);
+	free(text);
 	return commit;
 }
 
 /* Add the repo's line, under an flock so parallel pipelines can share one file. */
 static void lock_record(fetch *f)
 {
+	int created = access(f->lock, F_OK) != 0;
 	int fd = open(f->lock, O_RDWR | O_CREAT, 0644);
 	if (fd < 0 || flock(fd, LOCK_EX)) cli_fatal(&f->c, "%s: %m", f->lock);
 	char *have = lock_lookup(f, f->repo.kind, f->repo.id);
@@ -91,8 +94,14 @@ static void lock_record(fetch *f)
 		jbuf_printf(&b, ",\"kind\":\"%s\",\"revision\":", f->repo.kind);
 		json_write_str(&b, f->repo.revision, strlen(f->repo.revision));
 		jbuf_printf(&b, ",\"commit\":\"%s\"}\n", f->repo.commit);
-		if (lseek(fd, 0, SEEK_END) < 0 || write(fd, b.p, b.len) != (ssize_t)b.len)
+		off_t end = lseek(fd, 0, SEEK_END);
+		if (end < 0 || write(fd, b.p, b.len) != (ssize_t)b.len || fsync(fd)) {
+			/* no partial line, and no empty file of our making */
+			int e = errno;
+			if (end >= 0 && ftruncate(fd, end) == 0 && end == 0 && created) unlink(f->lock);
+			errno = e;
 			cli_fatal(&f->c, "%s: %m", f->lock);
+		}
 		jbuf_free(&b);
 	}
 	free(have);
@@ -105,6 +114,7 @@ static void open_repo(fetch *f, const char *kind, const char *id, const char *re
 	if (!rev && f->lock) rev = pinned = lock_lookup(f, kind, id);
 	if (hub_repo_open(f->h, kind, id, rev, &f->repo))
 		cli_fatal(&f->c, "%s", hub_error(f->h));
+	if (f->repo.warning) cli_warn(&f->c, "%s", f->repo.warning);
 	free(pinned);
 	if (f->lock) lock_record(f);
 }

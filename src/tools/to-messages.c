@@ -162,7 +162,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		/* --jq: every output must be a record */
-		jq_start(jq, jv_parse_sized(line, (int)len), 0);
+		jv in;
+		if (jqprog_parse(line, len, &in, err, sizeof err)) { cli_drop(&c, line, len, "jq_error", err); continue; }
+		jq_start(jq, in, 0);
 		jv r;
 		int n_out = 0;
 		while (jv_is_valid(r = jq_next(jq))) {

@@ -136,3 +136,34 @@ t_eq "'-' reads standard input" "$(blend -q -r "$T/r.recipe" --plan "$T/in.jsonl
 head -3 "$T/in.jsonl" >"$T/notlock.jsonl"
 t_status "a lock file of other JSON lines: exit 1" 1 blend -r "$T/r.recipe" -o "$T/o28" --lock "$T/notlock.jsonl" "$T/in.jsonl"
 t_grep "saying what a lock line needs" 'notlock.jsonl:1: a lock line needs "repo" and "commit"' "$T/.err"
+# the outputs are replaced together: a run whose validation.jsonl cannot be
+# written (a file-size limit, as ENOSPC) renames none of them, so the old
+# train.jsonl, validation.jsonl and manifest.json stay a matching set
+python3 -c "
+import json
+for i in range(2000): print(json.dumps({'messages':[{'role':'user','content':'q%d'%i + 'p'*200},{'role':'assistant','content':'a'}]}))
+" >"$T/big.jsonl"
+printf 'all 100%%\n' >"$T/all.recipe"
+blend -q -r "$T/all.recipe" -o "$T/o29" --val 0.9 "$T/big.jsonl"
+old=$(cd "$T/o29" && sha256sum train.jsonl validation.jsonl manifest.json)
+# train is about 50 KB, validation 450 KB: a 200 KB limit lets only train through
+sh -c 'trap "" XFSZ; ulimit -f 400; exec blend -q -r "$1" -o "$2" --val 0.9 --seed 5 "$3"' sh "$T/all.recipe" "$T/o29" "$T/big.jsonl" 2>"$T/e29"
+t_eq "a write that fails mid-run: exit 1" 1 $?
+t_grep "naming the file" "validation.jsonl: File too large" "$T/e29"
+t_eq "the old set is untouched" "$old" "$(cd "$T/o29" && sha256sum train.jsonl validation.jsonl manifest.json)"
+t_eq "and no temp file is left" "" "$(ls -A "$T/o29" | grep -v -x -e train.jsonl -e validation.jsonl -e manifest.json)"
+# a killed run's temp files (its process gone) are removed by the next run; a live one's stay
+sh -c 'exit 0' & deadpid=$!; wait $deadpid
+touch "$T/o29/.blend-tmp.$deadpid.train.jsonl" "$T/o29/.blend-tmp.$$.train.jsonl"
+blend -q -r "$T/all.recipe" -o "$T/o29" --val 0.9 --seed 5 "$T/big.jsonl"
+t_eq "stale .blend-tmp files of a dead run are removed" ".blend-tmp.$$.train.jsonl" "$(ls -A "$T/o29" | grep blend-tmp)"
+t_eq "and the new set checks" "OK" "$(cd "$T/o29" && jq -r '.outputs[] | "\(.sha256)  \(.path)"' manifest.json | sha256sum -c --quiet && echo OK)"
+# a recipe or lock file with no end is refused at a bound, not read until memory runs out
+t_status "/dev/zero as recipe: exit 1" 1 blend -r /dev/zero --plan "$T/in.jsonl"
+t_grep "at the recipe bound" "^blend: /dev/zero: more than 1 MiB: not a recipe" "$T/.err"
+t_status "/dev/zero as lock file: exit 1" 1 blend -r "$T/r.recipe" -o "$T/o30" --lock /dev/zero "$T/in.jsonl"
+t_grep "at the lock bound" "^blend: /dev/zero: more than 64 MiB: not a lock file" "$T/.err"
+# (from a pipe, whose spool file would take descriptor 1)
+cat "$T/in.jsonl" | blend -r "$T/r.recipe" --plan >&- 2>"$T/e31"
+t_eq "blend --plan >&- from a pipe: exit 1" 1 $?
+t_grep "saying so" "^blend: standard output: Bad file descriptor" "$T/e31"

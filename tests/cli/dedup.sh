@@ -73,6 +73,25 @@ if command -v parallel >/dev/null 2>&1; then
 	t_eq "shards over different inputs: exit 1" 1 $?
 	wait
 	t_grep "and says so" "the shards must read the same inputs" "$T/e3"
+	# an earlier run's signature files in the same --shard-dir, of other
+	# inputs with as many records, are not read: a shard waits until this
+	# run's shard replaces them
+	python3 -c "
+import json, sys
+for i, l in enumerate(open(sys.argv[1]).read().splitlines() + open(sys.argv[2]).read().splitlines()):
+    r = json.loads(l)
+    r['messages'] = [{'role': 'user', 'content': 'unrelated question number %d about %s' % (i, 'xyzw'[i % 4] * (i + 3))}, {'role': 'assistant', 'content': 'answer %d' % i}]
+    print(json.dumps(r))" "$T/a.jsonl" "$T/b.jsonl" >"$T/c.jsonl"
+	# (3 shards: the near copies, 40 records apart, fall in other shards)
+	mkdir -p "$T/sigs4"
+	parallel -j 3 "dedup -q --shard {}/3 --shard-dir '$T/sigs4' '$T/c.jsonl' >/dev/null" ::: 0 1 2
+	touch -d '1 minute ago' "$T"/sigs4/*
+	dedup -q --shard 1/3 --shard-dir "$T/sigs4" "$T/a.jsonl" "$T/b.jsonl" >"$T/ns4-1" 2>"$T/e4" & p1=$!
+	dedup -q --shard 2/3 --shard-dir "$T/sigs4" "$T/a.jsonl" "$T/b.jsonl" >"$T/ns4-2" 2>"$T/e4" & p2=$!
+	sleep 1.5
+	dedup -q --shard 0/3 --shard-dir "$T/sigs4" "$T/a.jsonl" "$T/b.jsonl" >"$T/ns4-0"
+	wait $p1 $p2
+	t_eq "an earlier run's signatures in --shard-dir are not reused" "$(md5sum <"$T/near1.sorted")" "$(cat "$T"/ns4-* | sort | md5sum)"
 else
 	t_skip "near-mode shards under GNU parallel" "parallel is not installed"
 fi
@@ -116,3 +135,33 @@ t_grep "--keep-per-key: the set-aside count in the summary" "read 5, kept 3, dro
 t_eq "--keep-per-key: dup_of names the group's first" "p1 p1" "$(jq -r .dup_of "$T/kr.jsonl" | tr '\n' ' ' | sed 's/ $//')"
 t_status "--keep-per-key 2 in near mode is a usage error" 2 dedup --keep-per-key 2 "$T/a.jsonl"
 t_status "--keep-per-key 0 is a usage error" 2 dedup --mode exact --keep-per-key 0 "$T/a.jsonl"
+# --key on a record nested deeper than libjq's parser goes: a data error with
+# file and line, not an assertion
+python3 -c "
+d='1'
+for i in range(300): d='['+d+']'
+print('{\"id\":\"1\",\"task\":\"t\",\"deep\":'+d+',\"messages\":[]}')" >"$T/deep.jsonl"
+t_status "--key on a record too deep for libjq: exit 1" 1 dedup -q --key .task "$T/deep.jsonl"
+t_grep "naming file and line" "deep.jsonl:1: --key: libjq cannot read the record: Exceeds depth limit" "$T/.err"
+if [ "${SANITIZE:-}" = 1 ]; then
+	t_skip "dedup out of memory: exit 1" "ulimit -v and ASan do not mix"
+else
+	sh -c 'ulimit -v 400000; exec dedup /dev/zero' >/dev/null 2>"$T/e"
+	t_eq "dedup on /dev/zero under a memory limit: exit 1" 1 $?
+	t_grep "naming file and line" "^dedup: /dev/zero:1: out of memory" "$T/e"
+fi
+# closed standard streams fail loudly: no spool file takes descriptor 1 or 0
+dedup "$T/a.jsonl" >&- 2>"$T/e"
+t_eq "dedup FILE >&-: exit 1" 1 $?
+t_grep "saying standard output cannot be written" "^dedup: write error on standard output: Bad file descriptor" "$T/e"
+dedup <&- >"$T/o" 2>"$T/e"
+t_eq "dedup <&-: exit 1, not read 0" 1 $?
+t_grep "saying standard input cannot be read" "^dedup: <stdin>: read error: Bad file descriptor" "$T/e"
+# a --key that gives null for every record does not collapse the set to one
+printf '%s\n' '{"id":"1","messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}' \
+	'{"id":"2","messages":[{"role":"user","content":"c"},{"role":"assistant","content":"d"}]}' \
+	'{"id":"3","task":"t","messages":[]}' '{"id":"4","task":"t","messages":[]}' '{"id":"5","task":"","messages":[]}' >"$T/nokey.jsonl"
+for m in exact near; do
+	t_eq "--key .task, $m mode: records without a task are all kept" "1 2 3 5" "$(dedup --mode $m --key .task "$T/nokey.jsonl" 2>"$T/e" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
+	t_grep "--key .task, $m mode: and counted in a warning" "warning: --key: 3 records gave no key (null, \"\" or no output): kept, and compared with none" "$T/e"
+done

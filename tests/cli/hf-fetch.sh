@@ -254,3 +254,148 @@ rm -rf "$HF_HUB_CACHE/datasets--t--shards6"
 t_eq "--limit 3001 gives 3001 rows" 3001 "$(hf-fetch -q -j 1 t/shards6 --limit 3001 | wc -l | tr -d ' ')"
 t_eq "and downloads only the 2 shards it reads" 2 "$(grep -c 'resolve.* 302' "$LOG")"
 mockhub_stop
+
+# --- reliability (issue 17): faults a careful user meets lose no data ---
+# four runs at once on one fresh cache: one downloads under the blob's lock
+# (huggingface_hub's .locks/<repo folder>/<etag>.lock), the others wait and
+# read the finished blob; none appends to another's .incomplete
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults slow:40 || exit 0
+hf-fetch -q t/big --list >/dev/null
+pids=
+for i in 1 2 3 4; do hf-fetch -q t/big >"$T/conc$i" 2>"$T/conc$i.err" & pids="$pids $!"; done
+wait $pids
+cat "$T"/conc*.err >&2
+t_eq "4 concurrent runs on one cache: 6000 rows each" "6000 6000 6000 6000" \
+	"$(for i in 1 2 3 4; do wc -l <"$T/conc$i" | tr -d ' '; done | tr '\n' ' ' | sed 's/ $//')"
+t_eq "and the blob is the source's" "$(sha256sum <"$D4/train.jsonl")" "$(cat "$HF_HUB_CACHE"/datasets--t--big/snapshots/*/train.jsonl | sha256sum)"
+t_ok "the lock file is huggingface_hub's" test -f "$HF_HUB_CACHE/.locks/datasets--t--big/$etag.lock"
+mockhub_stop
+# truncated compressed streams are errors, not ends: a gzip cut at a flush
+# point, one without its trailer, a second member cut short; a zstd frame cut
+D7="$M/datasets/t/gzcut/data"
+mkdir -p "$D7"
+python3 - "$D7" <<'PY'
+import gzip, sys, zlib
+d = sys.argv[1]
+rows = b"".join(b'{"r":%d}\n' % i for i in range(50))
+c = zlib.compressobj(6, zlib.DEFLATED, 31)
+open(d + "/flush.jsonl.gz", "wb").write(c.compress(rows) + c.flush(zlib.Z_FULL_FLUSH))
+open(d + "/notrailer.jsonl.gz", "wb").write(gzip.compress(rows)[:-8])
+open(d + "/member.jsonl.gz", "wb").write(gzip.compress(rows) + gzip.compress(rows)[:-5])
+open(d + "/whole.jsonl.gz", "wb").write(gzip.compress(rows) + gzip.compress(rows))
+PY
+mockhub_start "$M" || exit 0
+for f in flush notrailer member; do
+	hf-fetch -q t/gzcut --files "data/$f.jsonl.gz" >/dev/null 2>"$T/e"
+	t_eq "gzip $f: exit 1" 1 $?
+	t_grep "gzip $f: named as truncated" "data/$f.jsonl.gz: truncated gzip stream" "$T/e"
+done
+t_eq "two whole gzip members: every row" 100 "$(hf-fetch -q t/gzcut --files data/whole.jsonl.gz | wc -l | tr -d ' ')"
+mockhub_stop
+# non-LFS files are verified against the listing's git blob sha1, and a
+# 206's Content-Range must be the range asked
+D8="$M/datasets/t/small"
+mkdir -p "$D8"
+python3 -c 'import json
+for i in range(400): print(json.dumps({"i": i, "pad": "z" * 20}))' >"$D8/train.jsonl"
+mkdir -p "$M/datasets/t/tiny"
+printf '{"tiny":"twenty-nine bytes"}\n' >"$M/datasets/t/tiny/train.jsonl"
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults drop:5000,badrange:1 || exit 0
+hf-fetch -q t/small >"$T/o" 2>"$T/e"; t_eq "a 206 with the wrong Content-Range: exit 1" 1 $?
+t_grep "the range asked and answered are named" "asked for bytes 5000- of 16690, the server answered 206 with Content-Range 'bytes 0-11689/16690'" "$T/e"
+t_eq "no row was written" 0 "$(wc -l <"$T/o" | tr -d ' ')"
+t_eq "nothing corrupt is cached" "" "$(ls "$HF_HUB_CACHE"/datasets--t--small/blobs 2>/dev/null)"
+t_eq "the next run downloads it whole" 400 "$(hf-fetch -q t/small | wc -l | tr -d ' ')"
+mockhub_stop
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults corrupt:1 || exit 0
+hf-fetch -q t/small >"$T/o" 2>"$T/e"; t_eq "a non-LFS file that does not match its oid: exit 1" 1 $?
+t_grep "the git blob sha1 is named" "git blob sha1 .* does not match the Hub's" "$T/e"
+t_eq "and it is not cached for offline runs" 1 "$(HF_HUB_OFFLINE=1 hf-fetch -q t/small >/dev/null 2>&1; echo $?)"
+mockhub_stop
+# a body longer than the listing's size stops there
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults endless:1 || exit 0
+hf-fetch -q t/tiny >"$T/o" 2>"$T/e"; t_eq "an endless body: exit 1" 1 $?
+t_grep "saying the server sent more than listed" "t/tiny: train.jsonl: the server sent more than the listed 29 bytes" "$T/e"
+t_eq "no partial file is left" "" "$(ls "$HF_HUB_CACHE"/datasets--t--tiny/blobs 2>/dev/null)"
+mockhub_stop
+# bounds: a lock file without end, a listing whose pages do not end, a gzip bomb
+mkdir -p "$M/datasets/t/bomb/data"
+python3 -c '
+import sys, zlib
+c = zlib.compressobj(1, zlib.DEFLATED, 31)
+z = bytes(1 << 20)
+with open(sys.argv[1], "wb") as f:
+    for _ in range(700): f.write(c.compress(z))
+    f.write(c.flush())' "$M/datasets/t/bomb/data/train.jsonl.gz"
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults pages:1000 || exit 0
+t_status "/dev/zero as --lock: exit 1" 1 hf-fetch -q t/formats --lock /dev/zero
+t_grep "at the lock bound" "^hf-fetch: /dev/zero: more than 64 MiB: not a lock file" "$T/.err"
+t_status "a listing past the page bound: exit 1" 1 env SFTKIT_HUB_MAX_PAGES=50 hf-fetch -q t/formats
+t_grep "saying it does not end" "t/formats: the tree listing has more than 50 pages (sftkit's bound): it does not end" "$T/.err"
+mockhub_stop
+mockhub_start "$M" || exit 0
+if [ "${SANITIZE:-}" = 1 ]; then
+	t_skip "a gzip bomb under a memory limit" "ulimit -v and ASan do not mix"
+else
+	hf-fetch -q t/bomb --list >/dev/null
+	sh -c 'ulimit -v 600000; exec hf-fetch -q t/bomb' >/dev/null 2>"$T/e"
+	t_eq "a gzip bomb under a memory limit: exit 1, not 134" 1 $?
+	t_grep "naming the file" "^hf-fetch: data/train.jsonl.gz: out of memory" "$T/e"
+fi
+mockhub_stop
+# a next-page link back to a page already read stops the listing
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --page-size 2 --faults looplink || exit 0
+t_status "a listing whose next link loops: exit 1" 1 timeout 60 hf-fetch -q t/formats
+t_grep "saying it loops" "t/formats: the tree listing's next-page link goes back to a page already read" "$T/.err"
+# revisions that would leave refs/ are refused
+for rev in ../../x /etc/passwd "$(printf 'a\nb')"; do
+	hf-fetch -q t/formats -r "$rev" >/dev/null 2>"$T/e"
+	t_eq "revision $(printf %s "$rev" | tr '\n' '?') refused: exit 1" 1 $?
+	t_grep "before any request, naming the rule" "a branch, tag or commit has no '..', no leading '/' and no control character" "$T/e"
+done
+mockhub_stop
+# a --lock that cannot be written is not left as an empty file
+mockhub_start "$M" || exit 0
+sh -c 'trap "" XFSZ; ulimit -f 0; exec hf-fetch -q t/formats --lock "$1"' sh "$T/newlock.jsonl" >/dev/null 2>"$T/e"
+t_eq "a --lock that cannot be written: exit 1" 1 $?
+t_ok "and no empty lock file is left" test ! -e "$T/newlock.jsonl"
+mockhub_stop
+# a token with blanks around it is trimmed; one with CR/LF inside is refused, not sent
+mockhub_start "$M" || exit 0
+t_eq "HF_TOKEN with surrounding blanks is trimmed" '{"p":1}' "$(HF_TOKEN='  hf_secret 	' hf-fetch -q t/private)"
+t_status "HF_TOKEN with a CR LF inside: refused" 2 env HF_TOKEN="$(printf 'hf_se\r\nX-Evil: 1')" hf-fetch -q t/private
+t_grep "saying why, without printing it" "^hf-fetch: the Hub token (HF_TOKEN) holds a blank or control character" "$T/.err"
+t_eq "the token itself is not printed" 0 "$(grep -c 'hf_se' "$T/.err")"
+mockhub_stop
+# clear messages: a server that keeps sending less than its Content-Length,
+# and an API answer over the 64 MiB bound
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults short:10 || exit 0
+t_status "a body always short of its Content-Length: exit 1" 1 env SFTKIT_HUB_RETRIES=2 hf-fetch -q t/small
+t_grep "saying how much of what came" "t/small: train.jsonl: the server keeps closing the transfer short of its length: [0-9]* of the listed 16690 bytes after 3 attempts" "$T/.err"
+mockhub_stop
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" --faults hugelist || exit 0
+t_status "a listing page over 64 MiB: exit 1" 1 hf-fetch -q t/small
+t_grep "naming the bound" "dataset t/small: file listing: the answer is over 64 MiB, sftkit's bound for an API answer" "$T/.err"
+mockhub_stop
+# a dead Hub with a complete cache: one retry, then the cache, with a warning
+rm -rf "$HF_HUB_CACHE"
+mockhub_start "$M" || exit 0
+hf-fetch -q t/formats >/dev/null
+mockhub_stop
+start=$(date +%s)
+timeout 60 hf-fetch t/formats >"$T/o" 2>"$T/e"
+t_eq "a dead Hub, a complete cache: exit 0" 0 $?
+t_eq "the rows come from the cache" 2 "$(wc -l <"$T/o" | tr -d ' ')"
+t_grep "with a warning naming the commit used" "^hf-fetch: warning: dataset t/formats: revision 'main': .*; using the cached commit [0-9a-f]\{12\} of 'main'" "$T/e"
+t_ok "within seconds, not a minute of retries" test $(( $(date +%s) - start )) -lt 15
+rm -rf "$HF_HUB_CACHE"
+hf-fetch -q t/formats >/dev/null 2>"$T/e"
+t_eq "a dead Hub and no cache: exit 1" 1 $?

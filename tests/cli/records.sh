@@ -150,3 +150,56 @@ PY
 else
 	t_skip "false positives on real code" "$SHARED/tokenizers absent"
 fi
+# a record nested deeper than libjq's parser goes (256 levels in jq 1.6) is
+# valid JSON: --jq rejects it as jq_error instead of passing jq an invalid value
+python3 -c "
+d='1'
+for i in range(300): d='['+d+']'
+print('{\"q\":\"x\",\"a\":\"y\",\"deep\":'+d+'}')
+print('{\"q\":\"x2\",\"a\":\"y2\"}')" >"$T/deep.jsonl"
+to-messages --jq '{messages:[{role:"user",content:.q},{role:"assistant",content:.a}]}' --rejects "$T/deep.rej" "$T/deep.jsonl" >"$T/o" 2>"$T/e"
+t_eq "--jq on a record deeper than libjq reads: exit 0, not an abort" 0 $?
+t_eq "the other record is converted" 1 "$(wc -l <"$T/o" | tr -d ' ')"
+# (jq(1) itself cannot read the reject back: grep it)
+t_grep "the deep one rejected as jq_error with libjq's reason" '"reason":"jq_error","detail":"libjq cannot read the record: Exceeds depth limit for parsing' "$T/deep.rej"
+# running out of memory (a line without end, /dev/zero) is exit 1 naming the
+# tool, the input and the line, not an abort (ASan's shadow memory does not
+# fit under ulimit -v: not under SANITIZE=1)
+if [ "${SANITIZE:-}" = 1 ]; then
+	t_skip "out of memory: tool, file and line, exit 1" "ulimit -v and ASan do not mix"
+else
+	sh -c 'ulimit -v 400000; exec jsonl-check /dev/zero' >/dev/null 2>"$T/e"
+	t_eq "an endless line under a memory limit: exit 1, not 134" 1 $?
+	t_grep "naming tool, file and line" "^jsonl-check: /dev/zero:1: out of memory (allocating [0-9]* bytes)" "$T/e"
+	printf '{"messages":[]}\n' >"$T/one.jsonl"
+	sh -c 'ulimit -v 400000; cat "$1" /dev/zero | exec drop-tool-use' sh "$T/one.jsonl" >/dev/null 2>"$T/e"
+	t_grep "the line is the one being read" "^drop-tool-use: <stdin>:2: out of memory" "$T/e"
+fi
+printf '{"messages":[]}\n' >"$T/one.jsonl"
+drop-multimodal <"$T/one.jsonl" >&- 2>"$T/e"
+t_eq "a filter with stdout closed: exit 1" 1 $?
+t_grep "saying so" "^drop-multimodal: write error on standard output: Bad file descriptor" "$T/e"
+# a failed run says what it had done, and leaves no 0-byte --summary
+printf '{"messages":[]}\n{bad\n' | drop-tool-use >/dev/null 2>"$T/e"
+t_grep "a run stopped by bad input still prints its counts" "^drop-tool-use: read 2, kept 1, dropped 0 in [0-9.]*s, then stopped by the error above" "$T/e"
+sh -c 'trap "" XFSZ; ulimit -f 0; exec drop-tool-use --summary "$1" "$2"' sh "$T/sum.json" "$T/one.jsonl" >/dev/null 2>"$T/e"
+t_eq "a --summary that cannot be written: exit 1" 1 $?
+t_ok "and no empty summary is left" test ! -e "$T/sum.json"
+t_eq "nor its temp file" "" "$(ls "$T" | grep 'sum.json')"
+# tok-len: a tokenizer regex that fails (PCRE2's JIT stack) stops the run
+# instead of splitting the rest of the text as one piece; a chat_template that
+# is a number, or given twice, is refused
+mkdir -p "$T/tkdeep"
+printf '%s' '{"added_tokens":[],"normalizer":null,"pre_tokenizer":{"type":"Split","pattern":{"Regex":"(?:(a)|b)*z|a"},"behavior":"Isolated","invert":false},"post_processor":null,"model":{"type":"BPE","byte_fallback":false,"vocab":{"a":0,"b":1,"z":2},"merges":[]}}' >"$T/tkdeep/tokenizer.json"
+python3 -c 'import json; print(json.dumps({"messages":[{"role":"user","content":"a"*(1<<20)},{"role":"assistant","content":"z"}]}))' >"$T/longa.jsonl"
+tok-len -t "$T/tkdeep" --no-template "$T/longa.jsonl" >/dev/null 2>"$T/e"
+t_eq "tok-len on a regex match error: exit 1" 1 $?
+t_grep "naming the line and PCRE2's reason" "longa.jsonl:1: .*a tokenizer regex failed on this text (PCRE2: JIT stack limit reached)" "$T/e"
+mkdir -p "$T/tkcfg"
+cp "$T/tkdeep/tokenizer.json" "$T/tkcfg/"
+printf '{"chat_template": 5}\n' >"$T/tkcfg/tokenizer_config.json"
+t_status "a numeric chat_template: exit 1" 1 tok-len -t "$T/tkcfg" "$T/one.jsonl"
+t_grep "saying so" "tokenizer_config.json: chat_template is not a string or a list of named templates" "$T/.err"
+printf '{"chat_template": "{{ 1 }}", "chat_template": "{{ 2 }}"}\n' >"$T/tkcfg/tokenizer_config.json"
+t_status "a chat_template given twice: exit 1" 1 tok-len -t "$T/tkcfg" "$T/one.jsonl"
+t_grep "saying so" "tokenizer_config.json: chat_template is given 2 times" "$T/.err"

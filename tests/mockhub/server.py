@@ -26,6 +26,16 @@ Faults, for tests (SPEC is comma separated, each applied to file downloads):
   503:N      the first N downloads answer 503
   drop:N     the first download body is cut after N bytes (connection closed)
   slow:MS    sleep MS milliseconds per 64 KiB of body
+  badrange:N the first N Range requests get 206 with the file from byte 0 and
+             a Content-Range that says so (not the range asked)
+  corrupt:N  the first N downloads have one byte changed (size unchanged)
+  endless:N  the first N downloads send the file over and over, without a
+             Content-Length, up to 512 MiB (connection closed at the end)
+  looplink   tree listings' last page links back to the first
+  short:N    the first N downloads send half the body their Content-Length
+             announces, then close the connection
+  hugelist   tree listings answer 65 MiB (a JSON array of blanks)
+  pages:N    tree listings link to a next page N times (empty pages)
 The log (--log) gets one line per request: METHOD PATH STATUS.
 """
 import argparse, hashlib, json, os, re, socket, sys, threading, time, urllib.parse
@@ -191,6 +201,19 @@ class H(BaseHTTPRequestHandler):
             cur = int(q.get("cursor", ["0"])[0] or 0)
             page = entries[cur: cur + ARGS.page_size]
             headers = {}
+            if FAULTS.get("hugelist"):
+                return self.send(200, b"[" + b" " * (65 << 20) + b"]", headers)
+            if FAULTS.get("pages"):
+                n = int(q.get("page", ["0"])[0] or 0)
+                if n < FAULTS["pages"]:
+                    nq = dict((k, v[0]) for k, v in q.items())
+                    nq["page"] = str(n + 1)
+                    headers["Link"] = '<http://%s%s?%s>; rel="next"' % (self.headers.get("Host"), u.path, urllib.parse.urlencode(nq))
+                    return self.send(200, [] if n else page, headers)
+            if FAULTS.get("looplink") and cur + ARGS.page_size >= len(entries):
+                nq = dict((k, v[0]) for k, v in q.items())
+                nq["cursor"] = "0"
+                headers["Link"] = '<http://%s%s?%s>; rel="next"' % (self.headers.get("Host"), u.path, urllib.parse.urlencode(nq))
             if cur + ARGS.page_size < len(entries):
                 nq = dict((k, v[0]) for k, v in q.items())
                 nq["cursor"] = str(cur + ARGS.page_size)
@@ -252,7 +275,31 @@ class H(BaseHTTPRequestHandler):
                     return self.send(416, b"", {"Content-Range": "bytes */%d" % len(data)})
                 status = 206
                 headers["Content-Range"] = "bytes %d-%d/%d" % (start, end, len(data))
+                if take_fault("badrange"):
+                    n = end + 1 - start
+                    start, end = 0, n - 1
+                    headers["Content-Range"] = "bytes %d-%d/%d" % (start, end, len(data))
         body = data[start: end + 1]
+        if take_fault("corrupt") and body:
+            body = bytes([body[0] ^ 0x20]) + body[1:]
+        if self.command != "HEAD" and take_fault("endless"):
+            self.log_req(status)
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                chunk = (data or b"x") * max(1, 65536 // max(1, len(data)))
+                sent = 0
+                while sent < (512 << 20):
+                    self.wfile.write(chunk)
+                    sent += len(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
         self.log_req(status)
         self.send_response(status)
         for k, v in headers.items():
@@ -261,6 +308,12 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command == "HEAD":
+            return
+        if take_fault("short") and len(body) > 1:
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
             return
         if take_fault("drop") and len(body) > 1:
             n = min(FAULTS.get("drop_bytes", len(body) // 2), len(body) - 1)
@@ -287,13 +340,17 @@ def main():
     ARGS = ap.parse_args()
     for spec in filter(None, ARGS.faults.split(",")):
         k, _, v = spec.partition(":")
-        if k == "drop":
+        if k in ("looplink", "hugelist"):
+            FAULTS[k] = 1
+        elif k == "drop":
             FAULTS["drop"] = 1
             FAULTS["drop_bytes"] = int(v or 1000)
         else:
             FAULTS[k] = int(v or 1)
     srv = ThreadingHTTPServer(("127.0.0.1", ARGS.port), H)
     srv.daemon_threads = True
+    # a client that hangs up mid-answer (the fault tests' point) is no error here
+    srv.handle_error = lambda request, client_address: None
     port = srv.server_address[1]
     if ARGS.port_file:
         with open(ARGS.port_file + ".tmp", "w") as f:

@@ -1,6 +1,7 @@
 /* hub.c — the Hub HTTP client and huggingface_hub's cache layout. See hub.h. */
 #include "hub/hub.h"
 #include "json.h"
+#include "sha1.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -15,15 +16,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 struct hub {
 	char *endpoint;
 	char *token;
 	char *cache;
 	int offline, progress, retries;
+	int max_pages;           /* HUB_MAX_PAGES, or SFTKIT_HUB_MAX_PAGES */
 	long backoff_ms;
 	CURL *curl;
 	char err[1024];
@@ -94,6 +98,12 @@ hub *hub_new(int progress, char *err, size_t errlen)
 		err_set(err, errlen, "SFTKIT_HUB_BACKOFF_MS: milliseconds from 0 to 600000, not '%s'", bo);
 		return NULL;
 	}
+	uint64_t max_pages = HUB_MAX_PAGES;
+	const char *mp = getenv("SFTKIT_HUB_MAX_PAGES");
+	if (mp && *mp && (parse_count(mp, &max_pages) || max_pages < 1 || max_pages > HUB_MAX_PAGES)) {
+		err_set(err, errlen, "SFTKIT_HUB_MAX_PAGES: a number of pages from 1 to %d, not '%s'", HUB_MAX_PAGES, mp);
+		return NULL;
+	}
 	pthread_once(&curl_once, curl_init_once);
 	hub *h = xcalloc(1, sizeof *h);
 	const char *e = getenv("HF_ENDPOINT");
@@ -120,7 +130,22 @@ hub *hub_new(int progress, char *err, size_t errlen)
 		jbuf_free(&p);
 	}
 	if (h->token) {
+		/* blanks around it are a copy-and-paste's, as huggingface_hub
+		 * strips them; one inside (CR, LF, ...) would go raw into a
+		 * header: refused, and never printed */
 		rstrip(h->token);
+		size_t lead = strspn(h->token, " \t\r\n");
+		memmove(h->token, h->token + lead, strlen(h->token + lead) + 1);
+		for (const unsigned char *t = (const unsigned char *)h->token; *t; t++)
+			if (*t <= 0x20 || *t == 0x7f) {
+				err_set(err, errlen, "the Hub token (%s) holds a blank or control character: it cannot be "
+					"sent in a header; set it again", tok && *tok ? "HF_TOKEN" : "the token file");
+				free(h->token);
+				free(h->endpoint);
+				free(hf_home);
+				free(h);
+				return NULL;
+			}
 		if (!*h->token) { free(h->token); h->token = NULL; }
 	}
 	const char *cache = getenv("HF_HUB_CACHE");
@@ -131,6 +156,7 @@ hub *hub_new(int progress, char *err, size_t errlen)
 	const char *off = getenv("HF_HUB_OFFLINE");
 	h->offline = off && (!strcmp(off, "1") || !strcasecmp(off, "true") || !strcasecmp(off, "yes") || !strcasecmp(off, "on"));
 	h->retries = (int)retries;
+	h->max_pages = (int)max_pages;
 	h->backoff_ms = (long)backoff_ms;
 	h->progress = progress;
 	pthread_mutex_init(&h->mu, NULL);
@@ -236,6 +262,13 @@ typedef struct resp {
 	int truncate_first;       /* a 200 to a Range request: start the file over */
 	int write_failed;
 	sha256_ctx *sha;          /* hash of the file so far, kept while writing */
+	uint64_t range_from;      /* the Range asked (0: none) */
+	uint64_t have;            /* bytes already in the file */
+	uint64_t expect;          /* the listed size; the file never grows past it */
+	int body_started;
+	int bad_range;            /* a 206 whose Content-Range is not the one asked */
+	int too_long;             /* the body went past the listed size */
+	int api_too_big;          /* an API answer past HUB_MAX_API_BYTES */
 } resp;
 
 static void hdr_copy(char *dst, size_t cap, const char *v, size_t n)
@@ -309,13 +342,32 @@ static size_t on_body(char *buf, size_t sz, size_t nitems, void *ud)
 	resp *r = ud;
 	size_t n = sz * nitems;
 	if (r->fp && (r->status == 200 || r->status == 206)) {
+		if (!r->body_started) {
+			r->body_started = 1;
+			if (r->status == 206) {
+				/* "bytes START-END/TOTAL" (RFC 9110 14.4): it must start
+				 * where we asked and, with a total, describe our file */
+				unsigned long long a, b, t = 0;
+				char tot[32] = "";
+				int k = sscanf(r->content_range, "bytes %llu-%llu/%31s", &a, &b, tot);
+				if (k == 3 && strcmp(tot, "*")) t = strtoull(tot, NULL, 10);
+				if (k != 3 || !r->range_from || a != r->range_from || b < a ||
+				    (strcmp(tot, "*") && t != r->expect) || b >= r->expect) {
+					r->bad_range = 1;
+					return 0;
+				}
+			}
+		}
 		if (r->truncate_first && r->status == 200) {
 			/* the server ignored our Range: start over */
 			if (ftruncate(fileno(r->fp), 0) || fseek(r->fp, 0, SEEK_SET)) { r->write_failed = 1; return 0; }
 			r->truncate_first = 0;
+			r->have = 0;
 			if (r->sha) sha256_init(r->sha);
 		}
 		r->truncate_first = 0;
+		/* an endless or overlong body stops at the listed size */
+		if (r->have + r->written + n > r->expect) { r->too_long = 1; return 0; }
 		if (fwrite(buf, 1, n, r->fp) != n) { r->write_failed = 1; return 0; }
 		if (r->sha) sha256_update(r->sha, buf, n);
 		r->written += n;
@@ -325,8 +377,8 @@ static size_t on_body(char *buf, size_t sz, size_t nitems, void *ud)
 		pthread_mutex_unlock(&r->h->mu);
 		return n;
 	}
-	if (r->body.len < (1u << 26)) jbuf_put(&r->body, buf, n);
-	else return 0;     /* an API answer over 64 MiB is not one */
+	if (r->body.len + n > HUB_MAX_API_BYTES) { r->api_too_big = 1; return 0; }   /* not an API answer */
+	jbuf_put(&r->body, buf, n);
 	return n;
 }
 
@@ -415,17 +467,25 @@ static void http_error(hub *h, const char *kind, const char *id, const char *wha
 		       r->error_msg[0] ? ": " : "", r->error_msg);
 }
 
-/* GET with retries into r->body (or r->fp). Returns 0 on 2xx. */
-static int http_get(hub *h, CURL *c, const char *kind, const char *id, const char *what,
-		    const char *url, resp *r, char *err, size_t errlen)
+/* GET with up to retries retries into r->body (or r->fp). Returns 0 on 2xx;
+ * else -1, r->status 0 for a transport error. */
+static int http_get_n(hub *h, CURL *c, const char *kind, const char *id, const char *what,
+		      const char *url, resp *r, int retries, char *err, size_t errlen)
 {
 	for (int k = 0;; k++) {
 		jbuf_reset(&r->body);
 		r->status = 0;
+		r->api_too_big = 0;
 		CURLcode rc = http_once(h, c, url, 0, 0, r);
+		if (r->api_too_big) {
+			seterr(h, err, errlen, "%s %s: %s: the answer is over %d MiB, sftkit's bound for an API answer (not a Hub answer?)",
+			       kind_word(kind), id, what, HUB_MAX_API_BYTES >> 20);
+			return -1;
+		}
 		if (rc == CURLE_OK && r->status >= 200 && r->status < 300) return 0;
 		int again = rc != CURLE_OK || retryable(r->status);
-		if (!again || k >= h->retries) {
+		if (rc != CURLE_OK) r->status = 0;
+		if (!again || k >= retries) {
 			if (rc != CURLE_OK)
 				seterr(h, err, errlen, "%s %s: %s: %s (after %d attempts)", kind_word(kind), id, what,
 				       curl_easy_strerror(rc), k + 1);
@@ -438,6 +498,12 @@ static int http_get(hub *h, CURL *c, const char *kind, const char *id, const cha
 		pthread_mutex_unlock(&h->mu);
 		sleep_ms(backoff_for(h, r, k));
 	}
+}
+
+static int http_get(hub *h, CURL *c, const char *kind, const char *id, const char *what,
+		    const char *url, resp *r, char *err, size_t errlen)
+{
+	return http_get_n(h, c, kind, id, what, url, r, h->retries, err, errlen);
 }
 
 static CURL *main_curl(hub *h)
@@ -499,6 +565,10 @@ static int parse_tree_page(hub_repo *r, size_t *cap, const char *body, size_t le
 	}
 	JSON_FOR_ELEMS(&d, 0, e, k) {
 		(void)k;
+		if (r->nfiles >= HUB_MAX_FILES) {
+			snprintf(err, errlen, "%s: the tree listing holds more than %d files (sftkit's bound)", r->id, HUB_MAX_FILES);
+			goto out;
+		}
 		if (json_type_of(&d, e) != JSON_OBJECT) continue;
 		uint32_t t = json_get(&d, e, "type");
 		if (!json_str_eq(&d, t, "file", 4)) continue;
@@ -627,10 +697,45 @@ static char *read_ref(const hub_repo *r, const char *rev)
 	return s;
 }
 
+static void hub_repo_files_free(hub_repo *r);
+
+/* Add url's hash to the open-addressing set (n entries so far, *cap slots,
+ * 0 meaning empty); 1 when it was there already. */
+static int seen_add(uint64_t **set, size_t *cap, size_t n, const char *url)
+{
+	if (2 * (n + 1) > *cap) {
+		size_t nc = *cap * 2;
+		uint64_t *ns = xcalloc(nc, sizeof *ns);
+		for (size_t i = 0; i < *cap; i++)
+			if ((*set)[i]) {
+				size_t j = (*set)[i] & (nc - 1);
+				while (ns[j]) j = (j + 1) & (nc - 1);
+				ns[j] = (*set)[i];
+			}
+		free(*set);
+		*set = ns;
+		*cap = nc;
+	}
+	uint64_t hv = XXH3_64bits(url, strlen(url)) | 1;
+	size_t j = hv & (*cap - 1);
+	for (; (*set)[j]; j = (j + 1) & (*cap - 1))
+		if ((*set)[j] == hv) return 1;
+	(*set)[j] = hv;
+	return 0;
+}
+
 int hub_repo_id_ok(const char *id)
 {
 	const char *slash = strchr(id, '/');
 	return slash && slash != id && slash[1] && !strchr(slash + 1, '/') && !strstr(id, "..");
+}
+
+int hub_revision_ok(const char *rev)
+{
+	if (rev[0] == '/' || strstr(rev, "..")) return 0;
+	for (const unsigned char *s = (const unsigned char *)rev; *s; s++)
+		if (*s < 0x20 || *s == 0x7f) return 0;
+	return 1;
 }
 
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r)
@@ -638,6 +743,17 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 	memset(r, 0, sizeof *r);
 	if (!hub_repo_id_ok(id)) {
 		seterr(h, h->err, sizeof h->err, "'%s': a repo id is ORG/NAME", id);
+		return -1;
+	}
+	if (revision && !hub_revision_ok(revision)) {
+		/* it names a file under refs/ in the cache */
+		jbuf q = JBUF_INIT;
+		for (const unsigned char *s = (const unsigned char *)revision; *s && q.len < 200; s++)
+			if (*s < 0x20 || *s == 0x7f) jbuf_printf(&q, "\\x%02x", *s);
+			else jbuf_putc(&q, (char)*s);
+		seterr(h, h->err, sizeof h->err, "revision '%s': a branch, tag or commit has no '..', no leading '/' "
+		       "and no control character", q.p ? q.p : "");
+		jbuf_free(&q);
 		return -1;
 	}
 	const char *slash = strchr(id, '/');
@@ -680,7 +796,37 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 		put_escaped(&u, r->revision, 0);
 		char what[300];
 		snprintf(what, sizeof what, "revision '%s'", r->revision);
-		if (http_get(h, c, kind, id, what, u.p, &rs, h->err, sizeof h->err)) { jbuf_free(&u); goto out; }
+		/* a revision the cache resolved before, with its listing: a Hub
+		 * that is down or overloaded is asked once more, not for a minute,
+		 * and the cache answers with a warning, as huggingface_hub does */
+		char *cached = read_ref(r, r->revision);
+		if (cached) {
+			r->commit = cached;
+			int listed = load_tree_cache(r) == 0;
+			hub_repo_files_free(r);
+			r->commit = NULL;
+			if (!listed) { free(cached); cached = NULL; }
+		}
+		if (http_get_n(h, c, kind, id, what, u.p, &rs, cached ? (h->retries < 1 ? h->retries : 1) : h->retries,
+			       h->err, sizeof h->err)) {
+			jbuf_free(&u);
+			if (cached && (rs.status == 0 || retryable(rs.status))) {
+				char why[sizeof h->err];
+				snprintf(why, sizeof why, "%s", h->err);
+				r->commit = cached;
+				load_tree_cache(r);
+				r->from_cache = 1;
+				jbuf w = JBUF_INIT;
+				jbuf_printf(&w, "%s; using the cached commit %.12s of '%s'", why, r->commit, r->revision);
+				r->warning = jbuf_detach(&w, NULL);
+				h->err[0] = 0;
+				rc = 0;
+			} else {
+				free(cached);
+			}
+			goto out;
+		}
+		free(cached);
 		jbuf_free(&u);
 		json_doc d;
 		json_doc_init(&d);
@@ -700,14 +846,29 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 	jbuf u = {0};
 	jbuf_printf(&u, "%s/api/%s/%s/tree/%s?recursive=true&expand=false", h->endpoint, kind, id, r->commit);
 	char *url = jbuf_detach(&u, NULL);
+	/* the pages' URLs seen, by hash: a next link back to one of them loops */
+	size_t seen_cap = 1024;
+	uint64_t *seen = xcalloc(seen_cap, sizeof *seen);
 	for (int page = 0; url; page++) {
-		if (page > 100000) { seterr(h, h->err, sizeof h->err, "%s: tree listing does not end", id); free(url); goto out; }
-		if (http_get(h, c, kind, id, "file listing", url, &rs, h->err, sizeof h->err)) { free(url); goto out; }
+		if (seen_add(&seen, &seen_cap, (size_t)page, url)) {
+			seterr(h, h->err, sizeof h->err, "%s: the tree listing's next-page link goes back to a page already read (%s)", id, url);
+			free(url);
+			free(seen);
+			goto out;
+		}
+		if (page >= h->max_pages) {
+			seterr(h, h->err, sizeof h->err, "%s: the tree listing has more than %d pages (sftkit's bound): it does not end", id, h->max_pages);
+			free(url);
+			free(seen);
+			goto out;
+		}
+		if (http_get(h, c, kind, id, "file listing", url, &rs, h->err, sizeof h->err)) { free(url); free(seen); goto out; }
 		free(url);
 		url = NULL;
-		if (parse_tree_page(r, &cap, rs.body.p, rs.body.len, h->err, sizeof h->err)) goto out;
+		if (parse_tree_page(r, &cap, rs.body.p, rs.body.len, h->err, sizeof h->err)) { free(seen); goto out; }
 		if (rs.link_next[0]) url = xstrdup(rs.link_next);
 	}
+	free(seen);
 	qsort(r->files, r->nfiles, sizeof *r->files, cmp_file);
 	save_tree_cache(r);
 	rc = 0;
@@ -716,13 +877,21 @@ out:
 	return rc;
 }
 
-void hub_repo_free(hub_repo *r)
+static void hub_repo_files_free(hub_repo *r)
 {
 	for (size_t i = 0; i < r->nfiles; i++) {
 		free(r->files[i].path);
 		free(r->files[i].etag);
 	}
 	free(r->files);
+	r->files = NULL;
+	r->nfiles = 0;
+}
+
+void hub_repo_free(hub_repo *r)
+{
+	hub_repo_files_free(r);
+	free(r->warning);
 	free(r->id);
 	free(r->revision);
 	free(r->commit);
@@ -748,9 +917,13 @@ static int make_link(const hub_repo *r, const hub_file *f, const char *snap)
 	jbuf_printf(&t, "blobs/%s", f->etag);
 	int rc = mkparent(snap);
 	if (!rc) {
-		unlink(snap);
-		rc = symlink(t.p, snap);
-		if (rc && errno == EEXIST) rc = 0;
+		/* made beside it and renamed over it: a concurrent reader of the
+		 * snapshot path finds the old link or the new, never none */
+		char *tmp = pathf("%s.sftkit-link.%ld", snap, (long)getpid());
+		unlink(tmp);
+		rc = symlink(t.p, tmp);
+		if (!rc && (rc = rename(tmp, snap))) unlink(tmp);
+		free(tmp);
 	}
 	(void)r;
 	jbuf_free(&t);
@@ -788,6 +961,69 @@ static int hash_prefix(const char *path, uint64_t n, sha256_ctx *c)
 	return 0;
 }
 
+/* A 206 with another range than asked, or a body past the listed size: the
+ * partial file is removed and -1 returned with the message. */
+static int transfer_fault(hub *h, const hub_repo *r, const hub_file *f, const resp *rs, const char *inc,
+			  char *err, size_t errlen)
+{
+	if (rs->bad_range)
+		seterr(h, err, errlen, "%s: %s: asked for bytes %llu- of %llu, the server answered 206 with "
+		       "Content-Range '%s'; removed the partial download", r->id, f->path,
+		       (unsigned long long)rs->range_from, (unsigned long long)f->size, rs->content_range);
+	else if (rs->too_long)
+		seterr(h, err, errlen, "%s: %s: the server sent more than the listed %llu bytes; removed the partial download",
+		       r->id, f->path, (unsigned long long)f->size);
+	else
+		return 0;
+	unlink(inc);
+	return -1;
+}
+
+/* The finished download inc against the listing's oid: the sha256 kept while
+ * writing (LFS files), the git blob sha1 of the file (the others). A mismatch
+ * removes it and returns -1 with the message. */
+static int verify_blob(hub *h, const hub_repo *r, const hub_file *f, sha256_ctx *sha, const char *inc,
+		       char *err, size_t errlen)
+{
+	char hex[65];
+	const char *what = "sha256";
+	if (f->lfs) {
+		unsigned char dg[32];
+		sha256_final(sha, dg);
+		sha256_hex(dg, hex);
+	} else {
+		what = "git blob sha1";
+		if (sha1_git_blob_file_hex(inc, hex)) { seterr(h, err, errlen, "%s: %s", inc, strerror(errno)); return -1; }
+	}
+	if (!strcmp(hex, f->etag)) return 0;
+	seterr(h, err, errlen, "%s: %s: %s %s does not match the Hub's %s; removed the download", r->id, f->path, what, hex, f->etag);
+	unlink(inc);
+	return -1;
+}
+
+/* Take huggingface_hub's lock for a blob: {cache}/.locks/{repo folder}/{etag}.lock,
+ * flock()ed exclusively as its filelock.UnixFileLock does, so that sftkit and
+ * huggingface_hub (and several sftkit processes) never write one blob's
+ * .incomplete at once. Blocks until the lock is free. Returns the open
+ * descriptor (closing it releases the lock) or -1 with errno set. */
+static int lock_blob(const hub *h, const hub_repo *r, const char *etag)
+{
+	const char *folder = strrchr(r->cache_dir, '/');
+	folder = folder ? folder + 1 : r->cache_dir;
+	char *lp = pathf("%s/.locks/%s/%s.lock", h->cache, folder, etag);
+	int fd = -1;
+	if (mkparent(lp) == 0) fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	while (fd >= 0 && flock(fd, LOCK_EX) == -1) {
+		if (errno == EINTR) continue;
+		int e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
+	}
+	free(lp);
+	return fd;
+}
+
 static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, char **local,
 			char *err, size_t errlen)
 {
@@ -803,9 +1039,19 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 	FILE *fp = NULL;
 	resp rs = { .h = h };
 	sha256_ctx sha;
-	int rc = -1;
+	int rc = -1, lockfd = -1;
 
+	/* a blob is renamed into place only once complete and verified, so
+	 * one of the right size needs no lock */
 	if (file_size_is(snap, f->size)) { rc = 0; goto out; }
+	if (!h->offline) {   /* offline, a read-only cache must still serve */
+		lockfd = lock_blob(h, r, f->etag);
+		if (lockfd < 0) {
+			seterr(h, err, errlen, "%s/.locks: cannot lock %s: %s", h->cache, f->etag, strerror(errno));
+			goto out;
+		}
+	}
+	/* checked again under the lock: another process may have finished it */
 	if (file_size_is(blob, f->size)) {
 		if (make_link(r, f, snap)) { seterr(h, err, errlen, "%s: %s", snap, strerror(errno)); goto out; }
 		rc = 0;
@@ -838,6 +1084,11 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		rs.sha = f->lfs ? &sha : NULL;
 		rs.written = 0;
 		rs.truncate_first = have > 0;
+		rs.range_from = have;
+		rs.have = have;
+		rs.expect = f->size;
+		rs.body_started = rs.bad_range = rs.too_long = 0;
+		rs.content_range[0] = 0;
 		rs.status = 0;
 		rs.linked_etag[0] = rs.linked_size[0] = 0;
 		CURLcode cc = CURLE_OK;
@@ -848,6 +1099,7 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		if (fclose(fp) != 0 && cc == CURLE_OK) rs.write_failed = 1;
 		fp = NULL;
 		if (rs.write_failed) { seterr(h, err, errlen, "%s: write failed: %s", inc, strerror(errno)); goto out; }
+		if (transfer_fault(h, r, f, &rs, inc, err, errlen)) goto out;
 		if (rs.status == 416) {
 			/* our partial file is not a prefix the server knows: start over */
 			unlink(inc);
@@ -881,7 +1133,13 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 			goto out;
 		}
 		if (k >= h->retries) {
-			if (cc != CURLE_OK)
+			struct stat ist;
+			uint64_t got = stat(inc, &ist) == 0 ? (uint64_t)ist.st_size : 0;
+			if (cc == CURLE_PARTIAL_FILE || (cc == CURLE_OK && (rs.status == 200 || rs.status == 206)))
+				seterr(h, err, errlen, "%s: %s: the server keeps closing the transfer short of its length: %llu of the "
+				       "listed %llu bytes after %d attempts (the partial file stays as %s and resumes next time)",
+				       r->id, f->path, (unsigned long long)got, (unsigned long long)f->size, k + 1, inc);
+			else if (cc != CURLE_OK)
 				seterr(h, err, errlen, "%s: %s: %s (after %d attempts; the partial file stays as %s and resumes next time)",
 				       r->id, f->path, curl_easy_strerror(cc), k + 1, inc);
 			else
@@ -895,18 +1153,7 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		if (cc != CURLE_OK && k == 0) continue;
 		sleep_ms(backoff_for(h, &rs, k));
 	}
-	if (f->lfs) {
-		char hex[65];
-		unsigned char dg[32];
-		sha256_final(&sha, dg);
-		sha256_hex(dg, hex);
-		if (strcmp(hex, f->etag)) {
-			seterr(h, err, errlen, "%s: %s: sha256 %s does not match the Hub's %s; removed the download",
-			       r->id, f->path, hex, f->etag);
-			unlink(inc);
-			goto out;
-		}
-	}
+	if (verify_blob(h, r, f, &sha, inc, err, errlen)) goto out;
 	if (rename(inc, blob)) { seterr(h, err, errlen, "%s: %s", blob, strerror(errno)); goto out; }
 	if (make_link(r, f, snap)) { seterr(h, err, errlen, "%s: %s", snap, strerror(errno)); goto out; }
 	pthread_mutex_lock(&h->mu);
@@ -915,6 +1162,7 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 	rc = 0;
 out:
 	if (fp) fclose(fp);
+	if (lockfd >= 0) close(lockfd);
 	if (rc == 0) *local = snap;
 	else free(snap);
 	free(blob);

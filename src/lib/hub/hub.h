@@ -20,7 +20,8 @@
  *
  * Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN, else the
  * file HF_TOKEN_PATH or $HF_HOME/token; HF_HUB_OFFLINE=1 (only the cache);
- * SFTKIT_HUB_RETRIES (default 6), SFTKIT_HUB_BACKOFF_MS (first backoff, 1000).
+ * SFTKIT_HUB_RETRIES (default 6), SFTKIT_HUB_BACKOFF_MS (first backoff, 1000),
+ * SFTKIT_HUB_MAX_PAGES (listing pages, default and at most HUB_MAX_PAGES).
  *
  * Errors: functions return 0 or -1 with a message in the client's err buffer
  * (hub_error). Messages say what to do: gated, not found or no token, etc.
@@ -31,6 +32,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* Bounds on what a listing may hold: a repo on the Hub has at most some
+ * 100,000 files; an answer past these is a server fault, not a repo. An API
+ * answer (a listing page, revision info) is at most 64 MiB. */
+#define HUB_MAX_FILES 1000000
+#define HUB_MAX_PAGES 100000
+#define HUB_MAX_API_BYTES (64 << 20)
 
 typedef struct hub hub;
 
@@ -50,6 +58,8 @@ typedef struct hub_repo {
 	hub_file *files;   /* sorted by path */
 	size_t nfiles;
 	int from_cache;    /* listing came from the cache, not the network */
+	char *warning;     /* set when the Hub could not be reached and the cache
+	                      answered (the caller says so); NULL otherwise */
 } hub_repo;
 
 typedef struct hub_stats {
@@ -73,8 +83,16 @@ const char *hub_cache_root(const hub *h);
 /* 1 when id has the form ORG/NAME (one slash, both parts non-empty, no ".."). */
 int hub_repo_id_ok(const char *id);
 
+/* 1 when rev may name a revision: no "..", no leading '/', no control
+ * character (it becomes a path under refs/ in the cache). hub_repo_open
+ * refuses the others. */
+int hub_revision_ok(const char *rev);
+
 /* Resolve revision (NULL = "main") to a commit and list the repo's files.
- * kind: "datasets" or "models". Offline: from refs/ and the cached listing. */
+ * kind: "datasets" or "models". Offline: from refs/ and the cached listing.
+ * Online, when the Hub is down (transport error, 408, 429, 5xx) and the
+ * cache resolved the revision before and holds its listing: that commit,
+ * after one retry, with r->warning saying so. */
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r);
 void hub_repo_free(hub_repo *r);
 const hub_file *hub_repo_find(const hub_repo *r, const char *path);

@@ -43,7 +43,12 @@ static long src_read(src *s, unsigned char *buf, size_t n, const char **msg)
 {
 	if (s->gz) {
 		int r = gzread(s->gz, buf, n > (1u << 30) ? (1u << 30) : (unsigned)n);
-		if (r < 0) { int e; *msg = gzerror(s->gz, &e); return -1; }
+		int e = Z_OK;
+		if (r < 0) { *msg = gzerror(s->gz, &e); return -1; }
+		/* gzread ends a stream cut short (at a flush point, without its
+		 * trailer, or in a later member) as if it were whole; only the
+		 * state it leaves says Z_BUF_ERROR, "unexpected end of file" */
+		if (r == 0 && (gzerror(s->gz, &e), e == Z_BUF_ERROR)) { *msg = "truncated gzip stream"; return -1; }
 		return r;
 	}
 	ZSTD_outBuffer out = { buf, n, 0 };

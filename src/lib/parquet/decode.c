@@ -37,27 +37,29 @@ static int lz4_hadoop(const unsigned char *src, size_t n, unsigned char *dst, si
 	return n == 0 && o == dn ? 0 : -1;
 }
 
-void pq_decompress(int codec, const unsigned char *src, size_t n, unsigned char *dst, size_t dn, pq_err *e)
+void pq_decompress(int codec, const unsigned char *src, size_t n, unsigned char *dst, size_t dn, const char *col, pq_err *e)
 {
+	/* every message names the column, as parquet-cat(1) promises */
+#define PFAIL(fmt, ...) pq_fail(e, "column '%s': " fmt, col ? col : "?", ##__VA_ARGS__)
 	if (dn == 0 && codec != C_NONE) return;   /* an empty page: nothing to inflate */
 	switch (codec) {
 	case C_NONE:
-		if (n != dn) pq_fail(e, "uncompressed page: %zu bytes, header says %zu", n, dn);
+		if (n != dn) PFAIL("uncompressed page: %zu bytes, header says %zu", n, dn);
 		memcpy(dst, src, n);
 		return;
 	case C_SNAPPY: {
 		size_t ul;
 		if (snappy_uncompressed_length((const char *)src, n, &ul) != SNAPPY_OK || ul != dn)
-			pq_fail(e, "snappy: page does not decompress to %zu bytes", dn);
+			PFAIL("snappy: page does not decompress to %zu bytes", dn);
 		size_t out = dn;
 		if (snappy_uncompress((const char *)src, n, (char *)dst, &out) != SNAPPY_OK || out != dn)
-			pq_fail(e, "snappy: corrupt page");
+			PFAIL("snappy: corrupt page");
 		return;
 	}
 	case C_GZIP: {
 		z_stream z;
 		memset(&z, 0, sizeof z);
-		if (inflateInit2(&z, 15 + 32) != Z_OK) pq_fail(e, "gzip: init failed");
+		if (inflateInit2(&z, 15 + 32) != Z_OK) PFAIL("gzip: init failed");
 		z.next_in = (unsigned char *)src;
 		z.avail_in = (uInt)n;
 		z.next_out = dst;
@@ -67,17 +69,19 @@ void pq_decompress(int codec, const unsigned char *src, size_t n, unsigned char 
 		while (r == Z_STREAM_END && z.avail_in > 0 && z.avail_out > 0 && inflateReset(&z) == Z_OK);
 		size_t got = dn - z.avail_out;
 		inflateEnd(&z);
-		if ((r != Z_STREAM_END && r != Z_OK && r != Z_BUF_ERROR) || got != dn) pq_fail(e, "gzip: corrupt page");
+		/* the whole stream, trailer (and its CRC) included, not just dn bytes of it */
+		if (r != Z_STREAM_END) PFAIL("gzip: %s page", r == Z_BUF_ERROR || r == Z_OK ? "truncated" : "corrupt");
+		if (got != dn) PFAIL("gzip: page decompresses to %zu bytes, header says %zu", got, dn);
 		return;
 	}
 	case C_ZSTD: {
 		size_t r = ZSTD_decompress(dst, dn, src, n);
-		if (ZSTD_isError(r) || r != dn) pq_fail(e, "zstd: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong size");
+		if (ZSTD_isError(r) || r != dn) PFAIL("zstd: %s", ZSTD_isError(r) ? ZSTD_getErrorName(r) : "wrong size");
 		return;
 	}
 	case C_LZ4_RAW: {
 		int r = LZ4_decompress_safe((const char *)src, (char *)dst, (int)n, (int)dn);
-		if (r < 0 || (size_t)r != dn) pq_fail(e, "lz4: corrupt page");
+		if (r < 0 || (size_t)r != dn) PFAIL("lz4: corrupt page");
 		return;
 	}
 	case C_LZ4:
@@ -85,17 +89,18 @@ void pq_decompress(int codec, const unsigned char *src, size_t n, unsigned char 
 		if (lz4_hadoop(src, n, dst, dn) == 0) return;
 		{
 			int r = LZ4_decompress_safe((const char *)src, (char *)dst, (int)n, (int)dn);
-			if (r < 0 || (size_t)r != dn) pq_fail(e, "lz4: corrupt page");
+			if (r < 0 || (size_t)r != dn) PFAIL("lz4: corrupt page");
 		}
 		return;
 	case C_BROTLI: {
 		size_t out = dn;
 		if (BrotliDecoderDecompress(n, src, &out, dst) != BROTLI_DECODER_RESULT_SUCCESS || out != dn)
-			pq_fail(e, "brotli: corrupt page");
+			PFAIL("brotli: corrupt page");
 		return;
 	}
 	}
-	pq_fail(e, "unsupported: compression codec %s (%d)", codec_name(codec), codec);
+	PFAIL("unsupported: compression codec %s (%d)", codec_name(codec), codec);
+#undef PFAIL
 }
 
 /* ---- bit readers ---- */
@@ -499,7 +504,7 @@ void pq_decode_chunk(const unsigned char *file, size_t fsize, const pq_chunk *ch
 			pq_fail(e, "column '%s': page claims %d bytes from %d compressed", leaf->name, h.uncomp, h.comp);
 		if (h.type == 2) {
 			unsigned char *buf = keep_buf(c, (size_t)h.uncomp);
-			pq_decompress(ch->codec, pdata, (size_t)h.comp, buf, (size_t)h.uncomp, e);
+			pq_decompress(ch->codec, pdata, (size_t)h.comp, buf, (size_t)h.uncomp, leaf->name, e);
 			if (h.num_values < 0 || (h.encoding != E_PLAIN && h.encoding != E_PLAIN_DICT))
 				pq_fail(e, "column '%s': dictionary page encoding %d", leaf->name, h.encoding);
 			size_t nd = (size_t)h.num_values;
@@ -520,7 +525,7 @@ void pq_decode_chunk(const unsigned char *file, size_t fsize, const pq_chunk *ch
 		size_t vlen;
 		if (h.type == 0) {
 			unsigned char *buf = keep_buf(c, (size_t)h.uncomp);
-			pq_decompress(ch->codec, pdata, (size_t)h.comp, buf, (size_t)h.uncomp, e);
+			pq_decompress(ch->codec, pdata, (size_t)h.comp, buf, (size_t)h.uncomp, leaf->name, e);
 			rd r = {buf, buf + h.uncomp, e};
 			read_levels_v1(&r, c, h.rep_enc, leaf->max_rep, n, rep);
 			read_levels_v1(&r, c, h.def_enc, leaf->max_def, n, def);
@@ -535,7 +540,7 @@ void pq_decode_chunk(const unsigned char *file, size_t fsize, const pq_chunk *ch
 			size_t lv = (size_t)h.def_len + (size_t)h.rep_len;
 			size_t clen = (size_t)h.comp - lv, ulen = (size_t)h.uncomp - lv;
 			unsigned char *buf = keep_buf(c, ulen);
-			if (h.is_compressed && ch->codec != 0) pq_decompress(ch->codec, pdata + lv, clen, buf, ulen, e);
+			if (h.is_compressed && ch->codec != 0) pq_decompress(ch->codec, pdata + lv, clen, buf, ulen, leaf->name, e);
 			else { if (clen != ulen) pq_fail(e, "column '%s': uncompressed v2 page sizes differ", leaf->name); memcpy(buf, pdata + lv, clen); }
 			vals = buf;
 			vlen = ulen;

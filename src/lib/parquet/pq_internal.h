@@ -117,7 +117,9 @@ typedef struct pq_page_header {
 size_t pq_read_page_header(const unsigned char *p, size_t n, pq_page_header *h, pq_err *e);
 
 /* decode.c */
-void pq_decompress(int codec, const unsigned char *src, size_t srclen, unsigned char *dst, size_t dstlen, pq_err *e);
+/* col: the column, named in every message */
+void pq_decompress(int codec, const unsigned char *src, size_t srclen, unsigned char *dst, size_t dstlen, const char *col,
+		   pq_err *e);
 void pq_decode_chunk(const unsigned char *file, size_t fsize, const pq_chunk *ch, const pq_node *leaf,
                      pq_col *col, pq_err *e);
 void pq_col_free(pq_col *c);

@@ -88,8 +88,20 @@ int chatlen_model_load(const char *tokpath, chatlen_model *m, char *err, size_t 
 		jbuf_putc(&m->vars, '}');
 		return -1;
 	}
-	jbuf_free(&p);
 	uint32_t ct = json_get(&d, 0, "chat_template");
+	int nct = 0;
+	JSON_FOR_MEMBERS(&d, 0, key, val, k) { (void)val; (void)k; nct += json_str_eq(&d, key, "chat_template", 13); }
+	if (nct > 1 || (ct != JSON_NONE && json_type_of(&d, ct) != JSON_STRING && json_type_of(&d, ct) != JSON_ARRAY &&
+			json_type_of(&d, ct) != JSON_NULL)) {
+		if (nct > 1) snprintf(err, errlen, "%s: chat_template is given %d times: which one the model uses is not clear", p.p, nct);
+		else snprintf(err, errlen, "%s: chat_template is not a string or a list of named templates", p.p);
+		json_doc_free(&d);
+		free(b);
+		jbuf_free(&p);
+		jbuf_putc(&m->vars, '}');
+		return -1;
+	}
+	jbuf_free(&p);
 	if (json_type_of(&d, ct) == JSON_ARRAY) {
 		/* named templates: the one called "default" */
 		uint32_t pick = JSON_NONE;
@@ -418,6 +430,11 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 			rendered = j->want_render ? &c->render : NULL;
 		} else rc = count_wrapped(c, it, ms, fmt, &total);
 		if (rc) return;
+	}
+	if (tok_state_error(c->s, it->detail, sizeof it->detail)) {
+		it->reason = "tokenizer_error";
+		it->fatal = 1;   /* a wrong split is a wrong count: the run stops */
+		return;
 	}
 	it->n = (long long)total;
 	if (j->max >= 0 && j->trainer == CHATLEN_NEMO_RL && it->n >= j->max) {

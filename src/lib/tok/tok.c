@@ -819,7 +819,8 @@ static void bert_norm(const norm_op *op, const char *in, size_t n, jbuf *out, jb
  * after the previous match. Calls fn(ctx, start, end) for each; returns the
  * number found. */
 typedef void (*match_fn)(void *ctx, size_t s, size_t e);
-static size_t find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, size_t n, match_fn fn, void *ctx)
+static size_t find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, size_t n, match_fn fn, void *ctx,
+			int *merr)
 {
 	size_t last_end = 0, found = 0;
 	size_t last_match_end = (size_t)-1;
@@ -828,7 +829,9 @@ static size_t find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, siz
 		 * with PCRE2_ERROR_JIT_BADOPTION when the pattern has no JIT code */
 		int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, last_end, PCRE2_NO_UTF_CHECK, md, NULL);
 		if (rc == PCRE2_ERROR_JIT_BADOPTION) rc = pcre2_match(re, (PCRE2_SPTR)s, n, last_end, PCRE2_NO_UTF_CHECK, md, NULL);
-		if (rc < 0) break;
+		/* an error (match or JIT stack limit) is not "no more matches":
+		 * it would change the split silently */
+		if (rc < 0) { if (rc != PCRE2_ERROR_NOMATCH && !*merr) *merr = rc; break; }
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 		size_t ms = ov[0], me = ov[1];
 		if (me < ms) break;   /* \K in a lookahead: not a usable match */
@@ -856,7 +859,7 @@ static void repl_one(void *ctx, size_t s, size_t e)
 }
 
 /* One normalizer step from in to out (out != in). */
-static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, size_t n, jbuf *out, jbuf *tmp)
+static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, size_t n, jbuf *out, jbuf *tmp, int *merr)
 {
 	jbuf_reset(out);
 	switch (op->type) {
@@ -887,7 +890,7 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 	}
 	case N_REPLACE_RE: {
 		repl_ctx c = { in, 0, op->b, out };
-		find_iter(op->re, md, in, n, repl_one, &c);
+		find_iter(op->re, md, in, n, repl_one, &c, merr);
 		jbuf_put(out, in + c.pos, n - c.pos);
 		return;
 	}
@@ -908,7 +911,7 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 
 /* The normalizer chain over in[0..n): the result is in *outp and *outn (in
  * itself when there is no normalizer, else one of the buffers a, b). */
-static void normalize(const tok *t, pcre2_match_data *md, const char *in, size_t n, jbuf *a, jbuf *b, jbuf *tmp,
+static void normalize(const tok *t, pcre2_match_data *md, int *merr, const char *in, size_t n, jbuf *a, jbuf *b, jbuf *tmp,
 		      const char **outp, size_t *outn)
 {
 	const char *cur = in;
@@ -916,7 +919,7 @@ static void normalize(const tok *t, pcre2_match_data *md, const char *in, size_t
 	jbuf *bufs[2] = { a, b };
 	int which = 0;
 	for (int i = 0; i < t->nnorm; i++) {
-		norm_step(&t->norm[i], md, cur, cn, bufs[which], tmp);
+		norm_step(&t->norm[i], md, cur, cn, bufs[which], tmp, merr);
 		cur = bufs[which]->p ? bufs[which]->p : "";
 		cn = bufs[which]->len;
 		which ^= 1;
@@ -981,7 +984,9 @@ static int load_added(loader *L, uint32_t at)
 			/* matched after normalization: the content is normalized too */
 			const char *np;
 			size_t nn;
-			normalize(t, md, s, x.n, &a, &b, &tmp, &np, &nn);
+			int merr = 0;
+			normalize(t, md, &merr, s, x.n, &a, &b, &tmp, &np, &nn);
+			if (merr) { free(s); rc = fail(L, "added_tokens: the normalizer's regex failed on a token (a PCRE2 match error)%s", NULL); break; }
 			if (!nn) { free(s); continue; }
 			x.s = xmalloc(nn + 1);
 			memcpy(x.s, np, nn);
@@ -1141,6 +1146,7 @@ struct tok_state {
 	segs g;
 	amatches am, an;        /* added tokens found in the raw / normalized text */
 	pcre2_match_data *md;
+	int merr;               /* the first PCRE2 match error since tok_state_error */
 	/* BPE scratch */
 	int32_t *id, *prv, *nxt;
 	size_t scap;
@@ -1329,7 +1335,7 @@ static void split_pieces(tok_state *st, const pre_op *op, const char *txt, const
 			if (gap != len) seg_push(g, off + gap, off + len, 0);
 		} else {
 			seg_ctx c = { g, off, 0, op->invert };
-			if (op->re) find_iter(op->re, st->md, txt + off, len, seg_match, &c);
+			if (op->re) find_iter(op->re, st->md, txt + off, len, seg_match, &c, &st->merr);
 			else {
 				size_t pl = strlen(op->str);
 				for (size_t j = 0; j + pl <= len;) {
@@ -1603,7 +1609,7 @@ static void encode_section(tok_state *s, const char *txt, size_t n, int at0, tok
 	const tok *t = s->t;
 	const char *cur;
 	size_t cn;
-	normalize(t, s->md, txt, n, &s->a, &s->b, &s->tmp, &cur, &cn);
+	normalize(t, s->md, &s->merr, txt, n, &s->a, &s->b, &s->tmp, &cur, &cn);
 	if (!cn) return;
 	if (!t->normed.nn) { pretok_encode(s, cur, cn, at0, out); return; }
 	find_added(t, &t->normed, cur, cn, &s->an);
@@ -1637,4 +1643,14 @@ size_t tok_encode(tok_state *s, const char *text, size_t n, tok_ids *out)
 	size_t cnt = o->n - before;
 	if (!out) tok_ids_free(&local);
 	return cnt;
+}
+
+int tok_state_error(tok_state *s, char *err, size_t errlen)
+{
+	if (!s->merr) return 0;
+	PCRE2_UCHAR m[160];
+	if (pcre2_get_error_message(s->merr, m, sizeof m) < 0) snprintf((char *)m, sizeof m, "error %d", s->merr);
+	snprintf(err, errlen, "a tokenizer regex failed on this text (PCRE2: %s): the split would be wrong", (const char *)m);
+	s->merr = 0;
+	return -1;
 }

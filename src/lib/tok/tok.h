@@ -65,6 +65,12 @@ void tok_state_free(tok_state *s);
  * Returns the number of tokens (without the post-processor's). */
 size_t tok_encode(tok_state *s, const char *text, size_t n, tok_ids *out);
 
+/* A regex match that failed (PCRE2's match or JIT stack limit, not "no
+ * match") during the tok_encode calls since the last check: -1 with the
+ * reason in err, and the state's error cleared; else 0. The counts of those
+ * calls are not to be trusted when it fails. */
+int tok_state_error(tok_state *s, char *err, size_t errlen);
+
 /* Tokens the post-processor adds to a single sequence (add_special_tokens). */
 int tok_n_special(const tok *t);
 /* Id of a vocabulary entry or added token, -1 if none. */
