@@ -34,10 +34,12 @@ $(B)/stages/unique.jsonl: $(STAGES) $(BIN)/dedup
 		$(B)/stages/codeforces.jsonl $(B)/stages/magicoder.jsonl $(B)/stages/dolci.jsonl $(B)/stages/openmath.jsonl \
 		>$@.tmp && mv $@.tmp $@
 
+# the manifest records every source stage's and dedup's counts (--stage-summary)
 $(B)/manifest.json: $(B)/stages/unique.jsonl $(RECIPE) $(BIN)/blend
 	@echo "== blend" >&2
 	@blend -q --recipe $(RECIPE) $(if $(SEED),--seed $(SEED)) --val $(VAL) --keep-fields id,source,n_tokens \
-		--lock $(B)/lock.jsonl --summary $(B)/summaries/8-blend.json --out-dir $(B) $<
+		--lock $(B)/lock.jsonl $$(for f in $(B)/summaries/*.*-*.json $(B)/summaries/7-dedup.json; do printf -- " --stage-summary %s" "$$f"; done) \
+		--summary $(B)/summaries/8-blend.json --out-dir $(B) $<
 
 $(B)/checked: $(B)/manifest.json $(BIN)/sft-check
 	@echo "== sft-check" >&2

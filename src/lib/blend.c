@@ -759,7 +759,43 @@ void blend_manifest(const blend *b, const blend_info *info, jbuf *m)
 	jbuf_puts(m, ",\n  \"lock\": ");
 	if (info->lock_json) jbuf_puts(m, info->lock_json);
 	else jbuf_puts(m, "[]");
+	jbuf_puts(m, ",\n  \"stages\": {");
+	if (info->stages_json && *info->stages_json) { jbuf_puts(m, info->stages_json); jbuf_puts(m, "\n  "); }
+	jbuf_putc(m, '}');
 	jbuf_puts(m, "\n}\n");
+}
+
+int blend_stage_json(const char *text, size_t len, const char *path, int first, jbuf *m, char *err, size_t errlen)
+{
+	json_doc d;
+	json_doc_init(&d);
+	int rc = 0;
+	if (json_parse(&d, text, len)) rc = err_set(err, errlen, "%s: expected a tool's --summary (a JSON object): %s", path, d.err);
+	else if (json_type_of(&d, 0) != JSON_OBJECT || json_type_of(&d, json_get(&d, 0, "read")) != JSON_NUMBER ||
+		 json_type_of(&d, json_get(&d, 0, "kept")) != JSON_NUMBER || json_type_of(&d, json_get(&d, 0, "dropped")) != JSON_NUMBER)
+		rc = err_set(err, errlen, "%s: expected a tool's --summary, with \"read\", \"kept\" and \"dropped\"", path);
+	else {
+		const char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		size_t bl = strlen(base);
+		if (bl > 5 && !strcmp(base + bl - 5, ".json")) bl -= 5;
+		jbuf_puts(m, first ? "\n    " : ",\n    ");
+		json_write_str(m, base, bl);
+		/* every member but the run time, so the same build gives the same manifest */
+		jbuf_puts(m, ":{");
+		int n = 0;
+		JSON_FOR_MEMBERS(&d, 0, key, val, k) {
+			(void)k;
+			if (json_str_eq(&d, key, "seconds", 7)) continue;
+			if (n++) jbuf_putc(m, ',');
+			json_write_compact(m, &d, key);
+			jbuf_putc(m, ':');
+			json_write_compact(m, &d, val);
+		}
+		jbuf_putc(m, '}');
+	}
+	json_doc_free(&d);
+	return rc;
 }
 
 int blend_lock_json(const char *text, size_t len, const char *path, jbuf *m, char *err, size_t errlen)

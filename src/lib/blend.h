@@ -204,7 +204,15 @@ typedef struct blend_info {
 	const char *names[2];      /* file names of the sets */
 	const char *lock_path;     /* hf-fetch's lock file, or NULL */
 	const char *lock_json;     /* its lines as a JSON array (blend_lock_json), or NULL */
+	const char *stages_json;   /* the earlier stages' summaries (blend_stage_json), or NULL */
 } blend_info;
+
+/* One earlier stage's --summary file (a JSON object with "read", "kept",
+ * "dropped" and "reasons", as every sftkit tool writes it) appended to out as
+ * a member of the manifest's "stages" object, keyed by the file's base name
+ * without ".json" ("openmath.2a-per-problem"): first says whether it is the
+ * first member. -1 with err naming path if the text is not such an object. */
+int blend_stage_json(const char *text, size_t len, const char *path, int first, jbuf *out, char *err, size_t errlen);
 
 /* hf-fetch's lock file (one JSON object per line; blank lines skipped) as a
  * JSON array appended to out. -1 with err naming path:line if a line is not

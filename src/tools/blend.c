@@ -27,6 +27,8 @@ static const char usage[] =
 	"                         proportion (default 0: none)\n"
 	"      --keep-fields A,B  top-level fields to keep besides messages\n"
 	"      --lock FILE        hf-fetch's lock file, recorded in the manifest\n"
+	"      --stage-summary FILE  an earlier stage's --summary, recorded in the\n"
+	"                         manifest's \"stages\" (repeatable)\n"
 	"      --plan             write nothing: print each part's requested, available and\n"
 	"                         taken counts (and epochs, shortfall) as JSON lines\n";
 
@@ -63,9 +65,21 @@ static void write_outputs(cli *c, blend *b, blend_info *info, const char *outdir
 	if (blend_commit(outdir, names, 3, err, sizeof err)) cli_fatal(c, "%s", err);
 }
 
+/* --stage-summary FILE: an earlier stage's counts, kept in the manifest */
+static void add_stage(cli *c, jbuf *stages, const char *path)
+{
+	size_t n;
+	char *t = read_file_max(path, BLEND_MAX_LOCK, &n), err[600];
+	if (!t) cli_fatal(c, "%s: %s", path, errno == EFBIG ? "more than 64 MiB: not a summary" : strerror(errno));
+	if (blend_stage_json(t, n, path, stages->len == 0, stages, err, sizeof err)) cli_fatal(c, "%s", err);
+	jbuf_putc(stages, 0);
+	stages->len--;   /* kept NUL-terminated for blend_info */
+	free(t);
+}
+
 int main(int argc, char **argv)
 {
-	enum { O_SEED = CLI_OPT_TOOL_BASE, O_VAL, O_KEEP, O_LOCK, O_PLAN };
+	enum { O_SEED = CLI_OPT_TOOL_BASE, O_VAL, O_KEEP, O_LOCK, O_PLAN, O_STAGE };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"recipe", required_argument, 0, 'r'},
@@ -75,6 +89,7 @@ int main(int argc, char **argv)
 		{"keep-fields", required_argument, 0, O_KEEP},
 		{"lock", required_argument, 0, O_LOCK},
 		{"plan", no_argument, 0, O_PLAN},
+		{"stage-summary", required_argument, 0, O_STAGE},
 		{0, 0, 0, 0},
 	};
 	cli c;
@@ -83,6 +98,7 @@ int main(int argc, char **argv)
 	int nkeep = 0, o, seed_opt = 0, plan = 0;
 	uint64_t seed_cli = 0;
 	blend_val val = {0, 0, 0};
+	jbuf stages = JBUF_INIT;
 	char err[4600];
 	cli_init(&c, "blend", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "r:o:", opts, NULL)) != -1) {
@@ -109,6 +125,7 @@ int main(int argc, char **argv)
 			break;
 		case O_LOCK: lock_path = optarg; break;
 		case O_PLAN: plan = 1; break;
+		case O_STAGE: add_stage(&c, &stages, optarg); break;
 		default: cli_usage_error(&c, NULL);
 		}
 	}
@@ -199,6 +216,7 @@ int main(int argc, char **argv)
 			.seed_from = seed_opt ? "--seed" : r.have_seed ? "recipe" : "default",
 			.keep = keep, .nkeep = nkeep,
 			.lock_path = lock_path, .lock_json = lock_path ? lock.p : NULL,
+			.stages_json = stages.p,
 		};
 		write_outputs(&c, &b, &info, outdir);
 	}
@@ -208,6 +226,7 @@ int main(int argc, char **argv)
 	c.n_dropped += b.n - distinct;
 	if (b.n > distinct) cli_count(&c, "not_drawn", b.n - distinct);
 	jbuf_free(&lock);
+	jbuf_free(&stages);
 	free(keep);
 	blend_free(&b);
 	blend_recipe_free(&r);

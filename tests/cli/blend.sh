@@ -34,6 +34,15 @@ echo '{"repo":"a/b","kind":"datasets","revision":"main","commit":"abc"}' >"$T/lo
 t_eq "--lock is embedded" abc "$(blend -q -r "$T/r.recipe" -o "$T/o5" --lock "$T/lock.jsonl" "$T/in.jsonl"; jq -r '.lock[0].commit' "$T/o5/manifest.json")"
 t_eq "no temp files left" 0 "$(ls "$T/out" | grep -c tmp)"
 t_eq "summary: read = kept + dropped" 1 "$(grep -c 'read 131, kept 88, dropped 43 (no_part 1, not_drawn 42)' "$T/e")"
+# --stage-summary: the earlier stages' counts in the manifest, without their run times
+printf '%s\n' '{"tool":"dedup","read":5,"kept":3,"dropped":2,"reasons":{"duplicate":2},"seconds":0.25}' >"$T/om.2a-per-problem.json"
+blend -q -r "$T/r.recipe" -o "$T/o9" --stage-summary "$T/om.2a-per-problem.json" "$T/in.jsonl"
+t_eq "--stage-summary: the stage's counts in the manifest, by file name" '{"om.2a-per-problem":{"tool":"dedup","read":5,"kept":3,"dropped":2,"reasons":{"duplicate":2}}}' "$(jq -c .stages "$T/o9/manifest.json")"
+t_eq "no --stage-summary: an empty stages object" '{}' "$(jq -c .stages "$T/out/manifest.json")"
+echo '{"read":1}' >"$T/notsum.json"
+t_status "--stage-summary that is not a summary: exit 1" 1 blend -q -r "$T/r.recipe" -o "$T/o10" --stage-summary "$T/notsum.json" "$T/in.jsonl"
+t_grep "naming it" "notsum.json: expected a tool's --summary" "$T/.err"
+t_ok "and nothing written" test ! -e "$T/o10/manifest.json"
 t_status "bad recipe line: exit 1" 1 sh -c "echo 'x notanumber' >'$T/bad.recipe'; blend -r '$T/bad.recipe' -o '$T/o6' '$T/in.jsonl'"
 t_status "no recipe: usage" 2 blend -o "$T/o7"
 # memory: an index of offsets, not the records (100 MB of records under a 60 MB address-space cap is too tight

@@ -26,6 +26,7 @@ for src in dolci openmath magicoder codeforces; do
 	t_eq "$src: what the stages dropped are the rejects files' lines" "$(jq -s '[.[1:][].dropped] | add' "$B"/summaries/$src.[1-6]*-*.json)" "$(cat "$B"/stages/$src.rejects.*.jsonl | wc -l | tr -d ' ')"
 done
 t_eq "openmath: one solution per problem, the planted repeats set aside" '22 {"duplicate":22}' "$(jq -c '.dropped, .reasons' "$B/summaries/openmath.2a-per-problem.json" | tr '\n' ' ' | sed 's/ $//')"
+t_eq "and so does the manifest" 22 "$(jq '.stages["openmath.2a-per-problem"].dropped' "$B/manifest.json")"
 t_grep "the report shows the per-problem stage" "per-problem" "$B/report.html"
 t_eq "dedup reads what the sources' last stages kept" "$(jq -s '[.[].kept] | add' "$B"/summaries/*.6-tok-len.json)" "$(jq .read "$B/summaries/7-dedup.json")"
 t_eq "then blend what dedup kept, and sft-check what blend kept" "1143 1143 865 865" "$(jq -s -r '"\(.[0].kept) \(.[1].read) \(.[1].kept) \(.[2].read)"' "$B"/summaries/[789]-*.json)"
