@@ -29,7 +29,7 @@ sample)
 	cp -R "$ROOT/pipelines/sample/hub/." "$M/"
 	for gz in $(find "$M" -name '*.gz' -path '*/models/*'); do gzip -d "$gz"; done
 	export SFTKIT_ROOT="$ROOT"
-	. "$ROOT/tests/mockhub/start.sh"
+	. "$ROOT/pipelines/mockhub/start.sh"
 	trap 'st=$?; kill "$MOCKHUB_PID" 2>/dev/null; exit $st' EXIT; trap 'exit 1' INT TERM
 	mockhub_start "$M"
 	export HF_HUB_CACHE="$B/cache"

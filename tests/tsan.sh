@@ -36,7 +36,7 @@ for i in range(3000): print(json.dumps({'id': str(i), 'messages': [{'role': 'use
 cmp -s "$T/j1" "$T/j4" || { echo "tsan: tok-len -j 4 differs from -j 1" >&2; fail=1; }
 # hf-fetch -j 4 downloads from the mock Hub
 export SFTKIT_ROOT="$ROOT" HF_HUB_CACHE="$T/cache"
-. tests/mockhub/start.sh
+. pipelines/mockhub/start.sh
 mockhub_start pipelines/sample/hub
 for r in allenai/Dolci-Instruct-SFT nvidia/OpenMathInstruct-2 open-r1/codeforces-cots; do
 	"$B/hf-fetch" -q -j 4 --files '**/*.parquet' "$r" >/dev/null 2>>"$T/tsan-hub" || fail=1

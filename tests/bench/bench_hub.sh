@@ -3,7 +3,7 @@
 # (hf-fetch --jobs 4 against curl run file by file).
 set -eu
 . "$SFTKIT_ROOT/tests/bench/lib.sh"
-. "$SFTKIT_ROOT/tests/mockhub/start.sh"
+. "$SFTKIT_ROOT/pipelines/mockhub/start.sh"
 M="$BENCH_DIR/hubmirror"
 R="$M/models/bench/files"
 if [ ! -s "$R/large.bin" ]; then

@@ -1,8 +1,8 @@
-# hf-fetch against the mock Hub (tests/mockhub/server.py) serving the sample
+# hf-fetch against the mock Hub (pipelines/mockhub/server.py) serving the sample
 # mirror and a few layouts built here: configs, default patterns, formats,
 # the cache layout, pinning, offline mode, auth errors, faults and resume.
 . "$SFTKIT_ROOT/tests/cli/lib.sh"
-. "$SFTKIT_ROOT/tests/mockhub/start.sh"
+. "$SFTKIT_ROOT/pipelines/mockhub/start.sh"
 trap 'mockhub_stop; rm -rf "$T"' EXIT
 export HF_HUB_CACHE="$T/cache" HF_HOME="$T/hfhome" SFTKIT_HUB_BACKOFF_MS=50
 unset HF_TOKEN HF_HUB_OFFLINE 2>/dev/null

@@ -2,7 +2,7 @@
 # and downloads from it as from the real Hub. Skipped, saying so, when npm
 # cannot install the client.
 . "$SFTKIT_ROOT/tests/cli/lib.sh"
-. "$SFTKIT_ROOT/tests/mockhub/start.sh"
+. "$SFTKIT_ROOT/pipelines/mockhub/start.sh"
 trap 'mockhub_stop; rm -rf "$T"' EXIT
 ORACLES=${ORACLES:-/tmp/oracles}
 if [ ! -d "$ORACLES/node_modules/@huggingface/hub" ]; then
@@ -20,7 +20,7 @@ fi
 export ORACLES
 H="$SFTKIT_ROOT/pipelines/sample/hub"
 mockhub_start "$H" --log "$T/log" --page-size 2 || { echo "not ok - mock hub starts"; exit 0; }
-node "$SFTKIT_ROOT/tests/mockhub/official-client.mjs" allenai/Dolci-Instruct-SFT data/train-00001-of-00002.parquet >"$T/out" 2>"$T/err"
+node "$SFTKIT_ROOT/tests/cli/mockhub-client.mjs" allenai/Dolci-Instruct-SFT data/train-00001-of-00002.parquet >"$T/out" 2>"$T/err"
 t_eq "the official client runs against the mock" 0 $?
 t_grep "listFiles follows the mock's Link pages" "data/train-00000-of-00002.parquet file $(stat -c %s "$H/datasets/allenai/Dolci-Instruct-SFT/data/train-00000-of-00002.parquet")" "$T/out"
 t_grep "listFiles sees directories" "data directory 0" "$T/out"

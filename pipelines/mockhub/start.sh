@@ -4,7 +4,7 @@
 mockhub_start() {
 	_root=$1; shift
 	_pf=$(mktemp "${TMPDIR:-/tmp}/mockhub-port.XXXXXX"); rm -f "$_pf"
-	python3 "$SFTKIT_ROOT/tests/mockhub/server.py" --root "$_root" --port-file "$_pf" "$@" &
+	python3 "$SFTKIT_ROOT/pipelines/mockhub/server.py" --root "$_root" --port-file "$_pf" "$@" &
 	MOCKHUB_PID=$!
 	_i=0
 	while [ ! -s "$_pf" ] && [ $_i -lt 100 ]; do sleep 0.05; _i=$((_i + 1)); done

@@ -1,4 +1,4 @@
-// official-client.mjs REPO PATH — the official JS client (@huggingface/hub) against
+// mockhub-client.mjs REPO PATH — the official JS client (@huggingface/hub) against
 // HF_ENDPOINT: listFiles (recursive) and downloadFile; prints the listing and
 // the sha256 of the download. Used by tests/cli/mockhub.sh to check the mock.
 import { createRequire } from 'module';

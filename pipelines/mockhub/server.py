@@ -2,7 +2,7 @@
 """server.py — a local stand-in for the Hugging Face Hub HTTP API, serving a
 directory mirror on 127.0.0.1 for tests and `make sample`.
 
-  python3 tests/mockhub/server.py --root DIR [--port 0] [--port-file F] [--log F]
+  python3 pipelines/mockhub/server.py --root DIR [--port 0] [--port-file F] [--log F]
                                   [--faults SPEC] [--page-size N]
 
 DIR holds datasets/<org>/<name>/<files> and models/<org>/<name>/<files>. It
