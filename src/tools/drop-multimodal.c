@@ -11,18 +11,12 @@ static const char *rule(void *ctx, const json_doc *d, char *detail, size_t n)
 	return det_multimodal(ctx, d, detail, n);
 }
 
+static void init(void *ctx) { det_init(ctx); }
+static void done(void *ctx) { det_free(ctx); }
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
-	cli c;
 	det_ctx dc;
-	int o;
-	cli_init(&c, "drop-multimodal", usage, argc, argv);
-	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1)
-		if (!cli_common_opt(&c, o, optarg)) cli_usage_error(&c, NULL);
-	cli_open_output(&c, optind);
-	det_init(&dc);
-	cli_run_filter(&c, rule, &dc);
-	det_free(&dc);
-	return cli_finish(&c);
+	const cli_filter f = {"drop-multimodal", usage, rule, &dc, init, done};
+	return cli_filter_main(&f, argc, argv);
 }

@@ -101,6 +101,23 @@ tu "ReAct trace" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant
 tu "null OLMo members are kept" '{"messages":[{"role":"user","content":"hi","functions":null,"function_calls":null},{"role":"assistant","content":"ok","functions":null,"function_calls":null}]}' keep
 tu "<tool_call> in a code block is kept" '{"messages":[{"role":"user","content":"parse this"},{"role":"assistant","content":"```python\ns = \"<tool_call>\"\n```"}]}' keep
 
+# --- the keep/drop filters' shared main (cli_filter_main): the same options,
+# accounting, rejects and errors for each, a record each drops ---
+filter_main() { # tool reason record-it-drops
+	printf '%s\n' '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}' "$3" 'not json' >"$T/fm.jsonl"
+	"$1" --skip-bad --rejects "$T/fmr" --summary "$T/fms" "$T/fm.jsonl" >"$T/fmo" 2>"$T/fme"
+	t_eq "$1: --skip-bad exits 0" 0 $?
+	t_eq "$1: the clean record passes byte for byte" "$(head -1 "$T/fm.jsonl")" "$(cat "$T/fmo")"
+	t_grep "$1: the summary line adds up" "^$1: read 3, kept 1, dropped 2 ($2 1, bad_json 1) in " "$T/fme"
+	t_eq "$1: --summary counts the reasons" "3 1 2 1 1" "$(jq -r '"\(.read) \(.kept) \(.dropped) \(.reasons.bad_json) \(.reasons.'"$2"')"' "$T/fms")"
+	t_eq "$1: --rejects holds both, with their reasons" "$2 bad_json" "$(jq -r .reason "$T/fmr" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+	t_status "$1: a line that is not JSON stops it" 1 "$1" -q "$T/fm.jsonl"
+	t_grep "$1: naming file and line" "^$1: $T/fm.jsonl:3: " "$T/.err"
+	t_eq "$1: -q silences the summary" "" "$(head -2 "$T/fm.jsonl" | "$1" -q 2>&1 >/dev/null)"
+}
+filter_main drop-multimodal multimodal_placeholder '{"messages":[{"role":"user","content":"<image> what?"},{"role":"assistant","content":"a cat"}]}'
+filter_main drop-tool-use tool_role '{"messages":[{"role":"user","content":"hi"},{"role":"tool","content":"1"},{"role":"assistant","content":"ok"}]}'
+
 # --- sft-check ---
 printf '%s\n' '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}' \
 	'{"messages":[{"role":"user","content":"a"}]}' '{"messages":[{"role":"robot","content":"a"},{"role":"assistant","content":"b"}]}' \
