@@ -4,7 +4,11 @@
 
 static const char usage[] =
 	"Usage: drop-multimodal [OPTIONS] [FILE...]\n"
-	"Drop records whose conversation carries images, audio or video: content parts,\nmedia members, media placeholders, markdown images, HTML <img> tags, data URIs.\nText inside code blocks and inline code is kept (it talks about media, it\ndoes not carry any). The rules are listed in drop-multimodal(1).\n";
+	"Drop records whose conversation carries images, audio or video: content parts\n"
+	"(also serialised into a string), media members, media placeholders, markdown\n"
+	"images, HTML <img> tags, data URIs. Text inside code blocks and inline code is\n"
+	"kept (it talks about media, it does not carry any). The rules are listed in\n"
+	"drop-multimodal(1).\n";
 
 static const char *rule(void *ctx, const json_doc *d, char *detail, size_t n)
 {

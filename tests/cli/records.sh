@@ -77,6 +77,22 @@ mmcase "a markdown link is kept" '"see [the docs](http://x)"' keep
 mmcase "a placeholder written with escapes (\\u003c for <, as Go writes it)" '"\u003cimage\u003e what is it?"' multimodal_placeholder
 mmcase "a placeholder among json.dumps-escaped text" '"caf\u00e9 <image> \u4e2d\u6587 \ud83d\ude00"' multimodal_placeholder
 mmcase "and in inline code among it, kept" '"caf\u00e9 `<image>` \u4e2d\u6587 \ud83d\ude00"' keep
+# a content list serialised into the content string: dropped when the whole
+# string (whitespace aside) is the list; shown in a fence or in prose, kept
+mmcase "serialised content list in a string" '"[{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/x.png\"}}, {\"type\": \"text\", \"text\": \"Describe the diagram\"}]"' multimodal_part
+mmcase "serialised list, whitespace around, audio part second" '"  \n[{\"type\": \"text\", \"text\": \"hi\"}, {\"type\":\"input_audio\",\"input_audio\":{\"data\":\"UklGRg==\"}}]\n"' multimodal_part
+mmcase "serialised list as Python's repr" "\"[{'type': 'image_url', 'image_url': {'url': 'https://x/x.png'}}, {'type': 'text', 'text': 'Describe'}]\"" multimodal_part
+mmcase "serialised messages list with an image part" '"[{\"role\":\"user\",\"content\":[{\"type\":\"image\"},{\"type\":\"text\",\"text\":\"what?\"}]}]"' multimodal_part
+mmcase "a lone serialised image part" '"{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}"' multimodal_part
+mmcase "serialised list written with \\u escapes (\\u005b for [)" '"\u005b{\"type\":\"video_url\",\"video_url\":{\"url\":\"v.mp4\"}}]"' multimodal_part
+mmcase "serialised list in a text part" '[{"type":"text","text":"[{\"type\":\"file\",\"file\":{\"file_id\":\"f1\"}}]"}]' multimodal_part
+mmcase "the list in a json fence is kept" '"```json\n[{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/x.png\"}}]\n```"' keep
+mmcase "the list after prose is kept" '"Why does this fail? [{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/x.png\"}}]"' keep
+mmcase "the list before prose is kept" '"[{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/x.png\"}}] why does this fail?"' keep
+mmcase "a serialised list of text parts only is kept" '"[{\"type\": \"text\", \"text\": \"hi\"}]"' keep
+mmcase "a JSON object with an image member but no part type is kept" '"{\"name\": \"web\", \"image\": \"nginx:1.25\"}"' keep
+mmcase "a lone object is media by its type only" '"{\"type\": \"container\", \"image\": \"nginx:1.25\"}"' keep
+mmcase "a JSON array of numbers is kept" '"[1, 2, 3]"' keep
 printf '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://x"}},{"type":"text","text":"hi"}]},{"role":"assistant","content":"ok"}]}\n' >"$T/mm.jsonl"
 t_eq "drop-multimodal: content part" multimodal_part "$(drop-multimodal -q --rejects "$T/mmr" "$T/mm.jsonl" >/dev/null; jq -r .reason "$T/mmr")"
 printf '{"images":["a.png"],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}\n' >"$T/mm.jsonl"
