@@ -407,7 +407,8 @@ int cli_filter_main(const cli_filter *f, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1)
 		if (!cli_common_opt(&c, o, optarg)) cli_usage_error(&c, NULL);
 	cli_open_output(&c, optind);
-	if (f->init) f->init(f->ctx);
+	char err[256];
+	if (f->init && f->init(f->ctx, err, sizeof err)) cli_fatal(&c, "%s", err);
 	cli_run_filter(&c, f->rule, f->ctx);
 	if (f->done) f->done(f->ctx);
 	return cli_finish(&c);

@@ -149,14 +149,15 @@ void cli_run_filter(cli *c, cli_rule_fn rule, void *ctx);
 /* The whole main of a keep/drop filter that takes the common options only
  * (drop-multimodal, drop-tool-use, drop-identity): cli_init, the options,
  * init(ctx), cli_run_filter over rule, done(ctx), cli_finish. ctx is the
- * rule's context, owned by the caller; init and done may be NULL. Returns
- * the exit status for main. */
+ * rule's context, owned by the caller; init and done may be NULL. An init
+ * that fails returns -1 with the reason in err, which ends the tool with
+ * "prog: reason" and status 1. Returns the exit status for main. */
 typedef struct cli_filter {
 	const char *prog;        /* the tool's name */
 	const char *usage;       /* its --help text */
 	cli_rule_fn rule;
 	void *ctx;
-	void (*init)(void *ctx);
+	int (*init)(void *ctx, char *err, size_t errlen);
 	void (*done)(void *ctx);
 } cli_filter;
 int cli_filter_main(const cli_filter *f, int argc, char **argv);

@@ -11,7 +11,12 @@ static const char *rule(void *ctx, const json_doc *d, char *detail, size_t n)
 	return det_tool_use(ctx, d, detail, n);
 }
 
-static void init(void *ctx) { det_init(ctx); }
+static int init(void *ctx, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	det_init(ctx);
+	return 0;
+}
 static void done(void *ctx) { det_free(ctx); }
 
 int main(int argc, char **argv)

@@ -1,0 +1,641 @@
+/* identity.c — see identity.h. */
+#include "identity.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The names a claim can give: models and their makers. Each is a PCRE2
+ * fragment and a literal that every match of the fragment holds (lower
+ * case; the prefilter folds case), which is what the prefilter looks for.
+ * Latin names stand between non-alphanumerics (ASCII lookarounds, as
+ * Chinese and Japanese text runs names into the words around them); names
+ * that are ordinary words in their small-letter form (Meta, Bard, Grok,
+ * Falcon, Copilot) count capitalised only.
+ */
+static const struct { const char *re, *lit; int latin; } names[] = {
+	{"chat\\s?gpt", "chat", 1},
+	{"gpt(?:-?(?:[2-5](?:\\.\\d)?|4o|o\\d?))?(?:-(?:turbo|mini))?", "gpt", 1},
+	{"openai", "openai", 1},
+	{"claude(?:\\s+\\d(?:\\.\\d)?)?(?:\\s+(?:opus|sonnet|haiku|instant))?", "claude", 1},
+	{"anthropic", "anthropic", 1},
+	{"gemini", "gemini", 1},
+	{"(?-i:Bard)", "bard", 1},
+	{"google(?:\\s+(?:deepmind|ai|brain))?", "google", 1},
+	{"deepmind", "deepmind", 1},
+	{"(?:meta\\s+)?llama(?:\\s?-?\\d(?:\\.\\d)?)?", "llama", 1},
+	{"(?-i:Meta)(?:\\s+AI)?", "meta", 1},
+	{"qwen(?:\\d(?:\\.\\d)?)?", "qwen", 1},
+	{"tongyi(?:\\s+qianwen)?", "tongyi", 1},
+	{"alibaba(?:\\s+(?:cloud|group))?", "alibaba", 1},
+	{"deepseek", "deepseek", 1},
+	{"mistral(?:\\s+ai)?", "mistral", 1},
+	{"mixtral", "mixtral", 1},
+	{"olmo(?:\\s?-?\\d)?", "olmo", 1},
+	{"tulu(?:\\s?-?\\d)?", "tulu", 1},
+	{"t\xc3\xbclu(?:\\s?-?\\d)?", "t\xc3\xbclu", 1},
+	{"ai2", "ai2", 1},
+	{"allen\\s+(?:institute|ai)", "allen", 1},
+	{"phi-?\\d(?:\\.\\d)?", "phi", 1},
+	{"microsoft", "microsoft", 1},
+	{"(?-i:Grok)(?:\\s?-?\\d)?", "grok", 1},
+	{"xai", "xai", 1},
+	{"x\\.ai", "x.ai", 1},
+	{"ernie(?:\\s+bot)?", "ernie", 1},
+	{"baidu", "baidu", 1},
+	{"kimi", "kimi", 1},
+	{"moonshot\\s+ai", "moonshot", 1},
+	{"(?:chat)?glm(?:-?\\d)?", "glm", 1},
+	{"zhipu(?:\\s+ai)?", "zhipu", 1},
+	{"01\\.ai", "01.ai", 1},
+	{"yi-(?:\\d|large|lightning)", "yi-", 1},
+	{"cohere", "cohere", 1},
+	{"(?-i:Falcon)(?:-?\\d+B)?", "falcon", 1},
+	{"vicuna", "vicuna", 1},
+	{"lmsys", "lmsys", 1},
+	{"inflection\\s+ai", "inflection", 1},
+	{"nemotron", "nemotron", 1},
+	{"nvidia", "nvidia", 1},
+	{"(?-i:Copilot)", "copilot", 1},
+	{"(?-i:Bing)(?:\\s+chat)?", "bing", 1},
+	{"hunyuan", "hunyuan", 1},
+	{"doubao", "doubao", 1},
+	{"bytedance", "bytedance", 1},
+	{"minimax", "minimax", 1},
+	{"yandex(?:gpt)?", "yandex", 1},
+	{"gigachat", "gigachat", 1},
+	/* Chinese and Russian names */
+	{"\xe9\x80\x9a\xe4\xb9\x89(?:\xe5\x8d\x83\xe9\x97\xae)?", "\xe9\x80\x9a\xe4\xb9\x89", 0},   /* 通义(千问) */
+	{"\xe5\x8d\x83\xe9\x97\xae", "\xe5\x8d\x83\xe9\x97\xae", 0},                                /* 千问 */
+	{"\xe9\x98\xbf\xe9\x87\x8c(?:\xe5\xb7\xb4\xe5\xb7\xb4|\xe4\xba\x91)?", "\xe9\x98\xbf\xe9\x87\x8c", 0}, /* 阿里(巴巴|云) */
+	{"\xe6\xb7\xb1\xe5\xba\xa6\xe6\xb1\x82\xe7\xb4\xa2", "\xe6\xb7\xb1\xe5\xba\xa6\xe6\xb1\x82\xe7\xb4\xa2", 0}, /* 深度求索 */
+	{"\xe6\x96\x87\xe5\xbf\x83(?:\xe4\xb8\x80\xe8\xa8\x80)?", "\xe6\x96\x87\xe5\xbf\x83", 0},   /* 文心(一言) */
+	{"\xe7\x99\xbe\xe5\xba\xa6", "\xe7\x99\xbe\xe5\xba\xa6", 0},                                /* 百度 */
+	{"\xe6\x99\xba\xe8\xb0\xb1", "\xe6\x99\xba\xe8\xb0\xb1", 0},                                /* 智谱 */
+	{"\xe6\x9c\x88\xe4\xb9\x8b\xe6\x9a\x97\xe9\x9d\xa2", "\xe6\x9c\x88\xe4\xb9\x8b\xe6\x9a\x97\xe9\x9d\xa2", 0}, /* 月之暗面 */
+	{"\xe9\x9b\xb6\xe4\xb8\x80\xe4\xb8\x87\xe7\x89\xa9", "\xe9\x9b\xb6\xe4\xb8\x80\xe4\xb8\x87\xe7\x89\xa9", 0}, /* 零一万物 */
+	{"\xe6\xb7\xb7\xe5\x85\x83", "\xe6\xb7\xb7\xe5\x85\x83", 0},                                /* 混元 */
+	{"\xe8\xb1\x86\xe5\x8c\x85", "\xe8\xb1\x86\xe5\x8c\x85", 0},                                /* 豆包 */
+	{"\xe5\xad\x97\xe8\x8a\x82\xe8\xb7\xb3\xe5\x8a\xa8", "\xe5\xad\x97\xe8\x8a\x82\xe8\xb7\xb3\xe5\x8a\xa8", 0}, /* 字节跳动 */
+	{"\xd0\xb3\xd0\xb8\xd0\xb3\xd0\xb0\xd1\x87\xd0\xb0\xd1\x82", "\xd0\xb3\xd0\xb8\xd0\xb3\xd0\xb0", 0},      /* гигачат */
+	{"\xd1\x8f\xd0\xbd\xd0\xb4\xd0\xb5\xd0\xba\xd1\x81", "\xd0\xbd\xd0\xb4\xd0\xb5\xd0\xba", 0},       /* яндекс */
+};
+#define N_NAMES (sizeof names / sizeof names[0])
+
+/*
+ * The literals every knowledge_cutoff pattern holds one of (lower case,
+ * UTF-8). A pattern added below must hold one of these, or a name: the
+ * fuzz target and the unit test hold the patterns to that (a text they
+ * match must pass the prefilter).
+ */
+static const char *const cutoff_lits[] = {
+	/* en */
+	"cutoff", "cut-off", "cut off", "my last ", "my latest ", "my most recent ", "my final ", "my knowledge",
+	"my training", "my data", "my information", "trained", "information", "knowledge",
+	/* es */
+	"corte", "actualizaci", "entrenamiento", "conocimiento",
+	/* fr */
+	"coupure", "mise \xc3\xa0 jour", "entra\xc3\xaenement", "entrainement", "connaissance",
+	/* de */
+	"wissen", "kenntnisstand", "trainings", "stichtag", "aktualisierung",
+	/* zh: 截止 截至 更新 训练 知识 */
+	"\xe6\x88\xaa\xe6\xad\xa2", "\xe6\x88\xaa\xe8\x87\xb3", "\xe6\x9b\xb4\xe6\x96\xb0", "\xe8\xae\xad\xe7\xbb\x83",
+	"\xe7\x9f\xa5\xe8\xaf\x86",
+	/* ja: カットオフ 学習 トレーニング 訓練 知識 アップデート */
+	"\xe3\x82\xab\xe3\x83\x83\xe3\x83\x88\xe3\x82\xaa\xe3\x83\x95", "\xe5\xad\xa6\xe7\xbf\x92",
+	"\xe3\x83\x88\xe3\x83\xac\xe3\x83\xbc\xe3\x83\x8b\xe3\x83\xb3\xe3\x82\xb0", "\xe8\xa8\x93\xe7\xb7\xb4",
+	"\xe7\x9f\xa5\xe8\xad\x98", "\xe3\x82\xa2\xe3\x83\x83\xe3\x83\x97\xe3\x83\x87\xe3\x83\xbc\xe3\x83\x88",
+	/* ru: знани данн обновлени моего (letters of а-п only: the fold maps
+	 * their capitals, not those of р-я, whose UTF-8 differs by more than a bit) */
+	"\xd0\xb7\xd0\xbd\xd0\xb0\xd0\xbd\xd0\xb8", "\xd0\xb4\xd0\xb0\xd0\xbd\xd0\xbd",
+	"\xd0\xbe\xd0\xb1\xd0\xbd\xd0\xbe\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xb8",
+	"\xd0\xbc\xd0\xbe\xd0\xb5\xd0\xb3\xd0\xbe",
+};
+#define N_CUTOFF_LITS (sizeof cutoff_lits / sizeof cutoff_lits[0])
+
+/* Month names, for the cut-off dates */
+#define EN_MONTH "(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+#define ES_MONTH "(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre)"
+/* a stretch of one sentence (no full stop, question or exclamation mark, newline) */
+#define ZH_GAP(n) "[^\xe3\x80\x82\xef\xbc\x81\xef\xbc\x9f!?\\n]{0," #n "}?"
+#define RU_W "[\\w\xd0\x80-\xd3\xbf-]"
+/* a word between "I am" and what it is, that is not one of a negation, a
+ * clause or a preposition ("I'm not", "I was told that", "a fan of") */
+#define EN_GAP "(?:(?!(?:not|never|no|that|which|who|it|they|he|she|is|was|were|are|and|but|because|when|if|what|how|" \
+	"told|asked|wondering|sure|aware|familiar|curious|impressed|of|with|about|using|use|for|in|on|to|from|like|" \
+	"love|reading|talking|comparing|working|fan)\\b)[\\w-]+,?\\s+)"
+
+/*
+ * The claims: first-person patterns per language, {N} standing for the
+ * names. reason 'i' is foreign_identity, 'c' knowledge_cutoff. Caseless,
+ * Unicode (PCRE2_UTF | PCRE2_UCP), and matched on decoded text.
+ */
+static const struct { char reason; const char *lang, *re; } claims[] = {
+	/* en: I am ChatGPT / my name is Claude / I'm an AI assistant called Qwen */
+	{'i', "en", "\\b(?:I\\s+am|I'm|I\xe2\x80\x99m|my\\s+name\\s+is|(?:you\\s+can\\s+)?call\\s+me|I\\s+go\\s+by)\\s+(?:(?:an?|the)\\s+)?"
+	            "(?:" EN_GAP "{0,4}?(?:called|named|known\\s+as)\\s+)?{N}"},
+	/* en: I was created by OpenAI / I'm a language model trained by Google */
+	{'i', "en", "\\b(?:I\\s+(?:was|am|have\\s+been)|I'm|I\xe2\x80\x99m|I've\\s+been|I\xe2\x80\x99ve\\s+been)\\s+"
+	            EN_GAP "{0,6}?"
+	            "(?:created|developed|trained|built|made|designed|programmed|fine-?tuned|engineered|released|produced|"
+	            "owned|maintained|powered|brought\\s+to\\s+you)\\s+by\\s+"
+	            "(?:(?:the\\s+)?(?:team|researchers|engineers|folks|people)\\s+(?:at|of)\\s+)?(?:the\\s+)?{N}"},
+	/* en: As an AI language model developed by OpenAI / as a model from Meta */
+	{'i', "en", "(?<!such )\\bas\\s+(?:an?\\s+)?(?:(?:large\\s+)?(?:AI|artificial\\s+intelligence|language)(?:[\\s-]+(?:language|based))?"
+	            "(?:\\s+(?:model|assistant|chatbot|system|program))?|(?:language\\s+)?model|assistant|chatbot)\\s*,?\\s+"
+	            "(?:(?:developed|created|trained|built|made|designed|powered)\\s+by|from|by)\\s+(?:the\\s+)?{N}"},
+	/* en: As ChatGPT, I ... */
+	{'i', "en", "\\bas\\s+{N}\\s*,\\s*(?:I|my)\\b"},
+	/* en: I'm based on GPT-4 / I am a fine-tuned version of Llama */
+	{'i', "en", "\\b(?:I\\s+am|I'm|I\xe2\x80\x99m)\\s+(?:(?:an?|the)\\s+)?" EN_GAP "{0,3}?"
+	            "(?:based\\s+on|powered\\s+by|built\\s+on(?:\\s+top\\s+of)?|a\\s+version\\s+of|an?\\s+instance\\s+of|"
+	            "a\\s+variant\\s+of|a\\s+fine-?tuned\\s+version\\s+of|derived\\s+from)\\s+(?:the\\s+)?{N}"},
+	/* en: my creators are the team at Anthropic / my underlying model is GPT-4 */
+	{'i', "en", "\\bmy\\s+(?:creators?|developers?|makers?|underlying\\s+(?:language\\s+)?model|base\\s+model|parent\\s+company)"
+	            "\\s+(?:is|are|was|were)\\s+(?:(?:the\\s+)?(?:team|researchers|engineers)\\s+at\\s+)?(?:the\\s+)?{N}"},
+	/* en: OpenAI created me */
+	{'i', "en", "{N}\\s+(?:(?:has|had)\\s+)?(?:created|developed|trained|built|designed|programmed|fine-?tuned)\\s+me\\b"},
+	/* es: soy ChatGPT / me llamo Claude / fui creado por OpenAI / como modelo de lenguaje desarrollado por Google */
+	{'i', "es", "\\b(?:soy|me\\s+llamo|mi\\s+nombre\\s+es)\\s+(?:(?:un|una|el|la)\\s+)?"
+	            "(?:(?:[\\w-]+\\s+){0,4}?(?:llamad[oa]|denominad[oa]|conocid[oa]\\s+como)\\s+)?{N}"},
+	{'i', "es", "\\b(?:fui|he\\s+sido|soy)\\s+(?:(?!(?:no|que|ella|ellos)\\b)[\\w-]+,?\\s+){0,6}?"
+	            "(?:cread|desarrollad|entrenad|construid|dise\xc3\xb1" "ad|programad|hech)[oa]s?\\s+por\\s+"
+	            "(?:(?:el\\s+)?equipo\\s+de\\s+)?{N}"},
+	{'i', "es", "\\bsoy\\s+(?:un|una)\\s+(?:modelo\\s+de\\s+lenguaje|asistente(?:\\s+de\\s+IA)?|IA|chatbot)\\s+de\\s+{N}"},
+	{'i', "es", "\\bcomo\\s+(?:un\\s+|una\\s+)?(?:modelo\\s+de\\s+lenguaje|asistente(?:\\s+virtual)?|IA|inteligencia\\s+artificial)"
+	            "(?:\\s+de\\s+IA)?\\s*,?\\s+(?:(?:desarrollad|cread|entrenad|dise\xc3\xb1" "ad)[oa]\\s+por|de)\\s+{N}"},
+	/* fr: je suis ChatGPT / j'ai été créé par OpenAI / en tant que modèle de langage développé par Google */
+	{'i', "fr", "\\b(?:je\\s+suis|je\\s+m['\xe2\x80\x99]appelle|mon\\s+nom\\s+est|on\\s+m['\xe2\x80\x99]appelle)\\s+(?:(?:un|une|le|la)\\s+)?"
+	            "(?:(?:[\\w'\xe2\x80\x99-]+\\s+){0,4}?(?:appel\xc3\xa9" "e?|nomm\xc3\xa9" "e?)\\s+)?{N}"},
+	{'i', "fr", "\\b(?:j['\xe2\x80\x99]ai\\s+\xc3\xa9t\xc3\xa9|je\\s+suis|je\\s+fus)\\s+(?:(?!(?:pas|ne|que|qui)\\b)[\\w'\xe2\x80\x99-]+,?\\s+){0,6}?"
+	            "(?:cr\xc3\xa9\xc3\xa9|d\xc3\xa9velopp\xc3\xa9|entra\xc3\xaen\xc3\xa9|entrain\xc3\xa9|con\xc3\xa7u|form\xc3\xa9|programm\xc3\xa9|construit)e?s?"
+	            "\\s+par\\s+(?:l['\xe2\x80\x99]\xc3\xa9quipe\\s+d(?:e\\s+|['\xe2\x80\x99]))?{N}"},
+	{'i', "fr", "\\bje\\s+suis\\s+(?:un|une)\\s+(?:mod\xc3\xa8le\\s+de\\s+langage|assistant(?:\\s+IA)?|IA|chatbot)\\s+(?:de\\s+|d['\xe2\x80\x99])\\s*{N}"},
+	{'i', "fr", "\\ben\\s+tant\\s+qu(?:e\\s+|['\xe2\x80\x99])\\s*(?:un\\s+|une\\s+)?(?:mod\xc3\xa8le\\s+de\\s+langage|assistant|IA|intelligence\\s+artificielle)"
+	            "(?:\\s+(?:IA|d['\xe2\x80\x99]IA))?\\s*,?\\s+(?:(?:d\xc3\xa9velopp\xc3\xa9|cr\xc3\xa9\xc3\xa9|entra\xc3\xaen\xc3\xa9|con\xc3\xa7u)e?\\s+par\\s+|de\\s+|d['\xe2\x80\x99])\\s*{N}"},
+	/* de: ich bin ChatGPT / ich wurde von OpenAI entwickelt / als Sprachmodell von Google */
+	{'i', "de", "\\b(?:ich\\s+bin|ich\\s+hei(?:\xc3\x9f|ss)e|mein\\s+Name\\s+ist|man\\s+nennt\\s+mich)\\s+(?:(?:ein|eine|der|die)\\s+)?"
+	            "(?:(?:[\\w-]+\\s+){0,4}?(?:namens|genannt)\\s+)?{N}"},
+	{'i', "de", "\\bich\\s+(?:wurde|bin)\\s+(?:(?!(?:nicht|kein|keine|dass)\\b)[\\w-]+,?\\s+){0,6}?von\\s+"
+	            "(?:(?:dem\\s+|einem\\s+)?Team\\s+(?:von|bei)\\s+)?{N}\\s+(?:[\\w-]+\\s+){0,3}?"
+	            "(?:entwickelt|erstellt|trainiert|geschaffen|gebaut|programmiert|entworfen|erschaffen)"},
+	{'i', "de", "\\bals\\s+(?:ein\\s+|eine\\s+)?(?:KI-)?(?:Sprachmodell|KI|KI-Assistent|Assistent|Chatbot)(?:\\s+[\\w-]+){0,2}?\\s+von\\s+{N}"},
+	{'i', "de", "\\bals\\s+(?:ein|eine)\\s+von\\s+{N}\\s+(?:entwickelte|trainierte|erstellte|geschaffene)s?"},
+	/* zh: 我是ChatGPT / 我是由OpenAI开发的 / 作为一个由OpenAI训练的语言模型 */
+	{'i', "zh", "\xe6\x88\x91(?:\xe6\x98\xaf|\xe5\x8f\xab|\xe5\x90\x8d\xe5\x8f\xab|\xe7\x9a\x84\xe5\x90\x8d\xe5\xad\x97(?:\xe6\x98\xaf|\xe5\x8f\xab))\\s*"
+	            "(?:\xe4\xb8\x80\xe4\xb8\xaa|\xe4\xb8\x80\xe6\xac\xbe|\xe4\xb8\x80\xe5\x90\x8d)?\\s*(?:\xe5\x90\x8d\xe4\xb8\xba|\xe5\x8f\xab\xe5\x81\x9a?)?\\s*{N}"},
+	{'i', "zh", "\xe6\x88\x91(?:\xe6\x98\xaf|\xe7\x94\xb1)" ZH_GAP(12) "\xe7\x94\xb1?\\s*{N}\\s*(?:\xe5\x85\xac\xe5\x8f\xb8|\xe5\x9b\xa2\xe9\x98\x9f)?" ZH_GAP(6)
+	            "(?:\xe5\xbc\x80\xe5\x8f\x91|\xe5\x88\x9b\xe5\xbb\xba|\xe8\xae\xad\xe7\xbb\x83|\xe6\x89\x93\xe9\x80\xa0|\xe7\xa0\x94\xe5\x8f\x91|"
+	            "\xe6\x8e\xa8\xe5\x87\xba|\xe8\xae\xbe\xe8\xae\xa1|\xe5\x88\x9b\xe9\x80\xa0|\xe6\x9e\x84\xe5\xbb\xba)"},
+	{'i', "zh", "\xe4\xbd\x9c\xe4\xb8\xba(?:\xe4\xb8\x80\xe4\xb8\xaa|\xe4\xb8\x80\xe6\xac\xbe|\xe4\xb8\x80\xe5\x90\x8d)?\\s*\xe7\x94\xb1\\s*{N}" ZH_GAP(8)
+	            "(?:\xe5\xbc\x80\xe5\x8f\x91|\xe8\xae\xad\xe7\xbb\x83|\xe5\x88\x9b\xe5\xbb\xba|\xe6\x89\x93\xe9\x80\xa0|\xe7\xa0\x94\xe5\x8f\x91)"},
+	{'i', "zh", "\xe4\xbd\x9c\xe4\xb8\xba\\s*{N}\\s*[\xef\xbc\x8c,]\\s*\xe6\x88\x91"},
+	/* ja: 私はChatGPTです / 私はOpenAIによって開発された / OpenAIによって開発されたAIとして */
+	{'i', "ja", "(?:\xe7\xa7\x81|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x97|\xe5\x83\x95|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x8f\xe3\x81\x97)"
+	            "(?:\xe3\x81\xaf|\xe3\x81\xae\xe5\x90\x8d\xe5\x89\x8d\xe3\x81\xaf)\\s*{N}"},
+	{'i', "ja", "(?:\xe7\xa7\x81|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x97|\xe5\x83\x95)\xe3\x81\xaf" ZH_GAP(24) "{N}\\s*(?:\xe3\x81\xab\xe3\x82\x88\xe3\x81\xa3\xe3\x81\xa6|\xe3\x81\x8c)" ZH_GAP(12)
+	            "(?:\xe9\x96\x8b\xe7\x99\xba|\xe4\xbd\x9c\xe6\x88\x90|\xe8\xa8\x93\xe7\xb7\xb4|\xe3\x83\x88\xe3\x83\xac\xe3\x83\xbc\xe3\x83\x8b\xe3\x83\xb3\xe3\x82\xb0|"
+	            "\xe6\xa7\x8b\xe7\xaf\x89|\xe4\xbd\x9c\xe3\x82\x89|\xe8\xa8\xad\xe8\xa8\x88|\xe5\xad\xa6\xe7\xbf\x92)"},
+	{'i', "ja", "{N}\\s*(?:\xe3\x81\xab\xe3\x82\x88\xe3\x81\xa3\xe3\x81\xa6|\xe3\x81\x8c)\\s*(?:\xe9\x96\x8b\xe7\x99\xba|\xe4\xbd\x9c\xe6\x88\x90|\xe8\xa8\x93\xe7\xb7\xb4|"
+	            "\xe3\x83\x88\xe3\x83\xac\xe3\x83\xbc\xe3\x83\x8b\xe3\x83\xb3\xe3\x82\xb0|\xe6\xa7\x8b\xe7\xaf\x89|\xe8\xa8\xad\xe8\xa8\x88)"
+	            "(?:\xe3\x81\x95\xe3\x82\x8c\xe3\x81\x9f|\xe3\x81\x97\xe3\x81\x9f)" ZH_GAP(16) "\xe3\x81\xa8\xe3\x81\x97\xe3\x81\xa6"},
+	/* ru: я — ChatGPT / меня зовут Claude / я языковая модель, разработанная OpenAI / как ИИ, созданный Google */
+	{'i', "ru", "(?:\\b\xd1\x8f|\\b\xd0\xbc\xd0\xb5\xd0\xbd\xd1\x8f\\s+\xd0\xb7\xd0\xbe\xd0\xb2\xd1\x83\xd1\x82|\\b\xd0\xbc\xd0\xbe[\xd0\xb5\xd1\x91]\\s+\xd0\xb8\xd0\xbc\xd1\x8f)"
+	            "\\s*(?:[\xe2\x80\x94\xe2\x80\x93-]\\s*|\xd1\x8d\xd1\x82\xd0\xbe\\s+)?{N}"},
+	{'i', "ru", "\\b\xd1\x8f\\b(?:(?!\\b\xd0\xbd\xd0\xb5\\b)[^.!?\\n]){0,60}?"
+	            "(?:\xd1\x81\xd0\xbe\xd0\xb7\xd0\xb4\xd0\xb0\xd0\xbd|\xd1\x80\xd0\xb0\xd0\xb7\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82\xd0\xb0\xd0\xbd|"
+	            "\xd0\xbe\xd0\xb1\xd1\x83\xd1\x87\xd0\xb5\xd0\xbd|\xd0\xbd\xd0\xb0\xd1\x82\xd1\x80\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x80\xd0\xbe\xd0\xb2\xd0\xb0\xd0\xbd|"
+	            "\xd1\x81\xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb0\xd0\xbd|\xd0\xbf\xd0\xbe\xd1\x81\xd1\x82\xd1\x80\xd0\xbe\xd0\xb5\xd0\xbd)" RU_W "*\\s+"
+	            "(?:(?:\xd0\xba\xd0\xbe\xd0\xbc\xd0\xbf\xd0\xb0\xd0\xbd\xd0\xb8\xd0\xb5\xd0\xb9|\xd0\xba\xd0\xbe\xd0\xbc\xd0\xb0\xd0\xbd\xd0\xb4\xd0\xbe\xd0\xb9|\xd0\xb2)\\s+)?{N}"},
+	{'i', "ru", "\\b\xd0\xba\xd0\xb0\xd0\xba\\s+(?:\xd1\x8f\xd0\xb7\xd1\x8b\xd0\xba\xd0\xbe\xd0\xb2\xd0\xb0\xd1\x8f\\s+\xd0\xbc\xd0\xbe\xd0\xb4\xd0\xb5\xd0\xbb\xd1\x8c|"
+	            "\xd0\xbc\xd0\xbe\xd0\xb4\xd0\xb5\xd0\xbb\xd1\x8c|\xd0\x98\xd0\x98|\xd0\xb8\xd1\x81\xd0\xba\xd1\x83\xd1\x81\xd1\x81\xd1\x82\xd0\xb2\xd0\xb5\xd0\xbd\xd0\xbd\xd1\x8b\xd0\xb9\\s+\xd0\xb8\xd0\xbd\xd1\x82\xd0\xb5\xd0\xbb\xd0\xbb\xd0\xb5\xd0\xba\xd1\x82|"
+	            "\xd0\xb0\xd1\x81\xd1\x81\xd0\xb8\xd1\x81\xd1\x82\xd0\xb5\xd0\xbd\xd1\x82)[^.!?\\n]{0,30}?"
+	            "(?:\xd1\x81\xd0\xbe\xd0\xb7\xd0\xb4\xd0\xb0\xd0\xbd\xd0\xbd|\xd1\x80\xd0\xb0\xd0\xb7\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82\xd0\xb0\xd0\xbd\xd0\xbd|\xd0\xbe\xd0\xb1\xd1\x83\xd1\x87\xd0\xb5\xd0\xbd\xd0\xbd)"
+	            RU_W "*\\s+(?:\xd0\xba\xd0\xbe\xd0\xbc\xd0\xbf\xd0\xb0\xd0\xbd\xd0\xb8\xd0\xb5\xd0\xb9\\s+)?{N}"},
+
+	/* en cut-off: my knowledge cutoff / as of my last update / my training data goes up to / I was trained up to 2023 */
+	{'c', "en", "\\bmy\\s+(?:(?:knowledge|training)(?:\\s+data)?|data|information)(?:\\s+base)?\\s*(?:cutoff|cut-off|cut off)"},
+	{'c', "en", "\\b(?:as\\s+of|since|after|beyond|past|until|up\\s+to|at\\s+the\\s+time\\s+of|based\\s+on)\\s+"
+	            "my (?:(?:last|latest|most recent|final) (?:(?:knowledge|training(?: data)?) )?(?:update|training)|"
+	            "(?:knowledge|training(?: data)?) (?:cutoff|cut-off|cut off|update))"},
+	{'c', "en", "\\bmy (?:training(?: data)?|knowledge(?: base)?|data|information)\\s+(?:(?:is|was)\\s+)?(?:only\\s+)?"
+	            "(?:goes|extends|runs|current|limited|last\\s+updated|up\\s+to\\s+date|covers|stops|ends)\\s+"
+	            "(?:up\\s+)?(?:to|until|through|till|as\\s+of|at|in)\\b"},
+	{'c', "en", "\\bI\\s+(?:was|have\\s+been|am)\\s+(?:last\\s+|only\\s+)?trained\\s+(?:on\\s+(?:data|information)\\s+)?"
+	            "(?:up\\s+)?(?:to|until|through|till|as\\s+of)\\s+(?:(?:early|mid|late|the\\s+end\\s+of)\\s+)?(?:" EN_MONTH "\\s+)?(?:of\\s+)?(?:19|20)\\d\\d"},
+	{'c', "en", "\\bI\\s+(?:do\\s+not|don't|don\xe2\x80\x99t|cannot|can't|can\xe2\x80\x99t)\\s+have\\s+(?:access\\s+to\\s+)?(?:any\\s+)?"
+	            "(?:information|knowledge)\\s+(?:(?:about|on)\\s+(?:events\\s+)?)?(?:that\\s+(?:occurred|happened)\\s+)?"
+	            "(?:after|beyond|past|since)\\s+(?:(?:early|mid|late)\\s+)?(?:" EN_MONTH "\\s+)?(?:19|20)\\d\\d"},
+	/* es: mi fecha de corte / hasta mi última actualización / mis datos de entrenamiento llegan hasta 2023 */
+	{'c', "es", "\\bmi\\s+(?:fecha\\s+(?:de\\s+)?corte|corte\\s+de\\s+(?:conocimiento|datos|entrenamiento))"},
+	{'c', "es", "\\b(?:hasta|desde|seg\xc3\xban|a\\s+partir\\s+de|despu\xc3\xa9s\\s+de)\\s+mi\\s+(?:\xc3\xbaltima\\s+)?"
+	            "(?:actualizaci\xc3\xb3n|fecha\\s+de\\s+corte|entrenamiento|corte)"},
+	{'c', "es", "\\bmis?\\s+(?:datos\\s+de\\s+entrenamiento|conocimientos?)\\s+(?:[\\w]+\\s+){0,4}?(?:hasta|a\\s+fecha\\s+de)\\s+"
+	            "(?:" ES_MONTH "\\s+(?:de\\s+|del\\s+)?)?(?:19|20)\\d\\d"},
+	/* fr: ma date de coupure / depuis ma dernière mise à jour / mes connaissances s'arrêtent en 2023 */
+	{'c', "fr", "\\bma\\s+date\\s+(?:de\\s+coupure|limite\\s+de\\s+connaissances?)"},
+	{'c', "fr", "\\b(?:depuis|jusqu['\xe2\x80\x99]\xc3\xa0|\xc3\xa0\\s+la\\s+date\\s+de|lors\\s+de|selon|apr\xc3\xa8s)\\s+ma\\s+(?:derni\xc3\xa8re\\s+)?"
+	            "(?:mise \xc3\xa0 jour|date\\s+de\\s+coupure|coupure|(?:p\xc3\xa9riode\\s+d['\xe2\x80\x99])?entra[\xc3\xaei]nement)"},
+	{'c', "fr", "\\bmes\\s+(?:donn\xc3\xa9" "es\\s+d['\xe2\x80\x99]entra[\xc3\xaei]nement|connaissances)\\s+(?:[\\w'\xe2\x80\x99]+\\s+){0,4}?"
+	            "(?:jusqu|s['\xe2\x80\x99]arr\xc3\xaatent|datent|remontent)"},
+	/* de: mein Wissensstand / mein Wissen reicht bis / meine Trainingsdaten reichen bis / seit meiner letzten Aktualisierung */
+	{'c', "de", "\\bmeine?\\s+(?:Wissensstand|Kenntnisstand|Trainingsstand|Wissensstichtag|Stichtag|Wissensgrenze)\\b"},
+	{'c', "de", "\\bmein\\s+Wissen\\s+(?:reicht|endet|geht)\\b"},
+	{'c', "de", "\\bmeine\\s+Trainingsdaten\\s+(?:[\\w]+\\s+){0,4}?(?:bis|reichen|enden)\\b"},
+	{'c', "de", "\\b(?:Stand|seit|nach|bis\\s+zu)\\s+meine[rms]?\\s+(?:letzten\\s+)?(?:Aktualisierung|Wissensstand|Trainings)"},
+	/* zh: 我的知识截止到2023年 / 截至我最后一次更新 */
+	{'c', "zh", "\xe6\x88\x91\xe7\x9a\x84(?:\xe7\x9f\xa5\xe8\xaf\x86|\xe8\xae\xad\xe7\xbb\x83)" ZH_GAP(10)
+	            "(?:\xe6\x88\xaa\xe6\xad\xa2|\xe6\x88\xaa\xe8\x87\xb3|\xe6\x9b\xb4\xe6\x96\xb0\xe5\x88\xb0|\xe6\x9b\xb4\xe6\x96\xb0\xe8\x87\xb3|"
+	            "\xe5\x81\x9c\xe7\x95\x99\xe5\x9c\xa8|\xe5\x8f\xaa\xe5\x88\xb0|\xe4\xbb\x85\xe5\x88\xb0)"},
+	{'c', "zh", "(?:\xe6\x88\xaa\xe8\x87\xb3|\xe6\x88\xaa\xe6\xad\xa2\xe5\x88\xb0?|\xe6\xa0\xb9\xe6\x8d\xae)\xe6\x88\x91(?:\xe7\x9a\x84)?"
+	            "(?:\xe6\x9c\x80\xe5\x90\x8e\xe4\xb8\x80\xe6\xac\xa1|\xe4\xb8\x8a\xe6\xac\xa1|\xe6\x9c\x80\xe8\xbf\x91\xe4\xb8\x80\xe6\xac\xa1)?(?:\xe7\x9f\xa5\xe8\xaf\x86)?"
+	            "(?:\xe6\x9b\xb4\xe6\x96\xb0|\xe8\xae\xad\xe7\xbb\x83)"},
+	/* ja: 私の知識は2023年までです / 私の学習データのカットオフ */
+	{'c', "ja", "(?:\xe7\xa7\x81|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x97|\xe5\x83\x95)\xe3\x81\xae(?:\xe7\x9f\xa5\xe8\xad\x98|\xe5\xad\xa6\xe7\xbf\x92|"
+	            "\xe3\x83\x88\xe3\x83\xac\xe3\x83\xbc\xe3\x83\x8b\xe3\x83\xb3\xe3\x82\xb0|\xe8\xa8\x93\xe7\xb7\xb4)" ZH_GAP(16)
+	            "(?:\xe3\x81\xbe\xe3\x81\xa7|\xe3\x82\xab\xe3\x83\x83\xe3\x83\x88\xe3\x82\xaa\xe3\x83\x95|\xe6\x99\x82\xe7\x82\xb9)"},
+	{'c', "ja", "(?:\xe7\xa7\x81|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x97)\xe3\x81\xae(?:\xe6\x9c\x80\xe5\xbe\x8c\xe3\x81\xae|\xe6\x9c\x80\xe6\x96\xb0\xe3\x81\xae)?"
+	            "\xe3\x82\xa2\xe3\x83\x83\xe3\x83\x97\xe3\x83\x87\xe3\x83\xbc\xe3\x83\x88"},
+	/* ru: мои знания ограничены 2021 годом / дата отсечения моих знаний / на момент моего последнего обновления */
+	{'c', "ru", "\\b\xd0\xbc\xd0\xbe(?:\xd0\xb8|\xd1\x91|\xd0\xb5|\xd1\x8f)\\s+(?:\xd0\xb7\xd0\xbd\xd0\xb0\xd0\xbd\xd0\xb8\xd1\x8f|"
+	            "\xd0\xb4\xd0\xb0\xd0\xbd\xd0\xbd\xd1\x8b\xd0\xb5(?:\\s+\xd0\xb4\xd0\xbb\xd1\x8f\\s+\xd0\xbe\xd0\xb1\xd1\x83\xd1\x87\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f)?|"
+	            "\xd0\xbe\xd0\xb1\xd1\x83\xd1\x87\xd0\xb0\xd1\x8e\xd1\x89\xd0\xb8\xd0\xb5\\s+\xd0\xb4\xd0\xb0\xd0\xbd\xd0\xbd\xd1\x8b\xd0\xb5)\\s+(?:" RU_W "+\\s+){0,4}?"
+	            "(?:\xd0\xb4\xd0\xbe|\xd0\xbf\xd0\xbe\\s+\xd1\x81\xd0\xbe\xd1\x81\xd1\x82\xd0\xbe\xd1\x8f\xd0\xbd\xd0\xb8\xd1\x8e\\s+\xd0\xbd\xd0\xb0|"
+	            "\xd0\xb7\xd0\xb0\xd0\xba\xd0\xb0\xd0\xbd\xd1\x87\xd0\xb8\xd0\xb2\xd0\xb0\xd1\x8e\xd1\x82\xd1\x81\xd1\x8f|\xd0\xbe\xd0\xb3\xd1\x80\xd0\xb0\xd0\xbd\xd0\xb8\xd1\x87\xd0\xb5\xd0\xbd\xd1\x8b)"
+	            "(?!" RU_W ")"},
+	{'c', "ru", "(?:\\b\xd0\xbc\xd0\xbe(?:\xd1\x8f|\xd0\xb5\xd0\xb9)\\s+(?:\xd0\xb4\xd0\xb0\xd1\x82[\xd0\xb0\xd1\x8b]\\s+)?|\\b)"
+	            "(?:\xd0\xbe\xd1\x82\xd1\x81\xd0\xb5\xd1\x87\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f|\xd1\x81\xd1\x80\xd0\xb5\xd0\xb7\xd0\xb0)\\s+"
+	            "\xd0\xbc\xd0\xbe\xd0\xb8\xd1\x85\\s+(?:\xd0\xb7\xd0\xbd\xd0\xb0\xd0\xbd\xd0\xb8\xd0\xb9|\xd0\xb4\xd0\xb0\xd0\xbd\xd0\xbd\xd1\x8b\xd1\x85)"},
+	{'c', "ru", "\\b\xd0\xbd\xd0\xb0\\s+\xd0\xbc\xd0\xbe\xd0\xbc\xd0\xb5\xd0\xbd\xd1\x82\\s+\xd0\xbc\xd0\xbe\xd0\xb5\xd0\xb3\xd0\xbe\\s+"
+	            "(?:\xd0\xbf\xd0\xbe\xd1\x81\xd0\xbb\xd0\xb5\xd0\xb4\xd0\xbd\xd0\xb5\xd0\xb3\xd0\xbe\\s+)?"
+	            "(?:\xd0\xbe\xd0\xb1\xd0\xbd\xd0\xbe\xd0\xb2\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f|\xd0\xbe\xd0\xb1\xd1\x83\xd1\x87\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x8f)"},
+};
+#define N_CLAIMS (sizeof claims / sizeof claims[0])
+
+/*
+ * The prefilter: a byte set for the hash of the first three bytes of every
+ * literal (case-folded: each byte | 0x20, which maps ASCII capitals to small
+ * letters and Cyrillic А-П to а-п), and per bucket the literals that hash
+ * there. A position whose three bytes hash to a clear entry starts no
+ * literal. The text is read 8 bytes at a time, 6 positions per load.
+ */
+#define PF_BITS 15
+#define PF_BUCKETS 1024
+#define N_LITS (N_NAMES + N_CUTOFF_LITS)
+
+struct id_rules {
+	pcre2_code *re;
+	uint8_t set[1u << PF_BITS];
+	struct { const char *lit; uint16_t len, next; } lits[N_LITS];
+	uint16_t head[PF_BUCKETS];   /* index + 1 into lits, 0 for none */
+};
+
+static inline uint32_t pf_hash(uint32_t w) { return (w * 0x9E3779B1u) >> (32 - PF_BITS); }
+static inline uint32_t fold3(const unsigned char *p) { return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16) | 0x202020u; }
+
+static void pf_add(id_rules *r, int k, const char *lit)
+{
+	uint32_t h = pf_hash(fold3((const unsigned char *)lit));
+	r->set[h] = 1;
+	r->lits[k].lit = lit;
+	r->lits[k].len = (uint16_t)strlen(lit);
+	r->lits[k].next = r->head[h % PF_BUCKETS];
+	r->head[h % PF_BUCKETS] = (uint16_t)(k + 1);
+}
+
+static int lit_at(const unsigned char *s, size_t n, const char *lit, size_t l)
+{
+	if (l > n) return 0;
+	for (size_t k = 0; k < l; k++)
+		if ((s[k] | 0x20) != ((unsigned char)lit[k] | 0x20)) return 0;
+	return 1;
+}
+
+/* 1 when one of the literals in hash h's bucket starts at s[i] */
+static int lit_starts(const id_rules *r, const unsigned char *s, size_t n, size_t i, uint32_t h)
+{
+	for (unsigned k = r->head[h % PF_BUCKETS]; k; k = r->lits[k - 1].next)
+		if (lit_at(s + i, n - i, r->lits[k - 1].lit, r->lits[k - 1].len)) return 1;
+	return 0;
+}
+
+int id_maybe(const id_rules *r, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 6) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		w |= 0x2020202020202020ull;
+		for (int k = 0; k < 6; k++) {
+			uint32_t h = pf_hash((uint32_t)(w >> (8 * k)) & 0xFFFFFFu);
+			if (r->set[h] && lit_starts(r, s, n, i + (size_t)k, h)) return 1;
+		}
+	}
+	for (; i + 3 <= n; i++) {
+		uint32_t h = pf_hash(fold3(s + i));
+		if (r->set[h] && lit_starts(r, s, n, i, h)) return 1;
+	}
+	return 0;
+}
+
+/* The one pattern: the names defined once as the subroutine N, then every
+ * claim an alternative marked with its reason and language ("i:en"), {N}
+ * calling the names. */
+static void build_pattern(jbuf *p)
+{
+	jbuf_puts(p, "(?(DEFINE)(?<N>");
+	for (size_t k = 0; k < N_NAMES; k++) {
+		if (k) jbuf_putc(p, '|');
+		jbuf_printf(p, names[k].latin ? "(?<![A-Za-z0-9])(?:%s)(?![A-Za-z0-9])" : "(?:%s)", names[k].re);
+	}
+	jbuf_puts(p, "))(?:");
+	for (size_t k = 0; k < N_CLAIMS; k++) {
+		if (k) jbuf_putc(p, '|');
+		jbuf_printf(p, "(*MARK:%c:%s)(?:", claims[k].reason, claims[k].lang);
+		for (const char *c = claims[k].re; *c; c++) {
+			if (!strncmp(c, "{N}", 3)) { jbuf_puts(p, "(?&N)"); c += 2; }
+			else jbuf_putc(p, *c);
+		}
+		jbuf_putc(p, ')');
+	}
+	jbuf_putc(p, ')');
+}
+
+id_rules *id_rules_new(char *err, size_t errlen)
+{
+	id_rules *r = xcalloc(1, sizeof *r);
+	int k = 0;
+	for (size_t i = 0; i < N_NAMES; i++) pf_add(r, k++, names[i].lit);
+	for (size_t i = 0; i < N_CUTOFF_LITS; i++) pf_add(r, k++, cutoff_lits[i]);
+	jbuf p = {0};
+	build_pattern(&p);
+	int ec;
+	PCRE2_SIZE eo;
+	r->re = pcre2_compile((PCRE2_SPTR)p.p, p.len, PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+	if (!r->re) {
+		PCRE2_UCHAR msg[160];
+		pcre2_get_error_message(ec, msg, sizeof msg);
+		err_set(err, errlen, "identity rules: pattern at offset %zu: %s", (size_t)eo, (const char *)msg);
+		jbuf_free(&p);
+		free(r);
+		return NULL;
+	}
+	jbuf_free(&p);
+	/* JIT is a speed-up only: without it (no JIT on this CPU) the
+	 * interpreter gives the same matches */
+	(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+	return r;
+}
+
+void id_rules_free(id_rules *r)
+{
+	if (!r) return;
+	pcre2_code_free(r->re);
+	free(r);
+}
+
+void id_init(id_ctx *c, const id_rules *r)
+{
+	memset(c, 0, sizeof *c);
+	c->rules = r;
+	c->md = pcre2_match_data_create_from_pattern(r->re, NULL);
+	c->mctx = pcre2_match_context_create(NULL);
+	c->jit = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
+	/* out of memory, as util's x*alloc treat it */
+	if (!c->md || !c->mctx || !c->jit) abort();
+	pcre2_jit_stack_assign(c->mctx, NULL, c->jit);
+	/* bound the work one string can cost; a pattern that hits the bound
+	 * is taken as not matching */
+	pcre2_set_match_limit(c->mctx, 10 * 1000 * 1000);
+}
+
+void id_free(id_ctx *c)
+{
+	pcre2_match_data_free(c->md);
+	pcre2_match_context_free(c->mctx);
+	pcre2_jit_stack_free(c->jit);
+	jbuf_free(&c->text);
+	jbuf_free(&c->clean);
+}
+
+/*
+ * Code: 1 when offset at of s stands in a fenced code block (a line whose
+ * first characters other than blanks are ``` or ~~~, to a line starting
+ * with as many of the same or the end) or in an inline code span (a run of
+ * backquotes to the next run of the same length in the paragraph), the
+ * rules of detect.h.
+ */
+static int in_code(const char *s, size_t n, size_t at)
+{
+	size_t i = 0;
+	while (i < n && i <= at) {
+		/* i is a line start */
+		size_t k = i;
+		while (k < n && (s[k] == ' ' || s[k] == '\t')) k++;
+		if (k < n && (s[k] == '`' || s[k] == '~')) {
+			size_t run = 0;
+			while (k + run < n && s[k + run] == s[k]) run++;
+			if (run >= 3) {
+				char ch = s[k];
+				const char *nl = memchr(s + k, '\n', n - k);
+				size_t p = nl ? (size_t)(nl - s) + 1 : n;
+				for (;;) {
+					if (p >= n) return 1;   /* unclosed: to the end */
+					size_t q = p, r2 = 0;
+					while (q < n && (s[q] == ' ' || s[q] == '\t')) q++;
+					while (q + r2 < n && s[q + r2] == ch) r2++;
+					nl = memchr(s + p, '\n', n - p);
+					size_t e = nl ? (size_t)(nl - s) + 1 : n;
+					if (r2 >= run) {
+						if (at < e) return 1;
+						i = e;
+						break;
+					}
+					p = e;
+				}
+				continue;
+			}
+		}
+		/* inline spans on this line and the lines of its paragraph they reach */
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) + 1 : n;
+		for (size_t q = i; q < e && q <= at; q++) {
+			if (s[q] != '`') continue;
+			size_t r = 0;
+			while (q + r < n && s[q + r] == '`') r++;
+			/* the closing run, within the paragraph */
+			size_t z = q + r, close = 0;
+			while (z < n) {
+				if (s[z] == '\n' && z + 1 < n && s[z + 1] == '\n') break;
+				if (s[z] == '`') {
+					size_t r2 = 0;
+					while (z + r2 < n && s[z + r2] == '`') r2++;
+					if (r2 == r) { close = z + r2; break; }
+					z += r2;
+				} else {
+					z++;
+				}
+			}
+			if (!close) { q += r - 1; continue; }
+			if (at >= q && at < close) return 1;
+			if (close > e) {
+				nl = memchr(s + close, '\n', n - close);
+				e = nl ? (size_t)(nl - s) + 1 : n;
+			}
+			q = close - 1;
+		}
+		i = e;
+	}
+	return 0;
+}
+
+/*
+ * Quoted: 1 when the match at offset at stands on a line that starts with
+ * '>' (a markdown quote), or inside quotation marks opened earlier in its
+ * paragraph: an odd number of '"' before it, or more of the openers “ « 「 『 „
+ * than of the closers ” » 」 』.
+ */
+static int in_quote(const char *s, size_t at)
+{
+	size_t p = at;
+	while (p > 0 && !(s[p - 1] == '\n' && p >= 2 && s[p - 2] == '\n')) p--;
+	size_t ls = at;
+	while (ls > 0 && s[ls - 1] != '\n') ls--;
+	while (ls < at && (s[ls] == ' ' || s[ls] == '\t')) ls++;
+	if (ls < at && s[ls] == '>') return 1;
+	int dq = 0, open = 0;
+	for (size_t i = p; i < at; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"') dq ^= 1;
+		else if (c == 0xE2 && i + 2 < at && (unsigned char)s[i + 1] == 0x80) {
+			unsigned char d = (unsigned char)s[i + 2];
+			if (d == 0x9C || d == 0x9E) open++;        /* “ „ */
+			else if (d == 0x9D) open--;                /* ” */
+		} else if (c == 0xC2 && i + 1 < at) {
+			if ((unsigned char)s[i + 1] == 0xAB) open++;        /* « */
+			else if ((unsigned char)s[i + 1] == 0xBB) open--;   /* » */
+		} else if (c == 0xE3 && i + 2 < at && (unsigned char)s[i + 1] == 0x80) {
+			unsigned char d = (unsigned char)s[i + 2];
+			if (d == 0x8C || d == 0x8E) open++;        /* 「 『 */
+			else if (d == 0x8D || d == 0x8F) open--;   /* 」 』 */
+		}
+	}
+	return dq || open > 0;
+}
+
+/* s with every byte that does not start valid UTF-8 replaced by '?', in
+ * c->clean: PCRE2 in UTF mode refuses invalid text, and a lone surrogate
+ * escape decodes to bytes that are not UTF-8 */
+static const char *clean_utf8(id_ctx *c, const char *s, size_t n)
+{
+	jbuf_reset(&c->clean);
+	size_t i = 0;
+	while (i < n) {
+		size_t v = utf8_valid_prefix(s + i, n - i);
+		jbuf_put(&c->clean, s + i, v);
+		i += v;
+		if (i < n) { jbuf_putc(&c->clean, '?'); i++; }
+	}
+	return c->clean.p;
+}
+
+/* a short, valid-UTF-8 excerpt of s[a..b) for the detail */
+static void excerpt(char *out, size_t on, const char *s, size_t a, size_t b)
+{
+	size_t l = b - a, max = on > 64 ? 60 : on ? on - 1 : 0;
+	if (l > max) {
+		l = max;
+		while (l > 0 && ((unsigned char)s[a + l] & 0xC0) == 0x80) l--;
+	}
+	memcpy(out, s + a, l);
+	out[l] = 0;
+	for (size_t k = 0; k < l; k++)
+		if (out[k] == '\n' || out[k] == '\t' || out[k] == '\r') out[k] = ' ';
+}
+
+const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn)
+{
+	if (!c->reference && !id_maybe(c->rules, s, n)) return NULL;
+	pcre2_match_data *md = c->md;
+	uint32_t opts = 0;
+	PCRE2_SIZE from = 0;
+	for (;;) {
+		int rc = pcre2_match(c->rules->re, (PCRE2_SPTR)s, n, from, opts, md, c->mctx);
+		if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21 && !opts) {
+			s = clean_utf8(c, s, n);
+			continue;
+		}
+		if (rc < 0) return NULL;   /* no match, or the match limit */
+		opts = PCRE2_NO_UTF_CHECK;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		size_t a = ov[0], b = ov[1];
+		if (!in_code(s, n, a) && !in_quote(s, a)) {
+			const char *mark = (const char *)pcre2_get_mark(md);
+			char ex[64];
+			excerpt(ex, sizeof ex, s, a, b);
+			int cut = mark && mark[0] == 'c';
+			snprintf(detail, dn, "%s (%s): \"%s\"", cut ? "states a training cut-off" : "claims another model's identity",
+			         mark ? mark + 2 : "?", ex);
+			return cut ? "knowledge_cutoff" : "foreign_identity";
+		}
+		/* in code or quoted: look on from the next character */
+		from = a + 1;
+		while (from < n && ((unsigned char)s[from] & 0xC0) == 0x80) from++;
+		if (from >= n) return NULL;
+	}
+}
+
+/* the rules on string node i of d */
+static const char *id_string(id_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
+{
+	const json_node *nd = &d->nodes[i];
+	const char *raw = d->src + nd->off;
+	/* raw bytes stand for themselves in every literal unless a backslash-u
+	 * escape could write one of its letters */
+	if (!c->reference && !(nd->flags & JSON_F_UESCAPE) && !id_maybe(c->rules, raw, nd->len)) return NULL;
+	const char *t = raw;
+	size_t l = nd->len;
+	if (nd->flags & JSON_F_ESCAPED) {
+		jbuf_reset(&c->text);
+		json_str_append(d, i, &c->text);
+		t = c->text.p;
+		l = c->text.len;
+	}
+	return id_text(c, t, l, detail, dn);
+}
+
+static const json_key msg_keys[] = {JSON_KEY("role"), JSON_KEY("content"), JSON_KEY("reasoning_content"),
+                                    JSON_KEY("reasoning")};
+
+const char *id_check(id_ctx *c, const json_doc *d, char *detail, size_t dn)
+{
+	uint32_t ms = json_get(d, 0, "messages");
+	if (json_type_of(d, ms) != JSON_ARRAY) return NULL;
+	JSON_FOR_ELEMS(d, ms, m, i) {
+		(void)i;
+		if (json_type_of(d, m) != JSON_OBJECT) continue;
+		uint32_t v[4];
+		json_get_keys(d, m, msg_keys, 4, v);
+		if (json_type_of(d, v[0]) != JSON_STRING || !json_str_eq(d, v[0], "assistant", 9)) continue;
+		for (int k = 1; k < 4; k++) {
+			const char *r = NULL;
+			if (json_type_of(d, v[k]) == JSON_STRING) {
+				r = id_string(c, d, v[k], detail, dn);
+			} else if (k == 1 && json_type_of(d, v[k]) == JSON_ARRAY) {
+				JSON_FOR_ELEMS(d, v[k], part, j) {
+					(void)j;
+					uint32_t t = json_type_of(d, part) == JSON_OBJECT ? json_get(d, part, "text") : part;
+					if (json_type_of(d, t) == JSON_STRING && (r = id_string(c, d, t, detail, dn))) break;
+				}
+			}
+			if (r) return r;
+		}
+	}
+	return NULL;
+}
