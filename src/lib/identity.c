@@ -16,59 +16,62 @@
  * Latin names stand between non-alphanumerics (ASCII lookarounds, as
  * Chinese and Japanese text runs names into the words around them); names
  * that are ordinary words in their small-letter form (Meta, Bard, Grok,
- * Falcon, Copilot) count capitalised only.
+ * Falcon, Copilot, Bing) count capitalised only. The flags say what the
+ * prefilter may demand of a literal: WS that it starts a word (no ASCII
+ * letter or digit before it), WE that it ends one, EXACT its case.
  */
-static const struct { const char *re, *lit; int latin; } names[] = {
-	{"chat\\s?gpt", "chat", 1},
-	{"gpt(?:-?(?:[2-5](?:\\.\\d)?|4o|o\\d?))?(?:-(?:turbo|mini))?", "gpt", 1},
-	{"openai", "openai", 1},
-	{"claude(?:\\s+\\d(?:\\.\\d)?)?(?:\\s+(?:opus|sonnet|haiku|instant))?", "claude", 1},
-	{"anthropic", "anthropic", 1},
-	{"gemini", "gemini", 1},
-	{"(?-i:Bard)", "bard", 1},
-	{"google(?:\\s+(?:deepmind|ai|brain))?", "google", 1},
-	{"deepmind", "deepmind", 1},
-	{"(?:meta\\s+)?llama(?:\\s?-?\\d(?:\\.\\d)?)?", "llama", 1},
-	{"(?-i:Meta)(?:\\s+AI)?", "meta", 1},
-	{"qwen(?:\\d(?:\\.\\d)?)?", "qwen", 1},
-	{"tongyi(?:\\s+qianwen)?", "tongyi", 1},
-	{"alibaba(?:\\s+(?:cloud|group))?", "alibaba", 1},
-	{"deepseek", "deepseek", 1},
-	{"mistral(?:\\s+ai)?", "mistral", 1},
-	{"mixtral", "mixtral", 1},
-	{"olmo(?:\\s?-?\\d)?", "olmo", 1},
-	{"tulu(?:\\s?-?\\d)?", "tulu", 1},
-	{"t\xc3\xbclu(?:\\s?-?\\d)?", "t\xc3\xbclu", 1},
-	{"ai2", "ai2", 1},
-	{"allen\\s+(?:institute|ai)", "allen", 1},
-	{"phi-?\\d(?:\\.\\d)?", "phi", 1},
-	{"microsoft", "microsoft", 1},
-	{"(?-i:Grok)(?:\\s?-?\\d)?", "grok", 1},
-	{"xai", "xai", 1},
-	{"x\\.ai", "x.ai", 1},
-	{"ernie(?:\\s+bot)?", "ernie", 1},
-	{"baidu", "baidu", 1},
-	{"kimi", "kimi", 1},
-	{"moonshot\\s+ai", "moonshot", 1},
-	{"(?:chat)?glm(?:-?\\d)?", "glm", 1},
-	{"zhipu(?:\\s+ai)?", "zhipu", 1},
-	{"01\\.ai", "01.ai", 1},
-	{"yi-(?:\\d|large|lightning)", "yi-", 1},
-	{"cohere", "cohere", 1},
-	{"(?-i:Falcon)(?:-?\\d+B)?", "falcon", 1},
-	{"vicuna", "vicuna", 1},
-	{"lmsys", "lmsys", 1},
-	{"inflection\\s+ai", "inflection", 1},
-	{"nemotron", "nemotron", 1},
-	{"nvidia", "nvidia", 1},
-	{"(?-i:Copilot)", "copilot", 1},
-	{"(?-i:Bing)(?:\\s+chat)?", "bing", 1},
-	{"hunyuan", "hunyuan", 1},
-	{"doubao", "doubao", 1},
-	{"bytedance", "bytedance", 1},
-	{"minimax", "minimax", 1},
-	{"yandex(?:gpt)?", "yandex", 1},
-	{"gigachat", "gigachat", 1},
+enum { WS = 1, WE = 2, EXACT = 4 };
+static const struct { const char *re, *lit; int flags; } names[] = {
+	{"chat\\s?gpt", "chat", WS},
+	{"gpt(?:-?(?:[2-5](?:\\.\\d)?|4o|o\\d?))?(?:-(?:turbo|mini))?", "gpt", WS},
+	{"openai", "openai", WS|WE},
+	{"claude(?:\\s+\\d(?:\\.\\d)?)?(?:\\s+(?:opus|sonnet|haiku|instant))?", "claude", WS|WE},
+	{"anthropic", "anthropic", WS|WE},
+	{"gemini", "gemini", WS|WE},
+	{"(?-i:Bard)", "Bard", WS|WE|EXACT},
+	{"google(?:\\s+(?:deepmind|ai|brain))?", "google", WS|WE},
+	{"deepmind", "deepmind", WS|WE},
+	{"(?:meta\\s+)?llama(?:\\s?-?\\d(?:\\.\\d)?)?", "llama", WS},
+	{"(?-i:Meta)(?:\\s+AI)?", "Meta", WS|WE|EXACT},
+	{"qwen(?:\\d(?:\\.\\d)?)?", "qwen", WS},
+	{"tongyi(?:\\s+qianwen)?", "tongyi", WS|WE},
+	{"alibaba(?:\\s+(?:cloud|group))?", "alibaba", WS|WE},
+	{"deepseek", "deepseek", WS|WE},
+	{"mistral(?:\\s+ai)?", "mistral", WS|WE},
+	{"mixtral", "mixtral", WS|WE},
+	{"olmo(?:\\s?-?\\d)?", "olmo", WS},
+	{"tulu(?:\\s?-?\\d)?", "tulu", WS},
+	{"t\xc3\xbclu(?:\\s?-?\\d)?", "t\xc3\xbclu", WS},
+	{"ai2", "ai2", WS|WE},
+	{"allen\\s+(?:institute|ai)", "allen", WS|WE},
+	{"phi-?\\d(?:\\.\\d)?", "phi", WS},
+	{"microsoft", "microsoft", WS|WE},
+	{"(?-i:Grok)(?:\\s?-?\\d)?", "Grok", WS|EXACT},
+	{"xai", "xai", WS|WE},
+	{"x\\.ai", "x.ai", WS|WE},
+	{"ernie(?:\\s+bot)?", "ernie", WS|WE},
+	{"baidu", "baidu", WS|WE},
+	{"kimi", "kimi", WS|WE},
+	{"moonshot\\s+ai", "moonshot", WS|WE},
+	{"(?:chat)?glm(?:-?\\d)?", "glm", 0},
+	{"zhipu(?:\\s+ai)?", "zhipu", WS|WE},
+	{"01\\.ai", "01.ai", WS|WE},
+	{"yi-(?:\\d|large|lightning)", "yi-", WS},
+	{"cohere", "cohere", WS|WE},
+	{"(?-i:Falcon)(?:-?\\d+B)?", "Falcon", WS|EXACT},
+	{"vicuna", "vicuna", WS|WE},
+	{"lmsys", "lmsys", WS|WE},
+	{"inflection\\s+ai", "inflection", WS|WE},
+	{"nemotron", "nemotron", WS|WE},
+	{"nvidia", "nvidia", WS|WE},
+	{"(?-i:Copilot)", "Copilot", WS|WE|EXACT},
+	{"(?-i:Bing)(?:\\s+chat)?", "Bing", WS|WE|EXACT},
+	{"hunyuan", "hunyuan", WS|WE},
+	{"doubao", "doubao", WS|WE},
+	{"bytedance", "bytedance", WS|WE},
+	{"minimax", "minimax", WS|WE},
+	{"yandex(?:gpt)?", "yandex", WS},
+	{"gigachat", "gigachat", WS|WE},
 	/* Chinese and Russian names */
 	{"\xe9\x80\x9a\xe4\xb9\x89(?:\xe5\x8d\x83\xe9\x97\xae)?", "\xe9\x80\x9a\xe4\xb9\x89", 0},   /* 通义(千问) */
 	{"\xe5\x8d\x83\xe9\x97\xae", "\xe5\x8d\x83\xe9\x97\xae", 0},                                /* 千问 */
@@ -95,8 +98,11 @@ static const struct { const char *re, *lit; int latin; } names[] = {
  */
 static const char *const cutoff_lits[] = {
 	/* en */
-	"cutoff", "cut-off", "cut off", "my last ", "my latest ", "my most recent ", "my final ", "my knowledge",
-	"my training", "my data", "my information", "trained", "information", "knowledge",
+	"cutoff", "cut-off", "cut off", "my last ", "my latest ", "my most recent ", "final update", "final knowledge",
+	"final training", "my knowledge", "my training", "my data", "my information", "trained on data",
+	"trained on information", "trained up to", "trained to ", "trained until", "trained through", "trained till",
+	"trained as of", "have information", "have any information", "have knowledge", "have any knowledge",
+	"to information", "to any information", "to knowledge", "to any knowledge",
 	/* es */
 	"corte", "actualizaci", "entrenamiento", "conocimiento",
 	/* fr */
@@ -123,6 +129,9 @@ static const char *const cutoff_lits[] = {
 #define ES_MONTH "(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembre|octubre|noviembre|diciembre)"
 /* a stretch of one sentence (no full stop, question or exclamation mark, newline) */
 #define ZH_GAP(n) "[^\xe3\x80\x82\xef\xbc\x81\xef\xbc\x9f!?\\n]{0," #n "}?"
+/* the same without the particles が は を と or a comma (、), which would make
+ * what follows another clause: 私はChatGPTがOpenAIによって... is about ChatGPT */
+#define JA_GAP(n) "(?:(?![\xe3\x81\x8c\xe3\x81\xaf\xe3\x82\x92\xe3\x81\xa8\xe3\x80\x81])[^\xe3\x80\x82\xef\xbc\x81\xef\xbc\x9f!?\\n]){0," #n "}?"
 #define RU_W "[\\w\xd0\x80-\xd3\xbf-]"
 /* a word between "I am" and what it is, that is not one of a negation, a
  * clause or a preposition ("I'm not", "I was told that", "a fan of") */
@@ -197,8 +206,10 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 	{'i', "zh", "\xe4\xbd\x9c\xe4\xb8\xba\\s*{N}\\s*[\xef\xbc\x8c,]\\s*\xe6\x88\x91"},
 	/* ja: 私はChatGPTです / 私はOpenAIによって開発された / OpenAIによって開発されたAIとして */
 	{'i', "ja", "(?:\xe7\xa7\x81|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x97|\xe5\x83\x95|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x8f\xe3\x81\x97)"
-	            "(?:\xe3\x81\xaf|\xe3\x81\xae\xe5\x90\x8d\xe5\x89\x8d\xe3\x81\xaf)\\s*{N}"},
-	{'i', "ja", "(?:\xe7\xa7\x81|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x97|\xe5\x83\x95)\xe3\x81\xaf" ZH_GAP(24) "{N}\\s*(?:\xe3\x81\xab\xe3\x82\x88\xe3\x81\xa3\xe3\x81\xa6|\xe3\x81\x8c)" ZH_GAP(12)
+	            "(?:\xe3\x81\xaf|\xe3\x81\xae\xe5\x90\x8d\xe5\x89\x8d\xe3\x81\xaf)\\s*{N}\\s*"
+	            "(?:\xe3\x81\xa7\xe3\x81\x99|\xe3\x81\xa0|\xe3\x81\xa8\xe7\x94\xb3\xe3\x81\x97\xe3\x81\xbe\xe3\x81\x99|"
+	            "\xe3\x81\xa8\xe3\x81\x84\xe3\x81\x86|\xe3\x80\x81|\xe3\x80\x82|[,.!]|$)"},
+	{'i', "ja", "(?:\xe7\xa7\x81|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x97|\xe5\x83\x95)\xe3\x81\xaf" JA_GAP(16) "{N}\\s*\xe3\x81\xab\xe3\x82\x88\xe3\x81\xa3\xe3\x81\xa6" ZH_GAP(12)
 	            "(?:\xe9\x96\x8b\xe7\x99\xba|\xe4\xbd\x9c\xe6\x88\x90|\xe8\xa8\x93\xe7\xb7\xb4|\xe3\x83\x88\xe3\x83\xac\xe3\x83\xbc\xe3\x83\x8b\xe3\x83\xb3\xe3\x82\xb0|"
 	            "\xe6\xa7\x8b\xe7\xaf\x89|\xe4\xbd\x9c\xe3\x82\x89|\xe8\xa8\xad\xe8\xa8\x88|\xe5\xad\xa6\xe7\xbf\x92)"},
 	{'i', "ja", "{N}\\s*(?:\xe3\x81\xab\xe3\x82\x88\xe3\x81\xa3\xe3\x81\xa6|\xe3\x81\x8c)\\s*(?:\xe9\x96\x8b\xe7\x99\xba|\xe4\xbd\x9c\xe6\x88\x90|\xe8\xa8\x93\xe7\xb7\xb4|"
@@ -207,7 +218,7 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 	/* ru: я — ChatGPT / меня зовут Claude / я языковая модель, разработанная OpenAI / как ИИ, созданный Google */
 	{'i', "ru", "(?:\\b\xd1\x8f|\\b\xd0\xbc\xd0\xb5\xd0\xbd\xd1\x8f\\s+\xd0\xb7\xd0\xbe\xd0\xb2\xd1\x83\xd1\x82|\\b\xd0\xbc\xd0\xbe[\xd0\xb5\xd1\x91]\\s+\xd0\xb8\xd0\xbc\xd1\x8f)"
 	            "\\s*(?:[\xe2\x80\x94\xe2\x80\x93-]\\s*|\xd1\x8d\xd1\x82\xd0\xbe\\s+)?{N}"},
-	{'i', "ru", "\\b\xd1\x8f\\b(?:(?!\\b\xd0\xbd\xd0\xb5\\b)[^.!?\\n]){0,60}?"
+	{'i', "ru", "\\b\xd1\x8f\\b(?:(?!\\b(?:\xd0\xbd\xd0\xb5|\xd1\x87\xd1\x82\xd0\xbe|\xd0\xba\xd0\xb0\xd0\xba|\xd0\xba\xd0\xbe\xd0\xb3\xd0\xb4\xd0\xb0|\xd0\xb5\xd1\x81\xd0\xbb\xd0\xb8)\\b)[^.!?\\n]){0,60}?"
 	            "(?:\xd1\x81\xd0\xbe\xd0\xb7\xd0\xb4\xd0\xb0\xd0\xbd|\xd1\x80\xd0\xb0\xd0\xb7\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82\xd0\xb0\xd0\xbd|"
 	            "\xd0\xbe\xd0\xb1\xd1\x83\xd1\x87\xd0\xb5\xd0\xbd|\xd0\xbd\xd0\xb0\xd1\x82\xd1\x80\xd0\xb5\xd0\xbd\xd0\xb8\xd1\x80\xd0\xbe\xd0\xb2\xd0\xb0\xd0\xbd|"
 	            "\xd1\x81\xd0\xb4\xd0\xb5\xd0\xbb\xd0\xb0\xd0\xbd|\xd0\xbf\xd0\xbe\xd1\x81\xd1\x82\xd1\x80\xd0\xbe\xd0\xb5\xd0\xbd)" RU_W "*\\s+"
@@ -226,9 +237,9 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 	{'c', "en", "\\bmy (?:training(?: data)?|knowledge(?: base)?|data|information)\\s+(?:(?:is|was)\\s+)?(?:only\\s+)?"
 	            "(?:goes|extends|runs|current|limited|last\\s+updated|up\\s+to\\s+date|covers|stops|ends)\\s+"
 	            "(?:up\\s+)?(?:to|until|through|till|as\\s+of|at|in)\\b"},
-	{'c', "en", "\\bI\\s+(?:was|have\\s+been|am)\\s+(?:last\\s+|only\\s+)?trained\\s+(?:on\\s+(?:data|information)\\s+)?"
-	            "(?:up\\s+)?(?:to|until|through|till|as\\s+of)\\s+(?:(?:early|mid|late|the\\s+end\\s+of)\\s+)?(?:" EN_MONTH "\\s+)?(?:of\\s+)?(?:19|20)\\d\\d"},
-	{'c', "en", "\\bI\\s+(?:do\\s+not|don't|don\xe2\x80\x99t|cannot|can't|can\xe2\x80\x99t)\\s+have\\s+(?:access\\s+to\\s+)?(?:any\\s+)?"
+	{'c', "en", "\\bI\\s+(?:was|have\\s+been|am)\\s+(?:last\\s+|only\\s+)?trained (?:on (?:data|information) )?"
+	            "(?:up )?(?:to|until|through|till|as of) (?:(?:early|mid|late|the\\s+end\\s+of)\\s+)?(?:" EN_MONTH "\\s+)?(?:of\\s+)?(?:19|20)\\d\\d"},
+	{'c', "en", "\\bI\\s+(?:do\\s+not|don't|don\xe2\x80\x99t|cannot|can't|can\xe2\x80\x99t)\\s+have (?:access to )?(?:any )?"
 	            "(?:information|knowledge)\\s+(?:(?:about|on)\\s+(?:events\\s+)?)?(?:that\\s+(?:occurred|happened)\\s+)?"
 	            "(?:after|beyond|past|since)\\s+(?:(?:early|mid|late)\\s+)?(?:" EN_MONTH "\\s+)?(?:19|20)\\d\\d"},
 	/* es: mi fecha de corte / hasta mi última actualización / mis datos de entrenamiento llegan hasta 2023 */
@@ -278,86 +289,150 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 #define N_CLAIMS (sizeof claims / sizeof claims[0])
 
 /*
- * The prefilter: a byte set for the hash of the first three bytes of every
- * literal (case-folded: each byte | 0x20, which maps ASCII capitals to small
+ * The prefilter: a byte set for the hash of three bytes of every literal
+ * (its anchor, the rarest three) (case-folded: each byte | 0x20, which maps ASCII capitals to small
  * letters and Cyrillic А-П to а-п), and per bucket the literals that hash
- * there. A position whose three bytes hash to a clear entry starts no
- * literal. The text is read 8 bytes at a time, 6 positions per load.
+ * there. A position whose three bytes hash to a clear entry is the anchor
+ * of no literal. The text is read 8 bytes at a time, 6 positions per load.
  */
 #define PF_BITS 15
 #define PF_BUCKETS 1024
 #define N_LITS (N_NAMES + N_CUTOFF_LITS)
 
 struct id_rules {
-	pcre2_code *re;
+	pcre2_code *re[2];   /* the identity claims, the cut-off statements */
 	uint8_t set[1u << PF_BITS];
-	struct { const char *lit; uint16_t len, next; } lits[N_LITS];
+	struct { const char *lit; uint16_t len, next; uint8_t flags, class, anchor; } lits[N_LITS];
 	uint16_t head[PF_BUCKETS];   /* index + 1 into lits, 0 for none */
 };
 
 static inline uint32_t pf_hash(uint32_t w) { return (w * 0x9E3779B1u) >> (32 - PF_BITS); }
 static inline uint32_t fold3(const unsigned char *p) { return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16) | 0x202020u; }
 
-static void pf_add(id_rules *r, int k, const char *lit)
+/* How common a byte is in English text and code, roughly (per mille; letters
+ * by their frequency in English, the space most of all): a literal is
+ * hashed by its rarest three bytes, so that the positions the scan must
+ * look at twice are few. */
+static int byte_freq(unsigned char c)
 {
-	uint32_t h = pf_hash(fold3((const unsigned char *)lit));
+	static const unsigned char letters[26] = {82, 15, 28, 43, 127, 22, 20, 61, 70, 2, 8, 40, 24,
+	                                          67, 75, 19, 1, 60, 63, 91, 28, 10, 24, 2, 20, 1};
+	c |= 0x20;
+	if (c >= 'a' && c <= 'z') return letters[c - 'a'];
+	if (c == ' ') return 300;
+	return 5;
+}
+
+/* trigrams far more common than their letters say (English words, and the
+ * bench's and the corpus's own) */
+static const char common3[] = "ain ali all and are ata ate ati ave com con cti dat ear ect ens ent ere ers ess est eve "
+                              "fin for hat hav her his ica ich ill ine inf ing int ion ist ith iti ive ken len lle men "
+                              "met nam nce nde not nvi one ons ope orm ort our pen per pro rai ran rat rea res sta str "
+                              "ted ter tha the thi til tio tra ver vid was wit any";
+
+static int rarest_window(const char *lit)
+{
+	size_t l = strlen(lit);
+	int best = 0;
+	double bs = 1e30;
+	for (size_t o = 0; o + 3 <= l; o++) {
+		double sc = 1;
+		char t[4] = {(char)(lit[o] | 0x20), (char)(lit[o + 1] | 0x20), (char)(lit[o + 2] | 0x20), 0};
+		for (int j = 0; j < 3; j++) sc *= byte_freq((unsigned char)lit[o + (size_t)j]);
+		if (strstr(common3, t)) sc *= 1000;
+		if (sc < bs) bs = sc, best = (int)o;
+	}
+	return best;
+}
+
+static void pf_add(id_rules *r, int k, const char *lit, int flags, int class)
+{
+	int a = rarest_window(lit);
+	uint32_t h = pf_hash(fold3((const unsigned char *)lit + a));
+	r->lits[k].anchor = (uint8_t)a;
 	r->set[h] = 1;
 	r->lits[k].lit = lit;
 	r->lits[k].len = (uint16_t)strlen(lit);
+	r->lits[k].flags = (uint8_t)flags;
+	r->lits[k].class = (uint8_t)class;
 	r->lits[k].next = r->head[h % PF_BUCKETS];
 	r->head[h % PF_BUCKETS] = (uint16_t)(k + 1);
 }
 
-static int lit_at(const unsigned char *s, size_t n, const char *lit, size_t l)
+static inline int alnum(unsigned char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
+/* literal k at s[i]: its bytes (case-folded unless EXACT), and the word
+ * edges its flags ask for. In raw JSON a letter after a backslash is an
+ * escape ("\nGoogle"), so it counts as a word edge. */
+static int lit_at(const id_rules *r, unsigned k, const unsigned char *s, size_t n, size_t i)
 {
-	if (l > n) return 0;
-	for (size_t k = 0; k < l; k++)
-		if ((s[k] | 0x20) != ((unsigned char)lit[k] | 0x20)) return 0;
+	const unsigned char *lit = (const unsigned char *)r->lits[k].lit;
+	size_t l = r->lits[k].len;
+	int f = r->lits[k].flags;
+	if (l > n - i) return 0;
+	if (f & EXACT) {
+		if (memcmp(s + i, lit, l)) return 0;
+	} else {
+		for (size_t q = 0; q < l; q++)
+			if ((s[i + q] | 0x20) != (lit[q] | 0x20)) return 0;
+	}
+	if ((f & WS) && i > 0 && alnum(s[i - 1]) && !(i >= 2 && s[i - 2] == '\\')) return 0;
+	if ((f & WE) && i + l < n && alnum(s[i + l])) return 0;
 	return 1;
 }
 
-/* 1 when one of the literals in hash h's bucket starts at s[i] */
+/* the classes (1 names, 2 cut-off literals) of the literals in hash h's
+ * bucket whose anchor stands at s[i] */
 static int lit_starts(const id_rules *r, const unsigned char *s, size_t n, size_t i, uint32_t h)
 {
-	for (unsigned k = r->head[h % PF_BUCKETS]; k; k = r->lits[k - 1].next)
-		if (lit_at(s + i, n - i, r->lits[k - 1].lit, r->lits[k - 1].len)) return 1;
-	return 0;
+	int m = 0;
+	for (unsigned k = r->head[h % PF_BUCKETS]; k; k = r->lits[k - 1].next) {
+		size_t a = r->lits[k - 1].anchor;
+		if (i >= a && lit_at(r, k - 1, s, n, i - a)) m |= r->lits[k - 1].class;
+	}
+	return m;
 }
 
 int id_maybe(const id_rules *r, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
+	int m = 0;
 	for (; i + 8 <= n; i += 6) {
 		uint64_t w;
 		memcpy(&w, s + i, 8);
 		w |= 0x2020202020202020ull;
-		for (int k = 0; k < 6; k++) {
-			uint32_t h = pf_hash((uint32_t)(w >> (8 * k)) & 0xFFFFFFu);
-			if (r->set[h] && lit_starts(r, s, n, i + (size_t)k, h)) return 1;
-		}
+		uint32_t h[6];
+		for (int k = 0; k < 6; k++) h[k] = pf_hash((uint32_t)(w >> (8 * k)) & 0xFFFFFFu);
+		/* one branch for the six, which are almost always all clear */
+		if (!(r->set[h[0]] | r->set[h[1]] | r->set[h[2]] | r->set[h[3]] | r->set[h[4]] | r->set[h[5]])) continue;
+		for (int k = 0; k < 6; k++)
+			if (r->set[h[k]] && (m |= lit_starts(r, s, n, i + (size_t)k, h[k])) == 3) return m;
 	}
 	for (; i + 3 <= n; i++) {
 		uint32_t h = pf_hash(fold3(s + i));
-		if (r->set[h] && lit_starts(r, s, n, i, h)) return 1;
+		if (r->set[h] && (m |= lit_starts(r, s, n, i, h)) == 3) return m;
 	}
-	return 0;
+	return m;
 }
 
-/* The one pattern: the names defined once as the subroutine N, then every
- * claim an alternative marked with its reason and language ("i:en"), {N}
- * calling the names. */
-static void build_pattern(jbuf *p)
+/* The pattern of one class ('i' or 'c'): the names defined once as the
+ * subroutine N, then each claim of the class an alternative marked with its
+ * language, {N} calling the names. */
+static void build_pattern(jbuf *p, char reason)
 {
 	jbuf_puts(p, "(?(DEFINE)(?<N>");
 	for (size_t k = 0; k < N_NAMES; k++) {
 		if (k) jbuf_putc(p, '|');
-		jbuf_printf(p, names[k].latin ? "(?<![A-Za-z0-9])(?:%s)(?![A-Za-z0-9])" : "(?:%s)", names[k].re);
+		jbuf_printf(p, names[k].flags & WS ? "(?<![A-Za-z0-9])(?:%s)(?![A-Za-z0-9])" : "(?:%s)", names[k].re);
 	}
 	jbuf_puts(p, "))(?:");
+	int first = 1;
 	for (size_t k = 0; k < N_CLAIMS; k++) {
-		if (k) jbuf_putc(p, '|');
-		jbuf_printf(p, "(*MARK:%c:%s)(?:", claims[k].reason, claims[k].lang);
+		if (claims[k].reason != reason) continue;
+		if (!first) jbuf_putc(p, '|');
+		first = 0;
+		jbuf_printf(p, "(*MARK:%s)(?:", claims[k].lang);
 		for (const char *c = claims[k].re; *c; c++) {
 			if (!strncmp(c, "{N}", 3)) { jbuf_puts(p, "(?&N)"); c += 2; }
 			else jbuf_putc(p, *c);
@@ -371,32 +446,35 @@ id_rules *id_rules_new(char *err, size_t errlen)
 {
 	id_rules *r = xcalloc(1, sizeof *r);
 	int k = 0;
-	for (size_t i = 0; i < N_NAMES; i++) pf_add(r, k++, names[i].lit);
-	for (size_t i = 0; i < N_CUTOFF_LITS; i++) pf_add(r, k++, cutoff_lits[i]);
-	jbuf p = {0};
-	build_pattern(&p);
-	int ec;
-	PCRE2_SIZE eo;
-	r->re = pcre2_compile((PCRE2_SPTR)p.p, p.len, PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
-	if (!r->re) {
-		PCRE2_UCHAR msg[160];
-		pcre2_get_error_message(ec, msg, sizeof msg);
-		err_set(err, errlen, "identity rules: pattern at offset %zu: %s", (size_t)eo, (const char *)msg);
+	for (size_t i = 0; i < N_NAMES; i++) pf_add(r, k++, names[i].lit, names[i].flags, 1);
+	for (size_t i = 0; i < N_CUTOFF_LITS; i++) pf_add(r, k++, cutoff_lits[i], 0, 2);
+	for (int c = 0; c < 2; c++) {
+		jbuf p = {0};
+		build_pattern(&p, "ic"[c]);
+		int ec;
+		PCRE2_SIZE eo;
+		r->re[c] = pcre2_compile((PCRE2_SPTR)p.p, p.len, PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
 		jbuf_free(&p);
-		free(r);
-		return NULL;
+		if (!r->re[c]) {
+			PCRE2_UCHAR msg[160];
+			pcre2_get_error_message(ec, msg, sizeof msg);
+			err_set(err, errlen, "identity rules: %s pattern at offset %zu: %s", c ? "cut-off" : "identity", (size_t)eo,
+			        (const char *)msg);
+			id_rules_free(r);
+			return NULL;
+		}
+		/* JIT is a speed-up only: without it (no JIT on this CPU) the
+		 * interpreter gives the same matches */
+		(void)pcre2_jit_compile(r->re[c], PCRE2_JIT_COMPLETE);
 	}
-	jbuf_free(&p);
-	/* JIT is a speed-up only: without it (no JIT on this CPU) the
-	 * interpreter gives the same matches */
-	(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
 	return r;
 }
 
 void id_rules_free(id_rules *r)
 {
 	if (!r) return;
-	pcre2_code_free(r->re);
+	pcre2_code_free(r->re[0]);
+	pcre2_code_free(r->re[1]);
 	free(r);
 }
 
@@ -404,7 +482,7 @@ void id_init(id_ctx *c, const id_rules *r)
 {
 	memset(c, 0, sizeof *c);
 	c->rules = r;
-	c->md = pcre2_match_data_create_from_pattern(r->re, NULL);
+	c->md = pcre2_match_data_create(4, NULL);
 	c->mctx = pcre2_match_context_create(NULL);
 	c->jit = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
 	/* out of memory, as util's x*alloc treat it */
@@ -559,36 +637,45 @@ static void excerpt(char *out, size_t on, const char *s, size_t a, size_t b)
 		if (out[k] == '\n' || out[k] == '\t' || out[k] == '\r') out[k] = ' ';
 }
 
-const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn)
+/* the first match of class c's pattern in s outside code and quotes:
+ * 1 with the reason and detail, 0 for none; *s may be replaced by a copy
+ * with invalid UTF-8 made '?' */
+static int match_class(id_ctx *c, int cls, const char **sp, size_t n, char *detail, size_t dn)
 {
-	if (!c->reference && !id_maybe(c->rules, s, n)) return NULL;
-	pcre2_match_data *md = c->md;
+	const char *s = *sp;
 	uint32_t opts = 0;
 	PCRE2_SIZE from = 0;
 	for (;;) {
-		int rc = pcre2_match(c->rules->re, (PCRE2_SPTR)s, n, from, opts, md, c->mctx);
+		int rc = pcre2_match(c->rules->re[cls], (PCRE2_SPTR)s, n, from, opts, c->md, c->mctx);
 		if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21 && !opts) {
-			s = clean_utf8(c, s, n);
+			*sp = s = clean_utf8(c, s, n);
 			continue;
 		}
-		if (rc < 0) return NULL;   /* no match, or the match limit */
+		if (rc < 0) return 0;   /* no match, or the match limit */
 		opts = PCRE2_NO_UTF_CHECK;
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
 		size_t a = ov[0], b = ov[1];
 		if (!in_code(s, n, a) && !in_quote(s, a)) {
-			const char *mark = (const char *)pcre2_get_mark(md);
+			const char *mark = (const char *)pcre2_get_mark(c->md);
 			char ex[64];
 			excerpt(ex, sizeof ex, s, a, b);
-			int cut = mark && mark[0] == 'c';
-			snprintf(detail, dn, "%s (%s): \"%s\"", cut ? "states a training cut-off" : "claims another model's identity",
-			         mark ? mark + 2 : "?", ex);
-			return cut ? "knowledge_cutoff" : "foreign_identity";
+			snprintf(detail, dn, "%s (%s): \"%s\"", cls ? "states a training cut-off" : "claims another model's identity",
+			         mark ? mark : "?", ex);
+			return 1;
 		}
 		/* in code or quoted: look on from the next character */
 		from = a + 1;
 		while (from < n && ((unsigned char)s[from] & 0xC0) == 0x80) from++;
-		if (from >= n) return NULL;
+		if (from >= n) return 0;
 	}
+}
+
+const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn)
+{
+	int m = c->reference ? 3 : id_maybe(c->rules, s, n);
+	if ((m & 1) && match_class(c, 0, &s, n, detail, dn)) return "foreign_identity";
+	if ((m & 2) && match_class(c, 1, &s, n, detail, dn)) return "knowledge_cutoff";
+	return NULL;
 }
 
 /* the rules on string node i of d */

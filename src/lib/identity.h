@@ -63,8 +63,9 @@ const char *id_check(id_ctx *c, const json_doc *d, char *detail, size_t n);
 /* The text rules on decoded text s[0..n) (one assistant turn). */
 const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn);
 
-/* 1 when s[0..n) (raw JSON bytes without backslash-u escapes, or decoded
- * text) holds a literal of the rules; 0 means no pattern can match it. */
+/* Non-zero when s[0..n) (raw JSON bytes without backslash-u escapes, or
+ * decoded text) holds a literal of the rules: bit 1 a name's, bit 2 a
+ * cut-off pattern's; 0 means no pattern can match it. */
 int id_maybe(const id_rules *r, const char *s, size_t n);
 
 #endif
