@@ -132,6 +132,7 @@ filter_main() { # tool reason record-it-drops
 	t_eq "$1: -q silences the summary" "" "$(head -2 "$T/fm.jsonl" | "$1" -q 2>&1 >/dev/null)"
 }
 filter_main drop-multimodal multimodal_placeholder '{"messages":[{"role":"user","content":"<image> what?"},{"role":"assistant","content":"a cat"}]}'
+filter_main drop-identity foreign_identity '{"messages":[{"role":"user","content":"who are you?"},{"role":"assistant","content":"I am ChatGPT."}]}'
 filter_main drop-tool-use tool_role '{"messages":[{"role":"user","content":"hi"},{"role":"tool","content":"1"},{"role":"assistant","content":"ok"}]}'
 
 # --- sft-check ---
