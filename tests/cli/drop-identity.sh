@@ -79,3 +79,17 @@ PY
 else
 	t_skip "false drops on the shared corpus" "$SHARED/tokenizers absent"
 fi
+
+# every example drop-identity(1) gives under a rule is dropped with that rule
+man_examples() { # rule end-pattern
+	awk -v a="$1" -v b="$2" '$0 ~ "^\\.It Sy "a {on=1; next} $0 ~ b {on=0} on && /^\.Qq /' "$SFTKIT_ROOT/man/man1/drop-identity.1" |
+		sed 's/^\.Qq //; s/ [,;.]$//; s/\\(em/—/g' | jq -R -c '{messages: [{role: "user", content: "hi"}, {role: "assistant", content: .}]}'
+}
+man_examples foreign_identity '^\.It Sy knowledge_cutoff|^The names' >"$T/fi.jsonl"
+man_examples knowledge_cutoff '^\.El' >"$T/kc.jsonl"
+t_ok "drop-identity(1) gives 30 and more identity examples" test "$(wc -l <"$T/fi.jsonl")" -ge 30
+t_ok "and 20 and more cut-off examples" test "$(wc -l <"$T/kc.jsonl")" -ge 20
+t_eq "each identity example of drop-identity(1) is dropped as foreign_identity" "" \
+	"$(drop-identity -q --rejects "$T/fir" "$T/fi.jsonl" | jq -r '.messages[1].content'; jq -r 'select(.reason != "foreign_identity") | .messages[1].content' "$T/fir")"
+t_eq "each cut-off example as knowledge_cutoff" "" \
+	"$(drop-identity -q --rejects "$T/kcr" "$T/kc.jsonl" | jq -r '.messages[1].content'; jq -r 'select(.reason != "knowledge_cutoff") | .messages[1].content' "$T/kcr")"
