@@ -19,9 +19,10 @@ hf-fetch "$repo" $fetch --lock "$LOCK" -q --summary "$SUM/$name.1-fetch.json" |
 	to-messages --preset "$preset" -q --rejects "$OUT/$name.rejects.to-messages.jsonl" --summary "$SUM/$name.2-to-messages.json" |
 	drop-multimodal -q --rejects "$OUT/$name.rejects.multimodal.jsonl" --summary "$SUM/$name.3-drop-multimodal.json" |
 	drop-tool-use -q --rejects "$OUT/$name.rejects.tool-use.jsonl" --summary "$SUM/$name.4-drop-tool-use.json" |
-	tok-len -t "$TOK" --max "$MAXTOK" -j "$JOBS" -q --rejects "$OUT/$name.rejects.too-long.jsonl" --summary "$SUM/$name.5-tok-len.json" \
+	drop-identity -q --rejects "$OUT/$name.rejects.identity.jsonl" --summary "$SUM/$name.5-drop-identity.json" |
+	tok-len -t "$TOK" --max "$MAXTOK" -j "$JOBS" -q --rejects "$OUT/$name.rejects.too-long.jsonl" --summary "$SUM/$name.6-tok-len.json" \
 	>"$OUT/$name.jsonl.tmp"
-for s in 1-fetch 2-to-messages 3-drop-multimodal 4-drop-tool-use 5-tok-len; do
+for s in 1-fetch 2-to-messages 3-drop-multimodal 4-drop-tool-use 5-drop-identity 6-tok-len; do
 	[ -s "$SUM/$name.$s.json" ] || { echo "source.sh: $name: stage $s failed" >&2; exit 1; }
 done
 mv "$OUT/$name.jsonl.tmp" "$OUT/$name.jsonl"

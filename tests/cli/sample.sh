@@ -18,15 +18,15 @@ t_eq "no tool-use record left" 0 "$(drop-tool-use -q "$B/train.jsonl" | wc -l | 
 t_eq "the planted multimodal rows were dropped" 5 "$(jq .dropped "$B/summaries/dolci.3-drop-multimodal.json")"
 t_eq "the planted tool-use rows were dropped" 5 "$(jq .dropped "$B/summaries/dolci.4-drop-tool-use.json")"
 t_eq "the planted truncated codeforces trace was rejected" '{"truncated":1}' "$(jq -c .reasons "$B/summaries/codeforces.2-to-messages.json")"
-t_eq "Dolci's Math rows met no part of the recipe, and blend says so" 53 "$(jq .reasons.no_part "$B/summaries/7-blend.json")"
-t_eq "cross-source copies were deduplicated" 35 "$(jq .dropped "$B/summaries/6-dedup.json")"
+t_eq "Dolci's Math rows met no part of the recipe, and blend says so" 53 "$(jq .reasons.no_part "$B/summaries/8-blend.json")"
+t_eq "cross-source copies were deduplicated" 35 "$(jq .dropped "$B/summaries/7-dedup.json")"
 t_eq "every summary adds up: read = kept + dropped, dropped = the sum of its reasons" "" "$(jq -r 'select(.read != .kept + .dropped or .dropped != ([.reasons[]] | add // 0)) | input_filename' "$B"/summaries/*.json)"
 for src in dolci openmath magicoder codeforces; do
-	t_eq "$src: each stage reads what the one before kept" "" "$(jq -s -r 'range(1; length) as $i | select(.[$i].read != .[$i - 1].kept) | .[$i].tool' "$B"/summaries/$src.[1-5]-*.json)"
-	t_eq "$src: what the stages dropped are the rejects files' lines" "$(jq -s '[.[1:][].dropped] | add' "$B"/summaries/$src.[1-5]-*.json)" "$(cat "$B"/stages/$src.rejects.*.jsonl | wc -l | tr -d ' ')"
+	t_eq "$src: each stage reads what the one before kept" "" "$(jq -s -r 'range(1; length) as $i | select(.[$i].read != .[$i - 1].kept) | .[$i].tool' "$B"/summaries/$src.[1-6]-*.json)"
+	t_eq "$src: what the stages dropped are the rejects files' lines" "$(jq -s '[.[1:][].dropped] | add' "$B"/summaries/$src.[1-6]-*.json)" "$(cat "$B"/stages/$src.rejects.*.jsonl | wc -l | tr -d ' ')"
 done
-t_eq "dedup reads what the sources' last stages kept" "$(jq -s '[.[].kept] | add' "$B"/summaries/*.5-tok-len.json)" "$(jq .read "$B/summaries/6-dedup.json")"
-t_eq "then blend what dedup kept, and sft-check what blend kept" "1163 1163 867 867" "$(jq -s -r '"\(.[0].kept) \(.[1].read) \(.[1].kept) \(.[2].read)"' "$B"/summaries/[678]-*.json)"
+t_eq "dedup reads what the sources' last stages kept" "$(jq -s '[.[].kept] | add' "$B"/summaries/*.6-tok-len.json)" "$(jq .read "$B/summaries/7-dedup.json")"
+t_eq "then blend what dedup kept, and sft-check what blend kept" "1163 1163 867 867" "$(jq -s -r '"\(.[0].kept) \(.[1].read) \(.[1].kept) \(.[2].read)"' "$B"/summaries/[789]-*.json)"
 t_ok "the lock pins every dataset and the model" test "$(wc -l <"$B/lock.jsonl")" -eq 5
 t_grep "the report has the composition" "Composition by source" "$B/report.html"
 h1=$(jq -r '.outputs[0].sha256' "$B/manifest.json")
@@ -80,5 +80,5 @@ else
 fi
 t_eq "the report lists the stages in pipeline order, the sources in turn" "codeforces.1-fetch dolci.1-fetch magicoder.1-fetch openmath.1-fetch codeforces.2-to-messages" \
 	"$(grep -o '<td>[a-z]*\.[0-9]-[a-z-]*\|<td>[0-9]-[a-z-]*' "$B/report.html" | sed 's/<td>//' | head -5 | tr '\n' ' ' | sed 's/ $//')"
-t_eq "and the whole set's stages last" "6-dedup 7-blend 8-sft-check" \
+t_eq "and the whole set's stages last" "7-dedup 8-blend 9-sft-check" \
 	"$(grep -o '<td>[a-z]*\.[0-9]-[a-z-]*\|<td>[0-9]-[a-z-]*' "$B/report.html" | sed 's/<td>//' | tail -3 | tr '\n' ' ' | sed 's/ $//')"
