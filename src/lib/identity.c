@@ -4,6 +4,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +52,7 @@ static const struct { const char *re, *lit; int flags; } names[] = {
 	{"(?-i:Grok)(?:\\s?-?\\d)?", "Grok", WS|EXACT},
 	{"xai", "xai", WS|WE},
 	{"x\\.ai", "x.ai", WS|WE},
-	{"ernie(?:\\s+bot)?", "ernie", WS|WE},
+	{"ernie bot", "ernie bot", WS|WE},
 	{"baidu", "baidu", WS|WE},
 	{"kimi", "kimi", WS|WE},
 	{"moonshot\\s+ai", "moonshot", WS|WE},
@@ -108,7 +111,7 @@ static const char *const cutoff_lits[] = {
 	/* fr */
 	"coupure", "mise \xc3\xa0 jour", "entra\xc3\xaenement", "entrainement", "connaissance",
 	/* de */
-	"wissen", "kenntnisstand", "trainings", "stichtag", "aktualisierung",
+	"wissen", "kenntnisstand", "trainingsstand", "trainingsdaten", "stichtag", "aktualisierung",
 	/* zh: 截止 截至 更新 训练 知识 */
 	"\xe6\x88\xaa\xe6\xad\xa2", "\xe6\x88\xaa\xe8\x87\xb3", "\xe6\x9b\xb4\xe6\x96\xb0", "\xe8\xae\xad\xe7\xbb\x83",
 	"\xe7\x9f\xa5\xe8\xaf\x86",
@@ -141,8 +144,9 @@ static const char *const cutoff_lits[] = {
 
 /*
  * The claims: first-person patterns per language, {N} standing for the
- * names. reason 'i' is foreign_identity, 'c' knowledge_cutoff. Caseless,
- * Unicode (PCRE2_UTF | PCRE2_UCP), and matched on decoded text.
+ * names. reason 'i' is foreign_identity, 'n' the same for the patterns that
+ * start with the name (matched only at names), 'c' knowledge_cutoff.
+ * Caseless, Unicode (PCRE2_UTF | PCRE2_UCP), and matched on decoded text.
  */
 static const struct { char reason; const char *lang, *re; } claims[] = {
 	/* en: I am ChatGPT / my name is Claude / I'm an AI assistant called Qwen */
@@ -155,7 +159,7 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 	            "owned|maintained|powered|brought\\s+to\\s+you)\\s+by\\s+"
 	            "(?:(?:the\\s+)?(?:team|researchers|engineers|folks|people)\\s+(?:at|of)\\s+)?(?:the\\s+)?{N}"},
 	/* en: As an AI language model developed by OpenAI / as a model from Meta */
-	{'i', "en", "(?<!such )\\bas\\s+(?:an?\\s+)?(?:(?:large\\s+)?(?:AI|artificial\\s+intelligence|language)(?:[\\s-]+(?:language|based))?"
+	{'i', "en", "\\bas(?<!such as)\\s+(?:an?\\s+)?(?:(?:large\\s+)?(?:AI|artificial\\s+intelligence|language)(?:[\\s-]+(?:language|based))?"
 	            "(?:\\s+(?:model|assistant|chatbot|system|program))?|(?:language\\s+)?model|assistant|chatbot)\\s*,?\\s+"
 	            "(?:(?:developed|created|trained|built|made|designed|powered)\\s+by|from|by)\\s+(?:the\\s+)?{N}"},
 	/* en: As ChatGPT, I ... */
@@ -168,7 +172,7 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 	{'i', "en", "\\bmy\\s+(?:creators?|developers?|makers?|underlying\\s+(?:language\\s+)?model|base\\s+model|parent\\s+company)"
 	            "\\s+(?:is|are|was|were)\\s+(?:(?:the\\s+)?(?:team|researchers|engineers)\\s+at\\s+)?(?:the\\s+)?{N}"},
 	/* en: OpenAI created me */
-	{'i', "en", "{N}\\s+(?:(?:has|had)\\s+)?(?:created|developed|trained|built|designed|programmed|fine-?tuned)\\s+me\\b"},
+	{'n', "en", "{N}\\s+(?:(?:has|had)\\s+)?(?:created|developed|trained|built|designed|programmed|fine-?tuned)\\s+me\\b"},
 	/* es: soy ChatGPT / me llamo Claude / fui creado por OpenAI / como modelo de lenguaje desarrollado por Google */
 	{'i', "es", "\\b(?:soy|me\\s+llamo|mi\\s+nombre\\s+es)\\s+(?:(?:un|una|el|la)\\s+)?"
 	            "(?:(?:[\\w-]+\\s+){0,4}?(?:llamad[oa]|denominad[oa]|conocid[oa]\\s+como)\\s+)?{N}"},
@@ -212,7 +216,7 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 	{'i', "ja", "(?:\xe7\xa7\x81|\xe3\x82\x8f\xe3\x81\x9f\xe3\x81\x97|\xe5\x83\x95)\xe3\x81\xaf" JA_GAP(16) "{N}\\s*\xe3\x81\xab\xe3\x82\x88\xe3\x81\xa3\xe3\x81\xa6" ZH_GAP(12)
 	            "(?:\xe9\x96\x8b\xe7\x99\xba|\xe4\xbd\x9c\xe6\x88\x90|\xe8\xa8\x93\xe7\xb7\xb4|\xe3\x83\x88\xe3\x83\xac\xe3\x83\xbc\xe3\x83\x8b\xe3\x83\xb3\xe3\x82\xb0|"
 	            "\xe6\xa7\x8b\xe7\xaf\x89|\xe4\xbd\x9c\xe3\x82\x89|\xe8\xa8\xad\xe8\xa8\x88|\xe5\xad\xa6\xe7\xbf\x92)"},
-	{'i', "ja", "{N}\\s*(?:\xe3\x81\xab\xe3\x82\x88\xe3\x81\xa3\xe3\x81\xa6|\xe3\x81\x8c)\\s*(?:\xe9\x96\x8b\xe7\x99\xba|\xe4\xbd\x9c\xe6\x88\x90|\xe8\xa8\x93\xe7\xb7\xb4|"
+	{'n', "ja", "{N}\\s*(?:\xe3\x81\xab\xe3\x82\x88\xe3\x81\xa3\xe3\x81\xa6|\xe3\x81\x8c)\\s*(?:\xe9\x96\x8b\xe7\x99\xba|\xe4\xbd\x9c\xe6\x88\x90|\xe8\xa8\x93\xe7\xb7\xb4|"
 	            "\xe3\x83\x88\xe3\x83\xac\xe3\x83\xbc\xe3\x83\x8b\xe3\x83\xb3\xe3\x82\xb0|\xe6\xa7\x8b\xe7\xaf\x89|\xe8\xa8\xad\xe8\xa8\x88)"
 	            "(?:\xe3\x81\x95\xe3\x82\x8c\xe3\x81\x9f|\xe3\x81\x97\xe3\x81\x9f)" ZH_GAP(16) "\xe3\x81\xa8\xe3\x81\x97\xe3\x81\xa6"},
 	/* ru: я — ChatGPT / меня зовут Claude / я языковая модель, разработанная OpenAI / как ИИ, созданный Google */
@@ -258,7 +262,7 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 	{'c', "de", "\\bmeine?\\s+(?:Wissensstand|Kenntnisstand|Trainingsstand|Wissensstichtag|Stichtag|Wissensgrenze)\\b"},
 	{'c', "de", "\\bmein\\s+Wissen\\s+(?:reicht|endet|geht)\\b"},
 	{'c', "de", "\\bmeine\\s+Trainingsdaten\\s+(?:[\\w]+\\s+){0,4}?(?:bis|reichen|enden)\\b"},
-	{'c', "de", "\\b(?:Stand|seit|nach|bis\\s+zu)\\s+meine[rms]?\\s+(?:letzten\\s+)?(?:Aktualisierung|Wissensstand|Trainings)"},
+	{'c', "de", "\\b(?:Stand|seit|nach|bis\\s+zu)\\s+meine[rms]?\\s+(?:letzten\\s+)?(?:Aktualisierung|Wissensstand)"},
 	/* zh: 我的知识截止到2023年 / 截至我最后一次更新 */
 	{'c', "zh", "\xe6\x88\x91\xe7\x9a\x84(?:\xe7\x9f\xa5\xe8\xaf\x86|\xe8\xae\xad\xe7\xbb\x83)" ZH_GAP(10)
 	            "(?:\xe6\x88\xaa\xe6\xad\xa2|\xe6\x88\xaa\xe8\x87\xb3|\xe6\x9b\xb4\xe6\x96\xb0\xe5\x88\xb0|\xe6\x9b\xb4\xe6\x96\xb0\xe8\x87\xb3|"
@@ -300,10 +304,18 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 #define N_LITS (N_NAMES + N_CUTOFF_LITS)
 
 struct id_rules {
-	pcre2_code *re[2];   /* the identity claims, the cut-off statements */
+	/* the identity claims, those that start with the name, the cut-offs;
+	 * compiled anchored (re[3 + k]) for the candidates, as JIT code runs
+	 * only the anchoring a pattern was compiled with */
+	pcre2_code *re[6];
+	const uint8_t *first[3];   /* the bytes a match of re[k] can start with (PCRE2's bitmap), or NULL */
 	uint8_t set[1u << PF_BITS];
 	struct { const char *lit; uint16_t len, next; uint8_t flags, class, anchor; } lits[N_LITS];
 	uint16_t head[PF_BUCKETS];   /* index + 1 into lits, 0 for none */
+	/* the anchors in 16 groups, for each of their three bytes a table from
+	 * its low and one from its high nibble to the groups that allow it:
+	 * groups 0-7 in [0], 8-15 in [1] (scan_avx2) */
+	uint8_t glo[2][3][16], ghi[2][3][16];
 };
 
 static inline uint32_t pf_hash(uint32_t w) { return (w * 0x9E3779B1u) >> (32 - PF_BITS); }
@@ -330,6 +342,16 @@ static const char common3[] = "ain ali all and are ata ate ati ave com con cti d
                               "met nam nce nde not nvi one ons ope orm ort our pen per pro rai ran rat rea res sta str "
                               "ted ter tha the thi til tio tra ver vid was wit any";
 
+/* The bytes an anchor starts with where it can (folded): the rarer letters,
+ * digits, and the lead bytes of multi-byte characters. */
+static int rare_start(unsigned char c)
+{
+	c |= 0x20;
+	return (c >= '0' && c <= '9') || c >= 0xE0 || (c >= 'a' && c <= 'z' && strchr("bcdfgjklmpquvwxyz", c));
+}
+
+/* the offset of lit's anchor: its rarest three bytes, preferring those that
+ * start with a rare_start byte */
 static int rarest_window(const char *lit)
 {
 	size_t l = strlen(lit);
@@ -340,6 +362,7 @@ static int rarest_window(const char *lit)
 		char t[4] = {(char)(lit[o] | 0x20), (char)(lit[o + 1] | 0x20), (char)(lit[o + 2] | 0x20), 0};
 		for (int j = 0; j < 3; j++) sc *= byte_freq((unsigned char)lit[o + (size_t)j]);
 		if (strstr(common3, t)) sc *= 1000;
+		if (!rare_start((unsigned char)lit[o])) sc *= 100;
 		if (sc < bs) bs = sc, best = (int)o;
 	}
 	return best;
@@ -381,23 +404,82 @@ static int lit_at(const id_rules *r, unsigned k, const unsigned char *s, size_t 
 	return 1;
 }
 
+struct id_hit { uint32_t pos, class; };   /* a literal in the text, and its class */
+
+static void push_hit(id_ctx *c, size_t pos, unsigned class)
+{
+	if (c->nhits == c->hcap) {
+		c->hcap = c->hcap ? 2 * c->hcap : 64;
+		c->hits = xrealloc(c->hits, c->hcap * sizeof *c->hits);
+	}
+	c->hits[c->nhits].pos = (uint32_t)pos;
+	c->hits[c->nhits++].class = class;
+}
+
 /* the classes (1 names, 2 cut-off literals) of the literals in hash h's
- * bucket whose anchor stands at s[i] */
-static int lit_starts(const id_rules *r, const unsigned char *s, size_t n, size_t i, uint32_t h)
+ * bucket whose anchor stands at s[i]; each one also into sink's hits when
+ * sink is set */
+static int lit_starts(const id_rules *r, const unsigned char *s, size_t n, size_t i, uint32_t h, id_ctx *sink)
 {
 	int m = 0;
 	for (unsigned k = r->head[h % PF_BUCKETS]; k; k = r->lits[k - 1].next) {
 		size_t a = r->lits[k - 1].anchor;
-		if (i >= a && lit_at(r, k - 1, s, n, i - a)) m |= r->lits[k - 1].class;
+		if (i >= a && lit_at(r, k - 1, s, n, i - a)) {
+			m |= r->lits[k - 1].class;
+			if (sink) push_hit(sink, i - a, r->lits[k - 1].class);
+		}
 	}
 	return m;
 }
 
-int id_maybe(const id_rules *r, const char *str, size_t n)
+#ifdef __x86_64__
+/* The AVX2 scan, Hyperscan's "Teddy" sieve: 32 positions at a time, those
+ * whose three bytes (folded) each have a nibble pair some group of anchors
+ * allows (pf_groups), about one in twenty in English and code; each of those
+ * is hashed as the scalar scan hashes every position. */
+__attribute__((target("avx2"))) static size_t scan_avx2(const id_rules *r, const unsigned char *s, size_t n, int *m, id_ctx *sink)
+{
+	const __m256i f = _mm256_set1_epi8(0x20), nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	__m256i lo[2][3], hi[2][3];
+	for (int g = 0; g < 2; g++)
+		for (int j = 0; j < 3; j++) {
+			lo[g][j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)r->glo[g][j]));
+			hi[g][j] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)r->ghi[g][j]));
+		}
+	size_t i = 0;
+	for (; i + 34 <= n; i += 32) {
+		__m256i ma = _mm256_set1_epi8(-1), mb = ma;
+		for (int j = 0; j < 3; j++) {
+			__m256i x = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(s + i + (size_t)j)), f);
+			__m256i l = _mm256_and_si256(x, nib), h = _mm256_and_si256(_mm256_srli_epi16(x, 4), nib);
+			ma = _mm256_and_si256(ma, _mm256_and_si256(_mm256_shuffle_epi8(lo[0][j], l), _mm256_shuffle_epi8(hi[0][j], h)));
+			mb = _mm256_and_si256(mb, _mm256_and_si256(_mm256_shuffle_epi8(lo[1][j], l), _mm256_shuffle_epi8(hi[1][j], h)));
+		}
+		uint32_t c = ~((uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(ma, zero)) &
+		               (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(mb, zero)));
+		for (; c; c &= c - 1) {
+			size_t q = i + (size_t)__builtin_ctz(c);
+			uint32_t hh = pf_hash(fold3(s + q));
+			if (r->set[hh] && (*m |= lit_starts(r, s, n, q, hh, sink)) == 3 && !sink) return n;
+		}
+	}
+	return i;
+}
+#endif
+
+/* The scan: the classes of the literals in s[0..n), all of them into
+ * sink's hits when sink is set (else it stops once both classes are seen). */
+static int pf_scan(const id_rules *r, const char *str, size_t n, id_ctx *sink)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 	int m = 0;
+#ifdef __x86_64__
+	if (__builtin_cpu_supports("avx2")) {
+		i = scan_avx2(r, s, n, &m, sink);
+		if (m == 3 && !sink) return m;
+	}
+#endif
 	for (; i + 8 <= n; i += 6) {
 		uint64_t w;
 		memcpy(&w, s + i, 8);
@@ -407,39 +489,96 @@ int id_maybe(const id_rules *r, const char *str, size_t n)
 		/* one branch for the six, which are almost always all clear */
 		if (!(r->set[h[0]] | r->set[h[1]] | r->set[h[2]] | r->set[h[3]] | r->set[h[4]] | r->set[h[5]])) continue;
 		for (int k = 0; k < 6; k++)
-			if (r->set[h[k]] && (m |= lit_starts(r, s, n, i + (size_t)k, h[k])) == 3) return m;
+			if (r->set[h[k]] && (m |= lit_starts(r, s, n, i + (size_t)k, h[k], sink)) == 3 && !sink) return m;
 	}
 	for (; i + 3 <= n; i++) {
 		uint32_t h = pf_hash(fold3(s + i));
-		if (r->set[h] && (m |= lit_starts(r, s, n, i, h)) == 3) return m;
+		if (r->set[h] && (m |= lit_starts(r, s, n, i, h, sink)) == 3 && !sink) return m;
 	}
 	return m;
 }
 
-/* The pattern of one class ('i' or 'c'): the names defined once as the
- * subroutine N, then each claim of the class an alternative marked with its
- * language, {N} calling the names. */
+int id_maybe(const id_rules *r, const char *str, size_t n) { return pf_scan(r, str, n, NULL); }
+
+/* Pattern text with its open repeats bounded (\s+ to \s{1,8}, \s* to
+ * \s{0,8}, a class's + and * to {1,32} and {0,32}), so that no match starts
+ * more than ID_BEFORE bytes, ID_WORDS words or ID_CHARS characters before
+ * the literal it holds (see Matching below). */
+static void put_bounded(jbuf *p, const char *re)
+{
+	for (const char *c = re; *c; c++) {
+		if (c[0] == '\\' && c[1] == 's' && (c[2] == '+' || c[2] == '*')) {
+			jbuf_puts(p, c[2] == '+' ? "\\s{1,8}" : "\\s{0,8}");
+			c += 2;
+		} else if (c[0] == '\\' && c[1]) {
+			jbuf_put(p, c, 2);
+			c++;
+		} else if (c[0] == ']' && (c[1] == '+' || c[1] == '*')) {
+			jbuf_puts(p, c[1] == '+' ? "]{1,32}" : "]{0,32}");
+			c++;
+		} else {
+			jbuf_putc(p, *c);
+		}
+	}
+}
+
+/* The pattern of one class ('i', 'n' or 'c'): each claim of the class an
+ * alternative in its own group, whose number gives the claim (and its
+ * language), {N} calling the subroutine N, the names, defined once at the
+ * end. (A (*MARK) on each, like a DEFINE group first, would keep PCRE2 from
+ * knowing the bytes a match can start with.) */
 static void build_pattern(jbuf *p, char reason)
 {
-	jbuf_puts(p, "(?(DEFINE)(?<N>");
-	for (size_t k = 0; k < N_NAMES; k++) {
-		if (k) jbuf_putc(p, '|');
-		jbuf_printf(p, names[k].flags & WS ? "(?<![A-Za-z0-9])(?:%s)(?![A-Za-z0-9])" : "(?:%s)", names[k].re);
-	}
-	jbuf_puts(p, "))(?:");
+	jbuf_puts(p, "(?:");
 	int first = 1;
 	for (size_t k = 0; k < N_CLAIMS; k++) {
 		if (claims[k].reason != reason) continue;
 		if (!first) jbuf_putc(p, '|');
 		first = 0;
-		jbuf_printf(p, "(*MARK:%s)(?:", claims[k].lang);
+		jbuf_putc(p, '(');   /* group number: the claim's place in its class */
+		jbuf b = {0};
 		for (const char *c = claims[k].re; *c; c++) {
-			if (!strncmp(c, "{N}", 3)) { jbuf_puts(p, "(?&N)"); c += 2; }
-			else jbuf_putc(p, *c);
+			if (!strncmp(c, "{N}", 3)) { jbuf_puts(&b, "(?&N)"); c += 2; }
+			else jbuf_putc(&b, *c);
 		}
+		put_bounded(p, b.p);
+		jbuf_free(&b);
 		jbuf_putc(p, ')');
 	}
-	jbuf_putc(p, ')');
+	/* the names last: a DEFINE group first would keep PCRE2 from knowing
+	 * the bytes a match can start with, which it skips to */
+	jbuf_puts(p, ")(?(DEFINE)(?<N>");
+	for (size_t k = 0; k < N_NAMES; k++) {
+		if (k) jbuf_putc(p, '|');
+		jbuf_puts(p, names[k].flags & WS ? "(?<![A-Za-z0-9])(?:" : "(?:");
+		put_bounded(p, names[k].re);
+		jbuf_puts(p, names[k].flags & WS ? ")(?![A-Za-z0-9])" : ")");
+	}
+	jbuf_puts(p, "))");
+}
+
+static int cmp_anchor(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	x = __builtin_bswap32(x), y = __builtin_bswap32(y);
+	return x < y ? -1 : x > y;
+}
+
+/* the groups of scan_avx2: the anchors (folded), sorted so that a group's
+ * share bytes, in 16 runs */
+static void pf_groups(id_rules *r)
+{
+	uint32_t a[N_LITS];
+	for (size_t k = 0; k < N_LITS; k++) a[k] = fold3((const unsigned char *)r->lits[k].lit + r->lits[k].anchor);
+	qsort(a, N_LITS, sizeof *a, cmp_anchor);
+	for (size_t k = 0; k < N_LITS; k++) {
+		unsigned g = (unsigned)(k * 16 / N_LITS);
+		for (int j = 0; j < 3; j++) {
+			unsigned c = (a[k] >> (8 * j)) & 0xFF;
+			r->glo[g / 8][j][c & 15] |= (uint8_t)(1u << (g % 8));
+			r->ghi[g / 8][j][c >> 4] |= (uint8_t)(1u << (g % 8));
+		}
+	}
 }
 
 id_rules *id_rules_new(char *err, size_t errlen)
@@ -448,17 +587,19 @@ id_rules *id_rules_new(char *err, size_t errlen)
 	int k = 0;
 	for (size_t i = 0; i < N_NAMES; i++) pf_add(r, k++, names[i].lit, names[i].flags, 1);
 	for (size_t i = 0; i < N_CUTOFF_LITS; i++) pf_add(r, k++, cutoff_lits[i], 0, 2);
-	for (int c = 0; c < 2; c++) {
+	pf_groups(r);
+	for (int c = 0; c < 6; c++) {
 		jbuf p = {0};
-		build_pattern(&p, "ic"[c]);
+		build_pattern(&p, "inc"[c % 3]);
 		int ec;
 		PCRE2_SIZE eo;
-		r->re[c] = pcre2_compile((PCRE2_SPTR)p.p, p.len, PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+		r->re[c] = pcre2_compile((PCRE2_SPTR)p.p, p.len, PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | (c >= 3 ? PCRE2_ANCHORED : 0),
+		                         &ec, &eo, NULL);
 		jbuf_free(&p);
 		if (!r->re[c]) {
 			PCRE2_UCHAR msg[160];
 			pcre2_get_error_message(ec, msg, sizeof msg);
-			err_set(err, errlen, "identity rules: %s pattern at offset %zu: %s", c ? "cut-off" : "identity", (size_t)eo,
+			err_set(err, errlen, "identity rules: %s pattern at offset %zu: %s", c % 3 == 2 ? "cut-off" : "identity", (size_t)eo,
 			        (const char *)msg);
 			id_rules_free(r);
 			return NULL;
@@ -466,6 +607,7 @@ id_rules *id_rules_new(char *err, size_t errlen)
 		/* JIT is a speed-up only: without it (no JIT on this CPU) the
 		 * interpreter gives the same matches */
 		(void)pcre2_jit_compile(r->re[c], PCRE2_JIT_COMPLETE);
+		if (c >= 3 && pcre2_pattern_info(r->re[c], PCRE2_INFO_FIRSTBITMAP, &r->first[c - 3])) r->first[c - 3] = NULL;
 	}
 	return r;
 }
@@ -473,8 +615,7 @@ id_rules *id_rules_new(char *err, size_t errlen)
 void id_rules_free(id_rules *r)
 {
 	if (!r) return;
-	pcre2_code_free(r->re[0]);
-	pcre2_code_free(r->re[1]);
+	for (int c = 0; c < 6; c++) pcre2_code_free(r->re[c]);
 	free(r);
 }
 
@@ -482,7 +623,7 @@ void id_init(id_ctx *c, const id_rules *r)
 {
 	memset(c, 0, sizeof *c);
 	c->rules = r;
-	c->md = pcre2_match_data_create(4, NULL);
+	c->md = pcre2_match_data_create((uint32_t)N_CLAIMS + 2, NULL);   /* a group a claim, and the names */
 	c->mctx = pcre2_match_context_create(NULL);
 	c->jit = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
 	/* out of memory, as util's x*alloc treat it */
@@ -500,6 +641,7 @@ void id_free(id_ctx *c)
 	pcre2_jit_stack_free(c->jit);
 	jbuf_free(&c->text);
 	jbuf_free(&c->clean);
+	free(c->hits);
 }
 
 /*
@@ -637,44 +779,140 @@ static void excerpt(char *out, size_t on, const char *s, size_t a, size_t b)
 		if (out[k] == '\n' || out[k] == '\t' || out[k] == '\r') out[k] = ' ';
 }
 
-/* the first match of class c's pattern in s outside code and quotes:
- * 1 with the reason and detail, 0 for none; *s may be replaced by a copy
- * with invalid UTF-8 made '?' */
-static int match_class(id_ctx *c, int cls, const char **sp, size_t n, char *detail, size_t dn)
+/*
+ * Matching. PCRE2 walks text at some 10-20 MB/s with patterns this size, so
+ * the patterns are not run over the text: they are tried anchored at the
+ * positions a match can start at, near the literals. Every match holds a
+ * literal (a name for the identity claims, a cut-off literal for the others)
+ * and starts at a token: an ASCII letter or digit after a character that is
+ * not one, any non-ASCII character, or, for the patterns that start with a
+ * name, the literal itself. No pattern starts more than 24 ASCII words, or
+ * 96 non-ASCII characters, before its literal (the repeats are bounded, see
+ * put_bounded), nor more than ID_BEFORE bytes, and those that start with a
+ * name start within ID_BEFORE_NAME bytes of its literal ("Meta Llama",
+ * "Яндекс"); the candidates are those, in
+ * the text before each literal. The unit test and fuzz_identity hold this
+ * to matching every pattern from every position (id_ctx.reference).
+ */
+#define ID_BEFORE 4096
+#define ID_WORDS 24
+#define ID_CHARS 96
+#define ID_BEFORE_NAME 16
+#define ID_CAND (ID_WORDS + ID_CHARS + 2)
+
+
+static int cmp_hit(const void *a, const void *b)
+{
+	uint32_t x = ((const struct id_hit *)a)->pos, y = ((const struct id_hit *)b)->pos;
+	return x < y ? -1 : x > y;
+}
+
+/* every literal in s[0..n), by position, into c->hits; their classes */
+static int collect_hits(id_ctx *c, const char *s, size_t n)
+{
+	c->nhits = 0;
+	int m = pf_scan(c->rules, s, n, c);
+	qsort(c->hits, c->nhits, sizeof *c->hits, cmp_hit);
+	return m;
+}
+
+/* the language of the claim whose group matched in pattern re's ovector */
+static const char *claim_lang(int re, const PCRE2_SIZE *ov, unsigned npairs)
+{
+	char reason = "inc"[re];
+	for (unsigned g = 1, k = 0; k < N_CLAIMS; k++) {
+		if (claims[k].reason != reason) continue;
+		if (g < npairs && ov[2 * g] != PCRE2_UNSET) return claims[k].lang;
+		g++;
+	}
+	return NULL;
+}
+
+/* Pattern re matched at a (anchored; a < 0 or PCRE2_UNSET: the first match
+ * anywhere from 0) that stands outside code and quotes: 1 with the detail.
+ * *sp may become a copy with invalid UTF-8 made '?'. */
+static int match_at(id_ctx *c, int re, const char **sp, size_t n, size_t a, int anchored, char *detail, size_t dn)
 {
 	const char *s = *sp;
-	uint32_t opts = 0;
-	PCRE2_SIZE from = 0;
 	for (;;) {
-		int rc = pcre2_match(c->rules->re[cls], (PCRE2_SPTR)s, n, from, opts, c->md, c->mctx);
-		if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21 && !opts) {
+		int rc = pcre2_match(c->rules->re[re + (anchored ? 3 : 0)], (PCRE2_SPTR)s, n, a, c->utf_ok ? PCRE2_NO_UTF_CHECK : 0,
+		                     c->md, c->mctx);
+		if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21 && !c->utf_ok) {
 			*sp = s = clean_utf8(c, s, n);
+			c->utf_ok = 1;
 			continue;
 		}
+		c->utf_ok = 1;   /* checked whole by the first call */
 		if (rc < 0) return 0;   /* no match, or the match limit */
-		opts = PCRE2_NO_UTF_CHECK;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
-		size_t a = ov[0], b = ov[1];
-		if (!in_code(s, n, a) && !in_quote(s, a)) {
-			const char *mark = (const char *)pcre2_get_mark(c->md);
+		size_t m = ov[0], e = ov[1];
+		if (!in_code(s, n, m) && !in_quote(s, m)) {
+			const char *mark = claim_lang(re, ov, (unsigned)rc);
 			char ex[64];
-			excerpt(ex, sizeof ex, s, a, b);
-			snprintf(detail, dn, "%s (%s): \"%s\"", cls ? "states a training cut-off" : "claims another model's identity",
+			excerpt(ex, sizeof ex, s, m, e);
+			snprintf(detail, dn, "%s (%s): \"%s\"", re == 2 ? "states a training cut-off" : "claims another model's identity",
 			         mark ? mark : "?", ex);
 			return 1;
 		}
+		if (anchored) return 0;
 		/* in code or quoted: look on from the next character */
-		from = a + 1;
-		while (from < n && ((unsigned char)s[from] & 0xC0) == 0x80) from++;
-		if (from >= n) return 0;
+		for (a = m + 1; a < n && ((unsigned char)s[a] & 0xC0) == 0x80; a++) {}
+		if (a >= n) return 0;
 	}
+}
+
+/* The start candidates before position p and after position after (none:
+ * SIZE_MAX), ascending, into cand; returns their number. The window of a
+ * literal holds those of the literals before it, from there on back, so
+ * each literal only adds the text since the one before. */
+static size_t candidates(const char *str, size_t p, size_t after, size_t *cand)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t k = 0, words = 0, chars = 0, lo = p > ID_BEFORE ? p - ID_BEFORE : 0;
+	if (after != SIZE_MAX && after + 1 > lo) lo = after + 1;
+	cand[k++] = p;   /* the literal */
+	for (size_t q = p; q-- > lo && (words < ID_WORDS || chars < ID_CHARS);) {
+		if (s[q] >= 0x80) {
+			if ((s[q] & 0xC0) != 0x80 && chars < ID_CHARS) cand[k++] = q, chars++;
+		} else if (alnum(s[q]) && (q == 0 || !alnum(s[q - 1])) && words < ID_WORDS) {
+			cand[k++] = q, words++;
+		}
+	}
+	for (size_t i = 0, j = k - 1; i < j; i++, j--) { size_t t = cand[i]; cand[i] = cand[j]; cand[j] = t; }
+	return k;
+}
+
+/* the patterns re_a (and re_b, those starting with a name, when >= 0) at the
+ * candidates before each literal of class bit */
+static int match_near(id_ctx *c, int re_a, int re_b, unsigned bit, const char **sp, size_t n, char *detail, size_t dn)
+{
+	size_t cand[ID_CAND], prev = SIZE_MAX;
+	for (size_t h = 0; h < c->nhits; h++) {
+		if (!(c->hits[h].class & bit) || c->hits[h].pos == prev) continue;
+		size_t p = c->hits[h].pos, k = candidates(*sp, p, prev, cand);
+		const uint8_t *fa = c->rules->first[re_a];
+		for (size_t i = 0; i < k; i++) {
+			unsigned char b = (unsigned char)(*sp)[cand[i]];
+			if ((!fa || (fa[b / 8] >> (b % 8) & 1)) && match_at(c, re_a, sp, n, cand[i], 1, detail, dn)) return 1;
+			if (re_b >= 0 && cand[i] + ID_BEFORE_NAME >= p && match_at(c, re_b, sp, n, cand[i], 1, detail, dn)) return 1;
+		}
+		prev = p;
+	}
+	return 0;
 }
 
 const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn)
 {
-	int m = c->reference ? 3 : id_maybe(c->rules, s, n);
-	if ((m & 1) && match_class(c, 0, &s, n, detail, dn)) return "foreign_identity";
-	if ((m & 2) && match_class(c, 1, &s, n, detail, dn)) return "knowledge_cutoff";
+	c->utf_ok = 0;
+	if (c->reference) {
+		/* the definition: every pattern from every position */
+		if (match_at(c, 0, &s, n, 0, 0, detail, dn) || match_at(c, 1, &s, n, 0, 0, detail, dn)) return "foreign_identity";
+		return match_at(c, 2, &s, n, 0, 0, detail, dn) ? "knowledge_cutoff" : NULL;
+	}
+	int m = collect_hits(c, s, n);
+	if (!m) return NULL;
+	if ((m & 1) && match_near(c, 0, 1, 1, &s, n, detail, dn)) return "foreign_identity";
+	if ((m & 2) && match_near(c, 2, -1, 2, &s, n, detail, dn)) return "knowledge_cutoff";
 	return NULL;
 }
 

@@ -24,7 +24,8 @@
  * literals, three bytes at a time through a bit table, case-folded, on its
  * raw JSON bytes (decoded first only when it holds a backslash-u escape,
  * which could hide a literal); only strings holding one are decoded and
- * matched against the patterns (PCRE2 JIT).
+ * matched against the patterns (PCRE2 JIT), and only from the positions a
+ * match holding one of its literals could start at.
  *
  * Ownership and threads: id_rules_new compiles the rules once; the rules
  * are read-only after it and may be shared by threads, each with its own
@@ -47,6 +48,9 @@ typedef struct id_ctx {
 	jbuf text;                   /* decoded message text */
 	jbuf clean;                  /* text with invalid UTF-8 replaced, when needed */
 	void *md, *mctx, *jit;       /* PCRE2 match data, match context, JIT stack */
+	struct id_hit *hits;            /* the literals of the string being matched */
+	size_t nhits, hcap;
+	int utf_ok;                  /* the string is known to be valid UTF-8 */
 	int reference;               /* tests: 1 skips the literal prefilter */
 } id_ctx;
 
