@@ -642,19 +642,35 @@ void id_free(id_ctx *c)
 	jbuf_free(&c->text);
 	jbuf_free(&c->clean);
 	free(c->hits);
+	free(c->spans);
+	free(c->quoted);
 }
 
 /*
- * Code: 1 when offset at of s stands in a fenced code block (a line whose
- * first characters other than blanks are ``` or ~~~, to a line starting
- * with as many of the same or the end) or in an inline code span (a run of
- * backquotes to the next run of the same length in the paragraph), the
- * rules of detect.h.
+ * Code: the fenced code blocks (a line whose first characters other than
+ * blanks are ``` or ~~~, to a line starting with as many of the same, or the
+ * end) and inline code spans (a run of backquotes to the next run of the
+ * same length in the paragraph, looked for over 64 KiB at most) of s, the
+ * rules of detect.h, as ascending [start, end) pairs in c->spans. Computed
+ * once a string, when a match first needs it.
  */
-static int in_code(const char *s, size_t n, size_t at)
+#define SPAN_SEARCH_MAX (64u * 1024)
+
+static void push_span(id_ctx *c, size_t a, size_t b)
+{
+	if (c->nspans + 2 > c->scap) {
+		c->scap = c->scap ? 2 * c->scap : 64;
+		c->spans = xrealloc(c->spans, c->scap * sizeof *c->spans);
+	}
+	c->spans[c->nspans++] = a;
+	c->spans[c->nspans++] = b;
+}
+
+static void code_spans(id_ctx *c, const char *s, size_t n)
 {
 	size_t i = 0;
-	while (i < n && i <= at) {
+	c->nspans = 0;
+	while (i < n) {
 		/* i is a line start */
 		size_t k = i;
 		while (k < n && (s[k] == ' ' || s[k] == '\t')) k++;
@@ -666,17 +682,13 @@ static int in_code(const char *s, size_t n, size_t at)
 				const char *nl = memchr(s + k, '\n', n - k);
 				size_t p = nl ? (size_t)(nl - s) + 1 : n;
 				for (;;) {
-					if (p >= n) return 1;   /* unclosed: to the end */
+					if (p >= n) { push_span(c, k, n); return; }   /* unclosed: to the end */
 					size_t q = p, r2 = 0;
 					while (q < n && (s[q] == ' ' || s[q] == '\t')) q++;
 					while (q + r2 < n && s[q + r2] == ch) r2++;
 					nl = memchr(s + p, '\n', n - p);
 					size_t e = nl ? (size_t)(nl - s) + 1 : n;
-					if (r2 >= run) {
-						if (at < e) return 1;
-						i = e;
-						break;
-					}
+					if (r2 >= run) { push_span(c, k, e); i = e; break; }
 					p = e;
 				}
 				continue;
@@ -685,14 +697,13 @@ static int in_code(const char *s, size_t n, size_t at)
 		/* inline spans on this line and the lines of its paragraph they reach */
 		const char *nl = memchr(s + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - s) + 1 : n;
-		for (size_t q = i; q < e && q <= at; q++) {
+		for (size_t q = i; q < e; q++) {
 			if (s[q] != '`') continue;
 			size_t r = 0;
 			while (q + r < n && s[q + r] == '`') r++;
-			/* the closing run, within the paragraph */
-			size_t z = q + r, close = 0;
-			while (z < n) {
-				if (s[z] == '\n' && z + 1 < n && s[z + 1] == '\n') break;
+			size_t z = q + r, close = 0, lim = z + SPAN_SEARCH_MAX < n ? z + SPAN_SEARCH_MAX : n;
+			while (z < lim) {
+				if (s[z] == '\n' && z + 1 < n && s[z + 1] == '\n') break;   /* the paragraph ended */
 				if (s[z] == '`') {
 					size_t r2 = 0;
 					while (z + r2 < n && s[z + r2] == '`') r2++;
@@ -703,7 +714,7 @@ static int in_code(const char *s, size_t n, size_t at)
 				}
 			}
 			if (!close) { q += r - 1; continue; }
-			if (at >= q && at < close) return 1;
+			push_span(c, q, close);
 			if (close > e) {
 				nl = memchr(s + close, '\n', n - close);
 				e = nl ? (size_t)(nl - s) + 1 : n;
@@ -712,41 +723,73 @@ static int in_code(const char *s, size_t n, size_t at)
 		}
 		i = e;
 	}
-	return 0;
+}
+
+/* 1 when offset at stands in code (c->spans, computed on first use) */
+static int in_code(id_ctx *c, const char *s, size_t n, size_t at)
+{
+	if (!c->spans_ok) {
+		code_spans(c, s, n);
+		c->spans_ok = 1;
+	}
+	size_t lo = 0, hi = c->nspans / 2;
+	while (lo < hi) {   /* the first span ending after at */
+		size_t mid = (lo + hi) / 2;
+		if (c->spans[2 * mid + 1] <= at) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo < c->nspans / 2 && c->spans[2 * lo] <= at;
 }
 
 /*
- * Quoted: 1 when the match at offset at stands on a line that starts with
- * '>' (a markdown quote), or inside quotation marks opened earlier in its
+ * Quoted: a match at offset at is quoted when its line starts with '>' (a
+ * markdown quote), or inside quotation marks opened earlier in its
  * paragraph: an odd number of '"' before it, or more of the openers “ « 「 『 „
- * than of the closers ” » 」 』.
+ * than of the closers ” » 」 』. The state of every offset, in one pass over
+ * the string into c->quoted, when a match first needs it.
  */
-static int in_quote(const char *s, size_t at)
+static void quote_states(id_ctx *c, const char *str, size_t n)
 {
-	size_t p = at;
-	while (p > 0 && !(s[p - 1] == '\n' && p >= 2 && s[p - 2] == '\n')) p--;
-	size_t ls = at;
-	while (ls > 0 && s[ls - 1] != '\n') ls--;
-	while (ls < at && (s[ls] == ' ' || s[ls] == '\t')) ls++;
-	if (ls < at && s[ls] == '>') return 1;
-	int dq = 0, open = 0;
-	for (size_t i = p; i < at; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"') dq ^= 1;
-		else if (c == 0xE2 && i + 2 < at && (unsigned char)s[i + 1] == 0x80) {
-			unsigned char d = (unsigned char)s[i + 2];
-			if (d == 0x9C || d == 0x9E) open++;        /* “ „ */
-			else if (d == 0x9D) open--;                /* ” */
-		} else if (c == 0xC2 && i + 1 < at) {
-			if ((unsigned char)s[i + 1] == 0xAB) open++;        /* « */
-			else if ((unsigned char)s[i + 1] == 0xBB) open--;   /* » */
-		} else if (c == 0xE3 && i + 2 < at && (unsigned char)s[i + 1] == 0x80) {
-			unsigned char d = (unsigned char)s[i + 2];
-			if (d == 0x8C || d == 0x8E) open++;        /* 「 『 */
-			else if (d == 0x8D || d == 0x8F) open--;   /* 」 』 */
+	const unsigned char *s = (const unsigned char *)str;
+	if (n + 1 > c->qcap) {
+		c->qcap = n + 1;
+		c->quoted = xrealloc(c->quoted, c->qcap);
+	}
+	int dq = 0, open = 0, qline = 0, line_head = 1;
+	for (size_t i = 0; i < n; i++) {
+		c->quoted[i] = (uint8_t)(qline || dq || open > 0);
+		unsigned char ch = s[i];
+		if (ch == '\n') {
+			if (i + 1 < n && s[i + 1] == '\n') dq = 0, open = 0;   /* a paragraph ends */
+			qline = 0, line_head = 1;
+			continue;
+		}
+		if (line_head && ch != ' ' && ch != '\t') {
+			line_head = 0;
+			if (ch == '>') qline = 1;
+		}
+		if (ch == '"') dq ^= 1;
+		else if (ch == 0xE2 && i + 2 < n && s[i + 1] == 0x80) {
+			if (s[i + 2] == 0x9C || s[i + 2] == 0x9E) open++;        /* “ „ */
+			else if (s[i + 2] == 0x9D) open--;                       /* ” */
+		} else if (ch == 0xC2 && i + 1 < n) {
+			if (s[i + 1] == 0xAB) open++;                            /* « */
+			else if (s[i + 1] == 0xBB) open--;                       /* » */
+		} else if (ch == 0xE3 && i + 2 < n && s[i + 1] == 0x80) {
+			if (s[i + 2] == 0x8C || s[i + 2] == 0x8E) open++;        /* 「 『 */
+			else if (s[i + 2] == 0x8D || s[i + 2] == 0x8F) open--;   /* 」 』 */
 		}
 	}
-	return dq || open > 0;
+	c->quoted[n] = 0;
+}
+
+static int in_quote(id_ctx *c, const char *s, size_t n, size_t at)
+{
+	if (!c->quoted_ok) {
+		quote_states(c, s, n);
+		c->quoted_ok = 1;
+	}
+	return c->quoted[at];
 }
 
 /* s with every byte that does not start valid UTF-8 replaced by '?', in
@@ -835,18 +878,13 @@ static int match_at(id_ctx *c, int re, const char **sp, size_t n, size_t a, int 
 {
 	const char *s = *sp;
 	for (;;) {
-		int rc = pcre2_match(c->rules->re[re + (anchored ? 3 : 0)], (PCRE2_SPTR)s, n, a, c->utf_ok ? PCRE2_NO_UTF_CHECK : 0,
-		                     c->md, c->mctx);
-		if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21 && !c->utf_ok) {
-			*sp = s = clean_utf8(c, s, n);
-			c->utf_ok = 1;
-			continue;
-		}
-		c->utf_ok = 1;   /* checked whole by the first call */
+		/* valid UTF-8 (id_text saw to it): PCRE2 would check only from
+		 * the start offset on, and its JIT code reads behind it */
+		int rc = pcre2_match(c->rules->re[re + (anchored ? 3 : 0)], (PCRE2_SPTR)s, n, a, PCRE2_NO_UTF_CHECK, c->md, c->mctx);
 		if (rc < 0) return 0;   /* no match, or the match limit */
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(c->md);
 		size_t m = ov[0], e = ov[1];
-		if (!in_code(s, n, m) && !in_quote(s, m)) {
+		if (!in_code(c, s, n, m) && !in_quote(c, s, n, m)) {
 			const char *mark = claim_lang(re, ov, (unsigned)rc);
 			char ex[64];
 			excerpt(ex, sizeof ex, s, m, e);
@@ -903,7 +941,8 @@ static int match_near(id_ctx *c, int re_a, int re_b, unsigned bit, const char **
 
 const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn)
 {
-	c->utf_ok = 0;
+	c->spans_ok = c->quoted_ok = 0;
+	if (!utf8_valid(s, n)) s = clean_utf8(c, s, n);
 	if (c->reference) {
 		/* the definition: every pattern from every position */
 		if (match_at(c, 0, &s, n, 0, 0, detail, dn) || match_at(c, 1, &s, n, 0, 0, detail, dn)) return "foreign_identity";

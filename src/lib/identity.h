@@ -50,7 +50,11 @@ typedef struct id_ctx {
 	void *md, *mctx, *jit;       /* PCRE2 match data, match context, JIT stack */
 	struct id_hit *hits;            /* the literals of the string being matched */
 	size_t nhits, hcap;
-	int utf_ok;                  /* the string is known to be valid UTF-8 */
+	size_t *spans, nspans, scap; /* its code, as [start, end) pairs */
+	int spans_ok;
+	unsigned char *quoted;       /* per offset: 1 when quoted */
+	size_t qcap;
+	int quoted_ok;
 	int reference;               /* tests: 1 skips the literal prefilter */
 } id_ctx;
 

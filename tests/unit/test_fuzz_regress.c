@@ -13,6 +13,9 @@
 #define LLVMFuzzerTestOneInput fuzz_jinja_one
 #include "../fuzz/fuzz_jinja.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_identity_one
+#include "../fuzz/fuzz_identity.c"
+#undef LLVMFuzzerTestOneInput
 #define LLVMFuzzerTestOneInput fuzz_rows_one
 #define on_row on_row_rows
 #include "../fuzz/fuzz_rows.c"
@@ -49,6 +52,7 @@ static void test_parquet(void) { T_CHECK(run_dir("fuzz_parquet", fuzz_parquet_on
 static void test_tokjson(void) { T_CHECK(run_dir("fuzz_tokjson", fuzz_tokjson_one) >= 1); }
 static void test_jinja(void) { T_CHECK(run_dir("fuzz_jinja", fuzz_jinja_one) >= 1); }
 static void test_card(void) { T_CHECK(run_dir("fuzz_card", fuzz_card_one) >= 1); }   /* exponential globs once hung */
+static void test_identity(void) { T_CHECK(run_dir("fuzz_identity", fuzz_identity_one) >= 1); }   /* invalid UTF-8 behind the start once crashed PCRE2's JIT */
 static void test_rows(void) { if (!run_dir("fuzz_rows", fuzz_rows_one)) T_SKIP("no fuzz_rows regressions recorded"); }
 
 int main(void)
@@ -57,6 +61,7 @@ int main(void)
 	T_RUN(test_tokjson);
 	T_RUN(test_jinja);
 	T_RUN(test_card);
+	T_RUN(test_identity);
 	T_RUN(test_rows);
 	return t_done();
 }
