@@ -855,7 +855,7 @@ static int collect_hits(id_ctx *c, const char *s, size_t n)
 {
 	c->nhits = 0;
 	int m = pf_scan(c->rules, s, n, c);
-	qsort(c->hits, c->nhits, sizeof *c->hits, cmp_hit);
+	if (c->nhits > 1) qsort(c->hits, c->nhits, sizeof *c->hits, cmp_hit);
 	return m;
 }
 
