@@ -21,17 +21,22 @@
  * the user, which no pattern matches.
  *
  * Speed: a string is first searched for the names' and cut-off patterns'
- * literals, three bytes at a time through a bit table, case-folded, on its
- * raw JSON bytes (decoded first only when it holds a backslash-u escape,
- * which could hide a literal); only strings holding one are decoded and
- * matched against the patterns (PCRE2 JIT), and only from the positions a
- * match holding one of its literals could start at.
+ * literals, case-folded, on its raw JSON bytes (decoded first only when it
+ * holds a backslash-u escape, which could hide a literal): 32 positions at
+ * a time through nibble tables (AVX2) and then a hash of each literal's
+ * rarest three bytes. Only strings holding one are decoded and matched,
+ * and the patterns (PCRE2 JIT, compiled anchored) are tried only at the
+ * tokens before each literal where a match holding it could start.
+ * id_ctx.reference = 1 matches every pattern from every position instead:
+ * the definition the tests and fuzz_identity hold the fast path to.
  *
  * Ownership and threads: id_rules_new compiles the rules once; the rules
  * are read-only after it and may be shared by threads, each with its own
  * id_ctx (scratch memory and PCRE2 match data). Errors: id_rules_new returns
  * NULL with the reason in err (a pattern that does not compile); the checks
- * cannot fail. Nothing here prints or exits.
+ * cannot fail (a string that is not valid UTF-8 is matched with each bad
+ * byte read as '?'; a pattern that meets PCRE2's match limit counts as no
+ * match). Nothing here prints or exits.
  */
 #ifndef SFTKIT_IDENTITY_H
 #define SFTKIT_IDENTITY_H
@@ -48,14 +53,14 @@ typedef struct id_ctx {
 	jbuf text;                   /* decoded message text */
 	jbuf clean;                  /* text with invalid UTF-8 replaced, when needed */
 	void *md, *mctx, *jit;       /* PCRE2 match data, match context, JIT stack */
-	struct id_hit *hits;            /* the literals of the string being matched */
+	struct id_hit *hits;         /* the literals of the string being matched */
 	size_t nhits, hcap;
 	size_t *spans, nspans, scap; /* its code, as [start, end) pairs */
 	int spans_ok;
 	unsigned char *quoted;       /* per offset: 1 when quoted */
 	size_t qcap;
 	int quoted_ok;
-	int reference;               /* tests: 1 skips the literal prefilter */
+	int reference;               /* tests: 1 matches everywhere, without the literals */
 } id_ctx;
 
 id_rules *id_rules_new(char *err, size_t errlen);
@@ -68,7 +73,8 @@ void id_free(id_ctx *c);
  * "knowledge_cutoff" (static) with what matched in detail[n]. */
 const char *id_check(id_ctx *c, const json_doc *d, char *detail, size_t n);
 
-/* The text rules on decoded text s[0..n) (one assistant turn). */
+/* The text rules on decoded text s[0..n) (one assistant turn), with the
+ * same results as id_check gives a string holding it. */
 const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn);
 
 /* Non-zero when s[0..n) (raw JSON bytes without backslash-u escapes, or
