@@ -21,11 +21,13 @@
  * that are ordinary words in their small-letter form (Meta, Bard, Grok,
  * Falcon, Copilot, Bing) count capitalised only. The flags say what the
  * prefilter may demand of a literal: WS that it starts a word (no ASCII
- * letter or digit before it), WE that it ends one, EXACT its case.
+ * letter or digit before it), WE that it ends one, EXACT its case; INNER
+ * says the literal is inside the name, so its edges are no word's (WS then
+ * bounds the name, in the pattern, only).
  */
-enum { WS = 1, WE = 2, EXACT = 4 };
+enum { WS = 1, WE = 2, EXACT = 4, INNER = 8 };
 static const struct { const char *re, *lit; int flags; } names[] = {
-	{"chat\\s?gpt", "chat", WS},
+	{"chat\\s?gpt", "gpt", WS | INNER},   /* "chat" is a common word, "gpt" is not */
 	{"gpt(?:-?(?:[2-5](?:\\.\\d)?|4o|o\\d?))?(?:-(?:turbo|mini))?", "gpt", WS},
 	{"openai", "openai", WS|WE},
 	{"claude(?:\\s+\\d(?:\\.\\d)?)?(?:\\s+(?:opus|sonnet|haiku|instant))?", "claude", WS|WE},
@@ -308,7 +310,9 @@ struct id_rules {
 	 * compiled anchored (re[3 + k]) for the candidates, as JIT code runs
 	 * only the anchoring a pattern was compiled with */
 	pcre2_code *re[6];
-	const uint8_t *first[3];   /* the bytes a match of re[k] can start with (PCRE2's bitmap), or NULL */
+	/* the pairs of bytes a match of re[k] can start with: bit b1 of
+	 * start2[k][b0] (pf_starts) */
+	uint64_t start2[3][256][4];
 	uint8_t set[1u << PF_BITS];
 	struct { const char *lit; uint16_t len, next; uint8_t flags, class, anchor; } lits[N_LITS];
 	uint16_t head[PF_BUCKETS];   /* index + 1 into lits, 0 for none */
@@ -581,11 +585,46 @@ static void pf_groups(id_rules *r)
 	}
 }
 
+/* r->start2[c]: the pairs of bytes b0 b1 that begin a match of pattern c, or
+ * a text it is the start of (PCRE2's hard partial matching on the two bytes
+ * alone, the interpreter, anchored); a b0 PCRE2's first-byte bitmap rules
+ * out has none. A multi-byte character, or a pair that is not UTF-8, is
+ * taken as a start, as is every pair when PCRE2 knows no first bytes. */
+static void pf_starts(id_rules *r, int c)
+{
+	const uint8_t *first = NULL;
+	if (pcre2_pattern_info(r->re[c + 3], PCRE2_INFO_FIRSTBITMAP, &first)) first = NULL;
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	if (!md) abort();   /* out of memory, as util's x*alloc treat it */
+	/* the patterns start caseless: a capital's row is its small letter's,
+	 * and a capital second byte goes as its small letter (the tests flip
+	 * the claims' case to hold this) */
+	for (unsigned b0 = 0; b0 < 256; b0++) {
+		uint64_t *row = r->start2[c][b0];
+		if (first && !(first[b0 / 8] >> (b0 % 8) & 1)) continue;
+		if (b0 >= 0x80 || !first) { memset(row, 0xFF, 4 * sizeof *row); continue; }
+		if (b0 >= 'A' && b0 <= 'Z') continue;   /* below */
+		for (unsigned b1 = 0; b1 < 256; b1++) {
+			unsigned char t[2] = {(unsigned char)b0, (unsigned char)b1};
+			int rc = 0;
+			if (b1 < 0x80 && !(b1 >= 'A' && b1 <= 'Z'))
+				rc = pcre2_match(r->re[c + 3], t, 2, 0, PCRE2_PARTIAL_HARD | PCRE2_NO_JIT, md, NULL);
+			if (rc >= 0 || rc == PCRE2_ERROR_PARTIAL) row[b1 / 64] |= (uint64_t)1 << (b1 % 64);
+		}
+		for (unsigned b1 = 'A'; b1 <= 'Z'; b1++)
+			if (!(row[(b1 | 0x20) / 64] >> ((b1 | 0x20) % 64) & 1)) row[b1 / 64] &= ~((uint64_t)1 << (b1 % 64));
+	}
+	for (unsigned b0 = 'A'; b0 <= 'Z'; b0++)
+		if (!first || (first[b0 / 8] >> (b0 % 8) & 1)) memcpy(r->start2[c][b0], r->start2[c][b0 | 0x20], 4 * sizeof(uint64_t));
+	pcre2_match_data_free(md);
+}
+
 id_rules *id_rules_new(char *err, size_t errlen)
 {
 	id_rules *r = xcalloc(1, sizeof *r);
 	int k = 0;
-	for (size_t i = 0; i < N_NAMES; i++) pf_add(r, k++, names[i].lit, names[i].flags, 1);
+	for (size_t i = 0; i < N_NAMES; i++)
+		pf_add(r, k++, names[i].lit, names[i].flags & INNER ? names[i].flags & EXACT : names[i].flags, 1);
 	for (size_t i = 0; i < N_CUTOFF_LITS; i++) pf_add(r, k++, cutoff_lits[i], 0, 2);
 	pf_groups(r);
 	for (int c = 0; c < 6; c++) {
@@ -607,8 +646,8 @@ id_rules *id_rules_new(char *err, size_t errlen)
 		/* JIT is a speed-up only: without it (no JIT on this CPU) the
 		 * interpreter gives the same matches */
 		(void)pcre2_jit_compile(r->re[c], PCRE2_JIT_COMPLETE);
-		if (c >= 3 && pcre2_pattern_info(r->re[c], PCRE2_INFO_FIRSTBITMAP, &r->first[c - 3])) r->first[c - 3] = NULL;
 	}
+	for (int c = 0; c < 3; c++) pf_starts(r, c);
 	return r;
 }
 
@@ -928,10 +967,12 @@ static int match_near(id_ctx *c, int re_a, int re_b, unsigned bit, const char **
 	for (size_t h = 0; h < c->nhits; h++) {
 		if (!(c->hits[h].class & bit) || c->hits[h].pos == prev) continue;
 		size_t p = c->hits[h].pos, k = candidates(*sp, p, prev, cand);
-		const uint8_t *fa = c->rules->first[re_a];
+		const uint64_t (*st)[4] = c->rules->start2[re_a];
 		for (size_t i = 0; i < k; i++) {
-			unsigned char b = (unsigned char)(*sp)[cand[i]];
-			if ((!fa || (fa[b / 8] >> (b % 8) & 1)) && match_at(c, re_a, sp, n, cand[i], 1, detail, dn)) return 1;
+			const unsigned char *q = (const unsigned char *)*sp + cand[i];
+			unsigned b1 = cand[i] + 1 < n ? q[1] : 0;   /* at the end: the NUL after it, a start of any match */
+			if ((cand[i] + 1 >= n || (st[q[0]][b1 / 64] >> (b1 % 64) & 1)) && match_at(c, re_a, sp, n, cand[i], 1, detail, dn))
+				return 1;
 			if (re_b >= 0 && cand[i] + ID_BEFORE_NAME >= p && match_at(c, re_b, sp, n, cand[i], 1, detail, dn)) return 1;
 		}
 		prev = p;
