@@ -12,12 +12,12 @@ SOURCES := dolci openmath magicoder codeforces
 STAGES  := $(SOURCES:%=$(B)/stages/%.jsonl)
 TRAINER ?= nemo-rl
 SCRIPTS := pipelines/source.sh pipelines/build.mk pipelines/benchmarks.list
-TOOLDEP  = $(BIN)/hf-fetch $(BIN)/to-messages $(BIN)/dedup $(BIN)/drop-multimodal $(BIN)/drop-tool-use $(BIN)/decontam $(BIN)/tok-len
+TOOLDEP  = $(BIN)/hf-fetch $(BIN)/to-messages $(BIN)/dedup $(BIN)/drop-multimodal $(BIN)/drop-tool-use $(BIN)/drop-identity $(BIN)/decontam $(BIN)/tok-len
 PRIORITY := open-r1/codeforces-cots/solutions,ise-uiuc/Magicoder-Evol-Instruct-110K,allenai/Dolci-Instruct-SFT,nvidia/OpenMathInstruct-2
 
 all: $(B)/report.html
 
-# a source: fetch -> to-messages [-> per-problem] -> drop-multimodal -> drop-tool-use -> decontam -> tok-len
+# a source: fetch -> to-messages [-> per-problem] -> drop-multimodal -> drop-tool-use -> drop-identity -> decontam -> tok-len
 $(B)/stages/%.jsonl: $(TOOLDEP) $(SCRIPTS) $(TOK)/tokenizer.json $(B)/lock.jsonl $(B)/benchmarks/args $(B)/trainer.$(TRAINER)
 	@echo "== $*" >&2
 	@TRAINER=$(TRAINER) sh pipelines/source.sh $*
@@ -30,7 +30,7 @@ $(B)/trainer.$(TRAINER):
 $(B)/stages/unique.jsonl: $(STAGES) $(BIN)/dedup
 	@echo "== dedup" >&2
 	@dedup -q --priority $(PRIORITY) --rejects $(B)/stages/rejects.dedup.jsonl \
-		--clusters $(B)/stages/dedup.clusters.jsonl --summary $(B)/summaries/7-dedup.json \
+		--clusters $(B)/stages/dedup.clusters.jsonl --summary $(B)/summaries/8-dedup.json \
 		$(B)/stages/codeforces.jsonl $(B)/stages/magicoder.jsonl $(B)/stages/dolci.jsonl $(B)/stages/openmath.jsonl \
 		>$@.tmp && mv $@.tmp $@
 
@@ -38,12 +38,12 @@ $(B)/stages/unique.jsonl: $(STAGES) $(BIN)/dedup
 $(B)/manifest.json: $(B)/stages/unique.jsonl $(RECIPE) $(BIN)/blend
 	@echo "== blend" >&2
 	@blend -q --recipe $(RECIPE) $(if $(SEED),--seed $(SEED)) --val $(VAL) --keep-fields id,source,n_tokens \
-		--lock $(B)/lock.jsonl $$(for f in $(B)/summaries/*.*-*.json $(B)/summaries/7-dedup.json; do printf -- " --stage-summary %s" "$$f"; done) \
-		--summary $(B)/summaries/8-blend.json --out-dir $(B) $<
+		--lock $(B)/lock.jsonl $$(for f in $(B)/summaries/*.*-*.json $(B)/summaries/8-dedup.json; do printf -- " --stage-summary %s" "$$f"; done) \
+		--summary $(B)/summaries/9-blend.json --out-dir $(B) $<
 
 $(B)/checked: $(B)/manifest.json $(BIN)/sft-check
 	@echo "== sft-check" >&2
-	@sft-check -q --summary $(B)/summaries/9-sft-check.json $(B)/train.jsonl $(B)/validation.jsonl >/dev/null
+	@sft-check -q --summary $(B)/summaries/10-sft-check.json $(B)/train.jsonl $(B)/validation.jsonl >/dev/null
 	@touch $@
 
 $(B)/report.html: $(B)/checked $(BIN)/sft-report

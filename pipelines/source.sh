@@ -26,11 +26,12 @@ hf-fetch "$repo" $fetch --lock "$LOCK" -q --summary "$SUM/$name.1-fetch.json" |
 	per_problem |
 	drop-multimodal -q --rejects "$OUT/$name.rejects.multimodal.jsonl" --summary "$SUM/$name.3-drop-multimodal.json" |
 	drop-tool-use -q --rejects "$OUT/$name.rejects.tool-use.jsonl" --summary "$SUM/$name.4-drop-tool-use.json" |
+	drop-identity -q --rejects "$OUT/$name.rejects.identity.jsonl" --summary "$SUM/$name.5-drop-identity.json" |
 	decontam $(cat "$BENCH/args") -q --rejects "$OUT/$name.rejects.decontam.jsonl" --report "$OUT/$name.decontam.report.jsonl" \
-		--summary "$SUM/$name.5-decontam.json" |
-	tok-len -t "$TOK" --trainer "${TRAINER:-nemo-rl}" --max "$MAXTOK" -j "$JOBS" -q --rejects "$OUT/$name.rejects.too-long.jsonl" --summary "$SUM/$name.6-tok-len.json" \
+		--summary "$SUM/$name.6-decontam.json" |
+	tok-len -t "$TOK" --trainer "${TRAINER:-nemo-rl}" --max "$MAXTOK" -j "$JOBS" -q --rejects "$OUT/$name.rejects.too-long.jsonl" --summary "$SUM/$name.7-tok-len.json" \
 	>"$OUT/$name.jsonl.tmp"
-for s in 1-fetch 2-to-messages $([ "$name" = openmath ] && [ "$OPENMATH_PER_PROBLEM" != 0 ] && echo 2a-per-problem) 3-drop-multimodal 4-drop-tool-use 5-decontam 6-tok-len; do
+for s in 1-fetch 2-to-messages $([ "$name" = openmath ] && [ "$OPENMATH_PER_PROBLEM" != 0 ] && echo 2a-per-problem) 3-drop-multimodal 4-drop-tool-use 5-drop-identity 6-decontam 7-tok-len; do
 	[ -s "$SUM/$name.$s.json" ] || { echo "source.sh: $name: stage $s failed" >&2; exit 1; }
 done
 mv "$OUT/$name.jsonl.tmp" "$OUT/$name.jsonl"

@@ -2,12 +2,14 @@
 //
 // Writes the four mission datasets in their real repo layouts and schemas,
 // a few hundred synthetic but realistic rows each, with the cases the filters
-// exist for: multimodal and tool-use rows in Dolci, exact and near duplicates
-// across sources, rows far over 8192 tokens, rows that hold benchmark items.
-// And the benchmarks of pipelines/benchmarks.list in their real layouts, a
-// few real test items each from pipelines/sample/benchmarks.json (licences
-// there; LiveCodeBench's rows are made up in its schema). Deterministic
-// (seeded PRNG; the benchmark parts draw no random numbers).
+// exist for: multimodal (also serialised into strings), tool-use and
+// identity rows in Dolci, GPT-4's identity and a cut-off in Magicoder, exact
+// and near duplicates across sources, rows far over 8192 tokens, rows that
+// hold benchmark items. And the benchmarks of pipelines/benchmarks.list in
+// their real layouts, a few real test items each from
+// pipelines/sample/benchmarks.json (licences there; LiveCodeBench's rows are
+// made up in its schema). Deterministic (seeded PRNG; the benchmark and
+// identity parts draw no random numbers).
 // Parquet is written by DuckDB (a fixture-time oracle, never a run-time need):
 //
 //   cd /tmp/oracles && node /path/to/sftkit/pipelines/sample/make-sample.mjs /path/to/sftkit
@@ -216,6 +218,45 @@ plant(3, (j) => {   // broken rows to-messages must reject
   if (j === 1) d.messages = [msg('user', 'Hi'), msg('assistant', '')];  // empty answer
   if (j === 2) d.messages = [];
 });
+// Identity and cut-off rows for drop-identity, and content lists serialised
+// into strings for drop-multimodal: fixed texts at fixed rows, drawing
+// nothing from the PRNG, so every other row stays as it was.
+const identity = [
+  ['Who are you?', "Hi! I'm OLMo, an open language model built by Ai2 (the Allen Institute for AI). How can I help you today?"],
+  ['What is your name?', 'My name is OLMo. I was trained by Ai2 to be a helpful, open assistant.'],
+  ['Who created you?', '<think>\nThe user asks about my origin. I was created by Ai2.\n</think>\n\nI was created by Ai2, the Allen Institute for AI, as part of the OLMo project.'],
+  ['Do you know what happened last week?', 'My knowledge cutoff is December 2024, so I may not know about recent events. Please check a news source.'],
+];
+identity.forEach(([q, a], j) => {
+  const d = dolci[380 + j];
+  d.messages = [msg('user', q), msg('assistant', a)];
+  d.domain = 'Hardcoded Data';
+  d.source_dataset = 'Hardcoded';
+});
+{   // the same subject in the third person: kept
+  const d = dolci[384];
+  d.messages = [msg('user', 'What is OLMo?'), msg('assistant', 'OLMo is a family of fully open language models released by Ai2, with their data, code and weights.')];
+  d.domain = 'Chat';
+}
+const serialised = [
+  [{ type: 'image_url', image_url: { url: 'https://example.com/diagram.png' } }, { type: 'text', text: 'Describe the diagram.' }],
+  [{ type: 'text', text: 'Transcribe this recording.' }, { type: 'input_audio', input_audio: { data: 'UklGRiQAAABXQVZFZm10IBAAAAABAAEA', format: 'wav' } }],
+  [{ type: 'image', image: 'https://example.com/receipt.jpg' }, { type: 'text', text: 'What is the total on this receipt?' }],
+];
+serialised.forEach((parts, j) => {
+  const d = dolci[390 + j];
+  d.messages = [msg('user', JSON.stringify(parts, null, j === 1 ? 1 : 0)), msg('assistant', 'I cannot see attachments in this conversation.')];
+});
+{   // the same JSON shown as an example in a fence: kept
+  const d = dolci[393];
+  d.domain = 'Coding';
+  d.messages = [msg('user', 'How do I send an image to the chat completions API?'),
+    msg('assistant', 'Put a content list in the user message:\n\n```json\n' + JSON.stringify(serialised[0], null, 2) + '\n```\n\nThe text part carries your question.')];
+}
+// Magicoder's answers were written by GPT-4, and a few say so
+magic[200].response = 'As an AI language model developed by OpenAI, I cannot run your code, but here is how to fix it:\n\n' + magic[200].response;
+magic[201].response = "I'm ChatGPT, a large language model trained by OpenAI. " + magic[201].response;
+magic[202].response = 'As of my last update in 2023, this was the recommended approach. ' + magic[202].response;
 
 // ---------- OpenMathInstruct-2: data/{split}-*.parquet ----------
 function mathRows(n, tag) {

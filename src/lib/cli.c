@@ -505,3 +505,19 @@ void cli_run_filter(cli *c, cli_rule_fn rule, void *ctx)
 		else cli_keep(c, line, len);
 	}
 }
+
+int cli_filter_main(const cli_filter *f, int argc, char **argv)
+{
+	static const struct option opts[] = {CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
+	cli c;
+	int o;
+	cli_init(&c, f->prog, f->usage, argc, argv);
+	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1)
+		if (!cli_common_opt(&c, o, optarg)) cli_usage_error(&c, NULL);
+	cli_open_output(&c, optind);
+	char err[256];
+	if (f->init && f->init(f->ctx, err, sizeof err)) cli_fatal(&c, "%s", err);
+	cli_run_filter(&c, f->rule, f->ctx);
+	if (f->done) f->done(f->ctx);
+	return cli_finish(&c);
+}

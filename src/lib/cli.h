@@ -163,6 +163,22 @@ void cli_annotate(jbuf *out, const char *line, size_t len, const char *fields, s
 typedef const char *(*cli_rule_fn)(void *ctx, const json_doc *d, char *detail, size_t n);
 void cli_run_filter(cli *c, cli_rule_fn rule, void *ctx);
 
+/* The whole main of a keep/drop filter that takes the common options only
+ * (drop-multimodal, drop-tool-use, drop-identity): cli_init, the options,
+ * init(ctx), cli_run_filter over rule, done(ctx), cli_finish. ctx is the
+ * rule's context, owned by the caller; init and done may be NULL. An init
+ * that fails returns -1 with the reason in err, which ends the tool with
+ * "prog: reason" and status 1. Returns the exit status for main. */
+typedef struct cli_filter {
+	const char *prog;        /* the tool's name */
+	const char *usage;       /* its --help text */
+	cli_rule_fn rule;
+	void *ctx;
+	int (*init)(void *ctx, char *err, size_t errlen);
+	void (*done)(void *ctx);
+} cli_filter;
+int cli_filter_main(const cli_filter *f, int argc, char **argv);
+
 /* Flush outputs, print the summary (unless -q), write --summary. Returns the
  * exit status for main. */
 int cli_finish(cli *c);

@@ -10,8 +10,17 @@
 #include <string.h>
 #include <strings.h>
 
-void det_init(det_ctx *c) { memset(c, 0, sizeof *c); }
-void det_free(det_ctx *c) { jbuf_free(&c->text); }
+void det_init(det_ctx *c)
+{
+	memset(c, 0, sizeof *c);
+	json_doc_init(&c->inner);
+}
+
+void det_free(det_ctx *c)
+{
+	jbuf_free(&c->text);
+	json_doc_free(&c->inner);
+}
 
 static int nonempty(const json_doc *d, uint32_t v)
 {
@@ -639,8 +648,121 @@ static int may_match(const json_doc *d, uint32_t i, int (*maybe)(const char *, s
 	return (nd->flags & JSON_F_UESCAPE_ASCII) || maybe(d->src + nd->off, nd->len);
 }
 
+/* The media rules of one content part (an object): a type of the media
+ * list or (unless type_only) a non-empty media member. *text is its "text"
+ * member. what names the part in the detail. */
+static const char *mm_part(const json_doc *d, uint32_t part, uint32_t *text, int type_only, const char *what,
+                           char *detail, size_t dn)
+{
+	uint32_t v[N_MEDIA_PARTS + 2];
+	json_get_keys(d, part, part_keys, N_MEDIA_PARTS + 2, v);
+	uint32_t ty = v[N_MEDIA_PARTS];
+	*text = v[N_MEDIA_PARTS + 1];
+	for (int k = 0; k < N_MEDIA_PARTS; k++) {
+		if (json_type_of(d, ty) == JSON_STRING && json_str_eq(d, ty, part_keys[k].name, part_keys[k].len)) {
+			snprintf(detail, dn, "%s of type \"%s\"", what, part_keys[k].name);
+			return "multimodal_part";
+		}
+		if (!type_only && nonempty(d, v[k])) {
+			snprintf(detail, dn, "%s with \"%s\"", what, part_keys[k].name);
+			return "multimodal_part";
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A content list serialised into a string (some datasets store the OpenAI
+ * list as a text column). The line between a list that is the content and
+ * one shown as an example: the whole string, leading and trailing
+ * whitespace aside, must be the list. It must start with '[' or '{' and end
+ * with ']' or '}'; a fence, or JSON with prose before or after it, is an
+ * example and is kept. The text must then parse as JSON into content parts
+ * (objects with a string "type"), one of them a media part (mm_part), or a
+ * messages list whose contents are such lists; a lone object counts when its
+ * type is a media type. Text that fails to parse is Python's repr of the
+ * list (single quotes, None) when it holds a 'type': 'image_url' pair with a
+ * media type.
+ */
+#define SERIAL_MAX_DEPTH 3
+
+static const char *serial_value(const json_doc *d, uint32_t v, int depth, char *detail, size_t dn)
+{
+	static const char what[] = "serialised content part";
+	uint32_t tx;
+	if (json_type_of(d, v) == JSON_OBJECT) {
+		uint32_t ty = json_get(d, v, "type"), ct = json_get(d, v, "content");
+		if (json_type_of(d, ty) == JSON_STRING) {
+			/* a lone part is media by its type only; in a list any part's media member counts */
+			return mm_part(d, v, &tx, depth == 0, what, detail, dn);
+		} else if (depth < SERIAL_MAX_DEPTH && json_type_of(d, ct) == JSON_ARRAY) {
+			return serial_value(d, ct, depth + 1, detail, dn);   /* a message */
+		}
+		return NULL;
+	}
+	if (json_type_of(d, v) != JSON_ARRAY || depth >= SERIAL_MAX_DEPTH) return NULL;
+	JSON_FOR_ELEMS(d, v, e, i) {
+		(void)i;
+		const char *r = serial_value(d, e, depth + 1, detail, dn);
+		if (r) return r;
+	}
+	return NULL;
+}
+
+/* 'type': 'image_url' (or "type": "image_url", any spacing) with a media type */
+static const char *serial_repr(const char *s, size_t n, char *detail, size_t dn)
+{
+	for (const char *p = s, *e = s + n; (p = find_lit(p, (size_t)(e - p), "type", 4)); p += 4) {
+		if (p == s || (p[-1] != '\'' && p[-1] != '"') || p + 5 > e || p[4] != p[-1]) continue;
+		const char *q = p + 5;
+		while (q < e && *q == ' ') q++;
+		if (q >= e || *q++ != ':') continue;
+		while (q < e && *q == ' ') q++;
+		if (q >= e || (*q != '\'' && *q != '"')) continue;
+		char quote = *q++;
+		for (int k = 0; k < N_MEDIA_PARTS; k++) {
+			size_t l = part_keys[k].len;
+			if ((size_t)(e - q) > l && !memcmp(q, part_keys[k].name, l) && q[l] == quote) {
+				snprintf(detail, dn, "serialised content list (a Python literal) with a part of type \"%s\"", part_keys[k].name);
+				return "multimodal_part";
+			}
+		}
+	}
+	return NULL;
+}
+
+static int json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static const char *mm_serialised(det_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
+{
+	const json_node *nd = &d->nodes[i];
+	const char *raw = d->src + nd->off;
+	size_t n = nd->len, k = 0;
+	if (!(nd->flags & JSON_F_UESCAPE_ASCII)) {
+		/* most strings are settled by their first character: a raw space,
+		 * or \n, \t, \r written as escapes, then '[' or '{' */
+		for (;;) {
+			if (k < n && raw[k] == ' ') k++;
+			else if (k + 1 < n && raw[k] == '\\' && (raw[k + 1] == 'n' || raw[k + 1] == 't' || raw[k + 1] == 'r')) k += 2;
+			else break;
+		}
+		if (k >= n || (raw[k] != '[' && raw[k] != '{')) return NULL;
+	}
+	jbuf_reset(&c->text);
+	json_str_append(d, i, &c->text);
+	const char *s = c->text.p;
+	size_t l = c->text.len;
+	while (l && json_space(*s)) s++, l--;
+	while (l && json_space(s[l - 1])) l--;
+	if (l < 2 || (s[0] != '[' && s[0] != '{') || (s[l - 1] != ']' && s[l - 1] != '}')) return NULL;
+	if (json_parse(&c->inner, s, l) == 0) return serial_value(&c->inner, 0, 0, detail, dn);
+	return serial_repr(s, l, detail, dn);
+}
+
 static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
 {
+	const char *r = mm_serialised(c, d, i, detail, dn);
+	if (r) return r;
 	if (!may_match(d, i, mm_maybe)) return NULL;
 	size_t l;
 	int esc;
@@ -672,18 +794,9 @@ const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t d
 					continue;
 				}
 				if (json_type_of(d, part) != JSON_OBJECT) continue;
-				json_get_keys(d, part, part_keys, N_MEDIA_PARTS + 2, v);
-				uint32_t ty = v[N_MEDIA_PARTS], tx = v[N_MEDIA_PARTS + 1];
-				for (int k = 0; k < N_MEDIA_PARTS; k++) {
-					if (json_type_of(d, ty) == JSON_STRING && json_str_eq(d, ty, part_keys[k].name, part_keys[k].len)) {
-						snprintf(detail, dn, "content part of type \"%s\"", part_keys[k].name);
-						return "multimodal_part";
-					}
-					if (nonempty(d, v[k])) {
-						snprintf(detail, dn, "content part with \"%s\"", part_keys[k].name);
-						return "multimodal_part";
-					}
-				}
+				uint32_t tx;
+				const char *r = mm_part(d, part, &tx, 0, "content part", detail, dn);
+				if (r) return r;
 				if (json_type_of(d, tx) == JSON_STRING) {
 					const char *r = mm_string(c, d, tx, detail, dn);
 					if (r) return r;

@@ -15,6 +15,11 @@
  * and most others are walked escapes and all, without decoding; the tests
  * and fuzz_detect hold both to the byte-by-byte walk over decoded text.
  *
+ * A message content that is a string holding a serialised content list (the
+ * whole string, whitespace aside, is the JSON list or its Python repr) with
+ * a media part is multimodal_part; the same JSON in a fence or in prose is
+ * an example, and is kept.
+ *
  * det_multimodal / det_tool_use return NULL for a clean record, or the reason
  * (a static snake_case word) with a human-readable detail in detail[n]. A
  * det_ctx holds scratch memory; use one per thread.
@@ -27,6 +32,7 @@
 
 typedef struct det_ctx {
 	jbuf text;    /* decoded message text */
+	json_doc inner;   /* a content list serialised into a string, parsed */
 } det_ctx;
 
 void det_init(det_ctx *c);

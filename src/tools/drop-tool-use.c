@@ -11,18 +11,17 @@ static const char *rule(void *ctx, const json_doc *d, char *detail, size_t n)
 	return det_tool_use(ctx, d, detail, n);
 }
 
+static int init(void *ctx, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	det_init(ctx);
+	return 0;
+}
+static void done(void *ctx) { det_free(ctx); }
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_OPTIONS, {0, 0, 0, 0}};
-	cli c;
 	det_ctx dc;
-	int o;
-	cli_init(&c, "drop-tool-use", usage, argc, argv);
-	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT, opts, NULL)) != -1)
-		if (!cli_common_opt(&c, o, optarg)) cli_usage_error(&c, NULL);
-	cli_open_output(&c, optind);
-	det_init(&dc);
-	cli_run_filter(&c, rule, &dc);
-	det_free(&dc);
-	return cli_finish(&c);
+	const cli_filter f = {"drop-tool-use", usage, rule, &dc, init, done};
+	return cli_filter_main(&f, argc, argv);
 }

@@ -1,5 +1,6 @@
 # bench_records.sh — the keep/drop filters and to-messages against jq 1.6
-# programs doing the same job on the same >= 100 MB input, in the same run.
+# programs doing the same job on the same >= 100 MB input, in the same run;
+# drop-identity, which has no jq peer, against drop-multimodal.
 set -eu
 . "$SFTKIT_ROOT/tests/bench/lib.sh"
 MB=${BENCH_MB:-150}
@@ -33,6 +34,19 @@ filters_vs_jq() {
 	t2=$(best_peer "jq -c '$JQ_TU' '$1' >/dev/null")
 	row "sftkit drop-tool-use ($2)" "$t1"; row "jq 1.6 select(no tools)" "$t2"
 	echo "ratio drop-tool-use vs jq, $2: $(ratio "$t2" "$t1")x"
+	identity_vs_mm "$1" "$2"
+}
+# drop-identity against drop-multimodal on FILE (DESIGN.md: >= 0.5x its speed),
+# their runs interleaved so that both see the same bursts
+identity_vs_mm() {
+	m1=; m2=; i=0
+	while [ $i -lt "${BENCH_RUNS:-9}" ]; do
+		a=$(bench_time "drop-multimodal -q '$1' >/dev/null"); b=$(bench_time "drop-identity -q '$1' >/dev/null")
+		m1=$(echo "${m1:-$a} $a" | awk '{print ($1<$2)?$1:$2}'); m2=$(echo "${m2:-$b} $b" | awk '{print ($1<$2)?$1:$2}')
+		i=$((i + 1))
+	done
+	row "sftkit drop-identity ($2)" "$m2"; row "sftkit drop-multimodal ($2)" "$m1"
+	echo "ratio drop-identity vs drop-multimodal, $2: $(ratio "$m1" "$m2")x (target >= 0.5x)"
 }
 
 # drop-multimodal vs a jq program with the same structural rules and a subset of the text rules
@@ -47,6 +61,7 @@ t1=$(best "drop-tool-use -q '$IN' >/dev/null")
 t2=$(best_peer "jq -c '$JQ_TU' '$IN' >/dev/null")
 row "sftkit drop-tool-use" "$t1"; row "jq 1.6 select(no tools)" "$t2"
 echo "ratio drop-tool-use vs jq: $(ratio "$t2" "$t1")x (target >= 25x)"
+identity_vs_mm "$IN" chat
 
 # to-messages: rows with instruction/response (Magicoder's shape), made from the same input
 IN2="$BENCH_DIR/pairs-$MB.jsonl"

@@ -83,6 +83,22 @@ mmcase "a markdown link is kept" '"see [the docs](http://x)"' keep
 mmcase "a placeholder written with escapes (\\u003c for <, as Go writes it)" '"\u003cimage\u003e what is it?"' multimodal_placeholder
 mmcase "a placeholder among json.dumps-escaped text" '"caf\u00e9 <image> \u4e2d\u6587 \ud83d\ude00"' multimodal_placeholder
 mmcase "and in inline code among it, kept" '"caf\u00e9 `<image>` \u4e2d\u6587 \ud83d\ude00"' keep
+# a content list serialised into the content string: dropped when the whole
+# string (whitespace aside) is the list; shown in a fence or in prose, kept
+mmcase "serialised content list in a string" '"[{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/x.png\"}}, {\"type\": \"text\", \"text\": \"Describe the diagram\"}]"' multimodal_part
+mmcase "serialised list, whitespace around, audio part second" '"  \n[{\"type\": \"text\", \"text\": \"hi\"}, {\"type\":\"input_audio\",\"input_audio\":{\"data\":\"UklGRg==\"}}]\n"' multimodal_part
+mmcase "serialised list as Python's repr" "\"[{'type': 'image_url', 'image_url': {'url': 'https://x/x.png'}}, {'type': 'text', 'text': 'Describe'}]\"" multimodal_part
+mmcase "serialised messages list with an image part" '"[{\"role\":\"user\",\"content\":[{\"type\":\"image\"},{\"type\":\"text\",\"text\":\"what?\"}]}]"' multimodal_part
+mmcase "a lone serialised image part" '"{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}"' multimodal_part
+mmcase "serialised list written with \\u escapes (\\u005b for [)" '"\u005b{\"type\":\"video_url\",\"video_url\":{\"url\":\"v.mp4\"}}]"' multimodal_part
+mmcase "serialised list in a text part" '[{"type":"text","text":"[{\"type\":\"file\",\"file\":{\"file_id\":\"f1\"}}]"}]' multimodal_part
+mmcase "the list in a json fence is kept" '"```json\n[{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/x.png\"}}]\n```"' keep
+mmcase "the list after prose is kept" '"Why does this fail? [{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/x.png\"}}]"' keep
+mmcase "the list before prose is kept" '"[{\"type\": \"image_url\", \"image_url\": {\"url\": \"https://x/x.png\"}}] why does this fail?"' keep
+mmcase "a serialised list of text parts only is kept" '"[{\"type\": \"text\", \"text\": \"hi\"}]"' keep
+mmcase "a JSON object with an image member but no part type is kept" '"{\"name\": \"web\", \"image\": \"nginx:1.25\"}"' keep
+mmcase "a lone object is media by its type only" '"{\"type\": \"container\", \"image\": \"nginx:1.25\"}"' keep
+mmcase "a JSON array of numbers is kept" '"[1, 2, 3]"' keep
 printf '{"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://x"}},{"type":"text","text":"hi"}]},{"role":"assistant","content":"ok"}]}\n' >"$T/mm.jsonl"
 t_eq "drop-multimodal: content part" multimodal_part "$(drop-multimodal -q --rejects "$T/mmr" "$T/mm.jsonl" >/dev/null; jq -r .reason "$T/mmr")"
 printf '{"images":["a.png"],"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}\n' >"$T/mm.jsonl"
@@ -106,6 +122,24 @@ tu "<tool_call> in text" '{"messages":[{"role":"user","content":"hi"},{"role":"a
 tu "ReAct trace" '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Thought: x\nAction: search[a]\nObservation: b\nFinal"}]}' tool_react_trace
 tu "null OLMo members are kept" '{"messages":[{"role":"user","content":"hi","functions":null,"function_calls":null},{"role":"assistant","content":"ok","functions":null,"function_calls":null}]}' keep
 tu "<tool_call> in a code block is kept" '{"messages":[{"role":"user","content":"parse this"},{"role":"assistant","content":"```python\ns = \"<tool_call>\"\n```"}]}' keep
+
+# --- the keep/drop filters' shared main (cli_filter_main): the same options,
+# accounting, rejects and errors for each, a record each drops ---
+filter_main() { # tool reason record-it-drops
+	printf '%s\n' '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}' "$3" 'not json' >"$T/fm.jsonl"
+	"$1" --skip-bad --rejects "$T/fmr" --summary "$T/fms" "$T/fm.jsonl" >"$T/fmo" 2>"$T/fme"
+	t_eq "$1: --skip-bad exits 0" 0 $?
+	t_eq "$1: the clean record passes byte for byte" "$(head -1 "$T/fm.jsonl")" "$(cat "$T/fmo")"
+	t_grep "$1: the summary line adds up" "^$1: read 3, kept 1, dropped 2 ($2 1, bad_json 1) in " "$T/fme"
+	t_eq "$1: --summary counts the reasons" "3 1 2 1 1" "$(jq -r '"\(.read) \(.kept) \(.dropped) \(.reasons.bad_json) \(.reasons.'"$2"')"' "$T/fms")"
+	t_eq "$1: --rejects holds both, with their reasons" "$2 bad_json" "$(jq -r .reason "$T/fmr" 2>/dev/null | tr '\n' ' ' | sed 's/ $//')"
+	t_status "$1: a line that is not JSON stops it" 1 "$1" -q "$T/fm.jsonl"
+	t_grep "$1: naming file and line" "^$1: $T/fm.jsonl:3: " "$T/.err"
+	t_eq "$1: -q silences the summary" "" "$(head -2 "$T/fm.jsonl" | "$1" -q 2>&1 >/dev/null)"
+}
+filter_main drop-multimodal multimodal_placeholder '{"messages":[{"role":"user","content":"<image> what?"},{"role":"assistant","content":"a cat"}]}'
+filter_main drop-identity foreign_identity '{"messages":[{"role":"user","content":"who are you?"},{"role":"assistant","content":"I am ChatGPT."}]}'
+filter_main drop-tool-use tool_role '{"messages":[{"role":"user","content":"hi"},{"role":"tool","content":"1"},{"role":"assistant","content":"ok"}]}'
 
 # --- sft-check ---
 printf '%s\n' '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}' \

@@ -8,36 +8,45 @@ sh "$SFTKIT_ROOT/pipelines/build.sh" sample >"$T/log" 2>&1
 t_eq "build.sh sample exits 0" 0 $?
 t_ok "train.jsonl passes sft-check" sft-check -q "$B/train.jsonl"
 t_ok "validation.jsonl passes sft-check" sft-check -q "$B/validation.jsonl"
-t_eq "the recipe's counts, taken exactly" "120 299 176 150 120" "$(jq -r '[.parts[].taken]|map(tostring)|join(" ")' "$B/manifest.json")"
+t_eq "the recipe's counts, taken exactly" "120 296 176 150 120" "$(jq -r '[.parts[].taken]|map(tostring)|join(" ")' "$B/manifest.json")"
 t_eq "the non-coding Dolci part leaves out Math and Tool Use" 0 "$(jq -r 'select(.source == "allenai/Dolci-Instruct-SFT") | .id' "$B/train.jsonl" "$B/validation.jsonl" |
 	jq -R -n --slurpfile d "$B/stages/dolci.jsonl" '([$d[] | {key: .id, value: .domain}] | from_entries) as $dom | [inputs | $dom[.] | select(. == "Math" or . == "Tool Use")] | length')"
-t_eq "train + validation = the sum" 865 "$(cat "$B/train.jsonl" "$B/validation.jsonl" | wc -l | tr -d ' ')"
+t_eq "train + validation = the sum" 862 "$(cat "$B/train.jsonl" "$B/validation.jsonl" | wc -l | tr -d ' ')"
 t_eq "no record over 8192 tokens" 0 "$(jq 'select(.n_tokens > 8192)' "$B/train.jsonl" | wc -l | tr -d ' ')"
 t_eq "no multimodal record left" 0 "$(drop-multimodal -q "$B/train.jsonl" | wc -l | xargs expr "$(wc -l <"$B/train.jsonl")" - )"
 t_eq "no tool-use record left" 0 "$(drop-tool-use -q "$B/train.jsonl" | wc -l | xargs expr "$(wc -l <"$B/train.jsonl")" - )"
-t_eq "the planted multimodal rows were dropped" 5 "$(jq .dropped "$B/summaries/dolci.3-drop-multimodal.json")"
+t_eq "the planted multimodal rows (5, and 3 serialised content lists) were dropped" 8 "$(jq .dropped "$B/summaries/dolci.3-drop-multimodal.json")"
 t_eq "the planted tool-use rows were dropped" 5 "$(jq .dropped "$B/summaries/dolci.4-drop-tool-use.json")"
+t_eq "no identity claim or cut-off left" 0 "$(drop-identity -q "$B/train.jsonl" | wc -l | xargs expr "$(wc -l <"$B/train.jsonl")" - )"
+t_eq "the planted OLMo/Ai2 identity rows and the cut-off were dropped" '{"foreign_identity":3,"knowledge_cutoff":1}' "$(jq -c .reasons "$B/summaries/dolci.5-drop-identity.json")"
+t_eq "and GPT-4's identity and a cut-off in Magicoder" '{"foreign_identity":2,"knowledge_cutoff":1}' "$(jq -c .reasons "$B/summaries/magicoder.5-drop-identity.json")"
+t_eq "each with its rejects line" "dolci-380 dolci-381 dolci-382 dolci-383" "$(jq -r .id "$B/stages/dolci.rejects.identity.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+t_eq "the third-person answer about OLMo was kept" 1 "$(jq -r 'select(.id == "dolci-384") | .id' "$B/stages/dolci.jsonl" | wc -l | tr -d ' ')"
+t_eq "the planted serialised content lists were dropped as multimodal_part" "dolci-390 dolci-391 dolci-392" \
+	"$(jq -r 'select(.reason == "multimodal_part") | .id' "$B/stages/dolci.rejects.multimodal.jsonl" | tr '\n' ' ' | sed 's/ $//')"
+t_eq "and the same JSON in a fence was kept" 1 "$(jq -r 'select(.id == "dolci-393") | .id' "$B/stages/dolci.jsonl" | wc -l | tr -d ' ')"
 t_eq "the planted truncated codeforces trace was rejected" '{"truncated":1}' "$(jq -c .reasons "$B/summaries/codeforces.2-to-messages.json")"
-t_eq "Dolci's Math rows met no part of the recipe, and blend says so" 52 "$(jq .reasons.no_part "$B/summaries/8-blend.json")"
-t_eq "cross-source copies were deduplicated" 26 "$(jq .dropped "$B/summaries/7-dedup.json")"
+t_eq "Dolci's Math rows met no part of the recipe, and blend says so" 50 "$(jq .reasons.no_part "$B/summaries/9-blend.json")"
+t_eq "cross-source copies were deduplicated" 26 "$(jq .dropped "$B/summaries/8-dedup.json")"
 t_eq "every summary adds up: read = kept + dropped, dropped = the sum of its reasons" "" "$(jq -r 'select(.read != .kept + .dropped or .dropped != ([.reasons[]] | add // 0)) | input_filename' "$B"/summaries/*.json)"
 for src in dolci openmath magicoder codeforces; do
-	t_eq "$src: each stage reads what the one before kept" "" "$(jq -s -r 'range(1; length) as $i | select(.[$i].read != .[$i - 1].kept) | .[$i].tool' "$B"/summaries/$src.[1-6]*-*.json)"
-	t_eq "$src: what the stages dropped are the rejects files' lines" "$(jq -s '[.[1:][].dropped] | add' "$B"/summaries/$src.[1-6]*-*.json)" "$(cat "$B"/stages/$src.rejects.*.jsonl | wc -l | tr -d ' ')"
+	t_eq "$src: each stage reads what the one before kept" "" "$(jq -s -r 'range(1; length) as $i | select(.[$i].read != .[$i - 1].kept) | .[$i].tool' "$B"/summaries/$src.[1-7]*-*.json)"
+	t_eq "$src: what the stages dropped are the rejects files' lines" "$(jq -s '[.[1:][].dropped] | add' "$B"/summaries/$src.[1-7]*-*.json)" "$(cat "$B"/stages/$src.rejects.*.jsonl | wc -l | tr -d ' ')"
 done
 t_eq "openmath: one solution per problem, the planted repeats set aside" '22 {"duplicate":22}' "$(jq -c '.dropped, .reasons' "$B/summaries/openmath.2a-per-problem.json" | tr '\n' ' ' | sed 's/ $//')"
 t_eq "and so does the manifest" 22 "$(jq '.stages["openmath.2a-per-problem"].dropped' "$B/manifest.json")"
 t_grep "the report shows the per-problem stage" "per-problem" "$B/report.html"
-t_eq "dedup reads what the sources' last stages kept" "$(jq -s '[.[].kept] | add' "$B"/summaries/*.6-tok-len.json)" "$(jq .read "$B/summaries/7-dedup.json")"
-t_eq "then blend what dedup kept, and sft-check what blend kept" "1143 1143 865 865" "$(jq -s -r '"\(.[0].kept) \(.[1].read) \(.[1].kept) \(.[2].read)"' "$B"/summaries/[789]-*.json)"
+t_eq "dedup reads what the sources' last stages kept" "$(jq -s '[.[].kept] | add' "$B"/summaries/*.7-tok-len.json)" "$(jq .read "$B/summaries/8-dedup.json")"
+t_eq "then blend what dedup kept, and sft-check what blend kept" "1133 1133 862 862" "$(jq -s -r '"\(.[0].kept) \(.[1].read) \(.[1].kept) \(.[2].read)"' "$B"/summaries/8-dedup.json "$B"/summaries/9-blend.json "$B"/summaries/10-sft-check.json)"
 t_ok "the lock pins every dataset, benchmark and the model" test "$(wc -l <"$B/lock.jsonl")" -eq 15
 t_eq "decontam dropped the planted benchmark items, per source" "1 3 1 2" \
-	"$(for s in codeforces dolci magicoder openmath; do jq .dropped "$B/summaries/$s.5-decontam.json"; done | tr '\n' ' ' | sed 's/ $//')"
+	"$(for s in codeforces dolci magicoder openmath; do jq .dropped "$B/summaries/$s.6-decontam.json"; done | tr '\n' ' ' | sed 's/ $//')"
 t_eq "and kept the GSM8K train question in OpenMath" 1 "$(jq -r .messages[0].content "$B/stages/openmath.jsonl" | grep -c "^Natalia sold clips to 48 of her friends in April")"
 t_grep "each drop names its benchmark item" '"detail":"humaneval HumanEval/2 def+canonical_solution: whole' "$B/stages/dolci.rejects.decontam.jsonl"
 t_eq "the per-source reports list the items hit" 8 "$(cat "$B"/stages/*.decontam.report.jsonl | wc -l | tr -d ' ')"
 t_grep "the report has the composition" "Composition by source" "$B/report.html"
 t_grep "and the contamination, per benchmark" '<td class="t">gsm8k</td><td>1</td><td>1</td><td>1</td>' "$B/report.html"
+t_grep "and drop-identity's stage, like the others" '<td>dolci.5-drop-identity</td><td class="t">drop-identity</td><td>404</td><td>400</td><td>4</td><td class="t">foreign_identity 3, knowledge_cutoff 1</td>' "$B/report.html"
 h1=$(jq -r '.outputs[0].sha256' "$B/manifest.json")
 sh "$SFTKIT_ROOT/pipelines/build.sh" sample >"$T/log2" 2>&1
 t_eq "a rerun redoes no stage" 0 "$(grep -c '^== \(dolci\|openmath\|magicoder\|codeforces\|dedup\|blend\)' "$T/log2")"
@@ -89,5 +98,5 @@ else
 fi
 t_eq "the report lists the stages in pipeline order, the sources in turn" "codeforces.1-fetch dolci.1-fetch magicoder.1-fetch openmath.1-fetch codeforces.2-to-messages" \
 	"$(grep -o '<td>[a-z]*\.[0-9]-[a-z-]*\|<td>[0-9]-[a-z-]*' "$B/report.html" | sed 's/<td>//' | head -5 | tr '\n' ' ' | sed 's/ $//')"
-t_eq "and the whole set's stages last" "7-dedup 8-blend 9-sft-check" \
-	"$(grep -o '<td>[a-z]*\.[0-9]-[a-z-]*\|<td>[0-9]-[a-z-]*' "$B/report.html" | sed 's/<td>//' | tail -3 | tr '\n' ' ' | sed 's/ $//')"
+t_eq "and the whole set's stages last" "8-dedup 9-blend 10-sft-check" \
+	"$(grep -o '<td>[a-z]*\.[0-9]-[a-z-]*\|<td>[0-9]*-[a-z-]*' "$B/report.html" | sed 's/<td>//' | tail -3 | tr '\n' ' ' | sed 's/ $//')"
