@@ -355,6 +355,15 @@ static void count_reason(cli *c, const char *reason, uint64_t n)
 
 void cli_count(cli *c, const char *reason, uint64_t n) { count_reason(c, reason, n); }
 
+void cli_add_read(cli *c, uint64_t n) { c->n_read += n; }
+void cli_add_kept(cli *c, uint64_t n) { c->n_kept += n; }
+void cli_add_dropped(cli *c, const char *reason, uint64_t n)
+{
+	if (!n) return;
+	c->n_dropped += n;
+	count_reason(c, reason, n);
+}
+
 /* is line (after leading whitespace) a JSON object? cheap check, the record was parsed */
 static int looks_like_object(const char *line, size_t len)
 {
@@ -451,6 +460,12 @@ int cli_finish(cli *c)
 	}
 	if (c->t_last_progress > 0) fputs("\r\033[K", stderr);
 	double el = cli_now() - c->t_start;
+	if (c->n_read != c->n_kept + c->n_dropped) {
+		/* a record counted in but not out (or twice): the counts would lie */
+		fprintf(stderr, "%s: internal error: read %llu records, but kept %llu and dropped %llu\n", c->prog,
+		        (unsigned long long)c->n_read, (unsigned long long)c->n_kept, (unsigned long long)c->n_dropped);
+		return CLI_EXIT_DATA;
+	}
 	if (!c->quiet) print_counts(c, "");
 	if (c->summary_path) {
 		jbuf s = JBUF_INIT;

@@ -151,6 +151,18 @@ void cli_drop(cli *c, const char *line, size_t len, const char *reason, const ch
 /* Count a reason without a record (e.g. per-stage notes); not a drop. */
 void cli_count(cli *c, const char *reason, uint64_t n);
 
+/* The accounting, for records the calls above do not see: a tool never
+ * writes n_read, n_kept or n_dropped itself. cli_add_read: n records read
+ * other than through cli_next_line (parquet rows, downloads) or n more that
+ * one input became (a --jq program's second output). cli_add_kept: n records
+ * kept whose lines the tool wrote itself, or counted without writing.
+ * cli_add_dropped: n records dropped under reason without their lines
+ * (blend's records not drawn). cli_finish then holds read = kept + dropped:
+ * a run where it does not is an internal error, exit 1. */
+void cli_add_read(cli *c, uint64_t n);
+void cli_add_kept(cli *c, uint64_t n);
+void cli_add_dropped(cli *c, const char *reason, uint64_t n);
+
 /* Write raw bytes to stdout (for tools whose output is not one line per record). */
 void cli_write(cli *c, const void *p, size_t n);
 

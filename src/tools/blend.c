@@ -175,7 +175,6 @@ int main(int argc, char **argv)
 		}
 		if (why) {
 			if (!c.skip_bad) cli_data_fatal(&c, "%s", why);
-			c.n_bad++;
 			cli_drop(&c, line, len, reason, why);
 			continue;
 		}
@@ -222,9 +221,8 @@ int main(int argc, char **argv)
 	}
 	/* the summary: kept = distinct records drawn; the others were not drawn */
 	uint64_t distinct = blend_distinct(&b);
-	c.n_kept = distinct;
-	c.n_dropped += b.n - distinct;
-	if (b.n > distinct) cli_count(&c, "not_drawn", b.n - distinct);
+	cli_add_kept(&c, distinct);
+	cli_add_dropped(&c, "not_drawn", b.n - distinct);
 	jbuf_free(&lock);
 	jbuf_free(&stages);
 	free(keep);

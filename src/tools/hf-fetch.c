@@ -173,6 +173,7 @@ static void list_repo(fetch *f, const char **paths)
 				bytes += f->repo.files[idx[j]].size;
 			}
 			jbuf_printf(&b, "],\"bytes\":%llu}", (unsigned long long)bytes);
+			cli_add_read(&f->c, 1);   /* each listed config/split is a record in and out */
 			cli_emit(&f->c, b.p, b.len);
 		}
 	}
@@ -183,6 +184,7 @@ static void list_repo(fetch *f, const char **paths)
 
 static int on_row(void *ctx, const char *json, size_t len)
 {
+	cli_add_read(ctx, 1);   /* a row read from a downloaded file */
 	cli_emit(ctx, json, len);
 	return 0;
 }
@@ -372,7 +374,6 @@ int main(int argc, char **argv)
 		}
 		free(loc);
 	}
-	f.c.n_read = f.c.n_kept;
 	free(want);
 	free(idx);
 	free(paths);

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 			cli_drop(&c, line, len, "missing_field", field);
 			continue;
 		}
-		if (count_only) c.n_kept++;
+		if (count_only) cli_add_kept(&c, 1);
 		else cli_keep(&c, line, len);
 	}
 	if (count_only) {

@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 			if (in < 0 ? pq_schema_json(argv[i], &s, err, sizeof err)
 			           : pq_schema_json_fd(in, c.cur_file, &s, err, sizeof err))
 				cli_fatal(&c, "%s", err + 4);
+			cli_add_read(&c, 1);   /* the file's schema: one record in, one out */
 			cli_emit(&c, s.p, s.len);
 			jbuf_free(&s);
 			if (in > 0) close(in);
@@ -138,7 +139,7 @@ int main(int argc, char **argv)
 		                : pq_cat_fd(in, c.cur_file, &po, on_row, &c, err, sizeof err);
 		if (in > 0) close(in);
 		if (rc < 0) cli_fatal(&c, "%s", err + 4);   /* drop the "pq: " prefix: the tool names itself */
-		c.n_read += c.n_kept - before;
+		cli_add_read(&c, c.n_kept - before);   /* the rows on_row kept */
 		if (po.limit) {
 			left -= c.n_kept - before;
 			if (!left) break;

@@ -132,7 +132,7 @@ int main(int argc, char **argv)
 	while (cli_next_record(&c, &line, &len)) {
 		int set = c.nfiles == 2 && c.next_arg == 2;   /* the second file is validation */
 		report_add(&r, set, &c.doc, line, len);
-		c.n_kept++;
+		cli_add_kept(&c, 1);
 	}
 
 	jbuf h = JBUF_INIT;

@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 					jbuf_put(&out, txt, tl);
 				}
 				if (conv_check_record(&od, &reason, err, sizeof err)) cli_drop(&c, line, len, reason, err);
-				else { cli_emit(&c, out.p, out.len); if (n_out > 1) c.n_read++; }
+				else { cli_emit(&c, out.p, out.len); if (n_out > 1) cli_add_read(&c, 1); }
 			}
 			jv_free(s);
 		}

@@ -60,6 +60,7 @@ if [ -e "$F" ]; then
 	t_eq "'-' reads a redirected file in place" "$want" "$(parquet-cat -q - <"$F" | md5sum)"
 	t_eq "'-' among files, in order" "$(parquet-cat -q "$F" "$F" | md5sum)" "$(cat "$F" | parquet-cat -q "$F" - | md5sum)"
 	t_grep "--schema - names <stdin>" '^{"file":"<stdin>","rows":' "$(cat "$F" | parquet-cat --schema - >"$T/s"; echo "$T/s")"
+	t_status "--schema exits 0" 0 parquet-cat --schema "$F"
 	cat "$F" | TMPDIR="$T/nonexistent" parquet-cat - >/dev/null 2>"$T/e"; t_eq "no room for the copy: exit 1" 1 $?
 	t_grep "and says where it tried" "^parquet-cat: <stdin>: a temporary file in $T/nonexistent for the copy Parquet needs: " "$T/e"
 fi
