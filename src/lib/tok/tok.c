@@ -267,7 +267,16 @@ struct tok {
 	int32_t byte_sym[256]; /* byte-level: id of each byte's symbol */
 	int32_t byte_fb[256];  /* byte_fallback: <0xXX> ids */
 	int byte_fallback, fuse_unk, ignore_merges;
-	int sp_barrier;        /* no vocab entry has a character other than U+2581 before a U+2581 */
+	/* Barriers for models without a ByteLevel pre-tokenizer (see
+	 * find_barriers): characters in classes, ASCII 0-127, U+2581 (128) and
+	 * any other (129); kind of each class's characters (the other class's
+	 * is looked up per character); pair[a][b]: some vocab entry holds a
+	 * character of class a right before one of class b */
+	int barriers;
+	unsigned char kind[129];
+	int32_t cls_id[129];   /* the class character's vocab id, -1 */
+	unsigned char pair[130][130];
+	int fb_inert;          /* no merge takes a <0xXX> token as either part */
 	int32_t unk;
 	added_tok *added;
 	int nadded;
@@ -1000,6 +1009,77 @@ static int load_added(loader *L, uint32_t at)
 	return 0;
 }
 
+/* Character classes for barriers: ASCII bytes are their own class, U+2581
+ * is 128, any other character 129. */
+enum { CL_SP = 128, CL_OTHER = 129 };
+enum { K_SOFT, K_VOCAB, K_INERT };
+static inline int char_class(const char *p, size_t n, size_t *len)
+{
+	unsigned char c = (unsigned char)p[0];
+	if (c < 0x80) { *len = 1; return c; }
+	size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (k > n) k = n;
+	*len = k;
+	return k == 3 && !memcmp(p, "\xe2\x96\x81", 3) ? CL_SP : CL_OTHER;
+}
+
+/* How a character becomes its first symbols: a vocab entry (K_VOCAB);
+ * byte-fallback tokens that no merge takes (K_INERT); or the unk token or
+ * nothing (K_SOFT: it may fuse with an unk beside it, or vanish and let its
+ * neighbours meet). */
+static int char_kind(const tok *t, const char *p, size_t n)
+{
+	if (sm_get(&t->vocab, p, n) >= 0) return K_VOCAB;
+	if (!t->byte_fallback || !t->fb_inert) return K_SOFT;
+	for (size_t j = 0; j < n; j++)
+		if (t->byte_fb[(unsigned char)p[j]] < 0) return K_SOFT;
+	return K_INERT;
+}
+
+/* HF's BPE merges a word's symbols by rank alone, so where no merge can
+ * ever join the symbol ending at a character with the one starting at the
+ * next, the two sides are merged independently and the word may be cut
+ * there and its pieces encoded (and cached) alone, with the same ids. That
+ * holds between two characters with vocab entries when no vocab entry
+ * holds the pair (every merged symbol is a vocab entry), and beside a
+ * character that becomes byte-fallback tokens no merge takes. Gemma and
+ * Mistral have no pre-tokenizer (a whole text is one word): these cuts
+ * keep their words short. */
+static void find_barriers(tok *t)
+{
+	/* which ids are <0xXX> tokens, then whether a merge takes one */
+	int32_t maxid = 0;
+	for (size_t i = 0; i < t->vocab.n; i++) if (t->vocab.e[i].val > maxid) maxid = t->vocab.e[i].val;
+	unsigned char *isfb = xcalloc((size_t)maxid + 1, 1);
+	for (int x = 0; x < 256; x++) if (t->byte_fb[x] >= 0) isfb[t->byte_fb[x]] = 1;
+	t->fb_inert = 1;
+	for (size_t i = 0; i < t->merges.cap && t->fb_inert; i++) {
+		if (t->merges.t[i].key == UINT64_MAX) continue;
+		uint32_t a = (uint32_t)(t->merges.t[i].key >> 32), b = (uint32_t)t->merges.t[i].key;
+		if ((a <= (uint32_t)maxid && isfb[a]) || (b <= (uint32_t)maxid && isfb[b])) t->fb_inert = 0;
+	}
+	free(isfb);
+	for (int c = 0; c < 129; c++) {
+		char u[3];
+		size_t n = 1;
+		if (c == CL_SP) memcpy(u, "\xe2\x96\x81", n = 3);
+		else u[0] = (char)c;
+		t->cls_id[c] = sm_get(&t->vocab, u, n);
+		t->kind[c] = (unsigned char)char_kind(t, u, n);
+	}
+	for (size_t i = 0; i < t->vocab.n; i++) {
+		const char *k = t->vocab.pool.p + t->vocab.e[i].off;
+		size_t kl = t->vocab.e[i].len, l;
+		int prev = -1;
+		for (size_t j = 0; j < kl; j += l) {
+			int c = char_class(k + j, kl - j, &l);
+			if (prev >= 0) t->pair[prev][c] = 1;
+			prev = c;
+		}
+	}
+	t->barriers = 1;
+}
+
 static tok *load_doc(const json_doc *d, char *err, size_t errlen)
 {
 	tok *t = xcalloc(1, sizeof *t);
@@ -1021,20 +1101,7 @@ static tok *load_doc(const json_doc *d, char *err, size_t errlen)
 		}
 	}
 	if (load_added(&L, json_get(d, 0, "added_tokens"))) goto bad;
-	if (!t->byte_level) {
-		/* SentencePiece-style vocabularies: when no entry holds "x\u2581"
-		 * (x not U+2581), no merge can join a character to the U+2581 after
-		 * it, so a long word (Gemma and Mistral have no pre-tokenizer: a
-		 * whole text is one word) may be merged piece by piece, each piece
-		 * starting at such a U+2581, with the same result */
-		t->sp_barrier = 1;
-		for (size_t i = 0; i < t->vocab.n && t->sp_barrier; i++) {
-			const char *k = t->vocab.pool.p + t->vocab.e[i].off;
-			size_t kl = t->vocab.e[i].len;
-			for (const char *h = k; (h = memmem(h, kl - (size_t)(h - k), "\xe2\x96\x81", 3)); h += 3)
-				if (h - k >= 1 && !(h - k >= 3 && !memcmp(h - 3, "\xe2\x96\x81", 3))) { t->sp_barrier = 0; break; }
-		}
-	}
+	if (!t->byte_level) find_barriers(t);
 	return t;
 bad:
 	tok_free(t);
@@ -1437,10 +1504,63 @@ static void ensure_scratch(tok_state *s, size_t n)
 }
 
 
-/* A word (a piece after pre-tokenization) to ids, through the cache. */
-static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
+/* A word's symbols under a model without ByteLevel, merged (HF's BPE: each
+ * character is a symbol; one the vocab lacks becomes its bytes' <0xXX>
+ * tokens (byte_fallback, when all exist), else the unk token (consecutive
+ * ones fused with fuse_unk), else nothing). */
+static void sp_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
 {
 	const tok *t = s->t;
+	ensure_scratch(s, n);
+	size_t k = 0;
+	int last_unk = 0;
+	for (size_t i = 0; i < n;) {
+		size_t cl = 1;
+		unsigned char c = (unsigned char)w[i];
+		int32_t id;
+		if (c < 0x80) id = t->cls_id[c];
+		else {
+			if (c >= 0xF0) cl = 4; else if (c >= 0xE0) cl = 3; else if (c >= 0xC0) cl = 2;
+			if (i + cl > n) cl = n - i;
+			id = cl == 3 && !memcmp(w + i, "\xe2\x96\x81", 3) ? t->cls_id[CL_SP] : sm_get(&t->vocab, w + i, cl);
+		}
+		int fb = id < 0 && t->byte_fallback;
+		for (size_t j = 0; fb && j < cl; j++) fb = t->byte_fb[(unsigned char)w[i + j]] >= 0;
+		if (id >= 0) { s->id[k++] = id; last_unk = 0; }
+		else if (fb) {
+			for (size_t j = 0; j < cl; j++) s->id[k++] = t->byte_fb[(unsigned char)w[i + j]];
+			last_unk = 0;
+		} else if (t->unk >= 0) {
+			if (!(t->fuse_unk && last_unk)) s->id[k++] = t->unk;
+			last_unk = 1;
+		}
+		i += cl;
+	}
+	bpe(s, k, out);
+}
+
+/* A byte-level word's ids (ignore_merges: a word in the vocab is one token). */
+static void bl_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
+{
+	const tok *t = s->t;
+	if (t->ignore_merges) {
+		jbuf_reset(&s->word);
+		for (size_t i = 0; i < n; i++) {
+			char u[4];
+			jbuf_put(&s->word, u, put_utf8(u, byte_cp((unsigned char)w[i])));
+		}
+		int32_t v = sm_get(&t->vocab, s->word.p, s->word.len);
+		if (v >= 0) { ids_push(out, v); return; }
+	}
+	ensure_scratch(s, n);
+	for (size_t i = 0; i < n; i++) s->id[i] = t->byte_sym[(unsigned char)w[i]];
+	bpe(s, n, out);
+}
+
+/* w[0..n) to ids through the cache: bl_bpe for byte-level models, else
+ * sp_bpe. Words of up to 256 bytes are cached. */
+static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
+{
 	uint64_t h = XXH3_64bits(w, n);
 	cache_ent *ce = n <= 256 ? &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)] : NULL;
 	if (ce && ce->h == h && ce->klen == n && !memcmp(s->ckeys.p + ce->koff, w, n)) {
@@ -1448,69 +1568,8 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		return;
 	}
 	size_t start = out->n;
-	if (t->byte_level) {
-		int done = 0;
-		if (t->ignore_merges) {
-			jbuf_reset(&s->word);
-			for (size_t i = 0; i < n; i++) {
-				char u[4];
-				jbuf_put(&s->word, u, put_utf8(u, byte_cp((unsigned char)w[i])));
-			}
-			int32_t v = sm_get(&t->vocab, s->word.p, s->word.len);
-			if (v >= 0) { ids_push(out, v); done = 1; }
-		}
-		if (!done) {
-			ensure_scratch(s, n);
-			for (size_t i = 0; i < n; i++) s->id[i] = t->byte_sym[(unsigned char)w[i]];
-			bpe(s, n, out);
-		}
-	} else {
-		if (t->sp_barrier && n > 8) {
-			/* cut before each U+2581 that follows another character (see
-			 * tok_load) and encode the pieces, through the cache */
-			size_t st = 0;
-			for (const char *h = w + 1; (h = memmem(h, n - (size_t)(h - w), "\xe2\x96\x81", 3)); h += 3) {
-				size_t i = (size_t)(h - w);
-				if (i >= 3 && !memcmp(w + i - 3, "\xe2\x96\x81", 3)) continue;
-				encode_word(s, w + st, i - st, out);
-				st = i;
-			}
-			if (st) {
-				encode_word(s, w + st, n - st, out);
-				return;
-			}
-		}
-		int32_t v = t->ignore_merges ? sm_get(&t->vocab, w, n) : -1;
-		if (v >= 0) ids_push(out, v);
-		else {
-			/* HF's BPE: each character is a symbol; one the vocab lacks
-			 * becomes its bytes' <0xXX> tokens (byte_fallback, when all
-			 * exist), else the unk token (consecutive ones fused with
-			 * fuse_unk), else nothing */
-			ensure_scratch(s, n);
-			size_t k = 0;
-			int last_unk = 0;
-			for (size_t i = 0; i < n;) {
-				size_t cl = 1;
-				unsigned char c = (unsigned char)w[i];
-				if (c >= 0xF0) cl = 4; else if (c >= 0xE0) cl = 3; else if (c >= 0xC0) cl = 2;
-				if (i + cl > n) cl = n - i;
-				int32_t id = sm_get(&t->vocab, w + i, cl);
-				int fb = id < 0 && t->byte_fallback;
-				for (size_t j = 0; fb && j < cl; j++) fb = t->byte_fb[(unsigned char)w[i + j]] >= 0;
-				if (id >= 0) { s->id[k++] = id; last_unk = 0; }
-				else if (fb) {
-					for (size_t j = 0; j < cl; j++) s->id[k++] = t->byte_fb[(unsigned char)w[i + j]];
-					last_unk = 0;
-				} else if (t->unk >= 0) {
-					if (!(t->fuse_unk && last_unk)) s->id[k++] = t->unk;
-					last_unk = 1;
-				}
-				i += cl;
-			}
-			bpe(s, k, out);
-		}
-	}
+	if (s->t->byte_level) bl_bpe(s, w, n, out);
+	else sp_bpe(s, w, n, out);
 	if (ce) {
 		size_t m = out->n - start;
 		if (s->ckeys.len + n > (1u << 24) || s->cids.n + m > (1u << 22)) {
@@ -1527,6 +1586,41 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		ce->in = (uint32_t)m;
 		for (size_t i = 0; i < m; i++) ids_push(&s->cids, out->v[start + i]);
 	}
+}
+
+/* A word (a piece after pre-tokenization) to ids. Without ByteLevel the word
+ * is cut at its barriers (see find_barriers) and each piece encoded alone. */
+static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
+{
+	const tok *t = s->t;
+	if (t->byte_level) { encode_cached(s, w, n, out); return; }
+	if (t->ignore_merges) {
+		/* a whole word in the vocab is one token; its pieces are not */
+		int32_t v = sm_get(&t->vocab, w, n);
+		if (v >= 0) { ids_push(out, v); return; }
+	}
+	/* kinds of the other class's characters are looked up only when needed
+	 * (-1: not yet); an unknown kind is taken as not inert, which only
+	 * loses cuts */
+	size_t st = 0, l, pi = 0, pl;
+	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
+	for (size_t i = pl; i < n; pi = i, pl = l, i += l) {
+		int c = char_class(w + i, n - i, &l), k = c < CL_OTHER ? t->kind[c] : -1;
+		int cut = 0;
+		if (pk == K_INERT || k == K_INERT) cut = 1;
+		else if (!t->pair[pc][c]) {
+			if (pk < 0) pk = char_kind(t, w + pi, pl);
+			if (pk == K_VOCAB && k < 0) k = char_kind(t, w + i, l);
+			cut = pk == K_VOCAB && k == K_VOCAB;
+		}
+		if (cut) {
+			encode_cached(s, w + st, i - st, out);
+			st = i;
+		}
+		pc = c;
+		pk = k;
+	}
+	encode_cached(s, w + st, n - st, out);
 }
 
 /* Pre-tokenize txt[0..n) (normalized text between added tokens) and encode
