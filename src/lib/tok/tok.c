@@ -97,7 +97,16 @@ typedef struct mergemap {
 } mergemap;
 
 static inline uint64_t mkey(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
-static inline size_t mhash(uint64_t k) { return (size_t)((k * 0x9E3779B97F4A7C15ull) >> 20); }
+/* every bit of both ids reaches the low bits the table is indexed by (a
+ * multiply alone, shifted right by 20, let only 5 bits of the left id in:
+ * long probe runs) */
+static inline size_t mhash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xFF51AFD7ED558CCDull;
+	k ^= k >> 33;
+	return (size_t)k;
+}
 
 static void mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id);
 static void mm_reserve(mergemap *m, size_t n)
@@ -276,6 +285,7 @@ struct tok {
 	unsigned char kind[129];
 	int32_t cls_id[129];   /* the class character's vocab id, -1 */
 	unsigned char pair[130][130];
+	unsigned char cut[129][129];   /* between two class characters: a barrier */
 	int fb_inert;          /* no merge takes a <0xXX> token as either part */
 	int32_t unk;
 	added_tok *added;
@@ -887,11 +897,19 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 		jbuf_put(out, in, n);
 		return;
 	case N_REPLACE: {
-		size_t pl = strlen(op->a);
-		for (size_t i = 0; i < n;) {
-			if (i + pl <= n && !memcmp(in + i, op->a, pl)) { jbuf_puts(out, op->b); i += pl; }
-			else jbuf_putc(out, in[i++]);
+		/* leftmost non-overlapping occurrences, as str::replace */
+		size_t pl = strlen(op->a), bl = strlen(op->b), i = 0;
+		jbuf_reserve(out, n + n / 2);
+		while (i < n) {
+			const char *h = pl <= n - i ? memchr(in + i, op->a[0], n - i - pl + 1) : NULL;
+			if (!h) break;
+			size_t j = (size_t)(h - in);
+			if (memcmp(h, op->a, pl)) { jbuf_put(out, in + i, j + 1 - i); i = j + 1; continue; }
+			jbuf_put(out, in + i, j - i);
+			jbuf_put(out, op->b, bl);
+			i = j + pl;
 		}
+		jbuf_put(out, in + i, n - i);
 		return;
 	}
 	case N_REPLACE_RE: {
@@ -1020,7 +1038,7 @@ static inline int char_class(const char *p, size_t n, size_t *len)
 	size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
 	if (k > n) k = n;
 	*len = k;
-	return k == 3 && !memcmp(p, "\xe2\x96\x81", 3) ? CL_SP : CL_OTHER;
+	return k == 3 && c == 0xE2 && (unsigned char)p[1] == 0x96 && (unsigned char)p[2] == 0x81 ? CL_SP : CL_OTHER;
 }
 
 /* How a character becomes its first symbols: a vocab entry (K_VOCAB);
@@ -1077,6 +1095,10 @@ static void find_barriers(tok *t)
 			prev = c;
 		}
 	}
+	for (int a = 0; a < 129; a++)
+		for (int b = 0; b < 129; b++)
+			t->cut[a][b] = t->kind[a] == K_INERT || t->kind[b] == K_INERT ||
+				       (t->kind[a] == K_VOCAB && t->kind[b] == K_VOCAB && !t->pair[a][b]);
 	t->barriers = 1;
 }
 
@@ -1198,7 +1220,17 @@ typedef struct amatch { size_t s, e; int32_t id; } amatch;
 typedef struct amatches { amatch *v; size_t n, cap; } amatches;
 
 #define CACHE_BITS 17
-typedef struct cache_ent { uint64_t h; uint32_t koff, klen, ioff, in; } cache_ent;
+/* One cache line a word: keys of up to 24 bytes and results of up to 5 ids
+ * are held in the entry itself, longer ones in ckeys / cids, so a hit on a
+ * short word touches one line of memory. */
+enum { CK_IN = 24, CI_IN = 5 };
+typedef struct cache_ent {
+	uint64_t h;
+	uint32_t koff, ioff;
+	uint16_t klen, in;
+	char key[CK_IN];
+	int32_t ids[CI_IN];
+} cache_ent;
 
 struct tok_state {
 	const tok *t;
@@ -1522,7 +1554,8 @@ static void sp_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
 		else {
 			if (c >= 0xF0) cl = 4; else if (c >= 0xE0) cl = 3; else if (c >= 0xC0) cl = 2;
 			if (i + cl > n) cl = n - i;
-			id = cl == 3 && !memcmp(w + i, "\xe2\x96\x81", 3) ? t->cls_id[CL_SP] : sm_get(&t->vocab, w + i, cl);
+			id = cl == 3 && c == 0xE2 && (unsigned char)w[i + 1] == 0x96 && (unsigned char)w[i + 2] == 0x81 ? t->cls_id[CL_SP]
+											   : sm_get(&t->vocab, w + i, cl);
 		}
 		int fb = id < 0 && t->byte_fallback;
 		for (size_t j = 0; fb && j < cl; j++) fb = t->byte_fb[(unsigned char)w[i + j]] >= 0;
@@ -1563,8 +1596,9 @@ static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
 {
 	uint64_t h = XXH3_64bits(w, n);
 	cache_ent *ce = n <= 256 ? &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)] : NULL;
-	if (ce && ce->h == h && ce->klen == n && !memcmp(s->ckeys.p + ce->koff, w, n)) {
-		for (uint32_t i = 0; i < ce->in; i++) ids_push(out, s->cids.v[ce->ioff + i]);
+	if (ce && ce->h == h && ce->klen == n && !memcmp(n <= CK_IN ? ce->key : s->ckeys.p + ce->koff, w, n)) {
+		const int32_t *v = ce->in <= CI_IN ? ce->ids : s->cids.v + ce->ioff;
+		for (uint32_t i = 0; i < ce->in; i++) ids_push(out, v[i]);
 		return;
 	}
 	size_t start = out->n;
@@ -1579,12 +1613,18 @@ static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
 			s->cids.n = 0;
 		}
 		ce->h = h;
-		ce->koff = (uint32_t)s->ckeys.len;
-		ce->klen = (uint32_t)n;
-		jbuf_put(&s->ckeys, w, n);
-		ce->ioff = (uint32_t)s->cids.n;
-		ce->in = (uint32_t)m;
-		for (size_t i = 0; i < m; i++) ids_push(&s->cids, out->v[start + i]);
+		ce->klen = (uint16_t)n;
+		if (n <= CK_IN) memcpy(ce->key, w, n);
+		else {
+			ce->koff = (uint32_t)s->ckeys.len;
+			jbuf_put(&s->ckeys, w, n);
+		}
+		ce->in = (uint16_t)m;
+		if (m <= CI_IN) memcpy(ce->ids, out->v + start, m * sizeof *out->v);
+		else {
+			ce->ioff = (uint32_t)s->cids.n;
+			for (size_t i = 0; i < m; i++) ids_push(&s->cids, out->v[start + i]);
+		}
 	}
 }
 
@@ -1607,14 +1647,17 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	for (size_t i = pl; i < n; pi = i, pl = l, i += l) {
 		int c = char_class(w + i, n - i, &l), k = c < CL_OTHER ? t->kind[c] : -1;
 		int cut = 0;
-		if (pk == K_INERT || k == K_INERT) cut = 1;
+		if (c < CL_OTHER && pc < CL_OTHER) cut = t->cut[pc][c];
+		else if (pk == K_INERT || k == K_INERT) cut = 1;
 		else if (!t->pair[pc][c]) {
 			if (pk < 0) pk = char_kind(t, w + pi, pl);
 			if (pk == K_VOCAB && k < 0) k = char_kind(t, w + i, l);
 			cut = pk == K_VOCAB && k == K_VOCAB;
 		}
 		if (cut) {
-			encode_cached(s, w + st, i - st, out);
+			/* one character with a vocab entry is its own token */
+			if (i - st == pl && pc < CL_OTHER && t->cls_id[pc] >= 0) ids_push(out, t->cls_id[pc]);
+			else encode_cached(s, w + st, i - st, out);
 			st = i;
 		}
 		pc = c;
