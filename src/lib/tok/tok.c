@@ -263,6 +263,8 @@ typedef struct atrie {
 	int32_t *term;         /* node -> index in tok.added, -1 */
 	int32_t nn;
 	unsigned char first[256];
+	int nfirst;            /* how many bytes start a token; with one, it is only */
+	unsigned char only;
 } atrie;
 
 struct tok {
@@ -897,19 +899,35 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 		jbuf_put(out, in, n);
 		return;
 	case N_REPLACE: {
-		/* leftmost non-overlapping occurrences, as str::replace */
+		/* leftmost non-overlapping occurrences, as str::replace; the output
+		 * is at most n / pl * bl + n bytes, reserved once */
 		size_t pl = strlen(op->a), bl = strlen(op->b), i = 0;
-		jbuf_reserve(out, n + n / 2);
+		jbuf_reserve(out, n + (bl > pl ? n / pl * (bl - pl) : 0) + 1);
+		char *o = out->p + out->len;
+		if (pl == 1) {
+			/* one byte (Gemma's and Mistral's ' ' -> U+2581): no search calls */
+			char a = op->a[0];
+			for (; i < n; i++) {
+				if (in[i] != a) { *o++ = in[i]; continue; }
+				memcpy(o, op->b, bl);
+				o += bl;
+			}
+		}
 		while (i < n) {
 			const char *h = pl <= n - i ? memchr(in + i, op->a[0], n - i - pl + 1) : NULL;
 			if (!h) break;
 			size_t j = (size_t)(h - in);
-			if (memcmp(h, op->a, pl)) { jbuf_put(out, in + i, j + 1 - i); i = j + 1; continue; }
-			jbuf_put(out, in + i, j - i);
-			jbuf_put(out, op->b, bl);
+			if (memcmp(h, op->a, pl)) { memcpy(o, in + i, j + 1 - i); o += j + 1 - i; i = j + 1; continue; }
+			memcpy(o, in + i, j - i);
+			o += j - i;
+			memcpy(o, op->b, bl);
+			o += bl;
 			i = j + pl;
 		}
-		jbuf_put(out, in + i, n - i);
+		memcpy(o, in + i, n - i);
+		o += n - i;
+		*o = 0;   /* jbuf keeps a NUL after its bytes */
+		out->len = (size_t)(o - out->p);
 		return;
 	}
 	case N_REPLACE_RE: {
@@ -968,6 +986,7 @@ static void trie_add(atrie *tr, const char *s, size_t n, int32_t idx)
 		node = child;
 	}
 	if (tr->term[node] < 0) tr->term[node] = idx;   /* the first of equal contents wins */
+	if (!tr->first[(unsigned char)s[0]]) { tr->nfirst++; tr->only = (unsigned char)s[0]; }
 	tr->first[(unsigned char)s[0]] = 1;
 }
 
@@ -1220,6 +1239,9 @@ typedef struct amatch { size_t s, e; int32_t id; } amatch;
 typedef struct amatches { amatch *v; size_t n, cap; } amatches;
 
 #define CACHE_BITS 17
+/* the longest word cached: 1024 bytes, so runs of U+2581 (3 bytes each) in
+ * aligned code, which Gemma and Mistral keep whole, are cached too */
+#define CACHE_MAX 1024
 /* One cache line a word: keys of up to 24 bytes and results of up to 5 ids
  * are held in the entry itself, longer ones in ckeys / cids, so a hit on a
  * short word touches one line of memory. */
@@ -1243,7 +1265,7 @@ struct tok_state {
 	/* BPE scratch */
 	int32_t *id, *prv, *nxt;
 	size_t scap;
-	struct hent { int32_t rank, pos, a, b; } *heap;
+	struct hent { int32_t rank, pos, a, b, m; } *heap;
 	size_t hcap;
 	jbuf word;
 	/* word cache */
@@ -1306,7 +1328,13 @@ static void find_added(const tok *t, const atrie *tr, const char *txt, size_t n,
 	out->n = 0;
 	size_t start_offset = 0;
 	for (size_t i = 0; i < n;) {
-		if (!tr->first[(unsigned char)txt[i]]) { i++; continue; }
+		if (!tr->first[(unsigned char)txt[i]]) {
+			/* every added token of these models starts with '<': jump to the next */
+			if (tr->nfirst != 1) { i++; continue; }
+			const char *h = memchr(txt + i, tr->only, n - i);
+			if (!h) break;
+			i = (size_t)(h - txt);
+		}
 		int32_t node = 0, child, unused, best = -1;
 		size_t blen = 0;
 		for (size_t j = i; j < n && mm_get(&tr->edges, node, (unsigned char)txt[j], &child, &unused); j++) {
@@ -1444,11 +1472,11 @@ static void split_pieces(tok_state *st, const pre_op *op, const char *txt, const
 		fold(g, op->type == P_BYTELEVEL ? B_ISOLATED : op->behavior, out);
 	}
 }
-static inline void heap_push(tok_state *s, size_t *hn, int32_t rank, int32_t pos, int32_t a, int32_t b)
+static inline void heap_push(tok_state *s, size_t *hn, int32_t rank, int32_t pos, int32_t a, int32_t b, int32_t m)
 {
 	if (*hn == s->hcap) { s->hcap = s->hcap ? s->hcap * 2 : 256; s->heap = xrealloc(s->heap, s->hcap * sizeof *s->heap); }
 	size_t i = (*hn)++;
-	struct hent e = { rank, pos, a, b };
+	struct hent e = { rank, pos, a, b, m };
 	while (i) {
 		size_t p = (i - 1) / 2;
 		struct hent *q = &s->heap[p];
@@ -1476,52 +1504,60 @@ static inline struct hent heap_pop(tok_state *s, size_t *hn)
 	return top;
 }
 
+static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, int32_t *id)
+{
+	return mm_get(&s->t->merges, a, b, rank, id);
+}
+
 /* Merge the n symbols in s->id[] and append the result to out. */
 static void bpe(tok_state *s, size_t n, tok_ids *out)
 {
-	const mergemap *mm = &s->t->merges;
 	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
 	int32_t r, m;
 	if (n <= 16) {
-		/* short words: a linear scan for the best pair beats a heap; each
-		 * pair's rank is looked up once and again only next to a merge */
-		size_t len = n;
+		/* short words: a linear scan for the best pair beats a heap. The
+		 * symbols stay in place, linked; pr[i] and pm[i] are the rank and
+		 * result of the pair starting at symbol i, looked up once and again
+		 * only next to a merge. Ties go to the leftmost pair, as in HF. */
 		int32_t pr[16], pm[16];
-		for (size_t i = 0; i + 1 < len; i++)
-			if (!mm_get(mm, id[i], id[i + 1], &pr[i], &pm[i])) pr[i] = INT32_MAX;
+		signed char nx[16], pv[16];
+		for (size_t i = 0; i < n; i++) {
+			nx[i] = (signed char)(i + 1 < n ? (int)i + 1 : -1);
+			pv[i] = (signed char)((int)i - 1);
+			if (i + 1 >= n || !pair_get(s, id[i], id[i + 1], &pr[i], &pm[i])) pr[i] = INT32_MAX;
+		}
 		for (;;) {
 			int32_t best = INT32_MAX;
-			size_t bi = 0;
-			for (size_t i = 0; i + 1 < len; i++)
+			int bi = -1;
+			for (int i = 0; i >= 0; i = nx[i])
 				if (pr[i] < best) { best = pr[i]; bi = i; }
-			if (best == INT32_MAX) break;
+			if (bi < 0) break;
+			int j = nx[bi];
 			id[bi] = pm[bi];
-			memmove(id + bi + 1, id + bi + 2, (len - bi - 2) * sizeof *id);
-			memmove(pr + bi + 1, pr + bi + 2, (len - bi - 2) * sizeof *pr);
-			memmove(pm + bi + 1, pm + bi + 2, (len - bi - 2) * sizeof *pm);
-			len--;
-			if (bi > 0 && !mm_get(mm, id[bi - 1], id[bi], &pr[bi - 1], &pm[bi - 1])) pr[bi - 1] = INT32_MAX;
-			if (bi + 1 < len && !mm_get(mm, id[bi], id[bi + 1], &pr[bi], &pm[bi])) pr[bi] = INT32_MAX;
+			nx[bi] = nx[j];
+			if (nx[j] >= 0) pv[nx[j]] = (signed char)bi;
+			if (nx[bi] < 0 || !pair_get(s, id[bi], id[nx[bi]], &pr[bi], &pm[bi])) pr[bi] = INT32_MAX;
+			int q = pv[bi];
+			if (q >= 0 && !pair_get(s, id[q], id[bi], &pr[q], &pm[q])) pr[q] = INT32_MAX;
 		}
-		for (size_t i = 0; i < len; i++) ids_push(out, id[i]);
+		for (int i = 0; i >= 0; i = nx[i]) ids_push(out, id[i]);
 		return;
 	}
 	size_t hn = 0;
 	for (size_t i = 0; i < n; i++) { prv[i] = (int32_t)i - 1; nxt[i] = i + 1 < n ? (int32_t)i + 1 : -1; }
 	for (size_t i = 0; i + 1 < n; i++)
-		if (mm_get(mm, id[i], id[i + 1], &r, &m)) heap_push(s, &hn, r, (int32_t)i, id[i], id[i + 1]);
+		if (pair_get(s, id[i], id[i + 1], &r, &m)) heap_push(s, &hn, r, (int32_t)i, id[i], id[i + 1], m);
 	while (hn) {
 		struct hent e = heap_pop(s, &hn);
 		int32_t p = e.pos, q = nxt[p];
 		if (id[p] != e.a || q < 0 || id[q] != e.b || prv[p] == -2) continue;
-		mm_get(mm, e.a, e.b, &r, &m);
-		id[p] = m;
+		id[p] = e.m;
 		nxt[p] = nxt[q];
 		if (nxt[q] >= 0) prv[nxt[q]] = p;
 		prv[q] = -2;   /* dead */
 		id[q] = -1;
-		if (prv[p] >= 0 && mm_get(mm, id[prv[p]], id[p], &r, &m)) heap_push(s, &hn, r, prv[p], id[prv[p]], id[p]);
-		if (nxt[p] >= 0 && mm_get(mm, id[p], id[nxt[p]], &r, &m)) heap_push(s, &hn, r, p, id[p], id[nxt[p]]);
+		if (prv[p] >= 0 && pair_get(s, id[prv[p]], id[p], &r, &m)) heap_push(s, &hn, r, prv[p], id[prv[p]], id[p], m);
+		if (nxt[p] >= 0 && pair_get(s, id[p], id[nxt[p]], &r, &m)) heap_push(s, &hn, r, p, id[p], id[nxt[p]], m);
 	}
 	for (int32_t i = 0; i >= 0; i = nxt[i]) ids_push(out, id[i]);
 }
@@ -1591,12 +1627,30 @@ static void bl_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
 }
 
 /* w[0..n) to ids through the cache: bl_bpe for byte-level models, else
- * sp_bpe. Words of up to 256 bytes are cached. */
+ * sp_bpe. Words of up to CACHE_MAX bytes are cached. */
+/* Words of up to 16 bytes as two 64-bit words that, with the length, tell
+ * them apart (XXH3's trick for short inputs: overlapping loads), so their
+ * hash and comparison take no call. */
+static inline uint64_t load64(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline uint32_t load32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline void short_key(const char *w, size_t n, uint64_t k[2])
+{
+	if (n >= 8) { k[0] = load64(w); k[1] = load64(w + n - 8); }
+	else if (n >= 4) { k[0] = load32(w) | (uint64_t)load32(w + n - 4) << 32; k[1] = 0; }
+	else { k[0] = n ? (unsigned char)w[0] | (unsigned)(unsigned char)w[n / 2] << 8 | (unsigned)(unsigned char)w[n - 1] << 16 : 0; k[1] = 0; }
+}
+
 static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
 {
-	uint64_t h = XXH3_64bits(w, n);
-	cache_ent *ce = n <= 256 ? &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)] : NULL;
-	if (ce && ce->h == h && ce->klen == n && !memcmp(n <= CK_IN ? ce->key : s->ckeys.p + ce->koff, w, n)) {
+	uint64_t h, k[2] = { 0, 0 };
+	if (n <= 16) {
+		short_key(w, n, k);
+		h = mhash(k[0] ^ mhash(k[1] + n));
+	} else h = XXH3_64bits(w, n);
+	cache_ent *ce = n <= CACHE_MAX ? &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)] : NULL;
+	if (ce && ce->h == h && ce->klen == n &&
+	    (n <= 16 ? load64(ce->key) == k[0] && load64(ce->key + 8) == k[1]
+		     : !memcmp(n <= CK_IN ? ce->key : s->ckeys.p + ce->koff, w, n))) {
 		const int32_t *v = ce->in <= CI_IN ? ce->ids : s->cids.v + ce->ioff;
 		for (uint32_t i = 0; i < ce->in; i++) ids_push(out, v[i]);
 		return;
@@ -1614,7 +1668,8 @@ static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
 		}
 		ce->h = h;
 		ce->klen = (uint16_t)n;
-		if (n <= CK_IN) memcpy(ce->key, w, n);
+		if (n <= 16) memcpy(ce->key, k, 16);
+		else if (n <= CK_IN) memcpy(ce->key, w, n);
 		else {
 			ce->koff = (uint32_t)s->ckeys.len;
 			jbuf_put(&s->ckeys, w, n);
@@ -1642,9 +1697,22 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	/* kinds of the other class's characters are looked up only when needed
 	 * (-1: not yet); an unknown kind is taken as not inert, which only
 	 * loses cuts */
-	size_t st = 0, l, pi = 0, pl;
+	size_t st = 0, l, pi = 0, pl, i;
 	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
-	for (size_t i = pl; i < n; pi = i, pl = l, i += l) {
+	for (i = pl; i < n; pi = i, pl = l, i += l) {
+		if (pc < CL_OTHER && (unsigned char)w[i] < 0x80) {
+			/* ASCII after a class character: one table lookup a byte */
+			for (; i < n && (unsigned char)w[i] < 0x80; pc = (unsigned char)w[i++]) {
+				if (!t->cut[pc][(unsigned char)w[i]]) continue;
+				if (i - st == 1 && t->cls_id[pc] >= 0) ids_push(out, t->cls_id[pc]);
+				else encode_cached(s, w + st, i - st, out);
+				st = i;
+			}
+			pk = t->kind[pc];
+			pi = i - 1;
+			pl = 1;
+			if (i == n) break;
+		}
 		int c = char_class(w + i, n - i, &l), k = c < CL_OTHER ? t->kind[c] : -1;
 		int cut = 0;
 		if (c < CL_OTHER && pc < CL_OTHER) cut = t->cut[pc][c];
