@@ -289,6 +289,7 @@ struct tok {
 	unsigned char pair[130][130];
 	unsigned char cut[129][129];   /* between two class characters: a barrier */
 	int fb_inert;          /* no merge takes a <0xXX> token as either part */
+	size_t max_len;        /* the longest vocab entry, in bytes: no token covers more */
 	int32_t unk;
 	added_tok *added;
 	int nadded;
@@ -730,16 +731,21 @@ static int load_model(loader *L, uint32_t m)
 
 /* ---- normalizers ---- */
 
+/* The quick check: code points below U+0300 are stable under NFC, below
+ * U+00C0 under NFD (U+00C0 on decompose), ASCII under NFKC/NFKD (which
+ * also change U+00A0 ...). */
+static int unorm_stable(int type, const char *in, size_t n)
+{
+	unsigned char lim = type == N_NFC ? 0xCC : type == N_NFD ? 0xC3 : 0xC2;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)in[i] >= lim) return 0;
+	return 1;
+}
+
 /* Unicode normalization form of in[0..n) appended to out. */
 static void unorm(int type, const char *in, size_t n, jbuf *out)
 {
-	/* quick check: code points below U+0300 are stable under NFC, below
-	 * U+00C0 under NFD (U+00C0 on decompose), ASCII under NFKC/NFKD (which
-	 * also change U+00A0 ...) */
-	int simple = 1;
-	unsigned char lim = type == N_NFC ? 0xCC : type == N_NFD ? 0xC3 : 0xC2;
-	for (size_t i = 0; i < n && simple; i++) simple = (unsigned char)in[i] < lim;
-	if (simple) { jbuf_put(out, in, n); return; }
+	if (unorm_stable(type, in, n)) { jbuf_put(out, in, n); return; }
 	int fl = UTF8PROC_STABLE;
 	if (type == N_NFC) fl |= UTF8PROC_COMPOSE;
 	if (type == N_NFD) fl |= UTF8PROC_DECOMPOSE;
@@ -840,11 +846,11 @@ static void bert_norm(const norm_op *op, const char *in, size_t n, jbuf *out, jb
  * after the previous match. Calls fn(ctx, start, end) for each; returns the
  * number found. */
 typedef void (*match_fn)(void *ctx, size_t s, size_t e);
-static size_t find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, size_t n, match_fn fn, void *ctx)
+static size_t find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, size_t n, match_fn fn, void *ctx, const int *stop)
 {
 	size_t last_end = 0, found = 0;
 	size_t last_match_end = (size_t)-1;
-	while (last_end <= n) {
+	while (last_end <= n && !(stop && *stop)) {
 		/* the JIT entry skips the interpreter's option checks; it fails
 		 * with PCRE2_ERROR_JIT_BADOPTION when the pattern has no JIT code */
 		int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, last_end, PCRE2_NO_UTF_CHECK, md, NULL);
@@ -932,7 +938,7 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 	}
 	case N_REPLACE_RE: {
 		repl_ctx c = { in, 0, op->b, out };
-		find_iter(op->re, md, in, n, repl_one, &c);
+		find_iter(op->re, md, in, n, repl_one, &c, NULL);
 		jbuf_put(out, in + c.pos, n - c.pos);
 		return;
 	}
@@ -961,6 +967,9 @@ static void normalize(const tok *t, pcre2_match_data *md, const char *in, size_t
 	jbuf *bufs[2] = { a, b };
 	int which = 0;
 	for (int i = 0; i < t->nnorm; i++) {
+		/* a text that a normalization form leaves as it is (the quick check
+		 * of unorm) is not copied: Qwen's NFC on ASCII-heavy text */
+		if (t->norm[i].type >= N_NFC && t->norm[i].type <= N_NFKD && unorm_stable(t->norm[i].type, cur, cn)) continue;
 		norm_step(&t->norm[i], md, cur, cn, bufs[which], tmp);
 		cur = bufs[which]->p ? bufs[which]->p : "";
 		cn = bufs[which]->len;
@@ -1142,6 +1151,14 @@ static tok *load_doc(const json_doc *d, char *err, size_t errlen)
 		}
 	}
 	if (load_added(&L, json_get(d, 0, "added_tokens"))) goto bad;
+	/* a bound on the bytes one token covers (tok_count_bounded): the
+	 * longest vocab entry (byte-level entries are at least as long as their
+	 * bytes, <0xXX> longer than its one), an unk one character; none when
+	 * fused unks may cover any run */
+	for (size_t i = 0; i < t->vocab.n; i++)
+		if (t->vocab.e[i].len > t->max_len) t->max_len = t->vocab.e[i].len;
+	if (t->unk >= 0 && t->max_len < 4) t->max_len = 4;
+	if (t->unk >= 0 && t->fuse_unk) t->max_len = 0;
 	if (!t->byte_level) find_barriers(t);
 	return t;
 bad:
@@ -1210,31 +1227,6 @@ void tok_free(tok *t)
 }
 /* ---- encoding ---- */
 
-typedef struct span { size_t off, len; } span;
-typedef struct spans { span *v; size_t n, cap; } spans;
-
-static void sp_push(spans *s, size_t off, size_t len)
-{
-	if (!len) return;
-	if (s->n == s->cap) { s->cap = s->cap ? s->cap * 2 : 64; s->v = xrealloc(s->v, s->cap * sizeof *s->v); }
-	s->v[s->n].off = off;
-	s->v[s->n].len = len;
-	s->n++;
-}
-
-/* a piece cut into delimiter matches (m = 1) and the text between them */
-typedef struct seg { size_t s, e; int m; } seg;
-typedef struct segs { seg *v; size_t n, cap; } segs;
-
-static inline void seg_push(segs *g, size_t s, size_t e, int m)
-{
-	if (g->n == g->cap) { g->cap = g->cap ? g->cap * 2 : 64; g->v = xrealloc(g->v, g->cap * sizeof *g->v); }
-	g->v[g->n].s = s;
-	g->v[g->n].e = e;
-	g->v[g->n].m = m;
-	g->n++;
-}
-
 typedef struct amatch { size_t s, e; int32_t id; } amatch;
 typedef struct amatches { amatch *v; size_t n, cap; } amatches;
 
@@ -1257,11 +1249,20 @@ typedef struct cache_ent {
 struct tok_state {
 	const tok *t;
 	jbuf a, b, tmp;         /* normalization buffers */
-	jbuf w, w2;             /* the pre-tokenizers' text */
-	spans p, q;             /* pieces */
-	segs g;
 	amatches am, an;        /* added tokens found in the raw / normalized text */
-	pcre2_match_data *md;
+	pcre2_match_data *md;   /* the normalizers' */
+	/* the pre-tokenizers run depth first, one piece at a time: per stage
+	 * its rewritten piece (ByteLevel's prefix space, Metaspace), its match
+	 * data, and whether it has seen a piece of this section yet */
+	jbuf *sb;
+	pcre2_match_data **smd;
+	int *seen;
+	/* where ids go (NULL: counted only), how many, the bound and whether
+	 * it was passed (tok_count_bounded) */
+	tok_ids *out;
+	size_t count, limit;
+	int stop;
+	tok_ids wids;           /* counting only: one word's ids */
 	/* BPE scratch */
 	int32_t *id, *prv, *nxt;
 	size_t scap;
@@ -1279,6 +1280,11 @@ tok_state *tok_state_new(const tok *t)
 	tok_state *s = xcalloc(1, sizeof *s);
 	s->t = t;
 	s->md = pcre2_match_data_create(4, NULL);
+	int np = t->npre ? t->npre : 1;
+	s->sb = xcalloc((size_t)np, sizeof *s->sb);
+	s->smd = xcalloc((size_t)np, sizeof *s->smd);
+	s->seen = xcalloc((size_t)np, sizeof *s->seen);
+	for (int i = 0; i < t->npre; i++) s->smd[i] = pcre2_match_data_create(4, NULL);
 	s->cache = xcalloc((size_t)1 << CACHE_BITS, sizeof *s->cache);
 	return s;
 }
@@ -1289,14 +1295,14 @@ void tok_state_free(tok_state *s)
 	jbuf_free(&s->a);
 	jbuf_free(&s->b);
 	jbuf_free(&s->tmp);
-	jbuf_free(&s->w);
-	jbuf_free(&s->w2);
-	free(s->p.v);
-	free(s->q.v);
-	free(s->g.v);
 	free(s->am.v);
 	free(s->an.v);
 	pcre2_match_data_free(s->md);
+	for (int i = 0; i < s->t->npre; i++) { jbuf_free(&s->sb[i]); pcre2_match_data_free(s->smd[i]); }
+	free(s->sb);
+	free(s->smd);
+	free(s->seen);
+	tok_ids_free(&s->wids);
 	free(s->id); free(s->prv); free(s->nxt);
 	free(s->heap);
 	jbuf_free(&s->word);
@@ -1369,60 +1375,60 @@ static void find_added(const tok *t, const atrie *tr, const char *txt, size_t n,
 	}
 }
 
-/* HF's SplitDelimiterBehavior over one piece's segments (offsets in the
- * text); the non-empty results are appended to out. */
-static void fold(segs *g, int behavior, spans *out)
+static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, int z, int at0);
+
+/* One piece being split by pre-tokenizer i: its text and offset, whether
+ * it starts the work text (z), and HF's SplitDelimiterBehavior folding its
+ * segments (delimiter matches, m = 1, and the text between) as they come:
+ * the piece folded so far (have: ps..pe, pm) and the last segment's m. */
+typedef struct splitter {
+	tok_state *s;
+	int i, z, at0, behavior, inv;
+	const char *txt;
+	size_t base, prev;      /* prev: the end of the last match, in the piece */
+	int have, pm, last;
+	size_t ps, pe;
+} splitter;
+
+static void fold_emit(splitter *f, size_t a, size_t b)
 {
-	seg *v = g->v;
-	size_t n = g->n, k = 0, lo = 0, hi;
-	int prev = 0;
-	switch (behavior) {
-	case B_REMOVED:
-		for (size_t i = 0; i < n; i++) if (!v[i].m) sp_push(out, v[i].s, v[i].e - v[i].s);
-		return;
-	case B_ISOLATED:
-		for (size_t i = 0; i < n; i++) sp_push(out, v[i].s, v[i].e - v[i].s);
-		return;
-	case B_MPREV:      /* a delimiter joins the piece before it */
-		for (size_t i = 0; i < n; i++) {
-			int m = v[i].m;
-			if (m && !prev && k) v[k - 1].e = v[i].e;
-			else v[k++] = v[i];
-			prev = m;
-		}
-		hi = k;
-		break;
-	case B_CONTIG:     /* runs of delimiters (and of the rest) are one piece */
-		for (size_t i = 0; i < n; i++) {
-			int m = v[i].m;
-			if (m == prev && k) v[k - 1].e = v[i].e;
-			else v[k++] = v[i];
-			prev = m;
-		}
-		hi = k;
-		break;
-	default:           /* B_MNEXT: a delimiter joins the piece after it (folded from the end) */
-		k = n;
-		for (size_t i = n; i-- > 0;) {
-			int m = v[i].m;
-			if (m && !prev && k < n) v[k].s = v[i].s;
-			else v[--k] = v[i];
-			prev = m;
-		}
-		lo = k;
-		hi = n;
-		break;
-	}
-	for (size_t i = lo; i < hi; i++) sp_push(out, v[i].s, v[i].e - v[i].s);
+	if (b > a) stage(f->s, f->i + 1, f->txt, f->base + a, b - a, f->z && a == 0, f->at0);
 }
 
-typedef struct seg_ctx { segs *g; size_t base, prev; int inv; } seg_ctx;
-static void seg_match(void *ctx, size_t s, size_t e)
+/* The segment a..b (offsets in the piece): what HF's folding does with it,
+ * one segment at a time (MergedWithNext needs only the one before). */
+static void fold_seg(splitter *f, size_t a, size_t b, int m)
 {
-	seg_ctx *c = ctx;
-	if (c->prev != s) seg_push(c->g, c->base + c->prev, c->base + s, c->inv);
-	seg_push(c->g, c->base + s, c->base + e, !c->inv);
-	c->prev = e;
+	switch (f->behavior) {
+	case B_REMOVED:
+		if (!m) fold_emit(f, a, b);
+		return;
+	case B_ISOLATED:
+		fold_emit(f, a, b);
+		return;
+	case B_MPREV:      /* a delimiter joins the piece before it */
+	case B_CONTIG:     /* runs of delimiters (and of the rest) are one piece */
+		if (f->have && (f->behavior == B_MPREV ? m && !f->last : m == f->last)) f->pe = b;
+		else {
+			if (f->have) fold_emit(f, f->ps, f->pe);
+			f->ps = a, f->pe = b, f->have = 1;
+		}
+		f->last = m;
+		return;
+	default:           /* B_MNEXT: a delimiter joins the piece after it */
+		if (f->have && f->pm && !m) { fold_emit(f, f->ps, b); f->have = 0; return; }
+		if (f->have) fold_emit(f, f->ps, f->pe);
+		f->ps = a, f->pe = b, f->pm = m, f->have = 1;
+		return;
+	}
+}
+
+static void split_match(void *ctx, size_t a, size_t b)
+{
+	splitter *f = ctx;
+	if (f->prev != a) fold_seg(f, f->prev, a, f->inv);
+	fold_seg(f, a, b, !f->inv);
+	f->prev = b;
 }
 
 static int cls_match(const pre_op *op, uint32_t c)
@@ -1435,43 +1441,40 @@ static int cls_match(const pre_op *op, uint32_t c)
 	}
 }
 
-/* One splitting pre-tokenizer over every piece: each piece is matched on its
- * own (as HF does: ^, $ and lookarounds see the piece's ends). */
-static void split_pieces(tok_state *st, const pre_op *op, const char *txt, const spans *in, spans *out)
+/* Split txt[off..off+len) by pre-tokenizer i and pass each piece to the
+ * next stage. Each piece is matched on its own (as HF does: ^, $ and
+ * lookarounds see the piece's ends). */
+static void split_piece(tok_state *s, int i, const char *txt, size_t off, size_t len, int z, int at0)
 {
-	out->n = 0;
-	segs *g = &st->g;
-	for (size_t i = 0; i < in->n; i++) {
-		size_t off = in->v[i].off, len = in->v[i].len;
-		g->n = 0;
-		if (op->type == P_CLASS) {
-			size_t gap = 0, k;
-			for (size_t j = 0; j < len; j += k) {
-				uint32_t c = u8dec(txt + off + j, len - j, &k);
-				if (!cls_match(op, c)) continue;
-				if (gap != j) seg_push(g, off + gap, off + j, 0);
-				seg_push(g, off + j, off + j + k, 1);
-				gap = j + k;
-			}
-			if (gap != len) seg_push(g, off + gap, off + len, 0);
-		} else {
-			seg_ctx c = { g, off, 0, op->invert };
-			if (op->re) find_iter(op->re, st->md, txt + off, len, seg_match, &c);
-			else {
-				size_t pl = strlen(op->str);
-				for (size_t j = 0; j + pl <= len;) {
-					const char *h = memmem(txt + off + j, len - j, op->str, pl);
-					if (!h) break;
-					size_t ms = (size_t)(h - (txt + off));
-					seg_match(&c, ms, ms + pl);
-					j = ms + pl;
-				}
-			}
-			if (c.prev != len) seg_push(g, off + c.prev, off + len, op->invert);
+	const pre_op *op = &s->t->pre[i];
+	splitter f = { s, i, z, at0, op->type == P_BYTELEVEL ? B_ISOLATED : op->behavior, op->invert, txt, off, 0, 0, 0, 0, 0, 0 };
+	if (op->type == P_CLASS) {
+		size_t k;
+		for (size_t j = 0; j < len && !s->stop; j += k) {
+			uint32_t c = u8dec(txt + off + j, len - j, &k);
+			if (!cls_match(op, c)) continue;
+			if (f.prev != j) fold_seg(&f, f.prev, j, 0);
+			fold_seg(&f, j, j + k, 1);
+			f.prev = j + k;
 		}
-		fold(g, op->type == P_BYTELEVEL ? B_ISOLATED : op->behavior, out);
+		if (f.prev != len) fold_seg(&f, f.prev, len, 0);
+	} else {
+		if (op->re) find_iter(op->re, s->smd[i], txt + off, len, split_match, &f, &s->stop);
+		else {
+			size_t pl = strlen(op->str);
+			for (size_t j = 0; j + pl <= len && !s->stop;) {
+				const char *h = memmem(txt + off + j, len - j, op->str, pl);
+				if (!h) break;
+				size_t ms = (size_t)(h - (txt + off));
+				split_match(&f, ms, ms + pl);
+				j = ms + pl;
+			}
+		}
+		if (f.prev != len) fold_seg(&f, f.prev, len, op->invert);
 	}
+	if (f.have) fold_emit(&f, f.ps, f.pe);
 }
+
 static inline void heap_push(tok_state *s, size_t *hn, int32_t rank, int32_t pos, int32_t a, int32_t b, int32_t m)
 {
 	if (*hn == s->hcap) { s->hcap = s->hcap ? s->hcap * 2 : 256; s->heap = xrealloc(s->heap, s->hcap * sizeof *s->heap); }
@@ -1707,6 +1710,7 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 				if (i - st == 1 && t->cls_id[pc] >= 0) ids_push(out, t->cls_id[pc]);
 				else encode_cached(s, w + st, i - st, out);
 				st = i;
+				if (out == &s->wids && s->count + out->n > s->limit) return;
 			}
 			pk = t->kind[pc];
 			pi = i - 1;
@@ -1727,6 +1731,8 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			if (i - st == pl && pc < CL_OTHER && t->cls_id[pc] >= 0) ids_push(out, t->cls_id[pc]);
 			else encode_cached(s, w + st, i - st, out);
 			st = i;
+			/* counting to a bound: a long word stops once past it */
+			if (out == &s->wids && s->count + out->n > s->limit) return;
 		}
 		pc = c;
 		pk = k;
@@ -1734,112 +1740,144 @@ static void encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	encode_cached(s, w + st, n - st, out);
 }
 
+/* A word out of the pre-tokenizers. Counting only, its ids go to a scratch
+ * list and are counted; with a bound, a word whose every token would have
+ * to be longer than the vocabulary's longest entry to stay within it ends
+ * the count unmerged (each token covers at most max_len bytes), so a huge
+ * word costs no merge scratch. */
+static void word(tok_state *s, const char *w, size_t n)
+{
+	const tok *t = s->t;
+	if (s->limit != SIZE_MAX && t->max_len && (n - 1) / t->max_len + 1 > s->limit - s->count) {
+		s->count += (n - 1) / t->max_len + 1;
+		s->stop = 1;
+		return;
+	}
+	if (s->out) {
+		size_t before = s->out->n;
+		encode_word(s, w, n, s->out);
+		s->count += s->out->n - before;
+		return;
+	}
+	s->wids.n = 0;
+	encode_word(s, w, n, &s->wids);
+	s->count += s->wids.n;
+	s->wids.n = 0;
+	if (s->count > s->limit) s->stop = 1;
+}
+
+/* Pre-tokenizer i over one piece txt[off..off+len), depth first: its
+ * pieces go to stage i + 1, the last stage's to word(). z: the piece starts
+ * the work text as HF's pipeline would lay it out (Metaspace's "first");
+ * at0: the section starts the input. */
+static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, int z, int at0)
+{
+	const tok *t = s->t;
+	if (s->stop) return;
+	if (i == t->npre) { word(s, txt + off, len); return; }
+	const pre_op *op = &t->pre[i];
+	if (op->type == P_SPLIT || op->type == P_CLASS) { split_piece(s, i, txt, off, len, z, at0); return; }
+	jbuf *b = &s->sb[i];
+	if (op->type == P_BYTELEVEL) {
+		if (op->add_prefix_space && txt[off] != ' ') {
+			/* a space before each piece that lacks one */
+			jbuf_reset(b);
+			jbuf_putc(b, ' ');
+			jbuf_put(b, txt + off, len);
+			txt = b->p, off = 0, len = b->len;
+		}
+		if (op->re) split_piece(s, i, txt, off, len, z, at0);
+		else stage(s, i + 1, txt, off, len, z, at0);
+		return;
+	}
+	/* Metaspace: spaces become the replacement, which is prepended (always,
+	 * or to the input's first piece) unless the piece starts with it; with
+	 * split, each replacement starts a piece. Its pieces are laid out anew,
+	 * so only its first piece of the section starts the work text. */
+	int first = !s->seen[i];
+	s->seen[i] = 1;
+	size_t rl = strlen(op->replacement);
+	const char *pp = txt + off;
+	int pre = op->prepend == 1 || (op->prepend == 2 && at0 && z);
+	jbuf_reset(b);
+	if (pre && !(len >= rl && !memcmp(pp, op->replacement, rl)) && !(len && pp[0] == ' '))
+		jbuf_put(b, op->replacement, rl);
+	for (size_t j = 0; j < len; j++) {
+		if (pp[j] == ' ') jbuf_put(b, op->replacement, rl);
+		else jbuf_putc(b, pp[j]);
+	}
+	if (!op->split) { stage(s, i + 1, b->p, 0, b->len, first, at0); return; }
+	size_t st = 0;
+	for (size_t j = 1; j + rl <= b->len && !s->stop; j++)
+		if (!memcmp(b->p + j, op->replacement, rl)) { stage(s, i + 1, b->p, st, j - st, first && st == 0, at0); st = j; }
+	stage(s, i + 1, b->p, st, b->len - st, first && st == 0, at0);
+}
+
 /* Pre-tokenize txt[0..n) (normalized text between added tokens) and encode
  * its words. at0: the text starts at offset 0 of the input (Metaspace's
  * prepend_scheme "first"). */
-static void pretok_encode(tok_state *s, const char *txt, size_t n, int at0, tok_ids *out)
+static void pretok_encode(tok_state *s, const char *txt, size_t n, int at0)
 {
-	const tok *t = s->t;
-	if (!n) return;
-	if (!t->npre) { encode_word(s, txt, n, out); return; }
-	jbuf *work = &s->w;
-	jbuf_reset(work);
-	jbuf_put(work, txt, n);
-	spans *in = &s->p, *outp = &s->q;
-	in->n = 0;
-	sp_push(in, 0, n);
-	for (int i = 0; i < t->npre; i++) {
-		const pre_op *op = &t->pre[i];
-		if (op->type == P_SPLIT || op->type == P_CLASS) {
-			split_pieces(s, op, work->p, in, outp);
-		} else if (op->type == P_BYTELEVEL) {
-			if (op->add_prefix_space) {
-				/* a space before each piece that lacks one */
-				jbuf *w2 = &s->w2;
-				jbuf_reset(w2);
-				outp->n = 0;
-				for (size_t k = 0; k < in->n; k++) {
-					size_t base = w2->len;
-					if (work->p[in->v[k].off] != ' ') jbuf_putc(w2, ' ');
-					jbuf_put(w2, work->p + in->v[k].off, in->v[k].len);
-					sp_push(outp, base, w2->len - base);
-				}
-				jbuf x = *work; *work = *w2; *w2 = x;
-				spans y = *in; *in = *outp; *outp = y;
-			}
-			if (op->re) split_pieces(s, op, work->p, in, outp);
-			else continue;
-		} else {
-			/* Metaspace: spaces become the replacement, which is prepended
-			 * (always, or to the input's first piece) unless the piece
-			 * starts with it; with split, each replacement starts a piece */
-			jbuf *w2 = &s->w2;
-			jbuf_reset(w2);
-			size_t rl = strlen(op->replacement);
-			outp->n = 0;
-			for (size_t k = 0; k < in->n; k++) {
-				size_t base = w2->len;
-				const char *pp = work->p + in->v[k].off;
-				size_t pn = in->v[k].len;
-				int pre = op->prepend == 1 || (op->prepend == 2 && at0 && in->v[k].off == 0);
-				if (pre && !(pn >= rl && !memcmp(pp, op->replacement, rl)) && !(pn && pp[0] == ' '))
-					jbuf_put(w2, op->replacement, rl);
-				for (size_t j = 0; j < pn; j++) {
-					if (pp[j] == ' ') jbuf_put(w2, op->replacement, rl);
-					else jbuf_putc(w2, pp[j]);
-				}
-				if (!op->split) { sp_push(outp, base, w2->len - base); continue; }
-				size_t st = base;
-				for (size_t j = base + 1; j + rl <= w2->len; j++)
-					if (!memcmp(w2->p + j, op->replacement, rl)) { sp_push(outp, st, j - st); st = j; }
-				sp_push(outp, st, w2->len - st);
-			}
-			jbuf x = *work; *work = *w2; *w2 = x;
-		}
-		spans x = *in; *in = *outp; *outp = x;
-	}
-	for (size_t k = 0; k < in->n; k++) encode_word(s, work->p + in->v[k].off, in->v[k].len, out);
+	if (!n || s->stop) return;
+	memset(s->seen, 0, (size_t)(s->t->npre ? s->t->npre : 1) * sizeof *s->seen);
+	stage(s, 0, txt, 0, n, 1, at0);
+}
+
+static inline void emit_id(tok_state *s, int32_t id)
+{
+	if (s->out) ids_push(s->out, id);
+	if (++s->count > s->limit) s->stop = 1;
 }
 
 /* Normalize a section of the input between raw added tokens, find the
  * normalized added tokens in it, and encode the text between them. */
-static void encode_section(tok_state *s, const char *txt, size_t n, int at0, tok_ids *out)
+static void encode_section(tok_state *s, const char *txt, size_t n, int at0)
 {
 	const tok *t = s->t;
 	const char *cur;
 	size_t cn;
 	normalize(t, s->md, txt, n, &s->a, &s->b, &s->tmp, &cur, &cn);
 	if (!cn) return;
-	if (!t->normed.nn) { pretok_encode(s, cur, cn, at0, out); return; }
+	if (!t->normed.nn) { pretok_encode(s, cur, cn, at0); return; }
 	find_added(t, &t->normed, cur, cn, &s->an);
 	size_t seg = 0;
-	for (size_t k = 0; k < s->an.n; k++) {
+	for (size_t k = 0; k < s->an.n && !s->stop; k++) {
 		const amatch *m = &s->an.v[k];
-		if (m->s > seg) pretok_encode(s, cur + seg, m->s - seg, at0 && seg == 0, out);
-		ids_push(out, m->id);
+		if (m->s > seg) pretok_encode(s, cur + seg, m->s - seg, at0 && seg == 0);
+		if (!s->stop) emit_id(s, m->id);
 		seg = m->e;
 	}
-	if (seg < cn) pretok_encode(s, cur + seg, cn - seg, at0 && seg == 0, out);
+	if (seg < cn) pretok_encode(s, cur + seg, cn - seg, at0 && seg == 0);
+}
+
+static size_t encode_all(tok_state *s, const char *text, size_t n, tok_ids *out, size_t limit)
+{
+	const tok *t = s->t;
+	s->out = out;
+	s->count = 0;
+	s->limit = limit;
+	s->stop = 0;
+	size_t seg = 0;
+	if (t->raw.nn) {
+		find_added(t, &t->raw, text, n, &s->am);
+		for (size_t k = 0; k < s->am.n && !s->stop; k++) {
+			const amatch *m = &s->am.v[k];
+			if (m->s > seg) encode_section(s, text + seg, m->s - seg, seg == 0);
+			if (!s->stop) emit_id(s, m->id);
+			seg = m->e;
+		}
+	}
+	if (seg < n && !s->stop) encode_section(s, text + seg, n - seg, seg == 0);
+	s->out = NULL;
+	return s->count;
 }
 
 size_t tok_encode(tok_state *s, const char *text, size_t n, tok_ids *out)
 {
-	const tok *t = s->t;
-	tok_ids local = {0};
-	tok_ids *o = out ? out : &local;
-	size_t before = o->n;
-	size_t seg = 0;
-	if (t->raw.nn) {
-		find_added(t, &t->raw, text, n, &s->am);
-		for (size_t k = 0; k < s->am.n; k++) {
-			const amatch *m = &s->am.v[k];
-			if (m->s > seg) encode_section(s, text + seg, m->s - seg, seg == 0, o);
-			ids_push(o, m->id);
-			seg = m->e;
-		}
-	}
-	if (seg < n) encode_section(s, text + seg, n - seg, seg == 0, o);
-	size_t cnt = o->n - before;
-	if (!out) tok_ids_free(&local);
-	return cnt;
+	return encode_all(s, text, n, out, SIZE_MAX);
+}
+
+size_t tok_count_bounded(tok_state *s, const char *text, size_t n, size_t limit)
+{
+	return encode_all(s, text, n, NULL, limit);
 }

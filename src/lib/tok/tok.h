@@ -65,6 +65,13 @@ void tok_state_free(tok_state *s);
  * Returns the number of tokens (without the post-processor's). */
 size_t tok_encode(tok_state *s, const char *text, size_t n, tok_ids *out);
 
+/* The number of tokens of s[0..n), as tok_encode counts them, when it is
+ * at most limit; else some number above limit (counting stops soon after
+ * the limit is passed: a record that is dropped anyway costs no more).
+ * Holds no ids: memory is bounded by the longest word merged, and words
+ * that cannot fit within the limit are not merged. */
+size_t tok_count_bounded(tok_state *s, const char *text, size_t n, size_t limit);
+
 /* Tokens the post-processor adds to a single sequence (add_special_tokens). */
 int tok_n_special(const tok *t);
 /* Id of a vocabulary entry or added token, -1 if none. */
