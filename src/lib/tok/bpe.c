@@ -118,6 +118,7 @@ static void bpe(tok_state *s, size_t n, tok_ids *out)
 {
 	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
 	int32_t r, m;
+	if (!n) return;   /* every character vanished (no vocab entry, fallback or unk) */
 	if (n <= 16) {
 		/* short words: a linear scan for the best pair beats a heap. The
 		 * symbols stay in place, linked; pr[i] and pm[i] are the rank and
@@ -279,7 +280,7 @@ static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
 			jbuf_put(&s->ckeys, w, n);
 		}
 		ce->in = (uint16_t)m;
-		if (m <= CI_IN) memcpy(ce->ids, out->v + start, m * sizeof *out->v);
+		if (m <= CI_IN) { if (m) memcpy(ce->ids, out->v + start, m * sizeof *out->v); }
 		else {
 			ce->ioff = (uint32_t)s->cids.n;
 			for (size_t i = 0; i < m; i++) ids_push(&s->cids, out->v[start + i]);

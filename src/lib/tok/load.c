@@ -497,6 +497,11 @@ static tok *load_doc(const json_doc *d, char *err, size_t errlen)
 		if (t->vocab.e[i].len > t->max_len) t->max_len = t->vocab.e[i].len;
 	if (t->unk >= 0 && t->max_len < 4) t->max_len = 4;
 	if (t->unk >= 0 && t->fuse_unk) t->max_len = 0;
+	/* nor when a character may vanish (no vocab entry, no complete byte
+	 * fallback, no unk): its bytes are then covered by no token */
+	int fb_all = t->byte_fallback;
+	for (int b = 0; b < 256 && fb_all; b++) fb_all = t->byte_fb[b] >= 0;
+	if (!t->byte_level && t->unk < 0 && !fb_all) t->max_len = 0;
 	if (!t->byte_level) tok_find_barriers(t);
 	return t;
 bad:
