@@ -1,6 +1,7 @@
 /* fuzz_tokjson.c — libFuzzer target for the tokenizer.json loader and, when a
  * tokenizer loads, for encoding: the input's first byte splits it into a
- * tokenizer and a text to encode. */
+ * tokenizer and a text to encode, which tok_count_bounded must count as
+ * tok_encode does. */
 #include "tok/tok.h"
 #include "util.h"
 
@@ -24,6 +25,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		tok_ids ids = {0};
 		size_t n = tok_encode(s, text, tn, &ids);
 		if (n != ids.n) abort();
+		/* the bounded count: exact up to its limit, past it above */
+		if (tok_count_bounded(s, text, tn, (size_t)-1) != n || tok_count_bounded(s, text, tn, n) != n) abort();
+		if (n && tok_count_bounded(s, text, tn, n - 1) <= n - 1) abort();
 		tok_ids_free(&ids);
 		tok_state_free(s);
 	}

@@ -27,7 +27,7 @@ static int check_file(const char *model, const char *tpath, const char *corpus, 
 	char *lc = NULL, *le = NULL;
 	size_t cc = 0, ce = 0;
 	ssize_t nc, ne;
-	int line = 0, bad = 0, total = 0;
+	int line = 0, bad = 0, total = 0, bounded = 0;
 	json_doc dc, de;
 	json_doc_init(&dc);
 	json_doc_init(&de);
@@ -48,6 +48,15 @@ static int check_file(const char *model, const char *tpath, const char *corpus, 
 			int64_t v;
 			if (json_num_i64(&de, e, &v) || v != ids.v[k]) { ok = 0; break; }
 		}
+		/* tok_count_bounded: exact up to its limit, above it past */
+		size_t b0 = tok_count_bounded(s, text.p ? text.p : "", text.len, SIZE_MAX);
+		size_t b1 = tok_count_bounded(s, text.p ? text.p : "", text.len, n);
+		size_t b2 = n ? tok_count_bounded(s, text.p ? text.p : "", text.len, n - 1) : n;
+		size_t b3 = n > 2 ? tok_count_bounded(s, text.p ? text.p : "", text.len, n / 2) : n;
+		if (b0 != n || b1 != n || (n && b2 <= n - 1) || (n > 2 && b3 <= n / 2)) {
+			if (bounded++ < 5)
+				fprintf(stderr, "    %s: corpus line %d: %zu ids; bounded counts %zu %zu %zu %zu\n", model, line, n, b0, b1, b2, b3);
+		}
 		total++;
 		if (!ok && bad++ < 5) {
 			fprintf(stderr, "    %s: corpus line %d: %zu ids, expected %u:", model, line, n, ex != JSON_NONE ? de.nodes[ex].count : 0);
@@ -56,6 +65,7 @@ static int check_file(const char *model, const char *tpath, const char *corpus, 
 		}
 	}
 	T_CHECKF(bad == 0, "%s: %d of %d corpus lines differ from the official ids", model, bad, total);
+	T_CHECKF(bounded == 0, "%s: %d of %d corpus lines counted wrong by tok_count_bounded", model, bounded, total);
 	free(lc); free(le);
 	fclose(fc); fclose(fe);
 	json_doc_free(&dc); json_doc_free(&de);

@@ -18,6 +18,7 @@ struct chatlen_ctx {
 	json_doc d;
 	jbuf tmp, render, prev, piece;
 	tok_ids ids;
+	int partial;              /* a count stopped past max: the total is a lower bound */
 };
 
 /* ---------------- the model's configuration ---------------- */
@@ -197,7 +198,13 @@ void chatlen_ctx_free(chatlen_ctx *c)
 
 static size_t count(chatlen_ctx *c, const char *p, size_t n)
 {
-	return tok_encode(c->s, p ? p : "", n, &c->ids);
+	if (c->j->want_ids) return tok_encode(c->s, p ? p : "", n, &c->ids);
+	/* no ids kept; with max, counting stops once past it (the record is
+	 * too_long whatever the rest holds), so memory stays bounded */
+	size_t lim = c->j->max >= 0 ? (size_t)c->j->max : SIZE_MAX;
+	size_t k = tok_count_bounded(c->s, p ? p : "", n, lim);
+	if (k > lim) c->partial = 1;
+	return k;
 }
 
 static size_t count_str(chatlen_ctx *c, uint32_t i)
@@ -400,6 +407,7 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 	it->fatal = 0;
 	it->n = -1;
 	c->ids.n = 0;
+	c->partial = 0;
 	/* parsed here, in the worker, and judged in input order by the caller */
 	if (cli_parse_record(d, it->line, it->len, it->detail, sizeof it->detail)) {
 		it->reason = chatlen_bad_json;
@@ -437,12 +445,13 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 		return;
 	}
 	it->n = (long long)total;
+	const char *least = c->partial ? "at least " : "";
 	if (j->max >= 0 && j->trainer == CHATLEN_NEMO_RL && it->n >= j->max) {
-		fail(it, "too_long", "%lld tokens >= %lld (NeMo RL's max_seq_length rule)", it->n, j->max);
+		fail(it, "too_long", "%s%lld tokens >= %lld (NeMo RL's max_seq_length rule)", least, it->n, j->max);
 		return;
 	}
 	if (j->max >= 0 && it->n > j->max) {
-		fail(it, "too_long", "%lld tokens > %lld", it->n, j->max);
+		fail(it, "too_long", "%s%lld tokens > %lld", least, it->n, j->max);
 		return;
 	}
 	annotate(c, it, rendered);

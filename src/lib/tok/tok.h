@@ -30,10 +30,24 @@
  * are rewritten to Oniguruma's Unicode classes and ^ $ are line anchors, as
  * in Ruby syntax. Each pre-tokenizer matches each piece on its own.
  *
- * The BPE merge loop keeps a heap of candidate pairs, so a word of n symbols
- * costs O(n log n), whatever its shape; words of up to 256 bytes are cached
- * per state (a bounded table, cleared when full). Added tokens are found with
- * a byte trie: each position costs at most the longest token's length.
+ * The pre-tokenizers run depth first: each piece goes through the remaining
+ * ones and into the model as soon as it is cut, so they hold no list of the
+ * text's pieces. The BPE merge loop keeps a heap of candidate pairs (a
+ * linked array below 17 symbols), so a word of n symbols costs O(n log n),
+ * whatever its shape. A model without ByteLevel (Gemma, Mistral: no
+ * pre-tokenizer, a whole text one word) cuts its words where no merge can
+ * ever join the two sides (no vocab entry holds the pair of characters, or
+ * one becomes byte-fallback tokens no merge takes): the same ids, short
+ * words. Words of up to 1024 bytes are cached per state (a bounded table,
+ * cleared when full). Added tokens are found with a byte trie: each
+ * position costs at most the longest token's length.
+ *
+ * Memory: tok_encode holds the ids, the normalized text and the longest
+ * word's merge scratch; tok_count_bounded no ids, and no word that cannot
+ * fit in its limit.
+ *
+ * Sources (the HF tokenizers' seams): load.c, normalize.c, added.c,
+ * pretok.c, bpe.c, tables.c, tok.c; tok_int.h is their shared, private part.
  *
  * A tok is read-only after tok_load and may be shared by threads; each thread
  * encodes through its own tok_state.
@@ -64,6 +78,13 @@ void tok_state_free(tok_state *s);
 /* Encode s[0..n) (valid UTF-8). Appends ids to out when out is not NULL.
  * Returns the number of tokens (without the post-processor's). */
 size_t tok_encode(tok_state *s, const char *text, size_t n, tok_ids *out);
+
+/* The number of tokens of s[0..n), as tok_encode counts them, when it is
+ * at most limit; else some number above limit (counting stops soon after
+ * the limit is passed: a record that is dropped anyway costs no more).
+ * Holds no ids: memory is bounded by the longest word merged, and words
+ * that cannot fit within the limit are not merged. */
+size_t tok_count_bounded(tok_state *s, const char *text, size_t n, size_t limit);
 
 /* A regex match that failed (PCRE2's match or JIT stack limit, not "no
  * match") during the tok_encode calls since the last check: -1 with the

@@ -1,0 +1,343 @@
+/* bpe.c — HF's BPE model: barriers, the merge loop, the word cache. See tok_int.h. */
+#include "tok/tok_int.h"
+
+/* Character classes for barriers: ASCII bytes are their own class, U+2581
+ * is 128, any other character 129. */
+enum { CL_SP = 128, CL_OTHER = 129 };
+enum { K_SOFT, K_VOCAB, K_INERT };
+static inline int char_class(const char *p, size_t n, size_t *len)
+{
+	unsigned char c = (unsigned char)p[0];
+	if (c < 0x80) { *len = 1; return c; }
+	size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	if (k > n) k = n;
+	*len = k;
+	return k == 3 && c == 0xE2 && (unsigned char)p[1] == 0x96 && (unsigned char)p[2] == 0x81 ? CL_SP : CL_OTHER;
+}
+
+/* How a character becomes its first symbols: a vocab entry (K_VOCAB);
+ * byte-fallback tokens that no merge takes (K_INERT); or the unk token or
+ * nothing (K_SOFT: it may fuse with an unk beside it, or vanish and let its
+ * neighbours meet). */
+static int char_kind(const tok *t, const char *p, size_t n)
+{
+	if (sm_get(&t->vocab, p, n) >= 0) return K_VOCAB;
+	if (!t->byte_fallback || !t->fb_inert) return K_SOFT;
+	for (size_t j = 0; j < n; j++)
+		if (t->byte_fb[(unsigned char)p[j]] < 0) return K_SOFT;
+	return K_INERT;
+}
+
+/* HF's BPE merges a word's symbols by rank alone, so where no merge can
+ * ever join the symbol ending at a character with the one starting at the
+ * next, the two sides are merged independently and the word may be cut
+ * there and its pieces encoded (and cached) alone, with the same ids. That
+ * holds between two characters with vocab entries when no vocab entry
+ * holds the pair (every merged symbol is a vocab entry), and beside a
+ * character that becomes byte-fallback tokens no merge takes. Gemma and
+ * Mistral have no pre-tokenizer (a whole text is one word): these cuts
+ * keep their words short. */
+void tok_find_barriers(tok *t)
+{
+	/* which ids are <0xXX> tokens, then whether a merge takes one */
+	int32_t maxid = 0;
+	for (size_t i = 0; i < t->vocab.n; i++) if (t->vocab.e[i].val > maxid) maxid = t->vocab.e[i].val;
+	unsigned char *isfb = xcalloc((size_t)maxid + 1, 1);
+	for (int x = 0; x < 256; x++) if (t->byte_fb[x] >= 0) isfb[t->byte_fb[x]] = 1;
+	t->fb_inert = 1;
+	for (size_t i = 0; i < t->merges.cap && t->fb_inert; i++) {
+		if (t->merges.t[i].key == UINT64_MAX) continue;
+		uint32_t a = (uint32_t)(t->merges.t[i].key >> 32), b = (uint32_t)t->merges.t[i].key;
+		if ((a <= (uint32_t)maxid && isfb[a]) || (b <= (uint32_t)maxid && isfb[b])) t->fb_inert = 0;
+	}
+	free(isfb);
+	for (int c = 0; c < 129; c++) {
+		char u[3];
+		size_t n = 1;
+		if (c == CL_SP) memcpy(u, "\xe2\x96\x81", n = 3);
+		else u[0] = (char)c;
+		t->cls_id[c] = sm_get(&t->vocab, u, n);
+		t->kind[c] = (unsigned char)char_kind(t, u, n);
+	}
+	for (size_t i = 0; i < t->vocab.n; i++) {
+		const char *k = t->vocab.pool.p + t->vocab.e[i].off;
+		size_t kl = t->vocab.e[i].len, l;
+		int prev = -1;
+		for (size_t j = 0; j < kl; j += l) {
+			int c = char_class(k + j, kl - j, &l);
+			if (prev >= 0) t->pair[prev][c] = 1;
+			prev = c;
+		}
+	}
+	for (int a = 0; a < 129; a++)
+		for (int b = 0; b < 129; b++)
+			t->cut[a][b] = t->kind[a] == K_INERT || t->kind[b] == K_INERT ||
+				       (t->kind[a] == K_VOCAB && t->kind[b] == K_VOCAB && !t->pair[a][b]);
+	t->barriers = 1;
+}
+
+static inline void heap_push(tok_state *s, size_t *hn, int32_t rank, int32_t pos, int32_t a, int32_t b, int32_t m)
+{
+	if (*hn == s->hcap) { s->hcap = s->hcap ? s->hcap * 2 : 256; s->heap = xrealloc(s->heap, s->hcap * sizeof *s->heap); }
+	size_t i = (*hn)++;
+	struct hent e = { rank, pos, a, b, m };
+	while (i) {
+		size_t p = (i - 1) / 2;
+		struct hent *q = &s->heap[p];
+		if (q->rank < rank || (q->rank == rank && q->pos < pos)) break;
+		s->heap[i] = *q;
+		i = p;
+	}
+	s->heap[i] = e;
+}
+
+static inline struct hent heap_pop(tok_state *s, size_t *hn)
+{
+	struct hent top = s->heap[0], last = s->heap[--*hn];
+	size_t i = 0, n = *hn;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n) break;
+		if (c + 1 < n && (s->heap[c + 1].rank < s->heap[c].rank ||
+				  (s->heap[c + 1].rank == s->heap[c].rank && s->heap[c + 1].pos < s->heap[c].pos))) c++;
+		if (last.rank < s->heap[c].rank || (last.rank == s->heap[c].rank && last.pos < s->heap[c].pos)) break;
+		s->heap[i] = s->heap[c];
+		i = c;
+	}
+	if (n) s->heap[i] = last;
+	return top;
+}
+
+static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, int32_t *id)
+{
+	return mm_get(&s->t->merges, a, b, rank, id);
+}
+
+/* Merge the n symbols in s->id[] and append the result to out. */
+static void bpe(tok_state *s, size_t n, tok_ids *out)
+{
+	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
+	int32_t r, m;
+	if (!n) return;   /* every character vanished (no vocab entry, fallback or unk) */
+	if (n <= 16) {
+		/* short words: a linear scan for the best pair beats a heap. The
+		 * symbols stay in place, linked; pr[i] and pm[i] are the rank and
+		 * result of the pair starting at symbol i, looked up once and again
+		 * only next to a merge. Ties go to the leftmost pair, as in HF. */
+		int32_t pr[16], pm[16];
+		signed char nx[16], pv[16];
+		for (size_t i = 0; i < n; i++) {
+			nx[i] = (signed char)(i + 1 < n ? (int)i + 1 : -1);
+			pv[i] = (signed char)((int)i - 1);
+			if (i + 1 >= n || !pair_get(s, id[i], id[i + 1], &pr[i], &pm[i])) pr[i] = INT32_MAX;
+		}
+		for (;;) {
+			int32_t best = INT32_MAX;
+			int bi = -1;
+			for (int i = 0; i >= 0; i = nx[i])
+				if (pr[i] < best) { best = pr[i]; bi = i; }
+			if (bi < 0) break;
+			int j = nx[bi];
+			id[bi] = pm[bi];
+			nx[bi] = nx[j];
+			if (nx[j] >= 0) pv[nx[j]] = (signed char)bi;
+			if (nx[bi] < 0 || !pair_get(s, id[bi], id[nx[bi]], &pr[bi], &pm[bi])) pr[bi] = INT32_MAX;
+			int q = pv[bi];
+			if (q >= 0 && !pair_get(s, id[q], id[bi], &pr[q], &pm[q])) pr[q] = INT32_MAX;
+		}
+		for (int i = 0; i >= 0; i = nx[i]) ids_push(out, id[i]);
+		return;
+	}
+	size_t hn = 0;
+	for (size_t i = 0; i < n; i++) { prv[i] = (int32_t)i - 1; nxt[i] = i + 1 < n ? (int32_t)i + 1 : -1; }
+	for (size_t i = 0; i + 1 < n; i++)
+		if (pair_get(s, id[i], id[i + 1], &r, &m)) heap_push(s, &hn, r, (int32_t)i, id[i], id[i + 1], m);
+	while (hn) {
+		struct hent e = heap_pop(s, &hn);
+		int32_t p = e.pos, q = nxt[p];
+		if (id[p] != e.a || q < 0 || id[q] != e.b || prv[p] == -2) continue;
+		id[p] = e.m;
+		nxt[p] = nxt[q];
+		if (nxt[q] >= 0) prv[nxt[q]] = p;
+		prv[q] = -2;   /* dead */
+		id[q] = -1;
+		if (prv[p] >= 0 && pair_get(s, id[prv[p]], id[p], &r, &m)) heap_push(s, &hn, r, prv[p], id[prv[p]], id[p], m);
+		if (nxt[p] >= 0 && pair_get(s, id[p], id[nxt[p]], &r, &m)) heap_push(s, &hn, r, p, id[p], id[nxt[p]], m);
+	}
+	for (int32_t i = 0; i >= 0; i = nxt[i]) ids_push(out, id[i]);
+}
+
+static void ensure_scratch(tok_state *s, size_t n)
+{
+	if (n <= s->scap) return;
+	s->scap = n + n / 2 + 16;
+	s->id = xrealloc(s->id, s->scap * sizeof *s->id);
+	s->prv = xrealloc(s->prv, s->scap * sizeof *s->prv);
+	s->nxt = xrealloc(s->nxt, s->scap * sizeof *s->nxt);
+}
+
+
+/* A word's symbols under a model without ByteLevel, merged (HF's BPE: each
+ * character is a symbol; one the vocab lacks becomes its bytes' <0xXX>
+ * tokens (byte_fallback, when all exist), else the unk token (consecutive
+ * ones fused with fuse_unk), else nothing). */
+static void sp_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
+{
+	const tok *t = s->t;
+	ensure_scratch(s, n);
+	size_t k = 0;
+	int last_unk = 0;
+	for (size_t i = 0; i < n;) {
+		size_t cl = 1;
+		unsigned char c = (unsigned char)w[i];
+		int32_t id;
+		if (c < 0x80) id = t->cls_id[c];
+		else {
+			if (c >= 0xF0) cl = 4; else if (c >= 0xE0) cl = 3; else if (c >= 0xC0) cl = 2;
+			if (i + cl > n) cl = n - i;
+			id = cl == 3 && c == 0xE2 && (unsigned char)w[i + 1] == 0x96 && (unsigned char)w[i + 2] == 0x81 ? t->cls_id[CL_SP]
+											   : sm_get(&t->vocab, w + i, cl);
+		}
+		int fb = id < 0 && t->byte_fallback;
+		for (size_t j = 0; fb && j < cl; j++) fb = t->byte_fb[(unsigned char)w[i + j]] >= 0;
+		if (id >= 0) { s->id[k++] = id; last_unk = 0; }
+		else if (fb) {
+			for (size_t j = 0; j < cl; j++) s->id[k++] = t->byte_fb[(unsigned char)w[i + j]];
+			last_unk = 0;
+		} else if (t->unk >= 0) {
+			if (!(t->fuse_unk && last_unk)) s->id[k++] = t->unk;
+			last_unk = 1;
+		}
+		i += cl;
+	}
+	bpe(s, k, out);
+}
+
+/* A byte-level word's ids (ignore_merges: a word in the vocab is one token). */
+static void bl_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
+{
+	const tok *t = s->t;
+	if (t->ignore_merges) {
+		jbuf_reset(&s->word);
+		for (size_t i = 0; i < n; i++) {
+			char u[4];
+			jbuf_put(&s->word, u, put_utf8(u, byte_cp((unsigned char)w[i])));
+		}
+		int32_t v = sm_get(&t->vocab, s->word.p, s->word.len);
+		if (v >= 0) { ids_push(out, v); return; }
+	}
+	ensure_scratch(s, n);
+	for (size_t i = 0; i < n; i++) s->id[i] = t->byte_sym[(unsigned char)w[i]];
+	bpe(s, n, out);
+}
+
+/* w[0..n) to ids through the cache: bl_bpe for byte-level models, else
+ * sp_bpe. Words of up to CACHE_MAX bytes are cached. */
+/* Words of up to 16 bytes as two 64-bit words that, with the length, tell
+ * them apart (XXH3's trick for short inputs: overlapping loads), so their
+ * hash and comparison take no call. */
+static inline uint64_t load64(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static inline uint32_t load32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
+static inline void short_key(const char *w, size_t n, uint64_t k[2])
+{
+	if (n >= 8) { k[0] = load64(w); k[1] = load64(w + n - 8); }
+	else if (n >= 4) { k[0] = load32(w) | (uint64_t)load32(w + n - 4) << 32; k[1] = 0; }
+	else { k[0] = n ? (unsigned char)w[0] | (unsigned)(unsigned char)w[n / 2] << 8 | (unsigned)(unsigned char)w[n - 1] << 16 : 0; k[1] = 0; }
+}
+
+static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
+{
+	uint64_t h, k[2] = { 0, 0 };
+	if (n <= 16) {
+		short_key(w, n, k);
+		h = mhash(k[0] ^ mhash(k[1] + n));
+	} else h = XXH3_64bits(w, n);
+	cache_ent *ce = n <= CACHE_MAX ? &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)] : NULL;
+	if (ce && ce->h == h && ce->klen == n &&
+	    (n <= 16 ? load64(ce->key) == k[0] && load64(ce->key + 8) == k[1]
+		     : !memcmp(n <= CK_IN ? ce->key : s->ckeys.p + ce->koff, w, n))) {
+		const int32_t *v = ce->in <= CI_IN ? ce->ids : s->cids.v + ce->ioff;
+		for (uint32_t i = 0; i < ce->in; i++) ids_push(out, v[i]);
+		return;
+	}
+	size_t start = out->n;
+	if (s->t->byte_level) bl_bpe(s, w, n, out);
+	else sp_bpe(s, w, n, out);
+	if (ce) {
+		size_t m = out->n - start;
+		if (s->ckeys.len + n > (1u << 24) || s->cids.n + m > (1u << 22)) {
+			/* the cache's storage is full: start over */
+			memset(s->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *s->cache);
+			jbuf_reset(&s->ckeys);
+			s->cids.n = 0;
+		}
+		ce->h = h;
+		ce->klen = (uint16_t)n;
+		if (n <= 16) memcpy(ce->key, k, 16);
+		else if (n <= CK_IN) memcpy(ce->key, w, n);
+		else {
+			ce->koff = (uint32_t)s->ckeys.len;
+			jbuf_put(&s->ckeys, w, n);
+		}
+		ce->in = (uint16_t)m;
+		if (m <= CI_IN) { if (m) memcpy(ce->ids, out->v + start, m * sizeof *out->v); }
+		else {
+			ce->ioff = (uint32_t)s->cids.n;
+			for (size_t i = 0; i < m; i++) ids_push(&s->cids, out->v[start + i]);
+		}
+	}
+}
+
+/* A word (a piece after pre-tokenization) to ids. Without ByteLevel the word
+ * is cut at its barriers (see find_barriers) and each piece encoded alone. */
+void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
+{
+	const tok *t = s->t;
+	if (t->byte_level) { encode_cached(s, w, n, out); return; }
+	if (t->ignore_merges) {
+		/* a whole word in the vocab is one token; its pieces are not */
+		int32_t v = sm_get(&t->vocab, w, n);
+		if (v >= 0) { ids_push(out, v); return; }
+	}
+	/* kinds of the other class's characters are looked up only when needed
+	 * (-1: not yet); an unknown kind is taken as not inert, which only
+	 * loses cuts */
+	size_t st = 0, l, pi = 0, pl, i;
+	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
+	for (i = pl; i < n; pi = i, pl = l, i += l) {
+		if (pc < CL_OTHER && (unsigned char)w[i] < 0x80) {
+			/* ASCII after a class character: one table lookup a byte */
+			for (; i < n && (unsigned char)w[i] < 0x80; pc = (unsigned char)w[i++]) {
+				if (!t->cut[pc][(unsigned char)w[i]]) continue;
+				if (i - st == 1 && t->cls_id[pc] >= 0) ids_push(out, t->cls_id[pc]);
+				else encode_cached(s, w + st, i - st, out);
+				st = i;
+				if (out == &s->wids && s->count + out->n > s->limit) return;
+			}
+			pk = t->kind[pc];
+			pi = i - 1;
+			pl = 1;
+			if (i == n) break;
+		}
+		int c = char_class(w + i, n - i, &l), k = c < CL_OTHER ? t->kind[c] : -1;
+		int cut = 0;
+		if (c < CL_OTHER && pc < CL_OTHER) cut = t->cut[pc][c];
+		else if (pk == K_INERT || k == K_INERT) cut = 1;
+		else if (!t->pair[pc][c]) {
+			if (pk < 0) pk = char_kind(t, w + pi, pl);
+			if (pk == K_VOCAB && k < 0) k = char_kind(t, w + i, l);
+			cut = pk == K_VOCAB && k == K_VOCAB;
+		}
+		if (cut) {
+			/* one character with a vocab entry is its own token */
+			if (i - st == pl && pc < CL_OTHER && t->cls_id[pc] >= 0) ids_push(out, t->cls_id[pc]);
+			else encode_cached(s, w + st, i - st, out);
+			st = i;
+			/* counting to a bound: a long word stops once past it */
+			if (out == &s->wids && s->count + out->n > s->limit) return;
+		}
+		pc = c;
+		pk = k;
+	}
+	encode_cached(s, w + st, n - st, out);
+}

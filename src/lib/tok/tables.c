@@ -1,0 +1,99 @@
+/* tables.c — the vocabulary and merge tables. See tok_int.h. */
+#include "tok/tok_int.h"
+
+static void sm_grow(strmap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1024;
+	uint32_t *s = xcalloc(cap, sizeof *s);
+	for (size_t i = 0; i < m->n; i++) {
+		size_t j = m->e[i].h & (cap - 1);
+		while (s[j]) j = (j + 1) & (cap - 1);
+		s[j] = (uint32_t)i + 1;
+	}
+	free(m->slots);
+	m->slots = s;
+	m->cap = cap;
+}
+
+void tok_sm_reserve(strmap *m, size_t n)
+{
+	while (m->cap < n * 2) sm_grow(m);
+	if (m->ecap < n) { m->ecap = n; m->e = xrealloc(m->e, m->ecap * sizeof *m->e); }
+}
+
+
+void tok_sm_put(strmap *m, const char *k, size_t n, int32_t v)
+{
+	if ((m->n + 1) * 2 > m->cap) sm_grow(m);
+	uint64_t h = XXH3_64bits(k, n);
+	size_t j = h & (m->cap - 1);
+	for (;; j = (j + 1) & (m->cap - 1)) {
+		uint32_t s = m->slots[j];
+		if (!s) break;
+		if (m->e[s - 1].h == h && m->e[s - 1].len == n && !memcmp(m->pool.p + m->e[s - 1].off, k, n)) {
+			m->e[s - 1].val = v;
+			return;
+		}
+	}
+	if (m->n == m->ecap) {
+		m->ecap = m->ecap ? m->ecap * 2 : 1024;
+		m->e = xrealloc(m->e, m->ecap * sizeof *m->e);
+	}
+	m->e[m->n].h = h;
+	m->e[m->n].off = (uint32_t)m->pool.len;
+	m->e[m->n].len = (uint32_t)n;
+	m->e[m->n].val = v;
+	jbuf_put(&m->pool, k, n);
+	m->slots[j] = (uint32_t)++m->n;
+}
+
+void tok_sm_free(strmap *m)
+{
+	free(m->slots);
+	free(m->e);
+	jbuf_free(&m->pool);
+}
+
+
+
+void tok_mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id);
+void tok_mm_reserve(mergemap *m, size_t n)
+{
+	size_t cap = 1 << 10;
+	while (cap < n * 2) cap *= 2;
+	if (cap <= m->cap) return;
+	free(m->t);
+	m->t = xmalloc(cap * sizeof *m->t);
+	memset(m->t, 0xFF, cap * sizeof *m->t);   /* key UINT64_MAX: empty */
+	m->cap = cap;
+	m->n = 0;
+}
+
+void tok_mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1 << 16;
+		__typeof__(m->t) t = xmalloc(cap * sizeof *t);
+		for (size_t i = 0; i < cap; i++) t[i].key = UINT64_MAX;
+		for (size_t i = 0; i < m->cap; i++) {
+			if (m->t[i].key == UINT64_MAX) continue;
+			size_t j = mhash(m->t[i].key) & (cap - 1);
+			while (t[j].key != UINT64_MAX) j = (j + 1) & (cap - 1);
+			t[j] = m->t[i];
+		}
+		free(m->t);
+		m->t = t;
+		m->cap = cap;
+	}
+	uint64_t k = mkey(a, b);
+	size_t j = mhash(k) & (m->cap - 1);
+	while (m->t[j].key != UINT64_MAX) {
+		if (m->t[j].key == k) return;    /* the first (lowest) rank wins */
+		j = (j + 1) & (m->cap - 1);
+	}
+	m->t[j].key = k;
+	m->t[j].rank = rank;
+	m->t[j].id = id;
+	m->n++;
+}
+
