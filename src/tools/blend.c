@@ -2,6 +2,7 @@
  * sets, seeded and exact, with a manifest. The engine is src/lib/blend.h. */
 #include "blend.h"
 #include "cli.h"
+#include "hub/lock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -123,9 +124,8 @@ int main(int argc, char **argv)
 	free(rtext);
 	jbuf lock = JBUF_INIT;
 	if (lock_path) {
-		if (!(ltext = read_file_max(lock_path, BLEND_MAX_LOCK, &llen)))
-			cli_fatal(&c, "%s: %s", lock_path, errno == EFBIG ? "more than 64 MiB: not a lock file" : strerror(errno));
-		if (blend_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
+		if (hub_lock_load(lock_path, &ltext, &llen, err, sizeof err)) cli_fatal(&c, "%s", err);
+		if (hub_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
 		free(ltext);
 	}
 	if (!plan && mkdir(outdir, 0755) && errno != EEXIST) cli_fatal(&c, "%s: %s", outdir, strerror(errno));

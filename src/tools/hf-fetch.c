@@ -3,16 +3,13 @@
 #include "cli.h"
 #include "hub/datafiles.h"
 #include "hub/hub.h"
+#include "hub/lock.h"
 #include "hub/rows.h"
 #include "json.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"Usage: hf-fetch REPO [--config C] [--split S] [--revision R] [--files GLOB]\n"
@@ -47,76 +44,20 @@ typedef struct fetch {
 	int jobs;
 } fetch;
 
-/* ---- lock file: one JSON line per repo ---- */
-
-static char *lock_lookup(fetch *f, const char *kind, const char *id)
-{
-	size_t tl;
-	char *text = read_file_max(f->lock, 64 << 20, &tl), *commit = NULL;
-	if (!text && errno == EFBIG) cli_fatal(&f->c, "%s: more than 64 MiB: not a lock file", f->lock);
-	if (!text) return NULL;
-	json_doc d;
-	json_doc_init(&d);
-	unsigned long ln = 0;
-	for (char *line = text, *end = text + tl, *next; line < end && !commit; line = next) {
-		char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t n = (size_t)((nl ? nl : end) - line);
-		next = nl ? nl + 1 : end;
-		ln++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
-		if (!n) continue;
-		if (json_parse(&d, line, n) || json_type_of(&d, 0) != JSON_OBJECT)
-			cli_fatal(&f->c, "%s:%lu: not a JSON object", f->lock, ln);
-		uint32_t r = json_get(&d, 0, "repo"), k = json_get(&d, 0, "kind"), c = json_get(&d, 0, "commit");
-		if (json_type_of(&d, r) != JSON_STRING || json_type_of(&d, c) != JSON_STRING)
-			cli_fatal(&f->c, "%s:%lu: a lock line needs \"repo\" and \"commit\"", f->lock, ln);
-		if (json_str_eq(&d, r, id, strlen(id)) && (k == JSON_NONE || json_str_eq(&d, k, kind, strlen(kind)))) {
-			commit = xmalloc(d.nodes[c].len + 1);
-			commit[json_str_decode(&d, c, commit)] = 0;
-		}
-	}
-	json_doc_free(&d);
-	free(text);
-	return commit;
-}
-
-/* Add the repo's line, under an flock so parallel pipelines can share one file. */
-static void lock_record(fetch *f)
-{
-	int created = access(f->lock, F_OK) != 0;
-	int fd = open(f->lock, O_RDWR | O_CREAT, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX)) cli_fatal(&f->c, "%s: %m", f->lock);
-	char *have = lock_lookup(f, f->repo.kind, f->repo.id);
-	if (!have) {
-		jbuf b = {0};
-		jbuf_puts(&b, "{\"repo\":");
-		json_write_str(&b, f->repo.id, strlen(f->repo.id));
-		jbuf_printf(&b, ",\"kind\":\"%s\",\"revision\":", f->repo.kind);
-		json_write_str(&b, f->repo.revision, strlen(f->repo.revision));
-		jbuf_printf(&b, ",\"commit\":\"%s\"}\n", f->repo.commit);
-		off_t end = lseek(fd, 0, SEEK_END);
-		if (end < 0 || write(fd, b.p, b.len) != (ssize_t)b.len || fsync(fd)) {
-			/* no partial line, and no empty file of our making */
-			int e = errno;
-			if (end >= 0 && ftruncate(fd, end) == 0 && end == 0 && created) unlink(f->lock);
-			errno = e;
-			cli_fatal(&f->c, "%s: %m", f->lock);
-		}
-		jbuf_free(&b);
-	}
-	free(have);
-	close(fd);
-}
-
 static void open_repo(fetch *f, const char *kind, const char *id, const char *rev)
 {
-	char *pinned = NULL;
-	if (!rev && f->lock) rev = pinned = lock_lookup(f, kind, id);
+	char *pinned = NULL, err[1024];
+	if (!rev && f->lock) {
+		if (hub_lock_pin(f->lock, kind, id, &pinned, err, sizeof err) < 0) cli_fatal(&f->c, "%s", err);
+		rev = pinned;
+	}
 	if (hub_repo_open(f->h, kind, id, rev, &f->repo))
 		cli_fatal(&f->c, "%s", hub_error(f->h));
 	if (f->repo.warning) cli_warn(&f->c, "%s", f->repo.warning);
 	free(pinned);
-	if (f->lock) lock_record(f);
+	if (f->lock && hub_lock_record(f->lock, f->repo.kind, f->repo.id, f->repo.revision, f->repo.commit,
+				       err, sizeof err) < 0)
+		cli_fatal(&f->c, "%s", err);
 }
 
 static char **download(fetch *f, const hub_file *const *files, size_t n)
