@@ -42,7 +42,23 @@ typedef struct fetch {
 	hub_repo repo;
 	const char *lock;
 	int jobs;
+	double prog_start, prog_last;   /* the download bar's */
 } fetch;
+
+/* The download bar: MB of the batch, rate and ETA, at most 4 times a second,
+ * and the last state on its own line once a batch downloaded anything. */
+static void draw_progress(void *ctx, uint64_t done, uint64_t total, int final)
+{
+	fetch *f = ctx;
+	double t = cli_now();
+	if (!done && !final) { f->prog_start = f->prog_last = t; return; }
+	if (!final && t - f->prog_last < 0.25) return;
+	f->prog_last = t;
+	double el = t - f->prog_start, rate = el > 0 ? done / el : 0;
+	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
+	fprintf(stderr, "\r%s: %7.1f / %.1f MB  %6.1f MB/s  ETA %4.0fs%s", f->c.prog, done / 1e6, total / 1e6,
+		rate / 1e6, eta, final ? "\n" : "");
+}
 
 static void open_repo(fetch *f, const char *kind, const char *id, const char *rev)
 {
@@ -206,8 +222,9 @@ int main(int argc, char **argv)
 	/* The tool's inputs are not JSONL files: open only stdout. */
 	cli_open_output(&f.c, argc);
 	char herr[256];
-	f.h = hub_new((f.c.tty || f.c.progress) && !f.c.quiet, herr, sizeof herr);
+	f.h = hub_new(herr, sizeof herr);
 	if (!f.h) cli_usage_error(&f.c, "%s", herr);
+	if ((f.c.tty || f.c.progress) && !f.c.quiet) hub_set_progress(f.h, draw_progress, &f);
 	open_repo(&f, model ? "models" : "datasets", id, rev);
 
 	if (model) {

@@ -26,27 +26,21 @@ struct hub {
 	char *endpoint;
 	char *token;
 	char *cache;
-	int offline, progress, retries;
+	int offline, retries;
 	int max_pages;           /* HUB_MAX_PAGES, or SFTKIT_HUB_MAX_PAGES */
 	long backoff_ms;
 	CURL *curl;
 	char err[1024];
 	hub_stats st;
 	pthread_mutex_t mu;      /* stats, err and progress, shared with download workers */
-	/* progress */
+	/* progress, reported to the caller's fn */
+	hub_progress_fn prog_fn;
+	void *prog_ctx;
 	uint64_t prog_total, prog_done;
-	double prog_start, prog_last;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void sleep_ms(long ms)
 {
@@ -86,7 +80,7 @@ static void rstrip(char *s)
 	while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
 }
 
-hub *hub_new(int progress, char *err, size_t errlen)
+hub *hub_new(char *err, size_t errlen)
 {
 	uint64_t retries = 6, backoff_ms = 1000;
 	const char *r = getenv("SFTKIT_HUB_RETRIES"), *bo = getenv("SFTKIT_HUB_BACKOFF_MS");
@@ -158,7 +152,6 @@ hub *hub_new(int progress, char *err, size_t errlen)
 	h->retries = (int)retries;
 	h->max_pages = (int)max_pages;
 	h->backoff_ms = (long)backoff_ms;
-	h->progress = progress;
 	pthread_mutex_init(&h->mu, NULL);
 	return h;
 }
@@ -172,6 +165,12 @@ void hub_free(hub *h)
 	free(h->cache);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
+}
+
+void hub_set_progress(hub *h, hub_progress_fn fn, void *ctx)
+{
+	h->prog_fn = fn;
+	h->prog_ctx = ctx;
 }
 
 const char *hub_error(const hub *h) { return h->err; }
@@ -326,17 +325,6 @@ static size_t on_header(char *buf, size_t sz, size_t nitems, void *ud)
 	return n;
 }
 
-static void progress_draw(hub *h, int final)
-{
-	double t = now_s();
-	if (!final && t - h->prog_last < 0.25) return;
-	h->prog_last = t;
-	double el = t - h->prog_start, rate = el > 0 ? h->prog_done / el : 0;
-	double eta = rate > 0 && h->prog_total > h->prog_done ? (h->prog_total - h->prog_done) / rate : 0;
-	fprintf(stderr, "\rhf-fetch: %7.1f / %.1f MB  %6.1f MB/s  ETA %4.0fs%s", h->prog_done / 1e6,
-		h->prog_total / 1e6, rate / 1e6, eta, final ? "\n" : "");
-}
-
 static size_t on_body(char *buf, size_t sz, size_t nitems, void *ud)
 {
 	resp *r = ud;
@@ -373,7 +361,10 @@ static size_t on_body(char *buf, size_t sz, size_t nitems, void *ud)
 		r->written += n;
 		pthread_mutex_lock(&r->h->mu);
 		r->h->st.bytes += n;
-		if (r->h->progress) { r->h->prog_done += n; progress_draw(r->h, 0); }
+		if (r->h->prog_fn) {
+			r->h->prog_done += n;
+			r->h->prog_fn(r->h->prog_ctx, r->h->prog_done, r->h->prog_total, 0);
+		}
 		pthread_mutex_unlock(&r->h->mu);
 		return n;
 	}
@@ -1213,10 +1204,10 @@ int hub_download_many(hub *h, const hub_repo *r, const hub_file *const *files, s
 		      int jobs, char **locals)
 {
 	for (size_t i = 0; i < n; i++) locals[i] = NULL;
-	if (h->progress) {
+	if (h->prog_fn) {
 		h->prog_total = h->prog_done = 0;
 		for (size_t i = 0; i < n; i++) h->prog_total += files[i]->size;
-		h->prog_start = h->prog_last = now_s();
+		h->prog_fn(h->prog_ctx, 0, h->prog_total, 0);
 	}
 	dl_job j = { .h = h, .r = r, .files = files, .locals = locals, .n = n };
 	pthread_mutex_init(&j.mu, NULL);
@@ -1232,7 +1223,7 @@ int hub_download_many(hub *h, const hub_repo *r, const hub_file *const *files, s
 		for (int t = 0; t < jobs; t++) pthread_join(tid[t], NULL);
 	}
 	pthread_mutex_destroy(&j.mu);
-	if (h->progress && h->st.downloads > before) progress_draw(h, 1);
+	if (h->prog_fn && h->st.downloads > before) h->prog_fn(h->prog_ctx, h->prog_done, h->prog_total, 1);
 	if (j.failed) {
 		for (size_t i = 0; i < n; i++) { free(locals[i]); locals[i] = NULL; }
 		return -1;

@@ -69,11 +69,18 @@ typedef struct hub_stats {
 	uint64_t retries;
 } hub_stats;
 
-/* A client configured from the environment. progress: draw a progress bar on
- * stderr while downloading (the caller decides: a terminal or --progress, not -q).
- * NULL with a message in err when SFTKIT_HUB_RETRIES or SFTKIT_HUB_BACKOFF_MS
- * is not a number in range. */
-hub *hub_new(int progress, char *err, size_t errlen);
+/* A client configured from the environment. NULL with a message in err
+ * when SFTKIT_HUB_RETRIES or SFTKIT_HUB_BACKOFF_MS is not a number in range. */
+hub *hub_new(char *err, size_t errlen);
+
+/* Download progress, for the caller to show (the library prints nothing).
+ * hub_download_many calls fn(ctx, 0, total, 0) as it starts (total: the
+ * listed bytes of its files), then fn(ctx, done, total, 0) after each chunk
+ * received, and, when it downloaded anything, fn(ctx, done, total, 1) at the
+ * end. Calls are serialized (under the client's lock, from the download
+ * workers' threads): fn must be quick and must not call back into the hub. */
+typedef void (*hub_progress_fn)(void *ctx, uint64_t done, uint64_t total, int final);
+void hub_set_progress(hub *h, hub_progress_fn fn, void *ctx);
 void hub_free(hub *h);
 const char *hub_error(const hub *h);
 const hub_stats *hub_get_stats(const hub *h);
