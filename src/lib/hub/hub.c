@@ -4,6 +4,7 @@
 #include "sha1.h"
 #include "sha256.h"
 #include "util.h"
+#include "workq.h"
 
 #include <curl/curl.h>
 #include <dirent.h>
@@ -1174,30 +1175,25 @@ typedef struct dl_job {
 	const hub_repo *r;
 	const hub_file *const *files;
 	char **locals;
-	size_t n, next;
-	int failed;
-	pthread_mutex_t mu;
+	CURL *curl[HUB_MAX_JOBS];   /* one handle a worker, made on first use */
+	int failed;                 /* under h->mu: the first error is kept */
 } dl_job;
 
-static void *dl_worker(void *arg)
+static int dl_range(void *ctx, int w, size_t a, size_t b)
 {
-	dl_job *j = arg;
-	CURL *c = curl_easy_init();
+	dl_job *j = ctx;
 	char err[1024];
-	for (;;) {
-		pthread_mutex_lock(&j->mu);
-		size_t i = j->failed ? j->n : j->next++;
-		pthread_mutex_unlock(&j->mu);
-		if (i >= j->n) break;
-		if (download_one(j->h, c, j->r, j->files[i], &j->locals[i], err, sizeof err)) {
-			pthread_mutex_lock(&j->mu);
-			if (!j->failed) snprintf(j->h->err, sizeof j->h->err, "%s", err);
-			j->failed = 1;
-			pthread_mutex_unlock(&j->mu);
-		}
+	if (!j->curl[w]) j->curl[w] = curl_easy_init();
+	for (size_t i = a; i < b; i++) {
+		if (!j->curl[w]) snprintf(err, sizeof err, "%s: cannot start a transfer (curl_easy_init)", j->r->id);
+		else if (!download_one(j->h, j->curl[w], j->r, j->files[i], &j->locals[i], err, sizeof err)) continue;
+		pthread_mutex_lock(&j->h->mu);
+		if (!j->failed) snprintf(j->h->err, sizeof j->h->err, "%s", err);
+		j->failed = 1;
+		pthread_mutex_unlock(&j->h->mu);
+		return 1;
 	}
-	curl_easy_cleanup(c);
-	return NULL;
+	return 0;
 }
 
 int hub_download_many(hub *h, const hub_repo *r, const hub_file *const *files, size_t n,
@@ -1209,20 +1205,13 @@ int hub_download_many(hub *h, const hub_repo *r, const hub_file *const *files, s
 		for (size_t i = 0; i < n; i++) h->prog_total += files[i]->size;
 		h->prog_fn(h->prog_ctx, 0, h->prog_total, 0);
 	}
-	dl_job j = { .h = h, .r = r, .files = files, .locals = locals, .n = n };
-	pthread_mutex_init(&j.mu, NULL);
-	if (jobs < 1) jobs = 1;
-	if ((size_t)jobs > n) jobs = (int)n;
+	dl_job j = { .h = h, .r = r, .files = files, .locals = locals };
+	if (jobs > HUB_MAX_JOBS) jobs = HUB_MAX_JOBS;
 	uint64_t before = h->st.downloads;
-	if (jobs <= 1) {
-		dl_worker(&j);
-	} else {
-		pthread_t tid[64];
-		if (jobs > 64) jobs = 64;
-		for (int t = 0; t < jobs; t++) pthread_create(&tid[t], NULL, dl_worker, &j);
-		for (int t = 0; t < jobs; t++) pthread_join(tid[t], NULL);
-	}
-	pthread_mutex_destroy(&j.mu);
+	/* one file at a time from the queue: files differ in size */
+	workq_run(n, 1, jobs, dl_range, &j);
+	for (int w = 0; w < HUB_MAX_JOBS; w++)
+		if (j.curl[w]) curl_easy_cleanup(j.curl[w]);
 	if (h->prog_fn && h->st.downloads > before) h->prog_fn(h->prog_ctx, h->prog_done, h->prog_total, 1);
 	if (j.failed) {
 		for (size_t i = 0; i < n; i++) { free(locals[i]); locals[i] = NULL; }

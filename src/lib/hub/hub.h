@@ -39,6 +39,8 @@
 #define HUB_MAX_FILES 1000000
 #define HUB_MAX_PAGES 100000
 #define HUB_MAX_API_BYTES (64 << 20)
+/* hub_download_many runs at most this many transfers at once. */
+#define HUB_MAX_JOBS 64
 
 typedef struct hub hub;
 
