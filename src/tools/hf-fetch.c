@@ -1,9 +1,9 @@
 /* hf-fetch — the rows of a Hugging Face dataset's config and split as JSONL,
  * through the huggingface_hub cache; or (--model) a model repo's files. */
 #include "cli.h"
-#include "hub/datafiles.h"
 #include "hub/hub.h"
 #include "hub/lock.h"
+#include "hub/resolve.h"
 #include "hub/rows.h"
 #include "json.h"
 
@@ -76,6 +76,12 @@ static void open_repo(fetch *f, const char *kind, const char *id, const char *re
 		cli_fatal(&f->c, "%s", err);
 }
 
+static int on_row(void *ctx, const char *json, size_t len)
+{
+	cli_emit(ctx, json, len);
+	return 0;
+}
+
 static char **download(fetch *f, const hub_file *const *files, size_t n)
 {
 	char **locals = xcalloc(n ? n : 1, sizeof *locals);
@@ -84,64 +90,57 @@ static char **download(fetch *f, const hub_file *const *files, size_t n)
 	return locals;
 }
 
-static void load_card(fetch *f, df_card *card, const char **paths)
-{
-	const hub_file *readme = hub_repo_find(&f->repo, "README.md");
-	memset(card, 0, sizeof *card);
-	if (readme) {
-		char **loc = download(f, &readme, 1);
-		FILE *fp = fopen(loc[0], "rb");
-		if (!fp) cli_fatal(&f->c, "%s: %m", loc[0]);
-		jbuf b = {0};
-		char tmp[8192];
-		size_t n;
-		while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0) jbuf_put(&b, tmp, n);
-		fclose(fp);
-		char err[512];
-		if (df_from_card(b.p ? b.p : "", b.len, card, err, sizeof err))
-			cli_fatal(&f->c, "%s: %s", f->repo.id, err);
-		jbuf_free(&b);
-		free(loc[0]);
-		free(loc);
-	}
-	if (!card->n) df_from_patterns(paths, f->repo.nfiles, card);
-}
-
-static void list_repo(fetch *f, const char **paths)
-{
-	df_card card;
-	load_card(f, &card, paths);
-	size_t *idx = xmalloc((f->repo.nfiles + 1) * sizeof *idx);
-	jbuf b = {0};
-	for (int i = 0; i < card.n; i++) {
-		const df_config *cf = &card.configs[i];
-		for (int s = 0; s < cf->nsplits; s++) {
-			size_t k = df_split_files(cf, &cf->splits[s], paths, f->repo.nfiles, idx);
-			uint64_t bytes = 0;
-			jbuf_reset(&b);
-			jbuf_puts(&b, "{\"config\":");
-			json_write_str(&b, cf->name, strlen(cf->name));
-			jbuf_puts(&b, ",\"split\":");
-			json_write_str(&b, cf->splits[s].name, strlen(cf->splits[s].name));
-			jbuf_printf(&b, ",\"default\":%s,\"commit\":\"%s\",\"files\":[", cf->is_default ? "true" : "false", f->repo.commit);
-			for (size_t j = 0; j < k; j++) {
-				if (j) jbuf_putc(&b, ',');
-				json_write_str(&b, paths[idx[j]], strlen(paths[idx[j]]));
-				bytes += f->repo.files[idx[j]].size;
-			}
-			jbuf_printf(&b, "],\"bytes\":%llu}", (unsigned long long)bytes);
-			cli_emit(&f->c, b.p, b.len);
-		}
-	}
-	jbuf_free(&b);
-	free(idx);
-	df_card_free(&card);
-}
-
-static int on_row(void *ctx, const char *json, size_t len)
+static void emit_line(void *ctx, const char *json, size_t len)
 {
 	cli_emit(ctx, json, len);
-	return 0;
+}
+
+/* --model: download the files named and print their paths in the cache. */
+static void fetch_model(fetch *f, char **names, int n)
+{
+	const hub_file **want = xcalloc(n, sizeof *want);
+	for (int i = 0; i < n; i++) {
+		want[i] = hub_repo_find(&f->repo, names[i]);
+		if (!want[i]) cli_fatal(&f->c, "model %s: no file '%s' at commit %s", f->repo.id, names[i], f->repo.commit);
+	}
+	char **loc = download(f, want, n);
+	for (int i = 0; i < n; i++) {
+		cli_write(&f->c, loc[i], strlen(loc[i]));
+		cli_write(&f->c, "\n", 1);
+		free(loc[i]);
+	}
+	free(loc);
+	free(want);
+}
+
+/* The picked files' rows: downloaded in batches of --jobs files, each batch
+ * read before the next, so that `| head` or --limit stops the downloads too. */
+static void cat_rows(fetch *f, const hub_pick *p, const pq_options *po)
+{
+	const hub_file **want = xmalloc((p->n + 1) * sizeof *want);
+	for (size_t i = 0; i < p->n; i++) want[i] = &f->repo.files[p->idx[i]];
+	uint64_t total = 0;
+	int done = 0;
+	for (size_t b = 0; b < p->n && !done; b += (size_t)f->jobs) {
+		size_t nb = p->n - b < (size_t)f->jobs ? p->n - b : (size_t)f->jobs;
+		char **loc = download(f, want + b, nb);
+		for (size_t i = 0; i < nb; i++) {
+			if (!done) {
+				char err[1024];
+				pq_options fo = *po;
+				if (po->limit) fo.limit = po->limit - total;
+				uint64_t got = 0;
+				f->c.cur_file = want[b + i]->path;
+				int rc = rows_cat_file(loc[i], want[b + i]->path, &fo, on_row, &f->c, &got, err, sizeof err);
+				total += got;
+				if (rc < 0) cli_fatal(&f->c, "%s: %s", f->repo.id, err);
+				if (po->limit && total >= po->limit) done = 1;
+			}
+			free(loc[i]);
+		}
+		free(loc);
+	}
+	free(want);
 }
 
 int main(int argc, char **argv)
@@ -187,18 +186,9 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n':
-			if (parse_count(optarg, &po.limit) || !po.limit)
-				cli_usage_error(&f.c, "--limit: a positive number, not '%s'", optarg);
-			break;
+		case 'n': po.limit = (uint64_t)cli_int_arg(&f.c, "--limit", optarg, 1, INT64_MAX); break;
 		case O_LOCK: f.lock = optarg; break;
-		case 'j': {
-			char *e;
-			long j = strtol(optarg, &e, 10);
-			if (*e || j < 1 || j > 64) cli_usage_error(&f.c, "--jobs: 1 to 64, not '%s'", optarg);
-			f.jobs = (int)j;
-			break;
-		}
+		case 'j': f.jobs = (int)cli_int_arg(&f.c, "--jobs", optarg, 1, HUB_MAX_JOBS); break;
 		case O_LIST: list = 1; break;
 		case O_MODEL: model = 1; break;
 		default: cli_usage_error(&f.c, NULL);
@@ -221,119 +211,27 @@ int main(int argc, char **argv)
 
 	/* The tool's inputs are not JSONL files: open only stdout. */
 	cli_open_output(&f.c, argc);
-	char herr[256];
-	f.h = hub_new(herr, sizeof herr);
-	if (!f.h) cli_usage_error(&f.c, "%s", herr);
+	char err[1024];
+	f.h = hub_new(err, sizeof err);
+	if (!f.h) cli_usage_error(&f.c, "%s", err);
 	if ((f.c.tty || f.c.progress) && !f.c.quiet) hub_set_progress(f.h, draw_progress, &f);
 	open_repo(&f, model ? "models" : "datasets", id, rev);
 
 	if (model) {
-		int n = argc - optind - 1;
-		const hub_file **want = xcalloc(n, sizeof *want);
-		for (int i = 0; i < n; i++) {
-			want[i] = hub_repo_find(&f.repo, argv[optind + 1 + i]);
-			if (!want[i]) cli_fatal(&f.c, "model %s: no file '%s' at commit %s", id, argv[optind + 1 + i], f.repo.commit);
-		}
-		char **loc = download(&f, want, n);
-		for (int i = 0; i < n; i++) {
-			cli_write(&f.c, loc[i], strlen(loc[i]));
-			cli_write(&f.c, "\n", 1);
-			free(loc[i]);
-		}
-		free(loc);
-		free(want);
-		hub_repo_free(&f.repo);
-		hub_free(f.h);
+		fetch_model(&f, argv + optind + 1, argc - optind - 1);
 		f.c.quiet = 1;   /* paths, not records: no record summary */
-		return cli_finish(&f.c);
-	}
-
-	const char **paths = xmalloc((f.repo.nfiles + 1) * sizeof *paths);
-	for (size_t i = 0; i < f.repo.nfiles; i++) paths[i] = f.repo.files[i].path;
-	if (list) {
-		list_repo(&f, paths);
-		free(paths);
-		hub_repo_free(&f.repo);
-		hub_free(f.h);
+	} else if (list) {
+		if (hub_list_splits(f.h, &f.repo, emit_line, &f.c, err, sizeof err)) cli_fatal(&f.c, "%s", err);
 		f.c.quiet = 1;
-		return cli_finish(&f.c);
-	}
-
-	size_t *idx = xmalloc((f.repo.nfiles + 1) * sizeof *idx), k = 0;
-	if (files_glob) {
-		for (size_t i = 0; i < f.repo.nfiles; i++)
-			if (df_glob_match(files_glob, paths[i])) idx[k++] = i;
-		if (!k) cli_fatal(&f.c, "dataset %s: no file matches '%s' at commit %s", id, files_glob, f.repo.commit);
 	} else {
-		df_card card;
-		char err[512];
-		load_card(&f, &card, paths);
-		const df_config *cf = df_pick_config(&card, config, err, sizeof err);
-		if (!cf) cli_fatal(&f.c, "dataset %s: %s", id, err);
-		const df_split *sp = df_pick_split(cf, split, err, sizeof err);
-		if (!sp) cli_fatal(&f.c, "dataset %s: %s", id, err);
-		k = df_split_files(cf, sp, paths, f.repo.nfiles, idx);
-		if (!k) {
-			/* The repo's own files are in a format sftkit does not read (or
-			 * none match): the Hub's Parquet conversion of the same config
-			 * and split, as the dataset viewer serves it. */
-			char *cname = xstrdup(cf->name), *sname = xstrdup(sp->name);
-			df_card_free(&card);
-			if (!f.c.quiet)
-				cli_warn(&f.c, "dataset %s: config '%s' split '%s' has no files sftkit can read; trying the Hub's Parquet conversion (refs/convert/parquet)",
-					 id, cname, sname);
-			hub_repo conv;
-			if (hub_repo_open(f.h, "datasets", id, "refs/convert/parquet", &conv))
-				cli_fatal(&f.c, "dataset %s: config '%s' split '%s' has no data files sftkit can read (.parquet, .jsonl, .json, .ndjson, plain, .gz or .zst), and the Parquet conversion is not available: %s",
-					  id, cname, sname, hub_error(f.h));
-			hub_repo_free(&f.repo);
-			f.repo = conv;
-			free(paths);
-			paths = xmalloc((f.repo.nfiles + 1) * sizeof *paths);
-			free(idx);
-			idx = xmalloc((f.repo.nfiles + 1) * sizeof *idx);
-			char g1[600], g2[600];
-			snprintf(g1, sizeof g1, "%s/%s/*.parquet", cname, sname);
-			snprintf(g2, sizeof g2, "%s/partial-%s/*.parquet", cname, sname);
-			for (size_t i = 0; i < f.repo.nfiles; i++) {
-				paths[i] = f.repo.files[i].path;
-				if (df_glob_match(g1, paths[i]) || df_glob_match(g2, paths[i])) idx[k++] = i;
-			}
-			if (!k) cli_fatal(&f.c, "dataset %s: the Parquet conversion has no files for config '%s' split '%s'", id, cname, sname);
-			free(cname);
-			free(sname);
-		} else
-			df_card_free(&card);
+		hub_pick p;
+		int rc = hub_pick_files(f.h, &f.repo, files_glob, config, split, &p, err, sizeof err);
+		if (p.note && !f.c.quiet) cli_warn(&f.c, "%s", p.note);
+		if (rc) cli_fatal(&f.c, "%s", err);
+		cat_rows(&f, &p, &po);
+		hub_pick_free(&p);
+		f.c.n_read = f.c.n_kept;
 	}
-	const hub_file **want = xmalloc(k * sizeof *want);
-	for (size_t i = 0; i < k; i++) want[i] = &f.repo.files[idx[i]];
-	/* Download in batches of --jobs files and read each batch before the next,
-	 * so that `| head` or --limit stops the downloads too. */
-	uint64_t total = 0;
-	int done = 0;
-	for (size_t b = 0; b < k && !done; b += (size_t)f.jobs) {
-		size_t nb = k - b < (size_t)f.jobs ? k - b : (size_t)f.jobs;
-		char **loc = download(&f, want + b, nb);
-		for (size_t i = 0; i < nb; i++) {
-			if (!done) {
-				char err[1024];
-				pq_options fo = po;
-				if (po.limit) fo.limit = po.limit - total;
-				uint64_t got = 0;
-				f.c.cur_file = want[b + i]->path;
-				int rc = rows_cat_file(loc[i], want[b + i]->path, &fo, on_row, &f.c, &got, err, sizeof err);
-				total += got;
-				if (rc < 0) cli_fatal(&f.c, "%s: %s", id, err);
-				if (po.limit && total >= po.limit) done = 1;
-			}
-			free(loc[i]);
-		}
-		free(loc);
-	}
-	f.c.n_read = f.c.n_kept;
-	free(want);
-	free(idx);
-	free(paths);
 	hub_repo_free(&f.repo);
 	hub_free(f.h);
 	return cli_finish(&f.c);
