@@ -244,6 +244,7 @@ static void test_offline_client(void)
 	/* a revision the cache never resolved */
 	T_EQ_INT(hub_repo_open(h, "datasets", "t/off", "v9", &r), -1);
 	T_CHECKF(strstr(hub_error(h), "revision 'v9' is not in the cache") != NULL, "%s", hub_error(h));
+	hub_repo_free(&r);
 	hub_free(h);
 	hub_repo_free(&w);
 }
@@ -284,6 +285,20 @@ static void test_parquet_fallback(void)
 	T_CHECKF(strstr(err, "no file matches '*.csv'") != NULL, "%s", err);
 	hub_pick_free(&p);
 	hub_repo_free(&r);
+	/* no conversion in the cache either: the note, then an error saying both */
+	hub_repo w2;
+	size_t cap2 = 0;
+	repo_at(&w2, "t/csv2", C1);
+	put_file(&w2, &cap2, "train.csv", "c1", "q\n1\n");
+	T_EQ_INT(hub_cache_write_ref(&w2, "main", C1), 0);
+	hub_cache_save_listing(&w2);
+	T_EQ_INT(hub_repo_open(h, "datasets", "t/csv2", NULL, &r), 0);
+	T_EQ_INT(hub_pick_files(h, &r, NULL, NULL, NULL, &p, err, sizeof err), -1);
+	T_CHECK(p.note != NULL);
+	T_CHECKF(strstr(err, "and the Parquet conversion is not available") != NULL, "%s", err);
+	hub_pick_free(&p);
+	hub_repo_free(&r);
+	hub_repo_free(&w2);
 	hub_free(h);
 	hub_repo_free(&w);
 	hub_repo_free(&cv);

@@ -23,6 +23,11 @@
  * SFTKIT_HUB_RETRIES (default 6), SFTKIT_HUB_BACKOFF_MS (first backoff, 1000),
  * SFTKIT_HUB_MAX_PAGES (listing pages, default and at most HUB_MAX_PAGES).
  *
+ * In parts: hub.c (configuration, revision and listing), http.[ch] (libcurl,
+ * retries, ranges; private), cache.[ch] (this layout, usable without the
+ * network), download.c (resume, verify, parallel on workq.h); resolve.h picks
+ * a dataset's files, lock.h owns the lock file.
+ *
  * Errors: functions return 0 or -1 with a message in the client's err buffer
  * (hub_error). Messages say what to do: gated, not found or no token, etc.
  * A client is used from one thread; hub_download_many runs its own workers.
@@ -103,6 +108,7 @@ int hub_revision_ok(const char *rev);
  * cache resolved the revision before and holds its listing: that commit,
  * after one retry, with r->warning saying so. */
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r);
+/* Frees what r holds, after a failed hub_repo_open too; r is left empty. */
 void hub_repo_free(hub_repo *r);
 const hub_file *hub_repo_find(const hub_repo *r, const char *path);
 

@@ -56,10 +56,13 @@ static int pick_converted(hub *h, hub_repo *r, const char *cname, const char *sn
 		    "Parquet conversion (refs/convert/parquet)", r->id, cname, sname);
 	p->note = jbuf_detach(&note, NULL);
 	hub_repo conv;
-	if (hub_repo_open(h, "datasets", r->id, "refs/convert/parquet", &conv))
-		return err_set(err, errlen, "dataset %s: config '%s' split '%s' has no data files sftkit can read "
-			       "(.parquet, .jsonl, .json, .ndjson, plain, .gz or .zst), and the Parquet conversion is "
-			       "not available: %s", r->id, cname, sname, hub_error(h));
+	if (hub_repo_open(h, "datasets", r->id, "refs/convert/parquet", &conv)) {
+		err_set(err, errlen, "dataset %s: config '%s' split '%s' has no data files sftkit can read "
+			"(.parquet, .jsonl, .json, .ndjson, plain, .gz or .zst), and the Parquet conversion is "
+			"not available: %s", r->id, cname, sname, hub_error(h));
+		hub_repo_free(&conv);
+		return -1;
+	}
 	hub_repo_free(r);
 	*r = conv;
 	free(p->idx);
