@@ -15,7 +15,7 @@
  *         blend_input_close(&b, i);
  *     blend_draw(&b, seed, &val, &notes, err, n);
  *     blend_write(&b, BLEND_TRAIN, dir, keep, nkeep, NULL, NULL, err, n);  and BLEND_VAL
- *     blend_manifest(&b, &info, &json);          (lock: blend_lock_json first)
+ *     blend_manifest(&b, &info, &json);          (lock: hub_lock_json first)
  *     blend_free(&b); blend_recipe_free(&r);
  *
  * Inputs that are regular files are read twice: once to index them, once, by
@@ -172,10 +172,9 @@ int blend_project(jbuf *out, json_doc *d, const char *line, size_t len, const ch
 int blend_write(blend *b, int set, const char *dir, const char *name, const char *const *keep, int nkeep,
 		void (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx, char *err, size_t errlen);
 
-/* Bounds on inputs that have no reason to be huge: a recipe is a few lines,
- * a lock file one line per repo. */
+/* A recipe is a few lines: one past this bound is not a recipe. (hf-fetch's
+ * lock file, which the manifest embeds, is hub/lock.h's.) */
 #define BLEND_MAX_RECIPE (1 << 20)
-#define BLEND_MAX_LOCK (64 << 20)
 
 /* Outputs are replaced together: each is written and fsynced as
  * dir/.blend-tmp.PID.NAME, and only when all are, blend_commit renames them
@@ -203,9 +202,12 @@ typedef struct blend_info {
 	int nkeep;
 	const char *names[2];      /* file names of the sets */
 	const char *lock_path;     /* hf-fetch's lock file, or NULL */
-	const char *lock_json;     /* its lines as a JSON array (blend_lock_json), or NULL */
+	const char *lock_json;     /* its lines as a JSON array (hub_lock_json), or NULL */
 	const char *stages_json;   /* the earlier stages' summaries (blend_stage_json), or NULL */
 } blend_info;
+
+/* A stage summary is a few hundred bytes; more than this is not one. */
+#define BLEND_MAX_SUMMARY (64 << 20)
 
 /* One earlier stage's --summary file (a JSON object with "read", "kept",
  * "dropped" and "reasons", as every sftkit tool writes it) appended to out as
@@ -213,11 +215,6 @@ typedef struct blend_info {
  * without ".json" ("openmath.2a-per-problem"): first says whether it is the
  * first member. -1 with err naming path if the text is not such an object. */
 int blend_stage_json(const char *text, size_t len, const char *path, int first, jbuf *out, char *err, size_t errlen);
-
-/* hf-fetch's lock file (one JSON object per line; blank lines skipped) as a
- * JSON array appended to out. -1 with err naming path:line if a line is not
- * a JSON object. */
-int blend_lock_json(const char *text, size_t len, const char *path, jbuf *out, char *err, size_t errlen);
 
 /* manifest.json text appended to out. */
 void blend_manifest(const blend *b, const blend_info *info, jbuf *out);

@@ -2,6 +2,7 @@
  * sets, seeded and exact, with a manifest. The engine is src/lib/blend.h. */
 #include "blend.h"
 #include "cli.h"
+#include "hub/lock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -69,7 +70,7 @@ static void write_outputs(cli *c, blend *b, blend_info *info, const char *outdir
 static void add_stage(cli *c, jbuf *stages, const char *path)
 {
 	size_t n;
-	char *t = read_file_max(path, BLEND_MAX_LOCK, &n), err[600];
+	char *t = read_file_max(path, BLEND_MAX_SUMMARY, &n), err[600];
 	if (!t) cli_fatal(c, "%s: %s", path, errno == EFBIG ? "more than 64 MiB: not a summary" : strerror(errno));
 	if (blend_stage_json(t, n, path, stages->len == 0, stages, err, sizeof err)) cli_fatal(c, "%s", err);
 	jbuf_putc(stages, 0);
@@ -140,9 +141,8 @@ int main(int argc, char **argv)
 	free(rtext);
 	jbuf lock = JBUF_INIT;
 	if (lock_path) {
-		if (!(ltext = read_file_max(lock_path, BLEND_MAX_LOCK, &llen)))
-			cli_fatal(&c, "%s: %s", lock_path, errno == EFBIG ? "more than 64 MiB: not a lock file" : strerror(errno));
-		if (blend_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
+		if (hub_lock_load(lock_path, &ltext, &llen, err, sizeof err)) cli_fatal(&c, "%s", err);
+		if (hub_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
 		free(ltext);
 	}
 	if (!plan && mkdir(outdir, 0755) && errno != EEXIST) cli_fatal(&c, "%s: %s", outdir, strerror(errno));

@@ -1,18 +1,15 @@
 /* hf-fetch — the rows of a Hugging Face dataset's config and split as JSONL,
  * through the huggingface_hub cache; or (--model) a model repo's files. */
 #include "cli.h"
-#include "hub/datafiles.h"
 #include "hub/hub.h"
+#include "hub/lock.h"
+#include "hub/resolve.h"
 #include "hub/rows.h"
 #include "json.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 static const char usage[] =
 	"Usage: hf-fetch REPO [--config C] [--split S] [--revision R] [--files GLOB]\n"
@@ -45,78 +42,45 @@ typedef struct fetch {
 	hub_repo repo;
 	const char *lock;
 	int jobs;
+	double prog_start, prog_last;   /* the download bar's */
 } fetch;
 
-/* ---- lock file: one JSON line per repo ---- */
-
-static char *lock_lookup(fetch *f, const char *kind, const char *id)
+/* The download bar: MB of the batch, rate and ETA, at most 4 times a second,
+ * and the last state on its own line once a batch downloaded anything. */
+static void draw_progress(void *ctx, uint64_t done, uint64_t total, int final)
 {
-	size_t tl;
-	char *text = read_file_max(f->lock, 64 << 20, &tl), *commit = NULL;
-	if (!text && errno == EFBIG) cli_fatal(&f->c, "%s: more than 64 MiB: not a lock file", f->lock);
-	if (!text) return NULL;
-	json_doc d;
-	json_doc_init(&d);
-	unsigned long ln = 0;
-	for (char *line = text, *end = text + tl, *next; line < end && !commit; line = next) {
-		char *nl = memchr(line, '\n', (size_t)(end - line));
-		size_t n = (size_t)((nl ? nl : end) - line);
-		next = nl ? nl + 1 : end;
-		ln++;
-		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
-		if (!n) continue;
-		if (json_parse(&d, line, n) || json_type_of(&d, 0) != JSON_OBJECT)
-			cli_fatal(&f->c, "%s:%lu: not a JSON object", f->lock, ln);
-		uint32_t r = json_get(&d, 0, "repo"), k = json_get(&d, 0, "kind"), c = json_get(&d, 0, "commit");
-		if (json_type_of(&d, r) != JSON_STRING || json_type_of(&d, c) != JSON_STRING)
-			cli_fatal(&f->c, "%s:%lu: a lock line needs \"repo\" and \"commit\"", f->lock, ln);
-		if (json_str_eq(&d, r, id, strlen(id)) && (k == JSON_NONE || json_str_eq(&d, k, kind, strlen(kind)))) {
-			commit = xmalloc(d.nodes[c].len + 1);
-			commit[json_str_decode(&d, c, commit)] = 0;
-		}
-	}
-	json_doc_free(&d);
-	free(text);
-	return commit;
-}
-
-/* Add the repo's line, under an flock so parallel pipelines can share one file. */
-static void lock_record(fetch *f)
-{
-	int created = access(f->lock, F_OK) != 0;
-	int fd = open(f->lock, O_RDWR | O_CREAT, 0644);
-	if (fd < 0 || flock(fd, LOCK_EX)) cli_fatal(&f->c, "%s: %m", f->lock);
-	char *have = lock_lookup(f, f->repo.kind, f->repo.id);
-	if (!have) {
-		jbuf b = {0};
-		jbuf_puts(&b, "{\"repo\":");
-		json_write_str(&b, f->repo.id, strlen(f->repo.id));
-		jbuf_printf(&b, ",\"kind\":\"%s\",\"revision\":", f->repo.kind);
-		json_write_str(&b, f->repo.revision, strlen(f->repo.revision));
-		jbuf_printf(&b, ",\"commit\":\"%s\"}\n", f->repo.commit);
-		off_t end = lseek(fd, 0, SEEK_END);
-		if (end < 0 || write(fd, b.p, b.len) != (ssize_t)b.len || fsync(fd)) {
-			/* no partial line, and no empty file of our making */
-			int e = errno;
-			if (end >= 0 && ftruncate(fd, end) == 0 && end == 0 && created) unlink(f->lock);
-			errno = e;
-			cli_fatal(&f->c, "%s: %m", f->lock);
-		}
-		jbuf_free(&b);
-	}
-	free(have);
-	close(fd);
+	fetch *f = ctx;
+	double t = cli_now();
+	if (!done && !final) { f->prog_start = f->prog_last = t; return; }
+	if (!final && t - f->prog_last < 0.25) return;
+	f->prog_last = t;
+	double el = t - f->prog_start, rate = el > 0 ? done / el : 0;
+	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
+	fprintf(stderr, "\r%s: %7.1f / %.1f MB  %6.1f MB/s  ETA %4.0fs%s", f->c.prog, done / 1e6, total / 1e6,
+		rate / 1e6, eta, final ? "\n" : "");
 }
 
 static void open_repo(fetch *f, const char *kind, const char *id, const char *rev)
 {
-	char *pinned = NULL;
-	if (!rev && f->lock) rev = pinned = lock_lookup(f, kind, id);
+	char *pinned = NULL, err[1024];
+	if (!rev && f->lock) {
+		if (hub_lock_pin(f->lock, kind, id, &pinned, err, sizeof err) < 0) cli_fatal(&f->c, "%s", err);
+		rev = pinned;
+	}
 	if (hub_repo_open(f->h, kind, id, rev, &f->repo))
 		cli_fatal(&f->c, "%s", hub_error(f->h));
 	if (f->repo.warning) cli_warn(&f->c, "%s", f->repo.warning);
 	free(pinned);
-	if (f->lock) lock_record(f);
+	if (f->lock && hub_lock_record(f->lock, f->repo.kind, f->repo.id, f->repo.revision, f->repo.commit,
+				       err, sizeof err) < 0)
+		cli_fatal(&f->c, "%s", err);
+}
+
+static int on_row(void *ctx, const char *json, size_t len)
+{
+	cli_add_read(ctx, 1);   /* a row read from a downloaded file */
+	cli_emit(ctx, json, len);
+	return 0;
 }
 
 static char **download(fetch *f, const hub_file *const *files, size_t n)
@@ -127,66 +91,58 @@ static char **download(fetch *f, const hub_file *const *files, size_t n)
 	return locals;
 }
 
-static void load_card(fetch *f, df_card *card, const char **paths)
+static void emit_line(void *ctx, const char *json, size_t len)
 {
-	const hub_file *readme = hub_repo_find(&f->repo, "README.md");
-	memset(card, 0, sizeof *card);
-	if (readme) {
-		char **loc = download(f, &readme, 1);
-		FILE *fp = fopen(loc[0], "rb");
-		if (!fp) cli_fatal(&f->c, "%s: %m", loc[0]);
-		jbuf b = {0};
-		char tmp[8192];
-		size_t n;
-		while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0) jbuf_put(&b, tmp, n);
-		fclose(fp);
-		char err[512];
-		if (df_from_card(b.p ? b.p : "", b.len, card, err, sizeof err))
-			cli_fatal(&f->c, "%s: %s", f->repo.id, err);
-		jbuf_free(&b);
-		free(loc[0]);
+	cli_add_read(ctx, 1);   /* each listed config/split is a record in and out */
+	cli_emit(ctx, json, len);
+}
+
+/* --model: download the files named and print their paths in the cache. */
+static void fetch_model(fetch *f, char **names, int n)
+{
+	const hub_file **want = xcalloc(n, sizeof *want);
+	for (int i = 0; i < n; i++) {
+		want[i] = hub_repo_find(&f->repo, names[i]);
+		if (!want[i]) cli_fatal(&f->c, "model %s: no file '%s' at commit %s", f->repo.id, names[i], f->repo.commit);
+	}
+	char **loc = download(f, want, n);
+	for (int i = 0; i < n; i++) {
+		cli_write(&f->c, loc[i], strlen(loc[i]));
+		cli_write(&f->c, "\n", 1);
+		free(loc[i]);
+	}
+	free(loc);
+	free(want);
+}
+
+/* The picked files' rows: downloaded in batches of --jobs files, each batch
+ * read before the next, so that `| head` or --limit stops the downloads too. */
+static void cat_rows(fetch *f, const hub_pick *p, const pq_options *po)
+{
+	const hub_file **want = xmalloc((p->n + 1) * sizeof *want);
+	for (size_t i = 0; i < p->n; i++) want[i] = &f->repo.files[p->idx[i]];
+	uint64_t total = 0;
+	int done = 0;
+	for (size_t b = 0; b < p->n && !done; b += (size_t)f->jobs) {
+		size_t nb = p->n - b < (size_t)f->jobs ? p->n - b : (size_t)f->jobs;
+		char **loc = download(f, want + b, nb);
+		for (size_t i = 0; i < nb; i++) {
+			if (!done) {
+				char err[1024];
+				pq_options fo = *po;
+				if (po->limit) fo.limit = po->limit - total;
+				uint64_t got = 0;
+				f->c.cur_file = want[b + i]->path;
+				int rc = rows_cat_file(loc[i], want[b + i]->path, &fo, on_row, &f->c, &got, err, sizeof err);
+				total += got;
+				if (rc < 0) cli_fatal(&f->c, "%s: %s", f->repo.id, err);
+				if (po->limit && total >= po->limit) done = 1;
+			}
+			free(loc[i]);
+		}
 		free(loc);
 	}
-	if (!card->n) df_from_patterns(paths, f->repo.nfiles, card);
-}
-
-static void list_repo(fetch *f, const char **paths)
-{
-	df_card card;
-	load_card(f, &card, paths);
-	size_t *idx = xmalloc((f->repo.nfiles + 1) * sizeof *idx);
-	jbuf b = {0};
-	for (int i = 0; i < card.n; i++) {
-		const df_config *cf = &card.configs[i];
-		for (int s = 0; s < cf->nsplits; s++) {
-			size_t k = df_split_files(cf, &cf->splits[s], paths, f->repo.nfiles, idx);
-			uint64_t bytes = 0;
-			jbuf_reset(&b);
-			jbuf_puts(&b, "{\"config\":");
-			json_write_str(&b, cf->name, strlen(cf->name));
-			jbuf_puts(&b, ",\"split\":");
-			json_write_str(&b, cf->splits[s].name, strlen(cf->splits[s].name));
-			jbuf_printf(&b, ",\"default\":%s,\"commit\":\"%s\",\"files\":[", cf->is_default ? "true" : "false", f->repo.commit);
-			for (size_t j = 0; j < k; j++) {
-				if (j) jbuf_putc(&b, ',');
-				json_write_str(&b, paths[idx[j]], strlen(paths[idx[j]]));
-				bytes += f->repo.files[idx[j]].size;
-			}
-			jbuf_printf(&b, "],\"bytes\":%llu}", (unsigned long long)bytes);
-			cli_add_read(&f->c, 1);   /* each listed config/split is a record in and out */
-			cli_emit(&f->c, b.p, b.len);
-		}
-	}
-	jbuf_free(&b);
-	free(idx);
-	df_card_free(&card);
-}
-
-static int on_row(void *ctx, const char *json, size_t len)
-{
-	cli_add_read(ctx, 1);   /* a row read from a downloaded file */
-	cli_emit(ctx, json, len);
-	return 0;
+	free(want);
 }
 
 int main(int argc, char **argv)
@@ -232,18 +188,9 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n':
-			if (parse_count(optarg, &po.limit) || !po.limit)
-				cli_usage_error(&f.c, "--limit: a positive number, not '%s'", optarg);
-			break;
+		case 'n': po.limit = (uint64_t)cli_int_arg(&f.c, "--limit", optarg, 1, INT64_MAX); break;
 		case O_LOCK: f.lock = optarg; break;
-		case 'j': {
-			char *e;
-			long j = strtol(optarg, &e, 10);
-			if (*e || j < 1 || j > 64) cli_usage_error(&f.c, "--jobs: 1 to 64, not '%s'", optarg);
-			f.jobs = (int)j;
-			break;
-		}
+		case 'j': f.jobs = (int)cli_int_arg(&f.c, "--jobs", optarg, 1, HUB_MAX_JOBS); break;
 		case O_LIST: list = 1; break;
 		case O_MODEL: model = 1; break;
 		default: cli_usage_error(&f.c, NULL);
@@ -266,117 +213,26 @@ int main(int argc, char **argv)
 
 	/* The tool's inputs are not JSONL files: open only stdout. */
 	cli_open_output(&f.c, argc);
-	char herr[256];
-	f.h = hub_new((f.c.tty || f.c.progress) && !f.c.quiet, herr, sizeof herr);
-	if (!f.h) cli_usage_error(&f.c, "%s", herr);
+	char err[1024];
+	f.h = hub_new(err, sizeof err);
+	if (!f.h) cli_usage_error(&f.c, "%s", err);
+	if ((f.c.tty || f.c.progress) && !f.c.quiet) hub_set_progress(f.h, draw_progress, &f);
 	open_repo(&f, model ? "models" : "datasets", id, rev);
 
 	if (model) {
-		int n = argc - optind - 1;
-		const hub_file **want = xcalloc(n, sizeof *want);
-		for (int i = 0; i < n; i++) {
-			want[i] = hub_repo_find(&f.repo, argv[optind + 1 + i]);
-			if (!want[i]) cli_fatal(&f.c, "model %s: no file '%s' at commit %s", id, argv[optind + 1 + i], f.repo.commit);
-		}
-		char **loc = download(&f, want, n);
-		for (int i = 0; i < n; i++) {
-			cli_write(&f.c, loc[i], strlen(loc[i]));
-			cli_write(&f.c, "\n", 1);
-			free(loc[i]);
-		}
-		free(loc);
-		free(want);
-		hub_repo_free(&f.repo);
-		hub_free(f.h);
+		fetch_model(&f, argv + optind + 1, argc - optind - 1);
 		f.c.quiet = 1;   /* paths, not records: no record summary */
-		return cli_finish(&f.c);
-	}
-
-	const char **paths = xmalloc((f.repo.nfiles + 1) * sizeof *paths);
-	for (size_t i = 0; i < f.repo.nfiles; i++) paths[i] = f.repo.files[i].path;
-	if (list) {
-		list_repo(&f, paths);
-		free(paths);
-		hub_repo_free(&f.repo);
-		hub_free(f.h);
+	} else if (list) {
+		if (hub_list_splits(f.h, &f.repo, emit_line, &f.c, err, sizeof err)) cli_fatal(&f.c, "%s", err);
 		f.c.quiet = 1;
-		return cli_finish(&f.c);
-	}
-
-	size_t *idx = xmalloc((f.repo.nfiles + 1) * sizeof *idx), k = 0;
-	if (files_glob) {
-		for (size_t i = 0; i < f.repo.nfiles; i++)
-			if (df_glob_match(files_glob, paths[i])) idx[k++] = i;
-		if (!k) cli_fatal(&f.c, "dataset %s: no file matches '%s' at commit %s", id, files_glob, f.repo.commit);
 	} else {
-		df_card card;
-		char err[512];
-		load_card(&f, &card, paths);
-		const df_config *cf = df_pick_config(&card, config, err, sizeof err);
-		if (!cf) cli_fatal(&f.c, "dataset %s: %s", id, err);
-		const df_split *sp = df_pick_split(cf, split, err, sizeof err);
-		if (!sp) cli_fatal(&f.c, "dataset %s: %s", id, err);
-		k = df_split_files(cf, sp, paths, f.repo.nfiles, idx);
-		if (!k) {
-			/* The repo's own files are in a format sftkit does not read (or
-			 * none match): the Hub's Parquet conversion of the same config
-			 * and split, as the dataset viewer serves it. */
-			char *cname = xstrdup(cf->name), *sname = xstrdup(sp->name);
-			df_card_free(&card);
-			if (!f.c.quiet)
-				cli_warn(&f.c, "dataset %s: config '%s' split '%s' has no files sftkit can read; trying the Hub's Parquet conversion (refs/convert/parquet)",
-					 id, cname, sname);
-			hub_repo conv;
-			if (hub_repo_open(f.h, "datasets", id, "refs/convert/parquet", &conv))
-				cli_fatal(&f.c, "dataset %s: config '%s' split '%s' has no data files sftkit can read (.parquet, .jsonl, .json, .ndjson, plain, .gz or .zst), and the Parquet conversion is not available: %s",
-					  id, cname, sname, hub_error(f.h));
-			hub_repo_free(&f.repo);
-			f.repo = conv;
-			free(paths);
-			paths = xmalloc((f.repo.nfiles + 1) * sizeof *paths);
-			free(idx);
-			idx = xmalloc((f.repo.nfiles + 1) * sizeof *idx);
-			char g1[600], g2[600];
-			snprintf(g1, sizeof g1, "%s/%s/*.parquet", cname, sname);
-			snprintf(g2, sizeof g2, "%s/partial-%s/*.parquet", cname, sname);
-			for (size_t i = 0; i < f.repo.nfiles; i++) {
-				paths[i] = f.repo.files[i].path;
-				if (df_glob_match(g1, paths[i]) || df_glob_match(g2, paths[i])) idx[k++] = i;
-			}
-			if (!k) cli_fatal(&f.c, "dataset %s: the Parquet conversion has no files for config '%s' split '%s'", id, cname, sname);
-			free(cname);
-			free(sname);
-		} else
-			df_card_free(&card);
+		hub_pick p;
+		int rc = hub_pick_files(f.h, &f.repo, files_glob, config, split, &p, err, sizeof err);
+		if (p.note && !f.c.quiet) cli_warn(&f.c, "%s", p.note);
+		if (rc) cli_fatal(&f.c, "%s", err);
+		cat_rows(&f, &p, &po);
+		hub_pick_free(&p);
 	}
-	const hub_file **want = xmalloc(k * sizeof *want);
-	for (size_t i = 0; i < k; i++) want[i] = &f.repo.files[idx[i]];
-	/* Download in batches of --jobs files and read each batch before the next,
-	 * so that `| head` or --limit stops the downloads too. */
-	uint64_t total = 0;
-	int done = 0;
-	for (size_t b = 0; b < k && !done; b += (size_t)f.jobs) {
-		size_t nb = k - b < (size_t)f.jobs ? k - b : (size_t)f.jobs;
-		char **loc = download(&f, want + b, nb);
-		for (size_t i = 0; i < nb; i++) {
-			if (!done) {
-				char err[1024];
-				pq_options fo = po;
-				if (po.limit) fo.limit = po.limit - total;
-				uint64_t got = 0;
-				f.c.cur_file = want[b + i]->path;
-				int rc = rows_cat_file(loc[i], want[b + i]->path, &fo, on_row, &f.c, &got, err, sizeof err);
-				total += got;
-				if (rc < 0) cli_fatal(&f.c, "%s: %s", id, err);
-				if (po.limit && total >= po.limit) done = 1;
-			}
-			free(loc[i]);
-		}
-		free(loc);
-	}
-	free(want);
-	free(idx);
-	free(paths);
 	hub_repo_free(&f.repo);
 	hub_free(f.h);
 	return cli_finish(&f.c);

@@ -3,6 +3,7 @@
  * input's first line), the lock file, stage summaries and the manifest, and
  * the page rendered from a record built from the input. */
 #include "blend.h"
+#include "hub/lock.h"
 #include "report.h"
 
 #include <stdlib.h>
@@ -46,7 +47,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	}
 	blend_recipe_free(&r);
 	jbuf lock = JBUF_INIT;
-	blend_lock_json(s, size, "lock", &lock, err, sizeof err);
+	hub_lock_json(s, size, "lock", &lock, err, sizeof err);
 	jbuf_free(&lock);
 
 	report rep;

@@ -23,6 +23,11 @@
  * SFTKIT_HUB_RETRIES (default 6), SFTKIT_HUB_BACKOFF_MS (first backoff, 1000),
  * SFTKIT_HUB_MAX_PAGES (listing pages, default and at most HUB_MAX_PAGES).
  *
+ * In parts: hub.c (configuration, revision and listing), http.[ch] (libcurl,
+ * retries, ranges; private), cache.[ch] (this layout, usable without the
+ * network), download.c (resume, verify, parallel on workq.h); resolve.h picks
+ * a dataset's files, lock.h owns the lock file.
+ *
  * Errors: functions return 0 or -1 with a message in the client's err buffer
  * (hub_error). Messages say what to do: gated, not found or no token, etc.
  * A client is used from one thread; hub_download_many runs its own workers.
@@ -39,6 +44,8 @@
 #define HUB_MAX_FILES 1000000
 #define HUB_MAX_PAGES 100000
 #define HUB_MAX_API_BYTES (64 << 20)
+/* hub_download_many runs at most this many transfers at once. */
+#define HUB_MAX_JOBS 64
 
 typedef struct hub hub;
 
@@ -69,11 +76,18 @@ typedef struct hub_stats {
 	uint64_t retries;
 } hub_stats;
 
-/* A client configured from the environment. progress: draw a progress bar on
- * stderr while downloading (the caller decides: a terminal or --progress, not -q).
- * NULL with a message in err when SFTKIT_HUB_RETRIES or SFTKIT_HUB_BACKOFF_MS
- * is not a number in range. */
-hub *hub_new(int progress, char *err, size_t errlen);
+/* A client configured from the environment. NULL with a message in err
+ * when SFTKIT_HUB_RETRIES or SFTKIT_HUB_BACKOFF_MS is not a number in range. */
+hub *hub_new(char *err, size_t errlen);
+
+/* Download progress, for the caller to show (the library prints nothing).
+ * hub_download_many calls fn(ctx, 0, total, 0) as it starts (total: the
+ * listed bytes of its files), then fn(ctx, done, total, 0) after each chunk
+ * received, and, when it downloaded anything, fn(ctx, done, total, 1) at the
+ * end. Calls are serialized (under the client's lock, from the download
+ * workers' threads): fn must be quick and must not call back into the hub. */
+typedef void (*hub_progress_fn)(void *ctx, uint64_t done, uint64_t total, int final);
+void hub_set_progress(hub *h, hub_progress_fn fn, void *ctx);
 void hub_free(hub *h);
 const char *hub_error(const hub *h);
 const hub_stats *hub_get_stats(const hub *h);
@@ -94,6 +108,7 @@ int hub_revision_ok(const char *rev);
  * cache resolved the revision before and holds its listing: that commit,
  * after one retry, with r->warning saying so. */
 int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision, hub_repo *r);
+/* Frees what r holds, after a failed hub_repo_open too; r is left empty. */
 void hub_repo_free(hub_repo *r);
 const hub_file *hub_repo_find(const hub_repo *r, const char *path);
 
