@@ -46,6 +46,26 @@ static const char usage[] =
 	"A conversation the template rejects (raise_exception, or any error jinja2 raises)\n"
 	"is dropped with reason template_error and the message. See tok-len(1).\n";
 
+/* The chat template parsed and its variables set in j; NULL (and no
+ * variables) for the fixed wrappings. */
+static jinja_tmpl *template_setup(cli *c, chatlen_job *j, const chatlen_model *m, const char *tokpath, const char *template_file)
+{
+	char err[600];
+	json_doc_init(&j->vars);   /* the fixed wrappings have none */
+	if (j->format != CHATLEN_TEMPLATE) return NULL;
+	if (!m->template_text) cli_usage_error(c, "--format template: %s has no chat_template (give --template FILE)", tokpath);
+	jinja_tmpl *tmpl = jinja_parse(m->template_text, strlen(m->template_text), err, sizeof err);
+	const char *src = template_file ? template_file : m->template_source;
+	if (!tmpl) cli_fatal(c, "chat template%s%s: %s", src ? " " : "", src ? src : "", err);
+	json_doc_free(&j->vars);
+	if (chatlen_job_vars(j, m, err, sizeof err)) {
+		if (!strncmp(err, "--template-kwargs", 17)) cli_usage_error(c, "%s", err);
+		cli_fatal(c, "%s", err);
+	}
+	j->tmpl = tmpl;
+	return tmpl;
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_NO_TEMPLATE = CLI_OPT_TOOL_BASE, O_FORMAT, O_TEXT_FIELD, O_IDS, O_DEFAULT_SYSTEM, O_TEMPLATE, O_RENDER,
@@ -142,20 +162,7 @@ int main(int argc, char **argv)
 	if (!j.default_system && j.format == CHATLEN_CHATML) j.default_system = m.default_system;
 	j.bos = m.bos;
 	j.eos = m.eos;
-	jinja_tmpl *tmpl = NULL;
-	json_doc_init(&j.vars);   /* the fixed wrappings have none */
-	if (j.format == CHATLEN_TEMPLATE) {
-		if (!m.template_text) cli_usage_error(&c, "--format template: %s has no chat_template (give --template FILE)", tokpath);
-		tmpl = jinja_parse(m.template_text, strlen(m.template_text), err, sizeof err);
-		const char *src = template_file ? template_file : m.template_source;
-		if (!tmpl) cli_fatal(&c, "chat template%s%s: %s", src ? " " : "", src ? src : "", err);
-		json_doc_free(&j.vars);
-		if (chatlen_job_vars(&j, &m, err, sizeof err)) {
-			if (!strncmp(err, "--template-kwargs", 17)) cli_usage_error(&c, "%s", err);
-			cli_fatal(&c, "%s", err);
-		}
-		j.tmpl = tmpl;
-	}
+	jinja_tmpl *tmpl = template_setup(&c, &j, &m, tokpath, template_file);
 	cli_open_output(&c, optind);
 
 	size_t batch = jobs > 1 ? 1024 * (size_t)jobs : 1;
