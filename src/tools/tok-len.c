@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 		cli_usage_error(&c, "--default-system: only with --format chatml or llama3 (the chat template decides its own default system turn)");
 	if (j.trainer == CHATLEN_NEMO_RL && (j.no_template || j.text_field || j.format != CHATLEN_TEMPLATE))
 		cli_usage_error(&c, "--trainer nemo-rl renders the chat template (%s): not with --no-template, --text-field or a fixed --format",
-				m.template_text ? "tokenizer_config.json's or --template FILE" : "give --template FILE: there is none beside the tokenizer");
+				m.template_text ? "the tokenizer's or --template FILE" : "give --template FILE: there is none beside the tokenizer");
 	if (knobs && j.trainer != CHATLEN_NEMO_RL) cli_usage_error(&c, "--no-add-bos, --no-add-eos and --add-generation-prompt are --trainer nemo-rl's");
 	if (!j.default_system && j.format == CHATLEN_CHATML) j.default_system = m.default_system;
 	j.bos = m.bos;
