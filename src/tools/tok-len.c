@@ -15,13 +15,14 @@
 static const char usage[] =
 	"Usage: tok-len --tokenizer DIR|FILE [--trainer T] [--max N] [-j N] [--template FILE]\n"
 	"               [--render] [--no-template] [--format F] [--text-field F] [--ids]\n"
-	"               [OPTIONS] [FILE...]\n"
+	"               [--template-kwargs JSON] [OPTIONS] [FILE...]\n"
 	"Add \"n_tokens\" to each record: the tokens of its conversation under the model's\n"
 	"chat template and tokenizer (ids identical to the Hugging Face tokenizers library;\n"
 	"the template rendered as transformers does), counted as the trainer counts them.\n"
 	"\n"
 	"  -t, --tokenizer P    a tokenizer.json, or a directory with tokenizer.json and\n"
-	"                       tokenizer_config.json (its chat_template and special tokens)\n"
+	"                       tokenizer_config.json (chat_template.jinja first, then its\n"
+	"                       chat_template; special_tokens_map.json as transformers reads it)\n"
 	"      --trainer T      none (the default): the conversation rendered once;\n"
 	"                       nemo-rl: NeMo RL's sft_processor length (each prefix\n"
 	"                       rendered, the new piece of each tokenized, BOS and EOS added)\n"
@@ -31,7 +32,9 @@ static const char usage[] =
 	"  -m, --max N          drop records with more than N tokens (reason too_long);\n"
 	"                       under nemo-rl with N or more, as NeMo RL cuts those\n"
 	"  -j, --jobs N         threads (default 1); output order is kept\n"
-	"      --template FILE  this chat template instead of tokenizer_config.json's\n"
+	"      --template FILE  this chat template instead of the tokenizer's\n"
+	"      --template-kwargs JSON  an object whose members become template variables,\n"
+	"                       over the special tokens (NeMo RL's chat_template_kwargs)\n"
 	"      --render         also add \"rendered\", the text counted\n"
 	"      --no-template    count the message contents alone, summed\n"
 	"      --format F       template (the default when there is one), or a fixed\n"
@@ -43,10 +46,30 @@ static const char usage[] =
 	"A conversation the template rejects (raise_exception, or any error jinja2 raises)\n"
 	"is dropped with reason template_error and the message. See tok-len(1).\n";
 
+/* The chat template parsed and its variables set in j; NULL (and no
+ * variables) for the fixed wrappings. */
+static jinja_tmpl *template_setup(cli *c, chatlen_job *j, const chatlen_model *m, const char *tokpath, const char *template_file)
+{
+	char err[600];
+	json_doc_init(&j->vars);   /* the fixed wrappings have none */
+	if (j->format != CHATLEN_TEMPLATE) return NULL;
+	if (!m->template_text) cli_usage_error(c, "--format template: %s has no chat_template (give --template FILE)", tokpath);
+	jinja_tmpl *tmpl = jinja_parse(m->template_text, strlen(m->template_text), err, sizeof err);
+	const char *src = template_file ? template_file : m->template_source;
+	if (!tmpl) cli_fatal(c, "chat template%s%s: %s", src ? " " : "", src ? src : "", err);
+	json_doc_free(&j->vars);
+	if (chatlen_job_vars(j, m, err, sizeof err)) {
+		if (!strncmp(err, "--template-kwargs", 17)) cli_usage_error(c, "%s", err);
+		cli_fatal(c, "%s", err);
+	}
+	j->tmpl = tmpl;
+	return tmpl;
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_NO_TEMPLATE = CLI_OPT_TOOL_BASE, O_FORMAT, O_TEXT_FIELD, O_IDS, O_DEFAULT_SYSTEM, O_TEMPLATE, O_RENDER,
-	       O_TRAINER, O_NO_BOS, O_NO_EOS, O_AGP };
+	       O_TRAINER, O_NO_BOS, O_NO_EOS, O_AGP, O_KWARGS };
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{"tokenizer", required_argument, 0, 't'},
@@ -63,6 +86,7 @@ int main(int argc, char **argv)
 		{"no-add-bos", no_argument, 0, O_NO_BOS},
 		{"no-add-eos", no_argument, 0, O_NO_EOS},
 		{"add-generation-prompt", no_argument, 0, O_AGP},
+		{"template-kwargs", required_argument, 0, O_KWARGS},
 		{0, 0, 0, 0},
 	};
 	cli c;
@@ -107,6 +131,7 @@ int main(int argc, char **argv)
 		case O_NO_BOS: j.add_bos = 0; knobs = 1; break;
 		case O_NO_EOS: j.add_eos = 0; knobs = 1; break;
 		case O_AGP: j.add_generation_prompt = 1; knobs = 1; break;
+		case O_KWARGS: j.template_kwargs = optarg; break;
 		default: cli_usage_error(&c, NULL);
 		}
 	}
@@ -124,26 +149,20 @@ int main(int argc, char **argv)
 		m.template_text = text;
 		if (j.format < 0) j.format = CHATLEN_TEMPLATE;
 	}
+	if (m.named_only && !m.template_text && (j.format < 0 || j.format == CHATLEN_TEMPLATE))
+		cli_fatal(&c, "%s: additional_chat_templates/ without chat_template.jinja: no default template (transformers raises); give --template FILE", tokpath);
 	if (j.format < 0) j.format = m.template_text ? CHATLEN_TEMPLATE : m.format;
+	if (j.template_kwargs && (j.format != CHATLEN_TEMPLATE || j.no_template || j.text_field)) cli_usage_error(&c, "--template-kwargs: only with the chat template (not --no-template or a fixed --format)");
 	if (j.default_system && (j.no_template || j.format == CHATLEN_TEMPLATE || j.format == CHATLEN_PLAIN))
 		cli_usage_error(&c, "--default-system: only with --format chatml or llama3 (the chat template decides its own default system turn)");
 	if (j.trainer == CHATLEN_NEMO_RL && (j.no_template || j.text_field || j.format != CHATLEN_TEMPLATE))
 		cli_usage_error(&c, "--trainer nemo-rl renders the chat template (%s): not with --no-template, --text-field or a fixed --format",
-				m.template_text ? "tokenizer_config.json's or --template FILE" : "give --template FILE: there is none beside the tokenizer");
+				m.template_text ? "the tokenizer's or --template FILE" : "give --template FILE: there is none beside the tokenizer");
 	if (knobs && j.trainer != CHATLEN_NEMO_RL) cli_usage_error(&c, "--no-add-bos, --no-add-eos and --add-generation-prompt are --trainer nemo-rl's");
 	if (!j.default_system && j.format == CHATLEN_CHATML) j.default_system = m.default_system;
 	j.bos = m.bos;
 	j.eos = m.eos;
-	jinja_tmpl *tmpl = NULL;
-	json_doc_init(&j.vars);   /* the fixed wrappings have none */
-	if (j.format == CHATLEN_TEMPLATE) {
-		if (!m.template_text) cli_usage_error(&c, "--format template: %s has no chat_template (give --template FILE)", tokpath);
-		tmpl = jinja_parse(m.template_text, strlen(m.template_text), err, sizeof err);
-		if (!tmpl) cli_fatal(&c, "chat template%s%s: %s", template_file ? " " : "", template_file ? template_file : "", err);
-		json_doc_free(&j.vars);
-		if (chatlen_job_vars(&j, &m, err, sizeof err)) cli_fatal(&c, "%s", err);
-		j.tmpl = tmpl;
-	}
+	jinja_tmpl *tmpl = template_setup(&c, &j, &m, tokpath, template_file);
 	cli_open_output(&c, optind);
 
 	size_t batch = jobs > 1 ? 1024 * (size_t)jobs : 1;

@@ -43,6 +43,85 @@ t_eq "--ids lists the ids" '[9707,1879,13048,0]' "$(tok-len -q -t "$TK" --no-tem
 t_eq "an earlier n_tokens is replaced, not duplicated" 1 "$(tok-len -q -t "$TK" "$T/in.jsonl" | tok-len -q -t "$TK" | grep -o n_tokens | wc -l | tr -d ' ')"
 t_eq "--text-field counts one string" 2 "$(echo '{"text":"Hello world"}' | tok-len -q -t "$TK" --text-field text | jq .n_tokens)"
 
+# the files beside the tokenizer, read as transformers' AutoTokenizer reads them
+D="$T/files"
+mkdir -p "$D" && cp "$TK/tokenizer.json" "$TK/tokenizer_config.json" "$D/"
+printf '%s' '{% for m in messages %}<{{ m.content }}>{% endfor %}' >"$D/chat_template.jinja"
+t_eq "chat_template.jinja wins over tokenizer_config.json's chat_template" "<Hello world><Hi!>" \
+	"$(tok-len -q -t "$D" --render "$T/in.jsonl" | jq -r .rendered)"
+t_eq "also with --trainer nemo-rl (Qwen2.5's EOS added at the end)" "<Hello world><Hi!><|im_end|>" \
+	"$(tok-len -q -t "$D/tokenizer.json" --trainer nemo-rl --render "$T/in.jsonl" | jq -r .rendered)"
+rm "$D/chat_template.jinja" && mkdir "$D/additional_chat_templates"
+printf '%s' 'tool use' >"$D/additional_chat_templates/tool_use.jinja"
+t_status "named templates only (additional_chat_templates/, no chat_template.jinja): no default, exit 1" 1 tok-len -t "$D" "$T/in.jsonl"
+t_grep "and says so" "no default template" "$T/.err"
+t_eq "--template FILE still serves" 6 "$(tok-len -q -t "$D" --template "$T/tpl.jinja" "$T/in.jsonl" | jq .n_tokens)"
+rm -r "$D/additional_chat_templates"
+printf '%s' "{{ bos_token }}|{{ eos_token }}|{{ pad_token }}|{{ unk_token }}|{{ sep_token }}|{{ cls_token }}|{{ mask_token }}|{{ additional_special_tokens | join(',') }}" >"$T/sp.jinja"
+jq 'del(.bos_token, .added_tokens_decoder) | .additional_special_tokens = ["<|im_start|>", {"__type": "AddedToken", "content": "<|im_end|>"}]' "$TK/tokenizer_config.json" >"$D/tokenizer_config.json"
+printf '%s\n' '{"bos_token": {"content": "<|endoftext|>", "lstrip": false}, "eos_token": "<|endoftext|>", "mask_token": "", "sep_token": "<|im_start|>"}' >"$D/special_tokens_map.json"
+t_eq "no added_tokens_decoder (the legacy layout): special_tokens_map.json's keys replace the config's" \
+	"<|endoftext|>|<|endoftext|>|<|endoftext|>||<|im_start|>|||<|im_start|>,<|im_end|>" \
+	"$(tok-len -q -t "$D" --template "$T/sp.jinja" --render "$T/in.jsonl" | jq -r .rendered)"
+printf '%s' '{% for m in messages %}{{ m.content }}{% endfor %}' >"$T/plain.jinja"
+t_eq "--trainer nemo-rl puts that BOS in front" "<|endoftext|>Hello worldHi!<|endoftext|>" \
+	"$(tok-len -q -t "$D" --template "$T/plain.jinja" --trainer nemo-rl --render "$T/in.jsonl" | jq -r .rendered)"
+jq '.added_tokens_decoder = {}' "$D/tokenizer_config.json" >"$D/c" && mv "$D/c" "$D/tokenizer_config.json"
+t_eq "with added_tokens_decoder in the config, special_tokens_map.json is not read" "|<|im_end|>|<|endoftext|>|||||<|im_start|>,<|im_end|>" \
+	"$(tok-len -q -t "$D" --template "$T/sp.jinja" --render "$T/in.jsonl" | jq -r .rendered)"
+echo '{"x' >"$D/special_tokens_map.json" && jq 'del(.added_tokens_decoder)' "$D/tokenizer_config.json" >"$D/c" && mv "$D/c" "$D/tokenizer_config.json"
+t_status "a damaged special_tokens_map.json stops" 1 tok-len -t "$D" --template "$T/sp.jinja" "$T/in.jsonl"
+t_grep "naming it" "special_tokens_map.json" "$T/.err"
+rm "$D/special_tokens_map.json"
+jq 'del(.pad_token)' "$D/tokenizer_config.json" >"$D/c" && mv "$D/c" "$D/tokenizer_config.json"
+printf '%s' '{{ pad_token is defined }}:{{ pad_token }}' >"$T/pad.jinja"
+t_eq "no pad_token: undefined under --trainer none, as transformers" "False:" \
+	"$(tok-len -q -t "$D" --template "$T/pad.jinja" --render "$T/in.jsonl" | jq -r .rendered)"
+t_eq "the EOS under nemo-rl, as NeMo RL's get_tokenizer sets it" "True:<|im_end|>" \
+	"$(tok-len -q -t "$D" --template "$T/pad.jinja" --trainer nemo-rl --no-add-eos --render "$T/in.jsonl" | jq -r .rendered)"
+
+# --template-kwargs (NeMo RL's policy.tokenizer.chat_template_kwargs)
+printf '%s' '{{ enable_thinking }}|{{ eos_token }}|{{ pad_token }}' >"$T/kw.jinja"
+t_eq "--template-kwargs: its members are template variables, over the special tokens" "False|X|<|endoftext|>" \
+	"$(tok-len -q -t "$TK" --template "$T/kw.jinja" --template-kwargs '{"enable_thinking": false, "eos_token": "X"}' --render "$T/in.jsonl" | jq -r .rendered)"
+t_eq "under nemo-rl too" "False|X|<|endoftext|>" \
+	"$(tok-len -q -t "$TK" --template "$T/kw.jinja" --trainer nemo-rl --no-add-eos --template-kwargs '{"enable_thinking": false, "eos_token": "X"}' --render "$T/in.jsonl" | jq -r .rendered)"
+t_status "--template-kwargs not an object: usage error" 2 tok-len -t "$TK" --template-kwargs '[1]' "$T/in.jsonl"
+t_status "--template-kwargs not JSON: usage error" 2 tok-len -t "$TK" --template-kwargs '{"a":' "$T/in.jsonl"
+t_status "--template-kwargs naming a parameter of apply_chat_template: usage error" 2 tok-len -t "$TK" --template-kwargs '{"tools": []}' "$T/in.jsonl"
+t_grep "which it names" '"tools" is a parameter of apply_chat_template' "$T/.err"
+t_status "--template-kwargs with --no-template: usage error" 2 tok-len -t "$TK" --no-template --template-kwargs '{}' "$T/in.jsonl"
+
+# tools as apply_chat_template takes them: a list of dicts, or ValueError
+printf '%s' '{{ tools | tojson }}' >"$T/tj.jinja"
+jq -c '{id: (.|tostring), messages: [{role: "user", content: "x"}], tools: .}' >"$T/tools.jsonl" <<'JS'
+"[{\"type\": \"function\"}]"
+3
+1.5
+true
+{"type": "function"}
+[{"type": "function"}, 1]
+[{"type": "function"}]
+""
+{}
+[]
+null
+JS
+for tr in none nemo-rl; do
+	[ "$tr" = none ] && knob= || knob=--no-add-eos
+	tok-len -q -t "$TK" --template "$T/tj.jinja" --trainer "$tr" $knob --render --rejects "$T/tr.rej" "$T/tools.jsonl" >"$T/tr.out"
+	t_eq "$tr: tools of the wrong kind are the record's template_error, with transformers' message" \
+		"template_error tools: Tools should either be a JSON schema, or a callable function with type hints and a docstring suitable for auto-conversion
+template_error tools: 'int' object is not iterable
+template_error tools: 'float' object is not iterable
+template_error tools: 'bool' object is not iterable
+template_error tools: Tools should either be a JSON schema, or a callable function with type hints and a docstring suitable for auto-conversion
+template_error tools: Tools should either be a JSON schema, or a callable function with type hints and a docstring suitable for auto-conversion" \
+		"$(jq -r '.reason + " " + .detail' "$T/tr.rej")"
+	t_eq "$tr: a list of dicts passes; an empty string or object is an empty list; null is None" \
+		'[{"type": "function"}]|[]|[]|[]|null' "$(jq -r .rendered "$T/tr.out" | paste -sd'|')"
+done
+
 # --max
 python3 -c 'import json
 for i in range(50): print(json.dumps({"id": str(i), "messages": [{"role": "user", "content": "word " * (i * 10)}, {"role": "assistant", "content": "ok"}]}))' >"$T/many.jsonl"

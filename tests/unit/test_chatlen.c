@@ -2,7 +2,9 @@
  * (a render per prefix, the cut at the first differing code point, BOS and
  * EOS as get_formatted_message_log adds them, each piece tokenized alone),
  * the >= rule, template errors on a prefix, and the single render of
- * --trainer none, on a tiny byte-level tokenizer of the repo's (<s> and </s>
+ * --trainer none, the tokenizer's files and the template's variables as
+ * transformers reads and passes them, the record's tools as it checks
+ * them, on a tiny byte-level tokenizer of the repo's (<s> and </s>
  * are its special tokens). The real models against NeMo RL's own code are
  * tests/cli/tok-len.sh's, on tests/fixtures/tok/nemo-rl. */
 #include "t.h"
@@ -179,6 +181,123 @@ static void test_max_rule(void)
 	jbuf_free(&r);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	T_CHECK(f != NULL);
+	if (!f) return;
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_model_files(void)
+{
+	/* the files beside a tokenizer, as transformers' AutoTokenizer reads them */
+	char dir[] = "/tmp/test_chatlen.XXXXXX", err[256];
+	T_CHECK(mkdtemp(dir) != NULL);
+	put(dir, "tokenizer_config.json", "{\"chat_template\":\"inline\",\"eos_token\":\"</s>\",\"unk_token\":\"\","
+	    "\"mask_token\":{\"__type\":\"AddedToken\",\"content\":\"<m>\"},\"additional_special_tokens\":[\"<a>\",{\"content\":\"<b>\"}]}");
+	put(dir, "special_tokens_map.json", "{\"bos_token\":{\"content\":\"<s>\",\"lstrip\":false},\"eos_token\":\"<e>\"}");
+	chatlen_model m;
+	T_EQ_INT(chatlen_model_load(dir, &m, err, sizeof err), 0);
+	T_EQ_STR(m.template_text, "inline");
+	/* no added_tokens_decoder: special_tokens_map.json's keys replace the config's */
+	T_EQ_STR(m.bos, "<s>");
+	T_EQ_STR(m.eos, "<e>");
+	T_CHECK(m.pad == NULL);
+	T_EQ_STR(m.vars.p, "{\"bos_token\":\"<s>\",\"eos_token\":\"<e>\",\"mask_token\":\"<m>\",\"additional_special_tokens\":[\"<a>\",\"<b>\"]}");
+	chatlen_model_free(&m);
+	/* with added_tokens_decoder the map is not read; chat_template.jinja wins */
+	put(dir, "tokenizer_config.json", "{\"chat_template\":\"inline\",\"eos_token\":\"</s>\",\"added_tokens_decoder\":{}}");
+	put(dir, "chat_template.jinja", "from the file");
+	char tj[600];
+	snprintf(tj, sizeof tj, "%s/tokenizer.json", dir);
+	T_EQ_INT(chatlen_model_load(tj, &m, err, sizeof err), 0);
+	T_EQ_STR(m.template_text, "from the file");
+	T_CHECK(m.bos == NULL);
+	T_EQ_STR(m.eos, "</s>");
+	chatlen_model_free(&m);
+	/* a damaged special_tokens_map.json is an error naming it */
+	put(dir, "tokenizer_config.json", "{}");
+	put(dir, "special_tokens_map.json", "{\"bos_token\":");
+	T_EQ_INT(chatlen_model_load(dir, &m, err, sizeof err), -1);
+	T_CHECK(strstr(err, "special_tokens_map.json") != NULL);
+	chatlen_model_free(&m);
+	char p[600];
+	snprintf(p, sizeof p, "rm -r '%s'", dir);
+	T_EQ_INT(system(p), 0);
+}
+
+/* the variables chatlen_job_vars makes for m under trainer with kwargs, or NULL */
+static char *vars_of(const char *mvars, const char *eos, int trainer, const char *kwargs, char *err, size_t errlen)
+{
+	chatlen_model m = { .eos = (char *)eos };
+	jbuf_puts(&m.vars, mvars);
+	chatlen_job j = { .trainer = trainer, .template_kwargs = kwargs };
+	char *r = NULL;
+	if (chatlen_job_vars(&j, &m, err, errlen) == 0) r = strdup(j.vars_text);
+	chatlen_job_free(&j);
+	jbuf_free(&m.vars);
+	return r;
+}
+
+static void test_job_vars(void)
+{
+	char err[256];
+	/* NeMo RL's get_tokenizer: no pad_token, so the EOS; transformers alone: none */
+	char *v = vars_of("{\"eos_token\":\"</s>\"}", "</s>", CHATLEN_NEMO_RL, NULL, err, sizeof err);
+	T_EQ_STR(v, "{\"add_generation_prompt\":false,\"add_special_tokens\":false,\"eos_token\":\"</s>\",\"pad_token\":\"</s>\"}");
+	free(v);
+	v = vars_of("{\"eos_token\":\"</s>\"}", "</s>", CHATLEN_NONE, NULL, err, sizeof err);
+	T_EQ_STR(v, "{\"add_generation_prompt\":false,\"eos_token\":\"</s>\"}");
+	free(v);
+	/* the kwargs replace the special tokens of their names */
+	v = vars_of("{\"eos_token\":\"</s>\"}", "</s>", CHATLEN_NEMO_RL, "{\"enable_thinking\":false,\"eos_token\":\"X\",\"pad_token\":null}", err, sizeof err);
+	T_EQ_STR(v, "{\"add_generation_prompt\":false,\"add_special_tokens\":false,\"enable_thinking\":false,\"eos_token\":\"X\",\"pad_token\":null}");
+	free(v);
+	/* what would not reach the template is refused */
+	T_CHECK(vars_of("{}", NULL, CHATLEN_NONE, "{\"tools\":[]}", err, sizeof err) == NULL);
+	T_CHECK(strstr(err, "\"tools\" is a parameter of apply_chat_template") != NULL);
+	T_CHECK(vars_of("{}", NULL, CHATLEN_NEMO_RL, "{\"add_special_tokens\":true}", err, sizeof err) == NULL);
+	v = vars_of("{}", NULL, CHATLEN_NONE, "{\"add_special_tokens\":true}", err, sizeof err);
+	T_EQ_STR(v, "{\"add_generation_prompt\":false,\"add_special_tokens\":true}");
+	free(v);
+	T_CHECK(vars_of("{}", NULL, CHATLEN_NONE, "[]", err, sizeof err) == NULL);
+	T_CHECK(vars_of("{}", NULL, CHATLEN_NONE, "{\"a\":", err, sizeof err) == NULL);
+}
+
+static void test_tools(void)
+{
+	/* apply_chat_template's check: a list of dicts, or ValueError / TypeError */
+	setup s = { .tpl = "{{ tools | tojson }}", .trainer = CHATLEN_NEMO_RL, .max = -1 };
+	static const struct { const char *tools, *want; } cases[] = {
+		{ "[{\"a\":1}]", "[{\"a\": 1}]" }, { "[]", "[]" }, { "\"\"", "[]" }, { "{}", "[]" }, { "null", "null" },
+		{ "\"[{}]\"", NULL }, { "{\"a\":1}", NULL }, { "[{},1]", NULL }, { "[null]", NULL },
+		{ "7", "'int'" }, { "7e1", "'float'" }, { "false", "'bool'" },
+	};
+	jbuf r = {0}, rec = {0};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		jbuf_reset(&rec);
+		jbuf_printf(&rec, "{\"tools\":%s,\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}", cases[i].tools);
+		for (int tr = 0; tr < 2; tr++) {
+			s.trainer = tr ? CHATLEN_NEMO_RL : CHATLEN_NONE;
+			chatlen_item it = run(&s, rec.p, &r);
+			const char *w = cases[i].want;
+			if (w && w[0] != '\'') {
+				T_CHECKF(it.reason == NULL, "%s: %s", cases[i].tools, it.detail);
+				T_EQ_STR(r.p, w);
+			} else {
+				T_EQ_STR(it.reason, "template_error");
+				T_CHECKF(strstr(it.detail, w ? w : "Tools should either be a JSON schema") != NULL, "%s: %s", cases[i].tools, it.detail);
+			}
+		}
+	}
+	jbuf_free(&r);
+	jbuf_free(&rec);
+}
+
 int main(void)
 {
 	char err[256];
@@ -189,6 +308,9 @@ int main(void)
 	T_RUN(test_rerendered_turns);
 	T_RUN(test_generation_prompt_and_errors);
 	T_RUN(test_max_rule);
+	T_RUN(test_model_files);
+	T_RUN(test_job_vars);
+	T_RUN(test_tools);
 	tok_free(T);
 	return t_done();
 }

@@ -9,14 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 
 const char chatlen_bad_json[] = "bad_json";
 
 struct chatlen_ctx {
 	const chatlen_job *j;
 	tok_state *s;
-	json_doc d;
-	jbuf tmp, render, prev, piece;
+	json_doc d, alt;          /* the record; alt: it with its tools replaced by [] */
+	jbuf tmp, render, prev, piece, alt_text;
 	tok_ids ids;
 	int partial;              /* a count stopped past max: the total is a lower bound */
 };
@@ -44,17 +45,172 @@ static char *template_default_system(const char *tpl)
 	return NULL;
 }
 
-/* A special token of the config: a string, or an AddedToken {"content": ...};
- * null leaves it undefined, as transformers does. */
-static char *token_str(const json_doc *d, const char *name)
+/* A special token's text: a string, or an AddedToken {"content": ...}; null,
+ * "" and anything else leave it unset (transformers' special_tokens_map keeps
+ * only the attributes that are truthy). */
+static char *token_text(const json_doc *d, uint32_t v)
 {
-	uint32_t v = json_get(d, 0, name);
 	if (json_type_of(d, v) == JSON_OBJECT) v = json_get(d, v, "content");
-	if (json_type_of(d, v) != JSON_STRING) return NULL;
+	if (json_type_of(d, v) != JSON_STRING || !d->nodes[v].len) return NULL;
 	jbuf b = {0};
 	json_str_append(d, v, &b);
 	jbuf_put(&b, "", 0);
 	return jbuf_detach(&b, NULL);
+}
+
+/* tokenizer.SPECIAL_TOKENS_ATTRIBUTES, in transformers' order */
+static const char *const special_names[] = { "bos_token", "eos_token", "unk_token", "sep_token", "pad_token",
+					     "cls_token", "mask_token", "additional_special_tokens", NULL };
+
+/* Append name's value (from d's object o) to the variables: a token's text,
+ * or additional_special_tokens' list of them (skipped when empty). */
+static void special_var(chatlen_model *m, const json_doc *d, uint32_t o, const char *name)
+{
+	uint32_t v = json_get(d, o, name);
+	jbuf val = {0};
+	if (!strcmp(name, "additional_special_tokens")) {
+		if (json_type_of(d, v) != JSON_ARRAY) return;
+		int n = 0;
+		jbuf_putc(&val, '[');
+		JSON_FOR_ELEMS(d, v, e, k) {
+			(void)k;
+			char *s = token_text(d, e);
+			if (!s) continue;
+			if (n++) jbuf_putc(&val, ',');
+			json_write_str(&val, s, strlen(s));
+			free(s);
+		}
+		jbuf_putc(&val, ']');
+		if (!n) { jbuf_free(&val); return; }
+	} else {
+		char *s = token_text(d, v);
+		if (!s) return;
+		json_write_str(&val, s, strlen(s));
+		if (!strcmp(name, "bos_token")) m->bos = s;
+		else if (!strcmp(name, "eos_token")) m->eos = s;
+		else if (!strcmp(name, "pad_token")) m->pad = s;
+		else free(s);
+	}
+	jbuf_printf(&m->vars, "%s\"%s\":", m->vars.len > 1 ? "," : "", name);
+	jbuf_put(&m->vars, val.p, val.len);
+	jbuf_free(&val);
+}
+
+/* A JSON file of dir: 0 and *d parsed (its text in *text), 1 absent, -1 with err. */
+static int load_json(const char *dir, const char *name, json_doc *d, char **text, char *err, size_t errlen)
+{
+	jbuf p = {0};
+	jbuf_printf(&p, "%s/%s", dir, name);
+	size_t n;
+	*text = read_file(p.p, &n);
+	int rc = 0;
+	json_doc_init(d);
+	if (!*text) {
+		rc = errno == ENOENT ? 1 : -1;
+		if (rc < 0) snprintf(err, errlen, "%s: %s", p.p, strerror(errno));
+	} else if (json_parse(d, *text, n)) {
+		snprintf(err, errlen, "%s: %s", p.p, d->err);
+		rc = -1;
+	} else if (json_type_of(d, 0) != JSON_OBJECT) {
+		snprintf(err, errlen, "%s: not a JSON object", p.p);
+		rc = -1;
+	}
+	if (rc) { json_doc_free(d); free(*text); *text = NULL; }
+	jbuf_free(&p);
+	return rc;
+}
+
+/* The special tokens as AutoTokenizer sets them: tokenizer_config.json's;
+ * when it has no added_tokens_decoder (the legacy layout), each key of
+ * special_tokens_map.json replaces the config's. */
+static int load_special(const char *dir, const json_doc *cfg, chatlen_model *m, char *err, size_t errlen)
+{
+	json_doc map;
+	char *text = NULL;
+	int have = 0;
+	if (!cfg || json_get(cfg, 0, "added_tokens_decoder") == JSON_NONE) {
+		int rc = load_json(dir, "special_tokens_map.json", &map, &text, err, errlen);
+		if (rc < 0) return -1;
+		have = rc == 0;
+	}
+	for (const char *const *nm = special_names; *nm; nm++) {
+		if (have && json_get(&map, 0, *nm) != JSON_NONE) special_var(m, &map, 0, *nm);
+		else if (cfg) special_var(m, cfg, 0, *nm);
+	}
+	if (have) { json_doc_free(&map); free(text); }
+	return 0;
+}
+
+/* additional_chat_templates/ holds a *.jinja file */
+static int has_named_templates(const char *dir)
+{
+	jbuf p = {0};
+	jbuf_printf(&p, "%s/additional_chat_templates", dir);
+	DIR *dd = opendir(p.p);
+	jbuf_free(&p);
+	if (!dd) return 0;
+	int found = 0;
+	for (struct dirent *e; !found && (e = readdir(dd));) {
+		size_t n = strlen(e->d_name);
+		found = n > 6 && !strcmp(e->d_name + n - 6, ".jinja");
+	}
+	closedir(dd);
+	return found;
+}
+
+/* The template as transformers picks it: chat_template.jinja when it is
+ * there (named ones in additional_chat_templates/ then replace the config's
+ * too), else the config's chat_template (the one named "default" of a list). */
+static int load_template(const char *dir, const json_doc *cfg, chatlen_model *m, char *err, size_t errlen)
+{
+	jbuf p = {0};
+	jbuf_printf(&p, "%s/chat_template.jinja", dir);
+	size_t n;
+	char *t = read_file(p.p, &n);
+	if (!t && errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", p.p, strerror(errno));
+		jbuf_free(&p);
+		return -1;
+	}
+	jbuf_free(&p);
+	if (t) {
+		if (memchr(t, 0, n)) { free(t); snprintf(err, errlen, "%s/chat_template.jinja: a NUL byte", dir); return -1; }
+		m->template_text = t;
+		m->template_source = "chat_template.jinja";
+		return 0;
+	}
+	if (has_named_templates(dir)) {
+		m->named_only = 1;   /* transformers: "multiple chat templates with no default specified" */
+		return 0;
+	}
+	if (!cfg) return 0;
+	uint32_t ct = json_get(cfg, 0, "chat_template");
+	/* a doubled or numeric chat_template: which template the model uses is not clear */
+	int nct = 0;
+	JSON_FOR_MEMBERS(cfg, 0, key, val, k) { (void)val; (void)k; nct += json_str_eq(cfg, key, "chat_template", 13); }
+	if (nct > 1) {
+		snprintf(err, errlen, "%s/tokenizer_config.json: chat_template is given %d times: which one the model uses is not clear", dir, nct);
+		return -1;
+	}
+	if (ct != JSON_NONE && json_type_of(cfg, ct) != JSON_STRING && json_type_of(cfg, ct) != JSON_ARRAY && json_type_of(cfg, ct) != JSON_NULL) {
+		snprintf(err, errlen, "%s/tokenizer_config.json: chat_template is not a string or a list of named templates", dir);
+		return -1;
+	}
+	if (json_type_of(cfg, ct) == JSON_ARRAY) {
+		uint32_t pick = JSON_NONE;
+		JSON_FOR_ELEMS(cfg, ct, e, k) {
+			(void)k;
+			if (json_type_of(cfg, e) == JSON_OBJECT && json_str_eq(cfg, json_get(cfg, e, "name"), "default", 7)) pick = json_get(cfg, e, "template");
+		}
+		ct = pick;
+	}
+	if (json_type_of(cfg, ct) != JSON_STRING) return 0;
+	jbuf tt = {0};
+	json_str_append(cfg, ct, &tt);
+	jbuf_put(&tt, "", 0);
+	m->template_text = jbuf_detach(&tt, NULL);
+	m->template_source = "tokenizer_config.json";
+	return 0;
 }
 
 int chatlen_model_load(const char *tokpath, chatlen_model *m, char *err, size_t errlen)
@@ -63,79 +219,27 @@ int chatlen_model_load(const char *tokpath, chatlen_model *m, char *err, size_t 
 	m->format = CHATLEN_PLAIN;
 	jbuf_puts(&m->vars, "{");
 	struct stat st;
-	jbuf p = {0};
-	if (stat(tokpath, &st) == 0 && S_ISDIR(st.st_mode)) jbuf_printf(&p, "%s/tokenizer_config.json", tokpath);
+	jbuf dir = {0};
+	if (stat(tokpath, &st) == 0 && S_ISDIR(st.st_mode)) jbuf_puts(&dir, tokpath);
 	else {
 		const char *sl = strrchr(tokpath, '/');
-		if (sl) jbuf_printf(&p, "%.*s/tokenizer_config.json", (int)(sl - tokpath), tokpath);
-		else jbuf_puts(&p, "tokenizer_config.json");
-	}
-	size_t blen;
-	char *b = read_file(p.p, &blen);
-	int rc = 0;
-	if (!b) {
-		if (errno != ENOENT) { snprintf(err, errlen, "%s: %s", p.p, strerror(errno)); rc = -1; }
-		jbuf_free(&p);
-		jbuf_putc(&m->vars, '}');
-		return rc;   /* no config beside the tokenizer: no template */
+		if (sl) jbuf_printf(&dir, "%.*s", (int)(sl - tokpath), tokpath);
+		else jbuf_puts(&dir, ".");
 	}
 	json_doc d;
-	json_doc_init(&d);
-	if (json_parse(&d, b, blen)) {
-		snprintf(err, errlen, "%s: %s", p.p, d.err);
-		json_doc_free(&d);
-		free(b);
-		jbuf_free(&p);
-		jbuf_putc(&m->vars, '}');
-		return -1;
-	}
-	uint32_t ct = json_get(&d, 0, "chat_template");
-	int nct = 0;
-	JSON_FOR_MEMBERS(&d, 0, key, val, k) { (void)val; (void)k; nct += json_str_eq(&d, key, "chat_template", 13); }
-	if (nct > 1 || (ct != JSON_NONE && json_type_of(&d, ct) != JSON_STRING && json_type_of(&d, ct) != JSON_ARRAY &&
-			json_type_of(&d, ct) != JSON_NULL)) {
-		if (nct > 1) snprintf(err, errlen, "%s: chat_template is given %d times: which one the model uses is not clear", p.p, nct);
-		else snprintf(err, errlen, "%s: chat_template is not a string or a list of named templates", p.p);
-		json_doc_free(&d);
-		free(b);
-		jbuf_free(&p);
-		jbuf_putc(&m->vars, '}');
-		return -1;
-	}
-	jbuf_free(&p);
-	if (json_type_of(&d, ct) == JSON_ARRAY) {
-		/* named templates: the one called "default" */
-		uint32_t pick = JSON_NONE;
-		JSON_FOR_ELEMS(&d, ct, e, k) {
-			(void)k;
-			if (json_type_of(&d, e) == JSON_OBJECT && json_str_eq(&d, json_get(&d, e, "name"), "default", 7)) pick = json_get(&d, e, "template");
-		}
-		ct = pick;
-	}
-	int first = 1;
-	for (const char *const *nm = (const char *const[]){ "bos_token", "eos_token", "pad_token", "unk_token", NULL }; *nm; nm++) {
-		char *v = token_str(&d, *nm);
-		if (!v) continue;
-		jbuf_printf(&m->vars, "%s\"%s\":", first ? "" : ",", *nm);
-		json_write_str(&m->vars, v, strlen(v));
-		first = 0;
-		if (!strcmp(*nm, "bos_token")) m->bos = v;
-		else if (!strcmp(*nm, "eos_token")) m->eos = v;
-		else free(v);
-	}
+	char *text;
+	int rc = load_json(dir.p, "tokenizer_config.json", &d, &text, err, errlen);
+	const json_doc *cfg = rc == 0 ? &d : NULL;
+	if (rc >= 0) rc = load_template(dir.p, cfg, m, err, errlen);
+	if (rc >= 0) rc = load_special(dir.p, cfg, m, err, errlen);
 	jbuf_putc(&m->vars, '}');
-	if (json_type_of(&d, ct) == JSON_STRING) {
-		jbuf tt = {0};
-		json_str_append(&d, ct, &tt);
-		jbuf_put(&tt, "", 0);
-		m->template_text = jbuf_detach(&tt, NULL);
-		if (strstr(m->template_text, "<|im_start|>")) {
-			m->format = CHATLEN_CHATML;
-			m->default_system = template_default_system(m->template_text);
-		} else if (strstr(m->template_text, "<|start_header_id|>")) m->format = CHATLEN_LLAMA3;
-	}
-	json_doc_free(&d);
-	free(b);
+	if (cfg) { json_doc_free(&d); free(text); }
+	jbuf_free(&dir);
+	if (rc < 0) return -1;
+	if (m->template_text && strstr(m->template_text, "<|im_start|>")) {
+		m->format = CHATLEN_CHATML;
+		m->default_system = template_default_system(m->template_text);
+	} else if (m->template_text && strstr(m->template_text, "<|start_header_id|>")) m->format = CHATLEN_LLAMA3;
 	return 0;
 }
 
@@ -145,23 +249,90 @@ void chatlen_model_free(chatlen_model *m)
 	free(m->default_system);
 	free(m->bos);
 	free(m->eos);
+	free(m->pad);
 	jbuf_free(&m->vars);
+}
+
+/* apply_chat_template's own parameters (and render's messages): a kwarg of
+ * one of these names binds the parameter, it never reaches the template */
+static const char *const call_params[] = { "messages", "conversation", "tools", "documents", "chat_template",
+					   "add_generation_prompt", "continue_final_message", "tokenize", "padding",
+					   "truncation", "max_length", "return_tensors", "return_dict",
+					   "return_assistant_tokens_mask", "tokenizer_kwargs", NULL };
+
+static int kwargs_check(const chatlen_job *j, const json_doc *kw, char *err, size_t errlen)
+{
+	if (json_type_of(kw, 0) != JSON_OBJECT) {
+		snprintf(err, errlen, "--template-kwargs: not a JSON object");
+		return -1;
+	}
+	JSON_FOR_MEMBERS(kw, 0, key, val, i) {
+		(void)val;
+		(void)i;
+		for (const char *const *p = call_params; *p; p++)
+			if (json_str_eq(kw, key, *p, strlen(*p))) {
+				snprintf(err, errlen, "--template-kwargs: \"%s\" is a parameter of apply_chat_template, not a template variable", *p);
+				return -1;
+			}
+		if (j->trainer == CHATLEN_NEMO_RL && json_str_eq(kw, key, "add_special_tokens", 18)) {
+			snprintf(err, errlen, "--template-kwargs: \"add_special_tokens\": NeMo RL passes its own (false)");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int chatlen_job_vars(chatlen_job *j, const chatlen_model *m, char *err, size_t errlen)
 {
+	json_doc kw, sp;
+	json_doc_init(&kw);
+	json_doc_init(&sp);
+	json_doc_init(&j->vars);
+	j->vars_text = NULL;
+	const char *kt = j->template_kwargs;
+	int rc = 0;
+	if (kt && json_parse(&kw, kt, strlen(kt))) {
+		snprintf(err, errlen, "--template-kwargs: %s", kw.err);
+		rc = -1;
+	} else if (kt) rc = kwargs_check(j, &kw, err, errlen);
+	if (!rc && json_parse(&sp, m->vars.p ? m->vars.p : "{}", m->vars.p ? m->vars.len : 2)) {
+		snprintf(err, errlen, "special tokens: %s", sp.err);
+		rc = -1;
+	}
+	if (rc) { json_doc_free(&kw); json_doc_free(&sp); return -1; }
+	/* {"add_generation_prompt": false, **special_tokens_map, **kwargs}, no name twice */
 	jbuf v = {0};
 	jbuf_puts(&v, "{\"add_generation_prompt\":false");
 	/* NeMo RL calls apply_chat_template(..., tokenize=False, add_special_tokens=False):
 	 * the second is no parameter of it, so transformers hands it to the template */
 	if (j->trainer == CHATLEN_NEMO_RL) jbuf_puts(&v, ",\"add_special_tokens\":false");
-	if (m->vars.len > 2) { jbuf_putc(&v, ','); jbuf_put(&v, m->vars.p + 1, m->vars.len - 2); }
+	JSON_FOR_MEMBERS(&sp, 0, key, val, i) {
+		(void)i;
+		if (kt && json_getn(&kw, 0, sp.src + sp.nodes[key].off, sp.nodes[key].len) != JSON_NONE) continue;
+		jbuf_putc(&v, ',');
+		json_write_raw(&v, &sp, key);
+		jbuf_putc(&v, ':');
+		json_write_raw(&v, &sp, val);
+	}
+	/* NeMo RL's get_tokenizer: if tokenizer.pad_token is None, pad_token = eos_token */
+	if (j->trainer == CHATLEN_NEMO_RL && !m->pad && m->eos && !(kt && json_get(&kw, 0, "pad_token") != JSON_NONE)) {
+		jbuf_puts(&v, ",\"pad_token\":");
+		json_write_str(&v, m->eos, strlen(m->eos));
+	}
+	if (kt) JSON_FOR_MEMBERS(&kw, 0, key, val, i) {
+		(void)i;
+		jbuf_putc(&v, ',');
+		json_write_raw(&v, &kw, key);
+		jbuf_putc(&v, ':');
+		json_write_raw(&v, &kw, val);
+	}
 	jbuf_putc(&v, '}');
-	json_doc_init(&j->vars);
+	json_doc_free(&kw);
+	json_doc_free(&sp);
 	size_t n;
 	j->vars_text = jbuf_detach(&v, &n);   /* the document reads its strings in place */
-	int rc = json_parse(&j->vars, j->vars_text, n);
-	if (rc) snprintf(err, errlen, "tokenizer_config.json: special tokens: %s", j->vars.err);
+	rc = json_parse(&j->vars, j->vars_text, n);
+	if (rc) snprintf(err, errlen, "template variables: %s", j->vars.err);
 	return rc ? -1 : 0;
 }
 
@@ -180,6 +351,7 @@ chatlen_ctx *chatlen_ctx_new(const chatlen_job *j)
 	c->j = j;
 	c->s = tok_state_new(j->t);
 	json_doc_init(&c->d);
+	json_doc_init(&c->alt);
 	return c;
 }
 
@@ -188,6 +360,8 @@ void chatlen_ctx_free(chatlen_ctx *c)
 	if (!c) return;
 	tok_state_free(c->s);
 	json_doc_free(&c->d);
+	json_doc_free(&c->alt);
+	jbuf_free(&c->alt_text);
 	jbuf_free(&c->tmp);
 	jbuf_free(&c->render);
 	jbuf_free(&c->prev);
@@ -286,11 +460,61 @@ static int template_failed(chatlen_item *it, int rc, const char *err)
 	return fail(it, "template_error", "%s", err);
 }
 
+/* The record's "tools" as apply_chat_template takes them: None (absent or
+ * null) or an iterable whose items are all dicts ("for tool in tools: if
+ * isinstance(tool, dict) ... else raise ValueError"), copied into a new list.
+ * So a list of objects passes; a string or an object iterates its characters
+ * or keys and raises, unless empty, which gives [] (rendered from c->alt); a
+ * number or a boolean is not iterable (TypeError). *dp: the document to render. */
+static int tools_check(chatlen_ctx *c, chatlen_item *it, json_doc **dp)
+{
+	static const char bad[] = "tools: Tools should either be a JSON schema, or a callable function with type hints and a docstring suitable for auto-conversion";
+	json_doc *d = &c->d;
+	uint32_t t = json_get(d, 0, "tools");
+	*dp = d;
+	switch (json_type_of(d, t)) {
+	case 0: case JSON_NULL: return 0;
+	case JSON_ARRAY:
+		JSON_FOR_ELEMS(d, t, e, k) {
+			(void)k;
+			if (json_type_of(d, e) != JSON_OBJECT) return fail(it, "template_error", "%s", bad);
+		}
+		return 0;
+	case JSON_STRING: case JSON_OBJECT:
+		if (d->nodes[t].len && json_type_of(d, t) == JSON_STRING) return fail(it, "template_error", "%s", bad);
+		if (d->nodes[t].count) return fail(it, "template_error", "%s", bad);
+		break;
+	case JSON_NUMBER:
+	{
+		size_t n;
+		const char *p = json_str_raw(d, t, &n);
+		int fl = memchr(p, '.', n) || memchr(p, 'e', n) || memchr(p, 'E', n);
+		return fail(it, "template_error", "tools: '%s' object is not iterable", fl ? "float" : "int");
+	}
+	default: return fail(it, "template_error", "tools: 'bool' object is not iterable");
+	}
+	/* empty: the template gets an empty list */
+	jbuf *b = &c->alt_text;
+	jbuf_reset(b);
+	jbuf_putc(b, '{');
+	JSON_FOR_MEMBERS(d, 0, key, val, k) {
+		if (k) jbuf_putc(b, ',');
+		json_write_raw(b, d, key);
+		jbuf_putc(b, ':');
+		if (json_str_eq(d, key, "tools", 5)) jbuf_puts(b, "[]");
+		else json_write_raw(b, d, val);
+	}
+	jbuf_putc(b, '}');
+	if (json_parse(&c->alt, b->p, b->len)) return fail(it, "template_error", "tools: %s", c->alt.err);
+	*dp = &c->alt;
+	return 0;
+}
+
 /* The model's template, rendered once over the record (messages, tools, ...). */
-static int count_template(chatlen_ctx *c, chatlen_item *it, size_t *total)
+static int count_template(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *total)
 {
 	char err[380];
-	jinja_doc_vars v = { .doc = &c->d, .root = 0, .n_messages = SIZE_MAX, .add_generation_prompt = -1, .extra = &c->j->vars };
+	jinja_doc_vars v = { .doc = d, .root = 0, .n_messages = SIZE_MAX, .add_generation_prompt = -1, .extra = &c->j->vars };
 	jbuf_reset(&c->render);
 	int rc = jinja_render_vars(c->j->tmpl, &v, &c->render, err, sizeof err);
 	if (rc) return template_failed(it, rc, err);
@@ -319,10 +543,10 @@ static int affix(const char *p, size_t n, const char *a, int end)
 
 /* NeMo RL's get_formatted_message_log: a render per prefix, the new text of each,
  * BOS in front of the first, EOS after the last, each piece tokenized alone. */
-static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, uint32_t ms, size_t *total)
+static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *total)
 {
 	const chatlen_job *j = c->j;
-	json_doc *d = &c->d;
+	uint32_t ms = json_get(d, 0, "messages");
 	size_t m = d->nodes[ms].count;
 	jbuf *prev = &c->prev, *cur = &c->render, *piece = &c->piece;
 	jbuf_reset(prev);
@@ -430,11 +654,13 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 			return;
 		}
 		int rc;
+		json_doc *rd = d;
+		if (fmt == CHATLEN_TEMPLATE && tools_check(c, it, &rd)) return;
 		if (fmt == CHATLEN_TEMPLATE && j->trainer == CHATLEN_NEMO_RL) {
-			rc = count_nemo_rl(c, it, ms, &total);
+			rc = count_nemo_rl(c, it, rd, &total);
 			rendered = j->want_render ? &c->tmp : NULL;
 		} else if (fmt == CHATLEN_TEMPLATE) {
-			rc = count_template(c, it, &total);
+			rc = count_template(c, it, rd, &total);
 			rendered = j->want_render ? &c->render : NULL;
 		} else rc = count_wrapped(c, it, ms, fmt, &total);
 		if (rc) return;

@@ -46,17 +46,29 @@
 enum { CHATLEN_PLAIN, CHATLEN_CHATML, CHATLEN_LLAMA3, CHATLEN_TEMPLATE };
 enum { CHATLEN_NONE, CHATLEN_NEMO_RL };
 
-/* What tokenizer_config.json beside a tokenizer says. */
+/* What the files beside a tokenizer say, read as transformers' AutoTokenizer
+ * reads them. The template: chat_template.jinja when it exists, else
+ * tokenizer_config.json's "chat_template" (the one named "default" of a
+ * list); *.jinja files in additional_chat_templates/ without a
+ * chat_template.jinja leave no default (named_only). The special tokens:
+ * tokenizer_config.json's, each replaced by special_tokens_map.json's when
+ * the config has no "added_tokens_decoder" (the legacy layout); a token is a
+ * string or an AddedToken object's "content", kept only when not empty. */
 typedef struct chatlen_model {
 	int format;             /* the fixed wrapping its template resembles, CHATLEN_PLAIN if none */
-	char *template_text;    /* its chat_template (the one named "default" of a list), or NULL */
+	char *template_text;    /* its chat template, or NULL */
+	const char *template_source; /* the file it came from (static), or NULL */
+	int named_only;         /* only named templates: transformers has no default to apply */
 	char *default_system;   /* a ChatML template's literal default system prompt, or NULL */
-	char *bos, *eos;        /* tokenizer.bos_token / eos_token, NULL when null or absent */
-	jbuf vars;              /* the template's variables besides the record's, a JSON object */
+	char *bos, *eos, *pad;  /* bos_token / eos_token / pad_token, NULL when unset */
+	jbuf vars;              /* the special tokens transformers passes the template
+				 * (its special_tokens_map: bos, eos, unk, sep, pad, cls,
+				 * mask, additional_special_tokens), a JSON object */
 } chatlen_model;
 
 /* tokpath: a tokenizer.json or its directory. No config file is no template
- * (0); a config that cannot be read or parsed is -1. */
+ * and only special_tokens_map.json's tokens (0); a file that cannot be read
+ * or parsed is -1. */
 int chatlen_model_load(const char *tokpath, chatlen_model *m, char *err, size_t errlen);
 void chatlen_model_free(chatlen_model *m);
 
@@ -75,10 +87,18 @@ typedef struct chatlen_job {
 	int add_bos, add_eos;       /* NeMo RL's data.add_bos / add_eos (its defaults: 1, 1) */
 	int add_generation_prompt;  /* NeMo RL's data.add_generation_prompt (default 0) */
 	const char *bos, *eos;      /* tokenizer.bos_token / eos_token, or NULL */
+	const char *template_kwargs; /* a JSON object: more template variables, or NULL */
 } chatlen_job;
 
-/* Parse m's variables into j->vars (with add_special_tokens=false under
- * NeMo RL, which passes it to apply_chat_template). -1 on a parse error. */
+/* The template's variables besides the record's into j->vars, as
+ * apply_chat_template passes them: add_generation_prompt, m's special tokens
+ * (under NeMo RL pad_token = eos_token when it has none, as its
+ * get_tokenizer sets it, and add_special_tokens=false, which it passes on),
+ * then j->template_kwargs' members, which replace those of the same name
+ * (NeMo RL's policy.tokenizer.chat_template_kwargs). -1 with err when the
+ * kwargs are not a JSON object or name a parameter of apply_chat_template
+ * (messages, tools, documents, add_generation_prompt, ...), which would not
+ * reach the template. */
 int chatlen_job_vars(chatlen_job *j, const chatlen_model *m, char *err, size_t errlen);
 /* Frees what chatlen_job_vars allocated (not the tok or the template). */
 void chatlen_job_free(chatlen_job *j);
