@@ -3,7 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include "workq.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -685,46 +685,19 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 
 /* ---------------- threads ---------------- */
 
-typedef struct worker {
-	chatlen_ctx *c;
-	chatlen_item *items;
-	size_t n;
-	size_t *next;             /* shared: the next chunk of the batch to take */
-	pthread_mutex_t *mu;
-	pthread_t tid;
-} worker;
+typedef struct batch { chatlen_ctx **ctx; chatlen_item *items; } batch;
 
-static void *work(void *arg)
+static int batch_range(void *p, int w, size_t a, size_t b)
 {
-	worker *w = arg;
-	/* chunks of 16 records taken in turn: records differ in length, so a
-	 * fixed split would leave threads idle */
-	for (;;) {
-		pthread_mutex_lock(w->mu);
-		size_t a = *w->next;
-		*w->next = a + 16 < w->n ? a + 16 : w->n;
-		pthread_mutex_unlock(w->mu);
-		if (a >= w->n) break;
-		size_t b = a + 16 < w->n ? a + 16 : w->n;
-		for (size_t i = a; i < b; i++) chatlen_record(w->c, &w->items[i]);
-	}
-	return NULL;
+	batch *j = p;
+	for (size_t i = a; i < b; i++) chatlen_record(j->ctx[w], &j->items[i]);
+	return 0;
 }
 
 void chatlen_batch(chatlen_ctx **ctx, int nctx, chatlen_item *items, size_t n)
 {
-	if (nctx <= 1) {
-		for (size_t i = 0; i < n; i++) chatlen_record(ctx[0], &items[i]);
-		return;
-	}
-	size_t next = 0;
-	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-	worker *ws = xcalloc((size_t)nctx, sizeof *ws);
-	for (int w = 0; w < nctx; w++) {
-		ws[w] = (worker){ .c = ctx[w], .items = items, .n = n, .next = &next, .mu = &mu };
-		if (w) pthread_create(&ws[w].tid, NULL, work, &ws[w]);
-	}
-	work(&ws[0]);
-	for (int w = 1; w < nctx; w++) pthread_join(ws[w].tid, NULL);
-	free(ws);
+	/* chunks of 16 records taken in turn: records differ in length, so a
+	 * fixed split would leave threads idle; the caller is worker 0 */
+	batch j = { ctx, items };
+	workq_run(n, 16, nctx, batch_range, &j);
 }
