@@ -1,5 +1,6 @@
 /* convert.c — see convert.h. */
 #include "convert.h"
+#include "jqprog.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -359,4 +360,78 @@ int conv_check_record(const json_doc *d, const char **reason, char *err, size_t 
 	if (!json_str_eq(d, json_get(d, last, "role"), "assistant", 9) && !special_message(d, last))
 		return fail(reason, "no_final_assistant", err, errlen, "the last message is not the assistant's%s", NULL);
 	return 0;
+}
+
+/* "id" and "source" added to the program's output txt when it leaves them out */
+static void fill_id_source(const conv_spec *spec, const json_doc *od, const char *txt, size_t tl, uint64_t rowno, jbuf *out)
+{
+	jbuf f = JBUF_INIT;
+	if (json_get(od, 0, "id") == JSON_NONE) {
+		char idb[64];
+		snprintf(idb, sizeof idb, "/%llu", (unsigned long long)rowno);
+		jbuf idv = JBUF_INIT;
+		jbuf_puts(&idv, spec->source);
+		jbuf_puts(&idv, idb);
+		jbuf_puts(&f, "\"id\":");
+		json_write_str(&f, idv.p, idv.len);
+		jbuf_free(&idv);
+	}
+	if (json_get(od, 0, "source") == JSON_NONE) {
+		if (f.len) jbuf_putc(&f, ',');
+		jbuf_puts(&f, "\"source\":");
+		json_write_str(&f, spec->source, strlen(spec->source));
+	}
+	/* the same appending as cli_annotate: before the object's last '}' */
+	size_t e = tl;
+	while (e > 0 && txt[e - 1] != '}') e--;
+	size_t close = e - 1, p = close;
+	while (p > 0 && (txt[p - 1] == ' ' || txt[p - 1] == '\t' || txt[p - 1] == '\r' || txt[p - 1] == '\n')) p--;
+	jbuf_put(out, txt, close);
+	if (!(p > 0 && txt[p - 1] == '{') && f.len) jbuf_putc(out, ',');
+	jbuf_put(out, f.p, f.len);
+	jbuf_putc(out, '}');
+	jbuf_free(&f);
+}
+
+int conv_jq_record(jq_state *jq, const conv_spec *spec, const char *line, size_t len, uint64_t rowno,
+		   json_doc *od, jbuf *out, conv_outcome_fn fn, void *ctx)
+{
+	char err[512];
+	const char *reason;
+	jv in;
+	if (jqprog_parse(line, len, &in, err, sizeof err)) { fn(ctx, NULL, 0, "jq_error", err); return 1; }
+	jq_start(jq, in, 0);
+	jv r;
+	int n_out = 0;
+	while (jv_is_valid(r = jq_next(jq))) {
+		jv s = jv_dump_string(r, 0);
+		const char *txt = jv_string_value(s);
+		size_t tl = (size_t)jv_string_length_bytes(jv_copy(s));
+		n_out++;
+		if (json_parse(od, txt, tl)) {
+			fn(ctx, NULL, 0, "jq_error", "the program's output is not valid JSON");
+		} else {
+			jbuf_reset(out);
+			if (od->nodes[0].type == JSON_OBJECT && (json_get(od, 0, "id") == JSON_NONE || json_get(od, 0, "source") == JSON_NONE)) {
+				fill_id_source(spec, od, txt, tl, rowno, out);
+				json_parse(od, out->p, out->len);
+			} else {
+				jbuf_put(out, txt, tl);
+			}
+			if (conv_check_record(od, &reason, err, sizeof err)) fn(ctx, NULL, 0, reason, err);
+			else fn(ctx, out->p, out->len, NULL, NULL);
+		}
+		jv_free(s);
+	}
+	if (jv_invalid_has_msg(jv_copy(r))) {
+		jv msg = jv_invalid_get_msg(r);
+		const char *ms = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "error";
+		fn(ctx, NULL, 0, "jq_error", ms);
+		jv_free(msg);
+		n_out++;
+	} else {
+		jv_free(r);
+		if (n_out == 0) { fn(ctx, NULL, 0, "jq_empty", "the program produced no output"); n_out = 1; }
+	}
+	return n_out;
 }

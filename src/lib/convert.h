@@ -60,6 +60,22 @@ int conv_record(const conv_spec *spec, const json_doc *doc, uint64_t rowno, jbuf
  * reasons as conv_record. */
 int conv_check_record(const json_doc *doc, const char **reason, char *err, size_t errlen);
 
+/* A user's jq program (to-messages --jq) over one row line: each output the
+ * program gives is one outcome, reported through fn in order: rec set (a
+ * contract record, with "id" and "source" filled in from spec->source and
+ * rowno when the program leaves them out) or reason and detail set (the
+ * output is no record: jq_error, bad_record, not_a_record, ...). A row the
+ * program gives no output for is one outcome, jq_empty; a program error
+ * after k outputs is one more outcome, jq_error. So a row is at least one
+ * outcome, and the caller counts each outcome past the first as one more
+ * record read. Returns the number of outcomes. jq must come from
+ * jqprog_compile; scratch is reused between calls (free with json_doc_free
+ * and jbuf_free). */
+#include <jq.h>
+typedef void (*conv_outcome_fn)(void *ctx, const char *rec, size_t len, const char *reason, const char *detail);
+int conv_jq_record(jq_state *jq, const conv_spec *spec, const char *line, size_t len, uint64_t rowno,
+		   json_doc *scratch_doc, jbuf *scratch, conv_outcome_fn fn, void *ctx);
+
 /* The contents of the last \boxed{...} in s[0..n): the braces are balanced
  * (a backslash escapes the character after it, so \{ and \} do not count),
  * ASCII whitespace trimmed from both ends, into ans and alen (pointing into s).

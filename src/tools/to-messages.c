@@ -56,6 +56,17 @@ static void add_keep(cli *c, conv_spec *s, char *list)
 	}
 }
 
+/* One outcome of a --jq program on a row: each past the first is one more
+ * record read, so read = kept + dropped holds. */
+typedef struct jq_line { cli *c; const char *line; size_t len; int n; } jq_line;
+static void jq_outcome(void *ctx, const char *rec, size_t n, const char *reason, const char *detail)
+{
+	jq_line *j = ctx;
+	if (j->n++) cli_add_read(j->c, 1);
+	if (rec) cli_emit(j->c, rec, n);
+	else cli_drop(j->c, j->line, j->len, reason, detail);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -99,13 +110,7 @@ int main(int argc, char **argv)
 		case O_ID: idf = optarg; break;
 		case O_STRIP: strip = 1; break;
 		case O_JQ: jqprog = optarg; break;
-		case O_MINCH: {
-			char *e;
-			unsigned long long v = strtoull(optarg, &e, 10);
-			if (*e || !*optarg || *optarg == '-') cli_usage_error(&c, "--min-solution-chars: a count, not '%s'", optarg);
-			minch = (size_t)v;
-			break;
-		}
+		case O_MINCH: minch = (size_t)cli_int_arg(&c, "--min-solution-chars", optarg, 0, INT64_MAX); break;
 		case O_BOXED: boxed = optarg; break;
 		default: cli_usage_error(&c, NULL);
 		}
@@ -162,58 +167,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		/* --jq: every output must be a record */
-		jv in;
-		if (jqprog_parse(line, len, &in, err, sizeof err)) { cli_drop(&c, line, len, "jq_error", err); continue; }
-		jq_start(jq, in, 0);
-		jv r;
-		int n_out = 0;
-		while (jv_is_valid(r = jq_next(jq))) {
-			jv s = jv_dump_string(r, 0);
-			const char *txt = jv_string_value(s);
-			size_t tl = (size_t)jv_string_length_bytes(jv_copy(s));
-			n_out++;
-			if (json_parse(&od, txt, tl)) {
-				cli_drop(&c, line, len, "jq_error", "the program's output is not valid JSON");
-			} else {
-				jbuf_reset(&out);
-				/* fill in id and source when the program leaves them out */
-				if (od.nodes[0].type == JSON_OBJECT && (json_get(&od, 0, "id") == JSON_NONE || json_get(&od, 0, "source") == JSON_NONE)) {
-					jbuf f = JBUF_INIT;
-					if (json_get(&od, 0, "id") == JSON_NONE) {
-						char idb[64];
-						snprintf(idb, sizeof idb, "/%llu", (unsigned long long)rowno);
-						jbuf idv = JBUF_INIT;
-						jbuf_puts(&idv, spec.source);
-						jbuf_puts(&idv, idb);
-						jbuf_puts(&f, "\"id\":");
-						json_write_str(&f, idv.p, idv.len);
-						jbuf_free(&idv);
-					}
-					if (json_get(&od, 0, "source") == JSON_NONE) {
-						if (f.len) jbuf_putc(&f, ',');
-						jbuf_puts(&f, "\"source\":");
-						json_write_str(&f, spec.source, strlen(spec.source));
-					}
-					cli_annotate(&out, txt, tl, f.p, f.len);
-					jbuf_free(&f);
-					json_parse(&od, out.p, out.len);
-				} else {
-					jbuf_put(&out, txt, tl);
-				}
-				if (conv_check_record(&od, &reason, err, sizeof err)) cli_drop(&c, line, len, reason, err);
-				else { cli_emit(&c, out.p, out.len); if (n_out > 1) cli_add_read(&c, 1); }
-			}
-			jv_free(s);
-		}
-		if (jv_invalid_has_msg(jv_copy(r))) {
-			jv msg = jv_invalid_get_msg(r);
-			const char *ms = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "error";
-			cli_drop(&c, line, len, "jq_error", ms);
-			jv_free(msg);
-		} else {
-			jv_free(r);
-			if (n_out == 0) cli_drop(&c, line, len, "jq_empty", "the program produced no output");
-		}
+		jq_line jl = { &c, line, len, 0 };
+		conv_jq_record(jq, &spec, line, len, rowno, &od, &out, jq_outcome, &jl);
 	}
 	if (jq) jq_teardown(&jq);
 	json_doc_free(&od);

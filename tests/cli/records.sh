@@ -48,11 +48,16 @@ t_eq "--jq: outputs that are not records are rejected, each with its reason" "no
 	   cat "$T/r3" "$T/r4" | jq -r .reason | tr '\n' ' ' | sed 's/ $//')"
 # every reason the code can give is listed in --help and to-messages(1)
 # (bad_spec cannot happen from the command line: the options are checked first)
+# --jq outputs beyond the first are records read, kept or dropped: the counts add up
+echo '{"q":"a"}' | to-messages --jq '{id:"1",messages:[{role:"user",content:.q},{role:"assistant",content:"b"}]}, 1, 2' >/dev/null 2>"$T/je"
+t_grep "--jq: a record and two non-records from one row: read 3, kept 1, dropped 2" "read 3, kept 1, dropped 2 (not_a_record 2)" "$T/je"
+echo '{"q":"a"}' | to-messages --jq '{id:"1",messages:[{role:"user",content:.q},{role:"assistant",content:"b"}]}, error("x")' >/dev/null 2>"$T/je"
+t_grep "--jq: an error after an output is one more drop" "read 2, kept 1, dropped 1 (jq_error 1)" "$T/je"
 # The reasons are found in the code by the shapes it gives them in; the list
 # it finds is held to the known one, so a change of shape that hides a reason
 # from the grep (or a new reason) fails here instead of checking nothing.
 to-messages --help >"$T/help"
-found=$(grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, )"[a-z_]+"' \
+found=$(grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, |fn\(ctx, NULL, 0, )"[a-z_]+"' \
 		"$SFTKIT_ROOT/src/lib/convert.c" "$SFTKIT_ROOT/src/tools/to-messages.c" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u | tr '\n' ' ')
 t_eq "to-messages: the reasons found in the code are the known ones" \
 	"answer_mismatch bad_json bad_message bad_messages bad_record bad_role bad_spec empty_content empty_messages jq_empty jq_error missing_content missing_field no_final_assistant non_string_content not_a_record null_content short_solution truncated unclosed_think " "$found"
