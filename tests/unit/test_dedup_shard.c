@@ -29,8 +29,8 @@ static void fill(uint32_t i, uint32_t *sigs, uint8_t *empty)
 static void test_exchange(void)
 {
 	char err[9000];
-	uint32_t s0[N * NP], s1[N * NP];
-	uint8_t e0[N], e1[N];
+	uint32_t s0[(N + 1) * NP], s1[(N + 1) * NP];   /* room for the N + 1 records of a test below */
+	uint8_t e0[N + 1], e1[N + 1];
 	dedup_shard a = { dir, 0, 2, NP, 0, time(NULL) }, b = a;
 	b.i = 1;
 	T_EQ_INT(dedup_shard_prepare(&a, err, sizeof err), 0);
