@@ -1,0 +1,95 @@
+/* dedup_priv.h — what dedup_run.c (the record table and the common parts)
+ * and dedup_lean.c (exact mode alone) share: the run itself. Not a public
+ * header. */
+#ifndef SFTKIT_DEDUP_PRIV_H
+#define SFTKIT_DEDUP_PRIV_H
+
+#include "dedup.h"
+#include "dedup_run.h"
+#include "jsonl.h"
+#include "util.h"
+
+#define LEAN_OTHER 0x8000u     /* lean rank flag: another shard decides this record */
+
+typedef struct dedup_rec {
+	dd_key key;
+	int32_t rank;
+	uint32_t id_off;        /* into ids */
+	uint8_t ref;            /* from --against */
+	uint64_t off;           /* of its line in the spool */
+} dedup_rec;
+
+struct lean_pair { uint32_t surv, off; };
+
+struct dedup_run {
+	dedup_cfg cfg;
+	int lean;                    /* exact mode alone, the lean path */
+	char err[9000];
+	/* the compared text of a record */
+	jbuf norm, jqtext;
+	uint64_t nokey;
+	char *prio_seen;
+	json_doc d;                  /* --against lines, lines read back */
+	/* the spool: every line, the --against ones first (lean: inputs only) */
+	int spool;
+	uint64_t spooled;
+	jsonl_writer sw;
+	int sw_open;
+	jsonl_reader jr;             /* pass 2 */
+	int jr_open;
+	uint32_t next;               /* record index pass 2 reads next */
+	uint32_t nref;
+	jbuf rec, fld;               /* a verdict's scratch */
+	/* the record table (not lean) */
+	dedup_rec *r;
+	size_t n, cap;
+	jbuf ids;
+	uint32_t *sigs;              /* n * bands * rows */
+	uint8_t *empty;              /* no shingles */
+	dd_uf uf;
+	dd_keytab keys;
+	dd_lsh lsh;
+	uint32_t (*cand)[2];         /* near: candidate pairs, verified after pass 1 */
+	size_t ncand, candcap;
+	jbuf vline;
+	json_doc vdoc;
+	dd_verifier ver;
+	uint64_t *hs;
+	size_t hscap;
+	uint32_t *best, *size;       /* per group root: survivor, members */
+	/* lean */
+	struct {
+		dd_key *keys;
+		uint16_t *rank;
+		size_t n, cap;
+		jbuf refids;
+		uint32_t *refoff;
+		uint32_t *surv;
+		uint32_t *svidx, *svoff;
+		size_t nsv, svcap;
+		jbuf svids, cl;
+		struct lean_pair *pairs;
+		size_t npairs, pcap;
+	} l;
+};
+
+/* Set r->err; returns code. */
+int dedup_fail(dedup_run *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The compared text of a record into r->norm: 0 or DEDUP_EDATA. */
+int dedup_view(dedup_run *r, const json_doc *d, const char *line, size_t len);
+/* Its rank: its source's place in the priority list, else after, by file_rank. */
+int32_t dedup_rank(dedup_run *r, const json_doc *d, int32_t file_rank);
+/* Its id: the "id" string or number, else "#i". */
+void dedup_id(const json_doc *d, uint32_t i, jbuf *out);
+/* Write a line to the spool. */
+int dedup_spool(dedup_run *r, const char *line, size_t len);
+
+/* Open the spool for pass 2, past its first skip lines; r->next = skip. */
+int dedup_rewind(dedup_run *r, uint32_t skip);
+
+int dedup_lean_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref);
+int dedup_lean_resolve(dedup_run *r);
+int dedup_lean_next(dedup_run *r, dedup_verdict *v);
+void dedup_lean_free(dedup_run *r);
+
+#endif

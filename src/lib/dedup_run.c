@@ -1,0 +1,450 @@
+/* dedup_run.c — a deduplication run (dedup_run.h): the common parts (the
+ * compared text, ranks, ids, the spool, the reference set) and the record
+ * table of near mode (and of exact mode with near, or with cfg.generic). */
+#include "dedup_priv.h"
+#include "dedup_shard.h"
+#include "jqprog.h"
+
+#include <xxhash.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int dedup_fail(dedup_run *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static int nperm(const dedup_run *r) { return r->cfg.bands * r->cfg.rows; }
+static int spool_text(void *ctx, uint32_t i, const char **t, size_t *n);
+
+dedup_run *dedup_new(const dedup_cfg *cfg)
+{
+	dedup_run *r = xcalloc(1, sizeof *r);
+	r->cfg = *cfg;
+	r->lean = cfg->exact && !cfg->near && !cfg->generic;
+	r->spool = -1;
+	r->prio_seen = xcalloc((size_t)(cfg->npriority ? cfg->npriority : 1), 1);
+	json_doc_init(&r->d);
+	json_doc_init(&r->vdoc);
+	if (cfg->near) dd_lsh_init(&r->lsh, cfg->bands, cfg->rows, cfg->threshold);
+	if (!r->lean) dd_verifier_init(&r->ver, cfg->ngram, cfg->threshold, spool_text, r);
+	return r;
+}
+
+const char *dedup_errmsg(const dedup_run *r) { return r->err; }
+uint64_t dedup_nokey(const dedup_run *r) { return r->nokey; }
+int dedup_priority_seen(const dedup_run *r, int k) { return k >= 0 && k < r->cfg.npriority && r->prio_seen[k]; }
+
+/* --key PROGRAM: the program's outputs (strings as text, other values as
+ * JSON), joined by a separator, then normalized like conversations */
+static int jq_view(dedup_run *r, const char *line, size_t len)
+{
+	jq_state *jq = r->cfg.jq;
+	jbuf_reset(&r->jqtext);
+	int any = 0;   /* an output that is a key: not null, not "" */
+	jv in;
+	char err[300];
+	if (jqprog_parse(line, len, &in, err, sizeof err)) return dedup_fail(r, DEDUP_EDATA, "--key: %s", err);
+	jq_start(jq, in, 0);
+	jv o;
+	while (jv_is_valid(o = jq_next(jq))) {
+		jv_kind kd = jv_get_kind(o);
+		if (kd != JV_KIND_NULL && (kd != JV_KIND_STRING || jv_string_length_bytes(jv_copy(o)) > 0)) any = 1;
+		if (kd == JV_KIND_STRING) jbuf_put(&r->jqtext, jv_string_value(o), (size_t)jv_string_length_bytes(jv_copy(o)));
+		else {
+			jv sdump = jv_dump_string(jv_copy(o), JV_PRINT_SORTED);
+			jbuf_puts(&r->jqtext, jv_string_value(sdump));
+			jv_free(sdump);
+		}
+		jbuf_putc(&r->jqtext, '\x1f');
+		jv_free(o);
+	}
+	if (jv_invalid_has_msg(jv_copy(o))) {
+		jv msg = jv_invalid_get_msg(o);
+		int rc = dedup_fail(r, DEDUP_EDATA, "--key: %s",
+				    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "the program failed");
+		jv_free(msg);
+		return rc;
+	}
+	jv_free(o);
+	jbuf_reset(&r->norm);
+	if (!any) {
+		/* null, "" or nothing is not a key: a key of its own, so the record
+		 * is kept and compared with none (counted as no_key) */
+		jbuf_printf(&r->norm, "\x1e%llu", (unsigned long long)r->nokey++);
+		return 0;
+	}
+	const char *t = r->jqtext.p ? r->jqtext.p : "";
+	if (!r->cfg.fold) { jbuf_put(&r->norm, t, r->jqtext.len); return 0; }
+	jbuf tmp = {0};
+	dd_nfc(t, r->jqtext.len, 1, &tmp);
+	dd_fold(tmp.p ? tmp.p : "", tmp.len, &r->norm);
+	jbuf_free(&tmp);
+	return 0;
+}
+
+int dedup_view(dedup_run *r, const json_doc *d, const char *line, size_t len)
+{
+	if (r->cfg.jq) return jq_view(r, line, len);
+	dd_normalize_opt(d, r->cfg.key, r->cfg.fold, &r->norm);
+	return 0;
+}
+
+int32_t dedup_rank(dedup_run *r, const json_doc *d, int32_t file_rank)
+{
+	const dedup_cfg *c = &r->cfg;
+	if (!c->npriority) return file_rank;
+	uint32_t src = json_get(d, 0, "source");
+	for (int k = 0; k < c->npriority && json_type_of(d, src) == JSON_STRING; k++)
+		if (json_str_eq(d, src, c->priority[k], strlen(c->priority[k]))) { r->prio_seen[k] = 1; return k; }
+	return c->npriority + file_rank;
+}
+
+void dedup_id(const json_doc *d, uint32_t i, jbuf *out)
+{
+	uint32_t idn = json_get(d, 0, "id");
+	if (json_type_of(d, idn) == JSON_STRING) json_str_append(d, idn, out);
+	else if (json_type_of(d, idn) == JSON_NUMBER) { size_t l; const char *s = json_raw(d, idn, &l); jbuf_put(out, s, l); }
+	else jbuf_printf(out, "#%u", i);
+}
+
+int dedup_spool(dedup_run *r, const char *line, size_t len)
+{
+	if (jsonl_write_line(&r->sw, line, len)) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(r->sw.err ? r->sw.err : errno));
+	r->spooled += len + 1;
+	return 0;
+}
+
+int dedup_start(dedup_run *r)
+{
+	const dedup_cfg *c = &r->cfg;
+	if (c->shard_n && c->near) {
+		dedup_shard s = { c->shard_dir, c->shard_i, c->shard_n, nperm(r), c->shard_timeout, c->t0 };
+		if (dedup_shard_prepare(&s, r->err, sizeof r->err)) return DEDUP_ERR;
+	}
+	char path[] = "/tmp/sftkit-dedup.XXXXXX", buf[4096];
+	snprintf(buf, sizeof buf, "%s/sftkit-dedup.XXXXXX", c->tmpdir && *c->tmpdir ? c->tmpdir : "/tmp");
+	int fd = mkstemp(buf);
+	if (fd < 0) {
+		fd = mkstemp(path);
+		if (fd < 0) return dedup_fail(r, DEDUP_ERR, "cannot create a spool file: %s", strerror(errno));
+		unlink(path);
+	} else unlink(buf);
+	r->spool = fd;
+	jsonl_writer_init(&r->sw, fd);
+	r->sw_open = 1;
+	return 0;
+}
+
+/* The text callback of the verifier: record i's line in the spool, its
+ * compared text made again. */
+static int spool_text(void *ctx, uint32_t i, const char **t, size_t *n)
+{
+	dedup_run *r = ctx;
+	uint64_t end = i + 1 < r->n ? r->r[i + 1].off : r->spooled;
+	size_t len = (size_t)(end - r->r[i].off - 1), got = 0;
+	if (end > r->sw.bytes && jsonl_flush(&r->sw)) return -1;
+	jbuf_reset(&r->vline);
+	jbuf_reserve(&r->vline, len + 1);
+	while (got < len) {
+		ssize_t k = pread(r->spool, r->vline.p + got, len - got, (off_t)(r->r[i].off + got));
+		if (k < 0 && errno == EINTR) continue;
+		if (k <= 0) return -1;
+		got += (size_t)k;
+	}
+	r->vline.len = len;
+	r->vline.p[len] = 0;
+	if (!r->cfg.jq && json_parse(&r->vdoc, r->vline.p, len)) return -1;
+	if (dedup_view(r, &r->vdoc, r->vline.p, len)) return -1;
+	*t = r->norm.p ? r->norm.p : "";
+	*n = r->norm.len;
+	return 0;
+}
+
+/* The candidate pairs record i makes, for near_verify. */
+static void near_union(dedup_run *r, uint32_t i)
+{
+	uint32_t c[1024];
+	if (r->empty[i]) return;
+	int m = dd_lsh_candidates(&r->lsh, r->sigs, i, &r->uf, c);
+	for (int k = 0; k < m; k++) {
+		if (r->ncand == r->candcap) {
+			r->candcap = r->candcap ? r->candcap * 2 : 1024;
+			r->cand = xrealloc(r->cand, r->candcap * sizeof *r->cand);
+		}
+		r->cand[r->ncand][0] = c[k];
+		r->cand[r->ncand++][1] = i;
+	}
+}
+
+/* Join the candidate pairs whose exact Jaccard reaches the threshold, then
+ * forget them (one record's, in one process; all, after a shard exchange). The
+ * groups are the connected components of the pairs that do, whatever the
+ * order; a pair already in one group needs no measuring. */
+static int near_verify(dedup_run *r)
+{
+	for (size_t k = 0; k < r->ncand; k++) {
+		uint32_t a = r->cand[k][0], b = r->cand[k][1];
+		double j;
+		if (dd_uf_find(&r->uf, a) == dd_uf_find(&r->uf, b)) continue;
+		if (dd_verifier_jaccard(&r->ver, a, b, &j)) {
+			r->ncand = 0;
+			if (r->err[0]) return DEDUP_EDATA;   /* the --key program failed */
+			return dedup_fail(r, DEDUP_ERR, "spool: a record did not read back for verification");
+		}
+		if (j >= r->cfg.threshold) dd_uf_union(&r->uf, a, b);
+	}
+	r->ncand = 0;
+	return 0;
+}
+
+static int mine_near(const dedup_run *r, uint32_t i)
+{
+	return (i - r->nref) % r->cfg.shard_n == r->cfg.shard_i;
+}
+
+/* Pass 1 for one record: keys, signature, unions. */
+static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
+{
+	const dedup_cfg *c = &r->cfg;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 4096;
+		r->r = xrealloc(r->r, r->cap * sizeof *r->r);
+		r->empty = xrealloc(r->empty, r->cap);
+		if (c->near) r->sigs = xrealloc(r->sigs, r->cap * nperm(r) * sizeof *r->sigs);
+	}
+	uint32_t i = (uint32_t)r->n++;
+	dedup_rec *e = &r->r[i];
+	memset(e, 0, sizeof *e);
+	r->empty[i] = 0;
+	e->ref = (uint8_t)ref;
+	e->off = r->spooled;   /* where its line goes */
+	dd_uf_add(&r->uf);
+	e->rank = ref ? -1 : dedup_rank(r, d, file_rank);
+	e->id_off = (uint32_t)r->ids.len;
+	dedup_id(d, i, &r->ids);
+	jbuf_putc(&r->ids, 0);
+
+	int rc = dedup_view(r, d, line, len);
+	if (rc) return rc;
+	e->key = dd_exact_key(r->norm.p ? r->norm.p : "", r->norm.len);
+	if (c->exact) {
+		uint32_t f = dd_keytab_first(&r->keys, e->key, i);
+		if (f != i) dd_uf_union(&r->uf, f, i);
+	}
+	if (!c->near) return 0;
+	uint32_t *sig = r->sigs + (size_t)i * nperm(r);
+	if (c->shard_n && !ref && !mine_near(r, i)) {
+		/* another shard's record: its signature comes from that shard */
+		memset(sig, 0, (size_t)nperm(r) * sizeof *sig);
+		return 0;
+	}
+	size_t m = dd_shingle_hashes(r->norm.p, r->norm.len, c->ngram, &r->hs, &r->hscap);
+	dd_minhash_of(r->hs, m, sig, nperm(r));
+	r->empty[i] = m == 0;
+	/* the verifier keeps the last records' shingles: most pairs are near in the input */
+	dd_verifier_put(&r->ver, i, &r->hs, m, &r->hscap);
+	if (c->shard_n) return 0;
+	near_union(r, i);
+	return near_verify(r);
+}
+
+static int add_one(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
+{
+	if (r->lean) return dedup_lean_add(r, d, line, len, file_rank, ref);
+	int rc = add_record(r, d, line, len, file_rank, ref);
+	if (rc) return rc;
+	return dedup_spool(r, line, len);
+}
+
+int dedup_against(dedup_run *r, const char *path)
+{
+	jsonl_reader jr;
+	if (jsonl_open(&jr, path)) return dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(errno));
+	const char *line;
+	size_t len;
+	unsigned long ln = 0;
+	int rc = 0;
+	while (!rc && jsonl_next(&jr, &line, &len) > 0) {
+		ln++;
+		if (json_parse(&r->d, line, len) || json_type_of(&r->d, 0) != JSON_OBJECT)
+			rc = dedup_fail(r, DEDUP_ERR, "%s:%lu: not a JSON object", path, ln);
+		else rc = add_one(r, &r->d, line, len, -1, 1);
+	}
+	if (!rc && jr.err) rc = dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(jr.err));
+	jsonl_close(&jr);
+	r->nref = (uint32_t)(r->lean ? r->l.n : r->n);
+	return rc;
+}
+
+int dedup_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank)
+{
+	return add_one(r, d, line, len, file_rank, 0);
+}
+
+/* What identifies a run to its shards: every record's exact key (so the
+ * inputs and what is compared) and the near-mode parameters. A signature
+ * file of another run in the same --shard-dir (stale, or of other inputs
+ * with as many records) carries another tag and is not read. */
+static uint64_t run_tag(const dedup_run *r)
+{
+	const dedup_cfg *c = &r->cfg;
+	XXH3_state_t *st = XXH3_createState();
+	XXH3_64bits_reset(st);
+	int64_t par[6] = { c->ngram, c->bands, c->rows, c->fold, (int64_t)r->n, (int64_t)r->nref };
+	XXH3_64bits_update(st, par, sizeof par);
+	XXH3_64bits_update(st, &c->threshold, sizeof c->threshold);
+	for (size_t i = 0; i < r->n; i++) XXH3_64bits_update(st, &r->r[i].key, sizeof r->r[i].key);
+	uint64_t t = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return t;
+}
+
+static int better(const dedup_rec *a, uint32_t ai, const dedup_rec *b, uint32_t bi)
+{
+	return a->rank != b->rank ? a->rank < b->rank : ai < bi;
+}
+
+/* Each group with two members or more, by its first record:
+ * {"survivor":id,"members":[ids in input order]} */
+static int write_clusters(dedup_run *r)
+{
+	const char *path = r->cfg.clusters;
+	jsonl_writer cw;
+	if (jsonl_writer_open(&cw, path)) return dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(errno));
+	jbuf b = {0};
+	int ok = 1;
+	for (uint32_t i = 0; i < r->n && ok; i++) {
+		uint32_t root = dd_uf_find(&r->uf, i);
+		if (root != i || r->size[root] < 2) continue;
+		jbuf_reset(&b);
+		const char *sid = r->ids.p + r->r[r->best[root]].id_off;
+		jbuf_puts(&b, "{\"survivor\":");
+		json_write_str(&b, sid, strlen(sid));
+		jbuf_puts(&b, ",\"members\":[");
+		int first = 1;
+		for (uint32_t k = i; k < r->n; k++) {
+			if (dd_uf_find(&r->uf, k) != root) continue;
+			const char *mid = r->ids.p + r->r[k].id_off;
+			if (!first) jbuf_putc(&b, ',');
+			first = 0;
+			json_write_str(&b, mid, strlen(mid));
+		}
+		jbuf_puts(&b, "]}");
+		ok = !jsonl_write_line(&cw, b.p, b.len);
+	}
+	jbuf_free(&b);
+	int e = cw.err;
+	if (jsonl_writer_close(&cw) || !ok) return dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(e ? e : cw.err ? cw.err : errno));
+	return 0;
+}
+
+int dedup_rewind(dedup_run *r, uint32_t skip)
+{
+	if (r->jr_open) { jsonl_close(&r->jr); r->jr_open = 0; }
+	if (lseek(r->spool, 0, SEEK_SET) < 0) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(errno));
+	jsonl_open_fd(&r->jr, r->spool, "spool");
+	r->jr_open = 1;
+	const char *line;
+	size_t len;
+	for (uint32_t k = 0; k < skip; k++)
+		if (jsonl_next(&r->jr, &line, &len) <= 0) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
+	r->next = skip;
+	return 0;
+}
+
+int dedup_resolve(dedup_run *r)
+{
+	const dedup_cfg *c = &r->cfg;
+	if (r->sw_open) {
+		r->sw_open = 0;
+		int e = jsonl_writer_close(&r->sw) ? (r->sw.err ? r->sw.err : errno) : 0;
+		if (e) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(e));
+	}
+	if (r->lean) return dedup_lean_resolve(r);
+	if (c->shard_n && c->near) {
+		dedup_shard s = { c->shard_dir, c->shard_i, c->shard_n, nperm(r), c->shard_timeout, c->t0 };
+		if (dedup_shard_exchange(&s, (uint32_t)r->n, r->nref, run_tag(r), r->sigs, r->empty, r->err, sizeof r->err))
+			return DEDUP_ERR;
+		for (uint32_t i = 0; i < r->n; i++) near_union(r, i);
+		int rc = near_verify(r);
+		if (rc) return rc;
+	}
+	/* the survivor and size of each group */
+	r->best = xmalloc((r->n ? r->n : 1) * sizeof *r->best);
+	r->size = xcalloc(r->n ? r->n : 1, sizeof *r->size);
+	for (size_t i = 0; i < r->n; i++) r->best[i] = UINT32_MAX;
+	for (uint32_t i = 0; i < r->n; i++) {
+		uint32_t root = dd_uf_find(&r->uf, i), *b = &r->best[root];
+		r->size[root]++;
+		if (*b == UINT32_MAX || better(&r->r[i], i, &r->r[*b], *b)) *b = i;
+	}
+	if (c->clusters) {
+		int rc = write_clusters(r);
+		if (rc) return rc;
+	}
+	return dedup_rewind(r, r->nref);
+}
+
+int dedup_next(dedup_run *r, dedup_verdict *v)
+{
+	if (r->lean) return dedup_lean_next(r, v);
+	const dedup_cfg *c = &r->cfg;
+	const char *line;
+	size_t len;
+	int got = jsonl_next(&r->jr, &line, &len);
+	if (got < 0) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(r->jr.err));
+	if (!got) return 0;
+	uint32_t i = r->next++;
+	if (i >= r->n) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
+	uint32_t root = dd_uf_find(&r->uf, i), s = r->best[root];
+	v->line = line;
+	v->len = len;
+	v->reason = v->dup_of = NULL;
+	int mine = !c->shard_n || (c->near ? mine_near(r, i) : (uint32_t)(r->r[i].key.hi % c->shard_n) == c->shard_i);
+	if (!mine) { v->reason = "other_shard"; return 1; }   /* that shard decides it */
+	if (r->size[root] == 1 || (s == i && !c->drop_clusters)) return 1;
+	int same = r->r[s].key.lo == r->r[i].key.lo && r->r[s].key.hi == r->r[i].key.hi;
+	v->reason = s == i ? "in_cluster" : same ? "duplicate" : "near_duplicate";
+	v->dup_of = r->ids.p + r->r[s].id_off;
+	return 1;
+}
+
+void dedup_free(dedup_run *r)
+{
+	if (!r) return;
+	if (r->sw_open) jsonl_writer_close(&r->sw);
+	if (r->jr_open) jsonl_close(&r->jr);
+	if (r->spool >= 0) close(r->spool);
+	dedup_lean_free(r);
+	free(r->r);
+	free(r->sigs);
+	free(r->empty);
+	free(r->best);
+	free(r->size);
+	free(r->cand);
+	free(r->hs);
+	free(r->prio_seen);
+	dd_keytab_free(&r->keys);
+	if (r->cfg.near) dd_lsh_free(&r->lsh);
+	dd_uf_free(&r->uf);
+	if (!r->lean) dd_verifier_free(&r->ver);
+	jbuf_free(&r->ids);
+	jbuf_free(&r->vline);
+	jbuf_free(&r->norm);
+	jbuf_free(&r->jqtext);
+	jbuf_free(&r->rec);
+	jbuf_free(&r->fld);
+	json_doc_free(&r->d);
+	json_doc_free(&r->vdoc);
+	free(r);
+}
