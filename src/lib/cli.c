@@ -353,7 +353,6 @@ static void count_reason(cli *c, const char *reason, uint64_t n)
 	c->reasons[i].n += n;
 }
 
-void cli_count(cli *c, const char *reason, uint64_t n) { count_reason(c, reason, n); }
 
 void cli_add_read(cli *c, uint64_t n) { c->n_read += n; }
 void cli_add_kept(cli *c, uint64_t n) { c->n_kept += n; }

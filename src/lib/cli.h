@@ -148,9 +148,6 @@ void cli_emit(cli *c, const char *rec, size_t len);      /* write a new record, 
 /* Count a drop under reason (a short snake_case word) and write the record to
  * --rejects with "reason" (and detail, when not NULL) added. */
 void cli_drop(cli *c, const char *line, size_t len, const char *reason, const char *detail);
-/* Count a reason without a record (e.g. per-stage notes); not a drop. */
-void cli_count(cli *c, const char *reason, uint64_t n);
-
 /* The accounting, for records the calls above do not see: a tool never
  * writes n_read, n_kept or n_dropped itself. cli_add_read: n records read
  * other than through cli_next_line (parquet rows, downloads) or n more that

@@ -157,7 +157,7 @@ static void write_verdicts(cli *c, dedup_run *r)
 	int rc;
 	while ((rc = dedup_next(r, &v)) > 0) {
 		if (!v.reason) { cli_keep(c, v.line, v.len); continue; }
-		if (!v.dup_of) { c->n_dropped++; cli_count(c, v.reason, 1); continue; }   /* another shard's */
+		if (!v.dup_of) { cli_add_dropped(c, v.reason, 1); continue; }   /* another shard's */
 		jbuf_reset(&fld);
 		jbuf_puts(&fld, "\"dup_of\":");
 		json_write_str(&fld, v.dup_of, strlen(v.dup_of));
