@@ -76,10 +76,14 @@ typedef struct dc_toks {
 	size_t n, cap;
 	unsigned char *wbuf;     /* scratch: a non-ASCII word's normalised bytes */
 	size_t wlen, wcap;
-	uint64_t *mask;          /* scratch: the text's word-character bits */
+	uint64_t *mask;          /* scratch: the text's byte-class bits */
 	size_t mcap;
 } dc_toks;
 void dc_tokenize(const char *s, size_t n, dc_toks *t);
+/* The same words, byte by byte and every word through utf8proc: the
+ * definition dc_tokenize (bit masks, ASCII words hashed straight from the
+ * text) is tested against; several times slower. */
+void dc_tokenize_ref(const char *s, size_t n, dc_toks *t);
 void dc_toks_free(dc_toks *t);
 
 typedef struct dc_index dc_index;

@@ -29,28 +29,12 @@ static const uint8_t cls[256] = {
  * normalised by OR 0x20 (A-Z to a-z; digits keep their value; '_' becomes
  * 0x7f, which no other word character does), so an ASCII word is hashed
  * straight from the text, 8 bytes a step; other words from the bytes
- * built in t->wbuf, which hold the same normalisation. */
-/* len (< 8) bytes at p as a little-endian number; avail bytes may be read.
- * One load when 8 can be read: a byte-wise copy would stall on the store. */
-static inline uint64_t load_le(const unsigned char *p, size_t len, size_t avail)
-{
-	uint64_t v = 0;
-	if (avail >= 8) {
-		memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		v = __builtin_bswap64(v);
-#endif
-		return v & ((1ull << (8 * len)) - 1);
-	}
-	for (size_t k = 0; k < len; k++) v |= (uint64_t)p[k] << (8 * k);
-	return v;
-}
-
+ * built in t->wbuf, which hold the same normalisation. avail bytes from p
+ * may be read. */
 static inline uint64_t word_hash(const unsigned char *p, size_t len, size_t avail, uint64_t or8)
 {
-	uint64_t h = (uint64_t)len * POLY_B;
-	while (len >= 8) {
-		uint64_t v;
+	uint64_t h = (uint64_t)len * POLY_B, v;
+	while (len > 8) {
 		memcpy(&v, p, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 		v = __builtin_bswap64(v);
@@ -61,13 +45,21 @@ static inline uint64_t word_hash(const unsigned char *p, size_t len, size_t avai
 		len -= 8;
 		avail -= 8;
 	}
-	if (len) {
-		uint64_t v = load_le(p, len, avail);
-		h = (h ^ ((v | or8) & ((1ull << (8 * len)) - 1))) * 0xff51afd7ed558ccdull;
-		h ^= h >> 32;
+	/* the last 1 to 8 bytes (a word is never empty): one load, masked,
+	 * when 8 can be read (a byte-wise copy would stall on the store) */
+	if (avail >= 8) {
+		memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		v = __builtin_bswap64(v);
+#endif
+	} else {
+		v = 0;
+		for (size_t k = 0; k < len; k++) v |= (uint64_t)p[k] << (8 * k);
 	}
+	h = (h ^ ((v | or8) & (~0ull >> (64 - 8 * len)))) * 0xff51afd7ed558ccdull;
+	h ^= h >> 32;
 	/* each step is a bijection of the chunk, so words of up to 8 bytes and
-	 * one length never collide; the n-gram key is mixed again (fmix64) */
+	 * one length never collide; the n-gram key is mixed again (key_mix) */
 	return h;
 }
 
@@ -111,7 +103,7 @@ static int decode_cp(const unsigned char *s, size_t n, uint32_t *cp)
 
 static void wbuf_put(dc_toks *t, const void *p, size_t k)
 {
-	if (t->wlen + k > t->wcap) xgrow((void **)&t->wbuf, &t->wcap, t->wlen + k, 1);
+	if (t->wlen + k + 8 > t->wcap) xgrow((void **)&t->wbuf, &t->wcap, t->wlen + k + 8, 1);   /* 8: word_hash's load */
 	memcpy(t->wbuf + t->wlen, p, k);
 	t->wlen += k;
 }
@@ -126,7 +118,7 @@ static size_t slow_words(const unsigned char *s, size_t n, size_t i, dc_toks *t,
 	int in_word = 0;
 	size_t wst = i;
 	t->wlen = 0;
-#define WEND() do { if (in_word) { toks_push(t, word_hash(t->wbuf, t->wlen, t->wlen, 0), wst, *unit); *unit = 0; \
+#define WEND() do { if (in_word) { toks_push(t, word_hash(t->wbuf, t->wlen, t->wlen + 8, 0), wst, *unit); *unit = 0; \
 		in_word = 0; t->wlen = 0; } } while (0)
 #define WBYTES(p, k, at) do { if (!in_word) { in_word = 1; wst = (at); } wbuf_put(t, (p), (k)); } while (0)
 	while (i < n) {
@@ -173,100 +165,161 @@ static size_t slow_words(const unsigned char *s, size_t n, size_t i, dc_toks *t,
 	return i;
 }
 
-/* Bit i of m[i / 64]: byte i is an ASCII word character. SSE2 (the x86-64
- * baseline) classifies 16 bytes a step, the tail through a zeroed copy; the
- * table is the definition. */
+/* The text's bit masks, bit i of m[i / 64] for byte i, in three arrays of
+ * nb words: B, the bytes of words (ASCII word characters and every byte >=
+ * 0x80, which the slow path sorts out), H, the bytes >= 0x80, and U, the
+ * bytes that start a unit (a newline, or a sentence end not followed by an
+ * ASCII letter or digit; the end of the text counts as not one). Bits past
+ * n are clear. */
+typedef struct masks { uint64_t b, h, a, e; } masks;
+
 #ifdef __SSE2__
-static inline uint64_t word_bits64(const unsigned char *p)
+/* 64 bytes at p: b, h, a (ASCII letters and digits), e (sentence ends) and
+ * the newlines, 16 bytes a step (SSE2 is the x86-64 baseline) */
+static inline void masks64(const unsigned char *p, masks *o, uint64_t *nl)
 {
 	const __m128i x20 = _mm_set1_epi8(0x20), a1 = _mm_set1_epi8('a' - 1), z1 = _mm_set1_epi8('z' + 1);
 	const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1), us = _mm_set1_epi8('_');
-	uint64_t w = 0;
+	const __m128i dot = _mm_set1_epi8('.'), q = _mm_set1_epi8('?'), ex = _mm_set1_epi8('!');
+	const __m128i co = _mm_set1_epi8(':'), se = _mm_set1_epi8(';'), lf = _mm_set1_epi8('\n');
+	uint64_t b = 0, h = 0, a = 0, e = 0, n = 0;
 	for (int k = 0; k < 4; k++) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
 		__m128i lo = _mm_or_si128(v, x20);   /* bytes >= 0x80 are negative: in no range */
 		__m128i l = _mm_and_si128(_mm_cmpgt_epi8(lo, a1), _mm_cmplt_epi8(lo, z1));
 		__m128i d = _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d9));
-		__m128i u = _mm_cmpeq_epi8(v, us);
-		w |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(l, d), u)) << (16 * k);
+		__m128i al = _mm_or_si128(l, d);
+		__m128i en = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, q)),
+		                          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, ex), _mm_cmpeq_epi8(v, co)),
+		                                       _mm_cmpeq_epi8(v, se)));
+		int hi = _mm_movemask_epi8(v);
+		int sh = 16 * k;
+		a |= (uint64_t)(uint16_t)_mm_movemask_epi8(al) << sh;
+		b |= (uint64_t)(uint16_t)(_mm_movemask_epi8(_mm_or_si128(al, _mm_cmpeq_epi8(v, us))) | hi) << sh;
+		h |= (uint64_t)(uint16_t)hi << sh;
+		e |= (uint64_t)(uint16_t)_mm_movemask_epi8(en) << sh;
+		n |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf)) << sh;
 	}
-	return w;
+	o->b = b; o->h = h; o->a = a; o->e = e;
+	*nl = n;
 }
 #endif
 
-static void word_mask(const unsigned char *s, size_t n, uint64_t *m)
+/* the same from the class table (the definition), for up to 64 bytes: the
+ * text's last, partial block */
+static inline void masks_tab(const unsigned char *p, size_t len, masks *o, uint64_t *nl)
 {
-	size_t i = 0;
+	masks r = {0, 0, 0, 0};
+	uint64_t n = 0;
+	for (size_t k = 0; k < len; k++) {
+		unsigned c = p[k];
+		uint64_t bit = 1ull << k;
+		if (cls[c] == C_WORD || c >= 0x80) r.b |= bit;
+		if (c >= 0x80) r.h |= bit;
+		if (cls[c] == C_WORD && c != '_') r.a |= bit;
+		if (cls[c] == C_END) r.e |= bit;
+		if (c == '\n') n |= bit;
+	}
+	*o = r;
+	*nl = n;
+}
+
+static void text_masks(const unsigned char *s, size_t n, uint64_t *B, uint64_t *H, uint64_t *U)
+{
+	size_t nb = (n + 63) / 64;
+	masks prev = {0, 0, 0, 0}, cur;
+	uint64_t pnl = 0, nl;
+	for (size_t k = 0; k < nb; k++) {
+		size_t at = 64 * k;
 #ifdef __SSE2__
-	for (; i + 64 <= n; i += 64) m[i / 64] = word_bits64(s + i);
-	if (i < n) {
-		unsigned char tail[64] = {0};
-		memcpy(tail, s + i, n - i);
-		m[i / 64] = word_bits64(tail);
-	}
-#else
-	for (; i < n; i += 64) {
-		uint64_t w = 0;
-		for (size_t k = 0; k < 64 && i + k < n; k++) w |= (uint64_t)(cls[s[i + k]] == C_WORD) << k;
-		m[i / 64] = w;
-	}
+		if (at + 64 <= n) masks64(s + at, &cur, &nl);
+		else
 #endif
+			masks_tab(s + at, n - at < 64 ? n - at : 64, &cur, &nl);
+		B[k] = cur.b;
+		H[k] = cur.h;
+		/* a sentence end starts a unit unless a letter or digit follows,
+		 * which may be the next block's first byte */
+		if (k) U[k - 1] = pnl | (prev.e & ~(prev.a >> 1 | cur.a << 63));
+		prev = cur;
+		pnl = nl;
+	}
+	if (nb) U[nb - 1] = pnl | (prev.e & ~(prev.a >> 1));
 }
 
-/* the first position >= i whose bit is set (next_word) or clear (next_gap),
- * or n; the mask's bits past n are clear */
-static inline size_t next_word(const uint64_t *m, size_t i, size_t n)
+/* 1 when a bit of m is set in [a, b) */
+static inline int any_bits(const uint64_t *m, size_t a, size_t b)
 {
-	if (i >= n) return n;
-	uint64_t w = m[i / 64] & (~0ull << (i & 63));
-	size_t base = i & ~(size_t)63;
-	while (!w) {
-		base += 64;
-		if (base >= n) return n;
-		w = m[base / 64];
-	}
-	size_t r = base + (size_t)__builtin_ctzll(w);
-	return r < n ? r : n;
-}
-static inline size_t next_gap(const uint64_t *m, size_t i, size_t n)
-{
-	uint64_t w = ~m[i / 64] & (~0ull << (i & 63));
-	size_t base = i & ~(size_t)63;
-	while (!w) {
-		base += 64;
-		if (base >= n) return n;
-		w = ~m[base / 64];
-	}
-	size_t r = base + (size_t)__builtin_ctzll(w);
-	return r < n ? r : n;
+	if (a >= b) return 0;
+	size_t ka = a / 64, kb = (b - 1) / 64;
+	uint64_t lo = ~0ull << (a & 63), hi = ~0ull >> (63 - ((b - 1) & 63));
+	if (ka == kb) return (m[ka] & lo & hi) != 0;
+	if (m[ka] & lo) return 1;
+	for (size_t k = ka + 1; k < kb; k++)
+		if (m[k]) return 1;
+	return (m[kb] & hi) != 0;
 }
 
+/* The fast path. Words are the runs of B bits, walked by their first and
+ * last bytes (two bit sets, consumed in step), so no word waits for the one
+ * before it to be scanned. A run with a byte >= 0x80 goes to the slow path,
+ * which stops where the run ends (at an ASCII byte that is no word
+ * character). A word starts a unit when a U bit lies between it and the run
+ * before, or a unit break the slow path saw is pending. */
 void dc_tokenize(const char *text, size_t n, dc_toks *t)
 {
 	const unsigned char *s = (const unsigned char *)text;
+	if (!n) return;
 	toks_reserve(t, t->n + n / 2 + 1);   /* a word and a separator at least */
-	size_t nm = n / 64 + 1;
-	if (nm > t->mcap) xgrow((void **)&t->mask, &t->mcap, nm, sizeof *t->mask);
-	word_mask(s, n, t->mask);
-	size_t i = 0;
-	int unit = 1;
-	while (i < n) {
-		size_t st = next_word(t->mask, i, n);
-		/* the separators before the word: a newline or a sentence end (one
-		 * not followed by a letter or digit) starts a unit; non-ASCII text
-		 * goes the slow way */
-		for (; i < st; i++) {
-			unsigned c = s[i];
-			if (c >= 0x80) break;
-			if (c == '\n' || (cls[c] == C_END && (i + 1 >= n || cls[s[i + 1]] != C_WORD || s[i + 1] == '_'))) unit = 1;
+	size_t nb = (n + 63) / 64;
+	if (3 * nb > t->mcap) xgrow((void **)&t->mask, &t->mcap, 3 * nb, sizeof *t->mask);
+	uint64_t *B = t->mask, *H = B + nb, *U = H + nb;
+	text_masks(s, n, B, H, U);
+	uint64_t anyh = 0;
+	for (size_t k = 0; k < nb; k++) anyh |= H[k];
+	int pending = 1;          /* the start of the text starts a unit */
+	size_t prev = 0;          /* where the last run ended */
+	size_t ke = 0;
+	uint64_t eb = B[0] & ~(B[0] >> 1 | (nb > 1 ? B[1] << 63 : 0));   /* runs' last bytes */
+	for (size_t k = 0; k < nb; k++) {
+		uint64_t sb = B[k] & ~(B[k] << 1 | (k ? B[k - 1] >> 63 : 0));   /* runs' first bytes */
+		while (sb) {
+			size_t st = 64 * k + (size_t)__builtin_ctzll(sb);
+			sb &= sb - 1;
+			while (!eb) {
+				ke++;
+				eb = B[ke] & ~(B[ke] >> 1 | (ke + 1 < nb ? B[ke + 1] << 63 : 0));
+			}
+			size_t en = 64 * ke + (size_t)__builtin_ctzll(eb) + 1;
+			eb &= eb - 1;
+			int unit = pending | any_bits(U, prev, st);
+			prev = en;
+			if (anyh && any_bits(H, st, en)) {
+				slow_words(s, en, st, t, &unit);
+				pending = unit;
+				toks_reserve(t, t->n + (n - en) / 2 + 1);
+				continue;
+			}
+			size_t i = t->n++;
+			t->hash[i] = word_hash(s + st, en - st, n - st, 0x2020202020202020ull);
+			t->start[i] = (uint32_t)st;
+			t->unit[i] = (uint8_t)unit;
+			pending = 0;
 		}
-		if (i < st) { i = slow_words(s, n, i, t, &unit); continue; }
-		if (st >= n) break;
-		size_t en = next_gap(t->mask, st, n);
-		if (en < n && s[en] >= 0x80) { i = slow_words(s, n, st, t, &unit); continue; }
-		toks_push(t, word_hash(s + st, en - st, n - st, 0x2020202020202020ull), st, unit);
-		unit = 0;
-		i = en;
+	}
+}
+
+/* The definition the fast path is tested against: byte by byte, every word
+ * (ASCII ones too) through the slow path. */
+void dc_tokenize_ref(const char *text, size_t n, dc_toks *t)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	int unit = 1;
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		if (c >= 0x80 || cls[c] == C_WORD) { i = slow_words(s, n, i, t, &unit); continue; }
+		if (c == '\n' || (cls[c] == C_END && (i + 1 >= n || cls[s[i + 1]] != C_WORD || s[i + 1] == '_'))) unit = 1;
+		i++;
 	}
 }
 
@@ -275,4 +328,3 @@ void dc_toks_free(dc_toks *t)
 	free(t->hash); free(t->start); free(t->unit); free(t->wbuf); free(t->mask);
 	memset(t, 0, sizeof *t);
 }
-
