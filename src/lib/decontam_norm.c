@@ -165,12 +165,10 @@ static size_t slow_words(const unsigned char *s, size_t n, size_t i, dc_toks *t,
 	return i;
 }
 
-/* The text's bit masks, bit i of m[i / 64] for byte i, in three arrays of
- * nb words: B, the bytes of words (ASCII word characters and every byte >=
- * 0x80, which the slow path sorts out), H, the bytes >= 0x80, and U, the
- * bytes that start a unit (a newline, or a sentence end not followed by an
- * ASCII letter or digit; the end of the text counts as not one). Bits past
- * n are clear. */
+/* Byte classes as bit masks, bit i of a 64-bit word for byte i of a block:
+ * b, the bytes of words (ASCII word characters and every byte >= 0x80,
+ * which the slow path sorts out), h, the bytes >= 0x80, a, ASCII letters and
+ * digits, e, sentence ends. */
 typedef struct masks { uint64_t b, h, a, e; } masks;
 
 #ifdef __SSE2__
@@ -205,8 +203,8 @@ static inline void masks64(const unsigned char *p, masks *o, uint64_t *nl)
 }
 #endif
 
-/* the same from the class table (the definition), for up to 64 bytes: the
- * text's last, partial block */
+#ifndef __SSE2__
+/* the same from the class table, for up to 64 bytes */
 static inline void masks_tab(const unsigned char *p, size_t len, masks *o, uint64_t *nl)
 {
 	masks r = {0, 0, 0, 0};
@@ -223,19 +221,37 @@ static inline void masks_tab(const unsigned char *p, size_t len, masks *o, uint6
 	*o = r;
 	*nl = n;
 }
+#endif
 
-static void text_masks(const unsigned char *s, size_t n, uint64_t *B, uint64_t *H, uint64_t *U)
+/* The text's words as four bit arrays of nb words, bit i of m[i / 64] for
+ * byte i. A run is a maximal run of word bytes (b above); S holds its first
+ * bytes and E its last ones. US marks the first bytes of runs that start a
+ * unit: a unit mark (a newline, or a sentence end not followed by an ASCII
+ * letter or digit) lies in the gap before them. CE marks the last bytes of
+ * runs with no byte >= 0x80 ("clean": the fast path's). Both come from one
+ * addition a block, whose carries run up through a gap's other bytes (or a
+ * run's ASCII ones) and out into the next byte only when nothing stops them:
+ * T + GS, T the gap bytes that are no unit mark and GS each gap's first
+ * byte, carries into the first byte of the next run when its gap holds no
+ * unit mark; (b & ~h) + S carries past a run's last byte when it is clean. */
+static void text_masks(const unsigned char *s, size_t n, uint64_t *S, uint64_t *US, uint64_t *E, uint64_t *CE)
 {
 	size_t nb = (n + 63) / 64;
+	uint64_t *B = E, *H = CE, *U = US;   /* the first pass's classes, replaced by the second */
 	masks prev = {0, 0, 0, 0}, cur;
 	uint64_t pnl = 0, nl;
 	for (size_t k = 0; k < nb; k++) {
 		size_t at = 64 * k;
 #ifdef __SSE2__
 		if (at + 64 <= n) masks64(s + at, &cur, &nl);
-		else
+		else {
+			unsigned char tail[64] = {0};   /* a zero byte is of no class */
+			memcpy(tail, s + at, n - at);
+			masks64(tail, &cur, &nl);
+		}
+#else
+		masks_tab(s + at, n - at < 64 ? n - at : 64, &cur, &nl);
 #endif
-			masks_tab(s + at, n - at < 64 ? n - at : 64, &cur, &nl);
 		B[k] = cur.b;
 		H[k] = cur.h;
 		/* a sentence end starts a unit unless a letter or digit follows,
@@ -245,56 +261,62 @@ static void text_masks(const unsigned char *s, size_t n, uint64_t *B, uint64_t *
 		pnl = nl;
 	}
 	if (nb) U[nb - 1] = pnl | (prev.e & ~(prev.a >> 1));
+	uint64_t pb = 0, cy = 0, cz = 0;   /* the last block's b; the carries */
+	for (size_t k = 0; k < nb; k++) {
+		uint64_t b = B[k], g = ~b, nx = k + 1 < nb ? B[k + 1] : 0;
+		uint64_t st = b & ~(b << 1 | pb >> 63);
+		uint64_t gs = g & ~(g << 1 | (k ? ~pb >> 63 : 0));
+		uint64_t y, z;
+		int c1 = __builtin_add_overflow(g & ~U[k], gs, &y);
+		int c2 = __builtin_add_overflow(y, cy, &y);
+		cy = (uint64_t)(c1 | c2);
+		c1 = __builtin_add_overflow(b & ~H[k], st, &z);
+		c2 = __builtin_add_overflow(z, cz, &z);
+		uint64_t czo = (uint64_t)(c1 | c2);
+		uint64_t en = b & ~(b >> 1 | nx << 63);
+		S[k] = st;
+		US[k] = st & ~y;
+		E[k] = en;
+		CE[k] = en & (z >> 1 | czo << 63);
+		cz = czo;
+		pb = b;
+	}
 }
 
-/* 1 when a bit of m is set in [a, b) */
-static inline int any_bits(const uint64_t *m, size_t a, size_t b)
-{
-	if (a >= b) return 0;
-	size_t ka = a / 64, kb = (b - 1) / 64;
-	uint64_t lo = ~0ull << (a & 63), hi = ~0ull >> (63 - ((b - 1) & 63));
-	if (ka == kb) return (m[ka] & lo & hi) != 0;
-	if (m[ka] & lo) return 1;
-	for (size_t k = ka + 1; k < kb; k++)
-		if (m[k]) return 1;
-	return (m[kb] & hi) != 0;
-}
-
-/* The fast path. Words are the runs of B bits, walked by their first and
- * last bytes (two bit sets, consumed in step), so no word waits for the one
+/* The fast path: the words are the runs, walked by the bit sets of their
+ * first and last bytes, consumed in step, so no word waits for the one
  * before it to be scanned. A run with a byte >= 0x80 goes to the slow path,
  * which stops where the run ends (at an ASCII byte that is no word
- * character). A word starts a unit when a U bit lies between it and the run
- * before, or a unit break the slow path saw is pending. */
+ * character); a unit break it saw and did not use passes to the next word. */
 void dc_tokenize(const char *text, size_t n, dc_toks *t)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	if (!n) return;
 	toks_reserve(t, t->n + n / 2 + 1);   /* a word and a separator at least */
 	size_t nb = (n + 63) / 64;
-	if (3 * nb > t->mcap) xgrow((void **)&t->mask, &t->mcap, 3 * nb, sizeof *t->mask);
-	uint64_t *B = t->mask, *H = B + nb, *U = H + nb;
-	text_masks(s, n, B, H, U);
-	uint64_t anyh = 0;
-	for (size_t k = 0; k < nb; k++) anyh |= H[k];
+	if (4 * nb > t->mcap) xgrow((void **)&t->mask, &t->mcap, 4 * nb, sizeof *t->mask);
+	uint64_t *S = t->mask, *US = S + nb, *E = US + nb, *CE = E + nb;
+	text_masks(s, n, S, US, E, CE);
 	int pending = 1;          /* the start of the text starts a unit */
-	size_t prev = 0;          /* where the last run ended */
 	size_t ke = 0;
-	uint64_t eb = B[0] & ~(B[0] >> 1 | (nb > 1 ? B[1] << 63 : 0));   /* runs' last bytes */
+	uint64_t eb = E[0], cb = CE[0];
 	for (size_t k = 0; k < nb; k++) {
-		uint64_t sb = B[k] & ~(B[k] << 1 | (k ? B[k - 1] >> 63 : 0));   /* runs' first bytes */
+		uint64_t sb = S[k], ub = US[k];
 		while (sb) {
-			size_t st = 64 * k + (size_t)__builtin_ctzll(sb);
+			unsigned so = (unsigned)__builtin_ctzll(sb);
+			size_t st = 64 * k + so;
+			int unit = (int)(ub >> so & 1) | pending;
 			sb &= sb - 1;
 			while (!eb) {
 				ke++;
-				eb = B[ke] & ~(B[ke] >> 1 | (ke + 1 < nb ? B[ke + 1] << 63 : 0));
+				eb = E[ke];
+				cb = CE[ke];
 			}
-			size_t en = 64 * ke + (size_t)__builtin_ctzll(eb) + 1;
+			unsigned eo = (unsigned)__builtin_ctzll(eb);
+			size_t en = 64 * ke + eo + 1;
+			int clean = (int)(cb >> eo & 1);
 			eb &= eb - 1;
-			int unit = pending | any_bits(U, prev, st);
-			prev = en;
-			if (anyh && any_bits(H, st, en)) {
+			if (!clean) {
 				slow_words(s, en, st, t, &unit);
 				pending = unit;
 				toks_reserve(t, t->n + (n - en) / 2 + 1);
