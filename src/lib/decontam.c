@@ -42,7 +42,7 @@ typedef struct table {
 	uint64_t *bloom;
 	uint64_t bmask;            /* words - 1 */
 	uint64_t *pre;             /* the bit set, 2^pbits bits */
-	int pshift;                /* 64 - pbits */
+	int pshift;                /* 64 - log2 of its words */
 	size_t nkeys, npost;
 } table;
 
@@ -406,13 +406,19 @@ static inline int bloom_has(const table *t, uint64_t key)
 	return (t->bloom[key & t->bmask] & b) == b;
 }
 
-/* the bit-set position of a key: its own multiply, so independent of the
- * bits the Bloom filter and the slots use */
-static inline uint64_t pre_bit(const table *t, uint64_t key) { return (key * 0x9e3779b97f4a7c15ull) >> t->pshift; }
+/* The bit set: two bits of one 64-bit word a key, all from the high bits
+ * of the key's own multiply (which every bit of the key reaches), so
+ * independent of the bits the Bloom filter and the slots use. */
+static inline uint64_t pre_mix(uint64_t key) { return key * 0x9e3779b97f4a7c15ull; }
+static inline const uint64_t *pre_word(const table *t, uint64_t x) { return &t->pre[x >> t->pshift]; }
+static inline uint64_t pre_bits(const table *t, uint64_t x)
+{
+	return 1ull << (x >> (t->pshift - 6) & 63) | 1ull << (x >> (t->pshift - 12) & 63);
+}
 static inline int pre_has(const table *t, uint64_t key)
 {
-	uint64_t b = pre_bit(t, key);
-	return t->pre[b >> 6] >> (b & 63) & 1;
+	uint64_t x = pre_mix(key), b = pre_bits(t, x);
+	return (*pre_word(t, x) & b) == b;
 }
 
 /* the slot of key, or NULL; the bit set already passed */
@@ -452,10 +458,10 @@ static void table_fill(table *t, const pair *p, size_t n, const uint8_t *keep)
 	size_t words = pow2_at_least(nk / 4 + 1);   /* 16 bits a key */
 	t->bloom = xcalloc(words, sizeof *t->bloom);
 	t->bmask = words - 1;
-	int pbits = 6;
-	while (pbits < 22 && ((size_t)1 << pbits) < nk * 4) pbits++;   /* 4 bits a key, 512 KB at most */
-	t->pre = xcalloc((size_t)1 << (pbits - 6), sizeof *t->pre);
-	t->pshift = 64 - pbits;
+	int pwords = 1;   /* log2 of the bit set's words: 4 bits a key, 512 KB at most */
+	while (pwords < 16 && ((size_t)64 << pwords) < nk * 4) pwords++;
+	t->pre = xcalloc((size_t)1 << pwords, sizeof *t->pre);
+	t->pshift = 64 - pwords;
 	size_t w = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i, w0 = w;
@@ -469,8 +475,8 @@ static void table_fill(table *t, const pair *p, size_t n, const uint8_t *keep)
 			t->s[h].start = (uint32_t)w0;
 			t->s[h].count = (uint32_t)(w - w0);
 			t->bloom[key & t->bmask] |= bloom_bits(key);
-			uint64_t pb = pre_bit(t, key);
-			t->pre[pb >> 6] |= 1ull << (pb & 63);
+			uint64_t x = pre_mix(key);
+			t->pre[x >> t->pshift] |= pre_bits(t, x);
 		}
 		i = j;
 	}
@@ -566,7 +572,7 @@ size_t dc_index_bytes(const dc_index *ix)
 	for (int k = 0; k < 2; k++)
 		if (ts[k]->nkeys)
 			b += (ts[k]->mask + 1) * sizeof(slot) + ts[k]->npost * 4 + (ts[k]->bmask + 1) * 8 +
-			     ((size_t)1 << (64 - ts[k]->pshift)) / 8;
+			     ((size_t)8 << (64 - ts[k]->pshift));
 	return b;
 }
 
@@ -713,27 +719,29 @@ void dc_match_text(dc_matcher *m, const char *s, size_t n)
 		m->us = xrealloc(m->us, m->pcap * sizeof *m->us);
 	}
 	/* pre[k]: the polynomial hash of the first k words; the words
-	 * i..i+l-1 hash to pre[i + l] - pre[i] * POLY_B^l */
+	 * i..i+l-1 hash to pre[i + l] - pre[i] * POLY_B^l. The n-gram keys
+	 * come in the same loop, each with its bit-set word fetched at once. */
 	uint64_t *pre = m->pre;
+	const table *lt = &ix->lt;
+	size_t nk = lt->nkeys && nt >= w ? nt - w + 1 : 0;
+	if (nk > m->kcap) {
+		xgrow((void **)&m->keys, &m->kcap, nk, sizeof *m->keys);
+		m->kat = xrealloc(m->kat, m->kcap * sizeof *m->kat);
+	}
 	pre[0] = 0;
-	for (size_t k = 0; k < nt; k++) pre[k + 1] = pre[k] * POLY_B + t->hash[k];
-	if (ix->lt.nkeys && nt >= w) {
-		size_t nk = nt - w + 1;
-		if (nk > m->kcap) {
-			xgrow((void **)&m->keys, &m->kcap, nk, sizeof *m->keys);
-			m->kat = xrealloc(m->kat, m->kcap * sizeof *m->kat);
+	for (size_t k = 0; k < nt; k++) {
+		pre[k + 1] = pre[k] * POLY_B + t->hash[k];
+		if (nk && k + 1 >= w) {
+			uint64_t key = key_mix(pre[k + 1] - pre[k + 1 - w] * ix->bw);
+			m->keys[k + 1 - w] = key;
+			__builtin_prefetch(pre_word(lt, pre_mix(key)));
 		}
-		for (size_t k = 0; k < nk; k++) m->keys[k] = key_mix(pre[k + w] - pre[k] * ix->bw);
-		/* two passes, each with its loads fetched ahead: the bit set keeps
-		 * a few keys in ten (moved to the front of keys), the Bloom
-		 * filter and the table see only those */
-		const table *lt = &ix->lt;
+	}
+	if (nk) {
+		/* the bit set keeps about one key in twenty (moved to the front
+		 * of keys): only those see the Bloom filter and the table */
 		size_t nk2 = 0;
 		for (size_t k = 0; k < nk; k++) {
-			if (k + 32 < nk) {
-				uint64_t b = pre_bit(lt, m->keys[k + 32]);
-				__builtin_prefetch(&lt->pre[b >> 6]);
-			}
 			uint64_t key = m->keys[k];
 			m->keys[nk2] = key;
 			m->kat[nk2] = (uint32_t)k;
