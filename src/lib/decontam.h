@@ -94,8 +94,8 @@ void dc_index_free(dc_index *ix);
 
 /* Add benchmark NAME from text[0..len) (JSONL, or one JSON array of objects),
  * read from path (for messages). fields NULL: the layout is recognised from
- * the first object's fields; else those fields, each "NAME" (prose) or
- * "NAME:code". Returns the benchmark's number (>= 0), or DC_ERR_*. */
+ * the first object's fields; else those fields (top-level keys: a string,
+ * or a list whose strings are joined by newlines). Returns the benchmark's number (>= 0), or DC_ERR_*. */
 int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const char *text, size_t len,
                      const char *const *fields, int nfields, char *err, size_t errlen);
 /* Finish the index; no dc_add_benchmark after it. */
