@@ -380,13 +380,6 @@ int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const cha
 
 /* ---- building the tables ---------------------------------------------- */
 
-static int pair_cmp(const void *a, const void *b)
-{
-	const pair *x = a, *y = b;
-	if (x->key != y->key) return x->key < y->key ? -1 : 1;
-	return x->seg < y->seg ? -1 : x->seg > y->seg;
-}
-
 static size_t pow2_at_least(size_t n)
 {
 	size_t c = 16;
@@ -482,10 +475,31 @@ static void table_fill(table *t, const pair *p, size_t n, const uint8_t *keep)
 	}
 }
 
+/* Sort pairs by key, then segment: an LSD radix sort on the key, a byte a
+ * pass (passes where every key has the same byte skipped), which is stable,
+ * and the pairs come in segment order, as the segments were added. Then
+ * drop repeats (an n-gram twice in one segment). */
 static size_t sort_unique(pair *p, size_t n)
 {
 	if (!n) return 0;
-	qsort(p, n, sizeof *p, pair_cmp);
+	pair *tmp = xmalloc(n * sizeof *tmp), *src = p, *dst = tmp;
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[256] = {0};
+		for (size_t i = 0; i < n; i++) count[src[i].key >> shift & 255]++;
+		if (count[src[0].key >> shift & 255] == n) continue;
+		size_t at = 0;
+		for (int d = 0; d < 256; d++) {
+			size_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++) dst[count[src[i].key >> shift & 255]++] = src[i];
+		pair *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != p) memcpy(p, src, n * sizeof *p);
+	free(tmp);
 	size_t w = 1;
 	for (size_t i = 1; i < n; i++)
 		if (p[i].key != p[w - 1].key || p[i].seg != p[w - 1].seg) p[w++] = p[i];
