@@ -30,7 +30,8 @@
  *
  * Memory: the index owns everything it holds and is O(benchmark size) (about
  * 40 bytes per distinct indexed n-gram: a half-full table of 16-byte slots,
- * the postings and a 16-bit-per-key Bloom filter). Texts handed to dc_add_benchmark are copied
+ * the postings, a Bloom filter of at least 16 bits a key and, before it, a
+ * bit set of at least 4, 512 KB at most). Texts handed to dc_add_benchmark are copied
  * where kept (item ids), so the caller may free them. A matcher owns its
  * scratch, reused across records; hits point into the matcher and stay valid
  * until the next dc_match_begin.
