@@ -32,14 +32,17 @@ typedef struct seg {
 typedef struct pair { uint64_t key; uint32_t seg, pad; } pair;
 typedef struct slot { uint64_t key; uint32_t start, count; } slot;
 
-/* a key -> postings table with a two-bit Bloom filter in front, so the
- * common case (a record's n-gram is in no benchmark) touches 1/8 byte a key */
+/* a key -> postings table with two filters in front: a bit set of a few
+ * bits a key, sized to stay in L2 (the common case, a record's n-gram in no
+ * benchmark, mostly ends there), then a blocked Bloom filter */
 typedef struct table {
 	slot *s;
 	uint64_t mask;
 	uint32_t *post;
 	uint64_t *bloom;
 	uint64_t bmask;            /* words - 1 */
+	uint64_t *pre;             /* the bit set, 2^pbits bits */
+	int pshift;                /* 64 - log2 of its words */
 	size_t nkeys, npost;
 } table;
 
@@ -57,6 +60,7 @@ struct dc_index {
 	size_t nlp, lcap, nsp, spcap;
 	table lt, st;
 	uint64_t bw;               /* POLY_B^ngram */
+	uint64_t *bpow;            /* POLY_B^l, l < long_tokens */
 	int built;
 	dc_toks tk;
 	jbuf tmp;
@@ -70,6 +74,9 @@ dc_index *dc_index_new(const dc_opts *opts)
 	if (ix->o.ngram < 1) ix->o.ngram = 1;
 	if (ix->o.long_tokens < ix->o.ngram) ix->o.long_tokens = ix->o.ngram;
 	if (ix->o.min_tokens < 1) ix->o.min_tokens = 1;
+	ix->bpow = xmalloc((size_t)ix->o.long_tokens * sizeof *ix->bpow);
+	ix->bpow[0] = 1;
+	for (int k = 1; k < ix->o.long_tokens; k++) ix->bpow[k] = ix->bpow[k - 1] * POLY_B;
 	uint64_t b = 1;
 	for (int k = 0; k < ix->o.ngram; k++) b *= POLY_B;
 	ix->bw = b;
@@ -78,7 +85,7 @@ dc_index *dc_index_new(const dc_opts *opts)
 
 static void table_free(table *t)
 {
-	free(t->s); free(t->post); free(t->bloom);
+	free(t->s); free(t->post); free(t->bloom); free(t->pre);
 	memset(t, 0, sizeof *t);
 }
 
@@ -92,7 +99,7 @@ void dc_index_free(dc_index *ix)
 	free(ix->segs);
 	for (int f = 0; f < ix->nfields; f++) free(ix->fields[f]);
 	free(ix->fields);
-	free(ix->lp); free(ix->sp);
+	free(ix->lp); free(ix->sp); free(ix->bpow);
 	table_free(&ix->lt); table_free(&ix->st);
 	dc_toks_free(&ix->tk);
 	jbuf_free(&ix->tmp);
@@ -373,13 +380,6 @@ int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const cha
 
 /* ---- building the tables ---------------------------------------------- */
 
-static int pair_cmp(const void *a, const void *b)
-{
-	const pair *x = a, *y = b;
-	if (x->key != y->key) return x->key < y->key ? -1 : 1;
-	return x->seg < y->seg ? -1 : x->seg > y->seg;
-}
-
 static size_t pow2_at_least(size_t n)
 {
 	size_t c = 16;
@@ -399,13 +399,35 @@ static inline int bloom_has(const table *t, uint64_t key)
 	return (t->bloom[key & t->bmask] & b) == b;
 }
 
-static inline const slot *table_get(const table *t, uint64_t key)
+/* The bit set: two bits of one 64-bit word a key, all from the high bits
+ * of the key's own multiply (which every bit of the key reaches), so
+ * independent of the bits the Bloom filter and the slots use. */
+static inline uint64_t pre_mix(uint64_t key) { return key * 0x9e3779b97f4a7c15ull; }
+static inline const uint64_t *pre_word(const table *t, uint64_t x) { return &t->pre[x >> t->pshift]; }
+static inline uint64_t pre_bits(const table *t, uint64_t x)
 {
-	if (!t->nkeys || !bloom_has(t, key)) return NULL;
+	return 1ull << (x >> (t->pshift - 6) & 63) | 1ull << (x >> (t->pshift - 12) & 63);
+}
+static inline int pre_has(const table *t, uint64_t key)
+{
+	uint64_t x = pre_mix(key), b = pre_bits(t, x);
+	return (*pre_word(t, x) & b) == b;
+}
+
+/* the slot of key, or NULL; the bit set already passed */
+static inline const slot *table_get_bloom(const table *t, uint64_t key)
+{
+	if (!bloom_has(t, key)) return NULL;
 	for (uint64_t i = (key >> 17) & t->mask;; i = (i + 1) & t->mask) {
 		if (t->s[i].key == key) return &t->s[i];
 		if (!t->s[i].key) return NULL;
 	}
+}
+
+static inline const slot *table_get(const table *t, uint64_t key)
+{
+	if (!t->nkeys || !pre_has(t, key)) return NULL;
+	return table_get_bloom(t, key);
 }
 
 /* Keys from sorted, unique pairs p[0..n) where keep[k] says which survive. */
@@ -429,6 +451,10 @@ static void table_fill(table *t, const pair *p, size_t n, const uint8_t *keep)
 	size_t words = pow2_at_least(nk / 4 + 1);   /* 16 bits a key */
 	t->bloom = xcalloc(words, sizeof *t->bloom);
 	t->bmask = words - 1;
+	int pwords = 1;   /* log2 of the bit set's words: 4 bits a key, 512 KB at most */
+	while (pwords < 16 && ((size_t)64 << pwords) < nk * 4) pwords++;
+	t->pre = xcalloc((size_t)1 << pwords, sizeof *t->pre);
+	t->pshift = 64 - pwords;
 	size_t w = 0;
 	for (size_t i = 0; i < n;) {
 		size_t j = i, w0 = w;
@@ -442,15 +468,38 @@ static void table_fill(table *t, const pair *p, size_t n, const uint8_t *keep)
 			t->s[h].start = (uint32_t)w0;
 			t->s[h].count = (uint32_t)(w - w0);
 			t->bloom[key & t->bmask] |= bloom_bits(key);
+			uint64_t x = pre_mix(key);
+			t->pre[x >> t->pshift] |= pre_bits(t, x);
 		}
 		i = j;
 	}
 }
 
+/* Sort pairs by key, then segment: an LSD radix sort on the key, a byte a
+ * pass (passes where every key has the same byte skipped), which is stable,
+ * and the pairs come in segment order, as the segments were added. Then
+ * drop repeats (an n-gram twice in one segment). */
 static size_t sort_unique(pair *p, size_t n)
 {
 	if (!n) return 0;
-	qsort(p, n, sizeof *p, pair_cmp);
+	pair *tmp = xmalloc(n * sizeof *tmp), *src = p, *dst = tmp;
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[256] = {0};
+		for (size_t i = 0; i < n; i++) count[src[i].key >> shift & 255]++;
+		if (count[src[0].key >> shift & 255] == n) continue;
+		size_t at = 0;
+		for (int d = 0; d < 256; d++) {
+			size_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++) dst[count[src[i].key >> shift & 255]++] = src[i];
+		pair *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != p) memcpy(p, src, n * sizeof *p);
+	free(tmp);
 	size_t w = 1;
 	for (size_t i = 1; i < n; i++)
 		if (p[i].key != p[w - 1].key || p[i].seg != p[w - 1].seg) p[w++] = p[i];
@@ -536,7 +585,8 @@ size_t dc_index_bytes(const dc_index *ix)
 	const table *ts[2] = {&ix->lt, &ix->st};
 	for (int k = 0; k < 2; k++)
 		if (ts[k]->nkeys)
-			b += (ts[k]->mask + 1) * sizeof(slot) + ts[k]->npost * 4 + (ts[k]->bmask + 1) * 8;
+			b += (ts[k]->mask + 1) * sizeof(slot) + ts[k]->npost * 4 + (ts[k]->bmask + 1) * 8 +
+			     ((size_t)8 << (64 - ts[k]->pshift));
 	return b;
 }
 
@@ -562,7 +612,11 @@ struct dc_matcher {
 	dc_hit *hits;
 	size_t nhits, hcap;
 	uint64_t *keys;            /* a text's n-gram keys */
+	uint32_t *kat;             /* ... and the word each starts at, once filtered */
 	size_t kcap;
+	uint64_t *pre;             /* a text's prefix hashes */
+	uint32_t *us;              /* ... and its unit starts */
+	size_t pcap;
 };
 
 dc_matcher *dc_matcher_new(const dc_index *ix)
@@ -582,7 +636,7 @@ void dc_matcher_free(dc_matcher *m)
 	if (!m) return;
 	dc_toks_free(&m->t);
 	jbuf_free(&m->dec);
-	free(m->cmap); free(m->c); free(m->seen); free(m->seen_at); free(m->hits); free(m->keys);
+	free(m->cmap); free(m->c); free(m->seen); free(m->seen_at); free(m->hits); free(m->keys); free(m->kat); free(m->pre); free(m->us);
 	free(m);
 }
 
@@ -674,37 +728,67 @@ void dc_match_text(dc_matcher *m, const char *s, size_t n)
 	t->n = 0;
 	dc_tokenize(s, n, t);
 	size_t w = (size_t)ix->o.ngram, nt = t->n;
-	if (ix->lt.nkeys && nt >= w) {
-		/* the window keys first, then the lookups with the Bloom words
-		 * fetched ahead: most of the time goes to waiting for them */
-		size_t nk = nt - w + 1;
-		if (nk > m->kcap) xgrow((void **)&m->keys, &m->kcap, nk, sizeof *m->keys);
-		uint64_t h = 0;
-		for (size_t k = 0; k < nt; k++) {
-			h = h * POLY_B + t->hash[k];
-			if (k >= w) h -= t->hash[k - w] * ix->bw;
-			if (k + 1 >= w) m->keys[k + 1 - w] = key_mix(h);
+	if (nt + 1 > m->pcap) {
+		xgrow((void **)&m->pre, &m->pcap, nt + 1, sizeof *m->pre);
+		m->us = xrealloc(m->us, m->pcap * sizeof *m->us);
+	}
+	/* pre[k]: the polynomial hash of the first k words; the words
+	 * i..i+l-1 hash to pre[i + l] - pre[i] * POLY_B^l. The n-gram keys
+	 * come in the same loop, each with its bit-set word fetched at once. */
+	uint64_t *pre = m->pre;
+	const table *lt = &ix->lt;
+	size_t nk = lt->nkeys && nt >= w ? nt - w + 1 : 0;
+	if (nk > m->kcap) {
+		xgrow((void **)&m->keys, &m->kcap, nk, sizeof *m->keys);
+		m->kat = xrealloc(m->kat, m->kcap * sizeof *m->kat);
+	}
+	pre[0] = 0;
+	for (size_t k = 0; k < nt; k++) {
+		pre[k + 1] = pre[k] * POLY_B + t->hash[k];
+		if (nk && k + 1 >= w) {
+			uint64_t key = key_mix(pre[k + 1] - pre[k + 1 - w] * ix->bw);
+			m->keys[k + 1 - w] = key;
+			__builtin_prefetch(pre_word(lt, pre_mix(key)));
 		}
-		const table *lt = &ix->lt;
+	}
+	if (nk) {
+		/* the bit set keeps about one key in twenty (moved to the front
+		 * of keys): only those see the Bloom filter and the table */
+		size_t nk2 = 0;
 		for (size_t k = 0; k < nk; k++) {
-			if (k + 16 < nk) __builtin_prefetch(&lt->bloom[m->keys[k + 16] & lt->bmask]);
 			uint64_t key = m->keys[k];
-			const slot *sl = table_get(lt, key);
+			m->keys[nk2] = key;
+			m->kat[nk2] = (uint32_t)k;
+			if (pre_has(lt, key)) {
+				__builtin_prefetch(&lt->bloom[key & lt->bmask]);
+				nk2++;
+			}
+		}
+		for (size_t k = 0; k < nk2; k++) {
+			uint64_t key = m->keys[k];
+			const slot *sl = table_get_bloom(lt, key);
 			if (!sl || !seen_add(m, key)) continue;
-			size_t at = t->start[k];
+			size_t at = t->start[m->kat[k]];
 			for (uint32_t p = 0; p < sl->count; p++)
 				cand_get(m, lt->post[sl->start + p], s, n, at)->found++;
 		}
 	}
 	if (ix->st.nkeys) {
-		size_t maxl = (size_t)ix->o.long_tokens - 1, minl = (size_t)ix->o.min_tokens;
+		/* a short text starts at a unit start and ends at one (or at the
+		 * text's end): the pairs of those at most long_tokens - 1 words
+		 * apart, each text's hash from the prefix hashes */
+		size_t maxl = (size_t)ix->o.long_tokens - 1, minl = (size_t)ix->o.min_tokens, nu = 0;
 		for (size_t i = 0; i < nt; i++) {
-			if (!t->unit[i]) continue;
-			uint64_t p = 0;
-			for (size_t l = 1; l <= maxl && i + l <= nt; l++) {
-				p = p * POLY_B + t->hash[i + l - 1];
-				if (l < minl || (i + l < nt && !t->unit[i + l])) continue;
-				const slot *sl = table_get(&ix->st, short_key(p, l));
+			m->us[nu] = (uint32_t)i;
+			nu += t->unit[i];
+		}
+		m->us[nu] = (uint32_t)nt;
+		for (size_t a = 0; a < nu; a++) {
+			size_t i = m->us[a];
+			for (size_t b = a + 1; b <= nu && m->us[b] - i <= maxl; b++) {
+				size_t l = m->us[b] - i;
+				if (l < minl) continue;
+				const slot *sl = table_get(&ix->st, short_key(m->pre[i + l] - m->pre[i] * ix->bpow[l], l));
 				if (!sl) continue;
 				for (uint32_t q = 0; q < sl->count; q++) {
 					uint32_t sg = ix->st.post[sl->start + q];

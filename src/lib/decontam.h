@@ -30,7 +30,8 @@
  *
  * Memory: the index owns everything it holds and is O(benchmark size) (about
  * 40 bytes per distinct indexed n-gram: a half-full table of 16-byte slots,
- * the postings and a 16-bit-per-key Bloom filter). Texts handed to dc_add_benchmark are copied
+ * the postings, a Bloom filter of at least 16 bits a key and, before it, a
+ * bit set of at least 4, 512 KB at most). Texts handed to dc_add_benchmark are copied
  * where kept (item ids), so the caller may free them. A matcher owns its
  * scratch, reused across records; hits point into the matcher and stay valid
  * until the next dc_match_begin.
@@ -76,10 +77,14 @@ typedef struct dc_toks {
 	size_t n, cap;
 	unsigned char *wbuf;     /* scratch: a non-ASCII word's normalised bytes */
 	size_t wlen, wcap;
-	uint64_t *mask;          /* scratch: the text's word-character bits */
+	uint64_t *mask;          /* scratch: the text's byte-class bits */
 	size_t mcap;
 } dc_toks;
 void dc_tokenize(const char *s, size_t n, dc_toks *t);
+/* The same words, byte by byte and every word through utf8proc: the
+ * definition dc_tokenize (bit masks, ASCII words hashed straight from the
+ * text) is tested against; several times slower. */
+void dc_tokenize_ref(const char *s, size_t n, dc_toks *t);
 void dc_toks_free(dc_toks *t);
 
 typedef struct dc_index dc_index;
@@ -90,8 +95,8 @@ void dc_index_free(dc_index *ix);
 
 /* Add benchmark NAME from text[0..len) (JSONL, or one JSON array of objects),
  * read from path (for messages). fields NULL: the layout is recognised from
- * the first object's fields; else those fields, each "NAME" (prose) or
- * "NAME:code". Returns the benchmark's number (>= 0), or DC_ERR_*. */
+ * the first object's fields; else those fields (top-level keys: a string,
+ * or a list whose strings are joined by newlines). Returns the benchmark's number (>= 0), or DC_ERR_*. */
 int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const char *text, size_t len,
                      const char *const *fields, int nfields, char *err, size_t errlen);
 /* Finish the index; no dc_add_benchmark after it. */

@@ -18,8 +18,9 @@ static const char usage[] =
 	"                       JSON array); layouts are recognised by their fields\n"
 	"                       (HumanEval, MBPP, GSM8K, MATH/AIME/AMC, LiveCodeBench,\n"
 	"                       IFEval); NAME defaults to the file's base name; repeatable\n"
-	"  -f, --field F        index field F of every benchmark instead of its layout's\n"
-	"                       fields (repeatable)\n"
+	"  -f, --field F        index field F instead of the layout's fields (repeatable):\n"
+	"                       of the --against it follows, or, given before the first\n"
+	"                       --against, of every benchmark that names none of its own\n"
 	"      --report FILE    one JSON line per benchmark item hit: benchmark, item,\n"
 	"                       field, rows, sources, an example id, score, excerpt\n"
 	"      --ngram N        words per n-gram (default 8)\n"
@@ -49,20 +50,28 @@ static char *bench_name(const char *arg, const char **path)
 	return xstrndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
 }
 
-static dc_index *load(cli *c, char **against, int na, const char **fields, int nf, const dc_opts *o)
+/* The benchmarks, each with the --field options that follow it. */
+typedef struct bench_arg {
+	const char *arg;
+	int fstart, nf;              /* its fields in the fields array */
+} bench_arg;
+
+static dc_index *load(cli *c, const bench_arg *against, int na, const char **fields, int nglobal, const dc_opts *o)
 {
 	dc_index *ix = dc_index_new(o);
 	char err[512];
 	for (int i = 0; i < na; i++) {
 		const char *path;
-		char *name = bench_name(against[i], &path);
+		char *name = bench_name(against[i].arg, &path);
 		for (int b = 0; b < dc_nbench(ix); b++)
 			if (!strcmp(dc_bench(ix, b)->name, name))
 				cli_usage_error(c, "two benchmarks named '%s': give one a NAME=FILE", name);
 		size_t len;
 		char *text = read_file(path, &len);
 		if (!text) cli_fatal(c, "%s: %s", path, strerror(errno));
-		int rc = dc_add_benchmark(ix, name, path, text, len, nf ? fields : NULL, nf, err, sizeof err);
+		const char **f = against[i].nf ? fields + against[i].fstart : nglobal ? fields : NULL;
+		int nf = against[i].nf ? against[i].nf : nglobal;
+		int rc = dc_add_benchmark(ix, name, path, text, len, f, nf, err, sizeof err);
 		if (rc == DC_ERR_LAYOUT) cli_usage_error(c, "%s", err);
 		if (rc < 0) cli_fatal(c, "%s", err);
 		free(text);
@@ -119,9 +128,9 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {CLI_COMMON_OPTIONS, {"against", 1, 0, 'a'}, {"field", 1, 0, 'f'},
 		{"report", 1, 0, OPT_REPORT}, {"ngram", 1, 0, OPT_NGRAM}, {"coverage", 1, 0, OPT_COVERAGE}, {0, 0, 0, 0}};
 	cli c;
-	char **against = xcalloc((size_t)argc + 1, sizeof *against);
+	bench_arg *against = xcalloc((size_t)argc + 1, sizeof *against);
 	const char **fields = xcalloc((size_t)argc + 1, sizeof *fields);
-	int na = 0, nf = 0, o;
+	int na = 0, nf = 0, nglobal = 0, o;
 	const char *report_path = NULL;
 	dc_opts dopt;
 	dc_opts_default(&dopt);
@@ -130,8 +139,14 @@ int main(int argc, char **argv)
 		if (cli_common_opt(&c, o, optarg)) continue;
 		char *e;
 		switch (o) {
-		case 'a': against[na++] = optarg; break;
-		case 'f': fields[nf++] = optarg; break;
+		case 'a': against[na++] = (bench_arg){optarg, nf, 0}; break;
+		case 'f':
+			/* getopt_long keeps the options' order: a --field belongs to
+			 * the --against before it, or to all when none came yet */
+			fields[nf++] = optarg;
+			if (na) against[na - 1].nf++;
+			else nglobal++;
+			break;
 		case OPT_REPORT: report_path = optarg; break;
 		case OPT_NGRAM: {
 			uint64_t v;
@@ -151,7 +166,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!na) cli_usage_error(&c, "--against FILE is required (a benchmark to decontaminate against)");
-	dc_index *ix = load(&c, against, na, fields, nf, &dopt);
+	dc_index *ix = load(&c, against, na, fields, nglobal, &dopt);
 	jsonl_writer rep;
 	if (report_path && jsonl_writer_open(&rep, report_path)) cli_fatal(&c, "%s: %s", report_path, strerror(errno));
 	cli_open_output(&c, optind);

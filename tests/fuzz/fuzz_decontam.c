@@ -3,7 +3,8 @@
  * is loaded (by its layout, else as field "q"), the record matched as raw
  * text and, when it parses, as a JSON record. Aborts when a hit breaks the
  * contract: scores in (0, 1], one hit per item, best first, excerpts valid
- * UTF-8, found <= total. */
+ * UTF-8, found <= total; or when the fast tokenizer and its byte-by-byte
+ * definition (dc_tokenize_ref) see different words in the record. */
 #include "decontam.h"
 #include "json.h"
 
@@ -22,6 +23,18 @@ static void check(const dc_index *ix, const dc_hit *h, int n)
 	}
 }
 
+static void same_words(const char *s, size_t n)
+{
+	dc_toks x = {0}, y = {0};
+	dc_tokenize(s, n, &x);
+	dc_tokenize_ref(s, n, &y);
+	if (x.n != y.n) abort();
+	for (size_t i = 0; i < x.n; i++)
+		if (x.hash[i] != y.hash[i] || x.start[i] != y.start[i] || x.unit[i] != y.unit[i]) abort();
+	dc_toks_free(&x);
+	dc_toks_free(&y);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	const char *s = (const char *)data;
@@ -29,6 +42,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	size_t blen = z ? (size_t)(z - s) : size;
 	const char *rec = z ? z + 1 : "";
 	size_t rlen = z ? size - blen - 1 : 0;
+	same_words(rec, rlen);
+	same_words(s, blen);
 	char err[256];
 	dc_opts o;
 	dc_opts_default(&o);

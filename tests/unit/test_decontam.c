@@ -41,6 +41,59 @@ static void test_normalise(void)
 	dc_toks_free(&t);
 }
 
+/* 1 when dc_tokenize and the byte-by-byte definition agree on s[0..n) */
+static int same_as_ref(const char *s, size_t n)
+{
+	dc_toks x = {0}, y = {0};
+	dc_tokenize(s, n, &x);
+	dc_tokenize_ref(s, n, &y);
+	int eq = x.n == y.n;
+	for (size_t i = 0; eq && i < x.n; i++)
+		eq = x.hash[i] == y.hash[i] && x.start[i] == y.start[i] && x.unit[i] == y.unit[i];
+	dc_toks_free(&x);
+	dc_toks_free(&y);
+	return eq;
+}
+
+/* The fast path (bit masks, ASCII words hashed from the text) against the
+ * definition (every word through utf8proc) on texts built from the pieces
+ * each rule looks at, across 64-byte blocks and at the text's end. */
+static void test_fast_path(void)
+{
+	static const char *const piece[] = {
+		"a", "Zeta", "x_1", "_", "0", "42", "longidentifier_name", "ABCDEFGHIJKLMNOPQ", " ", "  ", "\n", "\t",
+		".", "?", "!", ":", ";", ",", "$", "`", "-", "\xc3\xa9", "\xc3\x89T\xc3\x89", "\xc2\xbd", "\xe2\x80\xa8",
+		"\xc2\x85", "\xef\xbc\xa1", "\xf0\x9f\x98\x80", "\xe2\x80\xa6", "\xe4\xb8\xad\xe6\x96\x87", "\xff", "\xc3",
+		"\xcc\x81", "\xef\xb7\xba",
+	};
+	const size_t np = sizeof piece / sizeof *piece;
+	unsigned long long r = 88172645463325252ull;
+	char buf[600];
+	int bad = 0;
+	for (int iter = 0; iter < 20000 && !bad; iter++) {
+		size_t n = 0;
+		r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+		size_t want = r % 300, ascii = (r >> 20) % 3 == 0;   /* a third with ASCII pieces only */
+		while (n < want) {
+			r ^= r << 13; r ^= r >> 7; r ^= r << 17;
+			const char *p = piece[(r >> 11) % (ascii ? 21 : np)];
+			size_t l = strlen(p);
+			if (n + l > sizeof buf) break;
+			memcpy(buf + n, p, l);
+			n += l;
+		}
+		if (!same_as_ref(buf, n)) {
+			bad = 1;
+			T_CHECKF(0, "dc_tokenize and dc_tokenize_ref differ on \"%.*s\"", (int)n, buf);
+		}
+	}
+	/* every prefix of a text that crosses blocks: each end case once */
+	const char *s = "Sentence one. Two? \xc3\xa9t\xc3\xa9 3.14 a_b!\nnext line: x; end.\xe2\x80\xa8" "after_64_bytes_here.A"
+	                "nd some more words here to pass 128 bytes at last. \xef\xbc\xa1\xef\xbc\xa2 done!";
+	for (size_t k = 0; k <= strlen(s); k++) T_CHECKF(same_as_ref(s, k), "prefix of %zu bytes", k);
+	T_CHECK(same_as_ref("", 0));
+}
+
 static dc_index *index_of(const char *name, const char *text, char *err, size_t errlen, int *rc)
 {
 	dc_index *ix = dc_index_new(NULL);
@@ -261,6 +314,7 @@ static void test_gsm8k_train(void)
 int main(void)
 {
 	T_RUN(test_normalise);
+	T_RUN(test_fast_path);
 	T_RUN(test_layouts);
 	T_RUN(test_long);
 	T_RUN(test_short);
