@@ -3,7 +3,7 @@
 # FIELDS given to one set whose layout decontam does not recognise and the
 # layout recognised for the other; then --field's binding in decontam itself.
 . "$SFTKIT_ROOT/tests/cli/lib.sh"
-. "$SFTKIT_ROOT/tests/mockhub/start.sh"
+. "$SFTKIT_ROOT/pipelines/mockhub/start.sh"
 trap 'mockhub_stop; rm -rf "$T"' EXIT
 export HF_HUB_CACHE="$T/cache" HF_HOME="$T/hfhome"
 unset HF_TOKEN HF_HUB_OFFLINE 2>/dev/null
