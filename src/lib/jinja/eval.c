@@ -406,7 +406,7 @@ static value eval(rt *R, const node *n)
 				}
 			}
 			eval_args(R, n, &a);
-			return jj_call_method(R, n->line, o, n->a->name, n->a->nlen, &a);
+			return jj_call_method(R, n->line, o, n->meth, n->a->name, n->a->nlen, &a);
 		}
 		value f = eval(R, n->a);
 		eval_args(R, n, &a);

@@ -196,6 +196,7 @@ static node *parse_postfix(parser *P, node *n)
 			jj_next_tok(P);
 			node *c = mk(P, E_CALL);
 			c->a = n;
+			if (n->type == E_ATTR) c->meth = jj_method_named(n->name, n->nlen);
 			parse_args(P, c, ")");
 			n = c;
 		} else return n;
