@@ -250,6 +250,10 @@ static void test_unsupported_named(void)
 		{ "{{ range }}", "unsupported: printing a function" },
 		{ "{{ 9223372036854775807 + 1 }}", "template line 1: unsupported: an integer result beyond 64 bits" },
 		{ "{{ '{:>4}'.format(1) }}", "unsupported: format specs in str.format" },
+		/* the methods' arities: Python's start and end arguments are not taken here */
+		{ "{{ 'abc'.startswith('b', 1) }}", "template line 1: unsupported: str.startswith() with 2 positional arguments (at most 1 here)" },
+		{ "{{ 'abc'.find('c', 0, 2) }}", "template line 1: unsupported: str.find() with 3 positional arguments (at most 1 here)" },
+		{ "{{ [1].index(1, 0) }}", "template line 1: unsupported: list.index() with 2 positional arguments (at most 1 here)" },
 		{ "\n{% if x %}{{ x|wordwrap }}{% endif %}", "template line 2: unsupported: the filter 'wordwrap'" },
 	};
 	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {

@@ -406,7 +406,7 @@ static value eval(rt *R, const node *n)
 				}
 			}
 			eval_args(R, n, &a);
-			return jj_call_method(R, n->line, o, n->a->name, n->a->nlen, &a);
+			return jj_call_method(R, n->line, o, n->meth, n->a->name, n->a->nlen, &a);
 		}
 		value f = eval(R, n->a);
 		eval_args(R, n, &a);
@@ -489,6 +489,158 @@ static void assign_targets(rt *R, frame *f, const node *n, value v)
 }
 
 
+/* What a for loop walks: a list, a dict's keys, a string's characters */
+static vlist *for_items(rt *R, const node *n, value it)
+{
+	vlist *items;
+	if (it.t == V_LIST) return it.u.l;
+	if (it.t == V_DICT || it.t == V_NS) {
+		items = jj_list_new(R, it.u.d->n);
+		for (size_t i = 0; i < it.u.d->n; i++) jj_list_push(R, items, jj_dict_key(it.u.d, i));
+		return items;
+	}
+	if (it.t == V_STR) {
+		items = jj_list_new(R, it.u.s.n);
+		for (size_t i = 0; i < it.u.s.n;) { uint32_t cp; int k = utf8_decode(it.u.s.p + i, it.u.s.n - i, &cp); jj_list_push(R, items, vstr(it.u.s.p + i, (size_t)k)); i += (size_t)k; }
+		return items;
+	}
+	if (it.t == V_UNDEF || it.t == V_NONE) {
+		if (it.t == V_NONE) jj_fail(R->e, n->line, "'NoneType' object is not iterable");
+		return jj_list_new(R, 1);
+	}
+	jj_fail(R->e, n->line, "a %s is not iterable", jj_tname(it.t));
+}
+
+/* for ... if cond: the items the inline filter keeps, which loop.length counts */
+static vlist *for_select(rt *R, const node *n, vlist *items, frame *bodyf)
+{
+	vlist *sel = jj_list_new(R, items->n);
+	for (size_t i = 0; i < items->n; i++) {
+		bodyf->n = 0;
+		assign_targets(R, bodyf, n, items->v[i]);
+		frame *sf = R->cur;
+		R->cur = bodyf;
+		int ok = jj_truthy(eval(R, n->b));
+		R->cur = sf;
+		if (ok) jj_list_push(R, sel, items->v[i]);
+	}
+	return sel;
+}
+
+/* The loop object of round i over sel: a fixed set of keys (previtem /
+ * nextitem undefined at the ends) */
+static value loop_object(rt *R, const vlist *sel, size_t i)
+{
+	static const struct vkey loop_keys[] = {
+		{ "index", 5 }, { "index0", 6 }, { "revindex", 8 }, { "revindex0", 9 }, { "first", 5 }, { "last", 4 },
+		{ "length", 6 }, { "depth", 5 }, { "depth0", 6 }, { "previtem", 8 }, { "nextitem", 8 },
+	};
+	enum { NLOOP = sizeof loop_keys / sizeof *loop_keys };
+	value loop = V(V_DICT);
+	vdict *ld = arena_alloc(R->ar, sizeof *ld);
+	ld->k = (struct vkey *)loop_keys;   /* never written: n == cap, so a new key would copy first */
+	ld->v = arena_alloc(R->ar, NLOOP * sizeof *ld->v);
+	ld->n = ld->cap = NLOOP;
+	ld->loop = 1;
+	ld->kv = NULL;
+	loop.u.d = ld;
+	int64_t len = (int64_t)sel->n, k = (int64_t)i;
+	ld->v[0] = vint(k + 1);
+	ld->v[1] = vint(k);
+	ld->v[2] = vint(len - k);
+	ld->v[3] = vint(len - k - 1);
+	ld->v[4] = vbool(k == 0);
+	ld->v[5] = vbool(k == len - 1);
+	ld->v[6] = vint(len);
+	ld->v[7] = vint(1);
+	ld->v[8] = vint(0);
+	ld->v[9] = k > 0 ? sel->v[i - 1] : V(V_UNDEF);
+	ld->v[10] = k < len - 1 ? sel->v[i + 1] : V(V_UNDEF);
+	return loop;
+}
+
+static void exec_for(rt *R, const node *n, frame *f)
+{
+	vlist *items = for_items(R, n, eval(R, n->a));
+	frame *bodyf = arena_alloc(R->ar, sizeof *bodyf);   /* in the arena: a macro defined in the loop keeps its scope */
+	memset(bodyf, 0, sizeof *bodyf);
+	bodyf->up = f;
+	vlist *sel = n->b ? for_select(R, n, items, bodyf) : items;
+	if (!sel->n) { exec_body(R, &n->orelse, f); return; }
+	for (size_t i = 0; i < sel->n; i++) {
+		if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
+		bodyf->n = 0;
+		jj_frame_set(R, bodyf, "loop", 4, loop_object(R, sel, i));
+		assign_targets(R, bodyf, n, sel->v[i]);
+		exec_body(R, &n->body, bodyf);
+		if (R->brk) { R->brk = 0; break; }
+		R->cont = 0;
+	}
+}
+
+/* set name = v, set a, b = v, set ns.attr = v */
+static void exec_set(rt *R, const node *n, frame *f)
+{
+	value v = eval(R, n->a);
+	if (n->name2) {
+		value ns = jj_lookup(f, n->name, n->nlen);
+		if (ns.t != V_NS) jj_fail(R->e, n->line, "cannot set an attribute of a %s (only of a namespace)", jj_tname(ns.t));
+		jj_dict_set(R, ns.u.d, n->name2, n->n2len, v);
+		return;
+	}
+	if (n->ntn > 1) { assign_targets(R, f, n, v); return; }
+	jj_frame_set(R, f, n->name, n->nlen, v);
+}
+
+/* A body rendered into a string of the arena (set and filter blocks) */
+static value capture_body(rt *R, const nlist *body, frame *f)
+{
+	jbuf *saved = R->out;
+	jbuf out = {0};
+	jj_live_push(R, &out);
+	R->out = &out;
+	exec_body(R, body, f);
+	R->out = saved;
+	value s = vstr(rdup(R, out.p ? out.p : "", out.len), out.len);
+	jj_live_pop(R, &out);
+	return s;
+}
+
+/* {% call m(args) %}body{% endcall %}: m called with the body as caller() */
+static void exec_callblock(rt *R, const node *n, frame *f)
+{
+	const node *c = n->a;
+	value fn;
+	args a;
+	if (c->a->type == E_ATTR) {
+		value o = eval(R, c->a->a);
+		value *x = o.t == V_DICT || o.t == V_NS ? jj_dict_find(o.u.d, c->a->name, c->a->nlen) : NULL;
+		fn = x ? *x : V(V_UNDEF);
+	} else fn = eval(R, c->a);
+	if (fn.t != V_MACRO) jj_fail(R->e, n->line, "unsupported: a call block calling a %s (only macros)", jj_tname(fn.t));
+	eval_args(R, c, &a);
+	value caller = V(V_CALLER);
+	caller.u.mac.m = n;
+	caller.u.mac.f = f;
+	jj_put_str(R, R->out, jj_call_macro(R, fn.u.mac.m, fn.u.mac.f, &a, n->line, &caller));
+}
+
+/* {% filter f %}body{% endfilter %}: the parser made n->a the filter chain
+ * over a name bound here to the rendered body */
+static void exec_filterblock(rt *R, const node *n, frame *f)
+{
+	value body = capture_body(R, &n->body, f);
+	frame *t = arena_alloc(R->ar, sizeof *t);
+	memset(t, 0, sizeof *t);
+	t->up = f;
+	jj_frame_set(R, t, "\001filter-block", 14, body);
+	frame *sf = R->cur;
+	R->cur = t;
+	value r = eval(R, n->a);
+	R->cur = sf;
+	jj_put_str(R, R->out, r);
+}
+
 static void exec_node(rt *R, const node *n, frame *f)
 {
 	if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
@@ -504,98 +656,9 @@ static void exec_node(rt *R, const node *n, frame *f)
 			if (jj_truthy(eval(R, n->conds.v[i]))) { exec_body(R, &n->bodies[i], f); return; }
 		exec_body(R, &n->orelse, f);
 		return;
-	case N_FOR: {
-		value it = eval(R, n->a);
-		vlist *items;
-		if (it.t == V_LIST) items = it.u.l;
-		else if (it.t == V_DICT || it.t == V_NS) {
-			items = jj_list_new(R, it.u.d->n);
-			for (size_t i = 0; i < it.u.d->n; i++) jj_list_push(R, items, jj_dict_key(it.u.d, i));
-		} else if (it.t == V_STR) {
-			items = jj_list_new(R, it.u.s.n);
-			for (size_t i = 0; i < it.u.s.n;) { uint32_t cp; int k = utf8_decode(it.u.s.p + i, it.u.s.n - i, &cp); jj_list_push(R, items, vstr(it.u.s.p + i, (size_t)k)); i += (size_t)k; }
-		} else if (it.t == V_UNDEF || it.t == V_NONE) {
-			if (it.t == V_NONE) jj_fail(R->e, n->line, "'NoneType' object is not iterable");
-			items = jj_list_new(R, 1);
-		} else jj_fail(R->e, n->line, "a %s is not iterable", jj_tname(it.t));
-		/* the inline filter decides which items count for loop.length */
-		vlist *sel = items;
-		frame *bodyf = arena_alloc(R->ar, sizeof *bodyf);   /* in the arena: a macro defined in the loop keeps its scope */
-		memset(bodyf, 0, sizeof *bodyf);
-		bodyf->up = f;
-		if (n->b) {
-			sel = jj_list_new(R, items->n);
-			for (size_t i = 0; i < items->n; i++) {
-				bodyf->n = 0;
-				assign_targets(R, bodyf, n, items->v[i]);
-				frame *sf = R->cur;
-				R->cur = bodyf;
-				int ok = jj_truthy(eval(R, n->b));
-				R->cur = sf;
-				if (ok) jj_list_push(R, sel, items->v[i]);
-			}
-		}
-		if (!sel->n) { exec_body(R, &n->orelse, f); return; }
-		for (size_t i = 0; i < sel->n; i++) {
-			if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
-			bodyf->n = 0;
-			/* the loop object: a fixed set of keys (previtem / nextitem undefined at the ends) */
-			static const struct vkey loop_keys[] = {
-				{ "index", 5 }, { "index0", 6 }, { "revindex", 8 }, { "revindex0", 9 }, { "first", 5 }, { "last", 4 },
-				{ "length", 6 }, { "depth", 5 }, { "depth0", 6 }, { "previtem", 8 }, { "nextitem", 8 },
-			};
-			enum { NLOOP = sizeof loop_keys / sizeof *loop_keys };
-			value loop = V(V_DICT);
-			vdict *ld = arena_alloc(R->ar, sizeof *ld);
-			ld->k = (struct vkey *)loop_keys;   /* never written: n == cap, so a new key would copy first */
-			ld->v = arena_alloc(R->ar, NLOOP * sizeof *ld->v);
-			ld->n = ld->cap = NLOOP;
-			ld->loop = 1;
-			ld->kv = NULL;
-			loop.u.d = ld;
-			int64_t len = (int64_t)sel->n, k = (int64_t)i;
-			ld->v[0] = vint(k + 1);
-			ld->v[1] = vint(k);
-			ld->v[2] = vint(len - k);
-			ld->v[3] = vint(len - k - 1);
-			ld->v[4] = vbool(k == 0);
-			ld->v[5] = vbool(k == len - 1);
-			ld->v[6] = vint(len);
-			ld->v[7] = vint(1);
-			ld->v[8] = vint(0);
-			ld->v[9] = k > 0 ? sel->v[i - 1] : V(V_UNDEF);
-			ld->v[10] = k < len - 1 ? sel->v[i + 1] : V(V_UNDEF);
-			jj_frame_set(R, bodyf, "loop", 4, loop);
-			assign_targets(R, bodyf, n, sel->v[i]);
-			exec_body(R, &n->body, bodyf);
-			if (R->brk) { R->brk = 0; break; }
-			R->cont = 0;
-		}
-		return;
-	}
-	case N_SET: {
-		value v = eval(R, n->a);
-		if (n->name2) {
-			value ns = jj_lookup(f, n->name, n->nlen);
-			if (ns.t != V_NS) jj_fail(R->e, n->line, "cannot set an attribute of a %s (only of a namespace)", jj_tname(ns.t));
-			jj_dict_set(R, ns.u.d, n->name2, n->n2len, v);
-			return;
-		}
-		if (n->ntn > 1) { assign_targets(R, f, n, v); return; }
-		jj_frame_set(R, f, n->name, n->nlen, v);
-		return;
-	}
-	case N_SETBLOCK: {
-		jbuf *saved = R->out;
-		jbuf out = {0};
-		jj_live_push(R, &out);
-		R->out = &out;
-		exec_body(R, &n->body, f);
-		R->out = saved;
-		jj_frame_set(R, f, n->name, n->nlen, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
-		jj_live_pop(R, &out);
-		return;
-	}
+	case N_FOR: exec_for(R, n, f); return;
+	case N_SET: exec_set(R, n, f); return;
+	case N_SETBLOCK: jj_frame_set(R, f, n->name, n->nlen, capture_body(R, &n->body, f)); return;
 	case N_MACRO: {
 		value m = V(V_MACRO);
 		m.u.mac.m = n;
@@ -603,42 +666,8 @@ static void exec_node(rt *R, const node *n, frame *f)
 		jj_frame_set(R, f, n->name, n->nlen, m);
 		return;
 	}
-	case N_CALLBLOCK: {
-		const node *c = n->a;
-		value fn;
-		args a;
-		if (c->a->type == E_ATTR) {
-			value o = eval(R, c->a->a);
-			value *x = o.t == V_DICT || o.t == V_NS ? jj_dict_find(o.u.d, c->a->name, c->a->nlen) : NULL;
-			fn = x ? *x : V(V_UNDEF);
-		} else fn = eval(R, c->a);
-		if (fn.t != V_MACRO) jj_fail(R->e, n->line, "unsupported: a call block calling a %s (only macros)", jj_tname(fn.t));
-		eval_args(R, c, &a);
-		value caller = V(V_CALLER);
-		caller.u.mac.m = n;
-		caller.u.mac.f = f;
-		jj_put_str(R, R->out, jj_call_macro(R, fn.u.mac.m, fn.u.mac.f, &a, n->line, &caller));
-		return;
-	}
-	case N_FILTERBLOCK: {
-		jbuf *saved = R->out;
-		jbuf out = {0};
-		jj_live_push(R, &out);
-		R->out = &out;
-		exec_body(R, &n->body, f);
-		R->out = saved;
-		frame *t = arena_alloc(R->ar, sizeof *t);
-		memset(t, 0, sizeof *t);
-		t->up = f;
-		jj_frame_set(R, t, "\001filter-block", 14, vstr(rdup(R, out.p ? out.p : "", out.len), out.len));
-		jj_live_pop(R, &out);
-		frame *sf = R->cur;
-		R->cur = t;
-		value r = eval(R, n->a);
-		R->cur = sf;
-		jj_put_str(R, R->out, r);
-		return;
-	}
+	case N_CALLBLOCK: exec_callblock(R, n, f); return;
+	case N_FILTERBLOCK: exec_filterblock(R, n, f); return;
 	case N_BREAK: R->brk = 1; return;
 	case N_CONTINUE: R->cont = 1; return;
 	case N_BLOCK: exec_body(R, &n->body, f); return;

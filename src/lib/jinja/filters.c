@@ -675,7 +675,7 @@ static int t_case(rt *R, int line, value v, const value *targs, int mode)
 	(void)targs;
 	value s = jj_tostr(R, v);
 	args none = { NULL, 0, 0, NULL, NULL, NULL };
-	return jj_truthy(jj_call_method(R, line, s, mode ? "isupper" : "islower", 7, &none));
+	return jj_truthy(jj_call_method(R, line, s, jj_method_named(mode ? "isupper" : "islower", 7), mode ? "isupper" : "islower", 7, &none));
 }
 static int t_even(rt *R, int line, value v, const value *targs, int mode)
 {

@@ -78,6 +78,7 @@ struct node {
 	node *dyn_args, *dyn_kwargs; /* calls: *args and **kwargs */
 	const struct jj_filter *filt;   /* E_FILTER: resolved when parsed (NULL: unknown, fails if reached) */
 	const struct jj_test *test;     /* E_TEST: the same */
+	const struct jj_method *meth;   /* E_CALL of o.name(...): jj_method_named(name), resolved when parsed */
 };
 
 struct jinja_tmpl {
@@ -151,6 +152,15 @@ typedef struct jj_test {
 	int mode;
 	int nargs;          /* the arguments it needs */
 } jj_test;
+/* A Python method of a receiver type (methods.c); fn NULL: one the sandbox
+ * refuses. arity: the most positional arguments, -1 any. */
+typedef struct jj_method {
+	const char *name;
+	int type;           /* V_STR, V_LIST, V_DICT or V_NS */
+	value (*fn)(rt *R, int line, value o, const args *a, int mode);
+	int mode;
+	int arity;
+} jj_method;
 
 /* strcmp of a NUL-terminated table name against name[0..n) */
 static inline int jj_name_cmp(const char *tab, const char *name, size_t n)
@@ -237,8 +247,15 @@ int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, 
 const jj_filter *jj_filter_find(const char *name, size_t n);
 const jj_test *jj_test_find(const char *name, size_t n);
 
-/* methods.c: the Python methods of str, dict and list */
-value jj_call_method(rt *R, int line, value o, const char *m, size_t ml, const args *a);
+/* methods.c: the Python methods of str, dict and list. jj_method_named: the
+ * first method of that name (those of one name sit together, one a receiver
+ * type), NULL when no type has one; a call site resolves it when parsed.
+ * jj_method_pick: among those, the one for receiver type t (NULL: none).
+ * jj_call_method calls named's method for o's type, checking its arity, or
+ * fails as jinja2 does: m[0..ml) is the name, for the messages. */
+const jj_method *jj_method_named(const char *name, size_t n);
+const jj_method *jj_method_pick(const jj_method *named, int t);
+value jj_call_method(rt *R, int line, value o, const jj_method *named, const char *m, size_t ml, const args *a);
 
 /* eval.c: expressions evaluated, statements executed, the render entry points */
 value jj_arith(rt *R, const node *n, value a, value b);

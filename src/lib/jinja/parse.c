@@ -196,6 +196,7 @@ static node *parse_postfix(parser *P, node *n)
 			jj_next_tok(P);
 			node *c = mk(P, E_CALL);
 			c->a = n;
+			if (n->type == E_ATTR) c->meth = jj_method_named(n->name, n->nlen);
 			parse_args(P, c, ")");
 			n = c;
 		} else return n;
@@ -428,6 +429,167 @@ static int node_uses(const node *n)
 	return u;
 }
 
+/* The body up to {% end %} (a keyword such as "endset"), and past that tag */
+static nlist body_until(parser *P, const char *end)
+{
+	const char *const st[] = { end, NULL };
+	int w;
+	nlist body = parse_body(P, st, &w);
+	tag_end(P);
+	return body;
+}
+
+/* {% if c %}...{% elif c %}...{% else %}...{% endif %}, after "if" */
+static node *parse_if(parser *P)
+{
+	node *n = mk(P, N_IF);
+	nl_push(P, &n->conds, parse_expr(P));
+	tag_end(P);
+	static const char *const st[] = { "elif", "else", "endif", NULL };
+	nlist bodies[256];
+	int nb = 0, w = -1;
+	for (;;) {
+		if (nb == 256) jj_fail(P->e, n->line, "more than 255 elif branches");
+		bodies[nb++] = parse_body(P, st, &w);
+		if (w == 0) { nl_push(P, &n->conds, parse_expr(P)); tag_end(P); continue; }
+		tag_end(P);
+		if (w == 1) n->orelse = body_until(P, "endif");
+		break;
+	}
+	n->bodies = arena_alloc(P->ar, (size_t)nb * sizeof *n->bodies);
+	memcpy(n->bodies, bodies, (size_t)nb * sizeof *bodies);
+	return n;
+}
+
+/* {% for names in expr [if cond] %}...[{% else %}...]{% endfor %}, after "for" */
+static node *parse_for(parser *P)
+{
+	node *n = mk(P, N_FOR);
+	name_list(P, n);
+	if (!is_kw(P, "in")) jj_fail(P->e, P->line, "'in' expected in a for statement");
+	jj_next_tok(P);
+	n->a = parse_or(P);     /* an inline if belongs to the loop, not the expression */
+	if (is_kw(P, "if")) { jj_next_tok(P); n->b = parse_or(P); }
+	if (is_kw(P, "recursive")) jj_fail(P->e, P->line, "unsupported: recursive for loops");
+	tag_end(P);
+	static const char *const st[] = { "else", "endfor", NULL };
+	int w = -1;
+	n->body = parse_body(P, st, &w);
+	tag_end(P);
+	if (w == 0) n->orelse = body_until(P, "endfor");
+	return n;
+}
+
+/* set's targets after "set": name, ns.attr, or a, b, ... */
+static node *parse_set_targets(parser *P)
+{
+	if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected after set");
+	node *n = mk(P, N_SET);
+	n->name = P->cur.p; n->nlen = P->cur.n;
+	jj_next_tok(P);
+	if (is_op(P, ".")) {
+		jj_next_tok(P);
+		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "an attribute expected after '.' in set");
+		n->name2 = P->cur.p; n->n2len = P->cur.n;
+		jj_next_tok(P);
+	} else if (is_op(P, ",")) {
+		/* set a, b = ... */
+		P->p = P->cur.p; /* re-read from ',' via name_list: rebuild */
+		n->tn = NULL; n->ntn = 0;
+		const char **tn = arena_alloc(P->ar, sizeof *tn);
+		size_t *tl = arena_alloc(P->ar, sizeof *tl);
+		tn[0] = n->name; tl[0] = n->nlen;
+		n->tn = tn; n->tl = tl; n->ntn = 1;
+		jj_next_tok(P);   /* ',' */
+		jj_next_tok(P);
+		name_list(P, n);
+	}
+	return n;
+}
+
+/* {% set targets = expr %} or the block {% set name %}...{% endset %} */
+static node *parse_set(parser *P)
+{
+	node *n = parse_set_targets(P);
+	if (is_op(P, "=")) {
+		jj_next_tok(P);
+		n->a = parse_expr(P);
+		if (is_op(P, ",")) {   /* a tuple without parentheses */
+			node *t = mk(P, E_TUPLE);
+			nl_push(P, &t->args, n->a);
+			while (is_op(P, ",")) { jj_next_tok(P); nl_push(P, &t->args, parse_expr(P)); }
+			n->a = t;
+		}
+		tag_end(P);
+		return n;
+	}
+	if (n->name2 || n->ntn) jj_fail(P->e, P->line, "a block set takes one plain name");
+	tag_end(P);
+	n->type = N_SETBLOCK;
+	n->body = body_until(P, "endset");
+	return n;
+}
+
+/* {% macro name(params) %}...{% endmacro [name] %} */
+static node *parse_macro(parser *P)
+{
+	if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a macro name expected");
+	node *n = mk(P, N_MACRO);
+	n->name = P->cur.p; n->nlen = P->cur.n;
+	jj_next_tok(P);
+	expect_op(P, "(");
+	param_list(P, n);
+	tag_end(P);
+	static const char *const st[] = { "endmacro", NULL };
+	int w;
+	n->body = parse_body(P, st, &w);
+	if (P->cur.t == T_NAME) jj_next_tok(P);   /* {% endmacro name %} */
+	tag_end(P);
+	n->uses = body_uses(&n->body);
+	return n;
+}
+
+/* {% call [(params)] macro(args) %}body{% endcall %}: the body is the macro's caller() */
+static node *parse_callblock(parser *P)
+{
+	node *n = mk(P, N_CALLBLOCK);
+	if (is_op(P, "(")) { jj_next_tok(P); param_list(P, n); }
+	n->a = parse_expr(P);
+	if (n->a->type != E_CALL) jj_fail(P->e, P->line, "a call block needs a macro call");
+	tag_end(P);
+	n->body = body_until(P, "endcall");
+	n->uses = body_uses(&n->body);
+	return n;
+}
+
+/* {% filter name(args)|more %}body{% endfilter %}: the filters applied to the
+ * rendered body, which exec_filterblock binds to the placeholder name */
+static node *parse_filterblock(parser *P)
+{
+	node *n = mk(P, N_FILTERBLOCK);
+	if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a filter name expected");
+	node *ph = mk(P, E_NAME);
+	ph->name = "\001filter-block"; ph->nlen = 14;
+	node *f = mk(P, E_FILTER);
+	f->a = ph; f->name = P->cur.p; f->nlen = P->cur.n;
+	f->filt = jj_filter_find(f->name, f->nlen);
+	jj_next_tok(P);
+	if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, f, ")"); }
+	n->a = parse_filters(P, f);
+	tag_end(P);
+	n->body = body_until(P, "endfilter");
+	return n;
+}
+
+/* {% generation %}: transformers' assistant-mask marker, renders its content */
+static node *parse_generation(parser *P)
+{
+	tag_end(P);
+	node *n = mk(P, N_BLOCK);
+	n->body = body_until(P, "endgeneration");
+	return n;
+}
+
 static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *which, int *stopped)
 {
 	tag_begin(P, s);
@@ -436,155 +598,16 @@ static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *w
 		if (is_kw(P, stop[k])) { jj_next_tok(P); *which = k; *stopped = 1; return NULL; }
 	tok_t kw = P->cur;
 	jj_next_tok(P);
-	node *n;
 #define KW(s) (kw.n == sizeof(s) - 1 && !memcmp(kw.p, s, kw.n))
-	if (KW("if")) {
-		n = mk(P, N_IF);
-		nl_push(P, &n->conds, parse_expr(P));
-		tag_end(P);
-		static const char *const st[] = { "elif", "else", "endif", NULL };
-		nlist bodies[256];
-		int nb = 0, w = -1;
-		for (;;) {
-			if (nb == 256) jj_fail(P->e, n->line, "more than 255 elif branches");
-			bodies[nb++] = parse_body(P, st, &w);
-			if (w == 0) { nl_push(P, &n->conds, parse_expr(P)); tag_end(P); continue; }
-			if (w == 1) {
-				tag_end(P);
-				static const char *const st2[] = { "endif", NULL };
-				n->orelse = parse_body(P, st2, &w);
-				tag_end(P);
-			} else tag_end(P);
-			break;
-		}
-		n->bodies = arena_alloc(P->ar, (size_t)nb * sizeof *n->bodies);
-		memcpy(n->bodies, bodies, (size_t)nb * sizeof *bodies);
-		return n;
-	}
-	if (KW("for")) {
-		n = mk(P, N_FOR);
-		name_list(P, n);
-		if (!is_kw(P, "in")) jj_fail(P->e, P->line, "'in' expected in a for statement");
-		jj_next_tok(P);
-		n->a = parse_or(P);     /* an inline if belongs to the loop, not the expression */
-		if (is_kw(P, "if")) { jj_next_tok(P); n->b = parse_or(P); }
-		if (is_kw(P, "recursive")) jj_fail(P->e, P->line, "unsupported: recursive for loops");
-		tag_end(P);
-		static const char *const st[] = { "else", "endfor", NULL };
-		int w = -1;
-		n->body = parse_body(P, st, &w);
-		tag_end(P);
-		if (w == 0) {
-			static const char *const st2[] = { "endfor", NULL };
-			n->orelse = parse_body(P, st2, &w);
-			tag_end(P);
-		}
-		return n;
-	}
-	if (KW("set")) {
-		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected after set");
-		n = mk(P, N_SET);
-		n->name = P->cur.p; n->nlen = P->cur.n;
-		jj_next_tok(P);
-		if (is_op(P, ".")) {
-			jj_next_tok(P);
-			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "an attribute expected after '.' in set");
-			n->name2 = P->cur.p; n->n2len = P->cur.n;
-			jj_next_tok(P);
-		} else if (is_op(P, ",")) {
-			/* set a, b = ... */
-			P->p = P->cur.p; /* re-read from ',' via name_list: rebuild */
-			n->tn = NULL; n->ntn = 0;
-			const char **tn = arena_alloc(P->ar, sizeof *tn);
-			size_t *tl = arena_alloc(P->ar, sizeof *tl);
-			tn[0] = n->name; tl[0] = n->nlen;
-			n->tn = tn; n->tl = tl; n->ntn = 1;
-			jj_next_tok(P);   /* ',' */
-			jj_next_tok(P);
-			name_list(P, n);
-		}
-		if (is_op(P, "=")) {
-			jj_next_tok(P);
-			n->a = parse_expr(P);
-			if (is_op(P, ",")) {   /* a tuple without parentheses */
-				node *t = mk(P, E_TUPLE);
-				nl_push(P, &t->args, n->a);
-				while (is_op(P, ",")) { jj_next_tok(P); nl_push(P, &t->args, parse_expr(P)); }
-				n->a = t;
-			}
-			tag_end(P);
-			return n;
-		}
-		if (n->name2 || n->ntn) jj_fail(P->e, P->line, "a block set takes one plain name");
-		tag_end(P);
-		n->type = N_SETBLOCK;
-		static const char *const st[] = { "endset", NULL };
-		int w;
-		n->body = parse_body(P, st, &w);
-		tag_end(P);
-		return n;
-	}
-	if (KW("macro")) {
-		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a macro name expected");
-		n = mk(P, N_MACRO);
-		n->name = P->cur.p; n->nlen = P->cur.n;
-		jj_next_tok(P);
-		expect_op(P, "(");
-		param_list(P, n);
-		tag_end(P);
-		static const char *const st[] = { "endmacro", NULL };
-		int w;
-		n->body = parse_body(P, st, &w);
-		if (P->cur.t == T_NAME) jj_next_tok(P);   /* {% endmacro name %} */
-		tag_end(P);
-		n->uses = body_uses(&n->body);
-		return n;
-	}
-	if (KW("call")) {
-		/* {% call [(params)] macro(args) %}body{% endcall %}: the body is the macro's caller() */
-		n = mk(P, N_CALLBLOCK);
-		if (is_op(P, "(")) { jj_next_tok(P); param_list(P, n); }
-		n->a = parse_expr(P);
-		if (n->a->type != E_CALL) jj_fail(P->e, P->line, "a call block needs a macro call");
-		tag_end(P);
-		static const char *const st[] = { "endcall", NULL };
-		int w;
-		n->body = parse_body(P, st, &w);
-		tag_end(P);
-		n->uses = body_uses(&n->body);
-		return n;
-	}
-	if (KW("filter")) {
-		/* {% filter name(args)|more %}body{% endfilter %}: the filters applied to the rendered body */
-		n = mk(P, N_FILTERBLOCK);
-		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a filter name expected");
-		node *ph = mk(P, E_NAME);
-		ph->name = "\001filter-block"; ph->nlen = 14;
-		node *f = mk(P, E_FILTER);
-		f->a = ph; f->name = P->cur.p; f->nlen = P->cur.n;
-		f->filt = jj_filter_find(f->name, f->nlen);
-		jj_next_tok(P);
-		if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, f, ")"); }
-		n->a = parse_filters(P, f);
-		tag_end(P);
-		static const char *const st[] = { "endfilter", NULL };
-		int w;
-		n->body = parse_body(P, st, &w);
-		tag_end(P);
-		return n;
-	}
+	if (KW("if")) return parse_if(P);
+	if (KW("for")) return parse_for(P);
+	if (KW("set")) return parse_set(P);
+	if (KW("macro")) return parse_macro(P);
+	if (KW("call")) return parse_callblock(P);
+	if (KW("filter")) return parse_filterblock(P);
 	if (KW("break")) { tag_end(P); return mk(P, N_BREAK); }
 	if (KW("continue")) { tag_end(P); return mk(P, N_CONTINUE); }
-	if (KW("generation")) {
-		/* transformers' assistant-mask marker: renders its content */
-		tag_end(P);
-		n = mk(P, N_BLOCK);
-		static const char *const st[] = { "endgeneration", NULL };
-		int w;
-		n->body = parse_body(P, st, &w);
-		tag_end(P);
-		return n;
-	}
+	if (KW("generation")) return parse_generation(P);
 	jj_fail(P->e, s->line, "unsupported: the '%.*s' statement", (int)kw.n, kw.p);
 #undef KW
 }
