@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const conv_preset_names[] = {"openmath", "magicoder", "dolci", "codeforces", NULL};
+const char *const convert_preset_names[] = {"openmath", "magicoder", "dolci", "codeforces", NULL};
 
-int conv_preset(conv_spec *s, const char *name)
+int convert_preset(convert_spec *s, const char *name)
 {
 	memset(s, 0, sizeof *s);
 	if (!strcmp(name, "openmath")) {
@@ -71,7 +71,7 @@ static int special_message(const json_doc *d, uint32_t m)
 	return json_type_of(d, c) == JSON_ARRAY;
 }
 
-int conv_strip_think(const char *s, size_t n, jbuf *out)
+int convert_strip_think(const char *s, size_t n, jbuf *out)
 {
 	size_t i = 0;
 	int stripped = 0;
@@ -97,7 +97,7 @@ static void trim(const char **s, size_t *n)
 	while (*n && ascii_space((*s)[*n - 1])) (*n)--;
 }
 
-int conv_last_boxed(const char *s, size_t n, const char **ans, size_t *alen)
+int convert_last_boxed(const char *s, size_t n, const char **ans, size_t *alen)
 {
 	const char *last = NULL;
 	for (const char *p = s; (p = memmem(p, (size_t)(s + n - p), "\\boxed{", 7)); p += 7) last = p;
@@ -123,9 +123,9 @@ static size_t utf8_chars(const char *s, size_t n)
 	return c;
 }
 
-/* The release filters (conv_spec.min_answer_chars, answer_field) on the
+/* The release filters (convert_spec.min_answer_chars, answer_field) on the
  * final assistant turn, content node a of the row d. */
-static int release_filters(const conv_spec *spec, const json_doc *d, uint32_t a, jbuf *tmp,
+static int release_filters(const convert_spec *spec, const json_doc *d, uint32_t a, jbuf *tmp,
                            const char **reason, char *err, size_t errlen)
 {
 	if (!spec->min_answer_chars && !spec->answer_field) return 0;
@@ -152,7 +152,7 @@ static int release_filters(const conv_spec *spec, const json_doc *d, uint32_t a,
 	size_t wn = want.len, gn;
 	trim(&w, &wn);
 	int rc = 0;
-	if (conv_last_boxed(t, tn, &got, &gn)) rc = fail(reason, "answer_mismatch", err, errlen, "the solution has no closed \\boxed{}%s", NULL);
+	if (convert_last_boxed(t, tn, &got, &gn)) rc = fail(reason, "answer_mismatch", err, errlen, "the solution has no closed \\boxed{}%s", NULL);
 	else if (gn != wn || memcmp(got, w, wn)) {
 		*reason = "answer_mismatch";
 		snprintf(err, errlen, "\\boxed{%.*s} is not %s '%.*s'", (int)(gn < 60 ? gn : 60), got, spec->answer_field, (int)(wn < 60 ? wn : 60), w);
@@ -163,7 +163,7 @@ static int release_filters(const conv_spec *spec, const json_doc *d, uint32_t a,
 }
 
 /* Append one message {"role":..,"content":..[, tool members]} from message node m. */
-static int put_message(const conv_spec *spec, const json_doc *d, uint32_t m, int is_last, jbuf *out,
+static int put_message(const convert_spec *spec, const json_doc *d, uint32_t m, int is_last, jbuf *out,
                        const char **reason, char *err, size_t errlen, jbuf *tmp)
 {
 	if (json_type_of(d, m) != JSON_OBJECT) return fail(reason, "bad_message", err, errlen, "a message is not an object%s", NULL);
@@ -188,7 +188,7 @@ static int put_message(const conv_spec *spec, const json_doc *d, uint32_t m, int
 		jbuf_reset(tmp);
 		json_str_append(d, content, tmp);
 		size_t start = tmp->len;
-		int rc = conv_strip_think(tmp->p, start, tmp);
+		int rc = convert_strip_think(tmp->p, start, tmp);
 		if (rc < 0) return fail(reason, "unclosed_think", err, errlen, "an assistant turn has <think> without </think>%s", NULL);
 		const char *txt = tmp->p + start;
 		size_t tl = tmp->len - start;
@@ -213,7 +213,7 @@ static int put_message(const conv_spec *spec, const json_doc *d, uint32_t m, int
 	return 0;
 }
 
-static void put_id(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *out)
+static void put_id(const convert_spec *spec, const json_doc *d, uint64_t rowno, jbuf *out)
 {
 	uint32_t v = spec->id_field ? json_get(d, 0, spec->id_field) : JSON_NONE;
 	if (v != JSON_NONE && d->nodes[v].type == JSON_STRING && d->nodes[v].len) {
@@ -241,7 +241,7 @@ static void put_id(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbu
 	}
 }
 
-int conv_record(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *out,
+int convert_record(const convert_spec *spec, const json_doc *d, uint64_t rowno, jbuf *out,
                 const char **reason, char *err, size_t errlen)
 {
 	size_t mark = out->len;
@@ -311,7 +311,7 @@ int conv_record(const conv_spec *spec, const json_doc *d, uint64_t rowno, jbuf *
 				jbuf_reset(&tmp);
 				json_str_append(d, v, &tmp);
 				size_t start = tmp.len;
-				if (conv_strip_think(tmp.p, start, &tmp) < 0) { fail(reason, "unclosed_think", err, errlen, "<think> without </think>%s", NULL); goto done; }
+				if (convert_strip_think(tmp.p, start, &tmp) < 0) { fail(reason, "unclosed_think", err, errlen, "<think> without </think>%s", NULL); goto done; }
 				json_write_str(out, tmp.p + start, tmp.len - start);
 			} else {
 				json_write_raw(out, d, v);
@@ -336,7 +336,7 @@ done:
 	return rc;
 }
 
-int conv_check_record(const json_doc *d, const char **reason, char *err, size_t errlen)
+int convert_check_record(const json_doc *d, const char **reason, char *err, size_t errlen)
 {
 	*reason = NULL;
 	if (d->nodes[0].type != JSON_OBJECT) return fail(reason, "not_a_record", err, errlen, "output is not an object%s", NULL);
@@ -363,7 +363,7 @@ int conv_check_record(const json_doc *d, const char **reason, char *err, size_t 
 }
 
 /* "id" and "source" added to the program's output txt when it leaves them out */
-static void fill_id_source(const conv_spec *spec, const json_doc *od, const char *txt, size_t tl, uint64_t rowno, jbuf *out)
+static void fill_id_source(const convert_spec *spec, const json_doc *od, const char *txt, size_t tl, uint64_t rowno, jbuf *out)
 {
 	jbuf f = JBUF_INIT;
 	if (json_get(od, 0, "id") == JSON_NONE) {
@@ -393,8 +393,8 @@ static void fill_id_source(const conv_spec *spec, const json_doc *od, const char
 	jbuf_free(&f);
 }
 
-int conv_jq_record(jq_state *jq, const conv_spec *spec, const char *line, size_t len, uint64_t rowno,
-		   json_doc *od, jbuf *out, conv_outcome_fn fn, void *ctx)
+int convert_jq_record(jq_state *jq, const convert_spec *spec, const char *line, size_t len, uint64_t rowno,
+		   json_doc *od, jbuf *out, convert_outcome_fn fn, void *ctx)
 {
 	char err[512];
 	const char *reason;
@@ -418,7 +418,7 @@ int conv_jq_record(jq_state *jq, const conv_spec *spec, const char *line, size_t
 			} else {
 				jbuf_put(out, txt, tl);
 			}
-			if (conv_check_record(od, &reason, err, sizeof err)) fn(ctx, NULL, 0, reason, err);
+			if (convert_check_record(od, &reason, err, sizeof err)) fn(ctx, NULL, 0, reason, err);
 			else fn(ctx, out->p, out->len, NULL, NULL);
 		}
 		jv_free(s);

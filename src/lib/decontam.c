@@ -8,7 +8,7 @@
 
 #define LEN_K 0xd6e8feb86659fd93ull      /* mixes a short key's length in */
 
-void dc_opts_default(dc_opts *o)
+void decontam_opts_default(decontam_opts *o)
 {
 	o->ngram = 8;
 	o->long_tokens = 20;
@@ -46,9 +46,9 @@ typedef struct table {
 	size_t nkeys, npost;
 } table;
 
-struct dc_index {
-	dc_opts o;
-	dc_bench_stats *bench;
+struct decontam_index {
+	decontam_opts o;
+	decontam_bench_stats *bench;
 	int nbench;
 	struct { uint32_t bench; char *id; } *items;
 	size_t nitems, icap;
@@ -62,15 +62,15 @@ struct dc_index {
 	uint64_t bw;               /* POLY_B^ngram */
 	uint64_t *bpow;            /* POLY_B^l, l < long_tokens */
 	int built;
-	dc_toks tk;
+	decontam_toks tk;
 	jbuf tmp;
 };
 
-dc_index *dc_index_new(const dc_opts *opts)
+decontam_index *decontam_index_new(const decontam_opts *opts)
 {
-	dc_index *ix = xcalloc(1, sizeof *ix);
+	decontam_index *ix = xcalloc(1, sizeof *ix);
 	if (opts) ix->o = *opts;
-	else dc_opts_default(&ix->o);
+	else decontam_opts_default(&ix->o);
 	if (ix->o.ngram < 1) ix->o.ngram = 1;
 	if (ix->o.long_tokens < ix->o.ngram) ix->o.long_tokens = ix->o.ngram;
 	if (ix->o.min_tokens < 1) ix->o.min_tokens = 1;
@@ -89,7 +89,7 @@ static void table_free(table *t)
 	memset(t, 0, sizeof *t);
 }
 
-void dc_index_free(dc_index *ix)
+void decontam_index_free(decontam_index *ix)
 {
 	if (!ix) return;
 	for (int b = 0; b < ix->nbench; b++) free((char *)ix->bench[b].name);
@@ -101,12 +101,12 @@ void dc_index_free(dc_index *ix)
 	free(ix->fields);
 	free(ix->lp); free(ix->sp); free(ix->bpow);
 	table_free(&ix->lt); table_free(&ix->st);
-	dc_toks_free(&ix->tk);
+	decontam_toks_free(&ix->tk);
 	jbuf_free(&ix->tmp);
 	free(ix);
 }
 
-static uint16_t field_id(dc_index *ix, const char *name)
+static uint16_t field_id(decontam_index *ix, const char *name)
 {
 	for (int f = 0; f < ix->nfields; f++)
 		if (!strcmp(ix->fields[f], name)) return (uint16_t)f;
@@ -128,12 +128,12 @@ static void push_pair(pair **p, size_t *n, size_t *cap, uint64_t key, uint32_t s
 static inline uint64_t short_key(uint64_t poly, size_t len) { return fmix64(poly + (uint64_t)len * LEN_K); }
 
 /* Cut text into the segment of field f of the last item. */
-static void add_segment(dc_index *ix, int b, const char *field, const char *s, size_t n, int long_only)
+static void add_segment(decontam_index *ix, int b, const char *field, const char *s, size_t n, int long_only)
 {
-	dc_bench_stats *bs = &ix->bench[b];
-	dc_toks *t = &ix->tk;
+	decontam_bench_stats *bs = &ix->bench[b];
+	decontam_toks *t = &ix->tk;
 	t->n = 0;
-	dc_tokenize(s, n, t);
+	decontam_tokenize(s, n, t);
 	if (!t->n) { bs->seg_empty++; return; }
 	if (t->n < (size_t)(long_only ? ix->o.long_tokens : ix->o.min_tokens)) { bs->seg_too_short++; return; }
 	if (ix->nsegs == ix->scap) xgrow((void **)&ix->segs, &ix->scap, ix->nsegs + 1, sizeof *ix->segs);
@@ -160,7 +160,7 @@ static void add_segment(dc_index *ix, int b, const char *field, const char *s, s
 	}
 }
 
-static void add_item(dc_index *ix, int b, const char *id)
+static void add_item(decontam_index *ix, int b, const char *id)
 {
 	if (ix->nitems == ix->icap) xgrow((void **)&ix->items, &ix->icap, ix->nitems + 1, sizeof *ix->items);
 	ix->items[ix->nitems].bench = (uint32_t)b;
@@ -266,7 +266,7 @@ static void list_fields(const json_doc *d, uint32_t obj, jbuf *out)
 }
 
 typedef struct loader {
-	dc_index *ix;
+	decontam_index *ix;
 	int b;
 	const layout *lay;           /* NULL: the caller's fields */
 	const char *const *fields;
@@ -277,9 +277,9 @@ typedef struct loader {
 static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *unit, uint64_t no,
                        const char *path, char *err, size_t errlen)
 {
-	dc_index *ix = L->ix;
+	decontam_index *ix = L->ix;
 	if (json_type_of(d, obj) != JSON_OBJECT)
-		return err_set(err, errlen, "%s: %s %llu: expected a JSON object", path, unit, (unsigned long long)no), DC_ERR_DATA;
+		return err_set(err, errlen, "%s: %s %llu: expected a JSON object", path, unit, (unsigned long long)no), DECONTAM_ERR_DATA;
 	if (!L->lay && !L->fields) {
 		for (int k = 0; k < NLAYOUTS && !L->lay; k++) {
 			int ok = 1;
@@ -292,7 +292,7 @@ static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *u
 			list_fields(d, obj, &f);
 			err_set(err, errlen, "%s: no known benchmark layout (fields: %s); name the fields with --field", path, f.p);
 			jbuf_free(&f);
-			return DC_ERR_LAYOUT;
+			return DECONTAM_ERR_LAYOUT;
 		}
 		ix->bench[L->b].layout = L->lay->name;
 	}
@@ -325,10 +325,10 @@ static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *u
 	return 0;
 }
 
-int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const char *text, size_t len,
+int decontam_add_benchmark(decontam_index *ix, const char *name, const char *path, const char *text, size_t len,
                      const char *const *fields, int nfields, char *err, size_t errlen)
 {
-	if (ix->built) return err_set(err, errlen, "%s: the index is already built", path), DC_ERR_DATA;
+	if (ix->built) return err_set(err, errlen, "%s: the index is already built", path), DECONTAM_ERR_DATA;
 	ix->bench = xrealloc(ix->bench, (size_t)(ix->nbench + 1) * sizeof *ix->bench);
 	int b = ix->nbench++;
 	memset(&ix->bench[b], 0, sizeof ix->bench[b]);
@@ -343,9 +343,9 @@ int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const cha
 	if (i < len && text[i] == '[') {
 		/* one JSON array of objects (MBPP's sanitized-mbpp.json) */
 		if (json_parse(&d, text, len))
-			rc = (err_set(err, errlen, "%s: byte %zu: %s", path, d.err_off, d.err), DC_ERR_DATA);
+			rc = (err_set(err, errlen, "%s: byte %zu: %s", path, d.err_off, d.err), DECONTAM_ERR_DATA);
 		else if (json_type_of(&d, 0) != JSON_ARRAY)
-			rc = (err_set(err, errlen, "%s: expected a JSON array of objects", path), DC_ERR_DATA);
+			rc = (err_set(err, errlen, "%s: expected a JSON array of objects", path), DECONTAM_ERR_DATA);
 		else
 			JSON_FOR_ELEMS(&d, 0, e, k) {
 				if ((rc = load_object(&L, &d, e, "element", (uint64_t)k + 1, path, err, errlen))) break;
@@ -360,9 +360,9 @@ int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const cha
 			while (q < e && (text[q] == ' ' || text[q] == '\t' || text[q] == '\r')) q++;
 			if (q < e) {
 				if (json_parse(&d, text + p, e - p)) {
-					rc = (err_set(err, errlen, "%s:%llu: %s", path, (unsigned long long)lineno, d.err), DC_ERR_DATA);
+					rc = (err_set(err, errlen, "%s:%llu: %s", path, (unsigned long long)lineno, d.err), DECONTAM_ERR_DATA);
 				} else if (json_type_of(&d, 0) != JSON_OBJECT) {
-					rc = (err_set(err, errlen, "%s:%llu: expected a JSON object", path, (unsigned long long)lineno), DC_ERR_DATA);
+					rc = (err_set(err, errlen, "%s:%llu: expected a JSON object", path, (unsigned long long)lineno), DECONTAM_ERR_DATA);
 				} else {
 					rc = load_object(&L, &d, 0, "line", lineno, path, err, errlen);
 				}
@@ -371,7 +371,7 @@ int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const cha
 		}
 	}
 	if (!rc && !ix->bench[b].items)
-		rc = (err_set(err, errlen, "%s: no benchmark items", path), DC_ERR_DATA);
+		rc = (err_set(err, errlen, "%s: no benchmark items", path), DECONTAM_ERR_DATA);
 	json_doc_free(&d);
 	jbuf_free(&L.txt);
 	jbuf_free(&L.id);
@@ -506,7 +506,7 @@ static size_t sort_unique(pair *p, size_t n)
 	return w;
 }
 
-void dc_index_build(dc_index *ix)
+void decontam_index_build(decontam_index *ix)
 {
 	if (ix->built) return;
 	ix->built = 1;
@@ -563,23 +563,23 @@ void dc_index_build(dc_index *ix)
 	free(ix->sp); ix->sp = NULL; ix->nsp = ix->spcap = 0;
 	for (size_t s = 0; s < ix->nsegs; s++) {
 		seg *g = &ix->segs[s];
-		dc_bench_stats *bs = &ix->bench[ix->items[g->item].bench];
+		decontam_bench_stats *bs = &ix->bench[ix->items[g->item].bench];
 		if (g->cls == CLS_LONG && !g->total) g->cls = CLS_GENERIC;
 		if (g->cls == CLS_LONG) bs->seg_long++;
 		else if (g->cls == CLS_SHORT) bs->seg_short++;
 		else bs->seg_generic++;
 	}
-	dc_toks_free(&ix->tk);
+	decontam_toks_free(&ix->tk);
 	jbuf_free(&ix->tmp);
 }
 
-int dc_nbench(const dc_index *ix) { return ix->nbench; }
-const dc_bench_stats *dc_bench(const dc_index *ix, int b) { return &ix->bench[b]; }
-int dc_item_bench(const dc_index *ix, uint32_t item) { return (int)ix->items[item].bench; }
-const char *dc_item_id(const dc_index *ix, uint32_t item) { return ix->items[item].id; }
-uint32_t dc_nitems(const dc_index *ix) { return (uint32_t)ix->nitems; }
+int decontam_nbench(const decontam_index *ix) { return ix->nbench; }
+const decontam_bench_stats *decontam_bench(const decontam_index *ix, int b) { return &ix->bench[b]; }
+int decontam_item_bench(const decontam_index *ix, uint32_t item) { return (int)ix->items[item].bench; }
+const char *decontam_item_id(const decontam_index *ix, uint32_t item) { return ix->items[item].id; }
+uint32_t decontam_nitems(const decontam_index *ix) { return (uint32_t)ix->nitems; }
 
-size_t dc_index_bytes(const dc_index *ix)
+size_t decontam_index_bytes(const decontam_index *ix)
 {
 	size_t b = ix->nsegs * sizeof *ix->segs + ix->nitems * sizeof *ix->items;
 	const table *ts[2] = {&ix->lt, &ix->st};
@@ -595,12 +595,12 @@ size_t dc_index_bytes(const dc_index *ix)
 typedef struct cand {
 	uint32_t seg, found, slot;
 	int whole;
-	char excerpt[DC_EXCERPT + 1];
+	char excerpt[DECONTAM_EXCERPT + 1];
 } cand;
 
-struct dc_matcher {
-	const dc_index *ix;
-	dc_toks t;
+struct decontam_matcher {
+	const decontam_index *ix;
+	decontam_toks t;
 	jbuf dec;
 	uint32_t *cmap;            /* seg -> cand index + 1, open addressing */
 	size_t cmask;
@@ -609,7 +609,7 @@ struct dc_matcher {
 	uint64_t *seen;            /* n-gram keys of this record that hit */
 	uint32_t *seen_at;
 	size_t smask, nseen;
-	dc_hit *hits;
+	decontam_hit *hits;
 	size_t nhits, hcap;
 	uint64_t *keys;            /* a text's n-gram keys */
 	uint32_t *kat;             /* ... and the word each starts at, once filtered */
@@ -619,9 +619,9 @@ struct dc_matcher {
 	size_t pcap;
 };
 
-dc_matcher *dc_matcher_new(const dc_index *ix)
+decontam_matcher *decontam_matcher_new(const decontam_index *ix)
 {
-	dc_matcher *m = xcalloc(1, sizeof *m);
+	decontam_matcher *m = xcalloc(1, sizeof *m);
 	m->ix = ix;
 	m->cmask = 63;
 	m->cmap = xcalloc(64, sizeof *m->cmap);
@@ -631,16 +631,16 @@ dc_matcher *dc_matcher_new(const dc_index *ix)
 	return m;
 }
 
-void dc_matcher_free(dc_matcher *m)
+void decontam_matcher_free(decontam_matcher *m)
 {
 	if (!m) return;
-	dc_toks_free(&m->t);
+	decontam_toks_free(&m->t);
 	jbuf_free(&m->dec);
 	free(m->cmap); free(m->c); free(m->seen); free(m->seen_at); free(m->hits); free(m->keys); free(m->kat); free(m->pre); free(m->us);
 	free(m);
 }
 
-void dc_match_begin(dc_matcher *m)
+void decontam_match_begin(decontam_matcher *m)
 {
 	for (size_t i = 0; i < m->nc; i++) m->cmap[m->c[i].slot] = 0;
 	m->nc = 0;
@@ -650,7 +650,7 @@ void dc_match_begin(dc_matcher *m)
 }
 
 /* 1 when key was not yet seen in this record (and is now) */
-static int seen_add(dc_matcher *m, uint64_t key)
+static int seen_add(decontam_matcher *m, uint64_t key)
 {
 	if ((m->nseen + 1) * 2 > m->smask + 1) {
 		size_t cap = (m->smask + 1) * 2;
@@ -678,7 +678,7 @@ static int seen_add(dc_matcher *m, uint64_t key)
 
 static void excerpt(char *out, const char *s, size_t n)
 {
-	size_t k = n < DC_EXCERPT ? n : DC_EXCERPT;
+	size_t k = n < DECONTAM_EXCERPT ? n : DECONTAM_EXCERPT;
 	while (k && utf8_valid_prefix(s, k) != k) k--;   /* whole characters only */
 	size_t w = 0;
 	for (size_t i = 0; i < k; i++) {
@@ -690,7 +690,7 @@ static void excerpt(char *out, const char *s, size_t n)
 	out[w] = 0;
 }
 
-static cand *cand_get(dc_matcher *m, uint32_t seg, const char *s, size_t n, size_t at)
+static cand *cand_get(decontam_matcher *m, uint32_t seg, const char *s, size_t n, size_t at)
 {
 	if ((m->nc + 1) * 2 > m->cmask + 1) {
 		size_t cap = (m->cmask + 1) * 2;
@@ -721,12 +721,12 @@ static cand *cand_get(dc_matcher *m, uint32_t seg, const char *s, size_t n, size
 	return c;
 }
 
-void dc_match_text(dc_matcher *m, const char *s, size_t n)
+void decontam_match_text(decontam_matcher *m, const char *s, size_t n)
 {
-	const dc_index *ix = m->ix;
-	dc_toks *t = &m->t;
+	const decontam_index *ix = m->ix;
+	decontam_toks *t = &m->t;
 	t->n = 0;
-	dc_tokenize(s, n, t);
+	decontam_tokenize(s, n, t);
 	size_t w = (size_t)ix->o.ngram, nt = t->n;
 	if (nt + 1 > m->pcap) {
 		xgrow((void **)&m->pre, &m->pcap, nt + 1, sizeof *m->pre);
@@ -803,15 +803,15 @@ void dc_match_text(dc_matcher *m, const char *s, size_t n)
 
 static int hit_cmp(const void *a, const void *b)
 {
-	const dc_hit *x = a, *y = b;
+	const decontam_hit *x = a, *y = b;
 	if (x->score != y->score) return x->score > y->score ? -1 : 1;
 	if (x->item != y->item) return x->item < y->item ? -1 : 1;
 	return x->seg < y->seg ? -1 : x->seg > y->seg;
 }
 
-int dc_match_end(dc_matcher *m, const dc_hit **hits)
+int decontam_match_end(decontam_matcher *m, const decontam_hit **hits)
 {
-	const dc_index *ix = m->ix;
+	const decontam_index *ix = m->ix;
 	m->nhits = 0;
 	for (size_t i = 0; i < m->nc; i++) {
 		const cand *c = &m->c[i];
@@ -832,7 +832,7 @@ int dc_match_end(dc_matcher *m, const dc_hit **hits)
 			if (m->nhits == m->hcap) xgrow((void **)&m->hits, &m->hcap, m->nhits + 1, sizeof *m->hits);
 			m->nhits++;
 		}
-		dc_hit *h = &m->hits[j];
+		decontam_hit *h = &m->hits[j];
 		h->item = g->item;
 		h->seg = c->seg;
 		h->field = ix->fields[g->field];
@@ -847,7 +847,7 @@ int dc_match_end(dc_matcher *m, const dc_hit **hits)
 	return (int)m->nhits;
 }
 
-static void match_node(dc_matcher *m, const json_doc *d, uint32_t v)
+static void match_node(decontam_matcher *m, const json_doc *d, uint32_t v)
 {
 	int ty = json_type_of(d, v);
 	if (ty == JSON_STRING) {
@@ -856,9 +856,9 @@ static void match_node(dc_matcher *m, const json_doc *d, uint32_t v)
 			jbuf_reset(&m->dec);
 			jbuf_reserve(&m->dec, nd->len + 1);
 			m->dec.len = json_str_decode(d, v, m->dec.p);
-			dc_match_text(m, m->dec.p, m->dec.len);
+			decontam_match_text(m, m->dec.p, m->dec.len);
 		} else {
-			dc_match_text(m, d->src + nd->off, nd->len);
+			decontam_match_text(m, d->src + nd->off, nd->len);
 		}
 	} else if (ty == JSON_ARRAY) {
 		JSON_FOR_ELEMS(d, v, e, k) match_node(m, d, e);
@@ -867,9 +867,9 @@ static void match_node(dc_matcher *m, const json_doc *d, uint32_t v)
 	}
 }
 
-int dc_match_record(dc_matcher *m, const json_doc *d, uint32_t root, const dc_hit **hits)
+int decontam_match_record(decontam_matcher *m, const json_doc *d, uint32_t root, const decontam_hit **hits)
 {
-	dc_match_begin(m);
+	decontam_match_begin(m);
 	uint32_t msgs = json_get(d, root, "messages");
 	if (json_type_of(d, msgs) == JSON_ARRAY) {
 		JSON_FOR_ELEMS(d, msgs, e, k) {
@@ -881,5 +881,5 @@ int dc_match_record(dc_matcher *m, const json_doc *d, uint32_t root, const dc_hi
 	} else {
 		match_node(m, d, root);
 	}
-	return dc_match_end(m, hits);
+	return decontam_match_end(m, hits);
 }

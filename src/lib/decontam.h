@@ -1,13 +1,13 @@
 /*
  * decontam.h — find evaluation benchmark items inside training records.
  *
- * An index (dc_index) holds benchmark items, each cut into segments: the
+ * An index (decontam_index) holds benchmark items, each cut into segments: the
  * fields that carry the item (a HumanEval prompt, its canonical solution, the
  * solution under its `def` line, an MBPP text, code and test asserts, a GSM8K
  * question, a MATH problem, ...). Benchmark files are recognised by their
- * fields (dc_add_benchmark) or read with the fields the caller names.
+ * fields (decontam_add_benchmark) or read with the fields the caller names.
  *
- * Normalisation (dc_tokenize), the same on both sides: Unicode compatibility
+ * Normalisation (decontam_tokenize), the same on both sides: Unicode compatibility
  * decomposition with case folding and marks stripped (utf8proc: NFKD +
  * casefold + stripmark, so "Ｅ", "É" and "e" compare equal), then words: runs
  * of letters, digits and '_'; everything else (punctuation, `$`, markdown
@@ -26,21 +26,21 @@
  * sequence, starting where a unit starts and ending where one ends (or the
  * text ends). A short text shared by two items of the same benchmark is
  * generic and not indexed; nor is a segment under min_tokens words. The
- * per-benchmark counts of each kind are in dc_bench_stats.
+ * per-benchmark counts of each kind are in decontam_bench_stats.
  *
  * Memory: the index owns everything it holds and is O(benchmark size) (about
  * 40 bytes per distinct indexed n-gram: a half-full table of 16-byte slots,
  * the postings, a Bloom filter of at least 16 bits a key and, before it, a
- * bit set of at least 4, 512 KB at most). Texts handed to dc_add_benchmark are copied
+ * bit set of at least 4, 512 KB at most). Texts handed to decontam_add_benchmark are copied
  * where kept (item ids), so the caller may free them. A matcher owns its
  * scratch, reused across records; hits point into the matcher and stay valid
- * until the next dc_match_begin.
+ * until the next decontam_match_begin.
  *
- * Threads: build the index on one thread; once dc_index_build returned, any
+ * Threads: build the index on one thread; once decontam_index_build returned, any
  * number of matchers may read it at once, each used by one thread.
  *
- * Errors: dc_add_benchmark returns DC_ERR_DATA (a line that is not a JSON
- * object, with its number) or DC_ERR_LAYOUT (no known layout; the message
+ * Errors: decontam_add_benchmark returns DECONTAM_ERR_DATA (a line that is not a JSON
+ * object, with its number) or DECONTAM_ERR_LAYOUT (no known layout; the message
  * lists the fields found), with the message in err[errlen]. Nothing prints or
  * exits.
  */
@@ -53,11 +53,11 @@
 #include "json.h"
 #include "util.h"
 
-#define DC_ERR_DATA (-1)
-#define DC_ERR_LAYOUT (-2)
-#define DC_EXCERPT 120      /* bytes of matched text kept per hit, at most */
+#define DECONTAM_ERR_DATA (-1)
+#define DECONTAM_ERR_LAYOUT (-2)
+#define DECONTAM_EXCERPT 120      /* bytes of matched text kept per hit, at most */
 
-typedef struct dc_opts {
+typedef struct decontam_opts {
 	int ngram;              /* words per n-gram (default 8) */
 	int long_tokens;        /* segments of this many words or more match by coverage (20) */
 	int min_tokens;         /* shorter segments are not indexed (4) */
@@ -65,12 +65,12 @@ typedef struct dc_opts {
 	int bench_items;        /* ... and one in more items than this of one benchmark (2) */
 	double coverage;        /* share of a long segment's n-grams that makes a hit (0.5) */
 	double short_coverage;  /* the same for long segments with few n-grams (0.75) */
-} dc_opts;
+} decontam_opts;
 
-void dc_opts_default(dc_opts *o);
+void decontam_opts_default(decontam_opts *o);
 
 /* Words of a text (the normalisation above), appended to t. */
-typedef struct dc_toks {
+typedef struct decontam_toks {
 	uint64_t *hash;          /* per word: 64-bit hash of its normalised bytes */
 	uint32_t *start;         /* where it starts in the text */
 	uint8_t *unit;           /* 1 when the word starts a unit */
@@ -79,30 +79,30 @@ typedef struct dc_toks {
 	size_t wlen, wcap;
 	uint64_t *mask;          /* scratch: the text's byte-class bits */
 	size_t mcap;
-} dc_toks;
-void dc_tokenize(const char *s, size_t n, dc_toks *t);
+} decontam_toks;
+void decontam_tokenize(const char *s, size_t n, decontam_toks *t);
 /* The same words, byte by byte and every word through utf8proc: the
- * definition dc_tokenize (bit masks, ASCII words hashed straight from the
+ * definition decontam_tokenize (bit masks, ASCII words hashed straight from the
  * text) is tested against; several times slower. */
-void dc_tokenize_ref(const char *s, size_t n, dc_toks *t);
-void dc_toks_free(dc_toks *t);
+void decontam_tokenize_ref(const char *s, size_t n, decontam_toks *t);
+void decontam_toks_free(decontam_toks *t);
 
-typedef struct dc_index dc_index;
+typedef struct decontam_index decontam_index;
 
 /* opts NULL: the defaults. */
-dc_index *dc_index_new(const dc_opts *opts);
-void dc_index_free(dc_index *ix);
+decontam_index *decontam_index_new(const decontam_opts *opts);
+void decontam_index_free(decontam_index *ix);
 
 /* Add benchmark NAME from text[0..len) (JSONL, or one JSON array of objects),
  * read from path (for messages). fields NULL: the layout is recognised from
  * the first object's fields; else those fields (top-level keys: a string,
- * or a list whose strings are joined by newlines). Returns the benchmark's number (>= 0), or DC_ERR_*. */
-int dc_add_benchmark(dc_index *ix, const char *name, const char *path, const char *text, size_t len,
+ * or a list whose strings are joined by newlines). Returns the benchmark's number (>= 0), or DECONTAM_ERR_*. */
+int decontam_add_benchmark(decontam_index *ix, const char *name, const char *path, const char *text, size_t len,
                      const char *const *fields, int nfields, char *err, size_t errlen);
-/* Finish the index; no dc_add_benchmark after it. */
-void dc_index_build(dc_index *ix);
+/* Finish the index; no decontam_add_benchmark after it. */
+void decontam_index_build(decontam_index *ix);
 
-typedef struct dc_bench_stats {
+typedef struct decontam_bench_stats {
 	const char *name, *layout;   /* layout: "humaneval", "mbpp", ..., or "fields" */
 	uint32_t items;
 	uint32_t seg_long;           /* matched by n-gram coverage */
@@ -110,51 +110,51 @@ typedef struct dc_bench_stats {
 	uint32_t seg_too_short;      /* under min_tokens words: not indexed */
 	uint32_t seg_generic;        /* short text shared by items, or long with no n-gram left */
 	uint32_t seg_empty;          /* field absent or empty */
-} dc_bench_stats;
-int dc_nbench(const dc_index *ix);
-const dc_bench_stats *dc_bench(const dc_index *ix, int b);
+} decontam_bench_stats;
+int decontam_nbench(const decontam_index *ix);
+const decontam_bench_stats *decontam_bench(const decontam_index *ix, int b);
 /* the benchmark of item i, and its id (task_id, id, idx, ... or "line N") */
-int dc_item_bench(const dc_index *ix, uint32_t item);
-const char *dc_item_id(const dc_index *ix, uint32_t item);
-uint32_t dc_nitems(const dc_index *ix);
+int decontam_item_bench(const decontam_index *ix, uint32_t item);
+const char *decontam_item_id(const decontam_index *ix, uint32_t item);
+uint32_t decontam_nitems(const decontam_index *ix);
 /* bytes the index holds in its tables */
-size_t dc_index_bytes(const dc_index *ix);
+size_t decontam_index_bytes(const decontam_index *ix);
 
-typedef struct dc_hit {
+typedef struct decontam_hit {
 	uint32_t item, seg;
 	const char *field;           /* the segment's field ("prompt", "code", "def+canonical_solution") */
 	double score;                /* coverage, 1 for a whole match */
 	uint32_t found, total;       /* n-grams found / indexed; for a whole match the word count twice */
 	int whole;                   /* matched whole (a short segment) */
-	char excerpt[DC_EXCERPT + 1];   /* the record's text where the match starts (valid UTF-8) */
-} dc_hit;
+	char excerpt[DECONTAM_EXCERPT + 1];   /* the record's text where the match starts (valid UTF-8) */
+} decontam_hit;
 
-typedef struct dc_matcher dc_matcher;
-dc_matcher *dc_matcher_new(const dc_index *ix);
-void dc_matcher_free(dc_matcher *m);
-/* One record: begin, add each text, end. dc_match_end returns how many items
+typedef struct decontam_matcher decontam_matcher;
+decontam_matcher *decontam_matcher_new(const decontam_index *ix);
+void decontam_matcher_free(decontam_matcher *m);
+/* One record: begin, add each text, end. decontam_match_end returns how many items
  * the record hits; *hits is one per item, best score first (ties: item
  * order). */
-void dc_match_begin(dc_matcher *m);
-void dc_match_text(dc_matcher *m, const char *s, size_t n);
-int dc_match_end(dc_matcher *m, const dc_hit **hits);
+void decontam_match_begin(decontam_matcher *m);
+void decontam_match_text(decontam_matcher *m, const char *s, size_t n);
+int decontam_match_end(decontam_matcher *m, const decontam_hit **hits);
 /* All of a record: begin, the text of every message's content (strings, or
  * the "text" of content parts), or of every string value at any depth when
  * the record has no "messages" list, and end. */
-int dc_match_record(dc_matcher *m, const json_doc *d, uint32_t root, const dc_hit **hits);
+int decontam_match_record(decontam_matcher *m, const json_doc *d, uint32_t root, const decontam_hit **hits);
 
 /* Per-item tally of hits across records, for --report. */
-typedef struct dc_tally dc_tally;
-dc_tally *dc_tally_new(const dc_index *ix);
-void dc_tally_free(dc_tally *t);
+typedef struct decontam_tally decontam_tally;
+decontam_tally *decontam_tally_new(const decontam_index *ix);
+void decontam_tally_free(decontam_tally *t);
 /* Count one record's hit on an item; source and id may be NULL. */
-void dc_tally_add(dc_tally *t, const dc_hit *h, const char *source, size_t slen, const char *id, size_t idlen);
+void decontam_tally_add(decontam_tally *t, const decontam_hit *h, const char *source, size_t slen, const char *id, size_t idlen);
 /* Rows dropped with benchmark b as the best hit, and items of b hit. */
-uint64_t dc_tally_rows(const dc_tally *t, int b);
+uint64_t decontam_tally_rows(const decontam_tally *t, int b);
 /* Count a dropped record under its best hit's benchmark. */
-void dc_tally_drop(dc_tally *t, const dc_hit *best);
+void decontam_tally_drop(decontam_tally *t, const decontam_hit *best);
 /* One JSON line per item hit, in benchmark then item order:
  * {"benchmark","item","field","rows","sources":[...],"example","excerpt","score"} */
-void dc_tally_write(const dc_tally *t, jbuf *out);
+void decontam_tally_write(const decontam_tally *t, jbuf *out);
 
 #endif

@@ -1,5 +1,5 @@
 /* decontam_norm.c — decontam's normalisation: a text's words, their hashes,
- * positions and unit starts (dc_tokenize; the rules are in decontam.h). */
+ * positions and unit starts (decontam_tokenize; the rules are in decontam.h). */
 #include "decontam.h"
 
 #include <stdlib.h>
@@ -10,7 +10,7 @@
 #endif
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>   /* AVX2, used only where the CPU has it */
-#define DC_AVX2 1
+#define DECONTAM_AVX2 1
 #endif
 
 #include "decontam_priv.h"
@@ -67,7 +67,7 @@ static inline uint64_t word_hash(const unsigned char *p, size_t len, size_t avai
 	return h;
 }
 
-static void toks_reserve(dc_toks *t, size_t need)
+static void toks_reserve(decontam_toks *t, size_t need)
 {
 	if (need <= t->cap) return;
 	size_t c = t->cap ? t->cap : 256;
@@ -78,7 +78,7 @@ static void toks_reserve(dc_toks *t, size_t need)
 	t->cap = c;
 }
 
-static inline void toks_push(dc_toks *t, uint64_t h, size_t st, int unit)
+static inline void toks_push(decontam_toks *t, uint64_t h, size_t st, int unit)
 {
 	if (t->n == t->cap) toks_reserve(t, t->n + 1);
 	t->hash[t->n] = h;
@@ -105,7 +105,7 @@ static int decode_cp(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-static void wbuf_put(dc_toks *t, const void *p, size_t k)
+static void wbuf_put(decontam_toks *t, const void *p, size_t k)
 {
 	if (t->wlen + k + 8 > t->wcap) xgrow((void **)&t->wbuf, &t->wcap, t->wlen + k + 8, 1);   /* 8: word_hash's load */
 	memcpy(t->wbuf + t->wlen, p, k);
@@ -117,7 +117,7 @@ static void wbuf_put(dc_toks *t, const void *p, size_t k)
  * by utf8proc; letters and digits join words, marks vanish, anything else
  * separates. Returns where it stopped: at an ASCII byte that is not a word
  * character, which the caller handles. */
-static size_t slow_words(const unsigned char *s, size_t n, size_t i, dc_toks *t, int *unit)
+static size_t slow_words(const unsigned char *s, size_t n, size_t i, decontam_toks *t, int *unit)
 {
 	int in_word = 0;
 	size_t wst = i;
@@ -207,7 +207,7 @@ static inline void masks64(const unsigned char *p, masks *o, uint64_t *nl)
 }
 #endif
 
-#ifdef DC_AVX2
+#ifdef DECONTAM_AVX2
 /* the same, 32 bytes a step, where the CPU has AVX2 (text_masks asks) */
 __attribute__((target("avx2"))) static void masks64_avx2(const unsigned char *p, masks *o, uint64_t *nl)
 {
@@ -275,7 +275,7 @@ static void text_masks(const unsigned char *s, size_t n, uint64_t *S, uint64_t *
 	uint64_t *B = E, *H = CE, *U = US;   /* the first pass's classes, replaced by the second */
 	masks prev = {0, 0, 0, 0}, cur;
 	uint64_t pnl = 0, nl;
-#ifdef DC_AVX2
+#ifdef DECONTAM_AVX2
 	int avx2 = __builtin_cpu_supports("avx2");
 #endif
 	for (size_t k = 0; k < nb; k++) {
@@ -283,7 +283,7 @@ static void text_masks(const unsigned char *s, size_t n, uint64_t *S, uint64_t *
 #ifdef __SSE2__
 		/* the last, partial block always through SSE2, so the tests' short
 		 * texts check that path too */
-#ifdef DC_AVX2
+#ifdef DECONTAM_AVX2
 		if (at + 64 <= n && avx2) masks64_avx2(s + at, &cur, &nl);
 		else
 #endif
@@ -332,7 +332,7 @@ static void text_masks(const unsigned char *s, size_t n, uint64_t *S, uint64_t *
  * before it to be scanned. A run with a byte >= 0x80 goes to the slow path,
  * which stops where the run ends (at an ASCII byte that is no word
  * character); a unit break it saw and did not use passes to the next word. */
-void dc_tokenize(const char *text, size_t n, dc_toks *t)
+void decontam_tokenize(const char *text, size_t n, decontam_toks *t)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	if (!n) return;
@@ -377,7 +377,7 @@ void dc_tokenize(const char *text, size_t n, dc_toks *t)
 
 /* The definition the fast path is tested against: byte by byte, every word
  * (ASCII ones too) through the slow path. */
-void dc_tokenize_ref(const char *text, size_t n, dc_toks *t)
+void decontam_tokenize_ref(const char *text, size_t n, decontam_toks *t)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	int unit = 1;
@@ -389,7 +389,7 @@ void dc_tokenize_ref(const char *text, size_t n, dc_toks *t)
 	}
 }
 
-void dc_toks_free(dc_toks *t)
+void decontam_toks_free(decontam_toks *t)
 {
 	free(t->hash); free(t->start); free(t->unit); free(t->wbuf); free(t->mask);
 	memset(t, 0, sizeof *t);

@@ -12,29 +12,29 @@ typedef struct tally_item {
 	char *sources[TALLY_SOURCES];
 	int nsources, more_sources;
 	char *example, *field;
-	char excerpt[DC_EXCERPT + 1];
+	char excerpt[DECONTAM_EXCERPT + 1];
 	double score;
 } tally_item;
 
-struct dc_tally {
-	const dc_index *ix;
+struct decontam_tally {
+	const decontam_index *ix;
 	tally_item *it;        /* one per index item */
 	uint64_t *drops;       /* per benchmark */
 };
 
-dc_tally *dc_tally_new(const dc_index *ix)
+decontam_tally *decontam_tally_new(const decontam_index *ix)
 {
-	dc_tally *t = xcalloc(1, sizeof *t);
+	decontam_tally *t = xcalloc(1, sizeof *t);
 	t->ix = ix;
-	t->it = xcalloc(dc_nitems(ix) ? dc_nitems(ix) : 1, sizeof *t->it);
-	t->drops = xcalloc(dc_nbench(ix) ? (size_t)dc_nbench(ix) : 1, sizeof *t->drops);
+	t->it = xcalloc(decontam_nitems(ix) ? decontam_nitems(ix) : 1, sizeof *t->it);
+	t->drops = xcalloc(decontam_nbench(ix) ? (size_t)decontam_nbench(ix) : 1, sizeof *t->drops);
 	return t;
 }
 
-void dc_tally_free(dc_tally *t)
+void decontam_tally_free(decontam_tally *t)
 {
 	if (!t) return;
-	for (size_t i = 0; i < dc_nitems(t->ix); i++) {
+	for (size_t i = 0; i < decontam_nitems(t->ix); i++) {
 		for (int k = 0; k < t->it[i].nsources; k++) free(t->it[i].sources[k]);
 		free(t->it[i].example);
 		free(t->it[i].field);
@@ -44,7 +44,7 @@ void dc_tally_free(dc_tally *t)
 	free(t);
 }
 
-void dc_tally_add(dc_tally *t, const dc_hit *h, const char *source, size_t slen, const char *id, size_t idlen)
+void decontam_tally_add(decontam_tally *t, const decontam_hit *h, const char *source, size_t slen, const char *id, size_t idlen)
 {
 	tally_item *it = &t->it[h->item];
 	if (!it->rows++) {
@@ -60,16 +60,16 @@ void dc_tally_add(dc_tally *t, const dc_hit *h, const char *source, size_t slen,
 	else it->more_sources = 1;
 }
 
-void dc_tally_drop(dc_tally *t, const dc_hit *best) { t->drops[dc_item_bench(t->ix, best->item)]++; }
-uint64_t dc_tally_rows(const dc_tally *t, int b) { return t->drops[b]; }
+void decontam_tally_drop(decontam_tally *t, const decontam_hit *best) { t->drops[decontam_item_bench(t->ix, best->item)]++; }
+uint64_t decontam_tally_rows(const decontam_tally *t, int b) { return t->drops[b]; }
 
-void dc_tally_write(const dc_tally *t, jbuf *out)
+void decontam_tally_write(const decontam_tally *t, jbuf *out)
 {
-	const dc_index *ix = t->ix;
-	for (uint32_t i = 0; i < dc_nitems(ix); i++) {
+	const decontam_index *ix = t->ix;
+	for (uint32_t i = 0; i < decontam_nitems(ix); i++) {
 		const tally_item *it = &t->it[i];
 		if (!it->rows) continue;
-		const char *bn = dc_bench(ix, dc_item_bench(ix, i))->name, *id = dc_item_id(ix, i);
+		const char *bn = decontam_bench(ix, decontam_item_bench(ix, i))->name, *id = decontam_item_id(ix, i);
 		jbuf_puts(out, "{\"benchmark\":");
 		json_write_str(out, bn, strlen(bn));
 		jbuf_puts(out, ",\"item\":");

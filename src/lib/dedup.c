@@ -14,7 +14,7 @@
 #include <emmintrin.h>
 #endif
 
-void dd_fold(const char *s, size_t n, jbuf *out)
+void dedup_fold(const char *s, size_t n, jbuf *out)
 {
 	/* at most n + 1 bytes are added: reserve once, write through a pointer */
 	jbuf_reserve(out, n + 18);   /* a 16-byte store may run past the last byte kept */
@@ -78,8 +78,8 @@ void dd_fold(const char *s, size_t n, jbuf *out)
 
 /* NFC (and with casefold, Unicode case folding) of the non-ASCII runs, with
  * the character before each, which a combining mark may compose with: ASCII
- * never changes under NFC, and dd_fold folds its case. */
-void dd_nfc(const char *s, size_t n, int casefold, jbuf *out)
+ * never changes under NFC, and dedup_fold folds its case. */
+void dedup_nfc(const char *s, size_t n, int casefold, jbuf *out)
 {
 	size_t i = 0;
 	unsigned char lim = casefold ? 0x80 : 0xCC;   /* below U+0300 NFC changes nothing */
@@ -100,12 +100,12 @@ void dd_nfc(const char *s, size_t n, int casefold, jbuf *out)
 	}
 }
 
-int dd_normalize(const json_doc *d, int key, jbuf *out)
+int dedup_normalize(const json_doc *d, int key, jbuf *out)
 {
-	return dd_normalize_opt(d, key, 1, out);
+	return dedup_normalize_opt(d, key, 1, out);
 }
 
-int dd_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
+int dedup_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
 {
 	jbuf_reset(out);
 	uint32_t ms = json_get(d, 0, "messages");
@@ -116,8 +116,8 @@ int dd_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
 		if (json_type_of(d, m) != JSON_OBJECT) continue;
 		uint32_t r = json_get(d, m, "role"), c = json_get(d, m, "content");
 		if (json_type_of(d, c) != JSON_STRING) continue;
-		if (key == DD_KEY_USER && !(json_type_of(d, r) == JSON_STRING && json_str_eq(d, r, "user", 4))) continue;
-		if (key == DD_KEY_ALL && json_type_of(d, r) == JSON_STRING) {
+		if (key == DEDUP_KEY_USER && !(json_type_of(d, r) == JSON_STRING && json_str_eq(d, r, "user", 4))) continue;
+		if (key == DEDUP_KEY_ALL && json_type_of(d, r) == JSON_STRING) {
 			json_str_append(d, r, out);
 			jbuf_putc(out, '\x1f');
 		}
@@ -132,11 +132,11 @@ int dd_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
 			while (k2 < tn && (unsigned char)t[k2] < 0x80) k2++;
 			if (k2 < tn) {   /* non-ASCII: NFC and Unicode case folding */
 				jbuf_reset(&nfc);
-				dd_nfc(t, tn, 1, &nfc);
+				dedup_nfc(t, tn, 1, &nfc);
 				t = nfc.p;
 				tn = nfc.len;
 			}
-			dd_fold(t, tn, out);
+			dedup_fold(t, tn, out);
 		}
 		jbuf_putc(out, '\x1f');
 	}
@@ -146,10 +146,10 @@ int dd_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
 	return 0;
 }
 
-dd_key dd_exact_key(const char *s, size_t n)
+dedup_key dedup_exact_key(const char *s, size_t n)
 {
 	XXH128_hash_t h = XXH3_128bits(s, n);
-	dd_key k = { h.low64, h.high64 };
+	dedup_key k = { h.low64, h.high64 };
 	return k;
 }
 
@@ -204,7 +204,7 @@ static void mh_avx512(uint64_t h, const uint64_t *a, const uint64_t *b, uint64_t
 #endif
 
 static int mh_force = -1;
-void dd_minhash_impl(int which) { mh_force = which; }
+void dedup_minhash_impl(int which) { mh_force = which; }
 
 /* Byte classes for word splitting: 0 a word byte, 1 a separator (whitespace,
  * the message separator 0x1f, ASCII punctuation), 2 the lead byte of a
@@ -363,7 +363,7 @@ end:
 	return 1;
 }
 
-void dd_minhash_of(const uint64_t *h, size_t m, uint32_t *sig, int nperm)
+void dedup_minhash_of(const uint64_t *h, size_t m, uint32_t *sig, int nperm)
 {
 	uint64_t a[512], b[512], acc[512];
 	if (nperm > 512) nperm = 512;
@@ -384,7 +384,7 @@ void dd_minhash_of(const uint64_t *h, size_t m, uint32_t *sig, int nperm)
 	for (int k = 0; k < nperm; k++) sig[k] = (uint32_t)acc[k];
 }
 
-size_t dd_shingle_hashes(const char *s, size_t n, int ngram, uint64_t **h, size_t *cap)
+size_t dedup_shingle_hashes(const char *s, size_t n, int ngram, uint64_t **h, size_t *cap)
 {
 	sh_iter it;
 	sh_init(&it, s, n, ngram);
@@ -398,11 +398,11 @@ size_t dd_shingle_hashes(const char *s, size_t n, int ngram, uint64_t **h, size_
 	return m;
 }
 
-size_t dd_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
+size_t dedup_minhash(const char *s, size_t n, int ngram, uint32_t *sig, int nperm)
 {
 	uint64_t *h = NULL;
-	size_t cap = 0, m = dd_shingle_hashes(s, n, ngram, &h, &cap);
-	dd_minhash_of(h, m, sig, nperm);
+	size_t cap = 0, m = dedup_shingle_hashes(s, n, ngram, &h, &cap);
+	dedup_minhash_of(h, m, sig, nperm);
 	free(h);
 	return m;
 }
@@ -450,13 +450,13 @@ static size_t make_set(uint64_t *h, size_t m)
 	return u;
 }
 
-size_t dd_shingle_set(const char *s, size_t n, int ngram, uint64_t **set, size_t *cap)
+size_t dedup_shingle_set(const char *s, size_t n, int ngram, uint64_t **set, size_t *cap)
 {
-	size_t m = dd_shingle_hashes(s, n, ngram, set, cap);
+	size_t m = dedup_shingle_hashes(s, n, ngram, set, cap);
 	return make_set(*set, m);
 }
 
-double dd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+double dedup_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 {
 	if (!na && !nb) return 1;
 	size_t i = 0, j = 0, inter = 0;
@@ -468,55 +468,55 @@ double dd_jaccard(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
 	return (double)inter / (double)(na + nb - inter);
 }
 
-double dd_sig_similarity(const uint32_t *a, const uint32_t *b, int nperm)
+double dedup_sig_similarity(const uint32_t *a, const uint32_t *b, int nperm)
 {
 	int eq = 0;
 	for (int k = 0; k < nperm; k++) eq += a[k] == b[k];
 	return nperm ? (double)eq / nperm : 0;
 }
 
-uint64_t dd_band_key(const uint32_t *sig, int band, int rows)
+uint64_t dedup_band_key(const uint32_t *sig, int band, int rows)
 {
 	return XXH3_64bits_withSeed(sig + (size_t)band * rows, (size_t)rows * sizeof *sig, (uint64_t)band);
 }
 
-double dd_candidate_prob(double s, int bands, int rows)
+double dedup_candidate_prob(double s, int bands, int rows)
 {
 	return 1 - pow(1 - pow(s, rows), bands);
 }
 
-void dd_uf_add(dd_uf *u)
+void dedup_uf_add(dedup_uf *u)
 {
 	if (u->n == u->cap) { u->cap = u->cap ? u->cap * 2 : 1024; u->parent = xrealloc(u->parent, u->cap * sizeof *u->parent); }
 	u->parent[u->n] = (uint32_t)u->n;
 	u->n++;
 }
 
-uint32_t dd_uf_find(dd_uf *u, uint32_t x)
+uint32_t dedup_uf_find(dedup_uf *u, uint32_t x)
 {
 	while (u->parent[x] != x) { u->parent[x] = u->parent[u->parent[x]]; x = u->parent[x]; }
 	return x;
 }
 
-void dd_uf_union(dd_uf *u, uint32_t a, uint32_t b)
+void dedup_uf_union(dedup_uf *u, uint32_t a, uint32_t b)
 {
-	a = dd_uf_find(u, a);
-	b = dd_uf_find(u, b);
+	a = dedup_uf_find(u, a);
+	b = dedup_uf_find(u, b);
 	if (a == b) return;
 	if (a < b) u->parent[b] = a; else u->parent[a] = b;
 }
 
-void dd_uf_free(dd_uf *u) { free(u->parent); memset(u, 0, sizeof *u); }
+void dedup_uf_free(dedup_uf *u) { free(u->parent); memset(u, 0, sizeof *u); }
 
-static size_t keyslot_of(dd_key k, size_t cap) { return (k.lo ^ (k.hi * 0x9E3779B97F4A7C15ull)) & (cap - 1); }
+static size_t keyslot_of(dedup_key k, size_t cap) { return (k.lo ^ (k.hi * 0x9E3779B97F4A7C15ull)) & (cap - 1); }
 
-static void keytab_grow(dd_keytab *t)
+static void keytab_grow(dedup_keytab *t)
 {
 	size_t cap = t->cap ? t->cap * 2 : 1 << 16;
-	struct dd_keyslot *s = xcalloc(cap, sizeof *s);
+	struct dedup_keyslot *s = xcalloc(cap, sizeof *s);
 	for (size_t i = 0; i < t->cap; i++) {
 		if (!t->slot[i].idx) continue;
-		size_t j = keyslot_of((dd_key){t->slot[i].lo, t->slot[i].hi}, cap);
+		size_t j = keyslot_of((dedup_key){t->slot[i].lo, t->slot[i].hi}, cap);
 		while (s[j].idx) j = (j + 1) & (cap - 1);
 		s[j] = t->slot[i];
 	}
@@ -525,7 +525,7 @@ static void keytab_grow(dd_keytab *t)
 	t->cap = cap;
 }
 
-uint32_t dd_keytab_first(dd_keytab *t, dd_key key, uint32_t idx)
+uint32_t dedup_keytab_first(dedup_keytab *t, dedup_key key, uint32_t idx)
 {
 	if ((t->n + 1) * 2 > t->cap) keytab_grow(t);
 	size_t j = keyslot_of(key, t->cap);
@@ -538,13 +538,13 @@ uint32_t dd_keytab_first(dd_keytab *t, dd_key key, uint32_t idx)
 	return idx;
 }
 
-void dd_keytab_free(dd_keytab *t)
+void dedup_keytab_free(dedup_keytab *t)
 {
 	free(t->slot);
 	memset(t, 0, sizeof *t);
 }
 
-static inline int group_before(const dd_key *k, const uint16_t *r, uint32_t i, uint32_t j)
+static inline int group_before(const dedup_key *k, const uint16_t *r, uint32_t i, uint32_t j)
 {
 	if (k[i].hi != k[j].hi) return k[i].hi < k[j].hi;
 	if (k[i].lo != k[j].lo) return k[i].lo < k[j].lo;
@@ -552,7 +552,7 @@ static inline int group_before(const dd_key *k, const uint16_t *r, uint32_t i, u
 	return i < j;
 }
 
-void dd_exact_groups(const dd_key *keys, const uint16_t *rank, size_t n, unsigned keep, uint32_t *surv)
+void dedup_exact_groups(const dedup_key *keys, const uint16_t *rank, size_t n, unsigned keep, uint32_t *surv)
 {
 	uint32_t *ord = xmalloc((n ? n : 1) * sizeof *ord), *tmp = xmalloc((n ? n : 1) * sizeof *tmp);
 	for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)i;
@@ -571,29 +571,29 @@ void dd_exact_groups(const dd_key *keys, const uint16_t *rank, size_t n, unsigne
 		size_t b = a + 1;
 		while (b < n && keys[ord[b]].hi == keys[ord[a]].hi && keys[ord[b]].lo == keys[ord[a]].lo) b++;
 		for (size_t k = a; k < b; k++)
-			surv[ord[k]] = b - a == 1 ? DD_SINGLE : k == a || k - a >= keep ? ord[a] : ord[a] | DD_EXTRA;
+			surv[ord[k]] = b - a == 1 ? DEDUP_SINGLE : k == a || k - a >= keep ? ord[a] : ord[a] | DEDUP_EXTRA;
 		a = b;
 	}
 	free(ord);
 	free(tmp);
 }
 
-void dd_lsh_init(dd_lsh *l, int bands, int rows, double threshold)
+void dedup_lsh_init(dedup_lsh *l, int bands, int rows, double threshold)
 {
 	memset(l, 0, sizeof *l);
 	l->bands = bands;
 	l->rows = rows;
-	l->min_est = threshold - DD_EST_SLACK > 0 ? threshold - DD_EST_SLACK : 0;
+	l->min_est = threshold - DEDUP_EST_SLACK > 0 ? threshold - DEDUP_EST_SLACK : 0;
 }
 
 static size_t bandslot_of(uint32_t fp, size_t cap) { return (fp * 0x9E3779B1u) & (cap - 1); }
 
-static void lsh_grow(dd_lsh *l)
+static void lsh_grow(dedup_lsh *l)
 {
 	size_t cap = l->cap ? l->cap * 2 : 1 << 14;
 	if (!l->band) l->band = xcalloc((size_t)l->bands, sizeof *l->band);
 	for (int b = 0; b < l->bands; b++) {
-		struct dd_bandslot *t = xcalloc(cap, sizeof *t);
+		struct dedup_bandslot *t = xcalloc(cap, sizeof *t);
 		for (size_t i = 0; i < l->cap; i++) {
 			if (!l->band[b][i].idx) continue;
 			size_t j = bandslot_of(l->band[b][i].fp, cap);
@@ -607,9 +607,9 @@ static void lsh_grow(dd_lsh *l)
 }
 
 /* The first record whose band b has fingerprint fp, or idx after adding it. */
-static uint32_t band_first(dd_lsh *l, int b, uint32_t fp, uint32_t idx)
+static uint32_t band_first(dedup_lsh *l, int b, uint32_t fp, uint32_t idx)
 {
-	struct dd_bandslot *t = l->band[b];
+	struct dedup_bandslot *t = l->band[b];
 	size_t j = bandslot_of(fp, l->cap);
 	for (; t[j].idx; j = (j + 1) & (l->cap - 1))
 		if (t[j].fp == fp) return t[j].idx - 1;
@@ -618,47 +618,47 @@ static uint32_t band_first(dd_lsh *l, int b, uint32_t fp, uint32_t idx)
 	return idx;
 }
 
-int dd_lsh_candidates(dd_lsh *l, const uint32_t *sigs, uint32_t i, dd_uf *uf, uint32_t *out)
+int dedup_lsh_candidates(dedup_lsh *l, const uint32_t *sigs, uint32_t i, dedup_uf *uf, uint32_t *out)
 {
 	int nperm = l->bands * l->rows, m = 0;
 	const uint32_t *sig = sigs + (size_t)i * (size_t)nperm;
 	/* each table holds at most one entry per record */
 	if ((l->n + 1) * 2 > l->cap) lsh_grow(l);
 	for (int b = 0; b < l->bands; b++) {
-		uint32_t fp = (uint32_t)dd_band_key(sig, b, l->rows);
+		uint32_t fp = (uint32_t)dedup_band_key(sig, b, l->rows);
 		uint32_t f = band_first(l, b, fp, i);
-		if (f == i || (uf && dd_uf_find(uf, f) == dd_uf_find(uf, i))) continue;
+		if (f == i || (uf && dedup_uf_find(uf, f) == dedup_uf_find(uf, i))) continue;
 		int seen = 0;
 		for (int k = 0; k < m && !seen; k++) seen = out[k] == f;
 		if (seen) continue;
-		if (dd_sig_similarity(sig, sigs + (size_t)f * (size_t)nperm, nperm) >= l->min_est) out[m++] = f;
+		if (dedup_sig_similarity(sig, sigs + (size_t)f * (size_t)nperm, nperm) >= l->min_est) out[m++] = f;
 	}
 	l->n++;
 	return m;
 }
 
-void dd_verifier_init(dd_verifier *v, int ngram, double threshold, dd_text_fn text, void *ctx)
+void dedup_verifier_init(dedup_verifier *v, int ngram, double threshold, dedup_text_fn text, void *ctx)
 {
 	memset(v, 0, sizeof *v);
 	v->ngram = ngram;
 	v->threshold = threshold;
 	v->text = text;
 	v->ctx = ctx;
-	for (int k = 0; k < DD_VCACHE; k++) v->slot[k].idx = UINT32_MAX;
+	for (int k = 0; k < DEDUP_VCACHE; k++) v->slot[k].idx = UINT32_MAX;
 }
 
 /* Record idx's shingle set: from the cache, else read and put in slot
- * idx % DD_VCACHE, or (when that slot holds keep, the pair's other record)
+ * idx % DEDUP_VCACHE, or (when that slot holds keep, the pair's other record)
  * in the spare. */
-static struct dd_vslot *verifier_set(dd_verifier *v, uint32_t idx, uint32_t keep)
+static struct dedup_vslot *verifier_set(dedup_verifier *v, uint32_t idx, uint32_t keep)
 {
-	struct dd_vslot *s = &v->slot[idx % DD_VCACHE];
+	struct dedup_vslot *s = &v->slot[idx % DEDUP_VCACHE];
 	if (s->idx != idx && s->idx == keep && keep != UINT32_MAX) s = &v->spare;
 	const char *t;
 	size_t n;
 	if (s->idx != idx) {
 		if (v->text(v->ctx, idx, &t, &n)) return NULL;
-		s->n = dd_shingle_hashes(t, n, v->ngram, &s->set, &s->cap);
+		s->n = dedup_shingle_hashes(t, n, v->ngram, &s->set, &s->cap);
 		s->idx = idx;
 		s->sorted = 0;
 		v->reads++;
@@ -667,21 +667,21 @@ static struct dd_vslot *verifier_set(dd_verifier *v, uint32_t idx, uint32_t keep
 	return s;
 }
 
-int dd_verifier_jaccard(dd_verifier *v, uint32_t a, uint32_t b, double *j)
+int dedup_verifier_jaccard(dedup_verifier *v, uint32_t a, uint32_t b, double *j)
 {
-	struct dd_vslot *sa = verifier_set(v, a, b);
+	struct dedup_vslot *sa = verifier_set(v, a, b);
 	if (!sa) return -1;
-	struct dd_vslot *sb = verifier_set(v, b, a);
+	struct dedup_vslot *sb = verifier_set(v, b, a);
 	if (!sb) return -1;
-	*j = dd_jaccard(sa->set, sa->n, sb->set, sb->n);
+	*j = dedup_jaccard(sa->set, sa->n, sb->set, sb->n);
 	v->pairs++;
 	v->spare.idx = UINT32_MAX;   /* the spare holds one pair's record only */
 	return 0;
 }
 
-void dd_verifier_put(dd_verifier *v, uint32_t idx, uint64_t **h, size_t n, size_t *cap)
+void dedup_verifier_put(dedup_verifier *v, uint32_t idx, uint64_t **h, size_t n, size_t *cap)
 {
-	struct dd_vslot *s = &v->slot[idx % DD_VCACHE];
+	struct dedup_vslot *s = &v->slot[idx % DEDUP_VCACHE];
 	uint64_t *t = s->set;
 	size_t c = s->cap;
 	s->set = *h;
@@ -693,14 +693,14 @@ void dd_verifier_put(dd_verifier *v, uint32_t idx, uint64_t **h, size_t n, size_
 	s->sorted = 0;
 }
 
-void dd_verifier_free(dd_verifier *v)
+void dedup_verifier_free(dedup_verifier *v)
 {
-	for (int k = 0; k < DD_VCACHE; k++) free(v->slot[k].set);
+	for (int k = 0; k < DEDUP_VCACHE; k++) free(v->slot[k].set);
 	free(v->spare.set);
 	memset(v, 0, sizeof *v);
 }
 
-void dd_lsh_free(dd_lsh *l)
+void dedup_lsh_free(dedup_lsh *l)
 {
 	for (int b = 0; l->band && b < l->bands; b++) free(l->band[b]);
 	free(l->band);

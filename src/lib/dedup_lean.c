@@ -1,6 +1,6 @@
 /* dedup_lean.c — exact mode alone, about 22 bytes per record (dedup_run.h).
  * The key (16 bytes) and the rank (2) per record; after the input, an order
- * sorted by (key, rank, position) (4) makes the groups (dd_exact_groups); the
+ * sorted by (key, rank, position) (4) makes the groups (dedup_exact_groups); the
  * keys are then freed and a survivor index per record (4) drives the second
  * pass. Ids are read back from the spool only for the survivors of groups,
  * to write dup_of; the reference set's ids are kept, its lines not spooled. */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void push(dedup_run *r, dd_key k, uint16_t rank)
+static void push(dedup_run *r, dedup_key k, uint16_t rank)
 {
 	if (r->l.n == r->l.cap) {
 		r->l.cap = r->l.cap ? r->l.cap * 2 : 1 << 16;
@@ -25,7 +25,7 @@ int dedup_lean_add(dedup_run *r, const json_doc *d, const char *line, size_t len
 {
 	int rc = dedup_view(r, d, line, len);
 	if (rc) return rc;
-	dd_key k = dd_exact_key(r->norm.p ? r->norm.p : "", r->norm.len);
+	dedup_key k = dedup_exact_key(r->norm.p ? r->norm.p : "", r->norm.len);
 	if (ref) {
 		r->l.refoff = xrealloc(r->l.refoff, (r->l.n + 1) * sizeof *r->l.refoff);
 		r->l.refoff[r->l.n] = (uint32_t)r->l.refids.len;
@@ -46,7 +46,7 @@ int dedup_lean_resolve(dedup_run *r)
 	size_t n = r->l.n;
 	/* groups: equal keys, best (rank, position) first; keep_per_key keeps the first N */
 	r->l.surv = xmalloc((n ? n : 1) * sizeof *r->l.surv);
-	dd_exact_groups(r->l.keys, r->l.rank, n, r->cfg.keep_per_key, r->l.surv);
+	dedup_exact_groups(r->l.keys, r->l.rank, n, r->cfg.keep_per_key, r->l.surv);
 	free(r->l.keys);
 	r->l.keys = NULL;
 	/* the survivors' ids, read back from the spool (only for groups) */
@@ -131,13 +131,13 @@ int dedup_lean_next(dedup_run *r, dedup_verdict *v)
 	if (!got) return r->cfg.clusters ? write_clusters(r) : 0;
 	uint32_t i = r->next++;
 	if (i >= r->l.n) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
-	uint32_t s = r->l.surv[i], extra = s != DD_SINGLE && (s & DD_EXTRA);
-	if (extra) s &= ~DD_EXTRA;
+	uint32_t s = r->l.surv[i], extra = s != DEDUP_SINGLE && (s & DEDUP_EXTRA);
+	if (extra) s &= ~DEDUP_EXTRA;
 	v->line = line;
 	v->len = len;
 	v->reason = v->dup_of = NULL;
 	if (r->l.rank[i] & LEAN_OTHER) { v->reason = "other_shard"; return 1; }
-	if (s != DD_SINGLE && r->cfg.clusters) {
+	if (s != DEDUP_SINGLE && r->cfg.clusters) {
 		if (json_parse(&r->d, line, len)) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
 		if (r->l.npairs == r->l.pcap) {
 			r->l.pcap = r->l.pcap ? r->l.pcap * 2 : 1024;
@@ -148,7 +148,7 @@ int dedup_lean_next(dedup_run *r, dedup_verdict *v)
 		dedup_id(&r->d, i, &r->l.cl);
 		jbuf_putc(&r->l.cl, 0);
 	}
-	if (s == DD_SINGLE || extra || (s == i && !r->cfg.drop_clusters)) return 1;
+	if (s == DEDUP_SINGLE || extra || (s == i && !r->cfg.drop_clusters)) return 1;
 	v->reason = s == i ? "in_cluster" : "duplicate";
 	v->dup_of = surv_id(r, s);
 	return 1;

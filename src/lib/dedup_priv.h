@@ -12,7 +12,7 @@
 #define LEAN_OTHER 0x8000u     /* lean rank flag: another shard decides this record */
 
 typedef struct dedup_rec {
-	dd_key key;
+	dedup_key key;
 	int32_t rank;
 	uint32_t id_off;        /* into ids */
 	uint8_t ref;            /* from --against */
@@ -46,20 +46,20 @@ struct dedup_run {
 	jbuf ids;
 	uint32_t *sigs;              /* n * bands * rows */
 	uint8_t *empty;              /* no shingles */
-	dd_uf uf;
-	dd_keytab keys;
-	dd_lsh lsh;
+	dedup_uf uf;
+	dedup_keytab keys;
+	dedup_lsh lsh;
 	uint32_t (*cand)[2];         /* near: candidate pairs, verified after pass 1 */
 	size_t ncand, candcap;
 	jbuf vline;
 	json_doc vdoc;
-	dd_verifier ver;
+	dedup_verifier ver;
 	uint64_t *hs;
 	size_t hscap;
 	uint32_t *best, *size;       /* per group root: survivor, members */
 	/* lean */
 	struct {
-		dd_key *keys;
+		dedup_key *keys;
 		uint16_t *rank;
 		size_t n, cap;
 		jbuf refids;

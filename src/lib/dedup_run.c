@@ -35,8 +35,8 @@ dedup_run *dedup_new(const dedup_cfg *cfg)
 	r->prio_seen = xcalloc((size_t)(cfg->npriority ? cfg->npriority : 1), 1);
 	json_doc_init(&r->d);
 	json_doc_init(&r->vdoc);
-	if (cfg->near) dd_lsh_init(&r->lsh, cfg->bands, cfg->rows, cfg->threshold);
-	if (!r->lean) dd_verifier_init(&r->ver, cfg->ngram, cfg->threshold, spool_text, r);
+	if (cfg->near) dedup_lsh_init(&r->lsh, cfg->bands, cfg->rows, cfg->threshold);
+	if (!r->lean) dedup_verifier_init(&r->ver, cfg->ngram, cfg->threshold, spool_text, r);
 	return r;
 }
 
@@ -86,8 +86,8 @@ static int jq_view(dedup_run *r, const char *line, size_t len)
 	const char *t = r->jqtext.p ? r->jqtext.p : "";
 	if (!r->cfg.fold) { jbuf_put(&r->norm, t, r->jqtext.len); return 0; }
 	jbuf tmp = {0};
-	dd_nfc(t, r->jqtext.len, 1, &tmp);
-	dd_fold(tmp.p ? tmp.p : "", tmp.len, &r->norm);
+	dedup_nfc(t, r->jqtext.len, 1, &tmp);
+	dedup_fold(tmp.p ? tmp.p : "", tmp.len, &r->norm);
 	jbuf_free(&tmp);
 	return 0;
 }
@@ -95,7 +95,7 @@ static int jq_view(dedup_run *r, const char *line, size_t len)
 int dedup_view(dedup_run *r, const json_doc *d, const char *line, size_t len)
 {
 	if (r->cfg.jq) return jq_view(r, line, len);
-	dd_normalize_opt(d, r->cfg.key, r->cfg.fold, &r->norm);
+	dedup_normalize_opt(d, r->cfg.key, r->cfg.fold, &r->norm);
 	return 0;
 }
 
@@ -175,7 +175,7 @@ static void near_union(dedup_run *r, uint32_t i)
 {
 	uint32_t c[1024];
 	if (r->empty[i]) return;
-	int m = dd_lsh_candidates(&r->lsh, r->sigs, i, &r->uf, c);
+	int m = dedup_lsh_candidates(&r->lsh, r->sigs, i, &r->uf, c);
 	for (int k = 0; k < m; k++) {
 		if (r->ncand == r->candcap) {
 			r->candcap = r->candcap ? r->candcap * 2 : 1024;
@@ -195,13 +195,13 @@ static int near_verify(dedup_run *r)
 	for (size_t k = 0; k < r->ncand; k++) {
 		uint32_t a = r->cand[k][0], b = r->cand[k][1];
 		double j;
-		if (dd_uf_find(&r->uf, a) == dd_uf_find(&r->uf, b)) continue;
-		if (dd_verifier_jaccard(&r->ver, a, b, &j)) {
+		if (dedup_uf_find(&r->uf, a) == dedup_uf_find(&r->uf, b)) continue;
+		if (dedup_verifier_jaccard(&r->ver, a, b, &j)) {
 			r->ncand = 0;
 			if (r->err[0]) return DEDUP_EDATA;   /* the --key program failed */
 			return dedup_fail(r, DEDUP_ERR, "spool: a record did not read back for verification");
 		}
-		if (j >= r->cfg.threshold) dd_uf_union(&r->uf, a, b);
+		if (j >= r->cfg.threshold) dedup_uf_union(&r->uf, a, b);
 	}
 	r->ncand = 0;
 	return 0;
@@ -228,7 +228,7 @@ static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t 
 	r->empty[i] = 0;
 	e->ref = (uint8_t)ref;
 	e->off = r->spooled;   /* where its line goes */
-	dd_uf_add(&r->uf);
+	dedup_uf_add(&r->uf);
 	e->rank = ref ? -1 : dedup_rank(r, d, file_rank);
 	e->id_off = (uint32_t)r->ids.len;
 	dedup_id(d, i, &r->ids);
@@ -236,10 +236,10 @@ static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t 
 
 	int rc = dedup_view(r, d, line, len);
 	if (rc) return rc;
-	e->key = dd_exact_key(r->norm.p ? r->norm.p : "", r->norm.len);
+	e->key = dedup_exact_key(r->norm.p ? r->norm.p : "", r->norm.len);
 	if (c->exact) {
-		uint32_t f = dd_keytab_first(&r->keys, e->key, i);
-		if (f != i) dd_uf_union(&r->uf, f, i);
+		uint32_t f = dedup_keytab_first(&r->keys, e->key, i);
+		if (f != i) dedup_uf_union(&r->uf, f, i);
 	}
 	if (!c->near) return 0;
 	uint32_t *sig = r->sigs + (size_t)i * nperm(r);
@@ -248,11 +248,11 @@ static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t 
 		memset(sig, 0, (size_t)nperm(r) * sizeof *sig);
 		return 0;
 	}
-	size_t m = dd_shingle_hashes(r->norm.p, r->norm.len, c->ngram, &r->hs, &r->hscap);
-	dd_minhash_of(r->hs, m, sig, nperm(r));
+	size_t m = dedup_shingle_hashes(r->norm.p, r->norm.len, c->ngram, &r->hs, &r->hscap);
+	dedup_minhash_of(r->hs, m, sig, nperm(r));
 	r->empty[i] = m == 0;
 	/* the verifier keeps the last records' shingles: most pairs are near in the input */
-	dd_verifier_put(&r->ver, i, &r->hs, m, &r->hscap);
+	dedup_verifier_put(&r->ver, i, &r->hs, m, &r->hscap);
 	if (c->shard_n) return 0;
 	near_union(r, i);
 	return near_verify(r);
@@ -324,7 +324,7 @@ static int write_clusters(dedup_run *r)
 	jbuf b = {0};
 	int ok = 1;
 	for (uint32_t i = 0; i < r->n && ok; i++) {
-		uint32_t root = dd_uf_find(&r->uf, i);
+		uint32_t root = dedup_uf_find(&r->uf, i);
 		if (root != i || r->size[root] < 2) continue;
 		jbuf_reset(&b);
 		const char *sid = r->ids.p + r->r[r->best[root]].id_off;
@@ -333,7 +333,7 @@ static int write_clusters(dedup_run *r)
 		jbuf_puts(&b, ",\"members\":[");
 		int first = 1;
 		for (uint32_t k = i; k < r->n; k++) {
-			if (dd_uf_find(&r->uf, k) != root) continue;
+			if (dedup_uf_find(&r->uf, k) != root) continue;
 			const char *mid = r->ids.p + r->r[k].id_off;
 			if (!first) jbuf_putc(&b, ',');
 			first = 0;
@@ -384,7 +384,7 @@ int dedup_resolve(dedup_run *r)
 	r->size = xcalloc(r->n ? r->n : 1, sizeof *r->size);
 	for (size_t i = 0; i < r->n; i++) r->best[i] = UINT32_MAX;
 	for (uint32_t i = 0; i < r->n; i++) {
-		uint32_t root = dd_uf_find(&r->uf, i), *b = &r->best[root];
+		uint32_t root = dedup_uf_find(&r->uf, i), *b = &r->best[root];
 		r->size[root]++;
 		if (*b == UINT32_MAX || better(&r->r[i], i, &r->r[*b], *b)) *b = i;
 	}
@@ -406,7 +406,7 @@ int dedup_next(dedup_run *r, dedup_verdict *v)
 	if (!got) return 0;
 	uint32_t i = r->next++;
 	if (i >= r->n) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
-	uint32_t root = dd_uf_find(&r->uf, i), s = r->best[root];
+	uint32_t root = dedup_uf_find(&r->uf, i), s = r->best[root];
 	v->line = line;
 	v->len = len;
 	v->reason = v->dup_of = NULL;
@@ -434,10 +434,10 @@ void dedup_free(dedup_run *r)
 	free(r->cand);
 	free(r->hs);
 	free(r->prio_seen);
-	dd_keytab_free(&r->keys);
-	if (r->cfg.near) dd_lsh_free(&r->lsh);
-	dd_uf_free(&r->uf);
-	if (!r->lean) dd_verifier_free(&r->ver);
+	dedup_keytab_free(&r->keys);
+	if (r->cfg.near) dedup_lsh_free(&r->lsh);
+	dedup_uf_free(&r->uf);
+	if (!r->lean) dedup_verifier_free(&r->ver);
 	jbuf_free(&r->ids);
 	jbuf_free(&r->vline);
 	jbuf_free(&r->norm);

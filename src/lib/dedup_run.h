@@ -46,7 +46,7 @@ enum { DEDUP_OK = 0, DEDUP_ERR = -1, DEDUP_EDATA = -2 };
 
 typedef struct dedup_cfg {
 	int exact, near;             /* the modes (at least one) */
-	int key;                     /* DD_KEY_ALL or DD_KEY_USER, when jq is NULL */
+	int key;                     /* DEDUP_KEY_ALL or DEDUP_KEY_USER, when jq is NULL */
 	jq_state *jq;                /* else what is compared: the program's outputs */
 	int fold;                    /* normalize (1) or compare as is (0) */
 	int ngram, bands, rows;      /* near mode; bands * rows <= 512 */

@@ -10,13 +10,13 @@
 #include <string.h>
 #include <strings.h>
 
-void det_init(det_ctx *c)
+void detect_init(detect_ctx *c)
 {
 	memset(c, 0, sizeof *c);
 	json_doc_init(&c->inner);
 }
 
-void det_free(det_ctx *c)
+void detect_free(detect_ctx *c)
 {
 	jbuf_free(&c->text);
 	json_doc_free(&c->inner);
@@ -273,7 +273,7 @@ static size_t skip_fence(const char *s, size_t n, size_t k, char ch, size_t run,
 
 /*
  * The walk, byte by byte: the definition the fast walker below must agree
- * with (det_reference_walker() switches to it; the tests compare the two).
+ * with (detect_reference_walker() switches to it; the tests compare the two).
  * fn is called at every byte of triggers outside code, with line_start set
  * when nothing but spaces and tabs precede it on its line.
  */
@@ -557,7 +557,7 @@ static int data_uri(const char *s, size_t n, int esc)
 
 static int use_reference_walker;
 
-void det_reference_walker(int on) { use_reference_walker = on; }
+void detect_reference_walker(int on) { use_reference_walker = on; }
 
 /* the multimodal text rules on s, raw JSON bytes when esc is set */
 static const char *mm_text(const char *s, size_t n, int esc, char *detail, size_t dn)
@@ -574,7 +574,7 @@ static const char *mm_text(const char *s, size_t n, int esc, char *detail, size_
 	return c.reason;
 }
 
-const char *det_multimodal_text(const char *s, size_t n, char *detail, size_t dn)
+const char *detect_multimodal_text(const char *s, size_t n, char *detail, size_t dn)
 {
 	return mm_text(s, n, 0, detail, dn);
 }
@@ -597,7 +597,7 @@ static const json_key part_keys[] = {JSON_KEY("image_url"), JSON_KEY("input_imag
 /* The text of string node i as the rules read it: its raw bytes when they
  * need no decoding (esc 0) or can be walked undecoded (esc 1, see above),
  * else decoded into the context buffer. */
-static const char *text_for_rules(det_ctx *c, const json_doc *d, uint32_t i, size_t *len, int *esc)
+static const char *text_for_rules(detect_ctx *c, const json_doc *d, uint32_t i, size_t *len, int *esc)
 {
 	const json_node *nd = &d->nodes[i];
 	const char *raw = d->src + nd->off;
@@ -733,7 +733,7 @@ static const char *serial_repr(const char *s, size_t n, char *detail, size_t dn)
 
 static int json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-static const char *mm_serialised(det_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
+static const char *mm_serialised(detect_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
 {
 	const json_node *nd = &d->nodes[i];
 	const char *raw = d->src + nd->off;
@@ -759,7 +759,7 @@ static const char *mm_serialised(det_ctx *c, const json_doc *d, uint32_t i, char
 	return serial_repr(s, l, detail, dn);
 }
 
-static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
+static const char *mm_string(detect_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
 {
 	const char *r = mm_serialised(c, d, i, detail, dn);
 	if (r) return r;
@@ -770,7 +770,7 @@ static const char *mm_string(det_ctx *c, const json_doc *d, uint32_t i, char *de
 	return mm_text(t, l, esc, detail, dn);
 }
 
-const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t dn)
+const char *detect_multimodal(detect_ctx *c, const json_doc *d, char *detail, size_t dn)
 {
 	uint32_t v[N_MEDIA_PARTS + 2];
 	json_get_keys(d, 0, rec_mm_keys, N_MEDIA_KEYS + 1, v);
@@ -856,7 +856,7 @@ static const char *tool_text(const char *s, size_t n, int esc, int *act, int *ob
 	return c.reason;
 }
 
-const char *det_tool_text(const char *s, size_t n, int *act, int *obs, char *detail, size_t dn)
+const char *detect_tool_text(const char *s, size_t n, int *act, int *obs, char *detail, size_t dn)
 {
 	return tool_text(s, n, 0, act, obs, detail, dn);
 }
@@ -874,7 +874,7 @@ static const char *const tool_part_types[] = {"tool_use", "tool_result", "functi
 static const json_key tool_part_keys[] = {JSON_KEY("type"), JSON_KEY("text")};
 
 /* the tool text rules on string node i (when its raw bytes can match) */
-static const char *tool_string(det_ctx *c, const json_doc *d, uint32_t i, int *act, int *obs, char *detail, size_t dn)
+static const char *tool_string(detect_ctx *c, const json_doc *d, uint32_t i, int *act, int *obs, char *detail, size_t dn)
 {
 	if (!may_match(d, i, tool_maybe)) return NULL;
 	size_t l;
@@ -883,7 +883,7 @@ static const char *tool_string(det_ctx *c, const json_doc *d, uint32_t i, int *a
 	return tool_text(t, l, esc, act, obs, detail, dn);
 }
 
-const char *det_tool_use(det_ctx *c, const json_doc *d, char *detail, size_t dn)
+const char *detect_tool_use(detect_ctx *c, const json_doc *d, char *detail, size_t dn)
 {
 	uint32_t v[N_TOOL_MSG_KEYS + 2];
 	json_get_keys(d, 0, rec_tool_keys, N_TOOL_REC_KEYS + 1, v);

@@ -20,9 +20,9 @@
  * a media part is multimodal_part; the same JSON in a fence or in prose is
  * an example, and is kept.
  *
- * det_multimodal / det_tool_use return NULL for a clean record, or the reason
+ * detect_multimodal / detect_tool_use return NULL for a clean record, or the reason
  * (a static snake_case word) with a human-readable detail in detail[n]. A
- * det_ctx holds scratch memory; use one per thread.
+ * detect_ctx holds scratch memory; use one per thread.
  */
 #ifndef SFTKIT_DETECT_H
 #define SFTKIT_DETECT_H
@@ -30,24 +30,24 @@
 #include "json.h"
 #include "util.h"
 
-typedef struct det_ctx {
+typedef struct detect_ctx {
 	jbuf text;    /* decoded message text */
 	json_doc inner;   /* a content list serialised into a string, parsed */
-} det_ctx;
+} detect_ctx;
 
-void det_init(det_ctx *c);
-void det_free(det_ctx *c);
+void detect_init(detect_ctx *c);
+void detect_free(detect_ctx *c);
 
-const char *det_multimodal(det_ctx *c, const json_doc *d, char *detail, size_t n);
-const char *det_tool_use(det_ctx *c, const json_doc *d, char *detail, size_t n);
+const char *detect_multimodal(detect_ctx *c, const json_doc *d, char *detail, size_t n);
+const char *detect_tool_use(detect_ctx *c, const json_doc *d, char *detail, size_t n);
 
 /* The text rules alone, on decoded text (exposed for tests). */
-const char *det_multimodal_text(const char *s, size_t n, char *detail, size_t dn);
-const char *det_tool_text(const char *s, size_t n, int *saw_action, int *saw_observation,
+const char *detect_multimodal_text(const char *s, size_t n, char *detail, size_t dn);
+const char *detect_tool_text(const char *s, size_t n, int *saw_action, int *saw_observation,
                           char *detail, size_t dn);
 
 /* Tests: 1 runs the text rules on the byte-by-byte walker that defines them,
  * 0 (the default) on the fast one. Not thread-safe; for test programs. */
-void det_reference_walker(int on);
+void detect_reference_walker(int on);
 
 #endif

@@ -56,35 +56,35 @@ typedef struct bench_arg {
 	int fstart, nf;              /* its fields in the fields array */
 } bench_arg;
 
-static dc_index *load(cli *c, const bench_arg *against, int na, const char **fields, int nglobal, const dc_opts *o)
+static decontam_index *load(cli *c, const bench_arg *against, int na, const char **fields, int nglobal, const decontam_opts *o)
 {
-	dc_index *ix = dc_index_new(o);
+	decontam_index *ix = decontam_index_new(o);
 	char err[512];
 	for (int i = 0; i < na; i++) {
 		const char *path;
 		char *name = bench_name(against[i].arg, &path);
-		for (int b = 0; b < dc_nbench(ix); b++)
-			if (!strcmp(dc_bench(ix, b)->name, name))
+		for (int b = 0; b < decontam_nbench(ix); b++)
+			if (!strcmp(decontam_bench(ix, b)->name, name))
 				cli_usage_error(c, "two benchmarks named '%s': give one a NAME=FILE", name);
 		size_t len;
 		char *text = read_file(path, &len);
 		if (!text) cli_fatal(c, "%s: %s", path, strerror(errno));
 		const char **f = against[i].nf ? fields + against[i].fstart : nglobal ? fields : NULL;
 		int nf = against[i].nf ? against[i].nf : nglobal;
-		int rc = dc_add_benchmark(ix, name, path, text, len, f, nf, err, sizeof err);
-		if (rc == DC_ERR_LAYOUT) cli_usage_error(c, "%s", err);
+		int rc = decontam_add_benchmark(ix, name, path, text, len, f, nf, err, sizeof err);
+		if (rc == DECONTAM_ERR_LAYOUT) cli_usage_error(c, "%s", err);
 		if (rc < 0) cli_fatal(c, "%s", err);
 		free(text);
 		free(name);
 	}
-	dc_index_build(ix);
-	for (int b = 0; !c->quiet && b < dc_nbench(ix); b++) {
-		const dc_bench_stats *s = dc_bench(ix, b);
+	decontam_index_build(ix);
+	for (int b = 0; !c->quiet && b < decontam_nbench(ix); b++) {
+		const decontam_bench_stats *s = decontam_bench(ix, b);
 		fprintf(stderr, "decontam: %s: %u items (%s layout): %u fields matched by %d-gram coverage, %u matched whole only, "
 		        "%u too short to match, %u generic (shared by items), %u empty\n", s->name, s->items, s->layout,
 		        s->seg_long, o->ngram, s->seg_short, s->seg_too_short, s->seg_generic, s->seg_empty);
 	}
-	if (!c->quiet) fprintf(stderr, "decontam: index: %.1f MB\n", (double)dc_index_bytes(ix) / 1e6);
+	if (!c->quiet) fprintf(stderr, "decontam: index: %.1f MB\n", (double)decontam_index_bytes(ix) / 1e6);
 	return ix;
 }
 
@@ -96,30 +96,30 @@ static void str_field(const json_doc *d, const char *key, jbuf *out)
 	else if (json_type_of(d, v) == JSON_NUMBER) { size_t l; const char *r = json_raw(d, v, &l); jbuf_put(out, r, l); }
 }
 
-static void run(cli *c, const dc_index *ix, dc_tally *tally, int ngram)
+static void run(cli *c, const decontam_index *ix, decontam_tally *tally, int ngram)
 {
-	dc_matcher *m = dc_matcher_new(ix);
+	decontam_matcher *m = decontam_matcher_new(ix);
 	jbuf detail = JBUF_INIT, src = JBUF_INIT, id = JBUF_INIT;
 	const char *line;
 	size_t len;
 	while (cli_next_record(c, &line, &len) > 0) {
-		const dc_hit *h;
-		int n = dc_match_record(m, &c->doc, 0, &h);
+		const decontam_hit *h;
+		int n = decontam_match_record(m, &c->doc, 0, &h);
 		if (!n) { cli_keep(c, line, len); continue; }
 		str_field(&c->doc, "source", &src);
 		str_field(&c->doc, "id", &id);
 		for (int k = 0; k < n; k++)
-			dc_tally_add(tally, &h[k], src.len ? src.p : NULL, src.len, id.len ? id.p : NULL, id.len);
-		dc_tally_drop(tally, &h[0]);
+			decontam_tally_add(tally, &h[k], src.len ? src.p : NULL, src.len, id.len ? id.p : NULL, id.len);
+		decontam_tally_drop(tally, &h[0]);
 		jbuf_reset(&detail);
-		jbuf_printf(&detail, "%s %s %s: ", dc_bench(ix, dc_item_bench(ix, h->item))->name, dc_item_id(ix, h->item), h->field);
+		jbuf_printf(&detail, "%s %s %s: ", decontam_bench(ix, decontam_item_bench(ix, h->item))->name, decontam_item_id(ix, h->item), h->field);
 		if (h->whole) jbuf_printf(&detail, "whole (%u words)", h->total);
 		else jbuf_printf(&detail, "coverage %.2f (%u/%u %d-grams)", h->score, h->found, h->total, ngram);
 		jbuf_printf(&detail, ": \"%s\"", h->excerpt);
 		if (n > 1) jbuf_printf(&detail, "; %d more item%s hit", n - 1, n > 2 ? "s" : "");
 		cli_drop(c, line, len, "contaminated", detail.p);
 	}
-	dc_matcher_free(m);
+	decontam_matcher_free(m);
 	jbuf_free(&detail); jbuf_free(&src); jbuf_free(&id);
 }
 
@@ -132,8 +132,8 @@ int main(int argc, char **argv)
 	const char **fields = xcalloc((size_t)argc + 1, sizeof *fields);
 	int na = 0, nf = 0, nglobal = 0, o;
 	const char *report_path = NULL;
-	dc_opts dopt;
-	dc_opts_default(&dopt);
+	decontam_opts dopt;
+	decontam_opts_default(&dopt);
 	cli_init(&c, "decontam", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "a:f:", opts, NULL)) != -1) {
 		if (cli_common_opt(&c, o, optarg)) continue;
@@ -166,36 +166,36 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!na) cli_usage_error(&c, "--against FILE is required (a benchmark to decontaminate against)");
-	dc_index *ix = load(&c, against, na, fields, nglobal, &dopt);
+	decontam_index *ix = load(&c, against, na, fields, nglobal, &dopt);
 	jsonl_writer rep;
 	if (report_path && jsonl_writer_open(&rep, report_path)) cli_fatal(&c, "%s: %s", report_path, strerror(errno));
 	cli_open_output(&c, optind);
-	dc_tally *tally = dc_tally_new(ix);
+	decontam_tally *tally = decontam_tally_new(ix);
 	run(&c, ix, tally, dopt.ngram);
 	/* drops per benchmark (by each record's best match): a line on stderr,
 	 * "benchmarks" in the summary */
 	jbuf per = JBUF_INIT, line = JBUF_INIT;
 	jbuf_puts(&per, "\"benchmarks\":{");
-	for (int b = 0, k = 0; b < dc_nbench(ix); b++) {
-		const char *name = dc_bench(ix, b)->name;
+	for (int b = 0, k = 0; b < decontam_nbench(ix); b++) {
+		const char *name = decontam_bench(ix, b)->name;
 		if (b) jbuf_putc(&per, ',');
 		json_write_str(&per, name, strlen(name));
-		jbuf_printf(&per, ":%llu", (unsigned long long)dc_tally_rows(tally, b));
-		if (dc_tally_rows(tally, b))
-			jbuf_printf(&line, "%s%s %llu", k++ ? ", " : "", name, (unsigned long long)dc_tally_rows(tally, b));
+		jbuf_printf(&per, ":%llu", (unsigned long long)decontam_tally_rows(tally, b));
+		if (decontam_tally_rows(tally, b))
+			jbuf_printf(&line, "%s%s %llu", k++ ? ", " : "", name, (unsigned long long)decontam_tally_rows(tally, b));
 	}
 	jbuf_putc(&per, '}');
 	c.summary_extra = per.p;
 	if (!c.quiet && line.len) fprintf(stderr, "decontam: contaminated per benchmark: %s\n", line.p);
 	if (report_path) {
 		jbuf r = JBUF_INIT;
-		dc_tally_write(tally, &r);
+		decontam_tally_write(tally, &r);
 		if (jsonl_write(&rep, r.p ? r.p : "", r.len) || jsonl_writer_close(&rep))
 			cli_fatal(&c, "%s: %s", report_path, strerror(errno));
 		jbuf_free(&r);
 	}
-	dc_tally_free(tally);
-	dc_index_free(ix);
+	decontam_tally_free(tally);
+	decontam_index_free(ix);
 	free(against);
 	free(fields);
 	int rc = cli_finish(&c);

@@ -63,8 +63,8 @@ static void shard_arg(cli *c, dedup_cfg *g, char *arg)
 static void key_arg(cli *c, dedup_cfg *g, const char *arg)
 {
 	char err[512];
-	if (!strcmp(arg, "all")) g->key = DD_KEY_ALL;
-	else if (!strcmp(arg, "user")) g->key = DD_KEY_USER;
+	if (!strcmp(arg, "all")) g->key = DEDUP_KEY_ALL;
+	else if (!strcmp(arg, "user")) g->key = DEDUP_KEY_USER;
 	else if (!(g->jq = jqprog_compile(arg, err, sizeof err)))
 		cli_usage_error(c, "--key: all, user, or a jq program; '%s' is none: %s", arg, err);
 }

@@ -8,20 +8,20 @@ static const char usage[] =
 
 static const char *rule(void *ctx, const json_doc *d, char *detail, size_t n)
 {
-	return det_tool_use(ctx, d, detail, n);
+	return detect_tool_use(ctx, d, detail, n);
 }
 
 static int init(void *ctx, char *err, size_t errlen)
 {
 	(void)err, (void)errlen;
-	det_init(ctx);
+	detect_init(ctx);
 	return 0;
 }
-static void done(void *ctx) { det_free(ctx); }
+static void done(void *ctx) { detect_free(ctx); }
 
 int main(int argc, char **argv)
 {
-	det_ctx dc;
+	detect_ctx dc;
 	const cli_filter f = {"drop-tool-use", usage, rule, &dc, init, done};
 	return cli_filter_main(&f, argc, argv);
 }

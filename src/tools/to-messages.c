@@ -48,10 +48,10 @@ static const char usage[] =
 enum { O_PRESET = 'p', O_SOURCE = 's', O_MESSAGES = CLI_OPT_TOOL_BASE, O_USER, O_ASSISTANT, O_SYSTEM,
        O_SYSTEM_TEXT, O_KEEP, O_ID, O_STRIP, O_JQ, O_MINCH, O_BOXED };
 
-static void add_keep(cli *c, conv_spec *s, char *list)
+static void add_keep(cli *c, convert_spec *s, char *list)
 {
 	for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
-		if (s->nkeep == CONV_MAX_KEEP) cli_usage_error(c, "--keep: at most %d fields", CONV_MAX_KEEP);
+		if (s->nkeep == CONVERT_MAX_KEEP) cli_usage_error(c, "--keep: at most %d fields", CONVERT_MAX_KEEP);
 		s->keep[s->nkeep++] = tok;
 	}
 }
@@ -87,10 +87,10 @@ int main(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	cli c;
-	conv_spec spec;
+	convert_spec spec;
 	memset(&spec, 0, sizeof spec);
 	const char *preset = NULL, *source = NULL, *jqprog = NULL, *idf = NULL;
-	conv_spec m;
+	convert_spec m;
 	memset(&m, 0, sizeof m);
 	int strip = 0, o;
 	size_t minch = 0;
@@ -119,9 +119,9 @@ int main(int argc, char **argv)
 	if (!!preset + !!mapped + !!jqprog != 1)
 		cli_usage_error(&c, "give exactly one of --preset, a field mapping, or --jq");
 	if (preset) {
-		if (conv_preset(&spec, preset)) cli_usage_error(&c, "unknown preset '%s' (openmath, magicoder, dolci, codeforces)", preset);
+		if (convert_preset(&spec, preset)) cli_usage_error(&c, "unknown preset '%s' (openmath, magicoder, dolci, codeforces)", preset);
 		for (int k = 0; k < m.nkeep; k++) {
-			if (spec.nkeep == CONV_MAX_KEEP) cli_usage_error(&c, "--keep: too many fields");
+			if (spec.nkeep == CONVERT_MAX_KEEP) cli_usage_error(&c, "--keep: too many fields");
 			spec.keep[spec.nkeep++] = m.keep[k];
 		}
 	} else if (mapped) {
@@ -162,13 +162,13 @@ int main(int argc, char **argv)
 		}
 		if (!jq) {
 			jbuf_reset(&out);
-			if (conv_record(&spec, &c.doc, rowno, &out, &reason, err, sizeof err)) cli_drop(&c, line, len, reason, err);
+			if (convert_record(&spec, &c.doc, rowno, &out, &reason, err, sizeof err)) cli_drop(&c, line, len, reason, err);
 			else cli_emit(&c, out.p, out.len);
 			continue;
 		}
 		/* --jq: every output must be a record */
 		jq_line jl = { &c, line, len, 0 };
-		conv_jq_record(jq, &spec, line, len, rowno, &od, &out, jq_outcome, &jl);
+		convert_jq_record(jq, &spec, line, len, rowno, &od, &out, jq_outcome, &jl);
 	}
 	if (jq) jq_teardown(&jq);
 	json_doc_free(&od);

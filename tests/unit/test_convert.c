@@ -9,7 +9,7 @@ static int boxed(const char *s, const char *want)
 {
 	const char *a;
 	size_t n;
-	if (conv_last_boxed(s, strlen(s), &a, &n)) return want == NULL;
+	if (convert_last_boxed(s, strlen(s), &a, &n)) return want == NULL;
 	return want && n == strlen(want) && !memcmp(a, want, n);
 }
 
@@ -27,13 +27,13 @@ static void test_last_boxed(void)
 	T_CHECK(boxed("\\boxed{\\", NULL));                                    /* a backslash at the end */
 }
 
-static int convert(const conv_spec *sp, const char *row, const char **reason)
+static int convert(const convert_spec *sp, const char *row, const char **reason)
 {
 	json_doc d;
 	json_doc_init(&d);
 	jbuf out = JBUF_INIT;
 	char err[256];
-	int rc = json_parse(&d, row, strlen(row)) ? -2 : conv_record(sp, &d, 0, &out, reason, err, sizeof err);
+	int rc = json_parse(&d, row, strlen(row)) ? -2 : convert_record(sp, &d, 0, &out, reason, err, sizeof err);
 	jbuf_free(&out);
 	json_doc_free(&d);
 	return rc;
@@ -41,9 +41,9 @@ static int convert(const conv_spec *sp, const char *row, const char **reason)
 
 static void test_release_filters(void)
 {
-	conv_spec sp;
+	convert_spec sp;
 	const char *r;
-	T_CHECK(conv_preset(&sp, "openmath") == 0);
+	T_CHECK(convert_preset(&sp, "openmath") == 0);
 	const char *short_row = "{\"problem\":\"p\",\"generated_solution\":\"\\\\boxed{4}\",\"expected_answer\":\"5\"}";
 	T_EQ_INT(convert(&sp, short_row, &r), 0);   /* off by default */
 	sp.min_answer_chars = 10;
@@ -61,7 +61,7 @@ static void test_release_filters(void)
 	T_CHECK(convert(&sp, "{\"problem\":\"p\",\"generated_solution\":\"5\",\"expected_answer\":\"5\"}", &r) == -1 && !strcmp(r, "answer_mismatch"));
 	T_CHECK(convert(&sp, "{\"problem\":\"p\",\"generated_solution\":\"\\\\boxed{5}\"}", &r) == -1 && !strcmp(r, "answer_mismatch"));
 	/* a messages preset: the final assistant turn is checked */
-	T_CHECK(conv_preset(&sp, "dolci") == 0);
+	T_CHECK(convert_preset(&sp, "dolci") == 0);
 	sp.answer_field = "ans";
 	T_EQ_INT(convert(&sp, "{\"id\":\"x\",\"ans\":\"7\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"\\\\boxed{7}\"}]}", &r), 0);
 	T_EQ_INT(convert(&sp, "{\"id\":\"x\",\"ans\":\"8\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"content\":\"\\\\boxed{7}\"}]}", &r), -1);

@@ -9,13 +9,13 @@
  * two texts' word hashes instead */
 static int same_words(const char *a, const char *b)
 {
-	dc_toks x = {0}, y = {0};
-	dc_tokenize(a, strlen(a), &x);
-	dc_tokenize(b, strlen(b), &y);
+	decontam_toks x = {0}, y = {0};
+	decontam_tokenize(a, strlen(a), &x);
+	decontam_tokenize(b, strlen(b), &y);
 	int eq = x.n == y.n;
 	for (size_t i = 0; eq && i < x.n; i++) eq = x.hash[i] == y.hash[i];
-	dc_toks_free(&x);
-	dc_toks_free(&y);
+	decontam_toks_free(&x);
+	decontam_toks_free(&y);
 	return eq;
 }
 
@@ -29,29 +29,29 @@ static void test_normalise(void)
 	T_CHECK(!same_words("remove_occ", "remove occ"));
 	T_CHECK(!same_words("3.14", "3 14 x"));
 	T_CHECK(same_words("a\xff" "b", "a b"));   /* a stray byte separates */
-	dc_toks t = {0};
+	decontam_toks t = {0};
 	const char *s = "One two. Three: four 3.14\nfive";
-	dc_tokenize(s, strlen(s), &t);
+	decontam_tokenize(s, strlen(s), &t);
 	T_EQ_INT(t.n, 7);
 	if (t.n == 7) {
 		int want[7] = {1, 0, 1, 1, 0, 0, 1};   /* units: start, after ". ", ": ", newline; not inside 3.14 */
 		for (int i = 0; i < 7; i++) T_EQ_INT(t.unit[i], want[i]);
 		T_EQ_INT(t.start[2], 9);
 	}
-	dc_toks_free(&t);
+	decontam_toks_free(&t);
 }
 
-/* 1 when dc_tokenize and the byte-by-byte definition agree on s[0..n) */
+/* 1 when decontam_tokenize and the byte-by-byte definition agree on s[0..n) */
 static int same_as_ref(const char *s, size_t n)
 {
-	dc_toks x = {0}, y = {0};
-	dc_tokenize(s, n, &x);
-	dc_tokenize_ref(s, n, &y);
+	decontam_toks x = {0}, y = {0};
+	decontam_tokenize(s, n, &x);
+	decontam_tokenize_ref(s, n, &y);
 	int eq = x.n == y.n;
 	for (size_t i = 0; eq && i < x.n; i++)
 		eq = x.hash[i] == y.hash[i] && x.start[i] == y.start[i] && x.unit[i] == y.unit[i];
-	dc_toks_free(&x);
-	dc_toks_free(&y);
+	decontam_toks_free(&x);
+	decontam_toks_free(&y);
 	return eq;
 }
 
@@ -84,7 +84,7 @@ static void test_fast_path(void)
 		}
 		if (!same_as_ref(buf, n)) {
 			bad = 1;
-			T_CHECKF(0, "dc_tokenize and dc_tokenize_ref differ on \"%.*s\"", (int)n, buf);
+			T_CHECKF(0, "decontam_tokenize and decontam_tokenize_ref differ on \"%.*s\"", (int)n, buf);
 		}
 	}
 	/* every prefix of a text that crosses blocks: each end case once */
@@ -94,24 +94,24 @@ static void test_fast_path(void)
 	T_CHECK(same_as_ref("", 0));
 }
 
-static dc_index *index_of(const char *name, const char *text, char *err, size_t errlen, int *rc)
+static decontam_index *index_of(const char *name, const char *text, char *err, size_t errlen, int *rc)
 {
-	dc_index *ix = dc_index_new(NULL);
-	*rc = dc_add_benchmark(ix, name, name, text, strlen(text), NULL, 0, err, errlen);
-	dc_index_build(ix);
+	decontam_index *ix = decontam_index_new(NULL);
+	*rc = decontam_add_benchmark(ix, name, name, text, strlen(text), NULL, 0, err, errlen);
+	decontam_index_build(ix);
 	return ix;
 }
 
-static int hits(dc_index *ix, const char *text, const dc_hit **h)
+static int hits(decontam_index *ix, const char *text, const decontam_hit **h)
 {
-	dc_matcher *m = dc_matcher_new(ix);
-	static dc_hit keep[8];
-	dc_match_begin(m);
-	dc_match_text(m, text, strlen(text));
-	const dc_hit *hh;
-	int n = dc_match_end(m, &hh);
+	decontam_matcher *m = decontam_matcher_new(ix);
+	static decontam_hit keep[8];
+	decontam_match_begin(m);
+	decontam_match_text(m, text, strlen(text));
+	const decontam_hit *hh;
+	int n = decontam_match_end(m, &hh);
 	if (n > 0) memcpy(keep, hh, (size_t)(n < 8 ? n : 8) * sizeof *keep);
-	dc_matcher_free(m);
+	decontam_matcher_free(m);
 	if (h) *h = keep;
 	return n;
 }
@@ -125,55 +125,55 @@ static void test_layouts(void)
 {
 	char err[256];
 	int rc;
-	dc_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
+	decontam_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
 	T_EQ_INT(rc, 0);
-	const dc_bench_stats *s = dc_bench(ix, 0);
+	const decontam_bench_stats *s = decontam_bench(ix, 0);
 	T_EQ_STR(s->layout, "gsm8k");
 	T_EQ_INT(s->items, 3);
 	T_EQ_INT(s->seg_long, 2);
 	T_EQ_INT(s->seg_short, 1);
-	T_EQ_STR(dc_item_id(ix, 1), "line 2");
-	dc_index_free(ix);
+	T_EQ_STR(decontam_item_id(ix, 1), "line 2");
+	decontam_index_free(ix);
 
 	ix = index_of("x", "{\"a\": 1, \"b\": \"c\"}\n", err, sizeof err, &rc);
-	T_EQ_INT(rc, DC_ERR_LAYOUT);
+	T_EQ_INT(rc, DECONTAM_ERR_LAYOUT);
 	T_CHECKF(strstr(err, "fields: a, b") != NULL, "%s", err);
-	dc_index_free(ix);
+	decontam_index_free(ix);
 
 	ix = index_of("x", "{\"problem\": \"Compute the sum of the first ten primes now.\"}\n{\"problem\": \"x\"\n", err, sizeof err, &rc);
-	T_EQ_INT(rc, DC_ERR_DATA);
+	T_EQ_INT(rc, DECONTAM_ERR_DATA);
 	T_CHECKF(strstr(err, "x:2:") != NULL, "%s", err);
-	dc_index_free(ix);
+	decontam_index_free(ix);
 
 	/* MBPP sanitized: one JSON array; ids from task_id */
 	ix = index_of("san", "[{\"task_id\": 7, \"prompt\": \"Write a function to find the shared elements from the given two lists.\", \"code\": \"def similar_elements(a, b):\\n  return tuple(set(a) & set(b))\", \"test_list\": [\"assert similar_elements((1, 2), (2, 3)) == (2,)\"]}]",
 	              err, sizeof err, &rc);
 	T_EQ_INT(rc, 0);
-	T_EQ_STR(dc_bench(ix, 0)->layout, "mbpp-sanitized");
-	T_EQ_STR(dc_item_id(ix, 0), "7");
-	dc_index_free(ix);
+	T_EQ_STR(decontam_bench(ix, 0)->layout, "mbpp-sanitized");
+	T_EQ_STR(decontam_item_id(ix, 0), "7");
+	decontam_index_free(ix);
 
 	/* HumanEval: prompt, the body alone only when long, and the body under its def line */
 	ix = index_of("he", "{\"task_id\": \"HumanEval/23\", \"prompt\": \"\\n\\ndef strlen(string: str) -> int:\\n    \\\"\\\"\\\" Return length of given string\\n    >>> strlen('')\\n    0\\n    >>> strlen('abc')\\n    3\\n    \\\"\\\"\\\"\\n\", \"canonical_solution\": \"    return len(string)\\n\", \"entry_point\": \"strlen\"}\n",
 	              err, sizeof err, &rc);
 	T_EQ_INT(rc, 0);
-	s = dc_bench(ix, 0);
+	s = decontam_bench(ix, 0);
 	T_EQ_INT(s->seg_too_short, 1);
 	T_EQ_INT(s->seg_short, 2);
-	const dc_hit *h;
+	const decontam_hit *h;
 	T_EQ_INT(hits(ix, "Sure:\n```python\ndef strlen(string: str) -> int:\n    return len(string)\n```", &h), 1);
 	T_EQ_STR(h[0].field, "def+canonical_solution");
 	T_EQ_INT(hits(ix, "def strlen(s):\n    return len(string)\n", NULL), 0);
 	T_EQ_INT(hits(ix, "x = 1\n    return len(string)\n", NULL), 0);
-	dc_index_free(ix);
+	decontam_index_free(ix);
 }
 
 static void test_long(void)
 {
 	char err[256];
 	int rc;
-	dc_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
-	const dc_hit *h;
+	decontam_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
+	const decontam_hit *h;
 	/* verbatim, embedded, in another role's words */
 	T_EQ_INT(hits(ix, "Please solve: Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with four. She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make every day at the farmers' market? Thanks!", &h), 1);
 	T_CHECK(h[0].score == 1.0);
@@ -187,28 +187,28 @@ static void test_long(void)
 	T_EQ_INT(hits(ix, "As the textbook says, \"She eats three for breakfast every morning and bakes muffins\" - a classic.", NULL), 0);
 	/* the same template, other numbers and names: a different problem */
 	T_EQ_INT(hits(ix, "Tom's hens lay 12 eggs per day. He eats two for breakfast every morning and bakes bread for his neighbours every day with three. He sells the rest at the market daily for $3 per egg. How much in dollars does he make every day at the market?", NULL), 0);
-	dc_index_free(ix);
+	decontam_index_free(ix);
 }
 
 static void test_short(void)
 {
 	char err[256];
 	int rc;
-	dc_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
+	decontam_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
 	T_EQ_INT(hits(ix, "What is 7 times 8?", NULL), 1);
 	T_EQ_INT(hits(ix, "Quick one: what is 7 times 8? Show your work.", NULL), 1);
 	T_EQ_INT(hits(ix, "```\nwhat is 7 times 8\n```", NULL), 1);
 	/* not whole: a longer question that starts the same */
 	T_EQ_INT(hits(ix, "What is 7 times 8 plus 2?", NULL), 0);
 	T_EQ_INT(hits(ix, "So what is 7 times 8?", NULL), 0);
-	dc_index_free(ix);
+	decontam_index_free(ix);
 	/* a short text two items share is generic: neither matches it */
 	ix = index_of("mmlu", "{\"question\": \"Which of the following is true?\"}\n{\"question\": \"Which of the following is true?\"}\n{\"question\": \"Which planet is closest to the sun?\"}\n",
 	              err, sizeof err, &rc);
-	T_EQ_INT(dc_bench(ix, 0)->seg_generic, 2);
+	T_EQ_INT(decontam_bench(ix, 0)->seg_generic, 2);
 	T_EQ_INT(hits(ix, "Which of the following is true?", NULL), 0);
 	T_EQ_INT(hits(ix, "which planet is closest to the sun", NULL), 1);
-	dc_index_free(ix);
+	decontam_index_free(ix);
 }
 
 static void test_boilerplate(void)
@@ -221,48 +221,48 @@ static void test_boilerplate(void)
 		"{\"problem\": \"The ratio of boys to girls in a class of 35 is 3 to 4." TAIL "\"}\n";
 	char err[256];
 	int rc;
-	dc_index *ix = index_of("m", b, err, sizeof err, &rc);
+	decontam_index *ix = index_of("m", b, err, sizeof err, &rc);
 	T_EQ_INT(rc, 0);
 	T_EQ_INT(hits(ix, "Flip a coin three times; what is the chance of two heads?" TAIL, NULL), 0);
 	T_EQ_INT(hits(ix, "A jar holds 4 red and 6 blue marbles, two drawn at random." TAIL, NULL), 1);
 #undef TAIL
-	dc_index_free(ix);
+	decontam_index_free(ix);
 }
 
 static void test_record(void)
 {
 	char err[256];
 	int rc;
-	dc_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
-	dc_matcher *m = dc_matcher_new(ix);
+	decontam_index *ix = index_of("gsm8k", gsm, err, sizeof err, &rc);
+	decontam_matcher *m = decontam_matcher_new(ix);
 	json_doc d;
 	json_doc_init(&d);
 	/* split across two messages, one as content parts: coverage counts the whole record */
 	const char *r = "{\"id\":\"r1\",\"source\":\"s\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
 	                "\"Janet's ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with four.\"}]},"
 	                "{\"role\":\"assistant\",\"content\":\"She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make every day at the farmers' market?\"}]}";
-	const dc_hit *h;
+	const decontam_hit *h;
 	T_EQ_INT(json_parse(&d, r, strlen(r)), 0);
-	T_EQ_INT(dc_match_record(m, &d, 0, &h), 1);
+	T_EQ_INT(decontam_match_record(m, &d, 0, &h), 1);
 	T_CHECKF(h[0].score > 0.8 && h[0].score < 1, "%f", h[0].score);
 	r = "{\"question\":\"unused\",\"x\":{\"y\":[\"What is 7 times 8?\"]}}";
 	T_EQ_INT(json_parse(&d, r, strlen(r)), 0);
-	T_EQ_INT(dc_match_record(m, &d, 0, &h), 1);   /* no messages: every string value */
-	dc_tally *t = dc_tally_new(ix);
-	dc_tally_add(t, &h[0], "src/a", 5, "id1", 3);
-	dc_tally_add(t, &h[0], "src/b", 5, "id2", 3);
-	dc_tally_add(t, &h[0], "src/a", 5, "id3", 3);
-	dc_tally_drop(t, &h[0]);
-	T_EQ_INT(dc_tally_rows(t, 0), 1);
+	T_EQ_INT(decontam_match_record(m, &d, 0, &h), 1);   /* no messages: every string value */
+	decontam_tally *t = decontam_tally_new(ix);
+	decontam_tally_add(t, &h[0], "src/a", 5, "id1", 3);
+	decontam_tally_add(t, &h[0], "src/b", 5, "id2", 3);
+	decontam_tally_add(t, &h[0], "src/a", 5, "id3", 3);
+	decontam_tally_drop(t, &h[0]);
+	T_EQ_INT(decontam_tally_rows(t, 0), 1);
 	jbuf out = JBUF_INIT;
-	dc_tally_write(t, &out);
+	decontam_tally_write(t, &out);
 	T_EQ_STR(out.p, "{\"benchmark\":\"gsm8k\",\"item\":\"line 3\",\"field\":\"question\",\"rows\":3,\"sources\":[\"src/a\",\"src/b\"],"
 	                "\"more_sources\":false,\"example\":\"id1\",\"score\":1.000,\"excerpt\":\"What is 7 times 8?\"}\n");
 	jbuf_free(&out);
-	dc_tally_free(t);
+	decontam_tally_free(t);
 	json_doc_free(&d);
-	dc_matcher_free(m);
-	dc_index_free(ix);
+	decontam_matcher_free(m);
+	decontam_index_free(ix);
 }
 
 /* GSM8K's train questions are other problems on the test set's templates */
@@ -274,11 +274,11 @@ static void test_gsm8k_train(void)
 	size_t n1 = 0, n2 = 0;
 	char *a = t_read_file(p1, &n1), *b = t_read_file(p2, &n2);
 	if (!a || !b) { free(a); free(b); T_SKIP("no GSM8K files under SFTKIT_SHARED"); }
-	dc_index *ix = dc_index_new(NULL);
+	decontam_index *ix = decontam_index_new(NULL);
 	char err[256];
-	T_EQ_INT(dc_add_benchmark(ix, "gsm8k", p1, a, n1, NULL, 0, err, sizeof err), 0);
-	dc_index_build(ix);
-	dc_matcher *m = dc_matcher_new(ix);
+	T_EQ_INT(decontam_add_benchmark(ix, "gsm8k", p1, a, n1, NULL, 0, err, sizeof err), 0);
+	decontam_index_build(ix);
+	decontam_matcher *m = decontam_matcher_new(ix);
 	json_doc d;
 	json_doc_init(&d);
 	int lines = 0, dropped = 0;
@@ -286,9 +286,9 @@ static void test_gsm8k_train(void)
 		e = memchr(l, '\n', (size_t)(b + n2 - l));
 		if (!e) e = b + n2;
 		if (json_parse(&d, l, (size_t)(e - l))) continue;
-		const dc_hit *h;
+		const decontam_hit *h;
 		lines++;
-		if (dc_match_record(m, &d, 0, &h)) dropped++;
+		if (decontam_match_record(m, &d, 0, &h)) dropped++;
 	}
 	T_EQ_INT(lines, 7473);
 	T_EQ_INT(dropped, 0);
@@ -299,14 +299,14 @@ static void test_gsm8k_train(void)
 		e = memchr(l, '\n', (size_t)(a + n1 - l));
 		if (!e) e = a + n1;
 		if (json_parse(&d, l, (size_t)(e - l))) continue;
-		const dc_hit *h;
+		const decontam_hit *h;
 		lines++;
-		if (dc_match_record(m, &d, 0, &h)) caught++;
+		if (decontam_match_record(m, &d, 0, &h)) caught++;
 	}
 	T_EQ_INT(caught, lines);
 	json_doc_free(&d);
-	dc_matcher_free(m);
-	dc_index_free(ix);
+	decontam_matcher_free(m);
+	decontam_index_free(ix);
 	free(a);
 	free(b);
 }

@@ -11,12 +11,12 @@
 static void test_fold(void)
 {
 	jbuf b = {0};
-	dd_fold("  Hello\t\tWORLD \n x  ", 20, &b);
+	dedup_fold("  Hello\t\tWORLD \n x  ", 20, &b);
 	T_EQ_STR(b.p, "hello world x");
 	jbuf_free(&b);
 }
 
-/* the plain definition dd_fold's 16-byte paths must agree with */
+/* the plain definition dedup_fold's 16-byte paths must agree with */
 static void ref_fold(const char *s, size_t n, jbuf *out)
 {
 	int space = 1;
@@ -41,7 +41,7 @@ static void test_fold_simd_matches(void)
 		for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; buf[i] = alpha[(seed >> 16) % (sizeof alpha - 1)]; }
 		jbuf_reset(&a); jbuf_reset(&b);
 		if (k % 3 == 0) { jbuf_puts(&a, "user\x1f"); jbuf_puts(&b, "user\x1f"); }
-		dd_fold(buf, n, &a);
+		dedup_fold(buf, n, &a);
 		ref_fold(buf, n, &b);
 		if (a.len != b.len || memcmp(a.p, b.p, a.len)) bad++;
 	}
@@ -57,17 +57,17 @@ static void test_normalize_and_keys(void)
 	json_doc d;
 	json_doc_init(&d);
 	jbuf n1 = {0}, n2 = {0}, n3 = {0};
-	T_CHECK(json_parse(&d, a, strlen(a)) == 0 && dd_normalize(&d, DD_KEY_ALL, &n1) == 0);
-	T_CHECK(json_parse(&d, b, strlen(b)) == 0 && dd_normalize(&d, DD_KEY_ALL, &n2) == 0);
-	T_CHECK(json_parse(&d, c, strlen(c)) == 0 && dd_normalize(&d, DD_KEY_ALL, &n3) == 0);
-	dd_key k1 = dd_exact_key(n1.p, n1.len), k2 = dd_exact_key(n2.p, n2.len), k3 = dd_exact_key(n3.p, n3.len);
+	T_CHECK(json_parse(&d, a, strlen(a)) == 0 && dedup_normalize(&d, DEDUP_KEY_ALL, &n1) == 0);
+	T_CHECK(json_parse(&d, b, strlen(b)) == 0 && dedup_normalize(&d, DEDUP_KEY_ALL, &n2) == 0);
+	T_CHECK(json_parse(&d, c, strlen(c)) == 0 && dedup_normalize(&d, DEDUP_KEY_ALL, &n3) == 0);
+	dedup_key k1 = dedup_exact_key(n1.p, n1.len), k2 = dedup_exact_key(n2.p, n2.len), k3 = dedup_exact_key(n3.p, n3.len);
 	T_CHECK(k1.lo == k2.lo && k1.hi == k2.hi);     /* case and whitespace fold away */
 	T_CHECK(k1.lo != k3.lo || k1.hi != k3.hi);     /* another answer is another key */
 	/* --key user: the prompts alone */
-	T_CHECK(json_parse(&d, a, strlen(a)) == 0 && dd_normalize(&d, DD_KEY_USER, &n1) == 0);
-	T_CHECK(json_parse(&d, c, strlen(c)) == 0 && dd_normalize(&d, DD_KEY_USER, &n3) == 0);
+	T_CHECK(json_parse(&d, a, strlen(a)) == 0 && dedup_normalize(&d, DEDUP_KEY_USER, &n1) == 0);
+	T_CHECK(json_parse(&d, c, strlen(c)) == 0 && dedup_normalize(&d, DEDUP_KEY_USER, &n3) == 0);
 	T_CHECK(n1.len == n3.len && !memcmp(n1.p, n3.p, n1.len));
-	T_CHECK(json_parse(&d, "{\"x\":1}", 7) == 0 && dd_normalize(&d, DD_KEY_ALL, &n1) == -1);
+	T_CHECK(json_parse(&d, "{\"x\":1}", 7) == 0 && dedup_normalize(&d, DEDUP_KEY_ALL, &n1) == -1);
 	jbuf_free(&n1); jbuf_free(&n2); jbuf_free(&n3);
 	json_doc_free(&d);
 }
@@ -93,11 +93,11 @@ static void test_minhash_estimates_jaccard(void)
 		for (int i = 200 - m; i < 200; i++) b[i] = 1000 + i;
 		words_text(&ta, a, 200);
 		words_text(&tb, b, 200);
-		T_EQ_INT(dd_minhash(ta.p, ta.len, 5, sa, 256), 196);
-		dd_minhash(tb.p, tb.len, 5, sb, 256);
+		T_EQ_INT(dedup_minhash(ta.p, ta.len, 5, sa, 256), 196);
+		dedup_minhash(tb.p, tb.len, 5, sb, 256);
 		int shared = 196 - m;   /* 5-grams entirely within the first 200-m words */
 		double truth = (double)shared / (196 + 196 - shared);
-		double est = dd_sig_similarity(sa, sb, 256);
+		double est = dedup_sig_similarity(sa, sb, 256);
 		double err = fabs(est - truth);
 		if (err > worst) worst = err;
 		/* 256 values: standard error sqrt(J(1-J)/256) <= 0.032; allow 4 sigma */
@@ -106,12 +106,12 @@ static void test_minhash_estimates_jaccard(void)
 	T_CHECKF(worst > 0, "estimates are not all exact (a constant estimator would be)");
 	/* deterministic: same text, same signature */
 	uint32_t s2[256];
-	dd_minhash(ta.p, ta.len, 5, s2, 256);
-	dd_minhash(ta.p, ta.len, 5, sa, 256);
+	dedup_minhash(ta.p, ta.len, 5, s2, 256);
+	dedup_minhash(ta.p, ta.len, 5, sa, 256);
 	T_CHECK(!memcmp(s2, sa, sizeof sa));
 	/* fewer words than the n-gram: one shingle, not an empty set */
-	T_EQ_INT(dd_minhash("two words", 9, 5, sa, 16), 1);
-	T_EQ_INT(dd_minhash("", 0, 5, sa, 16), 0);
+	T_EQ_INT(dedup_minhash("two words", 9, 5, sa, 16), 1);
+	T_EQ_INT(dedup_minhash("", 0, 5, sa, 16), 0);
 	jbuf_free(&ta); jbuf_free(&tb);
 }
 
@@ -133,15 +133,15 @@ static void test_minhash_simd_equal(void)
 		}
 		int np = nperms[round % (sizeof nperms / sizeof *nperms)];
 		int ng = 1 + round % 7;
-		dd_minhash_impl(0);
-		size_t c0 = dd_minhash(t.p ? t.p : "", t.len, ng, s0, np);
-		dd_minhash_impl(1);
-		size_t c1 = dd_minhash(t.p ? t.p : "", t.len, ng, s1, np);
-		dd_minhash_impl(2);
-		size_t c2 = dd_minhash(t.p ? t.p : "", t.len, ng, s2, np);
+		dedup_minhash_impl(0);
+		size_t c0 = dedup_minhash(t.p ? t.p : "", t.len, ng, s0, np);
+		dedup_minhash_impl(1);
+		size_t c1 = dedup_minhash(t.p ? t.p : "", t.len, ng, s1, np);
+		dedup_minhash_impl(2);
+		size_t c2 = dedup_minhash(t.p ? t.p : "", t.len, ng, s2, np);
 		if (c0 != c1 || c0 != c2 || memcmp(s0, s1, np * sizeof *s0) || memcmp(s0, s2, np * sizeof *s0)) differ++;
 	}
-	dd_minhash_impl(-1);
+	dedup_minhash_impl(-1);
 	T_EQ_INT(differ, 0);
 	jbuf_free(&t);
 }
@@ -149,55 +149,55 @@ static void test_minhash_simd_equal(void)
 static void test_lsh_curve(void)
 {
 	/* 1 - (1 - s^r)^b for 14 bands x 8 rows */
-	T_CHECK(fabs(dd_candidate_prob(0.8, 14, 8) - (1 - pow(1 - pow(0.8, 8), 14))) < 1e-12);
-	T_CHECK(dd_candidate_prob(0.9, 14, 8) > 0.999);
-	T_CHECK(dd_candidate_prob(0.5, 14, 8) < 0.06);
+	T_CHECK(fabs(dedup_candidate_prob(0.8, 14, 8) - (1 - pow(1 - pow(0.8, 8), 14))) < 1e-12);
+	T_CHECK(dedup_candidate_prob(0.9, 14, 8) > 0.999);
+	T_CHECK(dedup_candidate_prob(0.5, 14, 8) < 0.06);
 	/* band keys: equal bands give equal keys, and the band number is in the key */
 	uint32_t s[16];
 	for (int i = 0; i < 16; i++) s[i] = (uint32_t)i * 7u;
-	T_CHECK(dd_band_key(s, 0, 8) == dd_band_key(s, 0, 8));
+	T_CHECK(dedup_band_key(s, 0, 8) == dedup_band_key(s, 0, 8));
 	uint32_t t2[16];
 	memcpy(t2, s, sizeof s);
 	memcpy(t2 + 8, s, 8 * sizeof *s);
-	T_CHECK(dd_band_key(t2, 0, 8) != dd_band_key(t2, 1, 8));
+	T_CHECK(dedup_band_key(t2, 0, 8) != dedup_band_key(t2, 1, 8));
 }
 
 static void test_union_find(void)
 {
-	dd_uf u = {0};
-	for (int i = 0; i < 6; i++) dd_uf_add(&u);
-	dd_uf_union(&u, 4, 5);
-	dd_uf_union(&u, 5, 2);
-	dd_uf_union(&u, 0, 1);
-	T_EQ_INT(dd_uf_find(&u, 4), 2);   /* the smallest index is the root */
-	T_EQ_INT(dd_uf_find(&u, 5), 2);
-	T_EQ_INT(dd_uf_find(&u, 1), 0);
-	T_EQ_INT(dd_uf_find(&u, 3), 3);
-	dd_uf_union(&u, 1, 4);
-	T_EQ_INT(dd_uf_find(&u, 5), 0);
-	dd_uf_free(&u);
+	dedup_uf u = {0};
+	for (int i = 0; i < 6; i++) dedup_uf_add(&u);
+	dedup_uf_union(&u, 4, 5);
+	dedup_uf_union(&u, 5, 2);
+	dedup_uf_union(&u, 0, 1);
+	T_EQ_INT(dedup_uf_find(&u, 4), 2);   /* the smallest index is the root */
+	T_EQ_INT(dedup_uf_find(&u, 5), 2);
+	T_EQ_INT(dedup_uf_find(&u, 1), 0);
+	T_EQ_INT(dedup_uf_find(&u, 3), 3);
+	dedup_uf_union(&u, 1, 4);
+	T_EQ_INT(dedup_uf_find(&u, 5), 0);
+	dedup_uf_free(&u);
 }
 
 /* The exact-key table: the first record under a key wins, through growth. */
 static void test_keytab(void)
 {
-	dd_keytab t = {0};
+	dedup_keytab t = {0};
 	int bad = 0;
 	for (uint32_t i = 0; i < 200000; i++) {
-		dd_key k = {i * 0x9E3779B97F4A7C15ull, i};
-		if (dd_keytab_first(&t, k, i) != i) bad++;
+		dedup_key k = {i * 0x9E3779B97F4A7C15ull, i};
+		if (dedup_keytab_first(&t, k, i) != i) bad++;
 	}
 	T_EQ_INT(bad, 0);
 	T_EQ_INT(t.n, 200000);
 	for (uint32_t i = 0; i < 200000; i += 7) {
-		dd_key k = {i * 0x9E3779B97F4A7C15ull, i};
-		if (dd_keytab_first(&t, k, 300000 + i) != i) bad++;   /* a later copy gets the first */
+		dedup_key k = {i * 0x9E3779B97F4A7C15ull, i};
+		if (dedup_keytab_first(&t, k, 300000 + i) != i) bad++;   /* a later copy gets the first */
 	}
 	T_EQ_INT(bad, 0);
 	T_EQ_INT(t.n, 200000);
 	/* keys equal in one half only are different keys */
-	T_EQ_INT(dd_keytab_first(&t, (dd_key){0, 12345678}, 999999), 999999);
-	dd_keytab_free(&t);
+	T_EQ_INT(dedup_keytab_first(&t, (dedup_key){0, 12345678}, 999999), 999999);
+	dedup_keytab_free(&t);
 }
 
 /* LSH joins: near copies (one word changed in 200) in one group, unrelated
@@ -214,22 +214,22 @@ static void test_lsh_groups(void)
 		for (int k = 0; k < 200; k++) w[k] = base + k;
 		if (i % 3) w[50 * (i % 3)] = 500000 + i;
 		words_text(&t, w, 200);
-		dd_minhash(t.p, t.len, 5, sigs + (size_t)i * NPERM, NPERM);
+		dedup_minhash(t.p, t.len, 5, sigs + (size_t)i * NPERM, NPERM);
 	}
 	uint32_t root[2][N];
 	for (int order = 0; order < 2; order++) {
-		dd_lsh l;
-		dd_uf u = {0};
-		dd_lsh_init(&l, 14, 8, 0.8);
-		for (int i = 0; i < N; i++) dd_uf_add(&u);
+		dedup_lsh l;
+		dedup_uf u = {0};
+		dedup_lsh_init(&l, 14, 8, 0.8);
+		for (int i = 0; i < N; i++) dedup_uf_add(&u);
 		for (int k = 0; k < N; k++) {
 			uint32_t i = (uint32_t)(order ? N - 1 - k : k), c[14];
-			int m = dd_lsh_candidates(&l, sigs, i, &u, c);
-			for (int j = 0; j < m; j++) dd_uf_union(&u, c[j], i);
+			int m = dedup_lsh_candidates(&l, sigs, i, &u, c);
+			for (int j = 0; j < m; j++) dedup_uf_union(&u, c[j], i);
 		}
-		for (int i = 0; i < N; i++) root[order][i] = dd_uf_find(&u, (uint32_t)i);
-		dd_lsh_free(&l);
-		dd_uf_free(&u);
+		for (int i = 0; i < N; i++) root[order][i] = dedup_uf_find(&u, (uint32_t)i);
+		dedup_lsh_free(&l);
+		dedup_uf_free(&u);
 	}
 	int wrong = 0;
 	for (int i = 0; i < N; i++) {
@@ -247,18 +247,18 @@ static void test_punctuation_separates(void)
 	uint64_t *a = NULL, *b = NULL;
 	size_t ca = 0, cb = 0, na, nb;
 	const char *t1 = "the quick, brown fox; jumps (over) the \"lazy\" dog!", *t2 = "the quick brown fox jumps over the lazy dog";
-	na = dd_shingle_set(t1, strlen(t1), 5, &a, &ca);
-	nb = dd_shingle_set(t2, strlen(t2), 5, &b, &cb);
+	na = dedup_shingle_set(t1, strlen(t1), 5, &a, &ca);
+	nb = dedup_shingle_set(t2, strlen(t2), 5, &b, &cb);
 	T_EQ_INT(na, 5);
-	T_CHECK(na == nb && dd_jaccard(a, na, b, nb) == 1.0);
+	T_CHECK(na == nb && dedup_jaccard(a, na, b, nb) == 1.0);
 	/* Unicode punctuation (U+2014 em dash, U+00BF) too; letters with accents stay in their words */
 	const char *u1 = "na\xc3\xafve caf\xc3\xa9\xe2\x80\x94r\xc3\xa9sum\xc3\xa9 \xc2\xbfque tal", *u2 = "na\xc3\xafve caf\xc3\xa9 r\xc3\xa9sum\xc3\xa9 que tal";
-	na = dd_shingle_set(u1, strlen(u1), 2, &a, &ca);
-	nb = dd_shingle_set(u2, strlen(u2), 2, &b, &cb);
-	T_CHECK(na == 4 && na == nb && dd_jaccard(a, na, b, nb) == 1.0);
+	na = dedup_shingle_set(u1, strlen(u1), 2, &a, &ca);
+	nb = dedup_shingle_set(u2, strlen(u2), 2, &b, &cb);
+	T_CHECK(na == 4 && na == nb && dedup_jaccard(a, na, b, nb) == 1.0);
 	const char *u3 = "naive cafe resume que tal";
-	nb = dd_shingle_set(u3, strlen(u3), 2, &b, &cb);
-	T_CHECKF(dd_jaccard(a, na, b, nb) < 0.5, "accents are letters, not separators");
+	nb = dedup_shingle_set(u3, strlen(u3), 2, &b, &cb);
+	T_CHECKF(dedup_jaccard(a, na, b, nb) < 0.5, "accents are letters, not separators");
 	/* random texts (long words, the 16-byte path, tails): any run of
 	 * separators may become one space without changing the set, and a
 	 * changed letter changes it */
@@ -279,19 +279,19 @@ static void test_punctuation_separates(void)
 			if (is_sep) { if (!sep) jbuf_putc(&sp, ' '); sep = 1; }
 			else { jbuf_putc(&sp, (char)c); sep = 0; }
 		}
-		na = dd_shingle_set(t.p, t.len, 3, &a, &ca);
-		nb = dd_shingle_set(sp.p, sp.len, 3, &b, &cb);
-		if (na != nb || dd_jaccard(a, na, b, nb) != 1.0) bad++;
+		na = dedup_shingle_set(t.p, t.len, 3, &a, &ca);
+		nb = dedup_shingle_set(sp.p, sp.len, 3, &b, &cb);
+		if (na != nb || dedup_jaccard(a, na, b, nb) != 1.0) bad++;
 		t.p[t.len - 1] = 'y';
-		nb = dd_shingle_set(t.p, t.len, 3, &b, &cb);
-		if (dd_jaccard(a, na, b, nb) == 1.0) bad++;
+		nb = dedup_shingle_set(t.p, t.len, 3, &b, &cb);
+		if (dedup_jaccard(a, na, b, nb) == 1.0) bad++;
 	}
 	T_CHECKF(bad == 0, "%d of 800 checks failed", bad);
 	free(a); free(b);
 	jbuf_free(&t); jbuf_free(&sp);
 }
 
-/* dd_jaccard is the exact share: A = words 0..199, B = A with the last m
+/* dedup_jaccard is the exact share: A = words 0..199, B = A with the last m
  * replaced have 196 - m of 196 + m shingles in common. */
 static void test_jaccard_exact(void)
 {
@@ -305,15 +305,15 @@ static void test_jaccard_exact(void)
 		for (int i = 200 - m; i < 200; i++) b[i] = 1000 + i;
 		words_text(&ta, a, 200);
 		words_text(&tb, b, 200);
-		size_t na = dd_shingle_set(ta.p, ta.len, 5, &sa, &ca), nb = dd_shingle_set(tb.p, tb.len, 5, &sb, &cb);
+		size_t na = dedup_shingle_set(ta.p, ta.len, 5, &sa, &ca), nb = dedup_shingle_set(tb.p, tb.len, 5, &sb, &cb);
 		T_EQ_INT(na, 196);
 		T_EQ_INT(nb, 196);
-		double want = (double)(196 - m) / (196 + m), got = dd_jaccard(sa, na, sb, nb);
+		double want = (double)(196 - m) / (196 + m), got = dedup_jaccard(sa, na, sb, nb);
 		T_CHECKF(got == want, "m=%d: %.6f, not %.6f", m, got, want);
 	}
 	/* repeated shingles count once */
 	const char *r = "a b a b a b";
-	T_EQ_INT(dd_shingle_set(r, strlen(r), 2, &sa, &ca), 2);
+	T_EQ_INT(dedup_shingle_set(r, strlen(r), 2, &sa, &ca), 2);
 	free(sa); free(sb);
 	jbuf_free(&ta); jbuf_free(&tb);
 }
@@ -339,28 +339,28 @@ static void test_verifier(void)
 		if (i % 2) for (int k = 0; k < 3; k++) w[20 + 60 * k] = 999999 - i;   /* 3 words: 181 of 211 shingles shared */
 		words_text(&vt.t[i], w, 200);
 	}
-	dd_verifier v;
-	dd_verifier_init(&v, 5, 0.8, vtext, &vt);
+	dedup_verifier v;
+	dedup_verifier_init(&v, 5, 0.8, vtext, &vt);
 	double j;
-	T_CHECK(dd_verifier_jaccard(&v, 0, 1, &j) == 0);
+	T_CHECK(dedup_verifier_jaccard(&v, 0, 1, &j) == 0);
 	T_CHECKF(j == 181.0 / 211, "%.4f", j);
-	T_CHECK(dd_verifier_jaccard(&v, 2, 4, &j) == 0 && j < 0.01);
+	T_CHECK(dedup_verifier_jaccard(&v, 2, 4, &j) == 0 && j < 0.01);
 	T_EQ_INT(v.reads, 4);
-	T_CHECK(dd_verifier_jaccard(&v, 0, 1, &j) == 0);
+	T_CHECK(dedup_verifier_jaccard(&v, 0, 1, &j) == 0);
 	T_EQ_INT(v.reads, 4);
 	/* records 0 and 64 share a slot: both are read, the right sets compared */
-	T_CHECK(dd_verifier_jaccard(&v, 64, 0, &j) == 0 && j < 0.01);
-	T_CHECK(dd_verifier_jaccard(&v, 64, 65, &j) == 0 && j == 181.0 / 211);
+	T_CHECK(dedup_verifier_jaccard(&v, 64, 0, &j) == 0 && j < 0.01);
+	T_CHECK(dedup_verifier_jaccard(&v, 64, 65, &j) == 0 && j == 181.0 / 211);
 	/* put: no read for a record handed over */
 	uint64_t *h = NULL;
-	size_t cap = 0, m = dd_shingle_hashes(vt.t[3].p, vt.t[3].len, 5, &h, &cap);
-	dd_verifier_put(&v, 3, &h, m, &cap);
+	size_t cap = 0, m = dedup_shingle_hashes(vt.t[3].p, vt.t[3].len, 5, &h, &cap);
+	dedup_verifier_put(&v, 3, &h, m, &cap);
 	uint64_t reads = v.reads;
-	T_CHECK(dd_verifier_jaccard(&v, 2, 3, &j) == 0 && j == 181.0 / 211);
+	T_CHECK(dedup_verifier_jaccard(&v, 2, 3, &j) == 0 && j == 181.0 / 211);
 	T_EQ_INT(v.reads, reads);   /* 2 was cached, 3 handed over */
 	vt.fail = 1;
-	T_EQ_INT(dd_verifier_jaccard(&v, 100, 101, &j), -1);
-	dd_verifier_free(&v);
+	T_EQ_INT(dedup_verifier_jaccard(&v, 100, 101, &j), -1);
+	dedup_verifier_free(&v);
 	free(h);
 	for (int i = 0; i < 130; i++) jbuf_free(&vt.t[i]);
 }
@@ -368,15 +368,15 @@ static void test_verifier(void)
 /* Exact groups: the survivor by (rank, index), --keep-per-key extras. */
 static void test_exact_groups(void)
 {
-	dd_key k[6] = {{1, 1}, {2, 2}, {1, 1}, {1, 1}, {3, 3}, {1, 1}};
+	dedup_key k[6] = {{1, 1}, {2, 2}, {1, 1}, {1, 1}, {3, 3}, {1, 1}};
 	uint16_t r[6] = {5, 0, 3, 3, 0, 3 | 0x8000};   /* the top bit is not compared */
 	uint32_t s[6];
-	dd_exact_groups(k, r, 6, 1, s);
-	T_CHECK(s[1] == DD_SINGLE && s[4] == DD_SINGLE);
+	dedup_exact_groups(k, r, 6, 1, s);
+	T_CHECK(s[1] == DEDUP_SINGLE && s[4] == DEDUP_SINGLE);
 	T_CHECK(s[0] == 2 && s[2] == 2 && s[3] == 2 && s[5] == 2);   /* rank 3 beats 5; then index */
-	dd_exact_groups(k, r, 6, 3, s);
-	T_CHECK(s[2] == 2 && s[3] == (2 | DD_EXTRA) && s[5] == (2 | DD_EXTRA) && s[0] == 2);
-	dd_exact_groups(k, r, 0, 1, s);
+	dedup_exact_groups(k, r, 6, 3, s);
+	T_CHECK(s[2] == 2 && s[3] == (2 | DEDUP_EXTRA) && s[5] == (2 | DEDUP_EXTRA) && s[0] == 2);
+	dedup_exact_groups(k, r, 0, 1, s);
 }
 
 int main(void)

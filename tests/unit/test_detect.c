@@ -55,10 +55,10 @@ static struct verdict judge(const char *s, size_t n, int reference)
 {
 	struct verdict v = {0};
 	char detail[256];
-	det_reference_walker(reference);
-	v.mm = det_multimodal_text(s, n, detail, sizeof detail);
-	v.tool = det_tool_text(s, n, &v.act, &v.obs, detail, sizeof detail);
-	det_reference_walker(0);
+	detect_reference_walker(reference);
+	v.mm = detect_multimodal_text(s, n, detail, sizeof detail);
+	v.tool = detect_tool_text(s, n, &v.act, &v.obs, detail, sizeof detail);
+	detect_reference_walker(0);
 	return v;
 }
 
@@ -121,8 +121,8 @@ static size_t json_escape(const char *s, size_t n, char *out)
 static void test_raw_walk_agrees_with_decoded(void)
 {
 	char text[4096], body[6 * 4096 + 64], rec[6 * 4096 + 256], detail[256];
-	det_ctx c;
-	det_init(&c);
+	detect_ctx c;
+	detect_init(&c);
 	json_doc d;
 	json_doc_init(&d);
 	int differ = 0, fired = 0, parsed = 0;
@@ -134,11 +134,11 @@ static void test_raw_walk_agrees_with_decoded(void)
 		parsed++;
 		const char *v[2][2];
 		for (int ref = 0; ref < 2; ref++) {
-			det_reference_walker(ref);
-			v[ref][0] = det_multimodal(&c, &d, detail, sizeof detail);
-			v[ref][1] = det_tool_use(&c, &d, detail, sizeof detail);
+			detect_reference_walker(ref);
+			v[ref][0] = detect_multimodal(&c, &d, detail, sizeof detail);
+			v[ref][1] = detect_tool_use(&c, &d, detail, sizeof detail);
 		}
-		det_reference_walker(0);
+		detect_reference_walker(0);
 		if (v[0][0] || v[0][1]) fired++;
 		if (!same(v[0][0], v[1][0]) || !same(v[0][1], v[1][1])) {
 			if (differ++ < 5)
@@ -150,7 +150,7 @@ static void test_raw_walk_agrees_with_decoded(void)
 	T_EQ_INT(differ, 0);
 	T_CHECKF(fired > 10000 && fired < 90000, "%d of 100000 records fired a rule", fired);
 	json_doc_free(&d);
-	det_free(&c);
+	detect_free(&c);
 }
 
 /* An inline code span is looked for up to 64 KiB of decoded text: written
@@ -161,8 +161,8 @@ static void test_uescape_span_bound(void)
 {
 	size_t cap = 40000 * 6 + 256;
 	char *rec = malloc(cap), detail[256];
-	det_ctx c;
-	det_init(&c);
+	detect_ctx c;
+	detect_init(&c);
 	json_doc d;
 	json_doc_init(&d);
 	const size_t counts[] = {32000, 33000};
@@ -173,17 +173,17 @@ static void test_uescape_span_bound(void)
 		T_EQ_INT(json_parse(&d, rec, n), 0);
 		const char *v[2];
 		for (int ref = 0; ref < 2; ref++) {
-			det_reference_walker(ref);
-			v[ref] = det_multimodal(&c, &d, detail, sizeof detail);
+			detect_reference_walker(ref);
+			v[ref] = detect_multimodal(&c, &d, detail, sizeof detail);
 		}
-		det_reference_walker(0);
+		detect_reference_walker(0);
 		T_CHECKF(same(v[0], v[1]), "%zu escapes: raw walk %s, decoded %s", counts[t], v[0] ? v[0] : "kept",
 		         v[1] ? v[1] : "kept");
 		if (t == 0) T_CHECK(v[0] == NULL);
 		else T_CHECK(v[0] != NULL);
 	}
 	json_doc_free(&d);
-	det_free(&c);
+	detect_free(&c);
 	free(rec);
 }
 
@@ -201,8 +201,8 @@ static void test_data_uri_not_in_escape_digits(void)
 		{"\\u00e9data:image/png;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1},
 	};
 	char rec[512], detail[256];
-	det_ctx c;
-	det_init(&c);
+	detect_ctx c;
+	detect_init(&c);
 	json_doc d;
 	json_doc_init(&d);
 	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
@@ -210,27 +210,27 @@ static void test_data_uri_not_in_escape_digits(void)
 		T_EQ_INT(json_parse(&d, rec, (size_t)n), 0);
 		const char *v[2];
 		for (int ref = 0; ref < 2; ref++) {
-			det_reference_walker(ref);
-			v[ref] = det_multimodal(&c, &d, detail, sizeof detail);
+			detect_reference_walker(ref);
+			v[ref] = detect_multimodal(&c, &d, detail, sizeof detail);
 		}
-		det_reference_walker(0);
+		detect_reference_walker(0);
 		T_CHECKF((v[0] != NULL) == cases[k].dropped && (v[1] != NULL) == cases[k].dropped, "%s: raw walk %s, decoded %s",
 		         cases[k].content, v[0] ? v[0] : "kept", v[1] ? v[1] : "kept");
 	}
 	json_doc_free(&d);
-	det_free(&c);
+	detect_free(&c);
 }
 
 static const char *mm(const char *s)
 {
 	char d[256];
-	return det_multimodal_text(s, strlen(s), d, sizeof d);
+	return detect_multimodal_text(s, strlen(s), d, sizeof d);
 }
 
 static const char *tool(const char *s, int *act, int *obs)
 {
 	char d[256];
-	return det_tool_text(s, strlen(s), act, obs, d, sizeof d);
+	return detect_tool_text(s, strlen(s), act, obs, d, sizeof d);
 }
 
 /* every marker the man pages list fires in prose (the rules skip a '<' or
@@ -250,12 +250,12 @@ static void test_every_marker(void)
 	int act, obs;
 	for (int k = 0; media[k]; k++) {
 		snprintf(buf, sizeof buf, "text %s text", media[k]);
-		T_CHECKF(det_multimodal_text(buf, strlen(buf), d, sizeof d) != NULL, "%s", media[k]);
+		T_CHECKF(detect_multimodal_text(buf, strlen(buf), d, sizeof d) != NULL, "%s", media[k]);
 	}
 	for (int k = 0; tools[k]; k++) {
 		snprintf(buf, sizeof buf, "text %s text", tools[k]);
 		act = obs = 0;
-		T_CHECKF(det_tool_text(buf, strlen(buf), &act, &obs, d, sizeof d) != NULL, "%s", tools[k]);
+		T_CHECKF(detect_tool_text(buf, strlen(buf), &act, &obs, d, sizeof d) != NULL, "%s", tools[k]);
 	}
 }
 
@@ -309,19 +309,19 @@ static void test_prefilter_and_escapes(void)
 		 "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5e\\/AxMjM0NTY3ODk=\"}]}", 1, 0},
 		{"{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"\\u003cimage>\"}]}]}", 1, 0},
 	};
-	det_ctx c;
-	det_init(&c);
+	detect_ctx c;
+	detect_init(&c);
 	json_doc d;
 	json_doc_init(&d);
 	char detail[256];
 	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
 		T_EQ_INT(json_parse(&d, cases[k].json, strlen(cases[k].json)), 0);
-		int m = det_multimodal(&c, &d, detail, sizeof detail) != NULL;
-		int t = det_tool_use(&c, &d, detail, sizeof detail) != NULL;
+		int m = detect_multimodal(&c, &d, detail, sizeof detail) != NULL;
+		int t = detect_tool_use(&c, &d, detail, sizeof detail) != NULL;
 		T_CHECKF(m == cases[k].mm && t == cases[k].tool, "case %zu: mm %d tool %d", k, m, t);
 	}
 	json_doc_free(&d);
-	det_free(&c);
+	detect_free(&c);
 }
 
 int main(void)

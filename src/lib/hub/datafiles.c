@@ -65,7 +65,7 @@ static int gmatch(gm *g, size_t pi, size_t si)
 	return r;
 }
 
-int df_glob_match(const char *pattern, const char *path)
+int datafiles_glob_match(const char *pattern, const char *path)
 {
 	gm g = { pattern, path, strlen(pattern), strlen(path), NULL };
 	if (g.pl > 4096 || g.sl > 4096) return 0;   /* no repo path or pattern is that long */
@@ -81,7 +81,7 @@ static int ends_with(const char *s, const char *suf)
 	return n >= m && !strcasecmp(s + n - m, suf);
 }
 
-int df_is_data_file(const char *path)
+int datafiles_is_data_file(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
@@ -100,24 +100,24 @@ int df_is_data_file(const char *path)
 
 /* ---- cards ---- */
 
-static void split_add_pattern(df_split *sp, const char *pat)
+static void split_add_pattern(datafiles_split *sp, const char *pat)
 {
 	sp->patterns = xrealloc(sp->patterns, (size_t)(sp->npatterns + 1) * sizeof *sp->patterns);
 	sp->patterns[sp->npatterns++] = xstrdup(pat);
 }
 
-static df_split *config_split(df_config *c, const char *name)
+static datafiles_split *config_split(datafiles_config *c, const char *name)
 {
 	for (int i = 0; i < c->nsplits; i++)
 		if (!strcmp(c->splits[i].name, name)) return &c->splits[i];
 	c->splits = xrealloc(c->splits, (size_t)(c->nsplits + 1) * sizeof *c->splits);
-	df_split *sp = &c->splits[c->nsplits++];
+	datafiles_split *sp = &c->splits[c->nsplits++];
 	memset(sp, 0, sizeof *sp);
 	sp->name = xstrdup(name);
 	return sp;
 }
 
-static int add_paths(df_split *sp, const ynode *v, char *err, size_t errlen)
+static int add_paths(datafiles_split *sp, const ynode *v, char *err, size_t errlen)
 {
 	if (v->type == Y_SCALAR) { split_add_pattern(sp, v->str); return 0; }
 	if (v->type == Y_SEQ) {
@@ -163,7 +163,7 @@ static char *configs_block(const char *y, size_t n, int *first_line)
 	return NULL;
 }
 
-int df_from_card(const char *md, size_t len, df_card *card, char *err, size_t errlen)
+int datafiles_from_card(const char *md, size_t len, datafiles_card *card, char *err, size_t errlen)
 {
 	memset(card, 0, sizeof *card);
 	size_t ylen;
@@ -193,7 +193,7 @@ int df_from_card(const char *md, size_t len, df_card *card, char *err, size_t er
 		}
 		const ynode *name = yaml_get(c, "config_name");
 		card->configs = xrealloc(card->configs, (size_t)(card->n + 1) * sizeof *card->configs);
-		df_config *cf = &card->configs[card->n++];
+		datafiles_config *cf = &card->configs[card->n++];
 		memset(cf, 0, sizeof *cf);
 		cf->name = xstrdup(name && name->type == Y_SCALAR ? name->str : "default");
 		const ynode *def = yaml_get(c, "default");
@@ -229,7 +229,7 @@ int df_from_card(const char *md, size_t len, df_card *card, char *err, size_t er
 	rc = 0;
 out:
 	yaml_free(root);
-	if (rc) df_card_free(card);
+	if (rc) datafiles_card_free(card);
 	return rc;
 }
 
@@ -251,18 +251,18 @@ static int path_has_keyword(const char *path, const char *kw)
 	return 0;
 }
 
-void df_from_patterns(const char *const *paths, size_t n, df_card *card)
+void datafiles_from_patterns(const char *const *paths, size_t n, datafiles_card *card)
 {
 	memset(card, 0, sizeof *card);
 	card->configs = xcalloc(1, sizeof *card->configs);
 	card->n = 1;
-	df_config *cf = &card->configs[0];
+	datafiles_config *cf = &card->configs[0];
 	cf->name = xstrdup("default");
 	cf->is_default = 1;
 	/* data/{split}-NNNNN-of-NNNNN* */
 	for (size_t i = 0; i < n; i++) {
 		const char *p = paths[i];
-		if (!df_is_data_file(p) || strncmp(p, "data/", 5)) continue;
+		if (!datafiles_is_data_file(p) || strncmp(p, "data/", 5)) continue;
 		const char *base = p + 5;
 		if (strchr(base, '/')) continue;
 		const char *of = strstr(base, "-of-");
@@ -273,7 +273,7 @@ void df_from_patterns(const char *const *paths, size_t n, df_card *card)
 		if (!ok) continue;
 		char name[256];
 		snprintf(name, sizeof name, "%.*s", (int)(num - 1 - base), base);
-		df_split *sp = config_split(cf, name);
+		datafiles_split *sp = config_split(cf, name);
 		char pat[400];
 		snprintf(pat, sizeof pat, "data/%s-[0-9][0-9][0-9][0-9][0-9]-of-[0-9][0-9][0-9][0-9][0-9]*", name);
 		if (!sp->npatterns) split_add_pattern(sp, pat);
@@ -283,7 +283,7 @@ void df_from_patterns(const char *const *paths, size_t n, df_card *card)
 	static const char *const *const kws[] = { kw_train, kw_val, kw_test };
 	static const char *const names[] = { "train", "validation", "test" };
 	for (size_t i = 0; i < n; i++) {
-		if (!df_is_data_file(paths[i])) continue;
+		if (!datafiles_is_data_file(paths[i])) continue;
 		char *low = xstrdup(paths[i]);
 		for (char *s = low; *s; s++) *s = tolower((unsigned char)*s);
 		for (int g = 0; g < 3; g++)
@@ -296,15 +296,15 @@ void df_from_patterns(const char *const *paths, size_t n, df_card *card)
 		free(low);
 	}
 	if (cf->nsplits) return;
-	df_split *sp = config_split(cf, "train");
+	datafiles_split *sp = config_split(cf, "train");
 	for (size_t i = 0; i < n; i++)
-		if (df_is_data_file(paths[i])) split_add_pattern(sp, paths[i]);
+		if (datafiles_is_data_file(paths[i])) split_add_pattern(sp, paths[i]);
 }
 
-void df_card_free(df_card *card)
+void datafiles_card_free(datafiles_card *card)
 {
 	for (int i = 0; i < card->n; i++) {
-		df_config *c = &card->configs[i];
+		datafiles_config *c = &card->configs[i];
 		for (int s = 0; s < c->nsplits; s++) {
 			for (int p = 0; p < c->splits[s].npatterns; p++) free(c->splits[s].patterns[p]);
 			free(c->splits[s].patterns);
@@ -318,14 +318,14 @@ void df_card_free(df_card *card)
 	memset(card, 0, sizeof *card);
 }
 
-const df_config *df_pick_config(const df_card *card, const char *name, char *err, size_t errlen)
+const datafiles_config *datafiles_pick_config(const datafiles_card *card, const char *name, char *err, size_t errlen)
 {
 	jbuf names = {0};
 	for (int i = 0; i < card->n; i++) {
 		if (name && !strcmp(card->configs[i].name, name)) { jbuf_free(&names); return &card->configs[i]; }
 		jbuf_printf(&names, "%s%s", i ? ", " : "", card->configs[i].name);
 	}
-	const df_config *pick = NULL;
+	const datafiles_config *pick = NULL;
 	if (!name) {
 		for (int i = 0; i < card->n && !pick; i++)
 			if (card->configs[i].is_default) pick = &card->configs[i];
@@ -341,7 +341,7 @@ const df_config *df_pick_config(const df_card *card, const char *name, char *err
 	return pick;
 }
 
-const df_split *df_pick_split(const df_config *cfg, const char *name, char *err, size_t errlen)
+const datafiles_split *datafiles_pick_split(const datafiles_config *cfg, const char *name, char *err, size_t errlen)
 {
 	const char *want = name ? name : "train";
 	for (int i = 0; i < cfg->nsplits; i++)
@@ -354,11 +354,11 @@ const df_split *df_pick_split(const df_config *cfg, const char *name, char *err,
 	return NULL;
 }
 
-size_t df_split_files(const df_config *cfg, const df_split *sp, const char *const *paths, size_t n, size_t *idx)
+size_t datafiles_split_files(const datafiles_config *cfg, const datafiles_split *sp, const char *const *paths, size_t n, size_t *idx)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!df_is_data_file(paths[i])) continue;
+		if (!datafiles_is_data_file(paths[i])) continue;
 		const char *p = paths[i];
 		if (cfg->data_dir) {
 			size_t dl = strlen(cfg->data_dir);
@@ -370,7 +370,7 @@ size_t df_split_files(const df_config *cfg, const df_split *sp, const char *cons
 			const char *pat = sp->patterns[j];
 			while (pat[0] == '.' && pat[1] == '/') pat += 2;
 			/* a pattern naming a directory means the files under it */
-			if (df_glob_match(pat, p)) { idx[k++] = i; break; }
+			if (datafiles_glob_match(pat, p)) { idx[k++] = i; break; }
 			size_t pl = strlen(pat);
 			if (pl && !strchr(pat, '*') && !strncmp(p, pat, pl) && (p[pl] == '/' || pat[pl - 1] == '/')) { idx[k++] = i; break; }
 		}

@@ -14,53 +14,53 @@
  *    validation/valid/val/dev, test/testing/eval/evaluation) followed by
  *    [-._ 0-9]; else every data file is "train".
  *
- * Only data files count (df_is_data_file): .parquet, .jsonl, .json, .ndjson,
+ * Only data files count (datafiles_is_data_file): .parquet, .jsonl, .json, .ndjson,
  * optionally compressed .gz or .zst. Other formats (.arrow, .csv, ...) make
- * df_resolve report them, so the caller can fall back to refs/convert/parquet.
+ * datafiles_resolve report them, so the caller can fall back to refs/convert/parquet.
  */
 #ifndef SFTKIT_DATAFILES_H
 #define SFTKIT_DATAFILES_H
 
 #include <stddef.h>
 
-typedef struct df_split {
+typedef struct datafiles_split {
 	char *name;
 	char **patterns;
 	int npatterns;
-} df_split;
+} datafiles_split;
 
-typedef struct df_config {
+typedef struct datafiles_config {
 	char *name;
 	int is_default;
 	char *data_dir;        /* NULL when none */
-	df_split *splits;
+	datafiles_split *splits;
 	int nsplits;
-} df_config;
+} datafiles_config;
 
-typedef struct df_card {
-	df_config *configs;
+typedef struct datafiles_card {
+	datafiles_config *configs;
 	int n;
-} df_card;
+} datafiles_card;
 
 /* Read `configs:` from a dataset card (README.md text, YAML front matter).
  * A card without front matter or without configs gives n = 0. */
-int df_from_card(const char *md, size_t len, df_card *card, char *err, size_t errlen);
+int datafiles_from_card(const char *md, size_t len, datafiles_card *card, char *err, size_t errlen);
 /* The default config from file names (no configs in the card). */
-void df_from_patterns(const char *const *paths, size_t n, df_card *card);
-void df_card_free(df_card *card);
+void datafiles_from_patterns(const char *const *paths, size_t n, datafiles_card *card);
+void datafiles_card_free(datafiles_card *card);
 
 /* Glob match of a whole repo path. */
-int df_glob_match(const char *pattern, const char *path);
+int datafiles_glob_match(const char *pattern, const char *path);
 /* 1 if the file name is a format rows can be read from. */
-int df_is_data_file(const char *path);
+int datafiles_is_data_file(const char *path);
 
 /* Pick a config: by name, else the default one, else the only one.
  * NULL with a message listing the choices otherwise. */
-const df_config *df_pick_config(const df_card *card, const char *name, char *err, size_t errlen);
+const datafiles_config *datafiles_pick_config(const datafiles_card *card, const char *name, char *err, size_t errlen);
 /* Pick a split: by name, else "train", else the only one. */
-const df_split *df_pick_split(const df_config *cfg, const char *name, char *err, size_t errlen);
+const datafiles_split *datafiles_pick_split(const datafiles_config *cfg, const char *name, char *err, size_t errlen);
 /* Indexes (into paths, sorted order kept) of the data files of a split;
  * returns the count, fills idx (caller-allocated, n entries). */
-size_t df_split_files(const df_config *cfg, const df_split *sp, const char *const *paths, size_t n, size_t *idx);
+size_t datafiles_split_files(const datafiles_config *cfg, const datafiles_split *sp, const char *const *paths, size_t n, size_t *idx);
 
 #endif

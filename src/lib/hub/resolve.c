@@ -15,7 +15,7 @@ static const char **repo_paths(const hub_repo *r)
 	return paths;
 }
 
-int hub_load_card(hub *h, const hub_repo *r, df_card *card, char *err, size_t errlen)
+int hub_load_card(hub *h, const hub_repo *r, datafiles_card *card, char *err, size_t errlen)
 {
 	const hub_file *readme = hub_repo_find(r, "README.md");
 	memset(card, 0, sizeof *card);
@@ -34,13 +34,13 @@ int hub_load_card(hub *h, const hub_repo *r, df_card *card, char *err, size_t er
 		while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0) jbuf_put(&b, tmp, n);
 		fclose(fp);
 		free(loc);
-		int rc = df_from_card(b.p ? b.p : "", b.len, card, why, sizeof why);
+		int rc = datafiles_from_card(b.p ? b.p : "", b.len, card, why, sizeof why);
 		jbuf_free(&b);
 		if (rc) return err_set(err, errlen, "%s: %s", r->id, why);
 	}
 	if (!card->n) {
 		const char **paths = repo_paths(r);
-		df_from_patterns(paths, r->nfiles, card);
+		datafiles_from_patterns(paths, r->nfiles, card);
 		free(paths);
 	}
 	return 0;
@@ -72,7 +72,7 @@ static int pick_converted(hub *h, hub_repo *r, const char *cname, const char *sn
 	snprintf(g1, sizeof g1, "%s/%s/*.parquet", cname, sname);
 	snprintf(g2, sizeof g2, "%s/partial-%s/*.parquet", cname, sname);
 	for (size_t i = 0; i < r->nfiles; i++)
-		if (df_glob_match(g1, r->files[i].path) || df_glob_match(g2, r->files[i].path)) p->idx[p->n++] = i;
+		if (datafiles_glob_match(g1, r->files[i].path) || datafiles_glob_match(g2, r->files[i].path)) p->idx[p->n++] = i;
 	if (!p->n)
 		return err_set(err, errlen, "dataset %s: the Parquet conversion has no files for config '%s' split '%s'",
 			       r->id, cname, sname);
@@ -86,22 +86,22 @@ int hub_pick_files(hub *h, hub_repo *r, const char *glob, const char *config, co
 	p->idx = xmalloc((r->nfiles + 1) * sizeof *p->idx);
 	if (glob) {
 		for (size_t i = 0; i < r->nfiles; i++)
-			if (df_glob_match(glob, r->files[i].path)) p->idx[p->n++] = i;
+			if (datafiles_glob_match(glob, r->files[i].path)) p->idx[p->n++] = i;
 		if (!p->n)
 			return err_set(err, errlen, "dataset %s: no file matches '%s' at commit %s", r->id, glob, r->commit);
 		return 0;
 	}
-	df_card card;
+	datafiles_card card;
 	char why[512];
 	if (hub_load_card(h, r, &card, err, errlen)) return -1;
 	int rc = -1;
-	const df_config *cf = df_pick_config(&card, config, why, sizeof why);
-	const df_split *sp = cf ? df_pick_split(cf, split, why, sizeof why) : NULL;
+	const datafiles_config *cf = datafiles_pick_config(&card, config, why, sizeof why);
+	const datafiles_split *sp = cf ? datafiles_pick_split(cf, split, why, sizeof why) : NULL;
 	if (!sp) {
 		err_set(err, errlen, "dataset %s: %s", r->id, why);
 	} else {
 		const char **paths = repo_paths(r);
-		p->n = df_split_files(cf, sp, paths, r->nfiles, p->idx);
+		p->n = datafiles_split_files(cf, sp, paths, r->nfiles, p->idx);
 		free(paths);
 		rc = 0;
 		/* The repo's own files are in a format sftkit does not read (or
@@ -109,7 +109,7 @@ int hub_pick_files(hub *h, hub_repo *r, const char *glob, const char *config, co
 		 * and split, as the dataset viewer serves it. */
 		if (!p->n) rc = pick_converted(h, r, cf->name, sp->name, p, err, errlen);
 	}
-	df_card_free(&card);
+	datafiles_card_free(&card);
 	return rc;
 }
 
@@ -123,15 +123,15 @@ void hub_pick_free(hub_pick *p)
 int hub_list_splits(hub *h, const hub_repo *r, void (*fn)(void *ctx, const char *json, size_t len), void *ctx,
 		    char *err, size_t errlen)
 {
-	df_card card;
+	datafiles_card card;
 	if (hub_load_card(h, r, &card, err, errlen)) return -1;
 	const char **paths = repo_paths(r);
 	size_t *idx = xmalloc((r->nfiles + 1) * sizeof *idx);
 	jbuf b = JBUF_INIT;
 	for (int i = 0; i < card.n; i++) {
-		const df_config *cf = &card.configs[i];
+		const datafiles_config *cf = &card.configs[i];
 		for (int s = 0; s < cf->nsplits; s++) {
-			size_t k = df_split_files(cf, &cf->splits[s], paths, r->nfiles, idx);
+			size_t k = datafiles_split_files(cf, &cf->splits[s], paths, r->nfiles, idx);
 			uint64_t bytes = 0;
 			jbuf_reset(&b);
 			jbuf_puts(&b, "{\"config\":");
@@ -152,6 +152,6 @@ int hub_list_splits(hub *h, const hub_repo *r, void (*fn)(void *ctx, const char 
 	jbuf_free(&b);
 	free(idx);
 	free(paths);
-	df_card_free(&card);
+	datafiles_card_free(&card);
 	return 0;
 }

@@ -22,7 +22,7 @@
 
 /* The repo's configs and splits: the card's `configs:` (README.md, fetched
  * into the cache) or, without them, the default file-name patterns. */
-int hub_load_card(hub *h, const hub_repo *r, df_card *card, char *err, size_t errlen);
+int hub_load_card(hub *h, const hub_repo *r, datafiles_card *card, char *err, size_t errlen);
 
 typedef struct hub_pick {
 	size_t *idx;     /* indexes into the repo's files, in path order */
