@@ -439,7 +439,7 @@ static int lit_starts(const id_rules *r, const unsigned char *s, size_t n, size_
 #ifdef __x86_64__
 /* The AVX2 scan, Hyperscan's "Teddy" sieve: 32 positions at a time, those
  * whose three bytes (folded) each have a nibble pair some group of anchors
- * allows (pf_groups), about one in twenty in English and code; each of those
+ * allows (pf_groups), about one in forty in English and code; each of those
  * is hashed as the scalar scan hashes every position. */
 __attribute__((target("avx2"))) static size_t scan_avx2(const id_rules *r, const unsigned char *s, size_t n, int *m, id_ctx *sink)
 {
@@ -561,28 +561,75 @@ static void build_pattern(jbuf *p, char reason)
 	jbuf_puts(p, "))");
 }
 
-static int cmp_anchor(const void *a, const void *b)
+/* the share of text positions whose byte (folded) a group's nibble masks
+ * lo, hi let through at one of the three places, by byte_freq */
+static double pass_share(unsigned lo, unsigned hi)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	x = __builtin_bswap32(x), y = __builtin_bswap32(y);
-	return x < y ? -1 : x > y;
+	double f = 0;
+	for (unsigned b = 0; b < 256; b++)
+		if ((lo >> (b & 15) & 1) && (hi >> (b >> 4) & 1) && (b & 0x20)) f += byte_freq((unsigned char)b);
+	return f / 1000;
 }
 
-/* the groups of scan_avx2: the anchors (folded), sorted so that a group's
- * share bytes, in 16 runs */
+/* how many of the text's positions a group of the masks m (3 places, low
+ * nibbles in m[j][0], high in m[j][1]) lets through, estimated */
+static double group_cost(const unsigned m[3][2])
+{
+	if (!m[0][0]) return 0;
+	return pass_share(m[0][0], m[0][1]) * pass_share(m[1][0], m[1][1]) * pass_share(m[2][0], m[2][1]);
+}
+
+static double anchor_freq(uint32_t a)
+{
+	return (double)byte_freq(a & 0xFF) * byte_freq(a >> 8 & 0xFF) * byte_freq(a >> 16 & 0xFF);
+}
+
+static int cmp_freq(const void *x, const void *y)
+{
+	double a = anchor_freq(*(const uint32_t *)x), b = anchor_freq(*(const uint32_t *)y);
+	return a < b ? 1 : a > b ? -1 : (*(const uint32_t *)x > *(const uint32_t *)y) - (*(const uint32_t *)x < *(const uint32_t *)y);
+}
+
+/* the groups of scan_avx2: each anchor (folded), commonest first, into the
+ * group whose estimated pass rate (group_cost, the nibble masks letting
+ * through more than the anchors themselves) it raises least. Any grouping
+ * is correct, since every anchor's bytes pass its own group; a good one
+ * keeps the positions to hash few. */
 static void pf_groups(id_rules *r)
 {
-	uint32_t a[N_LITS];
-	for (size_t k = 0; k < N_LITS; k++) a[k] = fold3((const unsigned char *)r->lits[k].lit + r->lits[k].anchor);
-	qsort(a, N_LITS, sizeof *a, cmp_anchor);
+	unsigned m[16][3][2];
+	memset(m, 0, sizeof m);
+	double cost[16] = {0};
+	uint32_t as[N_LITS];
+	for (size_t k = 0; k < N_LITS; k++) as[k] = fold3((const unsigned char *)r->lits[k].lit + r->lits[k].anchor);
+	qsort(as, N_LITS, sizeof *as, cmp_freq);
 	for (size_t k = 0; k < N_LITS; k++) {
-		unsigned g = (unsigned)(k * 16 / N_LITS);
-		for (int j = 0; j < 3; j++) {
-			unsigned c = (a[k] >> (8 * j)) & 0xFF;
-			r->glo[g / 8][j][c & 15] |= (uint8_t)(1u << (g % 8));
-			r->ghi[g / 8][j][c >> 4] |= (uint8_t)(1u << (g % 8));
+		uint32_t a = as[k];
+		int best = 0;
+		double bd = 1e30;
+		for (int g = 0; g < 16; g++) {
+			unsigned t[3][2];
+			for (int j = 0; j < 3; j++) {
+				unsigned c = (a >> (8 * j)) & 0xFF;
+				t[j][0] = m[g][j][0] | 1u << (c & 15);
+				t[j][1] = m[g][j][1] | 1u << (c >> 4);
+			}
+			double d = group_cost((const unsigned(*)[2])t) - cost[g];
+			if (d < bd) bd = d, best = g;
 		}
+		for (int j = 0; j < 3; j++) {
+			unsigned c = (a >> (8 * j)) & 0xFF;
+			m[best][j][0] |= 1u << (c & 15);
+			m[best][j][1] |= 1u << (c >> 4);
+		}
+		cost[best] = group_cost((const unsigned(*)[2])m[best]);
 	}
+	for (int g = 0; g < 16; g++)
+		for (int j = 0; j < 3; j++)
+			for (unsigned v = 0; v < 16; v++) {
+				if (m[g][j][0] >> v & 1) r->glo[g / 8][j][v] |= (uint8_t)(1u << (g % 8));
+				if (m[g][j][1] >> v & 1) r->ghi[g / 8][j][v] |= (uint8_t)(1u << (g % 8));
+			}
 }
 
 /* r->start2[c]: the pairs of bytes b0 b1 that begin a match of pattern c, or
