@@ -320,6 +320,10 @@ struct id_rules {
 	 * its low and one from its high nibble to the groups that allow it:
 	 * groups 0-7 in [0], 8-15 in [1] (scan_avx2) */
 	uint8_t glo[2][3][16], ghi[2][3][16];
+	/* the non-ASCII characters of the literals (folded): bit f0 << 8 | f1
+	 * of lit2 for a 2-byte one, bit esc_hash of lit3 for a longer one
+	 * (escape_hides) */
+	uint64_t lit2[1024], lit3[1024];
 };
 
 static inline uint32_t pf_hash(uint32_t w) { return (w * 0x9E3779B1u) >> (32 - PF_BITS); }
@@ -403,7 +407,9 @@ static int lit_at(const id_rules *r, unsigned k, const unsigned char *s, size_t 
 		for (size_t q = 0; q < l; q++)
 			if ((s[i + q] | 0x20) != (lit[q] | 0x20)) return 0;
 	}
-	if ((f & WS) && i > 0 && alnum(s[i - 1]) && !(i >= 2 && s[i - 2] == '\\')) return 0;
+	if ((f & WS) && i > 0 && alnum(s[i - 1]) && !(i >= 2 && s[i - 2] == '\\') &&
+	    !(i >= 6 && s[i - 6] == '\\' && s[i - 5] == 'u'))
+		return 0;
 	if ((f & WE) && i + l < n && alnum(s[i + l])) return 0;
 	return 1;
 }
@@ -503,6 +509,92 @@ static int pf_scan(const id_rules *r, const char *str, size_t n, id_ctx *sink)
 }
 
 int id_maybe(const id_rules *r, const char *str, size_t n) { return pf_scan(r, str, n, NULL); }
+
+/*
+ * Backslash-u escapes. A literal in the decoded text of a string is on its
+ * raw bytes too (a letter after an escape counting as a word's start, see
+ * lit_at) unless one of its characters was escaped. The folded bytes of the
+ * literals' non-ASCII characters are in r->lit2 and r->lit3; folding keeps
+ * ASCII, lead and continuation bytes apart, so a literal's character can
+ * only be a text character of the same lead whose first bytes fold alike.
+ */
+static inline uint32_t esc_hash(uint32_t v) { return (v * 0x9E3779B1u) >> 16; }
+
+static void esc_add(id_rules *r, const char *lit)
+{
+	const unsigned char *p = (const unsigned char *)lit;
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i] < 0xC0) continue;
+		unsigned f0 = p[i] | 0x20u, f1 = p[i + 1] | 0x20u;
+		if (p[i] < 0xE0) {
+			r->lit2[(f0 << 8 | f1) / 64] |= 1ull << ((f0 << 8 | f1) % 64);
+		} else {
+			uint32_t h = esc_hash(f0 | f1 << 8 | (uint32_t)(p[i + 2] | 0x20u) << 16);
+			r->lit3[h / 64] |= 1ull << (h % 64);
+		}
+	}
+}
+
+/* the hex digits' values plus one, 0 for any other byte */
+static const unsigned char hexval1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13,
+	['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+static int hex4(const unsigned char *s, unsigned *v)
+{
+	unsigned a = hexval1[s[0]], b = hexval1[s[1]], c = hexval1[s[2]], d = hexval1[s[3]];
+	if (!a || !b || !c || !d) return -1;
+	*v = (a - 1) << 12 | (b - 1) << 8 | (c - 1) << 4 | (d - 1);
+	return 0;
+}
+
+/* 1 when an escape in raw JSON string bytes s[0..n) could stand for a
+ * character of a literal: one for a printable ASCII character, one for a
+ * character that folds like one of the literals' (lit2, lit3), or one this
+ * does not read */
+static int escape_hides(const id_rules *r, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str, *e = s + n, *p = s;
+	while (p < e) {
+		/* escapes come in runs (a CJK text is all escapes) */
+		if (*p != '\\' && !(p = memchr(p, '\\', (size_t)(e - p)))) break;
+		if (p + 1 >= e) return 1;
+		if (p[1] != 'u') { p += 2; continue; }
+		unsigned v, lo;
+		if (p + 6 > e || hex4(p + 2, &v)) return 1;
+		p += 6;
+		if (v < 0x80) {
+			if (v >= 0x20) return 1;
+			continue;
+		}
+		if (v >= 0xD800 && v <= 0xDFFF) {
+			/* a pair: a character of four bytes, which no literal has, but
+			 * its first three could fold like a literal's */
+			if (v > 0xDBFF || p + 6 > e || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) return 1;
+			p += 6;
+			v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+		}
+		unsigned char b[4];
+		if (v < 0x800) {
+			b[0] = (unsigned char)(0xC0 | v >> 6), b[1] = (unsigned char)(0x80 | (v & 0x3F));
+		} else if (v < 0x10000) {
+			b[0] = (unsigned char)(0xE0 | v >> 12), b[1] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
+			b[2] = (unsigned char)(0x80 | (v & 0x3F));
+		} else {
+			b[0] = (unsigned char)(0xF0 | v >> 18), b[1] = (unsigned char)(0x80 | (v >> 12 & 0x3F));
+			b[2] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
+		}
+		unsigned f = (b[0] | 0x20u) << 8 | (b[1] | 0x20u);
+		if (r->lit2[f / 64] >> (f % 64) & 1) return 1;
+		if (v >= 0x800) {
+			uint32_t h = esc_hash((b[0] | 0x20u) | (b[1] | 0x20u) << 8 | (uint32_t)(b[2] | 0x20u) << 16);
+			if (r->lit3[h / 64] >> (h % 64) & 1) return 1;
+		}
+	}
+	return 0;
+}
 
 /* Pattern text with its open repeats bounded (\s+ to \s{1,8}, \s* to
  * \s{0,8}, a class's + and * to {1,32} and {0,32}), so that no match starts
@@ -673,6 +765,7 @@ id_rules *id_rules_new(char *err, size_t errlen)
 	for (size_t i = 0; i < N_NAMES; i++)
 		pf_add(r, k++, names[i].lit, names[i].flags & INNER ? names[i].flags & EXACT : names[i].flags, 1);
 	for (size_t i = 0; i < N_CUTOFF_LITS; i++) pf_add(r, k++, cutoff_lits[i], 0, 2);
+	for (size_t i = 0; i < N_LITS; i++) esc_add(r, r->lits[i].lit);
 	pf_groups(r);
 	for (int c = 0; c < 6; c++) {
 		jbuf p = {0};
@@ -1050,7 +1143,9 @@ static const char *id_string(id_ctx *c, const json_doc *d, uint32_t i, char *det
 	const char *raw = d->src + nd->off;
 	/* raw bytes stand for themselves in every literal unless a backslash-u
 	 * escape could write one of its letters */
-	if (!c->reference && !(nd->flags & JSON_F_UESCAPE) && !id_maybe(c->rules, raw, nd->len)) return NULL;
+	if (!c->reference && !id_maybe(c->rules, raw, nd->len) &&
+	    (!(nd->flags & JSON_F_UESCAPE) || !escape_hides(c->rules, raw, nd->len)))
+		return NULL;
 	const char *t = raw;
 	size_t l = nd->len;
 	if (nd->flags & JSON_F_ESCAPED) {
