@@ -324,6 +324,7 @@ struct id_rules {
 	 * of lit2 for a 2-byte one, bit esc_hash of lit3 for a longer one
 	 * (escape_hides) */
 	uint64_t lit2[1024], lit3[1024];
+	uint64_t hides[1024];   /* hides_table */
 };
 
 static inline uint32_t pf_hash(uint32_t w) { return (w * 0x9E3779B1u) >> (32 - PF_BITS); }
@@ -550,10 +551,38 @@ static int hex4(const unsigned char *s, unsigned *v)
 	return 0;
 }
 
+/* 1 when character v (>= 0x80) folds like one of the literals' characters
+ * (r->lit2, r->lit3) */
+static int char_hides(const id_rules *r, unsigned v)
+{
+	unsigned char b[3];
+	if (v < 0x800) {
+		b[0] = (unsigned char)(0xC0 | v >> 6), b[1] = (unsigned char)(0x80 | (v & 0x3F)), b[2] = 0;
+	} else if (v < 0x10000) {
+		b[0] = (unsigned char)(0xE0 | v >> 12), b[1] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
+		b[2] = (unsigned char)(0x80 | (v & 0x3F));
+	} else {
+		b[0] = (unsigned char)(0xF0 | v >> 18), b[1] = (unsigned char)(0x80 | (v >> 12 & 0x3F));
+		b[2] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
+	}
+	unsigned f = (b[0] | 0x20u) << 8 | (b[1] | 0x20u);
+	if (r->lit2[f / 64] >> (f % 64) & 1) return 1;
+	if (v < 0x800) return 0;
+	uint32_t h = esc_hash((b[0] | 0x20u) | (b[1] | 0x20u) << 8 | (uint32_t)(b[2] | 0x20u) << 16);
+	return (int)(r->lit3[h / 64] >> (h % 64) & 1);
+}
+
+/* r->hides: bit v for the characters below U+10000 whose escape could hide
+ * a literal's character: printable ASCII, and those char_hides finds */
+static void hides_table(id_rules *r)
+{
+	for (unsigned v = 0x20; v < 0x10000; v++)
+		if (v < 0x80 || ((v < 0xD800 || v > 0xDFFF) && char_hides(r, v))) r->hides[v / 64] |= 1ull << (v % 64);
+}
+
 /* 1 when an escape in raw JSON string bytes s[0..n) could stand for a
- * character of a literal: one for a printable ASCII character, one for a
- * character that folds like one of the literals' (lit2, lit3), or one this
- * does not read */
+ * character of a literal (r->hides, char_hides), or is one this does not
+ * read */
 static int escape_hides(const id_rules *r, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str, *e = s + n, *p = s;
@@ -565,33 +594,15 @@ static int escape_hides(const id_rules *r, const char *str, size_t n)
 		unsigned v, lo;
 		if (p + 6 > e || hex4(p + 2, &v)) return 1;
 		p += 6;
-		if (v < 0x80) {
-			if (v >= 0x20) return 1;
+		if (v < 0xD800 || v > 0xDFFF) {
+			if (r->hides[v / 64] >> (v % 64) & 1) return 1;
 			continue;
 		}
-		if (v >= 0xD800 && v <= 0xDFFF) {
-			/* a pair: a character of four bytes, which no literal has, but
-			 * its first three could fold like a literal's */
-			if (v > 0xDBFF || p + 6 > e || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) return 1;
-			p += 6;
-			v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
-		}
-		unsigned char b[4];
-		if (v < 0x800) {
-			b[0] = (unsigned char)(0xC0 | v >> 6), b[1] = (unsigned char)(0x80 | (v & 0x3F));
-		} else if (v < 0x10000) {
-			b[0] = (unsigned char)(0xE0 | v >> 12), b[1] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
-			b[2] = (unsigned char)(0x80 | (v & 0x3F));
-		} else {
-			b[0] = (unsigned char)(0xF0 | v >> 18), b[1] = (unsigned char)(0x80 | (v >> 12 & 0x3F));
-			b[2] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
-		}
-		unsigned f = (b[0] | 0x20u) << 8 | (b[1] | 0x20u);
-		if (r->lit2[f / 64] >> (f % 64) & 1) return 1;
-		if (v >= 0x800) {
-			uint32_t h = esc_hash((b[0] | 0x20u) | (b[1] | 0x20u) << 8 | (uint32_t)(b[2] | 0x20u) << 16);
-			if (r->lit3[h / 64] >> (h % 64) & 1) return 1;
-		}
+		/* a pair: a character of four bytes, which no literal has, but
+		 * its first three could fold like a literal's */
+		if (v > 0xDBFF || p + 6 > e || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) return 1;
+		p += 6;
+		if (char_hides(r, 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00))) return 1;
 	}
 	return 0;
 }
@@ -766,6 +777,7 @@ id_rules *id_rules_new(char *err, size_t errlen)
 		pf_add(r, k++, names[i].lit, names[i].flags & INNER ? names[i].flags & EXACT : names[i].flags, 1);
 	for (size_t i = 0; i < N_CUTOFF_LITS; i++) pf_add(r, k++, cutoff_lits[i], 0, 2);
 	for (size_t i = 0; i < N_LITS; i++) esc_add(r, r->lits[i].lit);
+	hides_table(r);
 	pf_groups(r);
 	for (int c = 0; c < 6; c++) {
 		jbuf p = {0};
