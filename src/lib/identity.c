@@ -321,9 +321,10 @@ struct id_rules {
 	 * groups 0-7 in [0], 8-15 in [1] (scan_avx2) */
 	uint8_t glo[2][3][16], ghi[2][3][16];
 	/* the non-ASCII characters of the literals (folded): bit f0 << 8 | f1
-	 * of lit2 for a 2-byte one, bit esc_hash of lit3 for a longer one
-	 * (escape_hides) */
-	uint64_t lit2[1024], lit3[1024];
+	 * of lit2[0] for a 2-byte one, bit esc_hash of lit3[0] for a longer one;
+	 * lit2[1] and lit3[1] the same for those that end their literal, the
+	 * only ones a longer text character can begin like (escape_hides) */
+	uint64_t lit2[2][1024], lit3[2][1024];
 	uint64_t hides[1024];   /* hides_table */
 };
 
@@ -526,12 +527,17 @@ static void esc_add(id_rules *r, const char *lit)
 	const unsigned char *p = (const unsigned char *)lit;
 	for (size_t i = 0; p[i]; i++) {
 		if (p[i] < 0xC0) continue;
+		size_t l = p[i] < 0xE0 ? 2 : p[i] < 0xF0 ? 3 : 4;
+		int last = p[i + l] == 0;
 		unsigned f0 = p[i] | 0x20u, f1 = p[i + 1] | 0x20u;
-		if (p[i] < 0xE0) {
-			r->lit2[(f0 << 8 | f1) / 64] |= 1ull << ((f0 << 8 | f1) % 64);
-		} else {
-			uint32_t h = esc_hash(f0 | f1 << 8 | (uint32_t)(p[i + 2] | 0x20u) << 16);
-			r->lit3[h / 64] |= 1ull << (h % 64);
+		for (int t = 0; t <= last; t++) {
+			if (l == 2) {
+				r->lit2[t][(f0 << 8 | f1) / 64] |= 1ull << ((f0 << 8 | f1) % 64);
+			} else {
+				/* (a 4-byte one by its first three, as if it had three) */
+				uint32_t h = esc_hash(f0 | f1 << 8 | (uint32_t)(p[i + 2] | 0x20u) << 16);
+				r->lit3[t][h / 64] |= 1ull << (h % 64);
+			}
 		}
 	}
 }
@@ -552,24 +558,29 @@ static int hex4(const unsigned char *s, unsigned *v)
 }
 
 /* 1 when character v (>= 0x80) folds like one of the literals' characters
- * (r->lit2, r->lit3) */
+ * (r->lit2, r->lit3): one of its length, or one ending a literal that its
+ * first bytes fold like. Folding keeps ASCII, lead and continuation bytes
+ * apart, so a literal's character that does not end it can only match a
+ * text character of its own length. */
 static int char_hides(const id_rules *r, unsigned v)
 {
 	unsigned char b[3];
+	int l;
 	if (v < 0x800) {
-		b[0] = (unsigned char)(0xC0 | v >> 6), b[1] = (unsigned char)(0x80 | (v & 0x3F)), b[2] = 0;
+		b[0] = (unsigned char)(0xC0 | v >> 6), b[1] = (unsigned char)(0x80 | (v & 0x3F)), b[2] = 0, l = 2;
 	} else if (v < 0x10000) {
 		b[0] = (unsigned char)(0xE0 | v >> 12), b[1] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
-		b[2] = (unsigned char)(0x80 | (v & 0x3F));
+		b[2] = (unsigned char)(0x80 | (v & 0x3F)), l = 3;
 	} else {
 		b[0] = (unsigned char)(0xF0 | v >> 18), b[1] = (unsigned char)(0x80 | (v >> 12 & 0x3F));
-		b[2] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
+		b[2] = (unsigned char)(0x80 | (v >> 6 & 0x3F)), l = 4;
 	}
 	unsigned f = (b[0] | 0x20u) << 8 | (b[1] | 0x20u);
-	if (r->lit2[f / 64] >> (f % 64) & 1) return 1;
-	if (v < 0x800) return 0;
+	if (r->lit2[l > 2][f / 64] >> (f % 64) & 1) return 1;
+	if (l == 2) return 0;
 	uint32_t h = esc_hash((b[0] | 0x20u) | (b[1] | 0x20u) << 8 | (uint32_t)(b[2] | 0x20u) << 16);
-	return (int)(r->lit3[h / 64] >> (h % 64) & 1);
+	/* a 4-byte literal character goes as a 3-byte one: both tables */
+	return (int)(r->lit3[l > 3][h / 64] >> (h % 64) & 1) || (l == 4 && (r->lit3[0][h / 64] >> (h % 64) & 1));
 }
 
 /* r->hides: bit v for the characters below U+10000 whose escape could hide
