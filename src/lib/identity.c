@@ -320,6 +320,12 @@ struct id_rules {
 	 * its low and one from its high nibble to the groups that allow it:
 	 * groups 0-7 in [0], 8-15 in [1] (scan_avx2) */
 	uint8_t glo[2][3][16], ghi[2][3][16];
+	/* the non-ASCII characters of the literals (folded): bit f0 << 8 | f1
+	 * of lit2[0] for a 2-byte one, bit esc_hash of lit3[0] for a longer one;
+	 * lit2[1] and lit3[1] the same for those that end their literal, the
+	 * only ones a longer text character can begin like (escape_hides) */
+	uint64_t lit2[2][1024], lit3[2][1024];
+	uint64_t hides[1024];   /* hides_table */
 };
 
 static inline uint32_t pf_hash(uint32_t w) { return (w * 0x9E3779B1u) >> (32 - PF_BITS); }
@@ -403,7 +409,9 @@ static int lit_at(const id_rules *r, unsigned k, const unsigned char *s, size_t 
 		for (size_t q = 0; q < l; q++)
 			if ((s[i + q] | 0x20) != (lit[q] | 0x20)) return 0;
 	}
-	if ((f & WS) && i > 0 && alnum(s[i - 1]) && !(i >= 2 && s[i - 2] == '\\')) return 0;
+	if ((f & WS) && i > 0 && alnum(s[i - 1]) && !(i >= 2 && s[i - 2] == '\\') &&
+	    !(i >= 6 && s[i - 6] == '\\' && s[i - 5] == 'u'))
+		return 0;
 	if ((f & WE) && i + l < n && alnum(s[i + l])) return 0;
 	return 1;
 }
@@ -439,7 +447,7 @@ static int lit_starts(const id_rules *r, const unsigned char *s, size_t n, size_
 #ifdef __x86_64__
 /* The AVX2 scan, Hyperscan's "Teddy" sieve: 32 positions at a time, those
  * whose three bytes (folded) each have a nibble pair some group of anchors
- * allows (pf_groups), about one in twenty in English and code; each of those
+ * allows (pf_groups), about one in forty in English and code; each of those
  * is hashed as the scalar scan hashes every position. */
 __attribute__((target("avx2"))) static size_t scan_avx2(const id_rules *r, const unsigned char *s, size_t n, int *m, id_ctx *sink)
 {
@@ -504,6 +512,112 @@ static int pf_scan(const id_rules *r, const char *str, size_t n, id_ctx *sink)
 
 int id_maybe(const id_rules *r, const char *str, size_t n) { return pf_scan(r, str, n, NULL); }
 
+/*
+ * Backslash-u escapes. A literal in the decoded text of a string is on its
+ * raw bytes too (a letter after an escape counting as a word's start, see
+ * lit_at) unless one of its characters was escaped. The folded bytes of the
+ * literals' non-ASCII characters are in r->lit2 and r->lit3; folding keeps
+ * ASCII, lead and continuation bytes apart, so a literal's character can
+ * only be a text character of the same lead whose first bytes fold alike.
+ */
+static inline uint32_t esc_hash(uint32_t v) { return (v * 0x9E3779B1u) >> 16; }
+
+static void esc_add(id_rules *r, const char *lit)
+{
+	const unsigned char *p = (const unsigned char *)lit;
+	for (size_t i = 0; p[i]; i++) {
+		if (p[i] < 0xC0) continue;
+		size_t l = p[i] < 0xE0 ? 2 : p[i] < 0xF0 ? 3 : 4;
+		int last = p[i + l] == 0;
+		unsigned f0 = p[i] | 0x20u, f1 = p[i + 1] | 0x20u;
+		for (int t = 0; t <= last; t++) {
+			if (l == 2) {
+				r->lit2[t][(f0 << 8 | f1) / 64] |= 1ull << ((f0 << 8 | f1) % 64);
+			} else {
+				/* (a 4-byte one by its first three, as if it had three) */
+				uint32_t h = esc_hash(f0 | f1 << 8 | (uint32_t)(p[i + 2] | 0x20u) << 16);
+				r->lit3[t][h / 64] |= 1ull << (h % 64);
+			}
+		}
+	}
+}
+
+/* the hex digits' values plus one, 0 for any other byte */
+static const unsigned char hexval1[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13,
+	['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+static int hex4(const unsigned char *s, unsigned *v)
+{
+	unsigned a = hexval1[s[0]], b = hexval1[s[1]], c = hexval1[s[2]], d = hexval1[s[3]];
+	if (!a || !b || !c || !d) return -1;
+	*v = (a - 1) << 12 | (b - 1) << 8 | (c - 1) << 4 | (d - 1);
+	return 0;
+}
+
+/* 1 when character v (>= 0x80) folds like one of the literals' characters
+ * (r->lit2, r->lit3): one of its length, or one ending a literal that its
+ * first bytes fold like. Folding keeps ASCII, lead and continuation bytes
+ * apart, so a literal's character that does not end it can only match a
+ * text character of its own length. */
+static int char_hides(const id_rules *r, unsigned v)
+{
+	unsigned char b[3];
+	int l;
+	if (v < 0x800) {
+		b[0] = (unsigned char)(0xC0 | v >> 6), b[1] = (unsigned char)(0x80 | (v & 0x3F)), b[2] = 0, l = 2;
+	} else if (v < 0x10000) {
+		b[0] = (unsigned char)(0xE0 | v >> 12), b[1] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
+		b[2] = (unsigned char)(0x80 | (v & 0x3F)), l = 3;
+	} else {
+		b[0] = (unsigned char)(0xF0 | v >> 18), b[1] = (unsigned char)(0x80 | (v >> 12 & 0x3F));
+		b[2] = (unsigned char)(0x80 | (v >> 6 & 0x3F)), l = 4;
+	}
+	unsigned f = (b[0] | 0x20u) << 8 | (b[1] | 0x20u);
+	if (r->lit2[l > 2][f / 64] >> (f % 64) & 1) return 1;
+	if (l == 2) return 0;
+	uint32_t h = esc_hash((b[0] | 0x20u) | (b[1] | 0x20u) << 8 | (uint32_t)(b[2] | 0x20u) << 16);
+	/* a 4-byte literal character goes as a 3-byte one: both tables */
+	return (int)(r->lit3[l > 3][h / 64] >> (h % 64) & 1) || (l == 4 && (r->lit3[0][h / 64] >> (h % 64) & 1));
+}
+
+/* r->hides: bit v for the characters below U+10000 whose escape could hide
+ * a literal's character: printable ASCII, and those char_hides finds */
+static void hides_table(id_rules *r)
+{
+	for (unsigned v = 0x20; v < 0x10000; v++)
+		if (v < 0x80 || ((v < 0xD800 || v > 0xDFFF) && char_hides(r, v))) r->hides[v / 64] |= 1ull << (v % 64);
+}
+
+/* 1 when an escape in raw JSON string bytes s[0..n) could stand for a
+ * character of a literal (r->hides, char_hides), or is one this does not
+ * read */
+static int escape_hides(const id_rules *r, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str, *e = s + n, *p = s;
+	while (p < e) {
+		/* escapes come in runs (a CJK text is all escapes) */
+		if (*p != '\\' && !(p = memchr(p, '\\', (size_t)(e - p)))) break;
+		if (p + 1 >= e) return 1;
+		if (p[1] != 'u') { p += 2; continue; }
+		unsigned v, lo;
+		if (p + 6 > e || hex4(p + 2, &v)) return 1;
+		p += 6;
+		if (v < 0xD800 || v > 0xDFFF) {
+			if (r->hides[v / 64] >> (v % 64) & 1) return 1;
+			continue;
+		}
+		/* a pair: a character of four bytes, which no literal has, but
+		 * its first three could fold like a literal's */
+		if (v > 0xDBFF || p + 6 > e || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) return 1;
+		p += 6;
+		if (char_hides(r, 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00))) return 1;
+	}
+	return 0;
+}
+
 /* Pattern text with its open repeats bounded (\s+ to \s{1,8}, \s* to
  * \s{0,8}, a class's + and * to {1,32} and {0,32}), so that no match starts
  * more than ID_BEFORE bytes, ID_WORDS words or ID_CHARS characters before
@@ -561,28 +675,75 @@ static void build_pattern(jbuf *p, char reason)
 	jbuf_puts(p, "))");
 }
 
-static int cmp_anchor(const void *a, const void *b)
+/* the share of text positions whose byte (folded) a group's nibble masks
+ * lo, hi let through at one of the three places, by byte_freq */
+static double pass_share(unsigned lo, unsigned hi)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	x = __builtin_bswap32(x), y = __builtin_bswap32(y);
-	return x < y ? -1 : x > y;
+	double f = 0;
+	for (unsigned b = 0; b < 256; b++)
+		if ((lo >> (b & 15) & 1) && (hi >> (b >> 4) & 1) && (b & 0x20)) f += byte_freq((unsigned char)b);
+	return f / 1000;
 }
 
-/* the groups of scan_avx2: the anchors (folded), sorted so that a group's
- * share bytes, in 16 runs */
+/* how many of the text's positions a group of the masks m (3 places, low
+ * nibbles in m[j][0], high in m[j][1]) lets through, estimated */
+static double group_cost(const unsigned m[3][2])
+{
+	if (!m[0][0]) return 0;
+	return pass_share(m[0][0], m[0][1]) * pass_share(m[1][0], m[1][1]) * pass_share(m[2][0], m[2][1]);
+}
+
+static double anchor_freq(uint32_t a)
+{
+	return (double)byte_freq(a & 0xFF) * byte_freq(a >> 8 & 0xFF) * byte_freq(a >> 16 & 0xFF);
+}
+
+static int cmp_freq(const void *x, const void *y)
+{
+	double a = anchor_freq(*(const uint32_t *)x), b = anchor_freq(*(const uint32_t *)y);
+	return a < b ? 1 : a > b ? -1 : (*(const uint32_t *)x > *(const uint32_t *)y) - (*(const uint32_t *)x < *(const uint32_t *)y);
+}
+
+/* the groups of scan_avx2: each anchor (folded), commonest first, into the
+ * group whose estimated pass rate (group_cost, the nibble masks letting
+ * through more than the anchors themselves) it raises least. Any grouping
+ * is correct, since every anchor's bytes pass its own group; a good one
+ * keeps the positions to hash few. */
 static void pf_groups(id_rules *r)
 {
-	uint32_t a[N_LITS];
-	for (size_t k = 0; k < N_LITS; k++) a[k] = fold3((const unsigned char *)r->lits[k].lit + r->lits[k].anchor);
-	qsort(a, N_LITS, sizeof *a, cmp_anchor);
+	unsigned m[16][3][2];
+	memset(m, 0, sizeof m);
+	double cost[16] = {0};
+	uint32_t as[N_LITS];
+	for (size_t k = 0; k < N_LITS; k++) as[k] = fold3((const unsigned char *)r->lits[k].lit + r->lits[k].anchor);
+	qsort(as, N_LITS, sizeof *as, cmp_freq);
 	for (size_t k = 0; k < N_LITS; k++) {
-		unsigned g = (unsigned)(k * 16 / N_LITS);
-		for (int j = 0; j < 3; j++) {
-			unsigned c = (a[k] >> (8 * j)) & 0xFF;
-			r->glo[g / 8][j][c & 15] |= (uint8_t)(1u << (g % 8));
-			r->ghi[g / 8][j][c >> 4] |= (uint8_t)(1u << (g % 8));
+		uint32_t a = as[k];
+		int best = 0;
+		double bd = 1e30;
+		for (int g = 0; g < 16; g++) {
+			unsigned t[3][2];
+			for (int j = 0; j < 3; j++) {
+				unsigned c = (a >> (8 * j)) & 0xFF;
+				t[j][0] = m[g][j][0] | 1u << (c & 15);
+				t[j][1] = m[g][j][1] | 1u << (c >> 4);
+			}
+			double d = group_cost((const unsigned(*)[2])t) - cost[g];
+			if (d < bd) bd = d, best = g;
 		}
+		for (int j = 0; j < 3; j++) {
+			unsigned c = (a >> (8 * j)) & 0xFF;
+			m[best][j][0] |= 1u << (c & 15);
+			m[best][j][1] |= 1u << (c >> 4);
+		}
+		cost[best] = group_cost((const unsigned(*)[2])m[best]);
 	}
+	for (int g = 0; g < 16; g++)
+		for (int j = 0; j < 3; j++)
+			for (unsigned v = 0; v < 16; v++) {
+				if (m[g][j][0] >> v & 1) r->glo[g / 8][j][v] |= (uint8_t)(1u << (g % 8));
+				if (m[g][j][1] >> v & 1) r->ghi[g / 8][j][v] |= (uint8_t)(1u << (g % 8));
+			}
 }
 
 /* r->start2[c]: the pairs of bytes b0 b1 that begin a match of pattern c, or
@@ -626,6 +787,8 @@ id_rules *id_rules_new(char *err, size_t errlen)
 	for (size_t i = 0; i < N_NAMES; i++)
 		pf_add(r, k++, names[i].lit, names[i].flags & INNER ? names[i].flags & EXACT : names[i].flags, 1);
 	for (size_t i = 0; i < N_CUTOFF_LITS; i++) pf_add(r, k++, cutoff_lits[i], 0, 2);
+	for (size_t i = 0; i < N_LITS; i++) esc_add(r, r->lits[i].lit);
+	hides_table(r);
 	pf_groups(r);
 	for (int c = 0; c < 6; c++) {
 		jbuf p = {0};
@@ -1003,7 +1166,9 @@ static const char *id_string(id_ctx *c, const json_doc *d, uint32_t i, char *det
 	const char *raw = d->src + nd->off;
 	/* raw bytes stand for themselves in every literal unless a backslash-u
 	 * escape could write one of its letters */
-	if (!c->reference && !(nd->flags & JSON_F_UESCAPE) && !id_maybe(c->rules, raw, nd->len)) return NULL;
+	if (!c->reference && !id_maybe(c->rules, raw, nd->len) &&
+	    (!(nd->flags & JSON_F_UESCAPE) || !escape_hides(c->rules, raw, nd->len)))
+		return NULL;
 	const char *t = raw;
 	size_t l = nd->len;
 	if (nd->flags & JSON_F_ESCAPED) {

@@ -21,8 +21,9 @@
  * the user, which no pattern matches.
  *
  * Speed: a string is first searched for the names' and cut-off patterns'
- * literals, case-folded, on its raw JSON bytes (decoded first only when it
- * holds a backslash-u escape, which could hide a literal): 32 positions at
+ * literals, case-folded, on its raw JSON bytes (and, when it holds
+ * backslash-u escapes, on those: one that could stand for a character of a
+ * literal sends the string on to be decoded and searched): 32 positions at
  * a time through nibble tables (AVX2) and then a hash of each literal's
  * rarest three bytes. Only strings holding one are decoded and matched,
  * and the patterns (PCRE2 JIT, compiled anchored) are tried only at the

@@ -208,6 +208,77 @@ static void test_prefilter_agrees_with_matching(void)
 	T_CHECKF(fired > 1000, "only %d random texts matched: the test would not notice", fired);
 }
 
+/* text as a JSON string, characters escaped at random as \\uXXXX (all
+ * non-ASCII ones in mode 0, as Python's json.dumps writes them, half of
+ * them in mode 1, and some printable ASCII ones too in mode 2); 0 when text
+ * is not valid UTF-8 */
+static size_t escape_json(char *out, const char *t, size_t n, int mode)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char ch = (unsigned char)t[i];
+		size_t l = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
+		if (l > n - i || !utf8_valid(t + i, l)) return 0;
+		unsigned v = l == 1 ? ch : l == 2 ? ch & 0x1Fu : l == 3 ? ch & 0x0Fu : ch & 0x07u;
+		for (size_t k = 1; k < l; k++) v = v << 6 | ((unsigned char)t[i + k] & 0x3Fu);
+		if (v == '"' || v == '\\' || v < 0x20 || (v >= 0x80 && (mode == 0 || next_rand() % 2)) || (mode == 2 && next_rand() % 8 == 0)) {
+			if (v >= 0x10000)
+				o += (size_t)sprintf(out + o, "\\u%04x\\u%04X", 0xD800 + ((v - 0x10000) >> 10), 0xDC00 + ((v - 0x10000) & 0x3FF));
+			else
+				o += (size_t)sprintf(out + o, next_rand() % 2 ? "\\u%04x" : "\\u%04X", v);
+		} else {
+			memcpy(out + o, t + i, l);
+			o += l;
+		}
+		i += l;
+	}
+	return o;
+}
+
+/* the same on records whose text is escaped: the prefilter reads their raw
+ * bytes and the escapes (escape_hides), not the decoded text */
+static void test_prefilter_agrees_on_escapes(void)
+{
+	static char buf[4096], rec[4096 * 12 + 128];
+	int fired = 0, differ = 0;
+	id_ctx c;
+	id_init(&c, R);
+	for (int iter = 0; iter < 100000; iter++) {
+		size_t n = 0, k = 1 + next_rand() % 12;
+		if (iter % 2) {
+			const char *t = drops[next_rand() % (sizeof drops / sizeof *drops)].text;
+			n = strlen(t);
+			memcpy(buf, t, n);
+			k /= 3;
+		}
+		for (size_t j = 0; j < k; j++) {
+			const char *p = pieces[next_rand() % (sizeof pieces / sizeof *pieces)];
+			memcpy(buf + n, p, strlen(p));
+			n += strlen(p);
+		}
+		size_t o = (size_t)sprintf(rec, "{\"messages\":[{\"role\":\"assistant\",\"content\":\"");
+		size_t e = escape_json(rec + o, buf, n, iter % 5 % 3);
+		if (!e) continue;
+		o += e;
+		o += (size_t)sprintf(rec + o, "\"}]}");
+		json_doc d;
+		json_doc_init(&d);
+		T_CHECK(json_parse(&d, rec, o) == 0);
+		char det[256];
+		c.reference = 0;
+		const char *f = id_check(&c, &d, det, sizeof det);
+		c.reference = 1;
+		const char *r = id_check(&c, &d, det, sizeof det);
+		json_doc_free(&d);
+		if (r) fired++;
+		if ((f == NULL) != (r == NULL) || (f && strcmp(f, r)))
+			if (differ++ < 5) fprintf(stderr, "  prefilter changes %.*s: %s / %s\n", (int)o, rec, f ? f : "-", r ? r : "-");
+	}
+	id_free(&c);
+	T_EQ_INT(differ, 0);
+	T_CHECKF(fired > 1000, "only %d random records matched: the test would not notice", fired);
+}
+
 /* the record rule: assistant turns only, text parts and reasoning members too */
 static void test_records(void)
 {
@@ -246,6 +317,7 @@ int main(void)
 	T_RUN(test_code_then_prose);
 	T_RUN(test_invalid_utf8);
 	T_RUN(test_prefilter_agrees_with_matching);
+	T_RUN(test_prefilter_agrees_on_escapes);
 	T_RUN(test_records);
 	id_rules_free(R);
 	return t_done();
