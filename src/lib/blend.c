@@ -338,21 +338,21 @@ static uint64_t name_hash(const char *s)
 	return h;
 }
 
-static void note(jbuf *notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(jbuf *notes, const char *fmt, ...)
+static void note(strbuf *notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(strbuf *notes, const char *fmt, ...)
 {
 	if (!notes) return;
 	va_list ap;
 	va_start(ap, fmt);
-	jbuf_vprintf(notes, fmt, ap);
+	strbuf_vprintf(notes, fmt, ap);
 	va_end(ap);
-	jbuf_putc(notes, '\n');
+	strbuf_putc(notes, '\n');
 }
 
 static uint64_t round_u64(double x) { return x <= 0 ? 0 : (uint64_t)llround(x); }
 
 /* requested counts from counts, percentages and shares */
-static int resolve(blend *b, jbuf *notes, char *err, size_t errlen)
+static int resolve(blend *b, strbuf *notes, char *err, size_t errlen)
 {
 	blend_recipe *r = b->recipe;
 	uint64_t fixed = 0;
@@ -390,7 +390,7 @@ static int resolve(blend *b, jbuf *notes, char *err, size_t errlen)
 
 /* validation counts: a fraction of each part's draw, or a count split in
  * proportion to the draws by largest remainder (so they add up to it) */
-static void val_counts(blend *b, const blend_val *val, jbuf *notes)
+static void val_counts(blend *b, const blend_val *val, strbuf *notes)
 {
 	blend_recipe *r = b->recipe;
 	uint64_t total = 0;
@@ -446,7 +446,7 @@ static void push(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 	(*v)[(*n)++] = x;
 }
 
-int blend_draw(blend *b, uint64_t seed, const blend_val *val, jbuf *notes, char *err, size_t errlen)
+int blend_draw(blend *b, uint64_t seed, const blend_val *val, strbuf *notes, char *err, size_t errlen)
 {
 	blend_recipe *r = b->recipe;
 	b->seed = seed;
@@ -524,23 +524,23 @@ uint64_t blend_distinct(const blend *b)
 }
 
 /* ---- output ---- */
-int blend_project(jbuf *out, json_doc *d, const char *line, size_t len, const char *const *keep, int nkeep)
+int blend_project(strbuf *out, json_doc *d, const char *line, size_t len, const char *const *keep, int nkeep)
 {
 	if (json_parse(d, line, len) || json_type_of(d, 0) != JSON_OBJECT) return -1;
-	jbuf_putc(out, '{');
+	strbuf_putc(out, '{');
 	int first = 1;
 	JSON_FOR_MEMBERS(d, 0, k, v, i) {
 		(void)i;
 		int want = json_str_eq(d, k, "messages", 8);
 		for (int j = 0; j < nkeep && !want; j++) want = json_str_eq(d, k, keep[j], strlen(keep[j]));
 		if (!want) continue;
-		if (!first) jbuf_putc(out, ',');
+		if (!first) strbuf_putc(out, ',');
 		first = 0;
 		json_write_raw(out, d, k);
-		jbuf_putc(out, ':');
+		strbuf_putc(out, ':');
 		json_write_raw(out, d, v);
 	}
-	jbuf_putc(out, '}');
+	strbuf_putc(out, '}');
 	return 0;
 }
 
@@ -588,7 +588,7 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 	if (jsonl_writer_open(&w, tmp)) return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
 	json_doc d;
 	json_doc_init(&d);
-	jbuf o = JBUF_INIT, rec = JBUF_INIT;
+	strbuf o = STRBUF_INIT, rec = STRBUF_INIT;
 	sha256_ctx sc;
 	sha256_init(&sc);
 	int rc = 0;
@@ -597,21 +597,21 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 		uint32_t x = b->set[set][i];
 		blend_input *in = &b->inputs[b->loc[x] >> 48];
 		uint64_t off = b->loc[x] & (BLEND_MAX_OFFSET - 1);
-		jbuf_reset(&rec);
-		jbuf_reserve(&rec, (size_t)b->len[x] + 1);
+		strbuf_reset(&rec);
+		strbuf_reserve(&rec, (size_t)b->len[x] + 1);
 		if (read_full(in->fd, rec.p, b->len[x], off)) {
 			rc = err_set(err, errlen, "%s: read at offset %llu: %s", in->spooled ? "spool" : in->path,
 				  (unsigned long long)off, strerror(errno));
 			break;
 		}
 		rec.len = b->len[x];
-		jbuf_reset(&o);
+		strbuf_reset(&o);
 		if (blend_project(&o, &d, rec.p, rec.len, keep, nkeep)) {
 			rc = err_set(err, errlen, "%s: offset %llu: the record read back is not the one indexed (the input changed?)",
 				  in->spooled ? "spool" : in->path, (unsigned long long)off);
 			break;
 		}
-		jbuf_putc(&o, '\n');
+		strbuf_putc(&o, '\n');
 		sha256_update(&sc, o.p, o.len);
 		bytes += o.len;
 		if (jsonl_write(&w, o.p, o.len)) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
@@ -628,8 +628,8 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 		b->out_bytes[set] = bytes;
 	}
 	json_doc_free(&d);
-	jbuf_free(&o);
-	jbuf_free(&rec);
+	strbuf_free(&o);
+	strbuf_free(&rec);
 	return rc;
 }
 
@@ -696,76 +696,76 @@ void blend_discard(const char *dir, const char *const *names, int n)
 }
 
 /* ---- manifest ---- */
-static void str(jbuf *m, const char *s) { json_write_str(m, s, strlen(s)); }
+static void str(strbuf *m, const char *s) { json_write_str(m, s, strlen(s)); }
 
-void blend_manifest(const blend *b, const blend_info *info, jbuf *m)
+void blend_manifest(const blend *b, const blend_info *info, strbuf *m)
 {
 	const blend_recipe *r = b->recipe;
-	jbuf_puts(m, "{\n  \"tool\": \"blend\",\n  \"version\": ");
+	strbuf_puts(m, "{\n  \"tool\": \"blend\",\n  \"version\": ");
 	str(m, info->version ? info->version : "");
-	jbuf_printf(m, ",\n  \"seed\": %llu,\n  \"seed_from\": ", (unsigned long long)b->seed);
+	strbuf_printf(m, ",\n  \"seed\": %llu,\n  \"seed_from\": ", (unsigned long long)b->seed);
 	str(m, info->seed_from ? info->seed_from : "default");
-	jbuf_puts(m, ",\n  \"prng\": \"xoshiro256** seeded by splitmix64; part seed = seed xor fnv1a64(name)\",\n  \"recipe_file\": ");
+	strbuf_puts(m, ",\n  \"prng\": \"xoshiro256** seeded by splitmix64; part seed = seed xor fnv1a64(name)\",\n  \"recipe_file\": ");
 	str(m, info->recipe_path ? info->recipe_path : "");
-	jbuf_puts(m, ",\n  \"recipe\": ");
+	strbuf_puts(m, ",\n  \"recipe\": ");
 	json_write_str(m, r->text ? r->text : "", r->text_len);
-	jbuf_puts(m, ",\n  \"validation\": ");
+	strbuf_puts(m, ",\n  \"validation\": ");
 	if (info->val_arg) str(m, info->val_arg);
-	else jbuf_puts(m, "\"0\"");
-	jbuf_puts(m, ",\n  \"fields\": [\"messages\"");
+	else strbuf_puts(m, "\"0\"");
+	strbuf_puts(m, ",\n  \"fields\": [\"messages\"");
 	for (int i = 0; i < info->nkeep; i++) {
-		jbuf_puts(m, ", ");
+		strbuf_puts(m, ", ");
 		str(m, info->keep[i]);
 	}
-	jbuf_puts(m, "],\n  \"parts\": [\n");
+	strbuf_puts(m, "],\n  \"parts\": [\n");
 	for (int k = 0; k < r->nparts; k++) {
 		const blend_part *p = &r->parts[k];
-		jbuf_puts(m, "    {\"name\": ");
+		strbuf_puts(m, "    {\"name\": ");
 		str(m, p->name);
-		jbuf_puts(m, ", \"spec\": ");
+		strbuf_puts(m, ", \"spec\": ");
 		str(m, p->spec);
-		jbuf_puts(m, ", \"where\": [");
+		strbuf_puts(m, ", \"where\": [");
 		for (int i = 0; i < p->nconds; i++) {
-			if (i) jbuf_puts(m, ", ");
-			jbuf t = JBUF_INIT;
-			jbuf_printf(&t, "%s%s=%s", p->conds[i].field, p->conds[i].negate ? "!" : "", p->conds[i].value);
+			if (i) strbuf_puts(m, ", ");
+			strbuf t = STRBUF_INIT;
+			strbuf_printf(&t, "%s%s=%s", p->conds[i].field, p->conds[i].negate ? "!" : "", p->conds[i].value);
 			json_write_str(m, t.p, t.len);
-			jbuf_free(&t);
+			strbuf_free(&t);
 		}
-		jbuf_printf(m, "], \"requested\": %llu, \"available\": %zu, \"taken\": %llu, \"train\": %llu, "
+		strbuf_printf(m, "], \"requested\": %llu, \"available\": %zu, \"taken\": %llu, \"train\": %llu, "
 			       "\"validation\": %llu, \"epochs\": %llu, \"shortfall\": %llu}%s\n",
 			    (unsigned long long)p->requested, p->n, (unsigned long long)p->taken, (unsigned long long)p->train,
 			    (unsigned long long)p->val, (unsigned long long)p->epochs, (unsigned long long)p->shortfall,
 			    k + 1 < r->nparts ? "," : "");
 	}
-	jbuf_printf(m, "  ],\n  \"matched\": %zu,\n  \"unmatched\": %llu,\n  \"inputs\": [", b->n, (unsigned long long)b->unmatched);
+	strbuf_printf(m, "  ],\n  \"matched\": %zu,\n  \"unmatched\": %llu,\n  \"inputs\": [", b->n, (unsigned long long)b->unmatched);
 	for (int i = 0; i < b->ninputs; i++) {
 		const blend_input *in = &b->inputs[i];
-		jbuf_printf(m, "%s\n    {\"path\": ", i ? "," : "");
+		strbuf_printf(m, "%s\n    {\"path\": ", i ? "," : "");
 		str(m, in->path);
-		jbuf_printf(m, ", \"lines\": %llu, \"bytes\": %llu, \"sha256\": \"%s\", \"spooled\": %s}", (unsigned long long)in->lines,
+		strbuf_printf(m, ", \"lines\": %llu, \"bytes\": %llu, \"sha256\": \"%s\", \"spooled\": %s}", (unsigned long long)in->lines,
 			    (unsigned long long)in->bytes, in->sha256, in->spooled ? "true" : "false");
 	}
-	jbuf_puts(m, "\n  ],\n  \"outputs\": [");
+	strbuf_puts(m, "\n  ],\n  \"outputs\": [");
 	for (int s = 0; s < 2; s++) {
-		jbuf_printf(m, "%s\n    {\"path\": ", s ? "," : "");
+		strbuf_printf(m, "%s\n    {\"path\": ", s ? "," : "");
 		str(m, info->names[s] ? info->names[s] : (s ? "validation.jsonl" : "train.jsonl"));
-		jbuf_printf(m, ", \"records\": %zu, \"bytes\": %llu, \"sha256\": \"%s\"}", b->nset[s], (unsigned long long)b->out_bytes[s],
+		strbuf_printf(m, ", \"records\": %zu, \"bytes\": %llu, \"sha256\": \"%s\"}", b->nset[s], (unsigned long long)b->out_bytes[s],
 			    b->out_sha256[s]);
 	}
-	jbuf_puts(m, "\n  ],\n  \"lock_file\": ");
+	strbuf_puts(m, "\n  ],\n  \"lock_file\": ");
 	if (info->lock_path) str(m, info->lock_path);
-	else jbuf_puts(m, "null");
-	jbuf_puts(m, ",\n  \"lock\": ");
-	if (info->lock_json) jbuf_puts(m, info->lock_json);
-	else jbuf_puts(m, "[]");
-	jbuf_puts(m, ",\n  \"stages\": {");
-	if (info->stages_json && *info->stages_json) { jbuf_puts(m, info->stages_json); jbuf_puts(m, "\n  "); }
-	jbuf_putc(m, '}');
-	jbuf_puts(m, "\n}\n");
+	else strbuf_puts(m, "null");
+	strbuf_puts(m, ",\n  \"lock\": ");
+	if (info->lock_json) strbuf_puts(m, info->lock_json);
+	else strbuf_puts(m, "[]");
+	strbuf_puts(m, ",\n  \"stages\": {");
+	if (info->stages_json && *info->stages_json) { strbuf_puts(m, info->stages_json); strbuf_puts(m, "\n  "); }
+	strbuf_putc(m, '}');
+	strbuf_puts(m, "\n}\n");
 }
 
-int blend_stage_json(const char *text, size_t len, const char *path, int first, jbuf *m, char *err, size_t errlen)
+int blend_stage_json(const char *text, size_t len, const char *path, int first, strbuf *m, char *err, size_t errlen)
 {
 	json_doc d;
 	json_doc_init(&d);
@@ -779,20 +779,20 @@ int blend_stage_json(const char *text, size_t len, const char *path, int first, 
 		base = base ? base + 1 : path;
 		size_t bl = strlen(base);
 		if (bl > 5 && !strcmp(base + bl - 5, ".json")) bl -= 5;
-		jbuf_puts(m, first ? "\n    " : ",\n    ");
+		strbuf_puts(m, first ? "\n    " : ",\n    ");
 		json_write_str(m, base, bl);
 		/* every member but the run time, so the same build gives the same manifest */
-		jbuf_puts(m, ":{");
+		strbuf_puts(m, ":{");
 		int n = 0;
 		JSON_FOR_MEMBERS(&d, 0, key, val, k) {
 			(void)k;
 			if (json_str_eq(&d, key, "seconds", 7)) continue;
-			if (n++) jbuf_putc(m, ',');
+			if (n++) strbuf_putc(m, ',');
 			json_write_compact(m, &d, key);
-			jbuf_putc(m, ':');
+			strbuf_putc(m, ':');
 			json_write_compact(m, &d, val);
 		}
-		jbuf_putc(m, '}');
+		strbuf_putc(m, '}');
 	}
 	json_doc_free(&d);
 	return rc;

@@ -155,14 +155,14 @@ int blend_val_parse(blend_val *v, const char *s);
 
 /* Resolve the counts, draw every part, split validation, shuffle. Warnings
  * (epochs, shortfalls, shares) are appended to notes, one per line. */
-int blend_draw(blend *b, uint64_t seed, const blend_val *val, jbuf *notes, char *err, size_t errlen);
+int blend_draw(blend *b, uint64_t seed, const blend_val *val, strbuf *notes, char *err, size_t errlen);
 
 /* Distinct records drawn (the summary's "kept"). */
 uint64_t blend_distinct(const blend *b);
 
 /* The output record: an object with "messages" and the members named in keep,
  * in the record's order, their bytes as read. -1 if line is not an object. */
-int blend_project(jbuf *out, json_doc *d, const char *line, size_t len, const char *const *keep, int nkeep);
+int blend_project(strbuf *out, json_doc *d, const char *line, size_t len, const char *const *keep, int nkeep);
 
 /* Write set (BLEND_TRAIN or BLEND_VAL) to its temp file blend_tmp_path(dir,
  * name) and fsync it; blend_commit renames it into place, once every output
@@ -214,9 +214,9 @@ typedef struct blend_info {
  * a member of the manifest's "stages" object, keyed by the file's base name
  * without ".json" ("openmath.2a-per-problem"): first says whether it is the
  * first member. -1 with err naming path if the text is not such an object. */
-int blend_stage_json(const char *text, size_t len, const char *path, int first, jbuf *out, char *err, size_t errlen);
+int blend_stage_json(const char *text, size_t len, const char *path, int first, strbuf *out, char *err, size_t errlen);
 
 /* manifest.json text appended to out. */
-void blend_manifest(const blend *b, const blend_info *info, jbuf *out);
+void blend_manifest(const blend *b, const blend_info *info, strbuf *out);
 
 #endif

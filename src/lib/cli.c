@@ -373,7 +373,7 @@ static int looks_like_object(const char *line, size_t len)
 	return e - i >= 2 && line[i] == '{' && line[e - 1] == '}';
 }
 
-void cli_annotate(jbuf *out, const char *line, size_t len, const char *fields, size_t flen)
+void cli_annotate(strbuf *out, const char *line, size_t len, const char *fields, size_t flen)
 {
 	size_t e = len;
 	while (e > 0 && line[e - 1] != '}') e--;
@@ -381,10 +381,10 @@ void cli_annotate(jbuf *out, const char *line, size_t len, const char *fields, s
 	size_t p = close;
 	while (p > 0 && (line[p - 1] == ' ' || line[p - 1] == '\t' || line[p - 1] == '\r' || line[p - 1] == '\n')) p--;
 	int empty = p > 0 && line[p - 1] == '{';
-	jbuf_put(out, line, close);
-	if (!empty && flen) jbuf_putc(out, ',');
-	jbuf_put(out, fields, flen);
-	jbuf_putc(out, '}');
+	strbuf_put(out, line, close);
+	if (!empty && flen) strbuf_putc(out, ',');
+	strbuf_put(out, fields, flen);
+	strbuf_putc(out, '}');
 }
 
 void cli_drop(cli *c, const char *line, size_t len, const char *reason, const char *detail)
@@ -392,44 +392,44 @@ void cli_drop(cli *c, const char *line, size_t len, const char *reason, const ch
 	c->n_dropped++;
 	count_reason(c, reason, 1);
 	if (!c->have_rejects) return;
-	jbuf f = JBUF_INIT, out = JBUF_INIT;
-	jbuf_puts(&f, "\"reason\":");
+	strbuf f = STRBUF_INIT, out = STRBUF_INIT;
+	strbuf_puts(&f, "\"reason\":");
 	json_write_str(&f, reason, strlen(reason));
 	if (detail) {
-		jbuf_puts(&f, ",\"detail\":");
+		strbuf_puts(&f, ",\"detail\":");
 		json_write_str(&f, detail, strlen(detail));
 	}
 	if (!strcmp(reason, "bad_json") || !looks_like_object(line, len)) {
 		/* not an object we can annotate: wrap it, keeping its bytes */
-		jbuf_putc(&out, '{');
-		jbuf_put(&out, f.p, f.len);
-		jbuf_puts(&out, ",\"file\":");
+		strbuf_putc(&out, '{');
+		strbuf_put(&out, f.p, f.len);
+		strbuf_puts(&out, ",\"file\":");
 		const char *fn = c->cur_file ? c->cur_file : "<stdin>";
 		json_write_str(&out, fn, strlen(fn));
-		jbuf_printf(&out, ",\"line\":%llu,\"raw\":", (unsigned long long)c->cur_line);
+		strbuf_printf(&out, ",\"line\":%llu,\"raw\":", (unsigned long long)c->cur_line);
 		size_t ok = utf8_valid_prefix(line, len);
 		if (ok == len) {
 			json_write_str(&out, line, len);
 		} else {
 			/* keep what is valid and mark the rest; the record was invalid anyway */
-			jbuf tmp = JBUF_INIT;
+			strbuf tmp = STRBUF_INIT;
 			size_t i = 0;
 			while (i < len) {
 				size_t k = utf8_valid_prefix(line + i, len - i);
-				jbuf_put(&tmp, line + i, k);
+				strbuf_put(&tmp, line + i, k);
 				i += k;
-				if (i < len) { jbuf_printf(&tmp, "\\x%02X", (unsigned char)line[i]); i++; }
+				if (i < len) { strbuf_printf(&tmp, "\\x%02X", (unsigned char)line[i]); i++; }
 			}
 			json_write_str(&out, tmp.p, tmp.len);
-			jbuf_free(&tmp);
+			strbuf_free(&tmp);
 		}
-		jbuf_putc(&out, '}');
+		strbuf_putc(&out, '}');
 	} else {
 		cli_annotate(&out, line, len, f.p, f.len);
 	}
 	check_write(c, jsonl_write_line(&c->rejects, out.p, out.len), c->rejects_path);
-	jbuf_free(&f);
-	jbuf_free(&out);
+	strbuf_free(&f);
+	strbuf_free(&out);
 }
 
 void cli_progress(cli *c, const char *fmt, ...)
@@ -467,29 +467,29 @@ int cli_finish(cli *c)
 	}
 	if (!c->quiet) print_counts(c, "");
 	if (c->summary_path) {
-		jbuf s = JBUF_INIT;
-		jbuf_puts(&s, "{\"tool\":");
+		strbuf s = STRBUF_INIT;
+		strbuf_puts(&s, "{\"tool\":");
 		json_write_str(&s, c->prog, strlen(c->prog));
-		jbuf_printf(&s, ",\"read\":%llu,\"kept\":%llu,\"dropped\":%llu,\"reasons\":{",
+		strbuf_printf(&s, ",\"read\":%llu,\"kept\":%llu,\"dropped\":%llu,\"reasons\":{",
 		            (unsigned long long)c->n_read, (unsigned long long)c->n_kept,
 		            (unsigned long long)c->n_dropped);
 		for (int i = 0; i < c->nreasons; i++) {
-			if (i) jbuf_putc(&s, ',');
+			if (i) strbuf_putc(&s, ',');
 			json_write_str(&s, c->reasons[i].name, strlen(c->reasons[i].name));
-			jbuf_printf(&s, ":%llu", (unsigned long long)c->reasons[i].n);
+			strbuf_printf(&s, ":%llu", (unsigned long long)c->reasons[i].n);
 		}
-		jbuf_putc(&s, '}');
-		if (c->summary_extra && *c->summary_extra) { jbuf_putc(&s, ','); jbuf_puts(&s, c->summary_extra); }
-		jbuf_printf(&s, ",\"seconds\":%.3f,\"inputs\":[", el);
+		strbuf_putc(&s, '}');
+		if (c->summary_extra && *c->summary_extra) { strbuf_putc(&s, ','); strbuf_puts(&s, c->summary_extra); }
+		strbuf_printf(&s, ",\"seconds\":%.3f,\"inputs\":[", el);
 		for (int i = 0; i < c->nfiles; i++) {
-			if (i) jbuf_putc(&s, ',');
+			if (i) strbuf_putc(&s, ',');
 			json_write_str(&s, c->files[i], strlen(c->files[i]));
 		}
-		jbuf_puts(&s, "]}\n");
+		strbuf_puts(&s, "]}\n");
 		/* whole or not at all: a temp file beside it, renamed over it */
 		c->started = 0;
-		jbuf tp = JBUF_INIT;
-		jbuf_printf(&tp, "%s.tmp.%ld", c->summary_path, (long)getpid());
+		strbuf tp = STRBUF_INIT;
+		strbuf_printf(&tp, "%s.tmp.%ld", c->summary_path, (long)getpid());
 		FILE *f = fopen(tp.p, "w");
 		int ok = f && fwrite(s.p, 1, s.len, f) == s.len;
 		if (f && fclose(f)) ok = 0;
@@ -498,12 +498,12 @@ int cli_finish(cli *c)
 			unlink(tp.p);
 			cli_fatal(c, "%s: %s", c->summary_path, strerror(e));
 		}
-		jbuf_free(&tp);
-		jbuf_free(&s);
+		strbuf_free(&tp);
+		strbuf_free(&s);
 	}
 	if (c->in_open) { jsonl_close(&c->in); c->in_open = 0; }
 	json_doc_free(&c->doc);
-	jbuf_free(&c->scratch);
+	strbuf_free(&c->scratch);
 	return CLI_EXIT_OK;
 }
 

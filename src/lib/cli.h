@@ -98,7 +98,7 @@ typedef struct cli {
 	const char *summary_extra;
 	/* per-record parse */
 	json_doc doc;
-	jbuf scratch;
+	strbuf scratch;
 } cli;
 
 void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv);
@@ -165,7 +165,7 @@ void cli_write(cli *c, const void *p, size_t n);
 
 /* Append fields to a JSON object record without re-encoding it: line must be a
  * JSON object; fields is ',"k":v,...' text without the leading comma. */
-void cli_annotate(jbuf *out, const char *line, size_t len, const char *fields, size_t flen);
+void cli_annotate(strbuf *out, const char *line, size_t len, const char *fields, size_t flen);
 
 /* The whole loop of a keep/drop filter: for each record, rule returns NULL to
  * keep it (written byte for byte) or a reason to drop it (detail filled). */

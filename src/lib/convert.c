@@ -71,7 +71,7 @@ static int special_message(const json_doc *d, uint32_t m)
 	return json_type_of(d, c) == JSON_ARRAY;
 }
 
-int convert_strip_think(const char *s, size_t n, jbuf *out)
+int convert_strip_think(const char *s, size_t n, strbuf *out)
 {
 	size_t i = 0;
 	int stripped = 0;
@@ -80,12 +80,12 @@ int convert_strip_think(const char *s, size_t n, jbuf *out)
 		if (!o) break;
 		const char *c = memmem(o + 7, (size_t)(s + n - (o + 7)), "</think>", 8);
 		if (!c) return -1;
-		jbuf_put(out, s + i, (size_t)(o - (s + i)));
+		strbuf_put(out, s + i, (size_t)(o - (s + i)));
 		i = (size_t)(c + 8 - s);
 		while (i < n && (s[i] == '\n' || s[i] == ' ' || s[i] == '\t' || s[i] == '\r')) i++;
 		stripped = 1;
 	}
-	jbuf_put(out, s + i, n - i);
+	strbuf_put(out, s + i, n - i);
 	return stripped;
 }
 
@@ -125,12 +125,12 @@ static size_t utf8_chars(const char *s, size_t n)
 
 /* The release filters (convert_spec.min_answer_chars, answer_field) on the
  * final assistant turn, content node a of the row d. */
-static int release_filters(const convert_spec *spec, const json_doc *d, uint32_t a, jbuf *tmp,
+static int release_filters(const convert_spec *spec, const json_doc *d, uint32_t a, strbuf *tmp,
                            const char **reason, char *err, size_t errlen)
 {
 	if (!spec->min_answer_chars && !spec->answer_field) return 0;
 	if (json_type_of(d, a) != JSON_STRING) return 0;
-	jbuf_reset(tmp);
+	strbuf_reset(tmp);
 	json_str_append(d, a, tmp);
 	const char *t = tmp->p ? tmp->p : "";
 	size_t tn = tmp->len;
@@ -141,11 +141,11 @@ static int release_filters(const convert_spec *spec, const json_doc *d, uint32_t
 	}
 	if (!spec->answer_field) return 0;
 	uint32_t e = json_get(d, 0, spec->answer_field);
-	jbuf want = JBUF_INIT;
+	strbuf want = STRBUF_INIT;
 	if (json_type_of(d, e) == JSON_STRING) json_str_append(d, e, &want);
-	else if (e != JSON_NONE && json_type_of(d, e) == JSON_NUMBER) { size_t l; const char *r = json_raw(d, e, &l); jbuf_put(&want, r, l); }
+	else if (e != JSON_NONE && json_type_of(d, e) == JSON_NUMBER) { size_t l; const char *r = json_raw(d, e, &l); strbuf_put(&want, r, l); }
 	else {
-		jbuf_free(&want);
+		strbuf_free(&want);
 		return fail(reason, "answer_mismatch", err, errlen, "no string or number field '%s' to compare with", spec->answer_field);
 	}
 	const char *w = want.p ? want.p : "", *got;
@@ -158,13 +158,13 @@ static int release_filters(const convert_spec *spec, const json_doc *d, uint32_t
 		snprintf(err, errlen, "\\boxed{%.*s} is not %s '%.*s'", (int)(gn < 60 ? gn : 60), got, spec->answer_field, (int)(wn < 60 ? wn : 60), w);
 		rc = -1;
 	}
-	jbuf_free(&want);
+	strbuf_free(&want);
 	return rc;
 }
 
 /* Append one message {"role":..,"content":..[, tool members]} from message node m. */
-static int put_message(const convert_spec *spec, const json_doc *d, uint32_t m, int is_last, jbuf *out,
-                       const char **reason, char *err, size_t errlen, jbuf *tmp)
+static int put_message(const convert_spec *spec, const json_doc *d, uint32_t m, int is_last, strbuf *out,
+                       const char **reason, char *err, size_t errlen, strbuf *tmp)
 {
 	if (json_type_of(d, m) != JSON_OBJECT) return fail(reason, "bad_message", err, errlen, "a message is not an object%s", NULL);
 	uint32_t role = json_get(d, m, "role");
@@ -178,14 +178,14 @@ static int put_message(const convert_spec *spec, const json_doc *d, uint32_t m, 
 			return fail(reason, "non_string_content", err, errlen, "a message's content is not a string%s", NULL);
 		if (json_str_blank(d, content)) return fail(reason, "empty_content", err, errlen, "a message's content is empty%s", NULL);
 	}
-	jbuf_puts(out, "{\"role\":");
+	strbuf_puts(out, "{\"role\":");
 	json_write_raw(out, d, role);
-	jbuf_puts(out, ",\"content\":");
+	strbuf_puts(out, ",\"content\":");
 	if (content == JSON_NONE) {
-		jbuf_puts(out, "null");
+		strbuf_puts(out, "null");
 	} else if (spec->strip_think && json_type_of(d, content) == JSON_STRING &&
 	           json_str_eq(d, role, "assistant", 9)) {
-		jbuf_reset(tmp);
+		strbuf_reset(tmp);
 		json_str_append(d, content, tmp);
 		size_t start = tmp->len;
 		int rc = convert_strip_think(tmp->p, start, tmp);
@@ -204,65 +204,65 @@ static int put_message(const convert_spec *spec, const json_doc *d, uint32_t m, 
 	for (int k = 0; keep[k]; k++) {
 		uint32_t v = json_get(d, m, keep[k]);
 		if (v != JSON_NONE && d->nodes[v].type != JSON_NULL) {
-			jbuf_printf(out, ",\"%s\":", keep[k]);
+			strbuf_printf(out, ",\"%s\":", keep[k]);
 			json_write_compact(out, d, v);
 		}
 	}
-	jbuf_putc(out, '}');
+	strbuf_putc(out, '}');
 	(void)is_last;
 	return 0;
 }
 
-static void put_id(const convert_spec *spec, const json_doc *d, uint64_t rowno, jbuf *out)
+static void put_id(const convert_spec *spec, const json_doc *d, uint64_t rowno, strbuf *out)
 {
 	uint32_t v = spec->id_field ? json_get(d, 0, spec->id_field) : JSON_NONE;
 	if (v != JSON_NONE && d->nodes[v].type == JSON_STRING && d->nodes[v].len) {
 		if (!spec->id_with_row) json_write_raw(out, d, v);
 		else {
-			jbuf tmp = JBUF_INIT;
+			strbuf tmp = STRBUF_INIT;
 			json_str_append(d, v, &tmp);
-			jbuf_printf(&tmp, "/%llu", (unsigned long long)rowno);
+			strbuf_printf(&tmp, "/%llu", (unsigned long long)rowno);
 			json_write_str(out, tmp.p, tmp.len);
-			jbuf_free(&tmp);
+			strbuf_free(&tmp);
 		}
 	} else if (v != JSON_NONE && d->nodes[v].type == JSON_NUMBER) {
-		jbuf_putc(out, '"');
+		strbuf_putc(out, '"');
 		json_write_raw(out, d, v);
-		if (spec->id_with_row) jbuf_printf(out, "/%llu", (unsigned long long)rowno);
-		jbuf_putc(out, '"');
+		if (spec->id_with_row) strbuf_printf(out, "/%llu", (unsigned long long)rowno);
+		strbuf_putc(out, '"');
 	} else {
 		char num[32];
 		snprintf(num, sizeof num, "/%llu", (unsigned long long)rowno);
-		jbuf tmp = JBUF_INIT;
-		jbuf_puts(&tmp, spec->source ? spec->source : "row");
-		jbuf_puts(&tmp, num);
+		strbuf tmp = STRBUF_INIT;
+		strbuf_puts(&tmp, spec->source ? spec->source : "row");
+		strbuf_puts(&tmp, num);
 		json_write_str(out, tmp.p, tmp.len);
-		jbuf_free(&tmp);
+		strbuf_free(&tmp);
 	}
 }
 
-int convert_record(const convert_spec *spec, const json_doc *d, uint64_t rowno, jbuf *out,
+int convert_record(const convert_spec *spec, const json_doc *d, uint64_t rowno, strbuf *out,
                 const char **reason, char *err, size_t errlen)
 {
 	size_t mark = out->len;
-	jbuf tmp = JBUF_INIT;
+	strbuf tmp = STRBUF_INIT;
 	int rc = -1;
 	*reason = NULL;
 	if (spec->finish_field) {
 		uint32_t f = json_get(d, 0, spec->finish_field);
 		if (f != JSON_NONE && d->nodes[f].type == JSON_STRING && !json_str_eq(d, f, spec->finish_value, strlen(spec->finish_value))) {
-			jbuf_reset(&tmp);
+			strbuf_reset(&tmp);
 			json_str_append(d, f, &tmp);
 			*reason = "truncated";
 			snprintf(err, errlen, "%s is '%.64s', not '%s'", spec->finish_field, tmp.p, spec->finish_value);
 			goto done;
 		}
 	}
-	jbuf_puts(out, "{\"id\":");
+	strbuf_puts(out, "{\"id\":");
 	put_id(spec, d, rowno, out);
-	jbuf_puts(out, ",\"source\":");
+	strbuf_puts(out, ",\"source\":");
 	json_write_str(out, spec->source ? spec->source : "", spec->source ? strlen(spec->source) : 0);
-	jbuf_puts(out, ",\"messages\":[");
+	strbuf_puts(out, ",\"messages\":[");
 	if (spec->messages_field) {
 		uint32_t ms = json_get(d, 0, spec->messages_field);
 		if (ms == JSON_NONE) { fail(reason, "missing_field", err, errlen, "no field '%s'", spec->messages_field); goto done; }
@@ -270,7 +270,7 @@ int convert_record(const convert_spec *spec, const json_doc *d, uint64_t rowno, 
 		if (d->nodes[ms].count == 0) { fail(reason, "empty_messages", err, errlen, "field '%s' is an empty list", spec->messages_field); goto done; }
 		uint32_t last = JSON_NONE;
 		JSON_FOR_ELEMS(d, ms, m, k) {
-			if (k) jbuf_putc(out, ',');
+			if (k) strbuf_putc(out, ',');
 			if (put_message(spec, d, m, k + 1 == d->nodes[ms].count, out, reason, err, errlen, &tmp)) goto done;
 			last = m;
 		}
@@ -285,9 +285,9 @@ int convert_record(const convert_spec *spec, const json_doc *d, uint64_t rowno, 
 			{spec->system_field, "system"}, {spec->user_field, "user"}, {spec->assistant_field, "assistant"}};
 		int n = 0;
 		if (spec->system_text && !spec->system_field) {
-			jbuf_puts(out, "{\"role\":\"system\",\"content\":");
+			strbuf_puts(out, "{\"role\":\"system\",\"content\":");
 			json_write_str(out, spec->system_text, strlen(spec->system_text));
-			jbuf_putc(out, '}');
+			strbuf_putc(out, '}');
 			n++;
 		}
 		for (int t = 0; t < 3; t++) {
@@ -305,10 +305,10 @@ int convert_record(const convert_spec *spec, const json_doc *d, uint64_t rowno, 
 				goto done;
 			}
 			if (t == 2 && release_filters(spec, d, v, &tmp, reason, err, errlen)) goto done;
-			if (n++) jbuf_putc(out, ',');
-			jbuf_printf(out, "{\"role\":\"%s\",\"content\":", turns[t].role);
+			if (n++) strbuf_putc(out, ',');
+			strbuf_printf(out, "{\"role\":\"%s\",\"content\":", turns[t].role);
 			if (t == 2 && spec->strip_think) {
-				jbuf_reset(&tmp);
+				strbuf_reset(&tmp);
 				json_str_append(d, v, &tmp);
 				size_t start = tmp.len;
 				if (convert_strip_think(tmp.p, start, &tmp) < 0) { fail(reason, "unclosed_think", err, errlen, "<think> without </think>%s", NULL); goto done; }
@@ -316,23 +316,23 @@ int convert_record(const convert_spec *spec, const json_doc *d, uint64_t rowno, 
 			} else {
 				json_write_raw(out, d, v);
 			}
-			jbuf_putc(out, '}');
+			strbuf_putc(out, '}');
 		}
 	}
-	jbuf_putc(out, ']');
+	strbuf_putc(out, ']');
 	for (int k = 0; k < spec->nkeep; k++) {
 		uint32_t v = json_get(d, 0, spec->keep[k]);
 		if (v == JSON_NONE) continue;
-		jbuf_putc(out, ',');
+		strbuf_putc(out, ',');
 		json_write_str(out, spec->keep[k], strlen(spec->keep[k]));
-		jbuf_putc(out, ':');
+		strbuf_putc(out, ':');
 		json_write_compact(out, d, v);
 	}
-	jbuf_putc(out, '}');
+	strbuf_putc(out, '}');
 	rc = 0;
 done:
 	if (rc) { out->len = mark; if (out->p) out->p[mark] = 0; }
-	jbuf_free(&tmp);
+	strbuf_free(&tmp);
 	return rc;
 }
 
@@ -363,22 +363,22 @@ int convert_check_record(const json_doc *d, const char **reason, char *err, size
 }
 
 /* "id" and "source" added to the program's output txt when it leaves them out */
-static void fill_id_source(const convert_spec *spec, const json_doc *od, const char *txt, size_t tl, uint64_t rowno, jbuf *out)
+static void fill_id_source(const convert_spec *spec, const json_doc *od, const char *txt, size_t tl, uint64_t rowno, strbuf *out)
 {
-	jbuf f = JBUF_INIT;
+	strbuf f = STRBUF_INIT;
 	if (json_get(od, 0, "id") == JSON_NONE) {
 		char idb[64];
 		snprintf(idb, sizeof idb, "/%llu", (unsigned long long)rowno);
-		jbuf idv = JBUF_INIT;
-		jbuf_puts(&idv, spec->source);
-		jbuf_puts(&idv, idb);
-		jbuf_puts(&f, "\"id\":");
+		strbuf idv = STRBUF_INIT;
+		strbuf_puts(&idv, spec->source);
+		strbuf_puts(&idv, idb);
+		strbuf_puts(&f, "\"id\":");
 		json_write_str(&f, idv.p, idv.len);
-		jbuf_free(&idv);
+		strbuf_free(&idv);
 	}
 	if (json_get(od, 0, "source") == JSON_NONE) {
-		if (f.len) jbuf_putc(&f, ',');
-		jbuf_puts(&f, "\"source\":");
+		if (f.len) strbuf_putc(&f, ',');
+		strbuf_puts(&f, "\"source\":");
 		json_write_str(&f, spec->source, strlen(spec->source));
 	}
 	/* the same appending as cli_annotate: before the object's last '}' */
@@ -386,15 +386,15 @@ static void fill_id_source(const convert_spec *spec, const json_doc *od, const c
 	while (e > 0 && txt[e - 1] != '}') e--;
 	size_t close = e - 1, p = close;
 	while (p > 0 && (txt[p - 1] == ' ' || txt[p - 1] == '\t' || txt[p - 1] == '\r' || txt[p - 1] == '\n')) p--;
-	jbuf_put(out, txt, close);
-	if (!(p > 0 && txt[p - 1] == '{') && f.len) jbuf_putc(out, ',');
-	jbuf_put(out, f.p, f.len);
-	jbuf_putc(out, '}');
-	jbuf_free(&f);
+	strbuf_put(out, txt, close);
+	if (!(p > 0 && txt[p - 1] == '{') && f.len) strbuf_putc(out, ',');
+	strbuf_put(out, f.p, f.len);
+	strbuf_putc(out, '}');
+	strbuf_free(&f);
 }
 
 int convert_jq_record(jq_state *jq, const convert_spec *spec, const char *line, size_t len, uint64_t rowno,
-		   json_doc *od, jbuf *out, convert_outcome_fn fn, void *ctx)
+		   json_doc *od, strbuf *out, convert_outcome_fn fn, void *ctx)
 {
 	char err[512];
 	const char *reason;
@@ -411,12 +411,12 @@ int convert_jq_record(jq_state *jq, const convert_spec *spec, const char *line, 
 		if (json_parse(od, txt, tl)) {
 			fn(ctx, NULL, 0, "jq_error", "the program's output is not valid JSON");
 		} else {
-			jbuf_reset(out);
+			strbuf_reset(out);
 			if (od->nodes[0].type == JSON_OBJECT && (json_get(od, 0, "id") == JSON_NONE || json_get(od, 0, "source") == JSON_NONE)) {
 				fill_id_source(spec, od, txt, tl, rowno, out);
 				json_parse(od, out->p, out->len);
 			} else {
-				jbuf_put(out, txt, tl);
+				strbuf_put(out, txt, tl);
 			}
 			if (convert_check_record(od, &reason, err, sizeof err)) fn(ctx, NULL, 0, reason, err);
 			else fn(ctx, out->p, out->len, NULL, NULL);

@@ -53,7 +53,7 @@ int convert_preset(convert_spec *spec, const char *name);
 extern const char *const convert_preset_names[];
 
 /* Convert the row in doc (root node 0), row number rowno (0-based). */
-int convert_record(const convert_spec *spec, const json_doc *doc, uint64_t rowno, jbuf *out,
+int convert_record(const convert_spec *spec, const json_doc *doc, uint64_t rowno, strbuf *out,
                 const char **reason, char *err, size_t errlen);
 
 /* Check that doc (node 0) is a contract record; used for --jq output. Same
@@ -70,11 +70,11 @@ int convert_check_record(const json_doc *doc, const char **reason, char *err, si
  * outcome, and the caller counts each outcome past the first as one more
  * record read. Returns the number of outcomes. jq must come from
  * jqprog_compile; scratch is reused between calls (free with json_doc_free
- * and jbuf_free). */
+ * and strbuf_free). */
 #include <jq.h>
 typedef void (*convert_outcome_fn)(void *ctx, const char *rec, size_t len, const char *reason, const char *detail);
 int convert_jq_record(jq_state *jq, const convert_spec *spec, const char *line, size_t len, uint64_t rowno,
-		   json_doc *scratch_doc, jbuf *scratch, convert_outcome_fn fn, void *ctx);
+		   json_doc *scratch_doc, strbuf *scratch, convert_outcome_fn fn, void *ctx);
 
 /* The contents of the last \boxed{...} in s[0..n): the braces are balanced
  * (a backslash escapes the character after it, so \{ and \} do not count),
@@ -84,6 +84,6 @@ int convert_last_boxed(const char *s, size_t n, const char **ans, size_t *alen);
 
 /* Remove every <think>...</think> block (and the whitespace after it) from
  * text; an unclosed <think> removes nothing (and returns -1). */
-int convert_strip_think(const char *s, size_t n, jbuf *out);
+int convert_strip_think(const char *s, size_t n, strbuf *out);
 
 #endif

@@ -63,7 +63,7 @@ struct decontam_index {
 	uint64_t *bpow;            /* POLY_B^l, l < long_tokens */
 	int built;
 	decontam_toks tk;
-	jbuf tmp;
+	strbuf tmp;
 };
 
 decontam_index *decontam_index_new(const decontam_opts *opts)
@@ -102,7 +102,7 @@ void decontam_index_free(decontam_index *ix)
 	free(ix->lp); free(ix->sp); free(ix->bpow);
 	table_free(&ix->lt); table_free(&ix->st);
 	decontam_toks_free(&ix->tk);
-	jbuf_free(&ix->tmp);
+	strbuf_free(&ix->tmp);
 	free(ix);
 }
 
@@ -197,15 +197,15 @@ static const layout layouts[] = {
 
 /* Field value as text into out: a string decoded, an array's strings joined
  * by newlines (MBPP's test_list); 0 when there is no text. */
-static int field_text(const json_doc *d, uint32_t v, jbuf *out)
+static int field_text(const json_doc *d, uint32_t v, strbuf *out)
 {
-	jbuf_reset(out);
+	strbuf_reset(out);
 	if (json_type_of(d, v) == JSON_STRING) { json_str_append(d, v, out); return 1; }
 	if (json_type_of(d, v) != JSON_ARRAY) return 0;
 	int any = 0;
 	JSON_FOR_ELEMS(d, v, e, k) {
 		if (json_type_of(d, e) != JSON_STRING) continue;
-		if (any) jbuf_putc(out, '\n');
+		if (any) strbuf_putc(out, '\n');
 		json_str_append(d, e, out);
 		any = 1;
 	}
@@ -241,28 +241,28 @@ static int def_line(const char *p, size_t n, const char *name, size_t nl, size_t
 
 static const char *const id_keys[] = {"task_id", "id", "unique_id", "question_id", "idx", "eval_instance_index"};
 
-static void item_id(const json_doc *d, uint32_t obj, const char *unit, uint64_t no, jbuf *out)
+static void item_id(const json_doc *d, uint32_t obj, const char *unit, uint64_t no, strbuf *out)
 {
-	jbuf_reset(out);
+	strbuf_reset(out);
 	for (size_t k = 0; k < sizeof id_keys / sizeof *id_keys; k++) {
 		uint32_t v = json_get(d, obj, id_keys[k]);
 		int ty = json_type_of(d, v);
 		if (ty == JSON_STRING && d->nodes[v].len) { json_str_append(d, v, out); return; }
-		if (ty == JSON_NUMBER) { size_t l; const char *r = json_raw(d, v, &l); jbuf_put(out, r, l); return; }
+		if (ty == JSON_NUMBER) { size_t l; const char *r = json_raw(d, v, &l); strbuf_put(out, r, l); return; }
 	}
-	jbuf_printf(out, "%s %llu", unit, (unsigned long long)no);
+	strbuf_printf(out, "%s %llu", unit, (unsigned long long)no);
 }
 
-static void list_fields(const json_doc *d, uint32_t obj, jbuf *out)
+static void list_fields(const json_doc *d, uint32_t obj, strbuf *out)
 {
 	int k = 0;
 	JSON_FOR_MEMBERS(d, obj, key, val, m) {
 		(void)val;
-		if (k++) jbuf_puts(out, ", ");
-		if (k > 24) { jbuf_puts(out, "..."); break; }
+		if (k++) strbuf_puts(out, ", ");
+		if (k > 24) { strbuf_puts(out, "..."); break; }
 		json_str_append(d, key, out);
 	}
-	if (!k) jbuf_puts(out, "none");
+	if (!k) strbuf_puts(out, "none");
 }
 
 typedef struct loader {
@@ -271,7 +271,7 @@ typedef struct loader {
 	const layout *lay;           /* NULL: the caller's fields */
 	const char *const *fields;
 	int nfields;
-	jbuf txt, id;
+	strbuf txt, id;
 } loader;
 
 static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *unit, uint64_t no,
@@ -288,10 +288,10 @@ static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *u
 			if (ok) L->lay = &layouts[k];
 		}
 		if (!L->lay) {
-			jbuf f = JBUF_INIT;
+			strbuf f = STRBUF_INIT;
 			list_fields(d, obj, &f);
 			err_set(err, errlen, "%s: no known benchmark layout (fields: %s); name the fields with --field", path, f.p);
-			jbuf_free(&f);
+			strbuf_free(&f);
 			return DECONTAM_ERR_LAYOUT;
 		}
 		ix->bench[L->b].layout = L->lay->name;
@@ -306,21 +306,21 @@ static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *u
 		add_segment(ix, L->b, name, L->txt.p, L->txt.len, L->lay && L->lay->long_only[f]);
 	}
 	if (L->lay && L->lay->def_line) {
-		jbuf pr = JBUF_INIT, ep = JBUF_INIT;
+		strbuf pr = STRBUF_INIT, ep = STRBUF_INIT;
 		size_t st, en;
 		if (field_text(d, json_get(d, obj, "prompt"), &pr)) {
-			if (!field_text(d, json_get(d, obj, "entry_point"), &ep)) jbuf_reset(&ep);
+			if (!field_text(d, json_get(d, obj, "entry_point"), &ep)) strbuf_reset(&ep);
 			if (def_line(pr.p, pr.len, ep.p ? ep.p : "", ep.len, &st, &en) &&
 			    field_text(d, json_get(d, obj, "canonical_solution"), &L->txt)) {
-				jbuf_reset(&ep);
-				jbuf_put(&ep, pr.p + st, en - st);
-				jbuf_putc(&ep, '\n');
-				jbuf_put(&ep, L->txt.p, L->txt.len);
+				strbuf_reset(&ep);
+				strbuf_put(&ep, pr.p + st, en - st);
+				strbuf_putc(&ep, '\n');
+				strbuf_put(&ep, L->txt.p, L->txt.len);
 				add_segment(ix, L->b, "def+canonical_solution", ep.p, ep.len, 0);
 			}
 		}
-		jbuf_free(&pr);
-		jbuf_free(&ep);
+		strbuf_free(&pr);
+		strbuf_free(&ep);
 	}
 	return 0;
 }
@@ -334,7 +334,7 @@ int decontam_add_benchmark(decontam_index *ix, const char *name, const char *pat
 	memset(&ix->bench[b], 0, sizeof ix->bench[b]);
 	ix->bench[b].name = xstrdup(name);
 	ix->bench[b].layout = fields ? "fields" : "unknown";
-	loader L = {ix, b, NULL, fields, fields ? nfields : 0, JBUF_INIT, JBUF_INIT};
+	loader L = {ix, b, NULL, fields, fields ? nfields : 0, STRBUF_INIT, STRBUF_INIT};
 	json_doc d;
 	json_doc_init(&d);
 	int rc = 0;
@@ -373,8 +373,8 @@ int decontam_add_benchmark(decontam_index *ix, const char *name, const char *pat
 	if (!rc && !ix->bench[b].items)
 		rc = (err_set(err, errlen, "%s: no benchmark items", path), DECONTAM_ERR_DATA);
 	json_doc_free(&d);
-	jbuf_free(&L.txt);
-	jbuf_free(&L.id);
+	strbuf_free(&L.txt);
+	strbuf_free(&L.id);
 	return rc ? rc : b;
 }
 
@@ -570,7 +570,7 @@ void decontam_index_build(decontam_index *ix)
 		else bs->seg_generic++;
 	}
 	decontam_toks_free(&ix->tk);
-	jbuf_free(&ix->tmp);
+	strbuf_free(&ix->tmp);
 }
 
 int decontam_nbench(const decontam_index *ix) { return ix->nbench; }
@@ -601,7 +601,7 @@ typedef struct cand {
 struct decontam_matcher {
 	const decontam_index *ix;
 	decontam_toks t;
-	jbuf dec;
+	strbuf dec;
 	uint32_t *cmap;            /* seg -> cand index + 1, open addressing */
 	size_t cmask;
 	cand *c;
@@ -635,7 +635,7 @@ void decontam_matcher_free(decontam_matcher *m)
 {
 	if (!m) return;
 	decontam_toks_free(&m->t);
-	jbuf_free(&m->dec);
+	strbuf_free(&m->dec);
 	free(m->cmap); free(m->c); free(m->seen); free(m->seen_at); free(m->hits); free(m->keys); free(m->kat); free(m->pre); free(m->us);
 	free(m);
 }
@@ -853,8 +853,8 @@ static void match_node(decontam_matcher *m, const json_doc *d, uint32_t v)
 	if (ty == JSON_STRING) {
 		const json_node *nd = json_at(d, v);
 		if (nd->flags & JSON_F_ESCAPED) {
-			jbuf_reset(&m->dec);
-			jbuf_reserve(&m->dec, nd->len + 1);
+			strbuf_reset(&m->dec);
+			strbuf_reserve(&m->dec, nd->len + 1);
 			m->dec.len = json_str_decode(d, v, m->dec.p);
 			decontam_match_text(m, m->dec.p, m->dec.len);
 		} else {

@@ -155,6 +155,6 @@ uint64_t decontam_tally_rows(const decontam_tally *t, int b);
 void decontam_tally_drop(decontam_tally *t, const decontam_hit *best);
 /* One JSON line per item hit, in benchmark then item order:
  * {"benchmark","item","field","rows","sources":[...],"example","excerpt","score"} */
-void decontam_tally_write(const decontam_tally *t, jbuf *out);
+void decontam_tally_write(const decontam_tally *t, strbuf *out);
 
 #endif

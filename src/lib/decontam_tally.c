@@ -63,29 +63,29 @@ void decontam_tally_add(decontam_tally *t, const decontam_hit *h, const char *so
 void decontam_tally_drop(decontam_tally *t, const decontam_hit *best) { t->drops[decontam_item_bench(t->ix, best->item)]++; }
 uint64_t decontam_tally_rows(const decontam_tally *t, int b) { return t->drops[b]; }
 
-void decontam_tally_write(const decontam_tally *t, jbuf *out)
+void decontam_tally_write(const decontam_tally *t, strbuf *out)
 {
 	const decontam_index *ix = t->ix;
 	for (uint32_t i = 0; i < decontam_nitems(ix); i++) {
 		const tally_item *it = &t->it[i];
 		if (!it->rows) continue;
 		const char *bn = decontam_bench(ix, decontam_item_bench(ix, i))->name, *id = decontam_item_id(ix, i);
-		jbuf_puts(out, "{\"benchmark\":");
+		strbuf_puts(out, "{\"benchmark\":");
 		json_write_str(out, bn, strlen(bn));
-		jbuf_puts(out, ",\"item\":");
+		strbuf_puts(out, ",\"item\":");
 		json_write_str(out, id, strlen(id));
-		jbuf_puts(out, ",\"field\":");
+		strbuf_puts(out, ",\"field\":");
 		json_write_str(out, it->field, strlen(it->field));
-		jbuf_printf(out, ",\"rows\":%llu,\"sources\":[", (unsigned long long)it->rows);
+		strbuf_printf(out, ",\"rows\":%llu,\"sources\":[", (unsigned long long)it->rows);
 		for (int k = 0; k < it->nsources; k++) {
-			if (k) jbuf_putc(out, ',');
+			if (k) strbuf_putc(out, ',');
 			json_write_str(out, it->sources[k], strlen(it->sources[k]));
 		}
-		jbuf_printf(out, "],\"more_sources\":%s,\"example\":", it->more_sources ? "true" : "false");
+		strbuf_printf(out, "],\"more_sources\":%s,\"example\":", it->more_sources ? "true" : "false");
 		if (it->example) json_write_str(out, it->example, strlen(it->example));
-		else jbuf_puts(out, "null");
-		jbuf_printf(out, ",\"score\":%.3f,\"excerpt\":", it->score);
+		else strbuf_puts(out, "null");
+		strbuf_printf(out, ",\"score\":%.3f,\"excerpt\":", it->score);
 		json_write_str(out, it->excerpt, strlen(it->excerpt));
-		jbuf_puts(out, "}\n");
+		strbuf_puts(out, "}\n");
 	}
 }

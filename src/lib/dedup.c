@@ -14,10 +14,10 @@
 #include <emmintrin.h>
 #endif
 
-void dedup_fold(const char *s, size_t n, jbuf *out)
+void dedup_fold(const char *s, size_t n, strbuf *out)
 {
 	/* at most n + 1 bytes are added: reserve once, write through a pointer */
-	jbuf_reserve(out, n + 18);   /* a 16-byte store may run past the last byte kept */
+	strbuf_reserve(out, n + 18);   /* a 16-byte store may run past the last byte kept */
 	char *o = out->p + out->len;
 	const char *base = out->p;
 	int space = 1;   /* drop leading whitespace */
@@ -79,38 +79,38 @@ void dedup_fold(const char *s, size_t n, jbuf *out)
 /* NFC (and with casefold, Unicode case folding) of the non-ASCII runs, with
  * the character before each, which a combining mark may compose with: ASCII
  * never changes under NFC, and dedup_fold folds its case. */
-void dedup_nfc(const char *s, size_t n, int casefold, jbuf *out)
+void dedup_nfc(const char *s, size_t n, int casefold, strbuf *out)
 {
 	size_t i = 0;
 	unsigned char lim = casefold ? 0x80 : 0xCC;   /* below U+0300 NFC changes nothing */
 	while (i < n) {
 		size_t a = i;
 		while (i < n && (unsigned char)s[i] < lim) i++;
-		if (i == n) { jbuf_put(out, s + a, n - a); return; }
+		if (i == n) { strbuf_put(out, s + a, n - a); return; }
 		size_t st = i > a ? i - 1 : i;
 		while (st > a && ((unsigned char)s[st] & 0xC0) == 0x80) st--;
-		jbuf_put(out, s + a, st - a);
+		strbuf_put(out, s + a, st - a);
 		while (i < n && (unsigned char)s[i] >= 0x80) i++;
 		utf8proc_uint8_t *r = NULL;
 		utf8proc_ssize_t rn = utf8proc_map((const utf8proc_uint8_t *)s + st, (utf8proc_ssize_t)(i - st), &r,
 						   UTF8PROC_STABLE | UTF8PROC_COMPOSE | (casefold ? UTF8PROC_CASEFOLD : 0));
-		if (rn < 0) jbuf_put(out, s + st, i - st);
-		else jbuf_put(out, r, (size_t)rn);
+		if (rn < 0) strbuf_put(out, s + st, i - st);
+		else strbuf_put(out, r, (size_t)rn);
 		free(r);
 	}
 }
 
-int dedup_normalize(const json_doc *d, int key, jbuf *out)
+int dedup_normalize(const json_doc *d, int key, strbuf *out)
 {
 	return dedup_normalize_opt(d, key, 1, out);
 }
 
-int dedup_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
+int dedup_normalize_opt(const json_doc *d, int key, int fold, strbuf *out)
 {
-	jbuf_reset(out);
+	strbuf_reset(out);
 	uint32_t ms = json_get(d, 0, "messages");
 	if (json_type_of(d, ms) != JSON_ARRAY) return -1;
-	jbuf tmp = {0}, nfc = {0};
+	strbuf tmp = {0}, nfc = {0};
 	JSON_FOR_ELEMS(d, ms, m, k) {
 		(void)k;
 		if (json_type_of(d, m) != JSON_OBJECT) continue;
@@ -119,11 +119,11 @@ int dedup_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
 		if (key == DEDUP_KEY_USER && !(json_type_of(d, r) == JSON_STRING && json_str_eq(d, r, "user", 4))) continue;
 		if (key == DEDUP_KEY_ALL && json_type_of(d, r) == JSON_STRING) {
 			json_str_append(d, r, out);
-			jbuf_putc(out, '\x1f');
+			strbuf_putc(out, '\x1f');
 		}
-		jbuf_reset(&tmp);
+		strbuf_reset(&tmp);
 		json_str_append(d, c, &tmp);
-		if (!fold) jbuf_put(out, tmp.p ? tmp.p : "", tmp.len);
+		if (!fold) strbuf_put(out, tmp.p ? tmp.p : "", tmp.len);
 		else {
 			const char *t = tmp.p ? tmp.p : "";
 			size_t tn = tmp.len, k2 = 0;
@@ -131,18 +131,18 @@ int dedup_normalize_opt(const json_doc *d, int key, int fold, jbuf *out)
 			for (uint64_t w; k2 + 8 <= tn; k2 += 8) { memcpy(&w, t + k2, 8); if (w & 0x8080808080808080ull) break; }
 			while (k2 < tn && (unsigned char)t[k2] < 0x80) k2++;
 			if (k2 < tn) {   /* non-ASCII: NFC and Unicode case folding */
-				jbuf_reset(&nfc);
+				strbuf_reset(&nfc);
 				dedup_nfc(t, tn, 1, &nfc);
 				t = nfc.p;
 				tn = nfc.len;
 			}
 			dedup_fold(t, tn, out);
 		}
-		jbuf_putc(out, '\x1f');
+		strbuf_putc(out, '\x1f');
 	}
-	jbuf_free(&tmp);
-	jbuf_free(&nfc);
-	if (!out->p) jbuf_put(out, "", 0);
+	strbuf_free(&tmp);
+	strbuf_free(&nfc);
+	if (!out->p) strbuf_put(out, "", 0);
 	return 0;
 }
 

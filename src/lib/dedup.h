@@ -44,12 +44,12 @@ enum { DEDUP_KEY_ALL, DEDUP_KEY_USER };
 
 /* The normalized text of record root (node 0) of d into out. 0, or -1 when
  * the record has no messages list. */
-int dedup_normalize(const json_doc *d, int key, jbuf *out);
+int dedup_normalize(const json_doc *d, int key, strbuf *out);
 /* fold 0: the role and content text as they are (no NFC, case or whitespace folding) */
-int dedup_normalize_opt(const json_doc *d, int key, int fold, jbuf *out);
+int dedup_normalize_opt(const json_doc *d, int key, int fold, strbuf *out);
 /* NFC of s into out (appends); casefold also folds case (Unicode) */
-void dedup_nfc(const char *s, size_t n, int casefold, jbuf *out);
-void dedup_fold(const char *s, size_t n, jbuf *out);   /* the text part alone */
+void dedup_nfc(const char *s, size_t n, int casefold, strbuf *out);
+void dedup_fold(const char *s, size_t n, strbuf *out);   /* the text part alone */
 
 typedef struct dedup_key { uint64_t lo, hi; } dedup_key;
 dedup_key dedup_exact_key(const char *s, size_t n);

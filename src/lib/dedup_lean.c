@@ -30,7 +30,7 @@ int dedup_lean_add(dedup_run *r, const json_doc *d, const char *line, size_t len
 		r->l.refoff = xrealloc(r->l.refoff, (r->l.n + 1) * sizeof *r->l.refoff);
 		r->l.refoff[r->l.n] = (uint32_t)r->l.refids.len;
 		dedup_id(d, (uint32_t)r->l.n, &r->l.refids);
-		jbuf_putc(&r->l.refids, 0);
+		strbuf_putc(&r->l.refids, 0);
 		push(r, k, 0);
 		return 0;
 	}
@@ -65,7 +65,7 @@ int dedup_lean_resolve(dedup_run *r)
 		r->l.svidx[r->l.nsv] = i;
 		r->l.svoff[r->l.nsv++] = (uint32_t)r->l.svids.len;
 		dedup_id(&r->d, i, &r->l.svids);
-		jbuf_putc(&r->l.svids, 0);
+		strbuf_putc(&r->l.svids, 0);
 	}
 	rc = dedup_rewind(r, 0);
 	r->next = r->nref;
@@ -98,25 +98,25 @@ static int write_clusters(dedup_run *r)
 	struct lean_pair *p = r->l.pairs;
 	size_t np = r->l.npairs;
 	qsort(p, np, sizeof *p, pair_cmp);
-	jbuf o = {0};
+	strbuf o = {0};
 	int ok = 1;
 	for (size_t a = 0, b; a < np && ok; a = b) {
 		uint32_t sv = p[a].surv;
 		const char *sid = surv_id(r, sv);
-		jbuf_reset(&o);
-		jbuf_puts(&o, "{\"survivor\":");
+		strbuf_reset(&o);
+		strbuf_puts(&o, "{\"survivor\":");
 		json_write_str(&o, sid, strlen(sid));
-		jbuf_puts(&o, ",\"members\":[");
-		if (sv < r->nref) { json_write_str(&o, sid, strlen(sid)); jbuf_putc(&o, ','); }
+		strbuf_puts(&o, ",\"members\":[");
+		if (sv < r->nref) { json_write_str(&o, sid, strlen(sid)); strbuf_putc(&o, ','); }
 		for (b = a; b < np && p[b].surv == sv; b++) {
-			if (b > a) jbuf_putc(&o, ',');
+			if (b > a) strbuf_putc(&o, ',');
 			const char *mid = r->l.cl.p + p[b].off;
 			json_write_str(&o, mid, strlen(mid));
 		}
-		jbuf_puts(&o, "]}");
+		strbuf_puts(&o, "]}");
 		ok = !jsonl_write_line(&cw, o.p, o.len);
 	}
-	jbuf_free(&o);
+	strbuf_free(&o);
 	int e = cw.err;
 	if (jsonl_writer_close(&cw) || !ok) return dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(e ? e : cw.err ? cw.err : errno));
 	return 0;
@@ -146,7 +146,7 @@ int dedup_lean_next(dedup_run *r, dedup_verdict *v)
 		r->l.pairs[r->l.npairs].surv = s;
 		r->l.pairs[r->l.npairs++].off = (uint32_t)r->l.cl.len;
 		dedup_id(&r->d, i, &r->l.cl);
-		jbuf_putc(&r->l.cl, 0);
+		strbuf_putc(&r->l.cl, 0);
 	}
 	if (s == DEDUP_SINGLE || extra || (s == i && !r->cfg.drop_clusters)) return 1;
 	v->reason = s == i ? "in_cluster" : "duplicate";
@@ -163,7 +163,7 @@ void dedup_lean_free(dedup_run *r)
 	free(r->l.svidx);
 	free(r->l.svoff);
 	free(r->l.pairs);
-	jbuf_free(&r->l.refids);
-	jbuf_free(&r->l.svids);
-	jbuf_free(&r->l.cl);
+	strbuf_free(&r->l.refids);
+	strbuf_free(&r->l.svids);
+	strbuf_free(&r->l.cl);
 }

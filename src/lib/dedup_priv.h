@@ -26,7 +26,7 @@ struct dedup_run {
 	int lean;                    /* exact mode alone, the lean path */
 	char err[9000];
 	/* the compared text of a record */
-	jbuf norm, jqtext;
+	strbuf norm, jqtext;
 	uint64_t nokey;
 	char *prio_seen;
 	json_doc d;                  /* --against lines, lines read back */
@@ -39,11 +39,11 @@ struct dedup_run {
 	int jr_open;
 	uint32_t next;               /* record index pass 2 reads next */
 	uint32_t nref;
-	jbuf rec, fld;               /* a verdict's scratch */
+	strbuf rec, fld;               /* a verdict's scratch */
 	/* the record table (not lean) */
 	dedup_rec *r;
 	size_t n, cap;
-	jbuf ids;
+	strbuf ids;
 	uint32_t *sigs;              /* n * bands * rows */
 	uint8_t *empty;              /* no shingles */
 	dedup_uf uf;
@@ -51,7 +51,7 @@ struct dedup_run {
 	dedup_lsh lsh;
 	uint32_t (*cand)[2];         /* near: candidate pairs, verified after pass 1 */
 	size_t ncand, candcap;
-	jbuf vline;
+	strbuf vline;
 	json_doc vdoc;
 	dedup_verifier ver;
 	uint64_t *hs;
@@ -62,12 +62,12 @@ struct dedup_run {
 		dedup_key *keys;
 		uint16_t *rank;
 		size_t n, cap;
-		jbuf refids;
+		strbuf refids;
 		uint32_t *refoff;
 		uint32_t *surv;
 		uint32_t *svidx, *svoff;
 		size_t nsv, svcap;
-		jbuf svids, cl;
+		strbuf svids, cl;
 		struct lean_pair *pairs;
 		size_t npairs, pcap;
 	} l;
@@ -80,7 +80,7 @@ int dedup_view(dedup_run *r, const json_doc *d, const char *line, size_t len);
 /* Its rank: its source's place in the priority list, else after, by file_rank. */
 int32_t dedup_rank(dedup_run *r, const json_doc *d, int32_t file_rank);
 /* Its id: the "id" string or number, else "#i". */
-void dedup_id(const json_doc *d, uint32_t i, jbuf *out);
+void dedup_id(const json_doc *d, uint32_t i, strbuf *out);
 /* Write a line to the spool. */
 int dedup_spool(dedup_run *r, const char *line, size_t len);
 

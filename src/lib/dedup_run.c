@@ -49,7 +49,7 @@ int dedup_priority_seen(const dedup_run *r, int k) { return k >= 0 && k < r->cfg
 static int jq_view(dedup_run *r, const char *line, size_t len)
 {
 	jq_state *jq = r->cfg.jq;
-	jbuf_reset(&r->jqtext);
+	strbuf_reset(&r->jqtext);
 	int any = 0;   /* an output that is a key: not null, not "" */
 	jv in;
 	char err[300];
@@ -59,13 +59,13 @@ static int jq_view(dedup_run *r, const char *line, size_t len)
 	while (jv_is_valid(o = jq_next(jq))) {
 		jv_kind kd = jv_get_kind(o);
 		if (kd != JV_KIND_NULL && (kd != JV_KIND_STRING || jv_string_length_bytes(jv_copy(o)) > 0)) any = 1;
-		if (kd == JV_KIND_STRING) jbuf_put(&r->jqtext, jv_string_value(o), (size_t)jv_string_length_bytes(jv_copy(o)));
+		if (kd == JV_KIND_STRING) strbuf_put(&r->jqtext, jv_string_value(o), (size_t)jv_string_length_bytes(jv_copy(o)));
 		else {
 			jv sdump = jv_dump_string(jv_copy(o), JV_PRINT_SORTED);
-			jbuf_puts(&r->jqtext, jv_string_value(sdump));
+			strbuf_puts(&r->jqtext, jv_string_value(sdump));
 			jv_free(sdump);
 		}
-		jbuf_putc(&r->jqtext, '\x1f');
+		strbuf_putc(&r->jqtext, '\x1f');
 		jv_free(o);
 	}
 	if (jv_invalid_has_msg(jv_copy(o))) {
@@ -76,19 +76,19 @@ static int jq_view(dedup_run *r, const char *line, size_t len)
 		return rc;
 	}
 	jv_free(o);
-	jbuf_reset(&r->norm);
+	strbuf_reset(&r->norm);
 	if (!any) {
 		/* null, "" or nothing is not a key: a key of its own, so the record
 		 * is kept and compared with none (counted as no_key) */
-		jbuf_printf(&r->norm, "\x1e%llu", (unsigned long long)r->nokey++);
+		strbuf_printf(&r->norm, "\x1e%llu", (unsigned long long)r->nokey++);
 		return 0;
 	}
 	const char *t = r->jqtext.p ? r->jqtext.p : "";
-	if (!r->cfg.fold) { jbuf_put(&r->norm, t, r->jqtext.len); return 0; }
-	jbuf tmp = {0};
+	if (!r->cfg.fold) { strbuf_put(&r->norm, t, r->jqtext.len); return 0; }
+	strbuf tmp = {0};
 	dedup_nfc(t, r->jqtext.len, 1, &tmp);
 	dedup_fold(tmp.p ? tmp.p : "", tmp.len, &r->norm);
-	jbuf_free(&tmp);
+	strbuf_free(&tmp);
 	return 0;
 }
 
@@ -109,12 +109,12 @@ int32_t dedup_rank(dedup_run *r, const json_doc *d, int32_t file_rank)
 	return c->npriority + file_rank;
 }
 
-void dedup_id(const json_doc *d, uint32_t i, jbuf *out)
+void dedup_id(const json_doc *d, uint32_t i, strbuf *out)
 {
 	uint32_t idn = json_get(d, 0, "id");
 	if (json_type_of(d, idn) == JSON_STRING) json_str_append(d, idn, out);
-	else if (json_type_of(d, idn) == JSON_NUMBER) { size_t l; const char *s = json_raw(d, idn, &l); jbuf_put(out, s, l); }
-	else jbuf_printf(out, "#%u", i);
+	else if (json_type_of(d, idn) == JSON_NUMBER) { size_t l; const char *s = json_raw(d, idn, &l); strbuf_put(out, s, l); }
+	else strbuf_printf(out, "#%u", i);
 }
 
 int dedup_spool(dedup_run *r, const char *line, size_t len)
@@ -153,8 +153,8 @@ static int spool_text(void *ctx, uint32_t i, const char **t, size_t *n)
 	uint64_t end = i + 1 < r->n ? r->r[i + 1].off : r->spooled;
 	size_t len = (size_t)(end - r->r[i].off - 1), got = 0;
 	if (end > r->sw.bytes && jsonl_flush(&r->sw)) return -1;
-	jbuf_reset(&r->vline);
-	jbuf_reserve(&r->vline, len + 1);
+	strbuf_reset(&r->vline);
+	strbuf_reserve(&r->vline, len + 1);
 	while (got < len) {
 		ssize_t k = pread(r->spool, r->vline.p + got, len - got, (off_t)(r->r[i].off + got));
 		if (k < 0 && errno == EINTR) continue;
@@ -232,7 +232,7 @@ static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t 
 	e->rank = ref ? -1 : dedup_rank(r, d, file_rank);
 	e->id_off = (uint32_t)r->ids.len;
 	dedup_id(d, i, &r->ids);
-	jbuf_putc(&r->ids, 0);
+	strbuf_putc(&r->ids, 0);
 
 	int rc = dedup_view(r, d, line, len);
 	if (rc) return rc;
@@ -321,28 +321,28 @@ static int write_clusters(dedup_run *r)
 	const char *path = r->cfg.clusters;
 	jsonl_writer cw;
 	if (jsonl_writer_open(&cw, path)) return dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(errno));
-	jbuf b = {0};
+	strbuf b = {0};
 	int ok = 1;
 	for (uint32_t i = 0; i < r->n && ok; i++) {
 		uint32_t root = dedup_uf_find(&r->uf, i);
 		if (root != i || r->size[root] < 2) continue;
-		jbuf_reset(&b);
+		strbuf_reset(&b);
 		const char *sid = r->ids.p + r->r[r->best[root]].id_off;
-		jbuf_puts(&b, "{\"survivor\":");
+		strbuf_puts(&b, "{\"survivor\":");
 		json_write_str(&b, sid, strlen(sid));
-		jbuf_puts(&b, ",\"members\":[");
+		strbuf_puts(&b, ",\"members\":[");
 		int first = 1;
 		for (uint32_t k = i; k < r->n; k++) {
 			if (dedup_uf_find(&r->uf, k) != root) continue;
 			const char *mid = r->ids.p + r->r[k].id_off;
-			if (!first) jbuf_putc(&b, ',');
+			if (!first) strbuf_putc(&b, ',');
 			first = 0;
 			json_write_str(&b, mid, strlen(mid));
 		}
-		jbuf_puts(&b, "]}");
+		strbuf_puts(&b, "]}");
 		ok = !jsonl_write_line(&cw, b.p, b.len);
 	}
-	jbuf_free(&b);
+	strbuf_free(&b);
 	int e = cw.err;
 	if (jsonl_writer_close(&cw) || !ok) return dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(e ? e : cw.err ? cw.err : errno));
 	return 0;
@@ -438,12 +438,12 @@ void dedup_free(dedup_run *r)
 	if (r->cfg.near) dedup_lsh_free(&r->lsh);
 	dedup_uf_free(&r->uf);
 	if (!r->lean) dedup_verifier_free(&r->ver);
-	jbuf_free(&r->ids);
-	jbuf_free(&r->vline);
-	jbuf_free(&r->norm);
-	jbuf_free(&r->jqtext);
-	jbuf_free(&r->rec);
-	jbuf_free(&r->fld);
+	strbuf_free(&r->ids);
+	strbuf_free(&r->vline);
+	strbuf_free(&r->norm);
+	strbuf_free(&r->jqtext);
+	strbuf_free(&r->rec);
+	strbuf_free(&r->fld);
 	json_doc_free(&r->d);
 	json_doc_free(&r->vdoc);
 	free(r);

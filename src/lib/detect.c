@@ -18,7 +18,7 @@ void detect_init(detect_ctx *c)
 
 void detect_free(detect_ctx *c)
 {
-	jbuf_free(&c->text);
+	strbuf_free(&c->text);
 	json_doc_free(&c->inner);
 }
 
@@ -608,7 +608,7 @@ static const char *text_for_rules(detect_ctx *c, const json_doc *d, uint32_t i, 
 		*esc = 1;
 		return raw;
 	}
-	jbuf_reset(&c->text);
+	strbuf_reset(&c->text);
 	json_str_append(d, i, &c->text);
 	*len = c->text.len;
 	return c->text.p;
@@ -748,7 +748,7 @@ static const char *mm_serialised(detect_ctx *c, const json_doc *d, uint32_t i, c
 		}
 		if (k >= n || (raw[k] != '[' && raw[k] != '{')) return NULL;
 	}
-	jbuf_reset(&c->text);
+	strbuf_reset(&c->text);
 	json_str_append(d, i, &c->text);
 	const char *s = c->text.p;
 	size_t l = c->text.len;

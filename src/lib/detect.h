@@ -31,7 +31,7 @@
 #include "util.h"
 
 typedef struct detect_ctx {
-	jbuf text;    /* decoded message text */
+	strbuf text;    /* decoded message text */
 	json_doc inner;   /* a content list serialised into a string, parsed */
 } detect_ctx;
 

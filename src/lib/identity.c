@@ -305,7 +305,7 @@ static const struct { char reason; const char *lang, *re; } claims[] = {
 #define PF_BUCKETS 1024
 #define N_LITS (N_NAMES + N_CUTOFF_LITS)
 
-struct id_rules {
+struct identity_rules {
 	/* the identity claims, those that start with the name, the cut-offs;
 	 * compiled anchored (re[3 + k]) for the candidates, as JIT code runs
 	 * only the anchoring a pattern was compiled with */
@@ -378,7 +378,7 @@ static int rarest_window(const char *lit)
 	return best;
 }
 
-static void pf_add(id_rules *r, int k, const char *lit, int flags, int class)
+static void pf_add(identity_rules *r, int k, const char *lit, int flags, int class)
 {
 	int a = rarest_window(lit);
 	uint32_t h = pf_hash(fold3((const unsigned char *)lit + a));
@@ -397,7 +397,7 @@ static inline int alnum(unsigned char c) { return (c >= '0' && c <= '9') || ((c 
 /* literal k at s[i]: its bytes (case-folded unless EXACT), and the word
  * edges its flags ask for. In raw JSON a letter after a backslash is an
  * escape ("\nGoogle"), so it counts as a word edge. */
-static int lit_at(const id_rules *r, unsigned k, const unsigned char *s, size_t n, size_t i)
+static int lit_at(const identity_rules *r, unsigned k, const unsigned char *s, size_t n, size_t i)
 {
 	const unsigned char *lit = (const unsigned char *)r->lits[k].lit;
 	size_t l = r->lits[k].len;
@@ -416,9 +416,9 @@ static int lit_at(const id_rules *r, unsigned k, const unsigned char *s, size_t 
 	return 1;
 }
 
-struct id_hit { uint32_t pos, class; };   /* a literal in the text, and its class */
+struct identity_hit { uint32_t pos, class; };   /* a literal in the text, and its class */
 
-static void push_hit(id_ctx *c, size_t pos, unsigned class)
+static void push_hit(identity_ctx *c, size_t pos, unsigned class)
 {
 	if (c->nhits == c->hcap) {
 		c->hcap = c->hcap ? 2 * c->hcap : 64;
@@ -431,7 +431,7 @@ static void push_hit(id_ctx *c, size_t pos, unsigned class)
 /* the classes (1 names, 2 cut-off literals) of the literals in hash h's
  * bucket whose anchor stands at s[i]; each one also into sink's hits when
  * sink is set */
-static int lit_starts(const id_rules *r, const unsigned char *s, size_t n, size_t i, uint32_t h, id_ctx *sink)
+static int lit_starts(const identity_rules *r, const unsigned char *s, size_t n, size_t i, uint32_t h, identity_ctx *sink)
 {
 	int m = 0;
 	for (unsigned k = r->head[h % PF_BUCKETS]; k; k = r->lits[k - 1].next) {
@@ -449,7 +449,7 @@ static int lit_starts(const id_rules *r, const unsigned char *s, size_t n, size_
  * whose three bytes (folded) each have a nibble pair some group of anchors
  * allows (pf_groups), about one in forty in English and code; each of those
  * is hashed as the scalar scan hashes every position. */
-__attribute__((target("avx2"))) static size_t scan_avx2(const id_rules *r, const unsigned char *s, size_t n, int *m, id_ctx *sink)
+__attribute__((target("avx2"))) static size_t scan_avx2(const identity_rules *r, const unsigned char *s, size_t n, int *m, identity_ctx *sink)
 {
 	const __m256i f = _mm256_set1_epi8(0x20), nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
 	__m256i lo[2][3], hi[2][3];
@@ -481,7 +481,7 @@ __attribute__((target("avx2"))) static size_t scan_avx2(const id_rules *r, const
 
 /* The scan: the classes of the literals in s[0..n), all of them into
  * sink's hits when sink is set (else it stops once both classes are seen). */
-static int pf_scan(const id_rules *r, const char *str, size_t n, id_ctx *sink)
+static int pf_scan(const identity_rules *r, const char *str, size_t n, identity_ctx *sink)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
@@ -510,7 +510,7 @@ static int pf_scan(const id_rules *r, const char *str, size_t n, id_ctx *sink)
 	return m;
 }
 
-int id_maybe(const id_rules *r, const char *str, size_t n) { return pf_scan(r, str, n, NULL); }
+int identity_maybe(const identity_rules *r, const char *str, size_t n) { return pf_scan(r, str, n, NULL); }
 
 /*
  * Backslash-u escapes. A literal in the decoded text of a string is on its
@@ -522,7 +522,7 @@ int id_maybe(const id_rules *r, const char *str, size_t n) { return pf_scan(r, s
  */
 static inline uint32_t esc_hash(uint32_t v) { return (v * 0x9E3779B1u) >> 16; }
 
-static void esc_add(id_rules *r, const char *lit)
+static void esc_add(identity_rules *r, const char *lit)
 {
 	const unsigned char *p = (const unsigned char *)lit;
 	for (size_t i = 0; p[i]; i++) {
@@ -562,7 +562,7 @@ static int hex4(const unsigned char *s, unsigned *v)
  * first bytes fold like. Folding keeps ASCII, lead and continuation bytes
  * apart, so a literal's character that does not end it can only match a
  * text character of its own length. */
-static int char_hides(const id_rules *r, unsigned v)
+static int char_hides(const identity_rules *r, unsigned v)
 {
 	unsigned char b[3];
 	int l;
@@ -585,7 +585,7 @@ static int char_hides(const id_rules *r, unsigned v)
 
 /* r->hides: bit v for the characters below U+10000 whose escape could hide
  * a literal's character: printable ASCII, and those char_hides finds */
-static void hides_table(id_rules *r)
+static void hides_table(identity_rules *r)
 {
 	for (unsigned v = 0x20; v < 0x10000; v++)
 		if (v < 0x80 || ((v < 0xD800 || v > 0xDFFF) && char_hides(r, v))) r->hides[v / 64] |= 1ull << (v % 64);
@@ -594,7 +594,7 @@ static void hides_table(id_rules *r)
 /* 1 when an escape in raw JSON string bytes s[0..n) could stand for a
  * character of a literal (r->hides, char_hides), or is one this does not
  * read */
-static int escape_hides(const id_rules *r, const char *str, size_t n)
+static int escape_hides(const identity_rules *r, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str, *e = s + n, *p = s;
 	while (p < e) {
@@ -620,22 +620,22 @@ static int escape_hides(const id_rules *r, const char *str, size_t n)
 
 /* Pattern text with its open repeats bounded (\s+ to \s{1,8}, \s* to
  * \s{0,8}, a class's + and * to {1,32} and {0,32}), so that no match starts
- * more than ID_BEFORE bytes, ID_WORDS words or ID_CHARS characters before
+ * more than IDENTITY_BEFORE bytes, IDENTITY_WORDS words or IDENTITY_CHARS characters before
  * the literal it holds (see Matching below). */
-static void put_bounded(jbuf *p, const char *re)
+static void put_bounded(strbuf *p, const char *re)
 {
 	for (const char *c = re; *c; c++) {
 		if (c[0] == '\\' && c[1] == 's' && (c[2] == '+' || c[2] == '*')) {
-			jbuf_puts(p, c[2] == '+' ? "\\s{1,8}" : "\\s{0,8}");
+			strbuf_puts(p, c[2] == '+' ? "\\s{1,8}" : "\\s{0,8}");
 			c += 2;
 		} else if (c[0] == '\\' && c[1]) {
-			jbuf_put(p, c, 2);
+			strbuf_put(p, c, 2);
 			c++;
 		} else if (c[0] == ']' && (c[1] == '+' || c[1] == '*')) {
-			jbuf_puts(p, c[1] == '+' ? "]{1,32}" : "]{0,32}");
+			strbuf_puts(p, c[1] == '+' ? "]{1,32}" : "]{0,32}");
 			c++;
 		} else {
-			jbuf_putc(p, *c);
+			strbuf_putc(p, *c);
 		}
 	}
 }
@@ -645,34 +645,34 @@ static void put_bounded(jbuf *p, const char *re)
  * language), {N} calling the subroutine N, the names, defined once at the
  * end. (A (*MARK) on each, like a DEFINE group first, would keep PCRE2 from
  * knowing the bytes a match can start with.) */
-static void build_pattern(jbuf *p, char reason)
+static void build_pattern(strbuf *p, char reason)
 {
-	jbuf_puts(p, "(?:");
+	strbuf_puts(p, "(?:");
 	int first = 1;
 	for (size_t k = 0; k < N_CLAIMS; k++) {
 		if (claims[k].reason != reason) continue;
-		if (!first) jbuf_putc(p, '|');
+		if (!first) strbuf_putc(p, '|');
 		first = 0;
-		jbuf_putc(p, '(');   /* group number: the claim's place in its class */
-		jbuf b = {0};
+		strbuf_putc(p, '(');   /* group number: the claim's place in its class */
+		strbuf b = {0};
 		for (const char *c = claims[k].re; *c; c++) {
-			if (!strncmp(c, "{N}", 3)) { jbuf_puts(&b, "(?&N)"); c += 2; }
-			else jbuf_putc(&b, *c);
+			if (!strncmp(c, "{N}", 3)) { strbuf_puts(&b, "(?&N)"); c += 2; }
+			else strbuf_putc(&b, *c);
 		}
 		put_bounded(p, b.p);
-		jbuf_free(&b);
-		jbuf_putc(p, ')');
+		strbuf_free(&b);
+		strbuf_putc(p, ')');
 	}
 	/* the names last: a DEFINE group first would keep PCRE2 from knowing
 	 * the bytes a match can start with, which it skips to */
-	jbuf_puts(p, ")(?(DEFINE)(?<N>");
+	strbuf_puts(p, ")(?(DEFINE)(?<N>");
 	for (size_t k = 0; k < N_NAMES; k++) {
-		if (k) jbuf_putc(p, '|');
-		jbuf_puts(p, names[k].flags & WS ? "(?<![A-Za-z0-9])(?:" : "(?:");
+		if (k) strbuf_putc(p, '|');
+		strbuf_puts(p, names[k].flags & WS ? "(?<![A-Za-z0-9])(?:" : "(?:");
 		put_bounded(p, names[k].re);
-		jbuf_puts(p, names[k].flags & WS ? ")(?![A-Za-z0-9])" : ")");
+		strbuf_puts(p, names[k].flags & WS ? ")(?![A-Za-z0-9])" : ")");
 	}
-	jbuf_puts(p, "))");
+	strbuf_puts(p, "))");
 }
 
 /* the share of text positions whose byte (folded) a group's nibble masks
@@ -709,7 +709,7 @@ static int cmp_freq(const void *x, const void *y)
  * through more than the anchors themselves) it raises least. Any grouping
  * is correct, since every anchor's bytes pass its own group; a good one
  * keeps the positions to hash few. */
-static void pf_groups(id_rules *r)
+static void pf_groups(identity_rules *r)
 {
 	unsigned m[16][3][2];
 	memset(m, 0, sizeof m);
@@ -751,7 +751,7 @@ static void pf_groups(id_rules *r)
  * alone, the interpreter, anchored); a b0 PCRE2's first-byte bitmap rules
  * out has none. A multi-byte character, or a pair that is not UTF-8, is
  * taken as a start, as is every pair when PCRE2 knows no first bytes. */
-static void pf_starts(id_rules *r, int c)
+static void pf_starts(identity_rules *r, int c)
 {
 	const uint8_t *first = NULL;
 	if (pcre2_pattern_info(r->re[c + 3], PCRE2_INFO_FIRSTBITMAP, &first)) first = NULL;
@@ -780,9 +780,9 @@ static void pf_starts(id_rules *r, int c)
 	pcre2_match_data_free(md);
 }
 
-id_rules *id_rules_new(char *err, size_t errlen)
+identity_rules *identity_rules_new(char *err, size_t errlen)
 {
-	id_rules *r = xcalloc(1, sizeof *r);
+	identity_rules *r = xcalloc(1, sizeof *r);
 	int k = 0;
 	for (size_t i = 0; i < N_NAMES; i++)
 		pf_add(r, k++, names[i].lit, names[i].flags & INNER ? names[i].flags & EXACT : names[i].flags, 1);
@@ -791,19 +791,19 @@ id_rules *id_rules_new(char *err, size_t errlen)
 	hides_table(r);
 	pf_groups(r);
 	for (int c = 0; c < 6; c++) {
-		jbuf p = {0};
+		strbuf p = {0};
 		build_pattern(&p, "inc"[c % 3]);
 		int ec;
 		PCRE2_SIZE eo;
 		r->re[c] = pcre2_compile((PCRE2_SPTR)p.p, p.len, PCRE2_CASELESS | PCRE2_UTF | PCRE2_UCP | (c >= 3 ? PCRE2_ANCHORED : 0),
 		                         &ec, &eo, NULL);
-		jbuf_free(&p);
+		strbuf_free(&p);
 		if (!r->re[c]) {
 			PCRE2_UCHAR msg[160];
 			pcre2_get_error_message(ec, msg, sizeof msg);
 			err_set(err, errlen, "identity rules: %s pattern at offset %zu: %s", c % 3 == 2 ? "cut-off" : "identity", (size_t)eo,
 			        (const char *)msg);
-			id_rules_free(r);
+			identity_rules_free(r);
 			return NULL;
 		}
 		/* JIT is a speed-up only: without it (no JIT on this CPU) the
@@ -814,14 +814,14 @@ id_rules *id_rules_new(char *err, size_t errlen)
 	return r;
 }
 
-void id_rules_free(id_rules *r)
+void identity_rules_free(identity_rules *r)
 {
 	if (!r) return;
 	for (int c = 0; c < 6; c++) pcre2_code_free(r->re[c]);
 	free(r);
 }
 
-void id_init(id_ctx *c, const id_rules *r)
+void identity_init(identity_ctx *c, const identity_rules *r)
 {
 	memset(c, 0, sizeof *c);
 	c->rules = r;
@@ -836,13 +836,13 @@ void id_init(id_ctx *c, const id_rules *r)
 	pcre2_set_match_limit(c->mctx, 10 * 1000 * 1000);
 }
 
-void id_free(id_ctx *c)
+void identity_free(identity_ctx *c)
 {
 	pcre2_match_data_free(c->md);
 	pcre2_match_context_free(c->mctx);
 	pcre2_jit_stack_free(c->jit);
-	jbuf_free(&c->text);
-	jbuf_free(&c->clean);
+	strbuf_free(&c->text);
+	strbuf_free(&c->clean);
 	free(c->hits);
 	free(c->spans);
 	free(c->quoted);
@@ -858,7 +858,7 @@ void id_free(id_ctx *c)
  */
 #define SPAN_SEARCH_MAX (64u * 1024)
 
-static void push_span(id_ctx *c, size_t a, size_t b)
+static void push_span(identity_ctx *c, size_t a, size_t b)
 {
 	if (c->nspans + 2 > c->scap) {
 		c->scap = c->scap ? 2 * c->scap : 64;
@@ -868,7 +868,7 @@ static void push_span(id_ctx *c, size_t a, size_t b)
 	c->spans[c->nspans++] = b;
 }
 
-static void code_spans(id_ctx *c, const char *s, size_t n)
+static void code_spans(identity_ctx *c, const char *s, size_t n)
 {
 	size_t i = 0;
 	c->nspans = 0;
@@ -928,7 +928,7 @@ static void code_spans(id_ctx *c, const char *s, size_t n)
 }
 
 /* 1 when offset at stands in code (c->spans, computed on first use) */
-static int in_code(id_ctx *c, const char *s, size_t n, size_t at)
+static int in_code(identity_ctx *c, const char *s, size_t n, size_t at)
 {
 	if (!c->spans_ok) {
 		code_spans(c, s, n);
@@ -950,7 +950,7 @@ static int in_code(id_ctx *c, const char *s, size_t n, size_t at)
  * than of the closers ” » 」 』. The state of every offset, in one pass over
  * the string into c->quoted, when a match first needs it.
  */
-static void quote_states(id_ctx *c, const char *str, size_t n)
+static void quote_states(identity_ctx *c, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	if (n + 1 > c->qcap) {
@@ -985,7 +985,7 @@ static void quote_states(id_ctx *c, const char *str, size_t n)
 	c->quoted[n] = 0;
 }
 
-static int in_quote(id_ctx *c, const char *s, size_t n, size_t at)
+static int in_quote(identity_ctx *c, const char *s, size_t n, size_t at)
 {
 	if (!c->quoted_ok) {
 		quote_states(c, s, n);
@@ -997,15 +997,15 @@ static int in_quote(id_ctx *c, const char *s, size_t n, size_t at)
 /* s with every byte that does not start valid UTF-8 replaced by '?', in
  * c->clean: PCRE2 in UTF mode refuses invalid text, and a lone surrogate
  * escape decodes to bytes that are not UTF-8 */
-static const char *clean_utf8(id_ctx *c, const char *s, size_t n)
+static const char *clean_utf8(identity_ctx *c, const char *s, size_t n)
 {
-	jbuf_reset(&c->clean);
+	strbuf_reset(&c->clean);
 	size_t i = 0;
 	while (i < n) {
 		size_t v = utf8_valid_prefix(s + i, n - i);
-		jbuf_put(&c->clean, s + i, v);
+		strbuf_put(&c->clean, s + i, v);
 		i += v;
-		if (i < n) { jbuf_putc(&c->clean, '?'); i++; }
+		if (i < n) { strbuf_putc(&c->clean, '?'); i++; }
 	}
 	return c->clean.p;
 }
@@ -1033,27 +1033,27 @@ static void excerpt(char *out, size_t on, const char *s, size_t a, size_t b)
  * not one, any non-ASCII character, or, for the patterns that start with a
  * name, the literal itself. No pattern starts more than 24 ASCII words, or
  * 96 non-ASCII characters, before its literal (the repeats are bounded, see
- * put_bounded), nor more than ID_BEFORE bytes, and those that start with a
- * name start within ID_BEFORE_NAME bytes of its literal ("Meta Llama",
+ * put_bounded), nor more than IDENTITY_BEFORE bytes, and those that start with a
+ * name start within IDENTITY_BEFORE_NAME bytes of its literal ("Meta Llama",
  * "Яндекс"); the candidates are those, in
  * the text before each literal. The unit test and fuzz_identity hold this
- * to matching every pattern from every position (id_ctx.reference).
+ * to matching every pattern from every position (identity_ctx.reference).
  */
-#define ID_BEFORE 4096
-#define ID_WORDS 24
-#define ID_CHARS 96
-#define ID_BEFORE_NAME 16
-#define ID_CAND (ID_WORDS + ID_CHARS + 2)
+#define IDENTITY_BEFORE 4096
+#define IDENTITY_WORDS 24
+#define IDENTITY_CHARS 96
+#define IDENTITY_BEFORE_NAME 16
+#define IDENTITY_CAND (IDENTITY_WORDS + IDENTITY_CHARS + 2)
 
 
 static int cmp_hit(const void *a, const void *b)
 {
-	uint32_t x = ((const struct id_hit *)a)->pos, y = ((const struct id_hit *)b)->pos;
+	uint32_t x = ((const struct identity_hit *)a)->pos, y = ((const struct identity_hit *)b)->pos;
 	return x < y ? -1 : x > y;
 }
 
 /* every literal in s[0..n), by position, into c->hits; their classes */
-static int collect_hits(id_ctx *c, const char *s, size_t n)
+static int collect_hits(identity_ctx *c, const char *s, size_t n)
 {
 	c->nhits = 0;
 	int m = pf_scan(c->rules, s, n, c);
@@ -1076,11 +1076,11 @@ static const char *claim_lang(int re, const PCRE2_SIZE *ov, unsigned npairs)
 /* Pattern re matched at a (anchored; a < 0 or PCRE2_UNSET: the first match
  * anywhere from 0) that stands outside code and quotes: 1 with the detail.
  * *sp may become a copy with invalid UTF-8 made '?'. */
-static int match_at(id_ctx *c, int re, const char **sp, size_t n, size_t a, int anchored, char *detail, size_t dn)
+static int match_at(identity_ctx *c, int re, const char **sp, size_t n, size_t a, int anchored, char *detail, size_t dn)
 {
 	const char *s = *sp;
 	for (;;) {
-		/* valid UTF-8 (id_text saw to it): PCRE2 would check only from
+		/* valid UTF-8 (identity_text saw to it): PCRE2 would check only from
 		 * the start offset on, and its JIT code reads behind it */
 		int rc = pcre2_match(c->rules->re[re + (anchored ? 3 : 0)], (PCRE2_SPTR)s, n, a, PCRE2_NO_UTF_CHECK, c->md, c->mctx);
 		if (rc < 0) return 0;   /* no match, or the match limit */
@@ -1108,13 +1108,13 @@ static int match_at(id_ctx *c, int re, const char **sp, size_t n, size_t a, int 
 static size_t candidates(const char *str, size_t p, size_t after, size_t *cand)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t k = 0, words = 0, chars = 0, lo = p > ID_BEFORE ? p - ID_BEFORE : 0;
+	size_t k = 0, words = 0, chars = 0, lo = p > IDENTITY_BEFORE ? p - IDENTITY_BEFORE : 0;
 	if (after != SIZE_MAX && after + 1 > lo) lo = after + 1;
 	cand[k++] = p;   /* the literal */
-	for (size_t q = p; q-- > lo && (words < ID_WORDS || chars < ID_CHARS);) {
+	for (size_t q = p; q-- > lo && (words < IDENTITY_WORDS || chars < IDENTITY_CHARS);) {
 		if (s[q] >= 0x80) {
-			if ((s[q] & 0xC0) != 0x80 && chars < ID_CHARS) cand[k++] = q, chars++;
-		} else if (alnum(s[q]) && (q == 0 || !alnum(s[q - 1])) && words < ID_WORDS) {
+			if ((s[q] & 0xC0) != 0x80 && chars < IDENTITY_CHARS) cand[k++] = q, chars++;
+		} else if (alnum(s[q]) && (q == 0 || !alnum(s[q - 1])) && words < IDENTITY_WORDS) {
 			cand[k++] = q, words++;
 		}
 	}
@@ -1124,9 +1124,9 @@ static size_t candidates(const char *str, size_t p, size_t after, size_t *cand)
 
 /* the patterns re_a (and re_b, those starting with a name, when >= 0) at the
  * candidates before each literal of class bit */
-static int match_near(id_ctx *c, int re_a, int re_b, unsigned bit, const char **sp, size_t n, char *detail, size_t dn)
+static int match_near(identity_ctx *c, int re_a, int re_b, unsigned bit, const char **sp, size_t n, char *detail, size_t dn)
 {
-	size_t cand[ID_CAND], prev = SIZE_MAX;
+	size_t cand[IDENTITY_CAND], prev = SIZE_MAX;
 	for (size_t h = 0; h < c->nhits; h++) {
 		if (!(c->hits[h].class & bit) || c->hits[h].pos == prev) continue;
 		size_t p = c->hits[h].pos, k = candidates(*sp, p, prev, cand);
@@ -1136,14 +1136,14 @@ static int match_near(id_ctx *c, int re_a, int re_b, unsigned bit, const char **
 			unsigned b1 = cand[i] + 1 < n ? q[1] : 0;   /* at the end: the NUL after it, a start of any match */
 			if ((cand[i] + 1 >= n || (st[q[0]][b1 / 64] >> (b1 % 64) & 1)) && match_at(c, re_a, sp, n, cand[i], 1, detail, dn))
 				return 1;
-			if (re_b >= 0 && cand[i] + ID_BEFORE_NAME >= p && match_at(c, re_b, sp, n, cand[i], 1, detail, dn)) return 1;
+			if (re_b >= 0 && cand[i] + IDENTITY_BEFORE_NAME >= p && match_at(c, re_b, sp, n, cand[i], 1, detail, dn)) return 1;
 		}
 		prev = p;
 	}
 	return 0;
 }
 
-const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn)
+const char *identity_text(identity_ctx *c, const char *s, size_t n, char *detail, size_t dn)
 {
 	c->spans_ok = c->quoted_ok = 0;
 	if (!utf8_valid(s, n)) s = clean_utf8(c, s, n);
@@ -1160,30 +1160,30 @@ const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn)
 }
 
 /* the rules on string node i of d */
-static const char *id_string(id_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
+static const char *identity_string(identity_ctx *c, const json_doc *d, uint32_t i, char *detail, size_t dn)
 {
 	const json_node *nd = &d->nodes[i];
 	const char *raw = d->src + nd->off;
 	/* raw bytes stand for themselves in every literal unless a backslash-u
 	 * escape could write one of its letters */
-	if (!c->reference && !id_maybe(c->rules, raw, nd->len) &&
+	if (!c->reference && !identity_maybe(c->rules, raw, nd->len) &&
 	    (!(nd->flags & JSON_F_UESCAPE) || !escape_hides(c->rules, raw, nd->len)))
 		return NULL;
 	const char *t = raw;
 	size_t l = nd->len;
 	if (nd->flags & JSON_F_ESCAPED) {
-		jbuf_reset(&c->text);
+		strbuf_reset(&c->text);
 		json_str_append(d, i, &c->text);
 		t = c->text.p;
 		l = c->text.len;
 	}
-	return id_text(c, t, l, detail, dn);
+	return identity_text(c, t, l, detail, dn);
 }
 
 static const json_key msg_keys[] = {JSON_KEY("role"), JSON_KEY("content"), JSON_KEY("reasoning_content"),
                                     JSON_KEY("reasoning")};
 
-const char *id_check(id_ctx *c, const json_doc *d, char *detail, size_t dn)
+const char *identity_check(identity_ctx *c, const json_doc *d, char *detail, size_t dn)
 {
 	uint32_t ms = json_get(d, 0, "messages");
 	if (json_type_of(d, ms) != JSON_ARRAY) return NULL;
@@ -1196,12 +1196,12 @@ const char *id_check(id_ctx *c, const json_doc *d, char *detail, size_t dn)
 		for (int k = 1; k < 4; k++) {
 			const char *r = NULL;
 			if (json_type_of(d, v[k]) == JSON_STRING) {
-				r = id_string(c, d, v[k], detail, dn);
+				r = identity_string(c, d, v[k], detail, dn);
 			} else if (k == 1 && json_type_of(d, v[k]) == JSON_ARRAY) {
 				JSON_FOR_ELEMS(d, v[k], part, j) {
 					(void)j;
 					uint32_t t = json_type_of(d, part) == JSON_OBJECT ? json_get(d, part, "text") : part;
-					if (json_type_of(d, t) == JSON_STRING && (r = id_string(c, d, t, detail, dn))) break;
+					if (json_type_of(d, t) == JSON_STRING && (r = identity_string(c, d, t, detail, dn))) break;
 				}
 			}
 			if (r) return r;

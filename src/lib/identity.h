@@ -28,12 +28,12 @@
  * rarest three bytes. Only strings holding one are decoded and matched,
  * and the patterns (PCRE2 JIT, compiled anchored) are tried only at the
  * tokens before each literal where a match holding it could start.
- * id_ctx.reference = 1 matches every pattern from every position instead:
+ * identity_ctx.reference = 1 matches every pattern from every position instead:
  * the definition the tests and fuzz_identity hold the fast path to.
  *
- * Ownership and threads: id_rules_new compiles the rules once; the rules
+ * Ownership and threads: identity_rules_new compiles the rules once; the rules
  * are read-only after it and may be shared by threads, each with its own
- * id_ctx (scratch memory and PCRE2 match data). Errors: id_rules_new returns
+ * identity_ctx (scratch memory and PCRE2 match data). Errors: identity_rules_new returns
  * NULL with the reason in err (a pattern that does not compile); the checks
  * cannot fail (a string that is not valid UTF-8 is matched with each bad
  * byte read as '?'; a pattern that meets PCRE2's match limit counts as no
@@ -47,14 +47,14 @@
 #include "json.h"
 #include "util.h"
 
-typedef struct id_rules id_rules;
+typedef struct identity_rules identity_rules;
 
-typedef struct id_ctx {
-	const id_rules *rules;
-	jbuf text;                   /* decoded message text */
-	jbuf clean;                  /* text with invalid UTF-8 replaced, when needed */
+typedef struct identity_ctx {
+	const identity_rules *rules;
+	strbuf text;                   /* decoded message text */
+	strbuf clean;                  /* text with invalid UTF-8 replaced, when needed */
 	void *md, *mctx, *jit;       /* PCRE2 match data, match context, JIT stack */
-	struct id_hit *hits;         /* the literals of the string being matched */
+	struct identity_hit *hits;         /* the literals of the string being matched */
 	size_t nhits, hcap;
 	size_t *spans, nspans, scap; /* its code, as [start, end) pairs */
 	int spans_ok;
@@ -62,25 +62,25 @@ typedef struct id_ctx {
 	size_t qcap;
 	int quoted_ok;
 	int reference;               /* tests: 1 matches everywhere, without the literals */
-} id_ctx;
+} identity_ctx;
 
-id_rules *id_rules_new(char *err, size_t errlen);
-void id_rules_free(id_rules *r);
+identity_rules *identity_rules_new(char *err, size_t errlen);
+void identity_rules_free(identity_rules *r);
 
-void id_init(id_ctx *c, const id_rules *r);
-void id_free(id_ctx *c);
+void identity_init(identity_ctx *c, const identity_rules *r);
+void identity_free(identity_ctx *c);
 
 /* The record rule: NULL for a record to keep, or "foreign_identity" /
  * "knowledge_cutoff" (static) with what matched in detail[n]. */
-const char *id_check(id_ctx *c, const json_doc *d, char *detail, size_t n);
+const char *identity_check(identity_ctx *c, const json_doc *d, char *detail, size_t n);
 
 /* The text rules on decoded text s[0..n) (one assistant turn), with the
- * same results as id_check gives a string holding it. */
-const char *id_text(id_ctx *c, const char *s, size_t n, char *detail, size_t dn);
+ * same results as identity_check gives a string holding it. */
+const char *identity_text(identity_ctx *c, const char *s, size_t n, char *detail, size_t dn);
 
 /* Non-zero when s[0..n) (raw JSON bytes without backslash-u escapes, or
  * decoded text) holds a literal of the rules: bit 1 a name's, bit 2 a
  * cut-off pattern's; 0 means no pattern can match it. */
-int id_maybe(const id_rules *r, const char *s, size_t n);
+int identity_maybe(const identity_rules *r, const char *s, size_t n);
 
 #endif

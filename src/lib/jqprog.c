@@ -8,13 +8,13 @@
 /* libjq calls this for each message; keep the first, its first line only */
 static void keep_first(void *data, jv msg)
 {
-	jbuf *b = data;
+	strbuf *b = data;
 	if (!b->len && jv_get_kind(msg) == JV_KIND_STRING) {
 		const char *s = jv_string_value(msg);
 		if (!strncmp(s, "jq: error: ", 11)) s += 11;
 		size_t n = strcspn(s, "\n");
 		if (n && s[n - 1] == ':') n--;   /* it introduced the quoted source line */
-		jbuf_put(b, s, n);
+		strbuf_put(b, s, n);
 	}
 	jv_free(msg);
 }
@@ -26,7 +26,7 @@ jq_state *jqprog_compile(const char *prog, char *err, size_t errlen)
 		err_set(err, errlen, "libjq could not start");
 		return NULL;
 	}
-	jbuf msg = JBUF_INIT;
+	strbuf msg = STRBUF_INIT;
 	jq_set_error_cb(jq, keep_first, &msg);
 	int ok = jq_compile(jq, prog);
 	jq_set_error_cb(jq, NULL, NULL);
@@ -34,7 +34,7 @@ jq_state *jqprog_compile(const char *prog, char *err, size_t errlen)
 		err_set(err, errlen, "%s", msg.len ? msg.p : "it does not compile");
 		jq_teardown(&jq);
 	}
-	jbuf_free(&msg);
+	strbuf_free(&msg);
 	return jq;
 }
 

@@ -765,10 +765,10 @@ size_t json_str_decode(const json_doc *d, uint32_t i, char *out)
 	return json_unescape(d->src + n->off, n->len, out);
 }
 
-void json_str_append(const json_doc *d, uint32_t i, jbuf *out)
+void json_str_append(const json_doc *d, uint32_t i, strbuf *out)
 {
 	const json_node *n = &d->nodes[i];
-	jbuf_reserve(out, n->len);
+	strbuf_reserve(out, n->len);
 	out->len += json_str_decode(d, i, out->p + out->len);
 	out->p[out->len] = 0;
 }
@@ -854,20 +854,20 @@ const char *json_raw(const json_doc *d, uint32_t i, size_t *len)
 	return d->src + n->off;
 }
 
-void json_write_raw(jbuf *b, const json_doc *d, uint32_t i)
+void json_write_raw(strbuf *b, const json_doc *d, uint32_t i)
 {
 	size_t n;
 	const char *p = json_raw(d, i, &n);
-	jbuf_put(b, p, n);
+	strbuf_put(b, p, n);
 }
 
 static inline int needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-void json_write_str(jbuf *b, const char *str, size_t n)
+void json_write_str(strbuf *b, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *s = (const unsigned char *)str;
-	jbuf_reserve(b, n + 2);
+	strbuf_reserve(b, n + 2);
 	b->p[b->len++] = '"';
 	size_t i = 0;
 	while (i < n) {
@@ -889,7 +889,7 @@ void json_write_str(jbuf *b, const char *str, size_t n)
 #ifdef __SSE2__
 found:
 #endif
-		if (i > start) jbuf_put(b, s + start, i - start);
+		if (i > start) strbuf_put(b, s + start, i - start);
 		if (i >= n) break;
 		unsigned char c = s[i++];
 		char esc[7] = {'\\', 0};
@@ -907,12 +907,12 @@ found:
 			esc[4] = hex[c >> 4]; esc[5] = hex[c & 15];
 			el = 6;
 		}
-		jbuf_put(b, esc, el);
+		strbuf_put(b, esc, el);
 	}
-	jbuf_putc(b, '"');
+	strbuf_putc(b, '"');
 }
 
-void json_write_compact(jbuf *b, const json_doc *d, uint32_t i)
+void json_write_compact(strbuf *b, const json_doc *d, uint32_t i)
 {
 	const json_node *n = &d->nodes[i];
 	switch (n->type) {
@@ -929,22 +929,22 @@ void json_write_compact(jbuf *b, const json_doc *d, uint32_t i)
 		}
 		break;
 	case JSON_ARRAY:
-		jbuf_putc(b, '[');
+		strbuf_putc(b, '[');
 		JSON_FOR_ELEMS(d, i, e, k) {
-			if (k) jbuf_putc(b, ',');
+			if (k) strbuf_putc(b, ',');
 			json_write_compact(b, d, e);
 		}
-		jbuf_putc(b, ']');
+		strbuf_putc(b, ']');
 		break;
 	case JSON_OBJECT:
-		jbuf_putc(b, '{');
+		strbuf_putc(b, '{');
 		JSON_FOR_MEMBERS(d, i, key, val, k) {
-			if (k) jbuf_putc(b, ',');
+			if (k) strbuf_putc(b, ',');
 			json_write_compact(b, d, key);
-			jbuf_putc(b, ':');
+			strbuf_putc(b, ':');
 			json_write_compact(b, d, val);
 		}
-		jbuf_putc(b, '}');
+		strbuf_putc(b, '}');
 		break;
 	default:
 		json_write_raw(b, d, i);

@@ -36,7 +36,7 @@
  *
  * Writing. json_write_str() quotes and escapes a UTF-8 string (", \, control
  * characters; everything else verbatim); json_write_raw() copies a node's
- * source text. Both append to a jbuf (util.h).
+ * source text. Both append to a strbuf (util.h).
  */
 #ifndef SFTKIT_JSON_H
 #define SFTKIT_JSON_H
@@ -133,8 +133,8 @@ static inline const char *json_str_raw(const json_doc *d, uint32_t i, size_t *le
  * may be written) and must not overlap the source. Returns the decoded
  * length. Decoded text is valid UTF-8 and may contain NUL. */
 size_t json_str_decode(const json_doc *d, uint32_t i, char *out);
-/* Decode into a jbuf (appends). */
-void json_str_append(const json_doc *d, uint32_t i, jbuf *out);
+/* Decode into a strbuf (appends). */
+void json_str_append(const json_doc *d, uint32_t i, strbuf *out);
 /* 1 if string node i equals s[0..n) after decoding. */
 int json_str_eq(const json_doc *d, uint32_t i, const char *s, size_t n);
 /* 1 if string node i is empty or only JSON whitespace (space, tab, newline,
@@ -154,10 +154,10 @@ double json_num_double(const json_doc *d, uint32_t i);
 const char *json_raw(const json_doc *d, uint32_t i, size_t *len);
 
 /* Writer. */
-void json_write_str(jbuf *b, const char *s, size_t n);   /* "..." with escapes */
-void json_write_raw(jbuf *b, const json_doc *d, uint32_t i);
+void json_write_str(strbuf *b, const char *s, size_t n);   /* "..." with escapes */
+void json_write_raw(strbuf *b, const json_doc *d, uint32_t i);
 /* Re-encode node i compactly: no insignificant whitespace, strings decoded and
  * re-escaped by json_write_str, numbers verbatim. */
-void json_write_compact(jbuf *b, const json_doc *d, uint32_t i);
+void json_write_compact(strbuf *b, const json_doc *d, uint32_t i);
 
 #endif

@@ -37,11 +37,11 @@ void report_free(report *r)
 	}
 	free(r->contam);
 	free(r->manifest);
-	jbuf_free(&r->scratch);
+	strbuf_free(&r->scratch);
 	memset(r, 0, sizeof *r);
 }
 
-void report_html_escape(jbuf *o, const char *s, size_t n)
+void report_html_escape(strbuf *o, const char *s, size_t n)
 {
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -55,14 +55,14 @@ void report_html_escape(jbuf *o, const char *s, size_t n)
 		case 0: rep = "&#xFFFD;"; break;
 		default: continue;
 		}
-		jbuf_put(o, s + run, i - run);
-		jbuf_puts(o, rep);
+		strbuf_put(o, s + run, i - run);
+		strbuf_puts(o, rep);
 		run = i + 1;
 	}
-	jbuf_put(o, s + run, n - run);
+	strbuf_put(o, s + run, n - run);
 }
 
-static void esc(jbuf *o, const char *s) { report_html_escape(o, s, strlen(s)); }
+static void esc(strbuf *o, const char *s) { report_html_escape(o, s, strlen(s)); }
 
 static report_src *get_src(report *r, const char *name, size_t n)
 {
@@ -78,7 +78,7 @@ static report_src *get_src(report *r, const char *name, size_t n)
 /* code points of a string node (decoded) */
 static uint64_t chars_of(report *r, const json_doc *d, uint32_t v)
 {
-	jbuf_reset(&r->scratch);
+	strbuf_reset(&r->scratch);
 	json_str_append(d, v, &r->scratch);
 	uint64_t n = 0;
 	for (size_t i = 0; i < r->scratch.len; i++) n += ((unsigned char)r->scratch.p[i] & 0xC0) != 0x80;
@@ -103,7 +103,7 @@ void report_add(report *r, int set, const json_doc *d, const char *line, size_t 
 	uint32_t sv = json_get(d, 0, "source");
 	size_t sl;
 	const char *sn;
-	jbuf_reset(&r->scratch);
+	strbuf_reset(&r->scratch);
 	if (json_type_of(d, sv) == JSON_STRING) {
 		json_str_append(d, sv, &r->scratch);
 		sn = r->scratch.p;
@@ -162,10 +162,10 @@ int report_add_summary(report *r, const char *stage, const char *text, size_t le
 	memset(s, 0, sizeof *s);
 	s->name = xstrdup(stage);
 	uint32_t t = json_get(&d, 0, "tool");
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	if (json_type_of(&d, t) == JSON_STRING) json_str_append(&d, t, &b);
 	s->tool = xstrdup(b.len ? b.p : "?");
-	jbuf_free(&b);
+	strbuf_free(&b);
 	const char *keys[3] = {"read", "kept", "dropped"};
 	uint64_t *vals[3] = {&s->read, &s->kept, &s->dropped};
 	for (int i = 0; i < 3 && !rc; i++) {
@@ -183,11 +183,11 @@ int report_add_summary(report *r, const char *stage, const char *text, size_t le
 			rc = err_set(err, errlen, "%s: expected reason counts, found another value", stage);
 			break;
 		}
-		jbuf kb = JBUF_INIT;
+		strbuf kb = STRBUF_INIT;
 		json_str_append(&d, k, &kb);
 		s->reason = xrealloc(s->reason, (size_t)(s->nreasons + 1) * sizeof *s->reason);
 		s->count = xrealloc(s->count, (size_t)(s->nreasons + 1) * sizeof *s->count);
-		s->reason[s->nreasons] = jbuf_detach(&kb, NULL);
+		s->reason[s->nreasons] = strbuf_detach(&kb, NULL);
 		if (!s->reason[s->nreasons]) s->reason[s->nreasons] = xstrdup("");
 		s->count[s->nreasons++] = (uint64_t)n;
 	}
@@ -201,10 +201,10 @@ int report_add_summary(report *r, const char *stage, const char *text, size_t le
 				rc = err_set(err, errlen, "%s: expected counts per benchmark, found another value", stage);
 				break;
 			}
-			jbuf kb = JBUF_INIT;
+			strbuf kb = STRBUF_INIT;
 			json_str_append(&d, k, &kb);
 			get_contam(r, kb.p ? kb.p : "", kb.len)->dropped += (uint64_t)n;
-			jbuf_free(&kb);
+			strbuf_free(&kb);
 		}
 	}
 	json_doc_free(&d);
@@ -222,12 +222,12 @@ static report_contam *get_contam(report *r, const char *name, size_t n)
 	return c;
 }
 
-static char *str_of(const json_doc *d, uint32_t obj, const char *key, jbuf *b)
+static char *str_of(const json_doc *d, uint32_t obj, const char *key, strbuf *b)
 {
 	uint32_t v = json_get(d, obj, key);
-	jbuf_reset(b);
+	strbuf_reset(b);
 	if (json_type_of(d, v) == JSON_STRING) json_str_append(d, v, b);
-	else if (v != JSON_NONE && json_type_of(d, v) != JSON_NULL) { size_t l; const char *raw = json_raw(d, v, &l); jbuf_put(b, raw, l); }
+	else if (v != JSON_NONE && json_type_of(d, v) != JSON_NULL) { size_t l; const char *raw = json_raw(d, v, &l); strbuf_put(b, raw, l); }
 	return xstrndup(b->p ? b->p : "", b->len);
 }
 
@@ -235,7 +235,7 @@ int report_add_decontam(report *r, const char *text, size_t len, char *err, size
 {
 	json_doc d;
 	json_doc_init(&d);
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	int rc = 0;
 	uint64_t lineno = 0;
 	r->have_contam = 1;
@@ -252,7 +252,7 @@ int report_add_decontam(report *r, const char *text, size_t len, char *err, size
 				rc = err_set(err, errlen, "line %llu: expected a decontam --report line (benchmark, item, rows, ...)", (unsigned long long)lineno);
 				break;
 			}
-			jbuf_reset(&b);
+			strbuf_reset(&b);
 			json_str_append(&d, bn, &b);
 			report_contam *c = get_contam(r, b.p, b.len);
 			c->items++;
@@ -261,7 +261,7 @@ int report_add_decontam(report *r, const char *text, size_t len, char *err, size
 			srcs = json_get(&d, 0, "sources");
 			if (json_type_of(&d, srcs) == JSON_ARRAY) JSON_FOR_ELEMS(&d, srcs, v, k) {
 				if (json_type_of(&d, v) != JSON_STRING) continue;
-				jbuf_reset(&b);
+				strbuf_reset(&b);
 				json_str_append(&d, v, &b);
 				int have = 0;
 				for (int q = 0; q < c->nsources && !have; q++) have = !strcmp(c->sources[q], b.p);
@@ -283,7 +283,7 @@ int report_add_decontam(report *r, const char *text, size_t len, char *err, size
 		}
 		p = e + 1;
 	}
-	jbuf_free(&b);
+	strbuf_free(&b);
 	json_doc_free(&d);
 	return rc;
 }
@@ -321,32 +321,32 @@ static void fmt_n(char *b, size_t n, uint64_t v)
 }
 
 /* vertical bars: a histogram */
-static void vbars(jbuf *o, const char *title, const char *sub, char labels[][24], const uint64_t *vals, int n, const char *color)
+static void vbars(strbuf *o, const char *title, const char *sub, char labels[][24], const uint64_t *vals, int n, const char *color)
 {
 	uint64_t mx = 1;
 	for (int i = 0; i < n; i++) if (vals[i] > mx) mx = vals[i];
 	int bw = 28, gap = 4, h = 150, left = 10, w = left + n * (bw + gap) + 40;
-	jbuf_puts(o, "<figure><figcaption>");
+	strbuf_puts(o, "<figure><figcaption>");
 	esc(o, title);
-	if (sub) { jbuf_puts(o, " <span class=\"sub\">"); esc(o, sub); jbuf_puts(o, "</span>"); }
-	jbuf_printf(o, "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\">", w, h + 80);
+	if (sub) { strbuf_puts(o, " <span class=\"sub\">"); esc(o, sub); strbuf_puts(o, "</span>"); }
+	strbuf_printf(o, "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\">", w, h + 80);
 	for (int i = 0; i < n; i++) {
 		int bh = (int)((double)vals[i] * h / (double)mx + 0.5);
 		if (vals[i] && bh < 1) bh = 1;
 		int x = left + i * (bw + gap);
-		jbuf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>", x, h - bh + 16, bw, bh, color);
+		strbuf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>", x, h - bh + 16, bw, bh, color);
 		esc(o, labels[i]);
-		jbuf_printf(o, ": %llu</title></rect>", (unsigned long long)vals[i]);
-		if (vals[i]) jbuf_printf(o, "<text x=\"%d\" y=\"%d\" class=\"v\">%llu</text>", x + bw / 2, h - bh + 12, (unsigned long long)vals[i]);
-		jbuf_printf(o, "<text x=\"%d\" y=\"%d\" class=\"l\" transform=\"rotate(50 %d %d)\">", x + bw / 2, h + 28, x + bw / 2, h + 28);
+		strbuf_printf(o, ": %llu</title></rect>", (unsigned long long)vals[i]);
+		if (vals[i]) strbuf_printf(o, "<text x=\"%d\" y=\"%d\" class=\"v\">%llu</text>", x + bw / 2, h - bh + 12, (unsigned long long)vals[i]);
+		strbuf_printf(o, "<text x=\"%d\" y=\"%d\" class=\"l\" transform=\"rotate(50 %d %d)\">", x + bw / 2, h + 28, x + bw / 2, h + 28);
 		esc(o, labels[i]);
-		jbuf_puts(o, "</text>");
+		strbuf_puts(o, "</text>");
 	}
-	jbuf_printf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555\"/></svg></figure>\n", left - 2, h + 16, w - 6, h + 16);
+	strbuf_printf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555\"/></svg></figure>\n", left - 2, h + 16, w - 6, h + 16);
 }
 
 /* horizontal stacked bars: rows with segments (nseg per row, vals[row*nseg+seg]) */
-static void hbars(jbuf *o, const char *title, const char *const *rows, int nrows, const char *const *segs, int nseg, const uint64_t *vals)
+static void hbars(strbuf *o, const char *title, const char *const *rows, int nrows, const char *const *segs, int nseg, const uint64_t *vals)
 {
 	uint64_t mx = 1;
 	for (int i = 0; i < nrows; i++) {
@@ -355,41 +355,41 @@ static void hbars(jbuf *o, const char *title, const char *const *rows, int nrows
 		if (t > mx) mx = t;
 	}
 	int lw = 300, bw = 460, rh = 24, legend = nseg > 1 ? 22 * ((nseg + 3) / 4) : 0;
-	jbuf_puts(o, "<figure><figcaption>");
+	strbuf_puts(o, "<figure><figcaption>");
 	esc(o, title);
-	jbuf_printf(o, "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\">", lw + bw + 110, nrows * rh + 8 + legend);
+	strbuf_printf(o, "</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" role=\"img\">", lw + bw + 110, nrows * rh + 8 + legend);
 	for (int i = 0; i < nrows; i++) {
 		int y = i * rh + 4, x = lw;
 		uint64_t t = 0;
-		jbuf_printf(o, "<text x=\"%d\" y=\"%d\" class=\"r\">", lw - 8, y + 15);
+		strbuf_printf(o, "<text x=\"%d\" y=\"%d\" class=\"r\">", lw - 8, y + 15);
 		/* long names: keep the end, which tells sources apart */
 		size_t l = strlen(rows[i]);
-		if (l > 44) { jbuf_puts(o, "\xe2\x80\xa6"); size_t k = l - 43; while (k < l && ((unsigned char)rows[i][k] & 0xC0) == 0x80) k++; esc(o, rows[i] + k); }
+		if (l > 44) { strbuf_puts(o, "\xe2\x80\xa6"); size_t k = l - 43; while (k < l && ((unsigned char)rows[i][k] & 0xC0) == 0x80) k++; esc(o, rows[i] + k); }
 		else esc(o, rows[i]);
-		jbuf_puts(o, "</text>");
+		strbuf_puts(o, "</text>");
 		for (int s = 0; s < nseg; s++) {
 			uint64_t v = vals[i * nseg + s];
 			t += v;
 			if (!v) continue;
 			int w = (int)((double)v * bw / (double)mx + 0.5);
 			if (w < 1) w = 1;
-			jbuf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>", x, y, w, rh - 6, palette[(nseg > 1 ? s : i) % NPAL]);
+			strbuf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>", x, y, w, rh - 6, palette[(nseg > 1 ? s : i) % NPAL]);
 			esc(o, rows[i]);
-			if (nseg > 1) { jbuf_puts(o, " / "); esc(o, segs[s]); }
-			jbuf_printf(o, ": %llu</title></rect>", (unsigned long long)v);
+			if (nseg > 1) { strbuf_puts(o, " / "); esc(o, segs[s]); }
+			strbuf_printf(o, ": %llu</title></rect>", (unsigned long long)v);
 			x += w;
 		}
 		char nb[32];
 		fmt_n(nb, sizeof nb, t);
-		jbuf_printf(o, "<text x=\"%d\" y=\"%d\">%s</text>", x + 6, y + 15, nb);
+		strbuf_printf(o, "<text x=\"%d\" y=\"%d\">%s</text>", x + 6, y + 15, nb);
 	}
 	for (int s = 0; s < nseg && nseg > 1; s++) {
 		int x = 10 + (s % 4) * 220, y = nrows * rh + 10 + (s / 4) * 22;
-		jbuf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", x, y, palette[s % NPAL], x + 18, y + 11);
+		strbuf_printf(o, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/><text x=\"%d\" y=\"%d\">", x, y, palette[s % NPAL], x + 18, y + 11);
 		esc(o, segs[s]);
-		jbuf_puts(o, "</text>");
+		strbuf_puts(o, "</text>");
 	}
-	jbuf_puts(o, "</svg></figure>\n");
+	strbuf_puts(o, "</svg></figure>\n");
 }
 
 static const char css[] =
@@ -408,9 +408,9 @@ static const char css[] =
 	".role.other{background:#999}.meta{color:#666;font-size:12px}code{font-size:12px}";
 
 /* content text of a message, decoded, cut at max bytes on a character boundary */
-static void show_text(jbuf *o, const json_doc *d, uint32_t c, jbuf *tmp)
+static void show_text(strbuf *o, const json_doc *d, uint32_t c, strbuf *tmp)
 {
-	jbuf_reset(tmp);
+	strbuf_reset(tmp);
 	if (json_type_of(d, c) == JSON_STRING) json_str_append(d, c, tmp);
 	else if (c != JSON_NONE) json_write_compact(tmp, d, c);
 	size_t max = 1500, n = tmp->len;
@@ -418,183 +418,183 @@ static void show_text(jbuf *o, const json_doc *d, uint32_t c, jbuf *tmp)
 		n = max;
 		while (n && ((unsigned char)tmp->p[n] & 0xC0) == 0x80) n--;
 	}
-	jbuf_puts(o, "<pre>");
+	strbuf_puts(o, "<pre>");
 	report_html_escape(o, tmp->p ? tmp->p : "", n);
-	if (n < tmp->len) jbuf_printf(o, "\n<span class=\"meta\">[\xe2\x80\xa6 %zu more bytes]</span>", tmp->len - n);
-	jbuf_puts(o, "</pre>");
+	if (n < tmp->len) strbuf_printf(o, "\n<span class=\"meta\">[\xe2\x80\xa6 %zu more bytes]</span>", tmp->len - n);
+	strbuf_puts(o, "</pre>");
 }
 
-static void example(jbuf *o, const char *line, size_t len, jbuf *tmp)
+static void example(strbuf *o, const char *line, size_t len, strbuf *tmp)
 {
 	json_doc d;
 	json_doc_init(&d);
-	jbuf_puts(o, "<div class=\"conv\">");
+	strbuf_puts(o, "<div class=\"conv\">");
 	if (json_parse(&d, line, len) || json_type_of(&d, 0) != JSON_OBJECT) {
-		jbuf_puts(o, "<pre>");
+		strbuf_puts(o, "<pre>");
 		report_html_escape(o, line, len > 2000 ? 2000 : len);
-		jbuf_puts(o, "</pre></div>\n");
+		strbuf_puts(o, "</pre></div>\n");
 		json_doc_free(&d);
 		return;
 	}
 	uint32_t id = json_get(&d, 0, "id"), nt = json_get(&d, 0, "n_tokens"), ms = json_get(&d, 0, "messages");
-	jbuf_puts(o, "<div class=\"meta\">");
+	strbuf_puts(o, "<div class=\"meta\">");
 	if (json_type_of(&d, id) == JSON_STRING) {
-		jbuf_reset(tmp);
+		strbuf_reset(tmp);
 		json_str_append(&d, id, tmp);
-		jbuf_puts(o, "id <code>");
+		strbuf_puts(o, "id <code>");
 		report_html_escape(o, tmp->p, tmp->len);
-		jbuf_puts(o, "</code> ");
+		strbuf_puts(o, "</code> ");
 	}
 	if (json_type_of(&d, nt) == JSON_NUMBER) {
 		size_t l;
 		const char *s = json_raw(&d, nt, &l);
-		jbuf_puts(o, "&middot; ");
+		strbuf_puts(o, "&middot; ");
 		report_html_escape(o, s, l);
-		jbuf_puts(o, " tokens ");
+		strbuf_puts(o, " tokens ");
 	}
-	jbuf_printf(o, "&middot; %u messages</div>", json_type_of(&d, ms) == JSON_ARRAY ? d.nodes[ms].count : 0);
+	strbuf_printf(o, "&middot; %u messages</div>", json_type_of(&d, ms) == JSON_ARRAY ? d.nodes[ms].count : 0);
 	if (json_type_of(&d, ms) == JSON_ARRAY) JSON_FOR_ELEMS(&d, ms, m, k) {
 		if (k >= 8) {
-			jbuf_printf(o, "<div class=\"meta\">[%u more messages]</div>", d.nodes[ms].count - 8);
+			strbuf_printf(o, "<div class=\"meta\">[%u more messages]</div>", d.nodes[ms].count - 8);
 			break;
 		}
 		uint32_t role = json_type_of(&d, m) == JSON_OBJECT ? json_get(&d, m, "role") : JSON_NONE;
-		jbuf_reset(tmp);
+		strbuf_reset(tmp);
 		if (json_type_of(&d, role) == JSON_STRING) json_str_append(&d, role, tmp);
 		const char *cls = "other";
 		if (tmp->len && (!strcmp(tmp->p, "user") || !strcmp(tmp->p, "assistant") || !strcmp(tmp->p, "system"))) cls = tmp->p;
-		jbuf_printf(o, "<div class=\"msg\"><span class=\"role %s\">", cls);
+		strbuf_printf(o, "<div class=\"msg\"><span class=\"role %s\">", cls);
 		report_html_escape(o, tmp->p ? tmp->p : "", tmp->len);
-		jbuf_puts(o, "</span>");
+		strbuf_puts(o, "</span>");
 		show_text(o, &d, json_type_of(&d, m) == JSON_OBJECT ? json_get(&d, m, "content") : JSON_NONE, tmp);
-		jbuf_puts(o, "</div>");
+		strbuf_puts(o, "</div>");
 	}
-	jbuf_puts(o, "</div>\n");
+	strbuf_puts(o, "</div>\n");
 	json_doc_free(&d);
 }
 
 /* the text of a string or the source text of another node, escaped */
-static void cell(jbuf *o, const json_doc *d, uint32_t v, jbuf *tmp)
+static void cell(strbuf *o, const json_doc *d, uint32_t v, strbuf *tmp)
 {
 	if (json_type_of(d, v) == JSON_STRING) {
-		jbuf_reset(tmp);
+		strbuf_reset(tmp);
 		json_str_append(d, v, tmp);
 		report_html_escape(o, tmp->p, tmp->len);
 	} else if (v != JSON_NONE) {
-		jbuf_reset(tmp);
+		strbuf_reset(tmp);
 		json_write_compact(tmp, d, v);
 		report_html_escape(o, tmp->p, tmp->len);
 	}
 }
 
-static void manifest_section(jbuf *h, const report *r, jbuf *tmp)
+static void manifest_section(strbuf *h, const report *r, strbuf *tmp)
 {
 	json_doc d;
 	json_doc_init(&d);
 	if (json_parse(&d, r->manifest, r->manifest_len)) { json_doc_free(&d); return; }
-	jbuf_puts(h, "<h2>Recipe</h2>\n<table><tr><th>part</th><th>count</th><th class=\"t\">where</th><th>requested</th><th>available</th>"
+	strbuf_puts(h, "<h2>Recipe</h2>\n<table><tr><th>part</th><th>count</th><th class=\"t\">where</th><th>requested</th><th>available</th>"
 		     "<th>taken</th><th>train</th><th>validation</th><th>epochs</th><th>shortfall</th></tr>\n");
 	uint32_t parts = json_get(&d, 0, "parts");
 	const char *keys[] = {"name", "spec", "where", "requested", "available", "taken", "train", "validation", "epochs", "shortfall"};
 	JSON_FOR_ELEMS(&d, parts, p, k) {
 		(void)k;
-		jbuf_puts(h, "<tr>");
+		strbuf_puts(h, "<tr>");
 		for (int i = 0; i < 10; i++) {
 			uint32_t v = json_type_of(&d, p) == JSON_OBJECT ? json_get(&d, p, keys[i]) : JSON_NONE;
 			int64_t n;
 			int warn = (!strcmp(keys[i], "shortfall") || !strcmp(keys[i], "epochs")) && json_type_of(&d, v) == JSON_NUMBER &&
 				   !json_num_i64(&d, v, &n) && n > 0;
-			jbuf_printf(h, "<td%s>", i < 3 ? " class=\"t\"" : warn ? " style=\"background:#fde2e1\"" : "");
+			strbuf_printf(h, "<td%s>", i < 3 ? " class=\"t\"" : warn ? " style=\"background:#fde2e1\"" : "");
 			if (i == 2 && json_type_of(&d, v) == JSON_ARRAY) {
 				JSON_FOR_ELEMS(&d, v, c, j) {
-					if (j) jbuf_puts(h, " ");
-					jbuf_puts(h, "<code>");
+					if (j) strbuf_puts(h, " ");
+					strbuf_puts(h, "<code>");
 					cell(h, &d, c, tmp);
-					jbuf_puts(h, "</code>");
+					strbuf_puts(h, "</code>");
 				}
 			} else cell(h, &d, v, tmp);
-			jbuf_puts(h, "</td>");
+			strbuf_puts(h, "</td>");
 		}
-		jbuf_puts(h, "</tr>\n");
+		strbuf_puts(h, "</tr>\n");
 	}
-	jbuf_puts(h, "</table>\n<p>");
+	strbuf_puts(h, "</table>\n<p>");
 	const char *top[][2] = {{"seed", "seed"}, {"validation", "validation"}, {"version", "blend version"}, {"matched", "records in a part"}, {"unmatched", "records in no part"}};
 	for (int i = 0; i < 5; i++) {
 		uint32_t v = json_get(&d, 0, top[i][0]);
 		if (v == JSON_NONE) continue;
-		jbuf_printf(h, "%s%s <b>", i ? " &middot; " : "", top[i][1]);
+		strbuf_printf(h, "%s%s <b>", i ? " &middot; " : "", top[i][1]);
 		cell(h, &d, v, tmp);
-		jbuf_puts(h, "</b>");
+		strbuf_puts(h, "</b>");
 	}
-	jbuf_puts(h, "</p>\n");
+	strbuf_puts(h, "</p>\n");
 	uint32_t rt = json_get(&d, 0, "recipe");
 	if (json_type_of(&d, rt) == JSON_STRING) {
-		jbuf_puts(h, "<details><summary>recipe text</summary><pre>");
+		strbuf_puts(h, "<details><summary>recipe text</summary><pre>");
 		cell(h, &d, rt, tmp);
-		jbuf_puts(h, "</pre></details>\n");
+		strbuf_puts(h, "</pre></details>\n");
 	}
 	const char *lists[] = {"inputs", "outputs"};
 	for (int l = 0; l < 2; l++) {
 		uint32_t a = json_get(&d, 0, lists[l]);
 		if (json_type_of(&d, a) != JSON_ARRAY || !d.nodes[a].count) continue;
-		jbuf_printf(h, "<table><tr><th>%s</th><th>%s</th><th class=\"t\">sha256</th></tr>\n", lists[l], l ? "records" : "lines");
+		strbuf_printf(h, "<table><tr><th>%s</th><th>%s</th><th class=\"t\">sha256</th></tr>\n", lists[l], l ? "records" : "lines");
 		JSON_FOR_ELEMS(&d, a, e, k) {
 			(void)k;
 			if (json_type_of(&d, e) != JSON_OBJECT) continue;
-			jbuf_puts(h, "<tr><td>");
+			strbuf_puts(h, "<tr><td>");
 			cell(h, &d, json_get(&d, e, "path"), tmp);
-			jbuf_puts(h, "</td><td>");
+			strbuf_puts(h, "</td><td>");
 			cell(h, &d, json_get(&d, e, l ? "records" : "lines"), tmp);
-			jbuf_puts(h, "</td><td class=\"t\"><code>");
+			strbuf_puts(h, "</td><td class=\"t\"><code>");
 			cell(h, &d, json_get(&d, e, "sha256"), tmp);
-			jbuf_puts(h, "</code></td></tr>\n");
+			strbuf_puts(h, "</code></td></tr>\n");
 		}
-		jbuf_puts(h, "</table>\n");
+		strbuf_puts(h, "</table>\n");
 	}
 	uint32_t lk = json_get(&d, 0, "lock");
 	if (json_type_of(&d, lk) == JSON_ARRAY && d.nodes[lk].count) {
-		jbuf_puts(h, "<table><tr><th>dataset (lock file)</th><th class=\"t\">revision</th><th class=\"t\">commit</th></tr>\n");
+		strbuf_puts(h, "<table><tr><th>dataset (lock file)</th><th class=\"t\">revision</th><th class=\"t\">commit</th></tr>\n");
 		JSON_FOR_ELEMS(&d, lk, e, k) {
 			(void)k;
 			if (json_type_of(&d, e) != JSON_OBJECT) continue;
-			jbuf_puts(h, "<tr><td>");
+			strbuf_puts(h, "<tr><td>");
 			cell(h, &d, json_get(&d, e, "repo"), tmp);
-			jbuf_puts(h, "</td><td class=\"t\">");
+			strbuf_puts(h, "</td><td class=\"t\">");
 			cell(h, &d, json_get(&d, e, "revision"), tmp);
-			jbuf_puts(h, "</td><td class=\"t\"><code>");
+			strbuf_puts(h, "</td><td class=\"t\"><code>");
 			cell(h, &d, json_get(&d, e, "commit"), tmp);
-			jbuf_puts(h, "</code></td></tr>\n");
+			strbuf_puts(h, "</code></td></tr>\n");
 		}
-		jbuf_puts(h, "</table>\n");
+		strbuf_puts(h, "</table>\n");
 	}
 	json_doc_free(&d);
 }
 
-static void stages_section(jbuf *h, const report *r)
+static void stages_section(strbuf *h, const report *r)
 {
-	jbuf_puts(h, "<h2>Records dropped per stage</h2>\n<table><tr><th>stage</th><th class=\"t\">tool</th><th>read</th><th>kept</th><th>dropped</th><th class=\"t\">reasons</th></tr>\n");
+	strbuf_puts(h, "<h2>Records dropped per stage</h2>\n<table><tr><th>stage</th><th class=\"t\">tool</th><th>read</th><th>kept</th><th>dropped</th><th class=\"t\">reasons</th></tr>\n");
 	/* every reason of every stage, in first-seen order, for the chart */
 	const char **reasons = NULL;
 	int nr = 0;
 	for (int i = 0; i < r->nstages; i++) {
 		const report_stage *s = &r->stages[i];
-		jbuf_puts(h, "<tr><td>");
+		strbuf_puts(h, "<tr><td>");
 		esc(h, s->name);
-		jbuf_puts(h, "</td><td class=\"t\">");
+		strbuf_puts(h, "</td><td class=\"t\">");
 		esc(h, s->tool);
-		jbuf_printf(h, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td class=\"t\">", (unsigned long long)s->read,
+		strbuf_printf(h, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td class=\"t\">", (unsigned long long)s->read,
 			    (unsigned long long)s->kept, (unsigned long long)s->dropped);
 		for (int k = 0; k < s->nreasons; k++) {
-			if (k) jbuf_puts(h, ", ");
+			if (k) strbuf_puts(h, ", ");
 			esc(h, s->reason[k]);
-			jbuf_printf(h, " %llu", (unsigned long long)s->count[k]);
+			strbuf_printf(h, " %llu", (unsigned long long)s->count[k]);
 			int j = 0;
 			while (j < nr && strcmp(reasons[j], s->reason[k])) j++;
 			if (j == nr) { reasons = xrealloc(reasons, (size_t)(nr + 1) * sizeof *reasons); reasons[nr++] = s->reason[k]; }
 		}
-		jbuf_puts(h, "</td></tr>\n");
+		strbuf_puts(h, "</td></tr>\n");
 	}
-	jbuf_puts(h, "</table>\n");
+	strbuf_puts(h, "</table>\n");
 	if (nr && r->nstages) {
 		/* the chart shows the stages that dropped something */
 		const char **rows = xcalloc((size_t)r->nstages, sizeof *rows);
@@ -615,96 +615,96 @@ static void stages_section(jbuf *h, const report *r)
 	free(reasons);
 }
 
-static void contam_section(jbuf *h, const report *r)
+static void contam_section(strbuf *h, const report *r)
 {
-	jbuf_puts(h, "<h2>Contamination</h2>\n");
+	strbuf_puts(h, "<h2>Contamination</h2>\n");
 	uint64_t dropped = 0;
 	int hit = 0;
 	for (int i = 0; i < r->ncontam; i++) { dropped += r->contam[i].dropped; hit += r->contam[i].dropped || r->contam[i].items; }
-	jbuf_printf(h, "<p class=\"meta\">Training records that held an evaluation benchmark item, dropped by <code>decontam</code>: "
+	strbuf_printf(h, "<p class=\"meta\">Training records that held an evaluation benchmark item, dropped by <code>decontam</code>: "
 		       "%llu, against %d benchmark%s (%d hit). Rows dropped count each record once, under its best match; "
 		       "records hit count every item a record held.</p>\n", (unsigned long long)dropped, r->ncontam, r->ncontam == 1 ? "" : "s", hit);
 	if (!hit) return;
-	jbuf_puts(h, "<table><tr><th class=\"t\">benchmark</th><th>rows dropped</th><th>items hit</th><th>records hit</th>"
+	strbuf_puts(h, "<table><tr><th class=\"t\">benchmark</th><th>rows dropped</th><th>items hit</th><th>records hit</th>"
 		     "<th class=\"t\">sources</th><th class=\"t\">examples (item: the record's matched text)</th></tr>\n");
 	for (int i = 0; i < r->ncontam; i++) {
 		const report_contam *c = &r->contam[i];
 		if (!c->dropped && !c->items) continue;
-		jbuf_puts(h, "<tr><td class=\"t\">");
+		strbuf_puts(h, "<tr><td class=\"t\">");
 		esc(h, c->bench);
-		jbuf_printf(h, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td class=\"t\">", (unsigned long long)c->dropped,
+		strbuf_printf(h, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td class=\"t\">", (unsigned long long)c->dropped,
 			    (unsigned long long)c->items, (unsigned long long)c->hits);
-		for (int k = 0; k < c->nsources; k++) { if (k) jbuf_puts(h, "<br>"); esc(h, c->sources[k]); }
-		jbuf_puts(h, "</td><td class=\"t\">");
+		for (int k = 0; k < c->nsources; k++) { if (k) strbuf_puts(h, "<br>"); esc(h, c->sources[k]); }
+		strbuf_puts(h, "</td><td class=\"t\">");
 		for (int k = 0; k < c->nex; k++) {
-			if (k) jbuf_puts(h, "<br>");
-			jbuf_puts(h, "<b>");
+			if (k) strbuf_puts(h, "<br>");
+			strbuf_puts(h, "<b>");
 			esc(h, c->ex[k].item);
-			jbuf_puts(h, "</b>: &ldquo;");
+			strbuf_puts(h, "</b>: &ldquo;");
 			esc(h, c->ex[k].excerpt);
-			jbuf_puts(h, "&rdquo; <span class=\"meta\">(");
+			strbuf_puts(h, "&rdquo; <span class=\"meta\">(");
 			esc(h, c->ex[k].example);
-			jbuf_puts(h, ")</span>");
+			strbuf_puts(h, ")</span>");
 		}
-		jbuf_puts(h, "</td></tr>\n");
+		strbuf_puts(h, "</td></tr>\n");
 	}
-	jbuf_puts(h, "</table>\n");
+	strbuf_puts(h, "</table>\n");
 }
 
-void report_render(report *r, const char *const *inputs, int ninputs, const char *version, jbuf *h)
+void report_render(report *r, const char *const *inputs, int ninputs, const char *version, strbuf *h)
 {
-	jbuf tmp = JBUF_INIT;
+	strbuf tmp = STRBUF_INIT;
 	int chars = r->with_tokens < r->total;
 	const char *unit = chars ? "characters" : "tokens";
 	uint64_t n[2] = {0, 0};
 	for (int i = 0; i < r->nsrc; i++) { n[0] += r->src[i].n[0]; n[1] += r->src[i].n[1]; }
 	char a[32], b[32], c[32];
-	jbuf_puts(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	strbuf_puts(h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		     "<meta name=\"viewport\" content=\"width=device-width\"><title>sftkit report</title><style>");
-	jbuf_puts(h, css);
-	jbuf_puts(h, "</style></head><body>\n<h1>SFT set report</h1>\n");
+	strbuf_puts(h, css);
+	strbuf_puts(h, "</style></head><body>\n<h1>SFT set report</h1>\n");
 	fmt_n(a, sizeof a, r->total);
 	fmt_n(b, sizeof b, n[0]);
 	fmt_n(c, sizeof c, n[1]);
-	jbuf_printf(h, "<p><b>%s</b> conversations (train %s, validation %s) from %d source%s. Files:", a, b, c, r->nsrc, r->nsrc == 1 ? "" : "s");
+	strbuf_printf(h, "<p><b>%s</b> conversations (train %s, validation %s) from %d source%s. Files:", a, b, c, r->nsrc, r->nsrc == 1 ? "" : "s");
 	for (int i = 0; i < ninputs; i++) {
-		jbuf_puts(h, i ? ", <code>" : " <code>");
+		strbuf_puts(h, i ? ", <code>" : " <code>");
 		esc(h, inputs[i]);
-		jbuf_puts(h, "</code>");
+		strbuf_puts(h, "</code>");
 	}
-	jbuf_puts(h, ".</p>\n");
+	strbuf_puts(h, ".</p>\n");
 	if (chars)
-		jbuf_printf(h, "<p class=\"note\"><b>Lengths are in characters, not tokens:</b> %llu of %llu records have no "
+		strbuf_printf(h, "<p class=\"note\"><b>Lengths are in characters, not tokens:</b> %llu of %llu records have no "
 			       "<code>n_tokens</code> (run <code>tok-len</code> and keep the field with <code>blend --keep-fields n_tokens</code>).</p>\n",
 			    (unsigned long long)(r->total - r->with_tokens), (unsigned long long)r->total);
 	if (r->no_source)
-		jbuf_printf(h, "<p class=\"note\">%llu records have no <code>source</code> field; they are shown as "
+		strbuf_printf(h, "<p class=\"note\">%llu records have no <code>source</code> field; they are shown as "
 			       "&ldquo;(no source)&rdquo; (<code>blend --keep-fields source</code> keeps it).</p>\n",
 			    (unsigned long long)r->no_source);
 
 	/* composition */
-	jbuf_printf(h, "<h2>Composition by source</h2>\n<table><tr><th>source</th><th>train</th><th>validation</th><th>share</th>"
+	strbuf_printf(h, "<h2>Composition by source</h2>\n<table><tr><th>source</th><th>train</th><th>validation</th><th>share</th>"
 		       "<th>%s</th><th>mean</th><th>max</th></tr>\n", unit);
 	const char **names = xcalloc((size_t)r->nsrc + 1, sizeof *names);
 	uint64_t *vals = xcalloc((size_t)r->nsrc * 2 + 2, sizeof *vals);
 	for (int i = 0; i < r->nsrc; i++) {
 		report_src *s = &r->src[i];
 		uint64_t tot = s->n[0] + s->n[1], len = chars ? s->chars : s->tokens, mx = chars ? s->max_chars : s->max_tokens;
-		jbuf_puts(h, "<tr><td>");
+		strbuf_puts(h, "<tr><td>");
 		esc(h, s->name);
 		fmt_n(a, sizeof a, s->n[0]);
 		fmt_n(b, sizeof b, s->n[1]);
 		fmt_n(c, sizeof c, len);
 		char d[32];
 		fmt_n(d, sizeof d, mx);
-		jbuf_printf(h, "</td><td>%s</td><td>%s</td><td>%.1f%%</td><td>%s</td><td>%.0f</td><td>%s</td></tr>\n", a, b,
+		strbuf_printf(h, "</td><td>%s</td><td>%s</td><td>%.1f%%</td><td>%s</td><td>%.0f</td><td>%s</td></tr>\n", a, b,
 			    100.0 * (double)tot / (double)(r->total ? r->total : 1), c, tot ? (double)len / (double)tot : 0.0, d);
 		names[i] = s->name;
 	}
 	int nseg = n[1] ? 2 : 1;
 	for (int i = 0; i < r->nsrc; i++)
 		for (int s = 0; s < nseg; s++) vals[i * nseg + s] = r->src[i].n[s];
-	jbuf_puts(h, "</table>\n");
+	strbuf_puts(h, "</table>\n");
 	static const char *const sets[] = {"train", "validation"};
 	if (r->nsrc) hbars(h, "conversations per source", names, r->nsrc, sets, nseg, vals);
 
@@ -727,7 +727,7 @@ void report_render(report *r, const char *const *inputs, int ninputs, const char
 		if (k < 16) snprintf(lab[k], sizeof lab[k], "%llu-%llu", (unsigned long long)(k * width), (unsigned long long)((k + 1) * width));
 		else snprintf(lab[k], sizeof lab[k], ">=%llu", (unsigned long long)(16 * width));
 	}
-	jbuf_printf(h, "<h2>Length per source (%s)</h2>\n", unit);
+	strbuf_printf(h, "<h2>Length per source (%s)</h2>\n", unit);
 	for (int i = 0; i < r->nsrc; i++) {
 		uint64_t bins[17] = {0};
 		const uint64_t *fb = chars ? r->src[i].chr_bins : r->src[i].tok_bins;
@@ -739,23 +739,23 @@ void report_render(report *r, const char *const *inputs, int ninputs, const char
 		snprintf(sub, sizeof sub, "(%s per conversation)", unit);
 		vbars(h, r->src[i].name, sub, lab, bins, 17, palette[i % NPAL]);
 	}
-	jbuf_puts(h, "<h2>Messages per conversation</h2>\n");
+	strbuf_puts(h, "<h2>Messages per conversation</h2>\n");
 	char tl[REPORT_TURNS][24];
 	for (int t = 0; t < REPORT_TURNS; t++) snprintf(tl[t], sizeof tl[t], t < REPORT_TURNS - 1 ? "%d" : "%d+", t);
 	for (int i = 0; i < r->nsrc; i++) vbars(h, r->src[i].name, NULL, tl, r->src[i].turns, REPORT_TURNS, palette[i % NPAL]);
 
-	jbuf_printf(h, "<h2>Examples</h2>\n<p class=\"meta\">Up to %d conversations per source, drawn at random with a fixed seed.</p>\n", REPORT_EXAMPLES);
+	strbuf_printf(h, "<h2>Examples</h2>\n<p class=\"meta\">Up to %d conversations per source, drawn at random with a fixed seed.</p>\n", REPORT_EXAMPLES);
 	for (int i = 0; i < r->nsrc; i++) {
-		jbuf_puts(h, "<h3>");
+		strbuf_puts(h, "<h3>");
 		esc(h, r->src[i].name);
-		jbuf_puts(h, "</h3>\n");
+		strbuf_puts(h, "</h3>\n");
 		for (int k = 0; k < REPORT_EXAMPLES; k++)
 			if (r->src[i].ex[k]) example(h, r->src[i].ex[k], r->src[i].exlen[k], &tmp);
 	}
-	jbuf_puts(h, "<footer><p class=\"meta\">sftkit ");
+	strbuf_puts(h, "<footer><p class=\"meta\">sftkit ");
 	esc(h, version ? version : "");
-	jbuf_puts(h, " &middot; sft-report</p></footer></body></html>\n");
+	strbuf_puts(h, " &middot; sft-report</p></footer></body></html>\n");
 	free(names);
 	free(vals);
-	jbuf_free(&tmp);
+	strbuf_free(&tmp);
 }

@@ -80,7 +80,7 @@ typedef struct report {
 	char *manifest;                      /* the manifest's text (owned) */
 	size_t manifest_len;
 	rng rng;
-	jbuf scratch;
+	strbuf scratch;
 } report;
 
 void report_init(report *r, uint64_t seed);
@@ -103,9 +103,9 @@ int report_add_decontam(report *r, const char *text, size_t len, char *err, size
 int report_set_manifest(report *r, const char *text, size_t len, char *err, size_t errlen);
 
 /* The page. inputs names the data files shown at the top. */
-void report_render(report *r, const char *const *inputs, int ninputs, const char *version, jbuf *out);
+void report_render(report *r, const char *const *inputs, int ninputs, const char *version, strbuf *out);
 
 /* HTML-escape s[0..n) (& < > " ') into out. */
-void report_html_escape(jbuf *out, const char *s, size_t n);
+void report_html_escape(strbuf *out, const char *s, size_t n);
 
 #endif

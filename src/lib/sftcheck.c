@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *sft_check(const json_doc *d, int strict, char *detail, size_t n)
+const char *sftcheck_record(const json_doc *d, int strict, char *detail, size_t n)
 {
 	uint32_t ms = json_get(d, 0, "messages");
 	if (ms == JSON_NONE) { snprintf(detail, n, "no \"messages\" member"); return "no_messages"; }

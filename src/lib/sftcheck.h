@@ -5,7 +5,7 @@
  * content a non-empty string. Strict mode adds user/assistant alternation
  * (after the optional system message, user first).
  *
- * sft_check returns NULL for a valid record, else the reason word (static)
+ * sftcheck_record returns NULL for a valid record, else the reason word (static)
  * with a detail message. Stateless and thread-safe.
  */
 #ifndef SFTKIT_SFTCHECK_H
@@ -13,6 +13,6 @@
 
 #include "json.h"
 
-const char *sft_check(const json_doc *d, int strict, char *detail, size_t n);
+const char *sftcheck_record(const json_doc *d, int strict, char *detail, size_t n);
 
 #endif

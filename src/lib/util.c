@@ -60,9 +60,9 @@ void xgrow(void **p, size_t *cap, size_t need, size_t elsize)
 	*cap = nc;
 }
 
-void jbuf_free(jbuf *b) { free(b->p); b->p = NULL; b->len = b->cap = 0; }
+void strbuf_free(strbuf *b) { free(b->p); b->p = NULL; b->len = b->cap = 0; }
 
-void jbuf_reserve(jbuf *b, size_t extra)
+void strbuf_reserve(strbuf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap) return;
 	size_t need = b->len + extra + 1;
@@ -73,24 +73,24 @@ void jbuf_reserve(jbuf *b, size_t extra)
 	b->cap = nc;
 }
 
-void jbuf_put(jbuf *b, const void *s, size_t n)
+void strbuf_put(strbuf *b, const void *s, size_t n)
 {
-	jbuf_reserve(b, n);
+	strbuf_reserve(b, n);
 	if (n) memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = 0;
 }
 
-void jbuf_puts(jbuf *b, const char *s) { jbuf_put(b, s, strlen(s)); }
+void strbuf_puts(strbuf *b, const char *s) { strbuf_put(b, s, strlen(s)); }
 
-void jbuf_putc(jbuf *b, char c)
+void strbuf_putc(strbuf *b, char c)
 {
-	jbuf_reserve(b, 1);
+	strbuf_reserve(b, 1);
 	b->p[b->len++] = c;
 	b->p[b->len] = 0;
 }
 
-void jbuf_vprintf(jbuf *b, const char *fmt, va_list ap)
+void strbuf_vprintf(strbuf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
 	va_copy(ap2, ap);
@@ -98,26 +98,26 @@ void jbuf_vprintf(jbuf *b, const char *fmt, va_list ap)
 	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
 	if (n < 0) { va_end(ap2); return; }
 	if ((size_t)n < sizeof tmp) {
-		jbuf_put(b, tmp, (size_t)n);
+		strbuf_put(b, tmp, (size_t)n);
 	} else {
-		jbuf_reserve(b, (size_t)n);
+		strbuf_reserve(b, (size_t)n);
 		vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap2);
 		b->len += (size_t)n;
 	}
 	va_end(ap2);
 }
 
-void jbuf_printf(jbuf *b, const char *fmt, ...)
+void strbuf_printf(strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	jbuf_vprintf(b, fmt, ap);
+	strbuf_vprintf(b, fmt, ap);
 	va_end(ap);
 }
 
-char *jbuf_detach(jbuf *b, size_t *len)
+char *strbuf_detach(strbuf *b, size_t *len)
 {
-	if (!b->p) jbuf_reserve(b, 0), b->p[0] = 0;
+	if (!b->p) strbuf_reserve(b, 0), b->p[0] = 0;
 	char *p = b->p;
 	if (len) *len = b->len;
 	b->p = NULL;
@@ -131,20 +131,20 @@ char *read_file_max(const char *path, size_t max, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) return NULL;
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	char t[65536];
 	size_t n;
 	errno = 0;
 	while ((n = fread(t, 1, sizeof t, f)) > 0) {
-		if (n > max - b.len) { fclose(f); jbuf_free(&b); errno = EFBIG; return NULL; }
-		jbuf_put(&b, t, n);
+		if (n > max - b.len) { fclose(f); strbuf_free(&b); errno = EFBIG; return NULL; }
+		strbuf_put(&b, t, n);
 	}
 	/* keep the read's own errno: fopen succeeds on a directory and fread
 	 * fails with EISDIR, which says more than EIO */
 	int bad = ferror(f) ? (errno ? errno : EIO) : 0;
 	fclose(f);
-	if (bad) { jbuf_free(&b); errno = bad; return NULL; }
-	return jbuf_detach(&b, len);
+	if (bad) { strbuf_free(&b); errno = bad; return NULL; }
+	return strbuf_detach(&b, len);
 }
 
 int parse_count(const char *s, uint64_t *v)

@@ -1,6 +1,6 @@
 /*
  * util.h — memory helpers shared by every module: checked allocation, a
- * growable byte buffer (jbuf) and a bump arena for per-record work.
+ * growable byte buffer (strbuf) and a bump arena for per-record work.
  *
  * Allocation failure is the one condition the library does not return to the
  * caller: x*alloc print "out of memory" and abort, as git's xmalloc does,
@@ -32,25 +32,25 @@ char *xstrndup(const char *s, size_t n);
 /* Grow *p (holding *cap elements of elsize) to at least need elements. */
 void xgrow(void **p, size_t *cap, size_t need, size_t elsize);
 
-/* jbuf: a growable byte buffer. Always NUL-terminated after a put (not
+/* strbuf: a growable byte buffer. Always NUL-terminated after a put (not
  * counted in len), so p can be passed to C string functions when the content
  * has no NUL. */
-typedef struct jbuf {
+typedef struct strbuf {
 	char *p;
 	size_t len, cap;
-} jbuf;
+} strbuf;
 
-#define JBUF_INIT {0, 0, 0}
-void jbuf_free(jbuf *b);
-static inline void jbuf_reset(jbuf *b) { b->len = 0; if (b->p) b->p[0] = 0; }
-void jbuf_reserve(jbuf *b, size_t extra);
-void jbuf_put(jbuf *b, const void *s, size_t n);
-void jbuf_puts(jbuf *b, const char *s);
-void jbuf_putc(jbuf *b, char c);
-void jbuf_printf(jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void jbuf_vprintf(jbuf *b, const char *fmt, va_list ap);
+#define STRBUF_INIT {0, 0, 0}
+void strbuf_free(strbuf *b);
+static inline void strbuf_reset(strbuf *b) { b->len = 0; if (b->p) b->p[0] = 0; }
+void strbuf_reserve(strbuf *b, size_t extra);
+void strbuf_put(strbuf *b, const void *s, size_t n);
+void strbuf_puts(strbuf *b, const char *s);
+void strbuf_putc(strbuf *b, char c);
+void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vprintf(strbuf *b, const char *fmt, va_list ap);
 /* Take ownership of the bytes; b is left empty. */
-char *jbuf_detach(jbuf *b, size_t *len);
+char *strbuf_detach(strbuf *b, size_t *len);
 
 /* The whole of a file, NUL-terminated (not counted in *len); NULL with errno
  * set when it cannot be opened or read (the read's errno, EISDIR for a

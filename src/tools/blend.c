@@ -52,7 +52,7 @@ static void write_outputs(cli *c, blend *b, blend_info *info, const char *outdir
 		}
 	info->names[0] = names[0];
 	info->names[1] = names[1];
-	jbuf m = JBUF_INIT;
+	strbuf m = STRBUF_INIT;
 	blend_manifest(b, info, &m);
 	char mt[4300];
 	blend_tmp_path(mt, sizeof mt, outdir, names[2]);
@@ -62,18 +62,18 @@ static void write_outputs(cli *c, blend *b, blend_info *info, const char *outdir
 		blend_discard(outdir, names, 3);
 		cli_fatal(c, "%s: %s", mt, strerror(e));
 	}
-	jbuf_free(&m);
+	strbuf_free(&m);
 	if (blend_commit(outdir, names, 3, err, sizeof err)) cli_fatal(c, "%s", err);
 }
 
 /* --stage-summary FILE: an earlier stage's counts, kept in the manifest */
-static void add_stage(cli *c, jbuf *stages, const char *path)
+static void add_stage(cli *c, strbuf *stages, const char *path)
 {
 	size_t n;
 	char *t = read_file_max(path, BLEND_MAX_SUMMARY, &n), err[600];
 	if (!t) cli_fatal(c, "%s: %s", path, errno == EFBIG ? "more than 64 MiB: not a summary" : strerror(errno));
 	if (blend_stage_json(t, n, path, stages->len == 0, stages, err, sizeof err)) cli_fatal(c, "%s", err);
-	jbuf_putc(stages, 0);
+	strbuf_putc(stages, 0);
 	stages->len--;   /* kept NUL-terminated for blend_info */
 	free(t);
 }
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	int nkeep = 0, o, seed_opt = 0, plan = 0;
 	uint64_t seed_cli = 0;
 	blend_val val = {0, 0, 0};
-	jbuf stages = JBUF_INIT;
+	strbuf stages = STRBUF_INIT;
 	char err[4600];
 	cli_init(&c, "blend", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "r:o:", opts, NULL)) != -1) {
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	blend_recipe r;
 	if (blend_recipe_parse(&r, rtext, rlen, recipe_path, err, sizeof err)) cli_fatal(&c, "%s", err);
 	free(rtext);
-	jbuf lock = JBUF_INIT;
+	strbuf lock = STRBUF_INIT;
 	if (lock_path) {
 		if (hub_lock_load(lock_path, &ltext, &llen, err, sizeof err)) cli_fatal(&c, "%s", err);
 		if (hub_lock_json(ltext, llen, lock_path, &lock, err, sizeof err)) cli_fatal(&c, "%s", err);
@@ -190,25 +190,25 @@ int main(int argc, char **argv)
 
 	/* the draw */
 	uint64_t seed = seed_opt ? seed_cli : r.seed;
-	jbuf notes = JBUF_INIT;
+	strbuf notes = STRBUF_INIT;
 	if (blend_draw(&b, seed, &val, &notes, err, sizeof err)) cli_fatal(&c, "%s: %s", recipe_path, err);
 	for (char *s = NULL, *t = notes.len ? strtok_r(notes.p, "\n", &s) : NULL; t; t = strtok_r(NULL, "\n", &s)) cli_warn(&c, "%s", t);
-	jbuf_free(&notes);
+	strbuf_free(&notes);
 
 	if (plan) {
 		/* the draw's counts per part, one JSON line each; nothing written */
-		jbuf pl = JBUF_INIT;
+		strbuf pl = STRBUF_INIT;
 		for (int k = 0; k < r.nparts; k++) {
 			const blend_part *p = &r.parts[k];
-			jbuf_puts(&pl, "{\"part\":");
+			strbuf_puts(&pl, "{\"part\":");
 			json_write_str(&pl, p->name, strlen(p->name));
-			jbuf_printf(&pl, ",\"requested\":%llu,\"available\":%zu,\"taken\":%llu,\"train\":%llu,\"validation\":%llu,"
+			strbuf_printf(&pl, ",\"requested\":%llu,\"available\":%zu,\"taken\":%llu,\"train\":%llu,\"validation\":%llu,"
 				    "\"epochs\":%llu,\"shortfall\":%llu}\n",
 				    (unsigned long long)p->requested, p->n, (unsigned long long)p->taken, (unsigned long long)p->train,
 				    (unsigned long long)p->val, (unsigned long long)p->epochs, (unsigned long long)p->shortfall);
 		}
 		if (fwrite(pl.p, 1, pl.len, stdout) != pl.len || fflush(stdout)) cli_fatal(&c, "standard output: %s", strerror(errno));
-		jbuf_free(&pl);
+		strbuf_free(&pl);
 	} else {
 		blend_info info = {
 			.version = SFTKIT_VERSION, .recipe_path = recipe_path, .val_arg = val_arg,
@@ -223,8 +223,8 @@ int main(int argc, char **argv)
 	uint64_t distinct = blend_distinct(&b);
 	cli_add_kept(&c, distinct);
 	cli_add_dropped(&c, "not_drawn", b.n - distinct);
-	jbuf_free(&lock);
-	jbuf_free(&stages);
+	strbuf_free(&lock);
+	strbuf_free(&stages);
 	free(keep);
 	blend_free(&b);
 	blend_recipe_free(&r);

@@ -88,18 +88,18 @@ static decontam_index *load(cli *c, const bench_arg *against, int na, const char
 	return ix;
 }
 
-static void str_field(const json_doc *d, const char *key, jbuf *out)
+static void str_field(const json_doc *d, const char *key, strbuf *out)
 {
-	jbuf_reset(out);
+	strbuf_reset(out);
 	uint32_t v = json_get(d, 0, key);
 	if (json_type_of(d, v) == JSON_STRING) json_str_append(d, v, out);
-	else if (json_type_of(d, v) == JSON_NUMBER) { size_t l; const char *r = json_raw(d, v, &l); jbuf_put(out, r, l); }
+	else if (json_type_of(d, v) == JSON_NUMBER) { size_t l; const char *r = json_raw(d, v, &l); strbuf_put(out, r, l); }
 }
 
 static void run(cli *c, const decontam_index *ix, decontam_tally *tally, int ngram)
 {
 	decontam_matcher *m = decontam_matcher_new(ix);
-	jbuf detail = JBUF_INIT, src = JBUF_INIT, id = JBUF_INIT;
+	strbuf detail = STRBUF_INIT, src = STRBUF_INIT, id = STRBUF_INIT;
 	const char *line;
 	size_t len;
 	while (cli_next_record(c, &line, &len) > 0) {
@@ -111,16 +111,16 @@ static void run(cli *c, const decontam_index *ix, decontam_tally *tally, int ngr
 		for (int k = 0; k < n; k++)
 			decontam_tally_add(tally, &h[k], src.len ? src.p : NULL, src.len, id.len ? id.p : NULL, id.len);
 		decontam_tally_drop(tally, &h[0]);
-		jbuf_reset(&detail);
-		jbuf_printf(&detail, "%s %s %s: ", decontam_bench(ix, decontam_item_bench(ix, h->item))->name, decontam_item_id(ix, h->item), h->field);
-		if (h->whole) jbuf_printf(&detail, "whole (%u words)", h->total);
-		else jbuf_printf(&detail, "coverage %.2f (%u/%u %d-grams)", h->score, h->found, h->total, ngram);
-		jbuf_printf(&detail, ": \"%s\"", h->excerpt);
-		if (n > 1) jbuf_printf(&detail, "; %d more item%s hit", n - 1, n > 2 ? "s" : "");
+		strbuf_reset(&detail);
+		strbuf_printf(&detail, "%s %s %s: ", decontam_bench(ix, decontam_item_bench(ix, h->item))->name, decontam_item_id(ix, h->item), h->field);
+		if (h->whole) strbuf_printf(&detail, "whole (%u words)", h->total);
+		else strbuf_printf(&detail, "coverage %.2f (%u/%u %d-grams)", h->score, h->found, h->total, ngram);
+		strbuf_printf(&detail, ": \"%s\"", h->excerpt);
+		if (n > 1) strbuf_printf(&detail, "; %d more item%s hit", n - 1, n > 2 ? "s" : "");
 		cli_drop(c, line, len, "contaminated", detail.p);
 	}
 	decontam_matcher_free(m);
-	jbuf_free(&detail); jbuf_free(&src); jbuf_free(&id);
+	strbuf_free(&detail); strbuf_free(&src); strbuf_free(&id);
 }
 
 int main(int argc, char **argv)
@@ -174,32 +174,32 @@ int main(int argc, char **argv)
 	run(&c, ix, tally, dopt.ngram);
 	/* drops per benchmark (by each record's best match): a line on stderr,
 	 * "benchmarks" in the summary */
-	jbuf per = JBUF_INIT, line = JBUF_INIT;
-	jbuf_puts(&per, "\"benchmarks\":{");
+	strbuf per = STRBUF_INIT, line = STRBUF_INIT;
+	strbuf_puts(&per, "\"benchmarks\":{");
 	for (int b = 0, k = 0; b < decontam_nbench(ix); b++) {
 		const char *name = decontam_bench(ix, b)->name;
-		if (b) jbuf_putc(&per, ',');
+		if (b) strbuf_putc(&per, ',');
 		json_write_str(&per, name, strlen(name));
-		jbuf_printf(&per, ":%llu", (unsigned long long)decontam_tally_rows(tally, b));
+		strbuf_printf(&per, ":%llu", (unsigned long long)decontam_tally_rows(tally, b));
 		if (decontam_tally_rows(tally, b))
-			jbuf_printf(&line, "%s%s %llu", k++ ? ", " : "", name, (unsigned long long)decontam_tally_rows(tally, b));
+			strbuf_printf(&line, "%s%s %llu", k++ ? ", " : "", name, (unsigned long long)decontam_tally_rows(tally, b));
 	}
-	jbuf_putc(&per, '}');
+	strbuf_putc(&per, '}');
 	c.summary_extra = per.p;
 	if (!c.quiet && line.len) fprintf(stderr, "decontam: contaminated per benchmark: %s\n", line.p);
 	if (report_path) {
-		jbuf r = JBUF_INIT;
+		strbuf r = STRBUF_INIT;
 		decontam_tally_write(tally, &r);
 		if (jsonl_write(&rep, r.p ? r.p : "", r.len) || jsonl_writer_close(&rep))
 			cli_fatal(&c, "%s: %s", report_path, strerror(errno));
-		jbuf_free(&r);
+		strbuf_free(&r);
 	}
 	decontam_tally_free(tally);
 	decontam_index_free(ix);
 	free(against);
 	free(fields);
 	int rc = cli_finish(&c);
-	jbuf_free(&per);
-	jbuf_free(&line);
+	strbuf_free(&per);
+	strbuf_free(&line);
 	return rc;
 }

@@ -153,21 +153,21 @@ static void warnings(cli *c, const dedup_run *r, const dedup_cfg *g)
 static void write_verdicts(cli *c, dedup_run *r)
 {
 	dedup_verdict v;
-	jbuf fld = {0}, rec = {0};
+	strbuf fld = {0}, rec = {0};
 	int rc;
 	while ((rc = dedup_next(r, &v)) > 0) {
 		if (!v.reason) { cli_keep(c, v.line, v.len); continue; }
 		if (!v.dup_of) { cli_add_dropped(c, v.reason, 1); continue; }   /* another shard's */
-		jbuf_reset(&fld);
-		jbuf_puts(&fld, "\"dup_of\":");
+		strbuf_reset(&fld);
+		strbuf_puts(&fld, "\"dup_of\":");
 		json_write_str(&fld, v.dup_of, strlen(v.dup_of));
-		jbuf_reset(&rec);
+		strbuf_reset(&rec);
 		cli_annotate(&rec, v.line, v.len, fld.p, fld.len);
 		cli_drop(c, rec.p, rec.len, v.reason, NULL);
 	}
 	check(c, r, rc);
-	jbuf_free(&fld);
-	jbuf_free(&rec);
+	strbuf_free(&fld);
+	strbuf_free(&rec);
 }
 
 int main(int argc, char **argv)

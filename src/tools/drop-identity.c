@@ -13,28 +13,28 @@ static const char usage[] =
 	"The rules are listed in drop-identity(1).\n";
 
 typedef struct {
-	id_rules *rules;
-	id_ctx ctx;
+	identity_rules *rules;
+	identity_ctx ctx;
 } state;
 
 static const char *rule(void *p, const json_doc *d, char *detail, size_t n)
 {
-	return id_check(&((state *)p)->ctx, d, detail, n);
+	return identity_check(&((state *)p)->ctx, d, detail, n);
 }
 
 static int init(void *p, char *err, size_t errlen)
 {
 	state *st = p;
-	if (!(st->rules = id_rules_new(err, errlen))) return -1;
-	id_init(&st->ctx, st->rules);
+	if (!(st->rules = identity_rules_new(err, errlen))) return -1;
+	identity_init(&st->ctx, st->rules);
 	return 0;
 }
 
 static void done(void *p)
 {
 	state *st = p;
-	id_free(&st->ctx);
-	id_rules_free(st->rules);
+	identity_free(&st->ctx);
+	identity_rules_free(st->rules);
 }
 
 int main(int argc, char **argv)

@@ -37,12 +37,12 @@ static int stdin_file(cli *c)
 	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode) && lseek(0, 0, SEEK_CUR) == 0) return 0;
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !*dir) dir = "/tmp";
-	jbuf path = JBUF_INIT;
-	jbuf_printf(&path, "%s/parquet-cat.XXXXXX", dir);
+	strbuf path = STRBUF_INIT;
+	strbuf_printf(&path, "%s/parquet-cat.XXXXXX", dir);
 	int fd = mkstemp(path.p);
 	if (fd < 0) cli_fatal(c, "<stdin>: a temporary file in %s for the copy Parquet needs: %s", dir, strerror(errno));
 	unlink(path.p);
-	jbuf_free(&path);
+	strbuf_free(&path);
 	char buf[1 << 16];
 	for (;;) {
 		ssize_t n = read(0, buf, sizeof buf);
@@ -123,13 +123,13 @@ int main(int argc, char **argv)
 		int in = strcmp(argv[i], "-") ? -1 : stdin_file(&c);
 		c.cur_file = in < 0 ? argv[i] : "<stdin>";
 		if (schema) {
-			jbuf s = JBUF_INIT;
+			strbuf s = STRBUF_INIT;
 			if (in < 0 ? pq_schema_json(argv[i], &s, err, sizeof err)
 			           : pq_schema_json_fd(in, c.cur_file, &s, err, sizeof err))
 				cli_fatal(&c, "%s", err + 4);
 			cli_add_read(&c, 1);   /* the file's schema: one record in, one out */
 			cli_emit(&c, s.p, s.len);
-			jbuf_free(&s);
+			strbuf_free(&s);
 			if (in > 0) close(in);
 			continue;
 		}

@@ -22,7 +22,7 @@ struct ctx { cli *c; int strict; uint64_t max, shown; };
 static const char *rule(void *vctx, const json_doc *d, char *detail, size_t n)
 {
 	struct ctx *x = vctx;
-	const char *why = sft_check(d, x->strict, detail, n);
+	const char *why = sftcheck_record(d, x->strict, detail, n);
 	if (why && (x->max == 0 || x->shown < x->max)) {
 		fprintf(stderr, "sft-check: %s:%llu: %s: %s\n", x->c->cur_file, (unsigned long long)x->c->cur_line, why, detail);
 		x->shown++;

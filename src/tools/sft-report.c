@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 		cli_add_kept(&c, 1);
 	}
 
-	jbuf h = JBUF_INIT;
+	strbuf h = STRBUF_INIT;
 	report_render(&r, (const char *const *)argv + optind, argc - optind, SFTKIT_VERSION, &h);
 	if (outp) {
 		char tmp[4200];
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 			cli_fatal(&c, "%s: %s", outp, strerror(e));
 		}
 	} else cli_write(&c, h.p, h.len);
-	jbuf_free(&h);
+	strbuf_free(&h);
 	report_free(&r);
 	c.quiet = 1;
 	return cli_finish(&c);

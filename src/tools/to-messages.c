@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 	const char *line, *reason;
 	size_t len;
 	char err[256];
-	jbuf out = JBUF_INIT;
+	strbuf out = STRBUF_INIT;
 	json_doc od;
 	json_doc_init(&od);
 	uint64_t row = 0;
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (!jq) {
-			jbuf_reset(&out);
+			strbuf_reset(&out);
 			if (convert_record(&spec, &c.doc, rowno, &out, &reason, err, sizeof err)) cli_drop(&c, line, len, reason, err);
 			else cli_emit(&c, out.p, out.len);
 			continue;
@@ -172,6 +172,6 @@ int main(int argc, char **argv)
 	}
 	if (jq) jq_teardown(&jq);
 	json_doc_free(&od);
-	jbuf_free(&out);
+	strbuf_free(&out);
 	return cli_finish(&c);
 }

@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 		}
 		if (n < batch) break;
 	}
-	for (size_t i = 0; i < batch; i++) { free(items[i].line); jbuf_free(&items[i].out); }
+	for (size_t i = 0; i < batch; i++) { free(items[i].line); strbuf_free(&items[i].out); }
 	free(items);
 	for (int w = 0; w < jobs; w++) chatlen_ctx_free(ctx[w]);
 	free(ctx);

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	if (!b) { perror(argv[2]); return 1; }
 	int reps = argc > 3 ? atoi(argv[3]) : 3;
 	/* the texts, decoded, one after another: offsets in all */
-	jbuf all = {0};
+	strbuf all = {0};
 	size_t *off = NULL, nt = 0, cap = 0;
 	json_doc d;
 	json_doc_init(&d);
@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	}
 	printf("%zu %.4f\n", total, best);
 	json_doc_free(&d);
-	jbuf_free(&all);
+	strbuf_free(&all);
 	free(off);
 	free(b);
 	tok_free(t);

@@ -35,20 +35,20 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 			if (r.parts[k].kind == BLEND_SHARE) shares += r.parts[k].pct;
 		}
 		int small = fixed <= 100000 && shares <= 90;
-		jbuf notes = JBUF_INIT;
+		strbuf notes = STRBUF_INIT;
 		if (small && blend_draw(&b, 42, &v, &notes, err, sizeof err) == 0) {
-			jbuf m = JBUF_INIT;
+			strbuf m = STRBUF_INIT;
 			blend_info info = {.version = "x", .recipe_path = "fuzz"};
 			blend_manifest(&b, &info, &m);
-			jbuf_free(&m);
+			strbuf_free(&m);
 		}
-		jbuf_free(&notes);
+		strbuf_free(&notes);
 		blend_free(&b);
 	}
 	blend_recipe_free(&r);
-	jbuf lock = JBUF_INIT;
+	strbuf lock = STRBUF_INIT;
 	hub_lock_json(s, size, "lock", &lock, err, sizeof err);
-	jbuf_free(&lock);
+	strbuf_free(&lock);
 
 	report rep;
 	report_init(&rep, 1);
@@ -57,9 +57,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	json_doc d;
 	json_doc_init(&d);
 	if (json_parse(&d, s, size) == 0 && json_type_of(&d, 0) == JSON_OBJECT) report_add(&rep, 0, &d, s, size);
-	jbuf page = JBUF_INIT;
+	strbuf page = STRBUF_INIT;
 	report_render(&rep, NULL, 0, "x", &page);
-	jbuf_free(&page);
+	strbuf_free(&page);
 	json_doc_free(&d);
 	report_free(&rep);
 	return 0;

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		p = nl + 1;
 	}
 	chatlen_model m = { 0 };
-	jbuf_puts(&m.vars, "{\"bos_token\":\"<s>\",\"eos_token\":\"</s>\"}");
+	strbuf_puts(&m.vars, "{\"bos_token\":\"<s>\",\"eos_token\":\"</s>\"}");
 	m.eos = (char *)"</s>";
 	chatlen_job j = { .t = T, .trainer = (f & 1) ? CHATLEN_NEMO_RL : CHATLEN_NONE, .format = CHATLEN_TEMPLATE, .max = -1,
 			  .want_render = 1, .want_ids = 1, .add_bos = !!(f & 2), .add_eos = !!(f & 4), .add_generation_prompt = !!(f & 8),
@@ -56,11 +56,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		if (!it.reason && (it.n < 0 || !it.out.len)) abort();
 		if (it.reason && it.reason != chatlen_bad_json && !it.detail[0]) abort();
 		free(it.line);
-		jbuf_free(&it.out);
+		strbuf_free(&it.out);
 		chatlen_ctx_free(c);
 	}
 	chatlen_job_free(&j);
-	jbuf_free(&m.vars);
+	strbuf_free(&m.vars);
 	free(kw);
 	return 0;
 }

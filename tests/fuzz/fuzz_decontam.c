@@ -70,10 +70,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	decontam_tally *t = decontam_tally_new(ix);
 	for (int k = 0; k < n; k++) decontam_tally_add(t, &h[k], "s", 1, "i", 1);
 	if (n) decontam_tally_drop(t, &h[0]);
-	jbuf out = JBUF_INIT;
+	strbuf out = STRBUF_INIT;
 	decontam_tally_write(t, &out);
 	if (out.len && !utf8_valid(out.p, out.len)) abort();
-	jbuf_free(&out);
+	strbuf_free(&out);
 	decontam_tally_free(t);
 	json_doc d;
 	json_doc_init(&d);

@@ -17,9 +17,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char err[512], *c = NULL;
 	if (hub_lock_find(s, size, "lock", "datasets", "a/b", &c, err, sizeof err) == 1 && !c) abort();
 	free(c);
-	jbuf j = JBUF_INIT;
+	strbuf j = STRBUF_INIT;
 	hub_lock_json(s, size, "lock", &j, err, sizeof err);
-	jbuf_free(&j);
+	strbuf_free(&j);
 
 	static char dir[64];
 	if (!dir[0]) {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-static id_rules *R;
+static identity_rules *R;
 
 static int same(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
 
@@ -33,14 +33,14 @@ static int unfolded(const unsigned char *s, size_t n)
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
 	char err[256], detail[256];
-	if (!R && !(R = id_rules_new(err, sizeof err))) abort();
+	if (!R && !(R = identity_rules_new(err, sizeof err))) abort();
 	if (unfolded(data, size)) return 0;
-	id_ctx c;
-	id_init(&c, R);
+	identity_ctx c;
+	identity_init(&c, R);
 	const char *t[2];
 	for (int ref = 0; ref < 2; ref++) {
 		c.reference = ref;
-		t[ref] = id_text(&c, (const char *)data, size, detail, sizeof detail);
+		t[ref] = identity_text(&c, (const char *)data, size, detail, sizeof detail);
 	}
 	if (!same(t[0], t[1])) abort();
 
@@ -50,11 +50,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		const char *r[2];
 		for (int ref = 0; ref < 2; ref++) {
 			c.reference = ref;
-			r[ref] = id_check(&c, &d, detail, sizeof detail);
+			r[ref] = identity_check(&c, &d, detail, sizeof detail);
 		}
 		if (!same(r[0], r[1])) abort();
 	}
 	json_doc_free(&d);
-	id_free(&c);
+	identity_free(&c);
 	return 0;
 }

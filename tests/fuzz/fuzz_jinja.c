@@ -14,9 +14,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	char err[512];
 	jinja_tmpl *t = jinja_parse((const char *)data, size, err, sizeof err);
 	if (!t) return 0;
-	jbuf out = {0};
+	strbuf out = {0};
 	jinja_render_json(t, vars, strlen(vars), &out, err, sizeof err);
-	jbuf_free(&out);
+	strbuf_free(&out);
 	jinja_free(t);
 	return 0;
 }

@@ -42,13 +42,13 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 				(void)json_num_i64(&d, i, &v);
 			}
 		}
-		jbuf a = JBUF_INIT, b = JBUF_INIT;
+		strbuf a = STRBUF_INIT, b = STRBUF_INIT;
 		json_write_compact(&a, &d, 0);
 		if (json_parse(&d2, a.p, a.len)) abort();
 		json_write_compact(&b, &d2, 0);
 		if (a.len != b.len || memcmp(a.p, b.p, a.len)) abort();
-		jbuf_free(&a);
-		jbuf_free(&b);
+		strbuf_free(&a);
+		strbuf_free(&b);
 	}
 	json_doc_free(&d);
 	json_doc_free(&d2);

@@ -87,7 +87,7 @@ static void test_draw_counts(void)
 {
 	blend b;
 	blend_recipe r;
-	jbuf notes = JBUF_INIT;
+	strbuf notes = STRBUF_INIT;
 	char err[256];
 	size_t n[] = {100, 30, 0, 50};
 	setup(&b, &r, "A 40\nB 70\nC 5\nD 50%\n", n);
@@ -113,7 +113,7 @@ static void test_draw_counts(void)
 	T_EQ_INT(blend_distinct(&b), 40 + 30 + 25);
 	blend_free(&b);
 	blend_recipe_free(&r);
-	jbuf_free(&notes);
+	strbuf_free(&notes);
 }
 
 static void test_val_count_exact(void)
@@ -191,17 +191,17 @@ static void test_project(void)
 {
 	json_doc d;
 	json_doc_init(&d);
-	jbuf o = JBUF_INIT;
+	strbuf o = STRBUF_INIT;
 	const char *rec = "{\"id\":\"x\",\"n\":9223372036854775807,\"messages\":[{\"role\":\"user\",\"content\":\"\\u00e9\"}],\"source\":\"s\"}";
 	T_EQ_INT(blend_project(&o, &d, rec, strlen(rec), NULL, 0), 0);
 	T_EQ_STR(o.p, "{\"messages\":[{\"role\":\"user\",\"content\":\"\\u00e9\"}]}");
-	jbuf_reset(&o);
+	strbuf_reset(&o);
 	const char *keep[] = {"source", "n"};
 	T_EQ_INT(blend_project(&o, &d, rec, strlen(rec), keep, 2), 0);
 	T_EQ_STR(o.p, "{\"n\":9223372036854775807,\"messages\":[{\"role\":\"user\",\"content\":\"\\u00e9\"}],\"source\":\"s\"}");
-	jbuf_reset(&o);
+	strbuf_reset(&o);
 	T_EQ_INT(blend_project(&o, &d, "[1]", 3, NULL, 0), -1);
-	jbuf_free(&o);
+	strbuf_free(&o);
 	json_doc_free(&d);
 }
 

@@ -26,11 +26,11 @@ typedef struct setup {
 } setup;
 
 /* Count one record; rendered gets the pieces joined (or the render). */
-static chatlen_item run(const setup *s, const char *rec, jbuf *rendered)
+static chatlen_item run(const setup *s, const char *rec, strbuf *rendered)
 {
 	char err[256];
 	chatlen_model m = { 0 };
-	jbuf_puts(&m.vars, "{\"bos_token\":\"<s>\",\"eos_token\":\"</s>\"}");
+	strbuf_puts(&m.vars, "{\"bos_token\":\"<s>\",\"eos_token\":\"</s>\"}");
 	chatlen_job j = { .t = T, .trainer = s->trainer, .format = CHATLEN_TEMPLATE, .max = s->max, .want_render = 1,
 			  .add_bos = s->add_bos, .add_eos = s->add_eos, .add_generation_prompt = s->agp, .bos = s->bos, .eos = s->eos };
 	jinja_tmpl *t = jinja_parse(s->tpl, strlen(s->tpl), err, sizeof err);
@@ -40,7 +40,7 @@ static chatlen_item run(const setup *s, const char *rec, jbuf *rendered)
 	chatlen_ctx *c = chatlen_ctx_new(&j);
 	chatlen_item it = { .line = (char *)rec, .len = strlen(rec) };
 	chatlen_record(c, &it);
-	jbuf_reset(rendered);
+	strbuf_reset(rendered);
 	if (!it.reason) {
 		json_doc d;
 		json_doc_init(&d);
@@ -48,12 +48,12 @@ static chatlen_item run(const setup *s, const char *rec, jbuf *rendered)
 		json_str_append(&d, json_get(&d, 0, "rendered"), rendered);
 		json_doc_free(&d);
 	}
-	jbuf_put(rendered, "", 0);
-	jbuf_free(&it.out);
+	strbuf_put(rendered, "", 0);
+	strbuf_free(&it.out);
 	chatlen_ctx_free(c);
 	chatlen_job_free(&j);
 	jinja_free(t);
-	jbuf_free(&m.vars);
+	strbuf_free(&m.vars);
 	return it;
 }
 
@@ -75,7 +75,7 @@ static void test_pieces_cut_at_code_points(void)
 	 * UTF-8 sequence (C3 A9 / C3 A8), and Python cuts before the character */
 	setup s = { .tpl = "{% for m in messages %}<{{ m.role }}>{{ m.content }}{{ '\\u00e9\\n\\n' if loop.last else '\\u00e8' }}{% endfor %}",
 		    .trainer = CHATLEN_NEMO_RL, .add_bos = 1, .add_eos = 1, .max = -1, .bos = "<s>", .eos = "</s>" };
-	jbuf r = {0};
+	strbuf r = {0};
 	chatlen_item it = run(&s, conv2, &r);
 	T_CHECK(it.reason == NULL);
 	const char *want[] = { "<s><user>a\xc3\xa9\n\n", "\xc3\xa8<assistant>b\xc3\xa9\n\n</s>", NULL };
@@ -85,7 +85,7 @@ static void test_pieces_cut_at_code_points(void)
 	s.trainer = CHATLEN_NONE;
 	it = run(&s, conv2, &r);
 	T_EQ_STR(r.p, "<user>a\xc3\xa8<assistant>b\xc3\xa9\n\n");
-	jbuf_free(&r);
+	strbuf_free(&r);
 }
 
 static void test_bos_eos(void)
@@ -93,7 +93,7 @@ static void test_bos_eos(void)
 	/* BOS already first and EOS already last before the trailing newlines: nothing added */
 	setup s = { .tpl = "{{ bos_token }}{% for m in messages %}[{{ m.content }}]{{ eos_token }}\n{% endfor %}",
 		    .trainer = CHATLEN_NEMO_RL, .add_bos = 1, .add_eos = 1, .max = -1, .bos = "<s>", .eos = "</s>" };
-	jbuf r = {0};
+	strbuf r = {0};
 	chatlen_item it = run(&s, conv2, &r);
 	T_EQ_STR(r.p, "<s>[a]</s>\n[b]</s>\n");
 	const char *want[] = { "<s>[a]</s>\n", "[b]</s>\n", NULL };
@@ -110,7 +110,7 @@ static void test_bos_eos(void)
 	s.bos = s.eos = NULL;
 	it = run(&s, conv2, &r);
 	T_EQ_STR(r.p, "[a]</s> [b]</s> ");
-	jbuf_free(&r);
+	strbuf_free(&r);
 }
 
 static void test_rerendered_turns(void)
@@ -120,7 +120,7 @@ static void test_rerendered_turns(void)
 	setup s = { .tpl = "{% for m in messages %}{{ m.content if loop.last else m.content|upper }};{% endfor %}",
 		    .trainer = CHATLEN_NEMO_RL, .max = -1 };
 	const char *rec = "{\"messages\":[{\"role\":\"user\",\"content\":\"ab\"},{\"role\":\"assistant\",\"content\":\"cd\"},{\"role\":\"user\",\"content\":\"ef\"}]}";
-	jbuf r = {0};
+	strbuf r = {0};
 	chatlen_item it = run(&s, rec, &r);
 	T_EQ_STR(r.p, "ab;AB;cd;CD;ef;");
 	const char *want[] = { "ab;", "AB;cd;", "CD;ef;", NULL };
@@ -129,7 +129,7 @@ static void test_rerendered_turns(void)
 	s.tpl = "{% if messages|length == 1 %}long text{% else %}long{% endif %}";
 	it = run(&s, conv2, &r);
 	T_EQ_STR(r.p, "long text");
-	jbuf_free(&r);
+	strbuf_free(&r);
 }
 
 static void test_generation_prompt_and_errors(void)
@@ -138,7 +138,7 @@ static void test_generation_prompt_and_errors(void)
 	setup s = { .tpl = "{% for m in messages %}{{ m.role[0] }}{% endfor %}{% if add_generation_prompt %}+{% endif %}",
 		    .trainer = CHATLEN_NEMO_RL, .agp = 1, .max = -1 };
 	const char *rec = "{\"messages\":[{\"role\":\"system\",\"content\":\"\"},{\"role\":\"user\",\"content\":\"\"},{\"role\":\"tool\",\"content\":\"\"},{\"role\":\"assistant\",\"content\":\"\"}]}";
-	jbuf r = {0};
+	strbuf r = {0};
 	chatlen_item it = run(&s, rec, &r);
 	T_EQ_STR(r.p, "su+t+a");
 	/* a template that raises on a prefix: the record's template_error, named */
@@ -159,13 +159,13 @@ static void test_generation_prompt_and_errors(void)
 	it = run(&s, "{\"messages\":[]}", &r);
 	T_CHECK(it.reason == NULL);
 	T_EQ_INT(it.n, 0);
-	jbuf_free(&r);
+	strbuf_free(&r);
 }
 
 static void test_max_rule(void)
 {
 	setup s = { .tpl = "{% for m in messages %}{{ m.content }}{% endfor %}", .trainer = CHATLEN_NEMO_RL, .max = -1 };
-	jbuf r = {0};
+	strbuf r = {0};
 	long long n = run(&s, conv2, &r).n;
 	T_CHECK(n > 0);
 	/* NeMo RL: length >= max_seq_length is cut and masked, so it goes */
@@ -178,7 +178,7 @@ static void test_max_rule(void)
 	s.trainer = CHATLEN_NONE;
 	s.max = n;
 	T_CHECK(run(&s, conv2, &r).reason == NULL);
-	jbuf_free(&r);
+	strbuf_free(&r);
 }
 
 static void put(const char *dir, const char *name, const char *text)
@@ -234,12 +234,12 @@ static void test_model_files(void)
 static char *vars_of(const char *mvars, const char *eos, int trainer, const char *kwargs, char *err, size_t errlen)
 {
 	chatlen_model m = { .eos = (char *)eos };
-	jbuf_puts(&m.vars, mvars);
+	strbuf_puts(&m.vars, mvars);
 	chatlen_job j = { .trainer = trainer, .template_kwargs = kwargs };
 	char *r = NULL;
 	if (chatlen_job_vars(&j, &m, err, errlen) == 0) r = strdup(j.vars_text);
 	chatlen_job_free(&j);
-	jbuf_free(&m.vars);
+	strbuf_free(&m.vars);
 	return r;
 }
 
@@ -277,10 +277,10 @@ static void test_tools(void)
 		{ "\"[{}]\"", NULL }, { "{\"a\":1}", NULL }, { "[{},1]", NULL }, { "[null]", NULL },
 		{ "7", "'int'" }, { "7e1", "'float'" }, { "false", "'bool'" },
 	};
-	jbuf r = {0}, rec = {0};
+	strbuf r = {0}, rec = {0};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		jbuf_reset(&rec);
-		jbuf_printf(&rec, "{\"tools\":%s,\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}", cases[i].tools);
+		strbuf_reset(&rec);
+		strbuf_printf(&rec, "{\"tools\":%s,\"messages\":[{\"role\":\"user\",\"content\":\"a\"}]}", cases[i].tools);
 		for (int tr = 0; tr < 2; tr++) {
 			s.trainer = tr ? CHATLEN_NEMO_RL : CHATLEN_NONE;
 			chatlen_item it = run(&s, rec.p, &r);
@@ -294,8 +294,8 @@ static void test_tools(void)
 			}
 		}
 	}
-	jbuf_free(&r);
-	jbuf_free(&rec);
+	strbuf_free(&r);
+	strbuf_free(&rec);
 }
 
 int main(void)

@@ -70,14 +70,14 @@ static void test_real_arg(void)
 
 static void test_annotate(void)
 {
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	const char *rec = "{\"id\":\"a\",\"messages\":[]}";
 	cli_annotate(&b, rec, strlen(rec), "\"n_tokens\":12", 13);
-	jbuf_putc(&b, 0);
+	strbuf_putc(&b, 0);
 	T_EQ_STR(b.p, "{\"id\":\"a\",\"messages\":[],\"n_tokens\":12}");
 	b.len = 0;
 	cli_annotate(&b, "{ }", 3, "\"k\":1", 5);
-	jbuf_putc(&b, 0);
+	strbuf_putc(&b, 0);
 	T_EQ_STR(b.p, "{ \"k\":1}");
 	free(b.p);
 }

@@ -31,10 +31,10 @@ static int convert(const convert_spec *sp, const char *row, const char **reason)
 {
 	json_doc d;
 	json_doc_init(&d);
-	jbuf out = JBUF_INIT;
+	strbuf out = STRBUF_INIT;
 	char err[256];
 	int rc = json_parse(&d, row, strlen(row)) ? -2 : convert_record(sp, &d, 0, &out, reason, err, sizeof err);
-	jbuf_free(&out);
+	strbuf_free(&out);
 	json_doc_free(&d);
 	return rc;
 }

@@ -254,11 +254,11 @@ static void test_record(void)
 	decontam_tally_add(t, &h[0], "src/a", 5, "id3", 3);
 	decontam_tally_drop(t, &h[0]);
 	T_EQ_INT(decontam_tally_rows(t, 0), 1);
-	jbuf out = JBUF_INIT;
+	strbuf out = STRBUF_INIT;
 	decontam_tally_write(t, &out);
 	T_EQ_STR(out.p, "{\"benchmark\":\"gsm8k\",\"item\":\"line 3\",\"field\":\"question\",\"rows\":3,\"sources\":[\"src/a\",\"src/b\"],"
 	                "\"more_sources\":false,\"example\":\"id1\",\"score\":1.000,\"excerpt\":\"What is 7 times 8?\"}\n");
-	jbuf_free(&out);
+	strbuf_free(&out);
 	decontam_tally_free(t);
 	json_doc_free(&d);
 	decontam_matcher_free(m);

@@ -10,22 +10,22 @@
 
 static void test_fold(void)
 {
-	jbuf b = {0};
+	strbuf b = {0};
 	dedup_fold("  Hello\t\tWORLD \n x  ", 20, &b);
 	T_EQ_STR(b.p, "hello world x");
-	jbuf_free(&b);
+	strbuf_free(&b);
 }
 
 /* the plain definition dedup_fold's 16-byte paths must agree with */
-static void ref_fold(const char *s, size_t n, jbuf *out)
+static void ref_fold(const char *s, size_t n, strbuf *out)
 {
 	int space = 1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == ' ' || (c >= 9 && c <= 13)) { space = 1; continue; }
-		if (space && out->len && out->p[out->len - 1] != '\x1f') jbuf_putc(out, ' ');
+		if (space && out->len && out->p[out->len - 1] != '\x1f') strbuf_putc(out, ' ');
 		space = 0;
-		jbuf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
+		strbuf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
 	}
 }
 
@@ -33,20 +33,20 @@ static void test_fold_simd_matches(void)
 {
 	static const char alpha[] = "abcXYZ  \t\n\r\v\f\x1f\xc3\xa9 .Q";
 	unsigned seed = 12345;
-	jbuf a = {0}, b = {0};
+	strbuf a = {0}, b = {0};
 	int bad = 0;
 	for (int k = 0; k < 5000; k++) {
 		char buf[200];
 		size_t n = (size_t)(k % 97) + (k % 5 == 0 ? 100 : 0);
 		for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; buf[i] = alpha[(seed >> 16) % (sizeof alpha - 1)]; }
-		jbuf_reset(&a); jbuf_reset(&b);
-		if (k % 3 == 0) { jbuf_puts(&a, "user\x1f"); jbuf_puts(&b, "user\x1f"); }
+		strbuf_reset(&a); strbuf_reset(&b);
+		if (k % 3 == 0) { strbuf_puts(&a, "user\x1f"); strbuf_puts(&b, "user\x1f"); }
 		dedup_fold(buf, n, &a);
 		ref_fold(buf, n, &b);
 		if (a.len != b.len || memcmp(a.p, b.p, a.len)) bad++;
 	}
 	T_CHECKF(bad == 0, "%d of 5000 random texts fold differently", bad);
-	jbuf_free(&a); jbuf_free(&b);
+	strbuf_free(&a); strbuf_free(&b);
 }
 
 static void test_normalize_and_keys(void)
@@ -56,7 +56,7 @@ static void test_normalize_and_keys(void)
 	const char *c = "{\"messages\":[{\"role\":\"user\",\"content\":\"hi there\"},{\"role\":\"assistant\",\"content\":\"no\"}]}";
 	json_doc d;
 	json_doc_init(&d);
-	jbuf n1 = {0}, n2 = {0}, n3 = {0};
+	strbuf n1 = {0}, n2 = {0}, n3 = {0};
 	T_CHECK(json_parse(&d, a, strlen(a)) == 0 && dedup_normalize(&d, DEDUP_KEY_ALL, &n1) == 0);
 	T_CHECK(json_parse(&d, b, strlen(b)) == 0 && dedup_normalize(&d, DEDUP_KEY_ALL, &n2) == 0);
 	T_CHECK(json_parse(&d, c, strlen(c)) == 0 && dedup_normalize(&d, DEDUP_KEY_ALL, &n3) == 0);
@@ -68,15 +68,15 @@ static void test_normalize_and_keys(void)
 	T_CHECK(json_parse(&d, c, strlen(c)) == 0 && dedup_normalize(&d, DEDUP_KEY_USER, &n3) == 0);
 	T_CHECK(n1.len == n3.len && !memcmp(n1.p, n3.p, n1.len));
 	T_CHECK(json_parse(&d, "{\"x\":1}", 7) == 0 && dedup_normalize(&d, DEDUP_KEY_ALL, &n1) == -1);
-	jbuf_free(&n1); jbuf_free(&n2); jbuf_free(&n3);
+	strbuf_free(&n1); strbuf_free(&n2); strbuf_free(&n3);
 	json_doc_free(&d);
 }
 
 /* texts over a vocabulary of unique words, so that shingle sets are known */
-static void words_text(jbuf *b, const int *ids, int n)
+static void words_text(strbuf *b, const int *ids, int n)
 {
-	jbuf_reset(b);
-	for (int i = 0; i < n; i++) jbuf_printf(b, "%sw%d", i ? " " : "", ids[i]);
+	strbuf_reset(b);
+	for (int i = 0; i < n; i++) strbuf_printf(b, "%sw%d", i ? " " : "", ids[i]);
 }
 
 static void test_minhash_estimates_jaccard(void)
@@ -84,7 +84,7 @@ static void test_minhash_estimates_jaccard(void)
 	/* A = words 0..199; B = A with the last m words replaced: with 5-grams,
 	 * |A| = |B| = 196 shingles, shared = 196 - m (for m < 196 - 4) */
 	int a[200], b[200];
-	jbuf ta = {0}, tb = {0};
+	strbuf ta = {0}, tb = {0};
 	for (int i = 0; i < 200; i++) a[i] = i;
 	uint32_t sa[256], sb[256];
 	double worst = 0;
@@ -112,7 +112,7 @@ static void test_minhash_estimates_jaccard(void)
 	/* fewer words than the n-gram: one shingle, not an empty set */
 	T_EQ_INT(dedup_minhash("two words", 9, 5, sa, 16), 1);
 	T_EQ_INT(dedup_minhash("", 0, 5, sa, 16), 0);
-	jbuf_free(&ta); jbuf_free(&tb);
+	strbuf_free(&ta); strbuf_free(&tb);
 }
 
 /* The AVX-512 and AVX2 MinHash give the scalar one's bits, for every
@@ -120,16 +120,16 @@ static void test_minhash_estimates_jaccard(void)
 static void test_minhash_simd_equal(void)
 {
 	uint64_t x = 42;
-	jbuf t = {0};
+	strbuf t = {0};
 	uint32_t s0[512], s1[512], s2[512];
 	static const int nperms[] = {1, 3, 4, 7, 8, 9, 16, 112, 113, 256, 512};
 	int differ = 0;
 	for (int round = 0; round < 300; round++) {
-		jbuf_reset(&t);
+		strbuf_reset(&t);
 		int nw = (int)(x % 400);
 		for (int w = 0; w < nw; w++) {
 			x = x * 6364136223846793005ull + 1442695040888963407ull;
-			jbuf_printf(&t, "%sw%llu", w ? " " : "", (unsigned long long)(x >> 52));
+			strbuf_printf(&t, "%sw%llu", w ? " " : "", (unsigned long long)(x >> 52));
 		}
 		int np = nperms[round % (sizeof nperms / sizeof *nperms)];
 		int ng = 1 + round % 7;
@@ -143,7 +143,7 @@ static void test_minhash_simd_equal(void)
 	}
 	dedup_minhash_impl(-1);
 	T_EQ_INT(differ, 0);
-	jbuf_free(&t);
+	strbuf_free(&t);
 }
 
 static void test_lsh_curve(void)
@@ -207,7 +207,7 @@ static void test_lsh_groups(void)
 	enum { N = 60, NPERM = 14 * 8 };
 	uint32_t *sigs = malloc((size_t)N * NPERM * sizeof *sigs);
 	int w[200];
-	jbuf t = {0};
+	strbuf t = {0};
 	for (int i = 0; i < N; i++) {
 		/* records 3k, 3k+1, 3k+2 are one text and two near copies of it */
 		int base = (i / 3) * 1000;
@@ -238,7 +238,7 @@ static void test_lsh_groups(void)
 	}
 	T_EQ_INT(wrong, 0);
 	free(sigs);
-	jbuf_free(&t);
+	strbuf_free(&t);
 }
 
 /* Punctuation separates words as whitespace does: only the words count. */
@@ -265,19 +265,19 @@ static void test_punctuation_separates(void)
 	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789      ,.;:!?-()\"'_/\xc3\xa9\x01";
 	unsigned seed = 99;
 	int bad = 0;
-	jbuf t = {0}, sp = {0};
+	strbuf t = {0}, sp = {0};
 	for (int k = 0; k < 400; k++) {
-		jbuf_reset(&t);
+		strbuf_reset(&t);
 		size_t n = 20 + (size_t)(k * 7) % 500;
-		for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; jbuf_putc(&t, alpha[(seed >> 16) % (sizeof alpha - 1)]); }
-		jbuf_putc(&t, 'z');
-		jbuf_reset(&sp);
+		for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; strbuf_putc(&t, alpha[(seed >> 16) % (sizeof alpha - 1)]); }
+		strbuf_putc(&t, 'z');
+		strbuf_reset(&sp);
 		int sep = 0;
 		for (size_t i = 0; i < t.len; i++) {
 			unsigned char c = (unsigned char)t.p[i];
 			int is_sep = (c < 0x80 && c != 0x01 && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')));
-			if (is_sep) { if (!sep) jbuf_putc(&sp, ' '); sep = 1; }
-			else { jbuf_putc(&sp, (char)c); sep = 0; }
+			if (is_sep) { if (!sep) strbuf_putc(&sp, ' '); sep = 1; }
+			else { strbuf_putc(&sp, (char)c); sep = 0; }
 		}
 		na = dedup_shingle_set(t.p, t.len, 3, &a, &ca);
 		nb = dedup_shingle_set(sp.p, sp.len, 3, &b, &cb);
@@ -288,7 +288,7 @@ static void test_punctuation_separates(void)
 	}
 	T_CHECKF(bad == 0, "%d of 800 checks failed", bad);
 	free(a); free(b);
-	jbuf_free(&t); jbuf_free(&sp);
+	strbuf_free(&t); strbuf_free(&sp);
 }
 
 /* dedup_jaccard is the exact share: A = words 0..199, B = A with the last m
@@ -296,7 +296,7 @@ static void test_punctuation_separates(void)
 static void test_jaccard_exact(void)
 {
 	int a[200], b[200];
-	jbuf ta = {0}, tb = {0};
+	strbuf ta = {0}, tb = {0};
 	uint64_t *sa = NULL, *sb = NULL;
 	size_t ca = 0, cb = 0;
 	for (int i = 0; i < 200; i++) a[i] = i;
@@ -315,12 +315,12 @@ static void test_jaccard_exact(void)
 	const char *r = "a b a b a b";
 	T_EQ_INT(dedup_shingle_set(r, strlen(r), 2, &sa, &ca), 2);
 	free(sa); free(sb);
-	jbuf_free(&ta); jbuf_free(&tb);
+	strbuf_free(&ta); strbuf_free(&tb);
 }
 
 /* The verifier: exact Jaccard of records it reads through the callback,
  * each read once while cached, and none read that were put. */
-struct vtexts { jbuf t[130]; int fail; };
+struct vtexts { strbuf t[130]; int fail; };
 static int vtext(void *ctx, uint32_t idx, const char **t, size_t *n)
 {
 	struct vtexts *v = ctx;
@@ -362,7 +362,7 @@ static void test_verifier(void)
 	T_EQ_INT(dedup_verifier_jaccard(&v, 100, 101, &j), -1);
 	dedup_verifier_free(&v);
 	free(h);
-	for (int i = 0; i < 130; i++) jbuf_free(&vt.t[i]);
+	for (int i = 0; i < 130; i++) strbuf_free(&vt.t[i]);
 }
 
 /* Exact groups: the survivor by (rank, index), --keep-per-key extras. */

@@ -65,12 +65,12 @@ static int run(const dedup_cfg *cfg, const char *against, const char **lines, co
 	while (!rc && (got = dedup_next(r, &v)) != 0) {
 		if (got < 0) { rc = got; break; }
 		if (json_parse(&d, v.line, v.len)) { rc = -9; break; }
-		jbuf id = {0};
+		strbuf id = {0};
 		json_str_append(&d, json_get(&d, 0, "id"), &id);
 		size_t l = strlen(out);
 		snprintf(out + l, on - l, "%s%.*s:%s:%s", l ? " " : "", (int)id.len, id.p,
 			 v.reason ? v.reason : "keep", v.dup_of ? v.dup_of : "-");
-		jbuf_free(&id);
+		strbuf_free(&id);
 	}
 	snprintf(err, en, "%s", rc ? dedup_errmsg(r) : "");
 	json_doc_free(&d);

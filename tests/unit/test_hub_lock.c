@@ -56,17 +56,17 @@ static void test_bad_lines(void)
 static void test_json(void)
 {
 	char err[512];
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	T_EQ_INT(hub_lock_json(good, strlen(good), "l", &b, err, sizeof err), 0);
-	jbuf_putc(&b, 0);
+	strbuf_putc(&b, 0);
 	T_EQ_STR(b.p, "[\n    {\"repo\":\"a/b\",\"kind\":\"datasets\",\"revision\":\"main\",\"commit\":\"c1\"},\n"
 		 "    {\"repo\":\"m/x\",\"kind\":\"models\",\"commit\":\"c2\"},\n"
 		 "    {\"repo\":\"any/kind\",\"commit\":\"c3\"}\n  ]");
-	jbuf_free(&b);
+	strbuf_free(&b);
 	T_EQ_INT(hub_lock_json("\n", 1, "l", &b, err, sizeof err), 0);
-	jbuf_putc(&b, 0);
+	strbuf_putc(&b, 0);
 	T_EQ_STR(b.p, "[]");
-	jbuf_free(&b);
+	strbuf_free(&b);
 }
 
 static void test_record(void)

@@ -8,15 +8,15 @@
 
 #include <stdint.h>
 
-static id_rules *R;
+static identity_rules *R;
 
 static const char *judge(const char *s, int reference, char *detail, size_t dn)
 {
-	id_ctx c;
-	id_init(&c, R);
+	identity_ctx c;
+	identity_init(&c, R);
 	c.reference = reference;
-	const char *r = id_text(&c, s, strlen(s), detail, dn);
-	id_free(&c);
+	const char *r = identity_text(&c, s, strlen(s), detail, dn);
+	identity_free(&c);
 	return r;
 }
 
@@ -241,8 +241,8 @@ static void test_prefilter_agrees_on_escapes(void)
 {
 	static char buf[4096], rec[4096 * 12 + 128];
 	int fired = 0, differ = 0;
-	id_ctx c;
-	id_init(&c, R);
+	identity_ctx c;
+	identity_init(&c, R);
 	for (int iter = 0; iter < 100000; iter++) {
 		size_t n = 0, k = 1 + next_rand() % 12;
 		if (iter % 2) {
@@ -266,15 +266,15 @@ static void test_prefilter_agrees_on_escapes(void)
 		T_CHECK(json_parse(&d, rec, o) == 0);
 		char det[256];
 		c.reference = 0;
-		const char *f = id_check(&c, &d, det, sizeof det);
+		const char *f = identity_check(&c, &d, det, sizeof det);
 		c.reference = 1;
-		const char *r = id_check(&c, &d, det, sizeof det);
+		const char *r = identity_check(&c, &d, det, sizeof det);
 		json_doc_free(&d);
 		if (r) fired++;
 		if ((f == NULL) != (r == NULL) || (f && strcmp(f, r)))
 			if (differ++ < 5) fprintf(stderr, "  prefilter changes %.*s: %s / %s\n", (int)o, rec, f ? f : "-", r ? r : "-");
 	}
-	id_free(&c);
+	identity_free(&c);
 	T_EQ_INT(differ, 0);
 	T_CHECKF(fired > 1000, "only %d random records matched: the test would not notice", fired);
 }
@@ -292,24 +292,24 @@ static void test_records(void)
 		{"{\"messages\":[{\"role\":\"system\",\"content\":\"You are ChatGPT.\"},{\"role\":\"assistant\",\"content\":\"Hello.\"}]}", NULL},
 		{"{\"messages\":\"I am ChatGPT\"}", NULL},
 	};
-	id_ctx c;
-	id_init(&c, R);
+	identity_ctx c;
+	identity_init(&c, R);
 	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
 		json_doc d;
 		json_doc_init(&d);
 		T_CHECK(json_parse(&d, cases[k].rec, strlen(cases[k].rec)) == 0);
 		char det[256];
-		const char *r = id_check(&c, &d, det, sizeof det);
+		const char *r = identity_check(&c, &d, det, sizeof det);
 		T_CHECKF(cases[k].reason ? r && !strcmp(r, cases[k].reason) : !r, "%s: %s", cases[k].rec, r ? r : "kept");
 		json_doc_free(&d);
 	}
-	id_free(&c);
+	identity_free(&c);
 }
 
 int main(void)
 {
 	char err[256];
-	R = id_rules_new(err, sizeof err);
+	R = identity_rules_new(err, sizeof err);
 	if (!R) { fprintf(stderr, "%s\n", err); return 1; }
 	T_RUN(test_each_claim_is_dropped);
 	T_RUN(test_keep_cases_are_kept);
@@ -319,6 +319,6 @@ int main(void)
 	T_RUN(test_prefilter_agrees_with_matching);
 	T_RUN(test_prefilter_agrees_on_escapes);
 	T_RUN(test_records);
-	id_rules_free(R);
+	identity_rules_free(R);
 	return t_done();
 }

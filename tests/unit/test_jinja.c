@@ -22,10 +22,10 @@ static const char *render(const char *tpl, const char *vars)
 	char err[512];
 	jinja_tmpl *t = jinja_parse(tpl, strlen(tpl), err, sizeof err);
 	if (!t) { snprintf(out_buf, sizeof out_buf, "PARSE ERROR: %s", err); return out_buf; }
-	jbuf b = {0};
+	strbuf b = {0};
 	if (jinja_render_json(t, vars, strlen(vars), &b, err, sizeof err)) snprintf(out_buf, sizeof out_buf, "ERROR: %s", err);
 	else snprintf(out_buf, sizeof out_buf, "%s", b.p ? b.p : "");
-	jbuf_free(&b);
+	strbuf_free(&b);
 	jinja_free(t);
 	return out_buf;
 }
@@ -105,7 +105,7 @@ static void test_fixture_cases(void)
 	if (!all) return;
 	json_doc d;
 	json_doc_init(&d);
-	jbuf tpl = {0}, want = {0}, out = {0};
+	strbuf tpl = {0}, want = {0}, out = {0};
 	int cases = 0, bad = 0;
 	char err[512];
 	for (char *line = all, *nl; line < all + n; line = nl + 1) {
@@ -114,23 +114,23 @@ static void test_fixture_cases(void)
 		if (nl == line) continue;
 		cases++;
 		if (json_parse(&d, line, (size_t)(nl - line))) { bad++; continue; }
-		jbuf_reset(&tpl);
+		strbuf_reset(&tpl);
 		json_str_append(&d, json_get(&d, 0, "t"), &tpl);
 		uint32_t w = json_get(&d, 0, "want"), e = json_get(&d, 0, "error");
 		int refused = json_get(&d, 0, "refused") != JSON_NONE;
-		jbuf_reset(&out);
+		strbuf_reset(&out);
 		int rc = -1;
 		jinja_tmpl *t = jinja_parse(tpl.p, tpl.len, err, sizeof err);
 		if (t) rc = jinja_render_doc(t, &d, json_get(&d, 0, "v"), NULL, 0, &out, err, sizeof err);
 		jinja_free(t);
 		int ok;
 		if (w != JSON_NONE) {
-			jbuf_reset(&want);
+			strbuf_reset(&want);
 			json_str_append(&d, w, &want);
 			ok = rc == 0 && out.len == want.len && !memcmp(out.p, want.p, out.len);
 		} else if (refused) ok = rc != 0 && strstr(err, "unsupported") != NULL;
 		else {
-			jbuf_reset(&want);
+			strbuf_reset(&want);
 			json_str_append(&d, e, &want);
 			/* what jinja2 raises is the record's error (-1), not a stop (-2) */
 			ok = rc == -1;
@@ -145,7 +145,7 @@ static void test_fixture_cases(void)
 	T_CHECKF(bad == 0, "%d of %d fixture cases differ", bad, cases);
 	T_CHECK(cases > 250);
 	json_doc_free(&d);
-	jbuf_free(&tpl); jbuf_free(&want); jbuf_free(&out);
+	strbuf_free(&tpl); strbuf_free(&want); strbuf_free(&out);
 	free(all);
 }
 
@@ -157,11 +157,11 @@ static void test_render_chat(void)
 	jinja_tmpl *t = jinja_parse(src, strlen(src), err, sizeof err);
 	T_CHECK(t != NULL);
 	const char *msgs = "[{\"role\":\"user\",\"content\":\"hé\\n\"}]";
-	jbuf out = {0};
+	strbuf out = {0};
 	jinja_chat_opts o = { .bos_token = "<s>", .add_generation_prompt = 1 };
 	T_EQ_INT(jinja_render_chat(t, msgs, strlen(msgs), &o, &out, err, sizeof err), 0);
 	T_EQ_STR(out.p, "<s><user>hé\n<assistant>|True|True|null|");
-	jbuf_reset(&out);
+	strbuf_reset(&out);
 	const char *tools = "[{\"name\":\"f\"}]", *extra = "{\"flag\":1.5,\"bos_token\":\"X\"}";
 	jinja_chat_opts o2 = { .tools_json = tools, .tools_len = strlen(tools), .extra_json = extra, .extra_len = strlen(extra) };
 	T_EQ_INT(jinja_render_chat(t, msgs, strlen(msgs), &o2, &out, err, sizeof err), 0);
@@ -175,7 +175,7 @@ static void test_render_chat(void)
 	const char *rej = "{% for m in messages %}{% if m.role != 'user' %}{{ raise_exception('roles: ' ~ m.role) }}{% endif %}{% endfor %}";
 	t = jinja_parse(rej, strlen(rej), err, sizeof err);
 	msgs = "[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"tool\",\"content\":\"b\"}]";
-	jbuf_reset(&out);
+	strbuf_reset(&out);
 	T_EQ_INT(jinja_render_chat(t, msgs, strlen(msgs), NULL, &out, err, sizeof err), -1);
 	T_EQ_STR(err, "raise_exception: roles: tool");
 	T_EQ_INT(out.len, 0);
@@ -189,7 +189,7 @@ static void test_render_chat(void)
 	t = jinja_parse(typeerr, strlen(typeerr), err, sizeof err);
 	T_EQ_INT(jinja_render_chat(t, msgs, strlen(msgs), NULL, &out, err, sizeof err), -1);
 	jinja_free(t);
-	jbuf_free(&out);
+	strbuf_free(&out);
 }
 
 /* jinja_render_vars: the variables as transformers passes them (tools and
@@ -205,11 +205,11 @@ static void test_render_vars(void)
 	json_doc d;
 	json_doc_init(&d);
 	T_CHECK(json_parse(&d, rec, strlen(rec)) == 0);
-	jbuf out = {0};
+	strbuf out = {0};
 	jinja_doc_vars v = { .doc = &d, .root = 0, .chat_only = 1, .n_messages = 2, .add_generation_prompt = -1 };
 	T_EQ_INT(jinja_render_vars(t, &v, &out, err, sizeof err), 0);
 	T_EQ_STR(out.p, "True|True|True|None|2");
-	jbuf_reset(&out);
+	strbuf_reset(&out);
 	v.chat_only = 0;
 	v.n_messages = SIZE_MAX;
 	T_EQ_INT(jinja_render_vars(t, &v, &out, err, sizeof err), 0);
@@ -220,17 +220,17 @@ static void test_render_vars(void)
 	t = jinja_parse(src, strlen(src), err, sizeof err);
 	const char *rec2 = "{\"messages\":[],\"tools\":[{\"name\":\"f\"}]}", *rec3 = "{\"messages\":[],\"tools\":null}";
 	T_CHECK(json_parse(&d, rec2, strlen(rec2)) == 0);
-	jbuf_reset(&out);
+	strbuf_reset(&out);
 	v = (jinja_doc_vars){ .doc = &d, .chat_only = 1, .n_messages = SIZE_MAX, .add_generation_prompt = 1 };
 	T_EQ_INT(jinja_render_vars(t, &v, &out, err, sizeof err), 0);
 	T_EQ_STR(out.p, "[{\"name\": \"f\"}]|True");
 	T_CHECK(json_parse(&d, rec3, strlen(rec3)) == 0);
-	jbuf_reset(&out);
+	strbuf_reset(&out);
 	T_EQ_INT(jinja_render_vars(t, &v, &out, err, sizeof err), 0);
 	T_EQ_STR(out.p, "null|True");
 	jinja_free(t);
 	json_doc_free(&d);
-	jbuf_free(&out);
+	strbuf_free(&out);
 }
 
 /* Unknown constructs fail with their name and line, at parse time when the parser can tell */
@@ -268,13 +268,13 @@ static void *thr_run(void *arg)
 {
 	long bad = 0;
 	char err[128];
-	jbuf out = {0};
+	strbuf out = {0};
 	const char *vars = "{\"ms\":[\"a\",\"b\",\"c\"],\"n\":3}";
 	for (int i = 0; i < 2000; i++) {
-		jbuf_reset(&out);
+		strbuf_reset(&out);
 		if (jinja_render_json(thr_t, vars, strlen(vars), &out, err, sizeof err) || strcmp(out.p, "A0,B1,C2;6")) bad++;
 	}
-	jbuf_free(&out);
+	strbuf_free(&out);
 	(void)arg;
 	return (void *)bad;
 }
@@ -305,20 +305,20 @@ static void check_model(const char *model)
 	json_doc c;
 	json_doc_init(&c);
 	T_CHECK(json_parse(&c, cfg, n) == 0);
-	jbuf tpl = {0};
+	strbuf tpl = {0};
 	json_str_append(&c, json_get(&c, 0, "chat_template"), &tpl);
 	jinja_tmpl *t = jinja_parse(tpl.p, tpl.len, err, sizeof err);
 	T_CHECKF(t != NULL, "%s: %s", model, err);
 	/* the variables: bos/eos from the config (undefined when null), date_string */
-	jbuf extra = {0};
-	jbuf_puts(&extra, "{\"add_generation_prompt\":false,\"date_string\":\"26 Jul 2024\"");
+	strbuf extra = {0};
+	strbuf_puts(&extra, "{\"add_generation_prompt\":false,\"date_string\":\"26 Jul 2024\"");
 	for (int k = 0; k < 2; k++) {
 		const char *name = k ? "eos_token" : "bos_token";
 		uint32_t v = json_get(&c, 0, name);
 		if (json_type_of(&c, v) == JSON_OBJECT) v = json_get(&c, v, "content");
-		if (json_type_of(&c, v) == JSON_STRING) { jbuf_printf(&extra, ",\"%s\":", name); json_write_raw(&extra, &c, v); }
+		if (json_type_of(&c, v) == JSON_STRING) { strbuf_printf(&extra, ",\"%s\":", name); json_write_raw(&extra, &c, v); }
 	}
-	jbuf_putc(&extra, '}');
+	strbuf_putc(&extra, '}');
 	json_doc ed;
 	json_doc_init(&ed);
 	T_CHECK(json_parse(&ed, extra.p, extra.len) == 0);
@@ -335,12 +335,12 @@ static void check_model(const char *model)
 		json_doc dc, de;
 		json_doc_init(&dc);
 		json_doc_init(&de);
-		jbuf out = {0}, want = {0};
+		strbuf out = {0}, want = {0};
 		while ((nc = getline(&lc, &cc, fc)) > 0 && (ne = getline(&le, &ce, fe)) > 0) {
 			total++;
 			if (json_parse(&dc, lc, nc) || json_parse(&de, le, ne)) { bad++; continue; }
-			jbuf_reset(&out);
-			jbuf_reset(&want);
+			strbuf_reset(&out);
+			strbuf_reset(&want);
 			uint32_t w = json_get(&de, 0, "jinja2_text");
 			if (w == JSON_NONE) w = json_get(&de, 0, "text");
 			json_str_append(&de, w, &want);
@@ -356,7 +356,7 @@ static void check_model(const char *model)
 		}
 		free(lc); free(le);
 		json_doc_free(&dc); json_doc_free(&de);
-		jbuf_free(&out); jbuf_free(&want);
+		strbuf_free(&out); strbuf_free(&want);
 	}
 	T_CHECKF(bad == 0, "%s: %d of %d renderings differ", model, bad, total);
 	T_CHECKF(total == 300, "%s: %d conversations compared", model, total);
@@ -365,8 +365,8 @@ static void check_model(const char *model)
 	jinja_free(t);
 	json_doc_free(&c);
 	json_doc_free(&ed);
-	jbuf_free(&tpl);
-	jbuf_free(&extra);
+	strbuf_free(&tpl);
+	strbuf_free(&extra);
 	free(cfg);
 }
 

@@ -59,7 +59,7 @@ static int roundtrip_equal_jq(const char *s, size_t len, int *jq_rejected)
 	json_doc d;
 	json_doc_init(&d);
 	if (json_parse(&d, s, len)) { json_doc_free(&d); return 0; }
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	json_write_compact(&b, &d, 0);
 	jv a = jv_parse_sized(s, (int)len);
 	jv c = jv_parse_sized(b.p, (int)b.len);
@@ -68,7 +68,7 @@ static int roundtrip_equal_jq(const char *s, size_t len, int *jq_rejected)
 	if (!jv_is_valid(a)) { *jq_rejected = 1; eq = 1; jv_free(a); jv_free(c); }
 	else if (!jv_is_valid(c)) { jv_free(a); jv_free(c); }
 	else eq = jv_equal(a, c);
-	jbuf_free(&b);
+	strbuf_free(&b);
 	json_doc_free(&d);
 	return eq;
 }
@@ -195,7 +195,7 @@ static void test_errors(void)
 
 static void test_writer(void)
 {
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	const char in[] = "a\"b\\c\n\t\x01\x1f\x7f é 😀 \b\f\r/";
 	json_write_str(&b, in, sizeof in - 1);
 	T_EQ_STR(b.p, "\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\x7f é 😀 \\b\\f\\r/\"");
@@ -211,7 +211,7 @@ static void test_writer(void)
 		char s[40];
 		memset(s, 'x', sizeof s);
 		s[pos] = '"';
-		jbuf_reset(&b);
+		strbuf_reset(&b);
 		json_write_str(&b, s, sizeof s);
 		T_EQ_INT(b.len, 40 + 2 + 1);
 		T_EQ_INT(json_parse(&d, b.p, b.len), 0);
@@ -219,11 +219,11 @@ static void test_writer(void)
 		T_CHECK(out[pos] == '"');
 	}
 	/* embedded NUL */
-	jbuf_reset(&b);
+	strbuf_reset(&b);
 	json_write_str(&b, "a\0b", 3);
 	T_EQ_STR(b.p, "\"a\\u0000b\"");
 	json_doc_free(&d);
-	jbuf_free(&b);
+	strbuf_free(&b);
 }
 
 static void test_surrogate_pairs(void)

@@ -31,12 +31,12 @@ static int check_file(const char *model, const char *tpath, const char *corpus, 
 	json_doc dc, de;
 	json_doc_init(&dc);
 	json_doc_init(&de);
-	jbuf text = {0};
+	strbuf text = {0};
 	tok_ids ids = {0};
 	while ((nc = getline(&lc, &cc, fc)) > 0 && (ne = getline(&le, &ce, fe)) > 0) {
 		line++;
 		if (json_parse(&dc, lc, nc) || json_parse(&de, le, ne)) { bad++; continue; }
-		jbuf_reset(&text);
+		strbuf_reset(&text);
 		json_str_append(&dc, json_get(&dc, 0, "text"), &text);
 		ids.n = 0;
 		size_t n = tok_encode(s, text.p ? text.p : "", text.len, &ids);
@@ -69,7 +69,7 @@ static int check_file(const char *model, const char *tpath, const char *corpus, 
 	free(lc); free(le);
 	fclose(fc); fclose(fe);
 	json_doc_free(&dc); json_doc_free(&de);
-	jbuf_free(&text);
+	strbuf_free(&text);
 	tok_ids_free(&ids);
 	tok_state_free(s);
 	tok_free(t);

@@ -17,14 +17,14 @@ char *hub_read_small(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) return NULL;
-	jbuf b = {0};
+	strbuf b = {0};
 	char tmp[4096];
 	size_t n;
 	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0 && b.len < (1u << 20))
-		jbuf_put(&b, tmp, n);
+		strbuf_put(&b, tmp, n);
 	fclose(f);
-	jbuf_put(&b, "", 0);
-	return jbuf_detach(&b, NULL);
+	strbuf_put(&b, "", 0);
+	return strbuf_detach(&b, NULL);
 }
 
 void hub_rstrip(char *s)
@@ -61,12 +61,12 @@ int hub_mkparent(const char *path)
 
 char *hub_pathf(const char *fmt, ...)
 {
-	jbuf b = {0};
+	strbuf b = {0};
 	va_list ap;
 	va_start(ap, fmt);
-	jbuf_vprintf(&b, fmt, ap);
+	strbuf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	return jbuf_detach(&b, NULL);
+	return strbuf_detach(&b, NULL);
 }
 
 /* Write a file atomically (temp + rename). */
@@ -127,19 +127,19 @@ static char *tree_cache_path(const hub_repo *r)
 
 void hub_cache_save_listing(const hub_repo *r)
 {
-	jbuf b = {0};
+	strbuf b = {0};
 	for (size_t i = 0; i < r->nfiles; i++) {
 		const hub_file *f = &r->files[i];
-		jbuf_puts(&b, "{\"path\":");
+		strbuf_puts(&b, "{\"path\":");
 		json_write_str(&b, f->path, strlen(f->path));
-		jbuf_printf(&b, ",\"size\":%llu,\"etag\":", (unsigned long long)f->size);
+		strbuf_printf(&b, ",\"size\":%llu,\"etag\":", (unsigned long long)f->size);
 		json_write_str(&b, f->etag, strlen(f->etag));
-		jbuf_printf(&b, ",\"lfs\":%s}\n", f->lfs ? "true" : "false");
+		strbuf_printf(&b, ",\"lfs\":%s}\n", f->lfs ? "true" : "false");
 	}
 	char *p = tree_cache_path(r);
 	hub_write_atomic(p, b.p ? b.p : "", b.len);   /* a cache: failure only costs a request next time */
 	free(p);
-	jbuf_free(&b);
+	strbuf_free(&b);
 }
 
 int hub_cache_load_listing(hub_repo *r)
@@ -273,11 +273,11 @@ int hub_cache_link(const hub_repo *r, const hub_file *f)
 {
 	char *snap = hub_cache_snapshot_path(r, f);
 	/* relative: snapshots/<commit>/<path> -> ../../(../ per directory)blobs/<etag> */
-	jbuf t = {0};
-	jbuf_puts(&t, "../../");
+	strbuf t = {0};
+	strbuf_puts(&t, "../../");
 	for (const char *s = f->path; *s; s++)
-		if (*s == '/') jbuf_puts(&t, "../");
-	jbuf_printf(&t, "blobs/%s", f->etag);
+		if (*s == '/') strbuf_puts(&t, "../");
+	strbuf_printf(&t, "blobs/%s", f->etag);
 	int rc = hub_mkparent(snap);
 	if (!rc) {
 		/* made beside it and renamed over it: a concurrent reader of the
@@ -289,7 +289,7 @@ int hub_cache_link(const hub_repo *r, const hub_file *f)
 		free(tmp);
 	}
 	free(snap);
-	jbuf_free(&t);
+	strbuf_free(&t);
 	return rc;
 }
 

@@ -320,10 +320,10 @@ void datafiles_card_free(datafiles_card *card)
 
 const datafiles_config *datafiles_pick_config(const datafiles_card *card, const char *name, char *err, size_t errlen)
 {
-	jbuf names = {0};
+	strbuf names = {0};
 	for (int i = 0; i < card->n; i++) {
-		if (name && !strcmp(card->configs[i].name, name)) { jbuf_free(&names); return &card->configs[i]; }
-		jbuf_printf(&names, "%s%s", i ? ", " : "", card->configs[i].name);
+		if (name && !strcmp(card->configs[i].name, name)) { strbuf_free(&names); return &card->configs[i]; }
+		strbuf_printf(&names, "%s%s", i ? ", " : "", card->configs[i].name);
 	}
 	const datafiles_config *pick = NULL;
 	if (!name) {
@@ -337,7 +337,7 @@ const datafiles_config *datafiles_pick_config(const datafiles_card *card, const 
 		if (name) snprintf(err, errlen, "no config '%s'; configs: %s", name, names.p ? names.p : "(none)");
 		else snprintf(err, errlen, "several configs and none is the default: choose one with --config (%s)", names.p ? names.p : "");
 	}
-	jbuf_free(&names);
+	strbuf_free(&names);
 	return pick;
 }
 
@@ -347,10 +347,10 @@ const datafiles_split *datafiles_pick_split(const datafiles_config *cfg, const c
 	for (int i = 0; i < cfg->nsplits; i++)
 		if (!strcmp(cfg->splits[i].name, want)) return &cfg->splits[i];
 	if (!name && cfg->nsplits == 1) return &cfg->splits[0];
-	jbuf names = {0};
-	for (int i = 0; i < cfg->nsplits; i++) jbuf_printf(&names, "%s%s", i ? ", " : "", cfg->splits[i].name);
+	strbuf names = {0};
+	for (int i = 0; i < cfg->nsplits; i++) strbuf_printf(&names, "%s%s", i ? ", " : "", cfg->splits[i].name);
 	snprintf(err, errlen, "config '%s' has no split '%s'; splits: %s", cfg->name, want, names.p ? names.p : "(none)");
-	jbuf_free(&names);
+	strbuf_free(&names);
 	return NULL;
 }
 

@@ -108,10 +108,10 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		goto out;
 	}
 	if (hub_mkparent(blob)) { hub_seterr(h, err, errlen, "%s: %s", blob, strerror(errno)); goto out; }
-	jbuf u = {0};
-	jbuf_printf(&u, "%s/%s%s/resolve/%s/", h->endpoint, strcmp(r->kind, "datasets") ? "" : "datasets/", r->id, r->commit);
+	strbuf u = {0};
+	strbuf_printf(&u, "%s/%s%s/resolve/%s/", h->endpoint, strcmp(r->kind, "datasets") ? "" : "datasets/", r->id, r->commit);
 	hub_url_escape(&u, f->path, 1);
-	url = jbuf_detach(&u, NULL);
+	url = strbuf_detach(&u, NULL);
 
 	for (int k = 0;; k++) {
 		fp = fopen(inc, "ab");
@@ -125,7 +125,7 @@ static int download_one(hub *h, CURL *c, const hub_repo *r, const hub_file *f, c
 		/* the hash covers what is already there, then grows with each write */
 		sha256_init(&sha);
 		if (f->lfs && have && hash_prefix(inc, have, &sha)) { hub_seterr(h, err, errlen, "%s: %s", inc, strerror(errno)); goto out; }
-		jbuf_reset(&rs.body);
+		strbuf_reset(&rs.body);
 		rs.fp = fp;
 		rs.sha = f->lfs ? &sha : NULL;
 		rs.written = 0;
@@ -214,7 +214,7 @@ out:
 	free(blob);
 	free(inc);
 	free(url);
-	jbuf_free(&rs.body);
+	strbuf_free(&rs.body);
 	return rc;
 }
 

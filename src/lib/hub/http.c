@@ -27,12 +27,12 @@ void hub_seterr(hub *h, char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Percent-encode a revision for a URL path segment ("refs/convert/parquet"). */
-void hub_url_escape(jbuf *b, const char *s, int keep_slash)
+void hub_url_escape(strbuf *b, const char *s, int keep_slash)
 {
 	for (; *s; s++) {
 		unsigned char c = *s;
-		if (isalnum(c) || strchr("-._~", c) || (keep_slash && c == '/')) jbuf_putc(b, c);
-		else jbuf_printf(b, "%%%02X", c);
+		if (isalnum(c) || strchr("-._~", c) || (keep_slash && c == '/')) strbuf_putc(b, c);
+		else strbuf_printf(b, "%%%02X", c);
 	}
 }
 
@@ -135,7 +135,7 @@ static size_t on_body(char *buf, size_t sz, size_t nitems, void *ud)
 		return n;
 	}
 	if (r->body.len + n > HUB_MAX_API_BYTES) { r->api_too_big = 1; return 0; }   /* not an API answer */
-	jbuf_put(&r->body, buf, n);
+	strbuf_put(&r->body, buf, n);
 	return n;
 }
 
@@ -230,7 +230,7 @@ int hub_http_get_n(hub *h, CURL *c, const char *kind, const char *id, const char
 		      const char *url, hub_resp *r, int retries, char *err, size_t errlen)
 {
 	for (int k = 0;; k++) {
-		jbuf_reset(&r->body);
+		strbuf_reset(&r->body);
 		r->status = 0;
 		r->api_too_big = 0;
 		CURLcode rc = hub_http_once(h, c, url, 0, 0, r);
@@ -275,8 +275,8 @@ int hub_get_json(hub *h, const char *url_path, char **body, size_t *len)
 	hub_resp r = { .h = h };
 	int rc = hub_http_get(h, hub_main_curl(h), "datasets", url_path, "GET", url, &r, h->err, sizeof h->err);
 	free(url);
-	if (rc) { jbuf_free(&r.body); return -1; }
-	jbuf_put(&r.body, "", 0);
-	*body = jbuf_detach(&r.body, len);
+	if (rc) { strbuf_free(&r.body); return -1; }
+	strbuf_put(&r.body, "", 0);
+	*body = strbuf_detach(&r.body, len);
 	return 0;
 }

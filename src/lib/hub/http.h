@@ -49,7 +49,7 @@ typedef struct hub_resp {
 	char repo_commit[96], linked_etag[160], linked_size[32], etag[160];
 	char retry_after[64], ratelimit[160], error_code[64], error_msg[256];
 	char link_next[2048], content_range[96];
-	jbuf body;                /* API body, or an error body of a download */
+	strbuf body;                /* API body, or an error body of a download */
 	FILE *fp;                 /* download sink */
 	uint64_t written;
 	int truncate_first;       /* a 200 to a Range request: start the file over */
@@ -67,7 +67,7 @@ typedef struct hub_resp {
 void hub_sleep_ms(long ms);
 void hub_seterr(hub *h, char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Percent-encode s for a URL path (keep_slash: '/' stays). */
-void hub_url_escape(jbuf *b, const char *s, int keep_slash);
+void hub_url_escape(strbuf *b, const char *s, int keep_slash);
 /* One request. Returns the curl result; r->status holds the final status. */
 CURLcode hub_http_once(hub *h, CURL *c, const char *url, int head, uint64_t range_from, hub_resp *r);
 int hub_http_retryable(long status);

@@ -44,21 +44,21 @@ hub *hub_new(char *err, size_t errlen)
 	while (n && h->endpoint[n - 1] == '/') h->endpoint[--n] = 0;
 
 	const char *home = getenv("HF_HOME");
-	jbuf b = {0};
-	if (home && *home) jbuf_puts(&b, home);
-	else jbuf_printf(&b, "%s/.cache/huggingface", getenv("HOME") ? getenv("HOME") : "/tmp");
-	char *hf_home = jbuf_detach(&b, NULL);
+	strbuf b = {0};
+	if (home && *home) strbuf_puts(&b, home);
+	else strbuf_printf(&b, "%s/.cache/huggingface", getenv("HOME") ? getenv("HOME") : "/tmp");
+	char *hf_home = strbuf_detach(&b, NULL);
 
 	const char *tok = getenv("HF_TOKEN");
 	if (tok && *tok) {
 		h->token = xstrdup(tok);
 	} else {
 		const char *tp = getenv("HF_TOKEN_PATH");
-		jbuf p = {0};
-		if (tp && *tp) jbuf_puts(&p, tp);
-		else jbuf_printf(&p, "%s/token", hf_home);
+		strbuf p = {0};
+		if (tp && *tp) strbuf_puts(&p, tp);
+		else strbuf_printf(&p, "%s/token", hf_home);
 		h->token = hub_read_small(p.p);
-		jbuf_free(&p);
+		strbuf_free(&p);
 	}
 	if (h->token) {
 		/* blanks around it are a copy-and-paste's, as huggingface_hub
@@ -81,7 +81,7 @@ hub *hub_new(char *err, size_t errlen)
 	}
 	const char *cache = getenv("HF_HUB_CACHE");
 	if (cache && *cache) h->cache = xstrdup(cache);
-	else { jbuf c = {0}; jbuf_printf(&c, "%s/hub", hf_home); h->cache = jbuf_detach(&c, NULL); }
+	else { strbuf c = {0}; strbuf_printf(&c, "%s/hub", hf_home); h->cache = strbuf_detach(&c, NULL); }
 	free(hf_home);
 
 	const char *off = getenv("HF_HUB_OFFLINE");
@@ -188,13 +188,13 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 	}
 	if (revision && !hub_revision_ok(revision)) {
 		/* it names a file under refs/ in the cache */
-		jbuf q = JBUF_INIT;
+		strbuf q = STRBUF_INIT;
 		for (const unsigned char *s = (const unsigned char *)revision; *s && q.len < 200; s++)
-			if (*s < 0x20 || *s == 0x7f) jbuf_printf(&q, "\\x%02x", *s);
-			else jbuf_putc(&q, (char)*s);
+			if (*s < 0x20 || *s == 0x7f) strbuf_printf(&q, "\\x%02x", *s);
+			else strbuf_putc(&q, (char)*s);
 		hub_seterr(h, h->err, sizeof h->err, "revision '%s': a branch, tag or commit has no '..', no leading '/' "
 		       "and no control character", q.p ? q.p : "");
-		jbuf_free(&q);
+		strbuf_free(&q);
 		return -1;
 	}
 	snprintf(r->kind, sizeof r->kind, "%s", kind);
@@ -227,8 +227,8 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 	hub_resp rs = { .h = h };
 	int rc = -1;
 	if (!r->commit) {
-		jbuf u = {0};
-		jbuf_printf(&u, "%s/api/%s/%s/revision/", h->endpoint, kind, id);
+		strbuf u = {0};
+		strbuf_printf(&u, "%s/api/%s/%s/revision/", h->endpoint, kind, id);
 		hub_url_escape(&u, r->revision, 0);
 		char what[300];
 		snprintf(what, sizeof what, "revision '%s'", r->revision);
@@ -245,16 +245,16 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 		}
 		if (hub_http_get_n(h, c, kind, id, what, u.p, &rs, cached ? (h->retries < 1 ? h->retries : 1) : h->retries,
 			       h->err, sizeof h->err)) {
-			jbuf_free(&u);
+			strbuf_free(&u);
 			if (cached && (rs.status == 0 || hub_http_retryable(rs.status))) {
 				char why[sizeof h->err];
 				snprintf(why, sizeof why, "%s", h->err);
 				r->commit = cached;
 				hub_cache_load_listing(r);
 				r->from_cache = 1;
-				jbuf w = JBUF_INIT;
-				jbuf_printf(&w, "%s; using the cached commit %.12s of '%s'", why, r->commit, r->revision);
-				r->warning = jbuf_detach(&w, NULL);
+				strbuf w = STRBUF_INIT;
+				strbuf_printf(&w, "%s; using the cached commit %.12s of '%s'", why, r->commit, r->revision);
+				r->warning = strbuf_detach(&w, NULL);
 				h->err[0] = 0;
 				rc = 0;
 			} else {
@@ -263,7 +263,7 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 			goto out;
 		}
 		free(cached);
-		jbuf_free(&u);
+		strbuf_free(&u);
 		json_doc d;
 		json_doc_init(&d);
 		if (json_parse(&d, rs.body.p, rs.body.len) == 0 && json_type_of(&d, 0) == JSON_OBJECT)
@@ -277,9 +277,9 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 		hub_cache_write_ref(r, r->revision, r->commit);   /* a cache: failure costs a request */
 	}
 	if (hub_cache_load_listing(r) == 0) { r->from_cache = 1; rc = 0; goto out; }
-	jbuf u = {0};
-	jbuf_printf(&u, "%s/api/%s/%s/tree/%s?recursive=true&expand=false", h->endpoint, kind, id, r->commit);
-	char *url = jbuf_detach(&u, NULL);
+	strbuf u = {0};
+	strbuf_printf(&u, "%s/api/%s/%s/tree/%s?recursive=true&expand=false", h->endpoint, kind, id, r->commit);
+	char *url = strbuf_detach(&u, NULL);
 	/* the pages' URLs seen, by hash: a next link back to one of them loops */
 	size_t seen_cap = 1024;
 	uint64_t *seen = xcalloc(seen_cap, sizeof *seen);
@@ -307,6 +307,6 @@ int hub_repo_open(hub *h, const char *kind, const char *id, const char *revision
 	hub_cache_save_listing(r);
 	rc = 0;
 out:
-	jbuf_free(&rs.body);
+	strbuf_free(&rs.body);
 	return rc;
 }

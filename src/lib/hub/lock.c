@@ -96,7 +96,7 @@ int hub_lock_pin(const char *path, const char *kind, const char *id, char **comm
 }
 
 typedef struct json_ctx {
-	jbuf *out;
+	strbuf *out;
 	unsigned n;
 } json_ctx;
 
@@ -104,32 +104,32 @@ static int json_one(void *ctx, const json_doc *d, unsigned line)
 {
 	json_ctx *j = ctx;
 	(void)line;
-	jbuf_printf(j->out, "%s\n    ", j->n++ ? "," : "");
+	strbuf_printf(j->out, "%s\n    ", j->n++ ? "," : "");
 	json_write_compact(j->out, d, 0);
 	return 0;
 }
 
-int hub_lock_json(const char *text, size_t len, const char *path, jbuf *out, char *err, size_t errlen)
+int hub_lock_json(const char *text, size_t len, const char *path, strbuf *out, char *err, size_t errlen)
 {
 	json_ctx j = { out, 0 };
-	jbuf_putc(out, '[');
+	strbuf_putc(out, '[');
 	int rc = hub_lock_each(text, len, path, json_one, &j, err, errlen);
-	if (j.n) jbuf_puts(out, "\n  ");
-	jbuf_putc(out, ']');
+	if (j.n) strbuf_puts(out, "\n  ");
+	strbuf_putc(out, ']');
 	return rc;
 }
 
-static void lock_line(jbuf *b, const char *kind, const char *id, const char *revision, const char *commit)
+static void lock_line(strbuf *b, const char *kind, const char *id, const char *revision, const char *commit)
 {
-	jbuf_puts(b, "{\"repo\":");
+	strbuf_puts(b, "{\"repo\":");
 	json_write_str(b, id, strlen(id));
-	jbuf_puts(b, ",\"kind\":");
+	strbuf_puts(b, ",\"kind\":");
 	json_write_str(b, kind, strlen(kind));
-	jbuf_puts(b, ",\"revision\":");
+	strbuf_puts(b, ",\"revision\":");
 	json_write_str(b, revision, strlen(revision));
-	jbuf_puts(b, ",\"commit\":");
+	strbuf_puts(b, ",\"commit\":");
 	json_write_str(b, commit, strlen(commit));
-	jbuf_puts(b, "}\n");
+	strbuf_puts(b, "}\n");
 }
 
 int hub_lock_record(const char *path, const char *kind, const char *id, const char *revision,
@@ -149,7 +149,7 @@ int hub_lock_record(const char *path, const char *kind, const char *id, const ch
 	int found = hub_lock_find(text, tl, path, kind, id, &have, err, errlen);
 	if (found < 0) goto out;
 	if (found) { rc = 0; goto out; }
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	lock_line(&b, kind, id, revision, commit);
 	off_t end = lseek(fd, 0, SEEK_END);
 	if (end < 0 || write(fd, b.p, b.len) != (ssize_t)b.len || fsync(fd)) {
@@ -160,7 +160,7 @@ int hub_lock_record(const char *path, const char *kind, const char *id, const ch
 	} else {
 		rc = 1;
 	}
-	jbuf_free(&b);
+	strbuf_free(&b);
 out:
 	free(text);
 	free(have);

@@ -50,7 +50,7 @@ int hub_lock_pin(const char *path, const char *kind, const char *id, char **comm
 
 /* The lock lines as a JSON array appended to out (blend's manifest "lock"):
  * each line re-encoded compact, one per line indented by four spaces. */
-int hub_lock_json(const char *text, size_t len, const char *path, jbuf *out, char *err, size_t errlen);
+int hub_lock_json(const char *text, size_t len, const char *path, strbuf *out, char *err, size_t errlen);
 
 /* Append repo id's line to the lock file path (created when missing) unless
  * one is there already, under an exclusive flock so that parallel pipelines

@@ -28,14 +28,14 @@ int hub_load_card(hub *h, const hub_repo *r, datafiles_card *card, char *err, si
 			free(loc);
 			return -1;
 		}
-		jbuf b = JBUF_INIT;
+		strbuf b = STRBUF_INIT;
 		char tmp[8192], why[512];
 		size_t n;
-		while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0) jbuf_put(&b, tmp, n);
+		while ((n = fread(tmp, 1, sizeof tmp, fp)) > 0) strbuf_put(&b, tmp, n);
 		fclose(fp);
 		free(loc);
 		int rc = datafiles_from_card(b.p ? b.p : "", b.len, card, why, sizeof why);
-		jbuf_free(&b);
+		strbuf_free(&b);
 		if (rc) return err_set(err, errlen, "%s: %s", r->id, why);
 	}
 	if (!card->n) {
@@ -51,10 +51,10 @@ int hub_load_card(hub *h, const hub_repo *r, datafiles_card *card, char *err, si
 static int pick_converted(hub *h, hub_repo *r, const char *cname, const char *sname, hub_pick *p,
 			  char *err, size_t errlen)
 {
-	jbuf note = JBUF_INIT;
-	jbuf_printf(&note, "dataset %s: config '%s' split '%s' has no files sftkit can read; trying the Hub's "
+	strbuf note = STRBUF_INIT;
+	strbuf_printf(&note, "dataset %s: config '%s' split '%s' has no files sftkit can read; trying the Hub's "
 		    "Parquet conversion (refs/convert/parquet)", r->id, cname, sname);
-	p->note = jbuf_detach(&note, NULL);
+	p->note = strbuf_detach(&note, NULL);
 	hub_repo conv;
 	if (hub_repo_open(h, "datasets", r->id, "refs/convert/parquet", &conv)) {
 		err_set(err, errlen, "dataset %s: config '%s' split '%s' has no data files sftkit can read "
@@ -127,29 +127,29 @@ int hub_list_splits(hub *h, const hub_repo *r, void (*fn)(void *ctx, const char 
 	if (hub_load_card(h, r, &card, err, errlen)) return -1;
 	const char **paths = repo_paths(r);
 	size_t *idx = xmalloc((r->nfiles + 1) * sizeof *idx);
-	jbuf b = JBUF_INIT;
+	strbuf b = STRBUF_INIT;
 	for (int i = 0; i < card.n; i++) {
 		const datafiles_config *cf = &card.configs[i];
 		for (int s = 0; s < cf->nsplits; s++) {
 			size_t k = datafiles_split_files(cf, &cf->splits[s], paths, r->nfiles, idx);
 			uint64_t bytes = 0;
-			jbuf_reset(&b);
-			jbuf_puts(&b, "{\"config\":");
+			strbuf_reset(&b);
+			strbuf_puts(&b, "{\"config\":");
 			json_write_str(&b, cf->name, strlen(cf->name));
-			jbuf_puts(&b, ",\"split\":");
+			strbuf_puts(&b, ",\"split\":");
 			json_write_str(&b, cf->splits[s].name, strlen(cf->splits[s].name));
-			jbuf_printf(&b, ",\"default\":%s,\"commit\":\"%s\",\"files\":[", cf->is_default ? "true" : "false",
+			strbuf_printf(&b, ",\"default\":%s,\"commit\":\"%s\",\"files\":[", cf->is_default ? "true" : "false",
 				    r->commit);
 			for (size_t j = 0; j < k; j++) {
-				if (j) jbuf_putc(&b, ',');
+				if (j) strbuf_putc(&b, ',');
 				json_write_str(&b, paths[idx[j]], strlen(paths[idx[j]]));
 				bytes += r->files[idx[j]].size;
 			}
-			jbuf_printf(&b, "],\"bytes\":%llu}", (unsigned long long)bytes);
+			strbuf_printf(&b, "],\"bytes\":%llu}", (unsigned long long)bytes);
 			fn(ctx, b.p, b.len);
 		}
 	}
-	jbuf_free(&b);
+	strbuf_free(&b);
 	free(idx);
 	free(paths);
 	datafiles_card_free(&card);

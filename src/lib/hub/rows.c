@@ -94,7 +94,7 @@ typedef struct rowctx {
 	void *ctx;
 	uint64_t n;
 	json_doc d;
-	jbuf out;
+	strbuf out;
 	const char *name;
 	uint64_t line;
 	char *err;
@@ -131,28 +131,28 @@ static int give(rowctx *c, uint32_t i)
 		}
 		if (eq == o->where_negate) return 0;
 	}
-	jbuf_reset(&c->out);
+	strbuf_reset(&c->out);
 	if (!o->ncolumns) {
 		size_t rl;
 		const char *r = json_raw(d, i, &rl);
 		/* rows are re-encoded compactly only when they are not one line already */
 		if (memchr(r, '\n', rl)) json_write_compact(&c->out, d, i);
-		else jbuf_put(&c->out, r, rl);
+		else strbuf_put(&c->out, r, rl);
 	} else {
 		int first = 1;
-		jbuf_putc(&c->out, '{');
+		strbuf_putc(&c->out, '{');
 		JSON_FOR_MEMBERS(d, i, k, v, m) {
 			(void)m;
 			size_t kl;
 			const char *kr = json_str_raw(d, k, &kl);
 			if (!want_col(o, kr, kl)) continue;
-			if (!first) jbuf_putc(&c->out, ',');
+			if (!first) strbuf_putc(&c->out, ',');
 			first = 0;
 			json_write_raw(&c->out, d, k);
-			jbuf_putc(&c->out, ':');
+			strbuf_putc(&c->out, ':');
 			json_write_compact(&c->out, d, v);
 		}
-		jbuf_putc(&c->out, '}');
+		strbuf_putc(&c->out, '}');
 	}
 	c->n++;
 	if (c->fn(c->ctx, c->out.p, c->out.len)) return 1;
@@ -179,12 +179,12 @@ static int json_rows(const char *path, const char *name, const pq_options *opt, 
 	}
 	rowctx c = { .opt = opt, .fn = fn, .ctx = ctx, .name = name, .err = err, .errlen = errlen };
 	json_doc_init(&c.d);
-	jbuf buf = {0};
+	strbuf buf = {0};
 	int rc = 0, mode = 0;   /* 0 unknown, 1 lines, 2 one array */
 	size_t start = 0;       /* start of the current line in buf */
 	const char *msg = NULL;
 	for (;;) {
-		jbuf_reserve(&buf, 1 << 17);
+		strbuf_reserve(&buf, 1 << 17);
 		long got = src_read(&s, (unsigned char *)buf.p + buf.len, buf.cap - buf.len - 1, &msg);
 		if (got < 0) { snprintf(err, errlen, "%s: %s", name, msg); rc = -1; break; }
 		if (got == 0) break;
@@ -239,8 +239,8 @@ static int json_rows(const char *path, const char *name, const pq_options *opt, 
 	}
 done:
 	if (nrows) *nrows = c.n;
-	jbuf_free(&buf);
-	jbuf_free(&c.out);
+	strbuf_free(&buf);
+	strbuf_free(&c.out);
 	json_doc_free(&c.d);
 	src_close(&s);
 	return rc;

@@ -123,10 +123,10 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 		for (int64_t i = a; step > 0 ? i < b : i > b; i += step) jj_list_push(R, l, o.u.l->v[i]);
 		return vlistv(l);
 	}
-	jbuf bb = {0};
-	for (int64_t i = a; step > 0 ? i < b : i > b; i += step) jbuf_put(&bb, o.u.s.p + starts[i], starts[i + 1] - starts[i]);
+	strbuf bb = {0};
+	for (int64_t i = a; step > 0 ? i < b : i > b; i += step) strbuf_put(&bb, o.u.s.p + starts[i], starts[i + 1] - starts[i]);
 	value r = vstr(rdup(R, bb.p ? bb.p : "", bb.len), bb.len);
-	jbuf_free(&bb);
+	strbuf_free(&bb);
 	return r;
 }
 static value call_builtin(rt *R, int line, int fn, const args *a)
@@ -160,7 +160,7 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		return vlistv(l);
 	}
 	case F_RAISE: {
-		jbuf b = {0};
+		strbuf b = {0};
 		jj_live_push(R, &b);
 		if (a->n) jj_put_str(R, &b, a->v[0]);
 		char msg[512];
@@ -230,8 +230,8 @@ value jj_call_macro(rt *R, const node *m, frame *up, const args *a, int line, co
 	}
 	if (m->uses & 2) jj_frame_set(R, f, "kwargs", 6, kw);
 	if (caller) jj_frame_set(R, f, "caller", 6, *caller);
-	jbuf *saved = R->out;
-	jbuf out = {0};
+	strbuf *saved = R->out;
+	strbuf out = {0};
 	jj_live_push(R, &out);
 	R->out = &out;
 	exec_body(R, &m->body, f);
@@ -247,7 +247,7 @@ value jj_arith(rt *R, const node *n, value a, value b)
 {
 	int op = n->op;
 	if (op == '~') {
-		jbuf s = {0};
+		strbuf s = {0};
 		jj_live_push(R, &s);   /* put_str of b can fail after a is written */
 		jj_put_str(R, &s, a);
 		jj_put_str(R, &s, b);
@@ -344,7 +344,7 @@ static int chain_eval(rt *R, const node *e, value *vals, const node **bins)
 	for (int i = 0; i < k; i++) { bins[i + 1] = st[k - 1 - i]; vals[i + 1] = eval(R, st[k - 1 - i]->b); }
 	return k + 1;
 }
-static value eval_chain(rt *R, const node *e, jbuf *out)
+static value eval_chain(rt *R, const node *e, strbuf *out)
 {
 	value vals[CHAIN_MAX];
 	const node *bins[CHAIN_MAX];
@@ -595,8 +595,8 @@ static void exec_set(rt *R, const node *n, frame *f)
 /* A body rendered into a string of the arena (set and filter blocks) */
 static value capture_body(rt *R, const nlist *body, frame *f)
 {
-	jbuf *saved = R->out;
-	jbuf out = {0};
+	strbuf *saved = R->out;
+	strbuf out = {0};
 	jj_live_push(R, &out);
 	R->out = &out;
 	exec_body(R, body, f);
@@ -646,7 +646,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 	if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
 	if (R->out->len > R->out_limit) jj_fail(R->e, n->line, "the rendering grew past %zu MB", R->out_limit >> 20);
 	switch (n->type) {
-	case N_TEXT: jbuf_put(R->out, n->name, n->nlen); return;
+	case N_TEXT: strbuf_put(R->out, n->name, n->nlen); return;
 	case N_OUT:
 		if (n->a->type == E_BIN && (n->a->op == '+' || n->a->op == '~')) eval_chain(R, n->a, R->out);
 		else jj_put_str(R, R->out, eval(R, n->a));
@@ -713,7 +713,7 @@ static value record_var(rt *R, const json_doc *d, uint32_t k, uint32_t v, const 
 }
 
 static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
-		  uint32_t extra_root, const jinja_doc_vars *cv, jbuf *out, char *err, size_t errlen)
+		  uint32_t extra_root, const jinja_doc_vars *cv, strbuf *out, char *err, size_t errlen)
 {
 	arena ar;
 	arena_init(&ar, 1 << 16);
@@ -728,7 +728,7 @@ static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, cons
 	R.step_limit = 4000000u + 16 * (uint64_t)insize;
 	R.out_limit = ((size_t)16 << 20) + 8 * insize;
 	if (setjmp(e.jb)) {
-		for (int i = 0; i < R.nlive; i++) jbuf_free(R.live[i]);
+		for (int i = 0; i < R.nlive; i++) strbuf_free(R.live[i]);
 		out->len = start;
 		if (out->p) out->p[start] = 0;
 		arena_free(&ar);
@@ -766,17 +766,17 @@ static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, cons
 }
 
 int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
-		     uint32_t extra_root, jbuf *out, char *err, size_t errlen)
+		     uint32_t extra_root, strbuf *out, char *err, size_t errlen)
 {
 	return render(t, vars, root, extra, extra_root, NULL, out, err, errlen);
 }
 
-int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, jbuf *out, char *err, size_t errlen)
+int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, strbuf *out, char *err, size_t errlen)
 {
 	return render(t, v->doc, v->root, v->extra, v->extra_root, v, out, err, errlen);
 }
 
-int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jbuf *out, char *err, size_t errlen)
+int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, strbuf *out, char *err, size_t errlen)
 {
 	json_doc d;
 	json_doc_init(&d);
@@ -788,24 +788,24 @@ int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jb
 }
 
 int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len, const jinja_chat_opts *opts,
-		      jbuf *out, char *err, size_t errlen)
+		      strbuf *out, char *err, size_t errlen)
 {
 	static const jinja_chat_opts none = { 0 };
 	if (!opts) opts = &none;
 	/* the variables transformers' apply_chat_template passes: messages, tools
 	 * (None when absent), documents (None), add_generation_prompt, the special
 	 * tokens; then the caller's extra keys, which these take precedence over */
-	jbuf v = {0};
-	jbuf_puts(&v, "{\"messages\":");
-	jbuf_put(&v, messages_json, len);
-	jbuf_puts(&v, ",\"tools\":");
-	if (opts->tools_json) jbuf_put(&v, opts->tools_json, opts->tools_len);
-	else jbuf_puts(&v, "null");
-	jbuf_puts(&v, ",\"documents\":null,\"add_generation_prompt\":");
-	jbuf_puts(&v, opts->add_generation_prompt ? "true" : "false");
-	if (opts->bos_token) { jbuf_puts(&v, ",\"bos_token\":"); json_write_str(&v, opts->bos_token, strlen(opts->bos_token)); }
-	if (opts->eos_token) { jbuf_puts(&v, ",\"eos_token\":"); json_write_str(&v, opts->eos_token, strlen(opts->eos_token)); }
-	jbuf_putc(&v, '}');
+	strbuf v = {0};
+	strbuf_puts(&v, "{\"messages\":");
+	strbuf_put(&v, messages_json, len);
+	strbuf_puts(&v, ",\"tools\":");
+	if (opts->tools_json) strbuf_put(&v, opts->tools_json, opts->tools_len);
+	else strbuf_puts(&v, "null");
+	strbuf_puts(&v, ",\"documents\":null,\"add_generation_prompt\":");
+	strbuf_puts(&v, opts->add_generation_prompt ? "true" : "false");
+	if (opts->bos_token) { strbuf_puts(&v, ",\"bos_token\":"); json_write_str(&v, opts->bos_token, strlen(opts->bos_token)); }
+	if (opts->eos_token) { strbuf_puts(&v, ",\"eos_token\":"); json_write_str(&v, opts->eos_token, strlen(opts->eos_token)); }
+	strbuf_putc(&v, '}');
 	json_doc d, x;
 	json_doc_init(&d);
 	json_doc_init(&x);
@@ -817,6 +817,6 @@ int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len
 	else rc = jinja_render_doc(t, &d, 0, opts->extra_json ? &x : NULL, 0, out, err, errlen);
 	json_doc_free(&d);
 	json_doc_free(&x);
-	jbuf_free(&v);
+	strbuf_free(&v);
 	return rc;
 }

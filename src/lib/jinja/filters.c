@@ -144,7 +144,7 @@ static value f_tojson(rt *R, const node *n, value v, const args *a, int mode)
 		o.isep = rdup(R, sep.u.l->v[0].u.s.p, sep.u.l->v[0].u.s.n);
 		o.ksep = rdup(R, sep.u.l->v[1].u.s.p, sep.u.l->v[1].u.s.n);
 	} else if (sep.t != V_NONE) jj_fail(R->e, line, "tojson: separators must be a pair of strings");
-	jbuf b = {0};
+	strbuf b = {0};
 	jj_live_push(R, &b);
 	jj_put_json(R, &b, v, &o, 0);
 	value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
@@ -212,7 +212,7 @@ static value f_join(rt *R, const node *n, value v, const args *a, int mode)
 	vlist *l = jj_to_items(R, line, v, "join");
 	value sep = jj_kwarg(a, "d", 0, vstr("", 0));
 	value attr = jj_kwarg(a, "attribute", 1, V(V_NONE));
-	jbuf b = {0};
+	strbuf b = {0};
 	jj_live_push(R, &b);
 	for (size_t i = 0; i < l->n; i++) {
 		if (i) jj_put_str(R, &b, sep);
@@ -252,14 +252,14 @@ static value f_string(rt *R, const node *n, value v, const args *a, int mode)
 	(void)a;
 	if (!(mode == 0) && !(mode == 1)) {
 		value s = jj_tostr(R, v);
-		jbuf b = {0};
+		strbuf b = {0};
 		for (size_t i = 0; i < s.u.s.n; i++) {
 			char c = s.u.s.p[i];
-			if (c == '<') jbuf_puts(&b, "&lt;"); else if (c == '>') jbuf_puts(&b, "&gt;"); else if (c == '&') jbuf_puts(&b, "&amp;");
-			else if (c == '"') jbuf_puts(&b, "&#34;"); else if (c == '\'') jbuf_puts(&b, "&#39;"); else jbuf_putc(&b, c);
+			if (c == '<') strbuf_puts(&b, "&lt;"); else if (c == '>') strbuf_puts(&b, "&gt;"); else if (c == '&') strbuf_puts(&b, "&amp;");
+			else if (c == '"') strbuf_puts(&b, "&#34;"); else if (c == '\'') strbuf_puts(&b, "&#39;"); else strbuf_putc(&b, c);
 		}
 		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		jbuf_free(&b);
+		strbuf_free(&b);
 		return r;
 	}
 	return jj_tostr(R, v);
@@ -550,25 +550,25 @@ static value f_indent(rt *R, const node *n, value v, const args *a, int mode)
 	/* indent(s, width=4, first=False, blank=False): lines as str.splitlines() cuts them, joined with \n */
 	value s = jj_tostr(R, v);
 	value w = jj_kwarg(a, "width", 0, vint(4)), first = jj_kwarg(a, "first", 1, vbool(0)), blank = jj_kwarg(a, "blank", 2, vbool(0));
-	jbuf pad = {0}, b = {0};
+	strbuf pad = {0}, b = {0};
 	jj_live_push(R, &pad);
 	jj_live_push(R, &b);
-	if (w.t == V_STR) jbuf_put(&pad, w.u.s.p, w.u.s.n);
-	else if (w.t == V_INT) { if (w.u.i > 1024) jj_fail(R->e, line, "indent: width of more than 1024"); for (int64_t i = 0; i < w.u.i; i++) jbuf_putc(&pad, ' '); }
+	if (w.t == V_STR) strbuf_put(&pad, w.u.s.p, w.u.s.n);
+	else if (w.t == V_INT) { if (w.u.i > 1024) jj_fail(R->e, line, "indent: width of more than 1024"); for (int64_t i = 0; i < w.u.i; i++) strbuf_putc(&pad, ' '); }
 	else jj_fail(R->e, line, "indent: the width must be an integer or a string");
 	/* s += "\n" then splitlines: the same lines as splitlines(s), plus an empty last one when s ends a line */
 	char *t = arena_alloc(R->ar, s.u.s.n + 2);
 	memcpy(t, s.u.s.p, s.u.s.n);
 	t[s.u.s.n] = '\n';
 	vlist *lines = jj_splitlines(R, vstr(t, s.u.s.n + 1), 0);
-	if (jj_truthy(first)) jbuf_put(&b, pad.p, pad.len);
+	if (jj_truthy(first)) strbuf_put(&b, pad.p, pad.len);
 	for (size_t i = 0; i < lines->n; i++) {
 		value x = lines->v[i];
 		if (i) {
-			jbuf_putc(&b, '\n');
-			if (jj_truthy(blank) || x.u.s.n) jbuf_put(&b, pad.p, pad.len);
+			strbuf_putc(&b, '\n');
+			if (jj_truthy(blank) || x.u.s.n) strbuf_put(&b, pad.p, pad.len);
 		}
-		jbuf_put(&b, x.u.s.p, x.u.s.n);
+		strbuf_put(&b, x.u.s.p, x.u.s.n);
 	}
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
 	jj_live_pop(R, &b);

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 
 /* Python's repr of a float, the shortest that reads back */
-static void put_float(jbuf *b, double f)
+static void put_float(strbuf *b, double f)
 {
-	if (isnan(f)) { jbuf_puts(b, "nan"); return; }
-	if (isinf(f)) { jbuf_puts(b, f < 0 ? "-inf" : "inf"); return; }
+	if (isnan(f)) { strbuf_puts(b, "nan"); return; }
+	if (isinf(f)) { strbuf_puts(b, f < 0 ? "-inf" : "inf"); return; }
 	char buf[40];
 	int p;
 	for (p = 1; p <= 17; p++) { snprintf(buf, sizeof buf, "%.*e", p - 1, f); if (strtod(buf, NULL) == f) break; }
@@ -24,54 +24,54 @@ static void put_float(jbuf *b, double f)
 	for (; *q && *q != 'e'; q++) if (isdigit((unsigned char)*q)) digits[nd++] = *q;
 	int exp = atoi(q + 1);
 	while (nd > 1 && digits[nd - 1] == '0') nd--;
-	if (neg) jbuf_putc(b, '-');
+	if (neg) strbuf_putc(b, '-');
 	if (exp >= -4 && exp < 16) {   /* repr switches to an exponent below 1e-4 and from 1e16 */
 		if (exp < 0) {
-			jbuf_puts(b, "0.");
-			for (int k = 0; k < -exp - 1; k++) jbuf_putc(b, '0');
-			jbuf_put(b, digits, (size_t)nd);
+			strbuf_puts(b, "0.");
+			for (int k = 0; k < -exp - 1; k++) strbuf_putc(b, '0');
+			strbuf_put(b, digits, (size_t)nd);
 		} else {
-			for (int k = 0; k <= exp; k++) jbuf_putc(b, k < nd ? digits[k] : '0');
-			jbuf_putc(b, '.');
-			if (nd > exp + 1) jbuf_put(b, digits + exp + 1, (size_t)(nd - exp - 1));
-			else jbuf_putc(b, '0');
+			for (int k = 0; k <= exp; k++) strbuf_putc(b, k < nd ? digits[k] : '0');
+			strbuf_putc(b, '.');
+			if (nd > exp + 1) strbuf_put(b, digits + exp + 1, (size_t)(nd - exp - 1));
+			else strbuf_putc(b, '0');
 		}
 	} else {
-		jbuf_putc(b, digits[0]);
-		if (nd > 1) { jbuf_putc(b, '.'); jbuf_put(b, digits + 1, (size_t)(nd - 1)); }
-		jbuf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+		strbuf_putc(b, digits[0]);
+		if (nd > 1) { strbuf_putc(b, '.'); strbuf_put(b, digits + 1, (size_t)(nd - 1)); }
+		strbuf_printf(b, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
 	}
 }
 
-static void put_repr(rt *R, jbuf *b, value v);
+static void put_repr(rt *R, strbuf *b, value v);
 /* str(v) as Python prints it */
-void jj_put_str(rt *R, jbuf *b, value v)
+void jj_put_str(rt *R, strbuf *b, value v)
 {
 	switch (v.t) {
 	case V_UNDEF: return;
-	case V_NONE: jbuf_puts(b, "None"); return;
-	case V_BOOL: jbuf_puts(b, v.u.b ? "True" : "False"); return;
-	case V_INT: jbuf_printf(b, "%lld", (long long)v.u.i); return;
+	case V_NONE: strbuf_puts(b, "None"); return;
+	case V_BOOL: strbuf_puts(b, v.u.b ? "True" : "False"); return;
+	case V_INT: strbuf_printf(b, "%lld", (long long)v.u.i); return;
 	case V_FLOAT: put_float(b, v.u.f); return;
-	case V_STR: case V_BIG: jbuf_put(b, v.u.s.p, v.u.s.n); return;
+	case V_STR: case V_BIG: strbuf_put(b, v.u.s.p, v.u.s.n); return;
 	default: put_repr(R, b, v);
 	}
 }
-static void put_repr(rt *R, jbuf *b, value v)
+static void put_repr(rt *R, strbuf *b, value v)
 {
 	switch (v.t) {
 	case V_STR: {
 		int dq = memchr(v.u.s.p, '\'', v.u.s.n) && !memchr(v.u.s.p, '"', v.u.s.n);
 		char qc = dq ? '"' : '\'';
-		jbuf_putc(b, qc);
+		strbuf_putc(b, qc);
 		for (size_t i = 0; i < v.u.s.n; i++) {
 			unsigned char c = (unsigned char)v.u.s.p[i];
-			if (c == '\\') jbuf_puts(b, "\\\\");
-			else if (c == (unsigned char)qc) { jbuf_putc(b, '\\'); jbuf_putc(b, (char)c); }
-			else if (c == '\n') jbuf_puts(b, "\\n");
-			else if (c == '\t') jbuf_puts(b, "\\t");
-			else if (c == '\r') jbuf_puts(b, "\\r");
-			else if (c < 0x20 || c == 0x7f) jbuf_printf(b, "\\x%02x", c);
+			if (c == '\\') strbuf_puts(b, "\\\\");
+			else if (c == (unsigned char)qc) { strbuf_putc(b, '\\'); strbuf_putc(b, (char)c); }
+			else if (c == '\n') strbuf_puts(b, "\\n");
+			else if (c == '\t') strbuf_puts(b, "\\t");
+			else if (c == '\r') strbuf_puts(b, "\\r");
+			else if (c < 0x20 || c == 0x7f) strbuf_printf(b, "\\x%02x", c);
 			else if (c >= 0x80) {
 				/* repr escapes what Python finds unprintable: controls, format
 				 * characters, separators other than the space, unassigned */
@@ -81,48 +81,48 @@ static void put_repr(rt *R, jbuf *b, value v)
 				if (cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CS ||
 				    cat == UTF8PROC_CATEGORY_CO || cat == UTF8PROC_CATEGORY_CN || cat == UTF8PROC_CATEGORY_ZL ||
 				    cat == UTF8PROC_CATEGORY_ZP || cat == UTF8PROC_CATEGORY_ZS)
-					jbuf_printf(b, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", cp);
-				else jbuf_put(b, v.u.s.p + i, k);
+					strbuf_printf(b, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", cp);
+				else strbuf_put(b, v.u.s.p + i, k);
 				i += k - 1;
-			} else jbuf_putc(b, (char)c);
+			} else strbuf_putc(b, (char)c);
 		}
-		jbuf_putc(b, qc);
+		strbuf_putc(b, qc);
 		return;
 	}
 	case V_LIST:
 		if (v.u.l->view == 4) {   /* Python's repr: range(0, 3), range(0, 9, 2) */
-			jbuf_printf(b, "range(%lld, %lld", (long long)v.u.l->range[0], (long long)v.u.l->range[1]);
-			if (v.u.l->range[2] != 1) jbuf_printf(b, ", %lld", (long long)v.u.l->range[2]);
-			jbuf_putc(b, ')');
+			strbuf_printf(b, "range(%lld, %lld", (long long)v.u.l->range[0], (long long)v.u.l->range[1]);
+			if (v.u.l->range[2] != 1) strbuf_printf(b, ", %lld", (long long)v.u.l->range[2]);
+			strbuf_putc(b, ')');
 			return;
 		}
-		if (v.u.l->view) jbuf_puts(b, v.u.l->view == 1 ? "dict_items(" : v.u.l->view == 2 ? "dict_keys(" : "dict_values(");
-		jbuf_putc(b, v.u.l->tuple ? '(' : '[');
-		for (size_t i = 0; i < v.u.l->n; i++) { if (i) jbuf_puts(b, ", "); put_repr(R, b, v.u.l->v[i]); }
-		if (v.u.l->tuple && v.u.l->n == 1) jbuf_putc(b, ',');
-		jbuf_putc(b, v.u.l->tuple ? ')' : ']');
-		if (v.u.l->view) jbuf_putc(b, ')');
+		if (v.u.l->view) strbuf_puts(b, v.u.l->view == 1 ? "dict_items(" : v.u.l->view == 2 ? "dict_keys(" : "dict_values(");
+		strbuf_putc(b, v.u.l->tuple ? '(' : '[');
+		for (size_t i = 0; i < v.u.l->n; i++) { if (i) strbuf_puts(b, ", "); put_repr(R, b, v.u.l->v[i]); }
+		if (v.u.l->tuple && v.u.l->n == 1) strbuf_putc(b, ',');
+		strbuf_putc(b, v.u.l->tuple ? ')' : ']');
+		if (v.u.l->view) strbuf_putc(b, ')');
 		return;
-	case V_UNDEF: jbuf_puts(b, "Undefined"); return;
+	case V_UNDEF: strbuf_puts(b, "Undefined"); return;
 	case V_DICT: case V_NS:
 		if (v.t == V_DICT && v.u.d->loop) {   /* jinja2's LoopContext repr: index/length */
-			jbuf_printf(b, "<LoopContext %lld/%lld>", (long long)v.u.d->v[0].u.i, (long long)v.u.d->v[6].u.i);
+			strbuf_printf(b, "<LoopContext %lld/%lld>", (long long)v.u.d->v[0].u.i, (long long)v.u.d->v[6].u.i);
 			return;
 		}
-		if (v.t == V_NS) jbuf_puts(b, "<Namespace ");
-		jbuf_putc(b, '{');
+		if (v.t == V_NS) strbuf_puts(b, "<Namespace ");
+		strbuf_putc(b, '{');
 		for (size_t i = 0; i < v.u.d->n; i++) {
-			if (i) jbuf_puts(b, ", ");
+			if (i) strbuf_puts(b, ", ");
 			put_repr(R, b, jj_dict_key(v.u.d, i));
-			jbuf_puts(b, ": ");
+			strbuf_puts(b, ": ");
 			put_repr(R, b, v.u.d->v[i]);
 		}
-		jbuf_putc(b, '}');
-		if (v.t == V_NS) jbuf_putc(b, '>');
+		strbuf_putc(b, '}');
+		if (v.t == V_NS) strbuf_putc(b, '>');
 		return;
 	case V_MACRO: case V_CALLER:   /* jinja2's Macro repr */
-		if (v.t == V_CALLER || v.u.mac.m->type != N_MACRO) jbuf_puts(b, "<Macro 'caller'>");
-		else jbuf_printf(b, "<Macro '%.*s'>", (int)v.u.mac.m->nlen, v.u.mac.m->name);
+		if (v.t == V_CALLER || v.u.mac.m->type != N_MACRO) strbuf_puts(b, "<Macro 'caller'>");
+		else strbuf_printf(b, "<Macro '%.*s'>", (int)v.u.mac.m->nlen, v.u.mac.m->name);
 		return;
 	case V_FUNC: jj_fail(R->e, 0, "unsupported: printing a function (Python prints its address)");
 	default: jj_put_str(R, b, v);
@@ -130,72 +130,72 @@ static void put_repr(rt *R, jbuf *b, value v)
 }
 
 
-static void put_json_indent(jbuf *b, const jsonopt *o, int level)
+static void put_json_indent(strbuf *b, const jsonopt *o, int level)
 {
-	jbuf_putc(b, '\n');
-	for (int k = 0; k < level; k++) jbuf_put(b, o->indent, o->indent_n);
+	strbuf_putc(b, '\n');
+	for (int k = 0; k < level; k++) strbuf_put(b, o->indent, o->indent_n);
 }
 
 /* json.dumps turns the keys it can into strings: 1 "1", 1.5 "1.5", True
  * "true", None "null" */
-static void put_json_key(rt *R, jbuf *b, value k, const jsonopt *o)
+static void put_json_key(rt *R, strbuf *b, value k, const jsonopt *o)
 {
 	if (k.t == V_STR) { jj_put_json(R, b, k, o, 0); return; }
 	if (k.t != V_INT && k.t != V_BIG && k.t != V_FLOAT && k.t != V_BOOL && k.t != V_NONE)
 		jj_fail(R->e, 0, "tojson: keys must be str, int, float, bool or None, not %s", k.t == V_LIST ? "tuple" : jj_tname(k.t));
-	jbuf_putc(b, '"');
+	strbuf_putc(b, '"');
 	jj_put_json(R, b, k, o, 0);
-	jbuf_putc(b, '"');
+	strbuf_putc(b, '"');
 }
 
-void jj_put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
+void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level)
 {
 	if (level > 200) jj_fail(R->e, 0, "tojson: nested more than 200 deep");
 	switch (v.t) {
-	case V_NONE: jbuf_puts(b, "null"); return;
-	case V_BOOL: jbuf_puts(b, v.u.b ? "true" : "false"); return;
-	case V_INT: jbuf_printf(b, "%lld", (long long)v.u.i); return;
-	case V_BIG: jbuf_put(b, v.u.s.p, v.u.s.n); return;
+	case V_NONE: strbuf_puts(b, "null"); return;
+	case V_BOOL: strbuf_puts(b, v.u.b ? "true" : "false"); return;
+	case V_INT: strbuf_printf(b, "%lld", (long long)v.u.i); return;
+	case V_BIG: strbuf_put(b, v.u.s.p, v.u.s.n); return;
 	case V_FLOAT:
-		if (isnan(v.u.f)) jbuf_puts(b, "NaN");
-		else if (isinf(v.u.f)) jbuf_puts(b, v.u.f < 0 ? "-Infinity" : "Infinity");
+		if (isnan(v.u.f)) strbuf_puts(b, "NaN");
+		else if (isinf(v.u.f)) strbuf_puts(b, v.u.f < 0 ? "-Infinity" : "Infinity");
 		else put_float(b, v.u.f);
 		return;
 	case V_STR:
-		jbuf_putc(b, '"');
+		strbuf_putc(b, '"');
 		for (size_t i = 0; i < v.u.s.n; i++) {
 			unsigned char c = (unsigned char)v.u.s.p[i];
 			switch (c) {
-			case '"': jbuf_puts(b, "\\\""); break;
-			case '\\': jbuf_puts(b, "\\\\"); break;
-			case '\n': jbuf_puts(b, "\\n"); break;
-			case '\r': jbuf_puts(b, "\\r"); break;
-			case '\t': jbuf_puts(b, "\\t"); break;
-			case '\b': jbuf_puts(b, "\\b"); break;
-			case '\f': jbuf_puts(b, "\\f"); break;
+			case '"': strbuf_puts(b, "\\\""); break;
+			case '\\': strbuf_puts(b, "\\\\"); break;
+			case '\n': strbuf_puts(b, "\\n"); break;
+			case '\r': strbuf_puts(b, "\\r"); break;
+			case '\t': strbuf_puts(b, "\\t"); break;
+			case '\b': strbuf_puts(b, "\\b"); break;
+			case '\f': strbuf_puts(b, "\\f"); break;
 			default:
-				if (c < 0x20 || (o->ascii && c == 0x7f)) jbuf_printf(b, "\\u%04x", c);
-				else if (c < 0x80 || !o->ascii) jbuf_putc(b, (char)c);
+				if (c < 0x20 || (o->ascii && c == 0x7f)) strbuf_printf(b, "\\u%04x", c);
+				else if (c < 0x80 || !o->ascii) strbuf_putc(b, (char)c);
 				else {
 					/* ensure_ascii: \uXXXX, surrogate pairs above the BMP */
 					uint32_t cp;
 					i += (size_t)utf8_decode(v.u.s.p + i, v.u.s.n - i, &cp) - 1;
 					if (cp >= 0x10000) {
 						cp -= 0x10000;
-						jbuf_printf(b, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
-					} else jbuf_printf(b, "\\u%04x", cp);
+						strbuf_printf(b, "\\u%04x\\u%04x", 0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF));
+					} else strbuf_printf(b, "\\u%04x", cp);
 				}
 			}
 		}
-		jbuf_putc(b, '"');
+		strbuf_putc(b, '"');
 		return;
 	case V_LIST: case V_DICT: case V_NS: {
 		if (v.t == V_LIST && v.u.l->view) jj_fail(R->e, 0, "tojson: Object of type %s is not JSON serializable", v.u.l->view == 1 ? "dict_items" : v.u.l->view == 2 ? "dict_keys" : v.u.l->view == 3 ? "dict_values" : "range");
 		if (v.t == V_NS) jj_fail(R->e, 0, "tojson: Object of type Namespace is not JSON serializable");
 		int isl = v.t == V_LIST;
 		size_t n = isl ? v.u.l->n : v.u.d->n;
-		jbuf_putc(b, isl ? '[' : '{');
-		if (!n) { jbuf_putc(b, isl ? ']' : '}'); return; }
+		strbuf_putc(b, isl ? '[' : '{');
+		if (!n) { strbuf_putc(b, isl ? ']' : '}'); return; }
 		size_t *ord = arena_alloc(R->ar, n * sizeof *ord);
 		for (size_t i = 0; i < n; i++) ord[i] = i;
 		if (!isl && o->sort)   /* insertion sort of the keys */
@@ -212,17 +212,17 @@ void jj_put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
 					if (c > 0 || (c == 0 && x->n > y->n)) { size_t t = ord[j]; ord[j] = ord[j - 1]; ord[j - 1] = t; } else break;
 				}
 		for (size_t i = 0; i < n; i++) {
-			if (i) jbuf_puts(b, o->isep);
+			if (i) strbuf_puts(b, o->isep);
 			if (o->indent) put_json_indent(b, o, level + 1);
 			if (isl) jj_put_json(R, b, v.u.l->v[i], o, level + 1);
 			else {
 				put_json_key(R, b, jj_dict_key(v.u.d, ord[i]), o);
-				jbuf_puts(b, o->ksep);
+				strbuf_puts(b, o->ksep);
 				jj_put_json(R, b, v.u.d->v[ord[i]], o, level + 1);
 			}
 		}
 		if (o->indent) put_json_indent(b, o, level);
-		jbuf_putc(b, isl ? ']' : '}');
+		strbuf_putc(b, isl ? ']' : '}');
 		return;
 	}
 	default: jj_fail(R->e, 0, "tojson: Object of type %s is not JSON serializable", v.t == V_UNDEF ? "Undefined" : jj_tname(v.t));
@@ -230,14 +230,14 @@ void jj_put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level)
 }
 
 
-static void put_repr(rt *R, jbuf *b, value v);
+static void put_repr(rt *R, strbuf *b, value v);
 
 /* printf-style formatting, Python's str % args: %s %r %d %i %u %f %F %e %E %g
  * %G %x %X %o %c %%, flags - + space # 0, width and precision (* too), and
  * %(name)s with a dict. */
 value jj_percent_format(rt *R, int line, value fmt, value args)
 {
-	jbuf b = {0};
+	strbuf b = {0};
 	jj_live_push(R, &b);
 	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
 	int is_map = args.t == V_DICT;
@@ -246,8 +246,8 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 	size_t ai = 0;
 	while (p < end) {
 		const char *pc = memchr(p, '%', (size_t)(end - p));
-		if (!pc) { jbuf_put(&b, p, (size_t)(end - p)); break; }
-		jbuf_put(&b, p, (size_t)(pc - p));
+		if (!pc) { strbuf_put(&b, p, (size_t)(end - p)); break; }
+		strbuf_put(&b, p, (size_t)(pc - p));
 		p = pc + 1;
 		if (p >= end) jj_fail(R->e, line, "incomplete format");
 		value arg = V(V_UNDEF);
@@ -279,14 +279,14 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 		while (p < end && (*p == 'h' || *p == 'l' || *p == 'L')) p++;
 		if (p >= end) jj_fail(R->e, line, "incomplete format");
 		char conv = *p++;
-		if (conv == '%') { jbuf_putc(&b, '%'); continue; }
+		if (conv == '%') { strbuf_putc(&b, '%'); continue; }
 		if (width > 10000 || prec > 10000) jj_fail(R->e, line, "format: width or precision too large");
 		if (!have) {
 			if (is_map) arg = args;
 			else { if (ai >= t->n) jj_fail(R->e, line, "not enough arguments for format string"); arg = t->v[ai++]; }
 		}
 		char spec[32];
-		jbuf piece = {0};
+		strbuf piece = {0};
 		jj_live_push(R, &piece);
 		switch (conv) {
 		case 's': case 'r': case 'a': {
@@ -294,7 +294,7 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 			size_t n = piece.len;
 			if (prec >= 0) n = jj_cp_offset(piece.p ? piece.p : "", piece.len, (size_t)prec);
 			value sv = jj_str_pad(R, vstr(rdup(R, piece.p ? piece.p : "", n), n), width, ' ', strchr(flags, '-') ? '<' : '>');
-			jbuf_put(&b, sv.u.s.p, sv.u.s.n);
+			strbuf_put(&b, sv.u.s.p, sv.u.s.n);
 			break;
 		}
 		case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': {
@@ -306,25 +306,25 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 			char c2 = conv == 'i' || conv == 'u' ? 'd' : conv;
 			snprintf(spec, sizeof spec, "%%%s%s%s%sll%c", flags, width >= 0 ? "*" : "", prec >= 0 ? "." : "", prec >= 0 ? "*" : "", c2);
 			if (strchr(flags, '#') && conv == 'o') jj_fail(R->e, line, "unsupported: %%#o (Python writes 0o)");
-			if (width >= 0 && prec >= 0) jbuf_printf(&b, spec, width, prec, (long long)x);
-			else if (width >= 0) jbuf_printf(&b, spec, width, (long long)x);
-			else if (prec >= 0) jbuf_printf(&b, spec, prec, (long long)x);
-			else jbuf_printf(&b, spec, (long long)x);
+			if (width >= 0 && prec >= 0) strbuf_printf(&b, spec, width, prec, (long long)x);
+			else if (width >= 0) strbuf_printf(&b, spec, width, (long long)x);
+			else if (prec >= 0) strbuf_printf(&b, spec, prec, (long long)x);
+			else strbuf_printf(&b, spec, (long long)x);
 			break;
 		}
 		case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
 			if (!isnum(arg)) jj_fail(R->e, line, "%%%c format: a real number is required, not %s", conv, jj_tname(arg.t));
 			snprintf(spec, sizeof spec, "%%%s%s%s%s%c", flags, width >= 0 ? "*" : "", prec >= 0 ? "." : "", prec >= 0 ? "*" : "", conv);
 			double x = numval(arg);
-			if (width >= 0 && prec >= 0) jbuf_printf(&b, spec, width, prec, x);
-			else if (width >= 0) jbuf_printf(&b, spec, width, x);
-			else if (prec >= 0) jbuf_printf(&b, spec, prec, x);
-			else jbuf_printf(&b, spec, x);
+			if (width >= 0 && prec >= 0) strbuf_printf(&b, spec, width, prec, x);
+			else if (width >= 0) strbuf_printf(&b, spec, width, x);
+			else if (prec >= 0) strbuf_printf(&b, spec, prec, x);
+			else strbuf_printf(&b, spec, x);
 			break;
 		}
 		case 'c': {
-			if (arg.t == V_STR && jj_cp_count(arg.u.s.p, arg.u.s.n) == 1) jbuf_put(&b, arg.u.s.p, arg.u.s.n);
-			else if (arg.t == V_INT && arg.u.i >= 0 && arg.u.i <= 0x10FFFF && !(arg.u.i >= 0xD800 && arg.u.i < 0xE000)) { char u[4]; jbuf_put(&b, u, (size_t)utf8_encode((uint32_t)arg.u.i, u)); }
+			if (arg.t == V_STR && jj_cp_count(arg.u.s.p, arg.u.s.n) == 1) strbuf_put(&b, arg.u.s.p, arg.u.s.n);
+			else if (arg.t == V_INT && arg.u.i >= 0 && arg.u.i <= 0x10FFFF && !(arg.u.i >= 0xD800 && arg.u.i < 0xE000)) { char u[4]; strbuf_put(&b, u, (size_t)utf8_encode((uint32_t)arg.u.i, u)); }
 			else jj_fail(R->e, line, "%%c requires an int or a single character");
 			break;
 		}
@@ -341,18 +341,18 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 /* str.format: {} {0} {name} with !s / !r; a format spec is refused by name */
 value jj_brace_format(rt *R, int line, value fmt, const args *a)
 {
-	jbuf b = {0};
+	strbuf b = {0};
 	jj_live_push(R, &b);
 	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
 	int autoi = 0, manual = 0;
 	while (p < end) {
 		char c = *p;
 		if (c == '}') {
-			if (p + 1 < end && p[1] == '}') { jbuf_putc(&b, '}'); p += 2; continue; }
+			if (p + 1 < end && p[1] == '}') { strbuf_putc(&b, '}'); p += 2; continue; }
 			jj_fail(R->e, line, "Single '}' encountered in format string");
 		}
-		if (c != '{') { jbuf_putc(&b, c); p++; continue; }
-		if (p + 1 < end && p[1] == '{') { jbuf_putc(&b, '{'); p += 2; continue; }
+		if (c != '{') { strbuf_putc(&b, c); p++; continue; }
+		if (p + 1 < end && p[1] == '{') { strbuf_putc(&b, '{'); p += 2; continue; }
 		const char *q = p + 1;
 		while (q < end && *q != '}' && *q != '!' && *q != ':') q++;
 		const char *fe = q;

@@ -58,7 +58,7 @@
  * Memory and threads: a template is parsed once (jinja_parse) into a tree it
  * owns; rendering reads the tree and allocates from a per-call arena, so one
  * jinja_tmpl may be rendered by many threads at once. The output is appended
- * to the caller's jbuf. Errors: functions return NULL / -1 and write a message
+ * to the caller's strbuf. Errors: functions return NULL / -1 and write a message
  * into err[errlen] (which the caller owns); nothing is printed. A template
  * that rejects a conversation with raise_exception('msg') gives
  * "raise_exception: msg". A render is bounded (20M steps, 256 MB of output,
@@ -99,17 +99,17 @@ typedef struct jinja_chat_opts {
  * returns -2 any more (the code stays reserved for it). The other render
  * functions return the same. */
 int jinja_render_chat(const jinja_tmpl *t, const char *messages_json, size_t len, const jinja_chat_opts *opts,
-		      jbuf *out, char *err, size_t errlen);
+		      strbuf *out, char *err, size_t errlen);
 
 /* Lower level: the variables as a JSON object in text. */
-int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, jbuf *out, char *err, size_t errlen);
+int jinja_render_json(const jinja_tmpl *t, const char *vars_json, size_t len, strbuf *out, char *err, size_t errlen);
 
 /* Lowest level, no copying: the variables are the members of object node root
  * of a parsed document (a whole record: messages, tools, ... as it comes), plus
  * those of object extra_root of a second document (may be NULL) which the first
  * overrides. Both documents must outlive the call. */
 int jinja_render_doc(const jinja_tmpl *t, const json_doc *vars, uint32_t root, const json_doc *extra,
-		     uint32_t extra_root, jbuf *out, char *err, size_t errlen);
+		     uint32_t extra_root, strbuf *out, char *err, size_t errlen);
 
 /* A chat render from a parsed record, as transformers' apply_chat_template
  * makes it: tools and documents are None unless the record has them (a null
@@ -127,6 +127,6 @@ typedef struct jinja_doc_vars {
 	const json_doc *extra;      /* may be NULL */
 	uint32_t extra_root;
 } jinja_doc_vars;
-int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, jbuf *out, char *err, size_t errlen);
+int jinja_render_vars(const jinja_tmpl *t, const jinja_doc_vars *v, strbuf *out, char *err, size_t errlen);
 
 #endif

@@ -125,7 +125,7 @@ typedef struct frame { struct vkey *k; value *v; int n, cap; struct frame *up; }
 typedef struct rt {
 	jerr *e;
 	arena *ar;
-	jbuf *out;
+	strbuf *out;
 	frame *globals;
 	int brk, cont;     /* loop control */
 	int depth;
@@ -133,7 +133,7 @@ typedef struct rt {
 	uint64_t steps;    /* a budget, so that no template runs away: */
 	uint64_t step_limit;   /* statements and loop rounds, */
 	size_t out_limit;      /* bytes of output, both in proportion to the input */
-	jbuf *live[512];   /* malloc'd buffers an error must free */
+	strbuf *live[512];   /* malloc'd buffers an error must free */
 	int nlive;
 } rt;
 
@@ -210,8 +210,8 @@ value jj_from_json(rt *R, const json_doc *d, uint32_t i);
 value jj_kwarg(const args *a, const char *name, int pos, value dflt);
 vlist *jj_list_new(rt *R, size_t cap);
 void jj_list_push(rt *R, vlist *l, value v);
-void jj_live_pop(rt *R, jbuf *b);
-void jj_live_push(rt *R, jbuf *b);
+void jj_live_pop(rt *R, strbuf *b);
+void jj_live_push(rt *R, strbuf *b);
 value jj_lookup(frame *f, const char *k, size_t n);
 void jj_need_str(rt *R, int line, value v, const char *what);
 const char *jj_tname(int t);
@@ -224,8 +224,8 @@ int jj_vequal(value a, value b);
 /* format.c: str(), repr(), json.dumps, str % args, str.format */
 value jj_brace_format(rt *R, int line, value fmt, const args *a);
 value jj_percent_format(rt *R, int line, value fmt, value args);
-void jj_put_json(rt *R, jbuf *b, value v, const jsonopt *o, int level);
-void jj_put_str(rt *R, jbuf *b, value v);
+void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level);
+void jj_put_str(rt *R, strbuf *b, value v);
 
 /* str.c: Python's string operations (case mapping, whitespace, split, pad, int(), float()) */
 value jj_case_conv(rt *R, value s, int mode);

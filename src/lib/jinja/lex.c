@@ -134,22 +134,22 @@ void jj_next_tok(parser *P)
 	}
 	if (c == '\'' || c == '"') {
 		/* a Python string literal: escapes decoded */
-		jbuf b = {0};
+		strbuf b = {0};
 		const char *q = p + 1;
 		while (q < P->end && *q != (char)c) {
 			if (*q == '\\' && q + 1 < P->end) {
 				q++;
 				switch (*q) {
-				case 'n': jbuf_putc(&b, '\n'); break;
-				case 't': jbuf_putc(&b, '\t'); break;
-				case 'r': jbuf_putc(&b, '\r'); break;
-				case '\\': jbuf_putc(&b, '\\'); break;
-				case '\'': jbuf_putc(&b, '\''); break;
-				case '"': jbuf_putc(&b, '"'); break;
-				case 'a': jbuf_putc(&b, '\a'); break;
-				case 'b': jbuf_putc(&b, '\b'); break;
-				case 'f': jbuf_putc(&b, '\f'); break;
-				case 'v': jbuf_putc(&b, '\v'); break;
+				case 'n': strbuf_putc(&b, '\n'); break;
+				case 't': strbuf_putc(&b, '\t'); break;
+				case 'r': strbuf_putc(&b, '\r'); break;
+				case '\\': strbuf_putc(&b, '\\'); break;
+				case '\'': strbuf_putc(&b, '\''); break;
+				case '"': strbuf_putc(&b, '"'); break;
+				case 'a': strbuf_putc(&b, '\a'); break;
+				case 'b': strbuf_putc(&b, '\b'); break;
+				case 'f': strbuf_putc(&b, '\f'); break;
+				case 'v': strbuf_putc(&b, '\v'); break;
 				case '\n': break;   /* a backslash-newline continues the line */
 				case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
 					/* octal, up to three digits */
@@ -157,10 +157,10 @@ void jj_next_tok(parser *P)
 					int k = 0;
 					while (k < 3 && q < P->end && *q >= '0' && *q <= '7') { cp = cp * 8 + (uint32_t)(*q - '0'); q++; k++; }
 					char u[4];
-					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
+					strbuf_put(&b, u, (size_t)utf8_encode(cp, u));
 					continue;
 				}
-				case 'N': jbuf_free(&b); jj_fail(P->e, P->line, "unsupported: \\N{...} escapes in a string");
+				case 'N': strbuf_free(&b); jj_fail(P->e, P->line, "unsupported: \\N{...} escapes in a string");
 				case 'u': case 'x': case 'U': {
 					int k = *q == 'u' ? 4 : *q == 'U' ? 8 : 2;
 					uint32_t cp = 0;
@@ -170,24 +170,24 @@ void jj_next_tok(parser *P)
 						ok = isxdigit((unsigned char)h);
 						cp = cp * 16 + (uint32_t)(isdigit((unsigned char)h) ? h - '0' : (tolower((unsigned char)h) - 'a' + 10));
 					}
-					if (!ok || (cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF) { jbuf_free(&b); jj_fail(P->e, P->line, "bad \\%c escape in a string", *q); }
+					if (!ok || (cp >= 0xD800 && cp < 0xE000) || cp > 0x10FFFF) { strbuf_free(&b); jj_fail(P->e, P->line, "bad \\%c escape in a string", *q); }
 					char u[4];
-					jbuf_put(&b, u, (size_t)utf8_encode(cp, u));
+					strbuf_put(&b, u, (size_t)utf8_encode(cp, u));
 					q += k;
 					break;
 				}
-				default: jbuf_putc(&b, '\\'); jbuf_putc(&b, *q);
+				default: strbuf_putc(&b, '\\'); strbuf_putc(&b, *q);
 				}
 				q++;
 				continue;
 			}
-			jbuf_putc(&b, *q++);
+			strbuf_putc(&b, *q++);
 		}
-		if (q >= P->end) { jbuf_free(&b); jj_fail(P->e, P->line, "unterminated string literal"); }
+		if (q >= P->end) { strbuf_free(&b); jj_fail(P->e, P->line, "unterminated string literal"); }
 		t->t = T_STR;
 		t->sn = b.len;
 		t->s = arena_strndup(P->ar, b.p ? b.p : "", b.len);
-		jbuf_free(&b);
+		strbuf_free(&b);
 		P->p = q + 1;
 		t->n = P->p - p;
 		return;

@@ -180,15 +180,15 @@ static const struct casemap *case_special(uint32_t cp)
 }
 
 enum { CM_UPPER, CM_LOWER, CM_TITLE };
-static void put_case(jbuf *b, uint32_t cp, int how)
+static void put_case(strbuf *b, uint32_t cp, int how)
 {
 	const struct casemap *m = cp >= 0xdf ? case_special(cp) : NULL;
 	const char *full = !m ? NULL : how == CM_UPPER ? m->up : how == CM_TITLE ? m->title : m->low;
-	if (full) { jbuf_puts(b, full); return; }
+	if (full) { strbuf_puts(b, full); return; }
 	uint32_t r = how == CM_UPPER ? (uint32_t)utf8proc_toupper((utf8proc_int32_t)cp)
 		   : how == CM_TITLE ? (uint32_t)utf8proc_totitle((utf8proc_int32_t)cp) : (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
 	char u[4];
-	jbuf_put(b, u, (size_t)utf8_encode(r, u));
+	strbuf_put(b, u, (size_t)utf8_encode(r, u));
 }
 
 /* Python's "cased" and "case-ignorable" (for title() and the final sigma) */
@@ -235,9 +235,9 @@ value jj_case_conv(rt *R, value s, int mode)
 	const char *p = s.u.s.p;
 	size_t n = s.u.s.n;
 	size_t i = 0;
-	jbuf b = {0};
+	strbuf b = {0};
 	jj_live_push(R, &b);
-	jbuf_reserve(&b, n);
+	strbuf_reserve(&b, n);
 	int prev_cased = 0, word_start = -1;
 	while (i < n) {
 		uint32_t cp;
@@ -256,7 +256,7 @@ value jj_case_conv(rt *R, value s, int mode)
 			word_start = delim;
 		}
 		}
-		if (how == CM_LOWER && cp == 0x3a3 && final_sigma(p, n, i)) jbuf_puts(&b, "\xcf\x82");
+		if (how == CM_LOWER && cp == 0x3a3 && final_sigma(p, n, i)) strbuf_puts(&b, "\xcf\x82");
 		else put_case(&b, cp, how);
 		i += k;
 	}
@@ -269,16 +269,16 @@ value jj_case_conv(rt *R, value s, int mode)
 /* str.replace(old, new, count): an empty old inserts new around every character */
 value jj_str_replace(rt *R, value s, value old, value nw, int64_t count)
 {
-	jbuf b = {0};
+	strbuf b = {0};
 	jj_live_push(R, &b);
 	int64_t left = count;
 	if (!old.u.s.n) {
 		for (size_t i = 0; i <= s.u.s.n;) {
-			if (left != 0) { jbuf_put(&b, nw.u.s.p, nw.u.s.n); if (left > 0) left--; }
+			if (left != 0) { strbuf_put(&b, nw.u.s.p, nw.u.s.n); if (left > 0) left--; }
 			if (i == s.u.s.n) break;
 			uint32_t cp;
 			size_t k = (size_t)utf8_decode(s.u.s.p + i, s.u.s.n - i, &cp);
-			jbuf_put(&b, s.u.s.p + i, k);
+			strbuf_put(&b, s.u.s.p + i, k);
 			i += k;
 		}
 	} else {
@@ -287,12 +287,12 @@ value jj_str_replace(rt *R, value s, value old, value nw, int64_t count)
 			const char *f = memmem(s.u.s.p + i, s.u.s.n - i, old.u.s.p, old.u.s.n);
 			if (!f) break;
 			size_t at = (size_t)(f - s.u.s.p);
-			jbuf_put(&b, s.u.s.p + st, at - st);
-			jbuf_put(&b, nw.u.s.p, nw.u.s.n);
+			strbuf_put(&b, s.u.s.p + st, at - st);
+			strbuf_put(&b, nw.u.s.p, nw.u.s.n);
 			i = st = at + old.u.s.n;
 			if (left > 0) left--;
 		}
-		jbuf_put(&b, s.u.s.p + st, s.u.s.n - st);
+		strbuf_put(&b, s.u.s.p + st, s.u.s.n - st);
 	}
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
 	jj_live_pop(R, &b);

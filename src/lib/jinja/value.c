@@ -21,16 +21,16 @@ void jj_fail(jerr *e, int line, const char *fmt, ...)
 }
 
 
-void jj_live_push(rt *R, jbuf *b)
+void jj_live_push(rt *R, strbuf *b)
 {
 	if (R->nlive == 512) jj_fail(R->e, 0, "templates nested too deep");
 	R->live[R->nlive++] = b;
 }
-void jj_live_pop(rt *R, jbuf *b)
+void jj_live_pop(rt *R, strbuf *b)
 {
 	for (int i = R->nlive - 1; i >= 0; i--)
 		if (R->live[i] == b) { memmove(R->live + i, R->live + i + 1, (size_t)(R->nlive - i - 1) * sizeof *R->live); R->nlive--; break; }
-	jbuf_free(b);
+	strbuf_free(b);
 }
 
 
@@ -211,7 +211,7 @@ int jj_truthy(value v)
 value jj_tostr(rt *R, value v)
 {
 	if (v.t == V_STR) return v;
-	jbuf b = {0};
+	strbuf b = {0};
 	jj_live_push(R, &b);   /* put_str fails on a loop object, a range or a macro */
 	jj_put_str(R, &b, v);
 	value s = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);

@@ -55,13 +55,13 @@ typedef int (*pq_row_fn)(void *ctx, const char *json, size_t len);
 int pq_cat_file(const char *path, const pq_options *opt, pq_row_fn fn, void *ctx, char *err, size_t errlen);
 
 /* Describe the schema and the row-group layout as JSON (one object) into out. */
-int pq_schema_json(const char *path, jbuf *out, char *err, size_t errlen);
+int pq_schema_json(const char *path, strbuf *out, char *err, size_t errlen);
 
 /* Same as pq_cat_file and pq_schema_json over an open descriptor, which must
  * be a regular file (the footer is at the end: the reader maps the whole
  * file); name is for messages. fd is left open. */
 int pq_cat_fd(int fd, const char *name, const pq_options *opt, pq_row_fn fn, void *ctx, char *err, size_t errlen);
-int pq_schema_json_fd(int fd, const char *name, jbuf *out, char *err, size_t errlen);
+int pq_schema_json_fd(int fd, const char *name, strbuf *out, char *err, size_t errlen);
 
 /* Same as pq_cat_file over a file already in memory (for fuzzing and tests). */
 int pq_cat_mem(const unsigned char *data, size_t size, const char *name, const pq_options *opt,

@@ -17,9 +17,9 @@
 typedef struct asm_ctx {
 	pq_meta *m;
 	pq_col *cols;
-	jbuf *b;          /* NULL: skip (consume levels, write nothing) */
+	strbuf *b;          /* NULL: skip (consume levels, write nothing) */
 	pq_err *e;
-	jbuf tmp;
+	strbuf tmp;
 } asm_ctx;
 
 static pq_col *leafcol(asm_ctx *a, const pq_node *nd) { return &a->cols[nd->first_leaf]; }
@@ -41,14 +41,14 @@ static void skip_node(asm_ctx *a, const pq_node *nd)
 	}
 }
 
-#define PUTS(s) do { if (a->b) jbuf_puts(a->b, s); } while (0)
-#define PUTC(ch) do { if (a->b) jbuf_putc(a->b, ch); } while (0)
+#define PUTS(s) do { if (a->b) strbuf_puts(a->b, s); } while (0)
+#define PUTC(ch) do { if (a->b) strbuf_putc(a->b, ch); } while (0)
 
-static void put_double(jbuf *b, double v, int is_float)
+static void put_double(strbuf *b, double v, int is_float)
 {
-	if (isnan(v)) { jbuf_puts(b, "\"NaN\""); return; }
-	if (isinf(v)) { jbuf_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\""); return; }
-	if (v == 0) { jbuf_puts(b, signbit(v) ? "-0.0" : "0.0"); return; }
+	if (isnan(v)) { strbuf_puts(b, "\"NaN\""); return; }
+	if (isinf(v)) { strbuf_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\""); return; }
+	if (v == 0) { strbuf_puts(b, signbit(v) ? "-0.0" : "0.0"); return; }
 	char buf[40];
 	for (int prec = is_float ? 6 : 15; prec <= 17; prec++) {
 		snprintf(buf, sizeof buf, "%.*g", prec, v);
@@ -56,8 +56,8 @@ static void put_double(jbuf *b, double v, int is_float)
 		if (is_float ? (float)back == (float)v : back == v) break;
 	}
 	/* keep it a JSON number that reads as floating point */
-	jbuf_puts(b, buf);
-	if (!strpbrk(buf, ".eEn")) jbuf_puts(b, ".0");
+	strbuf_puts(b, buf);
+	if (!strpbrk(buf, ".eEn")) strbuf_puts(b, ".0");
 }
 
 /* days since 1970-01-01 -> y, m, d (proleptic Gregorian; H. Hinnant's civil_from_days) */
@@ -75,16 +75,16 @@ static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*y = yy + (*m <= 2);
 }
 
-static void put_date(jbuf *b, int64_t days)
+static void put_date(strbuf *b, int64_t days)
 {
 	int64_t y;
 	unsigned m, d;
 	civil(days, &y, &m, &d);
-	jbuf_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, m, d);
+	strbuf_printf(b, "\"%04lld-%02u-%02u\"", (long long)y, m, d);
 }
 
 /* time of day from units since midnight (or since the epoch for timestamps) */
-static void put_clock(jbuf *b, int64_t units, int unit, int64_t *days_out)
+static void put_clock(strbuf *b, int64_t units, int unit, int64_t *days_out)
 {
 	int64_t per = unit == 1 ? 1000 : unit == 2 ? 1000000 : 1000000000;
 	int64_t secs = units / per, frac = units % per;
@@ -99,26 +99,26 @@ static void put_clock(jbuf *b, int64_t units, int unit, int64_t *days_out)
 		size_t l = strlen(f);
 		while (l > 1 && f[l - 1] == '0') f[--l] = 0;
 	}
-	jbuf_printf(b, "%02lld:%02lld:%02lld%s", (long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60), f);
+	strbuf_printf(b, "%02lld:%02lld:%02lld%s", (long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60), f);
 }
 
-static void put_timestamp(jbuf *b, int64_t v, int unit, int utc)
+static void put_timestamp(strbuf *b, int64_t v, int unit, int utc)
 {
-	jbuf clock = JBUF_INIT;
+	strbuf clock = STRBUF_INIT;
 	int64_t days;
 	put_clock(&clock, v, unit, &days);
 	int64_t y;
 	unsigned m, d;
 	civil(days, &y, &m, &d);
-	jbuf_printf(b, "\"%04lld-%02u-%02uT%s%s\"", (long long)y, m, d, clock.p, utc ? "Z" : "");
-	jbuf_free(&clock);
+	strbuf_printf(b, "\"%04lld-%02u-%02uT%s%s\"", (long long)y, m, d, clock.p, utc ? "Z" : "");
+	strbuf_free(&clock);
 }
 
 /* big-endian two's complement bytes -> decimal text with scale */
-static void put_decimal_bytes(jbuf *b, const unsigned char *p, size_t n, int scale)
+static void put_decimal_bytes(strbuf *b, const unsigned char *p, size_t n, int scale)
 {
 	unsigned char mag[64];
-	if (n > sizeof mag) { jbuf_puts(b, "null"); return; }
+	if (n > sizeof mag) { strbuf_puts(b, "null"); return; }
 	int neg = n && (p[0] & 0x80);
 	memcpy(mag, p, n);
 	if (neg) {   /* two's complement negate */
@@ -144,47 +144,47 @@ static void put_decimal_bytes(jbuf *b, const unsigned char *p, size_t n, int sca
 		if (!nonzero || nd >= sizeof digits - 1) break;
 	}
 	/* digits are reversed */
-	if (neg) jbuf_putc(b, '-');
+	if (neg) strbuf_putc(b, '-');
 	int s = scale < 0 ? 0 : scale;
 	if ((int)nd <= s) {
-		jbuf_puts(b, "0.");
-		for (int k = 0; k < s - (int)nd; k++) jbuf_putc(b, '0');
-		for (size_t k = nd; k-- > 0;) jbuf_putc(b, digits[k]);
+		strbuf_puts(b, "0.");
+		for (int k = 0; k < s - (int)nd; k++) strbuf_putc(b, '0');
+		for (size_t k = nd; k-- > 0;) strbuf_putc(b, digits[k]);
 	} else {
 		for (size_t k = nd; k-- > 0;) {
-			jbuf_putc(b, digits[k]);
-			if (s && k == (size_t)s) jbuf_putc(b, '.');
+			strbuf_putc(b, digits[k]);
+			if (s && k == (size_t)s) strbuf_putc(b, '.');
 		}
 	}
 }
 
-static void put_decimal_int(jbuf *b, int64_t v, int scale)
+static void put_decimal_int(strbuf *b, int64_t v, int scale)
 {
 	unsigned char be[8];
 	for (int k = 0; k < 8; k++) be[k] = (unsigned char)((uint64_t)v >> (56 - 8 * k));
 	put_decimal_bytes(b, be, 8, scale);
 }
 
-static void put_base64(jbuf *b, const unsigned char *p, size_t n)
+static void put_base64(strbuf *b, const unsigned char *p, size_t n)
 {
 	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	jbuf_puts(b, "{\"$base64\":\"");
+	strbuf_puts(b, "{\"$base64\":\"");
 	size_t i = 0;
 	for (; i + 3 <= n; i += 3) {
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
 		char o[4] = {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], t[v & 63]};
-		jbuf_put(b, o, 4);
+		strbuf_put(b, o, 4);
 	}
 	if (n - i == 1) {
 		uint32_t v = (uint32_t)p[i] << 16;
 		char o[4] = {t[v >> 18], t[(v >> 12) & 63], '=', '='};
-		jbuf_put(b, o, 4);
+		strbuf_put(b, o, 4);
 	} else if (n - i == 2) {
 		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
 		char o[4] = {t[v >> 18], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-		jbuf_put(b, o, 4);
+		strbuf_put(b, o, 4);
 	}
-	jbuf_puts(b, "\"}");
+	strbuf_puts(b, "\"}");
 }
 
 static double half_to_double(uint16_t h)
@@ -199,7 +199,7 @@ static double half_to_double(uint16_t h)
 
 static void put_value(asm_ctx *a, const pq_node *nd, const pq_val *v)
 {
-	jbuf *b = a->b;
+	strbuf *b = a->b;
 	switch (nd->kind) {
 	case K_STRING:
 	case K_JSONTEXT:
@@ -212,13 +212,13 @@ static void put_value(asm_ctx *a, const pq_node *nd, const pq_val *v)
 		if (utf8_valid((const char *)v->u.b.p, v->u.b.n)) json_write_str(b, (const char *)v->u.b.p, v->u.b.n);
 		else put_base64(b, v->u.b.p, v->u.b.n);
 		return;
-	case K_BOOL: jbuf_puts(b, v->u.i ? "true" : "false"); return;
+	case K_BOOL: strbuf_puts(b, v->u.i ? "true" : "false"); return;
 	case K_INT:
-		if (nd->type == PQ_INT32 || nd->type == PQ_INT64) { jbuf_printf(b, "%lld", (long long)v->u.i); return; }
+		if (nd->type == PQ_INT32 || nd->type == PQ_INT64) { strbuf_printf(b, "%lld", (long long)v->u.i); return; }
 		break;
 	case K_UINT:
-		if (nd->type == PQ_INT32) { jbuf_printf(b, "%u", (uint32_t)v->u.i); return; }
-		if (nd->type == PQ_INT64) { jbuf_printf(b, "%llu", (unsigned long long)(uint64_t)v->u.i); return; }
+		if (nd->type == PQ_INT32) { strbuf_printf(b, "%u", (uint32_t)v->u.i); return; }
+		if (nd->type == PQ_INT64) { strbuf_printf(b, "%llu", (unsigned long long)(uint64_t)v->u.i); return; }
 		break;
 	case K_FLOAT: put_double(b, v->u.d, 1); return;
 	case K_DOUBLE: put_double(b, v->u.d, 0); return;
@@ -229,7 +229,7 @@ static void put_value(asm_ctx *a, const pq_node *nd, const pq_val *v)
 		return;
 	case K_DATE: if (nd->type == PQ_INT32) { put_date(b, v->u.i); return; } break;
 	case K_TIME:
-		if (nd->type == PQ_INT32 || nd->type == PQ_INT64) { jbuf_putc(b, '"'); put_clock(b, v->u.i, nd->time_unit, NULL); jbuf_putc(b, '"'); return; }
+		if (nd->type == PQ_INT32 || nd->type == PQ_INT64) { strbuf_putc(b, '"'); put_clock(b, v->u.i, nd->time_unit, NULL); strbuf_putc(b, '"'); return; }
 		break;
 	case K_TIMESTAMP:
 		if (nd->type == PQ_INT64) { put_timestamp(b, v->u.i, nd->time_unit, nd->utc); return; }
@@ -248,7 +248,7 @@ static void put_value(asm_ctx *a, const pq_node *nd, const pq_val *v)
 	case K_UUID:
 		if (nd->type == PQ_FIXED && v->u.b.n == 16) {
 			const unsigned char *p = v->u.b.p;
-			jbuf_printf(b, "\"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\"",
+			strbuf_printf(b, "\"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x\"",
 			            p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]);
 			return;
 		}
@@ -259,8 +259,8 @@ static void put_value(asm_ctx *a, const pq_node *nd, const pq_val *v)
 	}
 	/* a logical type on a physical type it does not fit: show the physical value */
 	switch (nd->type) {
-	case PQ_BOOLEAN: jbuf_puts(b, v->u.i ? "true" : "false"); return;
-	case PQ_INT32: case PQ_INT64: jbuf_printf(b, "%lld", (long long)v->u.i); return;
+	case PQ_BOOLEAN: strbuf_puts(b, v->u.i ? "true" : "false"); return;
+	case PQ_INT32: case PQ_INT64: strbuf_printf(b, "%lld", (long long)v->u.i); return;
 	case PQ_FLOAT: put_double(b, v->u.d, 1); return;
 	case PQ_DOUBLE: put_double(b, v->u.d, 0); return;
 	default: put_base64(b, v->u.b.p, v->u.b.n);
@@ -317,7 +317,7 @@ static void emit_map(asm_ctx *a, const pq_node *nd, int depth)
 		for (int k = 0; k < nd->nchildren; k++) {
 			const pq_node *ch = child(a, nd, k);
 			if (k) PUTC(',');
-			if (a->b) { json_write_str(a->b, ch->name, strlen(ch->name)); jbuf_putc(a->b, ':'); }
+			if (a->b) { json_write_str(a->b, ch->name, strlen(ch->name)); strbuf_putc(a->b, ':'); }
 			emit_field(a, ch, depth + 1);
 		}
 		PUTC('}');
@@ -329,18 +329,18 @@ static void emit_map(asm_ctx *a, const pq_node *nd, int depth)
 	for (int first = 1;; first = 0) {
 		if (!first) PUTC(',');
 		/* the key as text */
-		jbuf *saved = a->b;
+		strbuf *saved = a->b;
 		if (saved && key->nchildren == 0 && key->kind == K_STRING) {
 			emit_leaf(a, key);
 		} else if (saved) {
-			jbuf_reset(&a->tmp);
-			jbuf keybuf = JBUF_INIT;
+			strbuf_reset(&a->tmp);
+			strbuf keybuf = STRBUF_INIT;
 			a->b = &keybuf;
 			emit_field(a, key, depth + 1);
 			a->b = saved;
-			if (keybuf.len && keybuf.p[0] == '"') jbuf_put(saved, keybuf.p, keybuf.len);
+			if (keybuf.len && keybuf.p[0] == '"') strbuf_put(saved, keybuf.p, keybuf.len);
 			else json_write_str(saved, keybuf.p ? keybuf.p : "", keybuf.len);
-			jbuf_free(&keybuf);
+			strbuf_free(&keybuf);
 		} else {
 			emit_field(a, key, depth + 1);
 		}
@@ -372,7 +372,7 @@ static void emit_node(asm_ctx *a, const pq_node *nd, int depth)
 	for (int k = 0; k < nd->nchildren; k++) {
 		const pq_node *ch = child(a, nd, k);
 		if (k) PUTC(',');
-		if (a->b) { json_write_str(a->b, ch->name, strlen(ch->name)); jbuf_putc(a->b, ':'); }
+		if (a->b) { json_write_str(a->b, ch->name, strlen(ch->name)); strbuf_putc(a->b, ':'); }
 		emit_field(a, ch, depth + 1);
 	}
 	PUTC('}');
@@ -402,7 +402,7 @@ typedef struct pq_run {
 	pq_col *cols;
 	int have_meta;
 	asm_ctx a;
-	jbuf row;
+	strbuf row;
 	unsigned char *sel_top;   /* selected top-level children */
 	unsigned char *need;      /* needed leaves */
 } pq_run;
@@ -412,8 +412,8 @@ static void run_cleanup(pq_run *r)
 	if (r->cols) for (int i = 0; i < r->meta.nleaves; i++) pq_col_free(&r->cols[i]);
 	free(r->cols);
 	if (r->have_meta) pq_meta_free(&r->meta);
-	jbuf_free(&r->row);
-	jbuf_free(&r->a.tmp);
+	strbuf_free(&r->row);
+	strbuf_free(&r->a.tmp);
 	free(r->sel_top);
 	free(r->need);
 }
@@ -546,23 +546,23 @@ static int cat_run(pq_run *r, const pq_options *opt, pq_row_fn fn, void *ctx, pq
 		}
 		for (size_t i = 0; i < nrows; i++) {
 			int keep = !match || where_leaf < 0 || match[i];
-			jbuf_reset(&r->row);
+			strbuf_reset(&r->row);
 			r->a.b = keep ? &r->row : NULL;
-			if (keep) jbuf_putc(&r->row, '{');
+			if (keep) strbuf_putc(&r->row, '{');
 			int first = 1;
 			for (int k = 0; k < root->nchildren; k++) {
 				if (!r->sel_top[k]) continue;
 				const pq_node *t = &m->nodes[root->children[k]];
 				if (keep) {
-					if (!first) jbuf_putc(&r->row, ',');
+					if (!first) strbuf_putc(&r->row, ',');
 					json_write_str(&r->row, t->name, strlen(t->name));
-					jbuf_putc(&r->row, ':');
+					strbuf_putc(&r->row, ':');
 				}
 				first = 0;
 				emit_field(&r->a, t, 0);
 			}
 			if (!keep) continue;
-			jbuf_putc(&r->row, '}');
+			strbuf_putc(&r->row, '}');
 			if (fn(ctx, r->row.p, r->row.len)) { free(match); return 1; }
 			if (opt && opt->limit && ++emitted >= opt->limit) { free(match); return 1; }
 		}
@@ -659,31 +659,31 @@ static const char *kind_name(int k)
 	return k >= 0 && k < 16 ? n[k] : "";
 }
 
-static void schema_node(jbuf *b, const pq_meta *m, int idx)
+static void schema_node(strbuf *b, const pq_meta *m, int idx)
 {
 	const pq_node *nd = &m->nodes[idx];
 	static const char *const rep[] = {"required", "optional", "repeated"};
-	jbuf_puts(b, "{\"name\":");
+	strbuf_puts(b, "{\"name\":");
 	json_write_str(b, nd->name, strlen(nd->name));
-	if (nd->parent >= 0) jbuf_printf(b, ",\"repetition\":\"%s\"", rep[nd->repetition]);
+	if (nd->parent >= 0) strbuf_printf(b, ",\"repetition\":\"%s\"", rep[nd->repetition]);
 	if (nd->nchildren == 0 && nd->parent >= 0) {
-		jbuf_printf(b, ",\"type\":\"%s\",\"logical\":\"%s\"", type_name(nd->type), kind_name(nd->kind));
-		if (nd->kind == K_DECIMAL) jbuf_printf(b, ",\"precision\":%d,\"scale\":%d", nd->precision, nd->scale);
-		jbuf_printf(b, ",\"max_def\":%d,\"max_rep\":%d", nd->max_def, nd->max_rep);
+		strbuf_printf(b, ",\"type\":\"%s\",\"logical\":\"%s\"", type_name(nd->type), kind_name(nd->kind));
+		if (nd->kind == K_DECIMAL) strbuf_printf(b, ",\"precision\":%d,\"scale\":%d", nd->precision, nd->scale);
+		strbuf_printf(b, ",\"max_def\":%d,\"max_rep\":%d", nd->max_def, nd->max_rep);
 	} else {
-		if (nd->group_kind == G_LIST) jbuf_puts(b, ",\"logical\":\"LIST\"");
-		if (nd->group_kind == G_MAP) jbuf_puts(b, ",\"logical\":\"MAP\"");
-		jbuf_puts(b, ",\"fields\":[");
+		if (nd->group_kind == G_LIST) strbuf_puts(b, ",\"logical\":\"LIST\"");
+		if (nd->group_kind == G_MAP) strbuf_puts(b, ",\"logical\":\"MAP\"");
+		strbuf_puts(b, ",\"fields\":[");
 		for (int k = 0; k < nd->nchildren; k++) {
-			if (k) jbuf_putc(b, ',');
+			if (k) strbuf_putc(b, ',');
 			schema_node(b, m, nd->children[k]);
 		}
-		jbuf_putc(b, ']');
+		strbuf_putc(b, ']');
 	}
-	jbuf_putc(b, '}');
+	strbuf_putc(b, '}');
 }
 
-int pq_schema_json(const char *path, jbuf *out, char *err, size_t errlen)
+int pq_schema_json(const char *path, strbuf *out, char *err, size_t errlen)
 {
 	int fd = open_file(path, err, errlen);
 	if (fd < 0) return -1;
@@ -692,7 +692,7 @@ int pq_schema_json(const char *path, jbuf *out, char *err, size_t errlen)
 	return rc;
 }
 
-int pq_schema_json_fd(int fd, const char *path, jbuf *out, char *err, size_t errlen)
+int pq_schema_json_fd(int fd, const char *path, strbuf *out, char *err, size_t errlen)
 {
 	const unsigned char *data;
 	size_t size;
@@ -713,30 +713,30 @@ int pq_schema_json_fd(int fd, const char *path, jbuf *out, char *err, size_t err
 	} else {
 		open_meta(&r, &e);
 		static const char *const codecs[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO", "BROTLI", "LZ4", "ZSTD", "LZ4_RAW"};
-		jbuf_puts(out, "{\"file\":");
+		strbuf_puts(out, "{\"file\":");
 		json_write_str(out, path, strlen(path));
-		jbuf_printf(out, ",\"rows\":%lld,\"created_by\":", (long long)r.meta.num_rows);
+		strbuf_printf(out, ",\"rows\":%lld,\"created_by\":", (long long)r.meta.num_rows);
 		if (r.meta.created_by) json_write_str(out, r.meta.created_by, strlen(r.meta.created_by));
-		else jbuf_puts(out, "null");
-		jbuf_puts(out, ",\"schema\":");
+		else strbuf_puts(out, "null");
+		strbuf_puts(out, ",\"schema\":");
 		schema_node(out, &r.meta, 0);
-		jbuf_puts(out, ",\"row_groups\":[");
+		strbuf_puts(out, ",\"row_groups\":[");
 		for (int g = 0; g < r.meta.nrgs; g++) {
-			if (g) jbuf_putc(out, ',');
-			jbuf_printf(out, "{\"rows\":%lld,\"columns\":[", (long long)r.meta.rgs[g].num_rows);
+			if (g) strbuf_putc(out, ',');
+			strbuf_printf(out, "{\"rows\":%lld,\"columns\":[", (long long)r.meta.rgs[g].num_rows);
 			for (int l = 0; l < r.meta.nleaves; l++) {
 				const pq_chunk *c = &r.meta.rgs[g].chunks[l];
-				if (l) jbuf_putc(out, ',');
-				jbuf_puts(out, "{\"column\":");
+				if (l) strbuf_putc(out, ',');
+				strbuf_puts(out, "{\"column\":");
 				const char *nm = r.meta.nodes[r.meta.leaves[l]].name;
 				json_write_str(out, nm, strlen(nm));
-				jbuf_printf(out, ",\"codec\":\"%s\",\"values\":%lld,\"compressed_bytes\":%lld,\"dictionary\":%s}",
+				strbuf_printf(out, ",\"codec\":\"%s\",\"values\":%lld,\"compressed_bytes\":%lld,\"dictionary\":%s}",
 				            c->codec >= 0 && c->codec < 8 ? codecs[c->codec] : "unknown", (long long)c->num_values,
 				            (long long)c->total_comp, c->dict_off > 0 ? "true" : "false");
 			}
-			jbuf_puts(out, "]}");
+			strbuf_puts(out, "]}");
 		}
-		jbuf_puts(out, "]}");
+		strbuf_puts(out, "]}");
 	}
 	run_cleanup(&r);
 	if (data) munmap((void *)data, size);

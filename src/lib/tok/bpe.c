@@ -218,10 +218,10 @@ static void bl_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
 {
 	const tok *t = s->t;
 	if (t->ignore_merges) {
-		jbuf_reset(&s->word);
+		strbuf_reset(&s->word);
 		for (size_t i = 0; i < n; i++) {
 			char u[4];
-			jbuf_put(&s->word, u, put_utf8(u, byte_cp((unsigned char)w[i])));
+			strbuf_put(&s->word, u, put_utf8(u, byte_cp((unsigned char)w[i])));
 		}
 		int32_t v = sm_get(&t->vocab, s->word.p, s->word.len);
 		if (v >= 0) { ids_push(out, v); return; }
@@ -268,7 +268,7 @@ static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
 		if (s->ckeys.len + n > (1u << 24) || s->cids.n + m > (1u << 22)) {
 			/* the cache's storage is full: start over */
 			memset(s->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *s->cache);
-			jbuf_reset(&s->ckeys);
+			strbuf_reset(&s->ckeys);
 			s->cids.n = 0;
 		}
 		ce->h = h;
@@ -277,7 +277,7 @@ static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
 		else if (n <= CK_IN) memcpy(ce->key, w, n);
 		else {
 			ce->koff = (uint32_t)s->ckeys.len;
-			jbuf_put(&s->ckeys, w, n);
+			strbuf_put(&s->ckeys, w, n);
 		}
 		ce->in = (uint16_t)m;
 		if (m <= CI_IN) { if (m) memcpy(ce->ids, out->v + start, m * sizeof *out->v); }

@@ -17,7 +17,7 @@ struct chatlen_ctx {
 	const chatlen_job *j;
 	tok_state *s;
 	json_doc d, alt;          /* the record; alt: it with its tools replaced by [] */
-	jbuf tmp, render, prev, piece, alt_text;
+	strbuf tmp, render, prev, piece, alt_text;
 	tok_ids ids;
 	int partial;              /* a count stopped past max: the total is a lower bound */
 };
@@ -52,10 +52,10 @@ static char *token_text(const json_doc *d, uint32_t v)
 {
 	if (json_type_of(d, v) == JSON_OBJECT) v = json_get(d, v, "content");
 	if (json_type_of(d, v) != JSON_STRING || !d->nodes[v].len) return NULL;
-	jbuf b = {0};
+	strbuf b = {0};
 	json_str_append(d, v, &b);
-	jbuf_put(&b, "", 0);
-	return jbuf_detach(&b, NULL);
+	strbuf_put(&b, "", 0);
+	return strbuf_detach(&b, NULL);
 }
 
 /* tokenizer.SPECIAL_TOKENS_ATTRIBUTES, in transformers' order */
@@ -67,21 +67,21 @@ static const char *const special_names[] = { "bos_token", "eos_token", "unk_toke
 static void special_var(chatlen_model *m, const json_doc *d, uint32_t o, const char *name)
 {
 	uint32_t v = json_get(d, o, name);
-	jbuf val = {0};
+	strbuf val = {0};
 	if (!strcmp(name, "additional_special_tokens")) {
 		if (json_type_of(d, v) != JSON_ARRAY) return;
 		int n = 0;
-		jbuf_putc(&val, '[');
+		strbuf_putc(&val, '[');
 		JSON_FOR_ELEMS(d, v, e, k) {
 			(void)k;
 			char *s = token_text(d, e);
 			if (!s) continue;
-			if (n++) jbuf_putc(&val, ',');
+			if (n++) strbuf_putc(&val, ',');
 			json_write_str(&val, s, strlen(s));
 			free(s);
 		}
-		jbuf_putc(&val, ']');
-		if (!n) { jbuf_free(&val); return; }
+		strbuf_putc(&val, ']');
+		if (!n) { strbuf_free(&val); return; }
 	} else {
 		char *s = token_text(d, v);
 		if (!s) return;
@@ -91,16 +91,16 @@ static void special_var(chatlen_model *m, const json_doc *d, uint32_t o, const c
 		else if (!strcmp(name, "pad_token")) m->pad = s;
 		else free(s);
 	}
-	jbuf_printf(&m->vars, "%s\"%s\":", m->vars.len > 1 ? "," : "", name);
-	jbuf_put(&m->vars, val.p, val.len);
-	jbuf_free(&val);
+	strbuf_printf(&m->vars, "%s\"%s\":", m->vars.len > 1 ? "," : "", name);
+	strbuf_put(&m->vars, val.p, val.len);
+	strbuf_free(&val);
 }
 
 /* A JSON file of dir: 0 and *d parsed (its text in *text), 1 absent, -1 with err. */
 static int load_json(const char *dir, const char *name, json_doc *d, char **text, char *err, size_t errlen)
 {
-	jbuf p = {0};
-	jbuf_printf(&p, "%s/%s", dir, name);
+	strbuf p = {0};
+	strbuf_printf(&p, "%s/%s", dir, name);
 	size_t n;
 	*text = read_file(p.p, &n);
 	int rc = 0;
@@ -116,7 +116,7 @@ static int load_json(const char *dir, const char *name, json_doc *d, char **text
 		rc = -1;
 	}
 	if (rc) { json_doc_free(d); free(*text); *text = NULL; }
-	jbuf_free(&p);
+	strbuf_free(&p);
 	return rc;
 }
 
@@ -144,10 +144,10 @@ static int load_special(const char *dir, const json_doc *cfg, chatlen_model *m, 
 /* additional_chat_templates/ holds a *.jinja file */
 static int has_named_templates(const char *dir)
 {
-	jbuf p = {0};
-	jbuf_printf(&p, "%s/additional_chat_templates", dir);
+	strbuf p = {0};
+	strbuf_printf(&p, "%s/additional_chat_templates", dir);
 	DIR *dd = opendir(p.p);
-	jbuf_free(&p);
+	strbuf_free(&p);
 	if (!dd) return 0;
 	int found = 0;
 	for (struct dirent *e; !found && (e = readdir(dd));) {
@@ -163,16 +163,16 @@ static int has_named_templates(const char *dir)
  * too), else the config's chat_template (the one named "default" of a list). */
 static int load_template(const char *dir, const json_doc *cfg, chatlen_model *m, char *err, size_t errlen)
 {
-	jbuf p = {0};
-	jbuf_printf(&p, "%s/chat_template.jinja", dir);
+	strbuf p = {0};
+	strbuf_printf(&p, "%s/chat_template.jinja", dir);
 	size_t n;
 	char *t = read_file(p.p, &n);
 	if (!t && errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", p.p, strerror(errno));
-		jbuf_free(&p);
+		strbuf_free(&p);
 		return -1;
 	}
-	jbuf_free(&p);
+	strbuf_free(&p);
 	if (t) {
 		if (memchr(t, 0, n)) { free(t); snprintf(err, errlen, "%s/chat_template.jinja: a NUL byte", dir); return -1; }
 		m->template_text = t;
@@ -205,10 +205,10 @@ static int load_template(const char *dir, const json_doc *cfg, chatlen_model *m,
 		ct = pick;
 	}
 	if (json_type_of(cfg, ct) != JSON_STRING) return 0;
-	jbuf tt = {0};
+	strbuf tt = {0};
 	json_str_append(cfg, ct, &tt);
-	jbuf_put(&tt, "", 0);
-	m->template_text = jbuf_detach(&tt, NULL);
+	strbuf_put(&tt, "", 0);
+	m->template_text = strbuf_detach(&tt, NULL);
 	m->template_source = "tokenizer_config.json";
 	return 0;
 }
@@ -217,14 +217,14 @@ int chatlen_model_load(const char *tokpath, chatlen_model *m, char *err, size_t 
 {
 	memset(m, 0, sizeof *m);
 	m->format = CHATLEN_PLAIN;
-	jbuf_puts(&m->vars, "{");
+	strbuf_puts(&m->vars, "{");
 	struct stat st;
-	jbuf dir = {0};
-	if (stat(tokpath, &st) == 0 && S_ISDIR(st.st_mode)) jbuf_puts(&dir, tokpath);
+	strbuf dir = {0};
+	if (stat(tokpath, &st) == 0 && S_ISDIR(st.st_mode)) strbuf_puts(&dir, tokpath);
 	else {
 		const char *sl = strrchr(tokpath, '/');
-		if (sl) jbuf_printf(&dir, "%.*s", (int)(sl - tokpath), tokpath);
-		else jbuf_puts(&dir, ".");
+		if (sl) strbuf_printf(&dir, "%.*s", (int)(sl - tokpath), tokpath);
+		else strbuf_puts(&dir, ".");
 	}
 	json_doc d;
 	char *text;
@@ -232,9 +232,9 @@ int chatlen_model_load(const char *tokpath, chatlen_model *m, char *err, size_t 
 	const json_doc *cfg = rc == 0 ? &d : NULL;
 	if (rc >= 0) rc = load_template(dir.p, cfg, m, err, errlen);
 	if (rc >= 0) rc = load_special(dir.p, cfg, m, err, errlen);
-	jbuf_putc(&m->vars, '}');
+	strbuf_putc(&m->vars, '}');
 	if (cfg) { json_doc_free(&d); free(text); }
-	jbuf_free(&dir);
+	strbuf_free(&dir);
 	if (rc < 0) return -1;
 	if (m->template_text && strstr(m->template_text, "<|im_start|>")) {
 		m->format = CHATLEN_CHATML;
@@ -250,7 +250,7 @@ void chatlen_model_free(chatlen_model *m)
 	free(m->bos);
 	free(m->eos);
 	free(m->pad);
-	jbuf_free(&m->vars);
+	strbuf_free(&m->vars);
 }
 
 /* apply_chat_template's own parameters (and render's messages): a kwarg of
@@ -301,36 +301,36 @@ int chatlen_job_vars(chatlen_job *j, const chatlen_model *m, char *err, size_t e
 	}
 	if (rc) { json_doc_free(&kw); json_doc_free(&sp); return -1; }
 	/* {"add_generation_prompt": false, **special_tokens_map, **kwargs}, no name twice */
-	jbuf v = {0};
-	jbuf_puts(&v, "{\"add_generation_prompt\":false");
+	strbuf v = {0};
+	strbuf_puts(&v, "{\"add_generation_prompt\":false");
 	/* NeMo RL calls apply_chat_template(..., tokenize=False, add_special_tokens=False):
 	 * the second is no parameter of it, so transformers hands it to the template */
-	if (j->trainer == CHATLEN_NEMO_RL) jbuf_puts(&v, ",\"add_special_tokens\":false");
+	if (j->trainer == CHATLEN_NEMO_RL) strbuf_puts(&v, ",\"add_special_tokens\":false");
 	JSON_FOR_MEMBERS(&sp, 0, key, val, i) {
 		(void)i;
 		if (kt && json_getn(&kw, 0, sp.src + sp.nodes[key].off, sp.nodes[key].len) != JSON_NONE) continue;
-		jbuf_putc(&v, ',');
+		strbuf_putc(&v, ',');
 		json_write_raw(&v, &sp, key);
-		jbuf_putc(&v, ':');
+		strbuf_putc(&v, ':');
 		json_write_raw(&v, &sp, val);
 	}
 	/* NeMo RL's get_tokenizer: if tokenizer.pad_token is None, pad_token = eos_token */
 	if (j->trainer == CHATLEN_NEMO_RL && !m->pad && m->eos && !(kt && json_get(&kw, 0, "pad_token") != JSON_NONE)) {
-		jbuf_puts(&v, ",\"pad_token\":");
+		strbuf_puts(&v, ",\"pad_token\":");
 		json_write_str(&v, m->eos, strlen(m->eos));
 	}
 	if (kt) JSON_FOR_MEMBERS(&kw, 0, key, val, i) {
 		(void)i;
-		jbuf_putc(&v, ',');
+		strbuf_putc(&v, ',');
 		json_write_raw(&v, &kw, key);
-		jbuf_putc(&v, ':');
+		strbuf_putc(&v, ':');
 		json_write_raw(&v, &kw, val);
 	}
-	jbuf_putc(&v, '}');
+	strbuf_putc(&v, '}');
 	json_doc_free(&kw);
 	json_doc_free(&sp);
 	size_t n;
-	j->vars_text = jbuf_detach(&v, &n);   /* the document reads its strings in place */
+	j->vars_text = strbuf_detach(&v, &n);   /* the document reads its strings in place */
 	rc = json_parse(&j->vars, j->vars_text, n);
 	if (rc) snprintf(err, errlen, "template variables: %s", j->vars.err);
 	return rc ? -1 : 0;
@@ -361,11 +361,11 @@ void chatlen_ctx_free(chatlen_ctx *c)
 	tok_state_free(c->s);
 	json_doc_free(&c->d);
 	json_doc_free(&c->alt);
-	jbuf_free(&c->alt_text);
-	jbuf_free(&c->tmp);
-	jbuf_free(&c->render);
-	jbuf_free(&c->prev);
-	jbuf_free(&c->piece);
+	strbuf_free(&c->alt_text);
+	strbuf_free(&c->tmp);
+	strbuf_free(&c->render);
+	strbuf_free(&c->prev);
+	strbuf_free(&c->piece);
 	tok_ids_free(&c->ids);
 	free(c);
 }
@@ -383,7 +383,7 @@ static size_t count(chatlen_ctx *c, const char *p, size_t n)
 
 static size_t count_str(chatlen_ctx *c, uint32_t i)
 {
-	jbuf_reset(&c->tmp);
+	strbuf_reset(&c->tmp);
 	json_str_append(&c->d, i, &c->tmp);
 	return count(c, c->tmp.p, c->tmp.len);
 }
@@ -411,15 +411,15 @@ static int count_wrapped(chatlen_ctx *c, chatlen_item *it, uint32_t ms, int fmt,
 {
 	const chatlen_job *j = c->j;
 	json_doc *d = &c->d;
-	jbuf *render = &c->render;
+	strbuf *render = &c->render;
 	if (fmt == CHATLEN_LLAMA3) *total += count(c, "<|begin_of_text|>", 17);
 	if (fmt != CHATLEN_PLAIN && j->default_system) {
 		uint32_t m0 = d->nodes[ms].count ? ms + 1 : JSON_NONE;
 		uint32_t r0 = json_type_of(d, m0) == JSON_OBJECT ? json_get(d, m0, "role") : JSON_NONE;
 		if (!(json_type_of(d, r0) == JSON_STRING && json_str_eq(d, r0, "system", 6))) {
-			jbuf_reset(render);
-			if (fmt == CHATLEN_CHATML) jbuf_printf(render, "<|im_start|>system\n%s<|im_end|>\n", j->default_system);
-			else jbuf_printf(render, "<|start_header_id|>system<|end_header_id|>\n\n%s<|eot_id|>", j->default_system);
+			strbuf_reset(render);
+			if (fmt == CHATLEN_CHATML) strbuf_printf(render, "<|im_start|>system\n%s<|im_end|>\n", j->default_system);
+			else strbuf_printf(render, "<|start_header_id|>system<|end_header_id|>\n\n%s<|eot_id|>", j->default_system);
 			*total += count(c, render->p, render->len);
 		}
 	}
@@ -429,24 +429,24 @@ static int count_wrapped(chatlen_ctx *c, chatlen_item *it, uint32_t ms, int fmt,
 		if (json_type_of(d, ct) != JSON_STRING || json_type_of(d, role) != JSON_STRING)
 			return fail(it, "bad_message", "message %u lacks a string role or content", k);
 		if (fmt == CHATLEN_PLAIN) { *total += count_str(c, ct); continue; }
-		jbuf_reset(render);
-		jbuf_reset(&c->tmp);
+		strbuf_reset(render);
+		strbuf_reset(&c->tmp);
 		json_str_append(d, ct, &c->tmp);
 		const char *cp = c->tmp.p ? c->tmp.p : "";
 		size_t cn = c->tmp.len;
 		if (fmt == CHATLEN_CHATML) {
-			jbuf_puts(render, "<|im_start|>");
+			strbuf_puts(render, "<|im_start|>");
 			json_str_append(d, role, render);
-			jbuf_putc(render, '\n');
-			jbuf_put(render, cp, cn);
-			jbuf_puts(render, "<|im_end|>\n");
+			strbuf_putc(render, '\n');
+			strbuf_put(render, cp, cn);
+			strbuf_puts(render, "<|im_end|>\n");
 		} else {
 			trim(&cp, &cn);
-			jbuf_puts(render, "<|start_header_id|>");
+			strbuf_puts(render, "<|start_header_id|>");
 			json_str_append(d, role, render);
-			jbuf_puts(render, "<|end_header_id|>\n\n");
-			jbuf_put(render, cp, cn);
-			jbuf_puts(render, "<|eot_id|>");
+			strbuf_puts(render, "<|end_header_id|>\n\n");
+			strbuf_put(render, cp, cn);
+			strbuf_puts(render, "<|eot_id|>");
 		}
 		*total += count(c, render->p, render->len);
 	}
@@ -494,17 +494,17 @@ static int tools_check(chatlen_ctx *c, chatlen_item *it, json_doc **dp)
 	default: return fail(it, "template_error", "tools: 'bool' object is not iterable");
 	}
 	/* empty: the template gets an empty list */
-	jbuf *b = &c->alt_text;
-	jbuf_reset(b);
-	jbuf_putc(b, '{');
+	strbuf *b = &c->alt_text;
+	strbuf_reset(b);
+	strbuf_putc(b, '{');
 	JSON_FOR_MEMBERS(d, 0, key, val, k) {
-		if (k) jbuf_putc(b, ',');
+		if (k) strbuf_putc(b, ',');
 		json_write_raw(b, d, key);
-		jbuf_putc(b, ':');
-		if (json_str_eq(d, key, "tools", 5)) jbuf_puts(b, "[]");
+		strbuf_putc(b, ':');
+		if (json_str_eq(d, key, "tools", 5)) strbuf_puts(b, "[]");
 		else json_write_raw(b, d, val);
 	}
-	jbuf_putc(b, '}');
+	strbuf_putc(b, '}');
 	if (json_parse(&c->alt, b->p, b->len)) return fail(it, "template_error", "tools: %s", c->alt.err);
 	*dp = &c->alt;
 	return 0;
@@ -515,7 +515,7 @@ static int count_template(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t 
 {
 	char err[380];
 	jinja_doc_vars v = { .doc = d, .root = 0, .n_messages = SIZE_MAX, .add_generation_prompt = -1, .extra = &c->j->vars };
-	jbuf_reset(&c->render);
+	strbuf_reset(&c->render);
 	int rc = jinja_render_vars(c->j->tmpl, &v, &c->render, err, sizeof err);
 	if (rc) return template_failed(it, rc, err);
 	*total = count(c, c->render.p, c->render.len);
@@ -524,7 +524,7 @@ static int count_template(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t 
 
 /* Where two renders part: Python's get_first_index_that_differs works on
  * code points, so a difference inside a UTF-8 sequence cuts at its start. */
-static size_t first_diff(const jbuf *a, const jbuf *b)
+static size_t first_diff(const strbuf *a, const strbuf *b)
 {
 	size_t n = a->len < b->len ? a->len : b->len, k = 0;
 	while (k < n && a->p[k] == b->p[k]) k++;
@@ -548,9 +548,9 @@ static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *
 	const chatlen_job *j = c->j;
 	uint32_t ms = json_get(d, 0, "messages");
 	size_t m = d->nodes[ms].count;
-	jbuf *prev = &c->prev, *cur = &c->render, *piece = &c->piece;
-	jbuf_reset(prev);
-	jbuf_reset(&c->tmp);   /* --render: the pieces, joined */
+	strbuf *prev = &c->prev, *cur = &c->render, *piece = &c->piece;
+	strbuf_reset(prev);
+	strbuf_reset(&c->tmp);   /* --render: the pieces, joined */
 	char err[360];
 	uint32_t e = ms + 1;
 	for (size_t i = 0; i < m; i++, e = d->nodes[e].next) {
@@ -558,7 +558,7 @@ static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *
 		if (json_type_of(d, role) != JSON_STRING) return fail(it, "bad_message", "message %zu has no string role", i);
 		int agp = j->add_generation_prompt && (json_str_eq(d, role, "user", 4) || json_str_eq(d, role, "tool", 4));
 		jinja_doc_vars v = { .doc = d, .root = 0, .chat_only = 1, .n_messages = i + 1, .add_generation_prompt = agp, .extra = &j->vars };
-		jbuf_reset(cur);
+		strbuf_reset(cur);
 		int rc = jinja_render_vars(j->tmpl, &v, cur, err, sizeof err);
 		if (rc) {
 			char e2[sizeof err + 40];
@@ -566,61 +566,61 @@ static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *
 			return template_failed(it, rc, e2);
 		}
 		size_t k = first_diff(prev, cur);
-		jbuf_reset(piece);
+		strbuf_reset(piece);
 		const char *p = cur->p ? cur->p + k : "";
 		size_t pn = cur->len - k;
-		if (i == 0 && j->add_bos && j->bos && !affix(p, pn, j->bos, 0)) jbuf_puts(piece, j->bos);
-		jbuf_put(piece, p, pn);
+		if (i == 0 && j->add_bos && j->bos && !affix(p, pn, j->bos, 0)) strbuf_puts(piece, j->bos);
+		strbuf_put(piece, p, pn);
 		if (i == m - 1 && j->add_eos && j->eos) {
 			size_t n = piece->len;
 			while (n && piece->p[n - 1] == '\n') n--;   /* rstrip("\n") */
-			if (!affix(piece->p, n, j->eos, 1)) jbuf_puts(piece, j->eos);
+			if (!affix(piece->p, n, j->eos, 1)) strbuf_puts(piece, j->eos);
 		}
 		*total += count(c, piece->p, piece->len);
-		if (j->want_render) jbuf_put(&c->tmp, piece->p ? piece->p : "", piece->len);
-		jbuf t = *prev;
+		if (j->want_render) strbuf_put(&c->tmp, piece->p ? piece->p : "", piece->len);
+		strbuf t = *prev;
 		*prev = *cur;
 		*cur = t;
 	}
 	return 0;
 }
 
-static void annotate(chatlen_ctx *c, chatlen_item *it, const jbuf *rendered)
+static void annotate(chatlen_ctx *c, chatlen_item *it, const strbuf *rendered)
 {
 	const chatlen_job *j = c->j;
 	json_doc *d = &c->d;
-	jbuf_reset(&it->out);
-	jbuf fields = {0};
-	jbuf_printf(&fields, "\"n_tokens\":%lld", it->n);
+	strbuf_reset(&it->out);
+	strbuf fields = {0};
+	strbuf_printf(&fields, "\"n_tokens\":%lld", it->n);
 	if (rendered) {
-		jbuf_puts(&fields, ",\"rendered\":");
+		strbuf_puts(&fields, ",\"rendered\":");
 		json_write_str(&fields, rendered->p ? rendered->p : "", rendered->len);
 	}
 	if (j->want_ids) {
-		jbuf_puts(&fields, ",\"token_ids\":[");
-		for (size_t i = 0; i < c->ids.n; i++) jbuf_printf(&fields, "%s%d", i ? "," : "", c->ids.v[i]);
-		jbuf_putc(&fields, ']');
+		strbuf_puts(&fields, ",\"token_ids\":[");
+		for (size_t i = 0; i < c->ids.n; i++) strbuf_printf(&fields, "%s%d", i ? "," : "", c->ids.v[i]);
+		strbuf_putc(&fields, ']');
 	}
 	/* the record, without an earlier n_tokens, plus the new one */
 	if (json_get(d, 0, "n_tokens") == JSON_NONE && json_get(d, 0, "token_ids") == JSON_NONE && json_get(d, 0, "rendered") == JSON_NONE) {
 		cli_annotate(&it->out, it->line, it->len, fields.p, fields.len);
 	} else {
-		jbuf_putc(&it->out, '{');
+		strbuf_putc(&it->out, '{');
 		int first = 1;
 		JSON_FOR_MEMBERS(d, 0, key, val, k) {
 			(void)k;
 			if (json_str_eq(d, key, "n_tokens", 8) || json_str_eq(d, key, "token_ids", 9) || json_str_eq(d, key, "rendered", 8)) continue;
-			if (!first) jbuf_putc(&it->out, ',');
+			if (!first) strbuf_putc(&it->out, ',');
 			first = 0;
 			json_write_raw(&it->out, d, key);
-			jbuf_putc(&it->out, ':');
+			strbuf_putc(&it->out, ':');
 			json_write_raw(&it->out, d, val);
 		}
-		if (!first) jbuf_putc(&it->out, ',');
-		jbuf_put(&it->out, fields.p, fields.len);
-		jbuf_putc(&it->out, '}');
+		if (!first) strbuf_putc(&it->out, ',');
+		strbuf_put(&it->out, fields.p, fields.len);
+		strbuf_putc(&it->out, '}');
 	}
-	jbuf_free(&fields);
+	strbuf_free(&fields);
 }
 
 void chatlen_record(chatlen_ctx *c, chatlen_item *it)
@@ -638,7 +638,7 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 		return;
 	}
 	size_t total = 0;
-	const jbuf *rendered = NULL;
+	const strbuf *rendered = NULL;
 	int fmt = j->no_template ? CHATLEN_PLAIN : j->format;
 	if (j->text_field) {
 		uint32_t f = json_get(d, 0, j->text_field);

@@ -61,7 +61,7 @@ typedef struct chatlen_model {
 	int named_only;         /* only named templates: transformers has no default to apply */
 	char *default_system;   /* a ChatML template's literal default system prompt, or NULL */
 	char *bos, *eos, *pad;  /* bos_token / eos_token / pad_token, NULL when unset */
-	jbuf vars;              /* the special tokens transformers passes the template
+	strbuf vars;              /* the special tokens transformers passes the template
 				 * (its special_tokens_map: bos, eos, unk, sep, pad, cls,
 				 * mask, additional_special_tokens), a JSON object */
 } chatlen_model;
@@ -112,7 +112,7 @@ typedef struct chatlen_item {
 	const char *reason;       /* NULL: kept; chatlen_bad_json; or a drop reason */
 	int fatal;
 	char detail[400];
-	jbuf out;                 /* the annotated record when kept */
+	strbuf out;                 /* the annotated record when kept */
 } chatlen_item;
 
 extern const char chatlen_bad_json[];

@@ -52,7 +52,7 @@ static int fail_type(loader *L, const char *what, uint32_t ty)
  * agrees on \p{..} and \d but not on \s (PCRE2 adds U+180E), \w (Oniguruma
  * adds marks and all of Pc) or ^ and $ (line anchors in Ruby): spell the
  * classes out and match in multiline mode. \S inside a class stays as it is. */
-static void onig_to_pcre2(const char *p, size_t n, jbuf *o)
+static void onig_to_pcre2(const char *p, size_t n, strbuf *o)
 {
 	static const char ws[] = "\\t-\\r\\x{85}\\p{Z}", wd[] = "\\p{L}\\p{M}\\p{N}\\p{Pc}";
 	int cls = 0;
@@ -62,21 +62,21 @@ static void onig_to_pcre2(const char *p, size_t n, jbuf *o)
 			char e = p[++i];
 			const char *set = e == 's' || e == 'S' ? ws : e == 'w' || e == 'W' ? wd : NULL;
 			int neg = e == 'S' || e == 'W';
-			if (set && cls && !neg) jbuf_puts(o, set);
-			else if (set && !cls) { jbuf_puts(o, neg ? "[^" : "["); jbuf_puts(o, set); jbuf_putc(o, ']'); }
-			else { jbuf_putc(o, '\\'); jbuf_putc(o, e); }
+			if (set && cls && !neg) strbuf_puts(o, set);
+			else if (set && !cls) { strbuf_puts(o, neg ? "[^" : "["); strbuf_puts(o, set); strbuf_putc(o, ']'); }
+			else { strbuf_putc(o, '\\'); strbuf_putc(o, e); }
 			continue;
 		}
-		jbuf_putc(o, c);
+		strbuf_putc(o, c);
 		if (!cls && c == '[') {
 			cls = 1;
 			/* a ] right after [ or [^ is a literal */
-			if (i + 1 < n && p[i + 1] == '^') jbuf_putc(o, p[++i]);
-			if (i + 1 < n && p[i + 1] == ']') jbuf_putc(o, p[++i]);
+			if (i + 1 < n && p[i + 1] == '^') strbuf_putc(o, p[++i]);
+			if (i + 1 < n && p[i + 1] == ']') strbuf_putc(o, p[++i]);
 		} else if (cls && c == '[' && i + 1 < n && p[i + 1] == ':') {
 			/* [:alpha:] inside a class */
 			const char *end = memmem(p + i, n - i, ":]", 2);
-			if (end) { jbuf_put(o, p + i + 1, (size_t)(end + 2 - (p + i + 1))); i = (size_t)(end + 1 - p); }
+			if (end) { strbuf_put(o, p + i + 1, (size_t)(end + 2 - (p + i + 1))); i = (size_t)(end + 1 - p); }
 		} else if (cls && c == ']') cls = 0;
 	}
 }
@@ -85,10 +85,10 @@ static pcre2_code *compile_re(loader *L, const char *where, const char *pat, siz
 {
 	int ec;
 	PCRE2_SIZE eo;
-	jbuf tr = {0};
+	strbuf tr = {0};
 	onig_to_pcre2(pat, n, &tr);
 	pcre2_code *re = pcre2_compile((PCRE2_SPTR)(tr.p ? tr.p : ""), tr.len, PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE, &ec, &eo, NULL);
-	jbuf_free(&tr);
+	strbuf_free(&tr);
 	if (!re) {
 		char msg[160];
 		pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg);
@@ -341,7 +341,7 @@ static int load_model(loader *L, uint32_t m)
 	char *buf = NULL;
 	size_t bcap = 0;
 	tok_sm_reserve(&t->vocab, d->nodes[v].count + 300);
-	jbuf_reserve(&t->vocab.pool, d->nodes[v].len);
+	strbuf_reserve(&t->vocab.pool, d->nodes[v].len);
 	JSON_FOR_MEMBERS(d, v, k, val, i) {
 		(void)i;
 		int64_t id;
@@ -355,7 +355,7 @@ static int load_model(loader *L, uint32_t m)
 	}
 	uint32_t mg = json_get(d, m, "merges");
 	if (mg != JSON_NONE && json_type_of(d, mg) != JSON_ARRAY) { free(buf); return fail(L, "model.merges: not a list%s", NULL); }
-	jbuf cat = {0};
+	strbuf cat = {0};
 	if (mg != JSON_NONE) tok_mm_reserve(&t->merges, d->nodes[mg].count + 1);
 	if (mg != JSON_NONE) JSON_FOR_ELEMS(d, mg, e, r) {
 		const char *a, *b;
@@ -365,7 +365,7 @@ static int load_model(loader *L, uint32_t m)
 			tmp = dup_str(d, e);
 			char *sp = strchr(tmp, ' ');
 			if (!sp || strchr(sp + 1, ' ')) {
-				free(tmp); free(buf); jbuf_free(&cat);
+				free(tmp); free(buf); strbuf_free(&cat);
 				snprintf(L->err, L->errlen, "model.merges[%u]: not \"a b\"", r);
 				return -1;
 			}
@@ -373,7 +373,7 @@ static int load_model(loader *L, uint32_t m)
 		} else if (json_type_of(d, e) == JSON_ARRAY && d->nodes[e].count == 2 &&
 			   json_type_of(d, e + 1) == JSON_STRING && json_type_of(d, d->nodes[e + 1].next) == JSON_STRING) {
 			uint32_t x = e + 1, y = d->nodes[e + 1].next;
-			jbuf_reset(&cat);
+			strbuf_reset(&cat);
 			json_str_append(d, x, &cat);
 			an = cat.len;
 			json_str_append(d, y, &cat);
@@ -381,24 +381,24 @@ static int load_model(loader *L, uint32_t m)
 			memcpy(tmp, cat.p, cat.len);
 			a = tmp, b = tmp + an, bn = cat.len - an;
 		} else {
-			free(buf); jbuf_free(&cat);
+			free(buf); strbuf_free(&cat);
 			snprintf(L->err, L->errlen, "model.merges[%u]: neither \"a b\" nor [\"a\",\"b\"]", r);
 			return -1;
 		}
 		int32_t ia = sm_get(&t->vocab, a, an), ib = sm_get(&t->vocab, b, bn);
-		jbuf_reset(&cat);
-		jbuf_put(&cat, a, an);
-		jbuf_put(&cat, b, bn);
+		strbuf_reset(&cat);
+		strbuf_put(&cat, a, an);
+		strbuf_put(&cat, b, bn);
 		int32_t im = sm_get(&t->vocab, cat.p, cat.len);
 		free(tmp);
 		if (ia < 0 || ib < 0 || im < 0) {
-			free(buf); jbuf_free(&cat);
+			free(buf); strbuf_free(&cat);
 			snprintf(L->err, L->errlen, "model.merges[%u]: a part or the merge is not in the vocab", r);
 			return -1;
 		}
 		tok_mm_put(&t->merges, ia, ib, (int32_t)r, im);
 	}
-	jbuf_free(&cat);
+	strbuf_free(&cat);
 	free(buf);
 	t->byte_fallback = truthy(d, json_get(d, m, "byte_fallback"));
 	t->fuse_unk = truthy(d, json_get(d, m, "fuse_unk"));
@@ -425,7 +425,7 @@ static int load_added(loader *L, uint32_t at)
 	if (at == JSON_NONE || json_type_of(d, at) == JSON_NULL) return 0;
 	if (json_type_of(d, at) != JSON_ARRAY) return fail(L, "added_tokens: not a list%s", NULL);
 	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
-	jbuf a = {0}, b = {0}, tmp = {0};
+	strbuf a = {0}, b = {0}, tmp = {0};
 	int rc = 0;
 	JSON_FOR_ELEMS(d, at, e, k) {
 		int64_t id;
@@ -463,7 +463,7 @@ static int load_added(loader *L, uint32_t at)
 		t->added[t->nadded++] = x;
 	}
 	pcre2_match_data_free(md);
-	jbuf_free(&a); jbuf_free(&b); jbuf_free(&tmp);
+	strbuf_free(&a); strbuf_free(&b); strbuf_free(&tmp);
 	if (rc) return rc;
 	for (int i = 0; i < t->nadded; i++)
 		tok_trie_add(t->added[i].normalized ? &t->normed : &t->raw, t->added[i].s, t->added[i].n, i);
@@ -529,9 +529,9 @@ tok *tok_load(const char *path, char *err, size_t errlen)
 	struct stat st;
 	char *p = NULL;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		jbuf b = {0};
-		jbuf_printf(&b, "%s/tokenizer.json", path);
-		p = jbuf_detach(&b, NULL);
+		strbuf b = {0};
+		strbuf_printf(&b, "%s/tokenizer.json", path);
+		p = strbuf_detach(&b, NULL);
 	} else p = xstrdup(path);
 	size_t blen;
 	char *b = read_file(p, &blen);

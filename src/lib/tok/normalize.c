@@ -13,9 +13,9 @@ static int unorm_stable(int type, const char *in, size_t n)
 }
 
 /* Unicode normalization form of in[0..n) appended to out. */
-static void unorm(int type, const char *in, size_t n, jbuf *out)
+static void unorm(int type, const char *in, size_t n, strbuf *out)
 {
-	if (unorm_stable(type, in, n)) { jbuf_put(out, in, n); return; }
+	if (unorm_stable(type, in, n)) { strbuf_put(out, in, n); return; }
 	int fl = UTF8PROC_STABLE;
 	if (type == N_NFC) fl |= UTF8PROC_COMPOSE;
 	if (type == N_NFD) fl |= UTF8PROC_DECOMPOSE;
@@ -30,42 +30,42 @@ static void unorm(int type, const char *in, size_t n, jbuf *out)
 	while (i < n) {
 		size_t a = i;
 		while (i < n && (unsigned char)in[i] < 0x80) i++;
-		if (i == n) { jbuf_put(out, in + a, n - a); break; }
+		if (i == n) { strbuf_put(out, in + a, n - a); break; }
 		size_t st = i > a ? i - 1 : i;   /* include the preceding ASCII character */
-		jbuf_put(out, in + a, st - a);
+		strbuf_put(out, in + a, st - a);
 		while (i < n && (unsigned char)in[i] >= 0x80) i++;
 		utf8proc_uint8_t *r = NULL;
 		utf8proc_ssize_t rn = utf8proc_map((const utf8proc_uint8_t *)in + st, (utf8proc_ssize_t)(i - st), &r, fl);
-		if (rn < 0) jbuf_put(out, in + st, i - st);   /* valid UTF-8 in: not reached */
-		else jbuf_put(out, r, (size_t)rn);
+		if (rn < 0) strbuf_put(out, in + st, i - st);   /* valid UTF-8 in: not reached */
+		else strbuf_put(out, r, (size_t)rn);
 		free(r);
 	}
 }
 
 /* Rust's char::to_lowercase, one character at a time as HF's Lowercase does
  * (no final-sigma context; U+0130 becomes "i" + U+0307). */
-static void lower(const char *in, size_t n, jbuf *out)
+static void lower(const char *in, size_t n, strbuf *out)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)in[i];
-		if (c < 0x80) { jbuf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c)); i++; continue; }
+		if (c < 0x80) { strbuf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c)); i++; continue; }
 		size_t k;
 		uint32_t cp = u8dec(in + i, n - i, &k);
 		i += k;
-		if (cp == 0x130) { jbuf_put(out, "i\xcc\x87", 3); continue; }
+		if (cp == 0x130) { strbuf_put(out, "i\xcc\x87", 3); continue; }
 		char u[4];
-		jbuf_put(out, u, put_utf8(u, (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp)));
+		strbuf_put(out, u, put_utf8(u, (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp)));
 	}
 }
 
 /* Keep the characters whose category is not one of the marks in [lo, hi]. */
-static void drop_marks(const char *in, size_t n, int lo, int hi, jbuf *out)
+static void drop_marks(const char *in, size_t n, int lo, int hi, strbuf *out)
 {
 	for (size_t i = 0; i < n;) {
 		size_t k;
 		uint32_t cp = u8dec(in + i, n - i, &k);
 		int c = cp < 0x300 ? 0 : cp_cat(cp);
-		if (!(c >= lo && c <= hi)) jbuf_put(out, in + i, k);
+		if (!(c >= lo && c <= hi)) strbuf_put(out, in + i, k);
 		i += k;
 	}
 }
@@ -78,9 +78,9 @@ static int cp_chinese(uint32_t c)
 }
 
 /* HF's BertNormalizer: clean_text, handle_chinese_chars, strip_accents, lowercase, in that order. */
-static void bert_norm(const norm_op *op, const char *in, size_t n, jbuf *out, jbuf *tmp)
+static void bert_norm(const norm_op *op, const char *in, size_t n, strbuf *out, strbuf *tmp)
 {
-	jbuf_reset(tmp);
+	strbuf_reset(tmp);
 	for (size_t i = 0; i < n;) {
 		size_t k;
 		uint32_t cp = u8dec(in + i, n - i, &k);
@@ -88,28 +88,28 @@ static void bert_norm(const norm_op *op, const char *in, size_t n, jbuf *out, jb
 		i += k;
 		if (op->clean) {
 			if (cp == 0 || cp == 0xFFFD) continue;
-			if (cp == '\t' || cp == '\n' || cp == '\r' || cp_ws(cp)) { jbuf_putc(tmp, ' '); continue; }
+			if (cp == '\t' || cp == '\n' || cp == '\r' || cp_ws(cp)) { strbuf_putc(tmp, ' '); continue; }
 			int c = cp_cat(cp);
 			/* is_other: Cc Cf Cs Co (unassigned code points are kept, as HF keeps them) */
 			if (c >= UTF8PROC_CATEGORY_CC) continue;
 		}
-		if (op->chinese && cp_chinese(cp)) { jbuf_putc(tmp, ' '); jbuf_put(tmp, p, k); jbuf_putc(tmp, ' '); continue; }
-		jbuf_put(tmp, p, k);
+		if (op->chinese && cp_chinese(cp)) { strbuf_putc(tmp, ' '); strbuf_put(tmp, p, k); strbuf_putc(tmp, ' '); continue; }
+		strbuf_put(tmp, p, k);
 	}
 	const char *cur = tmp->p ? tmp->p : "";
 	size_t cn = tmp->len;
-	jbuf x = {0};
+	strbuf x = {0};
 	if (op->strip_accents) {
-		jbuf y = {0};
+		strbuf y = {0};
 		unorm(N_NFD, cur, cn, &y);
 		drop_marks(y.p ? y.p : "", y.len, UTF8PROC_CATEGORY_MN, UTF8PROC_CATEGORY_MN, &x);
-		jbuf_free(&y);
+		strbuf_free(&y);
 		cur = x.p ? x.p : "";
 		cn = x.len;
 	}
 	if (op->lower) lower(cur, cn, out);
-	else jbuf_put(out, cur, cn);
-	jbuf_free(&x);
+	else strbuf_put(out, cur, cn);
+	strbuf_free(&x);
 }
 
 /* Oniguruma's find_iter over s[0..n): the matches, an empty one never right
@@ -146,19 +146,19 @@ size_t tok_find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, size_t
 	return found;
 }
 
-typedef struct repl_ctx { const char *in; size_t pos; const char *content; jbuf *out; } repl_ctx;
+typedef struct repl_ctx { const char *in; size_t pos; const char *content; strbuf *out; } repl_ctx;
 static void repl_one(void *ctx, size_t s, size_t e)
 {
 	repl_ctx *c = ctx;
-	jbuf_put(c->out, c->in + c->pos, s - c->pos);
-	jbuf_puts(c->out, c->content);
+	strbuf_put(c->out, c->in + c->pos, s - c->pos);
+	strbuf_puts(c->out, c->content);
 	c->pos = e;
 }
 
 /* One normalizer step from in to out (out != in). */
-static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, size_t n, jbuf *out, jbuf *tmp, int *merr)
+static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, size_t n, strbuf *out, strbuf *tmp, int *merr)
 {
-	jbuf_reset(out);
+	strbuf_reset(out);
 	switch (op->type) {
 	case N_NFC: case N_NFKC: case N_NFD: case N_NFKD:
 		unorm(op->type, in, n, out);
@@ -174,14 +174,14 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 		bert_norm(op, in, n, out, tmp);
 		return;
 	case N_PREPEND:
-		if (n) jbuf_puts(out, op->a);
-		jbuf_put(out, in, n);
+		if (n) strbuf_puts(out, op->a);
+		strbuf_put(out, in, n);
 		return;
 	case N_REPLACE: {
 		/* leftmost non-overlapping occurrences, as str::replace; the output
 		 * is at most n / pl * bl + n bytes, reserved once */
 		size_t pl = strlen(op->a), bl = strlen(op->b), i = 0;
-		jbuf_reserve(out, n + (bl > pl ? n / pl * (bl - pl) : 0) + 1);
+		strbuf_reserve(out, n + (bl > pl ? n / pl * (bl - pl) : 0) + 1);
 		char *o = out->p + out->len;
 		if (pl == 1) {
 			/* one byte (Gemma's and Mistral's ' ' -> U+2581): no search calls */
@@ -205,14 +205,14 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 		}
 		memcpy(o, in + i, n - i);
 		o += n - i;
-		*o = 0;   /* jbuf keeps a NUL after its bytes */
+		*o = 0;   /* strbuf keeps a NUL after its bytes */
 		out->len = (size_t)(o - out->p);
 		return;
 	}
 	case N_REPLACE_RE: {
 		repl_ctx c = { in, 0, op->b, out };
 		tok_find_iter(op->re, md, in, n, repl_one, &c, NULL, merr);
-		jbuf_put(out, in + c.pos, n - c.pos);
+		strbuf_put(out, in + c.pos, n - c.pos);
 		return;
 	}
 	case N_STRIP: {
@@ -224,7 +224,7 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 			if (!cp_ws(u8dec(in + b - k, k, &k2))) break;
 			b -= k;
 		}
-		jbuf_put(out, in + a, b - a);
+		strbuf_put(out, in + a, b - a);
 		return;
 	}
 	}
@@ -232,12 +232,12 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 
 /* The normalizer chain over in[0..n): the result is in *outp and *outn (in
  * itself when there is no normalizer, else one of the buffers a, b). */
-void tok_normalize(const tok *t, pcre2_match_data *md, int *merr, const char *in, size_t n, jbuf *a, jbuf *b, jbuf *tmp,
+void tok_normalize(const tok *t, pcre2_match_data *md, int *merr, const char *in, size_t n, strbuf *a, strbuf *b, strbuf *tmp,
 		      const char **outp, size_t *outn)
 {
 	const char *cur = in;
 	size_t cn = n;
-	jbuf *bufs[2] = { a, b };
+	strbuf *bufs[2] = { a, b };
 	int which = 0;
 	for (int i = 0; i < t->nnorm; i++) {
 		/* a text that a normalization form leaves as it is (the quick check

@@ -139,13 +139,13 @@ static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, 
 	if (i == t->npre) { word(s, txt + off, len); return; }
 	const pre_op *op = &t->pre[i];
 	if (op->type == P_SPLIT || op->type == P_CLASS) { split_piece(s, i, txt, off, len, z, at0); return; }
-	jbuf *b = &s->sb[i];
+	strbuf *b = &s->sb[i];
 	if (op->type == P_BYTELEVEL) {
 		if (op->add_prefix_space && txt[off] != ' ') {
 			/* a space before each piece that lacks one */
-			jbuf_reset(b);
-			jbuf_putc(b, ' ');
-			jbuf_put(b, txt + off, len);
+			strbuf_reset(b);
+			strbuf_putc(b, ' ');
+			strbuf_put(b, txt + off, len);
 			txt = b->p, off = 0, len = b->len;
 		}
 		if (op->re) split_piece(s, i, txt, off, len, z, at0);
@@ -161,12 +161,12 @@ static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, 
 	size_t rl = strlen(op->replacement);
 	const char *pp = txt + off;
 	int pre = op->prepend == 1 || (op->prepend == 2 && at0 && z);
-	jbuf_reset(b);
+	strbuf_reset(b);
 	if (pre && !(len >= rl && !memcmp(pp, op->replacement, rl)) && !(len && pp[0] == ' '))
-		jbuf_put(b, op->replacement, rl);
+		strbuf_put(b, op->replacement, rl);
 	for (size_t j = 0; j < len; j++) {
-		if (pp[j] == ' ') jbuf_put(b, op->replacement, rl);
-		else jbuf_putc(b, pp[j]);
+		if (pp[j] == ' ') strbuf_put(b, op->replacement, rl);
+		else strbuf_putc(b, pp[j]);
 	}
 	if (!op->split) { stage(s, i + 1, b->p, 0, b->len, first, at0); return; }
 	size_t st = 0;

@@ -43,7 +43,7 @@ void tok_sm_put(strmap *m, const char *k, size_t n, int32_t v)
 	m->e[m->n].off = (uint32_t)m->pool.len;
 	m->e[m->n].len = (uint32_t)n;
 	m->e[m->n].val = v;
-	jbuf_put(&m->pool, k, n);
+	strbuf_put(&m->pool, k, n);
 	m->slots[j] = (uint32_t)++m->n;
 }
 
@@ -51,7 +51,7 @@ void tok_sm_free(strmap *m)
 {
 	free(m->slots);
 	free(m->e);
-	jbuf_free(&m->pool);
+	strbuf_free(&m->pool);
 }
 
 

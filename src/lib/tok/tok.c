@@ -20,22 +20,22 @@ tok_state *tok_state_new(const tok *t)
 void tok_state_free(tok_state *s)
 {
 	if (!s) return;
-	jbuf_free(&s->a);
-	jbuf_free(&s->b);
-	jbuf_free(&s->tmp);
+	strbuf_free(&s->a);
+	strbuf_free(&s->b);
+	strbuf_free(&s->tmp);
 	free(s->am.v);
 	free(s->an.v);
 	pcre2_match_data_free(s->md);
-	for (int i = 0; i < s->t->npre; i++) { jbuf_free(&s->sb[i]); pcre2_match_data_free(s->smd[i]); }
+	for (int i = 0; i < s->t->npre; i++) { strbuf_free(&s->sb[i]); pcre2_match_data_free(s->smd[i]); }
 	free(s->sb);
 	free(s->smd);
 	free(s->seen);
 	tok_ids_free(&s->wids);
 	free(s->id); free(s->prv); free(s->nxt);
 	free(s->heap);
-	jbuf_free(&s->word);
+	strbuf_free(&s->word);
 	free(s->cache);
-	jbuf_free(&s->ckeys);
+	strbuf_free(&s->ckeys);
 	tok_ids_free(&s->cids);
 	free(s);
 }

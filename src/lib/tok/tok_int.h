@@ -35,7 +35,7 @@ typedef struct strmap {
 	size_t cap;          /* power of two */
 	struct { uint64_t h; uint32_t off, len; int32_t val; } *e;
 	size_t n, ecap;
-	jbuf pool;
+	strbuf pool;
 } strmap;
 
 static inline int32_t sm_get(const strmap *m, const char *k, size_t n)
@@ -252,14 +252,14 @@ typedef struct cache_ent {
 
 struct tok_state {
 	const tok *t;
-	jbuf a, b, tmp;         /* normalization buffers */
+	strbuf a, b, tmp;         /* normalization buffers */
 	amatches am, an;        /* added tokens found in the raw / normalized text */
 	pcre2_match_data *md;   /* the normalizers' */
 	int merr;               /* the first PCRE2 match error since tok_state_error */
 	/* the pre-tokenizers run depth first, one piece at a time: per stage
 	 * its rewritten piece (ByteLevel's prefix space, Metaspace), its match
 	 * data, and whether it has seen a piece of this section yet */
-	jbuf *sb;
+	strbuf *sb;
 	pcre2_match_data **smd;
 	int *seen;
 	/* where ids go (NULL: counted only), how many, the bound and whether
@@ -273,10 +273,10 @@ struct tok_state {
 	size_t scap;
 	struct hent { int32_t rank, pos, a, b, m; } *heap;
 	size_t hcap;
-	jbuf word;
+	strbuf word;
 	/* word cache */
 	cache_ent *cache;
-	jbuf ckeys;
+	strbuf ckeys;
 	tok_ids cids;
 };
 
@@ -293,7 +293,7 @@ typedef void (*match_fn)(void *ctx, size_t s, size_t e);
 /* A PCRE2 match error (not "no match") is kept in *merr, the first one; merr may be NULL. */
 size_t tok_find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, size_t n, match_fn fn, void *ctx, const int *stop,
 		     int *merr);
-void tok_normalize(const tok *t, pcre2_match_data *md, int *merr, const char *in, size_t n, jbuf *a, jbuf *b, jbuf *tmp,
+void tok_normalize(const tok *t, pcre2_match_data *md, int *merr, const char *in, size_t n, strbuf *a, strbuf *b, strbuf *tmp,
 		   const char **outp, size_t *outn);
 /* added.c */
 void tok_trie_add(atrie *tr, const char *s, size_t n, int32_t idx);
