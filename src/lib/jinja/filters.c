@@ -88,36 +88,12 @@ static value f_trim(rt *R, const node *n, value v, const args *a, int mode)
 	return jj_strip(R, s, 1, 1, ch.t == V_STR ? &ch : NULL);
 }
 
-static value f_upper(rt *R, const node *n, value v, const args *a, int mode)
+/* upper, lower, capitalize, title: mode is jj_case_conv's letter */
+static value f_case(rt *R, const node *n, value v, const args *a, int mode)
 {
-	(void)mode;
 	(void)a;
 	(void)n;
-	return jj_case_conv(R, jj_tostr(R, v), 'u');
-}
-
-static value f_lower(rt *R, const node *n, value v, const args *a, int mode)
-{
-	(void)mode;
-	(void)a;
-	(void)n;
-	return jj_case_conv(R, jj_tostr(R, v), 'l');
-}
-
-static value f_capitalize(rt *R, const node *n, value v, const args *a, int mode)
-{
-	(void)mode;
-	(void)a;
-	(void)n;
-	return jj_case_conv(R, jj_tostr(R, v), 'c');
-}
-
-static value f_title(rt *R, const node *n, value v, const args *a, int mode)
-{
-	(void)mode;
-	(void)a;
-	(void)n;
-	return jj_case_conv(R, jj_tostr(R, v), 'T');
+	return jj_case_conv(R, jj_tostr(R, v), (char)mode);
 }
 
 static value f_tojson(rt *R, const node *n, value v, const args *a, int mode)
@@ -593,7 +569,7 @@ static const jj_filter filters[] = {
 	{ "abs", f_abs, 0 },
 	{ "attr", f_attr, 0 },
 	{ "batch", f_batch, 0 },
-	{ "capitalize", f_capitalize, 0 },
+	{ "capitalize", f_case, 'c' },
 	{ "center", f_center, 0 },
 	{ "count", f_length, 1 },
 	{ "d", f_default, 1 },
@@ -612,7 +588,7 @@ static const jj_filter filters[] = {
 	{ "last", f_first, 1 },
 	{ "length", f_length, 0 },
 	{ "list", f_list, 0 },
-	{ "lower", f_lower, 0 },
+	{ "lower", f_case, 'l' },
 	{ "map", f_map, 0 },
 	{ "max", f_sort, 3 },
 	{ "min", f_sort, 2 },
@@ -627,12 +603,12 @@ static const jj_filter filters[] = {
 	{ "sort", f_sort, 0 },
 	{ "string", f_string, 0 },
 	{ "sum", f_sum, 0 },
-	{ "title", f_title, 0 },
+	{ "title", f_case, 'T' },
 	{ "tojson", f_tojson, 0 },
 	{ "trim", f_trim, 0 },
 	{ "truncate", f_truncate, 0 },
 	{ "unique", f_sort, 1 },
-	{ "upper", f_upper, 0 },
+	{ "upper", f_case, 'u' },
 	{ "wordcount", f_wordcount, 0 },
 };
 
