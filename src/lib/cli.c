@@ -311,7 +311,6 @@ int cli_parse_record(json_doc *d, const char *line, size_t len, char *why, size_
 void cli_bad_record(cli *c, const char *line, size_t len, const char *why)
 {
 	if (!c->skip_bad) cli_data_fatal(c, "%s", why);
-	c->n_bad++;
 	cli_drop(c, line, len, "bad_json", why);
 }
 

@@ -86,7 +86,7 @@ typedef struct cli {
 	int reading;             /* inside the reader: an allocation failure is line cur+1's */
 	int started;             /* inputs opened: a fatal error prints the counts too */
 	/* accounting */
-	uint64_t n_read, n_kept, n_dropped, n_bad;
+	uint64_t n_read, n_kept, n_dropped;
 	struct { char name[48]; uint64_t n; } reasons[CLI_MAX_REASONS];
 	int nreasons;
 	/* progress */

@@ -73,8 +73,6 @@ static void add_stage(cli *c, strbuf *stages, const char *path)
 	char *t = read_file_max(path, BLEND_MAX_SUMMARY, &n), err[600];
 	if (!t) cli_fatal(c, "%s: %s", path, errno == EFBIG ? "more than 64 MiB: not a summary" : strerror(errno));
 	if (blend_stage_json(t, n, path, stages->len == 0, stages, err, sizeof err)) cli_fatal(c, "%s", err);
-	strbuf_putc(stages, 0);
-	stages->len--;   /* kept NUL-terminated for blend_info */
 	free(t);
 }
 
