@@ -374,16 +374,7 @@ static int looks_like_object(const char *line, size_t len)
 
 void cli_annotate(strbuf *out, const char *line, size_t len, const char *fields, size_t flen)
 {
-	size_t e = len;
-	while (e > 0 && line[e - 1] != '}') e--;
-	size_t close = e - 1;             /* index of the final '}' */
-	size_t p = close;
-	while (p > 0 && (line[p - 1] == ' ' || line[p - 1] == '\t' || line[p - 1] == '\r' || line[p - 1] == '\n')) p--;
-	int empty = p > 0 && line[p - 1] == '{';
-	strbuf_put(out, line, close);
-	if (!empty && flen) strbuf_putc(out, ',');
-	strbuf_put(out, fields, flen);
-	strbuf_putc(out, '}');
+	json_append_members(out, line, len, fields, flen);
 }
 
 void cli_drop(cli *c, const char *line, size_t len, const char *reason, const char *detail)

@@ -381,15 +381,7 @@ static void fill_id_source(const convert_spec *spec, const json_doc *od, const c
 		strbuf_puts(&f, "\"source\":");
 		json_write_str(&f, spec->source, strlen(spec->source));
 	}
-	/* the same appending as cli_annotate: before the object's last '}' */
-	size_t e = tl;
-	while (e > 0 && txt[e - 1] != '}') e--;
-	size_t close = e - 1, p = close;
-	while (p > 0 && (txt[p - 1] == ' ' || txt[p - 1] == '\t' || txt[p - 1] == '\r' || txt[p - 1] == '\n')) p--;
-	strbuf_put(out, txt, close);
-	if (!(p > 0 && txt[p - 1] == '{') && f.len) strbuf_putc(out, ',');
-	strbuf_put(out, f.p, f.len);
-	strbuf_putc(out, '}');
+	json_append_members(out, txt, tl, f.p, f.len);
 	strbuf_free(&f);
 }
 

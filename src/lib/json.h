@@ -155,6 +155,10 @@ const char *json_raw(const json_doc *d, uint32_t i, size_t *len);
 
 /* Writer. */
 void json_write_str(strbuf *b, const char *s, size_t n);   /* "..." with escapes */
+/* Append members to a JSON object text without re-encoding it: obj must be a
+ * JSON object (as parsed); members is ',"k":v,...' text without the leading
+ * comma. The object, its last '}' moved past the new members, goes to b. */
+void json_append_members(strbuf *b, const char *obj, size_t len, const char *members, size_t mlen);
 void json_write_raw(strbuf *b, const json_doc *d, uint32_t i);
 /* Re-encode node i compactly: no insignificant whitespace, strings decoded and
  * re-escaped by json_write_str, numbers verbatim. */
