@@ -2,9 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static void (*oom_fn)(size_t n);
 
@@ -291,4 +294,196 @@ int utf8_decode(const char *str, size_t n, uint32_t *cp)
 	}
 	*cp = ((c & 0x07) << 18) | ((s[1] & 0x3F) << 12) | ((s[2] & 0x3F) << 6) | (s[3] & 0x3F);
 	return 4;
+}
+
+/* ---- files replaced whole ---- */
+
+static int atomic_fail(util_atomic *a, const char *what, char *err, size_t errlen)
+{
+	int e = errno;
+	if (what) err_set(err, errlen, "%s: %s: %s", a->path, what, strerror(e));
+	else err_set(err, errlen, "%s: %s", a->path, strerror(e));
+	util_atomic_abort(a);
+	errno = e;
+	return -1;
+}
+
+static int atomic_init(util_atomic *a, const char *path, const char *tmp, int flags, char *err, size_t errlen)
+{
+	a->stream = NULL;
+	a->path = xstrdup(path);
+	a->tmp = xstrdup(tmp);
+	a->fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0666);
+	if (a->fd >= 0) return 0;
+	int e = errno;
+	err_set(err, errlen, "%s: %s", path, strerror(e));
+	free(a->path);
+	free(a->tmp);
+	a->path = a->tmp = NULL;
+	errno = e;
+	return -1;
+}
+
+/* path + ".tmp.PID.XXXXXXXX", a name not there before (O_EXCL) */
+static int atomic_unique(util_atomic *a, const char *path, char *err, size_t errlen, int *tries)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)a;
+	x += (uint64_t)*tries * 0x9E3779B97F4A7C15ull;
+	x ^= x >> 29;
+	x *= 0xBF58476D1CE4E5B9ull;
+	x ^= x >> 32;
+	strbuf t = STRBUF_INIT;
+	strbuf_printf(&t, "%s.tmp.%ld.%08x", path, (long)getpid(), (unsigned)x);
+	int rc = atomic_init(a, path, t.p, O_EXCL, err, errlen);
+	strbuf_free(&t);
+	++*tries;
+	return rc;
+}
+
+int util_atomic_open(util_atomic *a, const char *path, char *err, size_t errlen)
+{
+	int tries = 0, rc;
+	while ((rc = atomic_unique(a, path, err, errlen, &tries)) && errno == EEXIST && tries < 100)
+		;
+	return rc;
+}
+
+int util_atomic_open_as(util_atomic *a, const char *path, const char *tmp, char *err, size_t errlen)
+{
+	return atomic_init(a, path, tmp, O_TRUNC, err, errlen);
+}
+
+int util_atomic_write(util_atomic *a, const void *p, size_t n, char *err, size_t errlen)
+{
+	const char *s = p;
+	while (n) {
+		ssize_t w = write(a->fd, s, n);
+		if (w < 0 && errno == EINTR) continue;
+		if (w < 0) return err_set(err, errlen, "%s: %s", a->path, strerror(errno));
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void *util_atomic_stream(util_atomic *a)
+{
+	if (!a->stream) a->stream = fdopen(a->fd, "wb");
+	return a->stream;
+}
+
+static void atomic_free(util_atomic *a)
+{
+	free(a->path);
+	free(a->tmp);
+	a->path = a->tmp = NULL;
+	a->fd = -1;
+	a->stream = NULL;
+}
+
+/* flush, fsync, close: the temporary file complete on disk */
+static int atomic_close(util_atomic *a, char *err, size_t errlen)
+{
+	FILE *f = a->stream;
+	if (f && (fflush(f) || ferror(f))) return atomic_fail(a, NULL, err, errlen);
+	if (fsync(a->fd)) return atomic_fail(a, "fsync", err, errlen);
+	int rc = f ? fclose(f) : close(a->fd);
+	a->stream = NULL;
+	a->fd = -1;
+	if (rc) return atomic_fail(a, NULL, err, errlen);
+	return 0;
+}
+
+int util_atomic_finish(util_atomic *a, char *err, size_t errlen)
+{
+	if (atomic_close(a, err, errlen)) return -1;
+	atomic_free(a);
+	return 0;
+}
+
+int util_atomic_commit(util_atomic *a, char *err, size_t errlen)
+{
+	if (atomic_close(a, err, errlen)) return -1;
+	int rc = util_atomic_rename(a->tmp, a->path, err, errlen);
+	if (!rc) rc = util_fsync_dir(a->path, err, errlen);
+	atomic_free(a);
+	return rc;
+}
+
+void util_atomic_abort(util_atomic *a)
+{
+	int e = errno;
+	if (a->stream) fclose(a->stream);
+	else if (a->fd >= 0) close(a->fd);
+	if (a->tmp) unlink(a->tmp);
+	atomic_free(a);
+	errno = e;
+}
+
+int util_atomic_rename(const char *tmp, const char *path, char *err, size_t errlen)
+{
+	if (!rename(tmp, path)) return 0;
+	int e = errno;
+	unlink(tmp);
+	err_set(err, errlen, "%s: %s", path, strerror(e));
+	errno = e;
+	return -1;
+}
+
+int util_fsync_dir(const char *path, char *err, size_t errlen)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+	if (fd >= 0) {
+		if (fsync(fd) && errno != EINVAL) rc = err_set(err, errlen, "%s: fsync: %s", dir, strerror(errno));
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	free(dir);
+	return rc;
+}
+
+int util_atomic_symlink(const char *target, const char *path, char *err, size_t errlen)
+{
+	/* a name of our own, as util_atomic_open makes: a link cannot be opened
+	 * O_EXCL, but symlink(2) itself fails on a name that exists */
+	strbuf t = STRBUF_INIT;
+	for (int k = 0;; k++) {
+		strbuf_reset(&t);
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		strbuf_printf(&t, "%s.tmp.%ld.%08x", path, (long)getpid(), (unsigned)(ts.tv_nsec ^ (unsigned)k * 0x9E3779B9u));
+		if (!symlink(target, t.p)) break;
+		if (errno != EEXIST || k >= 100) {
+			int e = errno;
+			strbuf_free(&t);
+			errno = e;
+			return err_set(err, errlen, "%s: %s", path, strerror(e));
+		}
+	}
+	int rc = util_atomic_rename(t.p, path, err, errlen);
+	if (!rc) rc = util_fsync_dir(path, err, errlen);
+	strbuf_free(&t);
+	return rc;
+}
+
+int util_spool_open(const char *dir, const char *prefix, char *err, size_t errlen)
+{
+	if (!dir || !*dir) dir = getenv("TMPDIR");
+	if (!dir || !*dir) dir = "/tmp";
+	strbuf p = STRBUF_INIT;
+	strbuf_printf(&p, "%s/%s.XXXXXX", dir, prefix);
+	int fd = mkostemp(p.p, O_CLOEXEC);
+	int e = errno;
+	if (fd >= 0) unlink(p.p);
+	strbuf_free(&p);
+	if (fd < 0) {
+		err_set(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(e));
+		errno = e;
+	}
+	return fd;
 }

@@ -1,6 +1,7 @@
 /*
- * util.h — memory helpers shared by every module: checked allocation, a
- * growable byte buffer (strbuf) and a bump arena for per-record work.
+ * util.h — helpers shared by every module: checked allocation, a growable
+ * byte buffer (strbuf), a bump arena for per-record work, files replaced
+ * whole (util_atomic_*) and temporary spools (util_spool_open).
  *
  * Allocation failure is the one condition the library does not return to the
  * caller: x*alloc print "out of memory" and abort, as git's xmalloc does,
@@ -69,6 +70,71 @@ int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((forma
  * most UINT64_MAX. 0 with *v set, else -1. (strtoull alone reads "-1" as
  * UINT64_MAX, which a --limit would take for "no limit".) */
 int parse_count(const char *s, uint64_t *v);
+
+/* Replacing a file whole (the summary, a report, a cache ref, a shard's
+ * signatures, blend's outputs): the new content goes to a temporary file in
+ * the target's own directory (so that rename(2) is atomic), is fsynced, and
+ * is renamed over the target, whose directory is then fsynced. A reader of
+ * path sees the old file or the new one, never a part; so does a reader
+ * after a crash or power loss once commit has returned.
+ *
+ *   util_atomic a;
+ *   if (util_atomic_open(&a, path, err, n)) return -1;
+ *   ... util_atomic_write(&a, p, len, err, n), or fwrite to util_atomic_stream(&a) ...
+ *   if (util_atomic_commit(&a, err, n)) return -1;     (or util_atomic_abort(&a))
+ *
+ * The temporary file is path + ".tmp.PID.XXXXXXXX", made with O_EXCL (a new
+ * name each time: two processes or threads replacing one path never share a
+ * temp file), mode 0666 less the umask as fopen(3) gives. Every failure
+ * removes it and leaves the target as it was; a process killed before commit
+ * leaves it behind (nothing but the user removes it; blend names its own and
+ * cleans up after dead runs, blend.h). Errors: -1, errno kept, and
+ * "PATH: strerror" in err (PATH the target's, as the user named it; "PATH:
+ * fsync: strerror" for a failed fsync). The struct and its strings are the
+ * caller's until commit or abort, which free them, whatever the outcome.
+ * One thread per object; distinct objects in distinct threads are fine. */
+typedef struct util_atomic {
+	int fd;
+	void *stream;                /* a FILE * once util_atomic_stream was called */
+	char *path, *tmp;
+} util_atomic;
+
+int util_atomic_open(util_atomic *a, const char *path, char *err, size_t errlen);
+/* The same with a temporary name the caller chose (created or truncated):
+ * for outputs replaced together, found again by that name (blend.h). */
+int util_atomic_open_as(util_atomic *a, const char *path, const char *tmp, char *err, size_t errlen);
+/* Write all n bytes to a->fd (EINTR and short writes retried). */
+int util_atomic_write(util_atomic *a, const void *p, size_t n, char *err, size_t errlen);
+/* A stdio stream on a->fd for many small writes; NULL (errno) when fdopen
+ * fails. Commit flushes and closes it; do not fclose it yourself. */
+void *util_atomic_stream(util_atomic *a);
+/* Flush, fsync and close the temporary file, rename it over the target,
+ * fsync the directory. */
+int util_atomic_commit(util_atomic *a, char *err, size_t errlen);
+/* The first half of commit, for a group of files renamed together: flush,
+ * fsync and close; the temporary file stays, a->tmp names it, a is freed.
+ * On failure the temporary file is removed. */
+int util_atomic_finish(util_atomic *a, char *err, size_t errlen);
+/* Close and remove the temporary file; the target is untouched. */
+void util_atomic_abort(util_atomic *a);
+/* The second half: rename the finished temporary file tmp over path; on
+ * failure tmp is removed and err says "PATH: strerror". No fsync (see
+ * util_fsync_dir). */
+int util_atomic_rename(const char *tmp, const char *path, char *err, size_t errlen);
+/* fsync the directory that holds path (a rename made durable); a file
+ * system that cannot (EINVAL) is not an error. err: "DIR: fsync: strerror". */
+int util_fsync_dir(const char *path, char *err, size_t errlen);
+/* Make path a symbolic link to target, atomically: a reader of path finds
+ * the old link (or file) or the new one, never none. */
+int util_atomic_symlink(const char *target, const char *path, char *err, size_t errlen);
+
+/* A spool: a temporary file a tool writes and reads back (a pipe's records,
+ * kept for a second pass), made in dir (NULL or "": $TMPDIR, else /tmp) with
+ * mkstemp, unlinked at once (so it is gone when the process ends, however it
+ * ends, and no other process can open it) and O_CLOEXEC. Returns the
+ * descriptor, the caller's to close; -1 with errno kept and "cannot create a
+ * temporary file in DIR: strerror" in err. */
+int util_spool_open(const char *dir, const char *prefix, char *err, size_t errlen);
 
 /* arena: bump allocator for per-record work; arena_reset keeps the largest
  * block for reuse so steady-state records allocate nothing from malloc. */

@@ -1,10 +1,17 @@
-/* test_util — the buffer, counts, bounded reads, the arena and UTF-8: each
- * against its stated contract, including the edges (RFC 3629's overlongs,
- * surrogates and the U+10FFFF limit; /dev/zero under a bound). */
+/* test_util — the buffer, counts, bounded reads, the arena, UTF-8, files
+ * replaced whole and spools: each against its stated contract, including the
+ * edges (RFC 3629's overlongs, surrogates and the U+10FFFF limit; /dev/zero
+ * under a bound; a write that fails half way, under RLIMIT_FSIZE). */
 #include "util.h"
 #include "t.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_strbuf(void)
 {
@@ -88,6 +95,251 @@ static void test_utf8(void)
 	}
 }
 
+/* a directory of our own for the file tests; its entries, sorted, joined by ' ' */
+static char tdir[64];
+
+static void mk_tdir(void)
+{
+	snprintf(tdir, sizeof tdir, "/tmp/test_util.XXXXXX");
+	if (!mkdtemp(tdir)) { perror("mkdtemp"); exit(1); }
+}
+
+static void rm_tdir(void)
+{
+	DIR *d = opendir(tdir);
+	struct dirent *e;
+	char p[600];
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.' || (e->d_name[1] && strcmp(e->d_name, ".."))) {
+			snprintf(p, sizeof p, "%s/%s", tdir, e->d_name);
+			unlink(p);
+		}
+	if (d) closedir(d);
+	rmdir(tdir);
+}
+
+static void listing(char *out, size_t n)
+{
+	char names[32][256];
+	int k = 0;
+	DIR *d = opendir(tdir);
+	struct dirent *e;
+	while (d && (e = readdir(d)) && k < 32)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) snprintf(names[k++], 256, "%s", e->d_name);
+	if (d) closedir(d);
+	for (int i = 1; i < k; i++)
+		for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+			char t[256];
+			memcpy(t, names[j], 256); memcpy(names[j], names[j - 1], 256); memcpy(names[j - 1], t, 256);
+		}
+	out[0] = 0;
+	for (int i = 0; i < k; i++) {
+		size_t l = strlen(out);
+		snprintf(out + l, n - l, "%s%s", i ? " " : "", names[i]);
+	}
+}
+
+static void put(const char *name, const char *text)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/%s", tdir, name);
+	FILE *f = fopen(p, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *get(const char *name)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/%s", tdir, name);
+	size_t n;
+	char *t = read_file(p, &n);
+	return t ? t : xstrdup("(absent)");
+}
+
+static void test_atomic_new(void)
+{
+	mk_tdir();
+	char path[600], err[800], ls[2000];
+	snprintf(path, sizeof path, "%s/out.json", tdir);
+	util_atomic a;
+	T_CHECK(util_atomic_open(&a, path, err, sizeof err) == 0);
+	/* beside the target, under its name; nothing at the target yet */
+	T_CHECK(!strncmp(a.tmp, path, strlen(path)) && strstr(a.tmp, ".tmp.") != NULL);
+	T_CHECK(access(path, F_OK) == -1);
+	T_CHECK(util_atomic_write(&a, "{\"a\":", 5, err, sizeof err) == 0);
+	FILE *f = util_atomic_stream(&a);
+	T_CHECK(f != NULL);
+	fprintf(f, "%d}\n", 1);
+	T_CHECK(util_atomic_commit(&a, err, sizeof err) == 0);
+	char *t = get("out.json");
+	T_EQ_STR(t, "{\"a\":1}\n");
+	free(t);
+	listing(ls, sizeof ls);
+	T_EQ_STR(ls, "out.json");   /* no temp file left */
+	/* fopen's mode: 0666 less the umask */
+	mode_t um = umask(022);
+	umask(um);
+	struct stat st;
+	T_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == (0666 & ~um));
+	/* two at once on one path: two temp files */
+	util_atomic b, c;
+	T_CHECK(util_atomic_open(&b, path, err, sizeof err) == 0 && util_atomic_open(&c, path, err, sizeof err) == 0);
+	T_CHECK(strcmp(b.tmp, c.tmp) != 0);
+	util_atomic_abort(&b);
+	util_atomic_abort(&c);
+	listing(ls, sizeof ls);
+	T_EQ_STR(ls, "out.json");
+	rm_tdir();
+}
+
+static void test_atomic_create_fails(void)
+{
+	char err[800];
+	util_atomic a;
+	errno = 0;
+	T_CHECK(util_atomic_open(&a, "/nonexistent/dir/summary.json", err, sizeof err) == -1);
+	T_CHECK(errno == ENOENT);
+	T_EQ_STR(err, "/nonexistent/dir/summary.json: No such file or directory");
+	T_CHECK(util_atomic_open_as(&a, "/nonexistent/x", "/nonexistent/.x.tmp", err, sizeof err) == -1);
+	T_EQ_STR(err, "/nonexistent/x: No such file or directory");
+	T_CHECK(util_atomic_symlink("t", "/nonexistent/l", err, sizeof err) == -1);
+	T_EQ_STR(err, "/nonexistent/l: No such file or directory");
+}
+
+/* The target holds old content; a replacement fails half way (the file size
+ * limit: write(2) fails with EFBIG): old content, no temp file. Then one that
+ * succeeds: readers of the old file keep it, new opens see the new one. */
+static void test_atomic_replace(void)
+{
+	mk_tdir();
+	char path[600], err[800], ls[2000];
+	snprintf(path, sizeof path, "%s/report.html", tdir);
+	put("report.html", "old\n");
+	struct rlimit old, lim;
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 4096;
+	void (*h)(int) = signal(SIGXFSZ, SIG_IGN);
+	T_CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+	static char big[65536];
+	memset(big, 'x', sizeof big);
+	util_atomic a;
+	/* through write */
+	T_CHECK(util_atomic_open(&a, path, err, sizeof err) == 0);
+	int rc = util_atomic_write(&a, big, sizeof big, err, sizeof err);
+	T_CHECK(rc == -1);
+	T_CHECKF(strstr(err, "report.html: File too large") != NULL, "%s", err);
+	util_atomic_abort(&a);
+	/* through the stream: the error comes at commit */
+	T_CHECK(util_atomic_open(&a, path, err, sizeof err) == 0);
+	FILE *f = util_atomic_stream(&a);
+	fwrite(big, 1, sizeof big, f);
+	T_CHECK(util_atomic_commit(&a, err, sizeof err) == -1);
+	T_CHECKF(strstr(err, "report.html: File too large") != NULL, "%s", err);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, h);
+	char *t = get("report.html");
+	T_EQ_STR(t, "old\n");
+	free(t);
+	listing(ls, sizeof ls);
+	T_EQ_STR(ls, "report.html");
+
+	int rd = open(path, O_RDONLY);
+	struct stat s0, s1;
+	fstat(rd, &s0);
+	T_CHECK(util_atomic_open(&a, path, err, sizeof err) == 0);
+	T_CHECK(util_atomic_write(&a, "new\n", 4, err, sizeof err) == 0);
+	t = get("report.html");
+	T_EQ_STR(t, "old\n");   /* not before commit */
+	free(t);
+	T_CHECK(util_atomic_commit(&a, err, sizeof err) == 0);
+	t = get("report.html");
+	T_EQ_STR(t, "new\n");
+	free(t);
+	char b4[8] = {0};
+	T_CHECK(pread(rd, b4, sizeof b4 - 1, 0) == 4 && !strcmp(b4, "old\n"));   /* a rename, not a rewrite */
+	T_CHECK(stat(path, &s1) == 0 && s1.st_ino != s0.st_ino);
+	close(rd);
+	listing(ls, sizeof ls);
+	T_EQ_STR(ls, "report.html");
+
+	/* a rename that fails (the target a non-empty directory) removes the temp file */
+	char sub[700];
+	snprintf(sub, sizeof sub, "%s/d", tdir);
+	mkdir(sub, 0755);
+	put("d/f", "x");
+	T_CHECK(util_atomic_open(&a, sub, err, sizeof err) == 0);
+	T_CHECK(util_atomic_commit(&a, err, sizeof err) == -1);
+	T_CHECKF(strstr(err, "/d: ") != NULL, "%s", err);
+	listing(ls, sizeof ls);
+	T_EQ_STR(ls, "d report.html");
+	snprintf(sub, sizeof sub, "%s/d/f", tdir);
+	unlink(sub);
+	snprintf(sub, sizeof sub, "%s/d", tdir);
+	rmdir(sub);
+	rm_tdir();
+}
+
+/* a group: each finished under its own name, then renamed; a symlink */
+static void test_atomic_group(void)
+{
+	mk_tdir();
+	char path[600], tmp[600], err[800], ls[2000];
+	snprintf(path, sizeof path, "%s/train.jsonl", tdir);
+	snprintf(tmp, sizeof tmp, "%s/.t.train.jsonl", tdir);
+	put("train.jsonl", "old\n");
+	util_atomic a;
+	T_CHECK(util_atomic_open_as(&a, path, tmp, err, sizeof err) == 0);
+	T_CHECK(util_atomic_write(&a, "new\n", 4, err, sizeof err) == 0);
+	T_CHECK(util_atomic_finish(&a, err, sizeof err) == 0);
+	listing(ls, sizeof ls);
+	T_EQ_STR(ls, ".t.train.jsonl train.jsonl");
+	T_CHECK(util_atomic_rename(tmp, path, err, sizeof err) == 0);
+	T_CHECK(util_fsync_dir(path, err, sizeof err) == 0);
+	char *t = get("train.jsonl");
+	T_EQ_STR(t, "new\n");
+	free(t);
+	char l[700];
+	snprintf(l, sizeof l, "%s/link", tdir);
+	T_CHECK(util_atomic_symlink("train.jsonl", l, err, sizeof err) == 0);
+	T_CHECK(util_atomic_symlink("train.jsonl", l, err, sizeof err) == 0);   /* over the old link */
+	char rl[64] = {0};
+	T_CHECK(readlink(l, rl, sizeof rl - 1) == 11 && !strcmp(rl, "train.jsonl"));
+	listing(ls, sizeof ls);
+	T_EQ_STR(ls, "link train.jsonl");
+	rm_tdir();
+}
+
+static void test_spool(void)
+{
+	mk_tdir();
+	char err[800], ls[2000];
+	int fd = util_spool_open(tdir, "sftkit-test", err, sizeof err);
+	T_CHECK(fd >= 0);
+	listing(ls, sizeof ls);
+	T_EQ_STR(ls, "");   /* unlinked at once */
+	T_CHECK(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	T_CHECK(write(fd, "abc", 3) == 3);
+	char b[4] = {0};
+	T_CHECK(pread(fd, b, 3, 0) == 3 && !strcmp(b, "abc"));
+	close(fd);
+	/* no directory given: $TMPDIR */
+	setenv("TMPDIR", "/nonexistent/spool", 1);
+	T_CHECK(util_spool_open(NULL, "x", err, sizeof err) == -1);
+	T_EQ_STR(err, "cannot create a temporary file in /nonexistent/spool: No such file or directory");
+	T_CHECK(util_spool_open("", "x", err, sizeof err) == -1);
+	setenv("TMPDIR", tdir, 1);
+	fd = util_spool_open(NULL, "x", err, sizeof err);
+	T_CHECK(fd >= 0);
+	close(fd);
+	unsetenv("TMPDIR");
+	fd = util_spool_open(NULL, "x", err, sizeof err);   /* /tmp */
+	T_CHECK(fd >= 0);
+	close(fd);
+	rm_tdir();
+}
+
 int main(void)
 {
 	T_RUN(test_strbuf);
@@ -95,5 +347,10 @@ int main(void)
 	T_RUN(test_read_file_max);
 	T_RUN(test_arena);
 	T_RUN(test_utf8);
+	T_RUN(test_atomic_new);
+	T_RUN(test_atomic_create_fails);
+	T_RUN(test_atomic_replace);
+	T_RUN(test_atomic_group);
+	T_RUN(test_spool);
 	return t_done();
 }
