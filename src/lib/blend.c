@@ -582,10 +582,13 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 		void (*progress)(void *ctx, uint64_t done, uint64_t total), void *pctx, char *err, size_t errlen)
 {
 	if (open_inputs(b, err, errlen)) return -1;
-	char tmp[4200];
+	char tmp[4200], path[4200];
 	blend_tmp_path(tmp, sizeof tmp, dir, name);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	util_atomic a;
+	if (util_atomic_open_as(&a, path, tmp, err, errlen)) return -1;
 	jsonl_writer w;
-	if (jsonl_writer_open(&w, tmp)) return err_set(err, errlen, "%s: %s", tmp, strerror(errno));
+	jsonl_writer_init(&w, a.fd);
 	json_doc d;
 	json_doc_init(&d);
 	strbuf o = STRBUF_INIT, rec = STRBUF_INIT;
@@ -618,10 +621,9 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 		if (progress && ((i + 1) & 0xFFFF) == 0) progress(pctx, i + 1, b->nset[set]);
 	}
 	if (!rc && jsonl_flush(&w)) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
-	if (!rc && fsync(w.fd)) rc = err_set(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
-	if (jsonl_writer_close(&w) && !rc) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
-	if (rc) unlink(tmp);
-	else {
+	jsonl_writer_close(&w);   /* flushed (or failed): frees the buffer; the fd is a's */
+	if (rc) util_atomic_abort(&a);
+	else if ((rc = util_atomic_finish(&a, err, errlen)) == 0) {
 		unsigned char dg[32];
 		sha256_final(&sc, dg);
 		sha256_hex(dg, b->out_sha256[set]);
@@ -663,27 +665,20 @@ int blend_remove_stale(const char *dir)
 int blend_commit(const char *dir, const char *const *names, int n, char *err, size_t errlen)
 {
 	char tmp[4200], path[4200];
+	snprintf(path, sizeof path, "%s/.", dir);   /* util_fsync_dir's: a path in dir */
 	for (int i = 0; i < n; i++) {
 		blend_tmp_path(tmp, sizeof tmp, dir, names[i]);
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		if (rename(tmp, path)) {
-			int e = errno;
-			for (int j = i; j < n; j++) {
+		if (util_atomic_rename(tmp, path, err, errlen)) {
+			for (int j = i + 1; j < n; j++) {
 				blend_tmp_path(tmp, sizeof tmp, dir, names[j]);
 				unlink(tmp);
 			}
-			return err_set(err, errlen, "%s: %s", path, strerror(e));
+			return -1;
 		}
 	}
 	/* the renames themselves made durable */
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		int rc = fsync(fd);
-		int e = errno;
-		close(fd);
-		if (rc && e != EINVAL) return err_set(err, errlen, "%s: fsync: %s", dir, strerror(e));
-	}
-	return 0;
+	return util_fsync_dir(path, err, errlen);
 }
 
 void blend_discard(const char *dir, const char *const *names, int n)
