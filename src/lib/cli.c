@@ -478,17 +478,8 @@ int cli_finish(cli *c)
 		strbuf_puts(&s, "]}\n");
 		/* whole or not at all: a temp file beside it, renamed over it */
 		c->started = 0;
-		strbuf tp = STRBUF_INIT;
-		strbuf_printf(&tp, "%s.tmp.%ld", c->summary_path, (long)getpid());
-		FILE *f = fopen(tp.p, "w");
-		int ok = f && fwrite(s.p, 1, s.len, f) == s.len;
-		if (f && fclose(f)) ok = 0;
-		if (!ok || rename(tp.p, c->summary_path)) {
-			int e = errno;
-			unlink(tp.p);
-			cli_fatal(c, "%s: %s", c->summary_path, strerror(e));
-		}
-		strbuf_free(&tp);
+		char err[4200];
+		if (util_atomic_write_file(c->summary_path, s.p, s.len, err, sizeof err)) cli_fatal(c, "%s", err);
 		strbuf_free(&s);
 	}
 	if (c->in_open) { jsonl_close(&c->in); c->in_open = 0; }

@@ -1,5 +1,6 @@
 /* dedup_shard.c — the signature files near-mode shards exchange (dedup_shard.h). */
 #include "dedup_shard.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,19 +30,21 @@ int dedup_shard_prepare(const dedup_shard *s, char *err, size_t en)
 static int write_own(const dedup_shard *s, const uint64_t hdr[7], uint32_t n, uint32_t nref,
 		     const uint32_t *sigs, const uint8_t *empty, char *err, size_t en)
 {
-	char fin[4200], tmp[4300];
+	char fin[4200];
 	sig_path(fin, sizeof fin, s, s->i);
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", fin, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (!f) { snprintf(err, en, "%s: %s", tmp, strerror(errno)); return -1; }
+	/* the other shards poll for it: renamed into place whole */
+	util_atomic a;
+	if (util_atomic_open(&a, fin, err, en)) return -1;
+	FILE *f = util_atomic_stream(&a);
+	if (!f) { snprintf(err, en, "%s: %s", fin, strerror(errno)); util_atomic_abort(&a); return -1; }
 	int ok = fwrite(hdr, 7 * sizeof *hdr, 1, f) == 1;
 	for (uint32_t i = nref; i < n && ok; i++) {
 		if ((i - nref) % s->n != s->i) continue;
 		ok = fwrite(&i, sizeof i, 1, f) == 1 && fwrite(&empty[i], 1, 1, f) == 1 &&
 		     fwrite(sigs + (size_t)i * s->nperm, sizeof(uint32_t), (size_t)s->nperm, f) == (size_t)s->nperm;
 	}
-	if (fclose(f) || !ok || rename(tmp, fin)) { snprintf(err, en, "%s: %s", fin, strerror(errno)); return -1; }
-	return 0;
+	if (!ok) { snprintf(err, en, "%s: %s", fin, strerror(errno)); util_atomic_abort(&a); return -1; }
+	return util_atomic_commit(&a, err, en);
 }
 
 /* Shard j's file of this run, open after its header; NULL (err) when it did

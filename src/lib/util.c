@@ -361,7 +361,7 @@ int util_atomic_write(util_atomic *a, const void *p, size_t n, char *err, size_t
 	while (n) {
 		ssize_t w = write(a->fd, s, n);
 		if (w < 0 && errno == EINTR) continue;
-		if (w < 0) return err_set(err, errlen, "%s: %s", a->path, strerror(errno));
+		if (w < 0) return atomic_fail(a, NULL, err, errlen);
 		s += w;
 		n -= (size_t)w;
 	}
@@ -410,6 +410,13 @@ int util_atomic_commit(util_atomic *a, char *err, size_t errlen)
 	if (!rc) rc = util_fsync_dir(a->path, err, errlen);
 	atomic_free(a);
 	return rc;
+}
+
+int util_atomic_write_file(const char *path, const void *p, size_t n, char *err, size_t errlen)
+{
+	util_atomic a;
+	if (util_atomic_open(&a, path, err, errlen) || util_atomic_write(&a, p, n, err, errlen)) return -1;
+	return util_atomic_commit(&a, err, errlen);
 }
 
 void util_atomic_abort(util_atomic *a)

@@ -88,7 +88,9 @@ int parse_count(const char *s, uint64_t *v);
  * temp file), mode 0666 less the umask as fopen(3) gives. Every failure
  * removes it and leaves the target as it was; a process killed before commit
  * leaves it behind (nothing but the user removes it; blend names its own and
- * cleans up after dead runs, blend.h). Errors: -1, errno kept, and
+ * cleans up after dead runs, blend.h). A call that fails has removed it and
+ * freed a already (util_atomic_abort after it is harmless); a caller that
+ * gives up for a reason of its own calls util_atomic_abort. Errors: -1, errno kept, and
  * "PATH: strerror" in err (PATH the target's, as the user named it; "PATH:
  * fsync: strerror" for a failed fsync). The struct and its strings are the
  * caller's until commit or abort, which free them, whatever the outcome.
@@ -115,6 +117,8 @@ int util_atomic_commit(util_atomic *a, char *err, size_t errlen);
  * fsync and close; the temporary file stays, a->tmp names it, a is freed.
  * On failure the temporary file is removed. */
 int util_atomic_finish(util_atomic *a, char *err, size_t errlen);
+/* open, write n bytes, commit: a buffer as the whole new content of path */
+int util_atomic_write_file(const char *path, const void *p, size_t n, char *err, size_t errlen);
 /* Close and remove the temporary file; the target is untouched. */
 void util_atomic_abort(util_atomic *a);
 /* The second half: rename the finished temporary file tmp over path; on

@@ -138,14 +138,8 @@ int main(int argc, char **argv)
 	strbuf h = STRBUF_INIT;
 	report_render(&r, (const char *const *)argv + optind, argc - optind, SFTKIT_VERSION, &h);
 	if (outp) {
-		char tmp[4200];
-		snprintf(tmp, sizeof tmp, "%s.tmp.%ld", outp, (long)getpid());
-		FILE *f = fopen(tmp, "w");
-		if (!f || fwrite(h.p, 1, h.len, f) != h.len || fclose(f) || rename(tmp, outp)) {
-			int e = errno;
-			unlink(tmp);
-			cli_fatal(&c, "%s: %s", outp, strerror(e));
-		}
+		char werr[4200];
+		if (util_atomic_write_file(outp, h.p, h.len, werr, sizeof werr)) cli_fatal(&c, "%s", werr);
 	} else cli_write(&c, h.p, h.len);
 	strbuf_free(&h);
 	report_free(&r);

@@ -69,18 +69,11 @@ char *hub_pathf(const char *fmt, ...)
 	return strbuf_detach(&b, NULL);
 }
 
-/* Write a file atomically (temp + rename). */
+/* Write a file atomically (util_atomic_write_file), its directories made. */
 int hub_write_atomic(const char *path, const void *p, size_t n)
 {
 	if (hub_mkparent(path)) return -1;
-	char *tmp = hub_pathf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (!f) { free(tmp); return -1; }
-	int ok = fwrite(p, 1, n, f) == n;
-	ok &= fclose(f) == 0;
-	if (!ok || rename(tmp, path)) { unlink(tmp); free(tmp); return -1; }
-	free(tmp);
-	return 0;
+	return util_atomic_write_file(path, p, n, NULL, 0);
 }
 
 int hub_cache_commit_ok(const char *s)
@@ -282,11 +275,7 @@ int hub_cache_link(const hub_repo *r, const hub_file *f)
 	if (!rc) {
 		/* made beside it and renamed over it: a concurrent reader of the
 		 * snapshot path finds the old link or the new, never none */
-		char *tmp = hub_pathf("%s.sftkit-link.%ld", snap, (long)getpid());
-		unlink(tmp);
-		rc = symlink(t.p, tmp);
-		if (!rc && (rc = rename(tmp, snap))) unlink(tmp);
-		free(tmp);
+		rc = util_atomic_symlink(t.p, snap, NULL, 0);
 	}
 	free(snap);
 	strbuf_free(&t);
