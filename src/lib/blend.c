@@ -215,11 +215,8 @@ int blend_input_open(blend *b, const char *path, int is_stdin, const char *tmpdi
 		spooled = !S_ISREG(st.st_mode);
 	}
 	if (spooled && b->spool_fd < 0) {
-		char sp[4200];
-		snprintf(sp, sizeof sp, "%s/sftkit-blend.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-		b->spool_fd = mkstemp(sp);
-		if (b->spool_fd < 0) return err_set(err, errlen, "%s: %s", sp, strerror(errno));
-		unlink(sp);
+		b->spool_fd = util_spool_open(tmpdir && *tmpdir ? tmpdir : "/tmp", "sftkit-blend", err, errlen);
+		if (b->spool_fd < 0) return -1;
 		jsonl_writer_init(&b->spool, b->spool_fd);
 	}
 	b->inputs = xrealloc(b->inputs, (size_t)(b->ninputs + 1) * sizeof *b->inputs);

@@ -37,12 +37,8 @@ static int stdin_file(cli *c)
 	if (fstat(0, &st) == 0 && S_ISREG(st.st_mode) && lseek(0, 0, SEEK_CUR) == 0) return 0;
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !*dir) dir = "/tmp";
-	strbuf path = STRBUF_INIT;
-	strbuf_printf(&path, "%s/parquet-cat.XXXXXX", dir);
-	int fd = mkstemp(path.p);
+	int fd = util_spool_open(dir, "parquet-cat", NULL, 0);
 	if (fd < 0) cli_fatal(c, "<stdin>: a temporary file in %s for the copy Parquet needs: %s", dir, strerror(errno));
-	unlink(path.p);
-	strbuf_free(&path);
 	char buf[1 << 16];
 	for (;;) {
 		ssize_t n = read(0, buf, sizeof buf);

@@ -74,6 +74,12 @@ t_eq "and validation has its 10%" 9 "$(wc -l <"$T/o12/validation.jsonl" | tr -d 
 blend -q -r "$T/r.recipe" -o "$T/o13" --val 0.1 <"$T/in.jsonl"
 t_eq "from standard input: the same bytes as from the file" "$(sha256sum <"$T/out/train.jsonl")" "$(sha256sum <"$T/o13/train.jsonl")"
 t_eq "and the manifest says it was spooled" '"-" true' "$(jq -r '.inputs[0] | "\"\(.path)\" \(.spooled)"' "$T/o13/manifest.json")"
+# a spool that cannot be made says where it was tried; a regular file needs none
+TMPDIR="$T/nonexistent" blend -q -r "$T/r.recipe" -o "$T/o13b" --val 0.1 <"$T/in.jsonl" 2>"$T/e13"
+t_eq "no room for the spool: exit 1" 1 $?
+t_grep "naming the directory" "^blend: cannot create a temporary file in $T/nonexistent: No such file or directory" "$T/e13"
+TMPDIR="$T/nonexistent" blend -q -r "$T/r.recipe" -o "$T/o13c" --val 0.1 "$T/in.jsonl"
+t_eq "a regular file is read in place, no spool" "$(sha256sum <"$T/o13/train.jsonl")" "$(sha256sum <"$T/o13c/train.jsonl")"
 mkfifo "$T/fifo"
 cat "$T/in.jsonl" >"$T/fifo" &
 blend -q -r "$T/r.recipe" -o "$T/o14" --val 0.1 "$T/fifo"
