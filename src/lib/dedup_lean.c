@@ -21,7 +21,8 @@ static void push(dedup_run *r, dedup_key k, uint16_t rank)
 	r->l.rank[r->l.n++] = rank;
 }
 
-int dedup_lean_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
+int dedup_lean_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref,
+		   uint64_t offset)
 {
 	int rc = dedup_view(r, d, line, len);
 	if (rc) return rc;
@@ -38,7 +39,8 @@ int dedup_lean_add(dedup_run *r, const json_doc *d, const char *line, size_t len
 	if (rank > 0x7FFE) rank = 0x7FFE;
 	if (r->cfg.shard_n && (uint32_t)(k.hi % r->cfg.shard_n) != r->cfg.shard_i) rank |= LEAN_OTHER;
 	push(r, k, (uint16_t)rank);
-	return dedup_spool(r, line, len);
+	uint64_t where;
+	return dedup_store(r, line, len, offset, &where);
 }
 
 int dedup_lean_resolve(dedup_run *r)
@@ -49,12 +51,13 @@ int dedup_lean_resolve(dedup_run *r)
 	dedup_exact_groups(r->l.keys, r->l.rank, n, r->cfg.keep_per_key, r->l.surv);
 	free(r->l.keys);
 	r->l.keys = NULL;
-	/* the survivors' ids, read back from the spool (only for groups) */
-	int rc = dedup_rewind(r, 0);
+	/* the survivors' ids, read back (only for groups) */
+	int rc = dedup_rewind(r, 0), got;
 	if (rc) return rc;
 	const char *line;
 	size_t len;
-	for (uint32_t i = r->nref; jsonl_next(&r->jr, &line, &len) > 0; i++) {
+	uint32_t i = r->nref;
+	for (; (got = dedup_next_line(r, &line, &len)) > 0; i++) {
 		if (r->l.surv[i] != i) continue;
 		if (json_parse(&r->d, line, len)) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
 		if (r->l.nsv == r->l.svcap) {
@@ -67,6 +70,7 @@ int dedup_lean_resolve(dedup_run *r)
 		dedup_id(&r->d, i, &r->l.svids);
 		strbuf_putc(&r->l.svids, 0);
 	}
+	if (got < 0) return got;
 	rc = dedup_rewind(r, 0);
 	r->next = r->nref;
 	return rc;
@@ -126,8 +130,8 @@ int dedup_lean_next(dedup_run *r, dedup_verdict *v)
 {
 	const char *line;
 	size_t len;
-	int got = jsonl_next(&r->jr, &line, &len);
-	if (got < 0) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(r->jr.err));
+	int got = dedup_next_line(r, &line, &len);
+	if (got < 0) return got;
 	if (!got) return r->cfg.clusters ? write_clusters(r) : 0;
 	uint32_t i = r->next++;
 	if (i >= r->l.n) return dedup_fail(r, DEDUP_ERR, "spool changed under us");

@@ -16,8 +16,25 @@ typedef struct dedup_rec {
 	int32_t rank;
 	uint32_t id_off;        /* into ids */
 	uint8_t ref;            /* from --against */
-	uint64_t off;           /* of its line in the spool */
+	uint16_t src;           /* its input (dedup_src) */
+	uint64_t off, len;      /* its line: in its input read in place, or in the spool */
 } dedup_rec;
+
+/* An input, in the order given (--against first). A regular file is read in
+ * place (pass 2 and the verifier read it again, by offset); anything else
+ * (a pipe, a terminal) goes to the spool as it is read. */
+typedef struct dedup_src {
+	char *name;
+	int fd;                      /* in place: our duplicate of its descriptor; -1: spooled */
+	uint64_t nrec;               /* its records */
+	uint64_t expect;             /* in place: where a line right after the last record starts */
+	uint64_t (*gaps)[2];         /* in place: byte ranges of lines that were not records (--skip-bad) */
+	size_t ngaps, gapcap;
+	int64_t size;                /* in place: as first seen, to tell a change between the passes */
+	struct timespec mtime;
+} dedup_src;
+
+#define DEDUP_MAX_INPUTS 65535
 
 struct lean_pair { uint32_t surv, off; };
 
@@ -30,13 +47,21 @@ struct dedup_run {
 	uint64_t nokey;
 	char *prio_seen;
 	json_doc d;                  /* --against lines, lines read back */
-	/* the spool: every line, the --against ones first (lean: inputs only) */
+	/* the inputs, and the spool: the lines of those not read in place, in
+	 * order (--against's first; lean mode keeps none of --against's);
+	 * made when first needed */
+	dedup_src *src;
+	int nsrc, has_input;         /* has_input: dedup_input called (else one spooled input) */
 	int spool;
 	uint64_t spooled;
 	jsonl_writer sw;
 	int sw_open;
-	jsonl_reader jr;             /* pass 2 */
-	int jr_open;
+	/* pass 2: input cur, left records to go in it, read by jr (the spool)
+	 * or pr (an input in place), gap its next gap */
+	jsonl_reader jr, pr;
+	int jr_open, pr_open, cur;
+	uint64_t left;
+	size_t gap;
 	uint32_t next;               /* record index pass 2 reads next */
 	uint32_t nref;
 	strbuf rec, fld;               /* a verdict's scratch */
@@ -81,13 +106,19 @@ int dedup_view(dedup_run *r, const json_doc *d, const char *line, size_t len);
 int32_t dedup_rank(dedup_run *r, const json_doc *d, int32_t file_rank);
 /* Its id: the "id" string or number, else "#i". */
 void dedup_id(const json_doc *d, uint32_t i, strbuf *out);
-/* Write a line to the spool. */
-int dedup_spool(dedup_run *r, const char *line, size_t len);
+/* A record's line, of the current input (the last dedup_src): to the spool
+ * when that input is not read in place; *where is its offset (in the input
+ * or the spool); offset is where it starts in the input. */
+int dedup_store(dedup_run *r, const char *line, size_t len, uint64_t offset, uint64_t *where);
 
-/* Open the spool for pass 2, past its first skip lines; r->next = skip. */
+/* Start pass 2 at the first record, then past skip records; r->next = skip. */
 int dedup_rewind(dedup_run *r, uint32_t skip);
+/* Pass 2: the next record's line, across the inputs in order: 1, 0 after
+ * the last, or DEDUP_ERR. */
+int dedup_next_line(dedup_run *r, const char **line, size_t *len);
 
-int dedup_lean_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref);
+int dedup_lean_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref,
+		   uint64_t offset);
 int dedup_lean_resolve(dedup_run *r);
 int dedup_lean_next(dedup_run *r, dedup_verdict *v);
 void dedup_lean_free(dedup_run *r);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int dedup_fail(dedup_run *r, int code, const char *fmt, ...)
@@ -117,10 +119,27 @@ void dedup_id(const json_doc *d, uint32_t i, strbuf *out)
 	else strbuf_printf(out, "#%u", i);
 }
 
-int dedup_spool(dedup_run *r, const char *line, size_t len)
+int dedup_store(dedup_run *r, const char *line, size_t len, uint64_t offset, uint64_t *where)
 {
-	if (jsonl_write_line(&r->sw, line, len)) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(r->sw.err ? r->sw.err : errno));
-	r->spooled += len + 1;
+	dedup_src *s = &r->src[r->nsrc - 1];
+	s->nrec++;
+	if (s->fd < 0) {
+		*where = r->spooled;
+		if (jsonl_write_line(&r->sw, line, len))
+			return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(r->sw.err ? r->sw.err : errno));
+		r->spooled += len + 1;
+		return 0;
+	}
+	if (offset != s->expect) {   /* lines between that were not records */
+		if (s->ngaps == s->gapcap) {
+			s->gapcap = s->gapcap ? s->gapcap * 2 : 16;
+			s->gaps = xrealloc(s->gaps, s->gapcap * sizeof *s->gaps);
+		}
+		s->gaps[s->ngaps][0] = s->expect;
+		s->gaps[s->ngaps++][1] = offset;
+	}
+	s->expect = offset + len + 1;
+	*where = offset;
 	return 0;
 }
 
@@ -131,17 +150,58 @@ int dedup_start(dedup_run *r)
 		dedup_shard s = { c->shard_dir, c->shard_i, c->shard_n, nperm(r), c->shard_timeout, c->t0 };
 		if (dedup_shard_prepare(&s, r->err, sizeof r->err)) return DEDUP_ERR;
 	}
-	char path[] = "/tmp/sftkit-dedup.XXXXXX", buf[4096];
-	snprintf(buf, sizeof buf, "%s/sftkit-dedup.XXXXXX", c->tmpdir && *c->tmpdir ? c->tmpdir : "/tmp");
-	int fd = mkstemp(buf);
-	if (fd < 0) {
-		fd = mkstemp(path);
-		if (fd < 0) return dedup_fail(r, DEDUP_ERR, "cannot create a spool file: %s", strerror(errno));
-		unlink(path);
-	} else unlink(buf);
-	r->spool = fd;
-	jsonl_writer_init(&r->sw, fd);
-	r->sw_open = 1;
+	return 0;
+}
+
+/* A new input: in place when fd is a regular file, else spooled (the spool
+ * made now if it is the first). */
+static int new_src(dedup_run *r, int fd, const char *name)
+{
+	if (r->nsrc >= DEDUP_MAX_INPUTS) return dedup_fail(r, DEDUP_ERR, "%s: more than %d inputs", name, DEDUP_MAX_INPUTS);
+	struct stat st;
+	int dup = -1;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		if (dup < 0) return dedup_fail(r, DEDUP_ERR, "%s: %s", name, strerror(errno));
+	} else if (r->spool < 0) {
+		char e[4200];
+		r->spool = util_spool_open(r->cfg.tmpdir, "sftkit-dedup", e, sizeof e);
+		if (r->spool < 0)
+			return dedup_fail(r, DEDUP_ERR, "%s: not a regular file, so it is copied to a spool: %s", name, e);
+		jsonl_writer_init(&r->sw, r->spool);
+		r->sw_open = 1;
+	}
+	r->src = xrealloc(r->src, (size_t)(r->nsrc + 1) * sizeof *r->src);
+	dedup_src *s = &r->src[r->nsrc++];
+	memset(s, 0, sizeof *s);
+	s->name = xstrdup(name);
+	s->fd = dup;
+	if (dup >= 0) {
+		s->size = st.st_size;
+		s->mtime = st.st_mtim;
+	}
+	return 0;
+}
+
+int dedup_input(dedup_run *r, int fd, const char *name)
+{
+	r->has_input = 1;
+	return new_src(r, fd, name) ? DEDUP_ERR : 0;
+}
+
+/* An input read in place that changed since it was first seen: its lines
+ * would not be the ones read. */
+static int check_unchanged(dedup_run *r)
+{
+	for (int k = 0; k < r->nsrc; k++) {
+		dedup_src *s = &r->src[k];
+		struct stat st;
+		if (s->fd < 0) continue;
+		if (fstat(s->fd, &st)) return dedup_fail(r, DEDUP_ERR, "%s: %s", s->name, strerror(errno));
+		if (st.st_size != s->size || st.st_mtim.tv_sec != s->mtime.tv_sec || st.st_mtim.tv_nsec != s->mtime.tv_nsec)
+			return dedup_fail(r, DEDUP_ERR, "%s: the file changed while dedup read it (size %lld, then %lld)",
+					  s->name, (long long)s->size, (long long)st.st_size);
+	}
 	return 0;
 }
 
@@ -150,13 +210,17 @@ int dedup_start(dedup_run *r)
 static int spool_text(void *ctx, uint32_t i, const char **t, size_t *n)
 {
 	dedup_run *r = ctx;
-	uint64_t end = i + 1 < r->n ? r->r[i + 1].off : r->spooled;
-	size_t len = (size_t)(end - r->r[i].off - 1), got = 0;
-	if (end > r->sw.bytes && jsonl_flush(&r->sw)) return -1;
+	const dedup_rec *e = &r->r[i];
+	int fd = r->src[e->src].fd;
+	size_t len = (size_t)e->len, got = 0;
+	if (fd < 0) {
+		fd = r->spool;
+		if (e->off + len >= r->sw.bytes && jsonl_flush(&r->sw)) return -1;
+	}
 	strbuf_reset(&r->vline);
 	strbuf_reserve(&r->vline, len + 1);
 	while (got < len) {
-		ssize_t k = pread(r->spool, r->vline.p + got, len - got, (off_t)(r->r[i].off + got));
+		ssize_t k = pread(fd, r->vline.p + got, len - got, (off_t)(e->off + got));
 		if (k < 0 && errno == EINTR) continue;
 		if (k <= 0) return -1;
 		got += (size_t)k;
@@ -199,7 +263,8 @@ static int near_verify(dedup_run *r)
 		if (dedup_verifier_jaccard(&r->ver, a, b, &j)) {
 			r->ncand = 0;
 			if (r->err[0]) return DEDUP_EDATA;   /* the --key program failed */
-			return dedup_fail(r, DEDUP_ERR, "spool: a record did not read back for verification");
+			return dedup_fail(r, DEDUP_ERR, "%s: a record did not read back for verification",
+					  r->src[r->r[b].src].fd < 0 ? "spool" : r->src[r->r[b].src].name);
 		}
 		if (j >= r->cfg.threshold) dedup_uf_union(&r->uf, a, b);
 	}
@@ -213,7 +278,8 @@ static int mine_near(const dedup_run *r, uint32_t i)
 }
 
 /* Pass 1 for one record: keys, signature, unions. */
-static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
+static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref,
+		      uint64_t where)
 {
 	const dedup_cfg *c = &r->cfg;
 	if (r->n == r->cap) {
@@ -227,7 +293,9 @@ static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t 
 	memset(e, 0, sizeof *e);
 	r->empty[i] = 0;
 	e->ref = (uint8_t)ref;
-	e->off = r->spooled;   /* where its line goes */
+	e->src = (uint16_t)(r->nsrc - 1);
+	e->off = where;
+	e->len = len;
 	dedup_uf_add(&r->uf);
 	e->rank = ref ? -1 : dedup_rank(r, d, file_rank);
 	e->id_off = (uint32_t)r->ids.len;
@@ -258,18 +326,26 @@ static int add_record(dedup_run *r, const json_doc *d, const char *line, size_t 
 	return near_verify(r);
 }
 
-static int add_one(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref)
+static int add_one(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, int ref,
+		   uint64_t offset)
 {
-	if (r->lean) return dedup_lean_add(r, d, line, len, file_rank, ref);
-	int rc = add_record(r, d, line, len, file_rank, ref);
+	if (r->lean) return dedup_lean_add(r, d, line, len, file_rank, ref, offset);
+	/* stored first: the verifier may read it back at once */
+	uint64_t where;
+	int rc = dedup_store(r, line, len, offset, &where);
 	if (rc) return rc;
-	return dedup_spool(r, line, len);
+	return add_record(r, d, line, len, file_rank, ref, where);
 }
 
 int dedup_against(dedup_run *r, const char *path)
 {
 	jsonl_reader jr;
 	if (jsonl_open(&jr, path)) return dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(errno));
+	/* lean mode keeps the reference set's keys and ids, not its lines */
+	if (!r->lean && new_src(r, lseek(jr.fd, 0, SEEK_CUR) == 0 ? jr.fd : -1, path)) {
+		jsonl_close(&jr);
+		return DEDUP_ERR;
+	}
 	const char *line;
 	size_t len;
 	unsigned long ln = 0;
@@ -278,7 +354,7 @@ int dedup_against(dedup_run *r, const char *path)
 		ln++;
 		if (json_parse(&r->d, line, len) || json_type_of(&r->d, 0) != JSON_OBJECT)
 			rc = dedup_fail(r, DEDUP_ERR, "%s:%lu: not a JSON object", path, ln);
-		else rc = add_one(r, &r->d, line, len, -1, 1);
+		else rc = add_one(r, &r->d, line, len, -1, 1, jr.offset);
 	}
 	if (!rc && jr.err) rc = dedup_fail(r, DEDUP_ERR, "%s: %s", path, strerror(jr.err));
 	jsonl_close(&jr);
@@ -286,9 +362,10 @@ int dedup_against(dedup_run *r, const char *path)
 	return rc;
 }
 
-int dedup_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank)
+int dedup_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, uint64_t offset)
 {
-	return add_one(r, d, line, len, file_rank, 0);
+	if (!r->has_input && dedup_input(r, -1, "input")) return DEDUP_ERR;
+	return add_one(r, d, line, len, file_rank, 0, offset);
 }
 
 /* What identifies a run to its shards: every record's exact key (so the
@@ -351,15 +428,65 @@ static int write_clusters(dedup_run *r)
 int dedup_rewind(dedup_run *r, uint32_t skip)
 {
 	if (r->jr_open) { jsonl_close(&r->jr); r->jr_open = 0; }
-	if (lseek(r->spool, 0, SEEK_SET) < 0) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(errno));
-	jsonl_open_fd(&r->jr, r->spool, "spool");
-	r->jr_open = 1;
+	if (r->pr_open) { jsonl_close(&r->pr); r->pr_open = 0; }
+	if (r->spool >= 0) {
+		if (lseek(r->spool, 0, SEEK_SET) < 0) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(errno));
+		jsonl_open_fd(&r->jr, r->spool, "spool");
+		r->jr_open = 1;
+	}
+	r->cur = 0;
+	r->left = r->nsrc ? r->src[0].nrec : 0;
+	r->gap = 0;
+	r->next = skip;
 	const char *line;
 	size_t len;
-	for (uint32_t k = 0; k < skip; k++)
-		if (jsonl_next(&r->jr, &line, &len) <= 0) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
-	r->next = skip;
+	while (skip) {
+		/* whole inputs read in place are passed over unread */
+		if (r->cur < r->nsrc && r->src[r->cur].fd >= 0 && r->left && skip >= r->left) {
+			skip -= (uint32_t)r->left;
+			r->left = 0;
+			continue;
+		}
+		int got = dedup_next_line(r, &line, &len);
+		if (got < 0) return got;
+		if (!got) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
+		skip--;
+	}
 	return 0;
+}
+
+int dedup_next_line(dedup_run *r, const char **line, size_t *len)
+{
+	for (;;) {
+		if (r->cur >= r->nsrc) return 0;
+		dedup_src *s = &r->src[r->cur];
+		if (!r->left) {
+			if (r->pr_open) { jsonl_close(&r->pr); r->pr_open = 0; }
+			if (++r->cur < r->nsrc) r->left = r->src[r->cur].nrec;
+			r->gap = 0;
+			continue;
+		}
+		if (s->fd < 0) {   /* spooled: the spool holds its records in order */
+			int got = jsonl_next(&r->jr, line, len);
+			if (got < 0) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(r->jr.err));
+			if (!got) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
+			r->left--;
+			return 1;
+		}
+		if (!r->pr_open) {
+			if (lseek(s->fd, 0, SEEK_SET) < 0) return dedup_fail(r, DEDUP_ERR, "%s: %s", s->name, strerror(errno));
+			jsonl_open_fd(&r->pr, s->fd, s->name);   /* the fd stays ours */
+			r->pr_open = 1;
+		}
+		int got = jsonl_next(&r->pr, line, len);
+		if (got < 0) return dedup_fail(r, DEDUP_ERR, "%s: read error: %s", s->name, strerror(r->pr.err));
+		if (!got) return dedup_fail(r, DEDUP_ERR, "%s: the file changed while dedup read it (it ends early)", s->name);
+		uint64_t o = r->pr.offset;
+		while (r->gap < s->ngaps && o >= s->gaps[r->gap][1]) r->gap++;
+		if (r->gap < s->ngaps && o >= s->gaps[r->gap][0]) continue;   /* a line that was not a record */
+		r->left--;
+		return 1;
+	}
 }
 
 int dedup_resolve(dedup_run *r)
@@ -370,6 +497,7 @@ int dedup_resolve(dedup_run *r)
 		int e = jsonl_writer_close(&r->sw) ? (r->sw.err ? r->sw.err : errno) : 0;
 		if (e) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(e));
 	}
+	if (check_unchanged(r)) return DEDUP_ERR;
 	if (r->lean) return dedup_lean_resolve(r);
 	if (c->shard_n && c->near) {
 		dedup_shard s = { c->shard_dir, c->shard_i, c->shard_n, nperm(r), c->shard_timeout, c->t0 };
@@ -401,9 +529,8 @@ int dedup_next(dedup_run *r, dedup_verdict *v)
 	const dedup_cfg *c = &r->cfg;
 	const char *line;
 	size_t len;
-	int got = jsonl_next(&r->jr, &line, &len);
-	if (got < 0) return dedup_fail(r, DEDUP_ERR, "spool: %s", strerror(r->jr.err));
-	if (!got) return 0;
+	int got = dedup_next_line(r, &line, &len);
+	if (got <= 0) return got;
 	uint32_t i = r->next++;
 	if (i >= r->n) return dedup_fail(r, DEDUP_ERR, "spool changed under us");
 	uint32_t root = dedup_uf_find(&r->uf, i), s = r->best[root];
@@ -424,7 +551,14 @@ void dedup_free(dedup_run *r)
 	if (!r) return;
 	if (r->sw_open) jsonl_writer_close(&r->sw);
 	if (r->jr_open) jsonl_close(&r->jr);
+	if (r->pr_open) jsonl_close(&r->pr);
 	if (r->spool >= 0) close(r->spool);
+	for (int k = 0; k < r->nsrc; k++) {
+		if (r->src[k].fd >= 0) close(r->src[k].fd);
+		free(r->src[k].name);
+		free(r->src[k].gaps);
+	}
+	free(r->src);
 	dedup_lean_free(r);
 	free(r->r);
 	free(r->sigs);

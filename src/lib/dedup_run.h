@@ -11,18 +11,22 @@
  *
  * Two paths, one contract: exact mode alone keeps about 22 bytes a record
  * (key, rank, then a survivor index), reading ids back only for survivors;
- * the other modes keep a record table (key, rank, id, signature). Each
- * record's line is written to a spool, an unlinked temporary file under
- * cfg.tmpdir (or /tmp), and read back for pass 2 and for verification.
+ * the other modes keep a record table (key, rank, id, signature, where its
+ * line is). Pass 2 and the verifier read the lines again: a regular file in
+ * place, by offset, through a duplicate of its descriptor (it must not change
+ * until the run ends: a change in size or mtime is an error); any other input
+ * (a pipe, a terminal, standard input not read from its start) is copied as
+ * it is read to a spool, an unlinked temporary file in cfg.tmpdir (or
+ * $TMPDIR, or /tmp) made when the first such input comes.
  *
  * Sharding: with shard_n > 0 the run decides only partition shard_i of the
  * records (exact mode: by key; near mode: by position, the shards exchanging
  * signatures through dedup_shard.h), and the other shards' records come out
  * with the reason "other_shard" and no dup_of.
  *
- * Calls, in order: dedup_new, dedup_start, dedup_against (optional),
- * dedup_add per input record, dedup_resolve, dedup_next until it returns 0,
- * dedup_free. Memory: the run owns everything it returns (a verdict's
+ * Calls, in order: dedup_new, dedup_start, dedup_against (optional), per
+ * input dedup_input then dedup_add per record, dedup_resolve, dedup_next
+ * until it returns 0, dedup_free. Memory: the run owns everything it returns (a verdict's
  * pointers are valid until the next dedup_next); cfg's strings and jq program
  * are borrowed and must outlive the run. Thread-safety: none shared between
  * runs; one thread per run. Errors: a call returns DEDUP_ERR, or DEDUP_EDATA
@@ -60,7 +64,7 @@ typedef struct dedup_cfg {
 	const char *shard_dir;       /* near mode with shards: where they exchange */
 	double shard_timeout;        /* seconds to wait for another shard */
 	time_t t0;                   /* when the run started (older shard files are stale) */
-	const char *tmpdir;          /* for the spool (NULL or "": /tmp) */
+	const char *tmpdir;          /* for the spool (NULL or "": $TMPDIR, else /tmp) */
 	int generic;                 /* 1: exact mode alone too takes the record table (tests) */
 } dedup_cfg;
 
@@ -76,14 +80,20 @@ typedef struct dedup_run dedup_run;
 
 /* cfg is copied (its strings are not); the reference set is empty. */
 dedup_run *dedup_new(const dedup_cfg *cfg);
-/* The shard directory (made, this shard's old file removed) and the spool. */
+/* The shard directory (made, this shard's old file removed). */
 int dedup_start(dedup_run *r);
 /* The reference set from a JSONL file: its records are compared with, never
  * written. A line that is not a JSON object is an error naming path:line. */
 int dedup_against(dedup_run *r, const char *path);
+/* The next input, before its first record: fd its descriptor, read from
+ * offset 0 (a regular file is read in place through a duplicate of fd; fd -1
+ * or anything else is spooled), name for messages (copied). At most
+ * 65535 inputs. Without a call, records go to one spooled input. */
+int dedup_input(dedup_run *r, int fd, const char *name);
 /* One input record: d its parsed line (the object at node 0), file_rank the
- * position of its input file (0, 1, ...). */
-int dedup_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank);
+ * position of its input file (0, 1, ...), offset where the line starts in
+ * its input (jsonl_reader.offset; ignored for a spooled input). */
+int dedup_add(dedup_run *r, const json_doc *d, const char *line, size_t len, int32_t file_rank, uint64_t offset);
 /* After the last record: signatures exchanged, groups made, --clusters
  * written (except by exact mode alone, which writes it at the end). */
 int dedup_resolve(dedup_run *r);

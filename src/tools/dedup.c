@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"Usage: dedup [--mode exact|near|both] [--priority S1,S2,...] [--threshold T]\n"
@@ -187,13 +188,19 @@ int main(int argc, char **argv)
 	dedup_run *r = dedup_new(&g);
 	check(&c, r, dedup_start(r));
 	if (against) check(&c, r, dedup_against(r, against));
+	/* standard input is read in place only from its start (< FILE) */
+	int stdin_at0 = lseek(0, 0, SEEK_CUR) == 0;
 	cli_open_output(&c, optind);
 	const char *line, *last_file = NULL;
 	size_t len;
 	int32_t file_rank = -1;
 	while (cli_next_record(&c, &line, &len)) {
-		if (c.cur_file != last_file) { last_file = c.cur_file; file_rank++; }
-		check(&c, r, dedup_add(r, &c.doc, line, len, file_rank));
+		if (c.cur_file != last_file) {
+			last_file = c.cur_file;
+			file_rank++;
+			check(&c, r, dedup_input(r, c.in.own_fd || stdin_at0 ? c.in.fd : -1, c.cur_file));
+		}
+		check(&c, r, dedup_add(r, &c.doc, line, len, file_rank, c.in.offset));
 	}
 	warnings(&c, r, &g);
 	check(&c, r, dedup_resolve(r));

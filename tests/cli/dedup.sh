@@ -165,3 +165,46 @@ for m in exact near; do
 	t_eq "--key .task, $m mode: records without a task are all kept" "1 2 3 5" "$(dedup --mode $m --key .task "$T/nokey.jsonl" 2>"$T/e" | jq -r .id | tr '\n' ' ' | sed 's/ $//')"
 	t_grep "--key .task, $m mode: and counted in a warning" "warning: --key: 3 records gave no key (null, \"\" or no output): kept, and compared with none" "$T/e"
 done
+# inputs read in place (regular files) and spooled (pipes, standard input
+# not read from its start): the same output, rejects and clusters either way
+python3 - "$T" <<'PY'
+import sys
+T = sys.argv[1]
+lines = open(T + "/a.jsonl").read().splitlines()
+# bad lines between records (skipped with --skip-bad), a CRLF line, no final newline
+out = lines[:3] + ["not json", ""] + lines[3:7] + [lines[7] + "\r"] + ["[1]"] + lines[8:]
+open(T + "/c.jsonl", "w").write("\n".join(out))
+PY
+# (the rejects of bad lines name their file: left out of the comparison)
+digest() { { cat "$1"; jq -c 'del(.file)' "$2"; cat "$3"; } | md5sum; }
+for m in exact near both generic; do
+	if [ $m = generic ]; then set -- env SFTKIT_DEDUP_GENERIC=1 dedup --mode exact; else set -- dedup --mode $m; fi
+	"$@" -q --skip-bad --rejects "$T/pr0" --clusters "$T/pc0" "$T/c.jsonl" "$T/b.jsonl" >"$T/po0"
+	want="$(digest "$T/po0" "$T/pr0" "$T/pc0")"
+	t_eq "$m: regular files in place, bad lines between records skipped" "3 $(wc -l <"$T/b.jsonl" | tr -d ' ')" \
+		"$(grep -c bad_json "$T/pr0") $(cat "$T/pr0" "$T/po0" | grep -c '"id": *"b-')"
+	cat "$T/c.jsonl" | "$@" -q --skip-bad --rejects "$T/pr1" --clusters "$T/pc1" - "$T/b.jsonl" >"$T/po1"
+	t_eq "$m: standard input from a pipe and a file: the same" "$want" "$(digest "$T/po1" "$T/pr1" "$T/pc1")"
+	rm -f "$T/fifo"; mkfifo "$T/fifo"
+	cat "$T/b.jsonl" >"$T/fifo" &
+	"$@" -q --skip-bad --rejects "$T/pr2" --clusters "$T/pc2" "$T/c.jsonl" "$T/fifo" >"$T/po2"
+	wait
+	t_eq "$m: a file and a named pipe: the same" "$want" "$(digest "$T/po2" "$T/pr2" "$T/pc2")"
+	"$@" -q --skip-bad --rejects "$T/pr3" --clusters "$T/pc3" - "$T/b.jsonl" <"$T/c.jsonl" >"$T/po3"
+	t_eq "$m: standard input redirected from the file: the same" "$want" "$(digest "$T/po3" "$T/pr3" "$T/pc3")"
+	TMPDIR="$T/nonexistent" "$@" -q --skip-bad --rejects "$T/pr4" --clusters "$T/pc4" "$T/c.jsonl" "$T/b.jsonl" >"$T/po4"
+	t_eq "$m: regular files need no spool (TMPDIR that does not exist)" "0 $want" "$? $(digest "$T/po4" "$T/pr4" "$T/pc4")"
+	cat "$T/b.jsonl" | TMPDIR="$T/nonexistent" "$@" -q "$T/a.jsonl" - >/dev/null 2>"$T/e"
+	t_eq "$m: a pipe does, and fails without one: exit 1" 1 $?
+	t_grep "$m: saying why and where" "^dedup: <stdin>: not a regular file, so it is copied to a spool: cannot create a temporary file in $T/nonexistent: No such file or directory" "$T/e"
+	# --against in place and from a pipe
+	"$@" -q --against "$T/a.jsonl" --rejects "$T/pr5" "$T/b.jsonl" >"$T/po5"
+	cat "$T/a.jsonl" >"$T/fifo" &
+	"$@" -q --against "$T/fifo" --rejects "$T/pr6" "$T/b.jsonl" >"$T/po6"
+	wait
+	t_eq "$m: --against a file or a pipe: the same" "$(cat "$T/po5" "$T/pr5" | md5sum)" "$(cat "$T/po6" "$T/pr6" | md5sum)"
+	t_eq "$m: and it drops what the reference holds" 0 "$(jq -r 'select(.dup_of|startswith("a-")|not)' "$T/pr5" | wc -l | tr -d ' ')"
+done
+# standard input not read from its start is spooled, from where it is
+{ head -n 5 >/dev/null; dedup -q --mode exact -; } <"$T/a.jsonl" >"$T/po7"
+t_eq "standard input past its start: the records from there" "$(tail -n +6 "$T/a.jsonl" | md5sum)" "$(md5sum <"$T/po7")"

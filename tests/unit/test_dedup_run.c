@@ -56,7 +56,7 @@ static int run(const dedup_cfg *cfg, const char *against, const char **lines, co
 	if (!rc && against) rc = dedup_against(r, against);
 	for (int i = 0; i < n && !rc; i++) {
 		if (json_parse(&d, lines[i], strlen(lines[i]))) { rc = -9; break; }
-		rc = dedup_add(r, &d, lines[i], strlen(lines[i]), file_ranks ? file_ranks[i] : 0);
+		rc = dedup_add(r, &d, lines[i], strlen(lines[i]), file_ranks ? file_ranks[i] : 0, 0);
 	}
 	if (!rc) rc = dedup_resolve(r);
 	out[0] = 0;
@@ -231,7 +231,7 @@ static void test_key_program(void)
 	T_EQ_INT(dedup_start(r), 0);
 	for (int i = 0; i < 3; i++) {
 		T_EQ_INT(json_parse(&d, l[i], strlen(l[i])), 0);
-		T_EQ_INT(dedup_add(r, &d, l[i], strlen(l[i]), 0), 0);
+		T_EQ_INT(dedup_add(r, &d, l[i], strlen(l[i]), 0, 0), 0);
 	}
 	T_EQ_INT(dedup_nokey(r), 3);
 	T_EQ_INT(dedup_priority_seen(r, 0), 1);
