@@ -184,6 +184,22 @@ long long cli_int_arg(cli *c, const char *opt, const char *arg, long long min, l
 	return v;
 }
 
+uint64_t cli_uint_arg(cli *c, const char *opt, const char *arg, uint64_t min, uint64_t max)
+{
+	const char *p = arg + (*arg == '+');
+	uint64_t v = 0;
+	int ok = *p != 0;
+	for (; ok && *p; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (d > 9 || v > (UINT64_MAX - d) / 10) ok = 0;
+		else v = v * 10 + d;
+	}
+	if (!ok || v < min || v > max)
+		cli_usage_error(c, "%s: expected an integer from %llu to %llu, found '%s'", opt, (unsigned long long)min,
+				(unsigned long long)max, arg);
+	return v;
+}
+
 double cli_real_arg(cli *c, const char *opt, const char *arg, double min, double max)
 {
 	char *e;

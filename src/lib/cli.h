@@ -106,13 +106,24 @@ void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv
 int cli_common_opt(cli *c, int opt, const char *arg);
 /* Print "prog: msg" (if msg) and "Try 'prog --help'", exit 2. */
 void cli_usage_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-/* Number options, one rule for every tool (as OpenBSD's strtonum): the whole
- * argument is a decimal integer (an optional sign, then digits) within
- * [min, max], or a decimal real within [min, max] that is neither NaN nor
- * infinite; anything else (empty, trailing text, out of range) is a usage
- * error naming the option: "prog: --jobs: expected an integer from 1 to 1024,
- * found '0'". */
+/* Number options, one rule for every tool, as strict as OpenBSD's
+ * strtonum(3): the whole argument is a decimal integer within [min, max], or
+ * a decimal real within [min, max] that is neither NaN nor infinite; anything
+ * else is a usage error naming the option and the range: "prog: --jobs:
+ * expected an integer from 1 to 1024, found '0'". Exactly:
+ *   - empty, a sign alone, trailing text ("12x", "1 "), hex ("0x10"), a
+ *     fraction for an integer ("1.5"), or a value beyond the type (2^64 for
+ *     cli_uint_arg, 2^63 for cli_int_arg) or the range are refused;
+ *   - one leading '+' is taken ("+7" is 7), as strtonum takes it;
+ *   - leading blanks are refused (" 1"), where strtonum, built on strtoll,
+ *     skips them: an option's value is what the user typed, and a blank in
+ *     it is a quoting slip, not a number;
+ *   - cli_uint_arg takes no '-' at all, not even "-0": strtoull would read
+ *     "-1" as 2^64-1, which nobody means.
+ * cli_uint_arg is for values up to 2^64-1 (blend's --seed, row limits and
+ * counts); cli_int_arg for signed ones and anything that fits int64. */
 long long cli_int_arg(cli *c, const char *opt, const char *arg, long long min, long long max);
+uint64_t cli_uint_arg(cli *c, const char *opt, const char *arg, uint64_t min, uint64_t max);
 double cli_real_arg(cli *c, const char *opt, const char *arg, double min, double max);
 /* "prog: msg" on stderr (no position), exit 1. */
 void cli_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

@@ -7,8 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Run cli_int_arg / cli_real_arg in a child; its exit status and stderr. */
-static int child_status(int real, const char *arg, long long lo, long long hi, char *err, size_t errn)
+/* Run cli_int_arg / cli_real_arg / cli_uint_arg in a child; its exit
+ * status and stderr. */
+enum { K_INT, K_REAL, K_UINT };
+static int child_run(int kind, const char *arg, long long lo, long long hi, uint64_t ulo, uint64_t uhi, char *err,
+		     size_t errn)
 {
 	int pfd[2];
 	if (pipe(pfd)) return -1;
@@ -19,7 +22,8 @@ static int child_status(int real, const char *arg, long long lo, long long hi, c
 		cli c;
 		char *argv[] = { "t", NULL };
 		cli_init(&c, "t", "usage: t\n", 1, argv);
-		if (real) cli_real_arg(&c, "--x", arg, (double)lo, (double)hi);
+		if (kind == K_REAL) cli_real_arg(&c, "--x", arg, (double)lo, (double)hi);
+		else if (kind == K_UINT) cli_uint_arg(&c, "--x", arg, ulo, uhi);
 		else cli_int_arg(&c, "--x", arg, lo, hi);
 		_exit(0);
 	}
@@ -32,6 +36,16 @@ static int child_status(int real, const char *arg, long long lo, long long hi, c
 	int st;
 	waitpid(pid, &st, 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int child_status(int real, const char *arg, long long lo, long long hi, char *err, size_t errn)
+{
+	return child_run(real ? K_REAL : K_INT, arg, lo, hi, 0, 0, err, errn);
+}
+
+static int uint_status(const char *arg, uint64_t lo, uint64_t hi, char *err, size_t errn)
+{
+	return child_run(K_UINT, arg, 0, 0, lo, hi, err, errn);
 }
 
 static void test_int_arg(void)
@@ -50,6 +64,39 @@ static void test_int_arg(void)
 		T_CHECKF(strstr(err, "t: --x: expected an integer from 0 to 100") != NULL, "'%s': %s", bad[i], err);
 	}
 	T_CHECK(child_status(0, "100", 0, 100, err, sizeof err) == 0);
+}
+
+/* The unsigned variant: the whole of 0..2^64-1 (blend's --seed), the range's
+ * ends, and strtonum's strictness (one '+', no blanks, no '-' at all). */
+static void test_uint_arg(void)
+{
+	cli c;
+	char *argv[] = { "t", NULL };
+	cli_init(&c, "t", "usage: t\n", 1, argv);
+	T_CHECK(cli_uint_arg(&c, "--x", "0", 0, UINT64_MAX) == 0);
+	T_CHECK(cli_uint_arg(&c, "--x", "18446744073709551615", 0, UINT64_MAX) == UINT64_MAX);
+	T_CHECK(cli_uint_arg(&c, "--x", "18446744073709551614", 0, UINT64_MAX) == UINT64_MAX - 1);
+	T_CHECK(cli_uint_arg(&c, "--x", "9223372036854775808", 0, UINT64_MAX) == (uint64_t)1 << 63);
+	T_CHECK(cli_uint_arg(&c, "--x", "+7", 0, 9) == 7);
+	T_CHECK(cli_uint_arg(&c, "--x", "007", 0, 9) == 7);
+	T_CHECK(cli_uint_arg(&c, "--x", "1", 1, 100) == 1);
+	T_CHECK(cli_uint_arg(&c, "--x", "100", 1, 100) == 100);
+	char err[512];
+	const char *bad[] = { "", "+", "-", "-1", "-0", "+-1", "++1", "12x", "x12", " 1", "1 ", "\t1", "0x10", "1.5",
+			      "1e3", "18446744073709551616", "18446744073709551620", "99999999999999999999999" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		T_CHECKF(uint_status(bad[i], 0, UINT64_MAX, err, sizeof err) == 2, "'%s' accepted", bad[i]);
+		T_CHECKF(strstr(err, "t: --x: expected an integer from 0 to 18446744073709551615, found '") != NULL,
+			 "'%s': %s", bad[i], err);
+	}
+	/* the range's ends, one past each */
+	T_CHECK(uint_status("0", 1, 100, err, sizeof err) == 2);
+	T_CHECK(strstr(err, "t: --x: expected an integer from 1 to 100, found '0'\n") != NULL);
+	T_CHECK(strstr(err, "Try 't --help' for more information.") != NULL);
+	T_CHECK(uint_status("101", 1, 100, err, sizeof err) == 2);
+	T_CHECK(uint_status("1", 1, 100, err, sizeof err) == 0);
+	T_CHECK(uint_status("100", 1, 100, err, sizeof err) == 0);
+	T_CHECK(uint_status("18446744073709551615", 0, UINT64_MAX - 1, err, sizeof err) == 2);
 }
 
 static void test_real_arg(void)
@@ -85,6 +132,7 @@ static void test_annotate(void)
 int main(void)
 {
 	T_RUN(test_int_arg);
+	T_RUN(test_uint_arg);
 	T_RUN(test_real_arg);
 	T_RUN(test_annotate);
 	return t_done();
