@@ -102,14 +102,11 @@ int main(int argc, char **argv)
 	cli_init(&c, "blend", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "r:o:", opts, NULL)) != -1) {
 		if (cli_common_opt(&c, o, optarg)) continue;
-		char *e;
 		switch (o) {
 		case 'r': recipe_path = optarg; break;
 		case 'o': outdir = optarg; break;
 		case O_SEED:
-			errno = 0;
-			seed_cli = strtoull(optarg, &e, 10);
-			if (*e || !*optarg || *optarg == '-' || errno) cli_usage_error(&c, "--seed: expected a number from 0 to 2^64-1, found '%s'", optarg);
+			seed_cli = cli_uint_arg(&c, "--seed", optarg, 0, UINT64_MAX);
 			seed_opt = 1;
 			break;
 		case O_VAL:

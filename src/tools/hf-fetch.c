@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n': po.limit = (uint64_t)cli_int_arg(&f.c, "--limit", optarg, 1, INT64_MAX); break;
+		case 'n': po.limit = cli_uint_arg(&f.c, "--limit", optarg, 1, UINT64_MAX); break;
 		case O_LOCK: f.lock = optarg; break;
 		case 'j': f.jobs = (int)cli_int_arg(&f.c, "--jobs", optarg, 1, HUB_MAX_JOBS); break;
 		case O_LIST: list = 1; break;

@@ -94,10 +94,7 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n':
-			if (parse_count(optarg, &po.limit) || !po.limit)
-				cli_usage_error(&c, "--limit: a positive number, not '%s'", optarg);
-			break;
+		case 'n': po.limit = cli_uint_arg(&c, "--limit", optarg, 1, UINT64_MAX); break;
 		case O_SCHEMA: schema = 1; break;
 		default: cli_usage_error(&c, NULL);
 		}

@@ -164,7 +164,7 @@ printf '{"messages":[{"role":"user","content":"a"},{"role":"user","content":"a"}
 t_status "not alternating passes by default" 0 sft-check -q "$T/alt.jsonl"
 t_status "--strict requires alternation" 1 sft-check -q --strict "$T/alt.jsonl"
 t_status "--max-errors -1: usage error" 2 sft-check -q --max-errors -1 "$T/ok.jsonl"
-t_grep "naming the value" "^sft-check: --max-errors: a number (0 = all), not '-1'" "$T/.err"
+t_grep "naming the value" "^sft-check: --max-errors: expected an integer from 0 to 18446744073709551615, found '-1'" "$T/.err"
 t_status "--max-errors 0 reports all" 1 sft-check -q --max-errors 0 "$T/alt.jsonl" --strict
 printf '%s\n' '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":" \u0020\n\u000A"}]}' >"$T/blank.jsonl"
 sft-check -q "$T/blank.jsonl" 2>"$T/e"
