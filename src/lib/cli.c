@@ -440,7 +440,7 @@ void cli_drop(cli *c, const char *line, size_t len, const char *reason, const ch
 
 void cli_progress(cli *c, const char *fmt, ...)
 {
-	if (!(c->tty || c->progress)) return;
+	if (!cli_progress_on(c)) return;
 	double now = cli_now();
 	if (now - c->t_last_progress < 0.25) return;
 	c->t_last_progress = now;
@@ -453,6 +453,21 @@ void cli_progress(cli *c, const char *fmt, ...)
 	if (el > 0 && c->bytes_in)
 		fprintf(stderr, ", %.1f MB/s", (double)c->bytes_in / el / 1e6);
 	fputs("\033[K", stderr);
+}
+
+int cli_progress_on(const cli *c) { return c->tty || c->progress; }
+
+void cli_progress_bytes(cli *c, uint64_t done, uint64_t total, int final)
+{
+	if (!cli_progress_on(c)) return;
+	double t = cli_now();
+	if (!done && !final) { c->t_bytes_start = c->t_bytes_last = t; return; }
+	if (!final && t - c->t_bytes_last < 0.25) return;
+	c->t_bytes_last = t;
+	double el = t - c->t_bytes_start, rate = el > 0 ? (double)done / el : 0;
+	double eta = rate > 0 && total > done ? (double)(total - done) / rate : 0;
+	fprintf(stderr, "\r%s: %7.1f / %.1f MB  %6.1f MB/s  ETA %4.0fs%s", c->prog, (double)done / 1e6,
+		(double)total / 1e6, rate / 1e6, eta, final ? "\n" : "");
 }
 
 int cli_finish(cli *c)

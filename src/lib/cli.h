@@ -92,6 +92,7 @@ typedef struct cli {
 	/* progress */
 	uint64_t bytes_in;
 	double t_start, t_last_progress;
+	double t_bytes_start, t_bytes_last;   /* cli_progress_bytes' transfer */
 	int tty;
 	/* raw JSON members (',"k":v' text without the leading comma) added to
 	 * the --summary object, e.g. decontam's drops per benchmark; the tool's */
@@ -206,5 +207,17 @@ int cli_finish(cli *c);
 double cli_now(void);
 /* Progress line on stderr when on a terminal (or --progress), at most 4x/s. */
 void cli_progress(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Is progress shown: stderr a terminal, or --progress given. */
+int cli_progress_on(const cli *c);
+/* A transfer's progress (downloads: hf-fetch's bar), shaped as
+ * hub_progress_fn calls it: (0, total, 0) starts a transfer and its clock,
+ * drawing nothing; (done, total, 0) redraws, at most 4 times a second,
+ *     "\rprog:    12.3 / 45.6 MB     7.8 MB/s  ETA    4s"
+ * (MB of 10^6 bytes; the rate since the start; the ETA at that rate, 0 when
+ * unknown); (done, total, 1) draws the last state at once, ending the line
+ * with "\n" so that what follows starts on its own. Draws only when
+ * cli_progress_on. Not thread-safe: calls must be serialized (the hub calls
+ * its progress function under its lock). */
+void cli_progress_bytes(cli *c, uint64_t done, uint64_t total, int final);
 
 #endif

@@ -115,6 +115,53 @@ static void test_real_arg(void)
 	}
 }
 
+/* cli_progress_bytes in a child whose stderr is a pipe (so not a terminal):
+ * a start, three quick redraws, then the final state. */
+static int bytes_child(int progress, char *err, size_t errn)
+{
+	int pfd[2];
+	if (pipe(pfd)) return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		cli c;
+		char *argv[] = { "t", NULL };
+		cli_init(&c, "t", "usage: t\n", 1, argv);
+		c.progress = progress;
+		cli_progress_bytes(&c, 0, 2000000, 0);
+		for (int i = 1; i <= 3; i++) cli_progress_bytes(&c, (uint64_t)i * 100000, 2000000, 0);
+		cli_progress_bytes(&c, 500000, 2000000, 1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < errn - 1 && (n = read(pfd[0], err + got, errn - 1 - got)) > 0) got += (size_t)n;
+	err[got] = 0;
+	close(pfd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_progress_bytes(void)
+{
+	char err[512];
+	/* in a pipe without --progress: nothing at all */
+	T_CHECK(bytes_child(0, err, sizeof err) == 0);
+	T_EQ_STR(err, "");
+	/* with --progress: the quick redraws are skipped (4 a second at most),
+	 * the final state is drawn at once, on a line of its own */
+	T_CHECK(bytes_child(1, err, sizeof err) == 0);
+	const char *head = "\rt:     0.5 / 2.0 MB  ";
+	T_CHECKF(!strncmp(err, head, strlen(head)), "%s", err);
+	T_CHECKF(strstr(err, " MB/s  ETA ") != NULL, "%s", err);
+	size_t l = strlen(err);
+	T_CHECKF(l > 2 && !strcmp(err + l - 2, "s\n"), "%s", err);
+	T_CHECKF(strchr(err + 1, '\r') == NULL, "more than one draw: %s", err);
+}
+
 static void test_annotate(void)
 {
 	strbuf b = STRBUF_INIT;
@@ -134,6 +181,7 @@ int main(void)
 	T_RUN(test_int_arg);
 	T_RUN(test_uint_arg);
 	T_RUN(test_real_arg);
+	T_RUN(test_progress_bytes);
 	T_RUN(test_annotate);
 	return t_done();
 }
