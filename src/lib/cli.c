@@ -324,10 +324,15 @@ int cli_parse_record(json_doc *d, const char *line, size_t len, char *why, size_
 	return 0;
 }
 
-void cli_bad_record(cli *c, const char *line, size_t len, const char *why)
+void cli_bad_record_as(cli *c, const char *line, size_t len, const char *reason, const char *why)
 {
 	if (!c->skip_bad) cli_data_fatal(c, "%s", why);
-	cli_drop(c, line, len, "bad_json", why);
+	cli_drop(c, line, len, reason, why);
+}
+
+void cli_bad_record(cli *c, const char *line, size_t len, const char *why)
+{
+	cli_bad_record_as(c, line, len, "bad_json", why);
 }
 
 int cli_next_record(cli *c, const char **line, size_t *len)

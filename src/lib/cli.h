@@ -153,6 +153,11 @@ int cli_next_record(cli *c, const char **line, size_t *len);
  * "bad_json" and written to --rejects. */
 int cli_parse_record(json_doc *d, const char *line, size_t len, char *why, size_t wn);
 void cli_bad_record(cli *c, const char *line, size_t len, const char *why);
+/* cli_bad_record for a record a tool cannot use although it is a JSON
+ * object (blend's records without "messages"): the same path, fatal with
+ * "prog: file:line: why" unless --skip-bad, else counted under reason (not
+ * "bad_json") and written to --rejects with why as its detail. */
+void cli_bad_record_as(cli *c, const char *line, size_t len, const char *reason, const char *why);
 
 /* Outcomes of one record. */
 void cli_keep(cli *c, const char *line, size_t len);     /* write as read, counts kept */

@@ -157,20 +157,16 @@ int main(int argc, char **argv)
 		}
 		uint64_t where;
 		if (blend_input_line(&b, in, line, len, c.in.offset, &where, err, sizeof err)) cli_fatal(&c, "%s", err);
-		const char *why = NULL, *reason = "bad_json";
-		char msg[200];
-		if (json_parse(&c.doc, line, len)) {
-			snprintf(msg, sizeof msg, "invalid JSON: %s", c.doc.err);
-			why = msg;
-		} else if (json_type_of(&c.doc, 0) != JSON_OBJECT) {
-			why = "record is not a JSON object";
-		} else if (json_type_of(&c.doc, json_get(&c.doc, 0, "messages")) != JSON_ARRAY) {
-			why = "record has no \"messages\" array";
-			reason = "no_messages";
+		/* a record is a JSON object with a "messages" array: what is not
+		 * is a bad record, under --skip-bad as in every tool, counted as
+		 * bad_json or (an object without one) no_messages */
+		char why[200];
+		if (cli_parse_record(&c.doc, line, len, why, sizeof why)) {
+			cli_bad_record(&c, line, len, why);
+			continue;
 		}
-		if (why) {
-			if (!c.skip_bad) cli_data_fatal(&c, "%s", why);
-			cli_drop(&c, line, len, reason, why);
+		if (json_type_of(&c.doc, json_get(&c.doc, 0, "messages")) != JSON_ARRAY) {
+			cli_bad_record_as(&c, line, len, "no_messages", "record has no \"messages\" array");
 			continue;
 		}
 		int k = blend_match(&b, &c.doc);

@@ -162,6 +162,47 @@ static void test_progress_bytes(void)
 	T_CHECKF(strchr(err + 1, '\r') == NULL, "more than one draw: %s", err);
 }
 
+/* cli_bad_record_as: under --skip-bad, counted under its own reason beside
+ * bad_json; without it, fatal with the reason's text (exit 1). */
+static void test_bad_record_as(void)
+{
+	cli c;
+	char *argv[] = { "t", NULL };
+	cli_init(&c, "t", "usage: t\n", 1, argv);
+	c.skip_bad = 1;
+	const char *rec = "{\"id\":1}";
+	cli_add_read(&c, 2);
+	cli_bad_record_as(&c, rec, strlen(rec), "no_messages", "record has no \"messages\" array");
+	cli_bad_record(&c, "{", 1, "invalid JSON");
+	T_EQ_INT(c.n_dropped, 2);
+	T_EQ_INT(c.nreasons, 2);
+	T_EQ_STR(c.reasons[0].name, "no_messages");
+	T_EQ_STR(c.reasons[1].name, "bad_json");
+	int pfd[2];
+	T_CHECK(pipe(pfd) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		cli d;
+		cli_init(&d, "t", "usage: t\n", 1, argv);
+		cli_bad_record_as(&d, rec, strlen(rec), "no_messages", "record has no \"messages\" array");
+		_exit(0);
+	}
+	close(pfd[1]);
+	char err[512];
+	size_t got = 0;
+	ssize_t n;
+	/* stderr is unbuffered: the message comes in several writes */
+	while (got < sizeof err - 1 && (n = read(pfd[0], err + got, sizeof err - 1 - got)) > 0) got += (size_t)n;
+	err[got] = 0;
+	close(pfd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	T_CHECKF(strstr(err, "t: <stdin>:0: record has no \"messages\" array\n") != NULL, "%s", err);
+}
+
 static void test_annotate(void)
 {
 	strbuf b = STRBUF_INIT;
@@ -182,6 +223,7 @@ int main(void)
 	T_RUN(test_uint_arg);
 	T_RUN(test_real_arg);
 	T_RUN(test_progress_bytes);
+	T_RUN(test_bad_record_as);
 	T_RUN(test_annotate);
 	return t_done();
 }
