@@ -224,18 +224,42 @@ void cli_fatal(cli *c, const char *fmt, ...)
 	exit(CLI_EXIT_DATA);
 }
 
+static void vdata_msg(const cli *c, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s:%llu: ", c->prog, c->cur_file ? c->cur_file : "<stdin>",
+	        (unsigned long long)c->cur_line);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_data_fatal(cli *c, const char *fmt, ...)
 {
 	va_list ap;
 	flush_quietly(c);
-	fprintf(stderr, "%s: %s:%llu: ", c->prog, c->cur_file ? c->cur_file : "<stdin>",
-	        (unsigned long long)c->cur_line);
+	va_start(ap, fmt);
+	vdata_msg(c, fmt, ap);
+	va_end(ap);
+	counts_on_error(c);
+	exit(CLI_EXIT_DATA);
+}
+
+void cli_data_error(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdata_msg(c, fmt, ap);
+	va_end(ap);
+}
+
+void cli_info(cli *c, const char *fmt, ...)
+{
+	if (c->quiet) return;
+	va_list ap;
+	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	counts_on_error(c);
-	exit(CLI_EXIT_DATA);
 }
 
 void cli_warn(cli *c, const char *fmt, ...)

@@ -132,6 +132,12 @@ void cli_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void cli_data_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* "prog: msg" warning, no exit (suppressed by nothing: warnings matter). */
 void cli_warn(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "prog: file:line: msg" at the current input position, no exit: a record
+ * reported and the run goes on (sft-check's failures). Not suppressed by -q. */
+void cli_data_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "prog: msg", information beside the summary (decontam's index); -q
+ * silences it as it silences the summary. */
+void cli_info(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* After option parsing: remaining argv[optind..] are the inputs (none = stdin).
  * Opens stdout and --rejects. */

@@ -80,11 +80,11 @@ static decontam_index *load(cli *c, const bench_arg *against, int na, const char
 	decontam_index_build(ix);
 	for (int b = 0; !c->quiet && b < decontam_nbench(ix); b++) {
 		const decontam_bench_stats *s = decontam_bench(ix, b);
-		fprintf(stderr, "decontam: %s: %u items (%s layout): %u fields matched by %d-gram coverage, %u matched whole only, "
-		        "%u too short to match, %u generic (shared by items), %u empty\n", s->name, s->items, s->layout,
-		        s->seg_long, o->ngram, s->seg_short, s->seg_too_short, s->seg_generic, s->seg_empty);
+		cli_info(c, "%s: %u items (%s layout): %u fields matched by %d-gram coverage, %u matched whole only, "
+		         "%u too short to match, %u generic (shared by items), %u empty", s->name, s->items, s->layout,
+		         s->seg_long, o->ngram, s->seg_short, s->seg_too_short, s->seg_generic, s->seg_empty);
 	}
-	if (!c->quiet) fprintf(stderr, "decontam: index: %.1f MB\n", (double)decontam_index_bytes(ix) / 1e6);
+	cli_info(c, "index: %.1f MB", (double)decontam_index_bytes(ix) / 1e6);
 	return ix;
 }
 
@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 	}
 	strbuf_putc(&per, '}');
 	c.summary_extra = per.p;
-	if (!c.quiet && line.len) fprintf(stderr, "decontam: contaminated per benchmark: %s\n", line.p);
+	if (line.len) cli_info(&c, "contaminated per benchmark: %s", line.p);
 	if (report_path) {
 		strbuf r = STRBUF_INIT;
 		decontam_tally_write(tally, &r);

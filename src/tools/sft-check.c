@@ -23,7 +23,7 @@ static const char *rule(void *vctx, const json_doc *d, char *detail, size_t n)
 	struct ctx *x = vctx;
 	const char *why = sftcheck_record(d, x->strict, detail, n);
 	if (why && (x->max == 0 || x->shown < x->max)) {
-		fprintf(stderr, "sft-check: %s:%llu: %s: %s\n", x->c->cur_file, (unsigned long long)x->c->cur_line, why, detail);
+		cli_data_error(x->c, "%s: %s", why, detail);
 		x->shown++;
 	}
 	return why;

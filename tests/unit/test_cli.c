@@ -203,6 +203,52 @@ static void test_bad_record_as(void)
 	T_CHECKF(strstr(err, "t: <stdin>:0: record has no \"messages\" array\n") != NULL, "%s", err);
 }
 
+/* Run fn in a child with stderr on a pipe; its exit status and stderr. */
+static int capture(void (*fn)(void), char *err, size_t errn)
+{
+	int pfd[2];
+	if (pipe(pfd)) return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		fn();
+		_exit(0);
+	}
+	close(pfd[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < errn - 1 && (n = read(pfd[0], err + got, errn - 1 - got)) > 0) got += (size_t)n;
+	err[got] = 0;
+	close(pfd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void messages_child(void)
+{
+	cli c;
+	char *argv[] = { "t", NULL };
+	cli_init(&c, "t", "usage: t\n", 1, argv);
+	c.cur_file = "f.jsonl";
+	c.cur_line = 7;
+	cli_info(&c, "index: %d MB", 3);
+	cli_data_error(&c, "%s: %s", "why", "detail");
+	c.quiet = 1;
+	cli_info(&c, "not under -q");
+	cli_data_error(&c, "still under -q");
+}
+
+/* cli_info: "prog: msg", silenced by -q; cli_data_error: positioned, not
+ * silenced, and the run goes on (exit 0 here). */
+static void test_messages(void)
+{
+	char err[512];
+	T_CHECK(capture(messages_child, err, sizeof err) == 0);
+	T_EQ_STR(err, "t: index: 3 MB\nt: f.jsonl:7: why: detail\nt: f.jsonl:7: still under -q\n");
+}
+
 static void test_annotate(void)
 {
 	strbuf b = STRBUF_INIT;
@@ -224,6 +270,7 @@ int main(void)
 	T_RUN(test_real_arg);
 	T_RUN(test_progress_bytes);
 	T_RUN(test_bad_record_as);
+	T_RUN(test_messages);
 	T_RUN(test_annotate);
 	return t_done();
 }
