@@ -198,7 +198,7 @@ int main(int argc, char **argv)
 				    (unsigned long long)p->requested, p->n, (unsigned long long)p->taken, (unsigned long long)p->train,
 				    (unsigned long long)p->val, (unsigned long long)p->epochs, (unsigned long long)p->shortfall);
 		}
-		if (fwrite(pl.p, 1, pl.len, stdout) != pl.len || fflush(stdout)) cli_fatal(&c, "standard output: %s", strerror(errno));
+		cli_write(&c, pl.p, pl.len);
 		strbuf_free(&pl);
 	} else {
 		blend_info info = {

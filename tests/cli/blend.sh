@@ -178,4 +178,4 @@ t_grep "at the lock bound" "^blend: /dev/zero: more than 64 MiB: not a lock file
 # (from a pipe, whose spool file would take descriptor 1)
 cat "$T/in.jsonl" | blend -r "$T/r.recipe" --plan >&- 2>"$T/e31"
 t_eq "blend --plan >&- from a pipe: exit 1" 1 $?
-t_grep "saying so" "^blend: standard output: Bad file descriptor" "$T/e31"
+t_grep "saying so" "^blend: write error on standard output: Bad file descriptor" "$T/e31"
