@@ -4,6 +4,8 @@
 #include "cli.h"
 #include "t.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -97,6 +99,42 @@ static void test_uint_arg(void)
 	T_CHECK(uint_status("1", 1, 100, err, sizeof err) == 0);
 	T_CHECK(uint_status("100", 1, 100, err, sizeof err) == 0);
 	T_CHECK(uint_status("18446744073709551615", 0, UINT64_MAX - 1, err, sizeof err) == 2);
+}
+
+/* The rule against a definition: accepted iff the text is '+'? digits and
+ * strtoull reads it without ERANGE, and then to the same value; on random
+ * strings over digits, signs, a blank and a letter (a fixed seed). */
+static void test_uint_arg_random(void)
+{
+	static const char alpha[] = "0123456789+- x";
+	uint64_t s = 0x9E3779B97F4A7C15ull;
+	char arg[24], err[512];
+	for (int k = 0; k < 300; k++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		int n = (int)(s >> 59) % 22;
+		for (int i = 0; i < n; i++) {
+			s = s * 6364136223846793005ull + 1442695040888963407ull;
+			/* mostly digits, so that long numbers near 2^64 come up */
+			int r = (int)(s >> 58);
+			arg[i] = r < 50 ? alpha[r % 10] : alpha[10 + r % 4];
+		}
+		arg[n] = 0;
+		const char *p = arg + (arg[0] == '+');
+		int want = *p != 0;
+		for (const char *q = p; *q; q++)
+			if (*q < '0' || *q > '9') want = 0;
+		errno = 0;
+		unsigned long long ref = want ? strtoull(p, NULL, 10) : 0;
+		if (errno == ERANGE) want = 0;
+		int st = uint_status(arg, 0, UINT64_MAX, err, sizeof err);
+		T_CHECKF(st == (want ? 0 : 2), "'%s': exit %d", arg, st);
+		if (want) {
+			cli c;
+			char *argv[] = { "t", NULL };
+			cli_init(&c, "t", "usage: t\n", 1, argv);
+			T_CHECKF(cli_uint_arg(&c, "--x", arg, 0, UINT64_MAX) == ref, "'%s'", arg);
+		}
+	}
 }
 
 static void test_real_arg(void)
@@ -267,6 +305,7 @@ int main(void)
 {
 	T_RUN(test_int_arg);
 	T_RUN(test_uint_arg);
+	T_RUN(test_uint_arg_random);
 	T_RUN(test_real_arg);
 	T_RUN(test_progress_bytes);
 	T_RUN(test_bad_record_as);
