@@ -184,6 +184,22 @@ long long cli_int_arg(cli *c, const char *opt, const char *arg, long long min, l
 	return v;
 }
 
+uint64_t cli_uint_arg(cli *c, const char *opt, const char *arg, uint64_t min, uint64_t max)
+{
+	const char *p = arg + (*arg == '+');
+	uint64_t v = 0;
+	int ok = *p != 0;
+	for (; ok && *p; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (d > 9 || v > (UINT64_MAX - d) / 10) ok = 0;
+		else v = v * 10 + d;
+	}
+	if (!ok || v < min || v > max)
+		cli_usage_error(c, "%s: expected an integer from %llu to %llu, found '%s'", opt, (unsigned long long)min,
+				(unsigned long long)max, arg);
+	return v;
+}
+
 double cli_real_arg(cli *c, const char *opt, const char *arg, double min, double max)
 {
 	char *e;
@@ -208,18 +224,42 @@ void cli_fatal(cli *c, const char *fmt, ...)
 	exit(CLI_EXIT_DATA);
 }
 
+static void vdata_msg(const cli *c, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: %s:%llu: ", c->prog, c->cur_file ? c->cur_file : "<stdin>",
+	        (unsigned long long)c->cur_line);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_data_fatal(cli *c, const char *fmt, ...)
 {
 	va_list ap;
 	flush_quietly(c);
-	fprintf(stderr, "%s: %s:%llu: ", c->prog, c->cur_file ? c->cur_file : "<stdin>",
-	        (unsigned long long)c->cur_line);
+	va_start(ap, fmt);
+	vdata_msg(c, fmt, ap);
+	va_end(ap);
+	counts_on_error(c);
+	exit(CLI_EXIT_DATA);
+}
+
+void cli_data_error(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdata_msg(c, fmt, ap);
+	va_end(ap);
+}
+
+void cli_info(cli *c, const char *fmt, ...)
+{
+	if (c->quiet) return;
+	va_list ap;
+	fprintf(stderr, "%s: ", c->prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	counts_on_error(c);
-	exit(CLI_EXIT_DATA);
 }
 
 void cli_warn(cli *c, const char *fmt, ...)
@@ -308,10 +348,15 @@ int cli_parse_record(json_doc *d, const char *line, size_t len, char *why, size_
 	return 0;
 }
 
-void cli_bad_record(cli *c, const char *line, size_t len, const char *why)
+void cli_bad_record_as(cli *c, const char *line, size_t len, const char *reason, const char *why)
 {
 	if (!c->skip_bad) cli_data_fatal(c, "%s", why);
-	cli_drop(c, line, len, "bad_json", why);
+	cli_drop(c, line, len, reason, why);
+}
+
+void cli_bad_record(cli *c, const char *line, size_t len, const char *why)
+{
+	cli_bad_record_as(c, line, len, "bad_json", why);
 }
 
 int cli_next_record(cli *c, const char **line, size_t *len)
@@ -424,7 +469,7 @@ void cli_drop(cli *c, const char *line, size_t len, const char *reason, const ch
 
 void cli_progress(cli *c, const char *fmt, ...)
 {
-	if (!(c->tty || c->progress)) return;
+	if (!cli_progress_on(c)) return;
 	double now = cli_now();
 	if (now - c->t_last_progress < 0.25) return;
 	c->t_last_progress = now;
@@ -437,6 +482,21 @@ void cli_progress(cli *c, const char *fmt, ...)
 	if (el > 0 && c->bytes_in)
 		fprintf(stderr, ", %.1f MB/s", (double)c->bytes_in / el / 1e6);
 	fputs("\033[K", stderr);
+}
+
+int cli_progress_on(const cli *c) { return c->tty || c->progress; }
+
+void cli_progress_bytes(cli *c, uint64_t done, uint64_t total, int final)
+{
+	if (!cli_progress_on(c)) return;
+	double t = cli_now();
+	if (!done && !final) { c->t_bytes_start = c->t_bytes_last = t; return; }
+	if (!final && t - c->t_bytes_last < 0.25) return;
+	c->t_bytes_last = t;
+	double el = t - c->t_bytes_start, rate = el > 0 ? (double)done / el : 0;
+	double eta = rate > 0 && total > done ? (double)(total - done) / rate : 0;
+	fprintf(stderr, "\r%s: %7.1f / %.1f MB  %6.1f MB/s  ETA %4.0fs%s", c->prog, (double)done / 1e6,
+		(double)total / 1e6, rate / 1e6, eta, final ? "\n" : "");
 }
 
 int cli_finish(cli *c)

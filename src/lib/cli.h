@@ -92,6 +92,7 @@ typedef struct cli {
 	/* progress */
 	uint64_t bytes_in;
 	double t_start, t_last_progress;
+	double t_bytes_start, t_bytes_last;   /* cli_progress_bytes' transfer */
 	int tty;
 	/* raw JSON members (',"k":v' text without the leading comma) added to
 	 * the --summary object, e.g. decontam's drops per benchmark; the tool's */
@@ -106,13 +107,24 @@ void cli_init(cli *c, const char *prog, const char *usage, int argc, char **argv
 int cli_common_opt(cli *c, int opt, const char *arg);
 /* Print "prog: msg" (if msg) and "Try 'prog --help'", exit 2. */
 void cli_usage_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-/* Number options, one rule for every tool (as OpenBSD's strtonum): the whole
- * argument is a decimal integer (an optional sign, then digits) within
- * [min, max], or a decimal real within [min, max] that is neither NaN nor
- * infinite; anything else (empty, trailing text, out of range) is a usage
- * error naming the option: "prog: --jobs: expected an integer from 1 to 1024,
- * found '0'". */
+/* Number options, one rule for every tool, as strict as OpenBSD's
+ * strtonum(3): the whole argument is a decimal integer within [min, max], or
+ * a decimal real within [min, max] that is neither NaN nor infinite; anything
+ * else is a usage error naming the option and the range: "prog: --jobs:
+ * expected an integer from 1 to 1024, found '0'". Exactly:
+ *   - empty, a sign alone, trailing text ("12x", "1 "), hex ("0x10"), a
+ *     fraction for an integer ("1.5"), or a value beyond the type (2^64 for
+ *     cli_uint_arg, 2^63 for cli_int_arg) or the range are refused;
+ *   - one leading '+' is taken ("+7" is 7), as strtonum takes it;
+ *   - leading blanks are refused (" 1"), where strtonum, built on strtoll,
+ *     skips them: an option's value is what the user typed, and a blank in
+ *     it is a quoting slip, not a number;
+ *   - cli_uint_arg takes no '-' at all, not even "-0": strtoull would read
+ *     "-1" as 2^64-1, which nobody means.
+ * cli_uint_arg is for values up to 2^64-1 (blend's --seed, row limits and
+ * counts); cli_int_arg for signed ones and anything that fits int64. */
 long long cli_int_arg(cli *c, const char *opt, const char *arg, long long min, long long max);
+uint64_t cli_uint_arg(cli *c, const char *opt, const char *arg, uint64_t min, uint64_t max);
 double cli_real_arg(cli *c, const char *opt, const char *arg, double min, double max);
 /* "prog: msg" on stderr (no position), exit 1. */
 void cli_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
@@ -120,6 +132,12 @@ void cli_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 void cli_data_fatal(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 /* "prog: msg" warning, no exit (suppressed by nothing: warnings matter). */
 void cli_warn(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "prog: file:line: msg" at the current input position, no exit: a record
+ * reported and the run goes on (sft-check's failures). Not suppressed by -q. */
+void cli_data_error(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "prog: msg", information beside the summary (decontam's index); -q
+ * silences it as it silences the summary. */
+void cli_info(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* After option parsing: remaining argv[optind..] are the inputs (none = stdin).
  * Opens stdout and --rejects. */
@@ -141,6 +159,11 @@ int cli_next_record(cli *c, const char **line, size_t *len);
  * "bad_json" and written to --rejects. */
 int cli_parse_record(json_doc *d, const char *line, size_t len, char *why, size_t wn);
 void cli_bad_record(cli *c, const char *line, size_t len, const char *why);
+/* cli_bad_record for a record a tool cannot use although it is a JSON
+ * object (blend's records without "messages"): the same path, fatal with
+ * "prog: file:line: why" unless --skip-bad, else counted under reason (not
+ * "bad_json") and written to --rejects with why as its detail. */
+void cli_bad_record_as(cli *c, const char *line, size_t len, const char *reason, const char *why);
 
 /* Outcomes of one record. */
 void cli_keep(cli *c, const char *line, size_t len);     /* write as read, counts kept */
@@ -195,5 +218,17 @@ int cli_finish(cli *c);
 double cli_now(void);
 /* Progress line on stderr when on a terminal (or --progress), at most 4x/s. */
 void cli_progress(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Is progress shown: stderr a terminal, or --progress given. */
+int cli_progress_on(const cli *c);
+/* A transfer's progress (downloads: hf-fetch's bar), shaped as
+ * hub_progress_fn calls it: (0, total, 0) starts a transfer and its clock,
+ * drawing nothing; (done, total, 0) redraws, at most 4 times a second,
+ *     "\rprog:    12.3 / 45.6 MB     7.8 MB/s  ETA    4s"
+ * (MB of 10^6 bytes; the rate since the start; the ETA at that rate, 0 when
+ * unknown); (done, total, 1) draws the last state at once, ending the line
+ * with "\n" so that what follows starts on its own. Draws only when
+ * cli_progress_on. Not thread-safe: calls must be serialized (the hub calls
+ * its progress function under its lock). */
+void cli_progress_bytes(cli *c, uint64_t done, uint64_t total, int final);
 
 #endif

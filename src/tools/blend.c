@@ -102,14 +102,11 @@ int main(int argc, char **argv)
 	cli_init(&c, "blend", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "r:o:", opts, NULL)) != -1) {
 		if (cli_common_opt(&c, o, optarg)) continue;
-		char *e;
 		switch (o) {
 		case 'r': recipe_path = optarg; break;
 		case 'o': outdir = optarg; break;
 		case O_SEED:
-			errno = 0;
-			seed_cli = strtoull(optarg, &e, 10);
-			if (*e || !*optarg || *optarg == '-' || errno) cli_usage_error(&c, "--seed: expected a number from 0 to 2^64-1, found '%s'", optarg);
+			seed_cli = cli_uint_arg(&c, "--seed", optarg, 0, UINT64_MAX);
 			seed_opt = 1;
 			break;
 		case O_VAL:
@@ -160,20 +157,16 @@ int main(int argc, char **argv)
 		}
 		uint64_t where;
 		if (blend_input_line(&b, in, line, len, c.in.offset, &where, err, sizeof err)) cli_fatal(&c, "%s", err);
-		const char *why = NULL, *reason = "bad_json";
-		char msg[200];
-		if (json_parse(&c.doc, line, len)) {
-			snprintf(msg, sizeof msg, "invalid JSON: %s", c.doc.err);
-			why = msg;
-		} else if (json_type_of(&c.doc, 0) != JSON_OBJECT) {
-			why = "record is not a JSON object";
-		} else if (json_type_of(&c.doc, json_get(&c.doc, 0, "messages")) != JSON_ARRAY) {
-			why = "record has no \"messages\" array";
-			reason = "no_messages";
+		/* a record is a JSON object with a "messages" array: what is not
+		 * is a bad record, under --skip-bad as in every tool, counted as
+		 * bad_json or (an object without one) no_messages */
+		char why[200];
+		if (cli_parse_record(&c.doc, line, len, why, sizeof why)) {
+			cli_bad_record(&c, line, len, why);
+			continue;
 		}
-		if (why) {
-			if (!c.skip_bad) cli_data_fatal(&c, "%s", why);
-			cli_drop(&c, line, len, reason, why);
+		if (json_type_of(&c.doc, json_get(&c.doc, 0, "messages")) != JSON_ARRAY) {
+			cli_bad_record_as(&c, line, len, "no_messages", "record has no \"messages\" array");
 			continue;
 		}
 		int k = blend_match(&b, &c.doc);
@@ -205,7 +198,7 @@ int main(int argc, char **argv)
 				    (unsigned long long)p->requested, p->n, (unsigned long long)p->taken, (unsigned long long)p->train,
 				    (unsigned long long)p->val, (unsigned long long)p->epochs, (unsigned long long)p->shortfall);
 		}
-		if (fwrite(pl.p, 1, pl.len, stdout) != pl.len || fflush(stdout)) cli_fatal(&c, "standard output: %s", strerror(errno));
+		cli_write(&c, pl.p, pl.len);
 		strbuf_free(&pl);
 	} else {
 		blend_info info = {

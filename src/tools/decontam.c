@@ -80,11 +80,11 @@ static decontam_index *load(cli *c, const bench_arg *against, int na, const char
 	decontam_index_build(ix);
 	for (int b = 0; !c->quiet && b < decontam_nbench(ix); b++) {
 		const decontam_bench_stats *s = decontam_bench(ix, b);
-		fprintf(stderr, "decontam: %s: %u items (%s layout): %u fields matched by %d-gram coverage, %u matched whole only, "
-		        "%u too short to match, %u generic (shared by items), %u empty\n", s->name, s->items, s->layout,
-		        s->seg_long, o->ngram, s->seg_short, s->seg_too_short, s->seg_generic, s->seg_empty);
+		cli_info(c, "%s: %u items (%s layout): %u fields matched by %d-gram coverage, %u matched whole only, "
+		         "%u too short to match, %u generic (shared by items), %u empty", s->name, s->items, s->layout,
+		         s->seg_long, o->ngram, s->seg_short, s->seg_too_short, s->seg_generic, s->seg_empty);
 	}
-	if (!c->quiet) fprintf(stderr, "decontam: index: %.1f MB\n", (double)decontam_index_bytes(ix) / 1e6);
+	cli_info(c, "index: %.1f MB", (double)decontam_index_bytes(ix) / 1e6);
 	return ix;
 }
 
@@ -137,7 +137,6 @@ int main(int argc, char **argv)
 	cli_init(&c, "decontam", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "a:f:", opts, NULL)) != -1) {
 		if (cli_common_opt(&c, o, optarg)) continue;
-		char *e;
 		switch (o) {
 		case 'a': against[na++] = (bench_arg){optarg, nf, 0}; break;
 		case 'f':
@@ -148,18 +147,15 @@ int main(int argc, char **argv)
 			else nglobal++;
 			break;
 		case OPT_REPORT: report_path = optarg; break;
-		case OPT_NGRAM: {
-			uint64_t v;
-			if (parse_count(optarg, &v) || v < 3 || v > 64) cli_usage_error(&c, "--ngram: expected 3 to 64 words, found '%s'", optarg);
-			dopt.ngram = (int)v;
+		case OPT_NGRAM:
+			dopt.ngram = (int)cli_int_arg(&c, "--ngram", optarg, 3, 64);
 			if (dopt.long_tokens < dopt.ngram) dopt.long_tokens = dopt.ngram;
 			break;
-		}
 		case OPT_COVERAGE:
-			errno = 0;
-			dopt.coverage = strtod(optarg, &e);
-			if (*e || e == optarg || errno || !(dopt.coverage > 0 && dopt.coverage <= 1))
-				cli_usage_error(&c, "--coverage: expected a share above 0 and at most 1, found '%s'", optarg);
+			/* cli's ranges are closed; a share of 0 would match everything */
+			dopt.coverage = cli_real_arg(&c, "--coverage", optarg, 0, 1);
+			if (dopt.coverage <= 0)
+				cli_usage_error(&c, "--coverage: expected a number above 0, up to 1, found '%s'", optarg);
 			if (dopt.short_coverage < dopt.coverage) dopt.short_coverage = dopt.coverage;
 			break;
 		default: cli_usage_error(&c, NULL);
@@ -186,7 +182,7 @@ int main(int argc, char **argv)
 	}
 	strbuf_putc(&per, '}');
 	c.summary_extra = per.p;
-	if (!c.quiet && line.len) fprintf(stderr, "decontam: contaminated per benchmark: %s\n", line.p);
+	if (line.len) cli_info(&c, "contaminated per benchmark: %s", line.p);
 	if (report_path) {
 		strbuf r = STRBUF_INIT;
 		decontam_tally_write(tally, &r);

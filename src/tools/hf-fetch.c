@@ -42,22 +42,14 @@ typedef struct fetch {
 	hub_repo repo;
 	const char *lock;
 	int jobs;
-	double prog_start, prog_last;   /* the download bar's */
 } fetch;
 
-/* The download bar: MB of the batch, rate and ETA, at most 4 times a second,
- * and the last state on its own line once a batch downloaded anything. */
+/* The download bar is cli's: MB of the batch, rate and ETA, at most 4 times
+ * a second, and the last state on its own line once a batch downloaded
+ * anything (the hub calls this under its lock, one call at a time). */
 static void draw_progress(void *ctx, uint64_t done, uint64_t total, int final)
 {
-	fetch *f = ctx;
-	double t = cli_now();
-	if (!done && !final) { f->prog_start = f->prog_last = t; return; }
-	if (!final && t - f->prog_last < 0.25) return;
-	f->prog_last = t;
-	double el = t - f->prog_start, rate = el > 0 ? done / el : 0;
-	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
-	fprintf(stderr, "\r%s: %7.1f / %.1f MB  %6.1f MB/s  ETA %4.0fs%s", f->c.prog, done / 1e6, total / 1e6,
-		rate / 1e6, eta, final ? "\n" : "");
+	cli_progress_bytes(ctx, done, total, final);
 }
 
 static void open_repo(fetch *f, const char *kind, const char *id, const char *rev)
@@ -188,7 +180,7 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n': po.limit = (uint64_t)cli_int_arg(&f.c, "--limit", optarg, 1, INT64_MAX); break;
+		case 'n': po.limit = cli_uint_arg(&f.c, "--limit", optarg, 1, UINT64_MAX); break;
 		case O_LOCK: f.lock = optarg; break;
 		case 'j': f.jobs = (int)cli_int_arg(&f.c, "--jobs", optarg, 1, HUB_MAX_JOBS); break;
 		case O_LIST: list = 1; break;
@@ -216,7 +208,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	f.h = hub_new(err, sizeof err);
 	if (!f.h) cli_usage_error(&f.c, "%s", err);
-	if ((f.c.tty || f.c.progress) && !f.c.quiet) hub_set_progress(f.h, draw_progress, &f);
+	if (cli_progress_on(&f.c) && !f.c.quiet) hub_set_progress(f.h, draw_progress, &f.c);
 	open_repo(&f, model ? "models" : "datasets", id, rev);
 
 	if (model) {

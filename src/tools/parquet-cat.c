@@ -57,6 +57,7 @@ static int stdin_file(cli *c)
 
 static int on_row(void *ctx, const char *json, size_t len)
 {
+	cli_add_read(ctx, 1);   /* a row read from the file, and kept */
 	cli_emit(ctx, json, len);
 	return 0;
 }
@@ -90,10 +91,7 @@ int main(int argc, char **argv)
 			po.columns = cols;
 			break;
 		case 'w': where = optarg; break;
-		case 'n':
-			if (parse_count(optarg, &po.limit) || !po.limit)
-				cli_usage_error(&c, "--limit: a positive number, not '%s'", optarg);
-			break;
+		case 'n': po.limit = cli_uint_arg(&c, "--limit", optarg, 1, UINT64_MAX); break;
 		case O_SCHEMA: schema = 1; break;
 		default: cli_usage_error(&c, NULL);
 		}
@@ -135,7 +133,6 @@ int main(int argc, char **argv)
 		                : pq_cat_fd(in, c.cur_file, &po, on_row, &c, err, sizeof err);
 		if (in > 0) close(in);
 		if (rc < 0) cli_fatal(&c, "%s", err + 4);   /* drop the "pq: " prefix: the tool names itself */
-		cli_add_read(&c, c.n_kept - before);   /* the rows on_row kept */
 		if (po.limit) {
 			left -= c.n_kept - before;
 			if (!left) break;

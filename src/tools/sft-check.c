@@ -2,7 +2,6 @@
  * valid records pass through, failures are reported with file:line. */
 #include "cli.h"
 #include "sftcheck.h"
-#include "util.h"
 
 #include <stdlib.h>
 
@@ -24,7 +23,7 @@ static const char *rule(void *vctx, const json_doc *d, char *detail, size_t n)
 	struct ctx *x = vctx;
 	const char *why = sftcheck_record(d, x->strict, detail, n);
 	if (why && (x->max == 0 || x->shown < x->max)) {
-		fprintf(stderr, "sft-check: %s:%llu: %s: %s\n", x->c->cur_file, (unsigned long long)x->c->cur_line, why, detail);
+		cli_data_error(x->c, "%s: %s", why, detail);
 		x->shown++;
 	}
 	return why;
@@ -47,10 +46,7 @@ int main(int argc, char **argv)
 		if (cli_common_opt(&c, o, optarg)) continue;
 		switch (o) {
 		case O_STRICT: x.strict = 1; break;
-		case O_MAXERR:
-			if (parse_count(optarg, &x.max))
-				cli_usage_error(&c, "--max-errors: a number (0 = all), not '%s'", optarg);
-			break;
+		case O_MAXERR: x.max = cli_uint_arg(&c, "--max-errors", optarg, 0, UINT64_MAX); break;
 		default: cli_usage_error(&c, NULL);
 		}
 	}

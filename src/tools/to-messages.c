@@ -153,11 +153,11 @@ int main(int argc, char **argv)
 	json_doc_init(&od);
 	uint64_t row = 0;
 	while (cli_next_line(&c, &line, &len)) {
+		/* a bad line still takes its row number: ids stay what they
+		 * are with and without --skip-bad */
 		uint64_t rowno = row++;
-		if (json_parse(&c.doc, line, len) || c.doc.nodes[0].type != JSON_OBJECT) {
-			const char *why = c.doc.err[0] ? c.doc.err : "record is not a JSON object";
-			if (!c.skip_bad) cli_data_fatal(&c, "invalid JSON: %s", why);
-			cli_drop(&c, line, len, "bad_json", why);
+		if (cli_parse_record(&c.doc, line, len, err, sizeof err)) {
+			cli_bad_record(&c, line, len, err);
 			continue;
 		}
 		if (!jq) {

@@ -123,6 +123,9 @@ t_eq "and the outputs are untouched" "" "$(diff -r "$T/out" "$T/keep")"
 t_status "an input that does not exist: exit 1" 1 blend -r "$T/r.recipe" -o "$T/o22" "$T/nope.jsonl"
 t_status "--val 1.5: usage error" 2 blend -r "$T/r.recipe" -o "$T/o22" --val 1.5 "$T/in.jsonl"
 t_status "--seed -1: usage error" 2 blend -r "$T/r.recipe" -o "$T/o22" --seed -1 "$T/in.jsonl"
+t_grep "in the one style of number options" "^blend: --seed: expected an integer from 0 to 18446744073709551615, found '-1'" "$T/.err"
+t_status "--seed 2^64: usage error" 2 blend -r "$T/r.recipe" -o "$T/o22" --seed 18446744073709551616 "$T/in.jsonl"
+t_status "--seed 2^64-1 is a seed" 0 blend -q -r "$T/r.recipe" --plan --seed 18446744073709551615 "$T/in.jsonl"
 t_eq "manifest fields" 'blend recipe 7 ["messages"] 130 1' "$(jq -r '"\(.tool) \(.seed_from) \(.seed) \(.fields|tojson) \(.matched) \(.unmatched)"' "$T/out/manifest.json")"
 t_eq "the manifest holds the recipe text" "$(cat "$T/r.recipe")" "$(jq -r .recipe "$T/out/manifest.json")"
 # memory with standard input: the spool holds the records, not memory
@@ -181,4 +184,4 @@ t_grep "at the lock bound" "^blend: /dev/zero: more than 64 MiB: not a lock file
 # (from a pipe, whose spool file would take descriptor 1)
 cat "$T/in.jsonl" | blend -r "$T/r.recipe" --plan >&- 2>"$T/e31"
 t_eq "blend --plan >&- from a pipe: exit 1" 1 $?
-t_grep "saying so" "^blend: standard output: Bad file descriptor" "$T/e31"
+t_grep "saying so" "^blend: write error on standard output: Bad file descriptor" "$T/e31"

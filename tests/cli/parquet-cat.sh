@@ -32,10 +32,11 @@ if [ -e "$D" ]; then
 	t_eq "where and where-not partition the rows" "$n_all" $((n_code + n_other))
 	t_eq "where keeps only matching rows" "$n_code" "$(parquet-cat -q --where domain=Coding "$D" | grep -c '"domain":"Coding"')"
 	t_eq "limit" 3 "$(parquet-cat -q --limit 3 "$D" | wc -l)"
-	for n in -1 0 ' 3' +3 3x 18446744073709551616; do
+	for n in -1 0 ' 3' 3x 18446744073709551616; do
 		t_status "--limit '$n': usage error" 2 parquet-cat -q -n "$n" "$D"
 	done
-	t_grep "naming the value" "^parquet-cat: --limit: a positive number, not '18446744073709551616'" "$T/.err"
+	t_grep "naming the value" "^parquet-cat: --limit: expected an integer from 1 to 18446744073709551615, found '18446744073709551616'" "$T/.err"
+	t_eq "--limit +3: one leading '+', as every number option takes it" 3 "$(parquet-cat -q --limit +3 "$D" | wc -l)"
 	t_status "unknown column is an error" 1 parquet-cat --columns nope "$D"
 	t_grep "unknown column named" "no column 'nope'" "$T/.err"
 	# truncation anywhere fails cleanly

@@ -30,6 +30,14 @@ t_eq "a trace cut off (finish_reason length) is rejected as truncated" "truncate
 echo '{"q":"a","a":"b","sys":"be nice","k":7}' >"$T/g.jsonl"
 t_eq "generic mapping with --system and --keep" '{"id":"s/0","source":"s","messages":[{"role":"system","content":"be nice"},{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"k":7}' \
 	"$(to-messages -q --source s --user q --assistant a --system sys --keep k "$T/g.jsonl")"
+# bad lines: cli's bad-record path, as in every tool; a bad line keeps its row number
+printf '{"q":"a","a":"b"}\n[1]\n{bad\n{"q":"c","a":"d"}\n' >"$T/tmbad.jsonl"
+t_status "a line that is not an object stops to-messages" 1 to-messages -q --source s --user q --assistant a "$T/tmbad.jsonl"
+t_grep "in cli's words" "^to-messages: $T/tmbad.jsonl:2: record is not a JSON object\$" "$T/.err"
+to-messages -q --source s --user q --assistant a --skip-bad --rejects "$T/tmbad-rej.jsonl" "$T/tmbad.jsonl" >"$T/o"
+t_eq "--skip-bad: the rows after keep their numbers" "s/0 s/3" "$(jq -r .id "$T/o" | tr '\n' ' ' | sed 's/ $//')"
+t_eq "and the rejects say why as every tool does" "bad_json record is not a JSON object|bad_json invalid JSON: expected a string key, found 'b' at byte 2" \
+	"$(jq -r '.reason + " " + .detail' "$T/tmbad-rej.jsonl" | paste -sd'|')"
 t_status "a --jq program that does not compile: usage error" 2 to-messages --jq '.foo | bar' "$T/g.jsonl"
 t_eq "with libjq's reason in to-messages' words" "to-messages: --jq: bar/0 is not defined at <top-level>, line 1" "$(head -1 "$T/.err")"
 t_eq "--jq program, id and source filled in" '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"id":"j/0","source":"j"}' \
@@ -56,9 +64,11 @@ t_grep "--jq: an error after an output is one more drop" "read 2, kept 1, droppe
 # The reasons are found in the code by the shapes it gives them in; the list
 # it finds is held to the known one, so a change of shape that hides a reason
 # from the grep (or a new reason) fails here instead of checking nothing.
+# cli_bad_record gives cli's bad_json without naming it.
 to-messages --help >"$T/help"
-found=$(grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, |fn\(ctx, NULL, 0, )"[a-z_]+"' \
-		"$SFTKIT_ROOT/src/lib/convert.c" "$SFTKIT_ROOT/src/tools/to-messages.c" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u | tr '\n' ' ')
+found=$({ grep -ohE '(fail\(reason, |\*reason = |cli_drop\(&c, line, len, |fn\(ctx, NULL, 0, )"[a-z_]+"' \
+		"$SFTKIT_ROOT/src/lib/convert.c" "$SFTKIT_ROOT/src/tools/to-messages.c" | grep -oE '"[a-z_]+"' | tr -d '"'
+	grep -q 'cli_bad_record(' "$SFTKIT_ROOT/src/tools/to-messages.c" && echo bad_json; } | sort -u | tr '\n' ' ')
 t_eq "to-messages: the reasons found in the code are the known ones" \
 	"answer_mismatch bad_json bad_message bad_messages bad_record bad_role bad_spec empty_content empty_messages jq_empty jq_error missing_content missing_field no_final_assistant non_string_content not_a_record null_content short_solution truncated unclosed_think " "$found"
 for r in $found; do
@@ -164,7 +174,7 @@ printf '{"messages":[{"role":"user","content":"a"},{"role":"user","content":"a"}
 t_status "not alternating passes by default" 0 sft-check -q "$T/alt.jsonl"
 t_status "--strict requires alternation" 1 sft-check -q --strict "$T/alt.jsonl"
 t_status "--max-errors -1: usage error" 2 sft-check -q --max-errors -1 "$T/ok.jsonl"
-t_grep "naming the value" "^sft-check: --max-errors: a number (0 = all), not '-1'" "$T/.err"
+t_grep "naming the value" "^sft-check: --max-errors: expected an integer from 0 to 18446744073709551615, found '-1'" "$T/.err"
 t_status "--max-errors 0 reports all" 1 sft-check -q --max-errors 0 "$T/alt.jsonl" --strict
 printf '%s\n' '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":" \u0020\n\u000A"}]}' >"$T/blank.jsonl"
 sft-check -q "$T/blank.jsonl" 2>"$T/e"
