@@ -1,6 +1,5 @@
 /* chatlen.c — a record's conversation length as the trainer counts it. See chatlen.h. */
 #include "tok/chatlen.h"
-#include "cli.h"
 
 #include <errno.h>
 #include "workq.h"
@@ -603,7 +602,7 @@ static void annotate(chatlen_ctx *c, chatlen_item *it, const strbuf *rendered)
 	}
 	/* the record, without an earlier n_tokens, plus the new one */
 	if (json_get(d, 0, "n_tokens") == JSON_NONE && json_get(d, 0, "token_ids") == JSON_NONE && json_get(d, 0, "rendered") == JSON_NONE) {
-		cli_annotate(&it->out, it->line, it->len, fields.p, fields.len);
+		json_append_members(&it->out, it->line, it->len, fields.p, fields.len);
 	} else {
 		strbuf_putc(&it->out, '{');
 		int first = 1;
@@ -633,7 +632,7 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 	c->ids.n = 0;
 	c->partial = 0;
 	/* parsed here, in the worker, and judged in input order by the caller */
-	if (cli_parse_record(d, it->line, it->len, it->detail, sizeof it->detail)) {
+	if (json_parse_object(d, it->line, it->len, it->detail, sizeof it->detail)) {
 		it->reason = chatlen_bad_json;
 		return;
 	}
