@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
+
+#define TOK_LEN_MAX_JOBS 256
 
 static const char usage[] =
 	"Usage: tok-len --tokenizer DIR|FILE [--trainer T] [--max N] [-j N] [--template FILE]\n"
@@ -96,20 +99,10 @@ int main(int argc, char **argv)
 	cli_init(&c, "tok-len", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "t:m:j:", opts, NULL)) != -1) {
 		if (cli_common_opt(&c, o, optarg)) continue;
-		char *e;
 		switch (o) {
 		case 't': tokpath = optarg; break;
-		case 'm':
-			j.max = strtoll(optarg, &e, 10);
-			if (*e || !*optarg || j.max < 0) cli_usage_error(&c, "--max: a count, not '%s'", optarg);
-			break;
-		case 'j':
-		{
-			long v = strtol(optarg, &e, 10);
-			if (*e || !*optarg || v < 1 || v > 256) cli_usage_error(&c, "--jobs: 1 to 256, not '%s'", optarg);
-			jobs = (int)v;
-			break;
-		}
+		case 'm': j.max = cli_int_arg(&c, "--max", optarg, 0, LLONG_MAX); break;
+		case 'j': jobs = (int)cli_int_arg(&c, "--jobs", optarg, 1, TOK_LEN_MAX_JOBS); break;
 		case O_NO_TEMPLATE: j.no_template = 1; break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "plain")) j.format = CHATLEN_PLAIN;

@@ -175,6 +175,12 @@ mkdir -p "$T/badcfg" && cp "$TK/tokenizer.json" "$T/badcfg/" && echo '{"chat_tem
 t_status "a damaged tokenizer_config.json stops, not counted without its template" 1 tok-len -t "$T/badcfg" "$T/in.jsonl"
 t_grep "and names the file" "badcfg/tokenizer_config.json" "$T/.err"
 t_status "-j 2^32+1 is not taken as 1" 2 tok-len -t "$TK" -j 4294967297 "$T/in.jsonl"
+t_grep "number options say what they expected, as every tool does" "^tok-len: --jobs: expected an integer from 1 to 256, found '4294967297'\$" "$T/.err"
+t_status "--max -1: usage error" 2 tok-len -t "$TK" --max -1 "$T/in.jsonl"
+t_grep "naming --max and its range" "^tok-len: --max: expected an integer from 0 to 9223372036854775807, found '-1'\$" "$T/.err"
+t_status "--max 12x: usage error" 2 tok-len -t "$TK" --max 12x "$T/in.jsonl"
+t_status "-j '': usage error" 2 tok-len -t "$TK" -j '' "$T/in.jsonl"
+t_status "--max 2^63: usage error, not saturated" 2 tok-len -t "$TK" --max 9223372036854775808 "$T/in.jsonl"
 t_status "no --tokenizer: usage error" 2 tok-len "$T/in.jsonl"
 echo '{"id":"x","messages":"nope"}' | tok-len -q -t "$TK" --rejects "$T/r2" >/dev/null
 t_eq "a record without a messages list is rejected" no_messages "$(jq -r .reason "$T/r2")"
