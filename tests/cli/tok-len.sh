@@ -139,6 +139,43 @@ t_eq "with the same message" "$(cat "$T/bm1.err")" "$(cat "$T/bm3.err")"
 t_grep "naming the line" "badmid.jsonl:31: invalid JSON" "$T/bm3.err"
 tok-len -q -t "$TK" -j 3 --skip-bad --rejects "$T/bmr.jsonl" "$T/badmid.jsonl" >/dev/null
 t_eq "with --skip-bad -j 3 its reject names its own line, not the batch's last" "31 bad_json" "$(jq -r '"\(.line) \(.reason)"' "$T/bmr.jsonl")"
+# -j's pipeline (workers started once, the reader ahead of them, the writer
+# behind): its edges give what -j 1 gives, byte for byte, message for message
+python3 -c 'import json
+for i in range(3000): print(json.dumps({"id": str(i), "messages": [{"role": "user", "content": "q%d " % i + "word " * (i * 7 % 300)}, {"role": "assistant", "content": "ok " * (i % 40 + 1)}]}))' >"$T/long.jsonl"
+j1_j2() {   # name, input, options: -j 1 and -j 2 alike (output, rejects, status, stderr)
+	n=$1 in=$2; shift 2
+	tok-len -q -t "$TK" -j 1 --summary "$T/p1.sum" --rejects "$T/p1.rej" "$@" "$in" >"$T/p1.out" 2>"$T/p1.err"; s1=$?
+	tok-len -q -t "$TK" -j 2 --summary "$T/p2.sum" --rejects "$T/p2.rej" "$@" "$in" >"$T/p2.out" 2>"$T/p2.err"; s2=$?
+	# the summaries' counts (not their times; after a fatal line -j 2 has read ahead)
+	if [ $s1 = 0 ] && [ "$(jq -c 'del(.seconds)' "$T/p1.sum")" != "$(jq -c 'del(.seconds)' "$T/p2.sum")" ]; then s2="$s2, summaries differ"; fi
+	if [ $s1 = $s2 ] && cmp -s "$T/p1.out" "$T/p2.out" && cmp -s "$T/p1.rej" "$T/p2.rej" && cmp -s "$T/p1.err" "$T/p2.err"; then
+		echo "ok - -j 2 as -j 1: $n"
+	else
+		echo "not ok - -j 2 as -j 1: $n"; echo "  status $s1/$s2; $(wc -l <"$T/p1.out")/$(wc -l <"$T/p2.out") lines" >&2; diff "$T/p1.err" "$T/p2.err" >&2
+	fi
+}
+j1_j2 "3000 records, more than the ring holds, in order" "$T/long.jsonl" --max 200
+: >"$T/empty.jsonl"
+j1_j2 "empty input" "$T/empty.jsonl"
+t_grep "empty input: read 0" '"read":0,"kept":0,"dropped":0' "$T/p2.sum"
+head -1 "$T/long.jsonl" >"$T/one.jsonl"
+j1_j2 "one record" "$T/one.jsonl"
+t_eq "one record: one line out" 1 "$(wc -l <"$T/p2.out" | tr -d ' ')"
+{ head -1234 "$T/long.jsonl"; echo '[1,2]'; tail -n +1235 "$T/long.jsonl"; } >"$T/badlong.jsonl"
+j1_j2 "a bad line deep in the stream stops both after the same records" "$T/badlong.jsonl"
+t_eq "the 1234 records before it are written, none after" 1234 "$(wc -l <"$T/p2.out" | tr -d ' ')"
+t_status "and -j 2 exits 1" 1 tok-len -q -t "$TK" -j 2 "$T/badlong.jsonl"
+t_grep "naming its line" "badlong.jsonl:1235: record is not a JSON object" "$T/p2.err"
+awk 'NR % 397 == 5 { print "{bad" } { print }' "$T/long.jsonl" >"$T/manybad.jsonl"
+j1_j2 "--skip-bad with a bad line every 397: the same rejects, each at its own line" "$T/manybad.jsonl" --skip-bad
+t_eq "the rejects name the bad lines" "$(awk '/^\{bad/ { print NR }' "$T/manybad.jsonl" | paste -sd' ')" "$(jq -r 'select(.reason == "bad_json") | .line' "$T/p2.rej" | paste -sd' ')"
+t_grep "and the summary counts them" '"bad_json":8' "$T/p2.sum"
+python3 -c 'import json
+for i in range(12): print(json.dumps({"id": str(i), "messages": [{"role": "user", "content": ("big %d " % i) * (400000 if i % 4 == 1 else 3)}, {"role": "assistant", "content": "ok"}]}))' >"$T/bigrec.jsonl"
+j1_j2 "records of 2.4 MB among small ones (past the in-flight byte bound)" "$T/bigrec.jsonl" --ids
+j1_j2 "several inputs, a bad line in the second: its own file and line" "$T/one.jsonl" "$T/badmid.jsonl" "$T/long.jsonl"
+t_grep "the message names the second file" "badmid.jsonl:31: invalid JSON" "$T/p2.err"
 # memory: with --max, counting stops past the limit and keeps no ids, so a
 # 40 MB record (words) and one 20 MB word, both too long, fit in 500 MB of
 # address space (the tokenizer takes about 150 of it; nemo-rl's renders of

@@ -2,7 +2,6 @@
 #include "tok/chatlen.h"
 
 #include <errno.h>
-#include "workq.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -682,21 +681,98 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 	annotate(c, it, rendered);
 }
 
-/* ---------------- threads ---------------- */
+/* ---------------- streams ---------------- */
 
-typedef struct batch { chatlen_ctx **ctx; chatlen_item *items; } batch;
-
-static int batch_range(void *p, int w, size_t a, size_t b)
+void chatlen_item_set(chatlen_item *it, const char *line, size_t len)
 {
-	batch *j = p;
-	for (size_t i = a; i < b; i++) chatlen_record(j->ctx[w], &j->items[i]);
-	return 0;
+	if (len + 1 > it->cap) {
+		free(it->line);
+		it->cap = len + 1 > 2 * it->cap ? len + 1 : 2 * it->cap;
+		it->line = xmalloc(it->cap);
+	}
+	memcpy(it->line, line, len);
+	it->line[len] = 0;
+	it->len = len;
 }
 
-void chatlen_batch(chatlen_ctx **ctx, int nctx, chatlen_item *items, size_t n)
+void chatlen_item_free(chatlen_item *it)
 {
-	/* chunks of 16 records taken in turn: records differ in length, so a
-	 * fixed split would leave threads idle; the caller is worker 0 */
-	batch j = { ctx, items };
-	workq_run(n, 16, nctx, batch_range, &j);
+	free(it->line);
+	it->line = NULL;
+	it->len = it->cap = 0;
+	strbuf_free(&it->out);
+}
+
+enum { RUN_CHUNK = 4, RUN_SLOTS = 256, RUN_BYTES = 8 << 20, RUN_KEEP = 64 << 10 };
+
+typedef struct run {
+	chatlen_ctx **ctx;
+	chatlen_item *items;
+} run;
+
+static void run_slot(void *p, int w, size_t slot)
+{
+	run *r = p;
+	chatlen_record(r->ctx[w], &r->items[slot]);
+}
+
+/* One thread, one record at a time. */
+static int run_inline(const chatlen_job *j, chatlen_read_fn read, chatlen_write_fn write, void *ctx)
+{
+	chatlen_ctx *c = chatlen_ctx_new(j);
+	chatlen_item it = {0};
+	int rc = 0;
+	while (!rc && read(ctx, &it)) {
+		chatlen_record(c, &it);
+		rc = write(ctx, &it) ? 1 : 0;
+	}
+	chatlen_item_free(&it);
+	chatlen_ctx_free(c);
+	return rc;
+}
+
+/* The oldest record counted, to write; its big buffers let go. */
+static int run_write(workq_pipe *p, chatlen_item *it, chatlen_write_fn write, void *ctx, size_t *bytes)
+{
+	int rc = write(ctx, it) ? 1 : 0;
+	*bytes -= it->len;
+	if (it->cap > RUN_KEEP) { free(it->line); it->line = NULL; it->cap = 0; }
+	if (it->out.cap > RUN_KEEP) strbuf_free(&it->out);
+	workq_pipe_release(p);
+	return rc;
+}
+
+int chatlen_run(const chatlen_job *j, int nworkers, chatlen_read_fn read, chatlen_write_fn write, void *ctx, workq_stats *st)
+{
+	if (st) memset(st, 0, sizeof *st);
+	if (nworkers > WORKQ_MAX_THREADS) nworkers = WORKQ_MAX_THREADS;
+	if (nworkers <= 1) return run_inline(j, read, write, ctx);
+	size_t nslots = (size_t)RUN_SLOTS * (size_t)nworkers, bytes = 0;
+	size_t max_bytes = (size_t)RUN_BYTES * (size_t)nworkers, min_inflight = 2 * (size_t)nworkers;
+	run r = { xcalloc((size_t)nworkers, sizeof *r.ctx), xcalloc(nslots, sizeof *r.items) };
+	for (int w = 0; w < nworkers; w++) r.ctx[w] = chatlen_ctx_new(j);
+	workq_pipe *p = workq_pipe_new(nslots, RUN_CHUNK, nworkers, run_slot, &r);
+	int rc = 0, eof = 0;
+	if (!p) rc = run_inline(j, read, write, ctx), eof = 1;   /* no thread: count here */
+	while (p && !rc) {
+		long s;
+		/* read ahead while there is room, writing what is counted on the way */
+		while (!eof && !rc && (s = workq_pipe_reserve(p)) >= 0 &&
+		       (workq_pipe_inflight(p) < min_inflight || bytes < max_bytes)) {
+			if (!read(ctx, &r.items[s])) { eof = 1; break; }
+			bytes += r.items[s].len;
+			workq_pipe_submit(p);
+			while (!rc && (s = workq_pipe_result(p, 0)) >= 0) rc = run_write(p, &r.items[s], write, ctx, &bytes);
+		}
+		if (rc) break;
+		/* the ring is full, or the input ended: wait for the oldest */
+		if ((s = workq_pipe_result(p, 1)) < 0) break;   /* none in flight: done */
+		rc = run_write(p, &r.items[s], write, ctx, &bytes);
+	}
+	workq_pipe_free(p, st);
+	for (size_t i = 0; i < nslots; i++) chatlen_item_free(&r.items[i]);
+	for (int w = 0; w < nworkers; w++) chatlen_ctx_free(r.ctx[w]);
+	free(r.items);
+	free(r.ctx);
+	return rc;
 }
