@@ -381,6 +381,11 @@ static size_t count(chatlen_ctx *c, const char *p, size_t n)
 
 static size_t count_str(chatlen_ctx *c, uint32_t i)
 {
+	if (!(c->d.nodes[i].flags & JSON_F_ESCAPED)) {   /* no escapes: the raw bytes are the text */
+		size_t n;
+		const char *p = json_str_raw(&c->d, i, &n);
+		return count(c, p, n);
+	}
 	strbuf_reset(&c->tmp);
 	json_str_append(&c->d, i, &c->tmp);
 	return count(c, c->tmp.p, c->tmp.len);
@@ -556,6 +561,12 @@ static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *
 		if (json_type_of(d, role) != JSON_STRING) return fail(it, "bad_message", "message %zu has no string role", i);
 		int agp = j->add_generation_prompt && (json_str_eq(d, role, "user", 4) || json_str_eq(d, role, "tool", 4));
 		jinja_doc_vars v = { .doc = d, .root = 0, .chat_only = 1, .n_messages = i + 1, .add_generation_prompt = agp, .extra = &j->vars };
+		/* past max already (a piece's count stopped there): the record is
+		 * too_long whatever the rest holds, but each prefix must still
+		 * render (a raise is a template_error), so it renders with no
+		 * previous render kept to cut against */
+		int past = c->partial && !j->want_render;
+		if (past) strbuf_free(prev);
 		strbuf_reset(cur);
 		int rc = jinja_render_vars(j->tmpl, &v, cur, err, sizeof err);
 		if (rc) {
@@ -563,19 +574,32 @@ static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *
 			snprintf(e2, sizeof e2, "messages[:%zu]: %s", i + 1, err);
 			return template_failed(it, rc, e2);
 		}
+		if (past) continue;
 		size_t k = first_diff(prev, cur);
-		strbuf_reset(piece);
 		const char *p = cur->p ? cur->p + k : "";
 		size_t pn = cur->len - k;
-		if (i == 0 && j->add_bos && j->bos && !affix(p, pn, j->bos, 0)) strbuf_puts(piece, j->bos);
-		strbuf_put(piece, p, pn);
-		if (i == m - 1 && j->add_eos && j->eos) {
-			size_t n = piece->len;
-			while (n && piece->p[n - 1] == '\n') n--;   /* rstrip("\n") */
-			if (!affix(piece->p, n, j->eos, 1)) strbuf_puts(piece, j->eos);
+		/* BOS or EOS joins the piece, tokenized with it as NeMo RL does;
+		 * without them the piece is counted in place, no copy */
+		if (i == 0 && j->add_bos && j->bos && !affix(p, pn, j->bos, 0)) {
+			strbuf_reset(piece);
+			strbuf_puts(piece, j->bos);
+			strbuf_put(piece, p, pn);
+			p = piece->p;
+			pn = piece->len;
 		}
-		*total += count(c, piece->p, piece->len);
-		if (j->want_render) strbuf_put(&c->tmp, piece->p ? piece->p : "", piece->len);
+		if (i == m - 1 && j->add_eos && j->eos) {
+			size_t n = pn;
+			while (n && p[n - 1] == '\n') n--;   /* rstrip("\n") */
+			if (!affix(p, n, j->eos, 1)) {
+				if (p != piece->p) { strbuf_reset(piece); strbuf_put(piece, p, pn); }
+				strbuf_puts(piece, j->eos);
+				p = piece->p;
+				pn = piece->len;
+			}
+		}
+		*total += count(c, p, pn);
+		if (j->want_render) strbuf_put(&c->tmp, p ? p : "", pn);
+		if (piece->cap > (1u << 20)) strbuf_free(piece);   /* a huge first or last piece's copy */
 		strbuf t = *prev;
 		*prev = *cur;
 		*cur = t;
@@ -685,6 +709,11 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 
 void chatlen_item_set(chatlen_item *it, const char *line, size_t len)
 {
+	if (it->borrow) {   /* chatlen_run on one thread: counted before the next read */
+		it->line = (char *)line;
+		it->len = len;
+		return;
+	}
 	if (len + 1 > it->cap) {
 		free(it->line);
 		it->cap = len + 1 > 2 * it->cap ? len + 1 : 2 * it->cap;
@@ -697,7 +726,7 @@ void chatlen_item_set(chatlen_item *it, const char *line, size_t len)
 
 void chatlen_item_free(chatlen_item *it)
 {
-	free(it->line);
+	if (!it->borrow) free(it->line);
 	it->line = NULL;
 	it->len = it->cap = 0;
 	strbuf_free(&it->out);
@@ -720,13 +749,13 @@ static void run_slot(void *p, int w, size_t slot)
 static int run_inline(const chatlen_job *j, chatlen_read_fn read, chatlen_write_fn write, void *ctx)
 {
 	chatlen_ctx *c = chatlen_ctx_new(j);
-	chatlen_item it = {0};
+	chatlen_item it = { .borrow = 1 };
 	int rc = 0;
 	while (!rc && read(ctx, &it)) {
 		chatlen_record(c, &it);
 		rc = write(ctx, &it) ? 1 : 0;
 	}
-	chatlen_item_free(&it);
+	strbuf_free(&it.out);
 	chatlen_ctx_free(c);
 	return rc;
 }

@@ -109,6 +109,9 @@ void chatlen_job_free(chatlen_job *j);
 typedef struct chatlen_item {
 	char *line;               /* in: the record (chatlen_item_set copies it here) */
 	size_t len, cap;          /* its length; the buffer's size */
+	int borrow;               /* chatlen_item_set points line at the caller's bytes
+				   * instead (chatlen_run on one thread sets it: the
+				   * record is counted and written before the next read) */
 	const char *file;         /* the caller's, untouched */
 	uint64_t lineno;
 	long long n;              /* out: tokens, or -1 */
@@ -120,7 +123,8 @@ typedef struct chatlen_item {
 
 extern const char chatlen_bad_json[];
 
-/* Copy line[0..len) into it->line, reusing its buffer. */
+/* Copy line[0..len) into it->line, reusing its buffer (with it->borrow,
+ * point at it: the caller keeps the bytes until it reads the next record). */
 void chatlen_item_set(chatlen_item *it, const char *line, size_t len);
 /* Free an item's buffers (line and out). */
 void chatlen_item_free(chatlen_item *it);
