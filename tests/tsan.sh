@@ -34,6 +34,10 @@ for i in range(3000): print(json.dumps({'id': str(i), 'messages': [{'role': 'use
 "$B/tok-len" -q -j 4 -t "$T/tok" "$T/in.jsonl" >"$T/j4" 2>"$T/tsan-tok" || fail=1
 "$B/tok-len" -q -j 1 -t "$T/tok" "$T/in.jsonl" >"$T/j1" 2>>"$T/tsan-tok" || fail=1
 cmp -s "$T/j1" "$T/j4" || { echo "tsan: tok-len -j 4 differs from -j 1" >&2; fail=1; }
+# the pipeline's stops: bad lines skipped, and one that stops the run with records in flight
+awk 'NR % 397 == 5 { print "{bad" } { print }' "$T/in.jsonl" >"$T/bad.jsonl"
+"$B/tok-len" -q -j 4 -t "$T/tok" --skip-bad "$T/bad.jsonl" >/dev/null 2>>"$T/tsan-tok" || fail=1
+if "$B/tok-len" -q -j 4 -t "$T/tok" "$T/bad.jsonl" >/dev/null 2>>"$T/tsan-tok"; then echo "tsan: tok-len -j 4 took a bad line" >&2; fail=1; fi
 # hf-fetch -j 4 downloads from the mock Hub
 export SFTKIT_ROOT="$ROOT" HF_HUB_CACHE="$T/cache"
 . pipelines/mockhub/start.sh

@@ -337,15 +337,7 @@ int cli_next_line(cli *c, const char **line, size_t *len)
 
 int cli_parse_record(json_doc *d, const char *line, size_t len, char *why, size_t wn)
 {
-	if (json_parse(d, line, len)) {
-		snprintf(why, wn, "invalid JSON: %s", d->err);
-		return -1;
-	}
-	if (d->nodes[0].type != JSON_OBJECT) {
-		snprintf(why, wn, "record is not a JSON object");
-		return -1;
-	}
-	return 0;
+	return json_parse_object(d, line, len, why, wn);
 }
 
 void cli_bad_record_as(cli *c, const char *line, size_t len, const char *reason, const char *why)
@@ -363,7 +355,7 @@ int cli_next_record(cli *c, const char **line, size_t *len)
 {
 	while (cli_next_line(c, line, len)) {
 		char why[200];
-		if (!cli_parse_record(&c->doc, *line, *len, why, sizeof why)) return 1;
+		if (!json_parse_object(&c->doc, *line, *len, why, sizeof why)) return 1;
 		cli_bad_record(c, *line, *len, why);
 	}
 	return 0;

@@ -152,11 +152,11 @@ int cli_next_line(cli *c, const char **line, size_t *len);
  * skipped. Blank lines are errors too (JSONL has none). */
 int cli_next_record(cli *c, const char **line, size_t *len);
 /* The two halves of cli_next_record, for tools that parse records elsewhere
- * (tok-len -j parses in its workers). cli_parse_record: 0 when line is a JSON
- * object, else -1 with the reason in why[wn]; touches no cli state, so any
- * thread may call it. cli_bad_record: a line that is not a record, at the
- * current input position: fatal unless --skip-bad, else counted under
- * "bad_json" and written to --rejects. */
+ * (tok-len -j parses in its workers). The parse is json's
+ * json_parse_object (json.h), which engines call themselves; cli_parse_record
+ * is the same function under cli's name, for tools. cli_bad_record: a line
+ * that is not a record, at the current input position: fatal unless
+ * --skip-bad, else counted under "bad_json" and written to --rejects. */
 int cli_parse_record(json_doc *d, const char *line, size_t len, char *why, size_t wn);
 void cli_bad_record(cli *c, const char *line, size_t len, const char *why);
 /* cli_bad_record for a record a tool cannot use although it is a JSON

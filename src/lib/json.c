@@ -652,6 +652,19 @@ done:
 	return 0;
 }
 
+int json_parse_object(json_doc *d, const char *line, size_t len, char *why, size_t wn)
+{
+	if (json_parse(d, line, len)) {
+		snprintf(why, wn, "invalid JSON: %s", d->err);
+		return -1;
+	}
+	if (d->nodes[0].type != JSON_OBJECT) {
+		snprintf(why, wn, "record is not a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
 uint32_t json_getn(const json_doc *d, uint32_t obj, const char *key, size_t keylen)
 {
 	if (obj == JSON_NONE || d->nodes[obj].type != JSON_OBJECT) return JSON_NONE;

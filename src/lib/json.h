@@ -87,6 +87,12 @@ void json_doc_free(json_doc *d);
 
 /* Parse src[0..len). Returns 0, or -1 with d->err / d->err_off set. */
 int json_parse(json_doc *d, const char *src, size_t len);
+/* A JSONL record: parse line[0..len) and require a JSON object at the root.
+ * 0, or -1 with why[0..wn) saying what it is instead ("invalid JSON: ..."
+ * with d->err, or "record is not a JSON object"). Touches nothing but d and
+ * why, so any thread may call it with its own doc (cli's records loop and
+ * tok-len's workers do). */
+int json_parse_object(json_doc *d, const char *line, size_t len, char *why, size_t wn);
 /* Tests: how string bodies are scanned. JSON_SCAN_BYTEWISE is the
  * definition the others must agree with (same result, error, position and
  * flags); JSON_SCAN_SSE2 keeps the 64-byte blocks on SSE2 where the CPU has

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 static const char usage[] =
@@ -66,6 +67,50 @@ static jinja_tmpl *template_setup(cli *c, chatlen_job *j, const chatlen_model *m
 	return tmpl;
 }
 
+/* chatlen_run's callbacks: the records from cli's inputs, their outcomes
+ * through cli, in input order, at their own positions */
+typedef struct tl_io { cli *c; char why[400]; } tl_io;
+
+static int tl_read(void *p, chatlen_item *it)
+{
+	cli *c = ((tl_io *)p)->c;
+	const char *line;
+	size_t len;
+	if (!cli_next_line(c, &line, &len)) return 0;
+	chatlen_item_set(it, line, len);
+	it->file = c->cur_file;
+	it->lineno = c->cur_line;
+	return 1;
+}
+
+static int tl_write(void *p, chatlen_item *it)
+{
+	tl_io *io = p;
+	cli *c = io->c;
+	c->cur_file = it->file;
+	c->cur_line = it->lineno;
+	/* fatal: reported once chatlen_run has stopped its threads; what was
+	 * read before this line is written, and the message names it */
+	if (it->fatal || (it->reason == chatlen_bad_json && !c->skip_bad)) {
+		snprintf(io->why, sizeof io->why, "%s", it->detail);
+		return 1;
+	}
+	if (it->reason == chatlen_bad_json) cli_bad_record(c, it->line, it->len, it->detail);
+	else if (it->reason) cli_drop(c, it->line, it->len, it->reason, it->detail);
+	else cli_emit(c, it->out.p, it->out.len);
+	return 0;
+}
+
+/* SFTKIT_WORKQ_STATS: where -j's time went */
+static void print_stats(cli *c, const workq_stats *st)
+{
+	for (int w = 0; w < st->nthreads; w++)
+		cli_warn(c, "worker %d: busy %.3f s, waiting %.3f s (%.1f%%)", w, st->busy[w], st->idle[w],
+			 100 * st->idle[w] / (st->busy[w] + st->idle[w] > 0 ? st->busy[w] + st->idle[w] : 1));
+	cli_warn(c, "reader/writer waited %.3f s for counts; %llu records in %llu chunks", st->producer_wait,
+		 (unsigned long long)st->slots, (unsigned long long)st->chunks);
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_NO_TEMPLATE = CLI_OPT_TOOL_BASE, O_FORMAT, O_TEXT_FIELD, O_IDS, O_DEFAULT_SYSTEM, O_TEMPLATE, O_RENDER,
@@ -96,20 +141,10 @@ int main(int argc, char **argv)
 	cli_init(&c, "tok-len", usage, argc, argv);
 	while ((o = getopt_long(argc, argv, CLI_COMMON_SHORT "t:m:j:", opts, NULL)) != -1) {
 		if (cli_common_opt(&c, o, optarg)) continue;
-		char *e;
 		switch (o) {
 		case 't': tokpath = optarg; break;
-		case 'm':
-			j.max = strtoll(optarg, &e, 10);
-			if (*e || !*optarg || j.max < 0) cli_usage_error(&c, "--max: a count, not '%s'", optarg);
-			break;
-		case 'j':
-		{
-			long v = strtol(optarg, &e, 10);
-			if (*e || !*optarg || v < 1 || v > 256) cli_usage_error(&c, "--jobs: 1 to 256, not '%s'", optarg);
-			jobs = (int)v;
-			break;
-		}
+		case 'm': j.max = cli_int_arg(&c, "--max", optarg, 0, LLONG_MAX); break;
+		case 'j': jobs = (int)cli_int_arg(&c, "--jobs", optarg, 1, WORKQ_MAX_THREADS); break;
 		case O_NO_TEMPLATE: j.no_template = 1; break;
 		case O_FORMAT:
 			if (!strcmp(optarg, "plain")) j.format = CHATLEN_PLAIN;
@@ -165,40 +200,10 @@ int main(int argc, char **argv)
 	jinja_tmpl *tmpl = template_setup(&c, &j, &m, tokpath, template_file);
 	cli_open_output(&c, optind);
 
-	size_t batch = jobs > 1 ? 1024 * (size_t)jobs : 1;
-	chatlen_item *items = xcalloc(batch, sizeof *items);
-	chatlen_ctx **ctx = xcalloc((size_t)jobs, sizeof *ctx);
-	for (int w = 0; w < jobs; w++) ctx[w] = chatlen_ctx_new(&j);
-	const char *line;
-	size_t len;
-	for (;;) {
-		size_t n = 0;
-		while (n < batch && cli_next_line(&c, &line, &len)) {
-			chatlen_item *it = &items[n++];
-			it->line = xrealloc(it->line, len + 1);
-			memcpy(it->line, line, len);
-			it->len = len;
-			it->file = c.cur_file;
-			it->lineno = c.cur_line;
-		}
-		if (!n) break;
-		chatlen_batch(ctx, jobs, items, n);
-		for (size_t i = 0; i < n; i++) {
-			chatlen_item *it = &items[i];
-			/* what was read before a fatal line is written; the message names it */
-			c.cur_file = it->file;
-			c.cur_line = it->lineno;
-			if (it->fatal) cli_data_fatal(&c, "%s", it->detail);
-			if (it->reason == chatlen_bad_json) cli_bad_record(&c, it->line, it->len, it->detail);
-			else if (it->reason) cli_drop(&c, it->line, it->len, it->reason, it->detail);
-			else cli_emit(&c, it->out.p, it->out.len);
-		}
-		if (n < batch) break;
-	}
-	for (size_t i = 0; i < batch; i++) { free(items[i].line); strbuf_free(&items[i].out); }
-	free(items);
-	for (int w = 0; w < jobs; w++) chatlen_ctx_free(ctx[w]);
-	free(ctx);
+	tl_io io = { &c, "" };
+	workq_stats st;
+	if (chatlen_run(&j, jobs, tl_read, tl_write, &io, &st)) cli_data_fatal(&c, "%s", io.why);
+	if (getenv("SFTKIT_WORKQ_STATS")) print_stats(&c, &st);
 	tok_free(t);
 	jinja_free(tmpl);
 	chatlen_job_free(&j);

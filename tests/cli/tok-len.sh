@@ -139,10 +139,50 @@ t_eq "with the same message" "$(cat "$T/bm1.err")" "$(cat "$T/bm3.err")"
 t_grep "naming the line" "badmid.jsonl:31: invalid JSON" "$T/bm3.err"
 tok-len -q -t "$TK" -j 3 --skip-bad --rejects "$T/bmr.jsonl" "$T/badmid.jsonl" >/dev/null
 t_eq "with --skip-bad -j 3 its reject names its own line, not the batch's last" "31 bad_json" "$(jq -r '"\(.line) \(.reason)"' "$T/bmr.jsonl")"
+# -j's pipeline (workers started once, the reader ahead of them, the writer
+# behind): its edges give what -j 1 gives, byte for byte, message for message
+python3 -c 'import json
+for i in range(3000): print(json.dumps({"id": str(i), "messages": [{"role": "user", "content": "q%d " % i + "word " * (i * 7 % 300)}, {"role": "assistant", "content": "ok " * (i % 40 + 1)}]}))' >"$T/long.jsonl"
+j1_j2() {   # name, input, options: -j 1 and -j 2 alike (output, rejects, status, stderr)
+	n=$1 in=$2; shift 2
+	tok-len -q -t "$TK" -j 1 --summary "$T/p1.sum" --rejects "$T/p1.rej" "$@" "$in" >"$T/p1.out" 2>"$T/p1.err"; s1=$?
+	tok-len -q -t "$TK" -j 2 --summary "$T/p2.sum" --rejects "$T/p2.rej" "$@" "$in" >"$T/p2.out" 2>"$T/p2.err"; s2=$?
+	# the summaries' counts (not their times; after a fatal line -j 2 has read ahead)
+	if [ $s1 = 0 ] && [ "$(jq -c 'del(.seconds)' "$T/p1.sum")" != "$(jq -c 'del(.seconds)' "$T/p2.sum")" ]; then s2="$s2, summaries differ"; fi
+	if [ $s1 = $s2 ] && cmp -s "$T/p1.out" "$T/p2.out" && cmp -s "$T/p1.rej" "$T/p2.rej" && cmp -s "$T/p1.err" "$T/p2.err"; then
+		echo "ok - -j 2 as -j 1: $n"
+	else
+		echo "not ok - -j 2 as -j 1: $n"; echo "  status $s1/$s2; $(wc -l <"$T/p1.out")/$(wc -l <"$T/p2.out") lines" >&2; diff "$T/p1.err" "$T/p2.err" >&2
+	fi
+}
+j1_j2 "3000 records, more than the ring holds, in order" "$T/long.jsonl" --max 200
+: >"$T/empty.jsonl"
+j1_j2 "empty input" "$T/empty.jsonl"
+t_grep "empty input: read 0" '"read":0,"kept":0,"dropped":0' "$T/p2.sum"
+head -1 "$T/long.jsonl" >"$T/one.jsonl"
+j1_j2 "one record" "$T/one.jsonl"
+t_eq "one record: one line out" 1 "$(wc -l <"$T/p2.out" | tr -d ' ')"
+{ head -1234 "$T/long.jsonl"; echo '[1,2]'; tail -n +1235 "$T/long.jsonl"; } >"$T/badlong.jsonl"
+j1_j2 "a bad line deep in the stream stops both after the same records" "$T/badlong.jsonl"
+t_eq "the 1234 records before it are written, none after" 1234 "$(wc -l <"$T/p2.out" | tr -d ' ')"
+t_status "and -j 2 exits 1" 1 tok-len -q -t "$TK" -j 2 "$T/badlong.jsonl"
+t_grep "naming its line" "badlong.jsonl:1235: record is not a JSON object" "$T/p2.err"
+awk 'NR % 397 == 5 { print "{bad" } { print }' "$T/long.jsonl" >"$T/manybad.jsonl"
+j1_j2 "--skip-bad with a bad line every 397: the same rejects, each at its own line" "$T/manybad.jsonl" --skip-bad
+t_eq "the rejects name the bad lines" "$(awk '/^\{bad/ { print NR }' "$T/manybad.jsonl" | paste -sd' ')" "$(jq -r 'select(.reason == "bad_json") | .line' "$T/p2.rej" | paste -sd' ')"
+t_grep "and the summary counts them" '"bad_json":8' "$T/p2.sum"
+python3 -c 'import json
+for i in range(12): print(json.dumps({"id": str(i), "messages": [{"role": "user", "content": ("big %d " % i) * (400000 if i % 4 == 1 else 3)}, {"role": "assistant", "content": "ok"}]}))' >"$T/bigrec.jsonl"
+j1_j2 "records of 2.4 MB among small ones (past the in-flight byte bound)" "$T/bigrec.jsonl" --ids
+j1_j2 "several inputs, a bad line in the second: its own file and line" "$T/one.jsonl" "$T/badmid.jsonl" "$T/long.jsonl"
+t_grep "the message names the second file" "badmid.jsonl:31: invalid JSON" "$T/p2.err"
 # memory: with --max, counting stops past the limit and keeps no ids, so a
-# 40 MB record (words) and one 20 MB word, both too long, fit in 500 MB of
-# address space (the tokenizer takes about 150 of it; nemo-rl's renders of
-# each prefix most of the rest); before, this took over 1 GB
+# 40 MB record (words) and one 20 MB word, both too long, fit in 280 MB of
+# address space under either trainer (both need about 250 MB: the tokenizer,
+# the reader's line, one render and the reject's copy). The line is counted
+# where it was read, pieces where they were rendered, and nemo-rl keeps no
+# previous render once past the limit; before, none needed 282 MB and
+# nemo-rl 412 MB (and earlier still over 1 GB)
 if [ -z "${SANITIZE:-}" ]; then
 	python3 -c 'import json, random
 r = random.Random(7)
@@ -152,8 +192,8 @@ print(json.dumps({"id": "big", "messages": [{"role": "user", "content": s}, {"ro
 print(json.dumps({"id": "word", "messages": [{"role": "user", "content": "ab" * 10000000}, {"role": "assistant", "content": "ok"}]}))
 print(json.dumps({"id": "small", "messages": [{"role": "user", "content": "Hello world"}, {"role": "assistant", "content": "Hi!"}]}))' >"$T/huge.jsonl"
 	for tr in none nemo-rl; do
-		sh -c "ulimit -v 500000; tok-len -q -t '$TK' --trainer $tr --max 8192 --rejects '$T/hrej.jsonl' '$T/huge.jsonl'" >"$T/hkept.jsonl" 2>"$T/herr"
-		t_eq "--trainer $tr: a 40 MB record and a 20 MB word under a 500 MB memory limit: too_long, the small one kept" \
+		sh -c "ulimit -v 280000; tok-len -q -t '$TK' --trainer $tr --max 8192 --rejects '$T/hrej.jsonl' '$T/huge.jsonl'" >"$T/hkept.jsonl" 2>"$T/herr"
+		t_eq "--trainer $tr: a 40 MB record and a 20 MB word under a 280 MB memory limit: too_long, the small one kept" \
 			"big too_long, word too_long; small" \
 			"$(jq -r '.id + " " + .reason' "$T/hrej.jsonl" | paste -sd, - | sed 's/,/, /'); $(jq -r .id "$T/hkept.jsonl")"
 	done
@@ -175,6 +215,12 @@ mkdir -p "$T/badcfg" && cp "$TK/tokenizer.json" "$T/badcfg/" && echo '{"chat_tem
 t_status "a damaged tokenizer_config.json stops, not counted without its template" 1 tok-len -t "$T/badcfg" "$T/in.jsonl"
 t_grep "and names the file" "badcfg/tokenizer_config.json" "$T/.err"
 t_status "-j 2^32+1 is not taken as 1" 2 tok-len -t "$TK" -j 4294967297 "$T/in.jsonl"
+t_grep "number options say what they expected, as every tool does" "^tok-len: --jobs: expected an integer from 1 to 256, found '4294967297'\$" "$T/.err"
+t_status "--max -1: usage error" 2 tok-len -t "$TK" --max -1 "$T/in.jsonl"
+t_grep "naming --max and its range" "^tok-len: --max: expected an integer from 0 to 9223372036854775807, found '-1'\$" "$T/.err"
+t_status "--max 12x: usage error" 2 tok-len -t "$TK" --max 12x "$T/in.jsonl"
+t_status "-j '': usage error" 2 tok-len -t "$TK" -j '' "$T/in.jsonl"
+t_status "--max 2^63: usage error, not saturated" 2 tok-len -t "$TK" --max 9223372036854775808 "$T/in.jsonl"
 t_status "no --tokenizer: usage error" 2 tok-len "$T/in.jsonl"
 echo '{"id":"x","messages":"nope"}' | tok-len -q -t "$TK" --rejects "$T/r2" >/dev/null
 t_eq "a record without a messages list is rejected" no_messages "$(jq -r .reason "$T/r2")"

@@ -398,8 +398,31 @@ static void test_fast_strings_equal_bytewise(void)
 	free(buf);
 }
 
+/* json_parse_object: a JSONL record is an object; anything else says what it is */
+static void test_parse_object(void)
+{
+	json_doc d;
+	json_doc_init(&d);
+	char why[200] = "";
+	T_EQ_INT(json_parse_object(&d, "{\"a\":1}", 7, why, sizeof why), 0);
+	T_EQ_INT(d.nodes[0].type, JSON_OBJECT);
+	T_EQ_INT(json_parse_object(&d, "[1]", 3, why, sizeof why), -1);
+	T_EQ_STR(why, "record is not a JSON object");
+	T_EQ_INT(json_parse_object(&d, "\"s\"", 3, why, sizeof why), -1);
+	T_EQ_STR(why, "record is not a JSON object");
+	T_EQ_INT(json_parse_object(&d, "{\"a\":", 5, why, sizeof why), -1);
+	T_CHECKF(!strncmp(why, "invalid JSON: ", 14) && !strcmp(why + 14, d.err), "%s", why);
+	T_EQ_INT(json_parse_object(&d, "", 0, why, sizeof why), -1);
+	T_CHECKF(!strncmp(why, "invalid JSON: ", 14), "%s", why);
+	char small[8];
+	T_EQ_INT(json_parse_object(&d, "1", 1, small, sizeof small), -1);
+	T_EQ_STR(small, "record ");   /* cut to the buffer, NUL-terminated */
+	json_doc_free(&d);
+}
+
 int main(void)
 {
+	T_RUN(test_parse_object);
 	T_RUN(test_str_blank);
 	T_RUN(test_conformance);
 	T_RUN(test_roundtrip_conformance);

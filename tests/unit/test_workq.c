@@ -4,6 +4,7 @@
 #include "t.h"
 
 #include <pthread.h>
+#include <stdint.h>
 
 typedef struct job {
 	size_t n, chunk;
@@ -81,8 +82,101 @@ static void test_stop(void)
 	free(j.seen);
 }
 
+/* ---------------- workq_pipe ---------------- */
+
+typedef struct pslot { uint64_t in, out; int worker; } pslot;
+typedef struct pjob {
+	pslot *slots;
+	int busy[WORKQ_MAX_THREADS];
+	int shared_worker, bad_worker, nthreads;
+} pjob;
+
+static void square(void *ctx, int w, size_t s)
+{
+	pjob *j = ctx;
+	if (w < 0 || w >= j->nthreads) __atomic_store_n(&j->bad_worker, 1, __ATOMIC_RELAXED);
+	else if (__atomic_fetch_add(&j->busy[w], 1, __ATOMIC_RELAXED)) __atomic_store_n(&j->shared_worker, 1, __ATOMIC_RELAXED);
+	/* uneven work, so workers finish out of order */
+	volatile uint64_t x = 0;
+	for (uint64_t k = 0; k < (j->slots[s].in % 7) * 2000; k++) x += k;
+	j->slots[s].out = j->slots[s].in * j->slots[s].in;
+	j->slots[s].worker = w;
+	if (w >= 0 && w < j->nthreads) __atomic_fetch_sub(&j->busy[w], 1, __ATOMIC_RELAXED);
+}
+
+/* n items through a ring of nslots: every result in input order, each once,
+ * the producer filling ahead and taking back as it can */
+static void pipe_case(uint64_t n, size_t nslots, size_t chunk, int nthreads)
+{
+	pjob j = { .nthreads = nthreads };
+	j.slots = calloc(nslots, sizeof *j.slots);
+	workq_pipe *p = workq_pipe_new(nslots, chunk, nthreads, square, &j);
+	T_CHECK(p != NULL);
+	if (!p) return;
+	uint64_t next_in = 0, next_out = 0;
+	int order_ok = 1;
+	long s;
+	while (next_out < n) {
+		while (next_in < n && (s = workq_pipe_reserve(p)) >= 0) {
+			j.slots[s].in = next_in++;
+			j.slots[s].out = 0;
+			workq_pipe_submit(p);
+			if ((s = workq_pipe_result(p, 0)) >= 0) {
+				order_ok &= j.slots[s].in == next_out && j.slots[s].out == next_out * next_out;
+				next_out++;
+				workq_pipe_release(p);
+			}
+		}
+		T_CHECK(workq_pipe_inflight(p) <= nslots);
+		if ((s = workq_pipe_result(p, 1)) < 0) break;
+		order_ok &= j.slots[s].in == next_out && j.slots[s].out == next_out * next_out;
+		next_out++;
+		workq_pipe_release(p);
+	}
+	T_CHECKF(order_ok, "n %llu, %zu slots, chunk %zu, %d threads: a result out of order or wrong",
+		 (unsigned long long)n, nslots, chunk, nthreads);
+	T_EQ_INT(next_out, n);
+	T_EQ_INT(workq_pipe_result(p, 1), -1);   /* none in flight: no wait */
+	T_EQ_INT(workq_pipe_inflight(p), 0);
+	workq_stats st;
+	workq_pipe_free(p, &st);
+	T_EQ_INT(st.slots, n);
+	T_EQ_INT(st.nthreads, nthreads > WORKQ_MAX_THREADS ? WORKQ_MAX_THREADS : nthreads);
+	T_CHECK(!j.shared_worker && !j.bad_worker);
+	free(j.slots);
+}
+
+static void test_pipe_order(void)
+{
+	pipe_case(0, 8, 4, 2);
+	pipe_case(1, 8, 4, 2);
+	pipe_case(1, 1, 1, 3);
+	pipe_case(1000, 1, 1, 2);      /* one slot: strictly one at a time */
+	pipe_case(5000, 16, 4, 2);
+	pipe_case(5000, 7, 3, 4);      /* a ring not a multiple of the chunk */
+	pipe_case(20000, 512, 8, 8);
+}
+
+/* freeing with slots in flight: the workers stop and are joined */
+static void test_pipe_free_in_flight(void)
+{
+	pjob j = { .nthreads = 2 };
+	j.slots = calloc(64, sizeof *j.slots);
+	workq_pipe *p = workq_pipe_new(64, 2, 2, square, &j);
+	T_CHECK(p != NULL);
+	long s;
+	for (uint64_t i = 0; (s = workq_pipe_reserve(p)) >= 0; i++) { j.slots[s].in = i; workq_pipe_submit(p); }
+	T_EQ_INT(workq_pipe_inflight(p), 64);
+	T_EQ_INT(workq_pipe_reserve(p), -1);
+	workq_pipe_free(p, NULL);
+	workq_pipe_free(NULL, NULL);
+	free(j.slots);
+}
+
 int main(void)
 {
+	T_RUN(test_pipe_order);
+	T_RUN(test_pipe_free_in_flight);
 	T_RUN(test_every_item_once);
 	T_RUN(test_stop);
 	return t_done();

@@ -1,9 +1,7 @@
 /* chatlen.c — a record's conversation length as the trainer counts it. See chatlen.h. */
 #include "tok/chatlen.h"
-#include "cli.h"
 
 #include <errno.h>
-#include "workq.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,6 +381,11 @@ static size_t count(chatlen_ctx *c, const char *p, size_t n)
 
 static size_t count_str(chatlen_ctx *c, uint32_t i)
 {
+	if (!(c->d.nodes[i].flags & JSON_F_ESCAPED)) {   /* no escapes: the raw bytes are the text */
+		size_t n;
+		const char *p = json_str_raw(&c->d, i, &n);
+		return count(c, p, n);
+	}
 	strbuf_reset(&c->tmp);
 	json_str_append(&c->d, i, &c->tmp);
 	return count(c, c->tmp.p, c->tmp.len);
@@ -558,6 +561,12 @@ static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *
 		if (json_type_of(d, role) != JSON_STRING) return fail(it, "bad_message", "message %zu has no string role", i);
 		int agp = j->add_generation_prompt && (json_str_eq(d, role, "user", 4) || json_str_eq(d, role, "tool", 4));
 		jinja_doc_vars v = { .doc = d, .root = 0, .chat_only = 1, .n_messages = i + 1, .add_generation_prompt = agp, .extra = &j->vars };
+		/* past max already (a piece's count stopped there): the record is
+		 * too_long whatever the rest holds, but each prefix must still
+		 * render (a raise is a template_error), so it renders with no
+		 * previous render kept to cut against */
+		int past = c->partial && !j->want_render;
+		if (past) strbuf_free(prev);
 		strbuf_reset(cur);
 		int rc = jinja_render_vars(j->tmpl, &v, cur, err, sizeof err);
 		if (rc) {
@@ -565,19 +574,32 @@ static int count_nemo_rl(chatlen_ctx *c, chatlen_item *it, json_doc *d, size_t *
 			snprintf(e2, sizeof e2, "messages[:%zu]: %s", i + 1, err);
 			return template_failed(it, rc, e2);
 		}
+		if (past) continue;
 		size_t k = first_diff(prev, cur);
-		strbuf_reset(piece);
 		const char *p = cur->p ? cur->p + k : "";
 		size_t pn = cur->len - k;
-		if (i == 0 && j->add_bos && j->bos && !affix(p, pn, j->bos, 0)) strbuf_puts(piece, j->bos);
-		strbuf_put(piece, p, pn);
-		if (i == m - 1 && j->add_eos && j->eos) {
-			size_t n = piece->len;
-			while (n && piece->p[n - 1] == '\n') n--;   /* rstrip("\n") */
-			if (!affix(piece->p, n, j->eos, 1)) strbuf_puts(piece, j->eos);
+		/* BOS or EOS joins the piece, tokenized with it as NeMo RL does;
+		 * without them the piece is counted in place, no copy */
+		if (i == 0 && j->add_bos && j->bos && !affix(p, pn, j->bos, 0)) {
+			strbuf_reset(piece);
+			strbuf_puts(piece, j->bos);
+			strbuf_put(piece, p, pn);
+			p = piece->p;
+			pn = piece->len;
 		}
-		*total += count(c, piece->p, piece->len);
-		if (j->want_render) strbuf_put(&c->tmp, piece->p ? piece->p : "", piece->len);
+		if (i == m - 1 && j->add_eos && j->eos) {
+			size_t n = pn;
+			while (n && p[n - 1] == '\n') n--;   /* rstrip("\n") */
+			if (!affix(p, n, j->eos, 1)) {
+				if (p != piece->p) { strbuf_reset(piece); strbuf_put(piece, p, pn); }
+				strbuf_puts(piece, j->eos);
+				p = piece->p;
+				pn = piece->len;
+			}
+		}
+		*total += count(c, p, pn);
+		if (j->want_render) strbuf_put(&c->tmp, p ? p : "", pn);
+		if (piece->cap > (1u << 20)) strbuf_free(piece);   /* a huge first or last piece's copy */
 		strbuf t = *prev;
 		*prev = *cur;
 		*cur = t;
@@ -603,7 +625,7 @@ static void annotate(chatlen_ctx *c, chatlen_item *it, const strbuf *rendered)
 	}
 	/* the record, without an earlier n_tokens, plus the new one */
 	if (json_get(d, 0, "n_tokens") == JSON_NONE && json_get(d, 0, "token_ids") == JSON_NONE && json_get(d, 0, "rendered") == JSON_NONE) {
-		cli_annotate(&it->out, it->line, it->len, fields.p, fields.len);
+		json_append_members(&it->out, it->line, it->len, fields.p, fields.len);
 	} else {
 		strbuf_putc(&it->out, '{');
 		int first = 1;
@@ -633,7 +655,7 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 	c->ids.n = 0;
 	c->partial = 0;
 	/* parsed here, in the worker, and judged in input order by the caller */
-	if (cli_parse_record(d, it->line, it->len, it->detail, sizeof it->detail)) {
+	if (json_parse_object(d, it->line, it->len, it->detail, sizeof it->detail)) {
 		it->reason = chatlen_bad_json;
 		return;
 	}
@@ -683,21 +705,103 @@ void chatlen_record(chatlen_ctx *c, chatlen_item *it)
 	annotate(c, it, rendered);
 }
 
-/* ---------------- threads ---------------- */
+/* ---------------- streams ---------------- */
 
-typedef struct batch { chatlen_ctx **ctx; chatlen_item *items; } batch;
-
-static int batch_range(void *p, int w, size_t a, size_t b)
+void chatlen_item_set(chatlen_item *it, const char *line, size_t len)
 {
-	batch *j = p;
-	for (size_t i = a; i < b; i++) chatlen_record(j->ctx[w], &j->items[i]);
-	return 0;
+	if (it->borrow) {   /* chatlen_run on one thread: counted before the next read */
+		it->line = (char *)line;
+		it->len = len;
+		return;
+	}
+	if (len + 1 > it->cap) {
+		free(it->line);
+		it->cap = len + 1 > 2 * it->cap ? len + 1 : 2 * it->cap;
+		it->line = xmalloc(it->cap);
+	}
+	memcpy(it->line, line, len);
+	it->line[len] = 0;
+	it->len = len;
 }
 
-void chatlen_batch(chatlen_ctx **ctx, int nctx, chatlen_item *items, size_t n)
+void chatlen_item_free(chatlen_item *it)
 {
-	/* chunks of 16 records taken in turn: records differ in length, so a
-	 * fixed split would leave threads idle; the caller is worker 0 */
-	batch j = { ctx, items };
-	workq_run(n, 16, nctx, batch_range, &j);
+	if (!it->borrow) free(it->line);
+	it->line = NULL;
+	it->len = it->cap = 0;
+	strbuf_free(&it->out);
+}
+
+enum { RUN_CHUNK = 4, RUN_SLOTS = 256, RUN_BYTES = 8 << 20, RUN_KEEP = 64 << 10 };
+
+typedef struct run {
+	chatlen_ctx **ctx;
+	chatlen_item *items;
+} run;
+
+static void run_slot(void *p, int w, size_t slot)
+{
+	run *r = p;
+	chatlen_record(r->ctx[w], &r->items[slot]);
+}
+
+/* One thread, one record at a time. */
+static int run_inline(const chatlen_job *j, chatlen_read_fn read, chatlen_write_fn write, void *ctx)
+{
+	chatlen_ctx *c = chatlen_ctx_new(j);
+	chatlen_item it = { .borrow = 1 };
+	int rc = 0;
+	while (!rc && read(ctx, &it)) {
+		chatlen_record(c, &it);
+		rc = write(ctx, &it) ? 1 : 0;
+	}
+	strbuf_free(&it.out);
+	chatlen_ctx_free(c);
+	return rc;
+}
+
+/* The oldest record counted, to write; its big buffers let go. */
+static int run_write(workq_pipe *p, chatlen_item *it, chatlen_write_fn write, void *ctx, size_t *bytes)
+{
+	int rc = write(ctx, it) ? 1 : 0;
+	*bytes -= it->len;
+	if (it->cap > RUN_KEEP) { free(it->line); it->line = NULL; it->cap = 0; }
+	if (it->out.cap > RUN_KEEP) strbuf_free(&it->out);
+	workq_pipe_release(p);
+	return rc;
+}
+
+int chatlen_run(const chatlen_job *j, int nworkers, chatlen_read_fn read, chatlen_write_fn write, void *ctx, workq_stats *st)
+{
+	if (st) memset(st, 0, sizeof *st);
+	if (nworkers > WORKQ_MAX_THREADS) nworkers = WORKQ_MAX_THREADS;
+	if (nworkers <= 1) return run_inline(j, read, write, ctx);
+	size_t nslots = (size_t)RUN_SLOTS * (size_t)nworkers, bytes = 0;
+	size_t max_bytes = (size_t)RUN_BYTES * (size_t)nworkers, min_inflight = 2 * (size_t)nworkers;
+	run r = { xcalloc((size_t)nworkers, sizeof *r.ctx), xcalloc(nslots, sizeof *r.items) };
+	for (int w = 0; w < nworkers; w++) r.ctx[w] = chatlen_ctx_new(j);
+	workq_pipe *p = workq_pipe_new(nslots, RUN_CHUNK, nworkers, run_slot, &r);
+	int rc = 0, eof = 0;
+	if (!p) rc = run_inline(j, read, write, ctx), eof = 1;   /* no thread: count here */
+	while (p && !rc) {
+		long s;
+		/* read ahead while there is room, writing what is counted on the way */
+		while (!eof && !rc && (s = workq_pipe_reserve(p)) >= 0 &&
+		       (workq_pipe_inflight(p) < min_inflight || bytes < max_bytes)) {
+			if (!read(ctx, &r.items[s])) { eof = 1; break; }
+			bytes += r.items[s].len;
+			workq_pipe_submit(p);
+			while (!rc && (s = workq_pipe_result(p, 0)) >= 0) rc = run_write(p, &r.items[s], write, ctx, &bytes);
+		}
+		if (rc) break;
+		/* the ring is full, or the input ended: wait for the oldest */
+		if ((s = workq_pipe_result(p, 1)) < 0) break;   /* none in flight: done */
+		rc = run_write(p, &r.items[s], write, ctx, &bytes);
+	}
+	workq_pipe_free(p, st);
+	for (size_t i = 0; i < nslots; i++) chatlen_item_free(&r.items[i]);
+	for (int w = 0; w < nworkers; w++) chatlen_ctx_free(r.ctx[w]);
+	free(r.items);
+	free(r.ctx);
+	return rc;
 }

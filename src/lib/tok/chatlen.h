@@ -26,7 +26,9 @@
  * Memory and threads: a chatlen_job is read-only once set up and may be
  * shared; each thread works through its own chatlen_ctx. chatlen_model_load
  * fills a chatlen_model the caller frees with chatlen_model_free. An item's
- * line and out buffers belong to the caller, who frees them.
+ * line and out buffers belong to whoever holds the item: the caller's for
+ * chatlen_record (chatlen_item_free), chatlen_run's for the items it hands
+ * to its callbacks. chatlen_run starts and joins its own threads.
  * Errors: nothing is printed. chatlen_model_load returns -1 with the message
  * in err. A record's outcome is in its item: reason NULL (kept, out holds
  * the annotated record), chatlen_bad_json (not a JSON object: the caller
@@ -42,6 +44,7 @@
 #include "util.h"
 #include "tok/tok.h"
 #include "jinja/jinja.h"
+#include "workq.h"
 
 enum { CHATLEN_PLAIN, CHATLEN_CHATML, CHATLEN_LLAMA3, CHATLEN_TEMPLATE };
 enum { CHATLEN_NONE, CHATLEN_NEMO_RL };
@@ -104,8 +107,11 @@ int chatlen_job_vars(chatlen_job *j, const chatlen_model *m, char *err, size_t e
 void chatlen_job_free(chatlen_job *j);
 
 typedef struct chatlen_item {
-	char *line;               /* in: the record (the caller's buffer) */
-	size_t len;
+	char *line;               /* in: the record (chatlen_item_set copies it here) */
+	size_t len, cap;          /* its length; the buffer's size */
+	int borrow;               /* chatlen_item_set points line at the caller's bytes
+				   * instead (chatlen_run on one thread sets it: the
+				   * record is counted and written before the next read) */
 	const char *file;         /* the caller's, untouched */
 	uint64_t lineno;
 	long long n;              /* out: tokens, or -1 */
@@ -117,6 +123,12 @@ typedef struct chatlen_item {
 
 extern const char chatlen_bad_json[];
 
+/* Copy line[0..len) into it->line, reusing its buffer (with it->borrow,
+ * point at it: the caller keeps the bytes until it reads the next record). */
+void chatlen_item_set(chatlen_item *it, const char *line, size_t len);
+/* Free an item's buffers (line and out). */
+void chatlen_item_free(chatlen_item *it);
+
 typedef struct chatlen_ctx chatlen_ctx;
 chatlen_ctx *chatlen_ctx_new(const chatlen_job *j);
 void chatlen_ctx_free(chatlen_ctx *c);
@@ -124,8 +136,25 @@ void chatlen_ctx_free(chatlen_ctx *c);
 /* Count one record. */
 void chatlen_record(chatlen_ctx *c, chatlen_item *it);
 
-/* Count items[0..n) with nctx contexts: the calling thread uses ctx[0] and
- * nctx - 1 threads the others, taking chunks of 16 records in turn. */
-void chatlen_batch(chatlen_ctx **ctx, int nctx, chatlen_item *items, size_t n);
+/* A whole stream: read(ctx, it) fills it with the next record (through
+ * chatlen_item_set, with file and lineno) and returns 1, or 0 at the end;
+ * write(ctx, it) takes each counted record in input order and returns 0 to
+ * go on, non-zero to stop (a fatal item: the caller reports it once
+ * chatlen_run has returned). read and write run on the calling thread, one
+ * at a time; the items they see are chatlen_run's, valid until they return.
+ *
+ * nworkers 1 counts on the calling thread, one record at a time. More
+ * start nworkers threads once (workq_pipe), each with its own chatlen_ctx,
+ * taking 4 records at a time; the caller reads the records ahead and writes
+ * those counted while they count, with at most 256 records a worker in
+ * flight, and past 2 a worker no more than 8 MB a worker of input. A
+ * record's buffers over 256 KB are freed once written, so a few huge
+ * records do not keep the ring large. Returns 0 at the end of the input, 1
+ * when write stopped it (the records after that one are not written; those
+ * being counted finish first). st, when not NULL, gets the workers' busy and
+ * idle time (nthreads 0 for one). */
+typedef int (*chatlen_read_fn)(void *ctx, chatlen_item *it);
+typedef int (*chatlen_write_fn)(void *ctx, chatlen_item *it);
+int chatlen_run(const chatlen_job *j, int nworkers, chatlen_read_fn read, chatlen_write_fn write, void *ctx, workq_stats *st);
 
 #endif
