@@ -1,6 +1,7 @@
 /* pretok.c — the pre-tokenizers, depth first: each piece through the
  * remaining stages and into the model as soon as it is cut. See tok_int.h. */
 #include "tok/tok_int.h"
+#include "tok/splitre.h"
 
 static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, int z, int at0);
 
@@ -86,7 +87,13 @@ static void split_piece(tok_state *s, int i, const char *txt, size_t off, size_t
 		}
 		if (f.prev != len) fold_seg(&f, f.prev, len, 0);
 	} else {
-		if (op->re) tok_find_iter(op->re, s->smd[i], txt + off, len, split_match, &f, &s->stop, &s->merr);
+		if (op->fast) {
+			/* the matches of the cl100k family tile the piece */
+			for (size_t j = 0, e; j < len && !s->stop; j = e) {
+				e = splitre_next(op->fast, txt + off, len, j);
+				split_match(&f, j, e);
+			}
+		} else if (op->re) tok_find_iter(op->re, s->smd[i], txt + off, len, split_match, &f, &s->stop, &s->merr);
 		else {
 			size_t pl = strlen(op->str);
 			for (size_t j = 0; j + pl <= len && !s->stop;) {
