@@ -131,6 +131,22 @@ static void test_kind(void)
 	T_EQ_INT(splitre_kind(pat_qwen, strlen(pat_qwen) - 1), SPLITRE_NONE);
 	const char *gpt2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 	T_EQ_INT(splitre_kind(gpt2, strlen(gpt2)), SPLITRE_NONE);
+	/* the repo's fixtures (their ids against HF in test_tok) and the
+	 * shared tokenizers load with the matcher */
+	static const struct { const char *f; int kind; } F[] = {
+		{ "tests/fixtures/tok/cl100k_iso.json", SPLITRE_CL100K }, { "tests/fixtures/tok/cl100k_merged.json", SPLITRE_CL100K_N3 },
+		{ "tests/fixtures/tok/splits.json", SPLITRE_NONE } };
+	for (size_t i = 0; i < sizeof F / sizeof *F; i++) {
+		char e[512];
+		tok *t = tok_load(F[i].f, e, sizeof e);
+		T_CHECKF(t != NULL, "%s: %s", F[i].f, e);
+		if (!t) continue;
+		int fast = -1;
+		for (int j = 0; j < t->npre; j++)
+			if (t->pre[j].type == P_SPLIT && fast <= 0) fast = t->pre[j].fast;
+		T_CHECKF(fast == F[i].kind, "%s: matcher %d, expected %d", F[i].f, fast, F[i].kind);
+		tok_free(t);
+	}
 	/* the shared tokenizers load with the matcher */
 	static const struct { const char *m; int kind; } M[] = {
 		{ "qwen2_5", SPLITRE_CL100K }, { "qwen3", SPLITRE_CL100K }, { "llama3_1", SPLITRE_CL100K_N3 }, { "gemma", -1 } };
