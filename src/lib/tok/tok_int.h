@@ -7,6 +7,7 @@
  *   normalize.c  the normalizers, and find_iter (Oniguruma's find_iter)
  *   added.c      added tokens (AddedVocabulary's matching), a byte trie
  *   pretok.c     the pre-tokenizers, run depth first over pieces
+ *   splitre.c    the cl100k family of split regexes by hand (splitre.h)
  *   bpe.c        the BPE model: barriers, the merge loop, the word cache
  *   tok.c        tok_state, tok_encode and tok_count_bounded (the pipeline)
  * Functions shared across the files are prefixed tok_ and declared here;
