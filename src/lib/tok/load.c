@@ -1,6 +1,7 @@
 /* load.c — tokenizer.json to a tok: every component checked, unsupported
  * ones refused. See tok.h. */
 #include "tok/tok_int.h"
+#include "tok/splitre.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -81,7 +82,7 @@ static void onig_to_pcre2(const char *p, size_t n, strbuf *o)
 	}
 }
 
-static pcre2_code *compile_re(loader *L, const char *where, const char *pat, size_t n)
+pcre2_code *tok_compile_re(const char *pat, size_t n, char *err, size_t errlen)
 {
 	int ec;
 	PCRE2_SIZE eo;
@@ -92,11 +93,19 @@ static pcre2_code *compile_re(loader *L, const char *where, const char *pat, siz
 	if (!re) {
 		char msg[160];
 		pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof msg);
-		snprintf(L->err, L->errlen, "%s: regex does not compile (at offset %zu of its PCRE2 form): %s", where, (size_t)eo, msg);
+		snprintf(err, errlen, "regex does not compile (at offset %zu of its PCRE2 form): %s", (size_t)eo, msg);
 		return NULL;
 	}
 	/* JIT when available; without it pcre2_jit_match says so and the interpreter runs */
 	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static pcre2_code *compile_re(loader *L, const char *where, const char *pat, size_t n)
+{
+	char msg[300];
+	pcre2_code *re = tok_compile_re(pat, n, msg, sizeof msg);
+	if (!re) snprintf(L->err, L->errlen, "%s: %s", where, msg);
 	return re;
 }
 
@@ -215,6 +224,9 @@ static int load_pre(loader *L, uint32_t n)
 		if (json_type_of(d, rx) == JSON_STRING) {
 			char *s = dup_str(d, rx);
 			op.re = compile_re(L, "pre_tokenizer Split", s, strlen(s));
+			/* the cl100k family is matched by hand (splitre.h); PCRE2
+			 * compiles it all the same, so what loads is unchanged */
+			op.fast = op.re ? splitre_kind(s, strlen(s)) : SPLITRE_NONE;
 			free(s);
 			if (!op.re) return -1;
 		} else {

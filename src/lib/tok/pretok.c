@@ -1,8 +1,10 @@
 /* pretok.c — the pre-tokenizers, depth first: each piece through the
  * remaining stages and into the model as soon as it is cut. See tok_int.h. */
 #include "tok/tok_int.h"
+#include "tok/splitre.h"
 
 static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, int z, int at0);
+static void word(tok_state *s, const char *w, size_t n);
 
 /* One piece being split by pre-tokenizer i: its text and offset, whether
  * it starts the work text (z), and HF's SplitDelimiterBehavior folding its
@@ -86,7 +88,24 @@ static void split_piece(tok_state *s, int i, const char *txt, size_t off, size_t
 		}
 		if (f.prev != len) fold_seg(&f, f.prev, len, 0);
 	} else {
-		if (op->re) tok_find_iter(op->re, s->smd[i], txt + off, len, split_match, &f, &s->stop, &s->merr);
+		if (op->fast) {
+			/* The matches of the cl100k family tile the piece. Isolated
+			 * (as the tokenizers that ship them split), each match is a
+			 * piece; when the only stage after is a ByteLevel that just
+			 * maps bytes (no regex, no prefix space), it goes straight
+			 * to the model. */
+			const tok *t = s->t;
+			const pre_op *nx = i + 1 < t->npre ? &t->pre[i + 1] : NULL;
+			int iso = f.behavior == B_ISOLATED;
+			int direct = iso && i + 2 == t->npre && nx->type == P_BYTELEVEL && !nx->re && !nx->add_prefix_space;
+			for (size_t j = 0, e; j < len && !s->stop; j = e) {
+				e = splitre_next(op->fast, txt + off, len, j);
+				if (direct) word(s, txt + off + j, e - j);
+				else if (iso) stage(s, i + 1, txt, off + j, e - j, z && j == 0, at0);
+				else split_match(&f, j, e);
+			}
+			if (iso) return;
+		} else if (op->re) tok_find_iter(op->re, s->smd[i], txt + off, len, split_match, &f, &s->stop, &s->merr);
 		else {
 			size_t pl = strlen(op->str);
 			for (size_t j = 0; j + pl <= len && !s->stop;) {

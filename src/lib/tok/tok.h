@@ -28,7 +28,10 @@
  *
  * Regexes are HF's Oniguruma ones run by PCRE2 (UTF, UCP, JIT): \s and \w
  * are rewritten to Oniguruma's Unicode classes and ^ $ are line anchors, as
- * in Ruby syntax. Each pre-tokenizer matches each piece on its own.
+ * in Ruby syntax. Each pre-tokenizer matches each piece on its own. The
+ * GPT-4 (cl100k) family of Split patterns Qwen2.5, Qwen3 and Llama 3 ship
+ * is matched by hand instead (tok/splitre.h), with Unicode 15 classes as
+ * HF's Oniguruma has them where Debian's PCRE2 has Unicode 14's.
  *
  * The pre-tokenizers run depth first: each piece goes through the remaining
  * ones and into the model as soon as it is cut, so they hold no list of the

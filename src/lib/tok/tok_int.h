@@ -7,6 +7,7 @@
  *   normalize.c  the normalizers, and find_iter (Oniguruma's find_iter)
  *   added.c      added tokens (AddedVocabulary's matching), a byte trie
  *   pretok.c     the pre-tokenizers, run depth first over pieces
+ *   splitre.c    the cl100k family of split regexes by hand (splitre.h)
  *   bpe.c        the BPE model: barriers, the merge loop, the word cache
  *   tok.c        tok_state, tok_encode and tok_count_bounded (the pipeline)
  * Functions shared across the files are prefixed tok_ and declared here;
@@ -160,6 +161,7 @@ enum { C_WS = 1, C_PUNCT, C_NUMERIC, C_DELIM };
 typedef struct pre_op {
 	int type;
 	pcre2_code *re;        /* Split (regex), Whitespace, ByteLevel with use_regex */
+	int fast;              /* Split: the regex's hand-written matcher (splitre.h), 0 none */
 	char *str;             /* Split with a String pattern */
 	int behavior, invert;
 	int cls;               /* P_CLASS: which characters are the delimiters */
@@ -293,6 +295,10 @@ typedef void (*match_fn)(void *ctx, size_t s, size_t e);
 /* A PCRE2 match error (not "no match") is kept in *merr, the first one; merr may be NULL. */
 size_t tok_find_iter(pcre2_code *re, pcre2_match_data *md, const char *s, size_t n, match_fn fn, void *ctx, const int *stop,
 		     int *merr);
+/* load.c: an Oniguruma pattern compiled by PCRE2 as the loader does (\s,
+ * \w rewritten; UTF, UCP, multiline; JIT); NULL with err filled if it does
+ * not compile. The caller frees it with pcre2_code_free. */
+pcre2_code *tok_compile_re(const char *pat, size_t n, char *err, size_t errlen);
 void tok_normalize(const tok *t, pcre2_match_data *md, int *merr, const char *in, size_t n, strbuf *a, strbuf *b, strbuf *tmp,
 		   const char **outp, size_t *outn);
 /* added.c */
