@@ -113,41 +113,57 @@ static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, in
 	return mm_get(&s->t->merges, a, b, rank, id);
 }
 
+static void bpe_heap(tok_state *s, size_t n, tok_ids *out);
+static inline void ids_reserve(tok_ids *o, size_t m);
+/* the longest word merged by a linear scan rather than a heap (at most
+ * 64: a symbol's index is the low 6 bits of its key) */
+enum { BPE_SHORT = 48 };
 /* Merge the n symbols in s->id[] and append the result to out. */
 static void bpe(tok_state *s, size_t n, tok_ids *out)
 {
-	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
-	int32_t r, m;
+	int32_t *id = s->id, r;
 	if (!n) return;   /* every character vanished (no vocab entry, fallback or unk) */
-	if (n <= 16) {
+	if (n <= BPE_SHORT && s->t->merges.n < ((size_t)1 << 24)) {
 		/* short words: a linear scan for the best pair beats a heap. The
-		 * symbols stay in place, linked; pr[i] and pm[i] are the rank and
-		 * result of the pair starting at symbol i, looked up once and again
-		 * only next to a merge. Ties go to the leftmost pair, as in HF. */
-		int32_t pr[16], pm[16];
-		signed char nx[16], pv[16];
-		for (size_t i = 0; i < n; i++) {
-			nx[i] = (signed char)(i + 1 < n ? (int)i + 1 : -1);
-			pv[i] = (signed char)((int)i - 1);
-			if (i + 1 >= n || !pair_get(s, id[i], id[i + 1], &pr[i], &pm[i])) pr[i] = INT32_MAX;
+		 * symbols stay in place, linked; key[i] is the rank of the pair
+		 * starting at symbol i times 64 plus i (INT32_MAX: no pair, or i
+		 * merged into its left neighbour) and pm[i] its result, looked up
+		 * once and again only next to a merge. The smallest key is the
+		 * lowest rank, and of equal ranks the leftmost, as in HF. */
+		int32_t key[BPE_SHORT], pm[BPE_SHORT];
+		signed char nx[BPE_SHORT], pv[BPE_SHORT];
+		const int ni = (int)n;
+		for (int i = 0; i < ni; i++) {
+			nx[i] = (signed char)(i + 1 < ni ? i + 1 : -1);
+			pv[i] = (signed char)(i - 1);
+			key[i] = i + 1 < ni && pair_get(s, id[i], id[i + 1], &r, &pm[i]) ? r << 6 | i : INT32_MAX;
 		}
 		for (;;) {
 			int32_t best = INT32_MAX;
-			int bi = -1;
-			for (int i = 0; i >= 0; i = nx[i])
-				if (pr[i] < best) { best = pr[i]; bi = i; }
-			if (bi < 0) break;
-			int j = nx[bi];
+			for (int i = 0; i < ni; i++) best = key[i] < best ? key[i] : best;
+			if (best == INT32_MAX) break;
+			int bi = best & 63, j = nx[bi];
 			id[bi] = pm[bi];
+			key[j] = INT32_MAX;
 			nx[bi] = nx[j];
 			if (nx[j] >= 0) pv[nx[j]] = (signed char)bi;
-			if (nx[bi] < 0 || !pair_get(s, id[bi], id[nx[bi]], &pr[bi], &pm[bi])) pr[bi] = INT32_MAX;
+			key[bi] = nx[bi] >= 0 && pair_get(s, id[bi], id[nx[bi]], &r, &pm[bi]) ? r << 6 | bi : INT32_MAX;
 			int q = pv[bi];
-			if (q >= 0 && !pair_get(s, id[q], id[bi], &pr[q], &pm[q])) pr[q] = INT32_MAX;
+			if (q >= 0) key[q] = pair_get(s, id[q], id[bi], &r, &pm[q]) ? r << 6 | q : INT32_MAX;
 		}
-		for (int i = 0; i >= 0; i = nx[i]) ids_push(out, id[i]);
+		ids_reserve(out, n);
+		for (int i = 0; i >= 0; i = nx[i]) out->v[out->n++] = id[i];
 		return;
 	}
+	bpe_heap(s, n, out);
+}
+
+/* Longer words: HF's own algorithm, a heap of candidate merges keyed by
+ * (rank, position), stale entries skipped when popped. */
+static __attribute__((noinline)) void bpe_heap(tok_state *s, size_t n, tok_ids *out)
+{
+	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
+	int32_t r, m;
 	size_t hn = 0;
 	for (size_t i = 0; i < n; i++) { prv[i] = (int32_t)i - 1; nxt[i] = i + 1 < n ? (int32_t)i + 1 : -1; }
 	for (size_t i = 0; i + 1 < n; i++)
@@ -322,10 +338,42 @@ hit:;
 
 /* One piece of a cut word: a single class character with a vocab entry is
  * its own token; any other piece goes through the cache. */
-static inline void piece(tok_state *s, const char *w, size_t n, int pc, size_t pl, tok_ids *out)
+static inline __attribute__((always_inline)) void piece(tok_state *s, const char *w, size_t n, int pc, size_t pl, tok_ids *out)
 {
 	if (n == pl && pc < CL_OTHER && s->t->cls_id[pc] >= 0) ids_push(out, s->t->cls_id[pc]);
 	else encode_cached(s, w, n, out);
+}
+
+/* From u[*ip], after a class character of class *pcp, over class
+ * characters (ASCII, U+2581) to the first barrier (S_CUT: *ip is the
+ * character after it, *pcp the class before it), another character
+ * (S_OTHER) or the end (S_END). One table lookup a character: the common
+ * case in code and prose, kept apart so its state stays in registers. */
+enum { S_END, S_CUT, S_OTHER };
+static int scan_class(const unsigned char (*cut)[129], const unsigned char *u, size_t n, size_t *ip, int *pcp)
+{
+	size_t i = *ip;
+	int pc = *pcp, r;
+	const unsigned char *row = cut[pc];
+	for (;;) {
+		if (i >= n) { r = S_END; break; }
+		unsigned c = u[i];
+		if (c < 0x80) {
+			if (row[c]) { r = S_CUT; break; }
+			row = cut[c];
+			pc = (int)c;
+			i++;
+			continue;
+		}
+		if (c != 0xE2 || n - i < 3 || u[i + 1] != 0x96 || u[i + 2] != 0x81) { r = S_OTHER; break; }
+		if (row[CL_SP]) { r = S_CUT; break; }
+		row = cut[CL_SP];
+		pc = CL_SP;
+		i += 3;
+	}
+	*ip = i;
+	*pcp = pc;
+	return r;
 }
 
 /* A word (a piece after pre-tokenization) to ids. Without ByteLevel the word
@@ -350,31 +398,15 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
 	for (i = pl; i < n;) {
 		if (pc < CL_OTHER) {
-			/* class characters (ASCII, U+2581) after a class character:
-			 * one table lookup each, the common case in code and prose */
-			const unsigned char *row = t->cut[pc];
-			for (;;) {
-				unsigned c = u[i];
-				if (c < 0x80) {
-					if (row[c]) {
-						piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, out);
-						st = i;
-						if (bounded && s->count + out->n > s->limit) return;
-					}
-					pc = (int)c;
-					row = t->cut[c];
-					if (++i >= n) goto done;
-					continue;
-				}
-				if (c != 0xE2 || n - i < 3 || u[i + 1] != 0x96 || u[i + 2] != 0x81) break;
-				if (row[CL_SP]) {
-					piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, out);
-					st = i;
-					if (bounded && s->count + out->n > s->limit) return;
-				}
-				pc = CL_SP;
-				row = t->cut[CL_SP];
-				if ((i += 3) >= n) goto done;
+			int r = scan_class(t->cut, u, n, &i, &pc);
+			if (r == S_END) break;
+			if (r == S_CUT) {
+				piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, out);
+				st = i;
+				if (bounded && s->count + out->n > s->limit) return;
+				pc = u[i] < 0x80 ? u[i] : CL_SP;
+				i += pc == CL_SP ? 3 : 1;
+				continue;
 			}
 			pi = i - (pc == CL_SP ? 3 : 1);
 			pl = pc == CL_SP ? 3 : 1;
@@ -400,6 +432,5 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		pl = l;
 		i += l;
 	}
-done:
 	encode_cached(s, w + st, n - st, out);
 }
