@@ -113,41 +113,57 @@ static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, in
 	return mm_get(&s->t->merges, a, b, rank, id);
 }
 
+static void bpe_heap(tok_state *s, size_t n, tok_ids *out);
+static inline void ids_reserve(tok_ids *o, size_t m);
+/* the longest word merged by a linear scan rather than a heap (at most
+ * 64: a symbol's index is the low 6 bits of its key) */
+enum { BPE_SHORT = 48 };
 /* Merge the n symbols in s->id[] and append the result to out. */
 static void bpe(tok_state *s, size_t n, tok_ids *out)
 {
-	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
-	int32_t r, m;
+	int32_t *id = s->id, r;
 	if (!n) return;   /* every character vanished (no vocab entry, fallback or unk) */
-	if (n <= 16) {
+	if (n <= BPE_SHORT && s->t->merges.n < ((size_t)1 << 24)) {
 		/* short words: a linear scan for the best pair beats a heap. The
-		 * symbols stay in place, linked; pr[i] and pm[i] are the rank and
-		 * result of the pair starting at symbol i, looked up once and again
-		 * only next to a merge. Ties go to the leftmost pair, as in HF. */
-		int32_t pr[16], pm[16];
-		signed char nx[16], pv[16];
-		for (size_t i = 0; i < n; i++) {
-			nx[i] = (signed char)(i + 1 < n ? (int)i + 1 : -1);
-			pv[i] = (signed char)((int)i - 1);
-			if (i + 1 >= n || !pair_get(s, id[i], id[i + 1], &pr[i], &pm[i])) pr[i] = INT32_MAX;
+		 * symbols stay in place, linked; key[i] is the rank of the pair
+		 * starting at symbol i times 64 plus i (INT32_MAX: no pair, or i
+		 * merged into its left neighbour) and pm[i] its result, looked up
+		 * once and again only next to a merge. The smallest key is the
+		 * lowest rank, and of equal ranks the leftmost, as in HF. */
+		int32_t key[BPE_SHORT], pm[BPE_SHORT];
+		signed char nx[BPE_SHORT], pv[BPE_SHORT];
+		const int ni = (int)n;
+		for (int i = 0; i < ni; i++) {
+			nx[i] = (signed char)(i + 1 < ni ? i + 1 : -1);
+			pv[i] = (signed char)(i - 1);
+			key[i] = i + 1 < ni && pair_get(s, id[i], id[i + 1], &r, &pm[i]) ? r << 6 | i : INT32_MAX;
 		}
 		for (;;) {
 			int32_t best = INT32_MAX;
-			int bi = -1;
-			for (int i = 0; i >= 0; i = nx[i])
-				if (pr[i] < best) { best = pr[i]; bi = i; }
-			if (bi < 0) break;
-			int j = nx[bi];
+			for (int i = 0; i < ni; i++) best = key[i] < best ? key[i] : best;
+			if (best == INT32_MAX) break;
+			int bi = best & 63, j = nx[bi];
 			id[bi] = pm[bi];
+			key[j] = INT32_MAX;
 			nx[bi] = nx[j];
 			if (nx[j] >= 0) pv[nx[j]] = (signed char)bi;
-			if (nx[bi] < 0 || !pair_get(s, id[bi], id[nx[bi]], &pr[bi], &pm[bi])) pr[bi] = INT32_MAX;
+			key[bi] = nx[bi] >= 0 && pair_get(s, id[bi], id[nx[bi]], &r, &pm[bi]) ? r << 6 | bi : INT32_MAX;
 			int q = pv[bi];
-			if (q >= 0 && !pair_get(s, id[q], id[bi], &pr[q], &pm[q])) pr[q] = INT32_MAX;
+			if (q >= 0) key[q] = pair_get(s, id[q], id[bi], &r, &pm[q]) ? r << 6 | q : INT32_MAX;
 		}
-		for (int i = 0; i >= 0; i = nx[i]) ids_push(out, id[i]);
+		ids_reserve(out, n);
+		for (int i = 0; i >= 0; i = nx[i]) out->v[out->n++] = id[i];
 		return;
 	}
+	bpe_heap(s, n, out);
+}
+
+/* Longer words: HF's own algorithm, a heap of candidate merges keyed by
+ * (rank, position), stale entries skipped when popped. */
+static __attribute__((noinline)) void bpe_heap(tok_state *s, size_t n, tok_ids *out)
+{
+	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
+	int32_t r, m;
 	size_t hn = 0;
 	for (size_t i = 0; i < n; i++) { prv[i] = (int32_t)i - 1; nxt[i] = i + 1 < n ? (int32_t)i + 1 : -1; }
 	for (size_t i = 0; i + 1 < n; i++)
@@ -231,8 +247,6 @@ static void bl_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
 	bpe(s, n, out);
 }
 
-/* w[0..n) to ids through the cache: bl_bpe for byte-level models, else
- * sp_bpe. Words of up to CACHE_MAX bytes are cached. */
 /* Words of up to 16 bytes as two 64-bit words that, with the length, tell
  * them apart (XXH3's trick for short inputs: overlapping loads), so their
  * hash and comparison take no call. */
@@ -245,47 +259,121 @@ static inline void short_key(const char *w, size_t n, uint64_t k[2])
 	else { k[0] = n ? (unsigned char)w[0] | (unsigned)(unsigned char)w[n / 2] << 8 | (unsigned)(unsigned char)w[n - 1] << 16 : 0; k[1] = 0; }
 }
 
-static void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
+/* Room for m more ids in o. */
+static inline void ids_reserve(tok_ids *o, size_t m)
 {
-	uint64_t h, k[2] = { 0, 0 };
-	if (n <= 16) {
-		short_key(w, n, k);
-		h = mhash(k[0] ^ mhash(k[1] + n));
-	} else h = XXH3_64bits(w, n);
-	cache_ent *ce = n <= CACHE_MAX ? &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)] : NULL;
-	if (ce && ce->h == h && ce->klen == n &&
-	    (n <= 16 ? load64(ce->key) == k[0] && load64(ce->key + 8) == k[1]
-		     : !memcmp(n <= CK_IN ? ce->key : s->ckeys.p + ce->koff, w, n))) {
-		const int32_t *v = ce->in <= CI_IN ? ce->ids : s->cids.v + ce->ioff;
-		for (uint32_t i = 0; i < ce->in; i++) ids_push(out, v[i]);
-		return;
-	}
+	if (o->cap - o->n >= m) return;
+	while (o->cap - o->n < m) o->cap = o->cap ? o->cap * 2 : 256;
+	o->v = xrealloc(o->v, o->cap * sizeof *o->v);
+}
+
+/* A word the cache lacks: encoded, then stored in ce (NULL: not cached). */
+static __attribute__((noinline)) void encode_miss(tok_state *s, const char *w, size_t n, tok_ids *out, cache_ent *ce,
+						  uint64_t h, const uint64_t k[2])
+{
 	size_t start = out->n;
 	if (s->t->byte_level) bl_bpe(s, w, n, out);
 	else sp_bpe(s, w, n, out);
-	if (ce) {
-		size_t m = out->n - start;
-		if (s->ckeys.len + n > (1u << 24) || s->cids.n + m > (1u << 22)) {
-			/* the cache's storage is full: start over */
-			memset(s->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *s->cache);
-			strbuf_reset(&s->ckeys);
-			s->cids.n = 0;
-		}
-		ce->h = h;
-		ce->klen = (uint16_t)n;
-		if (n <= 16) memcpy(ce->key, k, 16);
-		else if (n <= CK_IN) memcpy(ce->key, w, n);
-		else {
-			ce->koff = (uint32_t)s->ckeys.len;
-			strbuf_put(&s->ckeys, w, n);
-		}
-		ce->in = (uint16_t)m;
-		if (m <= CI_IN) { if (m) memcpy(ce->ids, out->v + start, m * sizeof *out->v); }
-		else {
-			ce->ioff = (uint32_t)s->cids.n;
-			for (size_t i = 0; i < m; i++) ids_push(&s->cids, out->v[start + i]);
+	if (!ce) return;
+	size_t m = out->n - start;
+	if (s->ckeys.len + n > (1u << 24) || s->cids.n + m > (1u << 22)) {
+		/* the cache's storage is full: start over */
+		memset(s->cache, 0, ((size_t)1 << CACHE_BITS) * sizeof *s->cache);
+		strbuf_reset(&s->ckeys);
+		s->cids.n = 0;
+	}
+	ce->h = h;
+	ce->klen = (uint16_t)n;
+	if (n <= 16) memcpy(ce->key, k, 16);
+	else if (n <= CK_IN) memcpy(ce->key, w, n);
+	else {
+		ce->koff = (uint32_t)s->ckeys.len;
+		strbuf_put(&s->ckeys, w, n);
+	}
+	ce->in = (uint16_t)m;
+	if (m <= CI_IN) { if (m) memcpy(ce->ids, out->v + start, m * sizeof *out->v); }
+	else {
+		ce->ioff = (uint32_t)s->cids.n;
+		ids_reserve(&s->cids, m);
+		memcpy(s->cids.v + s->cids.n, out->v + start, m * sizeof *out->v);
+		s->cids.n += m;
+	}
+}
+
+/* w[0..n) to ids through the cache: bl_bpe for byte-level models, else
+ * sp_bpe. Words of up to CACHE_MAX bytes are cached. A hit is handled
+ * here, inline in the scan; words of up to 16 bytes are told apart by
+ * their key and length alone (short_key), so a hit on one compares two
+ * 64-bit words. */
+static inline __attribute__((always_inline)) void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
+{
+	uint64_t h, k[2] = { 0, 0 };
+	cache_ent *ce = NULL;
+	if (n <= 16) {
+		short_key(w, n, k);
+		h = mhash(k[0] ^ mhash(k[1] + n));
+		ce = &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)];
+		if (ce->klen == n && load64(ce->key) == k[0] && load64(ce->key + 8) == k[1]) goto hit;
+	} else {
+		h = XXH3_64bits(w, n);
+		if (n <= CACHE_MAX) {
+			ce = &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)];
+			if (ce->h == h && ce->klen == n && !memcmp(n <= CK_IN ? ce->key : s->ckeys.p + ce->koff, w, n)) goto hit;
 		}
 	}
+	encode_miss(s, w, n, out, ce, h, k);
+	return;
+hit:;
+	uint32_t m = ce->in;
+	if (m <= CI_IN) {
+		/* a fixed-size copy: ids past m are written but not counted */
+		ids_reserve(out, CI_IN);
+		memcpy(out->v + out->n, ce->ids, sizeof ce->ids);
+	} else {
+		ids_reserve(out, m);
+		memcpy(out->v + out->n, s->cids.v + ce->ioff, m * sizeof *out->v);
+	}
+	out->n += m;
+}
+
+/* One piece of a cut word: a single class character with a vocab entry is
+ * its own token; any other piece goes through the cache. */
+static inline __attribute__((always_inline)) void piece(tok_state *s, const char *w, size_t n, int pc, size_t pl, tok_ids *out)
+{
+	if (n == pl && pc < CL_OTHER && s->t->cls_id[pc] >= 0) ids_push(out, s->t->cls_id[pc]);
+	else encode_cached(s, w, n, out);
+}
+
+/* From u[*ip], after a class character of class *pcp, over class
+ * characters (ASCII, U+2581) to the first barrier (S_CUT: *ip is the
+ * character after it, *pcp the class before it), another character
+ * (S_OTHER) or the end (S_END). One table lookup a character: the common
+ * case in code and prose, kept apart so its state stays in registers. */
+enum { S_END, S_CUT, S_OTHER };
+static int scan_class(const unsigned char (*cut)[129], const unsigned char *u, size_t n, size_t *ip, int *pcp)
+{
+	size_t i = *ip;
+	int pc = *pcp, r;
+	const unsigned char *row = cut[pc];
+	for (;;) {
+		if (i >= n) { r = S_END; break; }
+		unsigned c = u[i];
+		if (c < 0x80) {
+			if (row[c]) { r = S_CUT; break; }
+			row = cut[c];
+			pc = (int)c;
+			i++;
+			continue;
+		}
+		if (c != 0xE2 || n - i < 3 || u[i + 1] != 0x96 || u[i + 2] != 0x81) { r = S_OTHER; break; }
+		if (row[CL_SP]) { r = S_CUT; break; }
+		row = cut[CL_SP];
+		pc = CL_SP;
+		i += 3;
+	}
+	*ip = i;
+	*pcp = pc;
+	return r;
 }
 
 /* A word (a piece after pre-tokenization) to ids. Without ByteLevel the word
@@ -299,25 +387,30 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		int32_t v = sm_get(&t->vocab, w, n);
 		if (v >= 0) { ids_push(out, v); return; }
 	}
-	/* kinds of the other class's characters are looked up only when needed
-	 * (-1: not yet); an unknown kind is taken as not inert, which only
-	 * loses cuts */
+	/* counting to a bound: a long word stops once past it */
+	const int bounded = out == &s->wids;
+	const unsigned char *u = (const unsigned char *)w;
+	/* pc, pk, pl, pi: class, kind, length and offset of the previous
+	 * character. Kinds of the other class's characters are looked up only
+	 * when needed (-1: not yet); an unknown kind is taken as not inert,
+	 * which only loses cuts. */
 	size_t st = 0, l, pi = 0, pl, i;
 	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
-	for (i = pl; i < n; pi = i, pl = l, i += l) {
-		if (pc < CL_OTHER && (unsigned char)w[i] < 0x80) {
-			/* ASCII after a class character: one table lookup a byte */
-			for (; i < n && (unsigned char)w[i] < 0x80; pc = (unsigned char)w[i++]) {
-				if (!t->cut[pc][(unsigned char)w[i]]) continue;
-				if (i - st == 1 && t->cls_id[pc] >= 0) ids_push(out, t->cls_id[pc]);
-				else encode_cached(s, w + st, i - st, out);
+	for (i = pl; i < n;) {
+		if (pc < CL_OTHER) {
+			int r = scan_class(t->cut, u, n, &i, &pc);
+			if (r == S_END) break;
+			if (r == S_CUT) {
+				piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, out);
 				st = i;
-				if (out == &s->wids && s->count + out->n > s->limit) return;
+				if (bounded && s->count + out->n > s->limit) return;
+				pc = u[i] < 0x80 ? u[i] : CL_SP;
+				i += pc == CL_SP ? 3 : 1;
+				continue;
 			}
+			pi = i - (pc == CL_SP ? 3 : 1);
+			pl = pc == CL_SP ? 3 : 1;
 			pk = t->kind[pc];
-			pi = i - 1;
-			pl = 1;
-			if (i == n) break;
 		}
 		int c = char_class(w + i, n - i, &l), k = c < CL_OTHER ? t->kind[c] : -1;
 		int cut = 0;
@@ -329,15 +422,15 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			cut = pk == K_VOCAB && k == K_VOCAB;
 		}
 		if (cut) {
-			/* one character with a vocab entry is its own token */
-			if (i - st == pl && pc < CL_OTHER && t->cls_id[pc] >= 0) ids_push(out, t->cls_id[pc]);
-			else encode_cached(s, w + st, i - st, out);
+			piece(s, w + st, i - st, pc, pl, out);
 			st = i;
-			/* counting to a bound: a long word stops once past it */
-			if (out == &s->wids && s->count + out->n > s->limit) return;
+			if (bounded && s->count + out->n > s->limit) return;
 		}
 		pc = c;
 		pk = k;
+		pi = i;
+		pl = l;
+		i += l;
 	}
 	encode_cached(s, w + st, n - st, out);
 }
