@@ -51,9 +51,9 @@ void jj_put_str(rt *R, strbuf *b, value v)
 	case V_UNDEF: return;
 	case V_NONE: strbuf_puts(b, "None"); return;
 	case V_BOOL: strbuf_puts(b, v.u.b ? "True" : "False"); return;
-	case V_INT: strbuf_printf(b, "%lld", (long long)v.u.i); return;
+	case V_INT: case V_BIG: jj_put_int(R, 0, b, v); return;
 	case V_FLOAT: put_float(b, v.u.f); return;
-	case V_STR: case V_BIG: strbuf_put(b, v.u.s.p, v.u.s.n); return;
+	case V_STR: strbuf_put(b, v.u.s.p, v.u.s.n); return;
 	default: put_repr(R, b, v);
 	}
 }
@@ -91,8 +91,11 @@ static void put_repr(rt *R, strbuf *b, value v)
 	}
 	case V_LIST:
 		if (v.u.l->view == 4) {   /* Python's repr: range(0, 3), range(0, 9, 2) */
-			strbuf_printf(b, "range(%lld, %lld", (long long)v.u.l->range[0], (long long)v.u.l->range[1]);
-			if (v.u.l->range[2] != 1) strbuf_printf(b, ", %lld", (long long)v.u.l->range[2]);
+			strbuf_puts(b, "range(");
+			jj_put_int(R, 0, b, v.u.l->range[0]);
+			strbuf_puts(b, ", ");
+			jj_put_int(R, 0, b, v.u.l->range[1]);
+			if (v.u.l->range[2].t != V_INT || v.u.l->range[2].u.i != 1) { strbuf_puts(b, ", "); jj_put_int(R, 0, b, v.u.l->range[2]); }
 			strbuf_putc(b, ')');
 			return;
 		}
@@ -154,8 +157,7 @@ void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level)
 	switch (v.t) {
 	case V_NONE: strbuf_puts(b, "null"); return;
 	case V_BOOL: strbuf_puts(b, v.u.b ? "true" : "false"); return;
-	case V_INT: strbuf_printf(b, "%lld", (long long)v.u.i); return;
-	case V_BIG: strbuf_put(b, v.u.s.p, v.u.s.n); return;
+	case V_INT: case V_BIG: jj_put_int(R, 0, b, v); return;
 	case V_FLOAT:
 		if (isnan(v.u.f)) strbuf_puts(b, "NaN");
 		else if (isinf(v.u.f)) strbuf_puts(b, v.u.f < 0 ? "-Infinity" : "Infinity");
@@ -241,7 +243,7 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 	jj_live_push(R, &b);
 	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
 	int is_map = args.t == V_DICT;
-	vlist one = { &args, 1, 1, 1, 0, {0} };
+	vlist one = { .v = &args, .n = 1, .cap = 1, .tuple = 1 };
 	vlist *t = args.t == V_LIST && args.u.l->tuple ? args.u.l : &one;
 	size_t ai = 0;
 	while (p < end) {
