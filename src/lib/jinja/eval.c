@@ -51,6 +51,13 @@ static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int me
 	return V(V_UNDEF);
 }
 
+/* o.k as the sandbox's getattr: a Python method of o's type first, then the item */
+value jj_getattr(rt *R, int line, value o, const char *k, size_t n)
+{
+	int m = (jj_is_py_method(V_STR, k, n) ? 1 : 0) | (jj_is_py_method(V_DICT, k, n) ? 2 : 0) | (jj_is_py_method(V_LIST, k, n) ? 4 : 0);
+	return getattr_v(R, line, o, k, n, m);
+}
+
 value jj_getitem(rt *R, int line, value o, value k)
 {
 	if (o.t == V_LIST || o.t == V_STR) {

@@ -248,11 +248,16 @@ int jj_truthy(value v);
 int jj_vcompare(rt *R, int line, value a, value b);
 int jj_vequal(value a, value b);
 
-/* format.c: str(), repr(), json.dumps, str % args, str.format */
+/* format.c: str(), repr(), json.dumps */
+void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level);
+void jj_put_repr(rt *R, strbuf *b, value v);
+void jj_put_str(rt *R, strbuf *b, value v);
+
+/* fmtspec.c: format(v, spec) with Python's format-spec mini-language,
+ * str.format as the sandbox's Formatter runs it, str % args */
+void jj_format_value(rt *R, int line, strbuf *b, value v, const char *spec, size_t n);
 value jj_brace_format(rt *R, int line, value fmt, const args *a);
 value jj_percent_format(rt *R, int line, value fmt, value args);
-void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level);
-void jj_put_str(rt *R, strbuf *b, value v);
 
 /* str.c: Python's string operations (case mapping, whitespace, split, pad, int(), float()) */
 value jj_case_conv(rt *R, value s, int mode);
@@ -287,6 +292,7 @@ value jj_call_method(rt *R, int line, value o, const jj_method *named, const cha
 /* eval.c: expressions evaluated, statements executed, the render entry points */
 value jj_arith(rt *R, const node *n, value a, value b);
 value jj_call_macro(rt *R, const node *m, frame *up, const args *a, int line, const value *caller);
+value jj_getattr(rt *R, int line, value o, const char *k, size_t n);
 value jj_getitem(rt *R, int line, value o, value k);
 value jj_slice(rt *R, int line, value o, value lo, value hi, value st);
 
