@@ -528,7 +528,8 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 		case 'c': {
 			char u[4];
 			size_t k;
-			if (arg.t == V_STR && jj_cp_count(arg.u.s.p, arg.u.s.n) == 1) { memcpy(u, arg.u.s.p, arg.u.s.n); k = arg.u.s.n; }
+			/* one code point (a template string may hold bytes that are not UTF-8) */
+			if (arg.t == V_STR && arg.u.s.n <= 4 && jj_cp_count(arg.u.s.p, arg.u.s.n) == 1) { memcpy(u, arg.u.s.p, arg.u.s.n); k = arg.u.s.n; }
 			else if (arg.t == V_BOOL) k = (size_t)utf8_encode((uint32_t)arg.u.b, u);
 			else if (arg.t == V_INT && arg.u.i >= 0 && arg.u.i <= 0x10FFFF && !(arg.u.i >= 0xD800 && arg.u.i < 0xE000)) k = (size_t)utf8_encode((uint32_t)arg.u.i, u);
 			else if (jj_isint(arg)) jj_fail(R->e, line, "OverflowError: %%c arg not in range(0x110000)");
