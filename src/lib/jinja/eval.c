@@ -51,6 +51,13 @@ static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int me
 	return V(V_UNDEF);
 }
 
+/* o.k as the sandbox's getattr: a Python method of o's type first, then the item */
+value jj_getattr(rt *R, int line, value o, const char *k, size_t n)
+{
+	int m = (jj_is_py_method(V_STR, k, n) ? 1 : 0) | (jj_is_py_method(V_DICT, k, n) ? 2 : 0) | (jj_is_py_method(V_LIST, k, n) ? 4 : 0);
+	return getattr_v(R, line, o, k, n, m);
+}
+
 value jj_getitem(rt *R, int line, value o, value k)
 {
 	if (o.t == V_LIST || o.t == V_STR) {
@@ -142,21 +149,24 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		return v;
 	}
 	case F_RANGE: {
-		int64_t lo = 0, hi, st = 1;
-		for (int i = 0; i < a->n; i++) if (a->v[i].t != V_INT) jj_fail(R->e, line, "range needs integers");
-		if (a->n == 1) hi = a->v[0].u.i;
-		else if (a->n >= 2) { lo = a->v[0].u.i; hi = a->v[1].u.i; if (a->n >= 3) st = a->v[2].u.i; }
-		else jj_fail(R->e, line, "range needs an argument");
-		if (!st) jj_fail(R->e, line, "range step cannot be zero");
-		int64_t span;
-		if (__builtin_sub_overflow(hi, lo, &span) || span / st > 1000000) jj_fail(R->e, line, "range of more than a million items");
-		vlist *l = jj_list_new(R, 8);
-		for (int64_t i = lo; st > 0 ? i < hi : i > hi;) {
-			jj_list_push(R, l, vint(i));
-			if (__builtin_add_overflow(i, st, &i)) break;
-		}
+		/* the sandbox's safe_range: Python's range of ints of any size, refused
+		 * past MAX_RANGE (100000) items */
+		value lo = vint(0), hi, st = vint(1);
+		for (int i = 0; i < a->n; i++) if (!jj_isint(a->v[i])) jj_fail(R->e, line, "TypeError: '%s' object cannot be interpreted as an integer", jj_tname(a->v[i].t));
+		if (a->n == 1) hi = a->v[0];
+		else if (a->n >= 2 && a->n <= 3) { lo = a->v[0]; hi = a->v[1]; if (a->n == 3) st = a->v[2]; }
+		else jj_fail(R->e, line, "TypeError: range expected at most 3 arguments, got %d", a->n);
+		if (!jj_int_sign(st)) jj_fail(R->e, line, "ValueError: range() arg 3 must not be zero");
+		/* len: max(0, (hi - lo + step - sign(step)) // step) */
+		value len = jj_int_arith(R, line, 'F', jj_int_arith(R, line, '-', jj_int_arith(R, line, '+', jj_int_arith(R, line, '-', hi, lo), st), vint(jj_int_sign(st))), st);
+		if (len.t == V_BIG && jj_int_sign(len) > 0) jj_fail(R->e, line, "OverflowError: Python int too large to convert to C ssize_t");
+		if (len.t == V_INT && len.u.i > 100000) jj_fail(R->e, line, "OverflowError: Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).");
+		int64_t k = len.t == V_INT && len.u.i > 0 ? len.u.i : 0;
+		vlist *l = jj_list_new(R, (size_t)k);
+		value x = lo;
+		for (int64_t i = 0; i < k; i++) { jj_list_push(R, l, x); x = jj_int_arith(R, line, '+', x, st); }
 		l->view = 4;
-		l->range[0] = lo; l->range[1] = hi; l->range[2] = st;
+		l->range[0] = lo.t == V_BOOL ? vint(lo.u.b) : lo; l->range[1] = hi.t == V_BOOL ? vint(hi.u.b) : hi; l->range[2] = st.t == V_BOOL ? vint(st.u.b) : st;
 		return vlistv(l);
 	}
 	case F_RAISE: {
@@ -291,18 +301,23 @@ value jj_arith(rt *R, const node *n, value a, value b)
 		for (int64_t i = 0; i < k; i++) memcpy(o + (size_t)i * s.u.s.n, s.u.s.p, s.u.s.n);
 		return vstr(o, s.u.s.n * (size_t)k);
 	}
-	if (a.t == V_BIG || b.t == V_BIG) jj_fail(R->e, n->line, "unsupported: arithmetic on an integer beyond 64 bits");
-	if (!isnum(a) || !isnum(b))
+	if ((!isnum(a) && a.t != V_BIG) || (!isnum(b) && b.t != V_BIG))
 		jj_fail(R->e, n->line, "unsupported operand types for %c: %s and %s", op == 'F' ? '/' : op == 'P' ? '*' : op, jj_tname(a.t), jj_tname(b.t));
-	int ints = a.t != V_FLOAT && b.t != V_FLOAT;
+	int ints = jj_isint(a) && jj_isint(b);
+	if (ints && (a.t == V_BIG || b.t == V_BIG)) return jj_int_arith(R, n->line, op, a, b);
 	int64_t x = a.t == V_INT ? a.u.i : a.t == V_BOOL ? a.u.b : 0, y = b.t == V_INT ? b.u.i : b.t == V_BOOL ? b.u.b : 0;
-	double fx = numval(a), fy = numval(b);
+	/* an int in float arithmetic: float(x), OverflowError past DBL_MAX */
+	double fx = a.t == V_FLOAT ? a.u.f : jj_int_to_double(R, n->line, a), fy = b.t == V_FLOAT ? b.u.f : jj_int_to_double(R, n->line, b);
 	value r = V(V_FLOAT);
 	switch (op) {
 	case '+': if (ints) { int64_t z; if (__builtin_add_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx + fy; return r;
 	case '-': if (ints) { int64_t z; if (__builtin_sub_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx - fy; return r;
 	case '*': if (ints) { int64_t z; if (__builtin_mul_overflow(x, y, &z)) goto big; return vint(z); } r.u.f = fx * fy; return r;
-	case '/': if (fy == 0) jj_fail(R->e, n->line, "division by zero"); r.u.f = fx / fy; return r;
+	case '/':
+		if (fy == 0) jj_fail(R->e, n->line, "division by zero");
+		/* ints past 2^53 are divided exactly, then rounded once, as Python does */
+		if (ints && (x > (1LL << 53) || x < -(1LL << 53) || y > (1LL << 53) || y < -(1LL << 53))) goto big;
+		r.u.f = fx / fy; return r;
 	case 'F':
 		if (fy == 0) jj_fail(R->e, n->line, "division by zero");
 		if (ints) { if (x == INT64_MIN && y == -1) goto big; int64_t q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return vint(q); }
@@ -322,11 +337,13 @@ value jj_arith(rt *R, const node *n, value a, value b)
 		}
 		if (fx == 0 && fy < 0) jj_fail(R->e, n->line, "0.0 cannot be raised to a negative power");
 		if (fx < 0 && fy != floor(fy)) jj_fail(R->e, n->line, "unsupported: a complex power");
-		r.u.f = pow(fx, fy); return r;
+		r.u.f = pow(fx, fy);
+		if (isinf(r.u.f) && isfinite(fx) && isfinite(fy)) jj_fail(R->e, n->line, "OverflowError: (34, 'Numerical result out of range')");
+		return r;
 	}
 	jj_fail(R->e, n->line, "bad operator");
 big:
-	jj_fail(R->e, n->line, "unsupported: an integer result beyond 64 bits");
+	return jj_int_arith(R, n->line, op, a, b);
 }
 
 /* A chain a + b + c ... (or a ~ b ~ c ...): its operands evaluated left to
@@ -454,7 +471,7 @@ static value eval(rt *R, const node *n)
 	case E_NOT: return vbool(!jj_truthy(eval(R, n->a)));
 	case E_NEG: {
 		value v = eval(R, n->a);
-		if (v.t == V_INT) { if (v.u.i == INT64_MIN) jj_fail(R->e, n->line, "unsupported: an integer result beyond 64 bits"); return vint(-v.u.i); }
+		if (v.t == V_INT || v.t == V_BIG) return jj_int_neg(R, n->line, v);
 		if (v.t == V_BOOL) return vint(-v.u.b);
 		if (v.t == V_FLOAT) { v.u.f = -v.u.f; return v; }
 		jj_fail(R->e, n->line, "bad operand type for unary -: %s", jj_tname(v.t));

@@ -250,20 +250,14 @@ static value f_int(rt *R, const node *n, value v, const args *a, int mode)
 	value base = jj_kwarg(a, "base", 1, vint(10));
 	if (v.t == V_INT || v.t == V_BIG) return v;
 	if (v.t == V_BOOL) return vint(v.u.b);
-	if (v.t == V_FLOAT) {
-		if (!isfinite(v.u.f)) return dflt;
-		if (fabs(v.u.f) >= 9.2e18) jj_fail(R->e, line, "unsupported: an integer beyond 64 bits");
-		return vint((int64_t)v.u.f);
-	}
+	/* int(nan) is a ValueError (the default), int(inf) an OverflowError jinja2
+	 * lets through, but for int(float(s)) of a string, which it catches */
+	if (v.t == V_FLOAT) return isnan(v.u.f) ? dflt : jj_int_from_double(R, line, v.u.f);
 	if (v.t == V_STR) {
-		int64_t x;
-		if (jj_py_int(v.u.s.p, v.u.s.n, base.t == V_INT ? (int)base.u.i : 10, &x)) return vint(x);
+		value x;
+		if (jj_py_int(R, v.u.s.p, v.u.s.n, base.t == V_INT ? (int)base.u.i : 10, &x)) return x;
 		double d;
-		if (jj_py_float(v.u.s.p, v.u.s.n, &d)) {
-			if (!isfinite(d)) return dflt;
-			if (fabs(d) >= 9.2e18) jj_fail(R->e, line, "unsupported: an integer beyond 64 bits");
-			return vint((int64_t)d);
-		}
+		if (jj_py_float(v.u.s.p, v.u.s.n, &d)) return isfinite(d) ? jj_int_from_double(R, line, d) : dflt;
 	}
 	return dflt;
 }
@@ -275,7 +269,7 @@ static value f_float(rt *R, const node *n, value v, const args *a, int mode)
 	value r = V(V_FLOAT);
 	if (v.t == V_FLOAT) return v;
 	if (v.t == V_INT || v.t == V_BOOL) { r.u.f = numval(v); return r; }
-	if (v.t == V_BIG) { r.u.f = strtod(rdup(R, v.u.s.p, v.u.s.n), NULL); return r; }
+	if (v.t == V_BIG) { r.u.f = jj_int_to_double(R, n->line, v); return r; }   /* an OverflowError past DBL_MAX */
 	if (v.t == V_STR && jj_py_float(v.u.s.p, v.u.s.n, &r.u.f)) return r;
 	return jj_kwarg(a, "default", 0, r);   /* r is 0.0 here */
 }
@@ -285,10 +279,34 @@ static value f_abs(rt *R, const node *n, value v, const args *a, int mode)
 	(void)mode;
 	(void)a;
 	int line = n->line;
-	if (v.t == V_INT) { if (v.u.i == INT64_MIN) jj_fail(R->e, line, "unsupported: an integer beyond 64 bits"); return vint(v.u.i < 0 ? -v.u.i : v.u.i); }
+	if (v.t == V_INT || v.t == V_BIG) return jj_int_abs(R, line, v);
 	if (v.t == V_BOOL) return vint(v.u.b);
 	if (v.t == V_FLOAT) { value r = v; r.u.f = fabs(v.u.f); return r; }
 	jj_fail(R->e, line, "bad operand type for abs(): '%s'", jj_tname(v.t));
+}
+
+/* round of an int: common rounds to a multiple of 10^-prec, half to even,
+ * exactly (an int); floor and ceil are jinja2's math.floor(v * 10**prec) /
+ * 10**prec, a float */
+static value round_int(rt *R, int line, value v, int64_t prec, int method)
+{
+	if (v.t == V_BOOL) v = vint(v.u.b);
+	if (method) {
+		if (prec < 0) {   /* 10 ** -k is a float */
+			double m = pow(10, (double)prec), x = jj_int_to_double(R, line, v) * m;
+			value r = V(V_FLOAT);
+			r.u.f = (method == 'f' ? floor(x) : ceil(x)) / m;
+			return r;
+		}
+		value m = jj_int_arith(R, line, 'P', vint(10), vint(prec));
+		return jj_int_arith(R, line, '/', jj_int_arith(R, line, '*', v, m), m);
+	}
+	if (prec >= 0) return v;
+	value m = jj_int_arith(R, line, 'P', vint(10), vint(-prec));
+	value q = jj_int_arith(R, line, 'F', v, m), rem = jj_int_arith(R, line, '%', v, m);
+	int c = jj_int_cmp(jj_int_arith(R, line, '*', rem, vint(2)), m);
+	if (c > 0 || (c == 0 && jj_int_arith(R, line, '%', q, vint(2)).u.i)) q = jj_int_arith(R, line, '+', q, vint(1));
+	return jj_int_arith(R, line, '*', q, m);
 }
 
 static value f_round(rt *R, const node *n, value v, const args *a, int mode)
@@ -299,21 +317,20 @@ static value f_round(rt *R, const node *n, value v, const args *a, int mode)
 	value prec = jj_kwarg(a, "precision", 0, vint(0));
 	value meth = jj_kwarg(a, "method", 1, vstr("common", 6));
 	if (prec.t != V_INT || prec.u.i < -30 || prec.u.i > 30) jj_fail(R->e, line, "round: precision must be a small integer");
-	if (!isnum(v)) jj_fail(R->e, line, "round of a %s", jj_tname(v.t));
+	if (!isnum(v) && v.t != V_BIG) jj_fail(R->e, line, "round of a %s", jj_tname(v.t));
 	int common = meth.t == V_STR && meth.u.s.n == 6 && !memcmp(meth.u.s.p, "common", 6);
 	int floor_ = meth.t == V_STR && meth.u.s.n == 5 && !memcmp(meth.u.s.p, "floor", 5);
 	int ceil_ = meth.t == V_STR && meth.u.s.n == 4 && !memcmp(meth.u.s.p, "ceil", 4);
 	if (!common && !floor_ && !ceil_) jj_fail(R->e, line, "round: method must be 'common', 'ceil' or 'floor'");
-	double x = numval(v);
 	value r = V(V_FLOAT);
+	if (v.t != V_FLOAT) return round_int(R, line, v, prec.u.i, common ? 0 : floor_ ? 'f' : 'c');
+	double x = v.u.f;
 	if (common) {
-		if (v.t != V_FLOAT && prec.u.i >= 0) return v.t == V_BOOL ? vint(v.u.b) : v;
 		if (prec.u.i < 0 || !isfinite(x)) {
 			double m = pow(10, (double)-prec.u.i);
 			double q = x / m, fq = floor(q);
 			double rq = q - fq > 0.5 ? fq + 1 : q - fq < 0.5 ? fq : (fmod(fq, 2) == 0 ? fq : fq + 1);
 			r.u.f = isfinite(x) ? rq * m : x;
-			if (v.t != V_FLOAT) return vint((int64_t)r.u.f);
 			return r;
 		}
 		char buf[400];
@@ -657,13 +674,19 @@ static int t_even(rt *R, int line, value v, const value *targs, int mode)
 {
 	(void)targs;
 	if (v.t == V_INT || v.t == V_BOOL) { int64_t x = v.t == V_INT ? v.u.i : v.u.b; return (x % 2 == 0) == !mode; }
+	if (v.t == V_BIG) return (v.u.big->d[0] % 2 == 0) == !mode;
 	if (v.t == V_FLOAT) { double m = fmod(v.u.f, 2); if (m < 0) m += 2; return !mode ? m == 0 : m == 1; }
 	jj_fail(R->e, line, "test %s of a %s", mode ? "odd" : "even", jj_tname(v.t));
 }
 static int t_divisibleby(rt *R, int line, value v, const value *targs, int mode)
 {
 	(void)mode;
-	if ((v.t != V_INT && v.t != V_BOOL) || (targs[0].t != V_INT && targs[0].t != V_BOOL)) jj_fail(R->e, line, "unsupported: divisibleby on a %s", jj_tname(v.t));
+	if (!jj_isint(v) || !jj_isint(targs[0])) jj_fail(R->e, line, "unsupported: divisibleby on a %s", jj_tname(v.t));
+	if (v.t == V_BIG || targs[0].t == V_BIG) {
+		if (!jj_int_sign(targs[0])) jj_fail(R->e, line, "integer division or modulo by zero");
+		value m = jj_int_arith(R, line, '%', v, targs[0]);
+		return m.t == V_INT && m.u.i == 0;
+	}
 	int64_t x = v.t == V_INT ? v.u.i : v.u.b, y = targs[0].t == V_INT ? targs[0].u.i : targs[0].u.b;
 	if (!y) jj_fail(R->e, line, "integer division or modulo by zero");
 	return y == -1 || x % y == 0;

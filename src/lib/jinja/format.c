@@ -51,9 +51,9 @@ void jj_put_str(rt *R, strbuf *b, value v)
 	case V_UNDEF: return;
 	case V_NONE: strbuf_puts(b, "None"); return;
 	case V_BOOL: strbuf_puts(b, v.u.b ? "True" : "False"); return;
-	case V_INT: strbuf_printf(b, "%lld", (long long)v.u.i); return;
+	case V_INT: case V_BIG: jj_put_int(R, 0, b, v); return;
 	case V_FLOAT: put_float(b, v.u.f); return;
-	case V_STR: case V_BIG: strbuf_put(b, v.u.s.p, v.u.s.n); return;
+	case V_STR: strbuf_put(b, v.u.s.p, v.u.s.n); return;
 	default: put_repr(R, b, v);
 	}
 }
@@ -91,8 +91,11 @@ static void put_repr(rt *R, strbuf *b, value v)
 	}
 	case V_LIST:
 		if (v.u.l->view == 4) {   /* Python's repr: range(0, 3), range(0, 9, 2) */
-			strbuf_printf(b, "range(%lld, %lld", (long long)v.u.l->range[0], (long long)v.u.l->range[1]);
-			if (v.u.l->range[2] != 1) strbuf_printf(b, ", %lld", (long long)v.u.l->range[2]);
+			strbuf_puts(b, "range(");
+			jj_put_int(R, 0, b, v.u.l->range[0]);
+			strbuf_puts(b, ", ");
+			jj_put_int(R, 0, b, v.u.l->range[1]);
+			if (v.u.l->range[2].t != V_INT || v.u.l->range[2].u.i != 1) { strbuf_puts(b, ", "); jj_put_int(R, 0, b, v.u.l->range[2]); }
 			strbuf_putc(b, ')');
 			return;
 		}
@@ -154,8 +157,7 @@ void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level)
 	switch (v.t) {
 	case V_NONE: strbuf_puts(b, "null"); return;
 	case V_BOOL: strbuf_puts(b, v.u.b ? "true" : "false"); return;
-	case V_INT: strbuf_printf(b, "%lld", (long long)v.u.i); return;
-	case V_BIG: strbuf_put(b, v.u.s.p, v.u.s.n); return;
+	case V_INT: case V_BIG: jj_put_int(R, 0, b, v); return;
 	case V_FLOAT:
 		if (isnan(v.u.f)) strbuf_puts(b, "NaN");
 		else if (isinf(v.u.f)) strbuf_puts(b, v.u.f < 0 ? "-Infinity" : "Infinity");
@@ -229,170 +231,4 @@ void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level)
 	}
 }
 
-
-static void put_repr(rt *R, strbuf *b, value v);
-
-/* printf-style formatting, Python's str % args: %s %r %d %i %u %f %F %e %E %g
- * %G %x %X %o %c %%, flags - + space # 0, width and precision (* too), and
- * %(name)s with a dict. */
-value jj_percent_format(rt *R, int line, value fmt, value args)
-{
-	strbuf b = {0};
-	jj_live_push(R, &b);
-	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
-	int is_map = args.t == V_DICT;
-	vlist one = { &args, 1, 1, 1, 0, {0} };
-	vlist *t = args.t == V_LIST && args.u.l->tuple ? args.u.l : &one;
-	size_t ai = 0;
-	while (p < end) {
-		const char *pc = memchr(p, '%', (size_t)(end - p));
-		if (!pc) { strbuf_put(&b, p, (size_t)(end - p)); break; }
-		strbuf_put(&b, p, (size_t)(pc - p));
-		p = pc + 1;
-		if (p >= end) jj_fail(R->e, line, "incomplete format");
-		value arg = V(V_UNDEF);
-		int have = 0;
-		if (*p == '(') {
-			const char *q = memchr(p, ')', (size_t)(end - p));
-			if (!q || !is_map) jj_fail(R->e, line, "format requires a mapping");
-			value *x = jj_dict_find(args.u.d, p + 1, (size_t)(q - p - 1));
-			if (!x) jj_fail(R->e, line, "format: no key '%.*s'", (int)(q - p - 1), p + 1);
-			arg = *x; have = 1;
-			p = q + 1;
-		}
-		char flags[8]; int nf = 0;
-		while (p < end && strchr("-+ #0", *p) && nf < 7) flags[nf++] = *p++;
-		flags[nf] = 0;
-		int width = -1, prec = -1;
-		if (p < end && *p == '*') {
-			if (ai >= t->n || t->v[ai].t != V_INT) jj_fail(R->e, line, "* wants int");
-			width = (int)t->v[ai++].u.i; p++;
-		} else if (p < end && isdigit((unsigned char)*p)) { width = 0; while (p < end && isdigit((unsigned char)*p) && width < 100000) width = width * 10 + (*p++ - '0'); }
-		if (p < end && *p == '.') {
-			p++;
-			prec = 0;
-			if (p < end && *p == '*') {
-				if (ai >= t->n || t->v[ai].t != V_INT) jj_fail(R->e, line, "* wants int");
-				prec = (int)t->v[ai++].u.i; p++;
-			} else while (p < end && isdigit((unsigned char)*p) && prec < 100000) prec = prec * 10 + (*p++ - '0');
-		}
-		while (p < end && (*p == 'h' || *p == 'l' || *p == 'L')) p++;
-		if (p >= end) jj_fail(R->e, line, "incomplete format");
-		char conv = *p++;
-		if (conv == '%') { strbuf_putc(&b, '%'); continue; }
-		if (width > 10000 || prec > 10000) jj_fail(R->e, line, "format: width or precision too large");
-		if (!have) {
-			if (is_map) arg = args;
-			else { if (ai >= t->n) jj_fail(R->e, line, "not enough arguments for format string"); arg = t->v[ai++]; }
-		}
-		char spec[32];
-		strbuf piece = {0};
-		jj_live_push(R, &piece);
-		switch (conv) {
-		case 's': case 'r': case 'a': {
-			if (conv == 's') jj_put_str(R, &piece, arg); else put_repr(R, &piece, arg);
-			size_t n = piece.len;
-			if (prec >= 0) n = jj_cp_offset(piece.p ? piece.p : "", piece.len, (size_t)prec);
-			value sv = jj_str_pad(R, vstr(rdup(R, piece.p ? piece.p : "", n), n), width, ' ', strchr(flags, '-') ? '<' : '>');
-			strbuf_put(&b, sv.u.s.p, sv.u.s.n);
-			break;
-		}
-		case 'd': case 'i': case 'u': case 'x': case 'X': case 'o': {
-			int64_t x;
-			if (arg.t == V_INT) x = arg.u.i;
-			else if (arg.t == V_BOOL) x = arg.u.b;
-			else if (arg.t == V_FLOAT && (conv == 'd' || conv == 'i' || conv == 'u') && isfinite(arg.u.f) && fabs(arg.u.f) < 9.2e18) x = (int64_t)arg.u.f;
-			else jj_fail(R->e, line, "%%%c format: a real number is required, not %s", conv, jj_tname(arg.t));
-			char c2 = conv == 'i' || conv == 'u' ? 'd' : conv;
-			snprintf(spec, sizeof spec, "%%%s%s%s%sll%c", flags, width >= 0 ? "*" : "", prec >= 0 ? "." : "", prec >= 0 ? "*" : "", c2);
-			if (strchr(flags, '#') && conv == 'o') jj_fail(R->e, line, "unsupported: %%#o (Python writes 0o)");
-			if (width >= 0 && prec >= 0) strbuf_printf(&b, spec, width, prec, (long long)x);
-			else if (width >= 0) strbuf_printf(&b, spec, width, (long long)x);
-			else if (prec >= 0) strbuf_printf(&b, spec, prec, (long long)x);
-			else strbuf_printf(&b, spec, (long long)x);
-			break;
-		}
-		case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': {
-			if (!isnum(arg)) jj_fail(R->e, line, "%%%c format: a real number is required, not %s", conv, jj_tname(arg.t));
-			snprintf(spec, sizeof spec, "%%%s%s%s%s%c", flags, width >= 0 ? "*" : "", prec >= 0 ? "." : "", prec >= 0 ? "*" : "", conv);
-			double x = numval(arg);
-			if (width >= 0 && prec >= 0) strbuf_printf(&b, spec, width, prec, x);
-			else if (width >= 0) strbuf_printf(&b, spec, width, x);
-			else if (prec >= 0) strbuf_printf(&b, spec, prec, x);
-			else strbuf_printf(&b, spec, x);
-			break;
-		}
-		case 'c': {
-			if (arg.t == V_STR && jj_cp_count(arg.u.s.p, arg.u.s.n) == 1) strbuf_put(&b, arg.u.s.p, arg.u.s.n);
-			else if (arg.t == V_INT && arg.u.i >= 0 && arg.u.i <= 0x10FFFF && !(arg.u.i >= 0xD800 && arg.u.i < 0xE000)) { char u[4]; strbuf_put(&b, u, (size_t)utf8_encode((uint32_t)arg.u.i, u)); }
-			else jj_fail(R->e, line, "%%c requires an int or a single character");
-			break;
-		}
-		default: jj_fail(R->e, line, "unsupported format character '%c'", conv);
-		}
-		jj_live_pop(R, &piece);
-	}
-	if (!is_map && ai < t->n) jj_fail(R->e, line, "not all arguments converted during string formatting");
-	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-	jj_live_pop(R, &b);
-	return r;
-}
-
-/* str.format: {} {0} {name} with !s / !r; a format spec is refused by name */
-value jj_brace_format(rt *R, int line, value fmt, const args *a)
-{
-	strbuf b = {0};
-	jj_live_push(R, &b);
-	const char *p = fmt.u.s.p, *end = p + fmt.u.s.n;
-	int autoi = 0, manual = 0;
-	while (p < end) {
-		char c = *p;
-		if (c == '}') {
-			if (p + 1 < end && p[1] == '}') { strbuf_putc(&b, '}'); p += 2; continue; }
-			jj_fail(R->e, line, "Single '}' encountered in format string");
-		}
-		if (c != '{') { strbuf_putc(&b, c); p++; continue; }
-		if (p + 1 < end && p[1] == '{') { strbuf_putc(&b, '{'); p += 2; continue; }
-		const char *q = p + 1;
-		while (q < end && *q != '}' && *q != '!' && *q != ':') q++;
-		const char *fe = q;
-		char conv = 's';
-		if (q < end && *q == '!') { if (q + 1 >= end) jj_fail(R->e, line, "end of string while looking for conversion specifier"); conv = q[1]; q += 2; }
-		if (q < end && *q == ':') {
-			if (q + 1 < end && q[1] != '}') jj_fail(R->e, line, "unsupported: format specs in str.format ('%.*s')", (int)(end - p > 20 ? 20 : end - p), p);
-			q++;
-		}
-		if (q >= end || *q != '}') jj_fail(R->e, line, "expected '}' before end of string");
-		value arg;
-		const char *fs = p + 1;
-		if (fe == fs) {
-			if (manual) jj_fail(R->e, line, "cannot switch from manual field specification to automatic field numbering");
-			if (autoi >= a->n) jj_fail(R->e, line, "Replacement index %d out of range for positional args tuple", autoi);
-			arg = a->v[autoi++];
-		} else {
-			int digits = 1;
-			for (const char *x = fs; x < fe; x++) digits &= isdigit((unsigned char)*x) != 0;
-			if (digits) {
-				if (autoi) jj_fail(R->e, line, "cannot switch from automatic field numbering to manual field specification");
-				manual = 1;
-				long k = fe - fs > 6 ? 1000000 : strtol(fs, NULL, 10);
-				if (k >= a->n) jj_fail(R->e, line, "Replacement index %ld out of range for positional args tuple", k);
-				arg = a->v[k];
-			} else {
-				int found = 0;
-				for (const char *x = fs; x < fe; x++) if (*x == '.' || *x == '[') jj_fail(R->e, line, "unsupported: attribute or index in a str.format field");
-				if (a->nk)
-					for (int i = 0; i < a->nk; i++)
-						if (a->kl[i] == (size_t)(fe - fs) && !memcmp(a->kn[i], fs, (size_t)(fe - fs))) { arg = a->kw[i]; found = 1; }
-				if (!found) jj_fail(R->e, line, "KeyError: '%.*s'", (int)(fe - fs), fs);
-			}
-		}
-		if (conv == 's') jj_put_str(R, &b, arg);
-		else if (conv == 'r' || conv == 'a') put_repr(R, &b, arg);
-		else jj_fail(R->e, line, "Unknown conversion specifier %c", conv);
-		p = q + 1;
-	}
-	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-	jj_live_pop(R, &b);
-	return r;
-}
+void jj_put_repr(rt *R, strbuf *b, value v) { put_repr(R, b, v); }

@@ -21,7 +21,8 @@
  *   expressions  literals (strings with Python escapes, ints, floats, true /
  *                True, false / False, none / None), lists, tuples, dicts,
  *                attribute and item access, slices with steps, calls, + - * /
- *                // % ** (str % args formatting, str * n, list * n), ~,
+ *                // % ** (ints of any size; str % args with every printf
+ *                flag, str * n, list * n), ~,
  *                comparisons (chained), and / or / not, in / not in, is / is
  *                not, a if c else b
  *   filters      abs attr batch capitalize center count d default dictsort e
@@ -34,7 +35,8 @@
  *                lt mapping ne none number odd sameas sequence string true
  *                undefined upper == != < <= > >=
  *   methods      str: capitalize center count endswith find format ({} {0}
- *                {name} !r !s, no format specs) index isalnum isalpha isdigit
+ *                {name} {0.attr} {0[key]} !r !s !a and the whole format-spec
+ *                mini-language, fmtspec.c) index isalnum isalpha isdigit
  *                islower isspace isupper join ljust lower lstrip partition
  *                removeprefix removesuffix replace rfind rindex rjust rpartition
  *                rsplit rstrip split splitlines startswith strip title upper
@@ -52,8 +54,8 @@
  * hashable type ({0: 'a'}); a range, the loop object and a macro print as
  * jinja2 prints them. Refused while rendering, as they depend on the values,
  * and then that render's error (-1) like one jinja2 raises: integers beyond
- * 64 bits from arithmetic (input integers of any size are kept exactly),
- * format specs in str.format, %#o, printing a builtin function.
+ * 131072 bits (Python's ints have no limit; below it they are exact: bigint.c),
+ * format widths over 1000000, printing a builtin function.
  *
  * Memory and threads: a template is parsed once (jinja_parse) into a tree it
  * owns; rendering reads the tree and allocates from a per-call arena, so one

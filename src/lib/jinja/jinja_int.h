@@ -19,15 +19,15 @@
 #include <string.h>
 /* ---------------- values ---------------- */
 
-/* V_BIG: an integer from the input too large for int64, kept as its digits
- * (Python's ints have no limit; it prints and serializes exactly, arithmetic on
- * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)). */
+/* V_BIG: an integer beyond int64 (Python's ints have no limit): a sign and
+ * 32-bit limbs (bigint.c), never a value that fits int64, so that int64 is
+ * the fast path and a result that fits again is a V_INT. A vlist with tuple
+ * set is a Python tuple (it prints as (a, b)). */
+typedef struct jbig { int neg; size_t n; uint32_t d[]; } jbig;
+#define JJ_BIG_MAXBITS 131072   /* a limit of the render, like its steps and output */
 enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
 typedef struct value value;
-typedef struct vlist {
-	value *v; size_t n, cap; int tuple, view;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values, 4 range */
-	int64_t range[3];                          /* a range's start, stop, step (it prints as range(a, b)) */
-} vlist;
+typedef struct vlist vlist;
 /* A dict: keys are strings (k[i]) but for the keys of other types a dict
  * literal may have ({0: 'a'}, {true: 1}, {none: 2}), whose k[i].p is NULL
  * and whose value is kv[i] (kv NULL while every key is a string). */
@@ -38,6 +38,7 @@ struct value {
 	union {
 		int b;
 		int64_t i;
+		const jbig *big;
 		double f;
 		struct { const char *p; size_t n; } s;
 		vlist *l;
@@ -45,6 +46,11 @@ struct value {
 		int fn;
 		struct { const struct node *m; struct frame *f; } mac;   /* V_MACRO, V_CALLER: definition and its scope */
 	} u;
+};
+
+struct vlist {
+	value *v; size_t n, cap; int tuple, view;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values, 4 range */
+	value range[3];                            /* a range's start, stop, step (ints; it prints as range(a, b)) */
 };
 
 enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT, F_BOUND };
@@ -185,6 +191,27 @@ static inline value vlistv(vlist *l) { value v = V(V_LIST); v.u.l = l; return v;
 static inline int isnum(value v) { return v.t == V_INT || v.t == V_FLOAT || v.t == V_BOOL; }
 static inline double numval(value v) { return v.t == V_INT ? (double)v.u.i : v.t == V_FLOAT ? v.u.f : v.u.b; }
 
+/* bigint.c: integers of any size (ints: V_INT, V_BOOL, V_BIG). jj_big_make:
+ * a sign and magnitude as a value, demoted to V_INT when it fits;
+ * jj_int_arith: op + - * / F(//) % P(**) on two ints, Python's semantics;
+ * jj_int_float_cmp: exact, 2 when unordered (NaN); jj_int_digits: the
+ * magnitude in base 2, 8, 10 or 16; jj_int_parse: checked digits to a value
+ * (0: more than Python's 4300 decimal digits). */
+value jj_big_make(arena *ar, jerr *e, int line, int neg, const uint32_t *d, size_t n);
+int jj_isint(value v);
+int jj_int_cmp(value a, value b);
+int jj_int_float_cmp(value a, double f);
+int jj_int_float_eq(value a, double f);
+int jj_int_sign(value v);
+double jj_int_to_double(rt *R, int line, value v);
+value jj_int_from_double(rt *R, int line, double f);
+value jj_int_arith(rt *R, int line, int op, value a, value b);
+value jj_int_neg(rt *R, int line, value v);
+value jj_int_abs(rt *R, int line, value v);
+void jj_int_digits(rt *R, int line, strbuf *b, value v, int base, int upper);
+void jj_put_int(rt *R, int line, strbuf *b, value v);
+int jj_int_parse(arena *ar, jerr *e, int line, const char *p, size_t n, int base, value *out);
+
 /* lex.c: the template cut into text and tags, and the tokens of an expression */
 void jj_lex(lexer *L, const char *src, size_t len);
 void jj_next_tok(parser *P);
@@ -221,16 +248,21 @@ int jj_truthy(value v);
 int jj_vcompare(rt *R, int line, value a, value b);
 int jj_vequal(value a, value b);
 
-/* format.c: str(), repr(), json.dumps, str % args, str.format */
+/* format.c: str(), repr(), json.dumps */
+void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level);
+void jj_put_repr(rt *R, strbuf *b, value v);
+void jj_put_str(rt *R, strbuf *b, value v);
+
+/* fmtspec.c: format(v, spec) with Python's format-spec mini-language,
+ * str.format as the sandbox's Formatter runs it, str % args */
+void jj_format_value(rt *R, int line, strbuf *b, value v, const char *spec, size_t n);
 value jj_brace_format(rt *R, int line, value fmt, const args *a);
 value jj_percent_format(rt *R, int line, value fmt, value args);
-void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level);
-void jj_put_str(rt *R, strbuf *b, value v);
 
 /* str.c: Python's string operations (case mapping, whitespace, split, pad, int(), float()) */
 value jj_case_conv(rt *R, value s, int mode);
 int jj_py_float(const char *p, size_t n, double *out);
-int jj_py_int(const char *p, size_t n, int base, int64_t *out);
+int jj_py_int(rt *R, const char *p, size_t n, int base, value *out);
 value jj_split(rt *R, value s, value sep, int64_t maxsplit, int right);
 vlist *jj_splitlines(rt *R, value s, int keepends);
 value jj_str_pad(rt *R, value s, int64_t width, char fill, char align);
@@ -260,6 +292,7 @@ value jj_call_method(rt *R, int line, value o, const jj_method *named, const cha
 /* eval.c: expressions evaluated, statements executed, the render entry points */
 value jj_arith(rt *R, const node *n, value a, value b);
 value jj_call_macro(rt *R, const node *m, frame *up, const args *a, int line, const value *caller);
+value jj_getattr(rt *R, int line, value o, const char *k, size_t n);
 value jj_getitem(rt *R, int line, value o, value k);
 value jj_slice(rt *R, int line, value o, value lo, value hi, value st);
 

@@ -4,6 +4,7 @@
 #include "jinja/jinja_int.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 
 static void seg_push(lexer *L, int kind, int line, const char *p, size_t n)
@@ -125,11 +126,18 @@ void jj_next_tok(parser *P)
 			if (r < P->end && isdigit((unsigned char)*r)) { isf = 1; q = r; while (q < P->end && isdigit((unsigned char)*q)) q++; }
 		}
 		char buf[64];
-		size_t n = 0;
+		size_t n = 0, nd = 0;
+		for (const char *x = p; x < q; x++) nd += *x != '_';
 		for (const char *x = p; x < q && n < sizeof buf - 1; x++) if (*x != '_') buf[n++] = *x;
 		buf[n] = 0;
 		if (isf) { t->t = T_FLOAT; t->f = strtod(buf, NULL); }
-		else { t->t = T_INT; t->i = strtoll(buf, NULL, 10); }
+		else {
+			t->t = T_INT;
+			errno = 0;
+			t->i = strtoll(buf, NULL, 10);
+			/* beyond int64: the digits, for the parser to make a big integer of */
+			if (errno == ERANGE || nd >= sizeof buf - 1) { t->s = arena_strndup(P->ar, p, (size_t)(q - p)); t->sn = (size_t)(q - p); }
+		}
 		t->n = q - p; P->p = q; return;
 	}
 	if (c == '\'' || c == '"') {

@@ -48,7 +48,7 @@ static value m_split(rt *R, int line, value o, const args *a, int mode)
 static value m_startswith(rt *R, int line, value o, const args *a, int mode)
 {
 	value x = jj_kwarg(a, "prefix", 0, V(V_UNDEF));
-	vlist one = { &x, 1, 1, 0, 0, {0} };
+	vlist one = { .v = &x, .n = 1, .cap = 1 };
 	vlist *cands = x.t == V_LIST ? x.u.l : &one;
 	for (size_t i = 0; i < cands->n; i++) {
 		value c = cands->v[i];

@@ -300,8 +300,9 @@ value jj_str_replace(rt *R, value s, value old, value nw, int64_t count)
 }
 
 /* Python's int(str, base) for the bases templates use: whitespace around,
- * a sign, digits with single underscores between them. 0: not an int. */
-int jj_py_int(const char *p, size_t n, int base, int64_t *out)
+ * a sign, digits with single underscores between them, of any size. 0: not
+ * an int (also past Python's 4300 decimal digits, its ValueError). */
+int jj_py_int(rt *R, const char *p, size_t n, int base, value *out)
 {
 	size_t i = 0;
 	while (i < n && jj_ws_len(p + i, n - i)) i += jj_ws_len(p + i, n - i);
@@ -315,19 +316,16 @@ int jj_py_int(const char *p, size_t n, int base, int64_t *out)
 	}
 	if (base == 0) base = 10;
 	if (base < 2 || base > 36 || i >= n) return 0;
-	uint64_t x = 0;
 	int last_us = 1;
-	for (; i < n; i++) {
-		if (p[i] == '_') { if (last_us) return 0; last_us = 1; continue; }
-		int d = isdigit((unsigned char)p[i]) ? p[i] - '0' : isalpha((unsigned char)p[i]) ? tolower((unsigned char)p[i]) - 'a' + 10 : 99;
+	for (size_t k = i; k < n; k++) {
+		if (p[k] == '_') { if (last_us) return 0; last_us = 1; continue; }
+		int d = isdigit((unsigned char)p[k]) ? p[k] - '0' : isalpha((unsigned char)p[k]) ? tolower((unsigned char)p[k]) - 'a' + 10 : 99;
 		if (d >= base) return 0;
-		if (x > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) return 0;
-		x = x * (uint64_t)base + (uint64_t)d;
 		last_us = 0;
 	}
 	if (last_us) return 0;
-	if (x > (uint64_t)INT64_MAX + (uint64_t)neg) return 0;
-	*out = neg ? (int64_t)(0 - x) : (int64_t)x;
+	if (!jj_int_parse(R->ar, R->e, 0, p + i, n - i, base, out)) return 0;
+	if (neg) *out = jj_int_neg(R, 0, *out);
 	return 1;
 }
 

@@ -154,11 +154,10 @@ value jj_from_json(rt *R, const json_doc *d, uint32_t i)
 		int64_t x;
 		if (json_num_i64(d, i, &x) == 0) return vint(x);
 		if (d->nodes[i].flags & JSON_F_INTEGER) {
-			/* beyond int64: Python keeps every digit, so do we (as text) */
-			value v = V(V_BIG);
-			v.u.s.p = d->src + d->nodes[i].off;
-			v.u.s.n = d->nodes[i].len;
-			return v;
+			/* beyond int64: Python keeps every digit, so do we */
+			value v;
+			if (jj_int_parse(R->ar, R->e, 0, d->src + d->nodes[i].off, d->nodes[i].len, 10, &v)) return v;
+			jj_fail(R->e, 0, "ValueError: Exceeds the limit (4300 digits) for integer string conversion");
 		}
 		value v = V(V_FLOAT); v.u.f = json_num_double(d, i); return v;
 	}
@@ -221,17 +220,15 @@ value jj_tostr(rt *R, value v)
 
 int jj_vequal(value a, value b)
 {
-	if ((a.t == V_INT || a.t == V_FLOAT || a.t == V_BOOL) && (b.t == V_INT || b.t == V_FLOAT || b.t == V_BOOL)) {
-		double x = a.t == V_INT ? (double)a.u.i : a.t == V_FLOAT ? a.u.f : a.u.b;
-		double y = b.t == V_INT ? (double)b.u.i : b.t == V_FLOAT ? b.u.f : b.u.b;
-		if (a.t == V_INT && b.t == V_INT) return a.u.i == b.u.i;
-		return x == y;
-	}
+	/* numbers: ints (bools and big ones too) exactly, an int and a float exactly */
+	if (jj_isint(a) && jj_isint(b)) return jj_int_cmp(a, b) == 0;
+	if (a.t == V_FLOAT && b.t == V_FLOAT) return a.u.f == b.u.f;
+	if (a.t == V_FLOAT && jj_isint(b)) return jj_int_float_eq(b, a.u.f);
+	if (b.t == V_FLOAT && jj_isint(a)) return jj_int_float_eq(a, b.u.f);
 	if (a.t != b.t) return 0;
 	switch (a.t) {
 	case V_UNDEF: case V_NONE: return 1;
 	case V_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
-	case V_BIG: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
 	case V_LIST:
 		if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return 0;
 		for (size_t i = 0; i < a.u.l->n; i++) if (!jj_vequal(a.u.l->v[i], b.u.l->v[i])) return 0;
@@ -250,11 +247,10 @@ int jj_vequal(value a, value b)
 
 int jj_vcompare(rt *R, int line, value a, value b)
 {
-	if (isnum(a) && isnum(b)) {
-		if (a.t == V_INT && b.t == V_INT) return a.u.i < b.u.i ? -1 : a.u.i > b.u.i;
-		double x = numval(a), y = numval(b);
-		return x < y ? -1 : x > y;
-	}
+	if (jj_isint(a) && jj_isint(b)) return jj_int_cmp(a, b);
+	if (a.t == V_FLOAT && b.t == V_FLOAT) return a.u.f < b.u.f ? -1 : a.u.f > b.u.f;
+	if (a.t == V_FLOAT && jj_isint(b)) { int c = jj_int_float_cmp(b, a.u.f); return c == 2 ? 0 : -c; }
+	if (b.t == V_FLOAT && jj_isint(a)) { int c = jj_int_float_cmp(a, b.u.f); return c == 2 ? 0 : c; }
 	if (a.t == V_STR && b.t == V_STR) {
 		size_t m = a.u.s.n < b.u.s.n ? a.u.s.n : b.u.s.n;
 		int c = memcmp(a.u.s.p, b.u.s.p, m);
