@@ -88,6 +88,10 @@ static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int me
 		return f;
 	}
 	if (o.t == V_DICT || o.t == V_NS) { value *x = jj_dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
+	if (o.t == V_LIST && o.u.l->tuple == 2) {   /* groupby's (grouper, list) */
+		if (n == 7 && !memcmp(k, "grouper", 7)) return o.u.l->v[0];
+		if (n == 4 && !memcmp(k, "list", 4)) return o.u.l->v[1];
+	}
 	if (o.t == V_FUNC && o.u.fo.fn == F_CYCLER) {
 		const cycler *c = o.u.fo.o;
 		if (n == 7 && !memcmp(k, "current", 7)) return c->items->v[c->pos];

@@ -21,7 +21,8 @@
 
 /* V_BIG: an integer from the input too large for int64, kept as its digits
  * (Python's ints have no limit; it prints and serializes exactly, arithmetic on
- * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)). */
+ * it is refused). A vlist with tuple set is a Python tuple (it prints as (a, b)); tuple 2:
+ * groupby's (grouper, list), whose attributes name its items. */
 enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
 typedef struct value value;
 typedef struct vlist {

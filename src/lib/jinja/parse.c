@@ -732,12 +732,11 @@ int jj_in_words(const char *w, const char *p, size_t n)
 
 /* jinja2 3.1's filters and tests that this engine lacks (the others are the
  * tables of filters.c) */
-const char jj_missing_filters[] = "filesizeformat\0groupby\0pprint\0random\0slice\0striptags\0urlencode\0urlize\0wordwrap\0xmlattr\0";
-const char jj_missing_tests[] = "escaped\0filter\0test\0";
+const char jj_missing_filters[] = "pprint\0random\0urlize\0";
+const char jj_missing_tests[] = "";
 /* Python methods of str, dict, list, int and float that no value here has;
  * the mutating ones of list and dict are the sandbox's error, not ours */
-static const char missing_methods[] = "casefold\0encode\0expandtabs\0format_map\0isascii\0isdecimal\0isidentifier\0"
-	"isnumeric\0isprintable\0istitle\0maketrans\0swapcase\0translate\0copy\0fromkeys\0as_integer_ratio\0bit_length\0"
+static const char missing_methods[] = "encode\0as_integer_ratio\0bit_length\0"
 	"bit_count\0conjugate\0from_bytes\0to_bytes\0hex\0fromhex\0is_integer\0";
 static const char missing_globals[] = "lipsum\0";
 
