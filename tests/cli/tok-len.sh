@@ -26,9 +26,9 @@ printf '%s' "{% for m in messages %}{% if m.role == 'user' and loop.last %}{{ ra
 t_eq "--template FILE ([Hello world][Hi!] is 6 tokens)" 6 "$(tok-len -q -t "$TK" --template "$T/tpl.jinja" "$T/in.jsonl" | jq .n_tokens)"
 echo '{"id":"u","messages":[{"role":"user","content":"x"}]}' | tok-len -q -t "$TK" --template "$T/tpl.jinja" --rejects "$T/tr.jsonl" >/dev/null
 t_eq "a conversation the template rejects is dropped with its message" "template_error raise_exception: the last turn must be the assistant" "$(jq -r '.reason + " " + .detail' "$T/tr.jsonl")"
-printf '%s' "{% for m in messages %}{% include 'x' %}{% endfor %}" >"$T/bad.jinja"
+printf '%s' "{% for m in messages %}{{ m|pprint }}{% endfor %}" >"$T/bad.jinja"
 t_status "an unknown construct stops with its name and line" 1 tok-len -t "$TK" --template "$T/bad.jinja" "$T/in.jsonl"
-t_grep "and says so" "template line 1: unsupported: the 'include' statement" "$T/.err"
+t_grep "and says so" "template line 1: unsupported: the filter 'pprint'" "$T/.err"
 printf '%s' "{% for m in messages %}{% if m.role == 'assistant' %}{{ m.content | pprint }}{% else %}{{ m.content }}{% endif %}{% endfor %}" >"$T/late.jinja"
 t_status "a construct outside the dialect in a branch not taken yet stops the run, before any record" 1 tok-len -q -t "$TK" --template "$T/late.jinja" "$T/in.jsonl"
 t_grep "naming the construct" "^tok-len: chat template $T/late.jinja: template line 1: unsupported: the filter 'pprint'" "$T/.err"

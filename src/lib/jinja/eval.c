@@ -10,6 +10,7 @@
 
 static value eval(rt *R, const node *n);
 static void exec_body(rt *R, const nlist *body, frame *f);
+static value call_loop(rt *R, int line, value loop, const args *a);
 
 static void eval_args(rt *R, const node *n, args *a)
 {
@@ -37,6 +38,45 @@ static void eval_args(rt *R, const node *n, args *a)
 	}
 }
 
+/* jinja2's cycler(items...) and joiner(sep=', ') objects: the state of a
+ * V_FUNC F_CYCLER / F_JOINER, in the render's arena */
+typedef struct cycler { vlist *items; size_t pos; } cycler;
+typedef struct joiner { value sep; int used; } joiner;
+
+static value new_object(rt *R, int line, int fn, const args *a)
+{
+	value v = V(V_FUNC);
+	v.u.fo.fn = fn == F_CYCLER_NEW ? F_CYCLER : F_JOINER;
+	if (fn == F_CYCLER_NEW) {
+		if (a->nk) jj_fail(R->e, line, "cycler() got an unexpected keyword argument '%.*s'", (int)a->kl[0], a->kn[0]);
+		if (!a->n) jj_fail(R->e, line, "at least one item has to be provided");
+		cycler *c = arena_alloc(R->ar, sizeof *c);
+		c->items = jj_list_new(R, (size_t)a->n);
+		for (int i = 0; i < a->n; i++) jj_list_push(R, c->items, a->v[i]);
+		c->pos = 0;
+		v.u.fo.o = c;
+		return v;
+	}
+	if (a->n > 1) jj_fail(R->e, line, "joiner() takes from 0 to 1 positional arguments but %d were given", a->n);
+	joiner *j = arena_alloc(R->ar, sizeof *j);
+	j->sep = jj_kwarg(a, "sep", 0, vstr(", ", 2));
+	j->used = 0;
+	v.u.fo.o = j;
+	return v;
+}
+
+/* c.next(), c.reset(): the cycler's methods */
+static value cycler_method(rt *R, int line, cycler *c, const char *m, size_t ml, const args *a)
+{
+	int next = ml == 4 && !memcmp(m, "next", 4), reset = ml == 5 && !memcmp(m, "reset", 5);
+	if (!next && !reset) jj_fail(R->e, line, "'jinja2.utils.Cycler object' has no attribute '%.*s'", (int)ml, m);
+	if (a->n || a->nk) jj_fail(R->e, line, "Cycler.%.*s() takes no arguments", (int)ml, m);
+	if (reset) { c->pos = 0; return V(V_NONE); }
+	value r = c->items->v[c->pos];
+	c->pos = (c->pos + 1) % c->items->n;
+	return r;
+}
+
 /* obj.name as jinja2 resolves it: the attribute (a method, a namespace's
  * member), else the item, else undefined; only an undefined object raises. */
 static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int methods)
@@ -48,6 +88,15 @@ static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int me
 		return f;
 	}
 	if (o.t == V_DICT || o.t == V_NS) { value *x = jj_dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
+	if (o.t == V_LIST && o.u.l->tuple == 2) {   /* groupby's (grouper, list) */
+		if (n == 7 && !memcmp(k, "grouper", 7)) return o.u.l->v[0];
+		if (n == 4 && !memcmp(k, "list", 4)) return o.u.l->v[1];
+	}
+	if (o.t == V_FUNC && o.u.fo.fn == F_CYCLER) {
+		const cycler *c = o.u.fo.o;
+		if (n == 7 && !memcmp(k, "current", 7)) return c->items->v[c->pos];
+		if ((n == 4 && !memcmp(k, "next", 4)) || (n == 5 && !memcmp(k, "reset", 5))) { value f = V(V_FUNC); f.u.fn = F_BOUND; return f; }
+	}
 	return V(V_UNDEF);
 }
 
@@ -423,11 +472,21 @@ static value eval(rt *R, const node *n)
 				}
 			}
 			eval_args(R, n, &a);
+			if (o.t == V_FUNC && o.u.fo.fn == F_CYCLER) return cycler_method(R, n->line, o.u.fo.o, n->a->name, n->a->nlen, &a);
 			return jj_call_method(R, n->line, o, n->meth, n->a->name, n->a->nlen, &a);
 		}
 		value f = eval(R, n->a);
 		eval_args(R, n, &a);
+		if (f.t == V_FUNC && f.u.fn == F_JOINER) {
+			joiner *j = f.u.fo.o;
+			if (a.n || a.nk) jj_fail(R->e, n->line, "Joiner.__call__() takes no arguments");
+			if (!j->used) { j->used = 1; return vstr("", 0); }
+			return j->sep;
+		}
+		if (f.t == V_FUNC && f.u.fn == F_CYCLER) jj_fail(R->e, n->line, "'Cycler' object is not callable");
+		if (f.t == V_FUNC && (f.u.fn == F_CYCLER_NEW || f.u.fn == F_JOINER_NEW)) return new_object(R, n->line, f.u.fn, &a);
 		if (f.t == V_FUNC) return call_builtin(R, n->line, f.u.fn, &a);
+		if (f.t == V_DICT && f.u.d->loop) return call_loop(R, n->line, f, &a);
 		if (f.t == V_MACRO || f.t == V_CALLER) return jj_call_macro(R, f.u.mac.m, f.u.mac.f, &a, n->line, NULL);
 		if (n->a->type == E_NAME && f.t == V_UNDEF) jj_fail(R->e, n->line, "'%.*s' is undefined", (int)n->a->nlen, n->a->name);
 		jj_fail(R->e, n->line, "a %s is not callable", jj_tname(f.t));
@@ -544,9 +603,13 @@ static vlist *for_select(rt *R, const node *n, vlist *items, frame *bodyf)
 	return sel;
 }
 
+/* A recursive loop's state, which loop(items) needs: the for node, its scope
+ * and the depth of this level. It sits in a hidden slot of the loop object. */
+typedef struct loopctx { const node *n; frame *f; int depth; } loopctx;
+
 /* The loop object of round i over sel: a fixed set of keys (previtem /
- * nextitem undefined at the ends) */
-static value loop_object(rt *R, const vlist *sel, size_t i)
+ * nextitem undefined at the ends), and after them, hidden, the loopctx */
+static value loop_object(rt *R, const vlist *sel, size_t i, loopctx *lc)
 {
 	static const struct vkey loop_keys[] = {
 		{ "index", 5 }, { "index0", 6 }, { "revindex", 8 }, { "revindex0", 9 }, { "first", 5 }, { "last", 4 },
@@ -556,7 +619,7 @@ static value loop_object(rt *R, const vlist *sel, size_t i)
 	value loop = V(V_DICT);
 	vdict *ld = arena_alloc(R->ar, sizeof *ld);
 	ld->k = (struct vkey *)loop_keys;   /* never written: n == cap, so a new key would copy first */
-	ld->v = arena_alloc(R->ar, NLOOP * sizeof *ld->v);
+	ld->v = arena_alloc(R->ar, (NLOOP + 1) * sizeof *ld->v);
 	ld->n = ld->cap = NLOOP;
 	ld->loop = 1;
 	ld->kv = NULL;
@@ -569,30 +632,62 @@ static value loop_object(rt *R, const vlist *sel, size_t i)
 	ld->v[4] = vbool(k == 0);
 	ld->v[5] = vbool(k == len - 1);
 	ld->v[6] = vint(len);
-	ld->v[7] = vint(1);
-	ld->v[8] = vint(0);
+	ld->v[7] = vint(lc->depth);
+	ld->v[8] = vint(lc->depth - 1);
 	ld->v[9] = k > 0 ? sel->v[i - 1] : V(V_UNDEF);
 	ld->v[10] = k < len - 1 ? sel->v[i + 1] : V(V_UNDEF);
+	ld->v[NLOOP] = V(V_FUNC);
+	ld->v[NLOOP].u.fo.fn = F_LOOPCTX;
+	ld->v[NLOOP].u.fo.o = lc;
 	return loop;
 }
 
-static void exec_for(rt *R, const node *n, frame *f)
+/* One level of a for loop over items, at depth (1 outside any loop(...) call) */
+static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth)
 {
-	vlist *items = for_items(R, n, eval(R, n->a));
 	frame *bodyf = arena_alloc(R->ar, sizeof *bodyf);   /* in the arena: a macro defined in the loop keeps its scope */
 	memset(bodyf, 0, sizeof *bodyf);
 	bodyf->up = f;
+	loopctx *lc = arena_alloc(R->ar, sizeof *lc);
+	lc->n = n; lc->f = f; lc->depth = depth;
 	vlist *sel = n->b ? for_select(R, n, items, bodyf) : items;
 	if (!sel->n) { exec_body(R, &n->orelse, f); return; }
 	for (size_t i = 0; i < sel->n; i++) {
 		if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
 		bodyf->n = 0;
-		jj_frame_set(R, bodyf, "loop", 4, loop_object(R, sel, i));
+		jj_frame_set(R, bodyf, "loop", 4, loop_object(R, sel, i, lc));
 		assign_targets(R, bodyf, n, sel->v[i]);
 		exec_body(R, &n->body, bodyf);
 		if (R->brk) { R->brk = 0; break; }
 		R->cont = 0;
 	}
+}
+
+static void exec_for(rt *R, const node *n, frame *f) { run_for(R, n, f, for_items(R, n, eval(R, n->a)), 1); }
+
+/* loop(items) in a recursive loop: the loop's body over items, one level
+ * deeper, rendered into a string; jinja2's error for a loop without the marker */
+static value call_loop(rt *R, int line, value loop, const args *a)
+{
+	const loopctx *lc = loop.u.d->v[loop.u.d->n].u.fo.o;
+	if (!(lc->n->op & 1)) jj_fail(R->e, line, "The loop must have the 'recursive' marker to be called recursively.");
+	if (a->n != 1 || a->nk) jj_fail(R->e, line, "loop() takes exactly one argument, the items");
+	if (++R->depth > 64) jj_fail(R->e, line, "recursive loop calls nested more than 64 deep");
+	node at = *lc->n;
+	at.line = line;
+	vlist *items = for_items(R, &at, a->v[0]);
+	strbuf *saved = R->out;
+	strbuf out = {0};
+	jj_live_push(R, &out);
+	R->out = &out;
+	frame *sf = R->cur;
+	run_for(R, lc->n, lc->f, items, lc->depth + 1);
+	R->cur = sf;
+	R->out = saved;
+	R->depth--;
+	value r = vstr(rdup(R, out.p ? out.p : "", out.len), out.len);
+	jj_live_pop(R, &out);
+	return r;
 }
 
 /* set name = v, set a, b = v, set ns.attr = v */
@@ -658,6 +753,26 @@ static void exec_filterblock(rt *R, const node *n, frame *f)
 	jj_put_str(R, R->out, r);
 }
 
+/* {% block %} in a template with no parent renders where it stands, in a
+ * scope of its own over the template's (a loop's variables only when
+ * scoped); a required block, never filled in, fails there */
+static void exec_tblock(rt *R, const node *n, frame *f)
+{
+	if (n->op & 2) jj_fail(R->e, n->line, "Required block '%.*s' not found.", (int)n->nlen, n->name);
+	frame *bf = arena_alloc(R->ar, sizeof *bf);
+	memset(bf, 0, sizeof *bf);
+	bf->up = n->op & 1 ? f : R->top;
+	exec_body(R, &n->body, bf);
+}
+
+/* include, import, from ... import, extends: transformers' environment has
+ * no loader, so jinja2's get_template raises there (after evaluating the name) */
+static void exec_noloader(rt *R, const node *n)
+{
+	eval(R, n->a);
+	jj_fail(R->e, n->line, "no loader for this environment specified (%.*s)", (int)n->nlen, n->name);
+}
+
 static void exec_node(rt *R, const node *n, frame *f)
 {
 	if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
@@ -688,6 +803,8 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_BREAK: R->brk = 1; return;
 	case N_CONTINUE: R->cont = 1; return;
 	case N_BLOCK: exec_body(R, &n->body, f); return;
+	case N_TBLOCK: exec_tblock(R, n, f); return;
+	case N_NOLOADER: exec_noloader(R, n); return;
 	}
 }
 
@@ -706,7 +823,7 @@ static void add_globals(rt *R, frame *g)
 {
 	static const struct { const char *n; int fn; } fns[] = {
 		{ "namespace", F_NAMESPACE }, { "range", F_RANGE }, { "raise_exception", F_RAISE },
-		{ "strftime_now", F_STRFTIME }, { "dict", F_DICT },
+		{ "strftime_now", F_STRFTIME }, { "dict", F_DICT }, { "cycler", F_CYCLER_NEW }, { "joiner", F_JOINER_NEW },
 	};
 	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
 		value v = V(V_FUNC);
@@ -777,6 +894,7 @@ static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, cons
 	}
 	if (cv && cv->add_generation_prompt >= 0) jj_frame_set(&R, &g, "add_generation_prompt", 21, vbool(cv->add_generation_prompt));
 	frame top = { .up = &g };
+	R.top = &top;
 	exec_body(&R, &t->body, &top);
 	arena_free(&ar);
 	return 0;

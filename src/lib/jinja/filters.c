@@ -26,6 +26,8 @@ static value attr_path(rt *R, int line, value x, value attr)
 		} else if (x.t == V_DICT || x.t == V_NS) {
 			value *y = jj_dict_find(x.u.d, p, (size_t)(e - p));
 			x = y ? *y : V(V_UNDEF);
+		} else if (x.t == V_LIST && x.u.l->tuple == 2 && (e - p == 7 || e - p == 4) && !memcmp(p, e - p == 7 ? "grouper" : "list", (size_t)(e - p))) {
+			x = x.u.l->v[e - p == 7 ? 0 : 1];   /* groupby's (grouper, list) */
 		} else x = V(V_UNDEF);
 		if (!dot) return x;
 		p = dot + 1;
@@ -580,6 +582,324 @@ static value f_wordcount(rt *R, const node *n, value v, const args *a, int mode)
 	return vint(c);
 }
 
+/* groupby(value, attribute, default=None, case_sensitive=False): sorted by
+ * the attribute (lower-cased unless case_sensitive), runs of equal keys; each
+ * group a (grouper, list) tuple with those attributes, the grouper of a
+ * case-insensitive group the first item's own */
+static value f_groupby(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	vlist *src = jj_to_items(R, line, v, "groupby");
+	value attr = jj_kwarg(a, "attribute", 0, V(V_UNDEF)), dflt = jj_kwarg(a, "default", 1, V(V_NONE));
+	int cs = jj_truthy(jj_kwarg(a, "case_sensitive", 2, vbool(0)));
+	if (attr.t == V_UNDEF) jj_fail(R->e, line, "groupby() missing 1 required positional argument: 'attribute'");
+	size_t k = src->n;
+	value *vals = arena_alloc(R->ar, (k + 1) * sizeof *vals), *keys = arena_alloc(R->ar, (k + 1) * sizeof *keys);
+	value *raw = arena_alloc(R->ar, (k + 1) * sizeof *raw);
+	for (size_t i = 0; i < k; i++) {
+		value x = attr_path(R, line, src->v[i], attr);
+		/* an undefined key fails the sort's first comparison, so only with two items or more */
+		if (x.t == V_UNDEF && (dflt.t != V_NONE || k > 1)) {
+			if (dflt.t == V_NONE) jj_fail(R->e, line, "'%s object' has no attribute '%.*s'", jj_tname(src->v[i].t), attr.t == V_STR ? (int)attr.u.s.n : 1, attr.t == V_STR ? attr.u.s.p : "?");
+			x = dflt;
+		}
+		vals[i] = src->v[i];
+		keys[i] = sort_key(R, x, cs);
+	}
+	sort_values(R, line, vals, keys, k, 0);
+	for (size_t i = 0; i < k; i++) {
+		value x = attr_path(R, line, vals[i], attr);
+		raw[i] = x.t == V_UNDEF ? dflt : x;
+	}
+	vlist *out = jj_list_new(R, 4);
+	for (size_t i = 0; i < k;) {
+		size_t j = i + 1;
+		while (j < k && jj_vequal(keys[j], keys[i])) j++;
+		vlist *items = jj_list_new(R, j - i);
+		for (size_t q = i; q < j; q++) jj_list_push(R, items, vals[q]);
+		vlist *g = jj_list_new(R, 2);
+		g->tuple = 2;
+		jj_list_push(R, g, raw[i]);
+		jj_list_push(R, g, vlistv(items));
+		jj_list_push(R, out, vlistv(g));
+		i = j;
+	}
+	return vlistv(out);
+}
+
+/* slice(value, slices, fill_with=None): slices columns, the first ones one longer */
+static value f_slice(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	vlist *seq = jj_to_items(R, line, v, "slice");
+	value sl = jj_kwarg(a, "slices", 0, V(V_UNDEF)), fill = jj_kwarg(a, "fill_with", 1, V(V_NONE));
+	if (sl.t != V_INT) jj_fail(R->e, line, "slice: the number of slices must be an integer");
+	if (sl.u.i == 0) jj_fail(R->e, line, "integer division or modulo by zero");
+	if (sl.u.i < 0 || sl.u.i > 1000000) jj_fail(R->e, line, "unsupported: slice into %lld slices", (long long)sl.u.i);
+	int64_t len = (int64_t)seq->n, per = len / sl.u.i, extra = len % sl.u.i, off = 0;
+	vlist *out = jj_list_new(R, (size_t)sl.u.i);
+	for (int64_t s = 0; s < sl.u.i; s++) {
+		int64_t st = off + s * per;
+		if (s < extra) off++;
+		int64_t en = off + (s + 1) * per;
+		vlist *t = jj_list_new(R, (size_t)(en - st) + 1);
+		for (int64_t i = st; i < en; i++) jj_list_push(R, t, seq->v[i]);
+		if (fill.t != V_NONE && s >= extra) jj_list_push(R, t, fill);
+		jj_list_push(R, out, vlistv(t));
+	}
+	return vlistv(out);
+}
+
+/* html.unescape for the entities this engine knows: numeric ones and the
+ * XML five plus nbsp; another named one is refused (Python has 2,231) */
+static void put_unescaped(rt *R, int line, strbuf *b, const char *p, size_t n)
+{
+	static const struct { const char *name; const char *text; } ents[] = {
+		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "apos;", "'" }, { "nbsp;", "\xc2\xa0" },
+		/* HTML5's legacy names, also without the semicolon */
+		{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "nbsp", "\xc2\xa0" },
+	};
+	for (size_t i = 0; i < n;) {
+		if (p[i] != '&') { strbuf_putc(b, p[i++]); continue; }
+		size_t j = i + 1;
+		if (j < n && p[j] == '#') {
+			int hex = j + 1 < n && (p[j + 1] == 'x' || p[j + 1] == 'X');
+			size_t d = j + 1 + (size_t)hex, e = d;
+			uint32_t cp = 0;
+			while (e < n && (hex ? isxdigit((unsigned char)p[e]) : isdigit((unsigned char)p[e])) && cp < 0x110000) {
+				cp = cp * (hex ? 16 : 10) + (uint32_t)(isdigit((unsigned char)p[e]) ? p[e] - '0' : (tolower((unsigned char)p[e]) - 'a' + 10));
+				e++;
+			}
+			if (e > d) {
+				if (cp == 0 || cp >= 0x110000 || (cp >= 0xD800 && cp < 0xE000) || (cp >= 0x80 && cp < 0xA0) || cp < 0x20)
+					jj_fail(R->e, line, "unsupported: the character reference &#%.*s in striptags", (int)(e - j - 1), p + j + 1);
+				char u[4];
+				strbuf_put(b, u, (size_t)utf8_encode(cp, u));
+				i = e < n && p[e] == ';' ? e + 1 : e;
+				continue;
+			}
+			strbuf_putc(b, p[i++]);
+			continue;
+		}
+		size_t e = j;
+		while (e < n && isalnum((unsigned char)p[e])) e++;
+		if (e == j) { strbuf_putc(b, p[i++]); continue; }
+		int done = 0;
+		for (size_t k = 0; k < sizeof ents / sizeof *ents && !done; k++) {
+			size_t kl = strlen(ents[k].name);
+			if ((size_t)(n - j) >= kl && !memcmp(p + j, ents[k].name, kl)) { strbuf_puts(b, ents[k].text); i = j + kl; done = 1; }
+		}
+		if (!done) jj_fail(R->e, line, "unsupported: the HTML entity '&%.*s' in striptags (only &amp; &lt; &gt; &quot; &apos; &nbsp; and numeric ones)", (int)(e - j), p + j);
+	}
+}
+
+/* striptags: markupsafe's Markup.striptags: comments, then tags, removed;
+ * whitespace runs made one space; entities unescaped */
+static value f_striptags(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)a; (void)mode;
+	value s = jj_tostr(R, v);
+	char *t = arena_alloc(R->ar, s.u.s.n + 1);
+	memcpy(t, s.u.s.p, s.u.s.n);
+	size_t len = s.u.s.n;
+	for (int pass = 0; pass < 2; pass++) {
+		const char *open = pass ? "<" : "<!--", *close = pass ? ">" : "-->";
+		size_t ol = strlen(open), cl = strlen(close), from = 0;
+		for (;;) {
+			char *st = memmem(t + from, len - from, open, ol);
+			if (!st) break;
+			char *en = memmem(st, len - (size_t)(st - t), close, cl);
+			if (!en) break;
+			size_t cut = (size_t)(en + cl - st);
+			memmove(st, en + cl, len - (size_t)(en + cl - t));
+			len -= cut;
+			from = (size_t)(st - t);
+		}
+	}
+	value sp = jj_split(R, vstr(t, len), V(V_NONE), -1, 0);
+	strbuf j = {0}, b = {0};
+	jj_live_push(R, &j);
+	jj_live_push(R, &b);
+	for (size_t i = 0; i < sp.u.l->n; i++) { if (i) strbuf_putc(&j, ' '); strbuf_put(&j, sp.u.l->v[i].u.s.p, sp.u.l->v[i].u.s.n); }
+	put_unescaped(R, n->line, &b, j.p ? j.p : "", j.len);
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jj_live_pop(R, &b);
+	jj_live_pop(R, &j);
+	return r;
+}
+
+/* filesizeformat(value, binary=False): float(value) in kB, MB, ... (KiB, MiB, ...) */
+static value f_filesizeformat(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	static const char *const dec[] = { "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB" };
+	static const char *const bin[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB" };
+	int binary = jj_truthy(jj_kwarg(a, "binary", 0, vbool(0)));
+	double bytes;
+	if (isnum(v)) bytes = numval(v);
+	else if (v.t == V_STR) { if (!jj_py_float(v.u.s.p, v.u.s.n, &bytes)) jj_fail(R->e, line, "could not convert string to float: '%.*s'", (int)(v.u.s.n > 60 ? 60 : v.u.s.n), v.u.s.p); }
+	else jj_fail(R->e, line, "float() argument must be a string or a real number, not '%s'", jj_tname(v.t));
+	double base = binary ? 1024 : 1000;
+	char buf[400];
+	if (bytes == 1) return vstr("1 Byte", 6);
+	if (bytes < base) {
+		if (!isfinite(bytes)) jj_fail(R->e, line, "cannot convert float %s to integer", isnan(bytes) ? "NaN" : "infinity");
+		if (fabs(bytes) >= 9.2e18) jj_fail(R->e, line, "unsupported: an integer beyond 64 bits");
+		snprintf(buf, sizeof buf, "%lld Bytes", (long long)bytes);
+	} else {
+		int i = 0;
+		double unit = base * base;
+		while (i < 7 && bytes >= unit) { i++; unit *= base; }
+		snprintf(buf, sizeof buf, "%.1f %s", base * bytes / unit, binary ? bin[i] : dec[i]);
+	}
+	return vstr(rdup(R, buf, strlen(buf)), strlen(buf));
+}
+
+/* urllib's quote_from_bytes: letters, digits, _.-~ and safe kept; + for spaces in a query */
+static void url_quote(rt *R, strbuf *b, value v, int for_qs)
+{
+	value s = jj_tostr(R, v);
+	for (size_t i = 0; i < s.u.s.n; i++) {
+		unsigned char c = (unsigned char)s.u.s.p[i];
+		if (isalnum(c) || c == '_' || c == '.' || c == '-' || c == '~' || (c == '/' && !for_qs)) strbuf_putc(b, (char)c);
+		else if (c == ' ' && for_qs) strbuf_putc(b, '+');
+		else strbuf_printf(b, "%%%02X", c);
+	}
+}
+
+/* urlencode: a string quoted for a path; a dict or pairs as a query string */
+static value f_urlencode(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)a; (void)mode;
+	strbuf b = {0};
+	jj_live_push(R, &b);
+	if (v.t != V_LIST && v.t != V_DICT && v.t != V_NS) url_quote(R, &b, v, 0);
+	else {
+		vlist *items = v.t == V_LIST ? v.u.l : f_items(R, n, v, a, 0).u.l;
+		for (size_t i = 0; i < items->n; i++) {
+			value p = items->v[i];
+			if (p.t != V_LIST || p.u.l->n != 2) jj_fail(R->e, n->line, "urlencode: the items must be (key, value) pairs");
+			if (i) strbuf_putc(&b, '&');
+			url_quote(R, &b, p.u.l->v[0], 1);
+			strbuf_putc(&b, '=');
+			url_quote(R, &b, p.u.l->v[1], 1);
+		}
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jj_live_pop(R, &b);
+	return r;
+}
+
+/* xmlattr(d, autospace=True): key="value" pairs, escaped, None and undefined left out */
+static value f_xmlattr(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	if (v.t != V_DICT && v.t != V_NS) jj_fail(R->e, line, "xmlattr of a %s", jj_tname(v.t));
+	int autospace = jj_truthy(jj_kwarg(a, "autospace", 0, vbool(1)));
+	strbuf b = {0};
+	jj_live_push(R, &b);
+	node esc = *n;
+	esc.filt = jj_filter_find("escape", 6);
+	args none = { NULL, 0, 0, NULL, NULL, NULL };
+	for (size_t i = 0; i < v.u.d->n; i++) {
+		value k = jj_dict_key(v.u.d, i), x = v.u.d->v[i];
+		if (x.t == V_NONE || x.t == V_UNDEF) continue;
+		if (k.t != V_STR) jj_fail(R->e, line, "expected string or bytes-like object, got '%s'", jj_tname(k.t));
+		for (size_t q = 0; q < k.u.s.n; q++)
+			if (strchr(" \t\n\r\f\v/>=", k.u.s.p[q]) && k.u.s.p[q])
+				jj_fail(R->e, line, "Invalid character in attribute name: '%.*s'", (int)(k.u.s.n > 60 ? 60 : k.u.s.n), k.u.s.p);
+		if (b.len || autospace) strbuf_putc(&b, ' ');
+		value ek = esc.filt->fn(R, &esc, k, &none, esc.filt->mode), ev = esc.filt->fn(R, &esc, x, &none, esc.filt->mode);
+		strbuf_put(&b, ek.u.s.p, ek.u.s.n);
+		strbuf_puts(&b, "=\"");
+		strbuf_put(&b, ev.u.s.p, ev.u.s.n);
+		strbuf_putc(&b, '"');
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jj_live_pop(R, &b);
+	return r;
+}
+
+/* textwrap's wrapping of one line (expand_tabs and replace_whitespace off,
+ * drop_whitespace on): chunks are runs of ASCII whitespace or of other
+ * characters; words longer than the width broken when asked */
+static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, value wrapstr, int *first)
+{
+	/* the chunks, as (offset, length in bytes, length in code points) */
+	size_t n = ln.u.s.n, nc = 0;
+	size_t (*ch)[3] = arena_alloc(R->ar, (n + 1) * sizeof *ch);
+	for (size_t i = 0; i < n;) {
+		int ws = strchr("\t\n\v\f\r ", ln.u.s.p[i]) && ln.u.s.p[i];
+		size_t j = i;
+		while (j < n && (strchr("\t\n\v\f\r ", ln.u.s.p[j]) && ln.u.s.p[j]) == ws) j++;
+		ch[nc][0] = i; ch[nc][1] = j - i; ch[nc][2] = jj_cp_count(ln.u.s.p + i, j - i);
+		nc++;
+		i = j;
+	}
+	size_t c = 0;
+	int lines = 0;
+	while (c < nc) {
+		size_t line_from = c, cur = 0;
+		size_t part_off = 0, part_len = 0;   /* a broken word's head ends the line */
+		if (lines && jj_strip(R, vstr(ln.u.s.p + ch[c][0], ch[c][1]), 1, 1, NULL).u.s.n == 0) { c++; line_from = c; if (c >= nc) break; }
+		while (c < nc && (int64_t)(cur + ch[c][2]) <= width) { cur += ch[c][2]; c++; }
+		size_t line_to = c;
+		if (c < nc && (int64_t)ch[c][2] > width) {
+			int64_t space = width < 1 ? 1 : width - (int64_t)cur;
+			if (brk) {
+				size_t cut = jj_cp_offset(ln.u.s.p + ch[c][0], ch[c][1], (size_t)space);
+				part_off = ch[c][0]; part_len = cut;
+				ch[c][0] += cut; ch[c][1] -= cut; ch[c][2] -= (size_t)space;
+			} else if (line_to == line_from) { c++; line_to = c; }
+		}
+		/* drop a trailing whitespace chunk */
+		int drop_last = 0;
+		if (!part_len && line_to > line_from && jj_strip(R, vstr(ln.u.s.p + ch[line_to - 1][0], ch[line_to - 1][1]), 1, 1, NULL).u.s.n == 0) drop_last = 1;
+		if (line_to - (size_t)drop_last > line_from || part_len) {
+			if (!*first) strbuf_put(b, wrapstr.u.s.p, wrapstr.u.s.n);
+			*first = 0;
+			for (size_t q = line_from; q < line_to - (size_t)drop_last; q++) strbuf_put(b, ln.u.s.p + ch[q][0], ch[q][1]);
+			if (part_len) strbuf_put(b, ln.u.s.p + part_off, part_len);
+			lines++;
+		}
+	}
+}
+
+/* wordwrap(s, width=79, break_long_words=True, wrapstring=None,
+ * break_on_hyphens=True): each line of s wrapped by textwrap, joined with
+ * wrapstring ('\n'). Hyphenated words are split by a rule of textwrap's this
+ * engine does not have: a text with '-' is refused when break_on_hyphens. */
+static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
+{
+	(void)mode;
+	int line = n->line;
+	value s = jj_tostr(R, v);
+	value w = jj_kwarg(a, "width", 0, vint(79)), blw = jj_kwarg(a, "break_long_words", 1, vbool(1));
+	value ws = jj_kwarg(a, "wrapstring", 2, V(V_NONE)), boh = jj_kwarg(a, "break_on_hyphens", 3, vbool(1));
+	if (w.t != V_INT) jj_fail(R->e, line, "wordwrap: the width must be an integer");
+	if (ws.t == V_NONE) ws = vstr("\n", 1);
+	ws = jj_tostr(R, ws);
+	if (jj_truthy(boh) && memchr(s.u.s.p, '-', s.u.s.n))
+		jj_fail(R->e, line, "unsupported: wordwrap of a text with '-' and break_on_hyphens (textwrap's hyphen rule)");
+	vlist *lines = jj_splitlines(R, s, 0);
+	strbuf b = {0};
+	jj_live_push(R, &b);
+	int first = 1;
+	for (size_t i = 0; i < lines->n; i++) {
+		if (i) { strbuf_put(&b, ws.u.s.p, ws.u.s.n); first = 1; }
+		if (lines->v[i].u.s.n && w.u.i <= 0) jj_fail(R->e, line, "invalid width %lld (must be > 0)", (long long)w.u.i);
+		wrap_line(R, &b, lines->v[i], w.u.i, jj_truthy(blw), ws, &first);
+		if (b.len > R->out_limit) jj_fail(R->e, line, "wordwrap grew past the output limit");
+	}
+	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	jj_live_pop(R, &b);
+	return r;
+}
+
 /* jinja2's filters rendered here, sorted by name for jj_filter_find; mode
  * tells the names that share a function apart */
 static const jj_filter filters[] = {
@@ -594,10 +914,12 @@ static const jj_filter filters[] = {
 	{ "dictsort", f_dictsort, 0 },
 	{ "e", f_string, 2 },
 	{ "escape", f_string, 3 },
+	{ "filesizeformat", f_filesizeformat, 0 },
 	{ "first", f_first, 0 },
 	{ "float", f_float, 0 },
 	{ "forceescape", f_string, 4 },
 	{ "format", f_format, 0 },
+	{ "groupby", f_groupby, 0 },
 	{ "indent", f_indent, 0 },
 	{ "int", f_int, 0 },
 	{ "items", f_items, 0 },
@@ -617,8 +939,10 @@ static const jj_filter filters[] = {
 	{ "safe", f_string, 1 },
 	{ "select", f_map, 1 },
 	{ "selectattr", f_map, 3 },
+	{ "slice", f_slice, 0 },
 	{ "sort", f_sort, 0 },
 	{ "string", f_string, 0 },
+	{ "striptags", f_striptags, 0 },
 	{ "sum", f_sum, 0 },
 	{ "title", f_case, 'T' },
 	{ "tojson", f_tojson, 0 },
@@ -626,7 +950,10 @@ static const jj_filter filters[] = {
 	{ "truncate", f_truncate, 0 },
 	{ "unique", f_sort, 1 },
 	{ "upper", f_case, 'u' },
+	{ "urlencode", f_urlencode, 0 },
 	{ "wordcount", f_wordcount, 0 },
+	{ "wordwrap", f_wordwrap, 0 },
+	{ "xmlattr", f_xmlattr, 0 },
 };
 
 const jj_filter *jj_filter_find(const char *name, size_t n)
@@ -715,6 +1042,31 @@ static int t_cmp(rt *R, int line, value v, const value *targs, int mode)
 	}
 }
 
+/* callable: functions, macros, joiner(); not a cycler (no __call__) */
+static int t_callable(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)R; (void)line; (void)targs; (void)mode;
+	return (v.t == V_FUNC && v.u.fn != F_CYCLER) || v.t == V_MACRO || v.t == V_CALLER;
+}
+/* filter, test (mode 1): is v the name of one of jinja2's filters / tests?
+ * Those this engine lacks are jinja2's too (random). */
+static int t_named(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)R; (void)line; (void)targs;
+	if (v.t != V_STR) return 0;
+	if (mode) return jj_test_find(v.u.s.p, v.u.s.n) != NULL || jj_in_words(jj_missing_tests, v.u.s.p, v.u.s.n);
+	return jj_filter_find(v.u.s.p, v.u.s.n) != NULL || jj_in_words(jj_missing_filters, v.u.s.p, v.u.s.n);
+}
+/* escaped: a Markup string; the filters that make one (e, escape,
+ * forceescape, safe) are not modelled as Markup here, so only values that
+ * cannot be Markup answer */
+static int t_escaped(rt *R, int line, value v, const value *targs, int mode)
+{
+	(void)targs; (void)mode;
+	if (v.t != V_STR) return 0;
+	jj_fail(R->e, line, "unsupported: the test 'escaped' on a string (Markup is not modelled)");
+}
+
 #define TY(t) (1 << (t))
 /* jinja2's tests rendered here, sorted by name; nargs: the arguments it needs */
 static const jj_test tests[] = {
@@ -725,13 +1077,15 @@ static const jj_test tests[] = {
 	{ ">", t_cmp, C_GT, 1 },
 	{ ">=", t_cmp, C_GE, 1 },
 	{ "boolean", t_type, TY(V_BOOL), 0 },
-	{ "callable", t_type, TY(V_FUNC) | TY(V_MACRO) | TY(V_CALLER), 0 },
+	{ "callable", t_callable, 0, 0 },
 	{ "defined", t_type, ~TY(V_UNDEF), 0 },
 	{ "divisibleby", t_divisibleby, 0, 1 },
 	{ "eq", t_cmp, C_EQ, 1 },
 	{ "equalto", t_cmp, C_EQ, 1 },
+	{ "escaped", t_escaped, 0, 0 },
 	{ "even", t_even, 0, 0 },
 	{ "false", t_bool, 0, 0 },
+	{ "filter", t_named, 0, 0 },
 	{ "float", t_type, TY(V_FLOAT), 0 },
 	{ "ge", t_cmp, C_GE, 1 },
 	{ "greaterthan", t_cmp, C_GT, 1 },
@@ -751,6 +1105,7 @@ static const jj_test tests[] = {
 	{ "sameas", t_sameas, 0, 1 },
 	{ "sequence", t_type, TY(V_LIST) | TY(V_STR) | TY(V_DICT), 0 },
 	{ "string", t_type, TY(V_STR), 0 },
+	{ "test", t_named, 1, 0 },
 	{ "true", t_bool, 1, 0 },
 	{ "undefined", t_type, TY(V_UNDEF), 0 },
 	{ "upper", t_case, 1, 0 },

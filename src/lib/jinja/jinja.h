@@ -12,12 +12,15 @@
  *                {%+ and +%}, trim_blocks / lstrip_blocks, raw blocks, the final
  *                newline dropped, \r\n and \r read as \n (jinja2's lexer)
  *   statements   if / elif / else; for (tuple targets, an inline `if` filter,
- *                else, loop.index index0 revindex revindex0 first last length
- *                previtem nextitem depth depth0 cycle()); break, continue; set
+ *                else, recursive and loop(items), loop.index index0 revindex
+ *                revindex0 first last length previtem nextitem depth depth0
+ *                cycle()); break, continue; set
  *                (names, tuples, ns.attr, block set); macro (positional and
  *                keyword arguments, defaults, varargs, kwargs, caller,
  *                recursion); call blocks (with parameters); filter blocks;
- *                generation
+ *                generation; block (in place, scoped, required); include,
+ *                import, from, extends (which fail the render, as jinja2
+ *                with no loader does)
  *   expressions  literals (strings with Python escapes, ints, floats, true /
  *                True, false / False, none / None), lists, tuples, dicts,
  *                attribute and item access, slices with steps, calls, + - * /
@@ -26,29 +29,36 @@
  *                comparisons (chained), and / or / not, in / not in, is / is
  *                not, a if c else b
  *   filters      abs attr batch capitalize center count d default dictsort e
- *                escape first float forceescape format indent int items join
- *                last length list lower map max min reject rejectattr replace
- *                reverse round safe select selectattr sort string sum title
- *                tojson trim truncate unique upper wordcount
- *   tests        boolean callable defined divisibleby eq equalto even false
- *                float ge greaterthan gt in integer iterable le lessthan lower
- *                lt mapping ne none number odd sameas sequence string true
- *                undefined upper == != < <= > >=
- *   methods      str: capitalize center count endswith find format ({} {0}
- *                {name} {0.attr} {0[key]} !r !s !a and the whole format-spec
- *                mini-language, fmtspec.c) index isalnum isalpha isdigit
- *                islower isspace isupper join ljust lower lstrip partition
- *                removeprefix removesuffix replace rfind rindex rjust rpartition
- *                rsplit rstrip split splitlines startswith strip title upper
- *                zfill; dict: items keys values get; list: index count (the
- *                sandbox makes lists immutable: append and the like raise)
- *   globals      namespace, range, dict, raise_exception, strftime_now
+ *                escape filesizeformat first float forceescape format groupby
+ *                indent int items join last length list lower map max min
+ *                reject rejectattr replace reverse round safe select
+ *                selectattr slice sort string striptags sum title tojson trim
+ *                truncate unique upper urlencode wordcount wordwrap xmlattr
+ *   tests        boolean callable defined divisibleby eq equalto escaped even
+ *                false filter float ge greaterthan gt in integer iterable le
+ *                lessthan lower lt mapping ne none number odd sameas sequence
+ *                string test true undefined upper == != < <= > >=
+ *   methods      str: capitalize casefold center count endswith expandtabs
+ *                find format ({} {0} {name} {0.attr} {0[key]} !r !s !a and the
+ *                whole format-spec mini-language, fmtspec.c) format_map
+ *                index isalnum isalpha isascii isdecimal isdigit isidentifier
+ *                islower isnumeric isprintable isspace istitle isupper join
+ *                ljust lower lstrip maketrans partition removeprefix
+ *                removesuffix replace rfind rindex rjust rpartition rsplit
+ *                rstrip split splitlines startswith strip swapcase title
+ *                translate upper zfill; dict: items keys values get copy
+ *                fromkeys; list: index count copy (the sandbox makes lists
+ *                and dicts immutable: append, update and the like raise)
+ *   globals      namespace, range, dict, cycler, joiner, raise_exception,
+ *                strftime_now
  * Calls take *args and **kwargs; x in an undefined value is false, as in
  * jinja2. Anything else fails with an error naming the construct and its
  * template line ("template line 12: unsupported: the filter 'pprint'"), never
- * a silent wrong rendering, and jinja_parse finds it: the filters, tests and
- * Python methods jinja2 has and this engine lacks, lipsum/cycler/joiner,
- * include and the like. As jinja2's compiler does, a filter or test jinja2
+ * a silent wrong rendering, and jinja_parse finds it: the filters pprint,
+ * urlize and random, lipsum, str.encode, \N{...} escapes. A few are refused
+ * for the values that reach them only (that render's error): striptags of
+ * a named entity other than the XML ones and nbsp, wordwrap of a text with
+ * '-' under break_on_hyphens, 'escaped' on a string (no Markup here). As jinja2's compiler does, a filter or test jinja2
  * does not know either fails the parse outside an if or a conditional
  * expression, and the render that reaches it inside one. Dict keys may be of any
  * hashable type ({0: 'a'}); a range, the loop object and a macro print as

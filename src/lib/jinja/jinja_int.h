@@ -22,7 +22,8 @@
 /* V_BIG: an integer beyond int64 (Python's ints have no limit): a sign and
  * 32-bit limbs (bigint.c), never a value that fits int64, so that int64 is
  * the fast path and a result that fits again is a V_INT. A vlist with tuple
- * set is a Python tuple (it prints as (a, b)). */
+ * set is a Python tuple (it prints as (a, b)); tuple 2:
+ * groupby's (grouper, list), whose attributes name its items. */
 typedef struct jbig { int neg; size_t n; uint32_t d[]; } jbig;
 #define JJ_BIG_MAXBITS 131072   /* a limit of the render, like its steps and output */
 enum { V_UNDEF, V_NONE, V_BOOL, V_INT, V_FLOAT, V_STR, V_LIST, V_DICT, V_NS, V_FUNC, V_MACRO, V_BIG, V_CALLER };
@@ -44,6 +45,7 @@ struct value {
 		vlist *l;
 		vdict *d;
 		int fn;
+		struct { int fn; void *o; } fo;   /* a V_FUNC with state: F_CYCLER, F_JOINER (its fn aliases fn) */
 		struct { const struct node *m; struct frame *f; } mac;   /* V_MACRO, V_CALLER: definition and its scope */
 	} u;
 };
@@ -53,14 +55,17 @@ struct vlist {
 	value range[3];                            /* a range's start, stop, step (ints; it prints as range(a, b)) */
 };
 
-enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT, F_BOUND };
+enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT, F_BOUND,
+       F_CYCLER_NEW, F_JOINER_NEW, F_CYCLER, F_JOINER, F_LOOPCTX };
 
 /* ---------------- nodes ---------------- */
 
 enum {
 	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK, N_CALLBLOCK, N_FILTERBLOCK,
 	E_LIT, E_NAME, E_ATTR, E_ITEM, E_SLICE, E_CALL, E_FILTER, E_TEST, E_BIN, E_CMP, E_NOT, E_NEG,
-	E_COND, E_LIST, E_TUPLE, E_DICT, E_AND, E_OR
+	E_COND, E_LIST, E_TUPLE, E_DICT, E_AND, E_OR,
+	N_NOLOADER,     /* include, import, from, extends: name in a; jinja2 with no loader fails the render there */
+	N_TBLOCK        /* {% block name [scoped] [required] %}: op 1 scoped, 2 required */
 };
 
 typedef struct node node;
@@ -136,6 +141,7 @@ typedef struct rt {
 	int brk, cont;     /* loop control */
 	int depth;
 	struct frame *cur; /* the innermost scope, for name lookups */
+	struct frame *top; /* the template's own scope (what a block sees) */
 	uint64_t steps;    /* a budget, so that no template runs away: */
 	uint64_t step_limit;   /* statements and loop rounds, */
 	size_t out_limit;      /* bytes of output, both in proportion to the input */

@@ -475,7 +475,7 @@ static node *parse_for(parser *P)
 	jj_next_tok(P);
 	n->a = parse_or(P);     /* an inline if belongs to the loop, not the expression */
 	if (is_kw(P, "if")) { jj_next_tok(P); n->b = parse_or(P); }
-	if (is_kw(P, "recursive")) jj_fail(P->e, P->line, "unsupported: recursive for loops");
+	if (is_kw(P, "recursive")) { jj_next_tok(P); n->op = 1; }
 	tag_end(P);
 	static const char *const st[] = { "else", "endfor", NULL };
 	int w = -1;
@@ -586,6 +586,83 @@ static node *parse_filterblock(parser *P)
 	return n;
 }
 
+/* {% block name [scoped] [required] %}...{% endblock [name] %} */
+static node *parse_tblock(parser *P)
+{
+	node *n = mk(P, N_TBLOCK);
+	if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a block name expected");
+	n->name = P->cur.p; n->nlen = P->cur.n;
+	jj_next_tok(P);
+	if (is_kw(P, "scoped")) { jj_next_tok(P); n->op |= 1; }
+	if (is_kw(P, "required")) { jj_next_tok(P); n->op |= 2; }
+	tag_end(P);
+	static const char *const st[] = { "endblock", NULL };
+	int w;
+	n->body = parse_body(P, st, &w);
+	/* {% endblock name %}: jinja2 takes the block's own name there, and only it */
+	if (P->cur.t == T_NAME && P->cur.n == n->nlen && !memcmp(P->cur.p, n->name, n->nlen)) jj_next_tok(P);
+	if (P->cur.t != T_END) jj_fail(P->e, P->line, "expected token 'end of statement block', got '%.*s'", (int)P->cur.n, P->cur.p);
+	if (n->op & 2)
+		for (int i = 0; i < n->body.n; i++) {
+			const node *b = n->body.v[i];
+			int blank = b->type == N_TEXT && jj_ws_len(b->name, b->nlen) > 0;
+			for (size_t k = 0; blank && k < b->nlen; k++) blank = b->name[k] == ' ' || b->name[k] == '\t' || b->name[k] == '\n' || b->name[k] == '\r';
+			if (!blank) jj_fail(P->e, b->line, "Required blocks can only contain comments or whitespace");
+		}
+	return n;
+}
+
+static void skip_context(parser *P)
+{
+	if ((is_kw(P, "with") || is_kw(P, "without"))) {
+		jj_next_tok(P);
+		if (!is_kw(P, "context")) jj_fail(P->e, P->line, "expected token 'context', got '%.*s'", (int)P->cur.n, P->cur.p);
+		jj_next_tok(P);
+	}
+}
+
+/* include, import, from ... import, extends, parsed as jinja2 parses them;
+ * kw is the statement's name. Rendering one fails as jinja2 does without a loader. */
+static node *parse_noloader(parser *P, const char *kw, size_t kl)
+{
+	node *n = mk(P, N_NOLOADER);
+	n->name = kw; n->nlen = kl;
+	n->a = parse_expr(P);
+	if (kl == 7 && !memcmp(kw, "include", 7)) {
+		if (is_kw(P, "ignore")) {
+			jj_next_tok(P);
+			if (!is_kw(P, "missing")) jj_fail(P->e, P->line, "expected token 'missing', got '%.*s'", (int)P->cur.n, P->cur.p);
+			jj_next_tok(P);
+		}
+		skip_context(P);
+	} else if (kl == 6 && !memcmp(kw, "import", 6)) {
+		if (!is_kw(P, "as")) jj_fail(P->e, P->line, "expected token 'as', got '%.*s'", (int)P->cur.n, P->cur.p);
+		jj_next_tok(P);
+		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected after 'as'");
+		jj_next_tok(P);
+		skip_context(P);
+	} else if (kl == 4 && !memcmp(kw, "from", 4)) {
+		if (!is_kw(P, "import")) jj_fail(P->e, P->line, "expected token 'import', got '%.*s'", (int)P->cur.n, P->cur.p);
+		jj_next_tok(P);
+		for (;;) {
+			if (is_kw(P, "with") || is_kw(P, "without")) break;
+			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected in from ... import");
+			if (P->cur.p[0] == '_') jj_fail(P->e, P->line, "names starting with an underline can not be imported");
+			jj_next_tok(P);
+			if (is_kw(P, "as")) {
+				jj_next_tok(P);
+				if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected after 'as'");
+				jj_next_tok(P);
+			}
+			if (!is_op(P, ",")) break;
+			jj_next_tok(P);
+		}
+		skip_context(P);
+	}
+	tag_end(P);
+	return n;
+}
+
 /* {% generation %}: transformers' assistant-mask marker, renders its content */
 static node *parse_generation(parser *P)
 {
@@ -613,6 +690,8 @@ static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *w
 	if (KW("break")) { tag_end(P); return mk(P, N_BREAK); }
 	if (KW("continue")) { tag_end(P); return mk(P, N_CONTINUE); }
 	if (KW("generation")) return parse_generation(P);
+	if (KW("block")) return parse_tblock(P);
+	if (KW("include") || KW("import") || KW("from") || KW("extends")) return parse_noloader(P, kw.p, kw.n);
 	jj_fail(P->e, s->line, "unsupported: the '%.*s' statement", (int)kw.n, kw.p);
 #undef KW
 }
@@ -658,14 +737,13 @@ int jj_in_words(const char *w, const char *p, size_t n)
 
 /* jinja2 3.1's filters and tests that this engine lacks (the others are the
  * tables of filters.c) */
-const char jj_missing_filters[] = "filesizeformat\0groupby\0pprint\0random\0slice\0striptags\0urlencode\0urlize\0wordwrap\0xmlattr\0";
-const char jj_missing_tests[] = "escaped\0filter\0test\0";
+const char jj_missing_filters[] = "pprint\0random\0urlize\0";
+const char jj_missing_tests[] = "";
 /* Python methods of str, dict, list, int and float that no value here has;
  * the mutating ones of list and dict are the sandbox's error, not ours */
-static const char missing_methods[] = "casefold\0encode\0expandtabs\0format_map\0isascii\0isdecimal\0isidentifier\0"
-	"isnumeric\0isprintable\0istitle\0maketrans\0swapcase\0translate\0copy\0fromkeys\0as_integer_ratio\0bit_length\0"
+static const char missing_methods[] = "encode\0as_integer_ratio\0bit_length\0"
 	"bit_count\0conjugate\0from_bytes\0to_bytes\0hex\0fromhex\0is_integer\0";
-static const char missing_globals[] = "lipsum\0cycler\0joiner\0";
+static const char missing_globals[] = "lipsum\0";
 
 /* jinja2's compiler: a filter or test it does not know fails the template at
  * compile time, unless it sits in an if (or a x if c else y) of the same
@@ -703,6 +781,25 @@ static void check_node(jerr *e, const node *n, int soft)
 	if (n->bodies) for (int i = 0; i < n->conds.n; i++) check_list(e, &n->bodies[i], inner);
 }
 
+/* jinja2's compiler: a block name used twice fails the template */
+typedef struct blocks { const node *v[256]; int n; } blocks;
+static void find_blocks(jerr *e, const nlist *l, blocks *b);
+static void find_blocks_node(jerr *e, const node *n, blocks *b)
+{
+	if (!n) return;
+	if (n->type == N_TBLOCK) {
+		for (int i = 0; i < b->n; i++)
+			if (b->v[i]->nlen == n->nlen && !memcmp(b->v[i]->name, n->name, n->nlen))
+				jj_fail(e, n->line, "block '%.*s' defined twice", (int)n->nlen, n->name);
+		if (b->n == 256) jj_fail(e, n->line, "more than 256 blocks");
+		b->v[b->n++] = n;
+	}
+	find_blocks(e, &n->body, b);
+	find_blocks(e, &n->orelse, b);
+	if (n->bodies) for (int i = 0; i < n->conds.n; i++) find_blocks(e, &n->bodies[i], b);
+}
+static void find_blocks(jerr *e, const nlist *l, blocks *b) { for (int i = 0; i < l->n; i++) find_blocks_node(e, l->v[i], b); }
+
 jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 {
 	jinja_tmpl *t = xcalloc(1, sizeof *t);
@@ -730,6 +827,8 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 	parser P = { .e = &e, .ar = &t->ar, .segs = L.s, .nseg = L.n };
 	t->body = parse_body(&P, NULL, NULL);
 	check_list(&e, &t->body, 0);
+	blocks bl = { .n = 0 };
+	find_blocks(&e, &t->body, &bl);
 	free(L.s);
 	return t;
 }
