@@ -36,7 +36,7 @@
  * The pre-tokenizers run depth first: each piece goes through the remaining
  * ones and into the model as soon as it is cut, so they hold no list of the
  * text's pieces. The BPE merge loop keeps a heap of candidate pairs (a
- * linked array below 17 symbols), so a word of n symbols costs O(n log n),
+ * linear scan of keys up to 48 symbols), so a word of n symbols costs O(n log n),
  * whatever its shape. A model without ByteLevel (Gemma, Mistral: no
  * pre-tokenizer, a whole text one word) cuts its words where no merge can
  * ever join the two sides (no vocab entry holds the pair of characters, or
