@@ -789,3 +789,19 @@ int blend_stage_json(const char *text, size_t len, const char *path, int first, 
 	json_doc_free(&d);
 	return rc;
 }
+
+int blend_write_manifest(const blend *b, const blend_info *info, const char *dir, const char *name,
+		char *err, size_t errlen)
+{
+	char tmp[4200], path[4200];
+	blend_tmp_path(tmp, sizeof tmp, dir, name);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	strbuf m = STRBUF_INIT;
+	blend_manifest(b, info, &m);
+	util_atomic a;
+	int rc = util_atomic_open_as(&a, path, tmp, err, errlen);
+	if (!rc && (rc = util_atomic_write(&a, m.p, m.len, err, errlen)) == 0)
+		rc = util_atomic_finish(&a, err, errlen);
+	strbuf_free(&m);
+	return rc;
+}

@@ -218,5 +218,9 @@ int blend_stage_json(const char *text, size_t len, const char *path, int first, 
 
 /* manifest.json text appended to out. */
 void blend_manifest(const blend *b, const blend_info *info, strbuf *out);
+/* The manifest written to its temp file blend_tmp_path(dir, name) and
+ * fsynced, as blend_write does for the sets; blend_commit renames it. */
+int blend_write_manifest(const blend *b, const blend_info *info, const char *dir, const char *name,
+		char *err, size_t errlen);
 
 #endif

@@ -2,6 +2,8 @@
 #include "blend.h"
 #include "t.h"
 
+#include <unistd.h>
+
 static int parse(blend_recipe *r, const char *text, char *err)
 {
 	return blend_recipe_parse(r, text, strlen(text), "t.recipe", err, 256);
@@ -205,6 +207,48 @@ static void test_project(void)
 	json_doc_free(&d);
 }
 
+/* blend_write_manifest: the temp file holds blend_manifest's text, the
+ * target is untouched until blend_commit, and a directory that cannot take
+ * the file is an error naming it, with no temp file left. */
+static void test_write_manifest(void)
+{
+	blend b;
+	blend_recipe r;
+	strbuf notes = STRBUF_INIT, want = STRBUF_INIT;
+	char err[4600], dir[] = "/tmp/test_blend.XXXXXX", tmp[4200], path[4300];
+	size_t n[] = {10};
+	setup(&b, &r, "A 4\n", n);
+	blend_val v;
+	T_EQ_INT(blend_val_parse(&v, "0"), 0);
+	T_EQ_INT(blend_draw(&b, 1, &v, &notes, err, sizeof err), 0);
+	blend_info info = { .version = "t", .recipe_path = "r", .seed_from = "default", .names = {"train.jsonl", "validation.jsonl"} };
+	blend_manifest(&b, &info, &want);
+	T_CHECK(mkdtemp(dir) != NULL);
+	T_EQ_INT(blend_write_manifest(&b, &info, dir, "manifest.json", err, sizeof err), 0);
+	blend_tmp_path(tmp, sizeof tmp, dir, "manifest.json");
+	strbuf got = STRBUF_INIT;
+	FILE *f = fopen(tmp, "r");
+	T_CHECK(f != NULL);
+	if (f) { char buf[4096]; size_t k; while ((k = fread(buf, 1, sizeof buf, f)) > 0) strbuf_put(&got, buf, k); fclose(f); }
+	T_CHECK(got.len == want.len && want.len > 0 && memcmp(got.p, want.p, want.len) == 0);
+	snprintf(path, sizeof path, "%s/manifest.json", dir);
+	T_CHECK(access(path, F_OK) != 0);
+	const char *names[] = {"manifest.json"};
+	T_EQ_INT(blend_commit(dir, names, 1, err, sizeof err), 0);
+	T_EQ_INT(access(path, F_OK), 0);
+	T_CHECK(access(tmp, F_OK) != 0);
+	remove(path);
+	rmdir(dir);
+	/* the directory is gone: an error that names the file */
+	T_EQ_INT(blend_write_manifest(&b, &info, dir, "manifest.json", err, sizeof err), -1);
+	T_CHECK(strstr(err, "manifest.json") != NULL);
+	strbuf_free(&got);
+	strbuf_free(&want);
+	strbuf_free(&notes);
+	blend_free(&b);
+	blend_recipe_free(&r);
+}
+
 int main(void)
 {
 	T_RUN(test_recipe);
@@ -213,5 +257,6 @@ int main(void)
 	T_RUN(test_shares);
 	T_RUN(test_independent_parts);
 	T_RUN(test_project);
+	T_RUN(test_write_manifest);
 	return t_done();
 }
