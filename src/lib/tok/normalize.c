@@ -181,15 +181,38 @@ static void norm_step(const norm_op *op, pcre2_match_data *md, const char *in, s
 		/* leftmost non-overlapping occurrences, as str::replace; the output
 		 * is at most n / pl * bl + n bytes, reserved once */
 		size_t pl = strlen(op->a), bl = strlen(op->b), i = 0;
-		strbuf_reserve(out, n + (bl > pl ? n / pl * (bl - pl) : 0) + 1);
+		strbuf_reserve(out, n + (bl > pl ? n / pl * (bl - pl) : 0) + 4);   /* + 4: the 4-byte store below */
 		char *o = out->p + out->len;
-		if (pl == 1) {
-			/* one byte (Gemma's and Mistral's ' ' -> U+2581): no search calls */
-			char a = op->a[0];
-			for (; i < n; i++) {
-				if (in[i] != a) { *o++ = in[i]; continue; }
-				memcpy(o, op->b, bl);
+		if (pl == 1 && bl <= 4) {
+			/* one byte to at most four (Gemma's and Mistral's ' ' -> U+2581):
+			 * eight bytes at a time while none is the one replaced (the
+			 * classic has-zero-byte test on x ^ a), and the replacement
+			 * written as one 4-byte store (the reserve has 4 bytes to
+			 * spare past the longest output) */
+			const unsigned char a = (unsigned char)op->a[0];
+			const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u, rep = ones * a;
+			char b4[4] = { 0 };
+			memcpy(b4, op->b, bl);
+			while (i < n) {
+				if (n - i >= 8) {
+					uint64_t x;
+					memcpy(&x, in + i, 8);
+					x ^= rep;
+					uint64_t m = (x - ones) & ~x & highs;   /* its lowest bit: the first match */
+					memcpy(o, in + i, 8);
+					if (!m) { o += 8; i += 8; continue; }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+					size_t k = (size_t)__builtin_ctzll(m) / 8;   /* the bytes before it are copied */
+					memcpy(o + k, b4, 4);
+					o += k + bl;
+					i += k + 1;
+					continue;
+#endif
+				}
+				if ((unsigned char)in[i] != a) { *o++ = in[i++]; continue; }
+				memcpy(o, b4, 4);
 				o += bl;
+				i++;
 			}
 		}
 		while (i < n) {
