@@ -113,6 +113,24 @@ static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, in
 	return mm_get(&s->t->merges, a, b, rank, id);
 }
 
+/* The smallest of key[0 .. 4 * nv), four at a time: GCC's and Clang's
+ * vector types, lowered to SSE2 on x86-64 (compare and select, as SSE2 has
+ * no 32-bit min) or to the target's own vectors elsewhere. The merge loop
+ * below takes the minimum once a merge, so this is its inner loop. */
+typedef int32_t key4 __attribute__((vector_size(16)));
+static inline int32_t min_key(const int32_t *key, int nv)
+{
+	key4 m, v;
+	memcpy(&m, key, sizeof m);
+	for (int i = 1; i < nv; i++) {
+		memcpy(&v, key + 4 * i, sizeof v);
+		key4 lt = v < m;
+		m = (v & lt) | (m & ~lt);
+	}
+	int32_t a = m[0] < m[1] ? m[0] : m[1], b = m[2] < m[3] ? m[2] : m[3];
+	return a < b ? a : b;
+}
+
 static void bpe_heap(tok_state *s, size_t n, tok_ids *out);
 static inline void ids_reserve(tok_ids *o, size_t m);
 /* the longest word merged by a linear scan rather than a heap (at most
@@ -130,17 +148,17 @@ static void bpe(tok_state *s, size_t n, tok_ids *out)
 		 * merged into its left neighbour) and pm[i] its result, looked up
 		 * once and again only next to a merge. The smallest key is the
 		 * lowest rank, and of equal ranks the leftmost, as in HF. */
-		int32_t key[BPE_SHORT], pm[BPE_SHORT];
+		int32_t key[BPE_SHORT] __attribute__((aligned(16))), pm[BPE_SHORT];
 		signed char nx[BPE_SHORT], pv[BPE_SHORT];
-		const int ni = (int)n;
+		const int ni = (int)n, nv = (ni + 3) / 4;
 		for (int i = 0; i < ni; i++) {
 			nx[i] = (signed char)(i + 1 < ni ? i + 1 : -1);
 			pv[i] = (signed char)(i - 1);
 			key[i] = i + 1 < ni && pair_get(s, id[i], id[i + 1], &r, &pm[i]) ? r << 6 | i : INT32_MAX;
 		}
+		for (int i = ni; i < nv * 4; i++) key[i] = INT32_MAX;   /* the last block's padding */
 		for (;;) {
-			int32_t best = INT32_MAX;
-			for (int i = 0; i < ni; i++) best = key[i] < best ? key[i] : best;
+			int32_t best = min_key(key, nv);
 			if (best == INT32_MAX) break;
 			int bi = best & 63, j = nx[bi];
 			id[bi] = pm[bi];
