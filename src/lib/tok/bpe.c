@@ -73,6 +73,8 @@ void tok_find_barriers(tok *t)
 		for (int b = 0; b < 129; b++)
 			t->cut[a][b] = t->kind[a] == K_INERT || t->kind[b] == K_INERT ||
 				       (t->kind[a] == K_VOCAB && t->kind[b] == K_VOCAB && !t->pair[a][b]);
+	for (int a = 0; a < 129; a++)
+		for (int b = 0; b < 256; b++) t->scan[a][b] = b < 0x80 ? t->cut[a][b] : 2;
 	t->barriers = 1;
 }
 
@@ -365,27 +367,25 @@ static inline __attribute__((always_inline)) void piece(tok_state *s, const char
 /* From u[*ip], after a class character of class *pcp, over class
  * characters (ASCII, U+2581) to the first barrier (S_CUT: *ip is the
  * character after it, *pcp the class before it), another character
- * (S_OTHER) or the end (S_END). One table lookup a character: the common
- * case in code and prose, kept apart so its state stays in registers. */
+ * (S_OTHER) or the end (S_END). The common case in code and prose is a run
+ * of ASCII: one lookup a byte in t->scan, whose non-zero entries are a
+ * barrier (1) or a byte past ASCII (2), with the class taken from the byte
+ * before once the run ends. */
 enum { S_END, S_CUT, S_OTHER };
-static int scan_class(const unsigned char (*cut)[129], const unsigned char *u, size_t n, size_t *ip, int *pcp)
+static int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip, int *pcp)
 {
 	size_t i = *ip;
 	int pc = *pcp, r;
-	const unsigned char *row = cut[pc];
 	for (;;) {
+		const unsigned char *row = t->scan[pc];
+		const size_t i0 = i;
+		while (i < n && !row[u[i]]) row = t->scan[u[i++]];
+		if (i > i0) pc = u[i - 1];
 		if (i >= n) { r = S_END; break; }
 		unsigned c = u[i];
-		if (c < 0x80) {
-			if (row[c]) { r = S_CUT; break; }
-			row = cut[c];
-			pc = (int)c;
-			i++;
-			continue;
-		}
+		if (c < 0x80) { r = S_CUT; break; }
 		if (c != 0xE2 || n - i < 3 || u[i + 1] != 0x96 || u[i + 2] != 0x81) { r = S_OTHER; break; }
-		if (row[CL_SP]) { r = S_CUT; break; }
-		row = cut[CL_SP];
+		if (t->cut[pc][CL_SP]) { r = S_CUT; break; }
 		pc = CL_SP;
 		i += 3;
 	}
@@ -416,7 +416,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
 	for (i = pl; i < n;) {
 		if (pc < CL_OTHER) {
-			int r = scan_class(t->cut, u, n, &i, &pc);
+			int r = scan_class(t, u, n, &i, &pc);
 			if (r == S_END) break;
 			if (r == S_CUT) {
 				piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, out);

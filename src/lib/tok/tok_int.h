@@ -210,6 +210,7 @@ struct tok {
 	int32_t cls_id[129];   /* the class character's vocab id, -1 */
 	unsigned char pair[130][130];
 	unsigned char cut[129][129];   /* between two class characters: a barrier */
+	unsigned char scan[129][256];  /* cut's ASCII columns indexed by any byte; 2 at bytes >= 0x80 (scan_class) */
 	int fb_inert;          /* no merge takes a <0xXX> token as either part */
 	size_t max_len;        /* the longest vocab entry, in bytes: no token covers more */
 	int32_t unk;
