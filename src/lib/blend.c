@@ -632,6 +632,16 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 	return rc;
 }
 
+int blend_write_manifest(const char *dir, const char *name, const void *p, size_t n, char *err, size_t errlen)
+{
+	char tmp[4200], path[4200];
+	blend_tmp_path(tmp, sizeof tmp, dir, name);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	util_atomic a;
+	if (util_atomic_open_as(&a, path, tmp, err, errlen) || util_atomic_write(&a, p, n, err, errlen)) return -1;
+	return util_atomic_finish(&a, err, errlen);
+}
+
 void blend_tmp_path(char *out, size_t n, const char *dir, const char *name)
 {
 	snprintf(out, n, "%s/" BLEND_TMP_PREFIX "%ld.%s", dir, (long)getpid(), name);

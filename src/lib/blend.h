@@ -218,5 +218,10 @@ int blend_stage_json(const char *text, size_t len, const char *path, int first, 
 
 /* manifest.json text appended to out. */
 void blend_manifest(const blend *b, const blend_info *info, strbuf *out);
+/* The manifest (blend_manifest's text, p and n) written and fsynced to its
+ * temp file blend_tmp_path(dir, name), as blend_write does a set, through
+ * util's atomic writes; blend_commit renames it with the sets. On failure
+ * the temp file is removed and -1 returned with "PATH: strerror" in err. */
+int blend_write_manifest(const char *dir, const char *name, const void *p, size_t n, char *err, size_t errlen);
 
 #endif

@@ -54,13 +54,9 @@ static void write_outputs(cli *c, blend *b, blend_info *info, const char *outdir
 	info->names[1] = names[1];
 	strbuf m = STRBUF_INIT;
 	blend_manifest(b, info, &m);
-	char mt[4300];
-	blend_tmp_path(mt, sizeof mt, outdir, names[2]);
-	FILE *mf = fopen(mt, "w");
-	if (!mf || fwrite(m.p, 1, m.len, mf) != m.len || fflush(mf) || fsync(fileno(mf)) || fclose(mf)) {
-		int e = errno;
+	if (blend_write_manifest(outdir, names[2], m.p, m.len, err, sizeof err)) {
 		blend_discard(outdir, names, 3);
-		cli_fatal(c, "%s: %s", mt, strerror(e));
+		cli_fatal(c, "%s", err);
 	}
 	strbuf_free(&m);
 	if (blend_commit(outdir, names, 3, err, sizeof err)) cli_fatal(c, "%s", err);

@@ -2,6 +2,8 @@
 #include "blend.h"
 #include "t.h"
 
+#include <unistd.h>
+
 static int parse(blend_recipe *r, const char *text, char *err)
 {
 	return blend_recipe_parse(r, text, strlen(text), "t.recipe", err, 256);
@@ -205,6 +207,37 @@ static void test_project(void)
 	json_doc_free(&d);
 }
 
+/* the manifest goes to its temp file beside the sets, whole and synced, and
+ * only blend_commit puts it in place; a directory it cannot write names the
+ * target and leaves nothing */
+static void test_manifest_atomic(void)
+{
+	char dir[] = "/tmp/test_blend.XXXXXX", err[512] = "", tmp[4200], path[4300];
+	T_CHECK(mkdtemp(dir) != NULL);
+	const char *names[] = {"manifest.json"};
+	const char text[] = "{\"tool\":\"blend\"}\n";
+	T_EQ_INT(blend_write_manifest(dir, names[0], text, sizeof text - 1, err, sizeof err), 0);
+	blend_tmp_path(tmp, sizeof tmp, dir, names[0]);
+	snprintf(path, sizeof path, "%s/%s", dir, names[0]);
+	size_t n = 0;
+	char *got = t_read_file(tmp, &n);
+	T_CHECK(got && n == sizeof text - 1 && !memcmp(got, text, n));
+	free(got);
+	T_CHECK(access(path, F_OK) != 0);
+	T_EQ_INT(blend_commit(dir, names, 1, err, sizeof err), 0);
+	got = t_read_file(path, &n);
+	T_CHECK(got && n == sizeof text - 1 && !memcmp(got, text, n));
+	free(got);
+	T_CHECK(access(tmp, F_OK) != 0);
+	unlink(path);
+	char bad[4300];
+	snprintf(bad, sizeof bad, "%s/none", dir);
+	T_EQ_INT(blend_write_manifest(bad, names[0], text, sizeof text - 1, err, sizeof err), -1);
+	snprintf(path, sizeof path, "%s/none/manifest.json: No such file or directory", dir);
+	T_EQ_STR(err, path);
+	T_EQ_INT(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	T_RUN(test_recipe);
@@ -213,5 +246,6 @@ int main(void)
 	T_RUN(test_shares);
 	T_RUN(test_independent_parts);
 	T_RUN(test_project);
+	T_RUN(test_manifest_atomic);
 	return t_done();
 }
