@@ -39,3 +39,13 @@ t_eq "in src/lib, only cli prints or exits" "" "$(lib_prints $(find src/lib \( -
 printf 'void f(void)\n{\n\tvfprintf(stderr, "x", ap);\n\tabort();\n\tsnprintf(b, 1, "x");\n\t/* printf(a comment) */\n}\n' >"$T/p.c"
 t_eq "the check finds vfprintf, stderr and abort, not snprintf or comments" "$T/p.c:3:	vfprintf(stderr, \"x\", ap);
 $T/p.c:4:	abort();" "$(lib_prints "$T/p.c")"
+# the README's module map names every source file of src/lib (a module, or a
+# part of one), so a new module cannot be left out of it
+map_missing() { # README FILE...
+	r=$1; shift
+	sed -n '/^The module map/,$p' "$r" >"$T/map"
+	for f in "$@"; do grep -qw "$(basename "$f" .c)" "$T/map" || echo "$f"; done
+}
+# shellcheck disable=SC2046
+t_eq "the README's module map names every file of src/lib" "" "$(map_missing README.md $(find src/lib -name '*.c' | sort))"
+t_eq "the check finds one it does not name" "src/lib/sftkit_no_such_module.c" "$(map_missing README.md src/lib/sftkit_no_such_module.c src/lib/json.c)"
