@@ -35,18 +35,18 @@ static const cli *oom_cli;
 static void cli_oom(size_t n)
 {
 	const cli *c = oom_cli;
-	char msg[4600];
+	char msg[4600], size[64] = "";
 	int k;
+	if (n) snprintf(size, sizeof size, " (allocating %zu bytes)", n);   /* 0: util_oom's "not known" */
 	if (c->cur_file || c->in_open) {
 		const char *f = c->in_open ? c->in.name : c->cur_file;
 		unsigned long long line = c->reading ? c->in.lineno + 1 : c->cur_line;
 		if (line)
-			k = snprintf(msg, sizeof msg, "%s: %s:%llu: out of memory (allocating %zu bytes)\n", c->prog,
-				     f ? f : "<stdin>", line, n);
+			k = snprintf(msg, sizeof msg, "%s: %s:%llu: out of memory%s\n", c->prog, f ? f : "<stdin>", line, size);
 		else
-			k = snprintf(msg, sizeof msg, "%s: %s: out of memory (allocating %zu bytes)\n", c->prog, f ? f : "<stdin>", n);
+			k = snprintf(msg, sizeof msg, "%s: %s: out of memory%s\n", c->prog, f ? f : "<stdin>", size);
 	} else {
-		k = snprintf(msg, sizeof msg, "%s: out of memory (allocating %zu bytes)\n", c->prog, n);
+		k = snprintf(msg, sizeof msg, "%s: out of memory%s\n", c->prog, size);
 	}
 	if (k > 0) {
 		ssize_t w = write(2, msg, (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1);

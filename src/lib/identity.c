@@ -756,7 +756,7 @@ static void pf_starts(identity_rules *r, int c)
 	const uint8_t *first = NULL;
 	if (pcre2_pattern_info(r->re[c + 3], PCRE2_INFO_FIRSTBITMAP, &first)) first = NULL;
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-	if (!md) abort();   /* out of memory, as util's x*alloc treat it */
+	if (!md) util_oom(0);
 	/* the patterns start caseless: a capital's row is its small letter's,
 	 * and a capital second byte goes as its small letter (the tests flip
 	 * the claims' case to hold this) */
@@ -828,8 +828,7 @@ void identity_init(identity_ctx *c, const identity_rules *r)
 	c->md = pcre2_match_data_create((uint32_t)N_CLAIMS + 2, NULL);   /* a group a claim, and the names */
 	c->mctx = pcre2_match_context_create(NULL);
 	c->jit = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
-	/* out of memory, as util's x*alloc treat it */
-	if (!c->md || !c->mctx || !c->jit) abort();
+	if (!c->md || !c->mctx || !c->jit) util_oom(0);
 	pcre2_jit_stack_assign(c->mctx, NULL, c->jit);
 	/* bound the work one string can cost; a pattern that hits the bound
 	 * is taken as not matching */

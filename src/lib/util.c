@@ -13,7 +13,7 @@ static void (*oom_fn)(size_t n);
 
 void util_set_oom_handler(void (*fn)(size_t n)) { oom_fn = fn; }
 
-static void oom(size_t n)
+_Noreturn void util_oom(size_t n)
 {
 	if (oom_fn) oom_fn(n);   /* a tool's: reports and exits */
 	fprintf(stderr, "sftkit: out of memory (allocating %zu bytes)\n", n);
@@ -23,21 +23,21 @@ static void oom(size_t n)
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
-	if (!p) oom(n);
+	if (!p) util_oom(n);
 	return p;
 }
 
 void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
-	if (!p) oom(n * size);
+	if (!p) util_oom(n * size);
 	return p;
 }
 
 void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
-	if (!q) oom(n);
+	if (!q) util_oom(n);
 	return q;
 }
 
@@ -56,7 +56,7 @@ void xgrow(void **p, size_t *cap, size_t need, size_t elsize)
 	if (need <= *cap) return;
 	size_t nc = *cap ? *cap : 16;
 	while (nc < need) {
-		if (nc > SIZE_MAX / 2 / elsize) oom(SIZE_MAX);
+		if (nc > SIZE_MAX / 2 / elsize) util_oom(SIZE_MAX);
 		nc *= 2;
 	}
 	*p = xrealloc(*p, nc * elsize);
@@ -69,7 +69,7 @@ void strbuf_reserve(strbuf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap) return;
 	size_t need = b->len + extra + 1;
-	if (need < b->len) oom(SIZE_MAX);
+	if (need < b->len) util_oom(SIZE_MAX);
 	size_t nc = b->cap ? b->cap : 256;
 	while (nc < need) nc = nc > SIZE_MAX / 2 ? need : nc * 2;
 	b->p = xrealloc(b->p, nc);

@@ -24,6 +24,10 @@
  * with the size asked and must not return; without one, or if it returns,
  * x*alloc abort. Process-wide: set it once, before any thread starts. */
 void util_set_oom_handler(void (*fn)(size_t n));
+/* What x*alloc do when the allocation fails, for memory another library
+ * allocates and returns NULL for (PCRE2's match data): the handler, else
+ * abort. n is the size asked, or 0 when the caller does not know it. */
+_Noreturn void util_oom(size_t n);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -13,12 +13,39 @@ long_functions() { # FILE...
 		awk -v F="$f" '/^\{/ { s = NR; name = prev } /^\}/ { if (s && NR - s > 150) printf "%s: %s (%d lines)\n", F, name, NR - s; s = 0 } { prev = $0 }' "$f"
 	done
 }
-# shellcheck disable=SC2046
-t_eq "no function in src/ over 150 lines" "" "$(long_functions $(find src -name '*.c' | sort))"
+# so a definition that opens its body on the signature line ("int f(void) {")
+# would escape that count: there is none
+brace_on_signature() { # FILE...
+	grep -nE '^[A-Za-z_][^;=#]*\)[[:space:]]*\{[[:space:]]*(/[*/].*)?$' "$@" /dev/null
+}
+srcs=$(find src -name '*.c' -o -name '*.h' | sort)
+# shellcheck disable=SC2086
+t_eq "no function in src/ over 150 lines (.c and .h)" "" "$(long_functions $srcs)"
 { echo 'int f(void)'; echo '{'; i=0; while [ $i -lt 151 ]; do echo '	;'; i=$((i + 1)); done; echo '}'; } >"$T/long.c"
 t_eq "the check finds a function of 151 lines" "$T/long.c: int f(void) (152 lines)" "$(long_functions "$T/long.c")"
+# shellcheck disable=SC2086
+t_eq "every function body in src/ opens with '{' in column 0" "" "$(brace_on_signature $srcs)"
+printf 'static int f(int x) {\n\treturn x;\n}\nstruct s {\n\tint a;\n};\nstatic const int t[] = {\n\t1,\n};\n' >"$T/kr.c"
+t_eq "the check finds one that does not" "$T/kr.c:1:static int f(int x) {" "$(brace_on_signature "$T/kr.c")"
 # the library reports through return values; util.c's out-of-memory message
-# is for programs that installed no handler (cli_init installs one)
-prints=$(grep -nE '\b(printf|fprintf|puts|fputs|perror|putchar|fputc|exit|_exit)[[:space:]]*\(' $(find src/lib -name '*.c' ! -path src/lib/cli.c | sort) |
-	grep -v 'snprintf\|vsnprintf' | grep -v '^src/lib/util.c:.*out of memory')
-t_eq "in src/lib, only cli.c prints or exits" "" "$prints"
+# and abort are for programs that installed no handler (cli_init installs one)
+lib_prints() { # FILE...
+	grep -nE '\b(printf|fprintf|vprintf|vfprintf|dprintf|vdprintf|puts|fputs|perror|putchar|fputc|putc|exit|_exit|_Exit|abort|err|errx|verr|warn|warnx|vwarn|syslog)[[:space:]]*\(|\b(stderr|stdout)\b' "$@" /dev/null |
+		grep -vE '^[^:]+:[0-9]+:[[:space:]]*(/?\*|//)' |
+		grep -vE '^src/lib/util\.c:[0-9]+:[[:space:]]*(fprintf\(stderr, "sftkit: out of memory|abort\(\);)'
+}
+# shellcheck disable=SC2046
+t_eq "in src/lib, only cli prints or exits" "" "$(lib_prints $(find src/lib \( -name '*.c' -o -name '*.h' \) ! -name 'cli.[ch]' | sort))"
+printf 'void f(void)\n{\n\tvfprintf(stderr, "x", ap);\n\tabort();\n\tsnprintf(b, 1, "x");\n\t/* printf(a comment) */\n}\n' >"$T/p.c"
+t_eq "the check finds vfprintf, stderr and abort, not snprintf or comments" "$T/p.c:3:	vfprintf(stderr, \"x\", ap);
+$T/p.c:4:	abort();" "$(lib_prints "$T/p.c")"
+# the README's module map names every source file of src/lib (a module, or a
+# part of one), so a new module cannot be left out of it
+map_missing() { # README FILE...
+	r=$1; shift
+	sed -n '/^The module map/,$p' "$r" >"$T/map"
+	for f in "$@"; do grep -qw "$(basename "$f" .c)" "$T/map" || echo "$f"; done
+}
+# shellcheck disable=SC2046
+t_eq "the README's module map names every file of src/lib" "" "$(map_missing README.md $(find src/lib -name '*.c' | sort))"
+t_eq "the check finds one it does not name" "src/lib/sftkit_no_such_module.c" "$(map_missing README.md src/lib/sftkit_no_such_module.c src/lib/json.c)"

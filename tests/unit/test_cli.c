@@ -301,6 +301,41 @@ static void test_annotate(void)
 	free(b.p);
 }
 
+/* util_oom, for memory another library failed to allocate, goes to cli's
+ * handler: the tool's name, exit 1, the size when it is known; no abort */
+static int oom_child(size_t n, char *err, size_t errn)
+{
+	int pfd[2];
+	if (pipe(pfd)) return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		cli c;
+		char *argv[] = { "t", NULL };
+		cli_init(&c, "t", "usage: t\n", 1, argv);
+		util_oom(n);
+	}
+	close(pfd[1]);
+	size_t got = 0;
+	ssize_t k;
+	while (got < errn - 1 && (k = read(pfd[0], err + got, errn - 1 - got)) > 0) got += (size_t)k;
+	err[got] = 0;
+	close(pfd[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_oom(void)
+{
+	char e[256];
+	T_EQ_INT(oom_child(0, e, sizeof e), 1);
+	T_EQ_STR(e, "t: out of memory\n");
+	T_EQ_INT(oom_child(100, e, sizeof e), 1);
+	T_EQ_STR(e, "t: out of memory (allocating 100 bytes)\n");
+}
+
 int main(void)
 {
 	T_RUN(test_int_arg);
@@ -311,5 +346,6 @@ int main(void)
 	T_RUN(test_bad_record_as);
 	T_RUN(test_messages);
 	T_RUN(test_annotate);
+	T_RUN(test_oom);
 	return t_done();
 }

@@ -273,7 +273,7 @@ static void test_gsm8k_train(void)
 	snprintf(p2, sizeof p2, "%s/benchmarks/gsm8k/train.jsonl", t_shared());
 	size_t n1 = 0, n2 = 0;
 	char *a = t_read_file(p1, &n1), *b = t_read_file(p2, &n2);
-	if (!a || !b) { free(a); free(b); T_SKIP("no GSM8K files under SFTKIT_SHARED"); }
+	if (!a || !b) { free(a); free(b); T_SKIP("%s/benchmarks/gsm8k absent", t_shared()); }
 	decontam_index *ix = decontam_index_new(NULL);
 	char err[256];
 	T_EQ_INT(decontam_add_benchmark(ix, "gsm8k", p1, a, n1, NULL, 0, err, sizeof err), 0);
