@@ -9,11 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Run cli_int_arg / cli_real_arg / cli_uint_arg in a child; its exit
- * status and stderr. */
-enum { K_INT, K_REAL, K_UINT };
-static int child_run(int kind, const char *arg, long long lo, long long hi, uint64_t ulo, uint64_t uhi, char *err,
-		     size_t errn)
+/* Run fn(arg) in a child with stderr on a pipe; its exit status and
+ * stderr (read to the end: stderr is unbuffered, so a message comes in
+ * several writes). */
+static int capture(void (*fn)(void *), void *arg, char *err, size_t errn)
 {
 	int pfd[2];
 	if (pipe(pfd)) return -1;
@@ -21,12 +20,7 @@ static int child_run(int kind, const char *arg, long long lo, long long hi, uint
 	if (pid == 0) {
 		dup2(pfd[1], 2);
 		close(pfd[0]);
-		cli c;
-		char *argv[] = { "t", NULL };
-		cli_init(&c, "t", "usage: t\n", 1, argv);
-		if (kind == K_REAL) cli_real_arg(&c, "--x", arg, (double)lo, (double)hi);
-		else if (kind == K_UINT) cli_uint_arg(&c, "--x", arg, ulo, uhi);
-		else cli_int_arg(&c, "--x", arg, lo, hi);
+		fn(arg);
 		_exit(0);
 	}
 	close(pfd[1]);
@@ -38,6 +32,34 @@ static int child_run(int kind, const char *arg, long long lo, long long hi, uint
 	int st;
 	waitpid(pid, &st, 0);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A cli for a child, as a tool's main makes it */
+static void child_cli(cli *c)
+{
+	static char *argv[] = { "t", NULL };
+	cli_init(c, "t", "usage: t\n", 1, argv);
+}
+
+/* Run cli_int_arg / cli_real_arg / cli_uint_arg in a child; its exit
+ * status and stderr. */
+enum { K_INT, K_REAL, K_UINT };
+struct num_case { int kind; const char *arg; long long lo, hi; uint64_t ulo, uhi; };
+static void num_child(void *p)
+{
+	const struct num_case *k = p;
+	cli c;
+	child_cli(&c);
+	if (k->kind == K_REAL) cli_real_arg(&c, "--x", k->arg, (double)k->lo, (double)k->hi);
+	else if (k->kind == K_UINT) cli_uint_arg(&c, "--x", k->arg, k->ulo, k->uhi);
+	else cli_int_arg(&c, "--x", k->arg, k->lo, k->hi);
+}
+
+static int child_run(int kind, const char *arg, long long lo, long long hi, uint64_t ulo, uint64_t uhi, char *err,
+		     size_t errn)
+{
+	struct num_case k = { kind, arg, lo, hi, ulo, uhi };
+	return capture(num_child, &k, err, errn);
 }
 
 static int child_status(int real, const char *arg, long long lo, long long hi, char *err, size_t errn)
@@ -155,32 +177,19 @@ static void test_real_arg(void)
 
 /* cli_progress_bytes in a child whose stderr is a pipe (so not a terminal):
  * a start, three quick redraws, then the final state. */
+static void bytes_run(void *p)
+{
+	cli c;
+	child_cli(&c);
+	c.progress = *(const int *)p;
+	cli_progress_bytes(&c, 0, 2000000, 0);
+	for (int i = 1; i <= 3; i++) cli_progress_bytes(&c, (uint64_t)i * 100000, 2000000, 0);
+	cli_progress_bytes(&c, 500000, 2000000, 1);
+}
+
 static int bytes_child(int progress, char *err, size_t errn)
 {
-	int pfd[2];
-	if (pipe(pfd)) return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		cli c;
-		char *argv[] = { "t", NULL };
-		cli_init(&c, "t", "usage: t\n", 1, argv);
-		c.progress = progress;
-		cli_progress_bytes(&c, 0, 2000000, 0);
-		for (int i = 1; i <= 3; i++) cli_progress_bytes(&c, (uint64_t)i * 100000, 2000000, 0);
-		cli_progress_bytes(&c, 500000, 2000000, 1);
-		_exit(0);
-	}
-	close(pfd[1]);
-	size_t got = 0;
-	ssize_t n;
-	while (got < errn - 1 && (n = read(pfd[0], err + got, errn - 1 - got)) > 0) got += (size_t)n;
-	err[got] = 0;
-	close(pfd[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return capture(bytes_run, &progress, err, errn);
 }
 
 static void test_progress_bytes(void)
@@ -200,6 +209,16 @@ static void test_progress_bytes(void)
 	T_CHECKF(strchr(err + 1, '\r') == NULL, "more than one draw: %s", err);
 }
 
+/* a bad record without --skip-bad: the run stops, exit 1 */
+static void bad_record_child(void *unused)
+{
+	(void)unused;
+	const char *rec = "{\"id\":1}";
+	cli d;
+	child_cli(&d);
+	cli_bad_record_as(&d, rec, strlen(rec), "no_messages", "record has no \"messages\" array");
+}
+
 /* cli_bad_record_as: under --skip-bad, counted under its own reason beside
  * bad_json; without it, fatal with the reason's text (exit 1). */
 static void test_bad_record_as(void)
@@ -216,59 +235,16 @@ static void test_bad_record_as(void)
 	T_EQ_INT(c.nreasons, 2);
 	T_EQ_STR(c.reasons[0].name, "no_messages");
 	T_EQ_STR(c.reasons[1].name, "bad_json");
-	int pfd[2];
-	T_CHECK(pipe(pfd) == 0);
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		cli d;
-		cli_init(&d, "t", "usage: t\n", 1, argv);
-		cli_bad_record_as(&d, rec, strlen(rec), "no_messages", "record has no \"messages\" array");
-		_exit(0);
-	}
-	close(pfd[1]);
 	char err[512];
-	size_t got = 0;
-	ssize_t n;
-	/* stderr is unbuffered: the message comes in several writes */
-	while (got < sizeof err - 1 && (n = read(pfd[0], err + got, sizeof err - 1 - got)) > 0) got += (size_t)n;
-	err[got] = 0;
-	close(pfd[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	T_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	T_EQ_INT(capture(bad_record_child, NULL, err, sizeof err), 1);
 	T_CHECKF(strstr(err, "t: <stdin>:0: record has no \"messages\" array\n") != NULL, "%s", err);
 }
 
-/* Run fn in a child with stderr on a pipe; its exit status and stderr. */
-static int capture(void (*fn)(void), char *err, size_t errn)
+static void messages_child(void *unused)
 {
-	int pfd[2];
-	if (pipe(pfd)) return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		fn();
-		_exit(0);
-	}
-	close(pfd[1]);
-	size_t got = 0;
-	ssize_t n;
-	while (got < errn - 1 && (n = read(pfd[0], err + got, errn - 1 - got)) > 0) got += (size_t)n;
-	err[got] = 0;
-	close(pfd[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void messages_child(void)
-{
+	(void)unused;
 	cli c;
-	char *argv[] = { "t", NULL };
-	cli_init(&c, "t", "usage: t\n", 1, argv);
+	child_cli(&c);
 	c.cur_file = "f.jsonl";
 	c.cur_line = 7;
 	cli_info(&c, "index: %d MB", 3);
@@ -283,7 +259,7 @@ static void messages_child(void)
 static void test_messages(void)
 {
 	char err[512];
-	T_CHECK(capture(messages_child, err, sizeof err) == 0);
+	T_CHECK(capture(messages_child, NULL, err, sizeof err) == 0);
 	T_EQ_STR(err, "t: index: 3 MB\nt: f.jsonl:7: why: detail\nt: f.jsonl:7: still under -q\n");
 }
 
@@ -303,28 +279,16 @@ static void test_annotate(void)
 
 /* util_oom, for memory another library failed to allocate, goes to cli's
  * handler: the tool's name, exit 1, the size when it is known; no abort */
+static void oom_run(void *p)
+{
+	cli c;
+	child_cli(&c);
+	util_oom(*(const size_t *)p);
+}
+
 static int oom_child(size_t n, char *err, size_t errn)
 {
-	int pfd[2];
-	if (pipe(pfd)) return -1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 2);
-		close(pfd[0]);
-		cli c;
-		char *argv[] = { "t", NULL };
-		cli_init(&c, "t", "usage: t\n", 1, argv);
-		util_oom(n);
-	}
-	close(pfd[1]);
-	size_t got = 0;
-	ssize_t k;
-	while (got < errn - 1 && (k = read(pfd[0], err + got, errn - 1 - got)) > 0) got += (size_t)k;
-	err[got] = 0;
-	close(pfd[0]);
-	int st;
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return capture(oom_run, &n, err, errn);
 }
 
 static void test_oom(void)
