@@ -70,11 +70,12 @@ void tok_find_barriers(tok *t)
 		}
 	}
 	for (int a = 0; a < 129; a++)
-		for (int b = 0; b < 129; b++)
-			t->cut[a][b] = t->kind[a] == K_INERT || t->kind[b] == K_INERT ||
-				       (t->kind[a] == K_VOCAB && t->kind[b] == K_VOCAB && !t->pair[a][b]);
-	for (int a = 0; a < 129; a++)
-		for (int b = 0; b < 256; b++) t->scan[a][b] = b < 0x80 ? t->cut[a][b] : 2;
+		for (int b = 0; b < 256; b++) {
+			int c = b < 0x80 ? b : CL_SP;
+			int cut = t->kind[a] == K_INERT || t->kind[c] == K_INERT ||
+				  (t->kind[a] == K_VOCAB && t->kind[c] == K_VOCAB && !t->pair[a][c]);
+			t->cut[a][b] = (unsigned char)(b < 0x80 ? cut : 2 + cut);
+		}
 	t->barriers = 1;
 }
 
@@ -108,6 +109,12 @@ static inline struct hent heap_pop(tok_state *s, size_t *hn)
 	}
 	if (n) s->heap[i] = last;
 	return top;
+}
+
+/* The barrier between class characters of classes a and b (CL_SP: U+2581) */
+static inline int barrier(const tok *t, int a, int b)
+{
+	return b < 0x80 ? t->cut[a][b] : t->cut[a][0x80] & 1;
 }
 
 static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, int32_t *id)
@@ -368,24 +375,24 @@ static inline __attribute__((always_inline)) void piece(tok_state *s, const char
  * characters (ASCII, U+2581) to the first barrier (S_CUT: *ip is the
  * character after it, *pcp the class before it), another character
  * (S_OTHER) or the end (S_END). The common case in code and prose is a run
- * of ASCII: one lookup a byte in t->scan, whose non-zero entries are a
- * barrier (1) or a byte past ASCII (2), with the class taken from the byte
- * before once the run ends. */
+ * of ASCII: one lookup a byte in t->cut, whose non-zero entries are a
+ * barrier (1) or a byte past ASCII (2 or 3), with the class taken from the
+ * byte before once the run ends. */
 enum { S_END, S_CUT, S_OTHER };
 static int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip, int *pcp)
 {
 	size_t i = *ip;
 	int pc = *pcp, r;
 	for (;;) {
-		const unsigned char *row = t->scan[pc];
+		const unsigned char *row = t->cut[pc];
 		const size_t i0 = i;
-		while (i < n && !row[u[i]]) row = t->scan[u[i++]];
+		while (i < n && !row[u[i]]) row = t->cut[u[i++]];
 		if (i > i0) pc = u[i - 1];
 		if (i >= n) { r = S_END; break; }
 		unsigned c = u[i];
 		if (c < 0x80) { r = S_CUT; break; }
 		if (c != 0xE2 || n - i < 3 || u[i + 1] != 0x96 || u[i + 2] != 0x81) { r = S_OTHER; break; }
-		if (t->cut[pc][CL_SP]) { r = S_CUT; break; }
+		if (barrier(t, pc, CL_SP)) { r = S_CUT; break; }
 		pc = CL_SP;
 		i += 3;
 	}
@@ -432,7 +439,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		}
 		int c = char_class(w + i, n - i, &l), k = c < CL_OTHER ? t->kind[c] : -1;
 		int cut = 0;
-		if (c < CL_OTHER && pc < CL_OTHER) cut = t->cut[pc][c];
+		if (c < CL_OTHER && pc < CL_OTHER) cut = barrier(t, pc, c);
 		else if (pk == K_INERT || k == K_INERT) cut = 1;
 		else if (!t->pair[pc][c]) {
 			if (pk < 0) pk = char_kind(t, w + pi, pl);

@@ -209,8 +209,11 @@ struct tok {
 	unsigned char kind[129];
 	int32_t cls_id[129];   /* the class character's vocab id, -1 */
 	unsigned char pair[130][130];
-	unsigned char cut[129][129];   /* between two class characters: a barrier */
-	unsigned char scan[129][256];  /* cut's ASCII columns indexed by any byte; 2 at bytes >= 0x80 (scan_class) */
+	/* between two class characters, a barrier: cut[a][b] for an ASCII b is
+	 * 0 or 1; every column of a byte >= 0x80 holds 2 plus the barrier
+	 * before U+2581, so that a run of ASCII is scanned with one lookup a
+	 * byte (bpe.c: barrier, scan_class) */
+	unsigned char cut[129][256];
 	int fb_inert;          /* no merge takes a <0xXX> token as either part */
 	size_t max_len;        /* the longest vocab entry, in bytes: no token covers more */
 	int32_t unk;
