@@ -102,8 +102,8 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 	memset(r, 0, sizeof *r);
 	r->text = xstrndup(text, len);
 	r->text_len = len;
-	if (memchr(text, 0, len)) return err_set(err, errlen, "%s: a recipe is text, found a NUL byte", name);
-	if (!utf8_valid(text, len)) return err_set(err, errlen, "%s: a recipe is UTF-8 text, found invalid UTF-8", name);
+	if (memchr(text, 0, len)) return util_err_set(err, errlen, "%s: a recipe is text, found a NUL byte", name);
+	if (!utf8_valid(text, len)) return util_err_set(err, errlen, "%s: a recipe is UTF-8 text, found invalid UTF-8", name);
 	char *copy = xstrndup(text, len);
 	unsigned ln = 0;
 	int rc = 0;
@@ -114,24 +114,24 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 		char *tok[64];
 		int nt = 0;
 		const char *why = split_words(line, tok, 64, &nt);
-		if (why) { rc = err_set(err, errlen, "%s:%u: %s", name, ln, why); break; }
+		if (why) { rc = util_err_set(err, errlen, "%s:%u: %s", name, ln, why); break; }
 		if (!nt) continue;
 		if (!strcmp(tok[0], "seed")) {
 			if (nt != 2 || parse_u64(tok[1], &r->seed))
-				rc = err_set(err, errlen, "%s:%u: expected 'seed N' with N a number from 0 to 2^64-1, found '%s%s%s'",
+				rc = util_err_set(err, errlen, "%s:%u: expected 'seed N' with N a number from 0 to 2^64-1, found '%s%s%s'",
 					  name, ln, tok[0], nt > 1 ? " " : "", nt > 1 ? tok[1] : "");
 			else if (r->have_seed)
-				rc = err_set(err, errlen, "%s:%u: a second seed line", name, ln);
+				rc = util_err_set(err, errlen, "%s:%u: a second seed line", name, ln);
 			r->have_seed = 1;
 			continue;
 		}
 		if (nt < 2) {
-			rc = err_set(err, errlen, "%s:%u: expected 'NAME COUNT [FIELD=VALUE]...', found only '%s'", name, ln, tok[0]);
+			rc = util_err_set(err, errlen, "%s:%u: expected 'NAME COUNT [FIELD=VALUE]...', found only '%s'", name, ln, tok[0]);
 			break;
 		}
 		for (int i = 0; i < r->nparts; i++)
 			if (!strcmp(r->parts[i].name, tok[0])) {
-				rc = err_set(err, errlen, "%s:%u: part '%s' is already named on line %u", name, ln, tok[0], r->parts[i].line);
+				rc = util_err_set(err, errlen, "%s:%u: part '%s' is already named on line %u", name, ln, tok[0], r->parts[i].line);
 				break;
 			}
 		if (rc) break;
@@ -146,21 +146,21 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 		if (l > 6 && !strcmp(c + l - 6, "%total")) {
 			p->kind = BLEND_SHARE;
 			if (parse_pct(c, l - 6, &p->pct) || p->pct <= 0 || p->pct >= 100)
-				rc = err_set(err, errlen, "%s:%u: expected a share of the total above 0%% and below 100%%, found '%s'", name, ln, c);
+				rc = util_err_set(err, errlen, "%s:%u: expected a share of the total above 0%% and below 100%%, found '%s'", name, ln, c);
 		} else if (l > 1 && c[l - 1] == '%') {
 			p->kind = BLEND_PERCENT;
 			if (parse_pct(c, l - 1, &p->pct) || p->pct <= 0 || p->pct > 1e6)
-				rc = err_set(err, errlen, "%s:%u: expected a percentage of the part (like 50%% or 200%%), found '%s'", name, ln, c);
+				rc = util_err_set(err, errlen, "%s:%u: expected a percentage of the part (like 50%% or 200%%), found '%s'", name, ln, c);
 		} else {
 			p->kind = BLEND_COUNT;
 			if (parse_u64(c, &p->count) || p->count > UINT32_MAX)
-				rc = err_set(err, errlen, "%s:%u: expected a count (0 to 4294967295), P%% or P%%total, found '%s'", name, ln, c);
+				rc = util_err_set(err, errlen, "%s:%u: expected a count (0 to 4294967295), P%% or P%%total, found '%s'", name, ln, c);
 		}
 		for (int i = 2; i < nt && !rc; i++) {
 			char *eq = strchr(tok[i], '=');
 			int neg = eq && eq > tok[i] && eq[-1] == '!';
 			if (!eq || eq - neg == tok[i]) {
-				rc = err_set(err, errlen, "%s:%u: expected a condition FIELD=VALUE or FIELD!=VALUE, found '%s'", name, ln, tok[i]);
+				rc = util_err_set(err, errlen, "%s:%u: expected a condition FIELD=VALUE or FIELD!=VALUE, found '%s'", name, ln, tok[i]);
 				break;
 			}
 			p->conds = xrealloc(p->conds, (size_t)(p->nconds + 1) * sizeof *p->conds);
@@ -171,7 +171,7 @@ int blend_recipe_parse(blend_recipe *r, const char *text, size_t len, const char
 		}
 	}
 	free(copy);
-	if (!rc && !r->nparts) rc = err_set(err, errlen, "%s: no parts (expected lines 'NAME COUNT [FIELD=VALUE]...')", name);
+	if (!rc && !r->nparts) rc = util_err_set(err, errlen, "%s: no parts (expected lines 'NAME COUNT [FIELD=VALUE]...')", name);
 	return rc;
 }
 
@@ -207,11 +207,11 @@ void blend_free(blend *b)
 
 int blend_input_open(blend *b, const char *path, int is_stdin, const char *tmpdir, char *err, size_t errlen)
 {
-	if (b->ninputs >= BLEND_MAX_INPUTS) return err_set(err, errlen, "%s: more than %d inputs", path, BLEND_MAX_INPUTS);
+	if (b->ninputs >= BLEND_MAX_INPUTS) return util_err_set(err, errlen, "%s: more than %d inputs", path, BLEND_MAX_INPUTS);
 	struct stat st;
 	int spooled = is_stdin || !strcmp(path, "-");
 	if (!spooled) {
-		if (stat(path, &st)) return err_set(err, errlen, "%s: %s", path, strerror(errno));
+		if (stat(path, &st)) return util_err_set(err, errlen, "%s: %s", path, strerror(errno));
 		spooled = !S_ISREG(st.st_mode);
 	}
 	if (spooled && b->spool_fd < 0) {
@@ -246,7 +246,7 @@ int blend_input_line(blend *b, int i, const char *line, size_t len, uint64_t off
 		*where = b->spool_len;
 		/* line and '\n' in one write when the line is short: copy into a
 		 * stack buffer; long lines take two writes */
-		if (jsonl_write_line(&b->spool, line, len)) return err_set(err, errlen, "spool: %s", strerror(errno));
+		if (jsonl_write_line(&b->spool, line, len)) return util_err_set(err, errlen, "spool: %s", strerror(errno));
 		b->spool_len += len + 1;
 	} else {
 		*where = offset;
@@ -293,9 +293,9 @@ int blend_match(const blend *b, const json_doc *d)
 
 int blend_add(blend *b, int k, int i, uint64_t where, size_t len, char *err, size_t errlen)
 {
-	if (len > UINT32_MAX) return err_set(err, errlen, "a record of %zu bytes: blend indexes records up to 4 GiB", len);
-	if (where >= BLEND_MAX_OFFSET) return err_set(err, errlen, "offset %llu: blend indexes inputs up to 256 TiB", (unsigned long long)where);
-	if (b->n >= UINT32_MAX) return err_set(err, errlen, "more than %u records", UINT32_MAX - 1);
+	if (len > UINT32_MAX) return util_err_set(err, errlen, "a record of %zu bytes: blend indexes records up to 4 GiB", len);
+	if (where >= BLEND_MAX_OFFSET) return util_err_set(err, errlen, "offset %llu: blend indexes inputs up to 256 TiB", (unsigned long long)where);
+	if (b->n >= UINT32_MAX) return util_err_set(err, errlen, "more than %u records", UINT32_MAX - 1);
 	if (b->n == b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 4096;
 		b->loc = xrealloc(b->loc, b->cap * sizeof *b->loc);
@@ -362,10 +362,10 @@ static int resolve(blend *b, strbuf *notes, char *err, size_t errlen)
 		else fixed += p->requested;
 	}
 	if (shares <= 0) return 0;
-	if (shares > 1.0 + 1e-9) return err_set(err, errlen, "the shares of the total add up to %.6g%%, more than 100%%", shares * 100);
+	if (shares > 1.0 + 1e-9) return util_err_set(err, errlen, "the shares of the total add up to %.6g%%, more than 100%%", shares * 100);
 	double total;
 	if (shares >= 1.0 - 1e-9) {
-		if (fixed) return err_set(err, errlen, "the shares of the total add up to 100%% and other parts ask for %llu more",
+		if (fixed) return util_err_set(err, errlen, "the shares of the total add up to 100%% and other parts ask for %llu more",
 					(unsigned long long)fixed);
 		total = -1;
 	} else if (fixed) total = (double)fixed / (1.0 - shares);
@@ -543,17 +543,17 @@ int blend_project(strbuf *out, json_doc *d, const char *line, size_t len, const 
 
 static int open_inputs(blend *b, char *err, size_t errlen)
 {
-	if (b->spool_fd >= 0 && jsonl_flush(&b->spool)) return err_set(err, errlen, "spool: %s", strerror(errno));
+	if (b->spool_fd >= 0 && jsonl_flush(&b->spool)) return util_err_set(err, errlen, "spool: %s", strerror(errno));
 	for (int i = 0; i < b->ninputs; i++) {
 		blend_input *in = &b->inputs[i];
 		if (in->spooled) { in->fd = b->spool_fd; continue; }
 		if (in->fd >= 0) continue;
 		in->fd = open(in->path, O_RDONLY | O_CLOEXEC);
 		struct stat st;
-		if (in->fd < 0 || fstat(in->fd, &st)) return err_set(err, errlen, "%s: %s", in->path, strerror(errno));
+		if (in->fd < 0 || fstat(in->fd, &st)) return util_err_set(err, errlen, "%s: %s", in->path, strerror(errno));
 		if (st.st_dev != in->dev || st.st_ino != in->ino || st.st_size != in->size ||
 		    st.st_mtim.tv_sec != in->mtime.tv_sec || st.st_mtim.tv_nsec != in->mtime.tv_nsec)
-			return err_set(err, errlen, "%s: the file changed between blend's two passes (size %lld, then %lld)",
+			return util_err_set(err, errlen, "%s: the file changed between blend's two passes (size %lld, then %lld)",
 				    in->path, (long long)in->size, (long long)st.st_size);
 	}
 	return 0;
@@ -600,24 +600,24 @@ int blend_write(blend *b, int set, const char *dir, const char *name, const char
 		strbuf_reset(&rec);
 		strbuf_reserve(&rec, (size_t)b->len[x] + 1);
 		if (read_full(in->fd, rec.p, b->len[x], off)) {
-			rc = err_set(err, errlen, "%s: read at offset %llu: %s", in->spooled ? "spool" : in->path,
+			rc = util_err_set(err, errlen, "%s: read at offset %llu: %s", in->spooled ? "spool" : in->path,
 				  (unsigned long long)off, strerror(errno));
 			break;
 		}
 		rec.len = b->len[x];
 		strbuf_reset(&o);
 		if (blend_project(&o, &d, rec.p, rec.len, keep, nkeep)) {
-			rc = err_set(err, errlen, "%s: offset %llu: the record read back is not the one indexed (the input changed?)",
+			rc = util_err_set(err, errlen, "%s: offset %llu: the record read back is not the one indexed (the input changed?)",
 				  in->spooled ? "spool" : in->path, (unsigned long long)off);
 			break;
 		}
 		strbuf_putc(&o, '\n');
 		sha256_update(&sc, o.p, o.len);
 		bytes += o.len;
-		if (jsonl_write(&w, o.p, o.len)) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (jsonl_write(&w, o.p, o.len)) rc = util_err_set(err, errlen, "%s: %s", tmp, strerror(errno));
 		if (progress && ((i + 1) & 0xFFFF) == 0) progress(pctx, i + 1, b->nset[set]);
 	}
-	if (!rc && jsonl_flush(&w)) rc = err_set(err, errlen, "%s: %s", tmp, strerror(errno));
+	if (!rc && jsonl_flush(&w)) rc = util_err_set(err, errlen, "%s: %s", tmp, strerror(errno));
 	jsonl_writer_close(&w);   /* flushed (or failed): frees the buffer; the fd is a's */
 	if (rc) util_atomic_abort(&a);
 	else if ((rc = util_atomic_finish(&a, err, errlen)) == 0) {
@@ -762,10 +762,10 @@ int blend_stage_json(const char *text, size_t len, const char *path, int first, 
 	json_doc d;
 	json_doc_init(&d);
 	int rc = 0;
-	if (json_parse(&d, text, len)) rc = err_set(err, errlen, "%s: expected a tool's --summary (a JSON object): %s", path, d.err);
+	if (json_parse(&d, text, len)) rc = util_err_set(err, errlen, "%s: expected a tool's --summary (a JSON object): %s", path, d.err);
 	else if (json_type_of(&d, 0) != JSON_OBJECT || json_type_of(&d, json_get(&d, 0, "read")) != JSON_NUMBER ||
 		 json_type_of(&d, json_get(&d, 0, "kept")) != JSON_NUMBER || json_type_of(&d, json_get(&d, 0, "dropped")) != JSON_NUMBER)
-		rc = err_set(err, errlen, "%s: expected a tool's --summary, with \"read\", \"kept\" and \"dropped\"", path);
+		rc = util_err_set(err, errlen, "%s: expected a tool's --summary, with \"read\", \"kept\" and \"dropped\"", path);
 	else {
 		const char *base = strrchr(path, '/');
 		base = base ? base + 1 : path;

@@ -279,7 +279,7 @@ static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *u
 {
 	decontam_index *ix = L->ix;
 	if (json_type_of(d, obj) != JSON_OBJECT)
-		return err_set(err, errlen, "%s: %s %llu: expected a JSON object", path, unit, (unsigned long long)no), DECONTAM_ERR_DATA;
+		return util_err_set(err, errlen, "%s: %s %llu: expected a JSON object", path, unit, (unsigned long long)no), DECONTAM_ERR_DATA;
 	if (!L->lay && !L->fields) {
 		for (int k = 0; k < NLAYOUTS && !L->lay; k++) {
 			int ok = 1;
@@ -290,7 +290,7 @@ static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *u
 		if (!L->lay) {
 			strbuf f = STRBUF_INIT;
 			list_fields(d, obj, &f);
-			err_set(err, errlen, "%s: no known benchmark layout (fields: %s); name the fields with --field", path, f.p);
+			util_err_set(err, errlen, "%s: no known benchmark layout (fields: %s); name the fields with --field", path, f.p);
 			strbuf_free(&f);
 			return DECONTAM_ERR_LAYOUT;
 		}
@@ -328,7 +328,7 @@ static int load_object(loader *L, const json_doc *d, uint32_t obj, const char *u
 int decontam_add_benchmark(decontam_index *ix, const char *name, const char *path, const char *text, size_t len,
                      const char *const *fields, int nfields, char *err, size_t errlen)
 {
-	if (ix->built) return err_set(err, errlen, "%s: the index is already built", path), DECONTAM_ERR_DATA;
+	if (ix->built) return util_err_set(err, errlen, "%s: the index is already built", path), DECONTAM_ERR_DATA;
 	ix->bench = xrealloc(ix->bench, (size_t)(ix->nbench + 1) * sizeof *ix->bench);
 	int b = ix->nbench++;
 	memset(&ix->bench[b], 0, sizeof ix->bench[b]);
@@ -343,9 +343,9 @@ int decontam_add_benchmark(decontam_index *ix, const char *name, const char *pat
 	if (i < len && text[i] == '[') {
 		/* one JSON array of objects (MBPP's sanitized-mbpp.json) */
 		if (json_parse(&d, text, len))
-			rc = (err_set(err, errlen, "%s: byte %zu: %s", path, d.err_off, d.err), DECONTAM_ERR_DATA);
+			rc = (util_err_set(err, errlen, "%s: byte %zu: %s", path, d.err_off, d.err), DECONTAM_ERR_DATA);
 		else if (json_type_of(&d, 0) != JSON_ARRAY)
-			rc = (err_set(err, errlen, "%s: expected a JSON array of objects", path), DECONTAM_ERR_DATA);
+			rc = (util_err_set(err, errlen, "%s: expected a JSON array of objects", path), DECONTAM_ERR_DATA);
 		else
 			JSON_FOR_ELEMS(&d, 0, e, k) {
 				if ((rc = load_object(&L, &d, e, "element", (uint64_t)k + 1, path, err, errlen))) break;
@@ -360,9 +360,9 @@ int decontam_add_benchmark(decontam_index *ix, const char *name, const char *pat
 			while (q < e && (text[q] == ' ' || text[q] == '\t' || text[q] == '\r')) q++;
 			if (q < e) {
 				if (json_parse(&d, text + p, e - p)) {
-					rc = (err_set(err, errlen, "%s:%llu: %s", path, (unsigned long long)lineno, d.err), DECONTAM_ERR_DATA);
+					rc = (util_err_set(err, errlen, "%s:%llu: %s", path, (unsigned long long)lineno, d.err), DECONTAM_ERR_DATA);
 				} else if (json_type_of(&d, 0) != JSON_OBJECT) {
-					rc = (err_set(err, errlen, "%s:%llu: expected a JSON object", path, (unsigned long long)lineno), DECONTAM_ERR_DATA);
+					rc = (util_err_set(err, errlen, "%s:%llu: expected a JSON object", path, (unsigned long long)lineno), DECONTAM_ERR_DATA);
 				} else {
 					rc = load_object(&L, &d, 0, "line", lineno, path, err, errlen);
 				}
@@ -371,7 +371,7 @@ int decontam_add_benchmark(decontam_index *ix, const char *name, const char *pat
 		}
 	}
 	if (!rc && !ix->bench[b].items)
-		rc = (err_set(err, errlen, "%s: no benchmark items", path), DECONTAM_ERR_DATA);
+		rc = (util_err_set(err, errlen, "%s: no benchmark items", path), DECONTAM_ERR_DATA);
 	json_doc_free(&d);
 	strbuf_free(&L.txt);
 	strbuf_free(&L.id);

@@ -801,7 +801,7 @@ identity_rules *identity_rules_new(char *err, size_t errlen)
 		if (!r->re[c]) {
 			PCRE2_UCHAR msg[160];
 			pcre2_get_error_message(ec, msg, sizeof msg);
-			err_set(err, errlen, "identity rules: %s pattern at offset %zu: %s", c % 3 == 2 ? "cut-off" : "identity", (size_t)eo,
+			util_err_set(err, errlen, "identity rules: %s pattern at offset %zu: %s", c % 3 == 2 ? "cut-off" : "identity", (size_t)eo,
 			        (const char *)msg);
 			identity_rules_free(r);
 			return NULL;

@@ -23,7 +23,7 @@ jq_state *jqprog_compile(const char *prog, char *err, size_t errlen)
 {
 	jq_state *jq = jq_init();
 	if (!jq) {
-		err_set(err, errlen, "libjq could not start");
+		util_err_set(err, errlen, "libjq could not start");
 		return NULL;
 	}
 	strbuf msg = STRBUF_INIT;
@@ -31,7 +31,7 @@ jq_state *jqprog_compile(const char *prog, char *err, size_t errlen)
 	int ok = jq_compile(jq, prog);
 	jq_set_error_cb(jq, NULL, NULL);
 	if (!ok) {
-		err_set(err, errlen, "%s", msg.len ? msg.p : "it does not compile");
+		util_err_set(err, errlen, "%s", msg.len ? msg.p : "it does not compile");
 		jq_teardown(&jq);
 	}
 	strbuf_free(&msg);
@@ -40,14 +40,14 @@ jq_state *jqprog_compile(const char *prog, char *err, size_t errlen)
 
 int jqprog_parse(const char *line, size_t len, jv *out, char *err, size_t errlen)
 {
-	if (len > INT_MAX) return err_set(err, errlen, "libjq takes records of at most %d bytes", INT_MAX);
+	if (len > INT_MAX) return util_err_set(err, errlen, "libjq takes records of at most %d bytes", INT_MAX);
 	jv v = jv_parse_sized(line, (int)len);
 	if (jv_is_valid(v)) { *out = v; return 0; }
 	jv msg = jv_invalid_get_msg(v);
 	const char *m = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "invalid JSON";
 	/* its message goes on to quote the whole record */
 	const char *q = strstr(m, " (while parsing");
-	err_set(err, errlen, "libjq cannot read the record: %.*s", (int)(q ? (size_t)(q - m) : strlen(m)), m);
+	util_err_set(err, errlen, "libjq cannot read the record: %.*s", (int)(q ? (size_t)(q - m) : strlen(m)), m);
 	jv_free(msg);
 	return -1;
 }

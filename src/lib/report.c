@@ -154,8 +154,8 @@ int report_add_summary(report *r, const char *stage, const char *text, size_t le
 	json_doc d;
 	json_doc_init(&d);
 	int rc = 0;
-	if (json_parse(&d, text, len)) rc = err_set(err, errlen, "%s: expected a JSON summary object: %s", stage, d.err);
-	else if (json_type_of(&d, 0) != JSON_OBJECT) rc = err_set(err, errlen, "%s: expected a JSON object, found another value", stage);
+	if (json_parse(&d, text, len)) rc = util_err_set(err, errlen, "%s: expected a JSON summary object: %s", stage, d.err);
+	else if (json_type_of(&d, 0) != JSON_OBJECT) rc = util_err_set(err, errlen, "%s: expected a JSON object, found another value", stage);
 	if (rc) { json_doc_free(&d); return rc; }
 	r->stages = xrealloc(r->stages, (size_t)(r->nstages + 1) * sizeof *r->stages);
 	report_stage *s = &r->stages[r->nstages++];
@@ -172,7 +172,7 @@ int report_add_summary(report *r, const char *stage, const char *text, size_t le
 		int64_t v;
 		uint32_t n = json_get(&d, 0, keys[i]);
 		if (json_type_of(&d, n) != JSON_NUMBER || json_num_i64(&d, n, &v) || v < 0)
-			rc = err_set(err, errlen, "%s: expected \"%s\" as a count, found %s", stage, keys[i], n == JSON_NONE ? "nothing" : "another value");
+			rc = util_err_set(err, errlen, "%s: expected \"%s\" as a count, found %s", stage, keys[i], n == JSON_NONE ? "nothing" : "another value");
 		else *vals[i] = (uint64_t)v;
 	}
 	uint32_t rs = json_get(&d, 0, "reasons");
@@ -180,7 +180,7 @@ int report_add_summary(report *r, const char *stage, const char *text, size_t le
 		(void)i;
 		int64_t n;
 		if (json_type_of(&d, v) != JSON_NUMBER || json_num_i64(&d, v, &n) || n < 0) {
-			rc = err_set(err, errlen, "%s: expected reason counts, found another value", stage);
+			rc = util_err_set(err, errlen, "%s: expected reason counts, found another value", stage);
 			break;
 		}
 		strbuf kb = STRBUF_INIT;
@@ -198,7 +198,7 @@ int report_add_summary(report *r, const char *stage, const char *text, size_t le
 			(void)i;
 			int64_t n;
 			if (json_type_of(&d, v) != JSON_NUMBER || json_num_i64(&d, v, &n) || n < 0) {
-				rc = err_set(err, errlen, "%s: expected counts per benchmark, found another value", stage);
+				rc = util_err_set(err, errlen, "%s: expected counts per benchmark, found another value", stage);
 				break;
 			}
 			strbuf kb = STRBUF_INIT;
@@ -249,7 +249,7 @@ int report_add_decontam(report *r, const char *text, size_t len, char *err, size
 			if (json_parse(&d, text + p, e - p) || json_type_of(&d, 0) != JSON_OBJECT ||
 			    json_type_of(&d, bn = json_get(&d, 0, "benchmark")) != JSON_STRING ||
 			    json_type_of(&d, rows = json_get(&d, 0, "rows")) != JSON_NUMBER || json_num_i64(&d, rows, &nrows) || nrows < 0) {
-				rc = err_set(err, errlen, "line %llu: expected a decontam --report line (benchmark, item, rows, ...)", (unsigned long long)lineno);
+				rc = util_err_set(err, errlen, "line %llu: expected a decontam --report line (benchmark, item, rows, ...)", (unsigned long long)lineno);
 				break;
 			}
 			strbuf_reset(&b);
@@ -293,9 +293,9 @@ int report_set_manifest(report *r, const char *text, size_t len, char *err, size
 	json_doc d;
 	json_doc_init(&d);
 	int rc = 0;
-	if (json_parse(&d, text, len)) rc = err_set(err, errlen, "expected blend's manifest (a JSON object): %s", d.err);
-	else if (json_type_of(&d, 0) != JSON_OBJECT) rc = err_set(err, errlen, "expected blend's manifest (a JSON object), found another value");
-	else if (json_type_of(&d, json_get(&d, 0, "parts")) != JSON_ARRAY) rc = err_set(err, errlen, "expected blend's manifest, found no \"parts\" array");
+	if (json_parse(&d, text, len)) rc = util_err_set(err, errlen, "expected blend's manifest (a JSON object): %s", d.err);
+	else if (json_type_of(&d, 0) != JSON_OBJECT) rc = util_err_set(err, errlen, "expected blend's manifest (a JSON object), found another value");
+	else if (json_type_of(&d, json_get(&d, 0, "parts")) != JSON_ARRAY) rc = util_err_set(err, errlen, "expected blend's manifest, found no \"parts\" array");
 	json_doc_free(&d);
 	if (rc) return rc;
 	free(r->manifest);

@@ -128,9 +128,9 @@ char *strbuf_detach(strbuf *b, size_t *len)
 	return p;
 }
 
-char *read_file(const char *path, size_t *len) { return read_file_max(path, SIZE_MAX, len); }
+char *util_read_file(const char *path, size_t *len) { return util_read_file_max(path, SIZE_MAX, len); }
 
-char *read_file_max(const char *path, size_t max, size_t *len)
+char *util_read_file_max(const char *path, size_t max, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) return NULL;
@@ -150,7 +150,7 @@ char *read_file_max(const char *path, size_t max, size_t *len)
 	return strbuf_detach(&b, len);
 }
 
-int parse_count(const char *s, uint64_t *v)
+int util_parse_count(const char *s, uint64_t *v)
 {
 	uint64_t n = 0;
 	if (!*s) return -1;
@@ -164,7 +164,7 @@ int parse_count(const char *s, uint64_t *v)
 	return 0;
 }
 
-int err_set(char *err, size_t errlen, const char *fmt, ...)
+int util_err_set(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -301,8 +301,8 @@ int utf8_decode(const char *str, size_t n, uint32_t *cp)
 static int atomic_fail(util_atomic *a, const char *what, char *err, size_t errlen)
 {
 	int e = errno;
-	if (what) err_set(err, errlen, "%s: %s: %s", a->path, what, strerror(e));
-	else err_set(err, errlen, "%s: %s", a->path, strerror(e));
+	if (what) util_err_set(err, errlen, "%s: %s: %s", a->path, what, strerror(e));
+	else util_err_set(err, errlen, "%s: %s", a->path, strerror(e));
 	util_atomic_abort(a);
 	errno = e;
 	return -1;
@@ -316,7 +316,7 @@ static int atomic_init(util_atomic *a, const char *path, const char *tmp, int fl
 	a->fd = open(tmp, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0666);
 	if (a->fd >= 0) return 0;
 	int e = errno;
-	err_set(err, errlen, "%s: %s", path, strerror(e));
+	util_err_set(err, errlen, "%s: %s", path, strerror(e));
 	free(a->path);
 	free(a->tmp);
 	a->path = a->tmp = NULL;
@@ -434,7 +434,7 @@ int util_atomic_rename(const char *tmp, const char *path, char *err, size_t errl
 	if (!rename(tmp, path)) return 0;
 	int e = errno;
 	unlink(tmp);
-	err_set(err, errlen, "%s: %s", path, strerror(e));
+	util_err_set(err, errlen, "%s: %s", path, strerror(e));
 	errno = e;
 	return -1;
 }
@@ -445,7 +445,7 @@ int util_fsync_dir(const char *path, char *err, size_t errlen)
 	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
 	if (fd >= 0) {
-		if (fsync(fd) && errno != EINVAL) rc = err_set(err, errlen, "%s: fsync: %s", dir, strerror(errno));
+		if (fsync(fd) && errno != EINVAL) rc = util_err_set(err, errlen, "%s: fsync: %s", dir, strerror(errno));
 		int e = errno;
 		close(fd);
 		errno = e;
@@ -469,7 +469,7 @@ int util_atomic_symlink(const char *target, const char *path, char *err, size_t 
 			int e = errno;
 			strbuf_free(&t);
 			errno = e;
-			return err_set(err, errlen, "%s: %s", path, strerror(e));
+			return util_err_set(err, errlen, "%s: %s", path, strerror(e));
 		}
 	}
 	int rc = util_atomic_rename(t.p, path, err, errlen);
@@ -489,7 +489,7 @@ int util_spool_open(const char *dir, const char *prefix, char *err, size_t errle
 	if (fd >= 0) unlink(p.p);
 	strbuf_free(&p);
 	if (fd < 0) {
-		err_set(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(e));
+		util_err_set(err, errlen, "cannot create a temporary file in %s: %s", dir, strerror(e));
 		errno = e;
 	}
 	return fd;

@@ -60,20 +60,20 @@ char *strbuf_detach(strbuf *b, size_t *len);
 /* The whole of a file, NUL-terminated (not counted in *len); NULL with errno
  * set when it cannot be opened or read (the read's errno, EISDIR for a
  * directory; EIO when the read error left none). */
-char *read_file(const char *path, size_t *len);
+char *util_read_file(const char *path, size_t *len);
 /* The same, for inputs with no reason to be huge (a recipe, a lock file, a
  * manifest): NULL with errno EFBIG once more than max bytes come (a file
  * whose size is not known ahead, /dev/zero, is cut there too). */
-char *read_file_max(const char *path, size_t max, size_t *len);
+char *util_read_file_max(const char *path, size_t max, size_t *len);
 
 /* Format a message into err (errlen bytes; either may be 0) and return -1:
  * the library's way to fail with a reason in one statement. */
-int err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int util_err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* s as a count: decimal digits and nothing else (no sign, blank or '+'), at
  * most UINT64_MAX. 0 with *v set, else -1. (strtoull alone reads "-1" as
  * UINT64_MAX, which a --limit would take for "no limit".) */
-int parse_count(const char *s, uint64_t *v);
+int util_parse_count(const char *s, uint64_t *v);
 
 /* Replacing a file whole (the summary, a report, a cache ref, a shard's
  * signatures, blend's outputs): the new content goes to a temporary file in

@@ -63,7 +63,7 @@ static void write_outputs(cli *c, blend *b, blend_info *info, const char *outdir
 static void add_stage(cli *c, strbuf *stages, const char *path)
 {
 	size_t n;
-	char *t = read_file_max(path, BLEND_MAX_SUMMARY, &n), err[600];
+	char *t = util_read_file_max(path, BLEND_MAX_SUMMARY, &n), err[600];
 	if (!t) cli_fatal(c, "%s: %s", path, errno == EFBIG ? "more than 64 MiB: not a summary" : strerror(errno));
 	if (blend_stage_json(t, n, path, stages->len == 0, stages, err, sizeof err)) cli_fatal(c, "%s", err);
 	free(t);
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 	if (!recipe_path || (!outdir && !plan)) cli_usage_error(&c, "--recipe and --out-dir are required (or --plan)");
 
 	size_t rlen, llen = 0;
-	char *rtext = read_file_max(recipe_path, BLEND_MAX_RECIPE, &rlen), *ltext = NULL;
+	char *rtext = util_read_file_max(recipe_path, BLEND_MAX_RECIPE, &rlen), *ltext = NULL;
 	if (!rtext && errno == EFBIG) cli_fatal(&c, "%s: more than %d MiB: not a recipe", recipe_path, BLEND_MAX_RECIPE >> 20);
 	if (!rtext) cli_fatal(&c, "%s: %s", recipe_path, strerror(errno));
 	blend_recipe r;

@@ -67,7 +67,7 @@ static decontam_index *load(cli *c, const bench_arg *against, int na, const char
 			if (!strcmp(decontam_bench(ix, b)->name, name))
 				cli_usage_error(c, "two benchmarks named '%s': give one a NAME=FILE", name);
 		size_t len;
-		char *text = read_file(path, &len);
+		char *text = util_read_file(path, &len);
 		if (!text) cli_fatal(c, "%s: %s", path, strerror(errno));
 		const char **f = against[i].nf ? fields + against[i].fstart : nglobal ? fields : NULL;
 		int nf = against[i].nf ? against[i].nf : nglobal;

@@ -69,7 +69,7 @@ static void read_summaries(cli *c, report *r, const char *dir)
 		char p[4200];
 		size_t len;
 		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
-		char *t = read_file_max(p, 64 << 20, &len);
+		char *t = util_read_file_max(p, 64 << 20, &len);
 		if (!t) cli_fatal(c, "%s: %s", p, errno == EFBIG ? "more than 64 MiB: not a summary" : strerror(errno));
 		names[i][strlen(names[i]) - 5] = 0;
 		if (report_add_summary(r, names[i], t, len, err, sizeof err)) cli_fatal(c, "%s: %s", p, err);
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	char err[512];
 	if (manifest) {
 		size_t len;
-		char *t = read_file_max(manifest, 64 << 20, &len);
+		char *t = util_read_file_max(manifest, 64 << 20, &len);
 		if (!t) cli_fatal(&c, "%s: %s", manifest, errno == EFBIG ? "more than 64 MiB: not a manifest" : strerror(errno));
 		if (report_set_manifest(&r, t, len, err, sizeof err)) cli_fatal(&c, "%s: %s", manifest, err);
 		free(t);
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	if (sums) read_summaries(&c, &r, sums);
 	for (int i = 0; i < ndec; i++) {
 		size_t len;
-		char *t = read_file(dec[i], &len);
+		char *t = util_read_file(dec[i], &len);
 		if (!t) cli_fatal(&c, "%s: %s", dec[i], strerror(errno));
 		if (report_add_decontam(&r, t, len, err, sizeof err)) cli_fatal(&c, "%s: %s", dec[i], err);
 		free(t);

@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	chatlen_model m;
 	if (chatlen_model_load(tokpath, &m, err, sizeof err)) cli_fatal(&c, "%s", err);
 	if (template_file) {
-		char *text = read_file(template_file, NULL);
+		char *text = util_read_file(template_file, NULL);
 		if (!text) cli_fatal(&c, "%s: %s", template_file, strerror(errno));
 		free(m.template_text);
 		m.template_text = text;

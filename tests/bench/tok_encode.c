@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 	tok *t = tok_load(argv[1], err, sizeof err);
 	if (!t) { fprintf(stderr, "%s\n", err); return 1; }
 	size_t n;
-	char *b = read_file(argv[2], &n);
+	char *b = util_read_file(argv[2], &n);
 	if (!b) { perror(argv[2]); return 1; }
 	int reps = argc > 3 ? atoi(argv[3]) : 3;
 	/* the texts, decoded, one after another: offsets in all */

@@ -39,21 +39,21 @@ static void test_strbuf(void)
 static void test_parse_count(void)
 {
 	uint64_t v;
-	T_CHECK(parse_count("0", &v) == 0 && v == 0);
-	T_CHECK(parse_count("18446744073709551615", &v) == 0 && v == UINT64_MAX);
+	T_CHECK(util_parse_count("0", &v) == 0 && v == 0);
+	T_CHECK(util_parse_count("18446744073709551615", &v) == 0 && v == UINT64_MAX);
 	const char *bad[] = { "", "-1", "+1", " 1", "1 ", "18446744073709551616", "1x", "0x10" };
-	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) T_CHECKF(parse_count(bad[i], &v) == -1, "'%s' taken", bad[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) T_CHECKF(util_parse_count(bad[i], &v) == -1, "'%s' taken", bad[i]);
 }
 
 static void test_read_file_max(void)
 {
 	size_t n;
 	errno = 0;
-	char *t = read_file_max("/dev/zero", 1 << 16, &n);
+	char *t = util_read_file_max("/dev/zero", 1 << 16, &n);
 	T_CHECK(t == NULL && errno == EFBIG);
-	t = read_file_max("/nonexistent/x", 1 << 16, &n);
+	t = util_read_file_max("/nonexistent/x", 1 << 16, &n);
 	T_CHECK(t == NULL && errno == ENOENT);
-	t = read_file_max("tests/unit/t.h", 1 << 20, &n);
+	t = util_read_file_max("tests/unit/t.h", 1 << 20, &n);
 	T_CHECK(t != NULL && n > 0 && t[n] == 0);
 	free(t);
 }
@@ -153,7 +153,7 @@ static char *get(const char *name)
 	char p[600];
 	snprintf(p, sizeof p, "%s/%s", tdir, name);
 	size_t n;
-	char *t = read_file(p, &n);
+	char *t = util_read_file(p, &n);
 	return t ? t : xstrdup("(absent)");
 }
 

@@ -21,18 +21,18 @@ hub *hub_new(char *err, size_t errlen)
 {
 	uint64_t retries = 6, backoff_ms = 1000;
 	const char *r = getenv("SFTKIT_HUB_RETRIES"), *bo = getenv("SFTKIT_HUB_BACKOFF_MS");
-	if (r && *r && (parse_count(r, &retries) || retries > 100)) {
-		err_set(err, errlen, "SFTKIT_HUB_RETRIES: a number of retries from 0 to 100, not '%s'", r);
+	if (r && *r && (util_parse_count(r, &retries) || retries > 100)) {
+		util_err_set(err, errlen, "SFTKIT_HUB_RETRIES: a number of retries from 0 to 100, not '%s'", r);
 		return NULL;
 	}
-	if (bo && *bo && (parse_count(bo, &backoff_ms) || backoff_ms > 600000)) {
-		err_set(err, errlen, "SFTKIT_HUB_BACKOFF_MS: milliseconds from 0 to 600000, not '%s'", bo);
+	if (bo && *bo && (util_parse_count(bo, &backoff_ms) || backoff_ms > 600000)) {
+		util_err_set(err, errlen, "SFTKIT_HUB_BACKOFF_MS: milliseconds from 0 to 600000, not '%s'", bo);
 		return NULL;
 	}
 	uint64_t max_pages = HUB_MAX_PAGES;
 	const char *mp = getenv("SFTKIT_HUB_MAX_PAGES");
-	if (mp && *mp && (parse_count(mp, &max_pages) || max_pages < 1 || max_pages > HUB_MAX_PAGES)) {
-		err_set(err, errlen, "SFTKIT_HUB_MAX_PAGES: a number of pages from 1 to %d, not '%s'", HUB_MAX_PAGES, mp);
+	if (mp && *mp && (util_parse_count(mp, &max_pages) || max_pages < 1 || max_pages > HUB_MAX_PAGES)) {
+		util_err_set(err, errlen, "SFTKIT_HUB_MAX_PAGES: a number of pages from 1 to %d, not '%s'", HUB_MAX_PAGES, mp);
 		return NULL;
 	}
 	pthread_once(&curl_once, curl_init_once);
@@ -69,7 +69,7 @@ hub *hub_new(char *err, size_t errlen)
 		memmove(h->token, h->token + lead, strlen(h->token + lead) + 1);
 		for (const unsigned char *t = (const unsigned char *)h->token; *t; t++)
 			if (*t <= 0x20 || *t == 0x7f) {
-				err_set(err, errlen, "the Hub token (%s) holds a blank or control character: it cannot be "
+				util_err_set(err, errlen, "the Hub token (%s) holds a blank or control character: it cannot be "
 					"sent in a header; set it again", tok && *tok ? "HF_TOKEN" : "the token file");
 				free(h->token);
 				free(h->endpoint);

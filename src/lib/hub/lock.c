@@ -24,18 +24,18 @@ int hub_lock_each(const char *text, size_t len, const char *path, hub_lock_fn fn
 		while (q < le && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
 		if (q < le) {
 			if (json_parse(&d, p, (size_t)(le - p))) {
-				rc = err_set(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file): %s",
+				rc = util_err_set(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file): %s",
 					     path, ln, d.err);
 				break;
 			}
 			if (json_type_of(&d, 0) != JSON_OBJECT) {
-				rc = err_set(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file), "
+				rc = util_err_set(err, errlen, "%s:%u: expected a JSON object per line (hf-fetch's lock file), "
 					     "found another value", path, ln);
 				break;
 			}
 			if (json_type_of(&d, json_get(&d, 0, "repo")) != JSON_STRING ||
 			    json_type_of(&d, json_get(&d, 0, "commit")) != JSON_STRING) {
-				rc = err_set(err, errlen, "%s:%u: a lock line needs \"repo\" and \"commit\" (hf-fetch's lock file)",
+				rc = util_err_set(err, errlen, "%s:%u: a lock line needs \"repo\" and \"commit\" (hf-fetch's lock file)",
 					     path, ln);
 				break;
 			}
@@ -49,10 +49,10 @@ int hub_lock_each(const char *text, size_t len, const char *path, hub_lock_fn fn
 
 int hub_lock_load(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
-	*text = read_file_max(path, HUB_LOCK_MAX, len);
+	*text = util_read_file_max(path, HUB_LOCK_MAX, len);
 	if (*text) return 0;
 	int e = errno;
-	err_set(err, errlen, "%s: %s", path, e == EFBIG ? "more than 64 MiB: not a lock file" : strerror(e));
+	util_err_set(err, errlen, "%s: %s", path, e == EFBIG ? "more than 64 MiB: not a lock file" : strerror(e));
 	errno = e;
 	return -1;
 }
@@ -138,7 +138,7 @@ int hub_lock_record(const char *path, const char *kind, const char *id, const ch
 	int created = access(path, F_OK) != 0;
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0 || flock(fd, LOCK_EX)) {
-		err_set(err, errlen, "%s: %s", path, strerror(errno));
+		util_err_set(err, errlen, "%s: %s", path, strerror(errno));
 		if (fd >= 0) close(fd);
 		return -1;
 	}
@@ -156,7 +156,7 @@ int hub_lock_record(const char *path, const char *kind, const char *id, const ch
 		/* no partial line, and no empty file of our making */
 		int e = errno;
 		if (end >= 0 && ftruncate(fd, end) == 0 && end == 0 && created) unlink(path);
-		err_set(err, errlen, "%s: %s", path, strerror(e));
+		util_err_set(err, errlen, "%s: %s", path, strerror(e));
 	} else {
 		rc = 1;
 	}

@@ -21,10 +21,10 @@ int hub_load_card(hub *h, const hub_repo *r, datafiles_card *card, char *err, si
 	memset(card, 0, sizeof *card);
 	if (readme) {
 		char *loc = NULL;
-		if (hub_download_many(h, r, &readme, 1, 1, &loc)) return err_set(err, errlen, "%s", hub_error(h));
+		if (hub_download_many(h, r, &readme, 1, 1, &loc)) return util_err_set(err, errlen, "%s", hub_error(h));
 		FILE *fp = fopen(loc, "rb");
 		if (!fp) {
-			err_set(err, errlen, "%s: %s", loc, strerror(errno));
+			util_err_set(err, errlen, "%s: %s", loc, strerror(errno));
 			free(loc);
 			return -1;
 		}
@@ -36,7 +36,7 @@ int hub_load_card(hub *h, const hub_repo *r, datafiles_card *card, char *err, si
 		free(loc);
 		int rc = datafiles_from_card(b.p ? b.p : "", b.len, card, why, sizeof why);
 		strbuf_free(&b);
-		if (rc) return err_set(err, errlen, "%s: %s", r->id, why);
+		if (rc) return util_err_set(err, errlen, "%s: %s", r->id, why);
 	}
 	if (!card->n) {
 		const char **paths = repo_paths(r);
@@ -57,7 +57,7 @@ static int pick_converted(hub *h, hub_repo *r, const char *cname, const char *sn
 	p->note = strbuf_detach(&note, NULL);
 	hub_repo conv;
 	if (hub_repo_open(h, "datasets", r->id, "refs/convert/parquet", &conv)) {
-		err_set(err, errlen, "dataset %s: config '%s' split '%s' has no data files sftkit can read "
+		util_err_set(err, errlen, "dataset %s: config '%s' split '%s' has no data files sftkit can read "
 			"(.parquet, .jsonl, .json, .ndjson, plain, .gz or .zst), and the Parquet conversion is "
 			"not available: %s", r->id, cname, sname, hub_error(h));
 		hub_repo_free(&conv);
@@ -74,7 +74,7 @@ static int pick_converted(hub *h, hub_repo *r, const char *cname, const char *sn
 	for (size_t i = 0; i < r->nfiles; i++)
 		if (datafiles_glob_match(g1, r->files[i].path) || datafiles_glob_match(g2, r->files[i].path)) p->idx[p->n++] = i;
 	if (!p->n)
-		return err_set(err, errlen, "dataset %s: the Parquet conversion has no files for config '%s' split '%s'",
+		return util_err_set(err, errlen, "dataset %s: the Parquet conversion has no files for config '%s' split '%s'",
 			       r->id, cname, sname);
 	return 0;
 }
@@ -88,7 +88,7 @@ int hub_pick_files(hub *h, hub_repo *r, const char *glob, const char *config, co
 		for (size_t i = 0; i < r->nfiles; i++)
 			if (datafiles_glob_match(glob, r->files[i].path)) p->idx[p->n++] = i;
 		if (!p->n)
-			return err_set(err, errlen, "dataset %s: no file matches '%s' at commit %s", r->id, glob, r->commit);
+			return util_err_set(err, errlen, "dataset %s: no file matches '%s' at commit %s", r->id, glob, r->commit);
 		return 0;
 	}
 	datafiles_card card;
@@ -98,7 +98,7 @@ int hub_pick_files(hub *h, hub_repo *r, const char *glob, const char *config, co
 	const datafiles_config *cf = datafiles_pick_config(&card, config, why, sizeof why);
 	const datafiles_split *sp = cf ? datafiles_pick_split(cf, split, why, sizeof why) : NULL;
 	if (!sp) {
-		err_set(err, errlen, "dataset %s: %s", r->id, why);
+		util_err_set(err, errlen, "dataset %s: %s", r->id, why);
 	} else {
 		const char **paths = repo_paths(r);
 		p->n = datafiles_split_files(cf, sp, paths, r->nfiles, p->idx);

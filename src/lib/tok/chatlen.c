@@ -100,7 +100,7 @@ static int load_json(const char *dir, const char *name, json_doc *d, char **text
 	strbuf p = {0};
 	strbuf_printf(&p, "%s/%s", dir, name);
 	size_t n;
-	*text = read_file(p.p, &n);
+	*text = util_read_file(p.p, &n);
 	int rc = 0;
 	json_doc_init(d);
 	if (!*text) {
@@ -164,7 +164,7 @@ static int load_template(const char *dir, const json_doc *cfg, chatlen_model *m,
 	strbuf p = {0};
 	strbuf_printf(&p, "%s/chat_template.jinja", dir);
 	size_t n;
-	char *t = read_file(p.p, &n);
+	char *t = util_read_file(p.p, &n);
 	if (!t && errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", p.p, strerror(errno));
 		strbuf_free(&p);

@@ -546,7 +546,7 @@ tok *tok_load(const char *path, char *err, size_t errlen)
 		p = strbuf_detach(&b, NULL);
 	} else p = xstrdup(path);
 	size_t blen;
-	char *b = read_file(p, &blen);
+	char *b = util_read_file(p, &blen);
 	tok *t = NULL;
 	if (!b) snprintf(err, errlen, "%s: %s", p, strerror(errno));
 	else {
