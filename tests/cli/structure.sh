@@ -49,3 +49,45 @@ map_missing() { # README FILE...
 # shellcheck disable=SC2046
 t_eq "the README's module map names every file of src/lib" "" "$(map_missing README.md $(find src/lib -name '*.c' | sort))"
 t_eq "the check finds one it does not name" "src/lib/sftkit_no_such_module.c" "$(map_missing README.md src/lib/sftkit_no_such_module.c src/lib/json.c)"
+# every symbol a library object exports carries a prefix of its row in the
+# README's module map (or is a name the row lists whole): "dedup", "tok/"
+# match src/lib/dedup.c and src/lib/tok/*.c; "[a_, b_; c]" allows a_*, b_*, c
+map_names() { # README -> "module names..." TAB "allowed..." per row
+	sed -n '/^The module map/,$p' "$1" | grep '^| `' | awk -F'|' '{
+		cell = $2; mods = ""; allow = ""
+		s = cell; while (match(s, /`[^`]*`/)) { mods = mods " " substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH) }
+		if (match(cell, /\[[^]]*\]/)) {
+			n = split(substr(cell, RSTART + 1, RLENGTH - 2), it, /[,;]/)
+			for (i = 1; i <= n; i++) { split(it[i], w, " "); if (w[1] != "") allow = allow " " w[1] }
+		}
+		print mods "\t" allow }'
+}
+prefix_strays() { # README OBJDIR
+	map_names "$1" >"$T/rows"
+	(cd "$2" && find . -name '*.o' | sed 's|^\./||' | sort) | while read -r o; do
+		rel=${o%.o}; dir=${rel%/*}; [ "$dir" = "$rel" ] && dir=
+		allow=$(awk -F'\t' -v f="$rel" -v d="$dir/" '{ n = split($1, m, " "); for (i = 1; i <= n; i++) if (m[i] == f || m[i] == d) print $2 }' "$T/rows")
+		nm -g --defined-only "$2/$o" | awk '{ print $3 }' | while read -r sym; do
+			ok=
+			for a in $allow; do
+				case $a in
+				*_) case $sym in "$a"*) ok=1 ;; esac ;;
+				*) [ "$sym" = "$a" ] && ok=1 ;;
+				esac
+			done
+			[ -n "$ok" ] || echo "$rel: $sym"
+		done
+	done
+}
+objdir="$(dirname "${SFTKIT_REPLAY_DIR:-$SFTKIT_ROOT/build/release/tests}")/obj"
+if [ -d "$objdir" ]; then
+	t_eq "every symbol src/lib exports carries its module's prefix" "" "$(prefix_strays README.md "$objdir")"
+	mkdir -p "$T/obj/tok"
+	printf 'int json_ok(void);\nint json_ok(void)\n{\n\treturn 0;\n}\nint stray(void);\nint stray(void)\n{\n\treturn 1;\n}\n' >"$T/j.c"
+	printf 'int tok_ok(void);\nint tok_ok(void)\n{\n\treturn 0;\n}\nint jj_not_here(void);\nint jj_not_here(void)\n{\n\treturn 1;\n}\n' >"$T/t.c"
+	${CC:-cc} -c "$T/j.c" -o "$T/obj/json.o" && ${CC:-cc} -c "$T/t.c" -o "$T/obj/tok/bpe.o"
+	t_eq "the check finds a stray name and another module's prefix" "json: stray
+tok/bpe: jj_not_here" "$(prefix_strays README.md "$T/obj")"
+else
+	t_skip "every symbol src/lib exports carries its module's prefix" "no objects in $objdir"
+fi
