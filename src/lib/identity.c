@@ -564,17 +564,9 @@ static int hex4(const unsigned char *s, unsigned *v)
  * text character of its own length. */
 static int char_hides(const identity_rules *r, unsigned v)
 {
-	unsigned char b[3];
-	int l;
-	if (v < 0x800) {
-		b[0] = (unsigned char)(0xC0 | v >> 6), b[1] = (unsigned char)(0x80 | (v & 0x3F)), b[2] = 0, l = 2;
-	} else if (v < 0x10000) {
-		b[0] = (unsigned char)(0xE0 | v >> 12), b[1] = (unsigned char)(0x80 | (v >> 6 & 0x3F));
-		b[2] = (unsigned char)(0x80 | (v & 0x3F)), l = 3;
-	} else {
-		b[0] = (unsigned char)(0xF0 | v >> 18), b[1] = (unsigned char)(0x80 | (v >> 12 & 0x3F));
-		b[2] = (unsigned char)(0x80 | (v >> 6 & 0x3F)), l = 4;
-	}
+	char enc[4];
+	int l = utf8_encode(v, enc);
+	const unsigned char *b = (const unsigned char *)enc;
 	unsigned f = (b[0] | 0x20u) << 8 | (b[1] | 0x20u);
 	if (r->lit2[l > 2][f / 64] >> (f % 64) & 1) return 1;
 	if (l == 2) return 0;
