@@ -116,13 +116,6 @@ int convert_last_boxed(const char *s, size_t n, const char **ans, size_t *alen)
 	return 0;
 }
 
-static size_t utf8_chars(const char *s, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++) c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
-}
-
 /* The release filters (convert_spec.min_answer_chars, answer_field) on the
  * final assistant turn, content node a of the row d. */
 static int release_filters(const convert_spec *spec, const json_doc *d, uint32_t a, strbuf *tmp,
@@ -134,9 +127,9 @@ static int release_filters(const convert_spec *spec, const json_doc *d, uint32_t
 	json_str_append(d, a, tmp);
 	const char *t = tmp->p ? tmp->p : "";
 	size_t tn = tmp->len;
-	if (spec->min_answer_chars && utf8_chars(t, tn) < spec->min_answer_chars) {
+	if (spec->min_answer_chars && utf8_count(t, tn) < spec->min_answer_chars) {
 		*reason = "short_solution";
-		snprintf(err, errlen, "the solution has %zu characters, fewer than %zu", utf8_chars(t, tn), spec->min_answer_chars);
+		snprintf(err, errlen, "the solution has %zu characters, fewer than %zu", utf8_count(t, tn), spec->min_answer_chars);
 		return -1;
 	}
 	if (!spec->answer_field) return 0;

@@ -80,9 +80,7 @@ static uint64_t chars_of(report *r, const json_doc *d, uint32_t v)
 {
 	strbuf_reset(&r->scratch);
 	json_str_append(d, v, &r->scratch);
-	uint64_t n = 0;
-	for (size_t i = 0; i < r->scratch.len; i++) n += ((unsigned char)r->scratch.p[i] & 0xC0) != 0x80;
-	return n;
+	return utf8_count(r->scratch.p, r->scratch.len);
 }
 
 /* characters of a message's content: a string, or the "text" of its parts */

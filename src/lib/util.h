@@ -162,6 +162,8 @@ void arena_free(arena *a);
  * surrogates, nothing above U+10FFFF). */
 size_t utf8_valid_prefix(const char *s, size_t n);
 static inline int utf8_valid(const char *s, size_t n) { return utf8_valid_prefix(s, n) == n; }
+/* Code points in s: the bytes that are not continuation bytes (valid UTF-8 assumed). */
+size_t utf8_count(const char *s, size_t n);
 /* Encode code point cp (must be a scalar value) into out; returns bytes written (1..4). */
 int utf8_encode(uint32_t cp, char *out);
 /* Decode one code point at s (n bytes left, valid UTF-8 assumed); returns its length. */

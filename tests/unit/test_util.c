@@ -92,7 +92,12 @@ static void test_utf8(void)
 		T_CHECKF(n == (cps[i] < 0x80 ? 1 : cps[i] < 0x800 ? 2 : cps[i] < 0x10000 ? 3 : 4), "U+%04X: %d bytes", cps[i], n);
 		T_CHECK(utf8_valid_prefix(buf, (size_t)n) == (size_t)n);
 		T_CHECK(utf8_decode(buf, (size_t)n, &back) == n && back == cps[i]);
+		T_EQ_INT(utf8_count(buf, (size_t)n), 1);
 	}
+	/* code points, not bytes: a, e-acute, the euro sign, an emoji, NUL */
+	T_EQ_INT(utf8_count("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10), 4);
+	T_EQ_INT(utf8_count("x\0y", 3), 3);
+	T_EQ_INT(utf8_count("", 0), 0);
 }
 
 /* a directory of our own for the file tests; its entries, sorted, joined by ' ' */

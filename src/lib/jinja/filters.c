@@ -71,9 +71,7 @@ static value f_length(rt *R, const node *n, value v, const args *a, int mode)
 	(void)mode;
 	int line = n->line;
 	if (v.t == V_STR) {
-		int64_t c = 0;
-		for (size_t i = 0; i < v.u.s.n; i++) c += ((unsigned char)v.u.s.p[i] & 0xC0) != 0x80;
-		return vint(c);
+		return vint((int64_t)utf8_count(v.u.s.p, v.u.s.n));
 	}
 	if (v.t == V_LIST) return vint((int64_t)v.u.l->n);
 	if (v.t == V_DICT || v.t == V_NS) return vint((int64_t)v.u.d->n);
@@ -510,10 +508,10 @@ static value f_truncate(rt *R, const node *n, value v, const args *a, int mode)
 	value len = jj_kwarg(a, "length", 0, vint(255)), kill = jj_kwarg(a, "killwords", 1, vbool(0));
 	value end = jj_kwarg(a, "end", 2, vstr("...", 3)), lee = jj_kwarg(a, "leeway", 3, vint(5));
 	if (len.t != V_INT || lee.t != V_INT || end.t != V_STR) jj_fail(R->e, line, "truncate: bad arguments");
-	int64_t cps = (int64_t)jj_cp_count(end.u.s.p, end.u.s.n);
+	int64_t cps = (int64_t)utf8_count(end.u.s.p, end.u.s.n);
 	if (len.u.i < cps) jj_fail(R->e, line, "expected length >= %lld, got %lld", (long long)cps, (long long)len.u.i);
 	if (lee.u.i < 0) jj_fail(R->e, line, "expected leeway >= 0, got %lld", (long long)lee.u.i);
-	if ((int64_t)jj_cp_count(s.u.s.p, s.u.s.n) <= len.u.i + lee.u.i) return s;
+	if ((int64_t)utf8_count(s.u.s.p, s.u.s.n) <= len.u.i + lee.u.i) return s;
 	size_t cut = jj_cp_offset(s.u.s.p, s.u.s.n, (size_t)(len.u.i - cps));
 	if (!jj_truthy(kill)) {
 		/* rsplit(" ", 1)[0] */
@@ -836,7 +834,7 @@ static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, value 
 		int ws = strchr("\t\n\v\f\r ", ln.u.s.p[i]) && ln.u.s.p[i];
 		size_t j = i;
 		while (j < n && (strchr("\t\n\v\f\r ", ln.u.s.p[j]) && ln.u.s.p[j]) == ws) j++;
-		ch[nc][0] = i; ch[nc][1] = j - i; ch[nc][2] = jj_cp_count(ln.u.s.p + i, j - i);
+		ch[nc][0] = i; ch[nc][1] = j - i; ch[nc][2] = utf8_count(ln.u.s.p + i, j - i);
 		nc++;
 		i = j;
 	}

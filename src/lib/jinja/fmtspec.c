@@ -62,7 +62,7 @@ static void parse_spec(rt *R, int line, const char *p, size_t n, fspec *s)
 /* pad body (n code points) to the spec's width; '=' pads after the first pre bytes (sign and prefix) */
 static void put_padded(strbuf *b, const fspec *s, const char *body, size_t len, size_t pre, char dflt_align)
 {
-	size_t cps = jj_cp_count(body, len);
+	size_t cps = utf8_count(body, len);
 	char al = s->align ? s->align : dflt_align;
 	size_t pad = s->width > 0 && (size_t)s->width > cps ? (size_t)s->width - cps : 0;
 	const char *f = s->fill ? s->fill : " ";
@@ -529,7 +529,7 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 			char u[4];
 			size_t k;
 			/* one code point (a template string may hold bytes that are not UTF-8) */
-			if (arg.t == V_STR && arg.u.s.n <= 4 && jj_cp_count(arg.u.s.p, arg.u.s.n) == 1) { memcpy(u, arg.u.s.p, arg.u.s.n); k = arg.u.s.n; }
+			if (arg.t == V_STR && arg.u.s.n <= 4 && utf8_count(arg.u.s.p, arg.u.s.n) == 1) { memcpy(u, arg.u.s.p, arg.u.s.n); k = arg.u.s.n; }
 			else if (arg.t == V_BOOL) k = (size_t)utf8_encode((uint32_t)arg.u.b, u);
 			else if (arg.t == V_INT && arg.u.i >= 0 && arg.u.i <= 0x10FFFF && !(arg.u.i >= 0xD800 && arg.u.i < 0xE000)) k = (size_t)utf8_encode((uint32_t)arg.u.i, u);
 			else if (jj_isint(arg)) jj_fail(R->e, line, "OverflowError: %%c arg not in range(0x110000)");

@@ -229,7 +229,6 @@ extern const char jj_missing_filters[], jj_missing_tests[];
 
 /* value.c: lists, dicts, scopes, JSON in, truth, equality, order, errors */
 int jj_contains(rt *R, int line, value hay, value needle);
-size_t jj_cp_count(const char *p, size_t n);
 size_t jj_cp_offset(const char *p, size_t n, size_t k);
 value *jj_dict_find(const vdict *d, const char *k, size_t n);
 /* keys of any type: key i as a value, the entry of a key (NULL: none), set */

@@ -103,7 +103,7 @@ static uint32_t *cps_of(rt *R, value o, size_t *n)
  * byte offsets into o: the receiver's part o[start:end] */
 static value sub_range(rt *R, int line, value o, const args *a, int first, size_t *skipped_cps)
 {
-	int64_t len = (int64_t)jj_cp_count(o.u.s.p, o.u.s.n), lo = 0, hi = len;
+	int64_t len = (int64_t)utf8_count(o.u.s.p, o.u.s.n), lo = 0, hi = len;
 	value st = jj_kwarg(a, "start", first, V(V_NONE)), en = jj_kwarg(a, "end", first + 1, V(V_NONE));
 	if ((st.t != V_NONE && st.t != V_INT) || (en.t != V_NONE && en.t != V_INT))
 		jj_fail(R->e, line, "slice indices must be integers or None");
@@ -327,8 +327,8 @@ static value m_fromkeys(rt *R, int line, value o, const args *a, int mode)
 /* str.center, ljust, rjust with any one-character fill: Python's margins */
 static value pad_any(rt *R, int line, value o, int64_t width, value fill, char align)
 {
-	if (fill.t != V_STR || jj_cp_count(fill.u.s.p, fill.u.s.n) != 1) jj_fail(R->e, line, "The fill character must be exactly one character long");
-	int64_t len = (int64_t)jj_cp_count(o.u.s.p, o.u.s.n);
+	if (fill.t != V_STR || utf8_count(fill.u.s.p, fill.u.s.n) != 1) jj_fail(R->e, line, "The fill character must be exactly one character long");
+	int64_t len = (int64_t)utf8_count(o.u.s.p, o.u.s.n);
 	if (width <= len) return o;
 	if (width > (int64_t)R->out_limit) jj_fail(R->e, line, "a string padded past the output limit");
 	int64_t marg = width - len, left = align == '<' ? 0 : align == '>' ? marg : marg / 2 + (marg & width & 1);
@@ -438,7 +438,7 @@ static value m_partition(rt *R, int line, value o, const args *a, int mode)
 /* str.zfill: zeros after any sign */
 static value zfill(rt *R, value o, int64_t width)
 {
-	int64_t len = (int64_t)jj_cp_count(o.u.s.p, o.u.s.n);
+	int64_t len = (int64_t)utf8_count(o.u.s.p, o.u.s.n);
 	if (width <= len) return o;
 	int sign = o.u.s.n && (o.u.s.p[0] == '+' || o.u.s.p[0] == '-');
 	value padded = jj_str_pad(R, vstr(o.u.s.p + sign, o.u.s.n - (size_t)sign), width - sign, '0', '>');
@@ -487,7 +487,7 @@ static value m_rfind(rt *R, int line, value o, const args *a, int mode)
 	const char *f = o.t == V_UNDEF ? NULL : str_rfind(o, x);
 	if (!f && mode) jj_fail(R->e, line, "substring not found");
 	if (!f) return vint(-1);
-	return vint((int64_t)(skip + jj_cp_count(o.u.s.p, (size_t)(f - o.u.s.p))));
+	return vint((int64_t)(skip + utf8_count(o.u.s.p, (size_t)(f - o.u.s.p))));
 }
 
 /* str.find, index (mode 1): in code points */
@@ -500,9 +500,7 @@ static value m_find(rt *R, int line, value o, const args *a, int mode)
 	const char *f = o.t == V_UNDEF ? NULL : x.u.s.n ? memmem(o.u.s.p, o.u.s.n, x.u.s.p, x.u.s.n) : o.u.s.p;
 	if (!f && mode) jj_fail(R->e, line, "substring not found");
 	if (!f) return vint(-1);
-	int64_t cps = (int64_t)skip;
-	for (const char *q = o.u.s.p; q < f; q++) cps += ((unsigned char)*q & 0xC0) != 0x80;
-	return vint(cps);
+	return vint((int64_t)(skip + utf8_count(o.u.s.p, (size_t)(f - o.u.s.p))));
 }
 
 /* str.count: non-overlapping occurrences */
@@ -515,7 +513,7 @@ static value m_count(rt *R, int line, value o, const args *a, int mode)
 	size_t skip;
 	o = sub_range(R, line, o, a, 1, &skip);
 	if (o.t == V_UNDEF) return vint(0);
-	if (!x.u.s.n) return vint((int64_t)jj_cp_count(o.u.s.p, o.u.s.n) + 1);
+	if (!x.u.s.n) return vint((int64_t)utf8_count(o.u.s.p, o.u.s.n) + 1);
 	for (size_t i = 0; i + x.u.s.n <= o.u.s.n;) {
 		if (!memcmp(o.u.s.p + i, x.u.s.p, x.u.s.n)) { c++; i += x.u.s.n; }
 		else i++;

@@ -365,7 +365,7 @@ int jj_py_float(const char *p, size_t n, double *out)
  * on the left when the width is odd too, as its formula left = pad/2 + (pad & width & 1)) */
 value jj_str_pad(rt *R, value s, int64_t width, char fill, char align)
 {
-	int64_t len = (int64_t)jj_cp_count(s.u.s.p, s.u.s.n);
+	int64_t len = (int64_t)utf8_count(s.u.s.p, s.u.s.n);
 	if (width <= len) return s;
 	if (width > (1 << 20)) jj_fail(R->e, 0, "padding to more than a million characters");
 	int64_t pad = width - len, left = align == '<' ? 0 : align == '>' ? pad : pad / 2 + (pad & width & 1);

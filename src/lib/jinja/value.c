@@ -273,15 +273,8 @@ int jj_contains(rt *R, int line, value hay, value needle)
 	jj_fail(R->e, line, "argument of type %s is not iterable", jj_tname(hay.t));
 }
 
-/* Unicode whitespace as Python's str.isspace() sees it */
 /* ---------------- helpers of filters and methods ---------------- */
 
-size_t jj_cp_count(const char *p, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++) c += ((unsigned char)p[i] & 0xC0) != 0x80;
-	return c;
-}
 /* byte offset of code point k (n when past the end) */
 size_t jj_cp_offset(const char *p, size_t n, size_t k)
 {
