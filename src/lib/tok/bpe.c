@@ -15,6 +15,19 @@ static inline int char_class(const char *p, size_t n, size_t *len)
 	return k == 3 && c == 0xE2 && (unsigned char)p[1] == 0x96 && (unsigned char)p[2] == 0x81 ? CL_SP : CL_OTHER;
 }
 
+/* A class character's last and first bytes (U+2581: E2 96 81), and the
+ * index in t->cut of two bytes in a row: the 16 bits they are in memory,
+ * so that the scan loads each pair with one load. */
+static inline unsigned cls_last(int c) { return c == CL_SP ? 0x81 : (unsigned)c; }
+static inline unsigned cls_first(int c) { return c == CL_SP ? 0xE2 : (unsigned)c; }
+static inline uint16_t load16(const unsigned char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint16_t pair16(unsigned a, unsigned b)
+{
+	const unsigned char p[2] = { (unsigned char)a, (unsigned char)b };
+	return load16(p);
+}
+static inline int is_sp(const unsigned char *p, size_t n) { return n >= 3 && p[0] == 0xE2 && p[1] == 0x96 && p[2] == 0x81; }
+
 /* How a character becomes its first symbols: a vocab entry (K_VOCAB);
  * byte-fallback tokens that no merge takes (K_INERT); or the unk token or
  * nothing (K_SOFT: it may fuse with an unk beside it, or vanish and let its
@@ -69,12 +82,15 @@ void tok_find_barriers(tok *t)
 			prev = c;
 		}
 	}
+	/* every pair is a stop (1) but those of two class characters without a
+	 * barrier and the two inside U+2581 (see tok.h's cut) */
+	memset(t->cut, 1, sizeof t->cut);
+	t->cut[pair16(0xE2, 0x96)] = t->cut[pair16(0x96, 0x81)] = 0;
 	for (int a = 0; a < 129; a++)
-		for (int b = 0; b < 256; b++) {
-			int c = b < 0x80 ? b : CL_SP;
-			int cut = t->kind[a] == K_INERT || t->kind[c] == K_INERT ||
-				  (t->kind[a] == K_VOCAB && t->kind[c] == K_VOCAB && !t->pair[a][c]);
-			t->cut[a][b] = (unsigned char)(b < 0x80 ? cut : 2 + cut);
+		for (int b = 0; b < 129; b++) {
+			int cut = t->kind[a] == K_INERT || t->kind[b] == K_INERT ||
+				  (t->kind[a] == K_VOCAB && t->kind[b] == K_VOCAB && !t->pair[a][b]);
+			t->cut[pair16(cls_last(a), cls_first(b))] = (unsigned char)cut;
 		}
 	t->barriers = 1;
 }
@@ -114,7 +130,7 @@ static inline struct hent heap_pop(tok_state *s, size_t *hn)
 /* The barrier between class characters of classes a and b (CL_SP: U+2581) */
 static inline int barrier(const tok *t, int a, int b)
 {
-	return b < 0x80 ? t->cut[a][b] : t->cut[a][0x80] & 1;
+	return t->cut[pair16(cls_last(a), cls_first(b))];
 }
 
 static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, int32_t *id)
@@ -371,33 +387,40 @@ static inline __attribute__((always_inline)) void piece(tok_state *s, const char
 	else encode_cached(s, w, n, out);
 }
 
-/* From u[*ip], after a class character of class *pcp, over class
- * characters (ASCII, U+2581) to the first barrier (S_CUT: *ip is the
- * character after it, *pcp the class before it), another character
- * (S_OTHER) or the end (S_END). The common case in code and prose is a run
- * of ASCII: one lookup a byte in t->cut, whose non-zero entries are a
- * barrier (1) or a byte past ASCII (2 or 3), with the class taken from the
- * byte before once the run ends. */
+/* The first i' >= i where the pair (u[i' - 1], u[i']) stops the scan (see
+ * tok.h's cut), or n; i >= 1. Four pairs a round, the end tested once. */
+static inline size_t scan_pairs(const unsigned char *cut, const unsigned char *u, size_t i, size_t n)
+{
+	for (; i + 4 <= n; i += 4) {
+		if (cut[load16(u + i - 1)]) return i;
+		if (cut[load16(u + i)]) return i + 1;
+		if (cut[load16(u + i + 1)]) return i + 2;
+		if (cut[load16(u + i + 2)]) return i + 3;
+	}
+	for (; i < n; i++)
+		if (cut[load16(u + i - 1)]) return i;
+	return n;
+}
+
+/* From u[*ip], after a class character (ASCII or U+2581, so u[*ip - 1] is
+ * ASCII or 0x81), over class characters to the first barrier (S_CUT: *ip
+ * is the character after it), another character (S_OTHER: *ip is where
+ * it starts) or the end (S_END); *pcp is the class of the character
+ * before *ip. The scan passes 0xE2 0x96 0x81 only in that order after a
+ * class character, so the bytes it passed are whole class characters but
+ * for a U+2581 look-alike it stopped inside (0xE2 0x96 then another byte,
+ * or 0xE2 at the end): it steps back to that character's first byte. */
 enum { S_END, S_CUT, S_OTHER };
 static int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip, int *pcp)
 {
-	size_t i = *ip;
-	int pc = *pcp, r;
-	for (;;) {
-		const unsigned char *row = t->cut[pc];
-		const size_t i0 = i;
-		while (i < n && !row[u[i]]) row = t->cut[u[i++]];
-		if (i > i0) pc = u[i - 1];
-		if (i >= n) { r = S_END; break; }
-		unsigned c = u[i];
-		if (c < 0x80) { r = S_CUT; break; }
-		if (c != 0xE2 || n - i < 3 || u[i + 1] != 0x96 || u[i + 2] != 0x81) { r = S_OTHER; break; }
-		if (barrier(t, pc, CL_SP)) { r = S_CUT; break; }
-		pc = CL_SP;
-		i += 3;
+	size_t i = scan_pairs(t->cut, u, *ip, n);
+	int r = i >= n ? S_END : u[i] < 0x80 || is_sp(u + i, n - i) ? S_CUT : S_OTHER;
+	if (r != S_CUT) {
+		if (u[i - 1] == 0xE2) i--, r = S_OTHER;
+		else if (u[i - 1] == 0x96) i -= 2, r = S_OTHER;
 	}
 	*ip = i;
-	*pcp = pc;
+	*pcp = u[i - 1] < 0x80 ? u[i - 1] : CL_SP;
 	return r;
 }
 
@@ -429,8 +452,8 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 				piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, out);
 				st = i;
 				if (bounded && s->count + out->n > s->limit) return;
-				pc = u[i] < 0x80 ? u[i] : CL_SP;
-				i += pc == CL_SP ? 3 : 1;
+				/* the scan reads on from the pair after the cut's first byte */
+				i++;
 				continue;
 			}
 			pi = i - (pc == CL_SP ? 3 : 1);

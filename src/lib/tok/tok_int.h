@@ -209,11 +209,14 @@ struct tok {
 	unsigned char kind[129];
 	int32_t cls_id[129];   /* the class character's vocab id, -1 */
 	unsigned char pair[130][130];
-	/* between two class characters, a barrier: cut[a][b] for an ASCII b is
-	 * 0 or 1; every column of a byte >= 0x80 holds 2 plus the barrier
-	 * before U+2581, so that a run of ASCII is scanned with one lookup a
-	 * byte (bpe.c: barrier, scan_class) */
-	unsigned char cut[129][256];
+	/* cut[pair16(a, b)], for two bytes a, b in a row: 0 where the scan of a
+	 * run of class characters goes on past b, 1 where it stops. For ASCII a
+	 * (or 0x81, the last byte of U+2581) and ASCII b it is the barrier
+	 * between the two characters; before 0xE2 it is the barrier before
+	 * U+2581; the pairs (0xE2, 0x96) and (0x96, 0x81) inside U+2581 are 0
+	 * and every other pair is 1, so that one lookup a byte scans ASCII and
+	 * U+2581 alike (bpe.c: scan_class, barrier) */
+	unsigned char cut[1 << 16];
 	int fb_inert;          /* no merge takes a <0xXX> token as either part */
 	size_t max_len;        /* the longest vocab entry, in bytes: no token covers more */
 	int32_t unk;
