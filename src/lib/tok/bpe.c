@@ -290,16 +290,32 @@ static void bl_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
 	bpe(s, n, out);
 }
 
-/* Words of up to 16 bytes as two 64-bit words that, with the length, tell
- * them apart (XXH3's trick for short inputs: overlapping loads), so their
- * hash and comparison take no call. */
+/* Words of up to 16 bytes are keyed by their bytes, zero-padded to two
+ * 64-bit words, and their length: the key is two masked loads where 16
+ * bytes can be read (room: the bytes readable from w), so its hash and
+ * comparison take no call and no branch on the length. ff16: sixteen 0xFF
+ * then sixteen 0; from ff16 + 16 - n, its first n bytes are 0xFF. */
 static inline uint64_t load64(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline uint32_t load32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static inline void short_key(const char *w, size_t n, uint64_t k[2])
+static const unsigned char ff16[32] = { 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255 };
+static inline void short_key(const char *w, size_t n, size_t room, uint64_t k[2])
 {
-	if (n >= 8) { k[0] = load64(w); k[1] = load64(w + n - 8); }
-	else if (n >= 4) { k[0] = load32(w) | (uint64_t)load32(w + n - 4) << 32; k[1] = 0; }
-	else { k[0] = n ? (unsigned char)w[0] | (unsigned)(unsigned char)w[n / 2] << 8 | (unsigned)(unsigned char)w[n - 1] << 16 : 0; k[1] = 0; }
+	if (room >= 16) {
+		uint64_t m0, m1;
+		memcpy(&m0, ff16 + 16 - n, 8);
+		memcpy(&m1, ff16 + 24 - n, 8);
+		k[0] = load64(w) & m0;
+		k[1] = load64(w + 8) & m1;
+	} else {
+		k[0] = k[1] = 0;
+		memcpy(k, w, n);
+	}
+}
+
+/* A short key's slot: the top bits of a sum of products, which every bit
+ * of both words reaches (Fibonacci hashing). */
+static inline uint64_t short_hash(const uint64_t k[2])
+{
+	return (k[0] * 0x9E3779B97F4A7C15ull + k[1] * 0xC2B2AE3D27D4EB4Full) >> (64 - CACHE_BITS);
 }
 
 /* Room for m more ids in o. */
@@ -344,18 +360,19 @@ static __attribute__((noinline)) void encode_miss(tok_state *s, const char *w, s
 }
 
 /* w[0..n) to ids through the cache: bl_bpe for byte-level models, else
- * sp_bpe. Words of up to CACHE_MAX bytes are cached. A hit is handled
- * here, inline in the scan; words of up to 16 bytes are told apart by
- * their key and length alone (short_key), so a hit on one compares two
- * 64-bit words. */
-static inline __attribute__((always_inline)) void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
+ * sp_bpe; room >= n bytes can be read from w. Words of up to CACHE_MAX
+ * bytes are cached. A hit is handled here, inline in the scan; words of up
+ * to 16 bytes are told apart by their key and length alone (short_key),
+ * so a hit on one compares two 64-bit words. */
+static inline __attribute__((always_inline)) void encode_cached(tok_state *s, const char *w, size_t n, size_t room,
+								 tok_ids *out)
 {
 	uint64_t h, k[2] = { 0, 0 };
 	cache_ent *ce = NULL;
 	if (n <= 16) {
-		short_key(w, n, k);
-		h = mhash(k[0] ^ mhash(k[1] + n));
-		ce = &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)];
+		short_key(w, n, room, k);
+		h = short_hash(k);
+		ce = &s->cache[h];
 		if (ce->klen == n && load64(ce->key) == k[0] && load64(ce->key + 8) == k[1]) goto hit;
 	} else {
 		h = XXH3_64bits(w, n);
@@ -381,10 +398,11 @@ hit:;
 
 /* One piece of a cut word: a single class character with a vocab entry is
  * its own token; any other piece goes through the cache. */
-static inline __attribute__((always_inline)) void piece(tok_state *s, const char *w, size_t n, int pc, size_t pl, tok_ids *out)
+static inline __attribute__((always_inline)) void piece(tok_state *s, const char *w, size_t n, int pc, size_t pl, size_t room,
+							 tok_ids *out)
 {
 	if (n == pl && pc < CL_OTHER && s->t->cls_id[pc] >= 0) ids_push(out, s->t->cls_id[pc]);
-	else encode_cached(s, w, n, out);
+	else encode_cached(s, w, n, room, out);
 }
 
 /* The first i' >= i where the pair (u[i' - 1], u[i']) stops the scan (see
@@ -429,7 +447,7 @@ static int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip
 void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 {
 	const tok *t = s->t;
-	if (t->byte_level) { encode_cached(s, w, n, out); return; }
+	if (t->byte_level) { encode_cached(s, w, n, n, out); return; }
 	if (t->ignore_merges) {
 		/* a whole word in the vocab is one token; its pieces are not */
 		int32_t v = sm_get(&t->vocab, w, n);
@@ -449,7 +467,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			int r = scan_class(t, u, n, &i, &pc);
 			if (r == S_END) break;
 			if (r == S_CUT) {
-				piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, out);
+				piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, n - st, out);
 				st = i;
 				if (bounded && s->count + out->n > s->limit) return;
 				/* the scan reads on from the pair after the cut's first byte */
@@ -470,7 +488,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			cut = pk == K_VOCAB && k == K_VOCAB;
 		}
 		if (cut) {
-			piece(s, w + st, i - st, pc, pl, out);
+			piece(s, w + st, i - st, pc, pl, n - st, out);
 			st = i;
 			if (bounded && s->count + out->n > s->limit) return;
 		}
@@ -480,5 +498,5 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		pl = l;
 		i += l;
 	}
-	encode_cached(s, w + st, n - st, out);
+	encode_cached(s, w + st, n - st, n - st, out);
 }
