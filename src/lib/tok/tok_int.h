@@ -61,26 +61,22 @@ void tok_sm_free(strmap *m);
 typedef struct mergemap {
 	struct { uint64_t key; int32_t rank, id; } *t;
 	size_t cap, n;
+	unsigned shift;      /* 64 - log2(cap): a key's slot is its hash's top bits */
 } mergemap;
 
 static inline uint64_t mkey(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
 
-/* every bit of both ids reaches the low bits the table is indexed by (a
- * multiply alone, shifted right by 20, let only 5 bits of the left id in:
- * long probe runs) */
-static inline size_t mhash(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xFF51AFD7ED558CCDull;
-	k ^= k >> 33;
-	return (size_t)k;
-}
+/* A key's first slot: the top bits of a multiply (Fibonacci hashing),
+ * which every bit of both ids reaches (the low bits of a multiply, as a
+ * first version took them, let only 5 bits of the left id in: long probe
+ * runs). Two instructions: the merge loop looks a pair up per merge. */
+static inline size_t mm_slot(const mergemap *m, uint64_t k) { return (size_t)((k * 0x9E3779B97F4A7C15ull) >> m->shift); }
 
 static inline int mm_get(const mergemap *m, int32_t a, int32_t b, int32_t *rank, int32_t *id)
 {
 	if (!m->cap) return 0;
 	uint64_t k = mkey(a, b);
-	for (size_t j = mhash(k) & (m->cap - 1);; j = (j + 1) & (m->cap - 1)) {
+	for (size_t j = mm_slot(m, k);; j = (j + 1) & (m->cap - 1)) {
 		if (m->t[j].key == k) { *rank = m->t[j].rank; *id = m->t[j].id; return 1; }
 		if (m->t[j].key == UINT64_MAX) return 0;
 	}
