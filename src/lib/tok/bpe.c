@@ -423,13 +423,14 @@ static inline size_t scan_pairs(const unsigned char *cut, const unsigned char *u
 /* From u[*ip], after a class character (ASCII or U+2581, so u[*ip - 1] is
  * ASCII or 0x81), over class characters to the first barrier (S_CUT: *ip
  * is the character after it), another character (S_OTHER: *ip is where
- * it starts) or the end (S_END); *pcp is the class of the character
- * before *ip. The scan passes 0xE2 0x96 0x81 only in that order after a
- * class character, so the bytes it passed are whole class characters but
- * for a U+2581 look-alike it stopped inside (0xE2 0x96 then another byte,
- * or 0xE2 at the end): it steps back to that character's first byte. */
+ * it starts) or the end (S_END); the class of the character before *ip is
+ * then u[*ip - 1]'s (0x81: U+2581). The scan passes 0xE2 0x96 0x81 only in
+ * that order after a class character, so the bytes it passed are whole
+ * class characters but for a U+2581 look-alike it stopped inside (0xE2
+ * 0x96 then another byte, or 0xE2 at the end): it steps back to that
+ * character's first byte. */
 enum { S_END, S_CUT, S_OTHER };
-static int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip, int *pcp)
+static inline int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip)
 {
 	size_t i = scan_pairs(t->cut, u, *ip, n);
 	int r = i >= n ? S_END : u[i] < 0x80 || is_sp(u + i, n - i) ? S_CUT : S_OTHER;
@@ -438,7 +439,6 @@ static int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip
 		else if (u[i - 1] == 0x96) i -= 2, r = S_OTHER;
 	}
 	*ip = i;
-	*pcp = u[i - 1] < 0x80 ? u[i - 1] : CL_SP;
 	return r;
 }
 
@@ -464,16 +464,23 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
 	for (i = pl; i < n;) {
 		if (pc < CL_OTHER) {
-			int r = scan_class(t, u, n, &i, &pc);
+			int r = scan_class(t, u, n, &i);
 			if (r == S_END) break;
 			if (r == S_CUT) {
-				piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, n - st, out);
+				/* the piece [st, i) ends with a class character: one
+				 * alone is its own token (as in piece) */
+				const size_t pn = i - st;
+				const int32_t id = pn == 1 && u[st] < 0x80 ? t->cls_id[u[st]]
+						   : pn == 3 && is_sp(u + st, 3) ? t->cls_id[CL_SP] : -1;
+				if (id >= 0) ids_push(out, id);
+				else encode_cached(s, w + st, pn, n - st, out);
 				st = i;
 				if (bounded && s->count + out->n > s->limit) return;
 				/* the scan reads on from the pair after the cut's first byte */
 				i++;
 				continue;
 			}
+			pc = u[i - 1] < 0x80 ? u[i - 1] : CL_SP;
 			pi = i - (pc == CL_SP ? 3 : 1);
 			pl = pc == CL_SP ? 3 : 1;
 			pk = t->kind[pc];
