@@ -453,8 +453,10 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		int32_t v = sm_get(&t->vocab, w, n);
 		if (v >= 0) { ids_push(out, v); return; }
 	}
-	/* counting to a bound: a long word stops once past it */
-	const int bounded = out == &s->wids;
+	/* counting to a bound: a long word stops once past it, when it has more
+	 * than lim ids (the bound's room left; when none is left, once it has
+	 * any) */
+	const size_t lim = out != &s->wids ? SIZE_MAX : s->limit > s->count ? s->limit - s->count : 0;
 	const unsigned char *u = (const unsigned char *)w;
 	/* pc, pk, pl, pi: class, kind, length and offset of the previous
 	 * character. Kinds of the other class's characters are looked up only
@@ -464,9 +466,8 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
 	for (i = pl; i < n;) {
 		if (pc < CL_OTHER) {
-			int r = scan_class(t, u, n, &i);
-			if (r == S_END) break;
-			if (r == S_CUT) {
+			int r;
+			while ((r = scan_class(t, u, n, &i)) == S_CUT) {
 				/* the piece [st, i) ends with a class character: one
 				 * alone is its own token (as in piece) */
 				const size_t pn = i - st;
@@ -475,11 +476,12 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 				if (id >= 0) ids_push(out, id);
 				else encode_cached(s, w + st, pn, n - st, out);
 				st = i;
-				if (bounded && s->count + out->n > s->limit) return;
-				/* the scan reads on from the pair after the cut's first byte */
+				if (out->n > lim) return;
+				/* the scan reads on from the pair after the cut's first
+				 * byte (at the end, it finds the end) */
 				i++;
-				continue;
 			}
+			if (r == S_END) break;
 			pc = u[i - 1] < 0x80 ? u[i - 1] : CL_SP;
 			pi = i - (pc == CL_SP ? 3 : 1);
 			pl = pc == CL_SP ? 3 : 1;
@@ -497,7 +499,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		if (cut) {
 			piece(s, w + st, i - st, pc, pl, n - st, out);
 			st = i;
-			if (bounded && s->count + out->n > s->limit) return;
+			if (out->n > lim) return;
 		}
 		pc = c;
 		pk = k;
