@@ -127,8 +127,43 @@ static void test_sp_edges(void)
 	tok_free(t);
 }
 
+/* U+2581 is scanned as one class character (bpe.c: scan_class): at every
+ * offset from the start of the scan (it reads four pairs a round), at the
+ * word's end, and beside characters that share its first byte or two
+ * (U+2014 is E2 80 94, U+2590 is E2 96 90), which are unknown here. */
+static void test_sp_scan(void)
+{
+	char err[256];
+	tok *t = tok_load_mem(sp_json, strlen(sp_json), err, sizeof err);
+	T_CHECKF(t != NULL, "%s", err);
+	if (!t) return;
+	tok_state *s = tok_state_new(t);
+	static const struct { const char *tail, *want; } tails[] = {
+		{ " a", "12" },                     /* U+2581 a */
+		{ " ", "7" },                       /* U+2581 ends the word */
+		{ "  a", "7,12" },
+		{ "\xe2\x96\x90" "a", "0,4" },          /* U+2590: two bytes of U+2581, then another */
+		{ "\xe2\x80\x94" "a", "0,4" },          /* U+2014: U+2581's first byte alone */
+		{ "\xe2\x96\x90", "0" },             /* a look-alike ends the word */
+		{ " \xe2\x96\x90 a", "7,0,12" },
+		{ "\xe2\x96\x90\xe2\x96\x81" "a", "0,12" },
+		{ "\xe2\x96\x90\xe2\x80\x94" "a", "0,4" },  /* two unknown characters: one <unk> */
+	};
+	for (int k = 0; k < 10; k++)
+		for (size_t j = 0; j < sizeof tails / sizeof *tails; j++) {
+			/* "c" k times (no vocab entry holds "cc": a barrier each) */
+			char *w = rep("c", k, tails[j].tail), *want = rep("6,", k, tails[j].want);
+			check(t, s, w, want);
+			free(w);
+			free(want);
+		}
+	tok_state_free(s);
+	tok_free(t);
+}
+
 int main(void)
 {
 	T_RUN(test_sp_edges);
+	T_RUN(test_sp_scan);
 	return t_done();
 }

@@ -15,6 +15,19 @@ static inline int char_class(const char *p, size_t n, size_t *len)
 	return k == 3 && c == 0xE2 && (unsigned char)p[1] == 0x96 && (unsigned char)p[2] == 0x81 ? CL_SP : CL_OTHER;
 }
 
+/* A class character's last and first bytes (U+2581: E2 96 81), and the
+ * index in t->cut of two bytes in a row: the 16 bits they are in memory,
+ * so that the scan loads each pair with one load. */
+static inline unsigned cls_last(int c) { return c == CL_SP ? 0x81 : (unsigned)c; }
+static inline unsigned cls_first(int c) { return c == CL_SP ? 0xE2 : (unsigned)c; }
+static inline uint16_t load16(const unsigned char *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+static inline uint16_t pair16(unsigned a, unsigned b)
+{
+	const unsigned char p[2] = { (unsigned char)a, (unsigned char)b };
+	return load16(p);
+}
+static inline int is_sp(const unsigned char *p, size_t n) { return n >= 3 && p[0] == 0xE2 && p[1] == 0x96 && p[2] == 0x81; }
+
 /* How a character becomes its first symbols: a vocab entry (K_VOCAB);
  * byte-fallback tokens that no merge takes (K_INERT); or the unk token or
  * nothing (K_SOFT: it may fuse with an unk beside it, or vanish and let its
@@ -69,12 +82,15 @@ void tok_find_barriers(tok *t)
 			prev = c;
 		}
 	}
+	/* every pair is a stop (1) but those of two class characters without a
+	 * barrier and the two inside U+2581 (see tok.h's cut) */
+	memset(t->cut, 1, sizeof t->cut);
+	t->cut[pair16(0xE2, 0x96)] = t->cut[pair16(0x96, 0x81)] = 0;
 	for (int a = 0; a < 129; a++)
-		for (int b = 0; b < 256; b++) {
-			int c = b < 0x80 ? b : CL_SP;
-			int cut = t->kind[a] == K_INERT || t->kind[c] == K_INERT ||
-				  (t->kind[a] == K_VOCAB && t->kind[c] == K_VOCAB && !t->pair[a][c]);
-			t->cut[a][b] = (unsigned char)(b < 0x80 ? cut : 2 + cut);
+		for (int b = 0; b < 129; b++) {
+			int cut = t->kind[a] == K_INERT || t->kind[b] == K_INERT ||
+				  (t->kind[a] == K_VOCAB && t->kind[b] == K_VOCAB && !t->pair[a][b]);
+			t->cut[pair16(cls_last(a), cls_first(b))] = (unsigned char)cut;
 		}
 	t->barriers = 1;
 }
@@ -114,7 +130,7 @@ static inline struct hent heap_pop(tok_state *s, size_t *hn)
 /* The barrier between class characters of classes a and b (CL_SP: U+2581) */
 static inline int barrier(const tok *t, int a, int b)
 {
-	return b < 0x80 ? t->cut[a][b] : t->cut[a][0x80] & 1;
+	return t->cut[pair16(cls_last(a), cls_first(b))];
 }
 
 static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, int32_t *id)
@@ -274,16 +290,32 @@ static void bl_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
 	bpe(s, n, out);
 }
 
-/* Words of up to 16 bytes as two 64-bit words that, with the length, tell
- * them apart (XXH3's trick for short inputs: overlapping loads), so their
- * hash and comparison take no call. */
+/* Words of up to 16 bytes are keyed by their bytes, zero-padded to two
+ * 64-bit words, and their length: the key is two masked loads where 16
+ * bytes can be read (room: the bytes readable from w), so its hash and
+ * comparison take no call and no branch on the length. ff16: sixteen 0xFF
+ * then sixteen 0; from ff16 + 16 - n, its first n bytes are 0xFF. */
 static inline uint64_t load64(const char *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline uint32_t load32(const char *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static inline void short_key(const char *w, size_t n, uint64_t k[2])
+static const unsigned char ff16[32] = { 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255 };
+static inline void short_key(const char *w, size_t n, size_t room, uint64_t k[2])
 {
-	if (n >= 8) { k[0] = load64(w); k[1] = load64(w + n - 8); }
-	else if (n >= 4) { k[0] = load32(w) | (uint64_t)load32(w + n - 4) << 32; k[1] = 0; }
-	else { k[0] = n ? (unsigned char)w[0] | (unsigned)(unsigned char)w[n / 2] << 8 | (unsigned)(unsigned char)w[n - 1] << 16 : 0; k[1] = 0; }
+	if (room >= 16) {
+		uint64_t m0, m1;
+		memcpy(&m0, ff16 + 16 - n, 8);
+		memcpy(&m1, ff16 + 24 - n, 8);
+		k[0] = load64(w) & m0;
+		k[1] = load64(w + 8) & m1;
+	} else {
+		k[0] = k[1] = 0;
+		memcpy(k, w, n);
+	}
+}
+
+/* A short key's slot: the top bits of a sum of products, which every bit
+ * of both words reaches (Fibonacci hashing). */
+static inline uint64_t short_hash(const uint64_t k[2])
+{
+	return (k[0] * 0x9E3779B97F4A7C15ull + k[1] * 0xC2B2AE3D27D4EB4Full) >> (64 - CACHE_BITS);
 }
 
 /* Room for m more ids in o. */
@@ -328,18 +360,19 @@ static __attribute__((noinline)) void encode_miss(tok_state *s, const char *w, s
 }
 
 /* w[0..n) to ids through the cache: bl_bpe for byte-level models, else
- * sp_bpe. Words of up to CACHE_MAX bytes are cached. A hit is handled
- * here, inline in the scan; words of up to 16 bytes are told apart by
- * their key and length alone (short_key), so a hit on one compares two
- * 64-bit words. */
-static inline __attribute__((always_inline)) void encode_cached(tok_state *s, const char *w, size_t n, tok_ids *out)
+ * sp_bpe; room >= n bytes can be read from w. Words of up to CACHE_MAX
+ * bytes are cached. A hit is handled here, inline in the scan; words of up
+ * to 16 bytes are told apart by their key and length alone (short_key),
+ * so a hit on one compares two 64-bit words. */
+static inline __attribute__((always_inline)) void encode_cached(tok_state *s, const char *w, size_t n, size_t room,
+								 tok_ids *out)
 {
 	uint64_t h, k[2] = { 0, 0 };
 	cache_ent *ce = NULL;
 	if (n <= 16) {
-		short_key(w, n, k);
-		h = mhash(k[0] ^ mhash(k[1] + n));
-		ce = &s->cache[h & (((size_t)1 << CACHE_BITS) - 1)];
+		short_key(w, n, room, k);
+		h = short_hash(k);
+		ce = &s->cache[h];
 		if (ce->klen == n && load64(ce->key) == k[0] && load64(ce->key + 8) == k[1]) goto hit;
 	} else {
 		h = XXH3_64bits(w, n);
@@ -365,39 +398,47 @@ hit:;
 
 /* One piece of a cut word: a single class character with a vocab entry is
  * its own token; any other piece goes through the cache. */
-static inline __attribute__((always_inline)) void piece(tok_state *s, const char *w, size_t n, int pc, size_t pl, tok_ids *out)
+static inline __attribute__((always_inline)) void piece(tok_state *s, const char *w, size_t n, int pc, size_t pl, size_t room,
+							 tok_ids *out)
 {
 	if (n == pl && pc < CL_OTHER && s->t->cls_id[pc] >= 0) ids_push(out, s->t->cls_id[pc]);
-	else encode_cached(s, w, n, out);
+	else encode_cached(s, w, n, room, out);
 }
 
-/* From u[*ip], after a class character of class *pcp, over class
- * characters (ASCII, U+2581) to the first barrier (S_CUT: *ip is the
- * character after it, *pcp the class before it), another character
- * (S_OTHER) or the end (S_END). The common case in code and prose is a run
- * of ASCII: one lookup a byte in t->cut, whose non-zero entries are a
- * barrier (1) or a byte past ASCII (2 or 3), with the class taken from the
- * byte before once the run ends. */
-enum { S_END, S_CUT, S_OTHER };
-static int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip, int *pcp)
+/* The first i' >= i where the pair (u[i' - 1], u[i']) stops the scan (see
+ * tok.h's cut), or n; i >= 1. Four pairs a round, the end tested once. */
+static inline size_t scan_pairs(const unsigned char *cut, const unsigned char *u, size_t i, size_t n)
 {
-	size_t i = *ip;
-	int pc = *pcp, r;
-	for (;;) {
-		const unsigned char *row = t->cut[pc];
-		const size_t i0 = i;
-		while (i < n && !row[u[i]]) row = t->cut[u[i++]];
-		if (i > i0) pc = u[i - 1];
-		if (i >= n) { r = S_END; break; }
-		unsigned c = u[i];
-		if (c < 0x80) { r = S_CUT; break; }
-		if (c != 0xE2 || n - i < 3 || u[i + 1] != 0x96 || u[i + 2] != 0x81) { r = S_OTHER; break; }
-		if (barrier(t, pc, CL_SP)) { r = S_CUT; break; }
-		pc = CL_SP;
-		i += 3;
+	for (; i + 4 <= n; i += 4) {
+		if (cut[load16(u + i - 1)]) return i;
+		if (cut[load16(u + i)]) return i + 1;
+		if (cut[load16(u + i + 1)]) return i + 2;
+		if (cut[load16(u + i + 2)]) return i + 3;
+	}
+	for (; i < n; i++)
+		if (cut[load16(u + i - 1)]) return i;
+	return n;
+}
+
+/* From u[*ip], after a class character (ASCII or U+2581, so u[*ip - 1] is
+ * ASCII or 0x81), over class characters to the first barrier (S_CUT: *ip
+ * is the character after it), another character (S_OTHER: *ip is where
+ * it starts) or the end (S_END); the class of the character before *ip is
+ * then u[*ip - 1]'s (0x81: U+2581). The scan passes 0xE2 0x96 0x81 only in
+ * that order after a class character, so the bytes it passed are whole
+ * class characters but for a U+2581 look-alike it stopped inside (0xE2
+ * 0x96 then another byte, or 0xE2 at the end): it steps back to that
+ * character's first byte. */
+enum { S_END, S_CUT, S_OTHER };
+static inline int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip)
+{
+	size_t i = scan_pairs(t->cut, u, *ip, n);
+	int r = i >= n ? S_END : u[i] < 0x80 || is_sp(u + i, n - i) ? S_CUT : S_OTHER;
+	if (r != S_CUT) {
+		if (u[i - 1] == 0xE2) i--, r = S_OTHER;
+		else if (u[i - 1] == 0x96) i -= 2, r = S_OTHER;
 	}
 	*ip = i;
-	*pcp = pc;
 	return r;
 }
 
@@ -406,14 +447,16 @@ static int scan_class(const tok *t, const unsigned char *u, size_t n, size_t *ip
 void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 {
 	const tok *t = s->t;
-	if (t->byte_level) { encode_cached(s, w, n, out); return; }
+	if (t->byte_level) { encode_cached(s, w, n, n, out); return; }
 	if (t->ignore_merges) {
 		/* a whole word in the vocab is one token; its pieces are not */
 		int32_t v = sm_get(&t->vocab, w, n);
 		if (v >= 0) { ids_push(out, v); return; }
 	}
-	/* counting to a bound: a long word stops once past it */
-	const int bounded = out == &s->wids;
+	/* counting to a bound: a long word stops once past it, when it has more
+	 * than lim ids (the bound's room left; when none is left, once it has
+	 * any) */
+	const size_t lim = out != &s->wids ? SIZE_MAX : s->limit > s->count ? s->limit - s->count : 0;
 	const unsigned char *u = (const unsigned char *)w;
 	/* pc, pk, pl, pi: class, kind, length and offset of the previous
 	 * character. Kinds of the other class's characters are looked up only
@@ -423,16 +466,23 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 	int pc = char_class(w, n, &pl), pk = pc < CL_OTHER ? t->kind[pc] : -1;
 	for (i = pl; i < n;) {
 		if (pc < CL_OTHER) {
-			int r = scan_class(t, u, n, &i, &pc);
-			if (r == S_END) break;
-			if (r == S_CUT) {
-				piece(s, w + st, i - st, pc, pc == CL_SP ? 3 : 1, out);
+			int r;
+			while ((r = scan_class(t, u, n, &i)) == S_CUT) {
+				/* the piece [st, i) ends with a class character: one
+				 * alone is its own token (as in piece) */
+				const size_t pn = i - st;
+				const int32_t id = pn == 1 && u[st] < 0x80 ? t->cls_id[u[st]]
+						   : pn == 3 && is_sp(u + st, 3) ? t->cls_id[CL_SP] : -1;
+				if (id >= 0) ids_push(out, id);
+				else encode_cached(s, w + st, pn, n - st, out);
 				st = i;
-				if (bounded && s->count + out->n > s->limit) return;
-				pc = u[i] < 0x80 ? u[i] : CL_SP;
-				i += pc == CL_SP ? 3 : 1;
-				continue;
+				if (out->n > lim) return;
+				/* the scan reads on from the pair after the cut's first
+				 * byte (at the end, it finds the end) */
+				i++;
 			}
+			if (r == S_END) break;
+			pc = u[i - 1] < 0x80 ? u[i - 1] : CL_SP;
 			pi = i - (pc == CL_SP ? 3 : 1);
 			pl = pc == CL_SP ? 3 : 1;
 			pk = t->kind[pc];
@@ -447,9 +497,9 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			cut = pk == K_VOCAB && k == K_VOCAB;
 		}
 		if (cut) {
-			piece(s, w + st, i - st, pc, pl, out);
+			piece(s, w + st, i - st, pc, pl, n - st, out);
 			st = i;
-			if (bounded && s->count + out->n > s->limit) return;
+			if (out->n > lim) return;
 		}
 		pc = c;
 		pk = k;
@@ -457,5 +507,5 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		pl = l;
 		i += l;
 	}
-	encode_cached(s, w + st, n - st, out);
+	encode_cached(s, w + st, n - st, n - st, out);
 }

@@ -66,6 +66,7 @@ void tok_mm_reserve(mergemap *m, size_t n)
 	m->t = xmalloc(cap * sizeof *m->t);
 	memset(m->t, 0xFF, cap * sizeof *m->t);   /* key UINT64_MAX: empty */
 	m->cap = cap;
+	m->shift = (unsigned)(64 - __builtin_ctzll(cap));
 	m->n = 0;
 }
 
@@ -75,18 +76,18 @@ void tok_mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id)
 		size_t cap = m->cap ? m->cap * 2 : 1 << 16;
 		__typeof__(m->t) t = xmalloc(cap * sizeof *t);
 		for (size_t i = 0; i < cap; i++) t[i].key = UINT64_MAX;
+		mergemap g = { t, cap, m->n, (unsigned)(64 - __builtin_ctzll(cap)) };
 		for (size_t i = 0; i < m->cap; i++) {
 			if (m->t[i].key == UINT64_MAX) continue;
-			size_t j = mhash(m->t[i].key) & (cap - 1);
+			size_t j = mm_slot(&g, m->t[i].key);
 			while (t[j].key != UINT64_MAX) j = (j + 1) & (cap - 1);
 			t[j] = m->t[i];
 		}
 		free(m->t);
-		m->t = t;
-		m->cap = cap;
+		*m = g;
 	}
 	uint64_t k = mkey(a, b);
-	size_t j = mhash(k) & (m->cap - 1);
+	size_t j = mm_slot(m, k);
 	while (m->t[j].key != UINT64_MAX) {
 		if (m->t[j].key == k) return;    /* the first (lowest) rank wins */
 		j = (j + 1) & (m->cap - 1);

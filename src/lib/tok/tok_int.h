@@ -61,26 +61,22 @@ void tok_sm_free(strmap *m);
 typedef struct mergemap {
 	struct { uint64_t key; int32_t rank, id; } *t;
 	size_t cap, n;
+	unsigned shift;      /* 64 - log2(cap): a key's slot is its hash's top bits */
 } mergemap;
 
 static inline uint64_t mkey(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
 
-/* every bit of both ids reaches the low bits the table is indexed by (a
- * multiply alone, shifted right by 20, let only 5 bits of the left id in:
- * long probe runs) */
-static inline size_t mhash(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xFF51AFD7ED558CCDull;
-	k ^= k >> 33;
-	return (size_t)k;
-}
+/* A key's first slot: the top bits of a multiply (Fibonacci hashing),
+ * which every bit of both ids reaches (the low bits of a multiply, as a
+ * first version took them, let only 5 bits of the left id in: long probe
+ * runs). Two instructions: the merge loop looks a pair up per merge. */
+static inline size_t mm_slot(const mergemap *m, uint64_t k) { return (size_t)((k * 0x9E3779B97F4A7C15ull) >> m->shift); }
 
 static inline int mm_get(const mergemap *m, int32_t a, int32_t b, int32_t *rank, int32_t *id)
 {
 	if (!m->cap) return 0;
 	uint64_t k = mkey(a, b);
-	for (size_t j = mhash(k) & (m->cap - 1);; j = (j + 1) & (m->cap - 1)) {
+	for (size_t j = mm_slot(m, k);; j = (j + 1) & (m->cap - 1)) {
 		if (m->t[j].key == k) { *rank = m->t[j].rank; *id = m->t[j].id; return 1; }
 		if (m->t[j].key == UINT64_MAX) return 0;
 	}
@@ -209,11 +205,14 @@ struct tok {
 	unsigned char kind[129];
 	int32_t cls_id[129];   /* the class character's vocab id, -1 */
 	unsigned char pair[130][130];
-	/* between two class characters, a barrier: cut[a][b] for an ASCII b is
-	 * 0 or 1; every column of a byte >= 0x80 holds 2 plus the barrier
-	 * before U+2581, so that a run of ASCII is scanned with one lookup a
-	 * byte (bpe.c: barrier, scan_class) */
-	unsigned char cut[129][256];
+	/* cut[pair16(a, b)], for two bytes a, b in a row: 0 where the scan of a
+	 * run of class characters goes on past b, 1 where it stops. For ASCII a
+	 * (or 0x81, the last byte of U+2581) and ASCII b it is the barrier
+	 * between the two characters; before 0xE2 it is the barrier before
+	 * U+2581; the pairs (0xE2, 0x96) and (0x96, 0x81) inside U+2581 are 0
+	 * and every other pair is 1, so that one lookup a byte scans ASCII and
+	 * U+2581 alike (bpe.c: scan_class, barrier) */
+	unsigned char cut[1 << 16];
 	int fb_inert;          /* no merge takes a <0xXX> token as either part */
 	size_t max_len;        /* the longest vocab entry, in bytes: no token covers more */
 	int32_t unk;
