@@ -437,6 +437,10 @@ static value f_map(rt *R, const node *n, value v, const args *a, int mode)
 	int line = n->line;
 	const char *f = n->name;
 	size_t fl = n->nlen;
+	/* jinja2's map and select_or_reject start with `if value:`: a falsy
+	 * value (None, 0, '', an empty list, undefined) gives nothing and is
+	 * never iterated, so None|selectattr(...) is empty, not an error */
+	if (!jj_truthy(v)) return vlistv(jj_list_new(R, 0));
 	vlist *src = jj_to_items(R, line, v, "map");
 	vlist *l = jj_list_new(R, src->n);
 	value attr = jj_kwarg(a, "attribute", -1, V(V_NONE));
