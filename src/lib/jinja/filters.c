@@ -1010,7 +1010,16 @@ static int t_even(rt *R, int line, value v, const value *targs, int mode)
 static int t_divisibleby(rt *R, int line, value v, const value *targs, int mode)
 {
 	(void)mode;
-	if (!jj_isint(v) || !jj_isint(targs[0])) jj_fail(R->e, line, "unsupported: divisibleby on a %s", jj_tname(v.t));
+	int vnum = jj_isint(v) || v.t == V_FLOAT, dnum = jj_isint(targs[0]) || targs[0].t == V_FLOAT;
+	if (!vnum || !dnum) jj_fail(R->e, line, "unsupported: divisibleby on a %s", jj_tname(vnum ? targs[0].t : v.t));
+	if (v.t == V_FLOAT || targs[0].t == V_FLOAT) {
+		/* jinja2: value % num == 0; Python's float % only moves a non-zero
+		 * fmod by num, never onto 0, so fmod decides (NaN and inf: False) */
+		double x = v.t == V_FLOAT ? v.u.f : jj_int_to_double(R, line, v);
+		double y = targs[0].t == V_FLOAT ? targs[0].u.f : jj_int_to_double(R, line, targs[0]);
+		if (y == 0) jj_fail(R->e, line, "ZeroDivisionError: float modulo");
+		return fmod(x, y) == 0;
+	}
 	if (v.t == V_BIG || targs[0].t == V_BIG) {
 		if (!jj_int_sign(targs[0])) jj_fail(R->e, line, "integer division or modulo by zero");
 		value m = jj_int_arith(R, line, '%', v, targs[0]);
