@@ -654,46 +654,86 @@ static value f_slice(rt *R, const node *n, value v, const args *a, int mode)
 	return vlistv(out);
 }
 
-/* html.unescape for the entities this engine knows: numeric ones and the
- * XML five plus nbsp; another named one is refused (Python has 2,231) */
+/* The HTML5 entity named by exactly p[0..n), or NULL */
+static const char *html5_entity(const char *p, size_t n)
+{
+	size_t lo = 0, hi = jj_html5_n_entities;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *k = jj_html5_entities[mid].name;
+		size_t kl = strlen(k);
+		int c = memcmp(k, p, kl < n ? kl : n);
+		if (!c) c = kl < n ? -1 : kl > n;
+		if (!c) return jj_html5_entities[mid].text;
+		if (c < 0) lo = mid + 1; else hi = mid;
+	}
+	return NULL;
+}
+
+/* &#N; as html.unescape's _replace_charref gives it */
+static void put_charref(rt *R, int line, strbuf *b, const char *d, size_t nd, int hex)
+{
+	/* int(s, 10) refuses more than 4300 digits (Python 3.11's limit), base 16 has none */
+	if (!hex && nd > 4300) jj_fail(R->e, line, "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has %zu digits", nd);
+	uint64_t cp = 0;
+	for (size_t i = 0; i < nd; i++) {
+		unsigned c = (unsigned char)d[i];
+		cp = cp * (hex ? 16 : 10) + (isdigit(c) ? c - '0' : (unsigned)tolower(c) - 'a' + 10);
+		if (cp > 0x10FFFF) cp = 0x110000;   /* past the range, and no later digit brings it back */
+	}
+	for (size_t i = 0; i < jj_html5_n_invalid_charrefs; i++)
+		if (jj_html5_invalid_charrefs[i].cp == cp) { strbuf_puts(b, jj_html5_invalid_charrefs[i].text); return; }
+	if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) { strbuf_puts(b, "\xef\xbf\xbd"); return; }
+	size_t lo = 0, hi = jj_html5_n_invalid_codepoints;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (jj_html5_invalid_codepoints[mid] == cp) return;
+		if (jj_html5_invalid_codepoints[mid] < cp) lo = mid + 1; else hi = mid;
+	}
+	char u[4];
+	strbuf_put(b, u, (size_t)utf8_encode((uint32_t)cp, u));
+}
+
+/* html.unescape (Python 3.11), which markupsafe's striptags ends with: each
+ * match of &(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?) is
+ * replaced: a numeric reference by its character (or html's replacement for
+ * it), a name by its HTML5 entity, else by the entity of its longest prefix
+ * of two or more characters followed by the rest, else left as it is. */
 static void put_unescaped(rt *R, int line, strbuf *b, const char *p, size_t n)
 {
-	static const struct { const char *name; const char *text; } ents[] = {
-		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "apos;", "'" }, { "nbsp;", "\xc2\xa0" },
-		/* HTML5's legacy names, also without the semicolon */
-		{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "nbsp", "\xc2\xa0" },
-	};
 	for (size_t i = 0; i < n;) {
 		if (p[i] != '&') { strbuf_putc(b, p[i++]); continue; }
 		size_t j = i + 1;
 		if (j < n && p[j] == '#') {
 			int hex = j + 1 < n && (p[j + 1] == 'x' || p[j + 1] == 'X');
 			size_t d = j + 1 + (size_t)hex, e = d;
-			uint32_t cp = 0;
-			while (e < n && (hex ? isxdigit((unsigned char)p[e]) : isdigit((unsigned char)p[e])) && cp < 0x110000) {
-				cp = cp * (hex ? 16 : 10) + (uint32_t)(isdigit((unsigned char)p[e]) ? p[e] - '0' : (tolower((unsigned char)p[e]) - 'a' + 10));
-				e++;
-			}
-			if (e > d) {
-				if (cp == 0 || cp >= 0x110000 || (cp >= 0xD800 && cp < 0xE000) || (cp >= 0x80 && cp < 0xA0) || cp < 0x20)
-					jj_fail(R->e, line, "unsupported: the character reference &#%.*s in striptags", (int)(e - j - 1), p + j + 1);
-				char u[4];
-				strbuf_put(b, u, (size_t)utf8_encode(cp, u));
-				i = e < n && p[e] == ';' ? e + 1 : e;
-				continue;
-			}
-			strbuf_putc(b, p[i++]);
+			while (e < n && (hex ? isxdigit((unsigned char)p[e]) : isdigit((unsigned char)p[e]))) e++;
+			if (e == d) { strbuf_putc(b, p[i++]); continue; }   /* '&#' then no digit: no match */
+			put_charref(R, line, b, p + d, e - d, hex);
+			i = e < n && p[e] == ';' ? e + 1 : e;
 			continue;
 		}
-		size_t e = j;
-		while (e < n && isalnum((unsigned char)p[e])) e++;
-		if (e == j) { strbuf_putc(b, p[i++]); continue; }
-		int done = 0;
-		for (size_t k = 0; k < sizeof ents / sizeof *ents && !done; k++) {
-			size_t kl = strlen(ents[k].name);
-			if ((size_t)(n - j) >= kl && !memcmp(p + j, ents[k].name, kl)) { strbuf_puts(b, ents[k].text); i = j + kl; done = 1; }
+		/* up to 32 characters (code points) outside \t \n \f space < & # ;, then an optional ; */
+		size_t e = j, chars = 0;
+		while (e < n && chars < 32 && !strchr("\t\n\f <&#;", p[e])) {
+			size_t k = 1;
+			while (e + k < n && ((unsigned char)p[e + k] & 0xC0) == 0x80) k++;
+			e += k;
+			chars++;
 		}
-		if (!done) jj_fail(R->e, line, "unsupported: the HTML entity '&%.*s' in striptags (only &amp; &lt; &gt; &quot; &apos; &nbsp; and numeric ones)", (int)(e - j), p + j);
+		if (!chars) { strbuf_putc(b, p[i++]); continue; }
+		if (e < n && p[e] == ';') e++;
+		const char *t = html5_entity(p + j, e - j);
+		if (t) { strbuf_puts(b, t); i = e; continue; }
+		/* the longest prefix: names are ASCII, so a prefix of bytes is one of characters */
+		size_t x = e - j;
+		while (--x >= 2) {
+			if (((unsigned char)p[j + x] & 0xC0) == 0x80) continue;
+			if ((t = html5_entity(p + j, x))) break;
+		}
+		if (t) { strbuf_puts(b, t); i = j + x; continue; }
+		strbuf_put(b, p + i, e - i);
+		i = e;
 	}
 }
 
