@@ -866,41 +866,125 @@ static value f_xmlattr(rt *R, const node *n, value v, const args *a, int mode)
 	return r;
 }
 
-/* textwrap's wrapping of one line (expand_tabs and replace_whitespace off,
- * drop_whitespace on): chunks are runs of ASCII whitespace or of other
- * characters; words longer than the width broken when asked */
-static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, value wrapstr, int *first)
+/* the character classes of textwrap's chunking, as Python's re sees them */
+#define WW_WS 1       /* textwrap's whitespace: \t \n \v \f \r space */
+#define WW_W 2        /* \w: a letter, a number, _ */
+#define WW_LETTER 4   /* \w but not a decimal digit */
+#define WW_PUNCT 8    /* \w or ! " ' & . , ? */
+static unsigned ww_class(uint32_t c)
 {
-	/* the chunks, as (offset, length in bytes, length in code points) */
-	size_t n = ln.u.s.n, nc = 0;
-	size_t (*ch)[3] = arena_alloc(R->ar, (n + 1) * sizeof *ch);
-	for (size_t i = 0; i < n;) {
-		int ws = strchr("\t\n\v\f\r ", ln.u.s.p[i]) && ln.u.s.p[i];
-		size_t j = i;
-		while (j < n && (strchr("\t\n\v\f\r ", ln.u.s.p[j]) && ln.u.s.p[j]) == ws) j++;
-		ch[nc][0] = i; ch[nc][1] = j - i; ch[nc][2] = utf8_count(ln.u.s.p + i, j - i);
+	if (c < 0x80 && strchr("\t\n\v\f\r ", (int)c) && c) return WW_WS;
+	utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)c);
+	int alpha = k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO;
+	int num = k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_NL || k == UTF8PROC_CATEGORY_NO;
+	if (alpha || num || c == '_') return WW_W | WW_PUNCT | (k == UTF8PROC_CATEGORY_ND ? 0 : WW_LETTER);
+	return c < 0x80 && strchr("!\"'&.,?", (int)c) && c ? WW_PUNCT : 0;
+}
+
+/* textwrap's chunks of one line: with break_on_hyphens, runs of whitespace;
+ * a run of two or more '-' after a word character or punctuation and before
+ * a word character (an em-dash); else the shortest run of other characters
+ * that ends before whitespace or the end, or just after a '-' that follows
+ * two letters (or letter '-' letter) and comes before letter, letter (or
+ * letter '-' letter), or before an em-dash that follows punctuation. Without
+ * break_on_hyphens, runs of whitespace and of the rest. Each chunk is
+ * (offset, bytes, code points). */
+static size_t ww_chunks(rt *R, value ln, int hyph, size_t (*ch)[3])
+{
+	size_t n = ln.u.s.n, m = 0, nc = 0;
+	uint32_t *cp = arena_alloc(R->ar, (n + 1) * sizeof *cp);
+	size_t *off = arena_alloc(R->ar, (n + 1) * sizeof *off);
+	unsigned char *cl = arena_alloc(R->ar, n + 1);
+	for (size_t i = 0; i < n; m++) {
+		off[m] = i;
+		i += (size_t)utf8_decode(ln.u.s.p + i, n - i, &cp[m]);
+		cl[m] = (unsigned char)ww_class(cp[m]);
+	}
+	off[m] = n;
+#define CL(k) ((k) < m ? cl[k] : 0u)
+#define IS(k, ch) ((k) < m && cp[k] == (uint32_t)(ch))
+	for (size_t i = 0; i < m;) {
+		size_t j = i + 1;
+		if (cl[i] & WW_WS) {
+			while (j < m && (cl[j] & WW_WS)) j++;
+		} else if (!hyph) {
+			while (j < m && !(cl[j] & WW_WS)) j++;
+		} else {
+			size_t d = i;
+			while (IS(d, '-')) d++;
+			if (i > 0 && (cl[i - 1] & WW_PUNCT) && d - i >= 2 && (CL(d) & WW_W)) j = d;   /* an em-dash */
+			else
+				for (j = i + 1;; j++) {
+					/* j: the end of the shortest non-whitespace run so far */
+					if (IS(j, '-') && ((j >= 2 && (cl[j - 2] & cl[j - 1] & WW_LETTER)) ||
+							   (j >= 3 && (cl[j - 3] & WW_LETTER) && cp[j - 2] == '-' && (cl[j - 1] & WW_LETTER))) &&
+					    (CL(j + 1) & WW_LETTER) && ((CL(j + 2) & WW_LETTER) || (IS(j + 2, '-') && (CL(j + 3) & WW_LETTER)))) {
+						j++;
+						break;
+					}
+					if (j >= m || (cl[j] & WW_WS)) break;
+					if (cl[j - 1] & WW_PUNCT) {
+						size_t e = j;
+						while (IS(e, '-')) e++;
+						if (e - j >= 2 && (CL(e) & WW_W)) break;
+					}
+				}
+		}
+		ch[nc][0] = off[i]; ch[nc][1] = off[j] - off[i]; ch[nc][2] = j - i;
 		nc++;
 		i = j;
 	}
+#undef CL
+#undef IS
+	return nc;
+}
+
+/* textwrap's wrapping of one line (expand_tabs and replace_whitespace off,
+ * drop_whitespace on), on ww_chunks' chunks; a word longer than the width
+ * broken when asked, after its last '-' that fits when break_on_hyphens
+ * (and something other than '-' comes before it) */
+static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, int hyph, value wrapstr, int *first)
+{
+	size_t (*ch)[3] = arena_alloc(R->ar, (ln.u.s.n + 1) * sizeof *ch);
+	size_t nc = ww_chunks(R, ln, hyph, ch);
 	size_t c = 0;
 	int lines = 0;
 	while (c < nc) {
 		size_t line_from = c, cur = 0;
 		size_t part_off = 0, part_len = 0;   /* a broken word's head ends the line */
+		int broke = 0;
 		if (lines && jj_strip(R, vstr(ln.u.s.p + ch[c][0], ch[c][1]), 1, 1, NULL).u.s.n == 0) { c++; line_from = c; if (c >= nc) break; }
 		while (c < nc && (int64_t)(cur + ch[c][2]) <= width) { cur += ch[c][2]; c++; }
 		size_t line_to = c;
 		if (c < nc && (int64_t)ch[c][2] > width) {
 			int64_t space = width < 1 ? 1 : width - (int64_t)cur;
 			if (brk) {
-				size_t cut = jj_cp_offset(ln.u.s.p + ch[c][0], ch[c][1], (size_t)space);
-				part_off = ch[c][0]; part_len = cut;
+				const char *cs = ln.u.s.p + ch[c][0];
+				size_t cut = jj_cp_offset(cs, ch[c][1], (size_t)space);
+				if (hyph) {
+					/* chunk.rfind('-', 0, space): bytes and code points agree on an ASCII '-' */
+					const char *h = NULL;
+					for (const char *q = cs; q < cs + cut; q++) if (*q == '-') h = q;
+					int other = 0;
+					for (const char *q = cs; h && q < h; q++) if (*q != '-') other = 1;
+					if (h && h > cs && other) {
+						size_t k = (size_t)(h + 1 - cs);
+						space = (int64_t)utf8_count(cs, k);
+						cut = k;
+					}
+				}
+				part_off = ch[c][0]; part_len = cut; broke = 1;
 				ch[c][0] += cut; ch[c][1] -= cut; ch[c][2] -= (size_t)space;
 			} else if (line_to == line_from) { c++; line_to = c; }
 		}
 		/* drop a trailing whitespace chunk */
+		/* textwrap drops the line's last piece when it is whitespace: after
+		 * a broken word that piece is the word's head, even an empty one
+		 * (no room left), and the whitespace before it stays */
 		int drop_last = 0;
-		if (!part_len && line_to > line_from && jj_strip(R, vstr(ln.u.s.p + ch[line_to - 1][0], ch[line_to - 1][1]), 1, 1, NULL).u.s.n == 0) drop_last = 1;
+		if (broke) {
+			if (jj_strip(R, vstr(ln.u.s.p + part_off, part_len), 1, 1, NULL).u.s.n == 0) part_len = 0;
+		} else if (line_to > line_from && jj_strip(R, vstr(ln.u.s.p + ch[line_to - 1][0], ch[line_to - 1][1]), 1, 1, NULL).u.s.n == 0) drop_last = 1;
 		if (line_to - (size_t)drop_last > line_from || part_len) {
 			if (!*first) strbuf_put(b, wrapstr.u.s.p, wrapstr.u.s.n);
 			*first = 0;
@@ -913,8 +997,7 @@ static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, value 
 
 /* wordwrap(s, width=79, break_long_words=True, wrapstring=None,
  * break_on_hyphens=True): each line of s wrapped by textwrap, joined with
- * wrapstring ('\n'). Hyphenated words are split by a rule of textwrap's this
- * engine does not have: a text with '-' is refused when break_on_hyphens. */
+ * wrapstring ('\n'), hyphenated words split after a hyphen (ww_chunks). */
 static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)mode;
@@ -925,8 +1008,6 @@ static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
 	if (w.t != V_INT) jj_fail(R->e, line, "wordwrap: the width must be an integer");
 	if (ws.t == V_NONE) ws = vstr("\n", 1);
 	ws = jj_tostr(R, ws);
-	if (jj_truthy(boh) && memchr(s.u.s.p, '-', s.u.s.n))
-		jj_fail(R->e, line, "unsupported: wordwrap of a text with '-' and break_on_hyphens (textwrap's hyphen rule)");
 	vlist *lines = jj_splitlines(R, s, 0);
 	strbuf b = {0};
 	jj_live_push(R, &b);
@@ -934,7 +1015,7 @@ static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
 	for (size_t i = 0; i < lines->n; i++) {
 		if (i) { strbuf_put(&b, ws.u.s.p, ws.u.s.n); first = 1; }
 		if (lines->v[i].u.s.n && w.u.i <= 0) jj_fail(R->e, line, "invalid width %lld (must be > 0)", (long long)w.u.i);
-		wrap_line(R, &b, lines->v[i], w.u.i, jj_truthy(blw), ws, &first);
+		wrap_line(R, &b, lines->v[i], w.u.i, jj_truthy(blw), jj_truthy(boh), ws, &first);
 		if (b.len > R->out_limit) jj_fail(R->e, line, "wordwrap grew past the output limit");
 	}
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
