@@ -231,9 +231,21 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		if (a->n < 1 || a->v[0].t != V_STR) jj_fail(R->e, line, "strftime_now needs a format string");
 		char fmt[256], out[256];
 		snprintf(fmt, sizeof fmt, "%.*s", (int)a->v[0].u.s.n, a->v[0].u.s.p);
-		time_t now = time(NULL);
+		/* transformers' strftime_now is datetime.now().strftime(fmt); with
+		 * SOURCE_DATE_EPOCH (reproducible-builds.org) the instant is that
+		 * one, in UTC, so a template that prints the date renders the
+		 * same bytes on every run */
 		struct tm tmv;
-		localtime_r(&now, &tmv);
+		const char *sde = getenv("SOURCE_DATE_EPOCH");
+		char *end = NULL;
+		long long epoch = sde && *sde ? strtoll(sde, &end, 10) : 0;
+		if (end && !*end && epoch >= 0) {
+			time_t at = (time_t)epoch;
+			gmtime_r(&at, &tmv);
+		} else {
+			time_t now = time(NULL);
+			localtime_r(&now, &tmv);
+		}
 		size_t n = strftime(out, sizeof out, fmt, &tmv);
 		return vstr(rdup(R, out, n), n);
 	}

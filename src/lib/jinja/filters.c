@@ -437,6 +437,10 @@ static value f_map(rt *R, const node *n, value v, const args *a, int mode)
 	int line = n->line;
 	const char *f = n->name;
 	size_t fl = n->nlen;
+	/* jinja2's map and select_or_reject start with `if value:`: a falsy
+	 * value (None, 0, '', an empty list, undefined) gives nothing and is
+	 * never iterated, so None|selectattr(...) is empty, not an error */
+	if (!jj_truthy(v)) return vlistv(jj_list_new(R, 0));
 	vlist *src = jj_to_items(R, line, v, "map");
 	vlist *l = jj_list_new(R, src->n);
 	value attr = jj_kwarg(a, "attribute", -1, V(V_NONE));
@@ -650,46 +654,86 @@ static value f_slice(rt *R, const node *n, value v, const args *a, int mode)
 	return vlistv(out);
 }
 
-/* html.unescape for the entities this engine knows: numeric ones and the
- * XML five plus nbsp; another named one is refused (Python has 2,231) */
+/* The HTML5 entity named by exactly p[0..n), or NULL */
+static const char *html5_entity(const char *p, size_t n)
+{
+	size_t lo = 0, hi = jj_html5_n_entities;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *k = jj_html5_entities[mid].name;
+		size_t kl = strlen(k);
+		int c = memcmp(k, p, kl < n ? kl : n);
+		if (!c) c = kl < n ? -1 : kl > n;
+		if (!c) return jj_html5_entities[mid].text;
+		if (c < 0) lo = mid + 1; else hi = mid;
+	}
+	return NULL;
+}
+
+/* &#N; as html.unescape's _replace_charref gives it */
+static void put_charref(rt *R, int line, strbuf *b, const char *d, size_t nd, int hex)
+{
+	/* int(s, 10) refuses more than 4300 digits (Python 3.11's limit), base 16 has none */
+	if (!hex && nd > 4300) jj_fail(R->e, line, "ValueError: Exceeds the limit (4300 digits) for integer string conversion: value has %zu digits", nd);
+	uint64_t cp = 0;
+	for (size_t i = 0; i < nd; i++) {
+		unsigned c = (unsigned char)d[i];
+		cp = cp * (hex ? 16 : 10) + (isdigit(c) ? c - '0' : (unsigned)tolower(c) - 'a' + 10);
+		if (cp > 0x10FFFF) cp = 0x110000;   /* past the range, and no later digit brings it back */
+	}
+	for (size_t i = 0; i < jj_html5_n_invalid_charrefs; i++)
+		if (jj_html5_invalid_charrefs[i].cp == cp) { strbuf_puts(b, jj_html5_invalid_charrefs[i].text); return; }
+	if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) { strbuf_puts(b, "\xef\xbf\xbd"); return; }
+	size_t lo = 0, hi = jj_html5_n_invalid_codepoints;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (jj_html5_invalid_codepoints[mid] == cp) return;
+		if (jj_html5_invalid_codepoints[mid] < cp) lo = mid + 1; else hi = mid;
+	}
+	char u[4];
+	strbuf_put(b, u, (size_t)utf8_encode((uint32_t)cp, u));
+}
+
+/* html.unescape (Python 3.11), which markupsafe's striptags ends with: each
+ * match of &(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?) is
+ * replaced: a numeric reference by its character (or html's replacement for
+ * it), a name by its HTML5 entity, else by the entity of its longest prefix
+ * of two or more characters followed by the rest, else left as it is. */
 static void put_unescaped(rt *R, int line, strbuf *b, const char *p, size_t n)
 {
-	static const struct { const char *name; const char *text; } ents[] = {
-		{ "amp;", "&" }, { "lt;", "<" }, { "gt;", ">" }, { "quot;", "\"" }, { "apos;", "'" }, { "nbsp;", "\xc2\xa0" },
-		/* HTML5's legacy names, also without the semicolon */
-		{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "nbsp", "\xc2\xa0" },
-	};
 	for (size_t i = 0; i < n;) {
 		if (p[i] != '&') { strbuf_putc(b, p[i++]); continue; }
 		size_t j = i + 1;
 		if (j < n && p[j] == '#') {
 			int hex = j + 1 < n && (p[j + 1] == 'x' || p[j + 1] == 'X');
 			size_t d = j + 1 + (size_t)hex, e = d;
-			uint32_t cp = 0;
-			while (e < n && (hex ? isxdigit((unsigned char)p[e]) : isdigit((unsigned char)p[e])) && cp < 0x110000) {
-				cp = cp * (hex ? 16 : 10) + (uint32_t)(isdigit((unsigned char)p[e]) ? p[e] - '0' : (tolower((unsigned char)p[e]) - 'a' + 10));
-				e++;
-			}
-			if (e > d) {
-				if (cp == 0 || cp >= 0x110000 || (cp >= 0xD800 && cp < 0xE000) || (cp >= 0x80 && cp < 0xA0) || cp < 0x20)
-					jj_fail(R->e, line, "unsupported: the character reference &#%.*s in striptags", (int)(e - j - 1), p + j + 1);
-				char u[4];
-				strbuf_put(b, u, (size_t)utf8_encode(cp, u));
-				i = e < n && p[e] == ';' ? e + 1 : e;
-				continue;
-			}
-			strbuf_putc(b, p[i++]);
+			while (e < n && (hex ? isxdigit((unsigned char)p[e]) : isdigit((unsigned char)p[e]))) e++;
+			if (e == d) { strbuf_putc(b, p[i++]); continue; }   /* '&#' then no digit: no match */
+			put_charref(R, line, b, p + d, e - d, hex);
+			i = e < n && p[e] == ';' ? e + 1 : e;
 			continue;
 		}
-		size_t e = j;
-		while (e < n && isalnum((unsigned char)p[e])) e++;
-		if (e == j) { strbuf_putc(b, p[i++]); continue; }
-		int done = 0;
-		for (size_t k = 0; k < sizeof ents / sizeof *ents && !done; k++) {
-			size_t kl = strlen(ents[k].name);
-			if ((size_t)(n - j) >= kl && !memcmp(p + j, ents[k].name, kl)) { strbuf_puts(b, ents[k].text); i = j + kl; done = 1; }
+		/* up to 32 characters (code points) outside \t \n \f space < & # ;, then an optional ; */
+		size_t e = j, chars = 0;
+		while (e < n && chars < 32 && !strchr("\t\n\f <&#;", p[e])) {
+			size_t k = 1;
+			while (e + k < n && ((unsigned char)p[e + k] & 0xC0) == 0x80) k++;
+			e += k;
+			chars++;
 		}
-		if (!done) jj_fail(R->e, line, "unsupported: the HTML entity '&%.*s' in striptags (only &amp; &lt; &gt; &quot; &apos; &nbsp; and numeric ones)", (int)(e - j), p + j);
+		if (!chars) { strbuf_putc(b, p[i++]); continue; }
+		if (e < n && p[e] == ';') e++;
+		const char *t = html5_entity(p + j, e - j);
+		if (t) { strbuf_puts(b, t); i = e; continue; }
+		/* the longest prefix: names are ASCII, so a prefix of bytes is one of characters */
+		size_t x = e - j;
+		while (--x >= 2) {
+			if (((unsigned char)p[j + x] & 0xC0) == 0x80) continue;
+			if ((t = html5_entity(p + j, x))) break;
+		}
+		if (t) { strbuf_puts(b, t); i = j + x; continue; }
+		strbuf_put(b, p + i, e - i);
+		i = e;
 	}
 }
 
@@ -822,41 +866,125 @@ static value f_xmlattr(rt *R, const node *n, value v, const args *a, int mode)
 	return r;
 }
 
-/* textwrap's wrapping of one line (expand_tabs and replace_whitespace off,
- * drop_whitespace on): chunks are runs of ASCII whitespace or of other
- * characters; words longer than the width broken when asked */
-static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, value wrapstr, int *first)
+/* the character classes of textwrap's chunking, as Python's re sees them */
+#define WW_WS 1       /* textwrap's whitespace: \t \n \v \f \r space */
+#define WW_W 2        /* \w: a letter, a number, _ */
+#define WW_LETTER 4   /* \w but not a decimal digit */
+#define WW_PUNCT 8    /* \w or ! " ' & . , ? */
+static unsigned ww_class(uint32_t c)
 {
-	/* the chunks, as (offset, length in bytes, length in code points) */
-	size_t n = ln.u.s.n, nc = 0;
-	size_t (*ch)[3] = arena_alloc(R->ar, (n + 1) * sizeof *ch);
-	for (size_t i = 0; i < n;) {
-		int ws = strchr("\t\n\v\f\r ", ln.u.s.p[i]) && ln.u.s.p[i];
-		size_t j = i;
-		while (j < n && (strchr("\t\n\v\f\r ", ln.u.s.p[j]) && ln.u.s.p[j]) == ws) j++;
-		ch[nc][0] = i; ch[nc][1] = j - i; ch[nc][2] = utf8_count(ln.u.s.p + i, j - i);
+	if (c < 0x80 && strchr("\t\n\v\f\r ", (int)c) && c) return WW_WS;
+	utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)c);
+	int alpha = k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO;
+	int num = k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_NL || k == UTF8PROC_CATEGORY_NO;
+	if (alpha || num || c == '_') return WW_W | WW_PUNCT | (k == UTF8PROC_CATEGORY_ND ? 0 : WW_LETTER);
+	return c < 0x80 && strchr("!\"'&.,?", (int)c) && c ? WW_PUNCT : 0;
+}
+
+/* textwrap's chunks of one line: with break_on_hyphens, runs of whitespace;
+ * a run of two or more '-' after a word character or punctuation and before
+ * a word character (an em-dash); else the shortest run of other characters
+ * that ends before whitespace or the end, or just after a '-' that follows
+ * two letters (or letter '-' letter) and comes before letter, letter (or
+ * letter '-' letter), or before an em-dash that follows punctuation. Without
+ * break_on_hyphens, runs of whitespace and of the rest. Each chunk is
+ * (offset, bytes, code points). */
+static size_t ww_chunks(rt *R, value ln, int hyph, size_t (*ch)[3])
+{
+	size_t n = ln.u.s.n, m = 0, nc = 0;
+	uint32_t *cp = arena_alloc(R->ar, (n + 1) * sizeof *cp);
+	size_t *off = arena_alloc(R->ar, (n + 1) * sizeof *off);
+	unsigned char *cl = arena_alloc(R->ar, n + 1);
+	for (size_t i = 0; i < n; m++) {
+		off[m] = i;
+		i += (size_t)utf8_decode(ln.u.s.p + i, n - i, &cp[m]);
+		cl[m] = (unsigned char)ww_class(cp[m]);
+	}
+	off[m] = n;
+#define CL(k) ((k) < m ? cl[k] : 0u)
+#define IS(k, ch) ((k) < m && cp[k] == (uint32_t)(ch))
+	for (size_t i = 0; i < m;) {
+		size_t j = i + 1;
+		if (cl[i] & WW_WS) {
+			while (j < m && (cl[j] & WW_WS)) j++;
+		} else if (!hyph) {
+			while (j < m && !(cl[j] & WW_WS)) j++;
+		} else {
+			size_t d = i;
+			while (IS(d, '-')) d++;
+			if (i > 0 && (cl[i - 1] & WW_PUNCT) && d - i >= 2 && (CL(d) & WW_W)) j = d;   /* an em-dash */
+			else
+				for (j = i + 1;; j++) {
+					/* j: the end of the shortest non-whitespace run so far */
+					if (IS(j, '-') && ((j >= 2 && (cl[j - 2] & cl[j - 1] & WW_LETTER)) ||
+							   (j >= 3 && (cl[j - 3] & WW_LETTER) && cp[j - 2] == '-' && (cl[j - 1] & WW_LETTER))) &&
+					    (CL(j + 1) & WW_LETTER) && ((CL(j + 2) & WW_LETTER) || (IS(j + 2, '-') && (CL(j + 3) & WW_LETTER)))) {
+						j++;
+						break;
+					}
+					if (j >= m || (cl[j] & WW_WS)) break;
+					if (cl[j - 1] & WW_PUNCT) {
+						size_t e = j;
+						while (IS(e, '-')) e++;
+						if (e - j >= 2 && (CL(e) & WW_W)) break;
+					}
+				}
+		}
+		ch[nc][0] = off[i]; ch[nc][1] = off[j] - off[i]; ch[nc][2] = j - i;
 		nc++;
 		i = j;
 	}
+#undef CL
+#undef IS
+	return nc;
+}
+
+/* textwrap's wrapping of one line (expand_tabs and replace_whitespace off,
+ * drop_whitespace on), on ww_chunks' chunks; a word longer than the width
+ * broken when asked, after its last '-' that fits when break_on_hyphens
+ * (and something other than '-' comes before it) */
+static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, int hyph, value wrapstr, int *first)
+{
+	size_t (*ch)[3] = arena_alloc(R->ar, (ln.u.s.n + 1) * sizeof *ch);
+	size_t nc = ww_chunks(R, ln, hyph, ch);
 	size_t c = 0;
 	int lines = 0;
 	while (c < nc) {
 		size_t line_from = c, cur = 0;
 		size_t part_off = 0, part_len = 0;   /* a broken word's head ends the line */
+		int broke = 0;
 		if (lines && jj_strip(R, vstr(ln.u.s.p + ch[c][0], ch[c][1]), 1, 1, NULL).u.s.n == 0) { c++; line_from = c; if (c >= nc) break; }
 		while (c < nc && (int64_t)(cur + ch[c][2]) <= width) { cur += ch[c][2]; c++; }
 		size_t line_to = c;
 		if (c < nc && (int64_t)ch[c][2] > width) {
 			int64_t space = width < 1 ? 1 : width - (int64_t)cur;
 			if (brk) {
-				size_t cut = jj_cp_offset(ln.u.s.p + ch[c][0], ch[c][1], (size_t)space);
-				part_off = ch[c][0]; part_len = cut;
+				const char *cs = ln.u.s.p + ch[c][0];
+				size_t cut = jj_cp_offset(cs, ch[c][1], (size_t)space);
+				if (hyph) {
+					/* chunk.rfind('-', 0, space): bytes and code points agree on an ASCII '-' */
+					const char *h = NULL;
+					for (const char *q = cs; q < cs + cut; q++) if (*q == '-') h = q;
+					int other = 0;
+					for (const char *q = cs; h && q < h; q++) if (*q != '-') other = 1;
+					if (h && h > cs && other) {
+						size_t k = (size_t)(h + 1 - cs);
+						space = (int64_t)utf8_count(cs, k);
+						cut = k;
+					}
+				}
+				part_off = ch[c][0]; part_len = cut; broke = 1;
 				ch[c][0] += cut; ch[c][1] -= cut; ch[c][2] -= (size_t)space;
 			} else if (line_to == line_from) { c++; line_to = c; }
 		}
 		/* drop a trailing whitespace chunk */
+		/* textwrap drops the line's last piece when it is whitespace: after
+		 * a broken word that piece is the word's head, even an empty one
+		 * (no room left), and the whitespace before it stays */
 		int drop_last = 0;
-		if (!part_len && line_to > line_from && jj_strip(R, vstr(ln.u.s.p + ch[line_to - 1][0], ch[line_to - 1][1]), 1, 1, NULL).u.s.n == 0) drop_last = 1;
+		if (broke) {
+			if (jj_strip(R, vstr(ln.u.s.p + part_off, part_len), 1, 1, NULL).u.s.n == 0) part_len = 0;
+		} else if (line_to > line_from && jj_strip(R, vstr(ln.u.s.p + ch[line_to - 1][0], ch[line_to - 1][1]), 1, 1, NULL).u.s.n == 0) drop_last = 1;
 		if (line_to - (size_t)drop_last > line_from || part_len) {
 			if (!*first) strbuf_put(b, wrapstr.u.s.p, wrapstr.u.s.n);
 			*first = 0;
@@ -869,8 +997,7 @@ static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, value 
 
 /* wordwrap(s, width=79, break_long_words=True, wrapstring=None,
  * break_on_hyphens=True): each line of s wrapped by textwrap, joined with
- * wrapstring ('\n'). Hyphenated words are split by a rule of textwrap's this
- * engine does not have: a text with '-' is refused when break_on_hyphens. */
+ * wrapstring ('\n'), hyphenated words split after a hyphen (ww_chunks). */
 static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)mode;
@@ -881,8 +1008,6 @@ static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
 	if (w.t != V_INT) jj_fail(R->e, line, "wordwrap: the width must be an integer");
 	if (ws.t == V_NONE) ws = vstr("\n", 1);
 	ws = jj_tostr(R, ws);
-	if (jj_truthy(boh) && memchr(s.u.s.p, '-', s.u.s.n))
-		jj_fail(R->e, line, "unsupported: wordwrap of a text with '-' and break_on_hyphens (textwrap's hyphen rule)");
 	vlist *lines = jj_splitlines(R, s, 0);
 	strbuf b = {0};
 	jj_live_push(R, &b);
@@ -890,7 +1015,7 @@ static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
 	for (size_t i = 0; i < lines->n; i++) {
 		if (i) { strbuf_put(&b, ws.u.s.p, ws.u.s.n); first = 1; }
 		if (lines->v[i].u.s.n && w.u.i <= 0) jj_fail(R->e, line, "invalid width %lld (must be > 0)", (long long)w.u.i);
-		wrap_line(R, &b, lines->v[i], w.u.i, jj_truthy(blw), ws, &first);
+		wrap_line(R, &b, lines->v[i], w.u.i, jj_truthy(blw), jj_truthy(boh), ws, &first);
 		if (b.len > R->out_limit) jj_fail(R->e, line, "wordwrap grew past the output limit");
 	}
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
@@ -1006,7 +1131,16 @@ static int t_even(rt *R, int line, value v, const value *targs, int mode)
 static int t_divisibleby(rt *R, int line, value v, const value *targs, int mode)
 {
 	(void)mode;
-	if (!jj_isint(v) || !jj_isint(targs[0])) jj_fail(R->e, line, "unsupported: divisibleby on a %s", jj_tname(v.t));
+	int vnum = jj_isint(v) || v.t == V_FLOAT, dnum = jj_isint(targs[0]) || targs[0].t == V_FLOAT;
+	if (!vnum || !dnum) jj_fail(R->e, line, "unsupported: divisibleby on a %s", jj_tname(vnum ? targs[0].t : v.t));
+	if (v.t == V_FLOAT || targs[0].t == V_FLOAT) {
+		/* jinja2: value % num == 0; Python's float % only moves a non-zero
+		 * fmod by num, never onto 0, so fmod decides (NaN and inf: False) */
+		double x = v.t == V_FLOAT ? v.u.f : jj_int_to_double(R, line, v);
+		double y = targs[0].t == V_FLOAT ? targs[0].u.f : jj_int_to_double(R, line, targs[0]);
+		if (y == 0) jj_fail(R->e, line, "ZeroDivisionError: float modulo");
+		return fmod(x, y) == 0;
+	}
 	if (v.t == V_BIG || targs[0].t == V_BIG) {
 		if (!jj_int_sign(targs[0])) jj_fail(R->e, line, "integer division or modulo by zero");
 		value m = jj_int_arith(R, line, '%', v, targs[0]);
