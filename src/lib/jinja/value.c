@@ -2,6 +2,7 @@
  * Python's truth, equality and order, and jj_fail. See jinja_int.h. */
 #include "jinja/jinja_int.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,9 +249,14 @@ int jj_vequal(value a, value b)
 int jj_vcompare(rt *R, int line, value a, value b)
 {
 	if (jj_isint(a) && jj_isint(b)) return jj_int_cmp(a, b);
+	/* NaN is unordered: every comparison with it is False in Python, which
+	 * one three-way answer cannot say (a <= b and a >= b would both be
+	 * True); refused rather than answered wrongly */
+	if ((a.t == V_FLOAT && isnan(a.u.f)) || (b.t == V_FLOAT && isnan(b.u.f)))
+		jj_fail(R->e, line, "unsupported: comparing NaN");
 	if (a.t == V_FLOAT && b.t == V_FLOAT) return a.u.f < b.u.f ? -1 : a.u.f > b.u.f;
-	if (a.t == V_FLOAT && jj_isint(b)) { int c = jj_int_float_cmp(b, a.u.f); return c == 2 ? 0 : -c; }
-	if (b.t == V_FLOAT && jj_isint(a)) { int c = jj_int_float_cmp(a, b.u.f); return c == 2 ? 0 : c; }
+	if (a.t == V_FLOAT && jj_isint(b)) return -jj_int_float_cmp(b, a.u.f);
+	if (b.t == V_FLOAT && jj_isint(a)) return jj_int_float_cmp(a, b.u.f);
 	if (a.t == V_STR && b.t == V_STR) {
 		size_t m = a.u.s.n < b.u.s.n ? a.u.s.n : b.u.s.n;
 		int c = memcmp(a.u.s.p, b.u.s.p, m);
