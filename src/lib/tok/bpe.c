@@ -396,12 +396,15 @@ hit:;
 	out->n += m;
 }
 
-/* One piece of a cut word: a single class character with a vocab entry is
- * its own token; any other piece goes through the cache. */
-static inline __attribute__((always_inline)) void piece(tok_state *s, const char *w, size_t n, int pc, size_t pl, size_t room,
-							 tok_ids *out)
+/* One piece of a cut word: a single class character (one ASCII byte, or
+ * U+2581's three: told by its bytes, so the scan needs no class for it)
+ * with a vocab entry is its own token; any other piece goes through the
+ * cache. */
+static inline __attribute__((always_inline)) void piece(tok_state *s, const char *w, size_t n, size_t room, tok_ids *out)
 {
-	if (n == pl && pc < CL_OTHER && s->t->cls_id[pc] >= 0) ids_push(out, s->t->cls_id[pc]);
+	const unsigned char *u = (const unsigned char *)w;
+	const int32_t id = n == 1 && u[0] < 0x80 ? s->t->cls_id[u[0]] : n == 3 && is_sp(u, 3) ? s->t->cls_id[CL_SP] : -1;
+	if (id >= 0) ids_push(out, id);
 	else encode_cached(s, w, n, room, out);
 }
 
@@ -468,13 +471,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		if (pc < CL_OTHER) {
 			int r;
 			while ((r = scan_class(t, u, n, &i)) == S_CUT) {
-				/* the piece [st, i) ends with a class character: one
-				 * alone is its own token (as in piece) */
-				const size_t pn = i - st;
-				const int32_t id = pn == 1 && u[st] < 0x80 ? t->cls_id[u[st]]
-						   : pn == 3 && is_sp(u + st, 3) ? t->cls_id[CL_SP] : -1;
-				if (id >= 0) ids_push(out, id);
-				else encode_cached(s, w + st, pn, n - st, out);
+				piece(s, w + st, i - st, n - st, out);
 				st = i;
 				if (out->n > lim) return;
 				/* the scan reads on from the pair after the cut's first
@@ -497,7 +494,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			cut = pk == K_VOCAB && k == K_VOCAB;
 		}
 		if (cut) {
-			piece(s, w + st, i - st, pc, pl, n - st, out);
+			piece(s, w + st, i - st, n - st, out);
 			st = i;
 			if (out->n > lim) return;
 		}
