@@ -54,34 +54,33 @@ void tok_sm_free(strmap *m)
 	strbuf_free(&m->pool);
 }
 
+/* An empty table of cap slots (a power of two) holding n entries to come:
+ * every key UINT64_MAX, and the shift mm_slot takes its top bits by. */
+static mergemap mm_empty(size_t cap, size_t n)
+{
+	mergemap g = { xmalloc(cap * sizeof *g.t), cap, n, (unsigned)(64 - __builtin_ctzll(cap)) };
+	memset(g.t, 0xFF, cap * sizeof *g.t);
+	return g;
+}
 
-
-void tok_mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id);
 void tok_mm_reserve(mergemap *m, size_t n)
 {
 	size_t cap = 1 << 10;
 	while (cap < n * 2) cap *= 2;
 	if (cap <= m->cap) return;
 	free(m->t);
-	m->t = xmalloc(cap * sizeof *m->t);
-	memset(m->t, 0xFF, cap * sizeof *m->t);   /* key UINT64_MAX: empty */
-	m->cap = cap;
-	m->shift = (unsigned)(64 - __builtin_ctzll(cap));
-	m->n = 0;
+	*m = mm_empty(cap, 0);
 }
 
 void tok_mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id)
 {
 	if ((m->n + 1) * 2 > m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 1 << 16;
-		__typeof__(m->t) t = xmalloc(cap * sizeof *t);
-		for (size_t i = 0; i < cap; i++) t[i].key = UINT64_MAX;
-		mergemap g = { t, cap, m->n, (unsigned)(64 - __builtin_ctzll(cap)) };
+		mergemap g = mm_empty(m->cap ? m->cap * 2 : 1 << 16, m->n);
 		for (size_t i = 0; i < m->cap; i++) {
 			if (m->t[i].key == UINT64_MAX) continue;
 			size_t j = mm_slot(&g, m->t[i].key);
-			while (t[j].key != UINT64_MAX) j = (j + 1) & (cap - 1);
-			t[j] = m->t[i];
+			while (g.t[j].key != UINT64_MAX) j = (j + 1) & (g.cap - 1);
+			g.t[j] = m->t[i];
 		}
 		free(m->t);
 		*m = g;
