@@ -65,11 +65,18 @@ static void check(tok *t, tok_state *s, const char *text, const char *want)
 	tok_ids_free(&ids);
 }
 
-static void test_sp_edges(void)
+/* sp_json loaded, or NULL (a failed check) */
+static tok *load_sp(void)
 {
 	char err[256];
 	tok *t = tok_load_mem(sp_json, strlen(sp_json), err, sizeof err);
 	T_CHECKF(t != NULL, "%s", err);
+	return t;
+}
+
+static void test_sp_edges(void)
+{
+	tok *t = load_sp();
 	if (!t) return;
 	tok_state *s = tok_state_new(t);
 	/* equal ranks: the leftmost pair first */
@@ -133,9 +140,7 @@ static void test_sp_edges(void)
  * (U+2014 is E2 80 94, U+2590 is E2 96 90), which are unknown here. */
 static void test_sp_scan(void)
 {
-	char err[256];
-	tok *t = tok_load_mem(sp_json, strlen(sp_json), err, sizeof err);
-	T_CHECKF(t != NULL, "%s", err);
+	tok *t = load_sp();
 	if (!t) return;
 	tok_state *s = tok_state_new(t);
 	static const struct { const char *tail, *want; } tails[] = {
