@@ -977,7 +977,6 @@ static void wrap_line(rt *R, strbuf *b, value ln, int64_t width, int brk, int hy
 				ch[c][0] += cut; ch[c][1] -= cut; ch[c][2] -= (size_t)space;
 			} else if (line_to == line_from) { c++; line_to = c; }
 		}
-		/* drop a trailing whitespace chunk */
 		/* textwrap drops the line's last piece when it is whitespace: after
 		 * a broken word that piece is the word's head, even an empty one
 		 * (no room left), and the whitespace before it stays */
