@@ -447,10 +447,10 @@ static inline int scan_class(const tok *t, const unsigned char *u, size_t n, siz
 
 /* A word (a piece after pre-tokenization) to ids. Without ByteLevel the word
  * is cut at its barriers (see find_barriers) and each piece encoded alone. */
-void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
+void tok_encode_word(tok_state *s, const char *w, size_t n, size_t room, tok_ids *out)
 {
 	const tok *t = s->t;
-	if (t->byte_level) { encode_cached(s, w, n, n, out); return; }
+	if (t->byte_level) { encode_cached(s, w, n, room, out); return; }
 	if (t->ignore_merges) {
 		/* a whole word in the vocab is one token; its pieces are not */
 		int32_t v = sm_get(&t->vocab, w, n);
@@ -471,7 +471,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		if (pc < CL_OTHER) {
 			int r;
 			while ((r = scan_class(t, u, n, &i)) == S_CUT) {
-				piece(s, w + st, i - st, n - st, out);
+				piece(s, w + st, i - st, room - st, out);
 				st = i;
 				if (out->n > lim) return;
 				/* the scan reads on from the pair after the cut's first
@@ -494,7 +494,7 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 			cut = pk == K_VOCAB && k == K_VOCAB;
 		}
 		if (cut) {
-			piece(s, w + st, i - st, n - st, out);
+			piece(s, w + st, i - st, room - st, out);
 			st = i;
 			if (out->n > lim) return;
 		}
@@ -504,5 +504,5 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out)
 		pl = l;
 		i += l;
 	}
-	encode_cached(s, w + st, n - st, n - st, out);
+	encode_cached(s, w + st, n - st, room - st, out);
 }

@@ -4,7 +4,7 @@
 #include "tok/splitre.h"
 
 static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, int z, int at0);
-static void word(tok_state *s, const char *w, size_t n);
+static void word(tok_state *s, const char *w, size_t n, size_t room);
 
 /* One piece being split by pre-tokenizer i: its text and offset, whether
  * it starts the work text (z), and HF's SplitDelimiterBehavior folding its
@@ -100,7 +100,7 @@ static void split_piece(tok_state *s, int i, const char *txt, size_t off, size_t
 			int direct = iso && i + 2 == t->npre && nx->type == P_BYTELEVEL && !nx->re && !nx->add_prefix_space;
 			for (size_t j = 0, e; j < len && !s->stop; j = e) {
 				e = splitre_next(op->fast, txt + off, len, j);
-				if (direct) word(s, txt + off + j, e - j);
+				if (direct) word(s, txt + off + j, e - j, len - j);
 				else if (iso) stage(s, i + 1, txt, off + j, e - j, z && j == 0, at0);
 				else split_match(&f, j, e);
 			}
@@ -126,7 +126,7 @@ static void split_piece(tok_state *s, int i, const char *txt, size_t off, size_t
  * to be longer than the vocabulary's longest entry to stay within it ends
  * the count unmerged (each token covers at most max_len bytes), so a huge
  * word costs no merge scratch. */
-static void word(tok_state *s, const char *w, size_t n)
+static void word(tok_state *s, const char *w, size_t n, size_t room)
 {
 	const tok *t = s->t;
 	if (s->limit != SIZE_MAX && t->max_len && (n - 1) / t->max_len + 1 > s->limit - s->count) {
@@ -136,12 +136,12 @@ static void word(tok_state *s, const char *w, size_t n)
 	}
 	if (s->out) {
 		size_t before = s->out->n;
-		tok_encode_word(s, w, n, s->out);
+		tok_encode_word(s, w, n, room, s->out);
 		s->count += s->out->n - before;
 		return;
 	}
 	s->wids.n = 0;
-	tok_encode_word(s, w, n, &s->wids);
+	tok_encode_word(s, w, n, room, &s->wids);
 	s->count += s->wids.n;
 	s->wids.n = 0;
 	if (s->count > s->limit) s->stop = 1;
@@ -155,7 +155,7 @@ static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, 
 {
 	const tok *t = s->t;
 	if (s->stop) return;
-	if (i == t->npre) { word(s, txt + off, len); return; }
+	if (i == t->npre) { word(s, txt + off, len, len); return; }
 	const pre_op *op = &t->pre[i];
 	if (op->type == P_SPLIT || op->type == P_CLASS) { split_piece(s, i, txt, off, len, z, at0); return; }
 	strbuf *b = &s->sb[i];

@@ -310,7 +310,9 @@ void tok_trie_free(atrie *tr);
 void tok_find_added(const tok *t, const atrie *tr, const char *txt, size_t n, amatches *out);
 /* bpe.c: the barriers of a model without ByteLevel (at load); a word's ids */
 void tok_find_barriers(tok *t);
-void tok_encode_word(tok_state *s, const char *w, size_t n, tok_ids *out);
+/* room >= n: the bytes readable from w (a short word's cache key is read
+ * 16 bytes at a time where it can be) */
+void tok_encode_word(tok_state *s, const char *w, size_t n, size_t room, tok_ids *out);
 /* pretok.c: pre-tokenize a normalized section and count or encode its words */
 void tok_pretok_encode(tok_state *s, const char *txt, size_t n, int at0);
 
