@@ -277,11 +277,16 @@ static void bl_bpe(tok_state *s, const char *w, size_t n, tok_ids *out)
 {
 	const tok *t = s->t;
 	if (t->ignore_merges) {
+		/* the word's symbols as the vocab spells them: at most two bytes a byte */
 		strbuf_reset(&s->word);
+		strbuf_reserve(&s->word, 2 * n + 2);
+		char *p = s->word.p;
 		for (size_t i = 0; i < n; i++) {
-			char u[4];
-			strbuf_put(&s->word, u, put_utf8(u, byte_cp((unsigned char)w[i])));
+			const unsigned char b = (unsigned char)w[i];
+			memcpy(p, t->byte_u8[b], 2);
+			p += t->byte_u8n[b];
 		}
+		s->word.len = (size_t)(p - s->word.p);
 		int32_t v = sm_get(&t->vocab, s->word.p, s->word.len);
 		if (v >= 0) { ids_push(out, v); return; }
 	}

@@ -496,6 +496,8 @@ static tok *load_doc(const json_doc *d, char *err, size_t errlen)
 			char u[4];
 			size_t n = put_utf8(u, byte_cp(b));
 			t->byte_sym[b] = sm_get(&t->vocab, u, n);
+			memcpy(t->byte_u8[b], u, n);
+			t->byte_u8n[b] = (unsigned char)n;
 			if (t->byte_sym[b] < 0) {
 				snprintf(err, errlen, "ByteLevel: byte 0x%02X has no vocab entry", b);
 				goto bad;

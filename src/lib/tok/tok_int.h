@@ -194,6 +194,8 @@ struct tok {
 	int npre;
 	int byte_level;        /* a ByteLevel pre-tokenizer: words are bytes */
 	int32_t byte_sym[256]; /* byte-level: id of each byte's symbol */
+	char byte_u8[256][2];  /* byte-level: each byte's symbol in UTF-8 (U+0021..U+0143: 1 or 2 bytes) */
+	unsigned char byte_u8n[256];
 	int32_t byte_fb[256];  /* byte_fallback: <0xXX> ids */
 	int byte_fallback, fuse_unk, ignore_merges;
 	/* Barriers for models without a ByteLevel pre-tokenizer (see
