@@ -44,10 +44,36 @@ static inline int cls_at(const unsigned char *s, size_t n, size_t i, size_t *len
 	return cls_cp(c);
 }
 
-/* The end of the run of class k characters from s[i]. */
+/* Of the eight bytes v (in memory order), how many from the first are ASCII
+ * letters: per byte, y = b | 0x20 folds case and a letter is 0x61 <= y <=
+ * 0x7A, so y + 0x1F has its top bit set and y + 0x05 has it clear. A
+ * non-ASCII byte's sums may carry into the bytes after it, never into
+ * those before, and its own bit is cleared: the count ends at it. */
+static inline unsigned ascii_letters8(uint64_t v)
+{
+	const uint64_t hi = 0x8080808080808080ull;
+	uint64_t y = v | 0x2020202020202020ull;
+	uint64_t l = (y + 0x1F1F1F1F1F1F1F1Full) & ~(y + 0x0505050505050505ull) & ~v & hi;
+	uint64_t stop = ~l & hi;
+	return stop ? (unsigned)__builtin_ctzll(stop) / 8 : 8;
+}
+
+/* The end of the run of class k characters from s[i]. Letters are taken
+ * eight ASCII bytes at a time where eight can be read (on little-endian
+ * machines, where the first byte in memory is the low one). */
 static size_t run_of(const unsigned char *s, size_t n, size_t i, int k)
 {
 	size_t l;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (k == K_L)
+		while (i + 8 <= n) {
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			unsigned a = ascii_letters8(v);
+			i += a;
+			if (a < 8) break;
+		}
+#endif
 	while (i < n) {
 		if (s[i] < 0x80) {
 			if (ascii_cls[s[i]] != k) break;
