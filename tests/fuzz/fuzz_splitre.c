@@ -67,10 +67,15 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	for (int k = 0; k < 2; k++) {
 		int kind = k ? SPLITRE_CL100K_N3 : SPLITRE_CL100K;
 		got.n = 0, got.over = 0;
-		for (size_t i = 0, e; i < size; i = e) {
-			e = splitre_next(kind, s, size, i);
-			if (e <= i || e > size) abort();    /* not a tiling */
-			on_match(&got, i, e);
+		size_t ev[5], cap = 1;
+		for (size_t i = 0; i < size; cap = cap % 5 + 1) {
+			size_t ne = splitre_ends(kind, s, size, i, ev, cap);
+			if (!ne || ne > cap) abort();
+			for (size_t q = 0; q < ne; q++) {
+				if (ev[q] <= i || ev[q] > size) abort();    /* not a tiling */
+				on_match(&got, i, ev[q]);
+				i = ev[q];
+			}
 		}
 		if (!cmp) continue;
 		int merr = 0;

@@ -98,11 +98,15 @@ static void split_piece(tok_state *s, int i, const char *txt, size_t off, size_t
 			const pre_op *nx = i + 1 < t->npre ? &t->pre[i + 1] : NULL;
 			int iso = f.behavior == B_ISOLATED;
 			int direct = iso && i + 2 == t->npre && nx->type == P_BYTELEVEL && !nx->re && !nx->add_prefix_space;
-			for (size_t j = 0, e; j < len && !s->stop; j = e) {
-				e = splitre_next(op->fast, txt + off, len, j);
-				if (direct) word(s, txt + off + j, e - j, len - j);
-				else if (iso) stage(s, i + 1, txt, off + j, e - j, z && j == 0, at0);
-				else split_match(&f, j, e);
+			size_t ends[64], ne;
+			for (size_t j = 0; j < len && !s->stop;) {
+				ne = splitre_ends(op->fast, txt + off, len, j, ends, sizeof ends / sizeof *ends);
+				for (size_t q = 0; q < ne && !s->stop; j = ends[q++]) {
+					const size_t e = ends[q];
+					if (direct) word(s, txt + off + j, e - j, len - j);
+					else if (iso) stage(s, i + 1, txt, off + j, e - j, z && j == 0, at0);
+					else split_match(&f, j, e);
+				}
 			}
 			if (iso) return;
 		} else if (op->re) tok_find_iter(op->re, s->smd[i], txt + off, len, split_match, &f, &s->stop, &s->merr);

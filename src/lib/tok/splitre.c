@@ -61,7 +61,7 @@ static inline unsigned ascii_letters8(uint64_t v)
 /* The end of the run of class k characters from s[i]. Letters are taken
  * eight ASCII bytes at a time where eight can be read (on little-endian
  * machines, where the first byte in memory is the low one). */
-static size_t run_of(const unsigned char *s, size_t n, size_t i, int k)
+static inline size_t run_of(const unsigned char *s, size_t n, size_t i, int k)
 {
 	size_t l;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -141,9 +141,9 @@ int splitre_kind(const char *pat, size_t n)
 	return SPLITRE_NONE;
 }
 
-size_t splitre_next(int kind, const char *str, size_t n, size_t i)
+/* The end of the match that starts at s[i] (i < n). */
+static inline size_t next_match(int kind, const unsigned char *s, size_t n, size_t i)
 {
-	const unsigned char *s = (const unsigned char *)str;
 	size_t l, l2, e;
 	/* the alternatives in order; where one cannot match, the next is tried */
 	if (s[i] == '\'' && i + 1 < n && (e = contraction(s, n, i))) return e;
@@ -167,4 +167,12 @@ size_t splitre_next(int kind, const char *str, size_t n, size_t i)
 		}
 		return space_run(s, n, i);
 	}
+}
+
+size_t splitre_ends(int kind, const char *str, size_t n, size_t i, size_t *ends, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t k = 0;
+	for (; k < cap && i < n; k++) ends[k] = i = next_match(kind, s, n, i);
+	return k;
 }

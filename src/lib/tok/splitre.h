@@ -10,7 +10,7 @@
  *    ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
  *
  * is recognised by its exact string (splitre_kind); any other pattern, or
- * the same one spelled differently, keeps going to PCRE2. splitre_next
+ * the same one spelled differently, keeps going to PCRE2. splitre_ends
  * gives the match the regex gives at a position, with HF's semantics: the
  * text (one piece) matched alone, leftmost alternative first, backtracking
  * as a regex does (\s+(?!\S) gives back the last white space before a
@@ -27,9 +27,9 @@
  * other code point the two agree (tests/unit/test_splitre.c).
  *
  * Every position of a text starts a non-empty match, so the matches tile
- * the text: splitre_next(k, s, n, i) for i < n returns the match's end,
- * in (i, n]. The text should be valid UTF-8 (as the tokenizer's is); on
- * other bytes the result is some tiling of the text, never a read past n.
+ * the text: the match at i < n ends in (i, n], and the next starts there.
+ * The text should be valid UTF-8 (as the tokenizer's is); on other bytes
+ * the result is some tiling of the text, never a read past n.
  * No state, no allocation: thread-safe. Nothing is reported: there are no
  * errors.
  */
@@ -48,7 +48,9 @@ enum {
  * (Oniguruma syntax, before any rewriting), SPLITRE_NONE if none. */
 int splitre_kind(const char *pat, size_t n);
 
-/* The end of the match that starts at s[i] (i < n), kind != SPLITRE_NONE. */
-size_t splitre_next(int kind, const char *s, size_t n, size_t i);
+/* The ends of the matches from s[i] on, in order, into ends[0..cap): how
+ * many were found, at most cap, 0 only when i >= n or cap is 0; kind !=
+ * SPLITRE_NONE. Many a call, so that a word's match costs no call. */
+size_t splitre_ends(int kind, const char *s, size_t n, size_t i, size_t *ends, size_t cap);
 
 #endif
