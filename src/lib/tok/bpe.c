@@ -450,12 +450,11 @@ static inline int scan_class(const tok *t, const unsigned char *u, size_t n, siz
 	return r;
 }
 
-/* A word (a piece after pre-tokenization) to ids. Without ByteLevel the word
- * is cut at its barriers (see find_barriers) and each piece encoded alone. */
-void tok_encode_word(tok_state *s, const char *w, size_t n, size_t room, tok_ids *out)
+/* A word of a model without ByteLevel: cut at its barriers (see
+ * find_barriers) and each piece encoded alone. */
+static __attribute__((noinline)) void sp_word(tok_state *s, const char *w, size_t n, size_t room, tok_ids *out)
 {
 	const tok *t = s->t;
-	if (t->byte_level) { encode_cached(s, w, n, room, out); return; }
 	if (t->ignore_merges) {
 		/* a whole word in the vocab is one token; its pieces are not */
 		int32_t v = sm_get(&t->vocab, w, n);
@@ -510,4 +509,12 @@ void tok_encode_word(tok_state *s, const char *w, size_t n, size_t room, tok_ids
 		i += l;
 	}
 	encode_cached(s, w + st, n - st, room - st, out);
+}
+
+/* A word (a piece after pre-tokenization) to ids. A byte-level word is
+ * looked up in the cache here, so that a hit runs in this small function. */
+void tok_encode_word(tok_state *s, const char *w, size_t n, size_t room, tok_ids *out)
+{
+	if (s->t->byte_level) encode_cached(s, w, n, room, out);
+	else sp_word(s, w, n, room, out);
 }

@@ -4,7 +4,7 @@
 #include "tok/splitre.h"
 
 static void stage(tok_state *s, int i, const char *txt, size_t off, size_t len, int z, int at0);
-static void word(tok_state *s, const char *w, size_t n, size_t room);
+static inline void word(tok_state *s, const char *w, size_t n, size_t room);
 
 /* One piece being split by pre-tokenizer i: its text and offset, whether
  * it starts the work text (z), and HF's SplitDelimiterBehavior folding its
@@ -130,7 +130,7 @@ static void split_piece(tok_state *s, int i, const char *txt, size_t off, size_t
  * to be longer than the vocabulary's longest entry to stay within it ends
  * the count unmerged (each token covers at most max_len bytes), so a huge
  * word costs no merge scratch. */
-static void word(tok_state *s, const char *w, size_t n, size_t room)
+static inline __attribute__((always_inline)) void word(tok_state *s, const char *w, size_t n, size_t room)
 {
 	const tok *t = s->t;
 	if (s->limit != SIZE_MAX && t->max_len && (n - 1) / t->max_len + 1 > s->limit - s->count) {
