@@ -166,6 +166,34 @@ static void test_tiny(void)
 	tok_free(t);
 }
 
+/* Ids past the pair map's 21 bits: a symbol with one is never merged, even
+ * where its bits, unmasked, would spell a merge's key (2^21 beside 0 is the
+ * key of (0, 1): "ca" would become "ab"); a merge of such a part is
+ * refused at load. */
+static void test_high_ids(void)
+{
+	static const char high[] = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1,\"ab\":2,\"ca\":3,\"c\":2097152},"
+				   "\"merges\":[\"a b\"]}}";
+	char err[256];
+	tok *t = tok_load_mem(high, strlen(high), err, sizeof err);
+	T_CHECKF(t != NULL, "%s", err);
+	if (!t) return;
+	tok_state *s = tok_state_new(t);
+	tok_ids ids = {0};
+	tok_encode(s, "caab", 4, &ids);
+	T_EQ_INT(ids.n, 3);
+	if (ids.n == 3) { T_EQ_INT(ids.v[0], 2097152); T_EQ_INT(ids.v[1], 0); T_EQ_INT(ids.v[2], 2); }
+	tok_ids_free(&ids);
+	tok_state_free(s);
+	tok_free(t);
+	static const char part[] = "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":2097152,\"b\":1,\"ab\":2},\"merges\":[\"a b\"]}}";
+	err[0] = 0;
+	t = tok_load_mem(part, strlen(part), err, sizeof err);
+	T_CHECK(t == NULL);
+	T_CHECKF(strstr(err, "model.merges[0]: unsupported: a part's id is over 2097151") != NULL, "%s", err);
+	tok_free(t);
+}
+
 static void test_broken(void)
 {
 	char err[256];
@@ -201,6 +229,7 @@ int main(void)
 {
 	T_RUN(test_tiny);
 	T_RUN(test_broken);
+	T_RUN(test_high_ids);
 	T_RUN(test_fixtures);
 	T_RUN(test_qwen2_5);
 	T_RUN(test_qwen3);

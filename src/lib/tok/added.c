@@ -3,16 +3,17 @@
 
 void tok_trie_add(atrie *tr, const char *s, size_t n, int32_t idx)
 {
-	int32_t node = 0, child, unused;
+	int32_t node = 0;
+	uint32_t child;
 	if (!tr->term) { tr->term = xmalloc(sizeof *tr->term); tr->term[0] = -1; tr->nn = 1; }
 	for (size_t i = 0; i < n; i++) {
-		if (!mm_get(&tr->edges, node, (unsigned char)s[i], &child, &unused)) {
-			child = tr->nn++;
+		if (!mm_get(&tr->edges, node, (unsigned char)s[i], &child)) {
+			child = (uint32_t)tr->nn++;
 			tr->term = xrealloc(tr->term, (size_t)tr->nn * sizeof *tr->term);
 			tr->term[child] = -1;
-			tok_mm_put(&tr->edges, node, (unsigned char)s[i], child, 0);
+			tok_mm_put(&tr->edges, node, (unsigned char)s[i], child);
 		}
-		node = child;
+		node = (int32_t)child;
 	}
 	if (tr->term[node] < 0) tr->term[node] = idx;   /* the first of equal contents wins */
 	if (!tr->first[(unsigned char)s[0]]) { tr->nfirst++; tr->only = (unsigned char)s[0]; }
@@ -41,10 +42,11 @@ void tok_find_added(const tok *t, const atrie *tr, const char *txt, size_t n, am
 			if (!h) break;
 			i = (size_t)(h - txt);
 		}
-		int32_t node = 0, child, unused, best = -1;
+		int32_t node = 0, best = -1;
+		uint32_t child;
 		size_t blen = 0;
-		for (size_t j = i; j < n && mm_get(&tr->edges, node, (unsigned char)txt[j], &child, &unused); j++) {
-			node = child;
+		for (size_t j = i; j < n && mm_get(&tr->edges, node, (unsigned char)txt[j], &child); j++) {
+			node = (int32_t)child;
 			if (tr->term[node] >= 0) { best = tr->term[node]; blen = j + 1 - i; }
 		}
 		if (best < 0) { i++; continue; }

@@ -59,8 +59,8 @@ void tok_find_barriers(tok *t)
 	for (int x = 0; x < 256; x++) if (t->byte_fb[x] >= 0) isfb[t->byte_fb[x]] = 1;
 	t->fb_inert = 1;
 	for (size_t i = 0; i < t->merges.cap && t->fb_inert; i++) {
-		if (t->merges.t[i].key == UINT64_MAX) continue;
-		uint32_t a = (uint32_t)(t->merges.t[i].key >> 32), b = (uint32_t)t->merges.t[i].key;
+		if (t->merges.t[i] == UINT64_MAX) continue;
+		uint32_t a = (uint32_t)mm_a(t->merges.t[i]), b = (uint32_t)mm_b(t->merges.t[i]);
 		if ((a <= (uint32_t)maxid && isfb[a]) || (b <= (uint32_t)maxid && isfb[b])) t->fb_inert = 0;
 	}
 	free(isfb);
@@ -95,11 +95,11 @@ void tok_find_barriers(tok *t)
 	t->barriers = 1;
 }
 
-static inline void heap_push(tok_state *s, size_t *hn, int32_t rank, int32_t pos, int32_t a, int32_t b, int32_t m)
+static inline void heap_push(tok_state *s, size_t *hn, int32_t rank, int32_t pos, int32_t a, int32_t b)
 {
 	if (*hn == s->hcap) { s->hcap = s->hcap ? s->hcap * 2 : 256; s->heap = xrealloc(s->heap, s->hcap * sizeof *s->heap); }
 	size_t i = (*hn)++;
-	struct hent e = { rank, pos, a, b, m };
+	struct hent e = { rank, pos, a, b };
 	while (i) {
 		size_t p = (i - 1) / 2;
 		struct hent *q = &s->heap[p];
@@ -133,9 +133,13 @@ static inline int barrier(const tok *t, int a, int b)
 	return t->cut[pair16(cls_last(a), cls_first(b))];
 }
 
-static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank, int32_t *id)
+/* The rank of the merge of a and b in *rank; 0 if there is none. */
+static inline int pair_get(tok_state *s, int32_t a, int32_t b, int32_t *rank)
 {
-	return mm_get(&s->t->merges, a, b, rank, id);
+	uint32_t v;
+	if (!mm_get(&s->t->merges, a, b, &v)) return 0;
+	*rank = (int32_t)v;
+	return 1;
 }
 
 /* The smallest of key[0 .. 4 * nv), four at a time: GCC's and Clang's
@@ -166,33 +170,33 @@ static void bpe(tok_state *s, size_t n, tok_ids *out)
 {
 	int32_t *id = s->id, r;
 	if (!n) return;   /* every character vanished (no vocab entry, fallback or unk) */
-	if (n <= BPE_SHORT && s->t->merges.n < ((size_t)1 << 24)) {
+	if (n <= BPE_SHORT) {
 		/* short words: a linear scan for the best pair beats a heap. The
 		 * symbols stay in place, linked; key[i] is the rank of the pair
 		 * starting at symbol i times 64 plus i (INT32_MAX: no pair, or i
-		 * merged into its left neighbour) and pm[i] its result, looked up
+		 * merged into its left neighbour; ranks are under 2^22), looked up
 		 * once and again only next to a merge. The smallest key is the
 		 * lowest rank, and of equal ranks the leftmost, as in HF. */
-		int32_t key[BPE_SHORT] __attribute__((aligned(16))), pm[BPE_SHORT];
+		int32_t key[BPE_SHORT] __attribute__((aligned(16)));
 		signed char nx[BPE_SHORT], pv[BPE_SHORT];
 		const int ni = (int)n, nv = (ni + 3) / 4;
 		for (int i = 0; i < ni; i++) {
 			nx[i] = (signed char)(i + 1 < ni ? i + 1 : -1);
 			pv[i] = (signed char)(i - 1);
-			key[i] = i + 1 < ni && pair_get(s, id[i], id[i + 1], &r, &pm[i]) ? r << 6 | i : INT32_MAX;
+			key[i] = i + 1 < ni && pair_get(s, id[i], id[i + 1], &r) ? r << 6 | i : INT32_MAX;
 		}
 		for (int i = ni; i < nv * 4; i++) key[i] = INT32_MAX;   /* the last block's padding */
 		for (;;) {
 			int32_t best = min_key(key, nv);
 			if (best == INT32_MAX) break;
 			int bi = best & 63, j = nx[bi];
-			id[bi] = pm[bi];
+			id[bi] = s->t->merge_id[best >> 6];
 			key[j] = INT32_MAX;
 			nx[bi] = nx[j];
 			if (nx[j] >= 0) pv[nx[j]] = (signed char)bi;
-			key[bi] = nx[bi] >= 0 && pair_get(s, id[bi], id[nx[bi]], &r, &pm[bi]) ? r << 6 | bi : INT32_MAX;
+			key[bi] = nx[bi] >= 0 && pair_get(s, id[bi], id[nx[bi]], &r) ? r << 6 | bi : INT32_MAX;
 			int q = pv[bi];
-			if (q >= 0) key[q] = pair_get(s, id[q], id[bi], &r, &pm[q]) ? r << 6 | q : INT32_MAX;
+			if (q >= 0) key[q] = pair_get(s, id[q], id[bi], &r) ? r << 6 | q : INT32_MAX;
 		}
 		ids_reserve(out, n);
 		for (int i = 0; i >= 0; i = nx[i]) out->v[out->n++] = id[i];
@@ -206,22 +210,23 @@ static void bpe(tok_state *s, size_t n, tok_ids *out)
 static __attribute__((noinline)) void bpe_heap(tok_state *s, size_t n, tok_ids *out)
 {
 	int32_t *id = s->id, *prv = s->prv, *nxt = s->nxt;
-	int32_t r, m;
+	const int32_t *mid = s->t->merge_id;
+	int32_t r;
 	size_t hn = 0;
 	for (size_t i = 0; i < n; i++) { prv[i] = (int32_t)i - 1; nxt[i] = i + 1 < n ? (int32_t)i + 1 : -1; }
 	for (size_t i = 0; i + 1 < n; i++)
-		if (pair_get(s, id[i], id[i + 1], &r, &m)) heap_push(s, &hn, r, (int32_t)i, id[i], id[i + 1], m);
+		if (pair_get(s, id[i], id[i + 1], &r)) heap_push(s, &hn, r, (int32_t)i, id[i], id[i + 1]);
 	while (hn) {
 		struct hent e = heap_pop(s, &hn);
 		int32_t p = e.pos, q = nxt[p];
 		if (id[p] != e.a || q < 0 || id[q] != e.b || prv[p] == -2) continue;
-		id[p] = e.m;
+		id[p] = mid[e.rank];
 		nxt[p] = nxt[q];
 		if (nxt[q] >= 0) prv[nxt[q]] = p;
 		prv[q] = -2;   /* dead */
 		id[q] = -1;
-		if (prv[p] >= 0 && pair_get(s, id[prv[p]], id[p], &r, &m)) heap_push(s, &hn, r, prv[p], id[prv[p]], id[p], m);
-		if (nxt[p] >= 0 && pair_get(s, id[p], id[nxt[p]], &r, &m)) heap_push(s, &hn, r, p, id[p], id[nxt[p]], m);
+		if (prv[p] >= 0 && pair_get(s, id[prv[p]], id[p], &r)) heap_push(s, &hn, r, prv[p], id[prv[p]], id[p]);
+		if (nxt[p] >= 0 && pair_get(s, id[p], id[nxt[p]], &r)) heap_push(s, &hn, r, p, id[p], id[nxt[p]]);
 	}
 	for (int32_t i = 0; i >= 0; i = nxt[i]) ids_push(out, id[i]);
 }

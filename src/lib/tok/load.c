@@ -368,7 +368,14 @@ static int load_model(loader *L, uint32_t m)
 	uint32_t mg = json_get(d, m, "merges");
 	if (mg != JSON_NONE && json_type_of(d, mg) != JSON_ARRAY) { free(buf); return fail(L, "model.merges: not a list%s", NULL); }
 	strbuf cat = {0};
-	if (mg != JSON_NONE) tok_mm_reserve(&t->merges, d->nodes[mg].count + 1);
+	if (mg != JSON_NONE) {
+		if (d->nodes[mg].count > PM_V_MAX + 1u) {
+			free(buf);
+			return fail(L, "unsupported: model.merges has over 4,194,303 merges%s", NULL);
+		}
+		tok_mm_reserve(&t->merges, d->nodes[mg].count + 1);
+		t->merge_id = xmalloc(((size_t)d->nodes[mg].count + 1) * sizeof *t->merge_id);
+	}
 	if (mg != JSON_NONE) JSON_FOR_ELEMS(d, mg, e, r) {
 		const char *a, *b;
 		size_t an, bn;
@@ -408,7 +415,13 @@ static int load_model(loader *L, uint32_t m)
 			snprintf(L->err, L->errlen, "model.merges[%u]: a part or the merge is not in the vocab", r);
 			return -1;
 		}
-		tok_mm_put(&t->merges, ia, ib, (int32_t)r, im);
+		if (ia > PM_ID_MAX || ib > PM_ID_MAX) {
+			free(buf); strbuf_free(&cat);
+			snprintf(L->err, L->errlen, "model.merges[%u]: unsupported: a part's id is over %d", r, PM_ID_MAX);
+			return -1;
+		}
+		tok_mm_put(&t->merges, ia, ib, r);
+		t->merge_id[r] = im;
 	}
 	strbuf_free(&cat);
 	free(buf);
@@ -477,6 +490,11 @@ static int load_added(loader *L, uint32_t at)
 	pcre2_match_data_free(md);
 	strbuf_free(&a); strbuf_free(&b); strbuf_free(&tmp);
 	if (rc) return rc;
+	/* a trie's nodes are pair map ids: one a byte of its tokens, and the root */
+	size_t bytes[2] = { 0, 0 };
+	for (int i = 0; i < t->nadded; i++) bytes[t->added[i].normalized] += t->added[i].n;
+	if (bytes[0] >= PM_ID_MAX || bytes[1] >= PM_ID_MAX)
+		return fail(L, "unsupported: added_tokens hold over 2 MB of text%s", NULL);
 	for (int i = 0; i < t->nadded; i++)
 		tok_trie_add(t->added[i].normalized ? &t->normed : &t->raw, t->added[i].s, t->added[i].n, i);
 	return 0;
@@ -566,6 +584,7 @@ void tok_free(tok *t)
 	if (!t) return;
 	tok_sm_free(&t->vocab);
 	free(t->merges.t);
+	free(t->merge_id);
 	for (int i = 0; i < t->nnorm; i++) {
 		free(t->norm[i].a);
 		free(t->norm[i].b);

@@ -55,7 +55,7 @@ void tok_sm_free(strmap *m)
 }
 
 /* An empty table of cap slots (a power of two) holding n entries to come:
- * every key UINT64_MAX, and the shift mm_slot takes its top bits by. */
+ * every slot all ones, and the shift mm_slot takes its top bits by. */
 static mergemap mm_empty(size_t cap, size_t n)
 {
 	mergemap g = { xmalloc(cap * sizeof *g.t), cap, n, (unsigned)(64 - __builtin_ctzll(cap)) };
@@ -63,23 +63,27 @@ static mergemap mm_empty(size_t cap, size_t n)
 	return g;
 }
 
+/* At most three quarters full: linear probing's runs stay short, and the
+ * table is a third smaller than at half (Gemma: 1M slots, not 2M). */
+static int mm_full(size_t n, size_t cap) { return n * 4 > cap * 3; }
+
 void tok_mm_reserve(mergemap *m, size_t n)
 {
 	size_t cap = 1 << 10;
-	while (cap < n * 2) cap *= 2;
+	while (mm_full(n, cap)) cap *= 2;
 	if (cap <= m->cap) return;
 	free(m->t);
 	*m = mm_empty(cap, 0);
 }
 
-void tok_mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id)
+void tok_mm_put(mergemap *m, int32_t a, int32_t b, uint32_t v)
 {
-	if ((m->n + 1) * 2 > m->cap) {
-		mergemap g = mm_empty(m->cap ? m->cap * 2 : 1 << 16, m->n);
+	if (mm_full(m->n + 1, m->cap)) {
+		mergemap g = mm_empty(m->cap ? m->cap * 2 : 1 << 10, m->n);
 		for (size_t i = 0; i < m->cap; i++) {
-			if (m->t[i].key == UINT64_MAX) continue;
-			size_t j = mm_slot(&g, m->t[i].key);
-			while (g.t[j].key != UINT64_MAX) j = (j + 1) & (g.cap - 1);
+			if (m->t[i] == UINT64_MAX) continue;
+			size_t j = mm_slot(&g, m->t[i] & PM_KEY_MASK);
+			while (g.t[j] != UINT64_MAX) j = (j + 1) & (g.cap - 1);
 			g.t[j] = m->t[i];
 		}
 		free(m->t);
@@ -87,13 +91,8 @@ void tok_mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id)
 	}
 	uint64_t k = mkey(a, b);
 	size_t j = mm_slot(m, k);
-	while (m->t[j].key != UINT64_MAX) {
-		if (m->t[j].key == k) return;    /* the first (lowest) rank wins */
-		j = (j + 1) & (m->cap - 1);
-	}
-	m->t[j].key = k;
-	m->t[j].rank = rank;
-	m->t[j].id = id;
+	for (; m->t[j] != UINT64_MAX; j = (j + 1) & (m->cap - 1))
+		if ((m->t[j] & PM_KEY_MASK) == k) return;    /* the first (lowest) rank wins */
+	m->t[j] = k | (uint64_t)v << (2 * PM_ID_BITS);
 	m->n++;
 }
-

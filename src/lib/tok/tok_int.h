@@ -56,15 +56,28 @@ void tok_sm_reserve(strmap *m, size_t n);
 void tok_sm_put(strmap *m, const char *k, size_t n, int32_t v);
 void tok_sm_free(strmap *m);
 
-/* ---- merges: (a,b) -> rank, new id (tables.c) ---- */
+/* ---- pairs of ids -> a value: the merges, the added tokens' trie (tables.c) ---- */
 
+/* One 64-bit slot a pair: a in bits 0-20, b in bits 21-41, the value in
+ * bits 42-63. The merge loop looks a pair up per merge, at random places
+ * in the table: packed, Gemma's 580K merges take 8 MB, not the 32 MB of
+ * a 16-byte slot at half load, which filled the L3 cache and went to
+ * memory. A merge's value is its rank; tok.merge_id gives its new id,
+ * read only when a merge is made. All ones (no value is PM_V_MAX) is an
+ * empty slot. */
+enum { PM_ID_BITS = 21, PM_V_BITS = 22 };
+#define PM_ID_MAX (((int32_t)1 << PM_ID_BITS) - 1)     /* the largest a or b */
+#define PM_V_MAX (((uint32_t)1 << PM_V_BITS) - 2)      /* the largest value */
 typedef struct mergemap {
-	struct { uint64_t key; int32_t rank, id; } *t;
+	uint64_t *t;
 	size_t cap, n;
 	unsigned shift;      /* 64 - log2(cap): a key's slot is its hash's top bits */
 } mergemap;
 
-static inline uint64_t mkey(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)a << 32) | (uint32_t)b; }
+static inline uint64_t mkey(int32_t a, int32_t b) { return (uint64_t)(uint32_t)a | (uint64_t)(uint32_t)b << PM_ID_BITS; }
+static inline int32_t mm_a(uint64_t slot) { return (int32_t)(slot & PM_ID_MAX); }
+static inline int32_t mm_b(uint64_t slot) { return (int32_t)(slot >> PM_ID_BITS & PM_ID_MAX); }
+#define PM_KEY_MASK ((((uint64_t)1) << (2 * PM_ID_BITS)) - 1)
 
 /* A key's first slot: the top bits of a multiply (Fibonacci hashing),
  * which every bit of both ids reaches (the low bits of a multiply, as a
@@ -72,19 +85,23 @@ static inline uint64_t mkey(int32_t a, int32_t b) { return ((uint64_t)(uint32_t)
  * runs). Two instructions: the merge loop looks a pair up per merge. */
 static inline size_t mm_slot(const mergemap *m, uint64_t k) { return (size_t)((k * 0x9E3779B97F4A7C15ull) >> m->shift); }
 
-static inline int mm_get(const mergemap *m, int32_t a, int32_t b, int32_t *rank, int32_t *id)
+/* (a, b)'s value in *v; 0 if the pair is absent (as any pair with an id
+ * outside 0..PM_ID_MAX is). */
+static inline int mm_get(const mergemap *m, int32_t a, int32_t b, uint32_t *v)
 {
-	if (!m->cap) return 0;
+	if (!m->cap || (uint32_t)(a | b) > PM_ID_MAX) return 0;
 	uint64_t k = mkey(a, b);
 	for (size_t j = mm_slot(m, k);; j = (j + 1) & (m->cap - 1)) {
-		if (m->t[j].key == k) { *rank = m->t[j].rank; *id = m->t[j].id; return 1; }
-		if (m->t[j].key == UINT64_MAX) return 0;
+		uint64_t e = m->t[j];
+		if (e == UINT64_MAX) return 0;
+		if (((e ^ k) & PM_KEY_MASK) == 0) { *v = (uint32_t)(e >> (2 * PM_ID_BITS)); return 1; }
 	}
 }
 
 void tok_mm_reserve(mergemap *m, size_t n);
-/* the first (lowest) rank of a pair wins */
-void tok_mm_put(mergemap *m, int32_t a, int32_t b, int32_t rank, int32_t id);
+/* a, b <= PM_ID_MAX, v <= PM_V_MAX (the caller checks); the first value
+ * put for a pair stays (the lowest rank wins) */
+void tok_mm_put(mergemap *m, int32_t a, int32_t b, uint32_t v);
 
 /* One code point of valid UTF-8 (util's decoder) and its length. */
 static inline uint32_t u8dec(const char *p, size_t n, size_t *len)
@@ -187,7 +204,8 @@ typedef struct atrie {
 
 struct tok {
 	strmap vocab;
-	mergemap merges;
+	mergemap merges;       /* (a, b) -> rank */
+	int32_t *merge_id;     /* rank -> the merged symbol's id */
 	norm_op *norm;
 	int nnorm;
 	pre_op *pre;
@@ -278,7 +296,7 @@ struct tok_state {
 	/* BPE scratch */
 	int32_t *id, *prv, *nxt;
 	size_t scap;
-	struct hent { int32_t rank, pos, a, b, m; } *heap;
+	struct hent { int32_t rank, pos, a, b; } *heap;
 	size_t hcap;
 	strbuf word;
 	/* word cache */
