@@ -123,7 +123,8 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) | $(BUILD)/.deps-ok
 	clang $(FUZZ_CFLAGS) $< $(LIB_SRC) $(PKG_LIBS) -ljq -lm -lpthread -o $@
 $(FUZZERS): | deps-test
 fuzz-build: $(FUZZERS)
-fuzz: $(FUZZERS)
+# FUZZ names one target: only it is built (each build compiles the whole library)
+fuzz: $(if $(FUZZ),build/fuzz/$(FUZZ),$(FUZZERS))
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ)
 
 lint-man:
