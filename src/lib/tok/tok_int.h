@@ -274,6 +274,7 @@ typedef struct cache_ent {
 	char key[CK_IN];
 	int32_t ids[CI_IN];
 } cache_ent;
+_Static_assert(sizeof(cache_ent) == 64, "a cache entry is one 64-byte line");
 
 struct tok_state {
 	const tok *t;
