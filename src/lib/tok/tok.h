@@ -16,7 +16,9 @@
  *   model          BPE: vocab, merges as "a b" strings or ["a","b"] pairs,
  *                  byte_fallback, unk_token, fuse_unk, ignore_merges. Not:
  *                  dropout, continuing_subword_prefix, end_of_word_suffix,
- *                  WordPiece, WordLevel, Unigram.
+ *                  WordPiece, WordLevel, Unigram; a merge of an id over
+ *                  2^21 - 1, over 2^22 - 1 merges, over 2 MB of added-token
+ *                  text (tok_int.h's pair map).
  *   added_tokens   as HF's AddedVocabulary matches them (split_special_tokens
  *                  off): those with normalized=false in the raw text first,
  *                  the others in the normalized text (their content
