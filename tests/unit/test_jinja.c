@@ -300,6 +300,27 @@ static void test_unsupported_named(void)
 	}
 }
 
+/* Python compares a container's elements identity first, so two NaNs there
+ * are equal when they are one object ((n, 1) == (n, 1) is True, and
+ * (s|float, 1) == (s|float, 1) False): refused, as a value cannot tell.
+ * NaN beside anything else, or compared whole, is answered as jinja2
+ * answers it (python3 jinja2 on the same templates: False|False|False). */
+static void test_nan_identity(void)
+{
+	static const char *const refused[] = {
+		"{% set n = s|float %}{{ (n, 1) == (n, 1) }}", "{% set n = s|float %}{{ n in [n] }}",
+		"{% set n = s|float %}{{ [n].index(n) }}", "{{ (s|float, 1) == (s|float, 1) }}",
+		"{% set n = s|float %}{{ [n] != [n] }}", "{% set n = s|float %}{{ {'a': n} == {'a': n} }}",
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		const char *got = render(refused[i], "{\"s\":\"nan\"}");
+		T_CHECKF(strstr(got, "template line 1: unsupported: NaN compared as an element of a container") != NULL, "%s: got %s",
+			 refused[i], got);
+	}
+	T_EQ_STR(render("{% set n = s|float %}{{ n == n }}|{{ (1, n) == (2, n) }}|{{ n in [1, 2] }}", "{\"s\":\"nan\"}"),
+		 "False|False|False");
+}
+
 /* One parsed template rendered by several threads at once gives the same text */
 static jinja_tmpl *thr_t;
 static void *thr_run(void *arg)
@@ -425,6 +446,7 @@ int main(void)
 	T_RUN(test_render_chat);
 	T_RUN(test_render_vars);
 	T_RUN(test_unsupported_named);
+	T_RUN(test_nan_identity);
 	T_RUN(test_threads);
 	T_RUN(test_qwen2_5);
 	T_RUN(test_qwen3);

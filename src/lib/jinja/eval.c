@@ -525,8 +525,8 @@ static value eval(rt *R, const node *n)
 			value right = eval(R, n->args.v[i]);
 			int ok;
 			switch (n->ops[i - 1]) {
-			case C_EQ: ok = jj_vequal(left, right); break;
-			case C_NE: ok = !jj_vequal(left, right); break;
+			case C_EQ: ok = jj_vequal_py(R, n->line, left, right, 0); break;
+			case C_NE: ok = !jj_vequal_py(R, n->line, left, right, 0); break;
 			case C_LT: ok = jj_vcompare(R, n->line, left, right) < 0; break;
 			case C_LE: ok = jj_vcompare(R, n->line, left, right) <= 0; break;
 			case C_GT: ok = jj_vcompare(R, n->line, left, right) > 0; break;

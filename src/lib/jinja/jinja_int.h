@@ -252,6 +252,10 @@ value jj_tostr(rt *R, value v);
 int jj_truthy(value v);
 int jj_vcompare(rt *R, int line, value a, value b);
 int jj_vequal(value a, value b);
+/* jj_vequal for a template's ==, in and list methods: a and b are
+ * elements (elem: `in`, index, count) or compared whole; fails where two
+ * NaNs meet as elements, whose equality Python decides by identity */
+int jj_vequal_py(rt *R, int line, value a, value b, int elem);
 
 /* format.c: str(), repr(), json.dumps */
 void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level);

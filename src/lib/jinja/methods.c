@@ -594,7 +594,7 @@ static value m_list_index(rt *R, int line, value o, const args *a, int mode)
 		if (hi > len) hi = len;
 	}
 	for (size_t i = (size_t)lo; (int64_t)i < hi; i++)
-		if (jj_vequal(o.u.l->v[i], x)) {
+		if (jj_vequal_py(R, line, o.u.l->v[i], x, 1)) {
 			if (!mode) return vint((int64_t)i);
 			c++;
 		}

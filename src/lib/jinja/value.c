@@ -219,8 +219,11 @@ value jj_tostr(rt *R, value v)
 	return s;
 }
 
-int jj_vequal(value a, value b)
+/* Equality as Python's ==; with nan, *nan is set where two NaNs meet at
+ * depth >= 1 (elements, as containers compare them). */
+static int vequal(value a, value b, int depth, int *nan)
 {
+	if (nan && depth && a.t == V_FLOAT && b.t == V_FLOAT && isnan(a.u.f) && isnan(b.u.f)) *nan = 1;
 	/* numbers: ints (bools and big ones too) exactly, an int and a float exactly */
 	if (jj_isint(a) && jj_isint(b)) return jj_int_cmp(a, b) == 0;
 	if (a.t == V_FLOAT && b.t == V_FLOAT) return a.u.f == b.u.f;
@@ -232,17 +235,29 @@ int jj_vequal(value a, value b)
 	case V_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
 	case V_LIST:
 		if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return 0;
-		for (size_t i = 0; i < a.u.l->n; i++) if (!jj_vequal(a.u.l->v[i], b.u.l->v[i])) return 0;
+		for (size_t i = 0; i < a.u.l->n; i++) if (!vequal(a.u.l->v[i], b.u.l->v[i], depth + 1, nan)) return 0;
 		return 1;
 	case V_DICT:
 		if (a.u.d->n != b.u.d->n) return 0;
 		for (size_t i = 0; i < a.u.d->n; i++) {
 			value *y = jj_dict_findv(b.u.d, jj_dict_key(a.u.d, i));
-			if (!y || !jj_vequal(a.u.d->v[i], *y)) return 0;
+			if (!y || !vequal(a.u.d->v[i], *y, depth + 1, nan)) return 0;
 		}
 		return 1;
 	default: return a.u.d == b.u.d;
 	}
+}
+
+int jj_vequal(value a, value b) { return vequal(a, b, 0, NULL); }
+
+int jj_vequal_py(rt *R, int line, value a, value b, int elem)
+{
+	int nan = 0, eq = vequal(a, b, elem, &nan);
+	/* Python compares elements identity first (PyObject_RichCompareBool):
+	 * two NaNs there are equal when they are one object, which a value here
+	 * cannot tell; refused rather than answered wrongly */
+	if (nan) jj_fail(R->e, line, "unsupported: NaN compared as an element of a container (Python's answer turns on object identity)");
+	return eq;
 }
 
 
@@ -272,7 +287,7 @@ int jj_contains(rt *R, int line, value hay, value needle)
 		if (!needle.u.s.n) return 1;
 		return memmem(hay.u.s.p, hay.u.s.n, needle.u.s.p, needle.u.s.n) != NULL;
 	}
-	if (hay.t == V_LIST) { for (size_t i = 0; i < hay.u.l->n; i++) if (jj_vequal(hay.u.l->v[i], needle)) return 1; return 0; }
+	if (hay.t == V_LIST) { for (size_t i = 0; i < hay.u.l->n; i++) if (jj_vequal_py(R, line, hay.u.l->v[i], needle, 1)) return 1; return 0; }
 	if (hay.t == V_DICT || hay.t == V_NS) return jj_dict_findv(hay.u.d, needle) != NULL;
 	/* jinja2's Undefined iterates as empty: x in undefined is false */
 	if (hay.t == V_UNDEF) return 0;
