@@ -192,6 +192,19 @@ static void test_high_ids(void)
 	T_CHECK(t == NULL);
 	T_CHECKF(strstr(err, "model.merges[0]: unsupported: a part's id is over 2097151") != NULL, "%s", err);
 	tok_free(t);
+	/* the added tokens' trie: a node a byte, ids of 21 bits */
+	for (size_t len = 2097150; len <= 2097151; len++) {
+		strbuf j = {0};
+		strbuf_puts(&j, "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[]},\"added_tokens\":[{\"id\":1,\"content\":\"");
+		for (size_t i = 0; i < len; i++) strbuf_putc(&j, 'a');
+		strbuf_puts(&j, "\",\"special\":true}]}");
+		err[0] = 0;
+		t = tok_load_mem(j.p, j.len, err, sizeof err);
+		if (len == 2097150) T_CHECKF(t != NULL, "%s", err);
+		else T_CHECKF(t == NULL && strstr(err, "unsupported: added_tokens hold over 2 MB of text") != NULL, "%s", err);
+		tok_free(t);
+		strbuf_free(&j);
+	}
 }
 
 static void test_broken(void)
