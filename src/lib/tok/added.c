@@ -5,11 +5,12 @@ void tok_trie_add(atrie *tr, const char *s, size_t n, int32_t idx)
 {
 	int32_t node = 0;
 	uint32_t child;
-	if (!tr->term) { tr->term = xmalloc(sizeof *tr->term); tr->term[0] = -1; tr->nn = 1; }
+	if (!tr->term) { xgrow((void **)&tr->term, &tr->ncap, 1, sizeof *tr->term); tr->term[0] = -1; tr->nn = 1; }
 	for (size_t i = 0; i < n; i++) {
 		if (!mm_get(&tr->edges, node, (unsigned char)s[i], &child)) {
 			child = (uint32_t)tr->nn++;
-			tr->term = xrealloc(tr->term, (size_t)tr->nn * sizeof *tr->term);
+			/* grown by doubling: a node a byte, and realloc may copy each time (ASan's does) */
+			xgrow((void **)&tr->term, &tr->ncap, (size_t)tr->nn, sizeof *tr->term);
 			tr->term[child] = -1;
 			tok_mm_put(&tr->edges, node, (unsigned char)s[i], child);
 		}

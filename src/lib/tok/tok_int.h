@@ -197,6 +197,7 @@ typedef struct atrie {
 	mergemap edges;
 	int32_t *term;         /* node -> index in tok.added, -1 */
 	int32_t nn;
+	size_t ncap;           /* term's room, in nodes */
 	unsigned char first[256];
 	int nfirst;            /* how many bytes start a token; with one, it is only */
 	unsigned char only;
