@@ -166,6 +166,23 @@ void workq_pipe_submit(workq_pipe *p)
 	p->st.slots++;
 }
 
+int workq_pipe_help(workq_pipe *p, int worker)
+{
+	pthread_mutex_lock(&p->mu);
+	uint64_t a = p->taken, b = p->head - a > p->chunk ? a + p->chunk : p->head;
+	p->taken = b;
+	pthread_mutex_unlock(&p->mu);
+	if (a == b) return 0;
+	double t = now();
+	for (uint64_t i = a; i < b; i++) p->fn(p->ctx, worker, (size_t)(i % p->nslots));
+	p->st.producer_busy += now() - t;
+	pthread_mutex_lock(&p->mu);
+	for (uint64_t i = a; i < b; i++) p->done[i % p->nslots] = 1;
+	pthread_mutex_unlock(&p->mu);
+	p->st.producer_chunks++;
+	return 1;
+}
+
 long workq_pipe_result(workq_pipe *p, int wait)
 {
 	if (p->tail == p->head) return -1;

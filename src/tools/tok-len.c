@@ -107,8 +107,9 @@ static void print_stats(cli *c, const workq_stats *st)
 	for (int w = 0; w < st->nthreads; w++)
 		cli_warn(c, "worker %d: busy %.3f s, waiting %.3f s (%.1f%%)", w, st->busy[w], st->idle[w],
 			 100 * st->idle[w] / (st->busy[w] + st->idle[w] > 0 ? st->busy[w] + st->idle[w] : 1));
-	cli_warn(c, "reader/writer waited %.3f s for counts; %llu records in %llu chunks", st->producer_wait,
-		 (unsigned long long)st->slots, (unsigned long long)st->chunks);
+	cli_warn(c, "reader/writer counted %.3f s (%llu chunks), waited %.3f s for counts; %llu records in %llu chunks",
+		 st->producer_busy, (unsigned long long)st->producer_chunks, st->producer_wait,
+		 (unsigned long long)st->slots, (unsigned long long)(st->chunks + st->producer_chunks));
 }
 
 int main(int argc, char **argv)

@@ -105,10 +105,12 @@ static void square(void *ctx, int w, size_t s)
 }
 
 /* n items through a ring of nslots: every result in input order, each once,
- * the producer filling ahead and taking back as it can */
-static void pipe_case(uint64_t n, size_t nslots, size_t chunk, int nthreads)
+ * the producer filling ahead and taking back as it can; with help, counting
+ * a chunk itself (as worker nthreads) before it waits */
+static void pipe_case(uint64_t n, size_t nslots, size_t chunk, int nthreads, int help)
 {
-	pjob j = { .nthreads = nthreads };
+	pjob j = { .nthreads = nthreads + help };
+	uint64_t helped = 0;
 	j.slots = calloc(nslots, sizeof *j.slots);
 	workq_pipe *p = workq_pipe_new(nslots, chunk, nthreads, square, &j);
 	T_CHECK(p != NULL);
@@ -128,6 +130,7 @@ static void pipe_case(uint64_t n, size_t nslots, size_t chunk, int nthreads)
 			}
 		}
 		T_CHECK(workq_pipe_inflight(p) <= nslots);
+		if (help && (s = workq_pipe_result(p, 0)) < 0 && workq_pipe_help(p, nthreads)) { helped++; continue; }
 		if ((s = workq_pipe_result(p, 1)) < 0) break;
 		order_ok &= j.slots[s].in == next_out && j.slots[s].out == next_out * next_out;
 		next_out++;
@@ -141,6 +144,8 @@ static void pipe_case(uint64_t n, size_t nslots, size_t chunk, int nthreads)
 	workq_stats st;
 	workq_pipe_free(p, &st);
 	T_EQ_INT(st.slots, n);
+	T_EQ_INT(st.producer_chunks, helped);
+	T_CHECK(helped || st.producer_busy == 0);
 	T_EQ_INT(st.nthreads, nthreads > WORKQ_MAX_THREADS ? WORKQ_MAX_THREADS : nthreads);
 	T_CHECK(!j.shared_worker && !j.bad_worker);
 	free(j.slots);
@@ -148,13 +153,54 @@ static void pipe_case(uint64_t n, size_t nslots, size_t chunk, int nthreads)
 
 static void test_pipe_order(void)
 {
-	pipe_case(0, 8, 4, 2);
-	pipe_case(1, 8, 4, 2);
-	pipe_case(1, 1, 1, 3);
-	pipe_case(1000, 1, 1, 2);      /* one slot: strictly one at a time */
-	pipe_case(5000, 16, 4, 2);
-	pipe_case(5000, 7, 3, 4);      /* a ring not a multiple of the chunk */
-	pipe_case(20000, 512, 8, 8);
+	for (int help = 0; help <= 1; help++) {
+		pipe_case(0, 8, 4, 2, help);
+		pipe_case(1, 8, 4, 2, help);
+		pipe_case(1, 1, 1, 3, help);
+		pipe_case(1000, 1, 1, 2, help);      /* one slot: strictly one at a time */
+		pipe_case(5000, 16, 4, 2, help);
+		pipe_case(5000, 7, 3, 4, help);      /* a ring not a multiple of the chunk */
+		pipe_case(20000, 512, 8, 8, help);
+		pipe_case(5000, 32, 2, 1, help);     /* tok-len -j 2: one thread and the producer */
+	}
+}
+
+/* the producer's help: nothing to take, then every submitted slot taken
+ * once, by it or the worker, its own chunks counted */
+static void test_pipe_help(void)
+{
+	pjob j = { .nthreads = 2 };
+	j.slots = calloc(64, sizeof *j.slots);
+	workq_pipe *p = workq_pipe_new(64, 4, 1, square, &j);
+	T_CHECK(p != NULL);
+	if (!p) { free(j.slots); return; }
+	T_EQ_INT(workq_pipe_help(p, 1), 0);
+	long s;
+	for (uint64_t i = 0; (s = workq_pipe_reserve(p)) >= 0; i++) {
+		j.slots[s].in = i + 1;
+		j.slots[s].out = 0;
+		workq_pipe_submit(p);
+	}
+	uint64_t helped = 0;
+	while (workq_pipe_help(p, 1)) helped++;
+	T_CHECK(helped <= 16);
+	T_EQ_INT(workq_pipe_help(p, 1), 0);
+	int ok = 1, by_helper = 0;
+	for (uint64_t i = 0; i < 64; i++) {
+		T_CHECK((s = workq_pipe_result(p, 1)) >= 0);
+		if (s < 0) break;
+		ok &= j.slots[s].in == i + 1 && j.slots[s].out == (i + 1) * (i + 1);
+		by_helper += j.slots[s].worker == 1;
+		workq_pipe_release(p);
+	}
+	T_CHECK(ok);
+	T_EQ_INT(by_helper, helped * 4);
+	workq_stats st;
+	workq_pipe_free(p, &st);
+	T_EQ_INT(st.producer_chunks, helped);
+	T_EQ_INT(st.chunks + st.producer_chunks, 16);
+	T_CHECK(!j.shared_worker && !j.bad_worker);
+	free(j.slots);
 }
 
 /* freeing with slots in flight: the workers stop and are joined */
@@ -176,6 +222,7 @@ static void test_pipe_free_in_flight(void)
 int main(void)
 {
 	T_RUN(test_pipe_order);
+	T_RUN(test_pipe_help);
 	T_RUN(test_pipe_free_in_flight);
 	T_RUN(test_every_item_once);
 	T_RUN(test_stop);

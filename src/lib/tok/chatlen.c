@@ -732,7 +732,7 @@ void chatlen_item_free(chatlen_item *it)
 	strbuf_free(&it->out);
 }
 
-enum { RUN_CHUNK = 4, RUN_SLOTS = 256, RUN_BYTES = 8 << 20, RUN_KEEP = 64 << 10 };
+enum { RUN_CHUNK = 2, RUN_SLOTS = 16, RUN_BYTES = 128 << 10, RUN_KEEP = 64 << 10 };
 
 typedef struct run {
 	chatlen_ctx **ctx;
@@ -780,7 +780,9 @@ int chatlen_run(const chatlen_job *j, int nworkers, chatlen_read_fn read, chatle
 	size_t max_bytes = (size_t)RUN_BYTES * (size_t)nworkers, min_inflight = 2 * (size_t)nworkers;
 	run r = { xcalloc((size_t)nworkers, sizeof *r.ctx), xcalloc(nslots, sizeof *r.items) };
 	for (int w = 0; w < nworkers; w++) r.ctx[w] = chatlen_ctx_new(j);
-	workq_pipe *p = workq_pipe_new(nslots, RUN_CHUNK, nworkers, run_slot, &r);
+	/* nworkers - 1 threads; this thread counts as the last worker between reads */
+	int self = nworkers - 1;
+	workq_pipe *p = workq_pipe_new(nslots, RUN_CHUNK, nworkers - 1, run_slot, &r);
 	int rc = 0, eof = 0;
 	if (!p) rc = run_inline(j, read, write, ctx), eof = 1;   /* no thread: count here */
 	while (p && !rc) {
@@ -794,9 +796,11 @@ int chatlen_run(const chatlen_job *j, int nworkers, chatlen_read_fn read, chatle
 			while (!rc && (s = workq_pipe_result(p, 0)) >= 0) rc = run_write(p, &r.items[s], write, ctx, &bytes);
 		}
 		if (rc) break;
-		/* the ring is full, or the input ended: wait for the oldest */
-		if ((s = workq_pipe_result(p, 1)) < 0) break;   /* none in flight: done */
-		rc = run_write(p, &r.items[s], write, ctx, &bytes);
+		/* the ring is full, or the input ended: count a chunk here, or
+		 * when every chunk is taken wait for the oldest */
+		if ((s = workq_pipe_result(p, 0)) < 0 && !workq_pipe_help(p, self) && (s = workq_pipe_result(p, 1)) < 0)
+			break;   /* none in flight: done */
+		if (s >= 0) rc = run_write(p, &r.items[s], write, ctx, &bytes);
 	}
 	workq_pipe_free(p, st);
 	for (size_t i = 0; i < nslots; i++) chatlen_item_free(&r.items[i]);
