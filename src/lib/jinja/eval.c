@@ -540,12 +540,13 @@ static value eval(rt *R, const node *n)
 		return vbool(1);
 	}
 	case E_NOT: return vbool(!jj_truthy(eval(R, n->a)));
-	case E_NEG: {
+	case E_NEG: case E_POS: {
 		value v = eval(R, n->a);
-		if (v.t == V_INT || v.t == V_BIG) return jj_int_neg(R, n->line, v);
-		if (v.t == V_BOOL) return vint(-v.u.b);
-		if (v.t == V_FLOAT) { v.u.f = -v.u.f; return v; }
-		jj_fail(R->e, n->line, "bad operand type for unary -: %s", jj_tname(v.t));
+		const int neg = n->type == E_NEG;
+		if (v.t == V_INT || v.t == V_BIG) return neg ? jj_int_neg(R, n->line, v) : v;
+		if (v.t == V_BOOL) return vint(neg ? -v.u.b : v.u.b);
+		if (v.t == V_FLOAT) { if (neg) v.u.f = -v.u.f; return v; }
+		jj_fail(R->e, n->line, "bad operand type for unary %c: %s", neg ? '-' : '+', jj_tname(v.t));
 	}
 	case E_AND: { value a = eval(R, n->a); return jj_truthy(a) ? eval(R, n->b) : a; }
 	case E_OR: { value a = eval(R, n->a); return jj_truthy(a) ? a : eval(R, n->b); }

@@ -62,7 +62,7 @@ enum { F_NAMESPACE = 1, F_RANGE, F_RAISE, F_STRFTIME, F_DICT, F_BOUND,
 
 enum {
 	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK, N_CALLBLOCK, N_FILTERBLOCK,
-	E_LIT, E_NAME, E_ATTR, E_ITEM, E_SLICE, E_CALL, E_FILTER, E_TEST, E_BIN, E_CMP, E_NOT, E_NEG,
+	E_LIT, E_NAME, E_ATTR, E_ITEM, E_SLICE, E_CALL, E_FILTER, E_TEST, E_BIN, E_CMP, E_NOT, E_NEG, E_POS,
 	E_COND, E_LIST, E_TUPLE, E_DICT, E_AND, E_OR,
 	N_NOLOADER,     /* include, import, from, extends: name in a; jinja2 with no loader fails the render there */
 	N_TBLOCK        /* {% block name [scoped] [required] %}: op 1 scoped, 2 required */

@@ -248,7 +248,7 @@ static node *parse_unary_f(parser *P, int with_filter)
 	if (++P->depth > 200) jj_fail(P->e, P->line, "expression nested more than 200 deep");
 	node *r = NULL;
 	if (is_op(P, "-")) { jj_next_tok(P); r = mk(P, E_NEG); r->a = parse_unary_f(P, 0); }
-	else if (is_op(P, "+")) { jj_next_tok(P); r = parse_unary_f(P, 0); }
+	else if (is_op(P, "+")) { jj_next_tok(P); r = mk(P, E_POS); r->a = parse_unary_f(P, 0); }   /* +'a' raises */
 	else r = parse_primary(P);
 	r = parse_postfix(P, r);
 	if (with_filter) r = parse_filters(P, r);
