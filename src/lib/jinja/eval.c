@@ -557,6 +557,7 @@ static value eval(rt *R, const node *n)
 		for (int i = 0; i < n->args.n; i++) jj_list_push(R, l, eval(R, n->args.v[i]));
 		return vlistv(l);
 	}
+	case E_UNBOUND: jj_fail(R->e, n->line, "name '%.*s' is not defined", (int)n->nlen, n->name);
 	case E_DICT: {
 		value v = V(V_DICT);
 		v.u.d = jj_dict_new(R);
@@ -569,6 +570,8 @@ static value eval(rt *R, const node *n)
 	}
 	jj_fail(R->e, n->line, "cannot evaluate this node");
 }
+
+value jj_eval(rt *R, const node *n) { return eval(R, n); }
 
 static void assign_targets(rt *R, frame *f, const node *n, value v)
 {

@@ -64,6 +64,7 @@ enum {
 	N_TEXT = 1, N_OUT, N_IF, N_FOR, N_SET, N_SETBLOCK, N_MACRO, N_BREAK, N_CONTINUE, N_BLOCK, N_CALLBLOCK, N_FILTERBLOCK,
 	E_LIT, E_NAME, E_ATTR, E_ITEM, E_SLICE, E_CALL, E_FILTER, E_TEST, E_BIN, E_CMP, E_NOT, E_NEG, E_POS,
 	E_COND, E_LIST, E_TUPLE, E_DICT, E_AND, E_OR,
+	E_UNBOUND,      /* a constant jinja2 writes as a Python name (inf, nan: fold.c); name in name */
 	N_NOLOADER,     /* include, import, from, extends: name in a; jinja2 with no loader fails the render there */
 	N_TBLOCK        /* {% block name [scoped] [required] %}: op 1 scoped, 2 required */
 };
@@ -153,10 +154,15 @@ typedef struct args { value *v; int n; int nk; const char **kn; size_t *kl; valu
 
 /* The builtin tables (jq's function_list[]): a filter or test by name, its
  * function, and a mode telling apart the names that share a function. */
+/* fold: how jinja2 folds the filter over constants (fold.c): it calls it at
+ * compile time (JF_FOLDS), or never (JF_CONTEXT: it takes the context), or
+ * it gives an iterator, which stays unfolded (JF_ITER, but for a string) */
+enum { JF_FOLDS, JF_CONTEXT, JF_ITER };
 typedef struct jj_filter {
 	const char *name;
 	value (*fn)(rt *R, const node *n, value v, const args *a, int mode);
 	int mode;
+	int fold;
 } jj_filter;
 typedef struct jj_test {
 	const char *name;
@@ -173,6 +179,12 @@ typedef struct jj_method {
 	int mode;
 	int arity;
 } jj_method;
+
+/* eval.c: an expression's value (errors unwind through R->e) */
+value jj_eval(rt *R, const node *n);
+/* fold.c: after parsing, mark the constants jinja2's compiled code cannot
+ * hold (E_UNBOUND) */
+void jj_fold(jinja_tmpl *t);
 
 /* strcmp of a NUL-terminated table name against name[0..n) */
 static inline int jj_name_cmp(const char *tab, const char *name, size_t n)

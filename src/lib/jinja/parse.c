@@ -830,6 +830,7 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 	blocks bl = { .n = 0 };
 	find_blocks(&e, &t->body, &bl);
 	free(L.s);
+	jj_fold(t);
 	return t;
 }
 

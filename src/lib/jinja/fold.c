@@ -1,0 +1,250 @@
+/* fold.c — jinja2's constant folding, for the one thing it changes: a
+ * constant it cannot write back. See jinja_int.h.
+ *
+ * jinja2 compiles a template to Python. Before that its optimizer replaces
+ * every expression whose operands are all constant by its value (nodes'
+ * as_const, the filters and tests called at compile time), and the code
+ * generator writes a folded float as str(value) and anything else as
+ * repr(value). An inf or a nan so becomes the Python name inf or nan, which
+ * the compiled template does not define: wherever such a constant is
+ * evaluated, the render raises NameError ("{% set x = 1e999 %}", "'nan'|float",
+ * "[1e999][0]"). Printed whole it is different: {{ 1e999 }} folds to the
+ * text "inf" at compile time and prints. Everything else folding does gives
+ * the value evaluation would, so this pass marks only those constants: the
+ * largest constant subexpressions (no constant parent takes them in) whose
+ * value holds an inf or a nan, outside a print, become E_UNBOUND nodes that
+ * raise the NameError when evaluated, where jinja2's code would. */
+#include "jinja/jinja_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct folder {
+	rt R;
+	jerr e;
+	arena ar;
+	strbuf out;
+	frame g, top;
+	char msg[256];
+} folder;
+
+/* n evaluated: 1, or 0 on an error (jinja2's as_const raises Impossible
+ * and leaves the node to run time), or -1 on a construct this engine
+ * refuses (whether jinja2 folds it is not known here: run time meets the
+ * same refusal) */
+static int try_eval(folder *F, const node *n, value *v)
+{
+	if (setjmp(F->e.jb)) {
+		for (int i = 0; i < F->R.nlive; i++) strbuf_free(F->R.live[i]);
+		F->R.nlive = 0;
+		F->R.cur = &F->top;
+		return F->e.unsupported ? -1 : 0;
+	}
+	*v = jj_eval(&F->R, n);
+	return 1;
+}
+
+/* jinja2's has_safe_repr: what Const.from_untrusted takes. A dict view, a
+ * groupby tuple (a tuple subclass), the loop object, a namespace, a
+ * function or an undefined value stay unfolded. */
+static int safe_repr(value v)
+{
+	switch (v.t) {
+	case V_NONE: case V_BOOL: case V_INT: case V_BIG: case V_FLOAT: case V_STR: return 1;
+	case V_LIST:
+		if (v.u.l->view == 4) return 1;                     /* a range */
+		if (v.u.l->view || v.u.l->tuple == 2) return 0;
+		for (size_t i = 0; i < v.u.l->n; i++) if (!safe_repr(v.u.l->v[i])) return 0;
+		return 1;
+	case V_DICT:
+		if (v.u.d->loop) return 0;
+		for (size_t i = 0; i < v.u.d->n; i++) {
+			if (!v.u.d->k[i].p && !safe_repr(v.u.d->kv[i])) return 0;
+			if (!safe_repr(v.u.d->v[i])) return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* The name repr(v) starts its first inf or nan with, or NULL */
+static const char *nonfinite(value v)
+{
+	const char *r = NULL;
+	switch (v.t) {
+	case V_FLOAT: return isnan(v.u.f) ? "nan" : isinf(v.u.f) ? "inf" : NULL;
+	case V_LIST:
+		if (v.u.l->view == 4) return NULL;
+		for (size_t i = 0; i < v.u.l->n && !r; i++) r = nonfinite(v.u.l->v[i]);
+		return r;
+	case V_DICT:
+		for (size_t i = 0; i < v.u.d->n && !r; i++) {
+			if (!v.u.d->k[i].p) r = nonfinite(v.u.d->kv[i]);
+			if (!r) r = nonfinite(v.u.d->v[i]);
+		}
+		return r;
+	}
+	return NULL;
+}
+
+/* A constant no constant parent takes in: written into the code as it is */
+static void emit(node *n, value v)
+{
+	const char *name = nonfinite(v);
+	if (!name) return;
+	n->type = E_UNBOUND;
+	n->name = name;
+	n->nlen = 3;
+}
+
+static int is_expr(const node *n) { return n && n->type >= E_LIT && n->type <= E_OR; }
+
+/* Constants the code would hold: the replaced nodes below one not
+ * replaced, with no replaced node between (a replaced ancestor drops them) */
+typedef struct pend { node *n; value v; struct pend *next; } pend;
+typedef struct plist { pend *head, **tail; } plist;
+static void plist_add(plist *to, plist *from)
+{
+	if (!from->head) return;
+	*to->tail = from->head;
+	to->tail = from->tail;
+}
+
+/* An operand: whether its as_const succeeds (k, the value v), whether the
+ * optimizer replaces it by a constant (rep: k and a safe repr), and what
+ * it writes if it is not replaced */
+typedef struct kid { node *n; int k, rep; value v; plist p; } kid;
+
+static int fold(folder *F, node *n, value *v, int *rep, plist *p);
+
+/* n's operands, each folded: the direct children in evaluation order */
+static int kids(folder *F, node *n, kid **out)
+{
+	int m = 3 + n->args.n + n->kwv.n + 2, c = 0;
+	kid *k = arena_alloc(&F->ar, (size_t)m * sizeof *k);
+	node *one[] = { n->a, n->b, n->c };
+	for (int i = 0; i < 3; i++) if (one[i]) k[c++].n = one[i];
+	for (int i = 0; i < n->args.n; i++) if (n->args.v[i]) k[c++].n = n->args.v[i];
+	for (int i = 0; i < n->kwv.n; i++) if (n->kwv.v[i]) k[c++].n = n->kwv.v[i];
+	if (n->dyn_args) k[c++].n = n->dyn_args;
+	if (n->dyn_kwargs) k[c++].n = n->dyn_kwargs;
+	for (int i = 0; i < c; i++) k[i].k = fold(F, k[i].n, &k[i].v, &k[i].rep, &k[i].p);
+	*out = k;
+	return c;
+}
+
+/* The kid that is node x */
+static const kid *kid_of(const kid *k, int nk, const node *x)
+{
+	for (int i = 0; i < nk; i++) if (k[i].n == x) return &k[i];
+	return NULL;
+}
+
+/* Whether n's as_const succeeds, its value in *v, in *rep whether the
+ * optimizer replaces n by that constant, and in *p the constants n's code
+ * holds when it is not replaced. jinja2's as_const evaluates the operands'
+ * as_const again, so an operand folds into its parent even when it was not
+ * replaced itself (an iterator, an undefined value). */
+static int fold(folder *F, node *n, value *v, int *rep, plist *p)
+{
+	*rep = 0;
+	p->head = NULL;
+	p->tail = &p->head;
+	if (n->type == E_LIT) { *v = n->lit; *rep = safe_repr(*v); return 1; }
+	kid *k;
+	int nk = kids(F, n, &k), all = 1, cand = 0, ok = 0;
+	for (int i = 0; i < nk; i++) all &= k[i].k;
+	const kid *a = n->a ? kid_of(k, nk, n->a) : NULL;
+	const kid *b = n->b ? kid_of(k, nk, n->b) : NULL;
+	const kid *c = n->c ? kid_of(k, nk, n->c) : NULL;
+	switch (n->type) {
+	case E_ATTR: case E_ITEM: case E_SLICE: case E_BIN: case E_NOT: case E_NEG: case E_POS:
+	case E_LIST: case E_TUPLE: case E_DICT:
+		cand = all;
+		break;
+	case E_FILTER: cand = all && n->filt && n->filt->fold != JF_CONTEXT; break;
+	case E_TEST: cand = all && n->test; break;
+	/* left.as_const() and right.as_const(): Python's own short cut */
+	case E_AND: cand = a->k && (!jj_truthy(a->v) || b->k); break;
+	case E_OR: cand = a->k && (jj_truthy(a->v) || b->k); break;
+	/* the test, then the branch it picks; none without an else */
+	case E_COND: cand = b->k && (jj_truthy(b->v) ? a->k : c && c->k); break;
+	case E_CMP: {
+		/* each operand folded in turn until a comparison is false */
+		int i = 1;
+		while (i < n->args.n && kid_of(k, nk, n->args.v[i])->k) i++;
+		if (!kid_of(k, nk, n->args.v[0])->k) break;
+		if (i == n->args.n) { cand = 1; break; }
+		if (i >= 2) {
+			node pre = *n;
+			pre.args.n = i;
+			int r = try_eval(F, &pre, v);
+			if (r < 0) return 0;
+			ok = r && v->t == V_BOOL && !v->u.b;
+		}
+		break;
+	}
+	default: break;   /* a name, a call: never constant */
+	}
+	if (cand) {
+		ok = try_eval(F, n, v);
+		if (ok < 0) return 0;
+	}
+	*rep = ok && safe_repr(*v) && !(n->type == E_FILTER && n->filt->fold == JF_ITER && v->t != V_STR);
+	for (int i = 0; i < nk; i++) {
+		if (k[i].rep) {
+			pend *e = arena_alloc(&F->ar, sizeof *e);
+			*e = (pend){ k[i].n, k[i].v, NULL };
+			plist one = { e, &e->next };
+			plist_add(p, &one);
+		} else plist_add(p, &k[i].p);
+	}
+	return ok;
+}
+
+/* An expression a statement evaluates. Replaced whole, it is one constant
+ * in the code; printed ({{ }}), a value its as_const gives is text made at
+ * compile time; else the constants below it are in the code. */
+static void fold_root(folder *F, node *n, int printed)
+{
+	value v;
+	int rep;
+	plist p;
+	if (!is_expr(n)) return;
+	int k = fold(F, n, &v, &rep, &p);
+	if (printed ? k : rep) {
+		if (!printed) emit(n, v);
+		return;
+	}
+	for (pend *e = p.head; e; e = e->next) emit(e->n, e->v);
+}
+
+static void fold_body(folder *F, const nlist *l);
+static void fold_stmt(folder *F, node *n)
+{
+	if (!n) return;
+	fold_root(F, n->a, n->type == N_OUT);
+	fold_root(F, n->b, 0);
+	fold_root(F, n->c, 0);
+	for (int i = 0; i < n->conds.n; i++) fold_root(F, n->conds.v[i], 0);
+	for (int i = 0; i < n->defaults.n; i++) fold_root(F, n->defaults.v[i], 0);
+	fold_body(F, &n->body);
+	fold_body(F, &n->orelse);
+	if (n->bodies) for (int i = 0; i < n->conds.n; i++) fold_body(F, &n->bodies[i]);
+}
+static void fold_body(folder *F, const nlist *l) { for (int i = 0; i < l->n; i++) fold_stmt(F, l->v[i]); }
+
+void jj_fold(jinja_tmpl *t)
+{
+	folder *F = xcalloc(1, sizeof *F);
+	arena_init(&F->ar, 1 << 12);
+	F->e = (jerr){ .msg = F->msg, .len = sizeof F->msg };
+	F->top.up = &F->g;
+	/* render's limits for an empty input */
+	F->R = (rt){ .e = &F->e, .ar = &F->ar, .out = &F->out, .globals = &F->g, .cur = &F->top, .top = &F->top,
+		     .step_limit = 4000000u, .out_limit = (size_t)16 << 20 };
+	fold_body(F, &t->body);
+	strbuf_free(&F->out);
+	arena_free(&F->ar);
+	free(F);
+}
