@@ -527,10 +527,7 @@ static value eval(rt *R, const node *n)
 			switch (n->ops[i - 1]) {
 			case C_EQ: ok = jj_vequal_py(R, n->line, left, right, 0); break;
 			case C_NE: ok = !jj_vequal_py(R, n->line, left, right, 0); break;
-			case C_LT: ok = jj_vcompare(R, n->line, left, right) < 0; break;
-			case C_LE: ok = jj_vcompare(R, n->line, left, right) <= 0; break;
-			case C_GT: ok = jj_vcompare(R, n->line, left, right) > 0; break;
-			case C_GE: ok = jj_vcompare(R, n->line, left, right) >= 0; break;
+			case C_LT: case C_LE: case C_GT: case C_GE: ok = jj_vorder(R, n->line, n->ops[i - 1], left, right); break;
 			case C_IN: ok = jj_contains(R, n->line, right, left); break;
 			default: ok = !jj_contains(R, n->line, right, left);
 			}

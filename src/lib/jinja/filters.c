@@ -1163,12 +1163,9 @@ static int t_sameas(rt *R, int line, value v, const value *targs, int mode)
 static int t_cmp(rt *R, int line, value v, const value *targs, int mode)
 {
 	switch (mode) {
-	case C_EQ: return jj_vequal(v, targs[0]);
-	case C_NE: return !jj_vequal(v, targs[0]);
-	case C_LT: return jj_vcompare(R, line, v, targs[0]) < 0;
-	case C_LE: return jj_vcompare(R, line, v, targs[0]) <= 0;
-	case C_GT: return jj_vcompare(R, line, v, targs[0]) > 0;
-	case C_GE: return jj_vcompare(R, line, v, targs[0]) >= 0;
+	case C_EQ: return jj_vequal_py(R, line, v, targs[0], 0);
+	case C_NE: return !jj_vequal_py(R, line, v, targs[0], 0);
+	case C_LT: case C_LE: case C_GT: case C_GE: return jj_vorder(R, line, mode, v, targs[0]);
 	default: return jj_contains(R, line, targs[0], v);
 	}
 }

@@ -57,8 +57,9 @@
  * a silent wrong rendering, and jinja_parse finds it: the filters pprint,
  * urlize and random, lipsum, str.encode, \N{...} escapes. A few are refused
  * for the values that reach them only (that render's error): 'escaped' on
- * a string (no Markup here), ordering comparisons with NaN, two NaNs met
- * as elements in ==, in or index (Python decides by object identity). A constant jinja2's compiler folds to inf
+ * a string (no Markup here), NaN among the items of sort, min or max,
+ * ordering dict views, two NaNs met as elements in ==, in or index (Python
+ * decides by object identity). A constant jinja2's compiler folds to inf
  * or nan fails the render that evaluates it outside a print, as jinja2's
  * generated Python does ("name 'inf' is not defined"; fold.c).
  * wordwrap follows textwrap, break_on_hyphens too; striptags unescapes as

@@ -263,6 +263,9 @@ vlist *jj_to_items(rt *R, int line, value v, const char *what);
 value jj_tostr(rt *R, value v);
 int jj_truthy(value v);
 int jj_vcompare(rt *R, int line, value a, value b);
+/* Python's a < b, a <= b, a > b or a >= b (op C_LT, C_LE, C_GT, C_GE):
+ * numbers (NaN: False), strings, lists and tuples element by element */
+int jj_vorder(rt *R, int line, int op, value a, value b);
 int jj_vequal(value a, value b);
 /* jj_vequal for a template's ==, in and list methods: a and b are
  * elements (elem: `in`, index, count) or compared whole; fails where two

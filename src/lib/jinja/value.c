@@ -266,8 +266,10 @@ int jj_vcompare(rt *R, int line, value a, value b)
 	if (jj_isint(a) && jj_isint(b)) return jj_int_cmp(a, b);
 	/* NaN is unordered: every comparison with it is False in Python, which
 	 * one three-way answer cannot say (a <= b and a >= b would both be
-	 * True); refused rather than answered wrongly */
-	if ((a.t == V_FLOAT && isnan(a.u.f)) || (b.t == V_FLOAT && isnan(b.u.f)))
+	 * True); refused rather than answered wrongly (sort, min, max; the
+	 * operators and tests ask jj_vorder, which answers) */
+	if (((a.t == V_FLOAT && isnan(a.u.f)) || (b.t == V_FLOAT && isnan(b.u.f))) && (isnum(a) || jj_isint(a)) &&
+	    (isnum(b) || jj_isint(b)))
 		jj_fail(R->e, line, "unsupported: comparing NaN");
 	if (a.t == V_FLOAT && b.t == V_FLOAT) return a.u.f < b.u.f ? -1 : a.u.f > b.u.f;
 	if (a.t == V_FLOAT && jj_isint(b)) return -jj_int_float_cmp(b, a.u.f);
@@ -279,6 +281,37 @@ int jj_vcompare(rt *R, int line, value a, value b)
 	}
 	jj_fail(R->e, line, "'<' is not supported between a %s and a %s", jj_tname(a.t), jj_tname(b.t));
 }
+
+static int op_holds(int op, int c)
+{
+	return op == C_LT ? c < 0 : op == C_LE ? c <= 0 : op == C_GT ? c > 0 : c >= 0;
+}
+
+static int vorder(rt *R, int line, int op, value a, value b, int depth)
+{
+	/* NaN is unordered: Python answers all four False */
+	if ((a.t == V_FLOAT && isnan(a.u.f) && (isnum(b) || jj_isint(b))) ||
+	    (b.t == V_FLOAT && isnan(b.u.f) && (isnum(a) || jj_isint(a))))
+		return 0;
+	if (a.t == V_LIST && b.t == V_LIST) {
+		const vlist *x = a.u.l, *y = b.u.l;
+		if (x->view || y->view) {
+			if (x->view == 4 || y->view == 4) jj_fail(R->e, line, "'<' is not supported between a range and a %s", jj_tname(b.t));
+			jj_fail(R->e, line, "unsupported: ordering dict views (Python compares them as sets)");
+		}
+		if (!x->tuple != !y->tuple) jj_fail(R->e, line, "'<' is not supported between a list and a tuple");
+		if (depth > 256) jj_fail(R->e, line, "lists nested more than 256 deep compared");
+		/* Python's sequence comparison: the first elements that differ
+		 * decide, else the lengths */
+		size_t n = x->n < y->n ? x->n : y->n;
+		for (size_t i = 0; i < n; i++)
+			if (!jj_vequal_py(R, line, x->v[i], y->v[i], 1)) return vorder(R, line, op, x->v[i], y->v[i], depth + 1);
+		return op_holds(op, (x->n > y->n) - (x->n < y->n));
+	}
+	return op_holds(op, jj_vcompare(R, line, a, b));
+}
+
+int jj_vorder(rt *R, int line, int op, value a, value b) { return vorder(R, line, op, a, b, 0); }
 
 int jj_contains(rt *R, int line, value hay, value needle)
 {
