@@ -1261,5 +1261,7 @@ int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, 
 		jj_fail(R->e, line, "No test named '%.*s' found.", (int)nl, name);
 	}
 	if (nt < t->nargs) jj_fail(R->e, line, "test %.*s needs an argument", (int)nl, name);
+	/* every jinja2 test is a function of fixed arity: more is a TypeError */
+	if (nt > t->nargs) jj_fail(R->e, line, "test %.*s takes %d argument%s, got %d", (int)nl, name, t->nargs, t->nargs == 1 ? "" : "s", nt);
 	return t->fn(R, line, v, targs, t->mode);
 }
