@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +26,25 @@ void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p) util_oom(n);
+	return p;
+}
+
+void *util_alloc_table(size_t n)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (n < huge) {
+		void *p = aligned_alloc(64, (n + 63) & ~(size_t)63);
+		if (!p) util_oom(n);
+		return p;
+	}
+	if (n > SIZE_MAX - huge) util_oom(n);
+	n = (n + huge - 1) & ~(huge - 1);
+	void *p = aligned_alloc(huge, n);
+	if (!p) util_oom(n);
+#ifdef MADV_HUGEPAGE
+	/* advice only: without THP (or with it off) the table works as well */
+	(void)madvise(p, n, MADV_HUGEPAGE);
+#endif
 	return p;
 }
 

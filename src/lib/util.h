@@ -33,6 +33,12 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* n bytes for a big table read at random places (a tokenizer's merge table
+ * and word cache): from 2 MB up, on a 2 MB boundary and advised as
+ * transparent huge pages (madvise), so a random read walks no page tables
+ * (in a virtual machine, two levels of them); smaller, on a 64-byte line.
+ * Uninitialised; freed with free(). */
+void *util_alloc_table(size_t n);
 char *xstrndup(const char *s, size_t n);
 /* Grow *p (holding *cap elements of elsize) to at least need elements. */
 void xgrow(void **p, size_t *cap, size_t need, size_t elsize);

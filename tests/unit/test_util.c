@@ -36,6 +36,21 @@ static void test_strbuf(void)
 	free(d);
 }
 
+/* big tables on a 2 MB boundary (a huge page), small ones on a cache line,
+ * every byte asked for writable (ASan sees an overrun) */
+static void test_alloc_table(void)
+{
+	const size_t sizes[] = { 1, 63, 64, 1000, ((size_t)2 << 20) - 1, (size_t)2 << 20, ((size_t)8 << 20) + 8 };
+	for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		unsigned char *p = util_alloc_table(sizes[i]);
+		size_t align = sizes[i] >= ((size_t)2 << 20) ? (size_t)2 << 20 : 64;
+		T_CHECKF((uintptr_t)p % align == 0, "%zu bytes at %p: not on a %zu-byte boundary", sizes[i], (void *)p, align);
+		memset(p, 0xA5, sizes[i]);
+		T_CHECK(p[sizes[i] - 1] == 0xA5);
+		free(p);
+	}
+}
+
 static void test_parse_count(void)
 {
 	uint64_t v;
@@ -348,6 +363,7 @@ static void test_spool(void)
 int main(void)
 {
 	T_RUN(test_strbuf);
+	T_RUN(test_alloc_table);
 	T_RUN(test_parse_count);
 	T_RUN(test_read_file_max);
 	T_RUN(test_arena);

@@ -374,7 +374,7 @@ static int load_model(loader *L, uint32_t m)
 			return fail(L, "unsupported: model.merges has over 4,194,303 merges%s", NULL);
 		}
 		tok_mm_reserve(&t->merges, d->nodes[mg].count + 1);
-		t->merge_id = xmalloc(((size_t)d->nodes[mg].count + 1) * sizeof *t->merge_id);
+		t->merge_id = util_alloc_table(((size_t)d->nodes[mg].count + 1) * sizeof *t->merge_id);
 	}
 	if (mg != JSON_NONE) JSON_FOR_ELEMS(d, mg, e, r) {
 		const char *a, *b;

@@ -58,7 +58,7 @@ void tok_sm_free(strmap *m)
  * every slot all ones, and the shift mm_slot takes its top bits by. */
 static mergemap mm_empty(size_t cap, size_t n)
 {
-	mergemap g = { xmalloc(cap * sizeof *g.t), cap, n, (unsigned)(64 - __builtin_ctzll(cap)) };
+	mergemap g = { util_alloc_table(cap * sizeof *g.t), cap, n, (unsigned)(64 - __builtin_ctzll(cap)) };
 	memset(g.t, 0xFF, cap * sizeof *g.t);
 	return g;
 }

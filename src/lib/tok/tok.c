@@ -14,9 +14,10 @@ tok_state *tok_state_new(const tok *t)
 	s->seen = xcalloc((size_t)np, sizeof *s->seen);
 	for (int i = 0; i < t->npre; i++) s->smd[i] = pcre2_match_data_create(4, NULL);
 	/* on a cache line's boundary: an entry is one line (malloc's 16-byte
-	 * alignment put every entry across two, two memory waits a hit) */
+	 * alignment put every entry across two, two memory waits a hit); in
+	 * huge pages, as a hit lands anywhere in its 8 MB */
 	size_t cb = ((size_t)1 << CACHE_BITS) * sizeof *s->cache;
-	if (!(s->cache = aligned_alloc(64, cb))) util_oom(cb);
+	s->cache = util_alloc_table(cb);
 	memset(s->cache, 0, cb);
 	return s;
 }
