@@ -513,7 +513,7 @@ static value eval(rt *R, const node *n)
 		value v = eval(R, n->a);
 		args a;
 		eval_args(R, n, &a);
-		int r = jj_run_test(R, n->line, n->test, n->name, n->nlen, v, a.v, a.n);
+		int r = jj_run_test(R, n->line, n->test, n->name, n->nlen, v, a.v, a.n, &a);
 		return vbool(n->negate ? !r : r);
 	}
 	case E_BIN:

@@ -468,7 +468,7 @@ static value f_map(rt *R, const node *n, value v, const args *a, int mode)
 		int keep;
 		if (a->n > argi) {
 			if (a->v[argi].t != V_STR) jj_fail(R->e, line, "%.*s: a test name expected", (int)fl, f);
-			keep = jj_run_test(R, line, NULL, a->v[argi].u.s.p, a->v[argi].u.s.n, subject, a->v + argi + 1, a->n - argi - 1);
+			keep = jj_run_test(R, line, NULL, a->v[argi].u.s.p, a->v[argi].u.s.n, subject, a->v + argi + 1, a->n - argi - 1, a);
 		} else keep = jj_truthy(subject);
 		if ((mode == 2) || (mode == 4)) keep = !keep;
 		if (keep) jj_list_push(R, l, x);
@@ -1198,45 +1198,45 @@ static int t_escaped(rt *R, int line, value v, const value *targs, int mode)
 #define TY(t) (1 << (t))
 /* jinja2's tests rendered here, sorted by name; nargs: the arguments it needs */
 static const jj_test tests[] = {
-	{ "!=", t_cmp, C_NE, 1 },
-	{ "<", t_cmp, C_LT, 1 },
-	{ "<=", t_cmp, C_LE, 1 },
-	{ "==", t_cmp, C_EQ, 1 },
-	{ ">", t_cmp, C_GT, 1 },
-	{ ">=", t_cmp, C_GE, 1 },
-	{ "boolean", t_type, TY(V_BOOL), 0 },
-	{ "callable", t_callable, 0, 0 },
-	{ "defined", t_type, ~TY(V_UNDEF), 0 },
-	{ "divisibleby", t_divisibleby, 0, 1 },
-	{ "eq", t_cmp, C_EQ, 1 },
-	{ "equalto", t_cmp, C_EQ, 1 },
-	{ "escaped", t_escaped, 0, 0 },
-	{ "even", t_even, 0, 0 },
-	{ "false", t_bool, 0, 0 },
-	{ "filter", t_named, 0, 0 },
-	{ "float", t_type, TY(V_FLOAT), 0 },
-	{ "ge", t_cmp, C_GE, 1 },
-	{ "greaterthan", t_cmp, C_GT, 1 },
-	{ "gt", t_cmp, C_GT, 1 },
-	{ "in", t_cmp, C_IN, 1 },
-	{ "integer", t_type, TY(V_INT) | TY(V_BIG), 0 },
-	{ "iterable", t_type, TY(V_LIST) | TY(V_STR) | TY(V_DICT) | TY(V_UNDEF), 0 },
-	{ "le", t_cmp, C_LE, 1 },
-	{ "lessthan", t_cmp, C_LT, 1 },
-	{ "lower", t_case, 0, 0 },
-	{ "lt", t_cmp, C_LT, 1 },
-	{ "mapping", t_type, TY(V_DICT), 0 },
-	{ "ne", t_cmp, C_NE, 1 },
-	{ "none", t_type, TY(V_NONE), 0 },
-	{ "number", t_type, TY(V_INT) | TY(V_FLOAT) | TY(V_BOOL) | TY(V_BIG), 0 },
-	{ "odd", t_even, 1, 0 },
-	{ "sameas", t_sameas, 0, 1 },
-	{ "sequence", t_type, TY(V_LIST) | TY(V_STR) | TY(V_DICT), 0 },
-	{ "string", t_type, TY(V_STR), 0 },
-	{ "test", t_named, 1, 0 },
-	{ "true", t_bool, 1, 0 },
-	{ "undefined", t_type, TY(V_UNDEF), 0 },
-	{ "upper", t_case, 1, 0 },
+	{ "!=", t_cmp, C_NE, 1, NULL },
+	{ "<", t_cmp, C_LT, 1, NULL },
+	{ "<=", t_cmp, C_LE, 1, NULL },
+	{ "==", t_cmp, C_EQ, 1, NULL },
+	{ ">", t_cmp, C_GT, 1, NULL },
+	{ ">=", t_cmp, C_GE, 1, NULL },
+	{ "boolean", t_type, TY(V_BOOL), 0, NULL },
+	{ "callable", t_callable, 0, 0, NULL },
+	{ "defined", t_type, ~TY(V_UNDEF), 0, NULL },
+	{ "divisibleby", t_divisibleby, 0, 1, "num" },
+	{ "eq", t_cmp, C_EQ, 1, NULL },
+	{ "equalto", t_cmp, C_EQ, 1, NULL },
+	{ "escaped", t_escaped, 0, 0, NULL },
+	{ "even", t_even, 0, 0, NULL },
+	{ "false", t_bool, 0, 0, NULL },
+	{ "filter", t_named, 0, 0, NULL },
+	{ "float", t_type, TY(V_FLOAT), 0, NULL },
+	{ "ge", t_cmp, C_GE, 1, NULL },
+	{ "greaterthan", t_cmp, C_GT, 1, NULL },
+	{ "gt", t_cmp, C_GT, 1, NULL },
+	{ "in", t_cmp, C_IN, 1, "seq" },
+	{ "integer", t_type, TY(V_INT) | TY(V_BIG), 0, NULL },
+	{ "iterable", t_type, TY(V_LIST) | TY(V_STR) | TY(V_DICT) | TY(V_UNDEF), 0, NULL },
+	{ "le", t_cmp, C_LE, 1, NULL },
+	{ "lessthan", t_cmp, C_LT, 1, NULL },
+	{ "lower", t_case, 0, 0, NULL },
+	{ "lt", t_cmp, C_LT, 1, NULL },
+	{ "mapping", t_type, TY(V_DICT), 0, NULL },
+	{ "ne", t_cmp, C_NE, 1, NULL },
+	{ "none", t_type, TY(V_NONE), 0, NULL },
+	{ "number", t_type, TY(V_INT) | TY(V_FLOAT) | TY(V_BOOL) | TY(V_BIG), 0, NULL },
+	{ "odd", t_even, 1, 0, NULL },
+	{ "sameas", t_sameas, 0, 1, "other" },
+	{ "sequence", t_type, TY(V_LIST) | TY(V_STR) | TY(V_DICT), 0, NULL },
+	{ "string", t_type, TY(V_STR), 0, NULL },
+	{ "test", t_named, 1, 0, NULL },
+	{ "true", t_bool, 1, 0, NULL },
+	{ "undefined", t_type, TY(V_UNDEF), 0, NULL },
+	{ "upper", t_case, 1, 0, NULL },
 };
 #undef TY
 
@@ -1253,12 +1253,23 @@ const jj_test *jj_test_find(const char *name, size_t n)
 }
 
 /* Test t (resolved when parsed, or NULL: found by name, as select('name') does) */
-int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, value v, const value *targs, int nt)
+int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, value v, const value *targs, int nt, const args *kw)
 {
 	if (!t) t = jj_test_find(name, nl);
 	if (!t) {
 		if (jj_in_words(jj_missing_tests, name, nl)) jj_fail(R->e, line, "unsupported: the test '%.*s'", (int)nl, name);
 		jj_fail(R->e, line, "No test named '%.*s' found.", (int)nl, name);
+	}
+	value one;
+	if (kw && kw->nk) {
+		/* test(value, *args, **kwargs): a keyword can name the one Python
+		 * parameter a test has (divisibleby's num); any other is a TypeError */
+		if (kw->nk > 1 || nt || !t->kwname || jj_name_cmp(t->kwname, kw->kn[0], kw->kl[0]))
+			jj_fail(R->e, line, "test %.*s got an unexpected keyword argument '%.*s'", (int)nl, name, (int)kw->kl[kw->nk - 1],
+				kw->kn[kw->nk - 1]);
+		one = kw->kw[0];
+		targs = &one;
+		nt = 1;
 	}
 	if (nt < t->nargs) jj_fail(R->e, line, "test %.*s needs an argument", (int)nl, name);
 	/* every jinja2 test is a function of fixed arity: more is a TypeError */

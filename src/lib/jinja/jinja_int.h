@@ -169,6 +169,7 @@ typedef struct jj_test {
 	int (*fn)(rt *R, int line, value v, const value *targs, int mode);
 	int mode;
 	int nargs;          /* the arguments it needs */
+	const char *kwname; /* the Python name of its argument, which a keyword may give; NULL: none */
 } jj_test;
 /* A Python method of a receiver type (methods.c); fn NULL: one the sandbox
  * refuses. arity: the most positional arguments, -1 any. */
@@ -297,7 +298,7 @@ size_t jj_ws_len(const char *s, size_t n);
 
 /* filters.c: jinja2's filters and tests */
 value jj_apply_filter(rt *R, const node *n, value v, const args *a);
-int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, value v, const value *targs, int nt);
+int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, value v, const value *targs, int nt, const args *kw);
 /* The filter or test of that name, NULL when this engine has none (found
  * when the template is parsed; map('name') and select('name') at render) */
 const jj_filter *jj_filter_find(const char *name, size_t n);
