@@ -124,7 +124,13 @@ value jj_getitem(rt *R, int line, value o, value k)
 		if (want < 0 || want >= cnt) return V(V_UNDEF);
 		for (size_t i = 0; i < o.u.s.n; i++) {
 			if (((unsigned char)o.u.s.p[i] & 0xC0) != 0x80) c++;
-			if (c == want) { uint32_t cp; int l = utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp); return vstr(o.u.s.p + i, (size_t)l); }
+			if (c == want) {
+				uint32_t cp;
+				int l = utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp);
+				value ch = vstr(o.u.s.p + i, (size_t)l);
+				ch.markup = o.markup;   /* Markup's __getitem__ gives a Markup */
+				return ch;
+			}
 		}
 		return V(V_UNDEF);
 	}
@@ -182,6 +188,7 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 	strbuf bb = {0};
 	for (int64_t i = a; step > 0 ? i < b : i > b; i += step) strbuf_put(&bb, o.u.s.p + starts[i], starts[i + 1] - starts[i]);
 	value r = vstr(rdup(R, bb.p ? bb.p : "", bb.len), bb.len);
+	r.markup = o.markup;
 	strbuf_free(&bb);
 	return r;
 }
@@ -328,10 +335,15 @@ value jj_arith(rt *R, const node *n, value a, value b)
 	}
 	if (op == '+') {
 		if (a.t == V_STR && b.t == V_STR) {
+			/* Markup's __add__ and __radd__ escape the other side */
+			const int mk = a.markup || b.markup;
+			if (mk) { a = jj_escape(R, a); b = jj_escape(R, b); }
 			char *o = arena_alloc(R->ar, a.u.s.n + b.u.s.n + 1);
 			memcpy(o, a.u.s.p, a.u.s.n);
 			memcpy(o + a.u.s.n, b.u.s.p, b.u.s.n);
-			return vstr(o, a.u.s.n + b.u.s.n);
+			value r = vstr(o, a.u.s.n + b.u.s.n);
+			r.markup = mk;
+			return r;
 		}
 		if (a.t == V_LIST && b.t == V_LIST && a.u.l->tuple == b.u.l->tuple) {
 			vlist *l = jj_list_new(R, a.u.l->n + b.u.l->n);
@@ -360,7 +372,9 @@ value jj_arith(rt *R, const node *n, value a, value b)
 		if ((uint64_t)k * s.u.s.n > R->out_limit) jj_fail(R->e, n->line, "a string repeated past the output limit (%zu MB)", R->out_limit >> 20);
 		char *o = arena_alloc(R->ar, s.u.s.n * (size_t)k + 1);
 		for (int64_t i = 0; i < k; i++) memcpy(o + (size_t)i * s.u.s.n, s.u.s.p, s.u.s.n);
-		return vstr(o, s.u.s.n * (size_t)k);
+		value r = vstr(o, s.u.s.n * (size_t)k);
+		r.markup = s.markup;
+		return r;
 	}
 	if ((!isnum(a) && a.t != V_BIG) || (!isnum(b) && b.t != V_BIG))
 		jj_fail(R->e, n->line, "unsupported operand types for %c: %s and %s", op == 'F' ? '/' : op == 'P' ? '*' : op, jj_tname(a.t), jj_tname(b.t));
@@ -428,7 +442,7 @@ static value eval_chain(rt *R, const node *e, strbuf *out)
 	const node *bins[CHAIN_MAX];
 	int n = chain_eval(R, e, vals, bins);
 	int strs = 1;
-	for (int i = 0; i < n && strs; i++) strs = vals[i].t == V_STR;
+	for (int i = 0; i < n && strs; i++) strs = vals[i].t == V_STR && !vals[i].markup;   /* a Markup escapes: one by one */
 	if (e->op == '~' || strs) {
 		if (out) {
 			for (int i = 0; i < n; i++) jj_put_str(R, out, vals[i]);

@@ -226,19 +226,12 @@ static value f_string(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)n;
 	(void)a;
-	if (!(mode == 0) && !(mode == 1)) {
-		value s = jj_tostr(R, v);
-		strbuf b = {0};
-		for (size_t i = 0; i < s.u.s.n; i++) {
-			char c = s.u.s.p[i];
-			if (c == '<') strbuf_puts(&b, "&lt;"); else if (c == '>') strbuf_puts(&b, "&gt;"); else if (c == '&') strbuf_puts(&b, "&amp;");
-			else if (c == '"') strbuf_puts(&b, "&#34;"); else if (c == '\'') strbuf_puts(&b, "&#39;"); else strbuf_putc(&b, c);
-		}
-		value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
-		strbuf_free(&b);
-		return r;
+	switch (mode) {
+	case 1: return vmarkup(jj_tostr(R, v));                 /* safe: Markup(v) */
+	case 2: case 3: return jj_escape(R, v);                 /* e, escape: a Markup stays as it is */
+	case 4: { value s = jj_tostr(R, v); s.markup = 0; return jj_escape(R, s); }   /* forceescape: escape(str(v)) */
 	}
-	return jj_tostr(R, v);
+	return jj_tostr(R, v);                                  /* string: soft_str keeps a Markup */
 }
 
 static value f_int(rt *R, const node *n, value v, const args *a, int mode)
@@ -517,6 +510,7 @@ static value f_truncate(rt *R, const node *n, value v, const args *a, int mode)
 	if (lee.u.i < 0) jj_fail(R->e, line, "expected leeway >= 0, got %lld", (long long)lee.u.i);
 	if ((int64_t)utf8_count(s.u.s.p, s.u.s.n) <= len.u.i + lee.u.i) return s;
 	size_t cut = jj_cp_offset(s.u.s.p, s.u.s.n, (size_t)(len.u.i - cps));
+	if (s.markup) end = jj_escape(R, end);   /* Markup + end escapes it (its length counted before) */
 	if (!jj_truthy(kill)) {
 		/* rsplit(" ", 1)[0] */
 		size_t k = cut;
@@ -1092,10 +1086,34 @@ const jj_filter *jj_filter_find(const char *name, size_t n)
 
 /* A filter resolved when parsed (n->filt), else found by name: map('name')
  * and the methods that share a filter's code call it so. */
+/* Whether a filter's string is a Markup, as jinja2's filters give it with
+ * autoescape off: 0 never (str(s) taken first, or a join), -1 when its
+ * input is one (soft_str(s) and Markup's own methods; indent makes its
+ * indentation a Markup, unescaped), 2 as the filter made it (safe,
+ * escape) */
+static int markup_rule(const char *name)
+{
+	static const char *const keep[] = { "string", "upper", "lower", "capitalize", "trim", "center", "reverse", "truncate",
+		"indent", "format", NULL };
+	static const char *const plain[] = { "title", "replace", "join", "striptags", "wordwrap", "urlencode", "tojson",
+		"filesizeformat", "xmlattr", NULL };
+	for (const char *const *k = keep; *k; k++) if (!strcmp(*k, name)) return -1;
+	for (const char *const *k = plain; *k; k++) if (!strcmp(*k, name)) return 0;
+	return 2;
+}
+
 value jj_apply_filter(rt *R, const node *n, value v, const args *a)
 {
 	const jj_filter *f = n->filt ? n->filt : jj_filter_find(n->name, n->nlen);
-	if (f) return f->fn(R, n, v, a, f->mode);
+	if (f) {
+		value r = f->fn(R, n, v, a, f->mode);
+		if (r.t == V_STR) {
+			int rule = markup_rule(f->name);
+			if (rule == -1) r.markup = v.t == V_STR && v.markup;
+			else if (rule != 2) r.markup = rule;
+		}
+		return r;
+	}
 	/* one jinja2 has, or one it fails on too */
 	if (jj_in_words(jj_missing_filters, n->name, n->nlen)) jj_fail(R->e, n->line, "unsupported: the filter '%.*s'", (int)n->nlen, n->name);
 	jj_fail(R->e, n->line, "No filter named '%.*s' found.", (int)n->nlen, n->name);
@@ -1190,9 +1208,8 @@ static int t_named(rt *R, int line, value v, const value *targs, int mode)
  * cannot be Markup answer */
 static int t_escaped(rt *R, int line, value v, const value *targs, int mode)
 {
-	(void)targs; (void)mode;
-	if (v.t != V_STR) return 0;
-	jj_fail(R->e, line, "unsupported: the test 'escaped' on a string (Markup is not modelled)");
+	(void)R; (void)line; (void)targs; (void)mode;
+	return v.t == V_STR && v.markup;   /* hasattr(value, '__html__'): a Markup */
 }
 
 #define TY(t) (1 << (t))

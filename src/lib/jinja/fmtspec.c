@@ -401,6 +401,7 @@ value jj_brace_format(rt *R, int line, value fmt, const args *a)
 	bfmt st = { a, 0, 0 };
 	vformat(R, line, &b, &st, fmt.u.s.p, fmt.u.s.p + fmt.u.s.n, 2);
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	r.markup = fmt.markup;
 	jj_live_pop(R, &b);
 	return r;
 }
@@ -517,6 +518,12 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 			strbuf piece = {0};
 			jj_live_push(R, &piece);
 			put_conv(R, line, &piece, arg, conv);
+			if (fmt.markup && !(conv == 's' && arg.t == V_STR && arg.markup)) {
+				/* Markup % x: each argument through escape (str(escape(x)), escape(repr(x))) */
+				value e = jj_escape(R, vstr(piece.p ? piece.p : "", piece.len));
+				strbuf_reset(&piece);
+				strbuf_put(&piece, e.u.s.p, e.u.s.n);
+			}
 			size_t n = s.prec >= 0 ? jj_cp_offset(piece.p ? piece.p : "", piece.len, (size_t)s.prec) : piece.len;
 			fspec f = { .width = s.width, .align = s.left ? '<' : '>' };
 			put_padded(&b, &f, piece.p ? piece.p : "", n, 0, '>');
@@ -527,6 +534,7 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 		case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': pct_float(R, line, &b, arg, conv, &s); break;
 		case 'c': {
 			char u[4];
+			if (fmt.markup) jj_fail(R->e, line, "TypeError: %%c requires an int or a unicode character, not _MarkupEscapeHelper");
 			size_t k;
 			/* one code point (a template string may hold bytes that are not UTF-8) */
 			if (arg.t == V_STR && arg.u.s.n <= 4 && utf8_count(arg.u.s.p, arg.u.s.n) == 1) { memcpy(u, arg.u.s.p, arg.u.s.n); k = arg.u.s.n; }

@@ -59,6 +59,13 @@ void jj_put_str(rt *R, strbuf *b, value v)
 }
 static void put_repr(rt *R, strbuf *b, value v)
 {
+	if (v.t == V_STR && v.markup) {
+		v.markup = 0;
+		strbuf_puts(b, "Markup(");
+		put_repr(R, b, v);
+		strbuf_putc(b, ')');
+		return;
+	}
 	switch (v.t) {
 	case V_STR: {
 		int dq = memchr(v.u.s.p, '\'', v.u.s.n) && !memchr(v.u.s.p, '"', v.u.s.n);

@@ -56,12 +56,16 @@
  * template line ("template line 12: unsupported: the filter 'pprint'"), never
  * a silent wrong rendering, and jinja_parse finds it: the filters pprint,
  * urlize and random, lipsum, str.encode, \N{...} escapes. A few are refused
- * for the values that reach them only (that render's error): 'escaped' on
- * a string (no Markup here), NaN among the items of sort, min or max,
+ * for the values that reach them only (that render's error): str.format
+ * on a Markup, NaN among the items of sort, min or max,
  * ordering dict views, two NaNs met as elements in ==, in or index (Python
  * decides by object identity). A constant jinja2's compiler folds to inf
  * or nan fails the render that evaluates it outside a print, as jinja2's
- * generated Python does ("name 'inf' is not defined"; fold.c).
+ * generated Python does ("name 'inf' is not defined"; fold.c). What
+ * |safe, |e and |escape give is markupsafe's Markup, as in jinja2: + and %
+ * escape the other side, escape leaves it as it is, its string methods and
+ * soft_str's filters give Markups, repr prints Markup('...'), and
+ * 'is escaped' tells it.
  * wordwrap follows textwrap, break_on_hyphens too; striptags unescapes as
  * Python's html.unescape does (all 2,231 HTML5 names, html5ent.c, generated
  * by gen_html5ent.py); divisibleby takes floats;

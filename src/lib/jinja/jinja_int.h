@@ -36,6 +36,7 @@ typedef struct vdict { struct vkey { const char *p; size_t n; } *k; value *v; si
 struct frame;
 struct value {
 	int t;
+	int markup;      /* V_STR: a markupsafe Markup (|safe, |e): + and % escape the other side (value.c's jj_escape) */
 	union {
 		int b;
 		int64_t i;
@@ -206,6 +207,7 @@ static inline value vstr(const char *p, size_t n) { value v = V(V_STR); v.u.s.p 
 static inline value vint(int64_t i) { value v = V(V_INT); v.u.i = i; return v; }
 static inline value vbool(int b) { value v = V(V_BOOL); v.u.b = !!b; return v; }
 static inline char *rdup(rt *R, const char *p, size_t n) { return arena_strndup(R->ar, p, n); }
+static inline value vmarkup(value s) { s.markup = s.t == V_STR; return s; }
 static inline value vlistv(vlist *l) { value v = V(V_LIST); v.u.l = l; return v; }
 static inline int isnum(value v) { return v.t == V_INT || v.t == V_FLOAT || v.t == V_BOOL; }
 static inline double numval(value v) { return v.t == V_INT ? (double)v.u.i : v.t == V_FLOAT ? v.u.f : v.u.b; }
@@ -262,6 +264,9 @@ void jj_need_str(rt *R, int line, value v, const char *what);
 const char *jj_tname(int t);
 vlist *jj_to_items(rt *R, int line, value v, const char *what);
 value jj_tostr(rt *R, value v);
+/* markupsafe.escape(v): a Markup as it is, else str(v) with & < > ' " as
+ * entities, a Markup */
+value jj_escape(rt *R, value v);
 int jj_truthy(value v);
 int jj_vcompare(rt *R, int line, value a, value b);
 /* Python's a < b, a <= b, a > b or a >= b (op C_LT, C_LE, C_GT, C_GE):

@@ -717,6 +717,47 @@ const jj_method *jj_method_pick(const jj_method *named, int t)
 	return NULL;
 }
 
+/* markupsafe's Markup wraps str's methods: the string ones give a Markup
+ * (their fill or replacement escaped first), partition and split a Markup
+ * for each part, join escapes the items, format escapes each field (not
+ * modelled here: refused); the others answer as str's. */
+static int in_list(const char *const *l, const char *m, size_t ml)
+{
+	for (; *l; l++) if (strlen(*l) == ml && !memcmp(*l, m, ml)) return 1;
+	return 0;
+}
+static value markup_method(rt *R, int line, value o, const jj_method *f, const char *m, size_t ml, const args *a)
+{
+	static const char *const same[] = { "capitalize", "title", "lower", "upper", "lstrip", "rstrip", "strip", "translate",
+		"expandtabs", "swapcase", "zfill", "casefold", "removeprefix", "removesuffix", NULL };
+	static const char *const esc1[] = { "replace", "ljust", "rjust", "center", NULL };   /* argument 1: new, fillchar */
+	static const char *const parts[] = { "partition", "rpartition", "split", "rsplit", "splitlines", NULL };
+	if ((ml == 6 && !memcmp(m, "format", 6)) || (ml == 10 && !memcmp(m, "format_map", 10)))
+		jj_fail(R->e, line, "unsupported: str.%.*s on a Markup string (its fields escaped)", (int)ml, m);
+	args b = *a;
+	if (ml == 4 && !memcmp(m, "join", 4) && a->n >= 1) {
+		vlist *items = jj_to_items(R, line, a->v[0], "join");
+		vlist *e = jj_list_new(R, items->n);
+		for (size_t i = 0; i < items->n; i++) jj_list_push(R, e, jj_escape(R, items->v[i]));
+		value *v = arena_alloc(R->ar, (size_t)a->n * sizeof *v);
+		memcpy(v, a->v, (size_t)a->n * sizeof *v);
+		v[0] = vlistv(e);
+		b.v = v;
+		return vmarkup(f->fn(R, line, o, &b, f->mode));
+	}
+	if (in_list(esc1, m, ml) && a->n >= 2) {
+		value *v = arena_alloc(R->ar, (size_t)a->n * sizeof *v);
+		memcpy(v, a->v, (size_t)a->n * sizeof *v);
+		if (v[1].t == V_STR) v[1] = jj_escape(R, v[1]);
+		b.v = v;
+	}
+	value r = f->fn(R, line, o, &b, f->mode);
+	if (in_list(same, m, ml) || in_list(esc1, m, ml)) return vmarkup(r);
+	if (in_list(parts, m, ml) && r.t == V_LIST)
+		for (size_t i = 0; i < r.u.l->n; i++) r.u.l->v[i] = vmarkup(r.u.l->v[i]);
+	return r;
+}
+
 value jj_call_method(rt *R, int line, value o, const jj_method *named, const char *m, size_t ml, const args *a)
 {
 	const jj_method *f = jj_method_pick(named, o.t);
@@ -725,6 +766,7 @@ value jj_call_method(rt *R, int line, value o, const jj_method *named, const cha
 	if (f && f->arity >= 0 && a->n > f->arity)
 		jj_fail(R->e, line, "unsupported: %s.%.*s() with %d positional arguments (at most %d here)", jj_tname(o.t), (int)ml, m, a->n,
 			f->arity);
+	if (f && o.t == V_STR && o.markup) return markup_method(R, line, o, f, m, ml, a);
 	if (f) return f->fn(R, line, o, a, f->mode);
 	if (o.t == V_UNDEF) jj_fail(R->e, line, "'%.*s' of an undefined value", (int)ml, m);
 	if (jj_is_py_method(o.t, m, ml)) jj_fail(R->e, line, "unsupported: the method %s.%.*s", jj_tname(o.t), (int)ml, m);

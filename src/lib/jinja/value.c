@@ -219,6 +219,21 @@ value jj_tostr(rt *R, value v)
 	return s;
 }
 
+value jj_escape(rt *R, value v)
+{
+	if (v.t == V_STR && v.markup) return v;
+	value s = jj_tostr(R, v);
+	strbuf b = {0};
+	for (size_t i = 0; i < s.u.s.n; i++) {
+		char c = s.u.s.p[i];
+		if (c == '<') strbuf_puts(&b, "&lt;"); else if (c == '>') strbuf_puts(&b, "&gt;"); else if (c == '&') strbuf_puts(&b, "&amp;");
+		else if (c == '"') strbuf_puts(&b, "&#34;"); else if (c == '\'') strbuf_puts(&b, "&#39;"); else strbuf_putc(&b, c);
+	}
+	value r = vmarkup(vstr(rdup(R, b.p ? b.p : "", b.len), b.len));
+	strbuf_free(&b);
+	return r;
+}
+
 /* Equality as Python's ==; with nan, *nan is set where two NaNs meet at
  * depth >= 1 (elements, as containers compare them). */
 static int vequal(value a, value b, int depth, int *nan)
