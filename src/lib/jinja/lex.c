@@ -50,14 +50,21 @@ void jj_lex(lexer *L, const char *src, size_t len)
 		const char *close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
 		const char *b = t + 2 + (lminus || lplus);
 		const char *q = b;
-		/* find the close, skipping string literals in expressions and statements */
+		/* find the close, skipping string literals in expressions and
+		 * statements; as jinja2's lexer, a close is one only where the
+		 * brackets opened in the tag are closed ({{ {'a': {'b': 1}} }}) */
 		char quote = 0;
+		int depth = 0;
 		for (; q + 1 < end; q++) {
 			if (kind != '#') {
 				if (quote) { if (*q == '\\') { q++; continue; } if (*q == quote) quote = 0; continue; }
 				if (*q == '\'' || *q == '"') { quote = *q; continue; }
 			}
-			if (q[0] == close[0] && q[1] == close[1]) break;
+			if (!depth && q[0] == close[0] && q[1] == close[1]) break;
+			if (kind != '#') {
+				if (*q == '(' || *q == '[' || *q == '{') depth++;
+				else if ((*q == ')' || *q == ']' || *q == '}') && depth) depth--;
+			}
 		}
 		if (q + 1 >= end) jj_fail(L->e, tline, "unclosed %s tag", kind == '{' ? "{{" : kind == '%' ? "{%" : "{#");
 		int rminus = q > b && q[-1] == '-';
