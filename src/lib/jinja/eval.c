@@ -678,7 +678,9 @@ static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth)
 	loopctx *lc = arena_alloc(R->ar, sizeof *lc);
 	lc->n = n; lc->f = f; lc->depth = depth;
 	vlist *sel = n->b ? for_select(R, n, items, bodyf) : items;
-	if (!sel->n) { exec_body(R, &n->orelse, f); return; }
+	/* jinja2 marks the loop iterated at the end of its body, so the else
+	 * also runs when every round ended in break or continue */
+	int iterated = 0;
 	for (size_t i = 0; i < sel->n; i++) {
 		if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
 		bodyf->n = 0;
@@ -686,8 +688,10 @@ static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth)
 		assign_targets(R, bodyf, n, sel->v[i]);
 		exec_body(R, &n->body, bodyf);
 		if (R->brk) { R->brk = 0; break; }
+		if (!R->cont) iterated = 1;
 		R->cont = 0;
 	}
+	if (!iterated) exec_body(R, &n->orelse, f);
 }
 
 static void exec_for(rt *R, const node *n, frame *f) { run_for(R, n, f, for_items(R, n, eval(R, n->a)), 1); }
