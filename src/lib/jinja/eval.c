@@ -584,9 +584,12 @@ static value eval(rt *R, const node *n)
 
 value jj_eval(rt *R, const node *n) { return eval(R, n); }
 
+static vlist *for_items(rt *R, const node *n, value it);
 static void assign_targets(rt *R, frame *f, const node *n, value v)
 {
 	if (n->ntn == 1) { jj_frame_set(R, f, n->tn[0], n->tl[0], v); return; }
+	/* Python unpacks any iterable: a string's characters, a dict's keys too */
+	if (v.t == V_STR || v.t == V_DICT) v = vlistv(for_items(R, n, v));
 	if (v.t != V_LIST || v.u.l->n != (size_t)n->ntn) jj_fail(R->e, n->line, "cannot unpack into %d names", n->ntn);
 	for (int i = 0; i < n->ntn; i++) jj_frame_set(R, f, n->tn[i], n->tl[i], v.u.l->v[i]);
 }
