@@ -526,6 +526,11 @@ static value m_join(rt *R, int line, value o, const args *a, int mode)
 {
 	(void)mode;
 	value l = jj_kwarg(a, "iterable", 0, V(V_UNDEF));
+	/* str.join takes strings only (the join filter str()s its items) */
+	vlist *items = jj_to_items(R, line, l, "join");
+	for (size_t i = 0; i < items->n; i++)
+		if (items->v[i].t != V_STR)
+			jj_fail(R->e, line, "TypeError: sequence item %zu: expected str instance, %s found", i, jj_tname(items->v[i].t));
 	node fn = filter_node("join", line);
 	args sub = { &o, 1, 0, NULL, NULL, NULL };
 	return jj_apply_filter(R, &fn, l, &sub);
