@@ -110,7 +110,17 @@ value jj_getattr(rt *R, int line, value o, const char *k, size_t n)
 value jj_getitem(rt *R, int line, value o, value k)
 {
 	if (o.t == V_LIST || o.t == V_STR) {
-		if (k.t != V_INT) { if (o.t == V_LIST) jj_fail(R->e, line, "list indices must be integers, not %s", jj_tname(k.t)); return V(V_UNDEF); }
+		if (k.t == V_BOOL) k = vint(k.u.b);   /* a bool is an int index */
+		if (k.t != V_INT) {
+			/* obj[key] fails (TypeError): the sandbox's getitem then tries
+			 * getattr(obj, key) for a string key, else it is undefined */
+			if (k.t == V_STR && !(o.t == V_LIST && (o.u.l->view || o.u.l->tuple)) && jj_is_py_method(o.t, k.u.s.p, k.u.s.n)) {
+				value f = V(V_FUNC);
+				f.u.fn = F_BOUND;
+				return f;
+			}
+			return V(V_UNDEF);
+		}
 		if (o.t == V_LIST) {
 			if (o.u.l->view && o.u.l->view != 4) return V(V_UNDEF);   /* dict views are not subscriptable */
 			int64_t i = k.u.i < 0 ? k.u.i + (int64_t)o.u.l->n : k.u.i;
@@ -145,7 +155,8 @@ value jj_getitem(rt *R, int line, value o, value k)
 value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 {
 	int64_t step = st.t == V_INT ? st.u.i : 1;
-	if (step == 0) jj_fail(R->e, line, "jj_slice step cannot be zero");
+	if (o.t != V_LIST && o.t != V_STR) return V(V_UNDEF);   /* obj[a:b] a TypeError: undefined, as getitem gives */
+	if (step == 0) jj_fail(R->e, line, "ValueError: slice step cannot be zero");
 	/* items: list elements or string characters */
 	size_t n = 0;
 	size_t *starts = NULL;
@@ -154,7 +165,7 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 		starts = arena_alloc(R->ar, (o.u.s.n + 1) * sizeof *starts);
 		for (size_t i = 0; i < o.u.s.n; i++) if (((unsigned char)o.u.s.p[i] & 0xC0) != 0x80) starts[n++] = i;
 		starts[n] = o.u.s.n;
-	} else jj_fail(R->e, line, "a %s cannot be sliced", jj_tname(o.t));
+	}
 	int64_t len = (int64_t)n, a, b;
 	if (step > 0) {
 		a = lo.t == V_INT ? lo.u.i : 0;
