@@ -122,7 +122,7 @@ value jj_getitem(rt *R, int line, value o, value k)
 			return V(V_UNDEF);
 		}
 		if (o.t == V_LIST) {
-			if (o.u.l->view && o.u.l->view != 4) return V(V_UNDEF);   /* dict views are not subscriptable */
+			if ((o.u.l->view && o.u.l->view != 4) || o.u.l->gen) return V(V_UNDEF);   /* dict views, generators: not subscriptable */
 			int64_t i = k.u.i < 0 ? k.u.i + (int64_t)o.u.l->n : k.u.i;
 			if (i < 0 || i >= (int64_t)o.u.l->n) return V(V_UNDEF);
 			return o.u.l->v[i];
@@ -155,7 +155,7 @@ value jj_getitem(rt *R, int line, value o, value k)
 value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 {
 	int64_t step = st.t == V_INT ? st.u.i : 1;
-	if (o.t != V_LIST && o.t != V_STR) return V(V_UNDEF);   /* obj[a:b] a TypeError: undefined, as getitem gives */
+	if ((o.t != V_LIST && o.t != V_STR) || (o.t == V_LIST && o.u.l->gen)) return V(V_UNDEF);   /* obj[a:b] a TypeError: undefined, as getitem gives */
 	if (step == 0) jj_fail(R->e, line, "ValueError: slice step cannot be zero");
 	/* items: list elements or string characters */
 	size_t n = 0;
@@ -610,7 +610,7 @@ static void assign_targets(rt *R, frame *f, const node *n, value v)
 static vlist *for_items(rt *R, const node *n, value it)
 {
 	vlist *items;
-	if (it.t == V_LIST) return it.u.l;
+	if (it.t == V_LIST) return jj_list_take(R, it.u.l);
 	if (it.t == V_DICT || it.t == V_NS) {
 		items = jj_list_new(R, it.u.d->n);
 		for (size_t i = 0; i < it.u.d->n; i++) jj_list_push(R, items, jj_dict_key(it.u.d, i));

@@ -73,6 +73,7 @@ static value f_length(rt *R, const node *n, value v, const args *a, int mode)
 	if (v.t == V_STR) {
 		return vint((int64_t)utf8_count(v.u.s.p, v.u.s.n));
 	}
+	if (v.t == V_LIST && v.u.l->gen) jj_fail(R->e, line, "TypeError: object of type 'generator' has no len()");
 	if (v.t == V_LIST) return vint((int64_t)v.u.l->n);
 	if (v.t == V_DICT || v.t == V_NS) return vint((int64_t)v.u.d->n);
 	if (v.t == V_UNDEF) return vint(0);
@@ -206,6 +207,12 @@ static value f_first(rt *R, const node *n, value v, const args *a, int mode)
 	(void)a;
 	int line = n->line;
 	if (v.t == V_UNDEF && (mode == 0)) return V(V_UNDEF);
+	if (v.t == V_LIST && v.u.l->gen) {
+		/* first: next(iter(g)), one item used; last: reversed(g) is a TypeError */
+		if (mode) jj_fail(R->e, line, "TypeError: 'generator' object is not reversible");
+		vlist *g = v.u.l;
+		return g->pos < g->n ? g->v[g->pos++] : V(V_UNDEF);
+	}
 	vlist *l = jj_to_items(R, line, v, (mode == 0) ? "first" : "last");
 	if (!l->n) return V(V_UNDEF);
 	return l->v[(mode == 0) ? 0 : l->n - 1];
@@ -1107,6 +1114,14 @@ value jj_apply_filter(rt *R, const node *n, value v, const args *a)
 	const jj_filter *f = n->filt ? n->filt : jj_filter_find(n->name, n->nlen);
 	if (f) {
 		value r = f->fn(R, n, v, a, f->mode);
+		if (r.t == V_LIST && f->fold != JF_FOLDS) {
+			/* jinja2 gives a generator (an iterator for reverse) */
+			vlist *g = arena_alloc(R->ar, sizeof *g);
+			*g = *r.u.l;
+			g->gen = 1;
+			g->pos = 0;
+			r.u.l = g;
+		}
 		if (r.t == V_STR) {
 			int rule = markup_rule(f->name);
 			if (rule == -1) r.markup = v.t == V_STR && v.markup;
@@ -1123,6 +1138,8 @@ value jj_apply_filter(rt *R, const node *n, value v, const args *a)
 static int t_type(rt *R, int line, value v, const value *targs, int mode)
 {
 	(void)R; (void)line; (void)targs;
+	/* a generator is iterable, but no sequence */
+	if (v.t == V_LIST && v.u.l->gen && mode == ((1 << V_LIST) | (1 << V_STR) | (1 << V_DICT))) return 0;
 	return (mode >> v.t) & 1;
 }
 static int t_bool(rt *R, int line, value v, const value *targs, int mode)

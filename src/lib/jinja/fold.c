@@ -53,7 +53,7 @@ static int safe_repr(value v)
 	case V_NONE: case V_BOOL: case V_INT: case V_BIG: case V_FLOAT: case V_STR: return 1;
 	case V_LIST:
 		if (v.u.l->view == 4) return 1;                     /* a range */
-		if (v.u.l->view || v.u.l->tuple == 2) return 0;
+		if (v.u.l->view || v.u.l->tuple == 2 || v.u.l->gen) return 0;   /* a generator too */
 		for (size_t i = 0; i < v.u.l->n; i++) if (!safe_repr(v.u.l->v[i])) return 0;
 		return 1;
 	case V_DICT:

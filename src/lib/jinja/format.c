@@ -59,6 +59,7 @@ void jj_put_str(rt *R, strbuf *b, value v)
 }
 static void put_repr(rt *R, strbuf *b, value v)
 {
+	if (v.t == V_LIST && v.u.l->gen) jj_fail(R->e, 0, "unsupported: printing a generator (Python prints its address)");
 	if (v.t == V_STR && v.markup) {
 		v.markup = 0;
 		strbuf_puts(b, "Markup(");
@@ -199,6 +200,7 @@ void jj_put_json(rt *R, strbuf *b, value v, const jsonopt *o, int level)
 		strbuf_putc(b, '"');
 		return;
 	case V_LIST: case V_DICT: case V_NS: {
+		if (v.t == V_LIST && v.u.l->gen) jj_fail(R->e, 0, "tojson: Object of type generator is not JSON serializable");
 		if (v.t == V_LIST && v.u.l->view) jj_fail(R->e, 0, "tojson: Object of type %s is not JSON serializable", v.u.l->view == 1 ? "dict_items" : v.u.l->view == 2 ? "dict_keys" : v.u.l->view == 3 ? "dict_values" : "range");
 		if (v.t == V_NS) jj_fail(R->e, 0, "tojson: Object of type Namespace is not JSON serializable");
 		int isl = v.t == V_LIST;

@@ -53,6 +53,12 @@ struct value {
 
 struct vlist {
 	value *v; size_t n, cap; int tuple, view;   /* view: 1 dict_items, 2 dict_keys, 3 dict_values, 4 range */
+	/* gen: a generator or iterator jinja2 hands out (map, select, reject,
+	 * selectattr, rejectattr, items, unique, batch, slice, reverse): always
+	 * true, no len(), not subscriptable, used up by the iteration that
+	 * takes items from pos on (jj_list_take) */
+	int gen;
+	size_t pos;
 	value range[3];                            /* a range's start, stop, step (ints; it prints as range(a, b)) */
 };
 
@@ -267,6 +273,9 @@ value jj_tostr(rt *R, value v);
 /* markupsafe.escape(v): a Markup as it is, else str(v) with & < > ' " as
  * entities, a Markup */
 value jj_escape(rt *R, value v);
+/* The items an iteration of l sees: l itself, or for a generator what is
+ * left of it, which this iteration uses up */
+vlist *jj_list_take(rt *R, vlist *l);
 int jj_truthy(value v);
 int jj_vcompare(rt *R, int line, value a, value b);
 /* Python's a < b, a <= b, a > b or a >= b (op C_LT, C_LE, C_GT, C_GE):

@@ -565,6 +565,7 @@ static value m_items(rt *R, int line, value o, const args *a, int mode)
 	node fn = filter_node("items", line);
 	value r = jj_apply_filter(R, &fn, o, a);
 	r.u.l->view = 1;
+	r.u.l->gen = 0;   /* a view, not the filter's generator */
 	return r;
 }
 

@@ -38,7 +38,7 @@ void jj_live_pop(rt *R, strbuf *b)
 vlist *jj_list_new(rt *R, size_t cap)
 {
 	vlist *l = arena_alloc(R->ar, sizeof *l);
-	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0; l->view = 0;
+	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0; l->view = 0; l->gen = 0; l->pos = 0;
 	l->v = arena_alloc(R->ar, l->cap * sizeof *l->v);
 	return l;
 }
@@ -202,7 +202,7 @@ int jj_truthy(value v)
 	case V_FLOAT: return v.u.f != 0;
 	case V_STR: return v.u.s.n != 0;
 	case V_BIG: return 1;   /* never zero: zero fits int64 */
-	case V_LIST: return v.u.l->n != 0;
+	case V_LIST: return v.u.l->n != 0 || v.u.l->gen;   /* a generator is always true */
 	case V_DICT: case V_NS: return v.u.d->n != 0 || v.t == V_NS;
 	default: return 1;
 	}
@@ -249,6 +249,7 @@ static int vequal(value a, value b, int depth, int *nan)
 	case V_UNDEF: case V_NONE: return 1;
 	case V_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
 	case V_LIST:
+		if (a.u.l->gen || b.u.l->gen) return a.u.l == b.u.l;   /* a generator equals itself only */
 		if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return 0;
 		for (size_t i = 0; i < a.u.l->n; i++) if (!vequal(a.u.l->v[i], b.u.l->v[i], depth + 1, nan)) return 0;
 		return 1;
@@ -335,7 +336,14 @@ int jj_contains(rt *R, int line, value hay, value needle)
 		if (!needle.u.s.n) return 1;
 		return memmem(hay.u.s.p, hay.u.s.n, needle.u.s.p, needle.u.s.n) != NULL;
 	}
-	if (hay.t == V_LIST) { for (size_t i = 0; i < hay.u.l->n; i++) if (jj_vequal_py(R, line, hay.u.l->v[i], needle, 1)) return 1; return 0; }
+	if (hay.t == V_LIST) {
+		vlist *l = hay.u.l;
+		/* in a generator: it is used up to the item found */
+		for (size_t i = l->gen ? l->pos : 0; i < l->n; i++)
+			if (jj_vequal_py(R, line, l->v[i], needle, 1)) { if (l->gen) l->pos = i + 1; return 1; }
+		if (l->gen) l->pos = l->n;
+		return 0;
+	}
 	if (hay.t == V_DICT || hay.t == V_NS) return jj_dict_findv(hay.u.d, needle) != NULL;
 	/* jinja2's Undefined iterates as empty: x in undefined is false */
 	if (hay.t == V_UNDEF) return 0;
@@ -355,9 +363,18 @@ size_t jj_cp_offset(const char *p, size_t n, size_t k)
 
 /* The items of an iterable as Python iterates them: a list's elements, a
  * string's characters, a dict's keys; an undefined value is empty. */
+vlist *jj_list_take(rt *R, vlist *l)
+{
+	if (!l->gen) return l;
+	vlist *c = jj_list_new(R, l->n - l->pos + 1);
+	for (size_t i = l->pos; i < l->n; i++) jj_list_push(R, c, l->v[i]);
+	l->pos = l->n;
+	return c;
+}
+
 vlist *jj_to_items(rt *R, int line, value v, const char *what)
 {
-	if (v.t == V_LIST) return v.u.l;
+	if (v.t == V_LIST) return jj_list_take(R, v.u.l);
 	vlist *l = jj_list_new(R, 8);
 	if (v.t == V_UNDEF) return l;
 	if (v.t == V_STR) {
