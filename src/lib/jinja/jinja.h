@@ -65,7 +65,9 @@
  * |safe, |e and |escape give is markupsafe's Markup, as in jinja2: + and %
  * escape the other side, escape leaves it as it is, its string methods and
  * soft_str's filters give Markups, repr prints Markup('...'), and
- * 'is escaped' tells it.
+ * 'is escaped' tells it. map, select, reject, selectattr, rejectattr,
+ * items, unique, batch, slice and reverse give generators: always true, no
+ * length, used up by the iteration that reads them.
  * wordwrap follows textwrap, break_on_hyphens too; striptags unescapes as
  * Python's html.unescape does (all 2,231 HTML5 names, html5ent.c, generated
  * by gen_html5ent.py); divisibleby takes floats;
