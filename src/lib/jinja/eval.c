@@ -407,11 +407,21 @@ value jj_arith(rt *R, const node *n, value a, value b)
 	case 'F':
 		if (fy == 0) jj_fail(R->e, n->line, "division by zero");
 		if (ints) { if (x == INT64_MIN && y == -1) goto big; int64_t q = x / y; if ((x % y != 0) && ((x < 0) != (y < 0))) q--; return vint(q); }
-		r.u.f = floor(fx / fy); return r;
+		{
+			/* CPython's float_divmod: the quotient from fmod's remainder, not floor(x / y) */
+			double mod = fmod(fx, fy), div = (fx - mod) / fy;
+			if (mod != 0 && ((fy < 0) != (mod < 0))) div -= 1.0;
+			if (div != 0) { double fl = floor(div); r.u.f = div - fl > 0.5 ? fl + 1.0 : fl; }
+			else r.u.f = copysign(0.0, fx / fy);
+			return r;
+		}
 	case '%':
 		if (fy == 0) jj_fail(R->e, n->line, "modulo by zero");
 		if (ints) { if (y == -1) return vint(0); int64_t m = x % y; if (m != 0 && ((m < 0) != (y < 0))) m += y; return vint(m); }
-		r.u.f = fmod(fx, fy); if (r.u.f != 0 && ((r.u.f < 0) != (fy < 0))) r.u.f += fy; return r;
+		r.u.f = fmod(fx, fy);
+		if (r.u.f != 0) { if ((r.u.f < 0) != (fy < 0)) r.u.f += fy; }
+		else r.u.f = copysign(0.0, fy);   /* a zero takes the divisor's sign, as CPython's float_rem */
+		return r;
 	case 'P':
 		if (ints && y >= 0) {
 			if (x == 0) return vint(y == 0);
