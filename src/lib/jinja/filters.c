@@ -580,8 +580,20 @@ static value f_wordcount(rt *R, const node *n, value v, const args *a, int mode)
 	(void)mode;
 	(void)a;
 	value s = jj_tostr(R, v);
-	int64_t c = 0; int in = 0;
-	for (size_t i = 0; i < s.u.s.n; i++) { int w = isalnum((unsigned char)s.u.s.p[i]) || (unsigned char)s.u.s.p[i] >= 0x80 || s.u.s.p[i] == '_'; if (w && !in) c++; in = w; }
+	/* len(re.findall(r"\w+", s)): Python's \w is str.isalnum() or '_', by
+	 * Unicode category (letters L*, numbers Nd, Nl, No) */
+	int64_t c = 0;
+	int in = 0;
+	for (size_t i = 0; i < s.u.s.n;) {
+		uint32_t cp;
+		size_t k = (size_t)utf8_decode(s.u.s.p + i, s.u.s.n - i, &cp);
+		utf8proc_category_t cat = utf8proc_category((utf8proc_int32_t)cp);
+		int w = cp == '_' || (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) || cat == UTF8PROC_CATEGORY_ND ||
+			cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_NO;
+		if (w && !in) c++;
+		in = w;
+		i += k;
+	}
 	return vint(c);
 }
 
