@@ -9,7 +9,10 @@
 #include <stdlib.h>
 
 /* jinja2's make_attrgetter: "a.b.0" looks up a, then b, then item 0 */
-static value attr_path(rt *R, int line, value x, value attr)
+/* jinja2's make_attrgetter: the dotted path's items in turn; dflt (NULL:
+ * none) stands in for each undefined step, else a step past an undefined
+ * value is its UndefinedError */
+static value attr_path_d(rt *R, int line, value x, value attr, const value *dflt)
 {
 	if (attr.t == V_INT) return x.t == V_LIST || x.t == V_STR || x.t == V_DICT ? jj_getitem(R, line, x, attr) : V(V_UNDEF);
 	if (attr.t != V_STR) jj_fail(R->e, line, "an attribute name must be a string, not a %s", jj_tname(attr.t));
@@ -29,10 +32,14 @@ static value attr_path(rt *R, int line, value x, value attr)
 		} else if (x.t == V_LIST && x.u.l->tuple == 2 && (e - p == 7 || e - p == 4) && !memcmp(p, e - p == 7 ? "grouper" : "list", (size_t)(e - p))) {
 			x = x.u.l->v[e - p == 7 ? 0 : 1];   /* groupby's (grouper, list) */
 		} else x = V(V_UNDEF);
+		if (x.t == V_UNDEF && dflt) x = *dflt;
 		if (!dot) return x;
+		/* getitem on an undefined value is jinja2's UndefinedError */
+		if (x.t == V_UNDEF) jj_fail(R->e, line, "UndefinedError: '%.*s' is undefined", (int)(e - attr.u.s.p), attr.u.s.p);
 		p = dot + 1;
 	}
 }
+static value attr_path(rt *R, int line, value x, value attr) { return attr_path_d(R, line, x, attr, NULL); }
 
 /* jinja2's ignore_case: strings compare lower-cased unless case_sensitive */
 static value sort_key(rt *R, value v, int case_sensitive)
@@ -224,8 +231,10 @@ static value f_replace(rt *R, const node *n, value v, const args *a, int mode)
 	int line = n->line;
 	value s = jj_tostr(R, v), old = jj_kwarg(a, "old", 0, V(V_UNDEF)), nw = jj_kwarg(a, "new", 1, V(V_UNDEF));
 	value cnt = jj_kwarg(a, "count", 2, V(V_NONE));
-	jj_need_str(R, line, old, "replace");
-	jj_need_str(R, line, nw, "replace");
+	(void)line;
+	/* str(s).replace(str(old), str(new), count): jinja2 with autoescape off */
+	old = jj_tostr(R, old);
+	nw = jj_tostr(R, nw);
 	return jj_str_replace(R, s, old, nw, cnt.t == V_INT ? cnt.u.i : -1);
 }
 
@@ -248,6 +257,7 @@ static value f_int(rt *R, const node *n, value v, const args *a, int mode)
 	/* int(value), else int(float(value)), else the default */
 	value dflt = jj_kwarg(a, "default", 0, vint(0));
 	value base = jj_kwarg(a, "base", 1, vint(10));
+	if (v.t == V_UNDEF) jj_fail(R->e, line, "UndefinedError: int() of an undefined value");   /* Undefined.__int__ */
 	if (v.t == V_INT || v.t == V_BIG) return v;
 	if (v.t == V_BOOL) return vint(v.u.b);
 	/* int(nan) is a ValueError (the default), int(inf) an OverflowError jinja2
@@ -267,6 +277,7 @@ static value f_float(rt *R, const node *n, value v, const args *a, int mode)
 	(void)n;
 	(void)mode;
 	value r = V(V_FLOAT);
+	if (v.t == V_UNDEF) jj_fail(R->e, n->line, "UndefinedError: float() of an undefined value");   /* Undefined.__float__ */
 	if (v.t == V_FLOAT) return v;
 	if (v.t == V_INT || v.t == V_BOOL) { r.u.f = numval(v); return r; }
 	if (v.t == V_BIG) { r.u.f = jj_int_to_double(R, n->line, v); return r; }   /* an OverflowError past DBL_MAX */
@@ -448,8 +459,9 @@ static value f_map(rt *R, const node *n, value v, const args *a, int mode)
 		value x = src->v[i];
 		if (mode == 0) {
 			if (attr.t != V_NONE) {
-				value y = attr_path(R, line, x, attr);
-				jj_list_push(R, l, y.t == V_UNDEF ? jj_kwarg(a, "default", -1, V(V_UNDEF)) : y);
+				/* map(attribute=, default=): the default for each undefined step (none: no default) */
+				value d = jj_kwarg(a, "default", -1, V(V_NONE));
+				jj_list_push(R, l, attr_path_d(R, line, x, attr, d.t == V_NONE ? NULL : &d));
 			} else if (a->n >= 1 && a->v[0].t == V_STR) {
 				node fn = *n;
 				fn.name = a->v[0].u.s.p; fn.nlen = a->v[0].u.s.n; fn.filt = NULL;
@@ -507,8 +519,18 @@ static value f_truncate(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)mode;
 	int line = n->line;
-	/* truncate(s, length=255, killwords=False, end='...', leeway=5) */
-	value s = jj_tostr(R, v);
+	/* truncate(s, length=255, killwords=False, end='...', leeway=5): len(s)
+	 * first, so undefined (length 0) comes back as it is, a list or dict
+	 * that fits too, anything without a length is a TypeError */
+	if (v.t == V_UNDEF) return v;
+	if (v.t != V_STR) {
+		value len = jj_kwarg(a, "length", 0, vint(255)), lee = jj_kwarg(a, "leeway", 3, vint(5));
+		size_t n = v.t == V_LIST && !v.u.l->view && !v.u.l->gen ? v.u.l->n : v.t == V_DICT ? v.u.d->n : SIZE_MAX;
+		if (n == SIZE_MAX) jj_fail(R->e, line, "TypeError: object of type '%s' has no len()", jj_tname(v.t));
+		if (len.t == V_INT && lee.t == V_INT && (int64_t)n <= len.u.i + lee.u.i) return v;
+		jj_fail(R->e, line, "truncate: a %s longer than the length cannot be cut (TypeError)", jj_tname(v.t));
+	}
+	value s = v;
 	value len = jj_kwarg(a, "length", 0, vint(255)), kill = jj_kwarg(a, "killwords", 1, vbool(0));
 	value end = jj_kwarg(a, "end", 2, vstr("...", 3)), lee = jj_kwarg(a, "leeway", 3, vint(5));
 	if (len.t != V_INT || lee.t != V_INT || end.t != V_STR) jj_fail(R->e, line, "truncate: bad arguments");
@@ -545,8 +567,10 @@ static value f_indent(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)mode;
 	int line = n->line;
-	/* indent(s, width=4, first=False, blank=False): lines as str.splitlines() cuts them, joined with \n */
-	value s = jj_tostr(R, v);
+	/* indent(s, width=4, first=False, blank=False): lines as str.splitlines() cuts them, joined with \n;
+	 * s += "\n" first, which only a string takes */
+	if (v.t != V_STR) jj_fail(R->e, line, "indent: a %s, not a string (s += '\\n' fails)", jj_tname(v.t));
+	value s = v;
 	value w = jj_kwarg(a, "width", 0, vint(4)), first = jj_kwarg(a, "first", 1, vbool(0)), blank = jj_kwarg(a, "blank", 2, vbool(0));
 	strbuf pad = {0}, b = {0};
 	jj_live_push(R, &pad);
@@ -1014,7 +1038,9 @@ static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)mode;
 	int line = n->line;
-	value s = jj_tostr(R, v);
+	/* s.splitlines(): a string's method (undefined: its UndefinedError) */
+	if (v.t != V_STR) jj_fail(R->e, line, "wordwrap: '%s' object has no attribute 'splitlines'", jj_tname(v.t));
+	value s = v;
 	value w = jj_kwarg(a, "width", 0, vint(79)), blw = jj_kwarg(a, "break_long_words", 1, vbool(1));
 	value ws = jj_kwarg(a, "wrapstring", 2, V(V_NONE)), boh = jj_kwarg(a, "break_on_hyphens", 3, vbool(1));
 	if (w.t != V_INT) jj_fail(R->e, line, "wordwrap: the width must be an integer");
