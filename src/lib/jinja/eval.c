@@ -9,6 +9,11 @@
 #include <time.h>
 
 static value eval(rt *R, const node *n);
+/* A loop's state beyond one round: the for node, its scope and the depth
+ * of this level (for loop(items) in a recursive loop), and the arguments
+ * loop.changed() saw last (NULL: none yet). It sits in a hidden slot of
+ * the loop object. */
+typedef struct loopctx { const node *n; frame *f; int depth; vlist *changed; } loopctx;
 static void exec_body(rt *R, const nlist *body, frame *f);
 static value call_loop(rt *R, int line, value loop, const args *a);
 
@@ -510,6 +515,18 @@ static value eval(rt *R, const node *n)
 					eval_args(R, n, &a);
 					return x->t == V_FUNC ? call_builtin(R, n->line, x->u.fn, &a) : jj_call_macro(R, x->u.mac.m, x->u.mac.f, &a, n->line, NULL);
 				}
+				if (o.t == V_DICT && o.u.d->loop && n->a->nlen == 7 && !memcmp(n->a->name, "changed", 7)) {
+					/* loop.changed(*values): True when the values differ from the last call's */
+					eval_args(R, n, &a);
+					if (a.nk) jj_fail(R->e, n->line, "TypeError: changed() got an unexpected keyword argument");
+					loopctx *lc = o.u.d->v[o.u.d->n].u.fo.o;
+					vlist *now = jj_list_new(R, (size_t)a.n + 1);
+					now->tuple = 1;
+					for (int i = 0; i < a.n; i++) jj_list_push(R, now, a.v[i]);
+					if (lc->changed && jj_vequal_py(R, n->line, vlistv(lc->changed), vlistv(now), 0)) return vbool(0);
+					lc->changed = now;
+					return vbool(1);
+				}
 				if (o.t == V_DICT && o.u.d->loop && n->a->nlen == 5 && !memcmp(n->a->name, "cycle", 5)) {
 					/* loop.cycle(a, b, ...): the argument at loop.index0 modulo their number */
 					eval_args(R, n, &a);
@@ -654,9 +671,6 @@ static vlist *for_select(rt *R, const node *n, vlist *items, frame *bodyf)
 	return sel;
 }
 
-/* A recursive loop's state, which loop(items) needs: the for node, its scope
- * and the depth of this level. It sits in a hidden slot of the loop object. */
-typedef struct loopctx { const node *n; frame *f; int depth; } loopctx;
 
 /* The loop object of round i over sel: a fixed set of keys (previtem /
  * nextitem undefined at the ends), and after them, hidden, the loopctx */
@@ -700,7 +714,7 @@ static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth)
 	memset(bodyf, 0, sizeof *bodyf);
 	bodyf->up = f;
 	loopctx *lc = arena_alloc(R->ar, sizeof *lc);
-	lc->n = n; lc->f = f; lc->depth = depth;
+	lc->n = n; lc->f = f; lc->depth = depth; lc->changed = NULL;
 	vlist *sel = n->b ? for_select(R, n, items, bodyf) : items;
 	/* jinja2 marks the loop iterated at the end of its body, so the else
 	 * also runs when every round ended in break or continue */
