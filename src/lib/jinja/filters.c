@@ -49,19 +49,31 @@ static value sort_key(rt *R, value v, int case_sensitive)
 }
 
 
-/* A stable merge sort of vals by keys (Python's sorted is stable). */
+static int is_nan(value v) { return v.t == V_FLOAT && isnan(v.u.f); }
+
+/* Python's a < b on two sort keys (a sort key list compares as list.__lt__:
+ * the first items that differ decide) */
+static int key_lt(rt *R, int line, value a, value b) { return jj_vorder(R, line, C_LT, a, b); }
+
+/* A stable merge sort of vals by keys (Python's sorted is stable; it asks
+ * only <, and reverse keeps equal items in order). */
 static void sort_values(rt *R, int line, value *vals, value *keys, size_t n, int rev)
 {
 	if (n < 2) return;
+	/* NaN makes Python's order turn on timsort's own comparisons */
+	for (size_t i = 0; i < n; i++) {
+		int nan = is_nan(keys[i]);
+		if (keys[i].t == V_LIST) for (size_t k = 0; k < keys[i].u.l->n; k++) nan |= is_nan(keys[i].u.l->v[k]);
+		if (nan) jj_fail(R->e, line, "unsupported: comparing NaN");
+	}
 	value *tv = arena_alloc(R->ar, n * sizeof *tv), *tk = arena_alloc(R->ar, n * sizeof *tk);
 	for (size_t w = 1; w < n; w *= 2) {
 		for (size_t lo = 0; lo < n; lo += 2 * w) {
 			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
 			size_t i = lo, j = mid, o = lo;
 			while (i < mid && j < hi) {
-				int c = jj_vcompare(R, line, keys[j], keys[i]);
 				/* take from the right only when strictly before (after, reversed): stability */
-				if (rev ? c > 0 : c < 0) { tv[o] = vals[j]; tk[o++] = keys[j++]; }
+				if (rev ? key_lt(R, line, keys[i], keys[j]) : key_lt(R, line, keys[j], keys[i])) { tv[o] = vals[j]; tk[o++] = keys[j++]; }
 				else { tv[o] = vals[i]; tk[o++] = keys[i++]; }
 			}
 			while (i < mid) { tv[o] = vals[i]; tk[o++] = keys[i++]; }
@@ -393,21 +405,45 @@ static value f_sort(rt *R, const node *n, value v, const args *a, int mode)
 	value attr = jj_kwarg(a, "attribute", s ? 2 : 1, V(V_NONE));
 	vlist *l = jj_list_new(R, src->n);
 	value *keys = arena_alloc(R->ar, (src->n + 1) * sizeof *keys);
+	/* sort's key is a list, one item per attribute of "a,b" (make_multi_attrgetter);
+	 * unique's, min's and max's the one value (make_attrgetter) */
+	vlist *parts = NULL;
+	if (s) {
+		parts = jj_list_new(R, 2);
+		if (attr.t == V_STR)
+			for (const char *p = attr.u.s.p, *e = p + attr.u.s.n;;) {
+				const char *c = memchr(p, ',', (size_t)(e - p));
+				jj_list_push(R, parts, vstr(p, c ? (size_t)(c - p) : (size_t)(e - p)));
+				if (!c) break;
+				p = c + 1;
+			}
+		else jj_list_push(R, parts, attr);
+	}
 	for (size_t i = 0; i < src->n; i++) {
-		value x = src->v[i];
-		value k = sort_key(R, attr.t != V_NONE ? attr_path(R, line, x, attr) : x, cs);
-		if (mode == 1) { int dup = 0; for (size_t j = 0; j < l->n && !dup; j++) dup = jj_vequal(keys[j], k); if (dup) continue; }
+		value x = src->v[i], k;
+		if (s) {
+			vlist *kl = jj_list_new(R, parts->n);
+			for (size_t p = 0; p < parts->n; p++)
+				jj_list_push(R, kl, sort_key(R, parts->v[p].t != V_NONE ? attr_path(R, line, x, parts->v[p]) : x, cs));
+			k = vlistv(kl);
+		} else k = sort_key(R, attr.t != V_NONE ? attr_path(R, line, x, attr) : x, cs);
+		if (mode == 1) {
+			/* a set of the keys: a list or dict is unhashable */
+			if ((k.t == V_LIST && !k.u.l->tuple) || k.t == V_DICT) jj_fail(R->e, line, "TypeError: unhashable type: '%s'", jj_tname(k.t));
+			int dup = 0;
+			for (size_t j = 0; j < l->n && !dup; j++) dup = jj_vequal(keys[j], k);
+			if (dup) continue;
+		}
 		keys[l->n] = k;
 		jj_list_push(R, l, x);
 	}
 	if (mode == 1) return vlistv(l);
 	if (s) { sort_values(R, line, l->v, keys, l->n, rev); return vlistv(l); }
 	if (!l->n) return V(V_UNDEF);
+	/* Python's min and max: the first item no later one is < (>) */
 	size_t best = 0;
-	for (size_t i = 1; i < l->n; i++) {
-		int c = jj_vcompare(R, line, keys[i], keys[best]);
-		if ((mode == 2) ? c < 0 : c > 0) best = i;
-	}
+	for (size_t i = 1; i < l->n; i++)
+		if (jj_vorder(R, line, mode == 2 ? C_LT : C_GT, keys[i], keys[best])) best = i;
 	return l->v[best];
 }
 

@@ -57,7 +57,7 @@
  * a silent wrong rendering, and jinja_parse finds it: the filters pprint,
  * urlize and random, lipsum, str.encode, \N{...} escapes. A few are refused
  * for the values that reach them only (that render's error): str.format
- * on a Markup, NaN among the items of sort, min or max,
+ * on a Markup, NaN among the keys of sort, dictsort or groupby,
  * ordering dict views, two NaNs met as elements in ==, in or index (Python
  * decides by object identity). A constant jinja2's compiler folds to inf
  * or nan fails the render that evaluates it outside a print, as jinja2's
