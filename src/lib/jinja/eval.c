@@ -214,8 +214,20 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 	case F_NAMESPACE: case F_DICT: {
 		value v = V(fn == F_NAMESPACE ? V_NS : V_DICT);
 		v.u.d = jj_dict_new(R);
+		if (a->n > 1) jj_fail(R->e, line, "TypeError: dict expected at most 1 argument, got %d", a->n);
 		if (a->n == 1 && (a->v[0].t == V_DICT || a->v[0].t == V_NS))
 			for (size_t i = 0; i < a->v[0].u.d->n; i++) jj_dict_setv(R, line, v.u.d, jj_dict_key(a->v[0].u.d, i), a->v[0].u.d->v[i]);
+		else if (a->n == 1) {
+			/* dict(iterable): each item a pair (any iterable of two) */
+			vlist *items = jj_to_items(R, line, a->v[0], "dict");
+			for (size_t i = 0; i < items->n; i++) {
+				value p = items->v[i];
+				vlist *kv = p.t == V_LIST || p.t == V_STR ? jj_to_items(R, line, p, "dict") : NULL;
+				if (!kv) jj_fail(R->e, line, "TypeError: cannot convert dictionary update sequence element #%zu to a sequence", i);
+				if (kv->n != 2) jj_fail(R->e, line, "ValueError: dictionary update sequence element #%zu has length %zu; 2 is required", i, kv->n);
+				jj_dict_setv(R, line, v.u.d, kv->v[0], kv->v[1]);
+			}
+		}
 		if (a->nk)
 			for (int i = 0; i < a->nk; i++) jj_dict_set(R, v.u.d, a->kn[i], a->kl[i], a->kw[i]);
 		return v;
@@ -361,7 +373,7 @@ value jj_arith(rt *R, const node *n, value a, value b)
 			r.markup = mk;
 			return r;
 		}
-		if (a.t == V_LIST && b.t == V_LIST && a.u.l->tuple == b.u.l->tuple) {
+		if (a.t == V_LIST && b.t == V_LIST && a.u.l->tuple == b.u.l->tuple && !a.u.l->view && !b.u.l->view && !a.u.l->gen && !b.u.l->gen) {
 			vlist *l = jj_list_new(R, a.u.l->n + b.u.l->n);
 			l->tuple = a.u.l->tuple;
 			for (size_t i = 0; i < a.u.l->n; i++) jj_list_push(R, l, a.u.l->v[i]);
@@ -372,6 +384,8 @@ value jj_arith(rt *R, const node *n, value a, value b)
 	if (op == '%' && a.t == V_STR) return jj_percent_format(R, n->line, a, b);
 	if (op == '*' && ((a.t == V_LIST && (b.t == V_INT || b.t == V_BOOL)) || ((a.t == V_INT || a.t == V_BOOL) && b.t == V_LIST))) {
 		value s = a.t == V_LIST ? a : b;
+		if ((s.u.l->view && s.u.l->view != 4) || s.u.l->gen || s.u.l->view == 4)
+			jj_fail(R->e, n->line, "TypeError: unsupported operand type(s) for *: a %s and an int", s.u.l->gen ? "generator" : "dict view or range");
 		value c = a.t == V_LIST ? b : a;
 		int64_t k = c.t == V_INT ? c.u.i : c.u.b;
 		if (k < 0) k = 0;

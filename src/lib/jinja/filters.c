@@ -685,7 +685,7 @@ static value f_groupby(rt *R, const node *n, value v, const args *a, int mode)
 	sort_values(R, line, vals, keys, k, 0);
 	for (size_t i = 0; i < k; i++) {
 		value x = attr_path(R, line, vals[i], attr);
-		raw[i] = x.t == V_UNDEF ? dflt : x;
+		raw[i] = x.t == V_UNDEF && dflt.t != V_NONE ? dflt : x;   /* no default: the grouper is undefined */
 	}
 	vlist *out = jj_list_new(R, 4);
 	for (size_t i = 0; i < k;) {
@@ -1213,7 +1213,12 @@ static int t_type(rt *R, int line, value v, const value *targs, int mode)
 {
 	(void)R; (void)line; (void)targs;
 	/* a generator is iterable, but no sequence */
-	if (v.t == V_LIST && v.u.l->gen && mode == ((1 << V_LIST) | (1 << V_STR) | (1 << V_DICT))) return 0;
+	if (mode == ((1 << V_LIST) | (1 << V_STR) | (1 << V_DICT))) {
+		/* sequence: len() and __getitem__: an undefined value has both, a
+		 * generator and a dict view lack __getitem__ */
+		if (v.t == V_UNDEF) return 1;
+		if (v.t == V_LIST && (v.u.l->gen || (v.u.l->view && v.u.l->view != 4))) return 0;
+	}
 	return (mode >> v.t) & 1;
 }
 static int t_bool(rt *R, int line, value v, const value *targs, int mode)
@@ -1283,7 +1288,8 @@ static int t_cmp(rt *R, int line, value v, const value *targs, int mode)
 static int t_callable(rt *R, int line, value v, const value *targs, int mode)
 {
 	(void)R; (void)line; (void)targs; (void)mode;
-	return (v.t == V_FUNC && v.u.fn != F_CYCLER) || v.t == V_MACRO || v.t == V_CALLER;
+	/* Undefined has __call__ (it raises when called) */
+	return (v.t == V_FUNC && v.u.fn != F_CYCLER) || v.t == V_MACRO || v.t == V_CALLER || v.t == V_UNDEF;
 }
 /* filter, test (mode 1): is v the name of one of jinja2's filters / tests?
  * Those this engine lacks are jinja2's too (random). */

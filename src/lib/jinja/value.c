@@ -250,6 +250,19 @@ static int vequal(value a, value b, int depth, int *nan)
 	case V_STR: return a.u.s.n == b.u.s.n && !memcmp(a.u.s.p, b.u.s.p, a.u.s.n);
 	case V_LIST:
 		if (a.u.l->gen || b.u.l->gen) return a.u.l == b.u.l;   /* a generator equals itself only */
+		if ((a.u.l->view && a.u.l->view != 4) || (b.u.l->view && b.u.l->view != 4)) {
+			/* dict views: keys and items compare as sets, values by identity,
+			 * a view and a list never equal */
+			if (a.u.l->view != b.u.l->view || a.u.l->n != b.u.l->n) return 0;
+			if (a.u.l->view == 3) return a.u.l == b.u.l;
+			for (size_t i = 0; i < a.u.l->n; i++) {
+				int found = 0;
+				for (size_t j = 0; j < b.u.l->n && !found; j++) found = vequal(a.u.l->v[i], b.u.l->v[j], depth + 1, nan);
+				if (!found) return 0;
+			}
+			return 1;
+		}
+		if ((a.u.l->view == 4) != (b.u.l->view == 4)) return 0;   /* a range equals only a range */
 		if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return 0;
 		for (size_t i = 0; i < a.u.l->n; i++) if (!vequal(a.u.l->v[i], b.u.l->v[i], depth + 1, nan)) return 0;
 		return 1;
