@@ -824,7 +824,12 @@ static void exec_callblock(rt *R, const node *n, frame *f)
  * over a name bound here to the rendered body */
 static void exec_filterblock(rt *R, const node *n, frame *f)
 {
-	value body = capture_body(R, &n->body, f);
+	/* the body in a scope of its own (jinja2's inner frame) */
+	frame *bf = arena_alloc(R->ar, sizeof *bf);
+	memset(bf, 0, sizeof *bf);
+	bf->up = f;
+	value body = capture_body(R, &n->body, bf);
+	if (R->brk || R->cont) return;   /* the loop moves on before the filter runs: its output is dropped */
 	frame *t = arena_alloc(R->ar, sizeof *t);
 	memset(t, 0, sizeof *t);
 	t->up = f;
@@ -833,6 +838,8 @@ static void exec_filterblock(rt *R, const node *n, frame *f)
 	R->cur = t;
 	value r = eval(R, n->a);
 	R->cur = sf;
+	/* jinja2 yields the filter's value as it is: the output's join takes strings only */
+	if (r.t != V_STR) jj_fail(R->e, n->line, "TypeError: sequence item: expected str instance, %s found", jj_tname(r.t));
 	jj_put_str(R, R->out, r);
 }
 
@@ -873,7 +880,11 @@ static void exec_node(rt *R, const node *n, frame *f)
 		return;
 	case N_FOR: exec_for(R, n, f); return;
 	case N_SET: exec_set(R, n, f); return;
-	case N_SETBLOCK: jj_frame_set(R, f, n->name, n->nlen, capture_body(R, &n->body, f)); return;
+	case N_SETBLOCK: {
+		value v = capture_body(R, &n->body, f);
+		if (!R->brk && !R->cont) jj_frame_set(R, f, n->name, n->nlen, v);   /* a break in the body skips the assignment */
+		return;
+	}
 	case N_MACRO: {
 		value m = V(V_MACRO);
 		m.u.mac.m = n;

@@ -132,6 +132,7 @@ typedef struct parser {
 	const char *p, *end;         /* inside a tag */
 	int line;
 	int depth;                   /* nesting of expressions and blocks */
+	int loops;                   /* for loops around this point in the same function (break needs one) */
 	tok_t cur;
 } parser;
 

@@ -71,6 +71,12 @@ static void parse_args(parser *P, node *n, const char *closer)
 				const char **kn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *kn);
 				size_t *kl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *kl);
 				if (k) { memcpy(kn, n->kwn, (size_t)k * sizeof *kn); memcpy(kl, n->kwl, (size_t)k * sizeof *kl); }
+				/* Python's compiler refuses a repeated keyword in a call (the
+				 * template's SyntaxError); a filter's or test's may fold into
+				 * a constant first (the last value wins there, jj_kwarg) */
+				for (int i = 0; i < k && n->type == E_CALL; i++)
+					if (kl[i] == cur.n && !memcmp(kn[i], cur.p, cur.n))
+						jj_fail(P->e, P->line, "keyword argument repeated: %.*s", (int)cur.n, cur.p);
 				kn[k] = cur.p; kl[k] = cur.n;
 				n->kwn = kn; n->kwl = kl;
 				nl_push(P, &n->kwv, parse_expr(P));
@@ -479,7 +485,9 @@ static node *parse_for(parser *P)
 	tag_end(P);
 	static const char *const st[] = { "else", "endfor", NULL };
 	int w = -1;
+	P->loops++;
 	n->body = parse_body(P, st, &w);
+	P->loops--;
 	tag_end(P);
 	if (w == 0) n->orelse = body_until(P, "endfor");
 	return n;
@@ -546,8 +554,10 @@ static node *parse_macro(parser *P)
 	param_list(P, n);
 	tag_end(P);
 	static const char *const st[] = { "endmacro", NULL };
-	int w;
+	int w, loops = P->loops;
+	P->loops = 0;
 	n->body = parse_body(P, st, &w);
+	P->loops = loops;
 	if (P->cur.t == T_NAME) jj_next_tok(P);   /* {% endmacro name %} */
 	tag_end(P);
 	n->uses = body_uses(&n->body);
@@ -562,7 +572,10 @@ static node *parse_callblock(parser *P)
 	n->a = parse_expr(P);
 	if (n->a->type != E_CALL) jj_fail(P->e, P->line, "a call block needs a macro call");
 	tag_end(P);
+	int loops = P->loops;
+	P->loops = 0;
 	n->body = body_until(P, "endcall");
+	P->loops = loops;
 	n->uses = body_uses(&n->body);
 	return n;
 }
@@ -687,8 +700,10 @@ static node *parse_stmt(parser *P, const seg *s, const char *const *stop, int *w
 	if (KW("macro")) return parse_macro(P);
 	if (KW("call")) return parse_callblock(P);
 	if (KW("filter")) return parse_filterblock(P);
-	if (KW("break")) { tag_end(P); return mk(P, N_BREAK); }
-	if (KW("continue")) { tag_end(P); return mk(P, N_CONTINUE); }
+	/* a loop's body only (a macro's or call block's is a function of its
+	 * own): jinja2's Python fails to compile a break elsewhere */
+	if (KW("break")) { if (!P->loops) jj_fail(P->e, P->line, "'break' outside loop"); tag_end(P); return mk(P, N_BREAK); }
+	if (KW("continue")) { if (!P->loops) jj_fail(P->e, P->line, "'continue' not properly in loop"); tag_end(P); return mk(P, N_CONTINUE); }
 	if (KW("generation")) return parse_generation(P);
 	if (KW("block")) return parse_tblock(P);
 	if (KW("include") || KW("import") || KW("from") || KW("extends")) return parse_noloader(P, kw.p, kw.n);

@@ -411,9 +411,9 @@ vlist *jj_to_items(rt *R, int line, value v, const char *what)
 
 value jj_kwarg(const args *a, const char *name, int pos, value dflt)
 {
-	if (a->nk)
-		for (int i = 0; i < a->nk; i++)
-			if (a->kl[i] == strlen(name) && !memcmp(a->kn[i], name, a->kl[i])) return a->kw[i];
+	/* the last one of a name, as a dict of the keywords keeps it */
+	for (int i = a->nk - 1; i >= 0; i--)
+		if (a->kl[i] == strlen(name) && !memcmp(a->kn[i], name, a->kl[i])) return a->kw[i];
 	if (pos >= 0 && pos < a->n) return a->v[pos];
 	return dflt;
 }
