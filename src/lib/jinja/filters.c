@@ -362,7 +362,13 @@ static value f_round(rt *R, const node *n, value v, const args *a, int mode)
 		return r;
 	}
 	double m = pow(10, (double)prec.u.i);
-	r.u.f = (floor_ ? floor(x * m) : ceil(x * m)) / m;
+	/* math.floor(x * 10 ** p) / 10 ** p: the floor is a Python int (no -0,
+	 * and none of inf or nan) */
+	double f = floor_ ? floor(x * m) : ceil(x * m);
+	if (isnan(f)) jj_fail(R->e, line, "ValueError: cannot convert float NaN to integer");
+	if (isinf(f)) jj_fail(R->e, line, "OverflowError: cannot convert float infinity to integer");
+	if (f == 0) f = 0.0;
+	r.u.f = f / m;
 	return r;
 }
 
