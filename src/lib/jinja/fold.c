@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 typedef struct folder {
+	arena *tar;   /* the template's: rewritten nodes live there */
 	rt R;
 	jerr e;
 	arena ar;
@@ -95,6 +96,23 @@ static void emit(node *n, value v)
 	n->type = E_UNBOUND;
 	n->name = name;
 	n->nlen = 3;
+}
+
+/* A number whose repr starts with '-' (-0.0 too) */
+static int negative(value v)
+{
+	return (v.t == V_INT && v.u.i < 0) || (v.t == V_BIG && v.u.big->neg) || (v.t == V_FLOAT && !isnan(v.u.f) && signbit(v.u.f));
+}
+
+/* |v| for a literal of the template: a big int in the template's arena */
+static value abs_in_template(folder *F, value v)
+{
+	if (v.t == V_FLOAT) { v.u.f = fabs(v.u.f); return v; }
+	arena *own = F->R.ar;
+	F->R.ar = F->tar;
+	value r = jj_int_abs(&F->R, 0, v);
+	F->R.ar = own;
+	return r;
 }
 
 static int is_expr(const node *n) { return n && n->type >= E_LIT && n->type <= E_OR; }
@@ -191,6 +209,21 @@ static int fold(folder *F, node *n, value *v, int *rep, plist *p)
 		if (ok < 0) return 0;
 	}
 	*rep = ok && safe_repr(*v) && !(n->type == E_FILTER && n->filt->fold == JF_ITER && v->t != V_STR);
+	if (!*rep && n->type == E_BIN && n->op == 'P' && a->rep && negative(a->v)) {
+		/* a constant negative base is written as -2 in jinja2's Python, and
+		 * -2 ** n is -(2 ** n) there: the power of the absolute value, negated */
+		node *pw = arena_alloc(F->tar, sizeof *pw), *base = arena_alloc(F->tar, sizeof *base);
+		*pw = *n;
+		memset(base, 0, sizeof *base);
+		base->type = E_LIT;
+		base->line = n->a->line;
+		base->lit = abs_in_template(F, a->v);
+		pw->a = base;
+		n->type = E_NEG;
+		n->a = pw;
+		n->b = NULL;
+		return ok;
+	}
 	for (int i = 0; i < nk; i++) {
 		if (k[i].rep) {
 			pend *e = arena_alloc(&F->ar, sizeof *e);
@@ -239,6 +272,7 @@ void jj_fold(jinja_tmpl *t)
 	folder *F = xcalloc(1, sizeof *F);
 	arena_init(&F->ar, 1 << 12);
 	F->e = (jerr){ .msg = F->msg, .len = sizeof F->msg };
+	F->tar = &t->ar;
 	F->top.up = &F->g;
 	/* render's limits for an empty input */
 	F->R = (rt){ .e = &F->e, .ar = &F->ar, .out = &F->out, .globals = &F->g, .cur = &F->top, .top = &F->top,
