@@ -357,7 +357,12 @@ int jj_contains(rt *R, int line, value hay, value needle)
 		if (l->gen) l->pos = l->n;
 		return 0;
 	}
-	if (hay.t == V_DICT || hay.t == V_NS) return jj_dict_findv(hay.u.d, needle) != NULL;
+	if (hay.t == V_DICT || hay.t == V_NS) {
+		/* a key must be hashable: a list or dict is Python's TypeError */
+		if ((needle.t == V_LIST && !needle.u.l->tuple && needle.u.l->view != 4) || needle.t == V_DICT || needle.t == V_NS)
+			jj_fail(R->e, line, "TypeError: unhashable type: '%s'", jj_tname(needle.t));
+		return jj_dict_findv(hay.u.d, needle) != NULL;
+	}
 	/* jinja2's Undefined iterates as empty: x in undefined is false */
 	if (hay.t == V_UNDEF) return 0;
 	jj_fail(R->e, line, "argument of type %s is not iterable", jj_tname(hay.t));
