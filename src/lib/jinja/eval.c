@@ -160,7 +160,12 @@ value jj_getitem(rt *R, int line, value o, value k)
 value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 {
 	int64_t step = st.t == V_INT ? st.u.i : 1;
-	if ((o.t != V_LIST && o.t != V_STR) || (o.t == V_LIST && o.u.l->gen)) return V(V_UNDEF);   /* obj[a:b] a TypeError: undefined, as getitem gives */
+	if ((o.t != V_LIST && o.t != V_STR) || (o.t == V_LIST && o.u.l->gen)) {
+		/* jinja2's code slices directly (a TypeError); its as_const goes
+		 * through the sandbox's getitem, which makes that undefined */
+		if (R->folding) return V(V_UNDEF);
+		jj_fail(R->e, line, "TypeError: '%s' object is not subscriptable", o.t == V_LIST ? "generator" : jj_tname(o.t));
+	}
 	if (step == 0) jj_fail(R->e, line, "ValueError: slice step cannot be zero");
 	/* items: list elements or string characters */
 	size_t n = 0;

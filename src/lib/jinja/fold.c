@@ -245,8 +245,25 @@ static void fold_root(folder *F, node *n, int printed)
 	plist p;
 	if (!is_expr(n)) return;
 	int k = fold(F, n, &v, &rep, &p);
-	if (printed ? k : rep) {
-		if (!printed) emit(n, v);
+	if (printed && k) {
+		/* jinja2 prints it at compile time: the node becomes that text */
+		if (setjmp(F->e.jb)) {
+			for (int i = 0; i < F->R.nlive; i++) strbuf_free(F->R.live[i]);
+			F->R.nlive = 0;
+			return;   /* a value this engine cannot print: run time meets the same */
+		}
+		strbuf_reset(&F->out);
+		jj_put_str(&F->R, &F->out, v);
+		char *s = arena_alloc(F->tar, F->out.len + 1);
+		memcpy(s, F->out.p ? F->out.p : "", F->out.len);
+		s[F->out.len] = 0;
+		memset(&n->lit, 0, sizeof n->lit);
+		n->type = E_LIT;
+		n->lit = vstr(s, F->out.len);
+		return;
+	}
+	if (rep) {
+		emit(n, v);
 		return;
 	}
 	for (pend *e = p.head; e; e = e->next) emit(e->n, e->v);
@@ -276,7 +293,7 @@ void jj_fold(jinja_tmpl *t)
 	F->top.up = &F->g;
 	/* render's limits for an empty input */
 	F->R = (rt){ .e = &F->e, .ar = &F->ar, .out = &F->out, .globals = &F->g, .cur = &F->top, .top = &F->top,
-		     .step_limit = 4000000u, .out_limit = (size_t)16 << 20 };
+		     .step_limit = 4000000u, .out_limit = (size_t)16 << 20, .folding = 1 };
 	fold_body(F, &t->body);
 	strbuf_free(&F->out);
 	arena_free(&F->ar);

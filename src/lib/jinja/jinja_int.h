@@ -156,6 +156,7 @@ typedef struct rt {
 	size_t out_limit;      /* bytes of output, both in proportion to the input */
 	strbuf *live[512];   /* malloc'd buffers an error must free */
 	int nlive;
+	int folding;         /* fold.c's evaluation: jinja2's as_const (slices through the sandbox's getitem) */
 } rt;
 
 typedef struct args { value *v; int n; int nk; const char **kn; size_t *kl; value *kw; } args;   /* positional, then keyword */

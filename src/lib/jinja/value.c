@@ -359,7 +359,8 @@ int jj_contains(rt *R, int line, value hay, value needle)
 	}
 	if (hay.t == V_DICT || hay.t == V_NS) {
 		/* a key must be hashable: a list or dict is Python's TypeError */
-		if ((needle.t == V_LIST && !needle.u.l->tuple && needle.u.l->view != 4) || needle.t == V_DICT || needle.t == V_NS)
+		if ((needle.t == V_LIST && !needle.u.l->tuple && !needle.u.l->gen && needle.u.l->view != 4 && needle.u.l->view != 3) ||
+		    needle.t == V_DICT || needle.t == V_NS)   /* dict_values, ranges, generators hash by identity */
 			jj_fail(R->e, line, "TypeError: unhashable type: '%s'", jj_tname(needle.t));
 		return jj_dict_findv(hay.u.d, needle) != NULL;
 	}
