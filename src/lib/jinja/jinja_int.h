@@ -275,6 +275,9 @@ value jj_tostr(rt *R, value v);
 /* markupsafe.escape(v): a Markup as it is, else str(v) with & < > ' " as
  * entities, a Markup */
 value jj_escape(rt *R, value v);
+/* str.c: whether the capital sigma at p[at] lowers to the final form
+ * (Python's Final_Sigma: a cased letter before, none after) */
+int jj_final_sigma(const char *p, size_t n, size_t at);
 /* The items an iteration of l sees: l itself, or for a generator what is
  * left of it, which this iteration uses up */
 vlist *jj_list_take(rt *R, vlist *l);

@@ -127,7 +127,8 @@ static value m_swapcase(rt *R, int line, value o, const args *a, int mode)
 		size_t k = (size_t)utf8_decode(o.u.s.p + i, o.u.s.n - i, &cp);
 		utf8proc_category_t c = cat_of(cp);
 		value ch = vstr(o.u.s.p + i, k);
-		if (c == UTF8PROC_CATEGORY_LU) ch = jj_case_conv(R, ch, 'l');
+		if (cp == 0x3a3 && jj_final_sigma(o.u.s.p, o.u.s.n, i)) ch = vstr("\xcf\x82", 2);   /* lower_ucs4's final sigma */
+		else if (c == UTF8PROC_CATEGORY_LU) ch = jj_case_conv(R, ch, 'l');
 		else if (c == UTF8PROC_CATEGORY_LL) ch = jj_case_conv(R, ch, 'u');
 		strbuf_put(&b, ch.u.s.p, ch.u.s.n);
 		i += k;

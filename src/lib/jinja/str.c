@@ -206,7 +206,7 @@ static int is_case_ignorable(uint32_t cp)
 }
 
 /* Capital sigma lowers to the final form at the end of a word (Python's Final_Sigma rule) */
-static int final_sigma(const char *p, size_t n, size_t at)
+int jj_final_sigma(const char *p, size_t n, size_t at)
 {
 	int before = 0;
 	for (size_t i = at; i > 0;) {
@@ -256,7 +256,7 @@ value jj_case_conv(rt *R, value s, int mode)
 			word_start = delim;
 		}
 		}
-		if (how == CM_LOWER && cp == 0x3a3 && final_sigma(p, n, i)) strbuf_puts(&b, "\xcf\x82");
+		if (how == CM_LOWER && cp == 0x3a3 && jj_final_sigma(p, n, i)) strbuf_puts(&b, "\xcf\x82");
 		else put_case(&b, cp, how);
 		i += k;
 	}
