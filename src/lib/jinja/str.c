@@ -302,7 +302,41 @@ value jj_str_replace(rt *R, value s, value old, value nw, int64_t count)
 /* Python's int(str, base) for the bases templates use: whitespace around,
  * a sign, digits with single underscores between them, of any size. 0: not
  * an int (also past Python's 4300 decimal digits, its ValueError). */
+/* Python reads int() and float() through _PyUnicode_TransformDecimalAndSpaceToASCII:
+ * a decimal digit of any script (Nd) is its ASCII digit, a space any
+ * whitespace; anything else past ASCII stays invalid (0x01 here). Nd
+ * digits come in runs of ten from 0, so a digit's value is its offset in
+ * its run modulo ten. Returns the length written to out (n bytes at most). */
+static size_t to_ascii_number(const char *p, size_t n, char *out)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x80) { out[w++] = (char)c; i++; continue; }
+		uint32_t cp;
+		size_t k = (size_t)utf8_decode(p + i, n - i, &cp);
+		if (utf8proc_category((utf8proc_int32_t)cp) == UTF8PROC_CATEGORY_ND) {
+			uint32_t v = 0;
+			while (v < cp && utf8proc_category((utf8proc_int32_t)(cp - v - 1)) == UTF8PROC_CATEGORY_ND) v++;
+			out[w++] = (char)('0' + v % 10);
+		} else out[w++] = jj_ws_len(p + i, n - i) == k ? ' ' : '\x01';
+		i += k;
+	}
+	return w;
+}
+
+static int py_int_ascii(rt *R, const char *p, size_t n, int base, value *out);
 int jj_py_int(rt *R, const char *p, size_t n, int base, value *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80) {
+			char *a = arena_alloc(R->ar, n + 1);
+			return py_int_ascii(R, a, to_ascii_number(p, n, a), base, out);
+		}
+	return py_int_ascii(R, p, n, base, out);
+}
+
+static int py_int_ascii(rt *R, const char *p, size_t n, int base, value *out)
 {
 	size_t i = 0;
 	while (i < n && jj_ws_len(p + i, n - i)) i += jj_ws_len(p + i, n - i);
@@ -330,7 +364,19 @@ int jj_py_int(rt *R, const char *p, size_t n, int base, value *out)
 }
 
 /* Python's float(str): whitespace around, decimal or exponent forms, inf/nan */
+static int py_float_ascii(const char *p, size_t n, double *out);
 int jj_py_float(const char *p, size_t n, double *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80) {
+			char a[1700];
+			if (n > sizeof a) return 0;
+			return py_float_ascii(a, to_ascii_number(p, n, a), out);
+		}
+	return py_float_ascii(p, n, out);
+}
+
+static int py_float_ascii(const char *p, size_t n, double *out)
 {
 	size_t i = 0;
 	while (i < n && jj_ws_len(p + i, n - i)) i += jj_ws_len(p + i, n - i);
