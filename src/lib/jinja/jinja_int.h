@@ -123,7 +123,7 @@ typedef struct lexer {
 /* ---------------- expression tokens ---------------- */
 
 enum { T_END, T_NAME, T_STR, T_INT, T_FLOAT, T_OP };
-typedef struct tok_t { int t; const char *p; size_t n; int64_t i; double f; char *s; size_t sn; } tok_t;
+typedef struct tok_t { int t; const char *p; size_t n; int64_t i; double f; char *s; size_t sn; int base; } tok_t;
 
 typedef struct parser {
 	jerr *e;

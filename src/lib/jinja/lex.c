@@ -108,6 +108,43 @@ void jj_lex(lexer *L, const char *src, size_t len)
 }
 
 
+/* (\d+_)*\d+ at p: its length, 0 when p holds no digit */
+static size_t digit_run(const char *p, const char *e)
+{
+	const char *q = p;
+	if (q >= e || !isdigit((unsigned char)*q)) return 0;
+	for (;;) {
+		while (q < e && isdigit((unsigned char)*q)) q++;
+		if (q + 1 < e && *q == '_' && isdigit((unsigned char)q[1])) { q++; continue; }
+		return (size_t)(q - p);
+	}
+}
+
+/* e[+-](\d+_)*\d+ at p: its end, or NULL */
+static const char *exponent(const char *p, const char *e)
+{
+	if (p >= e || (*p != 'e' && *p != 'E')) return NULL;
+	p++;
+	if (p < e && (*p == '+' || *p == '-')) p++;
+	size_t d = digit_run(p, e);
+	return d ? p + d : NULL;
+}
+
+/* (_?[digit of the radix])+ after 0b, 0o or 0x: its end, or NULL */
+static const char *radix_run(const char *p, const char *e, char kind)
+{
+	const char *q = p;
+	for (;;) {
+		const char *x = q < e && *q == '_' ? q + 1 : q;
+		if (x >= e) break;
+		unsigned char c = (unsigned char)*x;
+		int ok = kind == 'b' || kind == 'B' ? c == '0' || c == '1' : kind == 'o' || kind == 'O' ? c >= '0' && c <= '7' : isxdigit(c);
+		if (!ok) break;
+		q = x + 1;
+	}
+	return q > p ? q : NULL;
+}
+
 void jj_next_tok(parser *P)
 {
 	const char *p = P->p;
@@ -123,27 +160,45 @@ void jj_next_tok(parser *P)
 		t->t = T_NAME; t->n = q - p; P->p = q; return;
 	}
 	if (isdigit(c)) {
-		const char *q = p;
-		int isf = 0;
-		while (q < P->end && (isdigit((unsigned char)*q) || *q == '_')) q++;
-		if (q + 1 < P->end && *q == '.' && isdigit((unsigned char)q[1])) { isf = 1; q++; while (q < P->end && isdigit((unsigned char)*q)) q++; }
-		if (q < P->end && (*q == 'e' || *q == 'E')) {
-			const char *r = q + 1;
-			if (r < P->end && (*r == '+' || *r == '-')) r++;
-			if (r < P->end && isdigit((unsigned char)*r)) { isf = 1; q = r; while (q < P->end && isdigit((unsigned char)*q)) q++; }
+		/* jinja2's lexer: float_re first (not right after a '.'), then
+		 * integer_re; what they leave is the next token (007 is 00 then 7,
+		 * a parse error) */
+		const char *q = p, *e = P->end;
+		int isf = 0, base = 10;
+		size_t m = digit_run(p, e);
+		if (p[-1] != '.') {   /* the tag's text follows its opening brace: p[-1] is there */
+			const char *r = p + m, *x;
+			size_t f = r < e && *r == '.' ? digit_run(r + 1, e) : 0;
+			if (f && (x = exponent(r + 1 + f, e))) q = x, isf = 1;   /* 1.5e3 */
+			else if ((x = exponent(r, e))) q = x, isf = 1;           /* 1e3 */
+			else if (f) q = r + 1 + f, isf = 1;                      /* 1.5 */
+		}
+		if (!isf) {
+			if (c == '0' && p + 1 < e && strchr("bBoOxX", p[1]) && (q = radix_run(p + 2, e, p[1])) != NULL)
+				base = p[1] == 'x' || p[1] == 'X' ? 16 : p[1] == 'o' || p[1] == 'O' ? 8 : 2;
+			else if (c == '0') { q = p + 1; while (q < e && (*q == '0' || (*q == '_' && q + 1 < e && q[1] == '0'))) q += *q == '_' ? 2 : 1; }
+			else q = p + m;   /* [1-9](_?\d)* */
 		}
 		char buf[64];
 		size_t n = 0, nd = 0;
-		for (const char *x = p; x < q; x++) nd += *x != '_';
-		for (const char *x = p; x < q && n < sizeof buf - 1; x++) if (*x != '_') buf[n++] = *x;
+		const char *ds = base == 10 ? p : p + 2;
+		for (const char *x = ds; x < q; x++) nd += *x != '_';
+		for (const char *x = ds; x < q && n < sizeof buf - 1; x++) if (*x != '_') buf[n++] = *x;
 		buf[n] = 0;
 		if (isf) { t->t = T_FLOAT; t->f = strtod(buf, NULL); }
 		else {
 			t->t = T_INT;
+			t->base = base;
 			errno = 0;
-			t->i = strtoll(buf, NULL, 10);
+			t->i = strtoll(buf, NULL, base);
 			/* beyond int64: the digits, for the parser to make a big integer of */
-			if (errno == ERANGE || nd >= sizeof buf - 1) { t->s = arena_strndup(P->ar, p, (size_t)(q - p)); t->sn = (size_t)(q - p); }
+			if (errno == ERANGE || nd >= sizeof buf - 1) {
+				char *d = arena_alloc(P->ar, nd + 1);
+				size_t w = 0;
+				for (const char *x = ds; x < q; x++) if (*x != '_') d[w++] = *x;
+				d[w] = 0;
+				t->s = d; t->sn = w;
+			}
 		}
 		t->n = q - p; P->p = q; return;
 	}

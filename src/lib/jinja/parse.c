@@ -118,7 +118,7 @@ static node *parse_primary(parser *P)
 	}
 	if (t.t == T_INT) {
 		jj_next_tok(P); n = mk(P, E_LIT); n->lit.t = V_INT; n->lit.u.i = t.i;
-		if (t.s && !jj_int_parse(P->ar, P->e, P->line, t.s, t.sn, 10, &n->lit))
+		if (t.s && !jj_int_parse(P->ar, P->e, P->line, t.s, t.sn, t.base ? t.base : 10, &n->lit))
 			jj_fail(P->e, P->line, "ValueError: Exceeds the limit (4300 digits) for integer string conversion");
 		return n;
 	}
