@@ -339,8 +339,15 @@ value jj_call_macro(rt *R, const node *m, frame *up, const args *a, int line, co
 		for (int i = m->ntn; i < a->n; i++) jj_list_push(R, va, a->v[i]);
 		jj_frame_set(R, f, "varargs", 7, vlistv(va));
 	}
+	if (caller && !(m->uses & 4)) {
+		/* a call block passes caller=: a macro that never names caller
+		 * takes it in kwargs, or fails as jinja2's Macro.__call__ does */
+		if (!(m->uses & 2))
+			jj_fail(R->e, line, "TypeError: macro '%.*s' was invoked with two values for the special caller argument. This is most likely a bug.", nl, name);
+		jj_dict_set(R, kw.u.d, "caller", 6, *caller);
+	}
 	if (m->uses & 2) jj_frame_set(R, f, "kwargs", 6, kw);
-	if (caller) jj_frame_set(R, f, "caller", 6, *caller);
+	if (caller && (m->uses & 4)) jj_frame_set(R, f, "caller", 6, *caller);
 	strbuf *saved = R->out;
 	strbuf out = {0};
 	jj_live_push(R, &out);

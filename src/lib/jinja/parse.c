@@ -413,7 +413,8 @@ static void param_list(parser *P, node *n)
 }
 
 /* Which of varargs, kwargs and caller a macro body reads (jinja2 accepts extra
- * arguments only then). Nested macros and call blocks have their own. */
+ * arguments only then). As jinja2's find_undeclared, the bodies of macros
+ * and call blocks nested in it count too (only a block's does not). */
 static int node_uses(const node *n);
 static int list_uses(const nlist *l)
 {
@@ -431,10 +432,10 @@ static int node_uses(const node *n)
 		if (n->nlen == 6 && !memcmp(n->name, "caller", 6)) return 4;
 		return 0;
 	}
-	if (n->type == N_MACRO) return list_uses(&n->defaults);
+	if (n->type == N_TBLOCK) return 0;
 	int u = node_uses(n->a) | node_uses(n->b) | node_uses(n->c);
 	u |= list_uses(&n->args) | list_uses(&n->kwv) | list_uses(&n->defaults) | list_uses(&n->conds);
-	if (n->type != N_CALLBLOCK) u |= list_uses(&n->body);
+	u |= list_uses(&n->body);
 	u |= list_uses(&n->orelse);
 	if (n->bodies) for (int i = 0; i < n->conds.n; i++) u |= list_uses(&n->bodies[i]);
 	return u;
