@@ -230,6 +230,7 @@ static value f_first(rt *R, const node *n, value v, const args *a, int mode)
 		/* first: next(iter(g)), one item used; last: reversed(g) is a TypeError */
 		if (mode) jj_fail(R->e, line, "TypeError: 'generator' object is not reversible");
 		vlist *g = v.u.l;
+		if (g->err) jj_fail_again(R->e, g->err, g->err_unsupported);
 		return g->pos < g->n ? g->v[g->pos++] : V(V_UNDEF);
 	}
 	vlist *l = jj_to_items(R, line, v, (mode == 0) ? "first" : "last");
@@ -1173,6 +1174,45 @@ const jj_filter *jj_filter_find(const char *name, size_t n)
 
 /* A filter resolved when parsed (n->filt), else found by name: map('name')
  * and the methods that share a filter's code call it so. */
+/* A filter jinja2 writes as a generator function (map, select, reject,
+ * selectattr, rejectattr, items, unique, batch, slice): nothing runs until
+ * the generator is read, so an error in making its items is raised by
+ * the first read, not here (if (xs|map('x')) takes the branch whatever
+ * map would raise). The items are made now; a failure becomes a generator
+ * that raises it when read. */
+static value lazy_filter(rt *R, const jj_filter *f, const node *n, value v, const args *a)
+{
+	jmp_buf outer;
+	memcpy(outer, R->e->jb, sizeof outer);
+	const int nlive = R->nlive, depth = R->depth;
+	frame *const cur = R->cur;
+	strbuf *const out = R->out;
+	if (setjmp(R->e->jb)) {
+		memcpy(R->e->jb, outer, sizeof outer);
+		for (int i = nlive; i < R->nlive; i++) strbuf_free(R->live[i]);
+		R->nlive = nlive;
+		R->depth = depth;
+		R->cur = cur;
+		R->out = out;
+		vlist *g = jj_list_new(R, 1);
+		g->gen = 1;
+		g->err = rdup(R, R->e->msg, strlen(R->e->msg));
+		g->err_unsupported = R->e->unsupported;
+		return vlistv(g);
+	}
+	value r = f->fn(R, n, v, a, f->mode);
+	memcpy(R->e->jb, outer, sizeof outer);
+	if (r.t == V_LIST) {
+		vlist *g = arena_alloc(R->ar, sizeof *g);
+		*g = *r.u.l;
+		g->gen = 1;
+		g->pos = 0;
+		g->err = NULL;
+		r.u.l = g;
+	}
+	return r;
+}
+
 /* Whether a filter's string is a Markup, as jinja2's filters give it with
  * autoescape off: 0 never (str(s) taken first, or a join), -1 when its
  * input is one (soft_str(s) and Markup's own methods; indent makes its
@@ -1192,6 +1232,7 @@ static int markup_rule(const char *name)
 value jj_apply_filter(rt *R, const node *n, value v, const args *a)
 {
 	const jj_filter *f = n->filt ? n->filt : jj_filter_find(n->name, n->nlen);
+	if (f && f->fold != JF_FOLDS && strcmp(f->name, "reverse")) return lazy_filter(R, f, n, v, a);
 	if (f) {
 		value r = f->fn(R, n, v, a, f->mode);
 		if (r.t == V_LIST && f->fold != JF_FOLDS) {

@@ -59,6 +59,8 @@ struct vlist {
 	 * takes items from pos on (jj_list_take) */
 	int gen;
 	size_t pos;
+	const char *err;   /* a generator whose making failed: the error its first read raises (jinja2's are lazy) */
+	int err_unsupported;
 	value range[3];                            /* a range's start, stop, step (ints; it prints as range(a, b)) */
 };
 
@@ -209,6 +211,8 @@ typedef struct jsonopt { const char *indent; size_t indent_n; const char *isep, 
 /* Fail: "template line N: what" into e's message, then unwind. A message
  * starting "unsupported:" is a construct outside the dialect. */
 void jj_fail(jerr *e, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4), noreturn));
+/* Fail with a message made before (its template line in it) */
+void jj_fail_again(jerr *e, const char *msg, int unsupported) __attribute__((noreturn));
 
 static inline value V(int t) { value v; memset(&v, 0, sizeof v); v.t = t; return v; }
 static inline value vstr(const char *p, size_t n) { value v = V(V_STR); v.u.s.p = p; v.u.s.n = n; return v; }

@@ -22,6 +22,13 @@ void jj_fail(jerr *e, int line, const char *fmt, ...)
 }
 
 
+void jj_fail_again(jerr *e, const char *msg, int unsupported)
+{
+	snprintf(e->msg, e->len, "%s", msg);
+	e->unsupported = unsupported;
+	longjmp(e->jb, 1);
+}
+
 void jj_live_push(rt *R, strbuf *b)
 {
 	if (R->nlive == 512) jj_fail(R->e, 0, "templates nested too deep");
@@ -38,7 +45,7 @@ void jj_live_pop(rt *R, strbuf *b)
 vlist *jj_list_new(rt *R, size_t cap)
 {
 	vlist *l = arena_alloc(R->ar, sizeof *l);
-	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0; l->view = 0; l->gen = 0; l->pos = 0;
+	l->n = 0; l->cap = cap ? cap : 4; l->tuple = 0; l->view = 0; l->gen = 0; l->pos = 0; l->err = NULL; l->err_unsupported = 0;
 	l->v = arena_alloc(R->ar, l->cap * sizeof *l->v);
 	return l;
 }
@@ -351,6 +358,7 @@ int jj_contains(rt *R, int line, value hay, value needle)
 	}
 	if (hay.t == V_LIST) {
 		vlist *l = hay.u.l;
+		if (l->gen && l->err) jj_fail_again(R->e, l->err, l->err_unsupported);
 		/* in a generator: it is used up to the item found */
 		for (size_t i = l->gen ? l->pos : 0; i < l->n; i++)
 			if (jj_vequal_py(R, line, l->v[i], needle, 1)) { if (l->gen) l->pos = i + 1; return 1; }
@@ -385,6 +393,7 @@ size_t jj_cp_offset(const char *p, size_t n, size_t k)
 vlist *jj_list_take(rt *R, vlist *l)
 {
 	if (!l->gen) return l;
+	if (l->err) jj_fail_again(R->e, l->err, l->err_unsupported);
 	vlist *c = jj_list_new(R, l->n - l->pos + 1);
 	for (size_t i = l->pos; i < l->n; i++) jj_list_push(R, c, l->v[i]);
 	l->pos = l->n;
