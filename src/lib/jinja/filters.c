@@ -1425,10 +1425,11 @@ int jj_run_test(rt *R, int line, const jj_test *t, const char *name, size_t nl, 
 	if (kw && kw->nk) {
 		/* test(value, *args, **kwargs): a keyword can name the one Python
 		 * parameter a test has (divisibleby's num); any other is a TypeError */
-		if (kw->nk > 1 || nt || !t->kwname || jj_name_cmp(t->kwname, kw->kn[0], kw->kl[0]))
-			jj_fail(R->e, line, "test %.*s got an unexpected keyword argument '%.*s'", (int)nl, name, (int)kw->kl[kw->nk - 1],
-				kw->kn[kw->nk - 1]);
-		one = kw->kw[0];
+		/* (a name given twice: the last, as the keywords' dict keeps it) */
+		for (int i = 0; i < kw->nk; i++)
+			if (nt || !t->kwname || jj_name_cmp(t->kwname, kw->kn[i], kw->kl[i]))
+				jj_fail(R->e, line, "test %.*s got an unexpected keyword argument '%.*s'", (int)nl, name, (int)kw->kl[i], kw->kn[i]);
+		one = kw->kw[kw->nk - 1];
 		targs = &one;
 		nt = 1;
 	}

@@ -21,6 +21,7 @@
 
 typedef struct folder {
 	arena *tar;   /* the template's: rewritten nodes live there */
+	const node *dup; /* the first call in the code that repeats a keyword */
 	rt R;
 	jerr e;
 	arena ar;
@@ -131,9 +132,9 @@ static void plist_add(plist *to, plist *from)
 /* An operand: whether its as_const succeeds (k, the value v), whether the
  * optimizer replaces it by a constant (rep: k and a safe repr), and what
  * it writes if it is not replaced */
-typedef struct kid { node *n; int k, rep; value v; plist p; } kid;
+typedef struct kid { node *n; int k, rep; value v; plist p; const node *dup; } kid;
 
-static int fold(folder *F, node *n, value *v, int *rep, plist *p);
+static int fold(folder *F, node *n, value *v, int *rep, plist *p, const node **dup);
 
 /* n's operands, each folded: the direct children in evaluation order */
 static int kids(folder *F, node *n, kid **out)
@@ -146,7 +147,7 @@ static int kids(folder *F, node *n, kid **out)
 	for (int i = 0; i < n->kwv.n; i++) if (n->kwv.v[i]) k[c++].n = n->kwv.v[i];
 	if (n->dyn_args) k[c++].n = n->dyn_args;
 	if (n->dyn_kwargs) k[c++].n = n->dyn_kwargs;
-	for (int i = 0; i < c; i++) k[i].k = fold(F, k[i].n, &k[i].v, &k[i].rep, &k[i].p);
+	for (int i = 0; i < c; i++) k[i].k = fold(F, k[i].n, &k[i].v, &k[i].rep, &k[i].p, &k[i].dup);
 	*out = k;
 	return c;
 }
@@ -163,14 +164,30 @@ static const kid *kid_of(const kid *k, int nk, const node *x)
  * holds when it is not replaced. jinja2's as_const evaluates the operands'
  * as_const again, so an operand folds into its parent even when it was not
  * replaced itself (an iterator, an undefined value). */
-static int fold(folder *F, node *n, value *v, int *rep, plist *p)
+/* A call (a filter and a test are calls too in jinja2's code) whose
+ * keywords repeat a name: Python refuses to compile it */
+static int repeats_keyword(const node *n)
+{
+	if (n->type != E_CALL && n->type != E_FILTER && n->type != E_TEST) return 0;
+	for (int i = 0; i < n->kwv.n; i++)
+		for (int j = 0; j < i; j++)
+			if (n->kwl[i] == n->kwl[j] && !memcmp(n->kwn[i], n->kwn[j], n->kwl[i])) return 1;
+	return 0;
+}
+
+static int fold(folder *F, node *n, value *v, int *rep, plist *p, const node **dup)
 {
 	*rep = 0;
 	p->head = NULL;
 	p->tail = &p->head;
+	*dup = NULL;
 	if (n->type == E_LIT) { *v = n->lit; *rep = safe_repr(*v); return 1; }
 	kid *k;
 	int nk = kids(F, n, &k), all = 1, cand = 0, ok = 0;
+	/* a call written into the code with a repeated keyword (none under a
+	 * replaced operand: that code is gone) */
+	if (repeats_keyword(n)) *dup = n;
+	for (int i = 0; i < nk && !*dup; i++) if (!k[i].rep) *dup = k[i].dup;
 	for (int i = 0; i < nk; i++) all &= k[i].k;
 	const kid *a = n->a ? kid_of(k, nk, n->a) : NULL;
 	const kid *b = n->b ? kid_of(k, nk, n->b) : NULL;
@@ -243,8 +260,10 @@ static void fold_root(folder *F, node *n, int printed)
 	value v;
 	int rep;
 	plist p;
+	const node *dup;
 	if (!is_expr(n)) return;
-	int k = fold(F, n, &v, &rep, &p);
+	int k = fold(F, n, &v, &rep, &p, &dup);
+	if (dup && !(printed ? k : rep) && !F->dup) F->dup = dup;
 	if (printed && k) {
 		/* jinja2 prints it at compile time: the node becomes that text */
 		if (setjmp(F->e.jb)) {
@@ -284,7 +303,7 @@ static void fold_stmt(folder *F, node *n)
 }
 static void fold_body(folder *F, const nlist *l) { for (int i = 0; i < l->n; i++) fold_stmt(F, l->v[i]); }
 
-void jj_fold(jinja_tmpl *t)
+void jj_fold(jinja_tmpl *t, jerr *parse_e)
 {
 	folder *F = xcalloc(1, sizeof *F);
 	arena_init(&F->ar, 1 << 12);
@@ -297,5 +316,8 @@ void jj_fold(jinja_tmpl *t)
 	fold_body(F, &t->body);
 	strbuf_free(&F->out);
 	arena_free(&F->ar);
+	const node *dup = F->dup;
 	free(F);
+	/* Python's compiler refuses it: the template's SyntaxError */
+	if (dup) jj_fail(parse_e, dup->line, "keyword argument repeated");
 }

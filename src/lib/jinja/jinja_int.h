@@ -196,7 +196,7 @@ typedef struct jj_method {
 value jj_eval(rt *R, const node *n);
 /* fold.c: after parsing, mark the constants jinja2's compiled code cannot
  * hold (E_UNBOUND) */
-void jj_fold(jinja_tmpl *t);
+void jj_fold(jinja_tmpl *t, jerr *parse_e);
 
 /* strcmp of a NUL-terminated table name against name[0..n) */
 static inline int jj_name_cmp(const char *tab, const char *name, size_t n)

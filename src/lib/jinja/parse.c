@@ -71,12 +71,6 @@ static void parse_args(parser *P, node *n, const char *closer)
 				const char **kn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *kn);
 				size_t *kl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *kl);
 				if (k) { memcpy(kn, n->kwn, (size_t)k * sizeof *kn); memcpy(kl, n->kwl, (size_t)k * sizeof *kl); }
-				/* Python's compiler refuses a repeated keyword in a call (the
-				 * template's SyntaxError); a filter's or test's may fold into
-				 * a constant first (the last value wins there, jj_kwarg) */
-				for (int i = 0; i < k && n->type == E_CALL; i++)
-					if (kl[i] == cur.n && !memcmp(kn[i], cur.p, cur.n))
-						jj_fail(P->e, P->line, "keyword argument repeated: %.*s", (int)cur.n, cur.p);
 				kn[k] = cur.p; kl[k] = cur.n;
 				n->kwn = kn; n->kwl = kl;
 				nl_push(P, &n->kwv, parse_expr(P));
@@ -845,8 +839,8 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 	check_list(&e, &t->body, 0);
 	blocks bl = { .n = 0 };
 	find_blocks(&e, &t->body, &bl);
+	jj_fold(t, &e);   /* may fail the parse: L.s is freed there */
 	free(L.s);
-	jj_fold(t);
 	return t;
 }
 
