@@ -132,7 +132,7 @@ static void put_repr(rt *R, strbuf *b, value v)
 		if (v.t == V_NS) strbuf_putc(b, '>');
 		return;
 	case V_MACRO: case V_CALLER:   /* jinja2's Macro repr */
-		if (v.t == V_CALLER || v.u.mac.m->type != N_MACRO) strbuf_puts(b, "<Macro 'caller'>");
+		if (v.t == V_CALLER || v.u.mac.m->type != N_MACRO) strbuf_puts(b, "<Macro anonymous>");   /* a call block's caller has no name */
 		else strbuf_printf(b, "<Macro '%.*s'>", (int)v.u.mac.m->nlen, v.u.mac.m->name);
 		return;
 	case V_FUNC: jj_fail(R->e, 0, "unsupported: printing a function (Python prints its address)");
