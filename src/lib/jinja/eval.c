@@ -93,6 +93,15 @@ static value getattr_v(rt *R, int line, value o, const char *k, size_t n, int me
 		return f;
 	}
 	if (o.t == V_DICT || o.t == V_NS) { value *x = jj_dict_find(o.u.d, k, n); return x ? *x : V(V_UNDEF); }
+	if (o.t == V_INT || o.t == V_BIG || o.t == V_BOOL || o.t == V_FLOAT) {
+		/* the numbers' data attributes: real, imag (ints: numerator, denominator) */
+		const int isint = o.t != V_FLOAT;
+		if (n == 4 && !memcmp(k, "real", 4)) return o.t == V_BOOL ? vint(o.u.b) : o;
+		if (n == 4 && !memcmp(k, "imag", 4)) { if (isint) return vint(0); value z = V(V_FLOAT); z.u.f = 0.0; return z; }
+		if (isint && n == 9 && !memcmp(k, "numerator", 9)) return o.t == V_BOOL ? vint(o.u.b) : o;
+		if (isint && n == 11 && !memcmp(k, "denominator", 11)) return vint(1);
+		return V(V_UNDEF);
+	}
 	if (o.t == V_LIST && o.u.l->tuple == 2) {   /* groupby's (grouper, list) */
 		if (n == 7 && !memcmp(k, "grouper", 7)) return o.u.l->v[0];
 		if (n == 4 && !memcmp(k, "list", 4)) return o.u.l->v[1];

@@ -31,6 +31,8 @@ static value attr_path_d(rt *R, int line, value x, value attr, const value *dflt
 			x = y ? *y : V(V_UNDEF);
 		} else if (x.t == V_LIST && x.u.l->tuple == 2 && (e - p == 7 || e - p == 4) && !memcmp(p, e - p == 7 ? "grouper" : "list", (size_t)(e - p))) {
 			x = x.u.l->v[e - p == 7 ? 0 : 1];   /* groupby's (grouper, list) */
+		} else if (x.t == V_INT || x.t == V_BIG || x.t == V_BOOL || x.t == V_FLOAT) {
+			x = jj_getattr(R, line, x, p, (size_t)(e - p));   /* getitem fails, getattr finds real, imag */
 		} else x = V(V_UNDEF);
 		if (x.t == V_UNDEF && dflt) x = *dflt;
 		if (!dot) return x;
@@ -462,6 +464,8 @@ static value f_sum(rt *R, const node *n, value v, const args *a, int mode)
 	vlist *l = jj_to_items(R, line, v, "sum");
 	value attr = jj_kwarg(a, "attribute", 0, V(V_NONE));
 	value acc = jj_kwarg(a, "start", 1, vint(0));
+	/* Python's sum refuses a string start before it reads anything */
+	if (acc.t == V_STR) jj_fail(R->e, line, "TypeError: sum() can't sum strings [use ''.join(seq) instead]");
 	node plus = *n;
 	plus.op = '+';
 	for (size_t i = 0; i < l->n; i++) acc = jj_arith(R, &plus, acc, attr.t != V_NONE ? attr_path(R, line, l->v[i], attr) : l->v[i]);
