@@ -903,6 +903,17 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_SET: exec_set(R, n, f); return;
 	case N_SETBLOCK: {
 		value v = capture_body(R, &n->body, f);
+		if (n->a && !R->brk && !R->cont) {
+			/* {% set x | filters %}: the filters over the body's text */
+			frame *t = arena_alloc(R->ar, sizeof *t);
+			memset(t, 0, sizeof *t);
+			t->up = f;
+			jj_frame_set(R, t, "\001filter-block", 14, v);
+			frame *sf = R->cur;
+			R->cur = t;
+			v = eval(R, n->a);
+			R->cur = sf;
+		}
 		if (!R->brk && !R->cont) jj_frame_set(R, f, n->name, n->nlen, v);   /* a break in the body skips the assignment */
 		return;
 	}

@@ -532,6 +532,12 @@ static node *parse_set(parser *P)
 		return n;
 	}
 	if (n->name2 || n->ntn) jj_fail(P->e, P->line, "a block set takes one plain name");
+	if (is_op(P, "|")) {
+		/* {% set x | f %}: the filters over the rendered body, bound as a filter block binds it */
+		node *ph = mk(P, E_NAME);
+		ph->name = "\001filter-block"; ph->nlen = 14;
+		n->a = parse_filters(P, ph);
+	}
 	tag_end(P);
 	n->type = N_SETBLOCK;
 	n->body = body_until(P, "endset");
