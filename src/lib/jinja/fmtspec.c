@@ -549,8 +549,10 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 		default: jj_fail(R->e, line, "ValueError: unsupported format character '%c' (0x%x) at index %ld", conv, (unsigned char)conv, (long)(p - 1 - fmt.u.s.p));
 		}
 	}
-	/* CPython skips this check for any argument with __getitem__ but a tuple or str: dicts and lists */
-	if (!is_map && !(args.t == V_LIST && !args.u.l->tuple) && ai < t->n) jj_fail(R->e, line, "TypeError: not all arguments converted during string formatting");
+	/* CPython skips this check for any argument with __getitem__ but a tuple or str: dicts, lists,
+	 * ranges (not generators or dict views) */
+	const int getitem = args.t == V_LIST && !args.u.l->tuple && !args.u.l->gen && (!args.u.l->view || args.u.l->view == 4);
+	if (!is_map && !getitem && ai < t->n) jj_fail(R->e, line, "TypeError: not all arguments converted during string formatting");
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
 	jj_live_pop(R, &b);
 	return r;
