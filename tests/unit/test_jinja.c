@@ -278,7 +278,7 @@ static void test_unsupported_named(void)
 		{ "{{ x|pprint }}", "template line 1: unsupported: the filter 'pprint'" },
 		{ "a\nb\n{% macro m() %}{{ x|random }}{% endmacro %}", "template line 3: unsupported: the filter 'random'" },
 		{ "\n{% for x in xs recursive %}{{ lipsum(2) }}{% endfor %}", "template line 2: unsupported: the function 'lipsum'" },
-		{ "\n{{ ('<p>{}'|safe).format(x) }}", "template line 2: unsupported: str.format on a Markup string" },
+		{ "\n{{ ('{:>4}'|safe).format('<'|safe) }}", "template line 2: ValueError: Unsupported format specification for Markup." },
 		{ "{{ 'a'.encode() }}", "template line 1: unsupported: the method encode" },
 		{ "{{ lipsum() }}", "template line 1: unsupported: the function 'lipsum'" },
 		{ "{{ '\\N{BULLET}' }}", "template line 1: unsupported: \\N{...} escapes in a string" },

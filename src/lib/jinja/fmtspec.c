@@ -289,7 +289,7 @@ static value getitem_soft(rt *R, int line, value o, value k)
 	return jj_getitem(R, line, o, k);
 }
 
-typedef struct bfmt { const args *a; int autoi, manual; } bfmt;
+typedef struct bfmt { const args *a; int autoi, manual, markup; } bfmt;   /* markup: Markup.format's EscapeFormatter */
 
 /* the value of a field name: an index or a keyword, then .attr and [key] as the sandbox's getattr / getitem */
 static value field_value(rt *R, int line, bfmt *st, const char *p, const char *end)
@@ -388,7 +388,20 @@ static void vformat(rt *R, int line, strbuf *b, bfmt *st, const char *p, const c
 		strbuf spec = {0};
 		jj_live_push(R, &spec);
 		vformat(R, line, &spec, st, ss, se, depth - 1);
-		jj_format_value(R, line, b, v, spec.p ? spec.p : "", spec.len);
+		if (!st->markup) jj_format_value(R, line, b, v, spec.p ? spec.p : "", spec.len);
+		else if (v.t == V_STR && v.markup) {
+			/* Markup.__html_format__: no format spec */
+			if (spec.len) jj_fail(R->e, line, "ValueError: Unsupported format specification for Markup.");
+			strbuf_put(b, v.u.s.p, v.u.s.n);
+		} else {
+			/* EscapeFormatter.format_field: the field formatted, then escaped */
+			strbuf t = {0};
+			jj_live_push(R, &t);
+			jj_format_value(R, line, &t, v, spec.p ? spec.p : "", spec.len);
+			value e = jj_escape(R, vstr(t.p ? t.p : "", t.len));
+			strbuf_put(b, e.u.s.p, e.u.s.n);
+			jj_live_pop(R, &t);
+		}
 		jj_live_pop(R, &spec);
 		p = q + 1;
 	}
@@ -398,7 +411,7 @@ value jj_brace_format(rt *R, int line, value fmt, const args *a)
 {
 	strbuf b = {0};
 	jj_live_push(R, &b);
-	bfmt st = { a, 0, 0 };
+	bfmt st = { a, 0, 0, fmt.markup };
 	vformat(R, line, &b, &st, fmt.u.s.p, fmt.u.s.p + fmt.u.s.n, 2);
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
 	r.markup = fmt.markup;

@@ -56,15 +56,15 @@
  * template line ("template line 12: unsupported: the filter 'pprint'"), never
  * a silent wrong rendering, and jinja_parse finds it: the filters pprint,
  * urlize and random, lipsum, str.encode, \N{...} escapes. A few are refused
- * for the values that reach them only (that render's error): str.format
- * on a Markup, NaN among the keys of sort, dictsort or groupby,
+ * for the values that reach them only (that render's error): NaN among
+ * the keys of sort, dictsort or groupby,
  * ordering dict views, two NaNs met as elements in ==, in or index (Python
  * decides by object identity). A constant jinja2's compiler folds to inf
  * or nan fails the render that evaluates it outside a print, as jinja2's
  * generated Python does ("name 'inf' is not defined"; fold.c). What
- * |safe, |e and |escape give is markupsafe's Markup, as in jinja2: + and %
- * escape the other side, escape leaves it as it is, its string methods and
- * soft_str's filters give Markups, repr prints Markup('...'), and
+ * |safe, |e and |escape give is markupsafe's Markup, as in jinja2: +, % and
+ * str.format escape the other side, escape leaves it as it is, its string
+ * methods and soft_str's filters give Markups, repr prints Markup('...'), and
  * 'is escaped' tells it. map, select, reject, selectattr, rejectattr,
  * items, unique, batch, slice and reverse give generators: always true, no
  * length, used up by the iteration that reads them.

@@ -726,8 +726,8 @@ const jj_method *jj_method_pick(const jj_method *named, int t)
 
 /* markupsafe's Markup wraps str's methods: the string ones give a Markup
  * (their fill or replacement escaped first), partition and split a Markup
- * for each part, join escapes the items, format escapes each field (not
- * modelled here: refused); the others answer as str's. */
+ * for each part, join escapes the items, format and format_map escape each
+ * field (jj_brace_format's EscapeFormatter); the others answer as str's. */
 static int in_list(const char *const *l, const char *m, size_t ml)
 {
 	for (; *l; l++) if (strlen(*l) == ml && !memcmp(*l, m, ml)) return 1;
@@ -739,8 +739,6 @@ static value markup_method(rt *R, int line, value o, const jj_method *f, const c
 		"expandtabs", "swapcase", "zfill", "casefold", "removeprefix", "removesuffix", NULL };
 	static const char *const esc1[] = { "replace", "ljust", "rjust", "center", NULL };   /* argument 1: new, fillchar */
 	static const char *const parts[] = { "partition", "rpartition", "split", "rsplit", "splitlines", NULL };
-	if ((ml == 6 && !memcmp(m, "format", 6)) || (ml == 10 && !memcmp(m, "format_map", 10)))
-		jj_fail(R->e, line, "unsupported: str.%.*s on a Markup string (its fields escaped)", (int)ml, m);
 	args b = *a;
 	if (ml == 4 && !memcmp(m, "join", 4) && a->n >= 1) {
 		vlist *items = jj_to_items(R, line, a->v[0], "join");
