@@ -480,13 +480,25 @@ static value f_batch(rt *R, const node *n, value v, const args *a, int mode)
 	vlist *l = jj_to_items(R, line, v, "batch");
 	value cnt = jj_kwarg(a, "linecount", 0, V(V_UNDEF));
 	value fill = jj_kwarg(a, "fill_with", 1, V(V_NONE));
-	if (cnt.t != V_INT || cnt.u.i < 1) jj_fail(R->e, line, "batch needs a positive line count");
-	vlist *out = jj_list_new(R, 4), *cur = NULL;
+	if (cnt.t == V_UNDEF) jj_fail(R->e, line, "TypeError: do_batch() missing 1 required positional argument: 'linecount'");
+	/* jinja2's loop, as written: a batch is full when len(tmp) == linecount
+	 * (Python's ==: 2.0 is 2, a string never), so 0 gives an empty first
+	 * batch and a negative count one batch; then the last is filled while
+	 * len(tmp) < linecount */
+	vlist *out = jj_list_new(R, 4), *cur = jj_list_new(R, 8);
 	for (size_t i = 0; i < l->n; i++) {
-		if (!cur || cur->n == (size_t)cnt.u.i) { cur = jj_list_new(R, (size_t)(cnt.u.i < 64 ? cnt.u.i : 64)); jj_list_push(R, out, vlistv(cur)); }
+		if (jj_vequal(vint((int64_t)cur->n), cnt)) { jj_list_push(R, out, vlistv(cur)); cur = jj_list_new(R, 8); }
 		jj_list_push(R, cur, l->v[i]);
 	}
-	if (cur && fill.t != V_NONE) while (cur->n < (size_t)cnt.u.i) jj_list_push(R, cur, fill);
+	if (cur->n) {
+		if (fill.t != V_NONE && jj_vorder(R, line, C_LT, vint((int64_t)cur->n), cnt)) {
+			if (cnt.t != V_INT && cnt.t != V_BOOL) jj_fail(R->e, line, "TypeError: can't multiply sequence by non-int of type '%s'", jj_tname(cnt.t));
+			int64_t want = cnt.t == V_BOOL ? cnt.u.b : cnt.u.i;
+			if (want > (1 << 22)) jj_fail(R->e, line, "a batch filled past 4M items");
+			while ((int64_t)cur->n < want) jj_list_push(R, cur, fill);
+		}
+		jj_list_push(R, out, vlistv(cur));
+	}
 	return vlistv(out);
 }
 
