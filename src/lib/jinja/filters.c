@@ -1123,57 +1123,57 @@ static value f_wordwrap(rt *R, const node *n, value v, const args *a, int mode)
 /* jinja2's filters rendered here, sorted by name for jj_filter_find; mode
  * tells the names that share a function apart */
 static const jj_filter filters[] = {
-	{ "abs", f_abs, 0, JF_FOLDS },
-	{ "attr", f_attr, 0, JF_FOLDS },
-	{ "batch", f_batch, 0, JF_ITER },
-	{ "capitalize", f_case, 'c', JF_FOLDS },
-	{ "center", f_center, 0, JF_FOLDS },
-	{ "count", f_length, 1, JF_FOLDS },
-	{ "d", f_default, 1, JF_FOLDS },
-	{ "default", f_default, 0, JF_FOLDS },
-	{ "dictsort", f_dictsort, 0, JF_FOLDS },
-	{ "e", f_string, 2, JF_FOLDS },
-	{ "escape", f_string, 3, JF_FOLDS },
-	{ "filesizeformat", f_filesizeformat, 0, JF_FOLDS },
-	{ "first", f_first, 0, JF_FOLDS },
-	{ "float", f_float, 0, JF_FOLDS },
-	{ "forceescape", f_string, 4, JF_FOLDS },
-	{ "format", f_format, 0, JF_FOLDS },
-	{ "groupby", f_groupby, 0, JF_FOLDS },
-	{ "indent", f_indent, 0, JF_FOLDS },
-	{ "int", f_int, 0, JF_FOLDS },
-	{ "items", f_items, 0, JF_ITER },
-	{ "join", f_join, 0, JF_FOLDS },
-	{ "last", f_first, 1, JF_FOLDS },
-	{ "length", f_length, 0, JF_FOLDS },
-	{ "list", f_list, 0, JF_FOLDS },
-	{ "lower", f_case, 'l', JF_FOLDS },
-	{ "map", f_map, 0, JF_CONTEXT },
-	{ "max", f_sort, 3, JF_FOLDS },
-	{ "min", f_sort, 2, JF_FOLDS },
-	{ "reject", f_map, 2, JF_CONTEXT },
-	{ "rejectattr", f_map, 4, JF_CONTEXT },
-	{ "replace", f_replace, 0, JF_FOLDS },
-	{ "reverse", f_reverse, 0, JF_ITER },
-	{ "round", f_round, 0, JF_FOLDS },
-	{ "safe", f_string, 1, JF_FOLDS },
-	{ "select", f_map, 1, JF_CONTEXT },
-	{ "selectattr", f_map, 3, JF_CONTEXT },
-	{ "slice", f_slice, 0, JF_ITER },
-	{ "sort", f_sort, 0, JF_FOLDS },
-	{ "string", f_string, 0, JF_FOLDS },
-	{ "striptags", f_striptags, 0, JF_FOLDS },
-	{ "sum", f_sum, 0, JF_FOLDS },
-	{ "title", f_case, 'T', JF_FOLDS },
-	{ "tojson", f_tojson, 0, JF_FOLDS },
-	{ "trim", f_trim, 0, JF_FOLDS },
-	{ "truncate", f_truncate, 0, JF_FOLDS },
-	{ "unique", f_sort, 1, JF_ITER },
-	{ "upper", f_case, 'u', JF_FOLDS },
-	{ "urlencode", f_urlencode, 0, JF_FOLDS },
-	{ "wordcount", f_wordcount, 0, JF_FOLDS },
-	{ "wordwrap", f_wordwrap, 0, JF_FOLDS },
-	{ "xmlattr", f_xmlattr, 0, JF_FOLDS },
+	{ "abs", f_abs, 0, JF_FOLDS, JM_AS_MADE },
+	{ "attr", f_attr, 0, JF_FOLDS, JM_AS_MADE },
+	{ "batch", f_batch, 0, JF_ITER, JM_AS_MADE },
+	{ "capitalize", f_case, 'c', JF_FOLDS, JM_KEEP },
+	{ "center", f_center, 0, JF_FOLDS, JM_KEEP },
+	{ "count", f_length, 1, JF_FOLDS, JM_AS_MADE },
+	{ "d", f_default, 1, JF_FOLDS, JM_AS_MADE },
+	{ "default", f_default, 0, JF_FOLDS, JM_AS_MADE },
+	{ "dictsort", f_dictsort, 0, JF_FOLDS, JM_AS_MADE },
+	{ "e", f_string, 2, JF_FOLDS, JM_AS_MADE },
+	{ "escape", f_string, 3, JF_FOLDS, JM_AS_MADE },
+	{ "filesizeformat", f_filesizeformat, 0, JF_FOLDS, JM_PLAIN },
+	{ "first", f_first, 0, JF_FOLDS, JM_AS_MADE },
+	{ "float", f_float, 0, JF_FOLDS, JM_AS_MADE },
+	{ "forceescape", f_string, 4, JF_FOLDS, JM_AS_MADE },
+	{ "format", f_format, 0, JF_FOLDS, JM_KEEP },
+	{ "groupby", f_groupby, 0, JF_FOLDS, JM_AS_MADE },
+	{ "indent", f_indent, 0, JF_FOLDS, JM_KEEP },
+	{ "int", f_int, 0, JF_FOLDS, JM_AS_MADE },
+	{ "items", f_items, 0, JF_ITER, JM_AS_MADE },
+	{ "join", f_join, 0, JF_FOLDS, JM_PLAIN },
+	{ "last", f_first, 1, JF_FOLDS, JM_AS_MADE },
+	{ "length", f_length, 0, JF_FOLDS, JM_AS_MADE },
+	{ "list", f_list, 0, JF_FOLDS, JM_AS_MADE },
+	{ "lower", f_case, 'l', JF_FOLDS, JM_KEEP },
+	{ "map", f_map, 0, JF_CONTEXT, JM_AS_MADE },
+	{ "max", f_sort, 3, JF_FOLDS, JM_AS_MADE },
+	{ "min", f_sort, 2, JF_FOLDS, JM_AS_MADE },
+	{ "reject", f_map, 2, JF_CONTEXT, JM_AS_MADE },
+	{ "rejectattr", f_map, 4, JF_CONTEXT, JM_AS_MADE },
+	{ "replace", f_replace, 0, JF_FOLDS, JM_PLAIN },
+	{ "reverse", f_reverse, 0, JF_ITER_NOW, JM_KEEP },
+	{ "round", f_round, 0, JF_FOLDS, JM_AS_MADE },
+	{ "safe", f_string, 1, JF_FOLDS, JM_AS_MADE },
+	{ "select", f_map, 1, JF_CONTEXT, JM_AS_MADE },
+	{ "selectattr", f_map, 3, JF_CONTEXT, JM_AS_MADE },
+	{ "slice", f_slice, 0, JF_ITER, JM_AS_MADE },
+	{ "sort", f_sort, 0, JF_FOLDS, JM_AS_MADE },
+	{ "string", f_string, 0, JF_FOLDS, JM_KEEP },
+	{ "striptags", f_striptags, 0, JF_FOLDS, JM_PLAIN },
+	{ "sum", f_sum, 0, JF_FOLDS, JM_AS_MADE },
+	{ "title", f_case, 'T', JF_FOLDS, JM_PLAIN },
+	{ "tojson", f_tojson, 0, JF_FOLDS, JM_PLAIN },
+	{ "trim", f_trim, 0, JF_FOLDS, JM_KEEP },
+	{ "truncate", f_truncate, 0, JF_FOLDS, JM_KEEP },
+	{ "unique", f_sort, 1, JF_ITER, JM_AS_MADE },
+	{ "upper", f_case, 'u', JF_FOLDS, JM_KEEP },
+	{ "urlencode", f_urlencode, 0, JF_FOLDS, JM_PLAIN },
+	{ "wordcount", f_wordcount, 0, JF_FOLDS, JM_AS_MADE },
+	{ "wordwrap", f_wordwrap, 0, JF_FOLDS, JM_PLAIN },
+	{ "xmlattr", f_xmlattr, 0, JF_FOLDS, JM_PLAIN },
 };
 
 const jj_filter *jj_filter_find(const char *name, size_t n)
@@ -1190,6 +1190,20 @@ const jj_filter *jj_filter_find(const char *name, size_t n)
 
 /* A filter resolved when parsed (n->filt), else found by name: map('name')
  * and the methods that share a filter's code call it so. */
+/* A list a filter gave, as the generator jinja2's gives (a copy of the
+ * list's header: its items are shared, its reading position its own) */
+static value as_generator(rt *R, value r)
+{
+	if (r.t != V_LIST) return r;
+	vlist *g = arena_alloc(R->ar, sizeof *g);
+	*g = *r.u.l;
+	g->gen = 1;
+	g->pos = 0;
+	g->err = NULL;
+	r.u.l = g;
+	return r;
+}
+
 /* A filter jinja2 writes as a generator function (map, select, reject,
  * selectattr, rejectattr, items, unique, batch, slice): nothing runs until
  * the generator is read, so an error in making its items is raised by
@@ -1218,52 +1232,17 @@ static value lazy_filter(rt *R, const jj_filter *f, const node *n, value v, cons
 	}
 	value r = f->fn(R, n, v, a, f->mode);
 	memcpy(R->e->jb, outer, sizeof outer);
-	if (r.t == V_LIST) {
-		vlist *g = arena_alloc(R->ar, sizeof *g);
-		*g = *r.u.l;
-		g->gen = 1;
-		g->pos = 0;
-		g->err = NULL;
-		r.u.l = g;
-	}
-	return r;
-}
-
-/* Whether a filter's string is a Markup, as jinja2's filters give it with
- * autoescape off: 0 never (str(s) taken first, or a join), -1 when its
- * input is one (soft_str(s) and Markup's own methods; indent makes its
- * indentation a Markup, unescaped), 2 as the filter made it (safe,
- * escape) */
-static int markup_rule(const char *name)
-{
-	static const char *const keep[] = { "string", "upper", "lower", "capitalize", "trim", "center", "reverse", "truncate",
-		"indent", "format", NULL };
-	static const char *const plain[] = { "title", "replace", "join", "striptags", "wordwrap", "urlencode", "tojson",
-		"filesizeformat", "xmlattr", NULL };
-	for (const char *const *k = keep; *k; k++) if (!strcmp(*k, name)) return -1;
-	for (const char *const *k = plain; *k; k++) if (!strcmp(*k, name)) return 0;
-	return 2;
+	return as_generator(R, r);
 }
 
 value jj_apply_filter(rt *R, const node *n, value v, const args *a)
 {
 	const jj_filter *f = n->filt ? n->filt : jj_filter_find(n->name, n->nlen);
-	if (f && f->fold != JF_FOLDS && strcmp(f->name, "reverse")) return lazy_filter(R, f, n, v, a);
+	if (f && (f->fold == JF_CONTEXT || f->fold == JF_ITER)) return lazy_filter(R, f, n, v, a);
 	if (f) {
 		value r = f->fn(R, n, v, a, f->mode);
-		if (r.t == V_LIST && f->fold != JF_FOLDS) {
-			/* jinja2 gives a generator (an iterator for reverse) */
-			vlist *g = arena_alloc(R->ar, sizeof *g);
-			*g = *r.u.l;
-			g->gen = 1;
-			g->pos = 0;
-			r.u.l = g;
-		}
-		if (r.t == V_STR) {
-			int rule = markup_rule(f->name);
-			if (rule == -1) r.markup = v.t == V_STR && v.markup;
-			else if (rule != 2) r.markup = rule;
-		}
+		if (f->fold == JF_ITER_NOW) r = as_generator(R, r);
+		if (r.t == V_STR && f->markup != JM_AS_MADE) r.markup = f->markup == JM_KEEP && v.t == V_STR && v.markup;
 		return r;
 	}
 	/* one jinja2 has, or one it fails on too */

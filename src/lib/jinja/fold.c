@@ -225,7 +225,7 @@ static int fold(folder *F, node *n, value *v, int *rep, plist *p, const node **d
 		ok = try_eval(F, n, v);
 		if (ok < 0) return 0;
 	}
-	*rep = ok && safe_repr(*v) && !(n->type == E_FILTER && n->filt->fold == JF_ITER && v->t != V_STR);
+	*rep = ok && safe_repr(*v) && !(n->type == E_FILTER && (n->filt->fold == JF_ITER || n->filt->fold == JF_ITER_NOW) && v->t != V_STR);
 	if (!*rep && n->type == E_BIN && n->op == 'P' && a->rep && negative(a->v)) {
 		/* a constant negative base is written as -2 in jinja2's Python, and
 		 * -2 ** n is -(2 ** n) there: the power of the absolute value, negated */

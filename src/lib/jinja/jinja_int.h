@@ -165,15 +165,23 @@ typedef struct args { value *v; int n; int nk; const char **kn; size_t *kl; valu
 
 /* The builtin tables (jq's function_list[]): a filter or test by name, its
  * function, and a mode telling apart the names that share a function. */
-/* fold: how jinja2 folds the filter over constants (fold.c): it calls it at
- * compile time (JF_FOLDS), or never (JF_CONTEXT: it takes the context), or
- * it gives an iterator, which stays unfolded (JF_ITER, but for a string) */
-enum { JF_FOLDS, JF_CONTEXT, JF_ITER };
+/* fold: what jinja2's filter gives and when it runs. JF_FOLDS: a value,
+ * folded over constants at compile time (fold.c). JF_CONTEXT: a generator
+ * function taking the context (map, select, ...): never folded, run when
+ * read. JF_ITER: a generator function (items, unique, ...): folded, its
+ * iterator never replaces the node, run when read. JF_ITER_NOW: reverse,
+ * an iterator made at once (a string for a string).
+ * markup: what its string result is when the input is a Markup (JM_KEEP:
+ * soft_str and Markup's methods keep it; JM_PLAIN: str() or a join drops
+ * it; JM_AS_MADE: what the filter set, as safe and escape do). */
+enum { JF_FOLDS, JF_CONTEXT, JF_ITER, JF_ITER_NOW };
+enum { JM_AS_MADE, JM_KEEP, JM_PLAIN };
 typedef struct jj_filter {
 	const char *name;
 	value (*fn)(rt *R, const node *n, value v, const args *a, int mode);
 	int mode;
 	int fold;
+	int markup;
 } jj_filter;
 typedef struct jj_test {
 	const char *name;
