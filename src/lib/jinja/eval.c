@@ -988,7 +988,7 @@ static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, cons
 	R.step_limit = 4000000u + 16 * (uint64_t)insize;
 	R.out_limit = ((size_t)16 << 20) + 8 * insize;
 	if (setjmp(e.jb)) {
-		for (int i = 0; i < R.nlive; i++) strbuf_free(R.live[i]);
+		jj_live_unwind(&R, 0);
 		out->len = start;
 		if (out->p) out->p[start] = 0;
 		arena_free(&ar);

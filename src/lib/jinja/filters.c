@@ -1219,8 +1219,7 @@ static value lazy_filter(rt *R, const jj_filter *f, const node *n, value v, cons
 	strbuf *const out = R->out;
 	if (setjmp(R->e->jb)) {
 		memcpy(R->e->jb, outer, sizeof outer);
-		for (int i = nlive; i < R->nlive; i++) strbuf_free(R->live[i]);
-		R->nlive = nlive;
+		jj_live_unwind(R, nlive);
 		R->depth = depth;
 		R->cur = cur;
 		R->out = out;

@@ -37,8 +37,7 @@ typedef struct folder {
 static int try_eval(folder *F, const node *n, value *v)
 {
 	if (setjmp(F->e.jb)) {
-		for (int i = 0; i < F->R.nlive; i++) strbuf_free(F->R.live[i]);
-		F->R.nlive = 0;
+		jj_live_unwind(&F->R, 0);
 		F->R.cur = &F->top;
 		return F->e.unsupported ? -1 : 0;
 	}
@@ -267,8 +266,7 @@ static void fold_root(folder *F, node *n, int printed)
 	if (printed && k) {
 		/* jinja2 prints it at compile time: the node becomes that text */
 		if (setjmp(F->e.jb)) {
-			for (int i = 0; i < F->R.nlive; i++) strbuf_free(F->R.live[i]);
-			F->R.nlive = 0;
+			jj_live_unwind(&F->R, 0);
 			return;   /* a value this engine cannot print: run time meets the same */
 		}
 		strbuf_reset(&F->out);

@@ -279,6 +279,8 @@ vlist *jj_list_new(rt *R, size_t cap);
 void jj_list_push(rt *R, vlist *l, value v);
 void jj_live_pop(rt *R, strbuf *b);
 void jj_live_push(rt *R, strbuf *b);
+/* After an error unwound: free the buffers registered since mark (R->nlive then) */
+void jj_live_unwind(rt *R, int mark);
 value jj_lookup(frame *f, const char *k, size_t n);
 void jj_need_str(rt *R, int line, value v, const char *what);
 const char *jj_tname(int t);

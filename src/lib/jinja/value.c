@@ -34,6 +34,12 @@ void jj_live_push(rt *R, strbuf *b)
 	if (R->nlive == 512) jj_fail(R->e, 0, "templates nested too deep");
 	R->live[R->nlive++] = b;
 }
+void jj_live_unwind(rt *R, int mark)
+{
+	for (int i = mark; i < R->nlive; i++) strbuf_free(R->live[i]);
+	R->nlive = mark;
+}
+
 void jj_live_pop(rt *R, strbuf *b)
 {
 	for (int i = R->nlive - 1; i >= 0; i--)
