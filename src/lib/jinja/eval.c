@@ -841,6 +841,21 @@ static void exec_callblock(rt *R, const node *n, frame *f)
 	jj_put_str(R, R->out, jj_call_macro(R, fn.u.mac.m, fn.u.mac.f, &a, n->line, &caller));
 }
 
+/* A filter chain over a rendered body: the parser built it over the
+ * placeholder name, bound here in a scope over f (filter blocks, block sets) */
+static value filter_body(rt *R, const node *chain, frame *f, value body)
+{
+	frame *t = arena_alloc(R->ar, sizeof *t);
+	memset(t, 0, sizeof *t);
+	t->up = f;
+	jj_frame_set(R, t, "\001filter-block", 14, body);
+	frame *sf = R->cur;
+	R->cur = t;
+	value r = eval(R, chain);
+	R->cur = sf;
+	return r;
+}
+
 /* {% filter f %}body{% endfilter %}: the parser made n->a the filter chain
  * over a name bound here to the rendered body */
 static void exec_filterblock(rt *R, const node *n, frame *f)
@@ -851,14 +866,7 @@ static void exec_filterblock(rt *R, const node *n, frame *f)
 	bf->up = f;
 	value body = capture_body(R, &n->body, bf);
 	if (R->brk || R->cont) return;   /* the loop moves on before the filter runs: its output is dropped */
-	frame *t = arena_alloc(R->ar, sizeof *t);
-	memset(t, 0, sizeof *t);
-	t->up = f;
-	jj_frame_set(R, t, "\001filter-block", 14, body);
-	frame *sf = R->cur;
-	R->cur = t;
-	value r = eval(R, n->a);
-	R->cur = sf;
+	value r = filter_body(R, n->a, f, body);
 	/* jinja2 yields the filter's value as it is: the output's join takes strings only */
 	if (r.t != V_STR) jj_fail(R->e, n->line, "TypeError: sequence item: expected str instance, %s found", jj_tname(r.t));
 	jj_put_str(R, R->out, r);
@@ -903,17 +911,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_SET: exec_set(R, n, f); return;
 	case N_SETBLOCK: {
 		value v = capture_body(R, &n->body, f);
-		if (n->a && !R->brk && !R->cont) {
-			/* {% set x | filters %}: the filters over the body's text */
-			frame *t = arena_alloc(R->ar, sizeof *t);
-			memset(t, 0, sizeof *t);
-			t->up = f;
-			jj_frame_set(R, t, "\001filter-block", 14, v);
-			frame *sf = R->cur;
-			R->cur = t;
-			v = eval(R, n->a);
-			R->cur = sf;
-		}
+		if (n->a && !R->brk && !R->cont) v = filter_body(R, n->a, f, v);   /* {% set x | filters %} */
 		if (!R->brk && !R->cont) jj_frame_set(R, f, n->name, n->nlen, v);   /* a break in the body skips the assignment */
 		return;
 	}
