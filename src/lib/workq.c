@@ -87,6 +87,26 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* With p->mu held: take the next chunk not yet taken, [*a, *b) (empty at the head) */
+static void take_chunk(workq_pipe *p, uint64_t *a, uint64_t *b)
+{
+	*a = p->taken;
+	*b = p->head - *a > p->chunk ? *a + p->chunk : p->head;
+	p->taken = *b;
+}
+
+/* Run fn on the chunk as worker w, outside the lock */
+static void run_chunk(workq_pipe *p, int w, uint64_t a, uint64_t b)
+{
+	for (uint64_t i = a; i < b; i++) p->fn(p->ctx, w, (size_t)(i % p->nslots));
+}
+
+/* With p->mu held: the chunk is processed */
+static void mark_done(workq_pipe *p, uint64_t a, uint64_t b)
+{
+	for (uint64_t i = a; i < b; i++) p->done[i % p->nslots] = 1;
+}
+
 static void *pipe_work(void *arg)
 {
 	struct pipe_worker *w = arg;
@@ -101,17 +121,17 @@ static void *pipe_work(void *arg)
 			p->nidle--;
 		}
 		if (p->stop) break;
-		uint64_t a = p->taken, b = p->head - a > p->chunk ? a + p->chunk : p->head;
-		p->taken = b;
+		uint64_t a, b;
+		take_chunk(p, &a, &b);
 		pthread_mutex_unlock(&p->mu);
 		double t1 = now();
 		idle += t1 - t;
-		for (uint64_t i = a; i < b; i++) p->fn(p->ctx, w->index, (size_t)(i % p->nslots));
+		run_chunk(p, w->index, a, b);
 		t = now();
 		busy += t - t1;
 		chunks++;
 		pthread_mutex_lock(&p->mu);
-		for (uint64_t i = a; i < b; i++) p->done[i % p->nslots] = 1;
+		mark_done(p, a, b);
 		if (p->producer_waiting) pthread_cond_signal(&p->result);   /* it checks which one it waits for */
 	}
 	p->st.busy[w->index] = busy;
@@ -168,16 +188,16 @@ void workq_pipe_submit(workq_pipe *p)
 
 int workq_pipe_help(workq_pipe *p, int worker)
 {
+	uint64_t a, b;
 	pthread_mutex_lock(&p->mu);
-	uint64_t a = p->taken, b = p->head - a > p->chunk ? a + p->chunk : p->head;
-	p->taken = b;
+	take_chunk(p, &a, &b);
 	pthread_mutex_unlock(&p->mu);
 	if (a == b) return 0;
 	double t = now();
-	for (uint64_t i = a; i < b; i++) p->fn(p->ctx, worker, (size_t)(i % p->nslots));
+	run_chunk(p, worker, a, b);
 	p->st.producer_busy += now() - t;
 	pthread_mutex_lock(&p->mu);
-	for (uint64_t i = a; i < b; i++) p->done[i % p->nslots] = 1;
+	mark_done(p, a, b);
 	pthread_mutex_unlock(&p->mu);
 	p->st.producer_chunks++;
 	return 1;
