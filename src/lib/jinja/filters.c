@@ -868,7 +868,10 @@ static value f_striptags(rt *R, const node *n, value v, const args *a, int mode)
 	return r;
 }
 
-/* filesizeformat(value, binary=False): float(value) in kB, MB, ... (KiB, MiB, ...) */
+/* filesizeformat(value, binary=False): float(value), then the first
+ * unit base ** (i + 2) it is below, compared exactly as Python compares
+ * a float with an int (10 ** 24 is no double), or the last one: so NaN
+ * and inf come out in YB */
 static value f_filesizeformat(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)mode;
@@ -877,23 +880,32 @@ static value f_filesizeformat(rt *R, const node *n, value v, const args *a, int 
 	static const char *const bin[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB" };
 	int binary = jj_truthy(jj_kwarg(a, "binary", 0, vbool(0)));
 	double bytes;
-	if (isnum(v)) bytes = numval(v);
+	if (jj_isint(v)) bytes = jj_int_to_double(R, line, v);
+	else if (v.t == V_FLOAT) bytes = v.u.f;
 	else if (v.t == V_STR) { if (!jj_py_float(v.u.s.p, v.u.s.n, &bytes)) jj_fail(R->e, line, "could not convert string to float: '%.*s'", (int)(v.u.s.n > 60 ? 60 : v.u.s.n), v.u.s.p); }
 	else jj_fail(R->e, line, "float() argument must be a string or a real number, not '%s'", jj_tname(v.t));
-	double base = binary ? 1024 : 1000;
-	char buf[400];
-	if (bytes == 1) return vstr("1 Byte", 6);
-	if (bytes < base) {
-		if (!isfinite(bytes)) jj_fail(R->e, line, "cannot convert float %s to integer", isnan(bytes) ? "NaN" : "infinity");
-		if (fabs(bytes) >= 9.2e18) jj_fail(R->e, line, "unsupported: an integer beyond 64 bits");
-		snprintf(buf, sizeof buf, "%lld Bytes", (long long)bytes);
+	int base = binary ? 1024 : 1000;
+	strbuf sb = {0}, *b = &sb;
+	jj_live_push(R, b);
+	if (bytes == 1) strbuf_puts(b, "1 Byte");
+	else if (bytes < base) {
+		jj_put_int(R, line, b, jj_int_from_double(R, line, bytes));
+		strbuf_puts(b, " Bytes");
 	} else {
 		int i = 0;
-		double unit = base * base;
-		while (i < 7 && bytes >= unit) { i++; unit *= base; }
-		snprintf(buf, sizeof buf, "%.1f %s", base * bytes / unit, binary ? bin[i] : dec[i]);
+		value unit;
+		for (;; i++) {
+			unit = jj_int_arith(R, line, 'P', vint(base), vint(i + 2));
+			if (i == 7 || jj_int_float_cmp(unit, bytes) == 1) break;
+		}
+		double x = base * bytes / jj_int_to_double(R, line, unit);
+		if (isnan(x)) strbuf_puts(b, "nan");   /* Python never prints -nan */
+		else strbuf_printf(b, "%.1f", x);
+		strbuf_printf(b, " %s", binary ? bin[i] : dec[i]);
 	}
-	return vstr(rdup(R, buf, strlen(buf)), strlen(buf));
+	value r = vstr(rdup(R, b->p, b->len), b->len);
+	jj_live_pop(R, b);
+	return r;
 }
 
 /* urllib's quote_from_bytes: letters, digits, _.-~ and safe kept; + for spaces in a query */
