@@ -272,6 +272,13 @@ static int bn_cmp(bn x, bn y)
 
 int jj_isint(value v) { return v.t == V_INT || v.t == V_BOOL || v.t == V_BIG; }
 
+size_t jj_int_bits(value v)
+{
+	uint32_t b[2];
+	bn x = to_bn(v, b);
+	return bn_bits(x.d, x.n);
+}
+
 int jj_int_cmp(value a, value b)
 {
 	if (a.t != V_BIG && b.t != V_BIG) {

@@ -320,6 +320,7 @@ static value round_int(rt *R, int line, value v, int64_t prec, int method)
 	if (method) {
 		if (prec < 0) {   /* 10 ** -k is a float */
 			double m = pow(10, (double)prec), x = jj_int_to_double(R, line, v) * m;
+			if (m == 0) jj_fail(R->e, line, "ZeroDivisionError: float division by zero");
 			value r = V(V_FLOAT);
 			r.u.f = (method == 'f' ? floor(x) : ceil(x)) / m;
 			return r;
@@ -328,11 +329,45 @@ static value round_int(rt *R, int line, value v, int64_t prec, int method)
 		return jj_int_arith(R, line, '/', jj_int_arith(R, line, '*', v, m), m);
 	}
 	if (prec >= 0) return v;
+	/* |v| < 2^bits <= 10^(k-1) is under half of 10^k: 0, without making 10^k */
+	if ((-(double)prec - 1) * 3.3219280948873623 >= (double)jj_int_bits(v)) return vint(0);
 	value m = jj_int_arith(R, line, 'P', vint(10), vint(-prec));
 	value q = jj_int_arith(R, line, 'F', v, m), rem = jj_int_arith(R, line, '%', v, m);
 	int c = jj_int_cmp(jj_int_arith(R, line, '*', rem, vint(2)), m);
 	if (c > 0 || (c == 0 && jj_int_arith(R, line, '%', q, vint(2)).u.i)) q = jj_int_arith(R, line, '+', q, vint(1));
 	return jj_int_arith(R, line, '*', q, m);
+}
+
+/* round(x, -k) of a finite float, as CPython rounds it: half to even on x's
+ * exact decimal value, the digits read back as a float. trunc(x) is printed
+ * exactly; the fraction only breaks a tie. */
+static double round_float_tens(rt *R, int line, double x, int64_t k)
+{
+	double ip = trunc(x), frac = x - ip;
+	char digits[400];
+	int n = snprintf(digits, sizeof digits, "%.0f", fabs(ip));
+	if (k > n) return 0.0 * x;   /* under 10^(k-1): not even half */
+	int head = n - (int)k;
+	int cmp = digits[head] - '5';
+	for (int i = head + 1; !cmp && i < n; i++) cmp = digits[i] != '0';
+	if (!cmp && frac != 0) cmp = 1;
+	int up = cmp > 0 || (cmp == 0 && head > 0 && (digits[head - 1] - '0') % 2);
+	char out[420];
+	int w = 0;
+	out[w++] = signbit(x) ? '-' : '+';
+	if (up) {   /* add one to the head's digits: 0 when the head is empty */
+		int i = head - 1;
+		while (i >= 0 && digits[i] == '9') digits[i--] = '0';
+		if (i >= 0) digits[i]++;
+		else out[w++] = '1';
+	}
+	memcpy(out + w, digits, (size_t)head);
+	w += head;
+	if (w == 1) out[w++] = '0';
+	snprintf(out + w, sizeof out - (size_t)w, "e%lld", (long long)k);
+	double r = strtod(out, NULL);
+	if (isinf(r)) jj_fail(R->e, line, "OverflowError: rounded value too large to represent");
+	return r;
 }
 
 static value f_round(rt *R, const node *n, value v, const args *a, int mode)
@@ -342,34 +377,41 @@ static value f_round(rt *R, const node *n, value v, const args *a, int mode)
 	/* round(value, precision=0, method='common'): Python's round (half to even, on the exact binary value) */
 	value prec = jj_kwarg(a, "precision", 0, vint(0));
 	value meth = jj_kwarg(a, "method", 1, vstr("common", 6));
-	if (prec.t != V_INT || prec.u.i < -30 || prec.u.i > 30) jj_fail(R->e, line, "round: precision must be a small integer");
-	if (!isnum(v) && v.t != V_BIG) jj_fail(R->e, line, "round of a %s", jj_tname(v.t));
 	int common = meth.t == V_STR && meth.u.s.n == 6 && !memcmp(meth.u.s.p, "common", 6);
 	int floor_ = meth.t == V_STR && meth.u.s.n == 5 && !memcmp(meth.u.s.p, "floor", 5);
 	int ceil_ = meth.t == V_STR && meth.u.s.n == 4 && !memcmp(meth.u.s.p, "ceil", 4);
 	if (!common && !floor_ && !ceil_) jj_fail(R->e, line, "round: method must be 'common', 'ceil' or 'floor'");
+	if (!isnum(v) && v.t != V_BIG) jj_fail(R->e, line, "round of a %s", jj_tname(v.t));
+	if (!jj_isint(prec)) jj_fail(R->e, line, "TypeError: '%s' object cannot be interpreted as an integer", jj_tname(prec.t));
+	/* CPython clamps the digits to a Py_ssize_t; a float keeps itself past
+	 * 323 and is a signed zero under -308 */
+	int64_t p = prec.t == V_BIG ? (prec.u.big->neg ? INT64_MIN : INT64_MAX) : prec.t == V_BOOL ? prec.u.b : prec.u.i;
+	if (v.t != V_FLOAT) {
+		if (!common && (p > 100000 || p < -100000)) jj_fail(R->e, line, "unsupported: round to %lld digits", (long long)p);
+		return round_int(R, line, v, p, common ? 0 : floor_ ? 'f' : 'c');
+	}
 	value r = V(V_FLOAT);
-	if (v.t != V_FLOAT) return round_int(R, line, v, prec.u.i, common ? 0 : floor_ ? 'f' : 'c');
 	double x = v.u.f;
 	if (common) {
-		if (prec.u.i < 0 || !isfinite(x)) {
-			double m = pow(10, (double)-prec.u.i);
-			double q = x / m, fq = floor(q);
-			double rq = q - fq > 0.5 ? fq + 1 : q - fq < 0.5 ? fq : (fmod(fq, 2) == 0 ? fq : fq + 1);
-			r.u.f = isfinite(x) ? rq * m : x;
-			return r;
+		if (!isfinite(x) || p > 323) r.u.f = x;
+		else if (p < -308) r.u.f = 0.0 * x;
+		else if (p < 0) r.u.f = round_float_tens(R, line, x, -p);
+		else {
+			char buf[700];   /* 1e308 to 323 places */
+			snprintf(buf, sizeof buf, "%.*f", (int)p, x);
+			r.u.f = strtod(buf, NULL);
 		}
-		char buf[400];
-		snprintf(buf, sizeof buf, "%.*f", (int)prec.u.i, x);
-		r.u.f = strtod(buf, NULL);
 		return r;
 	}
-	double m = pow(10, (double)prec.u.i);
-	/* math.floor(x * 10 ** p) / 10 ** p: the floor is a Python int (no -0,
-	 * and none of inf or nan) */
+	/* math.floor(x * 10 ** p) / 10 ** p: 10 ** p is an int for p >= 0 (a
+	 * float here, too large past 308), a float that may be 0 below; the
+	 * floor is a Python int (no -0, and none of inf or nan) */
+	if (p > 308) jj_fail(R->e, line, "OverflowError: int too large to convert to float");
+	double m = pow(10, (double)p);
 	double f = floor_ ? floor(x * m) : ceil(x * m);
 	if (isnan(f)) jj_fail(R->e, line, "ValueError: cannot convert float NaN to integer");
 	if (isinf(f)) jj_fail(R->e, line, "OverflowError: cannot convert float infinity to integer");
+	if (m == 0) jj_fail(R->e, line, "ZeroDivisionError: float division by zero");
 	if (f == 0) f = 0.0;
 	r.u.f = f / m;
 	return r;

@@ -235,11 +235,13 @@ static inline double numval(value v) { return v.t == V_INT ? (double)v.u.i : v.t
 /* bigint.c: integers of any size (ints: V_INT, V_BOOL, V_BIG). jj_big_make:
  * a sign and magnitude as a value, demoted to V_INT when it fits;
  * jj_int_arith: op + - * / F(//) % P(**) on two ints, Python's semantics;
- * jj_int_float_cmp: exact, 2 when unordered (NaN); jj_int_digits: the
+ * jj_int_float_cmp: exact, 2 when unordered (NaN); jj_int_bits: bits of
+ * the magnitude (0 for 0); jj_int_digits: the
  * magnitude in base 2, 8, 10 or 16; jj_int_parse: checked digits to a value
  * (0: more than Python's 4300 decimal digits). */
 value jj_big_make(arena *ar, jerr *e, int line, int neg, const uint32_t *d, size_t n);
 int jj_isint(value v);
+size_t jj_int_bits(value v);
 int jj_int_cmp(value a, value b);
 int jj_int_float_cmp(value a, double f);
 int jj_int_float_eq(value a, double f);
