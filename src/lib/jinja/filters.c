@@ -620,25 +620,26 @@ static value f_truncate(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)mode;
 	int line = n->line;
-	/* truncate(s, length=255, killwords=False, end='...', leeway=5): len(s)
-	 * first, so undefined (length 0) comes back as it is, a list or dict
-	 * that fits too, anything without a length is a TypeError */
-	if (v.t == V_UNDEF) return v;
-	if (v.t != V_STR) {
-		value len = jj_kwarg(a, "length", 0, vint(255)), lee = jj_kwarg(a, "leeway", 3, vint(5));
-		size_t n = v.t == V_LIST && !v.u.l->view && !v.u.l->gen ? v.u.l->n : v.t == V_DICT ? v.u.d->n : SIZE_MAX;
-		if (n == SIZE_MAX) jj_fail(R->e, line, "TypeError: object of type '%s' has no len()", jj_tname(v.t));
-		if (len.t == V_INT && lee.t == V_INT && (int64_t)n <= len.u.i + lee.u.i) return v;
-		jj_fail(R->e, line, "truncate: a %s longer than the length cannot be cut (TypeError)", jj_tname(v.t));
-	}
-	value s = v;
+	/* truncate(s, length=255, killwords=False, end='...', leeway=5): the
+	 * arguments are asserted first, whatever s is; then len(s), so
+	 * undefined (length 0) comes back as it is, a list or dict that fits
+	 * too, anything without a length is a TypeError */
 	value len = jj_kwarg(a, "length", 0, vint(255)), kill = jj_kwarg(a, "killwords", 1, vbool(0));
 	value end = jj_kwarg(a, "end", 2, vstr("...", 3)), lee = jj_kwarg(a, "leeway", 3, vint(5));
+	if (len.t == V_BIG) len = vint(len.u.big->neg ? INT64_MIN : INT64_MAX);   /* compares the same */
 	if (len.t != V_INT || lee.t != V_INT || end.t != V_STR) jj_fail(R->e, line, "truncate: bad arguments");
 	int64_t cps = (int64_t)utf8_count(end.u.s.p, end.u.s.n);
 	if (len.u.i < cps) jj_fail(R->e, line, "expected length >= %lld, got %lld", (long long)cps, (long long)len.u.i);
 	if (lee.u.i < 0) jj_fail(R->e, line, "expected leeway >= 0, got %lld", (long long)lee.u.i);
-	if ((int64_t)utf8_count(s.u.s.p, s.u.s.n) <= len.u.i + lee.u.i) return s;
+	if (v.t == V_UNDEF) return v;
+	if (v.t != V_STR) {
+		size_t n = v.t == V_LIST && !v.u.l->view && !v.u.l->gen ? v.u.l->n : v.t == V_DICT ? v.u.d->n : SIZE_MAX;
+		if (n == SIZE_MAX) jj_fail(R->e, line, "TypeError: object of type '%s' has no len()", jj_tname(v.t));
+		if ((int64_t)n - lee.u.i <= len.u.i) return v;
+		jj_fail(R->e, line, "truncate: a %s longer than the length cannot be cut (TypeError)", jj_tname(v.t));
+	}
+	value s = v;
+	if ((int64_t)utf8_count(s.u.s.p, s.u.s.n) - lee.u.i <= len.u.i) return s;
 	size_t cut = jj_cp_offset(s.u.s.p, s.u.s.n, (size_t)(len.u.i - cps));
 	if (s.markup) end = jj_escape(R, end);   /* Markup + end escapes it (its length counted before) */
 	if (!jj_truthy(kill)) {
