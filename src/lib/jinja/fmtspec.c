@@ -563,8 +563,8 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 		}
 	}
 	/* CPython skips this check for any argument with __getitem__ but a tuple or str: dicts, lists,
-	 * ranges (not generators or dict views) */
-	const int getitem = args.t == V_LIST && !args.u.l->tuple && !args.u.l->gen && (!args.u.l->view || args.u.l->view == 4);
+	 * ranges (not generators or dict views), and jinja2's Undefined (whose __getitem__ raises) */
+	const int getitem = (args.t == V_LIST && !args.u.l->tuple && !args.u.l->gen && (!args.u.l->view || args.u.l->view == 4)) || args.t == V_UNDEF;
 	if (!is_map && !getitem && ai < t->n) jj_fail(R->e, line, "TypeError: not all arguments converted during string formatting");
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
 	jj_live_pop(R, &b);
