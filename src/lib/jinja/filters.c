@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* jinja2's make_attrgetter: "a.b.0" looks up a, then b, then item 0 */
-/* jinja2's make_attrgetter: the dotted path's items in turn; dflt (NULL:
- * none) stands in for each undefined step, else a step past an undefined
- * value is its UndefinedError */
+/* jinja2's make_attrgetter: "a.b.0" looks up a, then b, then item 0, each
+ * through the sandbox's getitem; dflt (NULL: none) stands in for each
+ * undefined step. A step on an undefined value (the item itself, or what
+ * a step before found) is its UndefinedError: Undefined's __getitem__
+ * raises, and getitem lets that through. */
 static value attr_path_d(rt *R, int line, value x, value attr, const value *dflt)
 {
+	if (x.t == V_UNDEF) jj_fail(R->e, line, "UndefinedError: an item is undefined");
 	if (attr.t == V_INT) return x.t == V_LIST || x.t == V_STR || x.t == V_DICT ? jj_getitem(R, line, x, attr) : V(V_UNDEF);
 	if (attr.t != V_STR) jj_fail(R->e, line, "an attribute name must be a string, not a %s", jj_tname(attr.t));
 	const char *p = attr.u.s.p, *end = p + attr.u.s.n;
