@@ -171,7 +171,9 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 	int64_t step = st.t == V_INT ? st.u.i : 1;
 	if ((o.t != V_LIST && o.t != V_STR) || (o.t == V_LIST && o.u.l->gen)) {
 		/* jinja2's code slices directly (a TypeError); its as_const goes
-		 * through the sandbox's getitem, which makes that undefined */
+		 * through the sandbox's getitem, which makes that undefined, but
+		 * for an undefined value, whose __getitem__ raises */
+		if (o.t == V_UNDEF) jj_fail(R->e, line, "a slice of an undefined value");
 		if (R->folding) return V(V_UNDEF);
 		jj_fail(R->e, line, "TypeError: '%s' object is not subscriptable", o.t == V_LIST ? "generator" : jj_tname(o.t));
 	}
