@@ -1297,7 +1297,9 @@ value jj_apply_filter(rt *R, const node *n, value v, const args *a)
 	if (f && (f->fold == JF_CONTEXT || f->fold == JF_ITER)) return lazy_filter(R, f, n, v, a);
 	if (f) {
 		value r = f->fn(R, n, v, a, f->mode);
-		if (f->fold == JF_ITER_NOW) r = as_generator(R, r);
+		/* reversed(x) is an iterator; a generator has no reversed(), so
+		 * jinja2 makes it a list */
+		if (f->fold == JF_ITER_NOW && !(v.t == V_LIST && v.u.l->gen)) r = as_generator(R, r);
 		if (r.t == V_STR && f->markup != JM_AS_MADE) r.markup = f->markup == JM_KEEP && v.t == V_STR && v.markup;
 		return r;
 	}

@@ -170,7 +170,8 @@ typedef struct args { value *v; int n; int nk; const char **kn; size_t *kl; valu
  * function taking the context (map, select, ...): never folded, run when
  * read. JF_ITER: a generator function (items, unique, ...): folded, its
  * iterator never replaces the node, run when read. JF_ITER_NOW: reverse,
- * an iterator made at once (a string for a string).
+ * an iterator made at once (a string for a string, a list for a
+ * generator).
  * markup: what its string result is when the input is a Markup (JM_KEEP:
  * soft_str and Markup's methods keep it; JM_PLAIN: str() or a join drops
  * it; JM_AS_MADE: what the filter set, as safe and escape do). */
