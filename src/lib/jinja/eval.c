@@ -660,13 +660,43 @@ static value eval(rt *R, const node *n)
 value jj_eval(rt *R, const node *n) { return eval(R, n); }
 
 static vlist *for_items(rt *R, const node *n, value it);
+
+/* v's items for k targets, as Python unpacks: any iterable (a string's
+ * characters, a dict's keys, what is left of a generator), exactly k */
+static vlist *unpack(rt *R, const node *n, value v, int k)
+{
+	if (v.t == V_STR || v.t == V_DICT || v.t == V_NS || v.t == V_UNDEF || v.t == V_LIST) v = vlistv(for_items(R, n, v));
+	else jj_fail(R->e, n->line, "TypeError: cannot unpack non-iterable %s object", jj_tname(v.t));
+	if (v.u.l->n < (size_t)k) jj_fail(R->e, n->line, "ValueError: not enough values to unpack (expected %d, got %zu)", k, v.u.l->n);
+	if (v.u.l->n > (size_t)k) jj_fail(R->e, n->line, "ValueError: too many values to unpack (expected %d)", k);
+	return v.u.l;
+}
+
+/* ns.attr = v: only a namespace takes an attribute */
+static void set_ns_attr(rt *R, frame *f, const node *n, const char *ns, size_t nl, const char *attr, size_t al, value v)
+{
+	value o = jj_lookup(f, ns, nl);
+	if (o.t != V_NS) jj_fail(R->e, n->line, "cannot set an attribute of a %s (only of a namespace)", jj_tname(o.t));
+	jj_dict_set(R, o.u.d, attr, al, v);
+}
+
+/* v into a target tree (n: the statement, for errors) */
+static void assign_tree(rt *R, frame *f, const node *n, const node *t, value v)
+{
+	if (t->type == E_NAME) { jj_frame_set(R, f, t->name, t->nlen, v); return; }
+	if (t->type == E_ATTR) { set_ns_attr(R, f, n, t->a->name, t->a->nlen, t->name, t->nlen, v); return; }
+	vlist *items = unpack(R, n, v, t->args.n);
+	for (int i = 0; i < t->args.n; i++) assign_tree(R, f, n, t->args.v[i], items->v[i]);
+}
+
+/* v into the targets of a for or set statement */
 static void assign_targets(rt *R, frame *f, const node *n, value v)
 {
-	if (n->ntn == 1) { jj_frame_set(R, f, n->tn[0], n->tl[0], v); return; }
-	/* Python unpacks any iterable: a string's characters, a dict's keys too */
-	if (v.t == V_STR || v.t == V_DICT) v = vlistv(for_items(R, n, v));
-	if (v.t != V_LIST || v.u.l->n != (size_t)n->ntn) jj_fail(R->e, n->line, "cannot unpack into %d names", n->ntn);
-	for (int i = 0; i < n->ntn; i++) jj_frame_set(R, f, n->tn[i], n->tl[i], v.u.l->v[i]);
+	if (n->tgt) { assign_tree(R, f, n, n->tgt, v); return; }
+	if (n->name2) { set_ns_attr(R, f, n, n->name, n->nlen, n->name2, n->n2len, v); return; }
+	if (n->ntn <= 1) { jj_frame_set(R, f, n->name ? n->name : n->tn[0], n->name ? n->nlen : n->tl[0], v); return; }
+	vlist *items = unpack(R, n, v, n->ntn);
+	for (int i = 0; i < n->ntn; i++) jj_frame_set(R, f, n->tn[i], n->tl[i], items->v[i]);
 }
 
 
@@ -797,18 +827,7 @@ static value call_loop(rt *R, int line, value loop, const args *a)
 }
 
 /* set name = v, set a, b = v, set ns.attr = v */
-static void exec_set(rt *R, const node *n, frame *f)
-{
-	value v = eval(R, n->a);
-	if (n->name2) {
-		value ns = jj_lookup(f, n->name, n->nlen);
-		if (ns.t != V_NS) jj_fail(R->e, n->line, "cannot set an attribute of a %s (only of a namespace)", jj_tname(ns.t));
-		jj_dict_set(R, ns.u.d, n->name2, n->n2len, v);
-		return;
-	}
-	if (n->ntn > 1) { assign_targets(R, f, n, v); return; }
-	jj_frame_set(R, f, n->name, n->nlen, v);
-}
+static void exec_set(rt *R, const node *n, frame *f) { assign_targets(R, f, n, eval(R, n->a)); }
 
 /* A body rendered into a string of the arena (set and filter blocks) */
 static value capture_body(rt *R, const nlist *body, frame *f)
@@ -914,7 +933,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_SETBLOCK: {
 		value v = capture_body(R, &n->body, f);
 		if (n->a && !R->brk && !R->cont) v = filter_body(R, n->a, f, v);   /* {% set x | filters %} */
-		if (!R->brk && !R->cont) jj_frame_set(R, f, n->name, n->nlen, v);   /* a break in the body skips the assignment */
+		if (!R->brk && !R->cont) assign_targets(R, f, n, v);   /* a break in the body skips the assignment */
 		return;
 	}
 	case N_MACRO: {

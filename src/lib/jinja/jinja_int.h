@@ -95,6 +95,9 @@ struct node {
 	nlist conds;                /* N_IF conditions; bodies in bodies[] */
 	nlist *bodies;
 	const char **tn; size_t *tl; int ntn;   /* for targets, macro parameters */
+	node *tgt;                  /* N_FOR, N_SET, N_SETBLOCK: targets the plain forms do not hold
+	                             * (nested, (a,), (), ns.attr in a tuple): E_TUPLE of E_NAME,
+	                             * E_ATTR (ns.attr: a the name) and E_TUPLE */
 	nlist defaults;             /* macro parameter defaults (NULL: none) */
 	node *dyn_args, *dyn_kwargs; /* calls: *args and **kwargs */
 	const struct jj_filter *filt;   /* E_FILTER: resolved when parsed (NULL: unknown, fails if reached) */

@@ -370,20 +370,85 @@ static void tag_end(parser *P)
  * keyword's index goes to *which, the parser stands after the keyword. */
 static nlist parse_body(parser *P, const char *const *stop, int *which);
 
-static void name_list(parser *P, node *n)
+/* Assignment targets, as jinja2's parse_assign_target reads them: names,
+ * ns.attr (in set, outside parentheses), and tuples of targets, nested
+ * in parentheses. A trailing comma ends a tuple only before the tag's end
+ * or ')': jinja2's extra_end_rules never match (test_any is given a
+ * tuple), so in "for a, in xs" the 'in' is a second name. */
+static int is_const_name(const tok_t *t)
 {
-	do {
-		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected");
-		int k = n->ntn;
-		const char **tn = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tn);
-		size_t *tl = arena_alloc(P->ar, (size_t)(k + 1) * sizeof *tl);
-		if (k) { memcpy(tn, n->tn, (size_t)k * sizeof *tn); memcpy(tl, n->tl, (size_t)k * sizeof *tl); }
-		tn[k] = P->cur.p; tl[k] = P->cur.n;
-		n->tn = tn; n->tl = tl; n->ntn = k + 1;
+	static const char *const k[] = { "true", "false", "none", "True", "False", "None" };
+	for (size_t i = 0; i < sizeof k / sizeof *k; i++)
+		if (t->n == strlen(k[i]) && !memcmp(t->p, k[i], t->n)) return 1;
+	return 0;
+}
+
+static node *target_tuple(parser *P, int ns, int paren);
+
+static node *target_primary(parser *P, int ns)
+{
+	if (P->cur.t == T_NAME) {
+		if (is_const_name(&P->cur)) jj_fail(P->e, P->line, "can't assign to '%.*s'", (int)P->cur.n, P->cur.p);
+		node *t = mk(P, E_NAME);
+		t->name = P->cur.p; t->nlen = P->cur.n;
 		jj_next_tok(P);
+		if (ns && is_op(P, ".")) {
+			jj_next_tok(P);
+			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "an attribute expected after '.' in set");
+			node *at = mk(P, E_ATTR);
+			at->a = t;
+			at->name = P->cur.p; at->nlen = P->cur.n;
+			jj_next_tok(P);
+			return at;
+		}
+		return t;
+	}
+	if (is_op(P, "(")) {
+		jj_next_tok(P);
+		node *t;
+		if (is_op(P, ")")) t = mk(P, E_TUPLE);   /* () = [] is Python's too */
+		else t = target_tuple(P, 0, 1);
+		expect_op(P, ")");
+		return t;
+	}
+	if (P->cur.t == T_END) jj_fail(P->e, P->line, "a name expected");
+	jj_fail(P->e, P->line, "can't assign to '%.*s'", (int)P->cur.n, P->cur.p);
+}
+
+/* a, b, ... : one target alone is itself; inside parentheses jinja2 reads
+ * whole expressions, of which only targets can be assigned */
+static node *target_tuple(parser *P, int ns, int paren)
+{
+	node *t = mk(P, E_TUPLE);
+	int is_tuple = 0;
+	while (1) {
+		if (t->args.n && (P->cur.t == T_END || is_op(P, ")"))) break;
+		nl_push(P, &t->args, target_primary(P, ns));
+		if (paren && !is_op(P, ",") && !is_op(P, ")")) jj_fail(P->e, P->line, "can't assign to an expression");
 		if (!is_op(P, ",")) break;
+		is_tuple = 1;
 		jj_next_tok(P);
-	} while (1);
+	}
+	return is_tuple ? t : t->args.v[0];
+}
+
+/* n's targets from the tree t: a name (name), ns.attr (name, name2), two
+ * or more plain names (tn, tl, ntn), else the tree itself (tgt) */
+static void set_targets(parser *P, node *n, node *t)
+{
+	if (t->type == E_NAME) {
+		n->name = t->name; n->nlen = t->nlen;
+		n->tn = &n->name; n->tl = &n->nlen; n->ntn = 1;
+		return;
+	}
+	if (t->type == E_ATTR) { n->name = t->a->name; n->nlen = t->a->nlen; n->name2 = t->name; n->n2len = t->nlen; return; }
+	int flat = t->args.n >= 2;
+	for (int i = 0; i < t->args.n && flat; i++) flat = t->args.v[i]->type == E_NAME;
+	if (!flat) { n->tgt = t; return; }
+	n->tn = arena_alloc(P->ar, (size_t)t->args.n * sizeof *n->tn);
+	n->tl = arena_alloc(P->ar, (size_t)t->args.n * sizeof *n->tl);
+	for (int i = 0; i < t->args.n; i++) { n->tn[i] = t->args.v[i]->name; n->tl[i] = t->args.v[i]->nlen; }
+	n->ntn = t->args.n;
 }
 
 /* (a, b=default, ...) after the '(' of a macro or call block, up to and past ')' */
@@ -471,7 +536,7 @@ static node *parse_if(parser *P)
 static node *parse_for(parser *P)
 {
 	node *n = mk(P, N_FOR);
-	name_list(P, n);
+	set_targets(P, n, target_tuple(P, 0, 0));
 	if (!is_kw(P, "in")) jj_fail(P->e, P->line, "'in' expected in a for statement");
 	jj_next_tok(P);
 	n->a = parse_or(P);     /* an inline if belongs to the loop, not the expression */
@@ -488,37 +553,11 @@ static node *parse_for(parser *P)
 	return n;
 }
 
-/* set's targets after "set": name, ns.attr, or a, b, ... */
-static node *parse_set_targets(parser *P)
-{
-	if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected after set");
-	node *n = mk(P, N_SET);
-	n->name = P->cur.p; n->nlen = P->cur.n;
-	jj_next_tok(P);
-	if (is_op(P, ".")) {
-		jj_next_tok(P);
-		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "an attribute expected after '.' in set");
-		n->name2 = P->cur.p; n->n2len = P->cur.n;
-		jj_next_tok(P);
-	} else if (is_op(P, ",")) {
-		/* set a, b = ... */
-		P->p = P->cur.p; /* re-read from ',' via name_list: rebuild */
-		n->tn = NULL; n->ntn = 0;
-		const char **tn = arena_alloc(P->ar, sizeof *tn);
-		size_t *tl = arena_alloc(P->ar, sizeof *tl);
-		tn[0] = n->name; tl[0] = n->nlen;
-		n->tn = tn; n->tl = tl; n->ntn = 1;
-		jj_next_tok(P);   /* ',' */
-		jj_next_tok(P);
-		name_list(P, n);
-	}
-	return n;
-}
-
 /* {% set targets = expr %} or the block {% set name %}...{% endset %} */
 static node *parse_set(parser *P)
 {
-	node *n = parse_set_targets(P);
+	node *n = mk(P, N_SET);
+	set_targets(P, n, target_tuple(P, 1, 0));
 	if (is_op(P, "=")) {
 		jj_next_tok(P);
 		n->a = parse_expr(P);
@@ -531,7 +570,6 @@ static node *parse_set(parser *P)
 		tag_end(P);
 		return n;
 	}
-	if (n->name2 || n->ntn) jj_fail(P->e, P->line, "a block set takes one plain name");
 	if (is_op(P, "|")) {
 		/* {% set x | f %}: the filters over the rendered body, bound as a filter block binds it */
 		node *ph = mk(P, E_NAME);
