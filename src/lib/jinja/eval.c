@@ -774,8 +774,25 @@ static value loop_object(rt *R, const vlist *sel, size_t i, loopctx *lc)
 	return loop;
 }
 
-/* One level of a for loop over items, at depth (1 outside any loop(...) call) */
-static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth)
+/* What a for loop walks, without raising a later failure: a generator
+ * that fails past its items gives them, and the failure in *err, which the
+ * loop meets when it runs out of them (not if it breaks first) */
+static vlist *loop_items(rt *R, const node *n, value it, const vlist **failing)
+{
+	*failing = NULL;
+	if (it.t == V_LIST && it.u.l->gen && it.u.l->err) {
+		vlist *g = it.u.l, *items = jj_list_new(R, g->n - g->pos + 1);
+		for (size_t i = g->pos; i < g->n; i++) jj_list_push(R, items, g->v[i]);
+		g->pos = g->n;
+		*failing = g;
+		return items;
+	}
+	return for_items(R, n, it);
+}
+
+/* One level of a for loop over items, at depth (1 outside any loop(...)
+ * call); failing: the generator whose failure follows the items, or NULL */
+static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth, const vlist *failing)
 {
 	frame *bodyf = arena_alloc(R->ar, sizeof *bodyf);   /* in the arena: a macro defined in the loop keeps its scope */
 	memset(bodyf, 0, sizeof *bodyf);
@@ -785,21 +802,27 @@ static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth)
 	vlist *sel = n->b ? for_select(R, n, items, bodyf) : items;
 	/* jinja2 marks the loop iterated at the end of its body, so the else
 	 * also runs when every round ended in break or continue */
-	int iterated = 0;
+	int iterated = 0, broke = 0;
 	for (size_t i = 0; i < sel->n; i++) {
 		if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
 		bodyf->n = 0;
 		jj_frame_set(R, bodyf, "loop", 4, loop_object(R, sel, i, lc));
 		assign_targets(R, bodyf, n, sel->v[i]);
 		exec_body(R, &n->body, bodyf);
-		if (R->brk) { R->brk = 0; break; }
+		if (R->brk) { R->brk = 0; broke = 1; break; }
 		if (!R->cont) iterated = 1;
 		R->cont = 0;
 	}
+	if (failing && !broke) jj_fail_again(R->e, failing->err, failing->err_unsupported);
 	if (!iterated) exec_body(R, &n->orelse, f);
 }
 
-static void exec_for(rt *R, const node *n, frame *f) { run_for(R, n, f, for_items(R, n, eval(R, n->a)), 1); }
+static void exec_for(rt *R, const node *n, frame *f)
+{
+	const vlist *failing;
+	vlist *items = loop_items(R, n, eval(R, n->a), &failing);
+	run_for(R, n, f, items, 1, failing);
+}
 
 /* loop(items) in a recursive loop: the loop's body over items, one level
  * deeper, rendered into a string; jinja2's error for a loop without the marker */
@@ -811,13 +834,14 @@ static value call_loop(rt *R, int line, value loop, const args *a)
 	if (++R->depth > 64) jj_fail(R->e, line, "recursive loop calls nested more than 64 deep");
 	node at = *lc->n;
 	at.line = line;
-	vlist *items = for_items(R, &at, a->v[0]);
+	const vlist *failing;
+	vlist *items = loop_items(R, &at, a->v[0], &failing);
 	strbuf *saved = R->out;
 	strbuf out = {0};
 	jj_live_push(R, &out);
 	R->out = &out;
 	frame *sf = R->cur;
-	run_for(R, lc->n, lc->f, items, lc->depth + 1);
+	run_for(R, lc->n, lc->f, items, lc->depth + 1, failing);
 	R->cur = sf;
 	R->out = saved;
 	R->depth--;

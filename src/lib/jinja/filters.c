@@ -234,8 +234,9 @@ static value f_first(rt *R, const node *n, value v, const args *a, int mode)
 		/* first: next(iter(g)), one item used; last: reversed(g) is a TypeError */
 		if (mode) jj_fail(R->e, line, "TypeError: 'generator' object is not reversible");
 		vlist *g = v.u.l;
+		if (g->pos < g->n) return g->v[g->pos++];
 		if (g->err) jj_fail_again(R->e, g->err, g->err_unsupported);
-		return g->pos < g->n ? g->v[g->pos++] : V(V_UNDEF);
+		return V(V_UNDEF);
 	}
 	vlist *l = jj_to_items(R, line, v, (mode == 0) ? "first" : "last");
 	if (!l->n) return V(V_UNDEF);
@@ -1267,28 +1268,104 @@ static value as_generator(rt *R, value r)
  * the first read, not here (if (xs|map('x')) takes the branch whatever
  * map would raise). The items are made now; a failure becomes a generator
  * that raises it when read. */
-static value lazy_filter(rt *R, const jj_filter *f, const node *n, value v, const args *a)
+/* f over v: 1 with the result in *out, or 0 when it raised (the error in
+ * R->e, the state as it was before) */
+static int try_filter(rt *R, const jj_filter *f, const node *n, value v, const args *a, value *out)
 {
 	jmp_buf outer;
 	memcpy(outer, R->e->jb, sizeof outer);
 	const int nlive = R->nlive, depth = R->depth;
 	frame *const cur = R->cur;
-	strbuf *const out = R->out;
+	strbuf *const o = R->out;
 	if (setjmp(R->e->jb)) {
 		memcpy(R->e->jb, outer, sizeof outer);
 		jj_live_unwind(R, nlive);
 		R->depth = depth;
 		R->cur = cur;
-		R->out = out;
-		vlist *g = jj_list_new(R, 1);
-		g->gen = 1;
-		g->err = rdup(R, R->e->msg, strlen(R->e->msg));
-		g->err_unsupported = R->e->unsupported;
-		return vlistv(g);
+		R->out = o;
+		return 0;
 	}
-	value r = f->fn(R, n, v, a, f->mode);
+	*out = f->fn(R, n, v, a, f->mode);
 	memcpy(R->e->jb, outer, sizeof outer);
-	return as_generator(R, r);
+	return 1;
+}
+
+/* A generator of items[0..n), used by none yet */
+static vlist *gen_of(rt *R, value *items, size_t n)
+{
+	vlist *g = jj_list_new(R, n + 1);
+	for (size_t i = 0; i < n; i++) jj_list_push(R, g, items[i]);
+	g->gen = 1;
+	return g;
+}
+
+/* Whether f yields item by item as it reads (map, select, reject,
+ * selectattr, rejectattr, unique): what it gives before an item fails is
+ * what it gives over the items before that one */
+static int streams(const jj_filter *f) { return f->fn == f_map || (f->fn == f_sort && f->mode == 1); }
+
+/* jinja2's generator filters run when first read, and yield until they
+ * fail: a generator here holds the items they yield before the failure,
+ * and the failure, raised by the read that goes past them (jj_list_take,
+ * first, in, a for loop that does not break). An input generator that
+ * fails later is read to its failure, which the output then meets at its
+ * end. */
+static value lazy_filter(rt *R, const jj_filter *f, const node *n, value v, const args *a)
+{
+	const char *err = NULL;
+	int err_unsupported = 0;
+	value in = v;
+	if (v.t == V_LIST && v.u.l->gen && v.u.l->err) {
+		vlist *g = v.u.l;
+		err = g->err;
+		err_unsupported = g->err_unsupported;
+		in = vlistv(gen_of(R, g->v + g->pos, g->n - g->pos));
+		g->pos = g->n;
+	}
+	/* the items, for the prefixes tried if f fails on one */
+	value *items = NULL;
+	size_t nitems = 0;
+	if (in.t == V_LIST && in.u.l->gen) { items = in.u.l->v + in.u.l->pos; nitems = in.u.l->n - in.u.l->pos; }
+	value r;
+	if (try_filter(R, f, n, in, a, &r)) {
+		r = as_generator(R, r);
+		if (err) {
+			/* batch yields a batch when the item after it is read, and
+			 * slice reads all first: neither yields the batch or slice
+			 * the failure cut short */
+			if (f->fn == f_batch && r.u.l->n) r.u.l->n--;
+			if (f->fn == f_slice) r.u.l->n = 0;
+			r.u.l->err = err;
+			r.u.l->err_unsupported = err_unsupported;
+		}
+		return r;
+	}
+	err = rdup(R, R->e->msg, strlen(R->e->msg));
+	err_unsupported = R->e->unsupported;
+	vlist *g = NULL;
+	if (streams(f) && !items && in.t != V_UNDEF) {
+		/* a list, a dict's keys, a string's characters */
+		value whole;
+		const jj_filter list = { "list", f_list, 0, JF_FOLDS, JM_AS_MADE };
+		if (try_filter(R, &list, n, in, NULL, &whole)) { items = whole.u.l->v; nitems = whole.u.l->n; }
+	}
+	if (streams(f) && items) {
+		/* the longest prefix f gets through: an item fails or not by itself */
+		size_t lo = 0, hi = nitems;   /* the prefix of hi items fails */
+		value best;
+		int have = try_filter(R, f, n, vlistv(gen_of(R, items, 0)), a, &best);
+		while (have && hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			value t;
+			if (try_filter(R, f, n, vlistv(gen_of(R, items, mid)), a, &t)) { lo = mid; best = t; }
+			else hi = mid;
+		}
+		if (have) g = as_generator(R, best).u.l;
+	}
+	if (!g) { g = jj_list_new(R, 1); g->gen = 1; }
+	g->err = err;
+	g->err_unsupported = err_unsupported;
+	return vlistv(g);
 }
 
 value jj_apply_filter(rt *R, const node *n, value v, const args *a)

@@ -364,11 +364,11 @@ int jj_contains(rt *R, int line, value hay, value needle)
 	}
 	if (hay.t == V_LIST) {
 		vlist *l = hay.u.l;
-		if (l->gen && l->err) jj_fail_again(R->e, l->err, l->err_unsupported);
-		/* in a generator: it is used up to the item found */
+		/* in a generator: it is used up to the item found, or to its failure */
 		for (size_t i = l->gen ? l->pos : 0; i < l->n; i++)
 			if (jj_vequal_py(R, line, l->v[i], needle, 1)) { if (l->gen) l->pos = i + 1; return 1; }
 		if (l->gen) l->pos = l->n;
+		if (l->gen && l->err) jj_fail_again(R->e, l->err, l->err_unsupported);
 		return 0;
 	}
 	if (hay.t == V_DICT || hay.t == V_NS) {
