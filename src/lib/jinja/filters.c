@@ -1416,13 +1416,17 @@ static int t_even(rt *R, int line, value v, const value *targs, int mode)
 	if (v.t == V_INT || v.t == V_BOOL) { int64_t x = v.t == V_INT ? v.u.i : v.u.b; return (x % 2 == 0) == !mode; }
 	if (v.t == V_BIG) return (v.u.big->d[0] % 2 == 0) == !mode;
 	if (v.t == V_FLOAT) { double m = fmod(v.u.f, 2); if (m < 0) m += 2; return !mode ? m == 0 : m == 1; }
-	jj_fail(R->e, line, "test %s of a %s", mode ? "odd" : "even", jj_tname(v.t));
+	/* value % 2 == 0 (== 1): a string is formatted with 2, and no string is a number */
+	if (v.t == V_STR) { jj_percent_format(R, line, v, vint(2)); return 0; }
+	jj_fail(R->e, line, "TypeError: unsupported operand type(s) for %%: '%s' and 'int'", jj_tname(v.t));
 }
 static int t_divisibleby(rt *R, int line, value v, const value *targs, int mode)
 {
 	(void)mode;
 	int vnum = jj_isint(v) || v.t == V_FLOAT, dnum = jj_isint(targs[0]) || targs[0].t == V_FLOAT;
-	if (!vnum || !dnum) jj_fail(R->e, line, "unsupported: divisibleby on a %s", jj_tname(vnum ? targs[0].t : v.t));
+	/* value % num == 0: a string is formatted with num, and is no number */
+	if (v.t == V_STR) { jj_percent_format(R, line, v, targs[0]); return 0; }
+	if (!vnum || !dnum) jj_fail(R->e, line, "TypeError: unsupported operand type(s) for %%: '%s' and '%s'", jj_tname(v.t), jj_tname(targs[0].t));
 	if (v.t == V_FLOAT || targs[0].t == V_FLOAT) {
 		/* jinja2: value % num == 0; Python's float % only moves a non-zero
 		 * fmod by num, never onto 0, so fmod decides (NaN and inf: False) */
