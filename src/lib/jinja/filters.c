@@ -482,8 +482,8 @@ static value f_sort(rt *R, const node *n, value v, const args *a, int mode)
 			k = vlistv(kl);
 		} else k = sort_key(R, attr.t != V_NONE ? attr_path(R, line, x, attr) : x, cs);
 		if (mode == 1) {
-			/* a set of the keys: a list or dict is unhashable */
-			if ((k.t == V_LIST && !k.u.l->tuple) || k.t == V_DICT) jj_fail(R->e, line, "TypeError: unhashable type: '%s'", jj_tname(k.t));
+			/* a set of the keys: each must hash */
+			if (jj_unhashable(k)) jj_fail(R->e, line, "TypeError: unhashable type: '%s'", jj_unhashable(k));
 			int dup = 0;
 			for (size_t j = 0; j < l->n && !dup; j++) dup = jj_vequal(keys[j], k);
 			if (dup) continue;

@@ -272,8 +272,10 @@ extern const char jj_missing_filters[], jj_missing_tests[];
 int jj_contains(rt *R, int line, value hay, value needle);
 size_t jj_cp_offset(const char *p, size_t n, size_t k);
 value *jj_dict_find(const vdict *d, const char *k, size_t n);
-/* keys of any type: key i as a value, the entry of a key (NULL: none), set */
+/* keys of any type: key i as a value, the entry of a key (NULL: none), set;
+ * jj_unhashable: the type hash() refuses in a value (NULL: it hashes) */
 value jj_dict_key(const vdict *d, size_t i);
+const char *jj_unhashable(value v);
 value *jj_dict_findv(const vdict *d, value key);
 void jj_dict_setv(rt *R, int line, vdict *d, value key, value v);
 vdict *jj_dict_new(rt *R);

@@ -108,6 +108,23 @@ value jj_dict_key(const vdict *d, size_t i)
 	return d->k[i].p ? vstr(d->k[i].p, d->k[i].n) : d->kv[i];
 }
 
+/* The type name Python's hash() refuses in v, or NULL: lists, dicts and
+ * the set-like dict views, also inside a tuple; a range, dict_values, a
+ * generator, the loop object and a namespace hash by identity or value */
+const char *jj_unhashable(value v)
+{
+	if (v.t == V_DICT) return v.u.d->loop ? NULL : "dict";
+	if (v.t != V_LIST || v.u.l->gen) return NULL;
+	vlist *l = v.u.l;
+	if (l->view) return l->view == 1 ? "dict_items" : l->view == 2 ? "dict_keys" : NULL;
+	if (!l->tuple) return "list";
+	for (size_t i = 0; i < l->n; i++) {
+		const char *u = jj_unhashable(l->v[i]);
+		if (u) return u;
+	}
+	return NULL;
+}
+
 value *jj_dict_findv(const vdict *d, value key)
 {
 	if (key.t == V_STR) return jj_dict_find(d, key.u.s.p, key.u.s.n);
@@ -121,8 +138,11 @@ value *jj_dict_findv(const vdict *d, value key)
 void jj_dict_setv(rt *R, int line, vdict *d, value key, value v)
 {
 	if (key.t == V_STR) { jj_dict_set(R, d, key.u.s.p, key.u.s.n, v); return; }
-	if ((key.t == V_LIST && !key.u.l->tuple) || key.t == V_DICT || key.t == V_NS || key.t == V_UNDEF)
-		jj_fail(R->e, line, "unhashable type: '%s'", key.t == V_NS ? "Namespace" : key.t == V_UNDEF ? "Undefined" : jj_tname(key.t));
+	const char *u = jj_unhashable(key);
+	if (u) jj_fail(R->e, line, "TypeError: unhashable type: '%s'", u);
+	/* Python keys these by identity (and a generator or view too): not kept here */
+	if (key.t == V_NS || key.t == V_UNDEF || (key.t == V_LIST && !key.u.l->tuple))
+		jj_fail(R->e, line, "unsupported: %s as a dict key", key.t == V_NS ? "a namespace" : key.t == V_UNDEF ? "an undefined value" : "a generator, range or view");
 	value *x = jj_dict_findv(d, key);
 	if (x) { *x = v; return; }   /* the first key stays: {1: 'a', true: 'b'} is {1: 'b'} */
 	dict_grow(R, d);
@@ -364,6 +384,10 @@ int jj_contains(rt *R, int line, value hay, value needle)
 	}
 	if (hay.t == V_LIST) {
 		vlist *l = hay.u.l;
+		/* dict_keys hashes the needle; dict_items takes a (key, value) tuple and hashes the key */
+		if (l->view == 2 && jj_unhashable(needle)) jj_fail(R->e, line, "TypeError: unhashable type: '%s'", jj_unhashable(needle));
+		if (l->view == 1 && needle.t == V_LIST && needle.u.l->tuple && needle.u.l->n == 2 && jj_unhashable(needle.u.l->v[0]))
+			jj_fail(R->e, line, "TypeError: unhashable type: '%s'", jj_unhashable(needle.u.l->v[0]));
 		/* in a generator: it is used up to the item found, or to its failure */
 		for (size_t i = l->gen ? l->pos : 0; i < l->n; i++)
 			if (jj_vequal_py(R, line, l->v[i], needle, 1)) { if (l->gen) l->pos = i + 1; return 1; }
@@ -373,9 +397,8 @@ int jj_contains(rt *R, int line, value hay, value needle)
 	}
 	if (hay.t == V_DICT || hay.t == V_NS) {
 		/* a key must be hashable: a list or dict is Python's TypeError */
-		if ((needle.t == V_LIST && !needle.u.l->tuple && !needle.u.l->gen && needle.u.l->view != 4 && needle.u.l->view != 3) ||
-		    needle.t == V_DICT || needle.t == V_NS)   /* dict_values, ranges, generators hash by identity */
-			jj_fail(R->e, line, "TypeError: unhashable type: '%s'", jj_tname(needle.t));
+		const char *u = jj_unhashable(needle);
+		if (u) jj_fail(R->e, line, "TypeError: unhashable type: '%s'", u);
 		return jj_dict_findv(hay.u.d, needle) != NULL;
 	}
 	/* jinja2's Undefined iterates as empty: x in undefined is false */
