@@ -445,6 +445,17 @@ vlist *jj_splitlines(rt *R, value s, int keepends)
 	return l;
 }
 
+/* The length of the whitespace character that ends at p[e] (0: none) */
+static size_t ws_before(const char *p, size_t e)
+{
+	size_t b = e - 1;
+	while (b > 0 && e - b < 4 && ((unsigned char)p[b] & 0xC0) == 0x80) b--;
+	return jj_ws_len(p + b, e - b) == e - b ? e - b : 0;
+}
+
+/* str.split and rsplit as CPython's: without a separator, runs of Unicode
+ * whitespace, no empty strings, and past maxsplit the rest of the string
+ * from its next non-space on (up to its last non-space, for rsplit) */
 value jj_split(rt *R, value s, value sep, int64_t maxsplit, int right)
 {
 	vlist *l = jj_list_new(R, 8);
@@ -459,11 +470,12 @@ value jj_split(rt *R, value s, value sep, int64_t maxsplit, int right)
 			vlist *tmp = jj_list_new(R, 8);
 			size_t e = n;
 			while (e > 0) {
-				while (e > 0 && jj_ws_len(p + e - 1, 1) && (unsigned char)p[e - 1] < 0x80) e--;
+				size_t w;
+				while (e > 0 && (w = ws_before(p, e))) e -= w;
 				if (!e) break;
 				size_t b = e;
 				if (maxsplit >= 0 && splits >= maxsplit) { b = 0; jj_list_push(R, tmp, vstr(p, e)); break; }
-				while (b > 0 && !((unsigned char)p[b - 1] < 0x80 && jj_ws_len(p + b - 1, 1))) b--;
+				while (b > 0 && !ws_before(p, b)) b--;
 				jj_list_push(R, tmp, vstr(p + b, e - b));
 				splits++;
 				e = b;
@@ -475,7 +487,7 @@ value jj_split(rt *R, value s, value sep, int64_t maxsplit, int right)
 			size_t w;
 			while (i < n && (w = jj_ws_len(p + i, n - i))) i += w;
 			if (i >= n) break;
-			if (maxsplit >= 0 && splits >= maxsplit) { size_t e = n; while (e > i && jj_ws_len(p + e - 1, 1) && (unsigned char)p[e - 1] < 0x80) e--; jj_list_push(R, l, vstr(p + i, e - i)); break; }
+			if (maxsplit >= 0 && splits >= maxsplit) { jj_list_push(R, l, vstr(p + i, n - i)); break; }
 			size_t st = i;
 			while (i < n && !jj_ws_len(p + i, n - i)) { uint32_t cp; i += (size_t)utf8_decode(p + i, n - i, &cp); }
 			jj_list_push(R, l, vstr(p + st, i - st));
