@@ -661,17 +661,6 @@ value jj_eval(rt *R, const node *n) { return eval(R, n); }
 
 static vlist *for_items(rt *R, const node *n, value it);
 
-/* v's items for k targets, as Python unpacks: any iterable (a string's
- * characters, a dict's keys, what is left of a generator), exactly k */
-static vlist *unpack(rt *R, const node *n, value v, int k)
-{
-	if (v.t == V_STR || v.t == V_DICT || v.t == V_NS || v.t == V_UNDEF || v.t == V_LIST) v = vlistv(for_items(R, n, v));
-	else jj_fail(R->e, n->line, "TypeError: cannot unpack non-iterable %s object", jj_tname(v.t));
-	if (v.u.l->n < (size_t)k) jj_fail(R->e, n->line, "ValueError: not enough values to unpack (expected %d, got %zu)", k, v.u.l->n);
-	if (v.u.l->n > (size_t)k) jj_fail(R->e, n->line, "ValueError: too many values to unpack (expected %d)", k);
-	return v.u.l;
-}
-
 /* ns.attr = v: only a namespace takes an attribute */
 static void set_ns_attr(rt *R, frame *f, const node *n, const char *ns, size_t nl, const char *attr, size_t al, value v)
 {
@@ -685,7 +674,7 @@ static void assign_tree(rt *R, frame *f, const node *n, const node *t, value v)
 {
 	if (t->type == E_NAME) { jj_frame_set(R, f, t->name, t->nlen, v); return; }
 	if (t->type == E_ATTR) { set_ns_attr(R, f, n, t->a->name, t->a->nlen, t->name, t->nlen, v); return; }
-	vlist *items = unpack(R, n, v, t->args.n);
+	vlist *items = jj_unpack(R, n->line, v, t->args.n);
 	for (int i = 0; i < t->args.n; i++) assign_tree(R, f, n, t->args.v[i], items->v[i]);
 }
 
@@ -695,7 +684,7 @@ static void assign_targets(rt *R, frame *f, const node *n, value v)
 	if (n->tgt) { assign_tree(R, f, n, n->tgt, v); return; }
 	if (n->name2) { set_ns_attr(R, f, n, n->name, n->nlen, n->name2, n->n2len, v); return; }
 	if (n->ntn <= 1) { jj_frame_set(R, f, n->name ? n->name : n->tn[0], n->name ? n->nlen : n->tl[0], v); return; }
-	vlist *items = unpack(R, n, v, n->ntn);
+	vlist *items = jj_unpack(R, n->line, v, n->ntn);
 	for (int i = 0; i < n->ntn; i++) jj_frame_set(R, f, n->tn[i], n->tl[i], items->v[i]);
 }
 

@@ -972,16 +972,17 @@ static value f_urlencode(rt *R, const node *n, value v, const args *a, int mode)
 	(void)a; (void)mode;
 	strbuf b = {0};
 	jj_live_push(R, &b);
-	if (v.t != V_LIST && v.t != V_DICT && v.t != V_NS) url_quote(R, &b, v, 0);
+	/* a string or what does not iterate is quoted; a dict's items, or the
+	 * items of anything iterable, each unpacked into k, v */
+	if (v.t != V_LIST && v.t != V_DICT && v.t != V_UNDEF) url_quote(R, &b, v, 0);
 	else {
-		vlist *items = v.t == V_LIST ? v.u.l : f_items(R, n, v, a, 0).u.l;
+		vlist *items = v.t == V_DICT ? f_items(R, n, v, a, 0).u.l : jj_to_items(R, n->line, v, "urlencode");
 		for (size_t i = 0; i < items->n; i++) {
-			value p = items->v[i];
-			if (p.t != V_LIST || p.u.l->n != 2) jj_fail(R->e, n->line, "urlencode: the items must be (key, value) pairs");
+			vlist *kv = jj_unpack(R, n->line, items->v[i], 2);
 			if (i) strbuf_putc(&b, '&');
-			url_quote(R, &b, p.u.l->v[0], 1);
+			url_quote(R, &b, kv->v[0], 1);
 			strbuf_putc(&b, '=');
-			url_quote(R, &b, p.u.l->v[1], 1);
+			url_quote(R, &b, kv->v[1], 1);
 		}
 	}
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);

@@ -293,6 +293,8 @@ value jj_lookup(frame *f, const char *k, size_t n);
 void jj_need_str(rt *R, int line, value v, const char *what);
 const char *jj_tname(int t);
 vlist *jj_to_items(rt *R, int line, value v, const char *what);
+/* v unpacked into k targets as Python unpacks (ValueError unless k items) */
+vlist *jj_unpack(rt *R, int line, value v, int k);
 value jj_tostr(rt *R, value v);
 /* markupsafe.escape(v): a Markup as it is, else str(v) with & < > ' " as
  * entities, a Markup */

@@ -417,6 +417,18 @@ size_t jj_cp_offset(const char *p, size_t n, size_t k)
 	return n;
 }
 
+/* v's items for k targets, as Python unpacks: any iterable (a string's
+ * characters, a dict's keys, what is left of a generator), exactly k */
+vlist *jj_unpack(rt *R, int line, value v, int k)
+{
+	if (v.t != V_STR && v.t != V_DICT && v.t != V_UNDEF && v.t != V_LIST)
+		jj_fail(R->e, line, "TypeError: cannot unpack non-iterable %s object", v.t == V_NS ? "Namespace" : jj_tname(v.t));
+	vlist *l = jj_to_items(R, line, v, "unpack");
+	if (l->n < (size_t)k) jj_fail(R->e, line, "ValueError: not enough values to unpack (expected %d, got %zu)", k, l->n);
+	if (l->n > (size_t)k) jj_fail(R->e, line, "ValueError: too many values to unpack (expected %d)", k);
+	return l;
+}
+
 /* The items of an iterable as Python iterates them: a list's elements, a
  * string's characters, a dict's keys; an undefined value is empty. */
 vlist *jj_list_take(rt *R, vlist *l)
