@@ -231,7 +231,8 @@ static value call_builtin(rt *R, int line, int fn, const args *a)
 		value v = V(fn == F_NAMESPACE ? V_NS : V_DICT);
 		v.u.d = jj_dict_new(R);
 		if (a->n > 1) jj_fail(R->e, line, "TypeError: dict expected at most 1 argument, got %d", a->n);
-		if (a->n == 1 && (a->v[0].t == V_DICT || a->v[0].t == V_NS))
+		if (a->n == 1 && a->v[0].t == V_NS) jj_fail(R->e, line, "TypeError: 'Namespace' object is not iterable");
+		if (a->n == 1 && a->v[0].t == V_DICT)
 			for (size_t i = 0; i < a->v[0].u.d->n; i++) jj_dict_setv(R, line, v.u.d, jj_dict_key(a->v[0].u.d, i), a->v[0].u.d->v[i]);
 		else if (a->n == 1) {
 			/* dict(iterable): each item a pair (any iterable of two) */
@@ -694,7 +695,8 @@ static vlist *for_items(rt *R, const node *n, value it)
 {
 	vlist *items;
 	if (it.t == V_LIST) return jj_list_take(R, it.u.l);
-	if (it.t == V_DICT || it.t == V_NS) {
+	if (it.t == V_NS) jj_fail(R->e, n->line, "TypeError: 'Namespace' object is not iterable");
+	if (it.t == V_DICT) {
 		items = jj_list_new(R, it.u.d->n);
 		for (size_t i = 0; i < it.u.d->n; i++) jj_list_push(R, items, jj_dict_key(it.u.d, i));
 		return items;

@@ -98,8 +98,9 @@ static value f_length(rt *R, const node *n, value v, const args *a, int mode)
 	}
 	if (v.t == V_LIST && v.u.l->gen) jj_fail(R->e, line, "TypeError: object of type 'generator' has no len()");
 	if (v.t == V_LIST) return vint((int64_t)v.u.l->n);
-	if (v.t == V_DICT || v.t == V_NS) return vint((int64_t)v.u.d->n);
+	if (v.t == V_DICT) return vint((int64_t)v.u.d->n);
 	if (v.t == V_UNDEF) return vint(0);
+	if (v.t == V_NS) jj_fail(R->e, line, "TypeError: object of type 'Namespace' has no len()");
 	jj_fail(R->e, line, "length of a %s", jj_tname(v.t));
 }
 
@@ -158,7 +159,7 @@ static value f_items(rt *R, const node *n, value v, const args *a, int mode)
 	(void)mode;
 	int line = n->line;
 	if (v.t == V_UNDEF) return vlistv(jj_list_new(R, 1));
-	if (v.t != V_DICT && v.t != V_NS) jj_fail(R->e, line, "items of a %s", jj_tname(v.t));
+	if (v.t != V_DICT) jj_fail(R->e, line, "TypeError: Can only get item pairs from a mapping.");
 	vlist *l = jj_list_new(R, v.u.d->n);
 	for (size_t i = 0; i < v.u.d->n; i++) {
 		vlist *p = jj_list_new(R, 2);
@@ -995,7 +996,7 @@ static value f_xmlattr(rt *R, const node *n, value v, const args *a, int mode)
 {
 	(void)mode;
 	int line = n->line;
-	if (v.t != V_DICT && v.t != V_NS) jj_fail(R->e, line, "xmlattr of a %s", jj_tname(v.t));
+	if (v.t != V_DICT) jj_fail(R->e, line, "xmlattr of a %s", v.t == V_NS ? "Namespace" : jj_tname(v.t));
 	int autospace = jj_truthy(jj_kwarg(a, "autospace", 0, vbool(1)));
 	strbuf b = {0};
 	jj_live_push(R, &b);

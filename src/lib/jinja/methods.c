@@ -182,7 +182,7 @@ static value m_format_map(rt *R, int line, value o, const args *a, int mode)
 {
 	(void)mode;
 	value m = jj_kwarg(a, "mapping", 0, V(V_UNDEF));
-	if (m.t != V_DICT && m.t != V_NS) jj_fail(R->e, line, "format_map: a mapping is required, not %s", jj_tname(m.t));
+	if (m.t != V_DICT) jj_fail(R->e, line, "format_map: a mapping is required, not %s", m.t == V_NS ? "Namespace" : jj_tname(m.t));
 	args k = { NULL, 0, 0, NULL, NULL, NULL };
 	k.kw = arena_alloc(R->ar, (m.u.d->n + 1) * sizeof *k.kw);
 	k.kn = arena_alloc(R->ar, (m.u.d->n + 1) * sizeof *k.kn);
@@ -620,7 +620,6 @@ static value m_list_index(rt *R, int line, value o, const args *a, int mode)
 #define S V_STR
 #define L V_LIST
 #define D V_DICT
-#define NS V_NS
 /* Sorted by name, then type, so that the methods of one name sit together:
  * a call site resolves the name when parsed (jj_method_named) and picks the
  * receiver's type among those few when called. fn NULL: a method that would
@@ -645,7 +644,6 @@ static const jj_method methods[] = {
 	{ "format_map", S, m_format_map, 0, 1 },
 	{ "fromkeys", D, m_fromkeys, 0, 2 },
 	{ "get", D, m_get, 0, 2 },
-	{ "get", NS, m_get, 0, 2 },
 	{ "index", S, m_find, 1, 3 },
 	{ "index", L, m_list_index, 0, 3 },
 	{ "insert", L, NULL, 0, -1 },
@@ -662,10 +660,8 @@ static const jj_method methods[] = {
 	{ "istitle", S, m_isprop, 5, 0 },
 	{ "isupper", S, m_iscase, 1, 0 },
 	{ "items", D, m_items, 0, 0 },
-	{ "items", NS, m_items, 0, 0 },
 	{ "join", S, m_join, 0, 1 },
 	{ "keys", D, m_keys, 0, 0 },
-	{ "keys", NS, m_keys, 0, 0 },
 	{ "ljust", S, m_pad, '<', 2 },
 	{ "lower", S, m_case, 'l', 0 },
 	{ "lstrip", S, m_strip, 1, 1 },
@@ -697,13 +693,11 @@ static const jj_method methods[] = {
 	{ "update", D, NULL, 0, -1 },
 	{ "upper", S, m_case, 'u', 0 },
 	{ "values", D, m_keys, 1, 0 },
-	{ "values", NS, m_keys, 1, 0 },
 	{ "zfill", S, m_pad, 'z', 1 },
 };
 #undef S
 #undef L
 #undef D
-#undef NS
 #define NMETHODS (sizeof methods / sizeof *methods)
 
 const jj_method *jj_method_named(const char *name, size_t n)

@@ -395,7 +395,9 @@ int jj_contains(rt *R, int line, value hay, value needle)
 		if (l->gen && l->err) jj_fail_again(R->e, l->err, l->err_unsupported);
 		return 0;
 	}
-	if (hay.t == V_DICT || hay.t == V_NS) {
+	/* a namespace has attributes, no __contains__ nor __iter__ */
+	if (hay.t == V_NS) jj_fail(R->e, line, "TypeError: argument of type 'Namespace' is not iterable");
+	if (hay.t == V_DICT) {
 		/* a key must be hashable: a list or dict is Python's TypeError */
 		const char *u = jj_unhashable(needle);
 		if (u) jj_fail(R->e, line, "TypeError: unhashable type: '%s'", u);
