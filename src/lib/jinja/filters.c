@@ -386,6 +386,11 @@ static value f_round(rt *R, const node *n, value v, const args *a, int mode)
 	int ceil_ = meth.t == V_STR && meth.u.s.n == 4 && !memcmp(meth.u.s.p, "ceil", 4);
 	if (!common && !floor_ && !ceil_) jj_fail(R->e, line, "round: method must be 'common', 'ceil' or 'floor'");
 	if (!isnum(v) && v.t != V_BIG) jj_fail(R->e, line, "round of a %s", jj_tname(v.t));
+	if (prec.t == V_NONE && common) {
+		/* round(x, None) is round(x): an int, half to even */
+		if (v.t != V_FLOAT) return v.t == V_BOOL ? vint(v.u.b) : v;
+		return jj_int_from_double(R, line, nearbyint(v.u.f));   /* the default rounding mode: half to even */
+	}
 	if (!jj_isint(prec)) jj_fail(R->e, line, "TypeError: '%s' object cannot be interpreted as an integer", jj_tname(prec.t));
 	/* CPython clamps the digits to a Py_ssize_t; a float keeps itself past
 	 * 323 and is a signed zero under -308 */
