@@ -215,6 +215,14 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 		vlist *l = jj_list_new(R, 8);
 		l->tuple = o.u.l->tuple;
 		for (int64_t i = a; step > 0 ? i < b : i > b; i += step) jj_list_push(R, l, o.u.l->v[i]);
+		if (o.u.l->view == 4) {
+			/* a range's slice is a range: start + a * step to start + b * step */
+			const value *r = o.u.l->range;
+			l->view = 4;
+			l->range[0] = jj_int_arith(R, line, '+', r[0], jj_int_arith(R, line, '*', vint(a), r[2]));
+			l->range[1] = jj_int_arith(R, line, '+', r[0], jj_int_arith(R, line, '*', vint(b), r[2]));
+			l->range[2] = jj_int_arith(R, line, '*', r[2], vint(step));
+		}
 		return vlistv(l);
 	}
 	strbuf bb = {0};
