@@ -642,7 +642,7 @@ static value f_truncate(rt *R, const node *n, value v, const args *a, int mode)
 	if (lee.u.i < 0) jj_fail(R->e, line, "expected leeway >= 0, got %lld", (long long)lee.u.i);
 	if (v.t == V_UNDEF) return v;
 	if (v.t != V_STR) {
-		size_t n = v.t == V_LIST && !v.u.l->view && !v.u.l->gen ? v.u.l->n : v.t == V_DICT ? v.u.d->n : SIZE_MAX;
+		size_t n = v.t == V_LIST && !v.u.l->gen ? v.u.l->n : v.t == V_DICT ? v.u.d->n : SIZE_MAX;   /* views and ranges have a len() */
 		if (n == SIZE_MAX) jj_fail(R->e, line, "TypeError: object of type '%s' has no len()", jj_tname(v.t));
 		if ((int64_t)n - lee.u.i <= len.u.i) return v;
 		jj_fail(R->e, line, "truncate: a %s longer than the length cannot be cut (TypeError)", jj_tname(v.t));
