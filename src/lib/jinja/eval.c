@@ -174,7 +174,7 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 		 * through the sandbox's getitem, which makes that undefined, but
 		 * for an undefined value, whose __getitem__ raises */
 		if (o.t == V_UNDEF) jj_fail(R->e, line, "a slice of an undefined value");
-		if (R->folding) return V(V_UNDEF);
+		if (R->folding) { R->fold_slices++; return V(V_UNDEF); }
 		jj_fail(R->e, line, "TypeError: '%s' object is not subscriptable", o.t == V_LIST ? "generator" : jj_tname(o.t));
 	}
 	if (step == 0) jj_fail(R->e, line, "ValueError: slice step cannot be zero");

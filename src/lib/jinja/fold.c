@@ -10,10 +10,14 @@
  * evaluated, the render raises NameError ("{% set x = 1e999 %}", "'nan'|float",
  * "[1e999][0]"). Printed whole it is different: {{ 1e999 }} folds to the
  * text "inf" at compile time and prints. Everything else folding does gives
- * the value evaluation would, so this pass marks only those constants: the
- * largest constant subexpressions (no constant parent takes them in) whose
- * value holds an inf or a nan, outside a print, become E_UNBOUND nodes that
- * raise the NameError when evaluated, where jinja2's code would. */
+ * the value evaluation would, but for one thing: as_const slices through
+ * the sandbox's getitem, so a slice of what is not subscriptable (none[1:])
+ * is undefined there and a TypeError at run time, and none[1:]|length
+ * folds to 0. So this pass rewrites only the largest constant
+ * subexpressions (no constant parent takes them in), outside a print:
+ * those whose value holds an inf or a nan become E_UNBOUND nodes that
+ * raise the NameError when evaluated, where jinja2's code would; those
+ * whose value took such a slice become their value. */
 #include "jinja/jinja_int.h"
 
 #include <math.h>
@@ -88,14 +92,60 @@ static const char *nonfinite(value v)
 	return NULL;
 }
 
-/* A constant no constant parent takes in: written into the code as it is */
-static void emit(node *n, value v)
+/* v copied into the template's arena (a value safe_repr takes) */
+static value copy_value(folder *F, value v)
+{
+	arena *ar = F->tar;
+	if (v.t == V_STR) {
+		char *p = arena_alloc(ar, v.u.s.n + 1);
+		memcpy(p, v.u.s.p, v.u.s.n);
+		p[v.u.s.n] = 0;
+		v.u.s.p = p;
+	} else if (v.t == V_BIG) {
+		v = jj_big_make(ar, &F->e, 0, v.u.big->neg, v.u.big->d, v.u.big->n);
+	} else if (v.t == V_LIST) {
+		arena *own = F->R.ar;
+		F->R.ar = ar;
+		vlist *l = jj_list_new(&F->R, v.u.l->n + 1);
+		F->R.ar = own;
+		l->tuple = v.u.l->tuple;
+		l->view = v.u.l->view;
+		if (l->view == 4) for (int i = 0; i < 3; i++) l->range[i] = copy_value(F, v.u.l->range[i]);
+		for (size_t i = 0; i < v.u.l->n; i++) l->v[l->n++] = copy_value(F, v.u.l->v[i]);
+		v.u.l = l;
+	} else if (v.t == V_DICT) {
+		arena *own = F->R.ar;
+		F->R.ar = ar;
+		vdict *d = jj_dict_new(&F->R);
+		for (size_t i = 0; i < v.u.d->n; i++) {
+			value k = copy_value(F, jj_dict_key(v.u.d, i)), x = copy_value(F, v.u.d->v[i]);
+			jj_dict_setv(&F->R, 0, d, k, x);
+		}
+		F->R.ar = own;
+		v.u.d = d;
+	}
+	return v;
+}
+
+/* A constant no constant parent takes in: written into the code as it is;
+ * sliced: it took a slice as_const makes undefined */
+static void emit(folder *F, node *n, value v, int sliced)
 {
 	const char *name = nonfinite(v);
-	if (!name) return;
-	n->type = E_UNBOUND;
-	n->name = name;
-	n->nlen = 3;
+	if (name) {
+		n->type = E_UNBOUND;
+		n->name = name;
+		n->nlen = 3;
+		return;
+	}
+	if (!sliced) return;
+	if (setjmp(F->e.jb)) { jj_live_unwind(&F->R, 0); return; }
+	value c = copy_value(F, v);
+	int line = n->line;
+	memset(n, 0, sizeof *n);
+	n->type = E_LIT;
+	n->line = line;
+	n->lit = c;
 }
 
 /* A number whose repr starts with '-' (-0.0 too) */
@@ -119,7 +169,7 @@ static int is_expr(const node *n) { return n && n->type >= E_LIT && n->type <= E
 
 /* Constants the code would hold: the replaced nodes below one not
  * replaced, with no replaced node between (a replaced ancestor drops them) */
-typedef struct pend { node *n; value v; struct pend *next; } pend;
+typedef struct pend { node *n; value v; int sliced; struct pend *next; } pend;
 typedef struct plist { pend *head, **tail; } plist;
 static void plist_add(plist *to, plist *from)
 {
@@ -131,9 +181,9 @@ static void plist_add(plist *to, plist *from)
 /* An operand: whether its as_const succeeds (k, the value v), whether the
  * optimizer replaces it by a constant (rep: k and a safe repr), and what
  * it writes if it is not replaced */
-typedef struct kid { node *n; int k, rep; value v; plist p; const node *dup; } kid;
+typedef struct kid { node *n; int k, rep, sliced; value v; plist p; const node *dup; } kid;
 
-static int fold(folder *F, node *n, value *v, int *rep, plist *p, const node **dup);
+static int fold(folder *F, node *n, value *v, int *rep, plist *p, const node **dup, int *sliced);
 
 /* n's operands, each folded: the direct children in evaluation order */
 static int kids(folder *F, node *n, kid **out)
@@ -146,7 +196,7 @@ static int kids(folder *F, node *n, kid **out)
 	for (int i = 0; i < n->kwv.n; i++) if (n->kwv.v[i]) k[c++].n = n->kwv.v[i];
 	if (n->dyn_args) k[c++].n = n->dyn_args;
 	if (n->dyn_kwargs) k[c++].n = n->dyn_kwargs;
-	for (int i = 0; i < c; i++) k[i].k = fold(F, k[i].n, &k[i].v, &k[i].rep, &k[i].p, &k[i].dup);
+	for (int i = 0; i < c; i++) k[i].k = fold(F, k[i].n, &k[i].v, &k[i].rep, &k[i].p, &k[i].dup, &k[i].sliced);
 	*out = k;
 	return c;
 }
@@ -174,7 +224,16 @@ static int repeats_keyword(const node *n)
 	return 0;
 }
 
-static int fold(folder *F, node *n, value *v, int *rep, plist *p, const node **dup)
+static int fold_node(folder *F, node *n, value *v, int *rep, plist *p, const node **dup);
+static int fold(folder *F, node *n, value *v, int *rep, plist *p, const node **dup, int *sliced)
+{
+	const unsigned slices = F->R.fold_slices;
+	int ok = fold_node(F, n, v, rep, p, dup);
+	*sliced = F->R.fold_slices != slices;
+	return ok;
+}
+
+static int fold_node(folder *F, node *n, value *v, int *rep, plist *p, const node **dup)
 {
 	*rep = 0;
 	p->head = NULL;
@@ -243,7 +302,7 @@ static int fold(folder *F, node *n, value *v, int *rep, plist *p, const node **d
 	for (int i = 0; i < nk; i++) {
 		if (k[i].rep) {
 			pend *e = arena_alloc(&F->ar, sizeof *e);
-			*e = (pend){ k[i].n, k[i].v, NULL };
+			*e = (pend){ k[i].n, k[i].v, k[i].sliced, NULL };
 			plist one = { e, &e->next };
 			plist_add(p, &one);
 		} else plist_add(p, &k[i].p);
@@ -261,7 +320,8 @@ static void fold_root(folder *F, node *n, int printed)
 	plist p;
 	const node *dup;
 	if (!is_expr(n)) return;
-	int k = fold(F, n, &v, &rep, &p, &dup);
+	int sliced;
+	int k = fold(F, n, &v, &rep, &p, &dup, &sliced);
 	if (dup && !(printed ? k : rep) && !F->dup) F->dup = dup;
 	if (printed && k) {
 		/* jinja2 prints it at compile time: the node becomes that text */
@@ -280,10 +340,10 @@ static void fold_root(folder *F, node *n, int printed)
 		return;
 	}
 	if (rep) {
-		emit(n, v);
+		emit(F, n, v, sliced);
 		return;
 	}
-	for (pend *e = p.head; e; e = e->next) emit(e->n, e->v);
+	for (pend *e = p.head; e; e = e->next) emit(F, e->n, e->v, e->sliced);
 }
 
 static void fold_body(folder *F, const nlist *l);

@@ -162,6 +162,7 @@ typedef struct rt {
 	strbuf *live[512];   /* malloc'd buffers an error must free */
 	int nlive;
 	int folding;         /* fold.c's evaluation: jinja2's as_const (slices through the sandbox's getitem) */
+	unsigned fold_slices; /* such slices that gave undefined where run time raises */
 } rt;
 
 typedef struct args { value *v; int n; int nk; const char **kn; size_t *kl; value *kw; } args;   /* positional, then keyword */
