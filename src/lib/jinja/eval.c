@@ -813,7 +813,13 @@ static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth, con
 		R->cont = 0;
 	}
 	if (failing && !broke) jj_fail_again(R->e, failing->err, failing->err_unsupported);
-	if (!iterated) exec_body(R, &n->orelse, f);
+	if (!iterated && n->orelse.n) {
+		/* the else in a scope of its own (jinja2's else frame): its sets stay there */
+		frame *ef = arena_alloc(R->ar, sizeof *ef);
+		memset(ef, 0, sizeof *ef);
+		ef->up = f;
+		exec_body(R, &n->orelse, ef);
+	}
 }
 
 static void exec_for(rt *R, const node *n, frame *f)
@@ -954,7 +960,11 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_FOR: exec_for(R, n, f); return;
 	case N_SET: exec_set(R, n, f); return;
 	case N_SETBLOCK: {
-		value v = capture_body(R, &n->body, f);
+		/* the body in a scope of its own (jinja2's inner frame) */
+		frame *bf = arena_alloc(R->ar, sizeof *bf);
+		memset(bf, 0, sizeof *bf);
+		bf->up = f;
+		value v = capture_body(R, &n->body, bf);
 		if (n->a && !R->brk && !R->cont) v = filter_body(R, n->a, f, v);   /* {% set x | filters %} */
 		if (!R->brk && !R->cont) assign_targets(R, f, n, v);   /* a break in the body skips the assignment */
 		return;
