@@ -980,7 +980,14 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_FILTERBLOCK: exec_filterblock(R, n, f); return;
 	case N_BREAK: R->brk = 1; return;
 	case N_CONTINUE: R->cont = 1; return;
-	case N_BLOCK: exec_body(R, &n->body, f); return;
+	case N_BLOCK: {
+		/* transformers' generation block is a call block: its body in a scope of its own */
+		frame *bf = arena_alloc(R->ar, sizeof *bf);
+		memset(bf, 0, sizeof *bf);
+		bf->up = f;
+		exec_body(R, &n->body, bf);
+		return;
+	}
 	case N_TBLOCK: exec_tblock(R, n, f); return;
 	case N_NOLOADER: exec_noloader(R, n); return;
 	}
