@@ -9,6 +9,12 @@
 #include <time.h>
 
 static value eval(rt *R, const node *n);
+
+/* Entering a scope: the names it starts undefined (scope.c) */
+static void enter_scope(rt *R, frame *f, const jj_names *u)
+{
+	for (int i = 0; i < u->n; i++) jj_frame_set(R, f, u->p[i], u->l[i], V(V_UNDEF));
+}
 /* A loop's state beyond one round: the for node, its scope and the depth
  * of this level (for loop(items) in a recursive loop), and the arguments
  * loop.changed() saw last (NULL: none yet). It sits in a hidden slot of
@@ -328,6 +334,7 @@ value jj_call_macro(rt *R, const node *m, frame *up, const args *a, int line, co
 	frame *f = arena_alloc(R->ar, sizeof *f);
 	memset(f, 0, sizeof *f);
 	f->up = up;
+	enter_scope(R, f, &m->undef);
 	frame *sf = R->cur;
 	R->cur = f;
 	value kw = V(V_DICT);
@@ -727,6 +734,7 @@ static vlist *for_select(rt *R, const node *n, vlist *items, frame *bodyf)
 	vlist *sel = jj_list_new(R, items->n);
 	for (size_t i = 0; i < items->n; i++) {
 		bodyf->n = 0;
+		enter_scope(R, bodyf, &n->undef);
 		assign_targets(R, bodyf, n, items->v[i]);
 		frame *sf = R->cur;
 		R->cur = bodyf;
@@ -805,6 +813,7 @@ static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth, con
 	for (size_t i = 0; i < sel->n; i++) {
 		if (++R->steps > R->step_limit) jj_fail(R->e, n->line, "the template ran more than %llu steps", (unsigned long long)R->step_limit);
 		bodyf->n = 0;
+		enter_scope(R, bodyf, &n->undef);
 		jj_frame_set(R, bodyf, "loop", 4, loop_object(R, sel, i, lc));
 		assign_targets(R, bodyf, n, sel->v[i]);
 		exec_body(R, &n->body, bodyf);
@@ -818,6 +827,7 @@ static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth, con
 		frame *ef = arena_alloc(R->ar, sizeof *ef);
 		memset(ef, 0, sizeof *ef);
 		ef->up = f;
+		enter_scope(R, ef, &n->undef_else);
 		exec_body(R, &n->orelse, ef);
 	}
 }
@@ -914,6 +924,7 @@ static void exec_filterblock(rt *R, const node *n, frame *f)
 	frame *bf = arena_alloc(R->ar, sizeof *bf);
 	memset(bf, 0, sizeof *bf);
 	bf->up = f;
+	enter_scope(R, bf, &n->undef);
 	value body = capture_body(R, &n->body, bf);
 	if (R->brk || R->cont) return;   /* the loop moves on before the filter runs: its output is dropped */
 	value r = filter_body(R, n->a, f, body);
@@ -931,6 +942,7 @@ static void exec_tblock(rt *R, const node *n, frame *f)
 	frame *bf = arena_alloc(R->ar, sizeof *bf);
 	memset(bf, 0, sizeof *bf);
 	bf->up = n->op & 1 ? f : R->top;
+	enter_scope(R, bf, &n->undef);
 	exec_body(R, &n->body, bf);
 }
 
@@ -964,6 +976,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 		frame *bf = arena_alloc(R->ar, sizeof *bf);
 		memset(bf, 0, sizeof *bf);
 		bf->up = f;
+		enter_scope(R, bf, &n->undef);
 		value v = capture_body(R, &n->body, bf);
 		if (n->a && !R->brk && !R->cont) v = filter_body(R, n->a, f, v);   /* {% set x | filters %} */
 		if (!R->brk && !R->cont) assign_targets(R, f, n, v);   /* a break in the body skips the assignment */
@@ -985,6 +998,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 		frame *bf = arena_alloc(R->ar, sizeof *bf);
 		memset(bf, 0, sizeof *bf);
 		bf->up = f;
+		enter_scope(R, bf, &n->undef);
 		exec_body(R, &n->body, bf);
 		return;
 	}
@@ -1080,6 +1094,7 @@ static int render(const jinja_tmpl *t, const json_doc *vars, uint32_t root, cons
 	if (cv && cv->add_generation_prompt >= 0) jj_frame_set(&R, &g, "add_generation_prompt", 21, vbool(cv->add_generation_prompt));
 	frame top = { .up = &g };
 	R.top = &top;
+	enter_scope(&R, &top, &t->undef);
 	exec_body(&R, &t->body, &top);
 	arena_free(&ar);
 	return 0;

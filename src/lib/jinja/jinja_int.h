@@ -80,6 +80,7 @@ enum {
 
 typedef struct node node;
 typedef struct nlist { node **v; int n, cap; } nlist;
+typedef struct jj_names { const char **p; size_t *l; int n, cap; } jj_names;
 struct node {
 	int type, line, op, negate;
 	int uses;                   /* N_MACRO, N_CALLBLOCK: the body reads varargs (1), kwargs (2), caller (4) */
@@ -98,6 +99,7 @@ struct node {
 	node *tgt;                  /* N_FOR, N_SET, N_SETBLOCK: targets the plain forms do not hold
 	                             * (nested, (a,), (), ns.attr in a tuple): E_TUPLE of E_NAME,
 	                             * E_ATTR (ns.attr: a the name) and E_TUPLE */
+	jj_names undef, undef_else; /* the names the scope of body (and of a loop's else) starts undefined (scope.c) */
 	nlist defaults;             /* macro parameter defaults (NULL: none) */
 	node *dyn_args, *dyn_kwargs; /* calls: *args and **kwargs */
 	const struct jj_filter *filt;   /* E_FILTER: resolved when parsed (NULL: unknown, fails if reached) */
@@ -108,7 +110,15 @@ struct node {
 struct jinja_tmpl {
 	arena ar;
 	nlist body;
+	jj_names undef;   /* the names the template starts undefined (scope.c) */
 };
+
+/* scope.c: for each scope (the template, loop bodies and elses, macros,
+ * callers, filter blocks, block sets, blocks) the names jinja2 starts as
+ * missing there: stored before any load, outside an if, unknown to the
+ * enclosing scopes. A render binds them undefined when it enters the
+ * scope, so inner scopes read them undefined until the store. */
+void jj_scopes(jinja_tmpl *t);
 
 /* ---------------- errors ---------------- */
 

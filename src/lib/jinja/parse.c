@@ -884,6 +884,7 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, char *err, size_t errlen)
 	blocks bl = { .n = 0 };
 	find_blocks(&e, &t->body, &bl);
 	jj_fold(t, &e);   /* may fail the parse: L.s is freed there */
+	jj_scopes(t);
 	free(L.s);
 	return t;
 }
