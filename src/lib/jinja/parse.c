@@ -820,8 +820,12 @@ static void check_node(jerr *e, const node *n, int soft)
 	if (n->type == E_CALL && n->a && n->a->type == E_NAME && jj_in_words(missing_globals, n->a->name, n->a->nlen))
 		jj_fail(e, n->line, "unsupported: the function '%.*s'", (int)n->a->nlen, n->a->name);
 	int inner = n->type == N_IF || n->type == E_COND ? 1
-		  : n->type == N_FOR || n->type == N_MACRO || n->type == N_SETBLOCK || n->type == N_CALLBLOCK || n->type == N_FILTERBLOCK ? 0 : soft;
-	check_node(e, n->a, n->type == N_FILTERBLOCK ? soft : inner);
+		  : n->type == N_FOR || n->type == N_MACRO || n->type == N_SETBLOCK || n->type == N_CALLBLOCK || n->type == N_FILTERBLOCK ||
+		    n->type == N_BLOCK ? 0 : soft;
+	/* a loop's iterable and a call block's call are in the enclosing frame;
+	 * a filter block's filters in its own (jinja2's frame.inner(), never soft) */
+	check_node(e, n->a, n->type == N_FOR || n->type == N_CALLBLOCK ? soft : inner);
+
 	check_node(e, n->b, inner);
 	check_node(e, n->c, inner);
 	check_node(e, n->dyn_args, inner);
