@@ -51,6 +51,27 @@ static node *mk(parser *P, int type) { node *n = pnew(P, sizeof *n); n->type = t
 static node *parse_expr(parser *P);
 static node *parse_or(parser *P);
 
+/* A filter or test name, at the current name token: jinja2 reads a dotted
+ * name (a.b, spaces around the dots too), which no builtin has, so it
+ * fails where it is reached with its whole name */
+static void filter_name(parser *P, node *f)
+{
+	f->name = P->cur.p; f->nlen = P->cur.n;
+	jj_next_tok(P);
+	while (is_op(P, ".")) {
+		jj_next_tok(P);
+		if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "a name expected after '.' in a filter or test name");
+		char *d = arena_alloc(P->ar, f->nlen + 1 + P->cur.n + 1);
+		memcpy(d, f->name, f->nlen);
+		d[f->nlen] = '.';
+		memcpy(d + f->nlen + 1, P->cur.p, P->cur.n);
+		f->nlen += 1 + P->cur.n;
+		d[f->nlen] = 0;
+		f->name = d;
+		jj_next_tok(P);
+	}
+}
+
 static void parse_args(parser *P, node *n, const char *closer)
 {
 	while (!is_op(P, closer)) {
@@ -215,9 +236,9 @@ static node *parse_filters(parser *P, node *n)
 			jj_next_tok(P);
 			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "filter name expected after '|'");
 			node *f = mk(P, E_FILTER);
-			f->a = n; f->name = P->cur.p; f->nlen = P->cur.n;
+			f->a = n;
+			filter_name(P, f);
 			f->filt = jj_filter_find(f->name, f->nlen);
-			jj_next_tok(P);
 			if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, f, ")"); }
 			n = f;
 		} else if (is_kw(P, "is")) {
@@ -226,9 +247,8 @@ static node *parse_filters(parser *P, node *n)
 			t->a = n;
 			if (is_kw(P, "not")) { t->negate = 1; jj_next_tok(P); }
 			if (P->cur.t != T_NAME) jj_fail(P->e, P->line, "test name expected after 'is'");
-			t->name = P->cur.p; t->nlen = P->cur.n;
+			filter_name(P, t);
 			t->test = jj_test_find(t->name, t->nlen);
-			jj_next_tok(P);
 			if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, t, ")"); }
 			else if (P->cur.t == T_STR || P->cur.t == T_INT || P->cur.t == T_FLOAT || is_op(P, "[") || is_op(P, "{") ||
 				 (P->cur.t == T_NAME && !is_kw(P, "and") && !is_kw(P, "or") && !is_kw(P, "else"))) {
@@ -628,9 +648,9 @@ static node *parse_filterblock(parser *P)
 	node *ph = mk(P, E_NAME);
 	ph->name = "\001filter-block"; ph->nlen = 14;
 	node *f = mk(P, E_FILTER);
-	f->a = ph; f->name = P->cur.p; f->nlen = P->cur.n;
+	f->a = ph;
+	filter_name(P, f);
 	f->filt = jj_filter_find(f->name, f->nlen);
-	jj_next_tok(P);
 	if (is_op(P, "(")) { jj_next_tok(P); parse_args(P, f, ")"); }
 	n->a = parse_filters(P, f);
 	tag_end(P);
@@ -825,7 +845,6 @@ static void check_node(jerr *e, const node *n, int soft)
 	/* a loop's iterable and a call block's call are in the enclosing frame;
 	 * a filter block's filters in its own (jinja2's frame.inner(), never soft) */
 	check_node(e, n->a, n->type == N_FOR || n->type == N_CALLBLOCK ? soft : inner);
-
 	check_node(e, n->b, inner);
 	check_node(e, n->c, inner);
 	check_node(e, n->dyn_args, inner);
