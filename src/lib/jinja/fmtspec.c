@@ -567,6 +567,7 @@ value jj_percent_format(rt *R, int line, value fmt, value args)
 	const int getitem = (args.t == V_LIST && !args.u.l->tuple && !args.u.l->gen && (!args.u.l->view || args.u.l->view == 4)) || args.t == V_UNDEF;
 	if (!is_map && !getitem && ai < t->n) jj_fail(R->e, line, "TypeError: not all arguments converted during string formatting");
 	value r = vstr(rdup(R, b.p ? b.p : "", b.len), b.len);
+	r.markup = fmt.markup;   /* Markup.__mod__ gives a Markup */
 	jj_live_pop(R, &b);
 	return r;
 }
