@@ -53,7 +53,7 @@ FUZZERS   := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 REPLAYS   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 MANS      := $(sort $(wildcard man/man1/*.1))
 
-.PHONY: all deps deps-test check check-unit sample dataset bench fuzz fuzz-build install uninstall clean distclean lint-man tsan
+.PHONY: all deps deps-test check check-unit sample dataset bench fuzz fuzz-build install uninstall clean distclean lint-man tsan jinja-diff
 
 all: $(TOOLS)
 
@@ -114,6 +114,18 @@ tsan: deps-test
 
 bench: $(TOOLS) deps-test
 	@SFTKIT_BIN=$(CURDIR)/$(BINDIR) sh tests/bench/run.sh $(BENCH)
+
+# The template engine against Python's jinja2 (set up as transformers sets it
+# up) on random templates: `make jinja-diff SEED=7 N=20000`. A hand-run
+# tool, not part of check: it needs Python 3 with jinja2 3.1 (see
+# tests/jinja-diff/README.md).
+SEED ?= 1
+N ?= 5000
+$(BUILD)/jinja-diff/jb: tests/jinja-diff/jb.c $(BUILD)/libsftkit.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $< $(BUILD)/libsftkit.a $(LIBS_ALL) -o $@
+jinja-diff: $(BUILD)/jinja-diff/jb
+	@JB=$(CURDIR)/$(BUILD)/jinja-diff/jb python3 tests/jinja-diff/run.py $(SEED) $(N) $(BUILD)/jinja-diff/mismatches-$(SEED).jsonl
 
 # Fuzzing: `make fuzz FUZZ_SECONDS=600 FUZZ=fuzz_json` runs one target (all by default).
 FUZZ_SECONDS ?= 60
