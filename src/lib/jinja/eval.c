@@ -994,11 +994,20 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_BREAK: R->brk = 1; return;
 	case N_CONTINUE: R->cont = 1; return;
 	case N_BLOCK: {
-		/* transformers' generation block is a call block: its body in a scope of its own */
+		/* transformers' generation block is a call block, its body the
+		 * caller that _generation_support calls with no arguments: a scope
+		 * of its own, where varargs and kwargs are the caller's, empty */
 		frame *bf = arena_alloc(R->ar, sizeof *bf);
 		memset(bf, 0, sizeof *bf);
 		bf->up = f;
 		enter_scope(R, bf, &n->undef);
+		vlist *va = jj_list_new(R, 1);
+		va->tuple = 1;
+		jj_frame_set(R, bf, "varargs", 7, vlistv(va));
+		value kw = V(V_DICT);
+		kw.u.d = jj_dict_new(R);
+		jj_frame_set(R, bf, "kwargs", 6, kw);
+		jj_frame_set(R, bf, "caller", 6, V(V_UNDEF));   /* the caller's own: no caller defined */
 		exec_body(R, &n->body, bf);
 		return;
 	}
