@@ -1458,8 +1458,10 @@ static int t_sameas(rt *R, int line, value v, const value *targs, int mode)
 	if (v.t != targs[0].t) return 0;
 	if (v.t == V_LIST) return v.u.l == targs[0].u.l;
 	if (v.t == V_DICT || v.t == V_NS) return v.u.d == targs[0].u.d;
-	if (v.t == V_NONE || v.t == V_BOOL || v.t == V_UNDEF) return jj_vequal(v, targs[0]);
-	jj_fail(R->e, line, "unsupported: sameas on a %s (object identity)", jj_tname(v.t));
+	if (v.t == V_NONE || v.t == V_BOOL) return jj_vequal(v, targs[0]);
+	/* each lookup that fails makes a new Undefined, but one held in a
+	 * variable is the same object: which, this engine does not keep */
+	jj_fail(R->e, line, "unsupported: sameas on a%s %s (object identity)", v.t == V_UNDEF ? "n" : "", v.t == V_UNDEF ? "undefined value" : jj_tname(v.t));
 }
 /* mode: the comparison, as C_EQ ... C_IN */
 static int t_cmp(rt *R, int line, value v, const value *targs, int mode)
