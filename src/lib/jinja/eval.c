@@ -434,9 +434,10 @@ value jj_arith(rt *R, const node *n, value a, value b)
 		for (int64_t i = 0; i < k; i++) for (size_t j = 0; j < s.u.l->n; j++) jj_list_push(R, l, s.u.l->v[j]);
 		return vlistv(l);
 	}
-	if (op == '*' && ((a.t == V_STR && b.t == V_INT) || (a.t == V_INT && b.t == V_STR))) {
-		value s = a.t == V_STR ? a : b;
-		int64_t k = a.t == V_INT ? a.u.i : b.u.i;
+	if (op == '*' && ((a.t == V_STR && (b.t == V_INT || b.t == V_BOOL)) || ((a.t == V_INT || a.t == V_BOOL) && b.t == V_STR))) {
+		/* a bool is an int: 'x' * true is 'x', 'x' * false '' */
+		value s = a.t == V_STR ? a : b, c = a.t == V_STR ? b : a;
+		int64_t k = c.t == V_INT ? c.u.i : c.u.b;
 		if (k < 0) k = 0;
 		if ((uint64_t)k * s.u.s.n > R->out_limit) jj_fail(R->e, n->line, "a string repeated past the output limit (%zu MB)", R->out_limit >> 20);
 		char *o = arena_alloc(R->ar, s.u.s.n * (size_t)k + 1);
@@ -446,7 +447,7 @@ value jj_arith(rt *R, const node *n, value a, value b)
 		return r;
 	}
 	if ((!isnum(a) && a.t != V_BIG) || (!isnum(b) && b.t != V_BIG))
-		jj_fail(R->e, n->line, "unsupported operand types for %c: %s and %s", op == 'F' ? '/' : op == 'P' ? '*' : op, jj_tname(a.t), jj_tname(b.t));
+		jj_fail(R->e, n->line, "TypeError: unsupported operand type(s) for %s: '%s' and '%s'", op == 'F' ? "//" : op == 'P' ? "**" : (char[]){ (char)op, 0 }, jj_tname(a.t), jj_tname(b.t));
 	int ints = jj_isint(a) && jj_isint(b);
 	if (ints && (a.t == V_BIG || b.t == V_BIG)) return jj_int_arith(R, n->line, op, a, b);
 	int64_t x = a.t == V_INT ? a.u.i : a.t == V_BOOL ? a.u.b : 0, y = b.t == V_INT ? b.u.i : b.t == V_BOOL ? b.u.b : 0;
