@@ -89,7 +89,7 @@ def compare(py, c):
         return None
     if pk == 'E' and ('generator' in pv or 'iterator' in pv):
         return None
-    if ck in 'EP' and (cv.startswith(b'unsupported') or b': unsupported' in cv[:80]):
+    if ck in 'EP' and (cv.startswith(b'unsupported: ') or b': unsupported: ' in cv[:80]):
         return None
     if pk in 'PE' and pv.startswith('MemoryError') and ck in 'EP':
         return None   # sftkit's output limit, where Python runs out of memory
