@@ -446,6 +446,10 @@ value jj_arith(rt *R, const node *n, value a, value b)
 		r.markup = s.markup;
 		return r;
 	}
+	/* dict_keys and dict_items are sets to -: the difference is a set,
+	 * printed and iterated in hash order, which Python seeds per process */
+	if (op == '-' && ((a.t == V_LIST && (a.u.l->view == 1 || a.u.l->view == 2)) || (b.t == V_LIST && (b.u.l->view == 1 || b.u.l->view == 2))))
+		jj_fail(R->e, n->line, "unsupported: the set difference of a dict view (a set, in hash order)");
 	if ((!isnum(a) && a.t != V_BIG) || (!isnum(b) && b.t != V_BIG))
 		jj_fail(R->e, n->line, "TypeError: unsupported operand type(s) for %s: '%s' and '%s'", op == 'F' ? "//" : op == 'P' ? "**" : (char[]){ (char)op, 0 }, jj_tname(a.t), jj_tname(b.t));
 	int ints = jj_isint(a) && jj_isint(b);
