@@ -293,7 +293,7 @@ static void test_unsupported_named(void)
 		/* NaN is unordered: Python's sort answers by timsort's own comparisons */
 		{ "{% set n = s|float %}{{ [3, n, 2]|sort }}", "template line 1: unsupported: comparing NaN" },
 		{ "{% set n = s|float %}{{ [[n], [n]]|sort }}", "template line 1: unsupported: NaN compared as an element" },
-		{ "{{ {'a': 1}.keys() < {'a': 1}.keys() }}", "template line 1: unsupported: ordering dict views" },
+		{ "{{ {'a': 1}.keys() - 'a' }}", "template line 1: unsupported: the set difference of a dict view" },
 	};
 	for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
 		const char *got = render(c[i].tpl, "{\"xs\":[1],\"x\":1,\"s\":\"nan\"}");

@@ -359,7 +359,16 @@ static int vorder(rt *R, int line, int op, value a, value b, int depth)
 		const vlist *x = a.u.l, *y = b.u.l;
 		if (x->view || y->view) {
 			if (x->view == 4 || y->view == 4) jj_fail(R->e, line, "'<' is not supported between a range and a %s", jj_tname(b.t));
-			jj_fail(R->e, line, "unsupported: ordering dict views (Python compares them as sets)");
+			if (x->view == 3 || y->view == 3 || !x->view || !y->view)
+				jj_fail(R->e, line, "TypeError: '<' not supported between these (dict views order only other dict_keys or dict_items)");
+			/* dict_keys and dict_items order as sets: a subset, by length then
+			 * by each item found in the other */
+			const value *small = op == C_LT || op == C_LE ? &a : &b, *big = small == &a ? &b : &a;
+			size_t ns = small->u.l->n, nb = big->u.l->n;
+			if (op == C_LT || op == C_GT ? ns >= nb : ns > nb) return 0;
+			for (size_t i = 0; i < ns; i++)
+				if (!jj_contains(R, line, *big, small->u.l->v[i])) return 0;
+			return 1;
 		}
 		if (!x->tuple != !y->tuple) jj_fail(R->e, line, "'<' is not supported between a list and a tuple");
 		if (depth > 256) jj_fail(R->e, line, "lists nested more than 256 deep compared");
