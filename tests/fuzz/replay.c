@@ -8,9 +8,12 @@
  *                             TAP line per DIR with the count of inputs run
  *
  * A crash, an abort or a sanitizer report ends the process with a non-zero
- * status, which tests/run.sh counts as a failure.
+ * status, which tests/run.sh counts as a failure; so does an input that
+ * runs past 60 seconds (SIGALRM), one that hung the fuzzer once: the last
+ * "replay:" line on stderr names it.
  */
 #include <dirent.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +71,9 @@ int main(int argc, char **argv)
 			unsigned char *data = read_all(p, &len);
 			if (!data) { printf("not ok - %s: cannot read\n", p); bad = 1; continue; }
 			fprintf(stderr, "replay: %s\n", p);
+			alarm(60);
 			LLVMFuzzerTestOneInput(data, len);
+			alarm(0);
 			free(data);
 			free(names[k]);
 			ran++;
