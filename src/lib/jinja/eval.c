@@ -427,8 +427,8 @@ value jj_arith(rt *R, const node *n, value a, value b)
 			jj_fail(R->e, n->line, "TypeError: unsupported operand type(s) for *: a %s and an int", s.u.l->gen ? "generator" : "dict view or range");
 		value c = a.t == V_LIST ? b : a;
 		int64_t k = c.t == V_INT ? c.u.i : c.u.b;
-		if (k < 0) k = 0;
-		if ((uint64_t)k * s.u.l->n > (1u << 22)) jj_fail(R->e, n->line, "a list repeated into more than 4M items");
+		if (k < 0 || !s.u.l->n) k = 0;   /* an empty list repeated is empty, at once */
+		if (k && (uint64_t)k > (1u << 22) / s.u.l->n) jj_fail(R->e, n->line, "a list repeated into more than 4M items");
 		vlist *l = jj_list_new(R, (size_t)k * s.u.l->n);
 		l->tuple = s.u.l->tuple;
 		for (int64_t i = 0; i < k; i++) for (size_t j = 0; j < s.u.l->n; j++) jj_list_push(R, l, s.u.l->v[j]);
@@ -438,8 +438,8 @@ value jj_arith(rt *R, const node *n, value a, value b)
 		/* a bool is an int: 'x' * true is 'x', 'x' * false '' */
 		value s = a.t == V_STR ? a : b, c = a.t == V_STR ? b : a;
 		int64_t k = c.t == V_INT ? c.u.i : c.u.b;
-		if (k < 0) k = 0;
-		if ((uint64_t)k * s.u.s.n > R->out_limit) jj_fail(R->e, n->line, "a string repeated past the output limit (%zu MB)", R->out_limit >> 20);
+		if (k < 0 || !s.u.s.n) k = 0;   /* an empty string repeated is empty, at once */
+		if (k && (uint64_t)k > R->out_limit / s.u.s.n) jj_fail(R->e, n->line, "a string repeated past the output limit (%zu MB)", R->out_limit >> 20);
 		char *o = arena_alloc(R->ar, s.u.s.n * (size_t)k + 1);
 		for (int64_t i = 0; i < k; i++) memcpy(o + (size_t)i * s.u.s.n, s.u.s.p, s.u.s.n);
 		value r = vstr(o, s.u.s.n * (size_t)k);
