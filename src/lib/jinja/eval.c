@@ -172,18 +172,40 @@ value jj_getitem(rt *R, int line, value o, value k)
 	return V(V_UNDEF);   /* jinja2: a failed lookup is undefined, not an error */
 }
 
+/* A slice index as PySlice_Unpack takes it: none (0 back), an int or a
+ * bool, one past 64 bits clamped; anything else is Python's TypeError */
+static int slice_index(rt *R, int line, value v, int64_t *out)
+{
+	if (v.t == V_NONE) return 0;
+	if (v.t == V_INT) *out = v.u.i;
+	else if (v.t == V_BOOL) *out = v.u.b;
+	else if (v.t == V_BIG) *out = v.u.big->neg ? -INT64_MAX : INT64_MAX;
+	else jj_fail(R->e, line, "TypeError: slice indices must be integers or None or have an __index__ method");
+	return 1;
+}
+
 value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 {
-	int64_t step = st.t == V_INT ? st.u.i : 1;
+	if (o.t == V_UNDEF) jj_fail(R->e, line, "a slice of an undefined value");
+	int64_t step = 1, ilo = 0, ihi = 0;
+	int has_lo = 0, has_hi = 0;
+	if (R->folding) {
+		/* as_const's getitem turns the TypeError into undefined */
+		if (!((lo.t == V_NONE || jj_isint(lo)) && (hi.t == V_NONE || jj_isint(hi)) && (st.t == V_NONE || jj_isint(st))) &&
+		    (o.t == V_LIST || o.t == V_STR)) { R->fold_slices++; return V(V_UNDEF); }
+	}
+	if ((o.t == V_LIST && !o.u.l->gen) || o.t == V_STR) {
+		has_lo = slice_index(R, line, lo, &ilo);
+		has_hi = slice_index(R, line, hi, &ihi);
+		if (slice_index(R, line, st, &step) && step == 0) jj_fail(R->e, line, "ValueError: slice step cannot be zero");
+	}
 	if ((o.t != V_LIST && o.t != V_STR) || (o.t == V_LIST && o.u.l->gen)) {
 		/* jinja2's code slices directly (a TypeError); its as_const goes
 		 * through the sandbox's getitem, which makes that undefined, but
 		 * for an undefined value, whose __getitem__ raises */
-		if (o.t == V_UNDEF) jj_fail(R->e, line, "a slice of an undefined value");
 		if (R->folding) { R->fold_slices++; return V(V_UNDEF); }
 		jj_fail(R->e, line, "TypeError: '%s' object is not subscriptable", o.t == V_LIST ? "generator" : jj_tname(o.t));
 	}
-	if (step == 0) jj_fail(R->e, line, "ValueError: slice step cannot be zero");
 	/* items: list elements or string characters */
 	size_t n = 0;
 	size_t *starts = NULL;
@@ -195,8 +217,8 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 	}
 	int64_t len = (int64_t)n, a, b;
 	if (step > 0) {
-		a = lo.t == V_INT ? lo.u.i : 0;
-		b = hi.t == V_INT ? hi.u.i : len;
+		a = has_lo ? ilo : 0;
+		b = has_hi ? ihi : len;
 		if (a < 0) a += len;
 		if (b < 0) b += len;
 		if (a < 0) a = 0;
@@ -205,22 +227,25 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 		if (b > len) b = len;
 	} else {
 		/* Python: a defaults to the end, b to before the start */
-		a = lo.t == V_INT ? lo.u.i : len - 1;
+		a = has_lo ? ilo : len - 1;
 		if (a < 0) a += len;
 		if (a < -1) a = -1;
 		if (a >= len) a = len - 1;
-		if (hi.t == V_INT) {
-			b = hi.u.i;
+		if (has_hi) {
+			b = ihi;
 			if (b < 0) b += len;
 			if (b < -1) b = -1;
 			if (b >= len) b = len - 1;
 		} else b = -1;
 	}
+	/* how many items: counted, so a step past 2^62 cannot overflow */
+	uint64_t cnt = step > 0 ? (a < b ? (uint64_t)(b - a - 1) / (uint64_t)step + 1 : 0)
+				: (a > b ? (uint64_t)(a - b - 1) / (uint64_t)-step + 1 : 0);
 	if (o.t == V_LIST) {
 		if (o.u.l->view && o.u.l->view != 4) jj_fail(R->e, line, "a dict view is not subscriptable");
 		vlist *l = jj_list_new(R, 8);
 		l->tuple = o.u.l->tuple;
-		for (int64_t i = a; step > 0 ? i < b : i > b; i += step) jj_list_push(R, l, o.u.l->v[i]);
+		for (uint64_t k = 0; k < cnt; k++) jj_list_push(R, l, o.u.l->v[a + (int64_t)k * step]);
 		if (o.u.l->view == 4) {
 			/* a range's slice is a range: start + a * step to start + b * step */
 			const value *r = o.u.l->range;
@@ -232,7 +257,10 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 		return vlistv(l);
 	}
 	strbuf bb = {0};
-	for (int64_t i = a; step > 0 ? i < b : i > b; i += step) strbuf_put(&bb, o.u.s.p + starts[i], starts[i + 1] - starts[i]);
+	for (uint64_t k = 0; k < cnt; k++) {
+		int64_t i = a + (int64_t)k * step;
+		strbuf_put(&bb, o.u.s.p + starts[i], starts[i + 1] - starts[i]);
+	}
 	value r = vstr(rdup(R, bb.p ? bb.p : "", bb.len), bb.len);
 	r.markup = o.markup;
 	strbuf_free(&bb);
