@@ -761,6 +761,17 @@ static vlist *for_items(rt *R, const node *n, value it)
 	jj_fail(R->e, n->line, "a %s is not iterable", jj_tname(it.t));
 }
 
+/* The value a tuple target yields back: jinja2's filtered loop yields
+ * (k, v) as its targets hold them, a new tuple, not the item unpacked */
+static value target_value(rt *R, frame *f, const node *t)
+{
+	if (t->type == E_NAME) return jj_lookup(f, t->name, t->nlen);
+	vlist *l = jj_list_new(R, (size_t)t->args.n + 1);
+	l->tuple = 1;
+	for (int i = 0; i < t->args.n; i++) jj_list_push(R, l, target_value(R, f, t->args.v[i]));
+	return vlistv(l);
+}
+
 /* for ... if cond: the items the inline filter keeps, which loop.length counts */
 static vlist *for_select(rt *R, const node *n, vlist *items, frame *bodyf)
 {
@@ -773,7 +784,14 @@ static vlist *for_select(rt *R, const node *n, vlist *items, frame *bodyf)
 		R->cur = bodyf;
 		int ok = jj_truthy(eval(R, n->b));
 		R->cur = sf;
-		if (ok) jj_list_push(R, sel, items->v[i]);
+		if (!ok) continue;
+		if (n->tgt && n->tgt->type == E_TUPLE) jj_list_push(R, sel, target_value(R, bodyf, n->tgt));
+		else if (n->ntn > 1) {
+			vlist *t = jj_list_new(R, (size_t)n->ntn);
+			t->tuple = 1;
+			for (int k = 0; k < n->ntn; k++) jj_list_push(R, t, jj_lookup(bodyf, n->tn[k], n->tl[k]));
+			jj_list_push(R, sel, vlistv(t));
+		} else jj_list_push(R, sel, items->v[i]);
 	}
 	return sel;
 }
