@@ -10,10 +10,12 @@
 #include "json.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static char out_buf[8192];
 
@@ -96,6 +98,17 @@ static void test_errors(void)
 	T_CHECK(strstr(render("{{ 'unterminated }}", "{}"), "PARSE ERROR") != NULL);
 }
 
+/* A case that runs past 60 seconds fails the test, naming itself, where a
+ * hang would stall the suite: the message is made before the case runs */
+static char overtime_msg[256];
+static void overtime(int sig)
+{
+	(void)sig;
+	ssize_t w = write(2, overtime_msg, strlen(overtime_msg));
+	(void)w;
+	_exit(1);
+}
+
 /* Every case of a fixture: Python's text, Python's error (we must fail too;
  * raise_exception with the same message), or a refusal naming the unsupported
  * thing. A case with "at" tells where jinja2 raised: "compile" (the template
@@ -117,6 +130,9 @@ static void fixture_cases(const char *path, int min_cases)
 		if (!nl) nl = all + n;
 		if (nl == line) continue;
 		cases++;
+		snprintf(overtime_msg, sizeof overtime_msg, "test_jinja: %s: case %d ran past 60 seconds\n", path, cases);
+		signal(SIGALRM, overtime);
+		alarm(60);
 		if (json_parse(&d, line, (size_t)(nl - line))) { bad++; continue; }
 		strbuf_reset(&tpl);
 		uint32_t file = json_get(&d, 0, "file");
@@ -167,6 +183,7 @@ static void fixture_cases(const char *path, int min_cases)
 			else fprintf(stderr, "    case %d: %s\n      got: %s%s\n", cases, tpl.p, parsed ? "" : "(parse) ", rc ? err : out.p ? out.p : "");
 		}
 	}
+	alarm(0);
 	T_CHECKF(bad == 0, "%s: %d of %d fixture cases differ", path, bad, cases);
 	T_CHECK(cases > min_cases);
 	json_doc_free(&d);
