@@ -15,6 +15,17 @@ static void enter_scope(rt *R, frame *f, const jj_names *u)
 {
 	for (int i = 0; i < u->n; i++) jj_frame_set(R, f, u->p[i], u->l[i], V(V_UNDEF));
 }
+
+/* A scope's frame below up, in the arena (a macro defined there keeps it),
+ * entered with the names it starts undefined */
+static frame *scope_frame(rt *R, frame *up, const jj_names *u)
+{
+	frame *f = arena_alloc(R->ar, sizeof *f);
+	memset(f, 0, sizeof *f);
+	f->up = up;
+	enter_scope(R, f, u);
+	return f;
+}
 /* A loop's state beyond one round: the for node, its scope and the depth
  * of this level (for loop(items) in a recursive loop), and the arguments
  * loop.changed() saw last (NULL: none yet). It sits in a hidden slot of
@@ -359,10 +370,7 @@ value jj_call_macro(rt *R, const node *m, frame *up, const args *a, int line, co
 	if (++R->depth > 64) jj_fail(R->e, line, "macro calls nested more than 64 deep");
 	if (a->n > m->ntn && !(m->uses & 1))
 		jj_fail(R->e, line, "macro '%.*s' takes not more than %d argument(s)", nl, name, m->ntn);
-	frame *f = arena_alloc(R->ar, sizeof *f);
-	memset(f, 0, sizeof *f);
-	f->up = up;
-	enter_scope(R, f, &m->undef);
+	frame *f = scope_frame(R, up, &m->undef);
 	frame *sf = R->cur;
 	R->cur = f;
 	value kw = V(V_DICT);
@@ -875,11 +883,7 @@ static void run_for(rt *R, const node *n, frame *f, vlist *items, int depth, con
 	if (failing && !broke) jj_fail_again(R->e, failing->err, failing->err_unsupported);
 	if (!iterated && n->orelse.n) {
 		/* the else in a scope of its own (jinja2's else frame): its sets stay there */
-		frame *ef = arena_alloc(R->ar, sizeof *ef);
-		memset(ef, 0, sizeof *ef);
-		ef->up = f;
-		enter_scope(R, ef, &n->undef_else);
-		exec_body(R, &n->orelse, ef);
+		exec_body(R, &n->orelse, scope_frame(R, f, &n->undef_else));
 	}
 }
 
@@ -972,11 +976,7 @@ static value filter_body(rt *R, const node *chain, frame *f, value body)
 static void exec_filterblock(rt *R, const node *n, frame *f)
 {
 	/* the body in a scope of its own (jinja2's inner frame) */
-	frame *bf = arena_alloc(R->ar, sizeof *bf);
-	memset(bf, 0, sizeof *bf);
-	bf->up = f;
-	enter_scope(R, bf, &n->undef);
-	value body = capture_body(R, &n->body, bf);
+	value body = capture_body(R, &n->body, scope_frame(R, f, &n->undef));
 	if (R->brk || R->cont) return;   /* the loop moves on before the filter runs: its output is dropped */
 	value r = filter_body(R, n->a, f, body);
 	/* jinja2 yields the filter's value as it is: the output's join takes strings only */
@@ -990,11 +990,7 @@ static void exec_filterblock(rt *R, const node *n, frame *f)
 static void exec_tblock(rt *R, const node *n, frame *f)
 {
 	if (n->op & 2) jj_fail(R->e, n->line, "Required block '%.*s' not found.", (int)n->nlen, n->name);
-	frame *bf = arena_alloc(R->ar, sizeof *bf);
-	memset(bf, 0, sizeof *bf);
-	bf->up = n->op & 1 ? f : R->top;
-	enter_scope(R, bf, &n->undef);
-	exec_body(R, &n->body, bf);
+	exec_body(R, &n->body, scope_frame(R, n->op & 1 ? f : R->top, &n->undef));
 }
 
 /* include, import, from ... import, extends: transformers' environment has
@@ -1024,11 +1020,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 	case N_SET: exec_set(R, n, f); return;
 	case N_SETBLOCK: {
 		/* the body in a scope of its own (jinja2's inner frame) */
-		frame *bf = arena_alloc(R->ar, sizeof *bf);
-		memset(bf, 0, sizeof *bf);
-		bf->up = f;
-		enter_scope(R, bf, &n->undef);
-		value v = capture_body(R, &n->body, bf);
+		value v = capture_body(R, &n->body, scope_frame(R, f, &n->undef));
 		if (n->a && !R->brk && !R->cont) v = filter_body(R, n->a, f, v);   /* {% set x | filters %} */
 		if (!R->brk && !R->cont) assign_targets(R, f, n, v);   /* a break in the body skips the assignment */
 		return;
@@ -1048,10 +1040,7 @@ static void exec_node(rt *R, const node *n, frame *f)
 		/* transformers' generation block is a call block, its body the
 		 * caller that _generation_support calls with no arguments: a scope
 		 * of its own, where varargs and kwargs are the caller's, empty */
-		frame *bf = arena_alloc(R->ar, sizeof *bf);
-		memset(bf, 0, sizeof *bf);
-		bf->up = f;
-		enter_scope(R, bf, &n->undef);
+		frame *bf = scope_frame(R, f, &n->undef);
 		vlist *va = jj_list_new(R, 1);
 		va->tuple = 1;
 		jj_frame_set(R, bf, "varargs", 7, vlistv(va));
