@@ -183,15 +183,16 @@ value jj_getitem(rt *R, int line, value o, value k)
 	return V(V_UNDEF);   /* jinja2: a failed lookup is undefined, not an error */
 }
 
-/* A slice index as PySlice_Unpack takes it: none (0 back), an int or a
- * bool, one past 64 bits clamped; anything else is Python's TypeError */
-static int slice_index(rt *R, int line, value v, int64_t *out)
+/* A slice index as PySlice_Unpack takes it: 0 for none, 1 for an int or a
+ * bool (one past 64 bits clamped) in *out, -1 for anything else (Python's
+ * TypeError) */
+static int slice_index(value v, int64_t *out)
 {
 	if (v.t == V_NONE) return 0;
 	if (v.t == V_INT) *out = v.u.i;
 	else if (v.t == V_BOOL) *out = v.u.b;
 	else if (v.t == V_BIG) *out = v.u.big->neg ? -INT64_MAX : INT64_MAX;
-	else jj_fail(R->e, line, "TypeError: slice indices must be integers or None or have an __index__ method");
+	else return -1;
 	return 1;
 }
 
@@ -200,15 +201,16 @@ value jj_slice(rt *R, int line, value o, value lo, value hi, value st)
 	if (o.t == V_UNDEF) jj_fail(R->e, line, "a slice of an undefined value");
 	int64_t step = 1, ilo = 0, ihi = 0;
 	int has_lo = 0, has_hi = 0;
-	if (R->folding) {
-		/* as_const's getitem turns the TypeError into undefined */
-		if (!((lo.t == V_NONE || jj_isint(lo)) && (hi.t == V_NONE || jj_isint(hi)) && (st.t == V_NONE || jj_isint(st))) &&
-		    (o.t == V_LIST || o.t == V_STR)) { R->fold_slices++; return V(V_UNDEF); }
-	}
 	if ((o.t == V_LIST && !o.u.l->gen) || o.t == V_STR) {
-		has_lo = slice_index(R, line, lo, &ilo);
-		has_hi = slice_index(R, line, hi, &ihi);
-		if (slice_index(R, line, st, &step) && step == 0) jj_fail(R->e, line, "ValueError: slice step cannot be zero");
+		has_lo = slice_index(lo, &ilo);
+		has_hi = slice_index(hi, &ihi);
+		int has_st = slice_index(st, &step);
+		if (has_lo < 0 || has_hi < 0 || has_st < 0) {
+			/* as_const's getitem turns the TypeError into undefined */
+			if (R->folding) { R->fold_slices++; return V(V_UNDEF); }
+			jj_fail(R->e, line, "TypeError: slice indices must be integers or None or have an __index__ method");
+		}
+		if (has_st && step == 0) jj_fail(R->e, line, "ValueError: slice step cannot be zero");
 	}
 	if ((o.t != V_LIST && o.t != V_STR) || (o.t == V_LIST && o.u.l->gen)) {
 		/* jinja2's code slices directly (a TypeError); its as_const goes
