@@ -1353,8 +1353,7 @@ static value lazy_filter(rt *R, const jj_filter *f, const node *n, value v, cons
 	if (streams(f) && !items && in.t != V_UNDEF) {
 		/* a list, a dict's keys, a string's characters */
 		value whole;
-		const jj_filter list = { "list", f_list, 0, JF_FOLDS, JM_AS_MADE };
-		if (try_filter(R, &list, n, in, NULL, &whole)) { items = whole.u.l->v; nitems = whole.u.l->n; }
+		if (try_filter(R, jj_filter_find("list", 4), n, in, NULL, &whole)) { items = whole.u.l->v; nitems = whole.u.l->n; }
 	}
 	if (streams(f) && items) {
 		/* the longest prefix f gets through: an item fails or not by itself */
