@@ -77,6 +77,13 @@ static void store_tree(scope *s, const node *t, int in_if)
 	else for (int i = 0; i < t->args.n; i++) store_tree(s, t->args.v[i], in_if);
 }
 
+/* a loop's target tree, as parameters */
+static void params(scope *s, const node *t)
+{
+	if (t->type == E_NAME) load(s, t->name, t->nlen);
+	else for (int i = 0; i < t->args.n; i++) params(s, t->args.v[i]);
+}
+
 /* the targets of a set or block set */
 static void store_targets(scope *s, const node *n, int in_if)
 {
@@ -139,12 +146,9 @@ static void inner(const scope *up, const node *n, const nlist *body, jj_names *u
 {
 	scope c = { .up = up, .ar = up->ar, .undef = undef };
 	if (n && n->type == N_FOR) {
-		if (n->tgt) {
-			/* targets are parameters: seen, never undefined */
-			scope t = { .up = NULL, .ar = c.ar, .undef = &(jj_names){ 0 } };
-			store_tree(&t, n->tgt, 1);
-			c.seen = t.seen;
-		} else for (int i = 0; i < n->ntn; i++) load(&c, n->tn[i], n->tl[i]);
+		/* targets are parameters: seen, never undefined */
+		if (n->tgt) params(&c, n->tgt);
+		else for (int i = 0; i < n->ntn; i++) load(&c, n->tn[i], n->tl[i]);
 		load(&c, "loop", 4);
 		loads(&c, n->b);
 	}
